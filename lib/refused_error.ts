@@ -1,0 +1,52 @@
+/**
+ * {@linkcode RefusedError}, the error of the `refused` outcome.
+ *
+ * @module
+ */
+
+import { DropError, type DropErrorOptions } from "./drop_error.ts";
+
+/**
+ * The request was malformed, or it named a system or non-tenant target. Nothing was dropped.
+ *
+ * Its `.code` is `GD_REFUSED` and its `.outcome` is `refused`.
+ *
+ * @example
+ * ```ts
+ * import { RefusedError, isRefusedError } from "guarded-drop";
+ *
+ * const err = new RefusedError("example");
+ * console.log(err.code, err.outcome, isRefusedError(err)); // "GD_REFUSED refused true"
+ * ```
+ */
+export class RefusedError extends DropError {
+  /**
+   * Constructs a new instance.
+   *
+   * @param message What happened. It must not hold credentials.
+   * @param options The cause, the drop id and the kind.
+   */
+  constructor(message: string, options?: DropErrorOptions) {
+    super("GD_REFUSED", message, "refused", options);
+    this.name = "RefusedError";
+  }
+}
+
+/**
+ * Whether `err` is a {@linkcode RefusedError} from any copy of the package. It
+ * checks `.code`, not `instanceof`.
+ *
+ * @param err The value to check.
+ * @returns `true` when `err.code` is `GD_REFUSED`.
+ *
+ * @example
+ * ```ts
+ * import { RefusedError, isRefusedError } from "guarded-drop";
+ *
+ * console.log(isRefusedError(new RefusedError("x"))); // true
+ * console.log(isRefusedError({ code: "GD_REFUSED" })); // true: another copy's error
+ * ```
+ */
+export function isRefusedError(err: unknown): err is RefusedError {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "GD_REFUSED";
+}

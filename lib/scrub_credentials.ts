@@ -1,0 +1,78 @@
+/**
+ * Credential scrubbing for anything guarded-drop writes: error messages in
+ * records, in logs and in the errors it throws.
+ *
+ * @module
+ */
+
+// A URL's userinfo: everything between "scheme://" and the last "@" before
+// the host. Greedy up to the last "@" in the run, because a password that was
+// not percent-encoded may itself hold "@" or ":".
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'`<>]*@/gi;
+
+// key=value and key: value pairs as libpq conninfo strings, driver options
+// and JSON print them. The value is quoted or runs to the next separator.
+const SECRET_PAIR =
+  /(["']?\b(?:password|passwd|pwd|pass|secret|client_secret|api[_-]?key|access[_-]?key|auth[_-]?token|sslpassword|sslkey)\b["']?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\])]+)/gi;
+
+// HTTP authorization headers, as some drivers echo them in errors.
+const AUTHORIZATION = /\b((?:authorization|proxy-authorization)\s*[=:]\s*["']?(?:basic|bearer|digest)?\s*)[A-Za-z0-9._~+/=-]+/gi;
+
+/**
+ * Replaces credentials in a text with `***`: the userinfo of URLs
+ * (`postgres://app:s3cret@db/x` → `postgres://***@db/x`), `password=…`-style
+ * pairs in any common spelling, and authorization headers.
+ *
+ * NOTE: it scrubs the forms drivers print. A password spelled out in free
+ * prose ("the password is hunter2") cannot be told from other words; never
+ * put one there.
+ *
+ * @param text Any text.
+ * @returns The text without credentials.
+ *
+ * @example
+ * ```ts
+ * import { scrubCredentials } from "guarded-drop";
+ *
+ * console.log(scrubCredentials("connect postgres://admin:hunter2@10.0.0.5:5432/x failed"));
+ * // "connect postgres://***@10.0.0.5:5432/x failed"
+ * console.log(scrubCredentials("host=db user=admin password='hunter2' sslmode=require"));
+ * // "host=db user=admin password=*** sslmode=require"
+ * ```
+ */
+export function scrubCredentials(text: string): string {
+  return text
+    .replace(URL_USERINFO, "$1***@")
+    .replace(SECRET_PAIR, "$1***")
+    .replace(AUTHORIZATION, "$1***");
+}
+
+/**
+ * The message of any thrown value, scrubbed of credentials. Non-errors are
+ * described by their type, never dumped, because a thrown object can be a
+ * whole configuration with its passwords.
+ *
+ * @param err Any thrown value.
+ * @returns A scrubbed, one-line message.
+ *
+ * @example
+ * ```ts
+ * import { scrubbedMessage } from "guarded-drop";
+ *
+ * console.log(scrubbedMessage(new Error("auth failed for redis://:pw@cache:6379")));
+ * // "auth failed for redis://***@cache:6379"
+ * ```
+ */
+export function scrubbedMessage(err: unknown): string {
+  if (typeof err === "string") return scrubCredentials(err);
+  if (typeof err === "object" && err !== null) {
+    const message = (err as { message?: unknown }).message;
+    if (typeof message === "string" && message.length > 0) return scrubCredentials(message);
+    const code = (err as { code?: unknown }).code;
+    const name = (err as { name?: unknown }).name;
+    if (typeof code === "string") return `thrown ${typeof name === "string" ? name : "object"} with code ${code}`;
+    if (typeof name === "string") return `thrown ${name} without a message`;
+    return "thrown object without a message";
+  }
+  return `thrown ${err === null ? "null" : typeof err}`;
+}
