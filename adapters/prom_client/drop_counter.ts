@@ -1,0 +1,143 @@
+/**
+ * {@linkcode createDropCounter}: `provisioner_drop_total` on prom-client.
+ *
+ * @module
+ */
+
+import { Counter, register as defaultRegistry, type Registry } from "prom-client";
+import { BACKENDS, DROP_OUTCOMES } from "../../lib/mod.ts";
+
+/** The label names, in the contract's order. */
+const LABEL_NAMES = ["resource_type", "backend", "outcome"] as const;
+
+/**
+ * The label names of the drop counter.
+ *
+ * @example
+ * ```ts
+ * import type { DropCounterLabelName } from "guarded-drop/prom-client";
+ *
+ * const label: DropCounterLabelName = "outcome";
+ * ```
+ */
+export type DropCounterLabelName = (typeof LABEL_NAMES)[number];
+
+/**
+ * The resource types of the four adapters.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RESOURCE_TYPES } from "guarded-drop/prom-client";
+ *
+ * console.log(DEFAULT_RESOURCE_TYPES); // ["postgres", "redis", "mongodb", "rabbitmq"]
+ * ```
+ */
+export const DEFAULT_RESOURCE_TYPES: readonly string[] = Object.freeze(["postgres", "redis", "mongodb", "rabbitmq"]);
+
+/**
+ * Options of {@linkcode createDropCounter}.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "prom-client";
+ * import type { DropCounterOptions } from "guarded-drop/prom-client";
+ *
+ * const options: DropCounterOptions = { registry: new Registry(), resourceTypes: ["postgres", "s3"] };
+ * ```
+ */
+export interface DropCounterOptions {
+  /**
+   * The registry the metric lives in.
+   *
+   * @default {prom-client's global register}
+   */
+  registry?: Registry;
+  /**
+   * The metric name.
+   *
+   * @default {"provisioner_drop_total"}
+   */
+  name?: string;
+  /**
+   * The resource types whose series are created up front.
+   *
+   * @default {DEFAULT_RESOURCE_TYPES}
+   */
+  resourceTypes?: readonly string[];
+  /**
+   * The backends whose series are created up front.
+   *
+   * @default {["shared", "dedicated"]}
+   */
+  backends?: readonly string[];
+}
+
+/**
+ * Gets or creates `provisioner_drop_total{resource_type,backend,outcome}`
+ * in the registry, and sets every resource_type × backend × outcome series
+ * to 0, so that `rate()` and `increase()` alerts work from the first drop.
+ *
+ * Calling it twice returns the same metric and never throws "already
+ * registered". A resource type or backend outside the lists still counts: its
+ * series appears at its first increment.
+ *
+ * @param options The registry, name, and the series to create up front.
+ * @returns The prom-client counter; pass it as guardedDrop's `counter`.
+ * @throws {TypeError} If the name is taken by a metric that is not a counter
+ * with exactly these labels, or a list holds a non-string.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "prom-client";
+ * import { createDropCounter } from "guarded-drop/prom-client";
+ *
+ * const registry = new Registry();
+ * const counter = createDropCounter({ registry });
+ * console.log(counter === createDropCounter({ registry })); // true
+ * console.log((await registry.getSingleMetric("provisioner_drop_total")!.get()).values.length); // 56
+ * ```
+ */
+export function createDropCounter(options: DropCounterOptions = {}): Counter<DropCounterLabelName> {
+  const registry = options.registry ?? defaultRegistry;
+  const name = options.name ?? "provisioner_drop_total";
+  const resourceTypes = stringList("resourceTypes", options.resourceTypes ?? DEFAULT_RESOURCE_TYPES);
+  const backends = stringList("backends", options.backends ?? BACKENDS);
+
+  const existing = registry.getSingleMetric(name);
+  let counter: Counter<DropCounterLabelName>;
+  if (existing === undefined) {
+    counter = new Counter({
+      name,
+      help: "Drops of tenant data through guardedDrop, by resource type, backend and outcome.",
+      labelNames: LABEL_NAMES,
+      registers: [registry],
+    });
+  } else {
+    const labelNames = (existing as unknown as { labelNames?: readonly string[] }).labelNames ?? [];
+    const type = (existing as unknown as { type?: string }).type;
+    if (
+      type !== "counter" || labelNames.length !== LABEL_NAMES.length ||
+      !LABEL_NAMES.every((label) => labelNames.includes(label))
+    ) {
+      throw new TypeError(
+        `Cannot create the drop counter as ${JSON.stringify(name)} is already registered as a ${type ?? "metric"} with labels [${
+          labelNames.join(", ")
+        }]: it must be a counter with labels [${LABEL_NAMES.join(", ")}]`,
+      );
+    }
+    counter = existing as Counter<DropCounterLabelName>;
+  }
+  for (const resource_type of resourceTypes) {
+    for (const backend of backends) {
+      for (const outcome of DROP_OUTCOMES) counter.inc({ resource_type, backend, outcome }, 0);
+    }
+  }
+  return counter;
+}
+
+function stringList(option: string, list: readonly unknown[]): readonly string[] {
+  if (!Array.isArray(list) || !list.every((item) => typeof item === "string" && item.length > 0)) {
+    throw new TypeError(`Cannot create the drop counter as '${option}' must be an array of non-empty strings`);
+  }
+  return list as readonly string[];
+}
