@@ -18,6 +18,7 @@ import { createNameRules, type NameRules } from "./name_rules.ts";
 import type { DropOutcome } from "./outcome.ts";
 import { RateLimitedError } from "./rate_limited_error.ts";
 import { RefusedError } from "./refused_error.ts";
+import { newDropId } from "./_drop_id.ts";
 import { scrubError } from "./_scrub_error.ts";
 import { scrubbedMessage, scrubCredentials } from "./scrub_credentials.ts";
 
@@ -152,7 +153,6 @@ export interface GuardedDropOptions {
 const MAX_FIELD_LENGTH = 512;
 const DEFAULT_AUTHORIZE_TIMEOUT_MS = 2000;
 const TIMED_OUT: unique symbol = Symbol("timed out");
-const BACKEND_VALUES: ReadonlySet<unknown> = new Set<unknown>(["shared", "dedicated"]);
 
 /**
  * Builds the chokepoint every drop goes through. For every call, whatever
@@ -222,7 +222,9 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   // Built once per key: the breaker's state is what makes it a breaker.
   const breakerFor = options.breakerFor ?? ((_key: BreakerKey) => new CircuitBreaker(options.breaker));
   if (options.breakerFor === undefined && options.breaker !== undefined) new CircuitBreaker(options.breaker); // validate up front
-  const breakers = new Map<string, BreakerExecutor>();
+  // Two levels rather than one "type\0backend" key: building that string
+  // on every call, and hashing it, was the largest cost of the hot path.
+  const breakers = new Map<string, Map<string, BreakerExecutor>>();
   // Decided at setup, as pino does: without the method there is nothing to ask per call.
   const infoEnabled = typeof logger.isLevelEnabled === "function"
     ? () => logger.isLevelEnabled!("info") !== false
@@ -305,14 +307,17 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   }
 
   function breakerOf(resourceType: string, backend: Backend): BreakerExecutor {
-    const key = `${resourceType}\u0000${backend}`;
-    let breaker = breakers.get(key);
+    let byBackend = breakers.get(resourceType);
+    if (byBackend === undefined) breakers.set(resourceType, byBackend = new Map());
+    let breaker = byBackend.get(backend);
     if (breaker === undefined) {
       breaker = breakerFor({ resourceType, backend });
       if (typeof breaker?.execute !== "function") {
-        throw new TypeError(`Cannot drop as 'breakerFor' returned no 'execute' function for ${JSON.stringify(key)}`);
+        throw new TypeError(
+          `Cannot drop as 'breakerFor' returned no 'execute' function for ${JSON.stringify({ resourceType, backend })}`,
+        );
       }
-      breakers.set(key, breaker);
+      byBackend.set(backend, breaker);
     }
     return breaker;
   }
@@ -359,9 +364,15 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
     const context: DropContext = { dropId: record.drop_id };
     let value: T;
     try {
-      value = await breakerOf(request.resourceType, request.backend).execute(async () => {
+      value = await breakerOf(request.resourceType, request.backend).execute(() => {
         called = true;
-        return await drop(context);
+        // Not an async arrow: one promise fewer per drop. A synchronous throw
+        // still becomes a rejection.
+        try {
+          return Promise.resolve(drop(context));
+        } catch (err) {
+          return Promise.reject(err);
+        }
       });
     } catch (err) {
       throw fail(record, resourceType, backend, classify(err, called, isBreakerOpen));
@@ -392,7 +403,7 @@ function classify(err: unknown, called: boolean, isBreakerOpen: (err: unknown) =
 function newRecord(given: Partial<Record<keyof DropRequest, unknown>>): DropRecord {
   const record: { -readonly [K in keyof DropRecord]: DropRecord[K] } = {
     event: "provisioner.drop",
-    drop_id: crypto.randomUUID(),
+    drop_id: newDropId(),
     token: fieldOf(given.token, "unknown"),
     provider_resource_id: fieldOf(given.providerResourceId, ""),
     resource_type: fieldOf(given.resourceType, "unknown"),
@@ -411,8 +422,21 @@ function fieldOf(value: unknown, missing: string): string {
   else if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") text = String(value);
   else return missing;
   if (text.length > MAX_FIELD_LENGTH) text = `${text.slice(0, MAX_FIELD_LENGTH)}…(${text.length - MAX_FIELD_LENGTH} more)`;
-  // The regexes only run on text that could hold a credential at all.
-  return text.includes(":") || text.includes("=") || text.includes("@") ? scrubCredentials(text) : text;
+  // The scrubbing regexes only run on text that could hold a credential at all.
+  return mayHoldCredential(text) ? scrubCredentials(text) : text;
+}
+
+/**
+ * Whether a text has a ":", "=" or "@", without which none of the credential
+ * forms can occur. A plain loop: on short fields it measured faster than one
+ * regex test, and it runs seven times per drop.
+ */
+function mayHoldCredential(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x3a || code === 0x3d || code === 0x40) return true;
+  }
+  return false;
 }
 
 /** A counter label: the given string, or `unknown` for a missing or empty one. */
@@ -429,23 +453,21 @@ function requestProblem(
   if (typeof drop !== "function") {
     return new RefusedError(`Cannot drop as 'drop' must be a function: current value is ${describe(drop)}`);
   }
-  for (const field of ["token", "resourceType", "requestId"] as const) {
-    const value = given[field];
-    if (typeof value !== "string" || value.length === 0) {
-      return new RefusedError(`Cannot drop as '${field}' must be a non-empty string: current value is ${describe(value)}`);
-    }
-  }
-  if (!BACKEND_VALUES.has(given.backend)) {
+  // Written out field by field rather than looped over a list of names: this
+  // runs on every drop, and the loop cost more than the checks.
+  if (!isNonEmptyString(given.token)) return notNonEmpty("token", given.token);
+  if (!isNonEmptyString(given.resourceType)) return notNonEmpty("resourceType", given.resourceType);
+  if (!isNonEmptyString(given.requestId)) return notNonEmpty("requestId", given.requestId);
+  if (given.backend !== "shared" && given.backend !== "dedicated") {
     return new RefusedError(
       `Cannot drop as 'backend' must be "shared" or "dedicated": current value is ${describe(given.backend)}`,
     );
   }
-  for (const field of ["providerResourceId", "caller", "intent"] as const) {
-    const value = given[field];
-    if (value !== undefined && typeof value !== "string") {
-      return new RefusedError(`Cannot drop as '${field}' must be a string when given: current value is ${describe(value)}`);
-    }
+  if (given.providerResourceId !== undefined && typeof given.providerResourceId !== "string") {
+    return notString("providerResourceId", given.providerResourceId);
   }
+  if (given.caller !== undefined && typeof given.caller !== "string") return notString("caller", given.caller);
+  if (given.intent !== undefined && typeof given.intent !== "string") return notString("intent", given.intent);
   try {
     nameRules.checkNamingToken(given.token);
   } catch (err) {
@@ -453,6 +475,18 @@ function requestProblem(
     return new RefusedError(`Cannot drop as the token check failed: ${scrubbedMessage(err)}`, { cause: scrubError(err) });
   }
   return undefined;
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0;
+}
+
+function notNonEmpty(field: string, value: unknown): RefusedError {
+  return new RefusedError(`Cannot drop as '${field}' must be a non-empty string: current value is ${describe(value)}`);
+}
+
+function notString(field: string, value: unknown): RefusedError {
+  return new RefusedError(`Cannot drop as '${field}' must be a string when given: current value is ${describe(value)}`);
 }
 
 /** A value for a refusal message: short, quoted, and never a dump of an object. */

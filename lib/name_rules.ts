@@ -217,14 +217,16 @@ export function createNameRules(options: NameRulesOptions = {}): NameRules {
 function tokenProblem(token: unknown, reserved: ReadonlySet<string>): string | undefined {
   if (typeof token !== "string") return `must be a string: it is ${token === null ? "null" : typeof token}`;
   if (token.length === 0) return "must not be empty";
-  const bytes = utf8Length(token);
-  if (bytes > MAX_NAME_BYTES) return `is ${bytes} bytes long: a token has at most ${MAX_NAME_BYTES} bytes`;
+  // The pattern is ASCII-only, so a token that matches has as many bytes as
+  // characters: the byte count is only computed for a message.
   if (!TOKEN_PATTERN.test(token)) {
+    if (utf8Length(token) > MAX_NAME_BYTES) return `is ${utf8Length(token)} bytes long: a token has at most ${MAX_NAME_BYTES} bytes`;
     const bad = [...token].find((ch) => !TOKEN_CHARACTER.test(ch));
     return bad === undefined
       ? "must start with a letter or a digit"
       : `holds ${show(bad)}: a token uses only [A-Za-z0-9._-]`;
   }
+  if (token.length > MAX_NAME_BYTES) return `is ${token.length} bytes long: a token has at most ${MAX_NAME_BYTES} bytes`;
   if (reserved.has(token.toLowerCase())) return "is reserved";
   return undefined;
 }
@@ -258,8 +260,10 @@ function lowerCaseSet(option: string, defaults: readonly string[], extra: readon
   return set;
 }
 
+const encoder = new TextEncoder();
+
 function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
+  return encoder.encode(text).length;
 }
 
 /** Quotes a value for a message, so that a hostile name cannot forge a log line. */

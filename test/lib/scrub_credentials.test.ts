@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { scrubbedMessage, scrubCredentials } from "../../lib/mod.ts";
+
+describe("scrubCredentials", () => {
+  const cases: [string, string][] = [
+    ["postgres://admin:hunter2@db:5432/x", "postgres://***@db:5432/x"],
+    ["postgresql://admin:hun@ter2@db/x", "postgresql://***@db/x"],
+    ["redis://:hunter2@cache:6379", "redis://***@cache:6379"],
+    ["rediss://default:hunter2@cache", "rediss://***@cache"],
+    ["mongodb+srv://u:hunter2@cluster0.example.net/?retryWrites=true", "mongodb+srv://***@cluster0.example.net/?retryWrites=true"],
+    ["amqp://guest:hunter2@rabbit:5672/vh_x", "amqp://***@rabbit:5672/vh_x"],
+    ["http://guest:hunter2@rabbit:15672/api", "http://***@rabbit:15672/api"],
+    ["host=db user=u password=hunter2 dbname=x", "host=db user=u password=*** dbname=x"],
+    ["password='hunter 2' sslmode=require", "password=*** sslmode=require"],
+    ['{"password":"hunter2","user":"u"}', '{"password":***,"user":"u"}'],
+    ["PASSWORD: hunter2", "PASSWORD: ***"],
+    ["pwd=hunter2;server=x", "pwd=***;server=x"],
+    ["apiKey=hunter2&x=1", "apiKey=***&x=1"],
+    ["Authorization: Basic Z3Vlc3Q6aHVudGVyMg==", "Authorization: Basic ***"],
+    ["authorization: Bearer abc.def.ghi", "authorization: Bearer ***"],
+  ];
+  for (const [input, expected] of cases) {
+    test(JSON.stringify(input), () => {
+      const scrubbed = scrubCredentials(input);
+      assert.equal(scrubbed, expected);
+      assert.ok(!/hunter|Z3Vlc3Q6|abc\.def/.test(scrubbed));
+    });
+  }
+
+  const untouched = [
+    "connect ECONNREFUSED 127.0.0.1:5432",
+    "database \"db_acme\" is being accessed by other users",
+    "postgres://db:5432/x",
+    "user=app host=db",
+    "token acme42 refused",
+  ];
+  for (const text of untouched) test(`leaves ${JSON.stringify(text)} alone`, () => assert.equal(scrubCredentials(text), text));
+});
+
+describe("scrubbedMessage", () => {
+  test("errors, strings and odd values", () => {
+    assert.equal(scrubbedMessage(new Error("x postgres://u:p@h")), "x postgres://***@h");
+    assert.equal(scrubbedMessage("password=p"), "password=***");
+    assert.equal(scrubbedMessage({ password: "p", host: "h" }), "thrown object without a message");
+    assert.equal(scrubbedMessage(Object.assign(Object.create(null), { code: "E1" })), "thrown object with code E1");
+    assert.equal(scrubbedMessage(undefined), "thrown undefined");
+    assert.equal(scrubbedMessage(null), "thrown null");
+  });
+});
