@@ -70,7 +70,7 @@ describe("1. exactly one provisioner.drop record before anything destructive run
     const [record] = f.dropRecords();
     assert.ok(record);
     assert.equal(record.level, 30);
-    assert.match(record.drop_id, /^[0-9a-f-]{36}$/);
+    assert.match(record.drop_id, /^[0-9a-f]{24}-[1-9][0-9]*$/);
     assert.deepEqual(
       {
         token: record.token,
