@@ -19,7 +19,7 @@ import type { DropOutcome } from "./outcome.ts";
 import { RateLimitedError } from "./rate_limited_error.ts";
 import { RefusedError } from "./refused_error.ts";
 import { newDropId } from "./_drop_id.ts";
-import { scrubError } from "./_scrub_error.ts";
+import { scrubError } from "./scrub_error.ts";
 import { scrubbedMessage, scrubCredentials } from "./scrub_credentials.ts";
 
 /**

@@ -42,3 +42,4 @@ export * from "./outcome.ts";
 export * from "./rate_limited_error.ts";
 export * from "./refused_error.ts";
 export * from "./scrub_credentials.ts";
+export * from "./scrub_error.ts";
