@@ -1,0 +1,60 @@
+// Internal: checks the options every adapter shares, up front.
+
+import { createNameRules, type NameRules } from "../../lib/mod.ts";
+import { type AdapterOptions, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_OPERATION_TIMEOUT_MS } from "./adapter_options.ts";
+
+/** The shared options with their defaults applied. */
+export interface ResolvedAdapterOptions {
+  readonly connectTimeoutMs: number;
+  readonly operationTimeoutMs: number;
+  readonly nameRules: NameRules;
+}
+
+/**
+ * Applies the defaults and checks the shared options.
+ *
+ * @param adapter What is being created, for messages ("the PostgreSQL adapter").
+ * @param options The factory's options.
+ * @returns The resolved options.
+ * @throws {TypeError} If `options` is not an object, a timeout is not a
+ * positive finite number, or `nameRules` lacks a check.
+ */
+export function resolveAdapterOptions(adapter: string, options: AdapterOptions | undefined): ResolvedAdapterOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot create ${adapter} as 'options' must be an object: current value is ${describe(options)}`);
+  }
+  const connectTimeoutMs = positive(adapter, "connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
+  const operationTimeoutMs = positive(adapter, "operationTimeoutMs", options.operationTimeoutMs, DEFAULT_OPERATION_TIMEOUT_MS);
+  const nameRules = options.nameRules ?? createNameRules();
+  for (const check of ["checkNamingToken", "checkDatabaseName", "checkUserName", "checkVhostName"] as const) {
+    if (typeof nameRules?.[check] !== "function") {
+      throw new TypeError(`Cannot create ${adapter} as 'nameRules.${check}' must be a function: current value is ${describe(nameRules?.[check])}`);
+    }
+  }
+  return { connectTimeoutMs, operationTimeoutMs, nameRules };
+}
+
+/**
+ * Checks a positive finite number option, or returns its default.
+ *
+ * @throws {TypeError} If it is given and is not one.
+ */
+export function positive(adapter: string, option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`Cannot create ${adapter} as '${option}' must be a positive finite number: current value is ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Describes an option's value for a message. Strings are never echoed: a
+ * misplaced option can be a connection string with its password.
+ */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return `a string of ${value.length} characters`;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "undefined") return String(value);
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}

@@ -1,0 +1,135 @@
+// Internal: the MongoDB Deprovisioner behind mongodbShared and mongodbDedicated.
+
+import { MongoClient } from "mongodb";
+import type { Backend, Deprovisioner, NameRules } from "../../lib/mod.ts";
+import { backendError, type FailureContext } from "../_shared/_errors.ts";
+import { describe, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
+import { classifyMongoError } from "./_classify.ts";
+import { databaseExists, dropTenantDatabase, dropTenantUser, userExists } from "./_commands.ts";
+import type { MongodbAdapterOptions } from "./mongodb_options.ts";
+
+/** The names of one tenant model. */
+export interface MongodbForm {
+  readonly backend: Backend;
+  readonly databasePrefix: string;
+  readonly userPrefix: string;
+  readonly what: string;
+  readonly adapter: string;
+}
+
+/** Drops one tenant's user and database on MongoDB. */
+export class MongodbDeprovisioner implements Deprovisioner {
+  readonly resourceType = "mongodb";
+  readonly backend: Backend;
+  readonly #form: MongodbForm;
+  readonly #url: string;
+  readonly #connectTimeoutMs: number;
+  readonly #operationTimeoutMs: number;
+  readonly #nameRules: NameRules;
+  readonly #clients = new Set<MongoClient>();
+  #closed = false;
+
+  constructor(form: MongodbForm, options: MongodbAdapterOptions) {
+    const resolved = resolveAdapterOptions(form.adapter, options);
+    if (typeof options.url !== "string" || options.url.length === 0) {
+      throw new TypeError(`Cannot create ${form.adapter} as 'url' must be a non-empty string: current value is ${describe(options.url)}`);
+    }
+    this.backend = form.backend;
+    this.#form = form;
+    this.#url = options.url;
+    this.#connectTimeoutMs = resolved.connectTimeoutMs;
+    this.#operationTimeoutMs = resolved.operationTimeoutMs;
+    this.#nameRules = resolved.nameRules;
+  }
+
+  /**
+   * `dropUser` in `admin` (UserNotFound is fine), then `dropDatabase`.
+   * Idempotent.
+   *
+   * @sanctionedDrop
+   */
+  async deprovision(token: string): Promise<void> {
+    const { database, user } = this.#targets(token);
+    const context: FailureContext = { action: "deprovision", what: this.#form.what, token };
+    let step = "connect";
+    let client: MongoClient | undefined;
+    try {
+      client = await this.#connect(context);
+      step = "dropUser";
+      await dropTenantUser(client, user);
+      step = "dropDatabase";
+      await dropTenantDatabase(client, database);
+    } catch (err) {
+      throw this.#classify(context, step, err);
+    } finally {
+      await this.#release(client);
+    }
+  }
+
+  /** Whether the user (`usersInfo`) or the database (`listDatabases`) exists. */
+  async exists(token: string): Promise<boolean> {
+    const { database, user } = this.#targets(token);
+    const context: FailureContext = { action: "check", what: this.#form.what, token };
+    let step = "connect";
+    let client: MongoClient | undefined;
+    try {
+      client = await this.#connect(context);
+      step = "usersInfo";
+      if (await userExists(client, user)) return true;
+      step = "listDatabases";
+      return await databaseExists(client, database);
+    } catch (err) {
+      throw this.#classify(context, step, err);
+    } finally {
+      await this.#release(client);
+    }
+  }
+
+  /** Closes the clients of calls still running; later calls fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const open = [...this.#clients];
+    this.#clients.clear();
+    await Promise.allSettled(open.map((client) => client.close(true)));
+  }
+
+  #targets(token: string): { database: string; user: string } {
+    const checked = this.#nameRules.checkNamingToken(token);
+    return {
+      database: this.#nameRules.checkDatabaseName(`${this.#form.databasePrefix}${checked}`),
+      user: this.#nameRules.checkUserName(`${this.#form.userPrefix}${checked}`),
+    };
+  }
+
+  // A client per call, closed after it: drops are rare, and an idle adapter
+  // then keeps no monitoring connections open to the server.
+  async #connect(context: FailureContext): Promise<MongoClient> {
+    if (this.#closed) throw backendError("failed", context, "the adapter is closed", undefined);
+    const client = new MongoClient(this.#url, {
+      serverSelectionTimeoutMS: this.#connectTimeoutMs,
+      connectTimeoutMS: this.#connectTimeoutMs,
+      socketTimeoutMS: this.#operationTimeoutMs,
+      appName: "guarded-drop",
+    });
+    this.#clients.add(client);
+    try {
+      await client.connect();
+    } catch (err) {
+      this.#clients.delete(client);
+      await client.close(true).catch(() => {});
+      throw err;
+    }
+    return client;
+  }
+
+  async #release(client: MongoClient | undefined): Promise<void> {
+    if (client === undefined || !this.#clients.delete(client)) return;
+    await client.close().catch(() => {});
+  }
+
+  #classify(context: FailureContext, step: string, err: unknown): unknown {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === "string" && code.startsWith("GD_")) return err;
+    return classifyMongoError(context, step, err, this.#connectTimeoutMs);
+  }
+}

@@ -1,0 +1,110 @@
+// Internal: the statements a PostgreSQL deprovision issues, in order. Every
+// identifier is quoted by pg's own escapeIdentifier, every value is a bound
+// parameter. Only PostgresDeprovisioner.deprovision calls these.
+
+import type { Client } from "pg";
+import { sleep } from "../_shared/_errors.ts";
+import { sqlStateOf } from "./_classify.ts";
+
+/** What the server holds of a tenant, and which database the admin connection is in. */
+export interface TenantState {
+  readonly currentDatabase: string;
+  readonly databaseExists: boolean;
+  readonly roleExists: boolean;
+}
+
+/** Reads whether the tenant's database and role exist. Nothing destructive. */
+export async function inspectTenant(client: Client, database: string, role: string): Promise<TenantState> {
+  const result = await client.query<{ current_database: string; database_exists: boolean; role_exists: boolean }>(
+    `SELECT current_database() AS current_database,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1) AS database_exists,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $2) AS role_exists`,
+    [database, role],
+  );
+  const row = result.rows[0]!;
+  return { currentDatabase: row.current_database, databaseExists: row.database_exists, roleExists: row.role_exists };
+}
+
+/**
+ * Step 1a: nobody may open a new session on the tenant's database: not
+ * PUBLIC, not the tenant's role. A database or role that vanished meanwhile
+ * (3D000, 42704) is already what we want.
+ *
+ * NOTE: a superuser ignores CONNECT privileges; tenant roles must not be
+ * superusers (WITH (FORCE) still ends their sessions at the drop).
+ *
+ * @sanctionedDrop
+ */
+export async function revokeConnect(client: Client, database: string, role: string | undefined): Promise<void> {
+  const db = client.escapeIdentifier(database);
+  const grantees = role === undefined ? "PUBLIC" : `PUBLIC, ${client.escapeIdentifier(role)}`;
+  try {
+    await client.query(`REVOKE CONNECT ON DATABASE ${db} FROM ${grantees}`);
+  } catch (err) {
+    const sqlState = sqlStateOf(err);
+    if (sqlState !== "3D000" && sqlState !== "42704") throw err;
+  }
+}
+
+/**
+ * Step 1b: ends the tenant's sessions: every backend on its database, and
+ * every backend of its role wherever it is connected. Names are compared
+ * exactly, so `usr_abcx` is never matched for `usr_abc`.
+ *
+ * @sanctionedDrop
+ */
+export async function terminateBackends(client: Client, database: string, role: string): Promise<number> {
+  const result = await client.query<{ terminated: string }>(
+    `SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid)) AS terminated
+       FROM pg_catalog.pg_stat_activity
+      WHERE (datname = $1 OR usename = $2) AND pid <> pg_catalog.pg_backend_pid()`,
+    [database, role],
+  );
+  return Number(result.rows[0]?.terminated ?? 0);
+}
+
+/**
+ * Step 2: `DROP DATABASE IF EXISTS … WITH (FORCE)`, tried again while the
+ * server answers 55006 (the database is still being accessed: a session
+ * that FORCE could not end yet, such as one in a prepared transaction's
+ * cleanup), with a bounded backoff.
+ *
+ * NOTE: WITH (FORCE) needs PostgreSQL 13 or later; older servers answer a
+ * syntax error, which is reported as `failed`.
+ *
+ * @sanctionedDrop
+ */
+export async function dropDatabase(client: Client, database: string, attempts: number): Promise<void> {
+  const statement = `DROP DATABASE IF EXISTS ${client.escapeIdentifier(database)} WITH (FORCE)`;
+  for (let attempt = 1;; attempt++) {
+    try {
+      await client.query(statement);
+      return;
+    } catch (err) {
+      if (sqlStateOf(err) !== "55006" || attempt >= attempts) throw err;
+    }
+    await sleep(Math.min(100 * 2 ** (attempt - 1), 2_000));
+  }
+}
+
+/**
+ * Step 3: `DROP ROLE IF EXISTS`. When the role still owns objects or holds
+ * privileges in the admin connection's database (2BP01), those are the
+ * tenant's own: `DROP OWNED BY` removes them there and the role is dropped
+ * again. Objects it owns in any other database still block the drop, and
+ * the server's message says where: that is reported as `failed`, never
+ * reassigned or dropped elsewhere.
+ *
+ * @sanctionedDrop
+ */
+export async function dropRole(client: Client, role: string): Promise<void> {
+  const quoted = client.escapeIdentifier(role);
+  try {
+    await client.query(`DROP ROLE IF EXISTS ${quoted}`);
+    return;
+  } catch (err) {
+    if (sqlStateOf(err) !== "2BP01") throw err;
+  }
+  await client.query(`DROP OWNED BY ${quoted}`);
+  await client.query(`DROP ROLE IF EXISTS ${quoted}`);
+}

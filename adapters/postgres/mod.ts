@@ -1,0 +1,23 @@
+/**
+ * `guarded-drop/adapters/postgres`: deprovision of PostgreSQL tenants, on a
+ * shared cluster ({@linkcode postgresShared}: `db_<t>`, `usr_<t>`) or on
+ * their own server ({@linkcode postgresDedicated}: `dedicated_db_<t>`,
+ * `dedicated_usr_<t>`).
+ *
+ * ```ts
+ * import { postgresShared } from "guarded-drop/adapters/postgres";
+ *
+ * const adapter = postgresShared({ connectionString: "postgres://postgres@127.0.0.1:5432/postgres" });
+ * // await guardedDrop(request, () => adapter.deprovision("acme42"));
+ * await adapter.close();
+ * ```
+ *
+ * pg 8 is a peer dependency: your own copy is used.
+ *
+ * @module
+ */
+
+export * from "../_shared/adapter_options.ts";
+export * from "./postgres_dedicated.ts";
+export * from "./postgres_options.ts";
+export * from "./postgres_shared.ts";

@@ -1,0 +1,47 @@
+/**
+ * {@linkcode PostgresAdapterOptions}, the options of both PostgreSQL
+ * factories.
+ *
+ * @module
+ */
+
+import type { ClientConfig } from "pg";
+import type { AdapterOptions } from "../_shared/adapter_options.ts";
+
+/**
+ * Options of {@linkcode postgresShared} and {@linkcode postgresDedicated}.
+ *
+ * @example
+ * ```ts
+ * import type { PostgresAdapterOptions } from "guarded-drop/adapters/postgres";
+ *
+ * const options: PostgresAdapterOptions = {
+ *   connectionString: "postgres://provisioner@db.internal:5432/postgres",
+ *   connectTimeoutMs: 3_000,
+ *   dropDatabaseAttempts: 8,
+ * };
+ * ```
+ */
+export interface PostgresAdapterOptions extends AdapterOptions {
+  /**
+   * The admin connection: a role that may drop the tenant's database and
+   * role (a superuser, or the databases' owner with `CREATEROLE` and
+   * `pg_signal_backend`). Its database must be a maintenance database such
+   * as `postgres`, never a tenant's. It is never written into an error.
+   */
+  connectionString: string;
+  /**
+   * How many times `DROP DATABASE … WITH (FORCE)` is tried while the server
+   * answers SQLSTATE 55006 ("being accessed by other users"), with a backoff
+   * of 100 ms doubling up to 2 s between tries.
+   *
+   * @default {5}
+   */
+  dropDatabaseAttempts?: number;
+  /**
+   * TLS options, passed to pg as they are.
+   *
+   * @default {undefined: what the connection string says}
+   */
+  ssl?: ClientConfig["ssl"];
+}

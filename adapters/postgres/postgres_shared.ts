@@ -1,0 +1,72 @@
+/**
+ * {@linkcode postgresShared}: deprovision of a tenant on a shared
+ * PostgreSQL cluster.
+ *
+ * @module
+ */
+
+import type { Deprovisioner } from "../../lib/mod.ts";
+import { PostgresDeprovisioner } from "./_postgres_deprovisioner.ts";
+import type { PostgresAdapterOptions } from "./postgres_options.ts";
+
+/**
+ * Makes the deprovisioner of tenants on a shared PostgreSQL cluster: the
+ * tenant `<t>` is the database `db_<t>` and the role `usr_<t>`.
+ *
+ * `deprovision(t)` checks the token and both names, then, on one admin
+ * connection:
+ *
+ * 1. `REVOKE CONNECT ON DATABASE "db_<t>" FROM PUBLIC, "usr_<t>"` (only
+ *    while the database exists; the role only while it exists);
+ * 2. `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE (datname
+ *    = $1 OR usename = $2) AND pid <> pg_backend_pid()`;
+ * 3. `DROP DATABASE IF EXISTS "db_<t>" WITH (FORCE)`, tried again on SQLSTATE
+ *    55006 (`dropDatabaseAttempts`, backoff 100 ms doubling to 2 s);
+ * 4. `DROP ROLE IF EXISTS "usr_<t>"`; on 2BP01 (the role still owns objects
+ *    in the admin database) `DROP OWNED BY "usr_<t>"` and the DROP ROLE again.
+ *
+ * It is idempotent, and names are compared exactly: `abcx` is never touched
+ * when `abc` is dropped. `exists(t)` reads `pg_database` and `pg_roles`
+ * with bound parameters.
+ *
+ * Errors: a hostile token throws {@linkcode RefusedError} before any
+ * connection. SQLSTATE class 08, 57P01, 57P02, 57P03 and 53300, network
+ * errors and connect timeouts throw `BackendError` of kind `unavailable`;
+ * any other failure, kind `failed`. No message holds the connection string.
+ *
+ * @param options The admin connection string, timeouts and name rules.
+ * @returns The deprovisioner (`resourceType` "postgres", `backend` "shared").
+ * @throws {TypeError} If an option is missing or malformed.
+ *
+ * @example Dropping a tenant through guardedDrop
+ * ```ts
+ * import { createGuardedDrop } from "guarded-drop";
+ * import { createAuditLogger } from "guarded-drop/pino";
+ * import { createDropCounter } from "guarded-drop/prom-client";
+ * import { postgresShared } from "guarded-drop/adapters/postgres";
+ *
+ * const guardedDrop = createGuardedDrop({ logger: createAuditLogger({ destination: 1 }), counter: createDropCounter() });
+ * const adapter = postgresShared({ connectionString: "postgres://postgres@127.0.0.1:5432/postgres" });
+ * try {
+ *   await guardedDrop(
+ *     { token: "acme42", resourceType: adapter.resourceType, backend: adapter.backend, requestId: "req-1", caller: "billing" },
+ *     () => adapter.deprovision("acme42"),
+ *   );
+ *   console.log(await adapter.exists("acme42")); // false
+ * } finally {
+ *   await adapter.close();
+ * }
+ * ```
+ */
+export function postgresShared(options: PostgresAdapterOptions): Deprovisioner {
+  return new PostgresDeprovisioner(
+    {
+      backend: "shared",
+      databasePrefix: "db_",
+      rolePrefix: "usr_",
+      what: "the PostgreSQL tenant",
+      adapter: "the PostgreSQL adapter",
+    },
+    options,
+  );
+}

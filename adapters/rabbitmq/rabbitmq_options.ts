@@ -1,0 +1,39 @@
+/**
+ * {@linkcode RabbitmqAdapterOptions}, the options of both RabbitMQ
+ * factories.
+ *
+ * @module
+ */
+
+import type { AdapterOptions } from "../_shared/adapter_options.ts";
+
+/**
+ * Options of {@linkcode rabbitmqShared} and {@linkcode rabbitmqDedicated}.
+ *
+ * @example
+ * ```ts
+ * import type { RabbitmqAdapterOptions } from "guarded-drop/adapters/rabbitmq";
+ *
+ * const options: RabbitmqAdapterOptions = { managementUrl: "https://provisioner:secret@mq.internal:15671" };
+ * ```
+ */
+export interface RabbitmqAdapterOptions extends AdapterOptions {
+  // NOTE: fetch has no connect timeout of its own, so `connectTimeoutMs`
+  // bounds the whole first request (`GET /api/whoami`: connect and answer),
+  // and `operationTimeoutMs` each request after it.
+  /**
+   * The management HTTP API's base, without `/api`
+   * (`http://host:15672`, or `https://host/rabbitmq` behind a path prefix).
+   * It may carry `user:password@`: they are sent as a Basic
+   * `Authorization` header, since fetch rejects credentials in URLs, and are
+   * never written into an error. The user needs the `administrator` tag.
+   */
+  managementUrl: string;
+  /**
+   * An AMQP URL. Accepted so that one server description fits every
+   * adapter, and ignored: deprovision uses the management API only.
+   *
+   * @default {undefined}
+   */
+  url?: string;
+}

@@ -1,0 +1,100 @@
+// Internal: the commands a Redis deprovision issues. Only the deprovision
+// methods of the Redis deprovisioners call the destructive ones.
+
+import type { Redis } from "ioredis";
+
+// Everything Redis's glob matcher treats specially. Valid tokens hold none
+// of these ([A-Za-z0-9._-]), but custom name rules might allow more, and a
+// pattern must never widen to another tenant's keys.
+const GLOB_SPECIAL = /[\\*?[\]^]/g;
+
+/**
+ * The SCAN pattern of a shared tenant's keys: the token, glob-escaped, then
+ * `:*`. Anchored on the colon, so `abc:*` never matches `abcx:1`.
+ */
+export function tenantKeyPattern(token: string): string {
+  return `${token.replace(GLOB_SPECIAL, "\\$&")}:*`;
+}
+
+/** Whether an ACL user exists. Nothing destructive. */
+export async function aclUserExists(client: Redis, user: string): Promise<boolean> {
+  return (await client.call("ACL", "GETUSER", user)) !== null;
+}
+
+/** Whether any key matches the pattern: SCANs until the first match. Nothing destructive. */
+export async function anyKeyMatches(client: Redis, pattern: string, count: number): Promise<boolean> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", count);
+    if (keys.length > 0) return true;
+    cursor = next;
+  } while (cursor !== "0");
+  return false;
+}
+
+/** Whether any logical database of the server holds a key (`INFO keyspace`). Nothing destructive. */
+export async function serverHasKeys(client: Redis): Promise<boolean> {
+  const info = await client.info("keyspace");
+  return /^db\d+:keys=[1-9]/m.test(info);
+}
+
+/**
+ * The ACL users that are neither `default`, the connection's own user, the
+ * tenant's user nor one of `allowed`. Nothing destructive.
+ */
+export async function unexpectedAclUsers(client: Redis, tenantUser: string, allowed: ReadonlySet<string>): Promise<string[]> {
+  const [users, self] = await Promise.all([
+    client.call("ACL", "USERS") as Promise<string[]>,
+    client.call("ACL", "WHOAMI") as Promise<string>,
+  ]);
+  return users.filter((user) => user !== "default" && user !== self && user !== tenantUser && !allowed.has(user));
+}
+
+/**
+ * `ACL DELUSER`. Since Redis 7 it also disconnects every client
+ * authenticated as the user, so no `CLIENT KILL USER` follows it (that
+ * would answer "No such user" once the user is gone). Absent is fine.
+ *
+ * @sanctionedDrop
+ */
+export async function deleteAclUser(client: Redis, user: string): Promise<number> {
+  return Number(await client.call("ACL", "DELUSER", user));
+}
+
+/**
+ * Removes every key matching `pattern`: `SCAN cursor MATCH pattern COUNT
+ * count`, and each batch of keys it returns goes in one `UNLINK`, sent right
+ * before the next `SCAN` so that the two share a round trip. Never `KEYS`,
+ * never `DEL`: the server stays responsive for the neighbours, and large
+ * values are freed off the main thread.
+ *
+ * @sanctionedDrop
+ */
+export async function purgeKeys(client: Redis, pattern: string, count: number): Promise<number> {
+  let removed = 0;
+  let cursor = "0";
+  let unlinking: Promise<number> | undefined;
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", count);
+    // Replies come in order, so the UNLINK sent before this SCAN has
+    // answered already: awaiting it here costs nothing and surfaces its error.
+    if (unlinking !== undefined) removed += await unlinking;
+    unlinking = keys.length > 0 ? client.unlink(...keys) : undefined;
+    // Handled here too: it may reject while the next SCAN is awaited, before
+    // the await below; the await still sees the error.
+    unlinking?.catch(() => {});
+    cursor = next;
+  } while (cursor !== "0");
+  if (unlinking !== undefined) removed += await unlinking;
+  return removed;
+}
+
+/**
+ * `FLUSHALL ASYNC`: every key of every logical database of the tenant's
+ * own server, freed in the background.
+ *
+ * @sanctionedDrop
+ */
+export async function flushServer(client: Redis): Promise<void> {
+  await client.flushall("ASYNC");
+}

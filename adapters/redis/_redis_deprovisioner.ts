@@ -1,0 +1,211 @@
+// Internal: the Redis Deprovisioners behind redisShared and redisDedicated.
+
+import type { Redis } from "ioredis";
+import { type Backend, type Deprovisioner, type NameRules, RefusedError } from "../../lib/mod.ts";
+import { backendError, type FailureContext } from "../_shared/_errors.ts";
+import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
+import {
+  aclUserExists,
+  anyKeyMatches,
+  deleteAclUser,
+  flushServer,
+  purgeKeys,
+  serverHasKeys,
+  tenantKeyPattern,
+  unexpectedAclUsers,
+} from "./_commands.ts";
+import { classifyRedisError, closeRedis, openRedis, type RedisTimeouts } from "./_connection.ts";
+import { DEFAULT_SCAN_COUNT, type RedisDedicatedOptions, type RedisSharedOptions } from "./redis_options.ts";
+
+/** What both forms share: the connection, its timeouts, the name rules and the close() bookkeeping. */
+abstract class RedisDeprovisioner {
+  readonly resourceType = "redis";
+  protected readonly nameRules: NameRules;
+  protected readonly connectTimeoutMs: number;
+  readonly #url: string;
+  readonly #timeouts: RedisTimeouts;
+  readonly #clients = new Set<Redis>();
+  #closed = false;
+
+  constructor(adapter: string, options: RedisSharedOptions | RedisDedicatedOptions) {
+    const resolved = resolveAdapterOptions(adapter, options);
+    if (typeof options.url !== "string" || options.url.length === 0) {
+      throw new TypeError(`Cannot create ${adapter} as 'url' must be a non-empty string: current value is ${describe(options.url)}`);
+    }
+    this.#url = options.url;
+    this.#timeouts = { connectTimeoutMs: resolved.connectTimeoutMs, operationTimeoutMs: resolved.operationTimeoutMs };
+    this.connectTimeoutMs = resolved.connectTimeoutMs;
+    this.nameRules = resolved.nameRules;
+  }
+
+  /** Ends the connections of calls still running; later calls fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const client of this.#clients) closeRedis(client);
+    this.#clients.clear();
+  }
+
+  // A connection per call: drops are rare, and a connection that never
+  // reconnects cannot be one a restart silently broke.
+  protected async open(context: FailureContext): Promise<Redis> {
+    if (this.#closed) throw backendError("failed", context, "the adapter is closed", undefined);
+    const client = await openRedis(this.#url, this.#timeouts);
+    this.#clients.add(client);
+    return client;
+  }
+
+  protected release(client: Redis | undefined): void {
+    if (client === undefined) return;
+    this.#clients.delete(client);
+    // QUIT would wait for the server; every reply we need has arrived.
+    closeRedis(client);
+  }
+
+  protected classify(context: FailureContext, step: string, err: unknown): unknown {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === "string" && code.startsWith("GD_")) return err;
+    return classifyRedisError(context, step, err, this.connectTimeoutMs);
+  }
+}
+
+/** Drops a shared tenant: its ACL user `usr_<t>` and its keys `<t>:*`. */
+export class RedisSharedDeprovisioner extends RedisDeprovisioner implements Deprovisioner {
+  readonly backend: Backend = "shared";
+  readonly #scanCount: number;
+
+  constructor(options: RedisSharedOptions) {
+    super("the Redis adapter", options);
+    const scanCount = positive("the Redis adapter", "scanCount", options.scanCount, DEFAULT_SCAN_COUNT);
+    if (!Number.isInteger(scanCount)) {
+      throw new TypeError(`Cannot create the Redis adapter as 'scanCount' must be a positive integer: current value is ${scanCount}`);
+    }
+    this.#scanCount = scanCount;
+  }
+
+  /**
+   * `ACL DELUSER usr_<t>` (which disconnects the tenant's clients, so that
+   * nothing writes while the keys go), then SCAN MATCH `<t>:*` with
+   * pipelined UNLINK batches. Idempotent.
+   *
+   * @sanctionedDrop
+   */
+  async deprovision(token: string): Promise<void> {
+    const { user, pattern } = this.#targets(token);
+    const context: FailureContext = { action: "deprovision", what: "the Redis tenant", token };
+    let step = "connect";
+    let client: Redis | undefined;
+    try {
+      client = await this.open(context);
+      step = "ACL DELUSER";
+      await deleteAclUser(client, user);
+      step = "SCAN and UNLINK";
+      await purgeKeys(client, pattern, this.#scanCount);
+    } catch (err) {
+      throw this.classify(context, step, err);
+    } finally {
+      this.release(client);
+    }
+  }
+
+  /** Whether the ACL user exists or any key matches `<t>:*` (a SCAN that stops at the first match). */
+  async exists(token: string): Promise<boolean> {
+    const { user, pattern } = this.#targets(token);
+    const context: FailureContext = { action: "check", what: "the Redis tenant", token };
+    let step = "connect";
+    let client: Redis | undefined;
+    try {
+      client = await this.open(context);
+      step = "ACL GETUSER";
+      if (await aclUserExists(client, user)) return true;
+      step = "SCAN";
+      return await anyKeyMatches(client, pattern, this.#scanCount);
+    } catch (err) {
+      throw this.classify(context, step, err);
+    } finally {
+      this.release(client);
+    }
+  }
+
+  #targets(token: string): { user: string; pattern: string } {
+    const checked = this.nameRules.checkNamingToken(token);
+    return { user: this.nameRules.checkUserName(`usr_${checked}`), pattern: tenantKeyPattern(checked) };
+  }
+}
+
+/** Drops a dedicated tenant: its ACL user `ded_<t>`, then everything on its own server. */
+export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements Deprovisioner {
+  readonly backend: Backend = "dedicated";
+  readonly #allowedUsers: ReadonlySet<string>;
+
+  constructor(options: RedisDedicatedOptions) {
+    super("the dedicated Redis adapter", options);
+    const allowed = options.allowedUsers ?? [];
+    if (!Array.isArray(allowed) || !allowed.every((user) => typeof user === "string" && user.length > 0)) {
+      throw new TypeError(
+        `Cannot create the dedicated Redis adapter as 'allowedUsers' must be an array of non-empty strings: current value is ${describe(allowed)}`,
+      );
+    }
+    this.#allowedUsers = new Set(allowed);
+  }
+
+  /**
+   * Refuses when the server holds ACL users that are not this tenant's nor
+   * allowed (it may not be the tenant's own server), then `ACL DELUSER
+   * ded_<t>` and `FLUSHALL ASYNC`. Idempotent.
+   *
+   * NOTE: the check and FLUSHALL are two commands: a user created between
+   * them is not seen. It guards against a wrong URL, not a concurrent admin.
+   *
+   * @sanctionedDrop
+   */
+  async deprovision(token: string): Promise<void> {
+    const user = this.#target(token);
+    const context: FailureContext = { action: "deprovision", what: "the dedicated Redis tenant", token };
+    let step = "connect";
+    let client: Redis | undefined;
+    try {
+      client = await this.open(context);
+      step = "ACL USERS";
+      const others = await unexpectedAclUsers(client, user, this.#allowedUsers);
+      if (others.length > 0) {
+        const shown = others.slice(0, 5).map((name) => JSON.stringify(name)).join(", ");
+        throw new RefusedError(
+          `Cannot deprovision the dedicated Redis tenant ${JSON.stringify(token)} as its server holds other ACL users ` +
+            `(${shown}${others.length > 5 ? `, and ${others.length - 5} more` : ""}): FLUSHALL there could wipe another ` +
+            "tenant's data. Check that the URL is the tenant's own server, or list the platform's users in 'allowedUsers'",
+        );
+      }
+      step = "ACL DELUSER";
+      await deleteAclUser(client, user);
+      step = "FLUSHALL ASYNC";
+      await flushServer(client);
+    } catch (err) {
+      throw this.classify(context, step, err);
+    } finally {
+      this.release(client);
+    }
+  }
+
+  /** Whether the ACL user `ded_<t>` exists or any database of the server holds a key. */
+  async exists(token: string): Promise<boolean> {
+    const user = this.#target(token);
+    const context: FailureContext = { action: "check", what: "the dedicated Redis tenant", token };
+    let step = "connect";
+    let client: Redis | undefined;
+    try {
+      client = await this.open(context);
+      step = "ACL GETUSER";
+      if (await aclUserExists(client, user)) return true;
+      step = "INFO keyspace";
+      return await serverHasKeys(client);
+    } catch (err) {
+      throw this.classify(context, step, err);
+    } finally {
+      this.release(client);
+    }
+  }
+
+  #target(token: string): string {
+    return this.nameRules.checkUserName(`ded_${this.nameRules.checkNamingToken(token)}`);
+  }
+}

@@ -1,0 +1,201 @@
+// mongodbShared and mongodbDedicated. With GD_MONGODB_URL (a user with root
+// on a server that enforces auth) the full suites run on that server; the
+// dedicated form uses the same server with its `dedicated_` names. MongoDB
+// is not packaged on this machine, so without the URL those suites are
+// skipped, with the reason. What needs no server (refusals, an unreachable
+// or hung server, through the real driver) runs everywhere. Every drop goes
+// through guardedDrop.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { MongoClient } from "mongodb";
+import { type Deprovisioner, isBackendError } from "../../lib/mod.ts";
+import { mongodbDedicated, type MongodbAdapterOptions, mongodbShared } from "../../adapters/mongodb/mod.ts";
+import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
+import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
+import { envUrl, freePort, HOW_TO_GET, startSilentServer, uniqueToken } from "../support/servers.ts";
+
+const CONNECT_TIMEOUT_MS = 1_500;
+const MARGIN_MS = 1_500;
+const DOCUMENTS = 100;
+
+interface Form {
+  readonly name: string;
+  readonly factory: (options: MongodbAdapterOptions) => Deprovisioner;
+  readonly databasePrefix: string;
+  readonly userPrefix: string;
+}
+
+const FORMS: readonly Form[] = [
+  { name: "mongodbShared", factory: mongodbShared, databasePrefix: "db_", userPrefix: "usr_" },
+  { name: "mongodbDedicated", factory: mongodbDedicated, databasePrefix: "dedicated_db_", userPrefix: "dedicated_usr_" },
+];
+
+const mongoUrl = envUrl("GD_MONGODB_URL");
+
+for (const form of FORMS) {
+  describe(`${form.name} without a server`, () => {
+    let fixture: AuditFixture;
+    before(() => {
+      fixture = createAuditFixture();
+    });
+    after(() => fixture.close());
+
+    test("hostile tokens are refused before any connection", async () => {
+      // A closed port: had the adapter connected, it would have failed `unavailable`, not `refused`.
+      const adapter = form.factory({ url: `mongodb://127.0.0.1:${await freePort()}`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      try {
+        for (const hostile of HOSTILE_TOKENS) {
+          await dropThrough(fixture, adapter, hostile, { expect: "refused" });
+          const byAdapter = await dropThrough(fixture, adapter, hostile, { requestToken: "gdvalid", expect: "refused" });
+          assert.ok(byAdapter.elapsedMs < 200, `${byAdapter.elapsedMs} ms: refused without connecting`);
+          await assert.rejects(adapter.exists(hostile), (err: { code?: string }) => err.code === "GD_REFUSED");
+        }
+      } finally {
+        await adapter.close();
+      }
+    });
+
+    test("a closed port is unavailable within the connect timeout, with one record and one count", async () => {
+      const port = await freePort();
+      const down = form.factory({ url: `mongodb://admin:hunter2-secret@127.0.0.1:${port}/?authSource=admin`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      try {
+        const result = await dropThrough(fixture, down, uniqueToken(), { expect: "error" });
+        assert.equal(result.error?.kind, "unavailable");
+        assert.ok(result.elapsedMs < CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
+        assert.doesNotMatch(JSON.stringify(fixture.lines()), /hunter2/);
+        await assert.rejects(down.exists(uniqueToken()), (err: unknown) => {
+          assert.ok(isBackendError(err));
+          assert.equal(err.kind, "unavailable");
+          assert.match(err.message, /^Cannot check the (dedicated )?MongoDB tenant "[^"]+" as no server was selected within 1500 ms/);
+          assert.doesNotMatch(err.message, /hunter2/);
+          return true;
+        });
+      } finally {
+        await down.close();
+      }
+    });
+
+    test("a server that accepts and never answers is unavailable within the connect timeout", async () => {
+      const silent = await startSilentServer();
+      const hung = form.factory({ url: `mongodb://127.0.0.1:${silent.port}`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      try {
+        const result = await dropThrough(fixture, hung, uniqueToken(), { expect: "error" });
+        assert.equal(result.error?.kind, "unavailable");
+        assert.ok(result.elapsedMs < CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
+      } finally {
+        await hung.close();
+        await silent.close();
+      }
+    });
+  });
+
+  describe(form.name, { skip: mongoUrl === undefined ? `GD_MONGODB_URL is not set: ${HOW_TO_GET.mongodb}` : false }, () => {
+    let fixture: AuditFixture;
+    let admin: MongoClient;
+    let adapter: Deprovisioner;
+    const token = uniqueToken();
+    const neighbour = `${token}x`;
+    let tenantSession: MongoClient;
+    let neighbourSession: MongoClient;
+    const authEnforced = mongoUrl !== undefined && new URL(mongoUrl).username !== "";
+
+    function tenantClient(t: string): MongoClient {
+      const url = new URL(mongoUrl!);
+      url.username = encodeURIComponent(form.userPrefix + t);
+      url.password = encodeURIComponent(`pw-${t}`);
+      url.searchParams.set("authSource", "admin");
+      return new MongoClient(url.toString(), { serverSelectionTimeoutMS: 5_000 });
+    }
+
+    async function createTenant(t: string): Promise<MongoClient> {
+      await admin.db("admin").command({
+        createUser: form.userPrefix + t,
+        pwd: `pw-${t}`,
+        roles: [{ role: "readWrite", db: form.databasePrefix + t }],
+      });
+      const session = tenantClient(t);
+      await session.connect();
+      await session.db(form.databasePrefix + t).collection("items").insertMany(
+        Array.from({ length: DOCUMENTS }, (_, i) => ({ _id: i, body: `document ${i}` })) as never[],
+      );
+      return session;
+    }
+
+    async function catalog(t: string): Promise<{ users: number; databases: number }> {
+      const users = await admin.db("admin").command({ usersInfo: { user: form.userPrefix + t, db: "admin" } });
+      const { databases } = await admin.db("admin").admin().listDatabases({ nameOnly: true });
+      return { users: users.users.length, databases: databases.filter((d) => d.name === form.databasePrefix + t).length };
+    }
+
+    before(async () => {
+      fixture = createAuditFixture();
+      admin = new MongoClient(mongoUrl!, { serverSelectionTimeoutMS: 5_000 });
+      await admin.connect();
+      adapter = form.factory({ url: mongoUrl!, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      tenantSession = await createTenant(token);
+      neighbourSession = await createTenant(neighbour);
+    });
+
+    after(async () => {
+      await tenantSession?.close(true).catch(() => {});
+      await neighbourSession?.close(true).catch(() => {});
+      if (adapter !== undefined) {
+        await dropThrough(fixture, adapter, neighbour, { expect: "ok" }).catch(() => {});
+        await dropThrough(fixture, adapter, token, { expect: "ok" }).catch(() => {});
+        await adapter.close();
+      }
+      await admin?.close().catch(() => {});
+      fixture?.close();
+    });
+
+    test("the tenant exists before the drop", async () => {
+      assert.equal(await adapter.exists(token), true);
+      assert.deepEqual(await catalog(token), { users: 1, databases: 1 });
+    });
+
+    test("deprovision drops the user and the database, and leaves the neighbour whole", async () => {
+      await dropThrough(fixture, adapter, token, { expect: "ok" });
+
+      assert.equal(await adapter.exists(token), false);
+      assert.deepEqual(await catalog(token), { users: 0, databases: 0 });
+      if (authEnforced) {
+        // The open session lost its user: its next command is refused.
+        await assert.rejects(tenantSession.db(form.databasePrefix + token).collection("items").countDocuments());
+        const again = tenantClient(token);
+        await assert.rejects(again.connect());
+        await again.close(true).catch(() => {});
+      }
+
+      assert.equal(await adapter.exists(neighbour), true);
+      assert.deepEqual(await catalog(neighbour), { users: 1, databases: 1 });
+      const items = neighbourSession.db(form.databasePrefix + neighbour).collection("items");
+      assert.equal(await items.countDocuments(), DOCUMENTS);
+      assert.deepEqual(await items.findOne({ _id: 7 as never }), { _id: 7, body: "document 7" });
+    });
+
+    test("a second deprovision of the gone tenant succeeds, and is audited and counted", async () => {
+      await dropThrough(fixture, adapter, token, { expect: "ok" });
+      await dropThrough(fixture, adapter, token, { expect: "ok" });
+      assert.equal(await adapter.exists(token), false);
+    });
+
+    test("hostile tokens are refused, and nothing is dropped", async () => {
+      for (const hostile of HOSTILE_TOKENS) {
+        await dropThrough(fixture, adapter, hostile, { expect: "refused" });
+        await dropThrough(fixture, adapter, hostile, { requestToken: neighbour, expect: "refused" });
+        await assert.rejects(adapter.exists(hostile), (err: { code?: string }) => err.code === "GD_REFUSED");
+      }
+      const { databases } = await admin.db("admin").admin().listDatabases({ nameOnly: true });
+      const names = new Set(databases.map((d) => d.name));
+      assert.ok(names.has("admin"), "admin database");
+      assert.ok(names.has("local") || names.has("config"), "local or config database");
+      if (authEnforced) {
+        const self = decodeURIComponent(new URL(mongoUrl!).username);
+        const info = await admin.db("admin").command({ usersInfo: { user: self, db: "admin" } });
+        assert.equal(info.users.length, 1, "the admin user still exists");
+      }
+      assert.deepEqual(await catalog(neighbour), { users: 1, databases: 1 });
+    });
+  });
+}

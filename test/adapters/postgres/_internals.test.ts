@@ -1,0 +1,140 @@
+// The PostgreSQL adapter's internals without a server: the error
+// classification table, the 55006 retry of DROP DATABASE, and option checks.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { Client } from "pg";
+import { classifyPostgresError, sqlStateOf } from "../../../adapters/postgres/_classify.ts";
+import { dropDatabase, dropRole } from "../../../adapters/postgres/_statements.ts";
+import { postgresDedicated, postgresShared } from "../../../adapters/postgres/mod.ts";
+
+const context = { action: "deprovision", what: "the PostgreSQL tenant", token: "acme42" } as const;
+const serverError = (code: string, message = `server says ${code}`) => Object.assign(new Error(message), { code, severity: "ERROR" });
+
+describe("classifyPostgresError", () => {
+  const table: [string, unknown, string, "unavailable" | "failed"][] = [
+    ["08006 connection_failure", serverError("08006"), "DROP DATABASE", "unavailable"],
+    ["08001 sqlclient_unable_to_establish_sqlconnection", serverError("08001"), "connect", "unavailable"],
+    ["57P01 admin_shutdown", serverError("57P01"), "DROP ROLE", "unavailable"],
+    ["57P02 crash_shutdown", serverError("57P02"), "DROP ROLE", "unavailable"],
+    ["57P03 cannot_connect_now", serverError("57P03"), "connect", "unavailable"],
+    ["53300 too_many_connections", serverError("53300"), "connect", "unavailable"],
+    ["42501 insufficient_privilege", serverError("42501"), "REVOKE CONNECT", "failed"],
+    ["28P01 invalid_password, even while connecting", serverError("28P01"), "connect", "failed"],
+    ["55006 object_in_use after the retries", serverError("55006"), "DROP DATABASE", "failed"],
+    ["57014 statement timeout", serverError("57014"), "DROP DATABASE", "failed"],
+    ["ECONNREFUSED", Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:5432"), { code: "ECONNREFUSED" }), "connect", "unavailable"],
+    ["EPIPE (five letters, not a SQLSTATE)", Object.assign(new Error("write EPIPE"), { code: "EPIPE" }), "DROP ROLE", "unavailable"],
+    ["ENOTFOUND", Object.assign(new Error("getaddrinfo ENOTFOUND db"), { code: "ENOTFOUND" }), "connect", "unavailable"],
+    ["EHOSTUNREACH", Object.assign(new Error("connect EHOSTUNREACH"), { code: "EHOSTUNREACH" }), "connect", "unavailable"],
+    ["a connect timeout", new Error("timeout expired"), "connect", "unavailable"],
+    ["a connection lost mid-statement", new Error("Connection terminated unexpectedly"), "DROP DATABASE", "unavailable"],
+    ["a client-side query timeout", new Error("Query read timeout"), "DROP DATABASE", "unavailable"],
+    ["a programming error", new TypeError("x is not a function"), "DROP ROLE", "failed"],
+  ];
+  for (const [name, err, step, kind] of table) {
+    test(`${name} at ${step} is ${kind}`, () => {
+      const classified = classifyPostgresError(context, step, err, 5_000);
+      assert.equal(classified.kind, kind);
+      assert.equal(classified.name, "BackendError");
+      assert.equal(classified.code, kind === "unavailable" ? "GD_BACKEND_UNAVAILABLE" : "GD_BACKEND_FAILED");
+      assert.equal(classified.cause, err);
+      assert.match(classified.message, /^Cannot deprovision the PostgreSQL tenant "acme42" as /);
+      const sqlState = sqlStateOf(err);
+      assert.equal(classified.sqlState, sqlState);
+    });
+  }
+
+  test("a credential in a driver message is scrubbed from the message and the cause", () => {
+    const err = new Error("could not connect to postgres://admin:hunter2@db:5432/postgres");
+    const classified = classifyPostgresError(context, "connect", err, 5_000);
+    assert.doesNotMatch(classified.message, /hunter2/);
+    assert.doesNotMatch(String((classified.cause as Error).message), /hunter2/);
+    assert.doesNotMatch(String((classified.cause as Error).stack), /hunter2/);
+  });
+});
+
+/** A pg Client stand-in that answers each statement from a script. */
+function scriptedClient(answers: ((sql: string) => unknown)[]): { client: Client; statements: string[] } {
+  const statements: string[] = [];
+  const client = {
+    escapeIdentifier: (name: string) => `"${name.replaceAll('"', '""')}"`,
+    async query(sql: string) {
+      statements.push(sql);
+      const answer = answers.shift();
+      if (answer === undefined) throw new Error(`unexpected statement ${sql}`);
+      const result = answer(sql);
+      if (result instanceof Error) throw result;
+      return { rows: [] };
+    },
+  } as unknown as Client;
+  return { client, statements };
+}
+
+describe("dropDatabase", () => {
+  test("is tried again while the server answers 55006, then succeeds", async () => {
+    const busy = () => serverError("55006", 'database "db_acme42" is being accessed by other users');
+    const { client, statements } = scriptedClient([busy, busy, () => undefined]);
+    await dropDatabase(client, "db_acme42", 5);
+    assert.equal(statements.length, 3);
+    assert.ok(statements.every((s) => s === 'DROP DATABASE IF EXISTS "db_acme42" WITH (FORCE)'));
+  });
+
+  test("gives up after the configured attempts with the last 55006", async () => {
+    const busy = () => serverError("55006");
+    const { client, statements } = scriptedClient([busy, busy, busy]);
+    await assert.rejects(dropDatabase(client, "db_acme42", 3), (err) => sqlStateOf(err) === "55006");
+    assert.equal(statements.length, 3);
+  });
+
+  test("does not retry any other error", async () => {
+    const { client, statements } = scriptedClient([() => serverError("42501")]);
+    await assert.rejects(dropDatabase(client, "db_acme42", 5), (err) => sqlStateOf(err) === "42501");
+    assert.equal(statements.length, 1);
+  });
+
+  test("quotes the name with the driver's escaping", async () => {
+    const { client, statements } = scriptedClient([() => undefined]);
+    await dropDatabase(client, 'db_a"b', 1);
+    assert.equal(statements[0], 'DROP DATABASE IF EXISTS "db_a""b" WITH (FORCE)');
+  });
+});
+
+describe("dropRole", () => {
+  test("drops the role's objects in the admin database and drops it again on 2BP01", async () => {
+    const { client, statements } = scriptedClient([() => serverError("2BP01"), () => undefined, () => undefined]);
+    await dropRole(client, "usr_acme42");
+    assert.deepEqual(statements, ['DROP ROLE IF EXISTS "usr_acme42"', 'DROP OWNED BY "usr_acme42"', 'DROP ROLE IF EXISTS "usr_acme42"']);
+  });
+
+  test("never drops owned objects for any other error", async () => {
+    const { client, statements } = scriptedClient([() => serverError("42501")]);
+    await assert.rejects(dropRole(client, "usr_acme42"));
+    assert.deepEqual(statements, ['DROP ROLE IF EXISTS "usr_acme42"']);
+  });
+});
+
+describe("postgresShared and postgresDedicated options", () => {
+  for (const factory of [postgresShared, postgresDedicated]) {
+    test(`${factory.name} checks its options up front, and never echoes a string`, () => {
+      assert.throws(() => factory({} as never), { name: "TypeError", message: /'connectionString' must be a non-empty string: current value is undefined/ });
+      assert.throws(() => factory({ connectionString: "postgres://x", connectTimeoutMs: -1 }), /'connectTimeoutMs' must be a positive finite number: current value is -1/);
+      assert.throws(() => factory({ connectionString: "postgres://x", operationTimeoutMs: Number.NaN }), /'operationTimeoutMs'/);
+      assert.throws(() => factory({ connectionString: "postgres://x", dropDatabaseAttempts: 1.5 }), /'dropDatabaseAttempts' must be a positive integer/);
+      assert.throws(
+        () => factory({ connectionString: "postgres://x", connectTimeoutMs: "postgres://a:hunter2@h/db" as never }),
+        (err: Error) => !err.message.includes("hunter2") && /a string of \d+ characters/.test(err.message),
+      );
+      assert.throws(() => factory({ connectionString: "postgres://x", nameRules: {} as never }), /'nameRules.checkNamingToken' must be a function/);
+      const adapter = factory({ connectionString: "postgres://x" });
+      assert.equal(adapter.resourceType, "postgres");
+      assert.equal(adapter.backend, factory === postgresShared ? "shared" : "dedicated");
+    });
+  }
+
+  test("a closed adapter refuses to work, as `failed`", async () => {
+    const adapter = postgresShared({ connectionString: "postgres://postgres@127.0.0.1:1/postgres" });
+    await adapter.close();
+    await assert.rejects(adapter.exists("acme42"), { code: "GD_BACKEND_FAILED", message: /the adapter is closed/ });
+  });
+});

@@ -1,0 +1,82 @@
+// The RabbitMQ adapter's management URL handling and HTTP classification,
+// against a local HTTP server that answers what each case needs.
+
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { after, before, describe, test } from "node:test";
+import { callApi, parseManagementUrl } from "../../../adapters/rabbitmq/_management_api.ts";
+import { rabbitmqShared } from "../../../adapters/rabbitmq/mod.ts";
+
+describe("parseManagementUrl", () => {
+  test("moves credentials into a Basic header and strips them and the trailing slash from the base", () => {
+    const endpoint = parseManagementUrl("the RabbitMQ adapter", "http://ad%40min:p%3Ass@mq.internal:15672/rabbit/");
+    assert.equal(endpoint.base, "http://mq.internal:15672/rabbit");
+    assert.equal(endpoint.authorization, `Basic ${Buffer.from("ad@min:p:ss").toString("base64")}`);
+  });
+
+  test("sends no header without credentials", () => {
+    assert.equal(parseManagementUrl("x", "https://mq.internal").authorization, undefined);
+  });
+
+  test("refuses what is not an http(s) base URL, without echoing it", () => {
+    for (const bad of ["amqp://guest:hunter2@mq:5672", "not a url hunter2", "http://u:hunter2@mq/?x=1"]) {
+      assert.throws(() => parseManagementUrl("the RabbitMQ adapter", bad), (err: Error) => {
+        assert.equal(err.name, "TypeError");
+        assert.match(err.message, /^Cannot create the RabbitMQ adapter as 'managementUrl' must be/);
+        assert.doesNotMatch(err.message, /hunter2/);
+        return true;
+      });
+    }
+    assert.throws(() => rabbitmqShared({} as never), /'managementUrl' must be a non-empty string: current value is undefined/);
+  });
+});
+
+describe("callApi", () => {
+  let server: Server;
+  let base: string;
+  const seen: IncomingMessage[] = [];
+  before(async () => {
+    server = createServer((request, response) => {
+      seen.push(request);
+      const status = Number(/\/status\/(\d+)/.exec(request.url ?? "")?.[1] ?? 200);
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(status === 204 ? "" : JSON.stringify({ error: "x", reason: `reason of ${status}` }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const context = { action: "deprovision", what: "the RabbitMQ tenant", token: "acme42" } as const;
+  const call = (status: number, method: "GET" | "DELETE" = "DELETE") =>
+    callApi({ base, authorization: "Basic Z3Vlc3Q6Z3Vlc3Q=" }, context, { method, segments: ["status", String(status)], step: "DELETE /api/vhosts/{vhost}", timeoutMs: 2_000 });
+
+  test("2xx and 404 resolve: 404 is already gone", async () => {
+    assert.equal((await call(204)).status, 204);
+    assert.equal((await call(404)).status, 404);
+  });
+
+  for (const status of [502, 503, 504]) {
+    test(`HTTP ${status} is unavailable`, async () => {
+      await assert.rejects(call(status), { code: "GD_BACKEND_UNAVAILABLE", kind: "unavailable", serverCode: String(status) });
+    });
+  }
+
+  for (const status of [400, 401, 403, 405, 500, 301]) {
+    test(`HTTP ${status} is failed, with the server's reason`, async () => {
+      await assert.rejects(call(status), (err: Error & { kind?: string; serverCode?: string }) => {
+        assert.equal(err.kind, "failed");
+        assert.equal(err.serverCode, String(status));
+        assert.match(err.message, new RegExp(`^Cannot deprovision the RabbitMQ tenant "acme42" as DELETE /api/vhosts/\\{vhost\\} answered HTTP ${status}: HTTP ${status}: reason of ${status}$`));
+        return true;
+      });
+    });
+  }
+
+  test("every path segment is URL-encoded, and credentials travel in the header only", async () => {
+    seen.length = 0;
+    await callApi({ base, authorization: "Basic abc" }, context, { method: "GET", segments: ["vhosts", "/", "a b"], step: "GET", timeoutMs: 2_000 });
+    assert.equal(seen[0]!.url, "/api/vhosts/%2F/a%20b");
+    assert.equal(seen[0]!.headers.authorization, "Basic abc");
+  });
+});

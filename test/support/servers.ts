@@ -1,0 +1,338 @@
+/**
+ * Servers for the adapter suites: the URLs of the shared servers (DESIGN §6
+ * `GD_*` variables), and second "dedicated" instances that a suite starts and
+ * stops itself: a `redis-server` on a free port and a PostgreSQL cluster made
+ * with `initdb` in a temp dir. A suite whose server is missing is skipped
+ * with a reason that says how to get one, never passed.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { randomBytes } from "node:crypto";
+import { startFaultProxy } from "../../harness/fault_proxy.ts";
+
+/** How long a second instance may take to answer after it is started. */
+const START_TIMEOUT_MS = 30_000;
+const LOOPBACK = "127.0.0.1";
+
+/** How to get each shared server, for skip reasons. */
+export const HOW_TO_GET = {
+  postgres: "set GD_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres (a superuser connection; start the " +
+    "machine's cluster with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`)",
+  redis: "set GD_REDIS_URL=redis://127.0.0.1:6379 (an admin connection; start a server with `redis-server " +
+    "--daemonize yes --port 6379 --save '' --appendonly no`)",
+  rabbitmq: "set GD_RABBITMQ_MANAGEMENT_URL=http://guest:guest@127.0.0.1:15672 and GD_AMQP_URL=amqp://guest:guest@127.0.0.1:5672 " +
+    "(start the broker with `rabbitmq-server -detached` and enable the API with `rabbitmq-plugins enable rabbitmq_management`)",
+  mongodb: "set GD_MONGODB_URL=mongodb://admin:password@127.0.0.1:27017/?authSource=admin (a user with root on a " +
+    "MongoDB server; MongoDB is not packaged on this machine, so its suites run only where one exists)",
+} as const;
+
+/** A `GD_*` variable, or `undefined` when it is unset or empty. */
+export function envUrl(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+/**
+ * A naming token no other run or test file uses: lower-case letters and
+ * digits, 14 characters, so that `dedicated_db_<t>x` stays far below 63 bytes.
+ */
+export function uniqueToken(prefix = "gd"): string {
+  return `${prefix}${Date.now().toString(36).slice(-5)}${randomBytes(4).toString("hex")}`.slice(0, 16);
+}
+
+/** Whether an executable is on PATH. */
+export function onPath(command: string): boolean {
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, command)));
+}
+
+/** A port nothing listens on right now (the kernel's pick, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, LOOPBACK, resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("Cannot pick a free port: no address");
+  return address.port;
+}
+
+/**
+ * A TCP server that accepts connections and never answers: a host that is
+ * up at the TCP level and hung above it, so that only a client's timeout can
+ * end the wait.
+ */
+export interface SilentServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts a {@linkcode SilentServer} on the loopback. */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A second instance a suite controls: it can be stopped and started again on the same port. */
+export interface ControlledServer {
+  /** A URL to connect as the server's admin. */
+  readonly url: string;
+  readonly port: number;
+  /** Whether the suite started it, and so can stop and start it. A server given by URL is not. */
+  readonly controlled: boolean;
+  /** Stops it (the port then refuses connections). */
+  stop(): Promise<void>;
+  /** Starts it again after {@linkcode stop}, on the same port. */
+  start(): Promise<void>;
+  /** Stops it and removes its files. */
+  dispose(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------
+// Redis
+
+/** Why a second Redis cannot be started here, or `undefined` when it can. */
+export function dedicatedRedisSkipReason(): string | undefined {
+  if (envUrl("GD_REDIS_DEDICATED_URL") !== undefined) return undefined;
+  return onPath("redis-server")
+    ? undefined
+    : "redis-server is not on PATH to start a second instance: install it (apt-get install redis-server) or set " +
+      "GD_REDIS_DEDICATED_URL to a Redis server the suite may FLUSHALL";
+}
+
+/**
+ * The tenant's own Redis: `GD_REDIS_DEDICATED_URL` when set (it cannot be
+ * stopped then), otherwise a `redis-server` the suite starts on a free port
+ * with no persistence and protected mode off.
+ */
+export async function startDedicatedRedis(): Promise<ControlledServer> {
+  const given = envUrl("GD_REDIS_DEDICATED_URL");
+  if (given !== undefined) return externalServer(given);
+  const dir = mkdtempSync(join(tmpdir(), "guarded-drop-redis-"));
+  let port = 0;
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(
+      "redis-server",
+      [
+        "--port", String(port),
+        "--bind", LOOPBACK,
+        "--save", "",
+        "--appendonly", "no",
+        "--protected-mode", "no",
+        "--dir", dir,
+        "--logfile", join(dir, "redis.log"),
+      ],
+      { stdio: "ignore" },
+    );
+    const started = child;
+    await waitFor(`redis-server on port ${port}`, async () => {
+      if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode} (port ${port} taken?)`);
+      return await redisAnswers(port);
+    });
+  };
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (running === undefined || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once("exit", resolve));
+    running.kill("SIGKILL");
+    await exited;
+  };
+  await onFreePort((free) => {
+    port = free;
+    return start();
+  });
+  return {
+    url: `redis://${LOOPBACK}:${port}`,
+    port,
+    controlled: true,
+    stop,
+    start,
+    async dispose() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Sends a RESP PING and resolves whether `+PONG` came back. */
+async function redisAnswers(port: number): Promise<boolean> {
+  const { connect } = await import("node:net");
+  return await new Promise<boolean>((resolve) => {
+    const socket = connect(port, LOOPBACK);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once("error", () => done(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// PostgreSQL
+
+/** Why a second PostgreSQL cannot be started here, or `undefined` when it can. */
+export function dedicatedPostgresSkipReason(): string | undefined {
+  if (envUrl("GD_POSTGRES_DEDICATED_URL") !== undefined) return undefined;
+  if (!onPath("initdb") || !onPath("pg_ctl")) {
+    return "initdb and pg_ctl are not on PATH to start a second cluster: install postgresql and put its bin " +
+      "directory on PATH, or set GD_POSTGRES_DEDICATED_URL to a superuser connection on a server the suite may use";
+  }
+  if (isRoot() && postgresAccount() === undefined) {
+    return "initdb refuses to run as root and there is no 'postgres' account to run it as: create one, run the " +
+      "tests as a non-root user, or set GD_POSTGRES_DEDICATED_URL";
+  }
+  return undefined;
+}
+
+/**
+ * The tenant's own PostgreSQL: `GD_POSTGRES_DEDICATED_URL` when set,
+ * otherwise a cluster made with `initdb` in a temp dir (trust auth, fsync
+ * off) and started with `pg_ctl` on a free port, its socket in the temp dir.
+ *
+ * initdb and the server refuse to run as root. As root (CI and this
+ * machine), both run as the `postgres` account: the temp dir is chowned to
+ * it and the processes are spawned with its uid and gid.
+ */
+export async function startDedicatedPostgres(): Promise<ControlledServer> {
+  const given = envUrl("GD_POSTGRES_DEDICATED_URL");
+  if (given !== undefined) return externalServer(given);
+  const dir = mkdtempSync(join(tmpdir(), "guarded-drop-pg-"));
+  const account = isRoot() ? postgresAccount() : undefined;
+  if (account !== undefined) chownSync(dir, account.uid, account.gid);
+  const data = join(dir, "data");
+  let port = 0;
+  const run = (command: string, args: string[]) => {
+    const result = spawnSync(command, args, {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: START_TIMEOUT_MS,
+      ...(account === undefined ? {} : { uid: account.uid, gid: account.gid }),
+      env: { ...process.env, LC_ALL: "C" },
+    });
+    if (result.status !== 0) {
+      throw new Error(`${command} ${args[0] ?? ""} failed (exit ${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
+    }
+  };
+  run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
+  const start = async () => {
+    run("pg_ctl", [
+      "-D", data,
+      "-l", join(dir, "postgres.log"),
+      "-w", "-t", String(START_TIMEOUT_MS / 1000),
+      "-o", `-p ${port} -k ${dir} -c listen_addresses=${LOOPBACK} -c fsync=off -c full_page_writes=off`,
+      "start",
+    ]);
+  };
+  const stop = async () => {
+    if (!existsSync(join(data, "postmaster.pid"))) return;
+    run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+  };
+  await onFreePort((free) => {
+    port = free;
+    return start();
+  });
+  return {
+    url: `postgres://postgres@${LOOPBACK}:${port}/postgres`,
+    port,
+    controlled: true,
+    stop,
+    start,
+    async dispose() {
+      await stop().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
+function postgresAccount(): { uid: number; gid: number } | undefined {
+  try {
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const [name, , uid, gid] = line.split(":");
+      if (name === "postgres" && uid !== undefined && gid !== undefined) return { uid: Number(uid), gid: Number(gid) };
+    }
+  } catch {
+    // No /etc/passwd: not a Unix account database we can read.
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+
+/**
+ * A server given by URL behind the harness's fault proxy: stopping it stops
+ * the proxy (new connections are refused, open ones are cut), never the
+ * server, which other runs share.
+ */
+export async function proxiedServer(url: string): Promise<ControlledServer> {
+  const proxy = await startFaultProxy({ name: "proxied", urls: { url } });
+  const proxied = proxy.urls().url!;
+  return {
+    url: proxied,
+    port: Number(new URL(proxied).port),
+    controlled: true,
+    stop: () => proxy.stop(),
+    start: () => proxy.start(),
+    dispose: () => proxy.close(),
+  };
+}
+
+function externalServer(url: string): ControlledServer {
+  const cannot = async () => {
+    throw new Error("Cannot stop or start a server given by URL");
+  };
+  return { url, port: Number(new URL(url).port) || 0, controlled: false, stop: cannot, start: cannot, dispose: async () => {} };
+}
+
+/**
+ * Starts a server on a free port, and on another one when it fails: another
+ * test file may take the port between our pick and the server's bind.
+ */
+async function onFreePort(start: (port: number) => Promise<void>): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      await start(await freePort());
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await delay(50);
+  }
+  throw new Error(`Cannot start ${what}: it did not answer within ${START_TIMEOUT_MS} ms`);
+}
