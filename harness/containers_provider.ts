@@ -108,7 +108,9 @@ const POSTGRES_STARTUP_TIMEOUT_MS = 60_000;
 const REDIS_STARTUP_TIMEOUT_MS = 30_000;
 const RABBITMQ_STARTUP_TIMEOUT_MS = 120_000;
 const MONGODB_STARTUP_TIMEOUT_MS = 120_000;
-const STOP_TIMEOUT_S = 2;
+// testcontainers defaults to 0, which kills the server at once: Redis then
+// loses its keys. Ten seconds lets every server shut down cleanly.
+const STOP_TIMEOUT_S = 10;
 
 /**
  * Whether a Docker engine answers, and why not when it does not.

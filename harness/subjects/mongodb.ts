@@ -1,0 +1,108 @@
+/**
+ * {@linkcode mongodbSubject}: the conformance subject of the MongoDB
+ * adapters, with a tenant fixture on the real server.
+ *
+ * @module
+ */
+
+import type { Backend } from "../../lib/mod.ts";
+import { lazyAdapter } from "./_lazy_adapter.ts";
+import type { ConformanceSubject } from "../conformance.ts";
+import type { ServerControl } from "../server_control.ts";
+
+/**
+ * A MongoDB tenant as read straight from the server: its database, its user
+ * (in `admin`), and the notes of its `invoices` collection.
+ *
+ * @example
+ * ```ts
+ * import type { MongodbTenant } from "guarded-drop/harness";
+ *
+ * const intact: MongodbTenant = { database: "db_acme", user: "usr_acme", notes: ["acme #1"] };
+ * ```
+ */
+export interface MongodbTenant {
+  readonly database: string | null;
+  readonly user: string | null;
+  readonly notes: readonly string[];
+}
+
+const DOCUMENTS = 3;
+
+/**
+ * The subject of `mongodbShared` (`db_<t>`, `usr_<t>`) or
+ * `mongodbDedicated` (`dedicated_db_<t>`, `dedicated_usr_<t>`).
+ *
+ * @param server The server (its `url` must be an administrator's).
+ * @param backend `shared` or `dedicated`.
+ * @returns The subject.
+ *
+ * @example
+ * ```ts
+ * import { mongodbSubject, startExternalServers } from "guarded-drop/harness";
+ *
+ * const set = await startExternalServers({ GD_MONGODB_URL: "mongodb://127.0.0.1:27017" });
+ * console.log(mongodbSubject(set.servers.mongodb!, "shared").name);
+ * await set.stop();
+ * ```
+ */
+export function mongodbSubject(server: ServerControl, backend: Backend): ConformanceSubject<MongodbTenant> {
+  const prefix = backend === "shared" ? "" : "dedicated_";
+  const names = (token: string) => ({ database: `${prefix}db_${token}`, user: `${prefix}usr_${token}` });
+  const url = () => server.urls().url!;
+
+  async function withClient<T>(fn: (client: import("mongodb").MongoClient) => Promise<T>): Promise<T> {
+    const { MongoClient } = await import("mongodb");
+    const client = new MongoClient(url(), { serverSelectionTimeoutMS: 10_000 });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
+  }
+
+  return {
+    name: `mongodb ${backend} (${server.provider})`,
+    resourceType: "mongodb",
+    backend,
+    server,
+    createAdapter: (options) => {
+      const config = { url: url(), ...options };
+      return lazyAdapter("mongodb", backend, async () => {
+        const { mongodbShared, mongodbDedicated } = await import("../../adapters/mongodb/mod.ts");
+        return (backend === "shared" ? mongodbShared : mongodbDedicated)(config);
+      });
+    },
+    createTenant: (token) =>
+      withClient(async (client) => {
+        const { database, user } = names(token);
+        const notes = Array.from({ length: DOCUMENTS }, (_, i) => `${token} #${i + 1}`);
+        await client.db(database).collection("invoices").insertMany(notes.map((note, i) => ({ _id: i + 1, note })) as never);
+        await client.db("admin").command({
+          createUser: user,
+          pwd: `pw-${crypto.randomUUID()}`,
+          roles: [{ role: "readWrite", db: database }],
+        });
+        return { database, user, notes };
+      }),
+    readTenant: (token) =>
+      withClient(async (client) => {
+        const { database, user } = names(token);
+        const databases = await client.db("admin").admin().listDatabases({ nameOnly: true });
+        const hasDatabase = databases.databases.some((d) => d.name === database);
+        const info = await client.db("admin").command({ usersInfo: user }) as { users: unknown[] };
+        const hasUser = info.users.length > 0;
+        if (!hasDatabase && !hasUser) return undefined;
+        const notes = hasDatabase
+          ? (await client.db(database).collection<{ note: string }>("invoices").find().sort({ _id: 1 }).toArray()).map((d) => d.note)
+          : [];
+        return { database: hasDatabase ? database : null, user: hasUser ? user : null, notes };
+      }),
+    systemIntact: () =>
+      withClient(async (client) => {
+        const databases = await client.db("admin").admin().listDatabases({ nameOnly: true });
+        if (!databases.databases.some((d) => d.name === "admin")) throw new Error("the admin database is gone");
+      }),
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * {@linkcode postgresSubject}: the conformance subject of the PostgreSQL
+ * adapters, with a tenant fixture on the real server.
+ *
+ * @module
+ */
+
+import type { Backend } from "../../lib/mod.ts";
+import { lazyAdapter } from "./_lazy_adapter.ts";
+import type { ConformanceSubject } from "../conformance.ts";
+import type { ServerControl } from "../server_control.ts";
+
+/**
+ * A PostgreSQL tenant as read straight from the server: its database, its
+ * role, and the rows of its `invoices` table.
+ *
+ * @example
+ * ```ts
+ * import type { PostgresTenant } from "guarded-drop/harness";
+ *
+ * const intact: PostgresTenant = { database: "db_acme", role: "usr_acme", rows: ["acme #1"] };
+ * ```
+ */
+export interface PostgresTenant {
+  readonly database: string | null;
+  readonly role: string | null;
+  readonly rows: readonly string[];
+}
+
+const ROWS = 3;
+
+/**
+ * The subject of `postgresShared` (`db_<t>`, `usr_<t>`) or
+ * `postgresDedicated` (`dedicated_db_<t>`, `dedicated_usr_<t>`) on a server.
+ * A tenant is a login role that owns a database holding an `invoices` table.
+ *
+ * @param server The server (its `url` must be a superuser's).
+ * @param backend `shared` or `dedicated`.
+ * @returns The subject.
+ *
+ * @example
+ * ```ts
+ * import { conformanceChecks, postgresSubject, startExternalServers } from "guarded-drop/harness";
+ *
+ * const set = await startExternalServers({ GD_POSTGRES_URL: "postgres://postgres@127.0.0.1:5432/postgres" });
+ * const checks = conformanceChecks(postgresSubject(set.servers.postgres!, "shared"));
+ * console.log(checks.map((c) => c.id));
+ * await set.stop();
+ * ```
+ */
+export function postgresSubject(server: ServerControl, backend: Backend): ConformanceSubject<PostgresTenant> {
+  const prefix = backend === "shared" ? "" : "dedicated_";
+  const names = (token: string) => ({ database: `${prefix}db_${token}`, role: `${prefix}usr_${token}` });
+  const url = () => server.urls().url!;
+
+  async function client(database?: string) {
+    const { default: pg } = await import("pg");
+    const target = new URL(url());
+    if (database !== undefined) target.pathname = `/${encodeURIComponent(database)}`;
+    const c = new pg.Client({ connectionString: target.href, connectionTimeoutMillis: 10_000 });
+    await c.connect();
+    return c;
+  }
+
+  return {
+    name: `postgres ${backend} (${server.provider})`,
+    resourceType: "postgres",
+    backend,
+    server,
+    createAdapter: (options) => {
+      const config = { connectionString: url(), ...options };
+      return lazyAdapter("postgres", backend, async () => {
+        const { postgresShared, postgresDedicated } = await import("../../adapters/postgres/mod.ts");
+        return (backend === "shared" ? postgresShared : postgresDedicated)(config);
+      });
+    },
+    async createTenant(token) {
+      const { database, role } = names(token);
+      const admin = await client();
+      try {
+        const password = `pw-${crypto.randomUUID()}`;
+        await admin.query(`CREATE ROLE ${admin.escapeIdentifier(role)} LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
+        await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(database)} OWNER ${admin.escapeIdentifier(role)}`);
+      } finally {
+        await admin.end();
+      }
+      const rows = Array.from({ length: ROWS }, (_, i) => `${token} #${i + 1}`);
+      const db = await client(database);
+      try {
+        await db.query("CREATE TABLE invoices (id int PRIMARY KEY, note text NOT NULL)");
+        for (const [i, note] of rows.entries()) await db.query("INSERT INTO invoices VALUES ($1, $2)", [i + 1, note]);
+        await db.query(`ALTER TABLE invoices OWNER TO ${db.escapeIdentifier(role)}`);
+      } finally {
+        await db.end();
+      }
+      return { database, role, rows };
+    },
+    async readTenant(token) {
+      const { database, role } = names(token);
+      const admin = await client();
+      let found: { db: boolean; role: boolean };
+      try {
+        const result = await admin.query<{ db: boolean; role: boolean }>(
+          "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS db, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2) AS role",
+          [database, role],
+        );
+        found = result.rows[0]!;
+      } finally {
+        await admin.end();
+      }
+      if (!found.db && !found.role) return undefined;
+      let rows: string[] = [];
+      if (found.db) {
+        const db = await client(database);
+        try {
+          rows = (await db.query<{ note: string }>("SELECT note FROM invoices ORDER BY id")).rows.map((r) => r.note);
+        } finally {
+          await db.end();
+        }
+      }
+      return { database: found.db ? database : null, role: found.role ? role : null, rows };
+    },
+    async systemIntact() {
+      const admin = await client();
+      try {
+        const dbs = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname IN ('postgres', 'template0', 'template1')");
+        if (dbs.rows.length !== 3) throw new Error(`system databases left: ${dbs.rows.map((r) => r.datname).join(", ")}`);
+        const self = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = current_user");
+        if (self.rows.length !== 1) throw new Error("the admin role is gone");
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * {@linkcode rabbitmqSubject}: the conformance subject of the RabbitMQ
+ * adapters, with a tenant fixture made over the management API.
+ *
+ * @module
+ */
+
+import type { Backend } from "../../lib/mod.ts";
+import { lazyAdapter } from "./_lazy_adapter.ts";
+import type { ConformanceSubject } from "../conformance.ts";
+import type { ServerControl } from "../server_control.ts";
+
+/**
+ * A RabbitMQ tenant as read straight from the broker: its vhost, its user,
+ * and the messages waiting in its `invoices` queue.
+ *
+ * @example
+ * ```ts
+ * import type { RabbitmqTenant } from "guarded-drop/harness";
+ *
+ * const intact: RabbitmqTenant = { vhost: "vh_acme", user: "usr_acme", messages: ["acme #1"] };
+ * ```
+ */
+export interface RabbitmqTenant {
+  readonly vhost: string | null;
+  readonly user: string | null;
+  readonly messages: readonly string[];
+}
+
+const MESSAGES = 3;
+const QUEUE = "invoices";
+
+/**
+ * The subject of `rabbitmqShared` (`vh_<t>`, `usr_<t>`) or
+ * `rabbitmqDedicated` (`dedicated_vh_<t>`, `dedicated_usr_<t>`). A tenant is
+ * a vhost with a durable queue holding messages, and a user with full
+ * permissions on it; the fixture uses the management API, so it needs no
+ * AMQP client.
+ *
+ * @param server The broker (its `managementUrl` must carry an administrator's credentials).
+ * @param backend `shared` or `dedicated`.
+ * @returns The subject.
+ *
+ * @example
+ * ```ts
+ * import { rabbitmqSubject, startExternalServers } from "guarded-drop/harness";
+ *
+ * const set = await startExternalServers({
+ *   GD_AMQP_URL: "amqp://guest:guest@127.0.0.1:5672",
+ *   GD_RABBITMQ_MANAGEMENT_URL: "http://guest:guest@127.0.0.1:15672",
+ * });
+ * console.log(rabbitmqSubject(set.servers.rabbitmq!, "shared").name);
+ * await set.stop();
+ * ```
+ */
+export function rabbitmqSubject(server: ServerControl, backend: Backend): ConformanceSubject<RabbitmqTenant> {
+  const prefix = backend === "shared" ? "" : "dedicated_";
+  const names = (token: string) => ({ vhost: `${prefix}vh_${token}`, user: `${prefix}usr_${token}` });
+  const managementUrl = () => server.urls().managementUrl!;
+
+  async function api(method: string, path: string, body?: unknown): Promise<Response> {
+    const base = new URL(managementUrl());
+    const authorization = `Basic ${btoa(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`)}`;
+    base.username = "";
+    base.password = "";
+    const response = await fetch(new URL(`api/${path}`, base.href.endsWith("/") ? base.href : `${base.href}/`), {
+      method,
+      headers: { authorization, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return response;
+  }
+  async function ok(method: string, path: string, body?: unknown): Promise<unknown> {
+    const response = await api(method, path, body);
+    if (!response.ok) throw new Error(`${method} /api/${path} answered ${response.status}: ${await response.text()}`);
+    return response.status === 204 ? undefined : response.json().catch(() => undefined);
+  }
+  const e = encodeURIComponent;
+
+  return {
+    name: `rabbitmq ${backend} (${server.provider})`,
+    resourceType: "rabbitmq",
+    backend,
+    server,
+    createAdapter: (options) => {
+      const config = { managementUrl: managementUrl(), ...options };
+      return lazyAdapter("rabbitmq", backend, async () => {
+        const { rabbitmqShared, rabbitmqDedicated } = await import("../../adapters/rabbitmq/mod.ts");
+        return (backend === "shared" ? rabbitmqShared : rabbitmqDedicated)(config);
+      });
+    },
+    async createTenant(token) {
+      const { vhost, user } = names(token);
+      await ok("PUT", `vhosts/${e(vhost)}`, {});
+      await ok("PUT", `users/${e(user)}`, { password: `pw-${crypto.randomUUID()}`, tags: "" });
+      await ok("PUT", `permissions/${e(vhost)}/${e(user)}`, { configure: ".*", write: ".*", read: ".*" });
+      await ok("PUT", `queues/${e(vhost)}/${QUEUE}`, { durable: true, auto_delete: false });
+      const messages = Array.from({ length: MESSAGES }, (_, i) => `${token} #${i + 1}`);
+      for (const payload of messages) {
+        const routed = await ok("POST", `exchanges/${e(vhost)}/amq.default/publish`, {
+          properties: { delivery_mode: 2 },
+          routing_key: QUEUE,
+          payload,
+          payload_encoding: "string",
+        }) as { routed?: boolean };
+        if (routed?.routed !== true) throw new Error(`the message to ${vhost}/${QUEUE} was not routed`);
+      }
+      return { vhost, user, messages };
+    },
+    async readTenant(token) {
+      const { vhost, user } = names(token);
+      const hasVhost = (await api("GET", `vhosts/${e(vhost)}`)).status === 200;
+      const hasUser = (await api("GET", `users/${e(user)}`)).status === 200;
+      if (!hasVhost && !hasUser) return undefined;
+      let messages: string[] = [];
+      if (hasVhost) {
+        // Read the messages and put them back: the queue's message counter
+        // is a statistic that lags by seconds, the messages are not.
+        const response = await api("POST", `queues/${e(vhost)}/${QUEUE}/get`, {
+          count: 1000,
+          ackmode: "ack_requeue_true",
+          encoding: "auto",
+        });
+        if (response.ok) messages = ((await response.json()) as { payload: string }[]).map((m) => m.payload).sort();
+      }
+      return { vhost: hasVhost ? vhost : null, user: hasUser ? user : null, messages };
+    },
+    async systemIntact() {
+      const admin = decodeURIComponent(new URL(managementUrl()).username);
+      if ((await api("GET", "vhosts/%2F")).status !== 200) throw new Error("the / vhost is gone");
+      if ((await api("GET", `users/${e(admin)}`)).status !== 200) throw new Error(`the admin user ${admin} is gone`);
+    },
+  };
+}
