@@ -4,6 +4,7 @@ import { MongoClient } from "mongodb";
 import type { Backend, Deprovisioner, NameRules } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { describe, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
+import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyMongoError } from "./_classify.ts";
 import { databaseExists, dropTenantDatabase, dropTenantUser, userExists } from "./_commands.ts";
 import type { MongodbAdapterOptions } from "./mongodb_options.ts";
@@ -27,6 +28,11 @@ export class MongodbDeprovisioner implements Deprovisioner {
   readonly #operationTimeoutMs: number;
   readonly #nameRules: NameRules;
   readonly #clients = new Set<MongoClient>();
+  readonly #hooks: SessionHooks<MongoClient> = {
+    connect: (context) => this.#connect(context),
+    classify: (context, step, err) => this.#classify(context, step, err),
+    release: (client) => this.#release(client),
+  };
   #closed = false;
 
   constructor(form: MongodbForm, options: MongodbAdapterOptions) {
@@ -51,38 +57,24 @@ export class MongodbDeprovisioner implements Deprovisioner {
   async deprovision(token: string): Promise<void> {
     const { database, user } = this.#targets(token);
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token };
-    let step = "connect";
-    let client: MongoClient | undefined;
-    try {
-      client = await this.#connect(context);
-      step = "dropUser";
+    await inSession(this.#hooks, context, async (client, step) => {
+      step("dropUser");
       await dropTenantUser(client, user);
-      step = "dropDatabase";
+      step("dropDatabase");
       await dropTenantDatabase(client, database);
-    } catch (err) {
-      throw this.#classify(context, step, err);
-    } finally {
-      await this.#release(client);
-    }
+    });
   }
 
   /** Whether the user (`usersInfo`) or the database (`listDatabases`) exists. */
   async exists(token: string): Promise<boolean> {
     const { database, user } = this.#targets(token);
     const context: FailureContext = { action: "check", what: this.#form.what, token };
-    let step = "connect";
-    let client: MongoClient | undefined;
-    try {
-      client = await this.#connect(context);
-      step = "usersInfo";
+    return await inSession(this.#hooks, context, async (client, step) => {
+      step("usersInfo");
       if (await userExists(client, user)) return true;
-      step = "listDatabases";
+      step("listDatabases");
       return await databaseExists(client, database);
-    } catch (err) {
-      throw this.#classify(context, step, err);
-    } finally {
-      await this.#release(client);
-    }
+    });
   }
 
   /** Closes the clients of calls still running; later calls fail. */

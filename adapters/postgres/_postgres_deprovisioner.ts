@@ -4,6 +4,7 @@ import { Client } from "pg";
 import type { Backend, BackendError, Deprovisioner, NameRules } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
+import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyPostgresError } from "./_classify.ts";
 import { dropDatabase, dropRole, inspectTenant, revokeConnect, terminateBackends } from "./_statements.ts";
 import type { PostgresAdapterOptions } from "./postgres_options.ts";
@@ -38,6 +39,11 @@ export class PostgresDeprovisioner implements Deprovisioner {
   readonly #dropDatabaseAttempts: number;
   readonly #nameRules: NameRules;
   readonly #clients = new Set<Client>();
+  readonly #hooks: SessionHooks<Client> = {
+    connect: (context) => this.#connect(context),
+    classify: (context, step, err) => this.#classify(context, step, err),
+    release: (client) => this.#release(client),
+  };
   #closed = false;
 
   constructor(form: PostgresForm, options: PostgresAdapterOptions) {
@@ -73,11 +79,8 @@ export class PostgresDeprovisioner implements Deprovisioner {
   async deprovision(token: string): Promise<void> {
     const { database, role } = this.#targets(token);
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token };
-    let step = "connect";
-    let client: Client | undefined;
-    try {
-      client = await this.#connect(context);
-      step = "reading pg_database and pg_roles";
+    await inSession(this.#hooks, context, async (client, step) => {
+      step("reading pg_database and pg_roles");
       const state = await inspectTenant(client, database, role);
       if (state.currentDatabase === database) {
         throw backendError(
@@ -88,38 +91,27 @@ export class PostgresDeprovisioner implements Deprovisioner {
         );
       }
       if (state.databaseExists) {
-        step = "REVOKE CONNECT";
+        step("REVOKE CONNECT");
         await revokeConnect(client, database, state.roleExists ? role : undefined);
       }
-      step = "pg_terminate_backend";
+      step("pg_terminate_backend");
       await terminateBackends(client, database, role);
-      step = "DROP DATABASE";
+      step("DROP DATABASE");
       await dropDatabase(client, database, this.#dropDatabaseAttempts);
-      step = "DROP ROLE";
+      step("DROP ROLE");
       await dropRole(client, role);
-    } catch (err) {
-      throw this.#classify(context, step, err);
-    } finally {
-      await this.#release(client);
-    }
+    });
   }
 
   /** Whether the tenant's database or role still exists. Reads pg_database and pg_roles only. */
   async exists(token: string): Promise<boolean> {
     const { database, role } = this.#targets(token);
     const context: FailureContext = { action: "check", what: this.#form.what, token };
-    let step = "connect";
-    let client: Client | undefined;
-    try {
-      client = await this.#connect(context);
-      step = "reading pg_database and pg_roles";
+    return await inSession(this.#hooks, context, async (client, step) => {
+      step("reading pg_database and pg_roles");
       const state = await inspectTenant(client, database, role);
       return state.databaseExists || state.roleExists;
-    } catch (err) {
-      throw this.#classify(context, step, err);
-    } finally {
-      await this.#release(client);
-    }
+    });
   }
 
   /** Ends the connections of calls still running; later calls fail. */

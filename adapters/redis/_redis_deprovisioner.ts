@@ -14,6 +14,7 @@ import {
   tenantKeyPattern,
   unexpectedAclUsers,
 } from "./_commands.ts";
+import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyRedisError, closeRedis, openRedis, type RedisTimeouts } from "./_connection.ts";
 import { DEFAULT_SCAN_COUNT, type RedisDedicatedOptions, type RedisSharedOptions } from "./redis_options.ts";
 
@@ -25,6 +26,11 @@ abstract class RedisDeprovisioner {
   readonly #url: string;
   readonly #timeouts: RedisTimeouts;
   readonly #clients = new Set<Redis>();
+  protected readonly hooks: SessionHooks<Redis> = {
+    connect: (context) => this.#open(context),
+    classify: (context, step, err) => this.#classify(context, step, err),
+    release: (client) => this.#release(client),
+  };
   #closed = false;
 
   constructor(adapter: string, options: RedisSharedOptions | RedisDedicatedOptions) {
@@ -47,21 +53,21 @@ abstract class RedisDeprovisioner {
 
   // A connection per call: drops are rare, and a connection that never
   // reconnects cannot be one a restart silently broke.
-  protected async open(context: FailureContext): Promise<Redis> {
+  async #open(context: FailureContext): Promise<Redis> {
     if (this.#closed) throw backendError("failed", context, "the adapter is closed", undefined);
     const client = await openRedis(this.#url, this.#timeouts);
     this.#clients.add(client);
     return client;
   }
 
-  protected release(client: Redis | undefined): void {
+  #release(client: Redis | undefined): void {
     if (client === undefined) return;
     this.#clients.delete(client);
     // QUIT would wait for the server; every reply we need has arrived.
     closeRedis(client);
   }
 
-  protected classify(context: FailureContext, step: string, err: unknown): unknown {
+  #classify(context: FailureContext, step: string, err: unknown): unknown {
     const code = (err as { code?: unknown } | null)?.code;
     if (typeof code === "string" && code.startsWith("GD_")) return err;
     return classifyRedisError(context, step, err, this.connectTimeoutMs);
@@ -92,38 +98,24 @@ export class RedisSharedDeprovisioner extends RedisDeprovisioner implements Depr
   async deprovision(token: string): Promise<void> {
     const { user, pattern } = this.#targets(token);
     const context: FailureContext = { action: "deprovision", what: "the Redis tenant", token };
-    let step = "connect";
-    let client: Redis | undefined;
-    try {
-      client = await this.open(context);
-      step = "ACL DELUSER";
+    await inSession(this.hooks, context, async (client, step) => {
+      step("ACL DELUSER");
       await deleteAclUser(client, user);
-      step = "SCAN and UNLINK";
+      step("SCAN and UNLINK");
       await purgeKeys(client, pattern, this.#scanCount);
-    } catch (err) {
-      throw this.classify(context, step, err);
-    } finally {
-      this.release(client);
-    }
+    });
   }
 
   /** Whether the ACL user exists or any key matches `<t>:*` (a SCAN that stops at the first match). */
   async exists(token: string): Promise<boolean> {
     const { user, pattern } = this.#targets(token);
     const context: FailureContext = { action: "check", what: "the Redis tenant", token };
-    let step = "connect";
-    let client: Redis | undefined;
-    try {
-      client = await this.open(context);
-      step = "ACL GETUSER";
+    return await inSession(this.hooks, context, async (client, step) => {
+      step("ACL GETUSER");
       if (await aclUserExists(client, user)) return true;
-      step = "SCAN";
+      step("SCAN");
       return await anyKeyMatches(client, pattern, this.#scanCount);
-    } catch (err) {
-      throw this.classify(context, step, err);
-    } finally {
-      this.release(client);
-    }
+    });
   }
 
   #targets(token: string): { user: string; pattern: string } {
@@ -161,11 +153,8 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
   async deprovision(token: string): Promise<void> {
     const user = this.#target(token);
     const context: FailureContext = { action: "deprovision", what: "the dedicated Redis tenant", token };
-    let step = "connect";
-    let client: Redis | undefined;
-    try {
-      client = await this.open(context);
-      step = "ACL USERS";
+    await inSession(this.hooks, context, async (client, step) => {
+      step("ACL USERS");
       const others = await unexpectedAclUsers(client, user, this.#allowedUsers);
       if (others.length > 0) {
         const shown = others.slice(0, 5).map((name) => JSON.stringify(name)).join(", ");
@@ -175,34 +164,23 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
             "tenant's data. Check that the URL is the tenant's own server, or list the platform's users in 'allowedUsers'",
         );
       }
-      step = "ACL DELUSER";
+      step("ACL DELUSER");
       await deleteAclUser(client, user);
-      step = "FLUSHALL ASYNC";
+      step("FLUSHALL ASYNC");
       await flushServer(client);
-    } catch (err) {
-      throw this.classify(context, step, err);
-    } finally {
-      this.release(client);
-    }
+    });
   }
 
   /** Whether the ACL user `ded_<t>` exists or any database of the server holds a key. */
   async exists(token: string): Promise<boolean> {
     const user = this.#target(token);
     const context: FailureContext = { action: "check", what: "the dedicated Redis tenant", token };
-    let step = "connect";
-    let client: Redis | undefined;
-    try {
-      client = await this.open(context);
-      step = "ACL GETUSER";
+    return await inSession(this.hooks, context, async (client, step) => {
+      step("ACL GETUSER");
       if (await aclUserExists(client, user)) return true;
-      step = "INFO keyspace";
+      step("INFO keyspace");
       return await serverHasKeys(client);
-    } catch (err) {
-      throw this.classify(context, step, err);
-    } finally {
-      this.release(client);
-    }
+    });
   }
 
   #target(token: string): string {
