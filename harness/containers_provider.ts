@@ -97,8 +97,6 @@ export interface ContainerServersOptions {
   roles?: readonly ServerRole[];
 }
 
-const POSTGRES_PORT = 5432;
-const REDIS_PORT = 6379;
 const AMQP_PORT = 5672;
 const MANAGEMENT_PORT = 15672;
 // Measured on 2 cores: PostgreSQL starts in about 3.4 s, Redis in 0.4 s, and
