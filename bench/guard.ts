@@ -1,0 +1,434 @@
+// The drop-guard's cost (DESIGN §8): on a generated project of 600 modules
+// that import each other, with non-destructive SQL, Redis, MongoDB and
+// management API calls and a dozen planted drops, time on the same files:
+//
+// - the guard's full run as the compiled `drop-guard` CLI, against
+//   `tsc --noEmit` (both spawned): budget, ≤ 0.5× tsc;
+// - the guard's syntactic pass (parse, walk, syntactic rules; no checker)
+//   against a parse-only pass (`ts.createSourceFile` for every file), both
+//   in-process: budget, ≤ 1.5× parse;
+// - the guard's full run as `scan()`, against ESLint with
+//   `no-restricted-syntax` selectors for the same driver calls on
+//   typescript-eslint's parser, both in-process: budget, ESLint takes ≥ 3×.
+//
+// The in-process measures load the guard compiled to JavaScript, as shipped.
+// Rounds alternate the two sides of each pair, so that drift (CPU frequency,
+// page cache, another process on the other core) hits both alike; each ratio
+// is the median of the per-round ratios. The guard must find exactly the
+// planted drops. The process exits non-zero when it does not, or when a
+// budget is missed.
+//
+// Run: node --import tsx bench/guard.ts [--modules 600] [--runs 5]
+//      node --import tsx bench/guard.ts --generate <dir>   (only writes the project, to profile on it)
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import tsParser from "@typescript-eslint/parser";
+import { ESLint } from "eslint";
+import ts from "typescript";
+
+const BUDGET_TSC = 0.5;
+const BUDGET_PARSE = 1.5;
+const BUDGET_ESLINT = 3;
+const PASS_PAIRS = 3;
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1]!);
+const MODULES = Number(args.get("modules") ?? 600);
+const RUNS = Number(args.get("runs") ?? 5);
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+
+// --- the generated project ---------------------------------------------------
+
+interface Planted {
+  readonly file: string;
+  readonly line: number;
+  readonly ruleId: string;
+}
+
+const INFRA = `// Stand-ins for the drivers: the project type-checks without them installed.
+export interface Row { id: string; name: string; tenant: string; created_at: string }
+export interface QueryResult<R> { rows: R[]; rowCount: number }
+export interface Client { query<R = Row>(sql: string, values?: readonly unknown[]): Promise<QueryResult<R>> }
+export declare const client: Client;
+export interface Redis {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, mode?: "EX", ttl?: number): Promise<"OK">;
+  call(...args: string[]): Promise<unknown>;
+  flushall(mode?: "ASYNC" | "SYNC"): Promise<"OK">;
+}
+export declare const redis: Redis;
+export interface Collection<T> { countDocuments(filter: Partial<T>): Promise<number>; drop(): Promise<boolean> }
+export interface Db {
+  collection<T>(name: string): Collection<T>;
+  dropDatabase(): Promise<boolean>;
+  command(document: Record<string, unknown>): Promise<unknown>;
+}
+export declare const db: Db;
+export declare const mgmt: string;
+`;
+
+const SQL_CONSTS = `export const DROP_ROLE = "DROP ROLE";\nexport const SELECT_ALL = "SELECT * FROM";\n`;
+
+const ADAPTERS = `import type { Backend, Deprovisioner } from "guarded-drop";
+import { client, db, redis } from "./infra.ts";
+
+/** @sanctionedDrop */
+export async function dropTenantDatabase(token: string): Promise<void> {
+  await client.query(\`DROP DATABASE IF EXISTS "db_\${token}" WITH (FORCE)\`);
+  await client.query(\`DROP ROLE IF EXISTS "usr_\${token}"\`);
+}
+
+/** @sanctionedDrop */
+export async function dropTenantCache(token: string): Promise<void> {
+  await redis.call("ACL", "DELUSER", \`usr_\${token}\`);
+}
+
+export class TenantAdapter implements Deprovisioner {
+  readonly resourceType = "postgres";
+  readonly backend: Backend = "shared";
+  /** @sanctionedDrop */
+  async deprovision(token: string): Promise<void> {
+    await dropTenantDatabase(token);
+    await db.dropDatabase();
+  }
+  async exists(token: string): Promise<boolean> {
+    const result = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [\`db_\${token}\`]);
+    return result.rowCount > 0;
+  }
+  async close(): Promise<void> {}
+}
+`;
+
+// A drop planted in module i, as lines appended to it; `at` is the index of
+// the line that must be reported.
+function plantedCode(n: number): { lines: string[]; at: number; ruleId: string; imports: string } {
+  switch (n) {
+    case 0:
+      return { lines: ["export async function purge0(name: string) {", '  await client.query("DROP DATABASE " + name);', "}"], at: 1, ruleId: "sql-drop", imports: "" };
+    case 1:
+      return { lines: ["export async function purge1(name: string) {", "  await client.query(`${DROP_ROLE} usr_${name}`);", "}"], at: 1, ruleId: "sql-drop", imports: 'import { DROP_ROLE } from "./sql_consts.ts";\n' };
+    case 2:
+      return { lines: ["export async function purge2(name: string) {", "  await client.query(`drop /* why not */", "     schema t_${name} cascade`);", "}"], at: 1, ruleId: "sql-drop", imports: "" };
+    case 3:
+      return { lines: ["export async function purge3() {", '  await redis.flushall("ASYNC");', "}"], at: 1, ruleId: "redis-flush", imports: "" };
+    case 4:
+      return { lines: ["export async function purge4(user: string) {", '  await redis.call("acl", "deluser", user);', "}"], at: 1, ruleId: "redis-acl-deluser", imports: "" };
+    case 5:
+      return { lines: ["export async function purge5() {", "  await db.dropDatabase();", "}"], at: 1, ruleId: "mongodb-drop", imports: "" };
+    case 6:
+      return { lines: ["export async function purge6(user: string) {", "  await db.command({ dropUser: user });", "}"], at: 1, ruleId: "mongodb-drop", imports: "" };
+    case 7:
+      return { lines: ["export async function purge7(vhost: string) {", '  await fetch(`${mgmt}/api/vhosts/${encodeURIComponent(vhost)}`, { method: "DELETE" });', "}"], at: 1, ruleId: "rabbitmq-delete", imports: "" };
+    case 8:
+      return { lines: ["export function purge8(user: string) {", '  return spawn("rabbitmqctl", ["delete_user", user]);', "}"], at: 1, ruleId: "rabbitmq-delete", imports: 'import { spawn } from "node:child_process";\n' };
+    case 9:
+      return { lines: ["export async function purge9(token: string) {", "  await new TenantAdapter().deprovision(token);", "}"], at: 1, ruleId: "adapter-deprovision", imports: 'import { TenantAdapter } from "./adapters.ts";\n' };
+    case 10:
+      return { lines: ["export async function purge10(token: string) {", "  await dropTenantCache(token);", "}"], at: 1, ruleId: "sanctioned-reference", imports: 'import { dropTenantCache } from "./adapters.ts";\n' };
+    default:
+      return { lines: ["export function purge11(events: EventEmitter) {", '  events.on("tenant.cancelled", dropTenantDatabase);', "}"], at: 1, ruleId: "sanctioned-reference", imports: 'import { EventEmitter } from "node:events";\nimport { dropTenantDatabase } from "./adapters.ts";\n' };
+  }
+}
+
+function moduleText(i: number, planted: number | undefined): { text: string; line?: number; ruleId?: string } {
+  const deps = i === 0 ? [] : [...new Set([(i * 7) % i, (i * 13 + 5) % i, i - 1])];
+  const plant = planted === undefined ? undefined : plantedCode(planted);
+  const dropService = i % 20 === 10;
+  let text = "";
+  text += 'import type { DropRequest, GuardedDrop } from "guarded-drop";\n';
+  text += 'import { client, db, mgmt, redis, type Row } from "./infra.ts";\n';
+  if (dropService) text += 'import { dropTenantCache, dropTenantDatabase, TenantAdapter } from "./adapters.ts";\n';
+  for (const d of deps) text += `import { helper${d} } from "./m${d}.ts";\n`;
+  if (plant !== undefined) text += plant.imports;
+  text += `
+export interface Record${i} { id: string; name: string; tenant: string; createdAt: Date; tags: readonly string[] }
+
+const TABLE_${i} = "records_${i}";
+
+export async function load${i}(id: string): Promise<Record${i} | undefined> {
+  const result = await client.query<Row>(\`SELECT id, name, tenant, created_at FROM \${TABLE_${i}} WHERE id = $1\`, [id]);
+  const row = result.rows[0];
+  if (row === undefined) return undefined;
+  return { id: row.id, name: row.name, tenant: row.tenant, createdAt: new Date(row.created_at), tags: [] };
+}
+
+export async function save${i}(r: Record${i}): Promise<void> {
+  await client.query("INSERT INTO " + TABLE_${i} + " (id, name, tenant) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = $2", [r.id, r.name, r.tenant]);
+  await client.query(\`DELETE FROM sessions_${i} WHERE tenant = $1 AND expires_at < now()\`, [r.tenant]);
+  await redis.set(\`cache:\${r.tenant}:\${r.id}\`, JSON.stringify(r), "EX", 60);
+}
+
+export class Service${i} {
+  readonly #cache = new Map<string, Record${i}>();
+  constructor(private readonly prefix: string) {}
+
+  async get(id: string): Promise<Record${i} | undefined> {
+    const hit = this.#cache.get(id);
+    if (hit !== undefined) return hit;
+    const loaded = await load${i}(\`\${this.prefix}\${id}\`);
+    if (loaded !== undefined) this.#cache.set(id, loaded);
+    return loaded;
+  }
+
+  async count(tenant: string): Promise<number> {
+    const docs = await db.collection<{ tenant: string }>("records_${i}").countDocuments({ tenant });
+    return docs${deps.map((d) => ` + helper${d}(tenant.length)`).join("")};
+  }
+
+  async vhosts(): Promise<string[]> {
+    const response = await fetch(\`\${mgmt}/api/vhosts\`, { headers: { accept: "application/json" } });
+    const body = (await response.json()) as { name: string }[];
+    return body.map((v) => v.name).filter((name) => name.startsWith("vh_"));
+  }
+
+  describe(r: Record${i}): string {
+    return r.tags.length > 0 ? \`\${r.name} [\${r.tags.join(", ")}]\` : r.name;
+  }
+}
+
+export function helper${i}(n: number): number {
+  const values = Array.from({ length: n % 7 }, (_, x) => x * ${i});
+  return values.reduce((a, b) => a + b, 0);
+}
+
+export function log${i}(tenant: string): void {
+  console.log(\`tenant database dropped for \${tenant}\`);
+  console.warn("cannot drop databases while replicating");
+}
+`;
+  if (dropService) {
+    text += `
+export async function cancel${i}(guardedDrop: GuardedDrop, request: DropRequest): Promise<void> {
+  await guardedDrop(request, () => dropTenantDatabase(request.token));
+  await guardedDrop(request, async () => {
+    await dropTenantCache(request.token);
+    await new TenantAdapter().deprovision(request.token);
+  });
+}
+`;
+  } else {
+    text += "\nexport type Unused" + i + " = DropRequest | GuardedDrop;\n";
+  }
+  if (plant === undefined) return { text };
+  const line = text.split("\n").length + plant.at;
+  text += `${plant.lines.join("\n")}\n`;
+  return { text, line, ruleId: plant.ruleId };
+}
+
+function generate(dir: string): { files: string[]; planted: Planted[] } {
+  const src = join(dir, "src");
+  mkdirSync(src, { recursive: true });
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2023",
+        lib: ["ES2023"],
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        noEmit: true,
+        allowImportingTsExtensions: true,
+        skipLibCheck: true,
+        types: ["node"],
+        typeRoots: [join(REPO, "node_modules", "@types")],
+        paths: { "guarded-drop": [join(REPO, "lib", "mod.ts")] },
+      },
+      include: ["src"],
+    }),
+  );
+  const files = ["infra.ts", "sql_consts.ts", "adapters.ts"];
+  writeFileSync(join(src, "infra.ts"), INFRA);
+  writeFileSync(join(src, "sql_consts.ts"), SQL_CONSTS);
+  writeFileSync(join(src, "adapters.ts"), ADAPTERS);
+  // A dozen drops, spread over the project.
+  const plantAt = new Map(Array.from({ length: 12 }, (_, n) => [Math.floor(((n + 0.5) * MODULES) / 12), n]));
+  const planted: Planted[] = [];
+  for (let i = 0; i < MODULES; i++) {
+    const { text, line, ruleId } = moduleText(i, plantAt.get(i));
+    writeFileSync(join(src, `m${i}.ts`), text);
+    files.push(`m${i}.ts`);
+    if (line !== undefined) planted.push({ file: `src/m${i}.ts`, line, ruleId: ruleId! });
+  }
+  return { files: files.map((f) => join(src, f)), planted };
+}
+
+// --- measurements -------------------------------------------------------------
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function spawnTimed(command: string, commandArgs: string[], cwd: string, okCodes: number[]): () => void {
+  return () => {
+    const run = spawnSync(command, commandArgs, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: "" } });
+    if (!okCodes.includes(run.status ?? -1)) throw new Error(`${command} ${commandArgs.join(" ")} exited ${run.status}: ${run.stderr}`);
+  };
+}
+
+if (args.has("generate")) {
+  const { files, planted } = generate(args.get("generate")!);
+  console.log(`Generated ${files.length} modules with ${planted.length} planted drops in ${args.get("generate")}`);
+  process.exit(0);
+}
+
+const JSDOC_MODE = ts.JSDocParsingMode.ParseForTypeErrors;
+const work = mkdtempSync(join(tmpdir(), "drop-guard-bench-"));
+const build = join(REPO, ".tmp", `drop-guard-bench-build-${process.pid}`);
+let failed = false;
+try {
+  const { files, planted } = generate(work);
+  const texts = files.map((f) => readFileSync(f, "utf8"));
+  const lines = texts.reduce((n, t) => n + t.split("\n").length, 0);
+  console.log(`Generated ${files.length} modules (${lines} lines, ${planted.length} planted drops) in ${work}`);
+
+  // The CLI as shipped: compiled to JavaScript, run by node without a loader.
+  execFileSync(
+    join(REPO, "node_modules", ".bin", "tsc"),
+    [
+      "--ignoreConfig", "--outDir", build, "--rootDir", REPO, "--target", "ES2023", "--lib", "ES2023", "--module", "NodeNext",
+      "--moduleResolution", "NodeNext", "--types", "node", "--strict", "--skipLibCheck", "--allowImportingTsExtensions",
+      "--rewriteRelativeImportExtensions", "--verbatimModuleSyntax", join(REPO, "guard", "cli.ts"), join(REPO, "guard", "mod.ts"),
+    ],
+    { cwd: REPO },
+  );
+  const cli = join(build, "guard", "cli.js");
+  // In-process measures use the same compiled JavaScript, not the sources
+  // through a TypeScript loader.
+  const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(join(build, "guard", file)).href)) as T;
+  const { rules, scan } = await load<typeof import("../guard/mod.ts")>("mod.js");
+  const { runEngine } = await load<typeof import("../guard/_engine.ts")>("_engine.js");
+  const { PackageLookup } = await load<typeof import("../guard/_package.ts")>("_package.js");
+  const { indexSanctioned } = await load<typeof import("../guard/_sanctioned.ts")>("_sanctioned.js");
+
+  // Correctness first: exactly the planted drops, in-process and from the CLI.
+  const key = (f: { file: string; line: number; ruleId: string }) => `${f.file}:${f.line} ${f.ruleId}`;
+  const expected = planted.map(key).sort();
+  const result = await scan({ cwd: work, project: "tsconfig.json", config: {} });
+  const cliRun = spawnSync(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], { cwd: work, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const cliFindings = (JSON.parse(cliRun.stdout) as { findings: Planted[] }).findings;
+  for (const [what, found] of [["scan()", result.findings], ["drop-guard CLI", cliFindings]] as const) {
+    const actual = found.map(key).sort();
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+      failed = true;
+      console.error(`FAIL: ${what} found\n  ${actual.join("\n  ")}\nbut the planted drops are\n  ${expected.join("\n  ")}`);
+    }
+  }
+  if (cliRun.status !== 1) {
+    failed = true;
+    console.error(`FAIL: the CLI exited ${cliRun.status}, not 1: ${cliRun.stderr}`);
+  }
+  console.log(`The guard found exactly the ${planted.length} planted drops: ${!failed}; ${result.sanctionedFound} sanctioned functions, ${result.allowed.length} allowed operations.`);
+
+  const runCli = spawnTimed(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], work, [1]);
+  const runTsc = spawnTimed(join(REPO, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json", "--noEmit"], work, [0]);
+  const runScan = () => scan({ cwd: work, project: "tsconfig.json", config: {} });
+  // Both keep the trees until they are done, as a program does: the
+  // difference is the guard's walk alone.
+  const parse = () => files.map((file, i) => ts.createSourceFile(file, texts[i]!, { languageVersion: ts.ScriptTarget.ES2023, jsDocParsingMode: JSDOC_MODE }));
+  const parseOnly = () => parse().length;
+  // The syntactic pass: the same parse, then the walk (which sets the parent
+  // pointers), the folding and the syntactic rules; no checker, no program.
+  const syntacticRules = rules.filter((r) => r.meta.docs.requiresTypeChecking !== true).map((rule) => ({ rule, options: rule.defaultOptions }));
+  const syntacticPass = () => {
+    const sourceFiles = parse();
+    const program = { getSourceFiles: () => sourceFiles, getCurrentDirectory: () => work } as unknown as ts.Program;
+    const sanctioned = indexSanctioned(sourceFiles, [], new Map());
+    runEngine({ program, files: sourceFiles, rules: syntacticRules, sanctioned, packages: new PackageLookup(), semantic: false });
+  };
+  const drop = "(DATABASE|ROLE|USER|SCHEMA|OWNED)";
+  const selectors = [
+    "CallExpression[callee.property.name=/^(flushall|flushdb|acldeluser|dropDatabase|dropUser|dropAllUsersFromDatabase|deprovision)$/i]",
+    `Literal[value=/\\bDROP\\s+${drop}\\b/i]`,
+    `TemplateElement[value.raw=/\\bDROP\\s+${drop}\\b/i]`,
+    "Literal[value=/^(deluser|flushall|flushdb)$/i]",
+    "Property[key.name=/^(dropDatabase|dropUser|dropAllUsersFromDatabase)$/]",
+    "Literal[value=/\\/api\\/(vhosts|users)\\//]",
+    "TemplateElement[value.raw=/\\/api\\/(vhosts|users)\\//]",
+    "Literal[value=/^(rabbitmqctl|delete_vhost|delete_user)$/]",
+  ].map((selector) => ({ selector, message: "destructive operation" }));
+  let eslintProblems = 0;
+  const runEslint = async () => {
+    const linter = new ESLint({
+      cwd: work,
+      overrideConfigFile: true,
+      overrideConfig: [{ files: ["**/*.ts"], languageOptions: { parser: tsParser }, rules: { "no-restricted-syntax": ["error", ...selectors] } }],
+    });
+    const results = await linter.lintFiles(["src/**/*.ts"]);
+    eslintProblems = results.reduce((n, r) => n + r.errorCount, 0);
+  };
+
+  // Rounds alternate each pair, so that drift (CPU frequency, page cache, the
+  // other core's load) hits both sides alike; a ratio is the median of the
+  // per-round ratios. The in-process measures get one warm-up round.
+  await runScan();
+  parseOnly();
+  syntacticPass();
+  await runEslint();
+  const samples: Record<"cli" | "tsc" | "syntactic" | "parse" | "scan" | "eslint", number[]> = {
+    cli: [], tsc: [], syntactic: [], parse: [], scan: [], eslint: [],
+  };
+  const once = async (fn: () => unknown) => {
+    const started = performance.now();
+    await fn();
+    return performance.now() - started;
+  };
+  const ratios = { tsc: [] as number[], parse: [] as number[], eslint: [] as number[] };
+  for (let round = 0; round < RUNS; round++) {
+    const cliMs = await once(runCli);
+    const tscMs = await once(runTsc);
+    // The in-process pass pair is short: three pairs per round.
+    let syntacticMs = 0;
+    let parseMs = 0;
+    for (let pair = 0; pair < PASS_PAIRS; pair++) {
+      const syntacticOnce = await once(syntacticPass);
+      const parseOnce = await once(parseOnly);
+      ratios.parse.push(syntacticOnce / parseOnce);
+      syntacticMs += syntacticOnce / PASS_PAIRS;
+      parseMs += parseOnce / PASS_PAIRS;
+    }
+    const scanMs = await once(runScan);
+    const eslintMs = await once(runEslint);
+    samples.cli.push(cliMs);
+    samples.tsc.push(tscMs);
+    samples.syntactic.push(syntacticMs);
+    samples.parse.push(parseMs);
+    samples.scan.push(scanMs);
+    samples.eslint.push(eslintMs);
+    ratios.tsc.push(cliMs / tscMs);
+    ratios.eslint.push(eslintMs / scanMs);
+    console.log(`round ${round + 1}/${RUNS}: cli/tsc ${(cliMs / tscMs).toFixed(2)}, syntactic/parse ${(syntacticMs / parseMs).toFixed(2)}, eslint/scan ${(eslintMs / scanMs).toFixed(2)}`);
+  }
+  const toTsc = median(ratios.tsc);
+  const toParse = median(ratios.parse);
+  const eslintTimes = median(ratios.eslint);
+  const rows: [string, number, string, string, boolean | undefined][] = [
+    ["guard full run: `drop-guard` CLI (compiled, spawned)", median(samples.cli), `${toTsc.toFixed(2)}× tsc`, `≤ ${BUDGET_TSC}× tsc`, toTsc <= BUDGET_TSC],
+    ["`tsc --noEmit` (spawned)", median(samples.tsc), "1.00× tsc", "", undefined],
+    ["guard syntactic pass: parse + walk + syntactic rules (in-process)", median(samples.syntactic), `${toParse.toFixed(2)}× parse`, `≤ ${BUDGET_PARSE}× parse`, toParse <= BUDGET_PARSE],
+    ["parse-only: `ts.createSourceFile` per file (in-process)", median(samples.parse), "1.00× parse", "", undefined],
+    ["guard full run: `scan()` (in-process)", median(samples.scan), `ESLint takes ${eslintTimes.toFixed(2)}×`, `ESLint ≥ ${BUDGET_ESLINT}×`, eslintTimes >= BUDGET_ESLINT],
+    [`ESLint \`no-restricted-syntax\`, typescript-eslint parser (in-process; ${eslintProblems} matches)`, median(samples.eslint), "", "", undefined],
+  ];
+  console.log(`\n${files.length} modules, ${lines} lines; medians of ${RUNS} alternating rounds; ${process.platform}/${process.arch}, Node ${process.version}\n`);
+  console.log("| measure | median | ratio (median of rounds) | budget | met |");
+  console.log("|---|---:|---:|---|---|");
+  for (const [name, ms, ratio, budget, ok] of rows) {
+    console.log(`| ${name} | ${ms.toFixed(0)} ms | ${ratio} | ${budget} | ${ok === undefined ? "" : ok ? "yes" : "**NO**"} |`);
+    if (ok === false) failed = true;
+  }
+  console.log(`\nscan() of the correctness run: program ${result.timings.programMs.toFixed(0)} ms, rules ${result.timings.rulesMs.toFixed(0)} ms`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(build, { recursive: true, force: true });
+}
+if (failed) {
+  console.error("\ndrop-guard bench: FAILED (see above)");
+  process.exit(1);
+}

@@ -1,0 +1,420 @@
+/**
+ * The engine: one syntactic walk per file that feeds the rules, string
+ * folding, and the reachability check that decides which reports stand.
+ *
+ * @module
+ */
+
+import type ts from "typescript";
+import { typescript } from "./_typescript.ts";
+import { Chokepoint } from "./_chokepoint.ts";
+import { type ConstResolver, fold, type Folded, unwrap } from "./_fold.ts";
+import type { PackageLookup } from "./_package.ts";
+import {
+  callbackBodies,
+  callbackTarget,
+  declarationName,
+  enclosingCallback,
+  enclosingFunctionNames,
+  insideDropCallback,
+} from "./_drop_callbacks.ts";
+import { findReferences } from "./_references.ts";
+import type { SanctionedIndex } from "./_sanctioned.ts";
+import { boundNames, constWithChecker, exportedConstNames, importBindings, localBinding, sourceFileOf } from "./_scope.ts";
+import {
+  climb,
+  isComparison,
+  isConstDefinition,
+  isNameCandidate,
+  isValueLiteral,
+  isValuePosition,
+  knownText,
+} from "./_string_roots.ts";
+import type {
+  ChokepointServices,
+  NodeTypes,
+  ReportDescriptor,
+  RuleContext,
+  RuleListener,
+  RuleModule,
+  SanctionedReference,
+  StringExpression,
+} from "./create_rule.ts";
+
+// The TypeScript namespace exports its members as getters: the walk reads
+// them once here, not at every node.
+const { forEachChild, getCombinedNodeFlags, isIdentifier, NodeFlags, SymbolFlags, SyntaxKind } = typescript;
+
+const FIRST_TYPE_NODE = SyntaxKind.FirstTypeNode;
+const LAST_TYPE_NODE = SyntaxKind.LastTypeNode;
+const INTERFACE = SyntaxKind.InterfaceDeclaration;
+const TYPE_ALIAS = SyntaxKind.TypeAliasDeclaration;
+
+/** A rule with its options applied. */
+export interface ActiveRule {
+  readonly rule: RuleModule;
+  readonly options: readonly unknown[];
+}
+
+/** A report that survived the reachability check. */
+export interface RawReport {
+  readonly rule: RuleModule;
+  readonly messageId: string;
+  readonly message: string;
+  readonly node: ts.Node;
+  readonly file: ts.SourceFile;
+}
+
+/** A report dropped because it sits where its operation is allowed. */
+export interface AllowedReport extends RawReport {
+  /** Inside a sanctioned function, or inside a guardedDrop drop callback. */
+  readonly where: "sanctioned" | "drop-callback";
+}
+
+/** What the engine needs. */
+export interface EngineInput {
+  readonly program: ts.Program;
+  /** The files to walk. */
+  readonly files: readonly ts.SourceFile[];
+  readonly rules: readonly ActiveRule[];
+  readonly sanctioned: SanctionedIndex;
+  readonly packages: PackageLookup;
+  /**
+   * `false` runs the syntactic pass alone: no checker, so constants imported
+   * from other modules are holes and the type-aware rules must not be given.
+   * The benchmark measures that pass this way.
+   */
+  readonly semantic: boolean;
+}
+
+/** What the engine found. */
+export interface EngineOutput {
+  readonly reports: RawReport[];
+  /** The reports that sit where they are allowed: proof that the rules saw the sanctioned code. */
+  readonly allowed: AllowedReport[];
+  /** Functions passed by reference as a drop callback, found to hold drops. */
+  readonly callbackFunctions: number;
+  /** Whether the type checker was created. */
+  readonly checkerUsed: boolean;
+}
+
+/** The rule that reports references to a function relied on as a drop callback. */
+export const SANCTIONED_REFERENCE_RULE = "sanctioned-reference";
+const CALLBACK_REFERENCE_MESSAGE = "callbackReference";
+// Functions passed by reference to guardedDrop may call each other; the
+// reachability fixpoint stops after this many rounds.
+const MAX_CALLBACK_ROUNDS = 8;
+
+const LISTENER_KINDS: ReadonlyMap<string, ts.SyntaxKind> = new Map(
+  (
+    [
+      "CallExpression",
+      "NewExpression",
+      "PropertyAccessExpression",
+      "ElementAccessExpression",
+      "ObjectLiteralExpression",
+      "PropertyAssignment",
+      "ShorthandPropertyAssignment",
+      "ArrayLiteralExpression",
+      "BindingElement",
+      "Identifier",
+    ] satisfies (keyof NodeTypes)[]
+  ).map((name) => [name, SyntaxKind[name]]),
+);
+
+/**
+ * Runs the rules over the files.
+ *
+ * @param input The program, the files, the rules and the sanctioned index.
+ * @returns The reports that stand, in walk order.
+ */
+export function runEngine(input: EngineInput): EngineOutput {
+  const { program, files, sanctioned, semantic } = input;
+  let checker: ts.TypeChecker | undefined;
+  const getChecker = (): ts.TypeChecker => {
+    if (!semantic) throw new Error("drop-guard: the syntactic pass must not use the type checker");
+    return (checker ??= program.getTypeChecker());
+  };
+  const chokepoint = new Chokepoint(getChecker, input.packages);
+  const programFiles = program.getSourceFiles().filter((f) => !f.isDeclarationFile);
+
+  // Names exported as constants anywhere in the program: an imported name
+  // that is not one of them is not worth asking the checker about.
+  let exported: ReadonlySet<string> | undefined;
+  const mayBeExportedConst = (name: string) => (exported ??= exportedConstNames(program.getSourceFiles())).has(name);
+  // Which names a file binds to constants or imports: a name that is
+  // neither is not worth a scope walk.
+  const fileNames = new Map<ts.SourceFile, ReadonlySet<string>>();
+  const namesOf = (file: ts.SourceFile): ReadonlySet<string> => {
+    let names = fileNames.get(file);
+    if (names === undefined) fileNames.set(file, (names = boundNames(file)));
+    return names;
+  };
+  const resolveConst: ConstResolver = (node) => {
+    if (isIdentifier(node)) {
+      const file = sourceFileOf(node);
+      if (file === undefined || !namesOf(file).has(node.text)) return undefined;
+      const local = localBinding(node);
+      if (local?.kind === "const") return local.initializer;
+      // Not bound in the file (a global), bound to something else, or imported
+      // under a name no module exports as a constant: nothing to fold.
+      if (local?.kind !== "import" || !semantic || !mayBeExportedConst(local.imported)) return undefined;
+      return constWithChecker(getChecker(), node);
+    }
+    // `ns.NAME` of a namespace import.
+    const owner = unwrap(node.expression);
+    if (!semantic || !isIdentifier(owner) || !mayBeExportedConst(node.name.text)) return undefined;
+    const file = sourceFileOf(owner);
+    if (file === undefined || !namesOf(file).has(owner.text) || localBinding(owner)?.kind !== "import") return undefined;
+    return constWithChecker(getChecker(), node.name);
+  };
+  const folds = new Map<ts.Expression, Folded>();
+  const foldOnce = (node: ts.Expression): Folded => {
+    let folded = folds.get(node);
+    if (folded === undefined) folds.set(node, (folded = fold(node, resolveConst)));
+    return folded;
+  };
+
+  const services: ChokepointServices = {
+    isSanctionedSymbol: (symbol) => {
+      const resolved = symbol.flags & SymbolFlags.Alias ? getChecker().getAliasedSymbol(symbol) : symbol;
+      return (resolved.declarations ?? []).some((d) => sanctioned.declarations.has(d));
+    },
+    isAdapterDeprovision: (symbol) => chokepoint.isAdapterDeprovision(symbol),
+    sanctionedNames: sanctioned.names,
+    *referencesToSanctioned(): Iterable<SanctionedReference> {
+      const sites = new Map(sanctioned.sites.map((site) => [site.declaration, site]));
+      for (const ref of findReferences(getChecker(), files, programFiles, sanctioned.declarations, sanctioned.names)) {
+        const site = sites.get(ref.declaration)!;
+        yield { node: ref.node, name: site.name, declaredAt: `${displayPath(program, site.file)}:${site.line}` };
+      }
+    },
+  };
+
+  // Reports, decided as they come when that takes no global knowledge.
+  const reports: RawReport[] = [];
+  const pending: RawReport[] = [];
+  const allowed: AllowedReport[] = [];
+  const decide = (report: RawReport): void => {
+    if (sanctioned.contains(report.node)) {
+      allowed.push({ ...report, where: "sanctioned" });
+      return;
+    }
+    if (report.rule.meta.allowedIn === "chokepoint") {
+      if (insideDropCallback(report.node, chokepoint)) {
+        allowed.push({ ...report, where: "drop-callback" });
+        return;
+      }
+      pending.push(report);
+      return;
+    }
+    reports.push(report);
+  };
+
+  let current: ts.SourceFile | undefined;
+  const fileReports: RawReport[] = [];
+  const listeners: ((node: ts.Node) => void)[][] = [];
+  const fileEnter: ((file: ts.SourceFile) => void)[] = [];
+  const fileExit: ((file: ts.SourceFile) => void)[] = [];
+  const strings: ((expression: StringExpression) => void)[] = [];
+  const programExit: (() => void)[] = [];
+  for (const { rule, options } of input.rules) {
+    const context: RuleContext<string, readonly unknown[]> = {
+      id: rule.name,
+      options,
+      program,
+      get sourceFile() {
+        if (current === undefined) throw new Error(`drop-guard: rule '${rule.name}' asked for the file outside a walk`);
+        return current;
+      },
+      get checker() {
+        return getChecker();
+      },
+      chokepoint: services,
+      fold: foldOnce,
+      // During a walk, the parents of nodes below the visited one are not set
+      // yet: reports are decided when the file's walk is over.
+      report: (descriptor: ReportDescriptor<string>) => {
+        const report = toReport(rule, descriptor, current);
+        if (current !== undefined) fileReports.push(report);
+        else decide(report);
+      },
+    };
+    const listener: RuleListener = rule.create(context);
+    for (const [name, handler] of Object.entries(listener) as [string, ((arg: never) => void) | undefined][]) {
+      if (handler === undefined) continue;
+      const kind = LISTENER_KINDS.get(name);
+      if (kind !== undefined) (listeners[kind] ??= []).push(handler as (node: ts.Node) => void);
+      else if (name === "SourceFile") fileEnter.push(handler as (file: ts.SourceFile) => void);
+      else if (name === "SourceFile:exit") fileExit.push(handler as (file: ts.SourceFile) => void);
+      else if (name === "StringExpression") strings.push(handler as (expression: StringExpression) => void);
+      else if (name === "Program:exit") programExit.push(handler as () => void);
+      else throw new TypeError(`Cannot run rule '${rule.name}' as it listens to an unknown event '${name}'`);
+    }
+  }
+
+  // Calls whose second argument names a function: candidates for a drop
+  // callback passed by reference, resolved only if a report needs them.
+  const referenceCallbacks: ts.CallExpression[] = [];
+
+  for (const file of files) {
+    current = file;
+    const constNames = new Set<string>();
+    const imports = importBindings(file);
+    const roots = new Set<ts.Expression>();
+    const names: (ts.Identifier | ts.PropertyAccessExpression)[] = [];
+    for (const handler of fileEnter) handler(file);
+
+    // The walk sets the parent pointers (the program is parsed without them:
+    // a separate pass over every file, the libraries too, costs as much as
+    // the walk). A node's parent is set before its handlers run.
+    let parent: ts.Node = file;
+    const visit = (node: ts.Node): void => {
+      const kind = node.kind;
+      // Types run nothing: annotations, interfaces and type aliases are not
+      // walked (a third of a typical file's nodes).
+      if ((kind >= FIRST_TYPE_NODE && kind <= LAST_TYPE_NODE) || kind === INTERFACE || kind === TYPE_ALIAS) return;
+      (node as { parent: ts.Node }).parent = parent;
+      const handlers = listeners[kind];
+      if (handlers !== undefined) for (const handler of handlers) handler(node);
+      switch (kind) {
+        case SyntaxKind.StringLiteral:
+        case SyntaxKind.NoSubstitutionTemplateLiteral:
+          if (isValueLiteral(node as ts.StringLiteral)) roots.add(climb(node as ts.Expression));
+          break;
+        case SyntaxKind.TemplateExpression:
+        case SyntaxKind.TaggedTemplateExpression:
+          roots.add(climb(node as ts.Expression));
+          break;
+        case SyntaxKind.Identifier:
+          if (isNameCandidate(node as ts.Identifier)) names.push(node as ts.Identifier);
+          break;
+        case SyntaxKind.PropertyAccessExpression: {
+          const owner = (node as ts.PropertyAccessExpression).expression;
+          if (isIdentifier(owner) && imports.get(owner.text) === "namespace" && isNameCandidate(node as ts.PropertyAccessExpression)) {
+            names.push(node as ts.PropertyAccessExpression);
+          }
+          break;
+        }
+        case SyntaxKind.VariableDeclaration: {
+          const declaration = node as ts.VariableDeclaration;
+          if (isIdentifier(declaration.name) && getCombinedNodeFlags(declaration) & NodeFlags.Const) {
+            constNames.add(declaration.name.text);
+          }
+          break;
+        }
+        case SyntaxKind.CallExpression: {
+          const call = node as ts.CallExpression;
+          if (semantic && call.arguments.length === 2 && callbackTarget(call.arguments[1]!) !== undefined) referenceCallbacks.push(call);
+          break;
+        }
+      }
+      const outer = parent;
+      parent = node;
+      forEachChild(node, visit);
+      parent = outer;
+    };
+    forEachChild(file, visit);
+    fileNames.set(file, new Set([...constNames, ...imports.keys()]));
+
+    // Names bound to a constant are string expressions too; which names
+    // those are is known only now that the whole file was walked.
+    for (const name of names) {
+      if (isIdentifier(name) && !constNames.has(name.text) && !imports.has(name.text)) continue;
+      const root = climb(name);
+      if (root === name && !isValuePosition(name)) continue;
+      roots.add(root);
+    }
+    if (strings.length > 0) {
+      for (const root of roots) {
+        if (isConstDefinition(root) || isComparison(root)) continue;
+        const folded = foldOnce(root);
+        const text = knownText(folded);
+        if (text === undefined) continue;
+        for (const handler of strings) handler({ node: root, folded, text });
+      }
+    }
+    for (const handler of fileExit) handler(file);
+    for (const report of fileReports.splice(0)) decide(report);
+    folds.clear();
+  }
+  current = undefined;
+  for (const handler of programExit) handler();
+
+  // Reports inside a function that is passed by reference as a drop
+  // callback stand only if that function is itself reached outside
+  // guardedDrop. Such a function is treated as sanctioned from here on.
+  let callbackFunctions = 0;
+  if (pending.length > 0) {
+    const callbacks = new Map<ts.Node, ts.Node>();
+    const resolvedCalls = new Set<ts.CallExpression>();
+    const relied = new Set<ts.Node>();
+    const referenceRule = input.rules.find((r) => r.rule.name === SANCTIONED_REFERENCE_RULE)?.rule;
+    for (let round = 0; round < MAX_CALLBACK_ROUNDS && pending.length > 0; round++) {
+      // Only calls that name a function enclosing a pending report are
+      // resolved: most two-argument calls are never asked about.
+      const names = new Set(pending.flatMap((report) => enclosingFunctionNames(report.node)));
+      const calls = referenceCallbacks.filter((call) => !resolvedCalls.has(call) && names.has(callbackTarget(call.arguments[1]!)!.name.text));
+      for (const call of calls) resolvedCalls.add(call);
+      for (const [body, declaration] of callbackBodies(calls, chokepoint, getChecker())) callbacks.set(body, declaration);
+      const fresh = new Set<ts.Node>();
+      for (const report of pending.splice(0)) {
+        const declaration = enclosingCallback(report.node, callbacks);
+        if (declaration === undefined) reports.push(report);
+        else {
+          allowed.push({ ...report, where: "drop-callback" });
+          if (!relied.has(declaration)) fresh.add(declaration);
+        }
+      }
+      if (fresh.size === 0 || referenceRule === undefined) break;
+      for (const declaration of fresh) relied.add(declaration);
+      const freshNames = new Set<string>();
+      for (const declaration of fresh) freshNames.add(declarationName(declaration));
+      for (const ref of findReferences(getChecker(), files, programFiles, fresh, freshNames)) {
+        if (enclosingCallback(ref.node, callbacks) === ref.declaration) continue;
+        const report = toReport(referenceRule, {
+          node: ref.node,
+          messageId: CALLBACK_REFERENCE_MESSAGE,
+          data: { name: declarationName(ref.declaration) },
+        });
+        decide(report);
+      }
+    }
+    callbackFunctions = relied.size;
+    reports.push(...pending);
+  }
+  return { reports: dedupe(reports, input.rules), allowed: dedupe(allowed, input.rules), callbackFunctions, checkerUsed: checker !== undefined };
+}
+
+function toReport(rule: RuleModule, descriptor: ReportDescriptor<string>, file?: ts.SourceFile): RawReport {
+  const template = (rule.meta.messages as Record<string, string>)[descriptor.messageId];
+  if (template === undefined) throw new TypeError(`Cannot report as rule '${rule.name}' has no message '${descriptor.messageId}'`);
+  const message = template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => descriptor.data?.[key] ?? whole);
+  return { rule, messageId: descriptor.messageId, message, node: descriptor.node, file: file ?? descriptor.node.getSourceFile() };
+}
+
+// The same node reported by two rules (an adapter's sanctioned `deprovision`
+// is both) is one finding: the first rule in rule order keeps it.
+function dedupe<R extends RawReport>(reports: readonly R[], rules: readonly ActiveRule[]): R[] {
+  const order = new Map(rules.map((r, i) => [r.rule, i]));
+  const best = new Map<string, R>();
+  for (const report of reports) {
+    const key = `${report.file.fileName}\u0000${report.node.pos}\u0000${report.node.end}`;
+    const seen = best.get(key);
+    if (seen === undefined || order.get(report.rule)! < order.get(seen.rule)!) best.set(key, report);
+  }
+  const kept = new Set(best.values());
+  return reports.filter((r) => kept.has(r));
+}
+
+/**
+ * A file name for messages: relative to the program's directory.
+ *
+ * @param program The program.
+ * @param fileName An absolute file name.
+ * @returns The relative name when inside, else the absolute one.
+ */
+export function displayPath(program: ts.Program, fileName: string): string {
+  const root = program.getCurrentDirectory().replace(/\/?$/, "/");
+  return fileName.startsWith(root) ? fileName.slice(root.length) : fileName;
+}

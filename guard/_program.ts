@@ -1,0 +1,154 @@
+/**
+ * Building the TypeScript program the guard reads, and choosing the files it
+ * scans.
+ *
+ * @module
+ */
+
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import type ts from "typescript";
+import { typescript } from "./_typescript.ts";
+import { globToRegExp } from "./_glob.ts";
+import { GuardUsageError } from "./usage_error.ts";
+
+/** The source extensions the guard scans. */
+const SOURCE_EXTENSIONS: readonly string[] = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
+const TSCONFIG = "tsconfig.json";
+
+/**
+ * The options used when no tsconfig.json exists: what a current Node
+ * project compiles with.
+ */
+const DEFAULT_OPTIONS: ts.CompilerOptions = {
+  target: typescript.ScriptTarget.ES2023,
+  lib: ["lib.es2023.d.ts"],
+  module: typescript.ModuleKind.NodeNext,
+  moduleResolution: typescript.ModuleResolutionKind.NodeNext,
+  allowJs: true,
+  allowImportingTsExtensions: true,
+  strict: true,
+  skipLibCheck: true,
+};
+
+/** What to build the program from. */
+export interface ProgramRequest {
+  readonly cwd: string;
+  /** A tsconfig.json; `undefined` looks for one in `cwd`. */
+  readonly project: string | undefined;
+  /** Files or directories to scan; empty: the project's files. */
+  readonly paths: readonly string[];
+  /** Glob patterns of files not to scan, relative to `excludeBase`. */
+  readonly exclude: readonly string[];
+  readonly excludeBase: string;
+}
+
+/** The program and the files to scan. */
+export interface GuardProgram {
+  readonly program: ts.Program;
+  readonly files: readonly ts.SourceFile[];
+  /** The tsconfig.json used, if any. */
+  readonly project: string | undefined;
+}
+
+/**
+ * Builds the program: from the tsconfig.json when there is one (given, or
+ * in `cwd`), plus the given paths; otherwise from the paths alone with
+ * default options. Only parsing and module resolution happen here: nothing
+ * is type-checked.
+ *
+ * @param request What to build from.
+ * @returns The program and the files to scan (not declaration files, not
+ * under node_modules, not excluded).
+ * @throws {GuardUsageError} If the tsconfig.json is missing or invalid, or a path does not exist.
+ */
+export function createGuardProgram(request: ProgramRequest): GuardProgram {
+  const { cwd } = request;
+  const projectPath = request.project !== undefined
+    ? resolve(cwd, request.project)
+    : existsSync(resolve(cwd, TSCONFIG))
+    ? resolve(cwd, TSCONFIG)
+    : undefined;
+  let options: ts.CompilerOptions = DEFAULT_OPTIONS;
+  let projectFiles: readonly string[] = [];
+  if (projectPath !== undefined) {
+    const parsed = parseProject(projectPath);
+    options = parsed.options;
+    projectFiles = parsed.fileNames;
+  }
+  const given = request.paths.map((path) => {
+    const absolute = resolve(cwd, path);
+    if (!existsSync(absolute)) throw new GuardUsageError(`Cannot scan as the path '${path}' does not exist`);
+    return absolute;
+  });
+  const extra = given.flatMap((path) => sourceFilesUnder(path));
+  options = {
+    ...options,
+    noEmit: true,
+    // A build-info file or composite settings would make createProgram
+    // reach for outputs the guard never writes.
+    incremental: false,
+    composite: false,
+    tsBuildInfoFile: undefined,
+    allowJs: options.allowJs === true || extra.some((f) => /\.[cm]?jsx?$/.test(f)),
+  };
+  // No parent pointers: setting them is a pass over every file, the
+  // libraries too. The guard's walk sets them on the files it scans, and the
+  // binder on all files once the checker is needed.
+  const host = typescript.createCompilerHost(options, false);
+  // The same as tsc: JSDoc in TypeScript files is not parsed, since types
+  // never come from it there. The guard reads its own tag from the comment
+  // text.
+  host.jsDocParsingMode = typescript.JSDocParsingMode.ParseForTypeErrors;
+  const rootNames = [...new Set([...projectFiles, ...extra])];
+  const program = typescript.createProgram({ rootNames, options, host });
+
+  const normalized = (file: string) => file.split("\\").join("/");
+  const scopes = given.map(normalized);
+  const roots = new Set(rootNames.map(normalized));
+  const excludes = request.exclude.map(globToRegExp);
+  const excludeBase = normalized(request.excludeBase);
+  const files = program.getSourceFiles().filter((file) => {
+    if (file.isDeclarationFile || /\/node_modules\//.test(file.fileName)) return false;
+    const inScope = scopes.length === 0
+      ? roots.has(file.fileName)
+      : scopes.some((scope) => file.fileName === scope || file.fileName.startsWith(`${scope}/`));
+    if (!inScope) return false;
+    const rel = normalized(relative(excludeBase, file.fileName));
+    return !excludes.some((pattern) => pattern.test(rel));
+  });
+  return { program, files, project: projectPath };
+}
+
+function parseProject(path: string): ts.ParsedCommandLine {
+  if (!existsSync(path)) throw new GuardUsageError(`Cannot scan as the project '${path}' does not exist`);
+  const diagnostics: ts.Diagnostic[] = [];
+  const parsed = typescript.getParsedCommandLineOfConfigFile(path, {}, {
+    ...typescript.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => void diagnostics.push(diagnostic),
+  });
+  const errors = [...diagnostics, ...(parsed?.errors ?? [])].filter((d) => d.category === typescript.DiagnosticCategory.Error &&
+    // "No inputs were found" is fine when paths are given; the guard's own
+    // zero-files check decides.
+    d.code !== 18003);
+  if (parsed === undefined || errors.length > 0) {
+    const message = errors.map((d) => typescript.flattenDiagnosticMessageText(d.messageText, " ")).join("; ");
+    throw new GuardUsageError(`Cannot scan as the project '${path}' is invalid: ${message}`);
+  }
+  return parsed;
+}
+
+function sourceFilesUnder(path: string): string[] {
+  if (statSync(path).isFile()) return [path];
+  const found: string[] = [];
+  const walk = (directory: string): void => {
+    for (const entry of readdirSync(directory, { withFileTypes: true })) {
+      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+      const child = resolve(directory, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else if (SOURCE_EXTENSIONS.some((ext) => entry.name.endsWith(ext)) && !/\.d\.[cm]?ts$/.test(entry.name)) found.push(child);
+    }
+  };
+  walk(path);
+  return found.sort();
+}

@@ -1,0 +1,308 @@
+/**
+ * {@linkcode createRule}: how a drop-guard rule is declared, in the shape of
+ * typescript-eslint's `RuleCreator`.
+ *
+ * @module
+ */
+
+import type ts from "typescript";
+import type { Folded } from "./_fold.ts";
+import type { JsonSchema } from "./_schema.ts";
+
+export type { Folded, Piece } from "./_fold.ts";
+export type { JsonSchema } from "./_schema.ts";
+
+/**
+ * Where an operation a rule reports is allowed, so that the report is
+ * dropped there.
+ *
+ * - `sanctioned`: only inside a sanctioned function (a destructive
+ *   statement, DESIGN §7 "What is allowed").
+ * - `chokepoint`: inside a sanctioned function, or inside the drop callback
+ *   of a `guardedDrop` call (a call of an adapter's `deprovision`, a
+ *   reference to a sanctioned function).
+ *
+ * @example
+ * ```ts
+ * import type { AllowedIn } from "guarded-drop/guard";
+ *
+ * const where: AllowedIn = "chokepoint";
+ * ```
+ */
+export type AllowedIn = "sanctioned" | "chokepoint";
+
+/**
+ * A rule's documentation: the SARIF `shortDescription` and
+ * `fullDescription`, and the README's rules table.
+ *
+ * @example
+ * ```ts
+ * import type { RuleDocs } from "guarded-drop/guard";
+ *
+ * const docs: RuleDocs = { description: "Finds X", details: "X destroys tenant data, so…" };
+ * ```
+ */
+export interface RuleDocs {
+  /** One line: what the rule finds. */
+  readonly description: string;
+  /** A paragraph: why, what is matched, what stays quiet, and how to fix a finding. */
+  readonly details: string;
+  /** The rule resolves symbols with the type checker. */
+  readonly requiresTypeChecking?: boolean;
+}
+
+/**
+ * A rule's metadata.
+ *
+ * @typeParam MessageIds The ids of the rule's messages.
+ *
+ * @example
+ * ```ts
+ * import type { RuleMeta } from "guarded-drop/guard";
+ *
+ * const meta: RuleMeta<"found"> = {
+ *   docs: { description: "Finds X", details: "X destroys tenant data." },
+ *   messages: { found: "`{{what}}` outside a sanctioned function" },
+ *   schema: [],
+ *   allowedIn: "sanctioned",
+ * };
+ * ```
+ */
+export interface RuleMeta<MessageIds extends string> {
+  readonly docs: RuleDocs;
+  /** The message of each report, with `{{placeholders}}` filled from the report's `data`. */
+  readonly messages: Readonly<Record<MessageIds, string>>;
+  /** JSON schemas of the options, one per option, each with `additionalProperties: false`. */
+  readonly schema: readonly JsonSchema[];
+  /** Where the reported operation is allowed. */
+  readonly allowedIn: AllowedIn;
+}
+
+/**
+ * What a rule reports: a node, one of its message ids, and the data for the
+ * message's placeholders.
+ *
+ * @typeParam MessageIds The ids of the rule's messages.
+ *
+ * @example
+ * ```ts ignore
+ * context.report({ node: call, messageId: "found", data: { what: "FLUSHALL" } });
+ * ```
+ */
+export interface ReportDescriptor<MessageIds extends string> {
+  readonly node: ts.Node;
+  readonly messageId: MessageIds;
+  readonly data?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The services a rule gets. The checker is created on first use, so that
+ * purely syntactic rules never pay for it.
+ *
+ * @typeParam MessageIds The ids of the rule's messages.
+ * @typeParam Options The rule's options tuple.
+ *
+ * @example
+ * ```ts ignore
+ * create(context) {
+ *   const checker = context.checker;
+ *   return { CallExpression(node) { … } };
+ * }
+ * ```
+ */
+export interface RuleContext<MessageIds extends string, Options extends readonly unknown[]> {
+  /** The rule's id. */
+  readonly id: string;
+  /** The options, with the defaults applied. */
+  readonly options: Options;
+  /** The program being scanned. */
+  readonly program: ts.Program;
+  /** The file being walked. */
+  readonly sourceFile: ts.SourceFile;
+  /** The program's type checker. */
+  readonly checker: ts.TypeChecker;
+  /** Recognises the chokepoint and the adapters by type. */
+  readonly chokepoint: ChokepointServices;
+  /**
+   * Folds a string expression: constant parts of concatenations, template
+   * literals, `String.raw` and `const` bindings, also across modules.
+   */
+  fold(node: ts.Expression): Folded;
+  /** Reports a finding. */
+  report(descriptor: ReportDescriptor<MessageIds>): void;
+}
+
+/**
+ * What the engine knows about the chokepoint and about sanctioned functions.
+ *
+ * @example
+ * ```ts ignore
+ * if (context.chokepoint.isAdapterDeprovision(symbol)) context.report(…);
+ * ```
+ */
+export interface ChokepointServices {
+  /** Whether a symbol (after aliases) is a sanctioned function: tagged `@sanctionedDrop` or named in the config. */
+  isSanctionedSymbol(symbol: ts.Symbol): boolean;
+  /** Whether a property symbol is `deprovision` of `Deprovisioner` or of an adapter from `guarded-drop/adapters/*`. */
+  isAdapterDeprovision(symbol: ts.Symbol): boolean;
+  /** The sanctioned declarations of the program, by declared name. */
+  readonly sanctionedNames: ReadonlySet<string>;
+  /** Every reference to the sanctioned functions in the scanned files (calls, values, aliases followed). */
+  referencesToSanctioned(): Iterable<SanctionedReference>;
+}
+
+/**
+ * A reference to a sanctioned function.
+ *
+ * @example
+ * ```ts ignore
+ * for (const ref of context.chokepoint.referencesToSanctioned()) console.log(ref.name);
+ * ```
+ */
+export interface SanctionedReference {
+  /** The referencing identifier. */
+  readonly node: ts.Node;
+  /** The name of the sanctioned function as declared. */
+  readonly name: string;
+  /** Where it is declared: `file:line`. */
+  readonly declaredAt: string;
+}
+
+/**
+ * A maximal string-valued expression, folded: the unit that string rules
+ * match. A `const` binding's initializer is not one by itself; it is matched
+ * where the constant is used.
+ *
+ * @example
+ * ```ts ignore
+ * StringExpression({ node, folded }) { if (findSqlDrops(folded, objects).length) … }
+ * ```
+ */
+export interface StringExpression {
+  readonly node: ts.Expression;
+  readonly folded: Folded;
+  /**
+   * The known text of all alternatives, separated by `\uFFFF` (which also
+   * stands for each hole): for a cheap regular-expression test before a
+   * rule looks closer.
+   */
+  readonly text: string;
+}
+
+/**
+ * The nodes a rule can listen to, by `ts.SyntaxKind` name.
+ *
+ * @example
+ * ```ts ignore
+ * const listener: RuleListener = { CallExpression(node) { node.arguments; } };
+ * ```
+ */
+export interface NodeTypes {
+  CallExpression: ts.CallExpression;
+  NewExpression: ts.NewExpression;
+  PropertyAccessExpression: ts.PropertyAccessExpression;
+  ElementAccessExpression: ts.ElementAccessExpression;
+  ObjectLiteralExpression: ts.ObjectLiteralExpression;
+  PropertyAssignment: ts.PropertyAssignment;
+  ShorthandPropertyAssignment: ts.ShorthandPropertyAssignment;
+  ArrayLiteralExpression: ts.ArrayLiteralExpression;
+  BindingElement: ts.BindingElement;
+  Identifier: ts.Identifier;
+}
+
+/**
+ * What `create` returns: handlers by node kind, plus the engine's events.
+ *
+ * Only code that runs is walked: type annotations, interfaces and type
+ * aliases are skipped.
+ *
+ * During the walk, a node's `parent` and its ancestors' are set when its
+ * handler runs; its descendants' are set as they are visited. Reports are
+ * decided (sanctioned? inside a drop callback?) when the file's walk is over,
+ * and `StringExpression` and the exit events see every parent set.
+ *
+ * - `SourceFile` / `SourceFile:exit`: a file's walk begins / ends.
+ * - `StringExpression`: a folded string expression (after the file's walk,
+ *   when every `const` of the file is known).
+ * - `Program:exit`: every file has been walked.
+ *
+ * @example
+ * ```ts ignore
+ * return { CallExpression(node) {}, StringExpression({ node, folded }) {} };
+ * ```
+ */
+export type RuleListener =
+  & { readonly [K in keyof NodeTypes]?: (node: NodeTypes[K]) => void }
+  & {
+    readonly SourceFile?: (node: ts.SourceFile) => void;
+    readonly "SourceFile:exit"?: (node: ts.SourceFile) => void;
+    readonly StringExpression?: (expression: StringExpression) => void;
+    readonly "Program:exit"?: () => void;
+  };
+
+/**
+ * A rule, as {@linkcode createRule} makes it.
+ *
+ * @typeParam MessageIds The ids of the rule's messages.
+ * @typeParam Options The rule's options tuple.
+ *
+ * @example
+ * ```ts ignore
+ * const rule: RuleModule<"found", []> = createRule({ … });
+ * ```
+ */
+export interface RuleModule<MessageIds extends string = string, Options extends readonly unknown[] = readonly unknown[]> {
+  /** The stable id, used in config files, suppressions and SARIF. */
+  readonly name: string;
+  readonly meta: RuleMeta<MessageIds>;
+  readonly defaultOptions: Options;
+  create(context: RuleContext<MessageIds, Options>): RuleListener;
+}
+
+/**
+ * Declares a rule. The same as typescript-eslint's `RuleCreator`: a stable
+ * name, metadata with typed message ids and a JSON schema of the options,
+ * default options, and `create`, which returns the node handlers.
+ *
+ * @typeParam MessageIds The ids of the rule's messages.
+ * @typeParam Options The rule's options tuple.
+ * @param rule The rule.
+ * @returns The same rule, frozen.
+ * @throws {TypeError} If the name is not kebab-case, or a schema allows additional properties.
+ *
+ * @example A rule that finds `process.exit()`
+ * ```ts
+ * import { createRule } from "guarded-drop/guard";
+ *
+ * export const noExit = createRule({
+ *   name: "no-exit",
+ *   meta: {
+ *     docs: { description: "Finds process.exit()", details: "Exiting skips the audit flush." },
+ *     messages: { exit: "`process.exit()` skips the audit flush" },
+ *     schema: [],
+ *     allowedIn: "sanctioned",
+ *   },
+ *   defaultOptions: [],
+ *   create(context) {
+ *     return {
+ *       CallExpression(node) {
+ *         if (node.expression.getText() === "process.exit") context.report({ node, messageId: "exit" });
+ *       },
+ *     };
+ *   },
+ * });
+ * ```
+ */
+export function createRule<MessageIds extends string, const Options extends readonly unknown[]>(
+  rule: RuleModule<MessageIds, Options>,
+): RuleModule<MessageIds, Options> {
+  if (!/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/.test(rule.name)) {
+    throw new TypeError(`Cannot create rule as 'name' must be kebab-case: current value is ${JSON.stringify(rule.name)}`);
+  }
+  for (const schema of rule.meta.schema) {
+    if (schema.type === "object" && schema.additionalProperties !== false) {
+      throw new TypeError(`Cannot create rule '${rule.name}' as its option schema must set 'additionalProperties: false'`);
+    }
+  }
+  return Object.freeze(rule);
+}

@@ -1,0 +1,97 @@
+/**
+ * {@linkcode Finding}: what the guard reports.
+ *
+ * @module
+ */
+
+/**
+ * One finding. Suppressed findings are kept, with the suppression's reason,
+ * so that SARIF can show them as suppressed; they do not fail the run.
+ *
+ * @example
+ * ```ts
+ * import type { Finding } from "guarded-drop/guard";
+ *
+ * const finding: Finding = {
+ *   ruleId: "redis-flush",
+ *   messageId: "flush",
+ *   message: "Redis `FLUSHALL` outside a sanctioned function: …",
+ *   file: "src/cache.ts",
+ *   line: 12,
+ *   column: 9,
+ *   endLine: 12,
+ *   endColumn: 17,
+ *   fingerprint: "3f0c…",
+ * };
+ * ```
+ */
+export interface Finding {
+  /** The rule's stable id. */
+  readonly ruleId: string;
+  /** The rule's message id. */
+  readonly messageId: string;
+  /** What was found, and how to route it through guardedDrop. */
+  readonly message: string;
+  /** The file, relative to the working directory, with `/` separators. */
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based, in UTF-16 code units. */
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+  /**
+   * Stable across edits elsewhere in the file: a hash of the rule id, the
+   * file, the trimmed source line and its occurrence index.
+   */
+  readonly fingerprint: string;
+  /** Present when a `drop-guard-ignore-next-line` comment suppresses it. */
+  readonly suppression?: {
+    readonly reason: string;
+    /** 1-based line of the comment. */
+    readonly line: number;
+  };
+}
+
+/**
+ * A sanctioned function the guard found.
+ *
+ * @example
+ * ```ts
+ * import type { SanctionedFunction } from "guarded-drop/guard";
+ *
+ * const site: SanctionedFunction = { name: "PostgresShared.deprovision", file: "adapters/postgres/shared.ts", line: 40, column: 3, source: "jsdoc" };
+ * ```
+ */
+export interface SanctionedFunction {
+  /** `name`, `Class.method`, `object.method` or `default`. */
+  readonly name: string;
+  /** Relative to the working directory. */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** A `@sanctionedDrop` tag, or the config file. */
+  readonly source: "jsdoc" | "config";
+}
+
+/**
+ * An operation the guard found where it is allowed: a destructive statement
+ * inside a sanctioned function, or an adapter's `deprovision` or a
+ * sanctioned function inside a guardedDrop drop callback. These prove the
+ * guard saw the code it lets through.
+ *
+ * @example
+ * ```ts
+ * import type { AllowedOperation } from "guarded-drop/guard";
+ *
+ * const op: AllowedOperation = { ruleId: "sql-drop", file: "adapters/postgres/_statements.ts", line: 80, column: 22, where: "sanctioned" };
+ * ```
+ */
+export interface AllowedOperation {
+  readonly ruleId: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** Inside a sanctioned function, or inside a guardedDrop drop callback. */
+  readonly where: "sanctioned" | "drop-callback";
+}

@@ -1,0 +1,86 @@
+/**
+ * {@linkcode formatSarif}: SARIF 2.1.0 for code scanning.
+ *
+ * @module
+ */
+
+import { pathToFileURL } from "node:url";
+import { packageVersion } from "./_version.ts";
+import type { ScanResult } from "./scan.ts";
+
+/** The key of the guard's fingerprint in `partialFingerprints`. */
+export const FINGERPRINT_KEY = "dropGuard/v1";
+
+/**
+ * Formats a scan result as a SARIF 2.1.0 log with one run: the tool and its
+ * rules (id, short and full description), and one result per finding with
+ * its location, `partialFingerprints`, and `suppressions` when a comment
+ * suppresses it. Upload it with `github/codeql-action/upload-sarif`.
+ *
+ * @param result A scan result.
+ * @returns The SARIF document and a newline.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from "node:fs";
+ * import { formatSarif, scan } from "guarded-drop/guard";
+ *
+ * writeFileSync("drop-guard.sarif", formatSarif(await scan({ paths: ["src"] })));
+ * ```
+ */
+export function formatSarif(result: ScanResult): string {
+  const ruleIndex = new Map(result.rules.map((rule, i) => [rule.name, i]));
+  const version = packageVersion();
+  const log = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "drop-guard",
+            fullName: "guarded-drop drop-guard",
+            version,
+            semanticVersion: version,
+            informationUri: "https://www.npmjs.com/package/guarded-drop",
+            rules: result.rules.map((rule) => ({
+              id: rule.name,
+              name: rule.name.replace(/(?:^|-)([a-z0-9])/g, (_, c: string) => c.toUpperCase()),
+              shortDescription: { text: rule.meta.docs.description },
+              fullDescription: { text: rule.meta.docs.details },
+              help: { text: rule.meta.docs.details },
+              defaultConfiguration: { level: "error" },
+              properties: { tags: ["security", "data-loss"], precision: "high", "problem.severity": "error" },
+            })),
+          },
+        },
+        originalUriBaseIds: { "%SRCROOT%": { uri: pathToFileURL(result.cwd.endsWith("/") ? result.cwd : `${result.cwd}/`).href } },
+        columnKind: "utf16CodeUnits",
+        results: result.findings.map((finding) => ({
+          ruleId: finding.ruleId,
+          ...(ruleIndex.has(finding.ruleId) ? { ruleIndex: ruleIndex.get(finding.ruleId) } : {}),
+          level: "error",
+          message: { text: finding.message },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: encodeURI(finding.file), uriBaseId: "%SRCROOT%" },
+                region: {
+                  startLine: finding.line,
+                  startColumn: finding.column,
+                  endLine: finding.endLine,
+                  endColumn: finding.endColumn,
+                },
+              },
+            },
+          ],
+          partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
+          ...(finding.suppression === undefined
+            ? {}
+            : { suppressions: [{ kind: "inSource", status: "accepted", justification: finding.suppression.reason }] }),
+        })),
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}

@@ -1,0 +1,29 @@
+/**
+ * {@linkcode formatText}: `file:line:col rule-id message` lines.
+ *
+ * @module
+ */
+
+import type { ScanResult } from "./scan.ts";
+
+/**
+ * Formats the unsuppressed findings, one per line:
+ * `file:line:col rule-id message`.
+ *
+ * @param result A scan result.
+ * @returns The lines, each ending in a newline; empty when clean.
+ *
+ * @example
+ * ```ts
+ * import { formatText, scan } from "guarded-drop/guard";
+ *
+ * process.stdout.write(formatText(await scan({ paths: ["src"] })));
+ * ```
+ */
+export function formatText(result: Pick<ScanResult, "findings">): string {
+  let out = "";
+  for (const f of result.findings) {
+    if (f.suppression === undefined) out += `${f.file}:${f.line}:${f.column} ${f.ruleId} ${f.message}\n`;
+  }
+  return out;
+}

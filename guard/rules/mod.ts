@@ -1,0 +1,25 @@
+/**
+ * The drop-guard's rules, one file each, with stable ids.
+ *
+ * | id | finds |
+ * |---|---|
+ * | `sql-drop` | SQL `DROP DATABASE`, `ROLE`, `USER`, `SCHEMA`, `OWNED` |
+ * | `redis-acl-deluser` | Redis `ACL DELUSER` |
+ * | `redis-flush` | Redis `FLUSHALL`, `FLUSHDB` |
+ * | `mongodb-drop` | MongoDB `dropDatabase`, `dropUser`, `dropAllUsersFromDatabase` |
+ * | `rabbitmq-delete` | RabbitMQ vhost and user deletion |
+ * | `adapter-deprovision` | an adapter's `deprovision` outside guardedDrop |
+ * | `sanctioned-reference` | a sanctioned function reached outside guardedDrop |
+ *
+ * @module
+ */
+
+export * from "./adapter_deprovision.ts";
+export * from "./builtin_rules.ts";
+export * from "./mongodb_drop.ts";
+export * from "./rabbitmq_delete.ts";
+export * from "./redis_acl_deluser.ts";
+export * from "./redis_flush.ts";
+export * from "./sanctioned_reference.ts";
+export * from "./sql_drop.ts";
+

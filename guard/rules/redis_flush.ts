@@ -1,0 +1,66 @@
+/**
+ * The `redis-flush` rule: Redis `FLUSHALL` and `FLUSHDB`.
+ *
+ * @module
+ */
+
+import { wordsOf } from "../_sql.ts";
+import { createRule } from "../create_rule.ts";
+
+const FLUSH_COMMANDS: ReadonlySet<string> = new Set(["FLUSHALL", "FLUSHDB"]);
+const FLUSH_METHOD = /^flush(?:all|db)$/i;
+const FLUSH_WORD = /flush(?:all|db)/i;
+
+/**
+ * Reports a Redis `FLUSHALL` or `FLUSHDB` outside a sanctioned function: a
+ * client helper of any case (`flushall()`, `flushAll()`, `FLUSHDB()`, also in
+ * a pipeline or passed as a value), and the command as a word in any string
+ * (`call("flushall")`, `sendCommand(["FLUSHDB", "ASYNC"])`, a Lua script, a
+ * `redis-cli` command line).
+ *
+ * @example Flagged and quiet
+ * ```ts ignore
+ * await redis.flushall("ASYNC");            // flagged
+ * await redis.call("FLUSHDB");              // flagged
+ * if (command === "FLUSHALL") deny();       // quiet: a comparison
+ * ```
+ */
+export const redisFlush = createRule({
+  name: "redis-flush",
+  meta: {
+    docs: {
+      description: "Redis FLUSHALL or FLUSHDB outside a sanctioned function",
+      details: "FLUSHALL and FLUSHDB delete every key of a server or database: on a dedicated tenant server that is the " +
+        "tenant's data. They may appear only inside a function tagged /** @sanctionedDrop */ that is called only inside a " +
+        "guardedDrop drop callback. Client helpers of any case (flushall(), flushAll(), in pipelines too) and the command " +
+        "name as a word in any string (call(\"flushall\"), sendCommand([\"FLUSHDB\"]), Lua scripts, redis-cli lines) are " +
+        "reported; comparisons with the name are not.",
+    },
+    messages: {
+      flush: "Redis `{{command}}` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ and " +
+        "call that function only inside a guardedDrop(request, () => …) drop callback",
+    },
+    schema: [],
+    allowedIn: "sanctioned",
+  },
+  defaultOptions: [],
+  create(context) {
+    return {
+      PropertyAccessExpression(node) {
+        const name = node.name.text;
+        // A length test first: this runs on every property access.
+        if ((name.length === 7 || name.length === 8) && FLUSH_METHOD.test(name)) context.report({ node: node.name, messageId: "flush", data: { command: name.toUpperCase() } });
+      },
+      StringExpression({ node, folded, text }) {
+        if (!FLUSH_WORD.test(text)) return;
+        for (const alternative of folded) {
+          const command = wordsOf(alternative).find((word) => word !== null && FLUSH_COMMANDS.has(word));
+          if (command != null) {
+            context.report({ node, messageId: "flush", data: { command } });
+            return;
+          }
+        }
+      },
+    };
+  },
+});

@@ -1,0 +1,141 @@
+/**
+ * {@linkcode runCli}: the `drop-guard` command, callable in-process.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { packageVersion } from "./_version.ts";
+import { formatGithub } from "./format_github.ts";
+import { formatJson } from "./format_json.ts";
+import { formatSarif } from "./format_sarif.ts";
+import { formatText } from "./format_text.ts";
+import { exitCodeOf, scan, type ScanResult } from "./scan.ts";
+import { isGuardUsageError } from "./usage_error.ts";
+
+/** The output formats. */
+export const FORMATS = ["text", "json", "sarif", "github"] as const;
+
+/**
+ * Where the CLI reads and writes.
+ *
+ * @example
+ * ```ts
+ * import type { CliIo } from "guarded-drop/guard";
+ *
+ * const io: CliIo = { cwd: "/repo", stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+ * ```
+ */
+export interface CliIo {
+  /** @default {process.cwd()} */
+  readonly cwd: string;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+const USAGE = `Usage: drop-guard [paths…] [--project tsconfig.json] [--config dropguard.json] [--format text|json|sarif|github]
+
+Finds destructive operations (SQL DROP DATABASE/ROLE/USER/SCHEMA/OWNED, Redis ACL DELUSER/FLUSHALL/FLUSHDB,
+MongoDB dropDatabase/dropUser, RabbitMQ vhost/user deletion) outside sanctioned functions, and adapter
+deprovision calls and sanctioned functions reached outside a guardedDrop drop callback.
+
+Options:
+  -p, --project <file>  tsconfig.json to build the program from (default: ./tsconfig.json if present)
+  -c, --config <file>   config file (default: ./dropguard.json if present)
+  -f, --format <name>   text (default), json, sarif or github
+  -h, --help            show this help
+  -v, --version         show the version
+
+Exit codes: 0 clean, 1 findings, 2 usage or config error.
+Suppress one line: // drop-guard-ignore-next-line <rule-id> -- <reason>
+`;
+
+/**
+ * Runs `drop-guard` with the given arguments.
+ *
+ * @param args The arguments, without `node` and the script.
+ * @param io Where to read and write.
+ * @returns The exit code: 0 clean, 1 findings, 2 usage or config error.
+ *
+ * @example Running the guard in a test
+ * ```ts
+ * import { runCli } from "guarded-drop/guard";
+ *
+ * let out = "";
+ * const code = await runCli(["src", "--format", "json"], { stdout: (t) => (out += t) });
+ * console.log(code, JSON.parse(out).filesScanned);
+ * ```
+ */
+export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): Promise<0 | 1 | 2> {
+  const cwd = io.cwd ?? process.cwd();
+  const stdout = io.stdout ?? ((text: string) => void process.stdout.write(text));
+  const stderr = io.stderr ?? ((text: string) => void process.stderr.write(text));
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        project: { type: "string", short: "p" },
+        config: { type: "string", short: "c" },
+        format: { type: "string", short: "f", default: "text" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
+    });
+  } catch (err) {
+    stderr(`drop-guard: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    stdout(USAGE);
+    return 0;
+  }
+  if (values.version === true) {
+    stdout(`${packageVersion()}\n`);
+    return 0;
+  }
+  const format = values.format as string;
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    stderr(`drop-guard: Cannot run as '--format' must be one of ${FORMATS.join(", ")}: current value is '${format}'\n`);
+    return 2;
+  }
+  let result: ScanResult;
+  try {
+    result = await scan({
+      cwd,
+      paths: positionals,
+      ...(values.project === undefined ? {} : { project: values.project }),
+      ...(values.config === undefined ? {} : { config: values.config }),
+    });
+  } catch (err) {
+    if (isGuardUsageError(err)) {
+      stderr(`drop-guard: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  switch (format as (typeof FORMATS)[number]) {
+    case "text":
+      stdout(formatText(result));
+      break;
+    case "json":
+      stdout(formatJson(result));
+      break;
+    case "sarif":
+      stdout(formatSarif(result));
+      break;
+    case "github":
+      stdout(formatGithub(result));
+      break;
+  }
+  const open = result.findings.filter((f) => f.suppression === undefined).length;
+  const suppressed = result.findings.length - open;
+  stderr(
+    `drop-guard: ${open} finding(s)${suppressed > 0 ? ` (${suppressed} suppressed)` : ""} in ${result.filesScanned} file(s); ` +
+      `${result.sanctionedFound} sanctioned function(s) found\n`,
+  );
+  return exitCodeOf(result);
+}

@@ -1,0 +1,303 @@
+/**
+ * {@linkcode scan}: the library API of the drop-guard.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { relative, resolve } from "node:path";
+import type ts from "typescript";
+import { type ActiveRule, runEngine } from "./_engine.ts";
+import { META_RULES, invalidSuppression, sanctionedNotFound, unusedSuppression } from "./_meta_rules.ts";
+import { PackageLookup } from "./_package.ts";
+import { createGuardProgram } from "./_program.ts";
+import { indexSanctioned } from "./_sanctioned.ts";
+import { findSuppressions } from "./_suppressions.ts";
+import { activeRules, checkConfig, type DropGuardConfig, type LoadedConfig, loadConfig, sanctionedEntries } from "./config.ts";
+import type { RuleModule } from "./create_rule.ts";
+import type { AllowedOperation, Finding, SanctionedFunction } from "./finding.ts";
+import { rules as builtinRules } from "./rules/builtin_rules.ts";
+import { GuardUsageError } from "./usage_error.ts";
+
+/**
+ * Options of {@linkcode scan}.
+ *
+ * @example
+ * ```ts
+ * import type { ScanOptions } from "guarded-drop/guard";
+ *
+ * const options: ScanOptions = { project: "tsconfig.json", config: "dropguard.json", paths: ["src"] };
+ * ```
+ */
+export interface ScanOptions {
+  /**
+   * The tsconfig.json whose compiler options and files make the program.
+   *
+   * @default {"tsconfig.json" in cwd when it exists, else default options}
+   */
+  readonly project?: string;
+  /**
+   * The config file, or the config itself.
+   *
+   * @default {"dropguard.json" in cwd when it exists, else no config}
+   */
+  readonly config?: string | DropGuardConfig;
+  /**
+   * Files or directories to scan. Empty: the config's `include`, else the
+   * project's files.
+   *
+   * @default {[]}
+   */
+  readonly paths?: readonly string[];
+  /**
+   * The directory relative paths are resolved from and findings are
+   * reported relative to.
+   *
+   * @default {process.cwd()}
+   */
+  readonly cwd?: string;
+  /**
+   * The rules to run, before the config's settings are applied.
+   *
+   * @default {rules: every built-in rule}
+   */
+  readonly rules?: readonly RuleModule[];
+}
+
+/**
+ * What {@linkcode scan} found.
+ *
+ * @example
+ * ```ts ignore
+ * const result: ScanResult = await scan({});
+ * console.log(result.findings.length, result.filesScanned, result.sanctionedFound);
+ * ```
+ */
+export interface ScanResult {
+  /** Every finding, in file order; suppressed ones carry `suppression`. */
+  readonly findings: readonly Finding[];
+  /** How many files were scanned (never 0: that is a usage error). */
+  readonly filesScanned: number;
+  /** The scanned files, relative to `cwd`. */
+  readonly files: readonly string[];
+  /** How many sanctioned functions were found (in the scanned files, or by the config). */
+  readonly sanctionedFound: number;
+  /** The sanctioned functions found. */
+  readonly sanctioned: readonly SanctionedFunction[];
+  /** Operations found where they are allowed (inside sanctioned functions and drop callbacks), in the scanned files. */
+  readonly allowed: readonly AllowedOperation[];
+  /** The rules that ran, then the guard's own (suppression and config) rules: what SARIF lists. */
+  readonly rules: readonly RuleModule[];
+  /** The working directory: findings' files are relative to it. */
+  readonly cwd: string;
+  /** The tsconfig.json used, relative to `cwd`. */
+  readonly project: string | undefined;
+  /** The config file used, relative to `cwd`. */
+  readonly config: string | undefined;
+  /** Milliseconds spent building the program (parsing) and running the rules. */
+  readonly timings: { readonly programMs: number; readonly rulesMs: number };
+}
+
+/**
+ * Scans a project for destructive operations that are not routed through
+ * guardedDrop (DESIGN §7).
+ *
+ * It builds a TypeScript program (parsing and module resolution only; there
+ * is no full type check), walks the scanned files once with every rule,
+ * resolves symbols with the type checker only at the nodes a rule needs, and
+ * drops the reports that sit where they are allowed: a destructive
+ * statement inside a sanctioned function, an adapter's `deprovision` or a
+ * sanctioned function inside a guardedDrop drop callback.
+ *
+ * @param options The project, config and paths.
+ * @returns The findings, the number of files scanned and the sanctioned functions found.
+ * @throws {GuardUsageError} On a usage or config error (the CLI's exit code 2): an
+ * invalid config (an unknown key is named), a missing path or project, or no
+ * file to scan.
+ *
+ * @example Scanning a project
+ * ```ts
+ * import { scan } from "guarded-drop/guard";
+ *
+ * const result = await scan({ project: "tsconfig.json", paths: ["lib"] });
+ * for (const f of result.findings) console.log(`${f.file}:${f.line}:${f.column} ${f.ruleId} ${f.message}`);
+ * console.log(`${result.filesScanned} files, ${result.sanctionedFound} sanctioned functions`);
+ * ```
+ */
+export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const loaded: LoadedConfig = typeof options.config === "object"
+    ? { config: checkConfig(options.config, "the config object"), path: undefined, directory: cwd, text: undefined }
+    : loadConfig(options.config, cwd);
+  const source = loaded.path === undefined ? "the config" : relativeTo(cwd, loaded.path);
+  const available = options.rules ?? builtinRules;
+  const active: ActiveRule[] = activeRules(loaded.config, available, source);
+  const paths = options.paths !== undefined && options.paths.length > 0
+    ? options.paths
+    : (loaded.config.include ?? []).map((path) => resolve(loaded.directory, path));
+
+  const started = performance.now();
+  const { program, files, project } = createGuardProgram({
+    cwd,
+    project: options.project,
+    paths,
+    exclude: loaded.config.exclude ?? [],
+    excludeBase: loaded.directory,
+  });
+  const programMs = performance.now() - started;
+  if (files.length === 0) {
+    throw new GuardUsageError(
+      `Cannot scan as no file was found to scan in ${paths.length > 0 ? paths.join(", ") : (project ?? cwd)}: ` +
+        "give paths of TypeScript or JavaScript sources, or a tsconfig.json that includes some",
+    );
+  }
+
+  const entries = sanctionedEntries(loaded);
+  const fileByName = new Map(program.getSourceFiles().map((f) => [f.fileName, f]));
+  const sanctioned = indexSanctioned(program.getSourceFiles(), entries, fileByName);
+  const output = runEngine({ program, files, rules: active, sanctioned, packages: new PackageLookup(), semantic: true });
+
+  const findings: Finding[] = [];
+  const ruleIds = new Set(active.map((r) => r.rule.name));
+  const byFile = new Map<ts.SourceFile, typeof output.reports>();
+  for (const report of output.reports) {
+    const list = byFile.get(report.file) ?? [];
+    list.push(report);
+    byFile.set(report.file, list);
+  }
+  const knownIds = new Set(available.map((r) => r.name));
+  for (const file of files) {
+    const reports = byFile.get(file) ?? [];
+    const suppressions = file.text.includes("drop-guard-ignore") ? findSuppressions(file, knownIds) : [];
+    const used = new Set<number>();
+    const fileFindings: Omit<Finding, "fingerprint">[] = [];
+    for (const report of reports) {
+      const position = positionOf(file, report.node.getStart(file), report.node.end);
+      const index = suppressions.findIndex((s) =>
+        s.problems.length === 0 && s.line + 1 === position.line && s.ruleIds.includes(report.rule.name)
+      );
+      const base = { ruleId: report.rule.name, messageId: report.messageId, message: report.message, file: relativeTo(cwd, file.fileName), ...position };
+      if (index === -1) fileFindings.push(base);
+      else {
+        used.add(index);
+        fileFindings.push({ ...base, suppression: { reason: suppressions[index]!.reason, line: suppressions[index]!.line } });
+      }
+    }
+    suppressions.forEach((suppression, index) => {
+      const position = positionOf(file, suppression.pos, suppression.end);
+      const base = { file: relativeTo(cwd, file.fileName), ...position };
+      if (suppression.problems.length > 0) {
+        fileFindings.push({
+          ...base,
+          ruleId: invalidSuppression.name,
+          messageId: "invalid",
+          message: format(invalidSuppression, "invalid", { problems: suppression.problems.join(", and ") }),
+        });
+      } else if (!used.has(index) && suppression.ruleIds.every((id) => ruleIds.has(id))) {
+        // A suppression naming a rule that is off is not judged: the rule did not run.
+        fileFindings.push({
+          ...base,
+          ruleId: unusedSuppression.name,
+          messageId: "unused",
+          message: format(unusedSuppression, "unused", { ruleIds: suppression.ruleIds.join("`/`") }),
+        });
+      }
+    });
+    fileFindings.sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
+    findings.push(...withFingerprints(file, fileFindings));
+  }
+
+  // Never vacuous: a config entry that names nothing is a finding, and so,
+  // loudly, is a config of which no entry is found.
+  const found = entries.length - sanctioned.missing.length;
+  for (const { entry, reason } of sanctioned.missing) {
+    const located = entries.find((e) => e.entry === entry.entry)!;
+    const messageId = found === 0 ? "noneFound" : "missing";
+    const configFile = loaded.path === undefined ? "(config)" : relativeTo(cwd, loaded.path);
+    findings.push({
+      ruleId: sanctionedNotFound.name,
+      messageId,
+      message: format(sanctionedNotFound, messageId, { entry: entry.entry, reason, count: String(entries.length) }),
+      file: configFile,
+      line: located.line,
+      column: located.column,
+      endLine: located.line,
+      endColumn: located.column + JSON.stringify(entry.entry).length,
+      fingerprint: hash(`${sanctionedNotFound.name}\u0000${configFile}\u0000${entry.entry}`),
+    });
+  }
+
+  const scannedNames = new Set(files.map((f) => f.fileName));
+  const sites: SanctionedFunction[] = sanctioned.sites
+    .filter((site) => site.source === "config" || scannedNames.has(site.file))
+    .map(({ name, file, line, column, source }) => ({ name, file: relativeTo(cwd, file), line, column, source }));
+  return {
+    findings,
+    filesScanned: files.length,
+    files: files.map((f) => relativeTo(cwd, f.fileName)),
+    sanctionedFound: sites.length,
+    sanctioned: sites,
+    allowed: output.allowed
+      .filter((report) => scannedNames.has(report.file.fileName))
+      .map((report) => {
+        const { line, character } = report.file.getLineAndCharacterOfPosition(report.node.getStart(report.file));
+        return { ruleId: report.rule.name, file: relativeTo(cwd, report.file.fileName), line: line + 1, column: character + 1, where: report.where };
+      }),
+    rules: [...active.map((r) => r.rule), ...META_RULES],
+    cwd,
+    project: project === undefined ? undefined : relativeTo(cwd, project),
+    config: loaded.path === undefined ? undefined : relativeTo(cwd, loaded.path),
+    timings: { programMs, rulesMs: performance.now() - started - programMs },
+  };
+}
+
+/**
+ * The exit code for a result: 1 when an unsuppressed finding remains, else 0.
+ *
+ * @param result A scan result.
+ * @returns 0 or 1.
+ *
+ * @example
+ * ```ts
+ * import { exitCodeOf, scan } from "guarded-drop/guard";
+ *
+ * process.exitCode = exitCodeOf(await scan({ paths: ["src"] }));
+ * ```
+ */
+export function exitCodeOf(result: Pick<ScanResult, "findings">): 0 | 1 {
+  return result.findings.some((f) => f.suppression === undefined) ? 1 : 0;
+}
+
+function format(rule: RuleModule, messageId: string, data: Record<string, string>): string {
+  const template = (rule.meta.messages as Record<string, string>)[messageId]!;
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => data[key] ?? whole);
+}
+
+function positionOf(file: ts.SourceFile, start: number, end: number) {
+  const from = file.getLineAndCharacterOfPosition(start);
+  const to = file.getLineAndCharacterOfPosition(end);
+  return { line: from.line + 1, column: from.character + 1, endLine: to.line + 1, endColumn: to.character + 1 };
+}
+
+// A fingerprint survives edits elsewhere in the file: it hashes the rule,
+// the file, the trimmed text of the line and which occurrence of that
+// (rule, line text) pair it is.
+function withFingerprints(file: ts.SourceFile, findings: readonly Omit<Finding, "fingerprint">[]): Finding[] {
+  const lines = file.text.split(/\r?\n/);
+  const seen = new Map<string, number>();
+  return findings.map((finding) => {
+    const key = `${finding.ruleId}\u0000${finding.file}\u0000${(lines[finding.line - 1] ?? "").trim()}`;
+    const occurrence = seen.get(key) ?? 0;
+    seen.set(key, occurrence + 1);
+    return { ...finding, fingerprint: hash(`${key}\u0000${occurrence}`) };
+  });
+}
+
+function hash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
+}
+
+function relativeTo(cwd: string, file: string): string {
+  const rel = relative(cwd, file).split("\\").join("/");
+  return rel.length === 0 ? "." : rel;
+}

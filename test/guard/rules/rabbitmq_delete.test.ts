@@ -1,0 +1,56 @@
+// rabbitmq-delete: management API DELETE of vhosts and users, bulk-delete,
+// rabbitmqctl and rabbitmqadmin; read-only requests stay quiet.
+
+import { rabbitmqDelete } from "../../../guard/mod.ts";
+import { ruleTester } from "../_rule_tester.ts";
+
+const D = "declare const base: string; declare const vhost: string; declare const user: string; declare const headers: Record<string, string>; declare const axios: any; declare const http: any;\n";
+const api = (line: number, column: number) => ({ messageId: "api", line, column });
+const cli = (line: number, column: number) => ({ messageId: "cli", line, column });
+
+ruleTester(rabbitmqDelete, {
+  valid: [
+    `${D}// await fetch(\`\${base}/api/vhosts/\${vhost}\`, { method: "DELETE" });\nexport {};`,
+    `${D}await fetch(\`\${base}/api/vhosts/\${encodeURIComponent(vhost)}\`, { headers });`,
+    `${D}await fetch(\`\${base}/api/users/\${user}\`, { method: "GET", headers });`,
+    `${D}await axios.get(\`\${base}/api/users/\${user}\`); await axios.put(\`\${base}/api/vhosts/\${vhost}\`, {});`,
+    `${D}await fetch(\`\${base}/api/vhosts\`, { headers }); await fetch(base + "/api/overview");`,
+    `${D}await fetch(\`\${base}/api/queues/\${vhost}/jobs\`, { method: "DELETE", headers });`,
+    `${D}await fetch(\`\${base}/api/connections/\${user}\`, { method: "DELETE" });`,
+    `${D}import { execFileSync } from "node:child_process";\nexecFileSync("rabbitmqctl", ["list_vhosts"]); execFileSync("rabbitmqctl", ["add_user", user, "pw"]);`,
+    `${D}console.log("deleting vhost", vhost);`,
+    `${D}/** @sanctionedDrop */\nexport async function dropVhost() { await fetch(\`\${base}/api/vhosts/\${vhost}\`, { method: "DELETE", headers }); }`,
+  ],
+  invalid: [
+    { code: `${D}await fetch(\`\${base}/api/vhosts/\${encodeURIComponent(vhost)}\`, { method: "DELETE", headers });`, errors: [api(2, 13)] },
+    { code: `${D}await fetch(base + "/api/users/" + user, { headers, method: "delete" });`, errors: [api(2, 13)] },
+    { code: `${D}const url = new URL(\`/api/users/\${user}\`, base);\nawait fetch(url, { method: "DELETE" });`, errors: [api(3, 13)] },
+    { code: `${D}await axios.delete(\`\${base}/api/vhosts/\${vhost}\`);`, errors: [api(2, 20)] },
+    { code: `${D}await axios({ method: "DELETE", url: \`\${base}/api/users/\${user}\` });`, errors: [api(2, 38)] },
+    { code: `${D}http.request({ method: "DELETE", host: "mq", path: "/api/vhosts/" + vhost });`, errors: [api(2, 52)] },
+    { code: `${D}declare const api: any;\nawait api.request("DELETE", \`/api/users/\${user}\`);`, errors: [api(3, 29)] },
+    { code: `${D}const METHOD = "DELETE";\nconst VHOSTS = "/api/vhosts/";\nawait fetch(base + VHOSTS + vhost, { method: METHOD });`, errors: [api(4, 13)] },
+    { code: `${D}await new Request(\`\${base}/api/vhosts/\${vhost}\`, { method: "DELETE" });`, errors: [api(2, 19)] },
+    { code: `${D}await fetch(\`\${base}/api/users/bulk-delete\`, { method: "POST", body: JSON.stringify({ users: [user] }) });`, errors: [api(2, 13)] },
+    {
+      code: `${D}import { spawn } from "node:child_process";\nspawn("rabbitmqctl", ["delete_vhost", vhost]);`,
+      errors: [cli(3, 1)],
+    },
+    {
+      code: `${D}import { execFile } from "node:child_process";\nexecFile("/usr/sbin/rabbitmqctl", ["-n", "rabbit@mq", "delete_user", user]);`,
+      errors: [cli(3, 1)],
+    },
+    {
+      code: `${D}import { execSync } from "node:child_process";\nexecSync(\`docker exec mq rabbitmqctl delete_vhost \${vhost}\`);`,
+      errors: [cli(3, 10)],
+    },
+    {
+      code: `${D}import { execSync } from "node:child_process";\nexecSync("rabbitmqadmin delete user name=" + user);`,
+      errors: [cli(3, 10)],
+    },
+    {
+      code: `${D}export class Mq {\n  async remove() { await fetch(\`\${base}/api/vhosts/\${vhost}\`, { method: "DELETE" }); }\n}`,
+      errors: [api(3, 32)],
+    },
+  ],
+});

@@ -1,0 +1,38 @@
+// redis-flush: FLUSHALL and FLUSHDB as helpers of any case, raw commands,
+// arrays and scripts; comparisons and other commands stay quiet.
+
+import { redisFlush } from "../../../guard/mod.ts";
+import { ruleTester } from "../_rule_tester.ts";
+
+const D = "declare const redis: any; declare const client: any;\n";
+const err = (line: number, column: number) => ({ messageId: "flush", line, column });
+
+ruleTester(redisFlush, {
+  valid: [
+    `${D}// await redis.flushall();\nexport {};`,
+    `${D}await redis.flush(); await redis.del("k"); await redis.unlink("t:1");`,
+    `${D}declare const command: string;\nif (command.toUpperCase() === "FLUSHALL") throw new Error("denied");`,
+    `${D}declare const command: string;\nswitch (command) { case "FLUSHDB": break; }`,
+    `${D}console.log("flushing the write buffer"); await client.call("SCAN", "0");`,
+    `${D}interface Client { flushall(): Promise<void> }\nexport type { Client };`,
+    `${D}/** @sanctionedDrop */\nexport async function wipe() { await redis.flushall("ASYNC"); }`,
+    `${D}export class Dedicated {\n  /** @sanctionedDrop */\n  async deprovision() { await this.client.call("FLUSHALL", "ASYNC"); }\n  client: any;\n}`,
+  ],
+  invalid: [
+    { code: `${D}await redis.flushall();`, errors: [err(2, 13)] },
+    { code: `${D}await redis.flushdb("ASYNC");`, errors: [err(2, 13)] },
+    { code: `${D}await client.flushAll(); await client.FLUSHDB();`, errors: [err(2, 14), err(2, 39)] },
+    { code: `${D}await redis.pipeline().set("a", 1).flushall().exec();`, errors: [err(2, 36)] },
+    { code: `${D}const wipe = redis.flushdb.bind(redis);\nawait wipe();`, errors: [err(2, 20)] },
+    { code: `${D}await redis.call("flushall");`, errors: [err(2, 18)] },
+    { code: `${D}await client.sendCommand(["FLUSHDB", "ASYNC"]);`, errors: [err(2, 27)] },
+    { code: `${D}await redis.eval("return redis.call('FLUSHALL')", 0);`, errors: [err(2, 18)] },
+    { code: `${D}await redis["flushall"]();`, errors: [err(2, 13)] },
+    { code: `${D}const CMD = "FLUSH" + "ALL";\nawait redis.call(CMD);`, errors: [err(3, 18)] },
+    {
+      code: `${D}import { execFileSync } from "node:child_process";\nexecFileSync("redis-cli", ["-n", "3", "flushdb"]);`,
+      errors: [err(3, 39)],
+    },
+    { code: `${D}export const handlers = { reset: async () => { await redis.flushall(); } };`, errors: [err(2, 60)] },
+  ],
+});

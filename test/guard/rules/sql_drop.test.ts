@@ -1,0 +1,127 @@
+// sql-drop: SQL DROP DATABASE|ROLE|USER|SCHEMA|OWNED, through every evasion,
+// and the look-alikes that must stay quiet.
+
+import { sqlDrop } from "../../../guard/mod.ts";
+import { ruleTester } from "../_rule_tester.ts";
+
+const D = "declare const client: { query(q: unknown, v?: unknown[]): Promise<unknown> }; declare const name: string;\n";
+const err = (line: number, column: number) => ({ messageId: "sqlDrop", line, column });
+
+ruleTester(sqlDrop, {
+  valid: [
+    // Comments are never matched.
+    `${D}// await client.query("DROP DATABASE x");\n/* DROP ROLE y */\n/** DROP SCHEMA z */ export {};`,
+    // English prose in log and error messages.
+    `${D}console.log("tenant database dropped");`,
+    `${D}throw new Error("cannot drop databases while replicating");`,
+    `${D}console.warn("failed to drop user usr_x, retrying");`,
+    `${D}console.warn(\`could not drop role \${name}\`);`,
+    // Other objects.
+    `${D}await client.query("DROP TABLE IF EXISTS jobs");`,
+    `${D}await client.query("DROP INDEX CONCURRENTLY jobs_idx");`,
+    `${D}await client.query("DROP USER MAPPING FOR bob SERVER remote");`,
+    // Not whole words.
+    `${D}await client.query("SELECT drop_database_guard()"); console.log("DROPDATABASE", "dropped_user");`,
+    // Commented-out SQL.
+    `${D}await client.query("-- DROP DATABASE x\\nSELECT 1");`,
+    `${D}await client.query("/* DROP ROLE x; */ SELECT 1");`,
+    // Names, types and comparisons are not SQL that runs.
+    `${D}type Q = "DROP DATABASE x"; const keys = { "DROP DATABASE": 1 }; console.log(keys);`,
+    `${D}declare const q: string; if (q === "DROP DATABASE x") console.log("no");`,
+    // Inside sanctioned functions: a declaration, a const arrow, a method, a nested callback.
+    `${D}/** @sanctionedDrop */\nexport async function dropDb() { await client.query("DROP DATABASE " + name); }`,
+    `${D}/**\n * Drops the role.\n * @sanctionedDrop\n */\nexport const dropRole = async () => client.query(\`DROP ROLE \${name}\`);`,
+    `${D}export class Pg {\n  /** @sanctionedDrop */\n  async drop() { await client.query("DROP SCHEMA s CASCADE"); }\n}`,
+    `${D}/** @sanctionedDrop */\nexport async function drop() { await [1].reduce(async (p) => { await p; await client.query("DROP OWNED BY x"); }, Promise.resolve()); }`,
+    // A constant is matched where it is used: here only inside a sanctioned function.
+    `${D}const DROP = "DROP DATABASE ";\n/** @sanctionedDrop */\nexport async function dropDb() { await client.query(DROP + name); }`,
+    {
+      name: "an exported const from another module, used only in a sanctioned function",
+      code: `${D}import { DROP_DB } from "./sql.ts";\n/** @sanctionedDrop */\nexport async function dropDb() { await client.query(\`\${DROP_DB} \${name}\`); }`,
+      files: { "sql.ts": `export const DROP_DB = "DROP DATABASE";` },
+    },
+    {
+      name: "options: only DATABASE",
+      code: `${D}await client.query("DROP ROLE x");`,
+      options: [{ objects: ["DATABASE"] }],
+    },
+  ],
+  invalid: [
+    { code: `${D}await client.query("DROP DATABASE " + name);`, errors: [err(2, 20)] },
+    { code: `${D}await client.query(\`DROP DATABASE \${name}\`);`, errors: [err(2, 20)] },
+    {
+      name: "tagged template",
+      code: `${D}declare function sql(s: TemplateStringsArray, ...v: unknown[]): unknown;\nawait client.query(sql\`DROP ROLE \${name}\`);`,
+      errors: [err(3, 20)],
+    },
+    { code: `${D}await client.query(String.raw\`DROP SCHEMA s\`);`, errors: [err(2, 20)] },
+    { code: `${D}const Q = "DROP USER ";\nawait client.query(Q + name);`, errors: [err(3, 20)] },
+    { code: `${D}const A = "DR" + "OP";\nconst B = \`\${A} DATA\` + "BASE";\nawait client.query(\`\${B} x\`);`, errors: [err(4, 20)] },
+    {
+      name: "an exported const from another module",
+      code: `${D}import { DROP_DB } from "./sql.ts";\nawait client.query(\`\${DROP_DB} \${name}\`);`,
+      files: { "sql.ts": `export const DROP_DB = "DROP DATABASE";` },
+      errors: [err(3, 20)],
+    },
+    {
+      name: "a renamed import of a re-exported const",
+      code: `${D}import { drop as d } from "./index.ts";\nawait client.query(d + name);`,
+      files: { "sql.ts": `export const DROP_DB = "DROP DATABASE ";`, "index.ts": `export { DROP_DB as drop } from "./sql.ts";` },
+      errors: [err(3, 20)],
+    },
+    {
+      name: "a namespace import",
+      code: `${D}import * as sql from "./sql.ts";\nawait client.query(sql.DROP_DB + name);`,
+      files: { "sql.ts": `export const DROP_DB = "DROP DATABASE ";` },
+      errors: [err(3, 20)],
+    },
+    {
+      name: "a const used bare as the argument",
+      code: `${D}import { STATEMENT } from "./sql.ts";\nawait client.query(STATEMENT);`,
+      files: { "sql.ts": `const NAME = "db_x";\nexport const STATEMENT = \`DROP DATABASE \${NAME}\`;` },
+      errors: [err(3, 20)],
+    },
+    { code: `${D}await client.query("drop database x");`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("DrOp UsEr x");`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("DROP\\n\\tSCHEMA x");`, errors: [err(2, 20)] },
+    { code: `${D}await client.query(\`\n  DROP\n      DATABASE x\`);`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("DROP /* sneaky */ DATABASE x");`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("DROP -- sneaky\\nROLE x");`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("DROP /* a /* nested */ b */ ROLE x");`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("DROP\\u0020DATABASE x");`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("\\u0044ROP \\x4fWNED BY x");`, errors: [err(2, 20)] },
+    { code: `${D}await client.query(["DROP", "DATABASE", name].join(" "));`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("DROP ".concat("DATABASE ", name));`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("select 1; drop role x");`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("SELECT '--'; DROP DATABASE x");`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("DO $$ BEGIN EXECUTE 'DROP ROLE ' || quote_ident('x'); END $$");`, errors: [err(2, 20)] },
+    {
+      code: `${D}import { execSync } from "node:child_process";\nexecSync(\`psql -c 'DROP DATABASE \${name}'\`);`,
+      errors: [err(3, 10)],
+    },
+    { code: `${D}await client.query({ text: "DROP DATABASE x", values: [] });`, errors: [err(2, 28)] },
+    { code: `${D}declare const force: boolean;\nawait client.query(force ? "DROP DATABASE x" : "SELECT 1");`, errors: [err(3, 20)] },
+    { code: `${D}let q = "DROP USER bob";\nawait client.query(q);`, errors: [err(2, 9)] },
+    { code: `${D}export class Cleanup {\n  async run() {\n    await client.query("DROP SCHEMA tenant CASCADE");\n  }\n}`, errors: [err(4, 24)] },
+    { code: `${D}export const run = () => [1].forEach(() => setTimeout(() => client.query("DROP DATABASE x")));`, errors: [err(2, 74)] },
+    {
+      name: "a const in an inner scope shadows the outer one",
+      code: `${D}const Q = "SELECT 1";\nexport async function f() {\n  const Q = "DROP DATABASE x";\n  await client.query(Q);\n}\nawait client.query(Q);`,
+      errors: [err(5, 22)],
+    },
+    {
+      name: "a plain block comment is no JSDoc tag",
+      code: `${D}/* @sanctionedDrop */\nexport async function dropDb() { await client.query("DROP DATABASE x"); }`,
+      errors: [err(3, 53)],
+    },
+    {
+      name: "a same-named function elsewhere is sanctioned, this one is not",
+      code: `${D}export async function dropTenant() { await client.query("DROP DATABASE x"); }`,
+      files: {
+        "other.ts": `${D}/** @sanctionedDrop */\nexport async function dropTenant() { await client.query("DROP DATABASE y"); }`,
+      },
+      errors: [err(2, 57)],
+    },
+    { code: `${D}await client.query("DROP DATABASE a; DROP ROLE b");`, errors: [err(2, 20)] },
+  ],
+});
