@@ -70,7 +70,7 @@ describe("1. exactly one provisioner.drop record before anything destructive run
     const [record] = f.dropRecords();
     assert.ok(record);
     assert.equal(record.level, 30);
-    assert.match(record.drop_id, /^[0-9a-f]{24}-[1-9][0-9]*$/);
+    assert.match(record.drop_id, /^[A-Za-z0-9_-]{16}\.[1-9][0-9]*$/);
     assert.deepEqual(
       {
         token: record.token,
@@ -674,5 +674,38 @@ describe("bad input: refused, with a message that names the field, and the drop 
         }),
       /'failureThreshold' must be a positive integer/,
     );
+  });
+});
+
+describe("hostile request objects", () => {
+  test("a getter that throws: still one record, refused, and a rejection rather than a synchronous throw", async () => {
+    const f = fixture();
+    let ran = 0;
+    const hostile = {
+      get token(): string {
+        throw new Error("boom from a getter, password=hunter2");
+      },
+    } as unknown as DropRequest;
+    let promise: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      promise = f.guardedDrop(hostile, () => void ran++);
+    });
+    const err = await rejection(promise!);
+    assert.equal(err.code, "GD_REFUSED");
+    assert.match(err.message, /could not be read/);
+    assert.ok(!err.message.includes("hunter2"));
+    assert.equal(ran, 0);
+    assert.equal(f.dropRecords().length, 1);
+    assert.equal(f.dropRecords()[0]?.token, "unknown");
+    assert.equal(await f.count(labels("refused", "unknown", "unknown")), 1);
+  });
+
+  test("a revoked proxy as the request is refused the same way", async () => {
+    const f = fixture();
+    const { proxy, revoke } = Proxy.revocable({ ...request }, {});
+    revoke();
+    const err = await rejection(f.guardedDrop(proxy, () => {}));
+    assert.equal(err.code, "GD_REFUSED");
+    assert.equal(f.dropRecords().length, 1);
   });
 });
