@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import { isBackendError, type Deprovisioner } from "../../lib/mod.ts";
+import type { Deprovisioner } from "../../lib/mod.ts";
 import { postgresDedicated, postgresShared, type PostgresAdapterOptions } from "../../adapters/postgres/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
@@ -13,13 +13,12 @@ import {
   type ControlledServer,
   dedicatedPostgresSkipReason,
   envUrl,
-  freePort,
   HOW_TO_GET,
   proxiedServer,
   startDedicatedPostgres,
-  startSilentServer,
   uniqueToken,
 } from "../support/servers.ts";
+import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
 const CONNECT_TIMEOUT_MS = 1_500;
 /** Scheduling slack on a loaded 2-core machine. */
@@ -188,43 +187,23 @@ function definePostgresSuite(form: Form, skip: string | undefined, server: () =>
       assert.deepEqual(await catalog(admin, form, neighbour), { databases: 1, roles: 1 });
     });
 
-    test("a closed port is unavailable within the connect timeout, with one record and one count", async () => {
-      const port = await freePort();
-      const down = form.factory({
-        connectionString: `postgres://admin:hunter2-secret@127.0.0.1:${port}/postgres`,
-        connectTimeoutMs: CONNECT_TIMEOUT_MS,
-      });
-      try {
-        const result = await dropThrough(fixture, down, token, { expect: "error" });
-        assert.equal(result.error?.kind, "unavailable");
-        assert.ok(result.elapsedMs < CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
-        assert.doesNotMatch(JSON.stringify(fixture.failedRecords(result.requestId)), /hunter2/);
-        await assert.rejects(down.exists(token), (err: unknown) => {
-          assert.ok(isBackendError(err));
-          assert.equal(err.kind, "unavailable");
-          assert.equal(err.name, "BackendError");
-          assert.match(err.message, /^Cannot check the (dedicated )?PostgreSQL tenant "[^"]+" as the server is unreachable \(ECONNREFUSED/);
-          assert.doesNotMatch(err.message, /hunter2/);
-          return true;
-        });
-      } finally {
-        await down.close();
-      }
-    });
+    const unreachable = () => ({ fixture, token, connectTimeoutMs: CONNECT_TIMEOUT_MS, marginMs: MARGIN_MS });
 
-    test("a server that accepts and never answers is unavailable within the connect timeout", async () => {
-      const silent = await startSilentServer();
-      const hung = form.factory({ connectionString: `postgres://postgres@127.0.0.1:${silent.port}/postgres`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
-      try {
-        const result = await dropThrough(fixture, hung, token, { expect: "error" });
-        assert.equal(result.error?.kind, "unavailable");
-        assert.ok(result.elapsedMs >= CONNECT_TIMEOUT_MS - 100, `${result.elapsedMs} ms: it waited for the timeout`);
-        assert.ok(result.elapsedMs < CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
-      } finally {
-        await hung.close();
-        await silent.close();
-      }
-    });
+    test("a closed port is unavailable within the connect timeout, with one record and one count", () =>
+      assertClosedPortUnavailable({
+        ...unreachable(),
+        adapterFor: (port) =>
+          form.factory({ connectionString: `postgres://admin:${SECRET}@127.0.0.1:${port}/postgres`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+        message: /^Cannot check the (dedicated )?PostgreSQL tenant "[^"]+" as the server is unreachable \(ECONNREFUSED/,
+      }));
+
+    test("a server that accepts and never answers is unavailable within the connect timeout", () =>
+      assertHungServerUnavailable({
+        ...unreachable(),
+        adapterFor: (port) =>
+          form.factory({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+        waitsForTimeout: true,
+      }));
 
     test("a failing statement is `failed`, with its SQLSTATE, never `unavailable`", async () => {
       // A role without privileges: REVOKE and DROP are denied (42501).

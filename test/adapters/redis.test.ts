@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
-import { type Deprovisioner, isBackendError } from "../../lib/mod.ts";
+import { type Deprovisioner } from "../../lib/mod.ts";
 import { redisDedicated, redisShared } from "../../adapters/redis/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
@@ -13,12 +13,11 @@ import {
   type ControlledServer,
   dedicatedRedisSkipReason,
   envUrl,
-  freePort,
   HOW_TO_GET,
   startDedicatedRedis,
-  startSilentServer,
   uniqueToken,
 } from "../support/servers.ts";
+import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
 const CONNECT_TIMEOUT_MS = 1_500;
 const MARGIN_MS = 1_500;
@@ -59,36 +58,16 @@ async function aclUsers(redis: Redis): Promise<string[]> {
   return await redis.call("ACL", "USERS") as string[];
 }
 
+/** Both unreachable-server checks, for the adapter `factory` makes from a URL. */
 async function unavailableChecks(fixture: AuditFixture, factory: (url: string) => Deprovisioner, token: string) {
-  const port = await freePort();
-  const down = factory(`redis://admin:hunter2-secret@127.0.0.1:${port}`);
-  try {
-    const result = await dropThrough(fixture, down, token, { expect: "error" });
-    assert.equal(result.error?.kind, "unavailable");
-    assert.ok(result.elapsedMs < CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
-    assert.doesNotMatch(JSON.stringify(fixture.lines()), /hunter2/);
-    await assert.rejects(down.exists(token), (err: unknown) => {
-      assert.ok(isBackendError(err));
-      assert.equal(err.kind, "unavailable");
-      assert.equal(err.serverCode, "ECONNREFUSED");
-      assert.match(err.message, /^Cannot check the (dedicated )?Redis tenant "[^"]+" as the server is unreachable \(ECONNREFUSED/);
-      assert.doesNotMatch(err.message, /hunter2/);
-      return true;
-    });
-  } finally {
-    await down.close();
-  }
-  const silent = await startSilentServer();
-  const hung = factory(`redis://127.0.0.1:${silent.port}`);
-  try {
-    const result = await dropThrough(fixture, hung, token, { expect: "error" });
-    assert.equal(result.error?.kind, "unavailable");
-    assert.ok(result.elapsedMs >= CONNECT_TIMEOUT_MS - 100, `${result.elapsedMs} ms: it waited for the timeout`);
-    assert.ok(result.elapsedMs < CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
-  } finally {
-    await hung.close();
-    await silent.close();
-  }
+  const common = { fixture, token, connectTimeoutMs: CONNECT_TIMEOUT_MS, marginMs: MARGIN_MS };
+  await assertClosedPortUnavailable({
+    ...common,
+    adapterFor: (port) => factory(`redis://admin:${SECRET}@127.0.0.1:${port}`),
+    serverCode: "ECONNREFUSED",
+    message: /^Cannot check the (dedicated )?Redis tenant "[^"]+" as the server is unreachable \(ECONNREFUSED/,
+  });
+  await assertHungServerUnavailable({ ...common, adapterFor: (port) => factory(`redis://127.0.0.1:${port}`), waitsForTimeout: true });
 }
 
 const sharedUrl = envUrl("GD_REDIS_URL");
