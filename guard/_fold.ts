@@ -52,7 +52,8 @@ const MAX_ALTERNATIVES = 16;
 // the scanner must not hang on it either).
 const MAX_DEPTH = 48;
 
-const CASE_PRESERVING_METHODS: ReadonlySet<string> = new Set([
+/** String methods whose result holds the same words as their receiver, case aside. */
+export const CASE_PRESERVING_METHODS: ReadonlySet<string> = new Set([
   "toUpperCase",
   "toLowerCase",
   "toLocaleUpperCase",

@@ -7,7 +7,7 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
-import { type Folded, unwrap } from "./_fold.ts";
+import { CASE_PRESERVING_METHODS, type Folded, unwrap } from "./_fold.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
@@ -60,7 +60,7 @@ export function climb(node: ts.Expression): ts.Expression {
         if (access.expression !== current || !isCallExpression(call) || call.expression !== access) return current;
         const method = access.name.text;
         if (method === "join" && !isArrayLiteralExpression(unwrap(current))) return current;
-        if (method !== "join" && method !== "concat" && !PASSTHROUGH_METHODS.has(method)) return current;
+        if (method !== "join" && method !== "concat" && !CASE_PRESERVING_METHODS.has(method)) return current;
         current = call;
         continue;
       }
@@ -101,19 +101,6 @@ export function climb(node: ts.Expression): ts.Expression {
     }
   }
 }
-
-const PASSTHROUGH_METHODS: ReadonlySet<string> = new Set([
-  "toUpperCase",
-  "toLowerCase",
-  "toLocaleUpperCase",
-  "toLocaleLowerCase",
-  "toString",
-  "valueOf",
-  "trim",
-  "trimStart",
-  "trimEnd",
-  "normalize",
-]);
 
 // A string literal that is a value, not a name: not an import specifier, a
 // property key, a literal type, a module name.

@@ -23,6 +23,18 @@ const MAX_NAME_BYTES = 63;
 const TOKEN_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const TOKEN_CHARACTER = /[A-Za-z0-9._-]/;
 
+/** Databases, roles and users that belong to the server itself. */
+const SYSTEM_NAMES: readonly string[] = Object.freeze([
+  "postgres",
+  "template0",
+  "template1",
+  "admin",
+  "local",
+  "config",
+  "default",
+  "replication",
+]);
+
 /**
  * The seed's default prefixes and reserved words.
  *
@@ -37,16 +49,10 @@ export const DEFAULT_NAME_RULES: Readonly<Required<NameRulesOptions>> = Object.f
   databasePrefixes: Object.freeze(["db_", "dedicated_db_"]),
   userPrefixes: Object.freeze(["usr_", "dedicated_usr_", "ded_"]),
   vhostPrefixes: Object.freeze(["vh_", "dedicated_vh_"]),
+  // Every system name is also a reserved token: `db_postgres` is as wrong as `postgres`.
   reserved: Object.freeze([
-    "postgres",
-    "template0",
-    "template1",
-    "admin",
-    "local",
-    "config",
-    "default",
+    ...SYSTEM_NAMES,
     "root",
-    "replication",
     // The managed clouds' own admin databases and roles.
     "rdsadmin",
     "rds_superuser",
@@ -58,16 +64,7 @@ export const DEFAULT_NAME_RULES: Readonly<Required<NameRulesOptions>> = Object.f
     "azure_sys",
     "doadmin",
   ]),
-  systemNames: Object.freeze([
-    "postgres",
-    "template0",
-    "template1",
-    "admin",
-    "local",
-    "config",
-    "default",
-    "replication",
-  ]),
+  systemNames: SYSTEM_NAMES,
 });
 
 /**
