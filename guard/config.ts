@@ -190,6 +190,14 @@ export function checkConfig(value: unknown, source: string): DropGuardConfig {
  * @param source How to name the config in messages.
  * @returns The rules that are on, with their options, in the order of `available`.
  * @throws {GuardUsageError} If the config names an unknown rule, or an option does not match the rule's schema.
+ *
+ * @example
+ * ```ts
+ * import { activeRules, rules as builtinRules } from "guarded-drop/guard";
+ *
+ * const rules = activeRules({ rules: { "redis-flush": "off" } }, builtinRules, "dropguard.json");
+ * console.log(rules.some((r) => r.rule.name === "redis-flush")); // false
+ * ```
  */
 export function activeRules(config: DropGuardConfig, available: readonly RuleModule[], source: string): ActiveRule[] {
   const settings = config.rules ?? {};
@@ -233,6 +241,13 @@ export function activeRules(config: DropGuardConfig, available: readonly RuleMod
  *
  * @param loaded The config.
  * @returns The entries.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig, sanctionedEntries } from "guarded-drop/guard";
+ *
+ * for (const entry of sanctionedEntries(loadConfig("dropguard.json", process.cwd()))) console.log(entry);
+ * ```
  */
 export function sanctionedEntries(loaded: LoadedConfig): (SanctionedEntry & { readonly line: number; readonly column: number })[] {
   return (loaded.config.sanctioned ?? []).map((entry) => {

@@ -8,7 +8,17 @@ import { pathToFileURL } from "node:url";
 import { packageVersion } from "./_version.ts";
 import type { ScanResult } from "./scan.ts";
 
-/** The key of the guard's fingerprint in `partialFingerprints`. */
+/**
+ * The key of the guard's fingerprint in `partialFingerprints`.
+ *
+ * @example
+ * ```ts
+ * import { FINGERPRINT_KEY } from "guarded-drop/guard";
+ *
+ * declare const result: { partialFingerprints: Record<string, string> };
+ * console.log(result.partialFingerprints[FINGERPRINT_KEY]);
+ * ```
+ */
 export const FINGERPRINT_KEY = "dropGuard/v1";
 
 /**

@@ -13,7 +13,16 @@ import { formatText } from "./format_text.ts";
 import { exitCodeOf, scan, type ScanResult } from "./scan.ts";
 import { isGuardUsageError } from "./usage_error.ts";
 
-/** The output formats. */
+/**
+ * The output formats.
+ *
+ * @example
+ * ```ts
+ * import { FORMATS } from "guarded-drop/guard";
+ *
+ * console.log(FORMATS.join("|")); // "text|json|sarif|github"
+ * ```
+ */
 export const FORMATS = ["text", "json", "sarif", "github"] as const;
 
 /**

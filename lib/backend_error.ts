@@ -5,6 +5,7 @@
  * @module
  */
 
+import { readProperty } from "./_read_property.ts";
 import type { ErrorKind } from "./drop_error.ts";
 
 /**
@@ -117,11 +118,9 @@ export function isBackendError(err: unknown): err is BackendError {
  * ```
  */
 export function errorKindOf(err: unknown): ErrorKind {
-  if (typeof err === "object" && err !== null) {
-    const kind = (err as { kind?: unknown }).kind;
-    if (kind === "unavailable" || kind === "refused" || kind === "failed") return kind;
-    const code = (err as { code?: unknown }).code;
-    if (code === "GD_REFUSED" || code === "GD_DENIED") return "refused";
-  }
+  const kind = readProperty(err, "kind");
+  if (kind === "unavailable" || kind === "refused" || kind === "failed") return kind;
+  const code = readProperty(err, "code");
+  if (code === "GD_REFUSED" || code === "GD_DENIED") return "refused";
   return "failed";
 }

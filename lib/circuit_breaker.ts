@@ -5,6 +5,7 @@
  * @module
  */
 
+import { readProperty } from "./_read_property.ts";
 import { BreakerOpenError } from "./breaker_open_error.ts";
 import { admit, CLOSED_TICKET, failed, OPEN, openError, succeeded, type Ticket } from "./_breaker_ticket.ts";
 
@@ -96,8 +97,8 @@ export type BreakerState =
  * ```
  */
 export function isNeutralBreakerError(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
-  const { name, code } = err as { name?: unknown; code?: unknown };
+  const name = readProperty(err, "name");
+  const code = readProperty(err, "code");
   return name === "AbortError" || code === "ABORT_ERR" || code === "GD_REFUSED" || code === "GD_DENIED";
 }
 
@@ -154,6 +155,9 @@ export class CircuitBreaker implements BreakerExecutor {
     }
     if (typeof now !== "function") {
       throw new TypeError(`Cannot create a circuit breaker as 'now' must be a function: current value is ${typeof now}`);
+    }
+    if (typeof isNeutral !== "function") {
+      throw new TypeError(`Cannot create a circuit breaker as 'isNeutral' must be a function: current value is ${typeof isNeutral}`);
     }
     this.#failureThreshold = failureThreshold;
     this.#cooldownMs = cooldownMs;
@@ -233,7 +237,13 @@ export class CircuitBreaker implements BreakerExecutor {
   /** Settles a call that rejected: a failure, or neutral. @internal */
   [failed](ticket: object, err: unknown): void {
     const trial = ticket === CLOSED_TICKET ? undefined : ticket;
-    if (this.#isNeutral(err)) this.#onNeutral(trial);
+    let neutral = false;
+    try {
+      neutral = this.#isNeutral(err) === true;
+    } catch {
+      // A neutral-test that throws cannot vouch for the error: it counts.
+    }
+    if (neutral) this.#onNeutral(trial);
     else this.#onFailure(trial);
   }
 

@@ -20,6 +20,7 @@ import type { DropOutcome } from "./outcome.ts";
 import { RateLimitedError } from "./rate_limited_error.ts";
 import { RefusedError } from "./refused_error.ts";
 import { newDropId } from "./_drop_id.ts";
+import { readProperty } from "./_read_property.ts";
 import { scrubError } from "./scrub_error.ts";
 import { scrubbedMessage, scrubCredentials } from "./scrub_credentials.ts";
 
@@ -114,9 +115,17 @@ export interface GuardedDropOptions {
   logger: AuditLogger;
   /** `provisioner_drop_total` (see `guarded-drop/prom-client`). */
   counter: DropCounter;
-  /** A durable store that must accept the record before the drop runs. */
+  /**
+   * A durable store that must accept the record before the drop runs.
+   *
+   * @default {undefined: the logger alone}
+   */
   auditStore?: AuditStore;
-  /** The deletion-intent policy. Fail-closed: only `true` lets the drop run. */
+  /**
+   * The deletion-intent policy. Fail-closed: only `true` lets the drop run.
+   *
+   * @default {undefined: no policy step}
+   */
   authorize?: DropAuthorizer;
   /**
    * How long the policy may take, in ms, before the drop is denied.
@@ -124,9 +133,17 @@ export interface GuardedDropOptions {
    * @default {2000}
    */
   authorizeTimeoutMs?: number;
-  /** The drop budget. Fail-closed: only `true` lets the drop run. */
+  /**
+   * The drop budget. Fail-closed: only `true` lets the drop run.
+   *
+   * @default {undefined: no budget step}
+   */
   budget?: DropBudget;
-  /** Options of the built-in breaker. Ignored when `breakerFor` is given. */
+  /**
+   * Options of the built-in breaker. Ignored when `breakerFor` is given.
+   *
+   * @default {{ failureThreshold: 5, cooldownMs: 30000, now: Date.now }}
+   */
   breaker?: CircuitBreakerOptions;
   /**
    * Returns the breaker for a resource type and backend. It is called once
@@ -219,7 +236,7 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
     );
   }
   const nameRules = options.nameRules ?? createNameRules();
-  const isBreakerOpen = options.isBreakerOpen ?? ((err: unknown) => (err as { code?: unknown } | null)?.code === "GD_BREAKER_OPEN");
+  const isBreakerOpen = options.isBreakerOpen ?? ((err: unknown) => readProperty(err, "code") === "GD_BREAKER_OPEN");
   // Built once per key: the breaker's state is what makes it a breaker.
   const breakerFor = options.breakerFor ?? ((_key: BreakerKey) => new CircuitBreaker(options.breaker));
   if (options.breakerFor === undefined && options.breaker !== undefined) new CircuitBreaker(options.breaker); // validate up front
@@ -237,7 +254,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       ...record,
       event: "provisioner.drop.failed",
       outcome: error.outcome,
-      error: error.message,
+      // Scrubbed again: an error a caller's code built may carry anything.
+      error: scrubCredentials(error.message),
     };
     try {
       logger.warn(failed, "provisioner.drop.failed");
@@ -331,8 +349,19 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   }
 
   /** Step 5: the breaker, then the drop; counts the outcome either way. */
-  function run<T>(record: DropRecord, resourceType: string, backend: string, request: DropRequest, drop: DropCallback<T>): Promise<T> {
-    const breaker = breakerOf(request.resourceType, request.backend);
+  function run<T>(
+    record: DropRecord,
+    resourceType: string,
+    backend: string,
+    key: BreakerKey,
+    drop: DropCallback<T>,
+  ): Promise<T> {
+    let breaker: BreakerExecutor;
+    try {
+      breaker = breakerOf(key.resourceType, key.backend);
+    } catch (err) {
+      return Promise.reject(fail(record, resourceType, backend, classify(err, false, isBreakerOpen)));
+    }
     // The built-in breaker is settled in the same reaction that counts the
     // outcome: one promise hop fewer than going through execute().
     if (builtInBreakers) return runUnderBuiltIn(breaker as CircuitBreaker, record, resourceType, backend, drop);
@@ -340,7 +369,9 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
     const context: DropContext = { dropId: record.drop_id };
     let pending: Promise<T>;
     try {
-      pending = breaker.execute(() => {
+      // Promise.resolve: a replacement breaker whose execute() returns a bare
+      // value must still end in a counted outcome.
+      pending = Promise.resolve(breaker.execute(() => {
         called = true;
         // Not an async arrow: one promise fewer per drop. A synchronous throw
         // still becomes a rejection.
@@ -349,7 +380,7 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
         } catch (err) {
           return Promise.reject(err);
         }
-      });
+      }));
     } catch (err) {
       pending = Promise.reject(err);
     }
@@ -398,7 +429,6 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
     resourceType: string,
     backend: string,
     given: GivenRequest,
-    req: DropRequest,
     drop: DropCallback<T>,
   ): Promise<T> {
     if (auditStore !== undefined) {
@@ -410,15 +440,18 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
     }
     const problem = requestProblem(given, drop, nameRules);
     if (problem !== undefined) throw fail(record, resourceType, backend, problem);
+    // The policy and the budget see what was validated and recorded, frozen:
+    // never the caller's object again, whose getters could answer otherwise.
+    const request = validatedRequest(given);
     if (authorize !== undefined) {
-      const denied = await authorized(req);
+      const denied = await authorized(request);
       if (denied !== undefined) throw fail(record, resourceType, backend, denied);
     }
     if (budget !== undefined) {
-      const limited = await budgetTaken(req);
+      const limited = await budgetTaken(request);
       if (limited !== undefined) throw fail(record, resourceType, backend, limited);
     }
-    return run(record, resourceType, backend, req, drop);
+    return run(record, resourceType, backend, request, drop);
   }
 
   const waits = auditStore !== undefined || authorize !== undefined || budget !== undefined;
@@ -433,23 +466,25 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
     const resourceType = labelOf(given.resourceType);
     const backend = labelOf(given.backend);
 
-    // 1. The audit record, before anything else can happen.
     try {
-      if (!infoEnabled()) {
-        throw new Error("the audit logger has level 'info' disabled, so the provisioner.drop record would be lost");
+      // 1. The audit record, before anything else can happen.
+      try {
+        if (!infoEnabled()) {
+          throw new Error("the audit logger has level 'info' disabled, so the provisioner.drop record would be lost");
+        }
+        logger.info(record, "provisioner.drop");
+      } catch (err) {
+        return Promise.reject(fail(record, resourceType, backend, auditFailed(err)));
       }
-      logger.info(record, "provisioner.drop");
-    } catch (err) {
-      return Promise.reject(fail(record, resourceType, backend, auditFailed(err)));
-    }
-    try {
-      if (waits) return checkedDrop(record, resourceType, backend, given, req, drop);
+      if (waits) return checkedDrop(record, resourceType, backend, given, drop);
       // 2. Request validation; 3 and 4 (policy, budget) are not configured.
       const problem = requestProblem(given, drop, nameRules);
       if (problem !== undefined) return Promise.reject(fail(record, resourceType, backend, problem));
-      return run(record, resourceType, backend, req, drop);
+      // Validated: both are strings, and backend is "shared" or "dedicated".
+      return run(record, resourceType, backend, given as BreakerKey, drop);
     } catch (err) {
-      // Nothing above should throw; if it does, the caller hears of it.
+      // Nothing above should throw; if it does, the caller still gets a
+      // rejection, never a synchronous throw.
       return Promise.reject(err);
     }
   };
@@ -459,14 +494,20 @@ function classify(err: unknown, called: boolean, isBreakerOpen: (err: unknown) =
   const message = scrubbedMessage(err);
   const cause = scrubError(err);
   if (!called) {
-    if (isBreakerOpen(err)) return new BreakerOpenError(message, { cause });
+    let open = false;
+    try {
+      open = isBreakerOpen(err) === true;
+    } catch {
+      // A test that throws recognises nothing: the breaker failed.
+    }
+    if (open) return new BreakerOpenError(message, { cause });
     // The breaker itself failed before the drop could run.
     return new DropFailedError(`Cannot drop as the circuit breaker failed: ${message}`, { cause });
   }
-  const code = (err as { code?: unknown } | null)?.code;
+  const code = readProperty(err, "code");
   if (code === "GD_REFUSED") return new RefusedError(message, { cause });
   if (code === "GD_DENIED") return new DeniedError(message, { cause });
-  const kind = (err as { kind?: unknown } | null)?.kind;
+  const kind = readProperty(err, "kind");
   return new DropFailedError(message, {
     cause,
     kind: kind === "unavailable" || kind === "refused" ? kind : "failed",
@@ -496,6 +537,20 @@ function readRequest(req: unknown): GivenRequest {
   }
 }
 
+/** The request as validated, frozen, for the policy and the budget. */
+function validatedRequest(given: GivenRequest): DropRequest {
+  const request: { -readonly [K in keyof DropRequest]: DropRequest[K] } = {
+    token: given.token as string,
+    resourceType: given.resourceType as string,
+    backend: given.backend as Backend,
+    requestId: given.requestId as string,
+  };
+  if (given.providerResourceId !== undefined) request.providerResourceId = given.providerResourceId as string;
+  if (given.caller !== undefined) request.caller = given.caller as string;
+  if (given.intent !== undefined) request.intent = given.intent as string;
+  return Object.freeze(request);
+}
+
 function newRecord(given: GivenRequest): DropRecord {
   const record: { -readonly [K in keyof DropRecord]: DropRecord[K] } = {
     event: "provisioner.drop",
@@ -511,13 +566,20 @@ function newRecord(given: GivenRequest): DropRecord {
   return record;
 }
 
-/** A record field: what was given, made safe to write. */
+/**
+ * A record field or a counter label: what was given, made safe to write.
+ *
+ * NOTE: a value longer than 512 characters is not written at all, only its
+ * length. Cutting it would be unsafe (a cut between a password and its "@"
+ * hides the password from the scrubber), and scrubbing a huge hostile value
+ * on the hot path would not be bounded.
+ */
 function fieldOf(value: unknown, missing: string): string {
   let text: string;
   if (typeof value === "string") text = value;
   else if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") text = String(value);
   else return missing;
-  if (text.length > MAX_FIELD_LENGTH) text = `${text.slice(0, MAX_FIELD_LENGTH)}…(${text.length - MAX_FIELD_LENGTH} more)`;
+  if (text.length > MAX_FIELD_LENGTH) return `<${text.length} characters: longer than ${MAX_FIELD_LENGTH}, not written>`;
   // The scrubbing regexes only run on text that could hold a credential at all.
   return mayHoldCredential(text) ? scrubCredentials(text) : text;
 }
@@ -535,10 +597,9 @@ function mayHoldCredential(text: string): boolean {
   return false;
 }
 
-/** A counter label: the given string, or `unknown` for a missing or empty one. */
+/** A counter label: the same value as the record's field, and `unknown` for a missing or empty one. */
 function labelOf(value: unknown): string {
-  if (typeof value !== "string" || value.length === 0) return "unknown";
-  return value.length > MAX_FIELD_LENGTH ? value.slice(0, MAX_FIELD_LENGTH) : value;
+  return fieldOf(value, "unknown") || "unknown";
 }
 
 function requestProblem(given: GivenRequest, drop: unknown, nameRules: NameRules): RefusedError | undefined {
@@ -569,7 +630,7 @@ function requestProblem(given: GivenRequest, drop: unknown, nameRules: NameRules
   try {
     nameRules.checkNamingToken(given.token);
   } catch (err) {
-    if ((err as { code?: unknown } | null)?.code === "GD_REFUSED") return err as RefusedError;
+    if (readProperty(err, "code") === "GD_REFUSED") return err as RefusedError;
     return new RefusedError(`Cannot drop as the token check failed: ${scrubbedMessage(err)}`, { cause: scrubError(err) });
   }
   return undefined;
@@ -587,9 +648,11 @@ function notString(field: string, value: unknown): RefusedError {
   return new RefusedError(`Cannot drop as '${field}' must be a string when given: current value is ${describe(value)}`);
 }
 
-/** A value for a refusal message: short, quoted, and never a dump of an object. */
+/** A value for a refusal message: short, quoted, scrubbed, and never a dump of an object. */
 function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === "string") {
+    return value.length > 80 ? `a string of ${value.length} characters` : JSON.stringify(scrubCredentials(value));
+  }
   if (value === null) return "null";
   if (typeof value === "object") return Array.isArray(value) ? "an array" : "an object";
   if (typeof value === "function") return "a function";

@@ -10,6 +10,7 @@
  */
 
 import { RefusedError } from "./refused_error.ts";
+import { scrubCredentials } from "./scrub_credentials.ts";
 
 /**
  * The PostgreSQL identifier limit, in bytes. Longer names are truncated by
@@ -263,11 +264,15 @@ function utf8Length(text: string): number {
   return encoder.encode(text).length;
 }
 
-/** Quotes a value for a message, so that a hostile name cannot forge a log line. */
+/**
+ * Quotes a value for a message, so that a hostile name cannot forge a log
+ * line, and scrubs it: a connection string handed over as a token must not
+ * reach a log. A long value is described, not cut: a cut could separate a
+ * password from the "@" the scrubber needs to see.
+ */
 function show(value: unknown): string {
   if (typeof value === "string") {
-    const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-    return JSON.stringify(shown);
+    return value.length > 80 ? `(a string of ${value.length} characters)` : JSON.stringify(scrubCredentials(value));
   }
   if (value === undefined) return "undefined";
   try {

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { readProperty } from "./_read_property.ts";
+
 // A URL's userinfo: everything between "scheme://" and the last "@" before
 // the host. Greedy up to the last "@" in the run, because a password that was
 // not percent-encoded may itself hold "@" or ":".
@@ -12,8 +14,9 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'`<>]*@/gi;
 
 // key=value and key: value pairs as libpq conninfo strings, driver options
 // and JSON print them. The value is quoted or runs to the next separator.
+// A prefix is allowed (PGPASSWORD, REDIS_PASSWORD, db_password, x-api-key).
 const SECRET_PAIR =
-  /(["']?\b(?:password|passwd|pwd|pass|secret|client_secret|api[_-]?key|access[_-]?key|auth[_-]?token|sslpassword|sslkey)\b["']?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\])]+)/gi;
+  /(["']?\b[\w-]*?(?:password|passwd|pwd|pass|secret|api[_-]?key|access[_-]?key|auth[_-]?token|sslkey)\b["']?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\])]+)/gi;
 
 // HTTP authorization headers, as some drivers echo them in errors.
 const AUTHORIZATION = /\b((?:authorization|proxy-authorization)\s*[=:]\s*["']?(?:basic|bearer|digest)?\s*)[A-Za-z0-9._~+/=-]+/gi;
@@ -65,13 +68,16 @@ export function scrubCredentials(text: string): string {
  */
 export function scrubbedMessage(err: unknown): string {
   if (typeof err === "string") return scrubCredentials(err);
-  if (typeof err === "object" && err !== null) {
-    const message = (err as { message?: unknown }).message;
+  if ((typeof err === "object" || typeof err === "function") && err !== null) {
+    // Every read is guarded: a thrown Proxy must not turn the report of one
+    // failure into another.
+    const message = readProperty(err, "message");
     if (typeof message === "string" && message.length > 0) return scrubCredentials(message);
-    const code = (err as { code?: unknown }).code;
-    const name = (err as { name?: unknown }).name;
-    if (typeof code === "string") return `thrown ${typeof name === "string" ? name : "object"} with code ${code}`;
-    if (typeof name === "string") return `thrown ${name} without a message`;
+    const code = readProperty(err, "code");
+    const name = readProperty(err, "name");
+    const shownName = typeof name === "string" ? scrubCredentials(name) : "object";
+    if (typeof code === "string") return `thrown ${shownName} with code ${scrubCredentials(code)}`;
+    if (typeof name === "string") return `thrown ${shownName} without a message`;
     return "thrown object without a message";
   }
   return `thrown ${err === null ? "null" : typeof err}`;

@@ -5,17 +5,26 @@
  * @module
  */
 
+import { readProperty } from "./_read_property.ts";
 import { scrubbedMessage, scrubCredentials } from "./scrub_credentials.ts";
 
 const MAX_CAUSE_DEPTH = 8;
 
+/** Plain properties that say what failed and never hold data: kept on a copy. */
+const SAFE_KEYS = ["name", "code", "kind", "outcome", "serverCode", "sqlState", "errno", "syscall"] as const;
+
 /**
- * Returns `err` itself when nothing in its message, stack or cause chain
- * holds a credential, and otherwise a scrubbed copy of the chain (name,
- * code, kind, message, stack and cause are kept; other properties are not).
- * Callers log the errors guardedDrop and the adapters reject with, and
- * pino's error serializer prints the whole cause chain, so a cause must be
- * as clean as the message.
+ * Returns `err` itself when it is one of this package's own errors (a
+ * `GD_…` code) whose message, stack and cause chain hold no credential, and
+ * otherwise a scrubbed copy: a plain `Error` with the scrubbed message and
+ * stack, the properties that say what failed (name, code, kind, outcome,
+ * serverCode, sqlState, errno, syscall), and the scrubbed cause.
+ *
+ * A driver's own error is always copied, never handed on: its other
+ * properties can hold anything (ioredis keeps the AUTH command, password
+ * included, on a failed login), and callers log the errors guardedDrop and
+ * the adapters reject with, cause chain and all. Reading a property of a
+ * hostile value (a revoked Proxy) never throws.
  *
  * @param err Any thrown value.
  * @param depth How deep in a cause chain this call is; leave it out.
@@ -30,26 +39,39 @@ const MAX_CAUSE_DEPTH = 8;
  * ```
  */
 export function scrubError(err: unknown, depth = 0): unknown {
-  if (typeof err !== "object" || err === null) {
+  if ((typeof err !== "object" && typeof err !== "function") || err === null) {
     return typeof err === "string" ? scrubCredentials(err) : err;
   }
-  if (depth >= MAX_CAUSE_DEPTH || isClean(err, 0)) return err;
-  const source = err as { name?: unknown; code?: unknown; stack?: unknown; cause?: unknown; kind?: unknown };
-  const copy = new Error(scrubbedMessage(err)) as Error & Record<string, unknown>;
-  if (typeof source.name === "string") copy.name = source.name;
-  if (typeof source.code === "string" || typeof source.code === "number") copy.code = source.code;
-  if (typeof source.kind === "string") copy.kind = source.kind;
-  copy.stack = typeof source.stack === "string" ? scrubCredentials(source.stack) : undefined;
-  if (source.cause !== undefined) copy.cause = scrubError(source.cause, depth + 1);
-  return copy;
+  const cause = readProperty(err, "cause");
+  const safeCause = cause === undefined || depth >= MAX_CAUSE_DEPTH ? undefined : scrubError(cause, depth + 1);
+  if (isOwnCleanError(err) && safeCause === cause) return err;
+  return scrubbedCopy(err, safeCause);
 }
 
-function isClean(err: object, depth: number): boolean {
-  const { message, stack, cause } = err as { message?: unknown; stack?: unknown; cause?: unknown };
-  if (typeof message === "string" && scrubCredentials(message) !== message) return false;
-  if (typeof stack === "string" && scrubCredentials(stack) !== stack) return false;
-  if (cause === undefined || cause === null) return true;
-  if (typeof cause === "string") return scrubCredentials(cause) === cause;
-  if (typeof cause !== "object") return true;
-  return depth < MAX_CAUSE_DEPTH && isClean(cause, depth + 1);
+function isOwnCleanError(err: object): boolean {
+  try {
+    if (!(err instanceof Error)) return false;
+  } catch {
+    return false; // a revoked Proxy throws even on instanceof
+  }
+  const code = readProperty(err, "code");
+  if (typeof code !== "string" || !code.startsWith("GD_")) return false;
+  const message = readProperty(err, "message");
+  const stack = readProperty(err, "stack");
+  return (typeof message !== "string" || scrubCredentials(message) === message) &&
+    (typeof stack !== "string" || scrubCredentials(stack) === stack);
+}
+
+function scrubbedCopy(err: object, cause: unknown): Error {
+  const copy = new Error(scrubbedMessage(err));
+  const fields = copy as unknown as Record<string, unknown>;
+  for (const key of SAFE_KEYS) {
+    const value = readProperty(err, key);
+    if (typeof value === "string") fields[key] = scrubCredentials(value);
+    else if (typeof value === "number") fields[key] = value;
+  }
+  const stack = readProperty(err, "stack");
+  copy.stack = typeof stack === "string" ? scrubCredentials(stack) : undefined;
+  if (cause !== undefined) fields.cause = cause;
+  return copy;
 }

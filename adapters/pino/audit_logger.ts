@@ -37,6 +37,8 @@ export interface AuditLoggerOptions {
   /**
    * Further pino options (`base`, `name`, `redact`, `mixin`…). `level` and
    * `timestamp` are set by this binding.
+   *
+   * @default {{}}
    */
   pinoOptions?: Omit<LoggerOptions, "level" | "timestamp">;
 }

@@ -13,6 +13,8 @@ export interface ManagementEndpoint {
   readonly base: string;
   /** `Basic …`, when the URL carried credentials. */
   readonly authorization: string | undefined;
+  /** Aborts every request in flight when the adapter is closed. */
+  readonly closed?: AbortSignal;
 }
 
 /**
@@ -83,11 +85,16 @@ export async function callApi(endpoint: ManagementEndpoint, context: FailureCont
       headers,
       // A redirect (to a login page, say) is a misconfigured base: reported, not followed.
       redirect: "manual",
-      signal: AbortSignal.timeout(request.timeoutMs),
+      signal: endpoint.closed === undefined
+        ? AbortSignal.timeout(request.timeoutMs)
+        : AbortSignal.any([AbortSignal.timeout(request.timeoutMs), endpoint.closed]),
     });
     status = response.status;
     text = await response.text();
   } catch (err) {
+    if (endpoint.closed?.aborted === true) {
+      throw backendError("failed", context, `the adapter was closed during ${request.step}`, undefined);
+    }
     if (isTimeoutError(err)) {
       throw backendError("unavailable", context, `${request.step} had no answer within ${request.timeoutMs} ms`, err);
     }

@@ -26,10 +26,11 @@ export class RabbitmqDeprovisioner implements Deprovisioner {
   readonly #operationTimeoutMs: number;
   readonly #nameRules: NameRules;
   #closed = false;
+  readonly #closing = new AbortController();
 
   constructor(form: RabbitmqForm, options: RabbitmqAdapterOptions) {
     const resolved = resolveAdapterOptions(form.adapter, options);
-    this.#endpoint = parseManagementUrl(form.adapter, options.managementUrl);
+    this.#endpoint = { ...parseManagementUrl(form.adapter, options.managementUrl), closed: this.#closing.signal };
     this.backend = form.backend;
     this.#form = form;
     this.#connectTimeoutMs = resolved.connectTimeoutMs;
@@ -62,9 +63,10 @@ export class RabbitmqDeprovisioner implements Deprovisioner {
       await objectExists(this.#endpoint, context, "users", user, this.#operationTimeoutMs);
   }
 
-  /** Later calls fail. Each request has its own connection from fetch's pool, so there is nothing to end. */
+  /** Aborts the requests of calls still running; later calls fail. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
   }
 
   #context(action: "deprovision" | "check", token: string): FailureContext {

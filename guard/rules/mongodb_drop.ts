@@ -15,7 +15,14 @@ import { createRule } from "../create_rule.ts";
 // them once here, not at every node.
 const { isArrowFunction, isFunctionExpression, isIdentifier, isStringLiteral } = typescript;
 
-/** The options of {@linkcode mongodbDrop}. */
+/**
+ * The options of {@linkcode mongodbDrop}.
+ *
+ * @example In dropguard.json
+ * ```jsonc
+ * { "rules": { "mongodb-drop": ["error", { "commands": ["dropDatabase"] }] } }
+ * ```
+ */
 export interface MongodbDropOptions {
   /**
    * The commands reported, matched ignoring case.

@@ -7,7 +7,14 @@
 import { findSqlDrops, SQL_DROP_OBJECTS } from "../_sql.ts";
 import { createRule } from "../create_rule.ts";
 
-/** The options of {@linkcode sqlDrop}. */
+/**
+ * The options of {@linkcode sqlDrop}.
+ *
+ * @example In dropguard.json
+ * ```jsonc
+ * { "rules": { "sql-drop": ["error", { "objects": ["DATABASE", "ROLE"] }] } }
+ * ```
+ */
 export interface SqlDropOptions {
   /**
    * The objects whose DROP is reported.

@@ -651,7 +651,7 @@ describe("bad input: refused, with a message that names the field, and the drop 
   test("a hostile record field cannot flood the audit log", async () => {
     const f = fixture();
     await rejection(f.guardedDrop({ ...request, token: "x".repeat(100_000) }, () => {}));
-    assert.ok(String(f.dropRecords()[0]?.token).length < 600);
+    assert.equal(f.dropRecords()[0]?.token, "<100000 characters: longer than 512, not written>");
   });
 
   test("createGuardedDrop checks its options up front", () => {
@@ -707,5 +707,126 @@ describe("hostile request objects", () => {
     const err = await rejection(f.guardedDrop(proxy, () => {}));
     assert.equal(err.code, "GD_REFUSED");
     assert.equal(f.dropRecords().length, 1);
+  });
+});
+
+describe("review findings: secrets in odd places, and outcomes that must still be counted", () => {
+  test("a secret in a property of a driver error (ioredis keeps AUTH's arguments) never reaches the rejection", async () => {
+    const f = fixture();
+    const driverError = Object.assign(new Error("WRONGPASS invalid username-password pair"), {
+      command: { name: "auth", args: ["admin", "hunter2"] },
+    });
+    const adapterError = Object.assign(new Error("Cannot deprovision the Redis tenant \"acme42\" as AUTH failed"), {
+      code: "GD_BACKEND_FAILED",
+      kind: "failed",
+      cause: driverError,
+    });
+    const err = await rejection(f.guardedDrop(request, () => Promise.reject(adapterError)));
+    const { inspect } = await import("node:util");
+    assert.ok(!inspect(err, { depth: 10 }).includes("hunter2"), inspect(err, { depth: 10 }));
+    assert.ok(!JSON.stringify(pino.stdSerializers.errWithCause(err as Error)).includes("hunter2"));
+    assert.equal(err.kind, "failed");
+    assert.equal(((err.cause as Error).cause as Error).message, "WRONGPASS invalid username-password pair");
+  });
+
+  test("a connection string passed as token or backend is scrubbed from the failed record, the rejection and the counter", async () => {
+    const f = fixture();
+    const e1 = await rejection(f.guardedDrop({ ...request, token: "postgres://admin:hunter2@db/x" }, () => {}));
+    const e2 = await rejection(f.guardedDrop({ ...request, backend: "redis://:hunter2@cache:6379" as "shared" }, () => {}));
+    assert.equal(e1.code, "GD_REFUSED");
+    assert.equal(e2.code, "GD_REFUSED");
+    assert.ok(!e1.message.includes("hunter2"), e1.message);
+    assert.ok(!e2.message.includes("hunter2"), e2.message);
+    assert.ok(!readFileSync(f.file, "utf8").includes("hunter2"));
+    assert.ok(!(await f.registry.metrics()).includes("hunter2"));
+    assert.equal(f.failedRecords().length, 2);
+    assert.equal(await f.total(), 2);
+  });
+
+  test("an over-long field is not cut across a password: it is not written at all", async () => {
+    const f = fixture();
+    const intent = `${"x".repeat(480)} postgres://admin:hunter2hunter2hunter2@db/x`;
+    await f.guardedDrop({ ...request, intent }, () => {});
+    const file = readFileSync(f.file, "utf8");
+    assert.ok(!file.includes("hunter"), "no part of the password");
+    assert.equal(f.dropRecords()[0]?.intent, `<${intent.length} characters: longer than 512, not written>`);
+  });
+
+  test("a breakerFor that throws, or returns no execute: a counted error with its failed record", async () => {
+    for (const breakerFor of [() => { throw new Error("no breaker here"); }, () => ({}) as never]) {
+      const f = fixture({ breakerFor });
+      let ran = 0;
+      const err = await rejection(f.guardedDrop(request, () => void ran++));
+      assert.equal(err.code, "GD_DROP_FAILED");
+      assert.match(err.message, /circuit breaker failed/);
+      assert.equal(ran, 0);
+      assert.equal(await f.count(labels("error")), 1);
+      assert.equal(f.failedRecords().length, 1);
+    }
+  });
+
+  test("a replacement breaker whose execute returns a bare value: the outcome is still counted", async () => {
+    const f = fixture({ breakerFor: () => ({ execute: (fn) => void fn() as never }) });
+    let ran = 0;
+    await f.guardedDrop(request, () => void ran++);
+    assert.equal(ran, 1);
+    assert.equal(await f.count(labels("ok")), 1);
+  });
+
+  test("an isNeutral that throws counts the error as a failure, and the outcome is counted", async () => {
+    const f = fixture({ breaker: { failureThreshold: 1, isNeutral: () => { throw new Error("bug"); } } });
+    const err = await rejection(f.guardedDrop(request, () => Promise.reject(new Error("down"))));
+    assert.equal(err.outcome, "error");
+    assert.equal((await rejection(f.guardedDrop(request, () => {}))).outcome, "breaker_open");
+    assert.equal(await f.total(), 2);
+  });
+
+  test("a revoked Proxy thrown by the logger or by the drop: a counted rejection, never a synchronous throw", async () => {
+    const f = fixture();
+    const revoked = () => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    };
+    const counts: string[] = [];
+    const throwingLogger = createGuardedDrop({
+      logger: { info() { throw revoked(); }, warn() {}, error() {} },
+      counter: { inc: (l) => counts.push(l.outcome) },
+    });
+    let promise: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      promise = throwingLogger(request, () => {});
+    });
+    assert.equal((await rejection(promise!)).code, "GD_AUDIT_FAILED");
+    assert.deepEqual(counts, ["audit_failed"]);
+    const err = await rejection(f.guardedDrop(request, () => Promise.reject(revoked())));
+    assert.equal(err.outcome, "error");
+    assert.equal(await f.count(labels("error")), 1);
+  });
+
+  test("the policy sees the request as validated and recorded, frozen, whatever its getters do later", async () => {
+    let seen: DropRequest | undefined;
+    const f = fixture({ authorize: (req) => {
+      seen = req;
+      return true;
+    } });
+    let reads = 0;
+    const shifty = {
+      ...request,
+      get token() {
+        return reads++ === 0 ? "acme42" : "postgres";
+      },
+    };
+    await f.guardedDrop(shifty, () => {});
+    assert.equal(seen?.token, "acme42");
+    assert.ok(Object.isFrozen(seen));
+    assert.equal(f.dropRecords()[0]?.token, "acme42");
+  });
+
+  test("a non-string resource type is recorded and counted alike", async () => {
+    const f = fixture();
+    await rejection(f.guardedDrop({ ...request, resourceType: 5 as unknown as string }, () => {}));
+    assert.equal(f.dropRecords()[0]?.resource_type, "5");
+    assert.equal(await f.count(labels("refused", "5")), 1);
   });
 });

@@ -18,6 +18,10 @@ describe("scrubCredentials", () => {
     ["pwd=hunter2;server=x", "pwd=***;server=x"],
     ["apiKey=hunter2&x=1", "apiKey=***&x=1"],
     ["Authorization: Basic Z3Vlc3Q6aHVudGVyMg==", "Authorization: Basic ***"],
+    ["PGPASSWORD=hunter2 psql", "PGPASSWORD=*** psql"],
+    ["REDIS_PASSWORD=hunter2", "REDIS_PASSWORD=***"],
+    ['{"db_password":"hunter2"}', '{"db_password":***}'],
+    ["x-api-key: hunter2", "x-api-key: ***"],
     ["authorization: Bearer abc.def.ghi", "authorization: Bearer ***"],
   ];
   for (const [input, expected] of cases) {

@@ -38,7 +38,12 @@ describe("classifyPostgresError", () => {
       assert.equal(classified.kind, kind);
       assert.equal(classified.name, "BackendError");
       assert.equal(classified.code, kind === "unavailable" ? "GD_BACKEND_UNAVAILABLE" : "GD_BACKEND_FAILED");
-      assert.equal(classified.cause, err);
+      // The cause is a copy that keeps what says what failed, never the
+      // driver's own object, whose other properties could hold anything.
+      const cause = classified.cause as Error & { code?: unknown };
+      assert.notEqual(cause, err);
+      assert.equal(cause.message, (err as Error).message);
+      assert.equal(cause.code, (err as { code?: unknown }).code);
       assert.match(classified.message, /^Cannot deprovision the PostgreSQL tenant "acme42" as /);
       const sqlState = sqlStateOf(err);
       assert.equal(classified.sqlState, sqlState);

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { callApi, parseManagementUrl } from "../../../adapters/rabbitmq/_management_api.ts";
 import { rabbitmqShared } from "../../../adapters/rabbitmq/mod.ts";
@@ -78,5 +79,31 @@ describe("callApi", () => {
     await callApi({ base, authorization: "Basic abc" }, context, { method: "GET", segments: ["vhosts", "/", "a b"], step: "GET", timeoutMs: 2_000 });
     assert.equal(seen[0]!.url, "/api/vhosts/%2F/a%20b");
     assert.equal(seen[0]!.headers.authorization, "Basic abc");
+  });
+});
+
+describe("close()", () => {
+  test("aborts a request in flight: the call fails at once instead of waiting for its timeout", async () => {
+    // Accepts and never answers, so that the request stays in flight.
+    const sockets: Socket[] = [];
+    const server = createTcpServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const adapter = rabbitmqShared({ managementUrl: `http://127.0.0.1:${port}`, connectTimeoutMs: 10_000 });
+    try {
+      const started = Date.now();
+      const pending = adapter.exists("acme42");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await adapter.close();
+      await assert.rejects(pending, (err: { code?: string; message: string }) => {
+        assert.equal(err.code, "GD_BACKEND_FAILED");
+        assert.match(err.message, /the adapter was closed during GET \/api\/whoami/);
+        return true;
+      });
+      assert.ok(Date.now() - started < 2_000, `${Date.now() - started} ms`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    }
   });
 });
