@@ -20,6 +20,7 @@ import type { DropOutcome } from "./outcome.ts";
 import { RateLimitedError } from "./rate_limited_error.ts";
 import { RefusedError } from "./refused_error.ts";
 import { newDropId } from "./_drop_id.ts";
+import { describeValue } from "./_describe_value.ts";
 import { readProperty } from "./_read_property.ts";
 import { scrubError } from "./scrub_error.ts";
 import { scrubbedMessage, scrubCredentials } from "./scrub_credentials.ts";
@@ -463,8 +464,9 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   return function guardedDrop<T>(req: DropRequest, drop: DropCallback<T>): Promise<T> {
     const given = readRequest(req);
     const record = newRecord(given);
-    const resourceType = labelOf(given.resourceType);
-    const backend = labelOf(given.backend);
+    // The labels are the record's fields, "unknown" when empty: computed once.
+    const resourceType = record.resource_type || "unknown";
+    const backend = record.backend || "unknown";
 
     try {
       // 1. The audit record, before anything else can happen.
@@ -597,10 +599,6 @@ function mayHoldCredential(text: string): boolean {
   return false;
 }
 
-/** A counter label: the same value as the record's field, and `unknown` for a missing or empty one. */
-function labelOf(value: unknown): string {
-  return fieldOf(value, "unknown") || "unknown";
-}
 
 function requestProblem(given: GivenRequest, drop: unknown, nameRules: NameRules): RefusedError | undefined {
   if (given.unreadable !== undefined) {
@@ -610,7 +608,7 @@ function requestProblem(given: GivenRequest, drop: unknown, nameRules: NameRules
     });
   }
   if (typeof drop !== "function") {
-    return new RefusedError(`Cannot drop as 'drop' must be a function: current value is ${describe(drop)}`);
+    return new RefusedError(`Cannot drop as 'drop' must be a function: current value is ${describeValue(drop)}`);
   }
   // Written out field by field rather than looped over a list of names: this
   // runs on every drop, and the loop cost more than the checks.
@@ -619,7 +617,7 @@ function requestProblem(given: GivenRequest, drop: unknown, nameRules: NameRules
   if (!isNonEmptyString(given.requestId)) return notNonEmpty("requestId", given.requestId);
   if (given.backend !== "shared" && given.backend !== "dedicated") {
     return new RefusedError(
-      `Cannot drop as 'backend' must be "shared" or "dedicated": current value is ${describe(given.backend)}`,
+      `Cannot drop as 'backend' must be "shared" or "dedicated": current value is ${describeValue(given.backend)}`,
     );
   }
   if (given.providerResourceId !== undefined && typeof given.providerResourceId !== "string") {
@@ -641,20 +639,10 @@ function isNonEmptyString(value: unknown): value is string {
 }
 
 function notNonEmpty(field: string, value: unknown): RefusedError {
-  return new RefusedError(`Cannot drop as '${field}' must be a non-empty string: current value is ${describe(value)}`);
+  return new RefusedError(`Cannot drop as '${field}' must be a non-empty string: current value is ${describeValue(value)}`);
 }
 
 function notString(field: string, value: unknown): RefusedError {
-  return new RefusedError(`Cannot drop as '${field}' must be a string when given: current value is ${describe(value)}`);
+  return new RefusedError(`Cannot drop as '${field}' must be a string when given: current value is ${describeValue(value)}`);
 }
 
-/** A value for a refusal message: short, quoted, scrubbed, and never a dump of an object. */
-function describe(value: unknown): string {
-  if (typeof value === "string") {
-    return value.length > 80 ? `a string of ${value.length} characters` : JSON.stringify(scrubCredentials(value));
-  }
-  if (value === null) return "null";
-  if (typeof value === "object") return Array.isArray(value) ? "an array" : "an object";
-  if (typeof value === "function") return "a function";
-  return String(value);
-}

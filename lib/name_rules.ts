@@ -10,7 +10,7 @@
  */
 
 import { RefusedError } from "./refused_error.ts";
-import { scrubCredentials } from "./scrub_credentials.ts";
+import { describeValue } from "./_describe_value.ts";
 
 /**
  * The PostgreSQL identifier limit, in bytes. Longer names are truncated by
@@ -171,36 +171,36 @@ export function createNameRules(options: NameRulesOptions = {}): NameRules {
   function checkNamingToken(token: unknown): string {
     const problem = tokenProblem(token, reserved);
     if (problem !== undefined) {
-      throw new RefusedError(`Cannot drop as the naming token ${show(token)} ${problem}`);
+      throw new RefusedError(`Cannot drop as the naming token ${describeValue(token)} ${problem}`);
     }
     return token as string;
   }
 
   function tenantName(what: string, prefixes: readonly string[], name: unknown): string {
     if (typeof name !== "string" || name.length === 0) {
-      throw new RefusedError(`Cannot drop as the ${what} name must be a non-empty string: current value is ${show(name)}`);
+      throw new RefusedError(`Cannot drop as the ${what} name must be a non-empty string: current value is ${describeValue(name)}`);
     }
     const bytes = utf8Length(name);
     if (bytes > MAX_NAME_BYTES) {
       throw new RefusedError(
-        `Cannot drop the ${what} ${show(name)} as it is ${bytes} bytes long: a name has at most ${MAX_NAME_BYTES} bytes`,
+        `Cannot drop the ${what} ${describeValue(name)} as it is ${bytes} bytes long: a name has at most ${MAX_NAME_BYTES} bytes`,
       );
     }
     // Kept although a mandatory prefix makes it unreachable with the default
     // lists: a configured prefix list could be empty-ish ("p") and a system
     // name could start with it.
     if (systemNames.has(name.toLowerCase())) {
-      throw new RefusedError(`Cannot drop the ${what} ${show(name)} as it is a system name`);
+      throw new RefusedError(`Cannot drop the ${what} ${describeValue(name)} as it is a system name`);
     }
-    let lastProblem = `does not start with a tenant prefix (${prefixes.map(show).join(", ")})`;
+    let lastProblem = `does not start with a tenant prefix (${prefixes.map(describeValue).join(", ")})`;
     for (const prefix of prefixes) {
       if (!name.startsWith(prefix)) continue;
       const token = name.slice(prefix.length);
       const problem = tokenProblem(token, reserved);
       if (problem === undefined) return name;
-      lastProblem = `has the prefix ${show(prefix)} but its token ${show(token)} ${problem}`;
+      lastProblem = `has the prefix ${describeValue(prefix)} but its token ${describeValue(token)} ${problem}`;
     }
-    throw new RefusedError(`Cannot drop the ${what} ${show(name)} as it ${lastProblem}`);
+    throw new RefusedError(`Cannot drop the ${what} ${describeValue(name)} as it ${lastProblem}`);
   }
 
   return {
@@ -222,7 +222,7 @@ function tokenProblem(token: unknown, reserved: ReadonlySet<string>): string | u
     const bad = [...token].find((ch) => !TOKEN_CHARACTER.test(ch));
     return bad === undefined
       ? "must start with a letter or a digit"
-      : `holds ${show(bad)}: a token uses only [A-Za-z0-9._-]`;
+      : `holds ${describeValue(bad)}: a token uses only [A-Za-z0-9._-]`;
   }
   if (token.length > MAX_NAME_BYTES) return `is ${token.length} bytes long: a token has at most ${MAX_NAME_BYTES} bytes`;
   if (reserved.has(token.toLowerCase())) return "is reserved";
@@ -232,11 +232,11 @@ function tokenProblem(token: unknown, reserved: ReadonlySet<string>): string | u
 function prefixList(option: string, given: readonly string[] | undefined): readonly string[] {
   const list = given ?? DEFAULT_NAME_RULES[option as "databasePrefixes"];
   if (!Array.isArray(list) || list.length === 0) {
-    throw new TypeError(`Cannot create name rules as '${option}' must be a non-empty array: current value is ${show(list)}`);
+    throw new TypeError(`Cannot create name rules as '${option}' must be a non-empty array: current value is ${describeValue(list)}`);
   }
   for (const prefix of list) {
     if (typeof prefix !== "string" || prefix.length === 0) {
-      throw new TypeError(`Cannot create name rules as every '${option}' entry must be a non-empty string: found ${show(prefix)}`);
+      throw new TypeError(`Cannot create name rules as every '${option}' entry must be a non-empty string: found ${describeValue(prefix)}`);
     }
   }
   // Longest first, so that "dedicated_db_" is tried before a shorter prefix of it.
@@ -247,11 +247,11 @@ function lowerCaseSet(option: string, defaults: readonly string[], extra: readon
   const set = new Set(defaults.map((name) => name.toLowerCase()));
   if (extra === undefined) return set;
   if (!Array.isArray(extra)) {
-    throw new TypeError(`Cannot create name rules as '${option}' must be an array: current value is ${show(extra)}`);
+    throw new TypeError(`Cannot create name rules as '${option}' must be an array: current value is ${describeValue(extra)}`);
   }
   for (const name of extra) {
     if (typeof name !== "string") {
-      throw new TypeError(`Cannot create name rules as every '${option}' entry must be a string: found ${show(name)}`);
+      throw new TypeError(`Cannot create name rules as every '${option}' entry must be a string: found ${describeValue(name)}`);
     }
     set.add(name.toLowerCase());
   }
@@ -262,24 +262,6 @@ const encoder = new TextEncoder();
 
 function utf8Length(text: string): number {
   return encoder.encode(text).length;
-}
-
-/**
- * Quotes a value for a message, so that a hostile name cannot forge a log
- * line, and scrubs it: a connection string handed over as a token must not
- * reach a log. A long value is described, not cut: a cut could separate a
- * password from the "@" the scrubber needs to see.
- */
-function show(value: unknown): string {
-  if (typeof value === "string") {
-    return value.length > 80 ? `(a string of ${value.length} characters)` : JSON.stringify(scrubCredentials(value));
-  }
-  if (value === undefined) return "undefined";
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
 }
 
 const defaultRules = createNameRules();
