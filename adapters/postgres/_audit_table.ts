@@ -68,7 +68,11 @@ export const INSERT_COLUMNS = [...CONTENT_COLUMNS, "prev_hash", "hash"] as const
 const CLOCK_MS = `to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const RECORDED_AT_TEXT = `to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The columns a reader selects, with seq and recorded_at as text: no type parser can change them. */
+/**
+ * The columns a reader selects, with seq and recorded_at as text: no type
+ * parser can change them. The output column "seq" is then text, so every
+ * ORDER BY names the table's column through an alias.
+ */
 export const SELECT_COLUMNS = INSERT_COLUMNS.map((column) =>
   column === "seq" ? "seq::text AS seq" : column === "recorded_at" ? `${RECORDED_AT_TEXT} AS recorded_at` : column
 ).join(", ");
@@ -91,12 +95,14 @@ export function statementsOf(table: AuditTable) {
     insert: `INSERT INTO ${t} (${INSERT_COLUMNS.join(", ")}) VALUES (` +
       INSERT_COLUMNS.map((column, i) => (column === "recorded_at" ? `$${i + 1}::timestamptz` : `$${i + 1}`)).join(", ") + ")",
     /** A page of rows in chain order, after a seq. */
-    page: `SELECT ${SELECT_COLUMNS} FROM ${t} WHERE seq > $1 ORDER BY seq LIMIT $2`,
+    page: `SELECT ${SELECT_COLUMNS} FROM ${t} AS a WHERE a.seq > $1 ORDER BY a.seq LIMIT $2`,
     /** The first row with a hash (for a broken link: where its predecessor went). */
-    byHash: `SELECT ${SELECT_COLUMNS} FROM ${t} WHERE hash = $1 ORDER BY seq LIMIT 1`,
+    byHash: `SELECT ${SELECT_COLUMNS} FROM ${t} AS a WHERE a.hash = $1 ORDER BY a.seq LIMIT 1`,
+    /** The row with the lowest seq above one. */
+    after: `SELECT ${SELECT_COLUMNS} FROM ${t} AS a WHERE a.seq > $1 ORDER BY a.seq LIMIT 1`,
     /** Drops with an intent row and no settled row. */
-    pending: `SELECT ${SELECT_COLUMNS} FROM ${t} AS i WHERE event = 'provisioner.drop' AND NOT EXISTS ` +
-      `(SELECT 1 FROM ${t} AS s WHERE s.drop_id = i.drop_id AND s.event = 'provisioner.drop.settled') ORDER BY seq`,
+    pending: `SELECT ${SELECT_COLUMNS} FROM ${t} AS i WHERE i.event = 'provisioner.drop' AND NOT EXISTS ` +
+      `(SELECT 1 FROM ${t} AS s WHERE s.drop_id = i.drop_id AND s.event = 'provisioner.drop.settled') ORDER BY i.seq`,
     migrate: migrateStatements(table),
   };
 }
