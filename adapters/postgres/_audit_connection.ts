@@ -74,9 +74,19 @@ export function failureReason(err: unknown, resolved: ResolvedConnection): strin
   if (sqlState !== undefined) return `the server answered SQLSTATE ${sqlState}: ${message}`;
   const network = networkCodeOf(err);
   if (network !== undefined) return `the server is unreachable (${network})`;
+  if (connectionLost(err)) return `the connection was lost (${message})`;
   if (/timeout expired/i.test(message)) return `no connection was made within ${resolved.connectTimeoutMs} ms`;
   if (/Query read timeout/i.test(message)) return `the server did not answer within ${resolved.statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS} ms`;
   return message;
+}
+
+// pg's own messages when the socket dies; these errors carry no code.
+const CONNECTION_LOST = /Connection terminated|not queryable|connection is closed|Client has encountered a connection error/i;
+
+/** Whether the connection died under a statement (not a server's answer, not a timeout). */
+export function connectionLost(err: unknown): boolean {
+  if (sqlStateOf(err) !== undefined) return false;
+  return networkCodeOf(err) !== undefined || CONNECTION_LOST.test(scrubbedMessage(err));
 }
 
 /** An error whose message is `Cannot <what> as <reason>`, its cause scrubbed. */

@@ -58,7 +58,9 @@ export function auditTable(name: unknown, what: string): AuditTable {
 }
 
 function describeName(value: unknown): string {
-  if (typeof value === "string") return value.length <= 100 ? JSON.stringify(value) : `a string of ${value.length} characters`;
+  // Shown only when it cannot be a URL or a key=value pair: a connection
+  // string passed as the table must not be echoed.
+  if (typeof value === "string") return value.length <= 100 && !/[:@/=]/.test(value) ? JSON.stringify(value) : `a string of ${value.length} characters`;
   return value === null ? "null" : typeof value;
 }
 

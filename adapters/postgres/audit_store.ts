@@ -13,6 +13,7 @@ import { type AuditEvent, type AuditRowContent, chainHash, GENESIS_HASH, storabl
 import {
   type AuditConnectionOptions,
   auditError,
+  connectionLost,
   destroyClient,
   endClient,
   type ResolvedConnection,
@@ -146,6 +147,10 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
   // An idle connection the server ends is reported here; without a listener
   // it would crash the process. The pool drops that connection itself.
   pool.on("error", () => {});
+  // A connection that dies while checked out emits "error" on its client,
+  // which nobody else listens to: it would crash the process. The query in
+  // flight rejects on its own, and that is what is reported.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const checkedOut = new Set<pg.PoolClient>();
   let closed = false;
   const target = `the audit table "${table.name}"`;
@@ -153,7 +158,7 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
   async function write(event: AuditEvent, record: DropRecord, settled: Settled | undefined, signal: AbortSignal | undefined) {
     const action = `${event === "provisioner.drop" ? "append to" : "settle in"} ${target}`;
     const fields = recordFields(record, action);
-    await inTransaction(action, signal, async (client) => {
+    await inTransaction(action, signal, async (client, committing) => {
       const results = await client.query(statements.beginAndReadHead) as unknown as pg.QueryResult[];
       const head = results[results.length - 1]!.rows[0] as { seq: string | null; hash: string | null; now: string };
       const content: AuditRowContent = {
@@ -168,6 +173,7 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
       const prevHash = head.hash ?? GENESIS_HASH;
       const row: Record<string, unknown> = { ...content, prev_hash: prevHash, hash: chainHash(prevHash, content) };
       await client.query(statements.insert, INSERT_COLUMNS.map((column) => row[column]));
+      committing();
       await client.query("COMMIT");
     });
   }
@@ -177,8 +183,30 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
    * abort, destroys the connection instead of returning it: its transaction
    * state is unknown, and the server rolls back whatever a dead connection
    * left open, releasing the chain's lock with it.
+   *
+   * A pooled connection a server restart has silently broken fails on its
+   * first statement: that is tried once more on a fresh connection, as long
+   * as COMMIT was not yet sent (before it, the transaction surely rolled
+   * back; during it, it may have committed).
    */
-  async function inTransaction(action: string, signal: AbortSignal | undefined, body: (client: pg.PoolClient) => Promise<void>) {
+  async function inTransaction(
+    action: string,
+    signal: AbortSignal | undefined,
+    body: (client: pg.PoolClient, committing: () => void) => Promise<void>,
+  ): Promise<void> {
+    for (let attempt = 1;; attempt++) {
+      let sentCommit = false;
+      try {
+        await once(action, signal, (client) => body(client, () => (sentCommit = true)));
+        return;
+      } catch (err) {
+        const retry = attempt === 1 && !sentCommit && !signal?.aborted && !closed && (err as StoreFailure)[LOST] === true;
+        if (!retry) throw (err as StoreFailure)[REPORTED] ?? err;
+      }
+    }
+  }
+
+  async function once(action: string, signal: AbortSignal | undefined, body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     if (closed) throw new Error(`Cannot ${action} as the store is closed`);
     if (signal?.aborted) throw abortedError(action, signal);
     let client: pg.PoolClient | undefined;
@@ -209,7 +237,8 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
         client.release(true);
       }
       if (signal?.aborted) throw abortedError(action, signal);
-      throw auditError(action, err, resolved);
+      const failure: StoreFailure = { [REPORTED]: auditError(action, err, resolved), [LOST]: client !== undefined && connectionLost(err) };
+      throw failure;
     } finally {
       if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
     }
@@ -237,6 +266,15 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
       ]);
     },
   };
+}
+
+const REPORTED: unique symbol = Symbol("reported");
+const LOST: unique symbol = Symbol("connection lost");
+
+/** A failed attempt: the error to report, and whether the connection was lost under it. */
+interface StoreFailure {
+  readonly [REPORTED]: Error;
+  readonly [LOST]: boolean;
 }
 
 interface Settled {
