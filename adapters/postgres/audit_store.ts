@@ -68,9 +68,10 @@ export interface PostgresAuditStore {
   append(record: DropRecord, signal?: AbortSignal): Promise<void>;
   /**
    * Appends the `provisioner.drop.settled` row: the outcome, the error's
-   * scrubbed message and its `reason`, if any.
+   * scrubbed message and its `reason`, if any. `signal` is honoured as in
+   * `append`.
    */
-  settle(record: DropRecord, outcome: DropOutcome, error?: DropError): Promise<void>;
+  settle(record: DropRecord, outcome: DropOutcome, error?: DropError, signal?: AbortSignal): Promise<void>;
   /**
    * Creates the table, its index on `drop_id` and the triggers that reject
    * UPDATE, DELETE and TRUNCATE, when missing. Idempotent, and safe from two
@@ -248,8 +249,8 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
     append(record: DropRecord, signal?: AbortSignal): Promise<void> {
       return write("provisioner.drop", record, undefined, signal);
     },
-    settle(record: DropRecord, outcome: DropOutcome, error?: DropError): Promise<void> {
-      return write("provisioner.drop.settled", record, settledFields(outcome, error), undefined);
+    settle(record: DropRecord, outcome: DropOutcome, error?: DropError, signal?: AbortSignal): Promise<void> {
+      return write("provisioner.drop.settled", record, settledFields(outcome, error), signal);
     },
     async migrate(): Promise<void> {
       await inTransaction(`migrate ${target}`, undefined, async (client) => {

@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { DropRecord } from "../../../lib/mod.ts";
-import { postgresAuditStore, type PostgresAuditStore, verifyAuditChain } from "../../../adapters/postgres/mod.ts";
+import { pendingDrops, postgresAuditStore, type PostgresAuditStore, verifyAuditChain } from "../../../adapters/postgres/mod.ts";
 import { createAuditFixture } from "../../support/audit_fixture.ts";
 import { type AuditSchema, auditServerUrl, auditSkipReason, createAuditSchema, oneTo } from "../../support/audit_schema.ts";
 import { dedicatedPostgresSkipReason, freePort, startDedicatedPostgres, startSilentServer } from "../../support/servers.ts";
@@ -278,6 +278,125 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
     });
   });
 
+  describe("through createGuardedDrop", () => {
+    const request = (requestId: string, intent?: string) => ({
+      token: "acme42",
+      resourceType: "postgres",
+      backend: "shared" as const,
+      requestId,
+      caller: "billing",
+      ...(intent === undefined ? {} : { intent }),
+    });
+
+    test("ok, error and denied drops: each an intent row then a settled row with its outcome, scrubbed error and reason", async () => {
+      const table = db.table();
+      const store = storeFor({ connectionString: db.url, table });
+      await store.migrate();
+      const fixture = createAuditFixture({
+        auditStore: store,
+        authorize: (req) => req.intent === "customer_request" ? true : { allowed: false, reason: "resource status is 'active'" },
+      });
+      try {
+        assert.equal(await fixture.guardedDrop(request("req-ok", "customer_request"), () => 42), 42);
+        await assert.rejects(
+          fixture.guardedDrop(request("req-error", "customer_request"), () => {
+            throw new Error("connect to postgres://admin:hunter2@db:5432/x failed");
+          }),
+          { outcome: "error" },
+        );
+        await assert.rejects(fixture.guardedDrop(request("req-denied", "ttl_expired"), () => {}), { outcome: "denied" });
+      } finally {
+        fixture.close();
+      }
+      const { rows } = await db.admin.query(
+        `SELECT seq::int, event, request_id, intent, outcome, error, reason FROM ${table} ORDER BY seq`,
+      );
+      assert.deepEqual(rows.map((r) => [r.seq, r.event, r.request_id, r.outcome]), [
+        [1, "provisioner.drop", "req-ok", null],
+        [2, "provisioner.drop.settled", "req-ok", "ok"],
+        [3, "provisioner.drop", "req-error", null],
+        [4, "provisioner.drop.settled", "req-error", "error"],
+        [5, "provisioner.drop", "req-denied", null],
+        [6, "provisioner.drop.settled", "req-denied", "denied"],
+      ]);
+      assert.equal(rows[1].error, null);
+      assert.match(rows[3].error, /connect to postgres:\/\/\*\*\*@db:5432\/x failed/);
+      assert.equal(rows[5].reason, "resource status is 'active'");
+      assert.equal(rows[4].intent, "ttl_expired");
+      assert.doesNotMatch(JSON.stringify(rows), /hunter2/);
+      assert.equal((await verifyAuditChain({ connectionString: db.url, table })).intact, true);
+      assert.deepEqual(await pendingDrops({ connectionString: db.url, table }), []);
+    });
+
+    test("a settle that fails (INSERT revoked during the drop) is reported and never changes the outcome", async () => {
+      const table = db.table();
+      await storeFor({ connectionString: db.url, table }).migrate();
+      const writer = await db.role();
+      await db.admin.query(`GRANT USAGE ON SCHEMA ${db.schema} TO ${writer.name}`);
+      await db.admin.query(`GRANT SELECT, INSERT ON ${table} TO ${writer.name}`);
+      const fixture = createAuditFixture({ auditStore: storeFor({ connectionString: writer.url, table }) });
+      try {
+        let calls = 0;
+        const value = await fixture.guardedDrop(request("req-revoked"), async () => {
+          calls++;
+          await db.admin.query(`REVOKE INSERT ON ${table} FROM ${writer.name}`);
+          return "dropped";
+        });
+        assert.equal(value, "dropped");
+        assert.equal(calls, 1);
+        await assert.rejects(
+          fixture.guardedDrop(request("req-revoked-error"), () => {
+            throw new Error("boom");
+          }),
+          { outcome: "audit_failed" },
+          "with INSERT revoked, the next append fails: no drop without its intent row",
+        );
+        assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "ok" }), 1);
+        assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "audit_failed" }), 1);
+        const reports = fixture.lines().filter((line) => line.event === "provisioner.drop.report_failed");
+        assert.equal(reports.length, 1);
+        assert.match(String(reports[0]!.error), /Cannot settle in the audit table .* as the server answered SQLSTATE 42501: permission denied/);
+        assert.equal(fixture.failedRecords("req-revoked").length, 0, "the drop itself succeeded");
+      } finally {
+        fixture.close();
+      }
+      const pending = await pendingDrops({ connectionString: db.url, table });
+      assert.deepEqual(pending.map((drop) => drop.request_id), ["req-revoked"], "its outcome is in doubt: listed as pending");
+    });
+
+    test("a settle whose server stopped during the drop: the outcome stays what the drop gave", { skip: dedicatedPostgresSkipReason() ?? false }, async () => {
+      const server = await startDedicatedPostgres();
+      const store = postgresAuditStore({ connectionString: server.url, connectTimeoutMs: 1_000 });
+      const fixture = createAuditFixture({ auditStore: store, auditTimeoutMs: 1_500 });
+      try {
+        await store.migrate();
+        const value = await fixture.guardedDrop(request("req-stop-ok"), async () => {
+          await server.stop();
+          return "dropped";
+        });
+        assert.equal(value, "dropped");
+        await server.start();
+        await assert.rejects(
+          fixture.guardedDrop(request("req-stop-error"), async () => {
+            await server.stop();
+            throw new Error("the tenant's database is gone");
+          }),
+          { outcome: "error", message: "the tenant's database is gone" },
+        );
+        assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "ok" }), 1);
+        assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "error" }), 1);
+        assert.equal(fixture.lines().filter((line) => line.event === "provisioner.drop.report_failed").length, 2);
+        await server.start();
+        const pending = await pendingDrops({ connectionString: server.url });
+        assert.deepEqual(pending.map((drop) => drop.request_id), ["req-stop-ok", "req-stop-error"]);
+      } finally {
+        fixture.close();
+        await store.close();
+        await server.dispose();
+      }
+    });
+  });
+
   describe("grants", () => {
     test("a role with only INSERT and SELECT appends and verifies, and can neither update, delete nor truncate", async () => {
       const table = db.table();
@@ -396,7 +515,7 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
         assert.equal(calls, 3);
         const report = await verifyAuditChain({ connectionString: server.url });
         assert.equal(report.intact, true);
-        assert.equal(report.rows, 3, "one intent row per drop that ran, none for the failed ones");
+        assert.equal(report.rows, 6, "an intent and a settled row per drop that ran, none for the failed ones");
       } finally {
         fixture.close();
         await store.close();
