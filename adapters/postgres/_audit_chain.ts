@@ -71,17 +71,48 @@ const SORTED_COLUMNS = [...CONTENT_COLUMNS].sort();
  * `null`. For these value types it is RFC 8785 (JCS). It is hashed as UTF-8.
  */
 export function canonicalJson(content: AuditRowContent): string {
-  let json = "{";
-  for (const column of SORTED_COLUMNS) {
-    const value: unknown = content[column];
-    let encoded: string;
-    if (value === null) encoded = "null";
-    else if (typeof value === "string") encoded = JSON.stringify(value);
-    else if (typeof value === "number" && Number.isSafeInteger(value)) encoded = String(value);
-    else throw new TypeError(`Cannot hash the audit row as '${column}' must be a string, a safe integer or null: current value is ${typeof value}`);
-    json += `${json.length > 1 ? "," : ""}${JSON.stringify(column)}:${encoded}`;
-  }
-  return `${json}}`;
+  return `{${SORTED_COLUMNS.map((column) => member(column, content[column])).join(",")}}`;
+}
+
+/**
+ * The canonical JSON of a row whose `seq` and `recorded_at` only the server
+ * knows (they are decided under the chain's lock), in three pieces: the
+ * whole is `beforeRecordedAt + JSON.stringify(recorded_at) + beforeSeq +
+ * String(seq) + afterSeq`, byte for byte what {@linkcode canonicalJson} gives.
+ */
+export function canonicalPieces(fields: Omit<AuditRowContent, "seq" | "recorded_at">): {
+  readonly beforeRecordedAt: string;
+  readonly beforeSeq: string;
+  readonly afterSeq: string;
+} {
+  const members = (columns: readonly string[]) =>
+    columns.map((column) => member(column, (fields as Record<string, unknown>)[column])).join(",");
+  const atRecordedAt = SORTED_COLUMNS.indexOf("recorded_at");
+  const atSeq = SORTED_COLUMNS.indexOf("seq");
+  const before = SORTED_COLUMNS.slice(0, atRecordedAt);
+  const between = SORTED_COLUMNS.slice(atRecordedAt + 1, atSeq);
+  const after = SORTED_COLUMNS.slice(atSeq + 1);
+  const comma = (columns: readonly string[]) => (columns.length > 0 ? "," : "");
+  return {
+    beforeRecordedAt: `{${members(before)}${comma(before)}"recorded_at":`,
+    beforeSeq: `${comma(between)}${members(between)},"seq":`,
+    afterSeq: `${comma(after)}${members(after)}}`,
+  };
+}
+
+// The pieces above assume this order, which sorting gives today; a column
+// added later must not silently break it.
+if (SORTED_COLUMNS.indexOf("recorded_at") > SORTED_COLUMNS.indexOf("seq")) {
+  throw new Error("The canonical form expects recorded_at to sort before seq");
+}
+
+function member(column: string, value: unknown): string {
+  let encoded: string;
+  if (value === null) encoded = "null";
+  else if (typeof value === "string") encoded = JSON.stringify(value);
+  else if (typeof value === "number" && Number.isSafeInteger(value)) encoded = String(value);
+  else throw new TypeError(`Cannot hash the audit row as '${column}' must be a string, a safe integer or null: current value is ${typeof value}`);
+  return `${JSON.stringify(column)}:${encoded}`;
 }
 
 /**

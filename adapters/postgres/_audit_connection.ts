@@ -2,7 +2,7 @@
 // pending): options checked up front, timeouts on every wait, and failures
 // described without the connection string.
 
-import { Client, type ClientConfig } from "pg";
+import pg, { Client, type ClientConfig } from "pg";
 import type { AuditConnectionOptions } from "./audit_options.ts";
 import { scrubbedMessage, scrubError } from "../../lib/mod.ts";
 import { describe, positive } from "../_shared/_resolve_options.ts";
@@ -97,6 +97,34 @@ export function auditError(what: string, err: unknown, resolved: ResolvedConnect
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > 500 ? `${flat.slice(0, 500)}…` : flat;
+}
+
+/**
+ * Asks the server to cancel what the client's backend is running, on a
+ * connection of its own (the protocol's CancelRequest: no login, no reply),
+ * as pg's own cancel does. Best effort: a server that cannot be reached has
+ * nothing running to cancel.
+ */
+export function cancelBackend(client: Client): void {
+  const c = client as unknown as { processID?: number | null; secretKey?: number | null; host?: string; port?: number };
+  if (typeof c.processID !== "number" || typeof c.secretKey !== "number" || c.host === undefined || c.port === undefined) return;
+  const connection = new (pg as unknown as { Connection: new () => CancelConnection }).Connection();
+  connection.on("error", () => {});
+  connection.once("connect", () => {
+    connection.cancel(c.processID as number, c.secretKey as number);
+  });
+  // The server closes a cancel connection itself; this only bounds a silent one.
+  setTimeout(() => connection.stream?.destroy(), END_TIMEOUT_MS).unref();
+  if (c.host.startsWith("/")) connection.connect(`${c.host}/.s.PGSQL.${c.port}`);
+  else connection.connect(c.port, c.host);
+}
+
+interface CancelConnection {
+  on(event: "error", listener: () => void): void;
+  once(event: "connect", listener: () => void): void;
+  connect(port: number | string, host?: string): void;
+  cancel(processID: number, secretKey: number): void;
+  readonly stream?: { destroy(): void };
 }
 
 /** Destroys a client's socket at once: the server rolls back whatever it had open. */

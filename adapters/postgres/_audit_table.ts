@@ -2,7 +2,7 @@
 // run against it. Identifiers are validated and quoted here, never taken
 // from a caller as SQL.
 
-import { CONTENT_COLUMNS } from "./_audit_chain.ts";
+import { type AuditRowContent, canonicalPieces, CONTENT_COLUMNS, GENESIS_HASH } from "./_audit_chain.ts";
 
 /** The table a store writes to when none is named. */
 export const DEFAULT_AUDIT_TABLE = "guarded_drop_audit";
@@ -57,6 +57,14 @@ export function auditTable(name: unknown, what: string): AuditTable {
   };
 }
 
+/**
+ * A string as an SQL literal, `E'…'` with quotes and backslashes doubled, or
+ * NULL. The text never holds NUL: every value goes through storable() first.
+ */
+export function sqlLiteral(value: string | null): string {
+  return value === null ? "NULL" : `E'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
+}
+
 function describeName(value: unknown): string {
   // Shown only when it cannot be a URL or a key=value pair: a connection
   // string passed as the table must not be echoed.
@@ -79,10 +87,27 @@ export const SELECT_COLUMNS = INSERT_COLUMNS.map((column) =>
   column === "seq" ? "seq::text AS seq" : column === "recorded_at" ? `${RECORDED_AT_TEXT} AS recorded_at` : column
 ).join(", ");
 
+/** A row to append, but for what the server decides under the lock: seq, recorded_at, prev_hash, hash. */
+export type AppendedFields = Omit<AuditRowContent, "seq" | "recorded_at">;
+
 /**
- * The statements of one table. The head is read in a statement of its own,
- * after the lock is held: under READ COMMITTED each statement takes a new
- * snapshot, so it sees the row the previous holder committed.
+ * The statements of one table.
+ *
+ * An append is one round trip, and holds the chain's lock only on the
+ * server, never across a client's turn: take the lock, read the head in a
+ * statement of its own (under READ COMMITTED each statement takes a new
+ * snapshot, so it sees the row the previous holder committed), insert the
+ * row with its hash computed by sha256() from the canonical pieces, commit.
+ *
+ * That commit does not wait for the WAL flush (synchronous_commit off, for
+ * this transaction only): holding the lock through an fsync would cap all
+ * writers of the chain together at one fsync per row. The last statement,
+ * after the lock is released, is a tiny transaction of its own that writes
+ * one WAL record (a logical message) and commits synchronously, which flushes
+ * the WAL up to and including the row; concurrent writers' flushes share
+ * fsyncs (group commit). The append resolves only after it, so it is durable
+ * when it resolves; and as WAL is replayed as a prefix, a crash before the
+ * flush loses the row only together with every row chained after it.
  */
 export function statementsOf(table: AuditTable) {
   const t = table.sql;
@@ -91,11 +116,27 @@ export function statementsOf(table: AuditTable) {
   // literal; the cast of an oid to int4 wraps instead of failing.
   const lock = `SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, '${t}'::regclass::oid::int4)`;
   return {
-    /** One round trip: begin, take the chain's lock, read the head and the server's clock. */
-    beginAndReadHead: `BEGIN; ${lock}; SELECT h.seq::text AS seq, h.hash, ${CLOCK_MS} AS now ` +
-      `FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1) AS h ON true`,
-    insert: `INSERT INTO ${t} (${INSERT_COLUMNS.join(", ")}) VALUES (` +
-      INSERT_COLUMNS.map((column, i) => (column === "recorded_at" ? `$${i + 1}::timestamptz` : `$${i + 1}`)).join(", ") + ")",
+    /** The whole append, one round trip. Idempotent: a row of the same drop_id and event is not written twice. */
+    append(fields: AppendedFields): string {
+      const pieces = canonicalPieces(fields);
+      // Every content column after seq and recorded_at, in the INSERT's order.
+      const values = CONTENT_COLUMNS.slice(2).map((column) => sqlLiteral(fields[column as keyof AppendedFields] as string | null));
+      const hashed = `n.prev || ${sqlLiteral(pieces.beforeRecordedAt)} || '"' || n.ts || '"' || ${sqlLiteral(pieces.beforeSeq)} ` +
+        `|| n.seq::text || ${sqlLiteral(pieces.afterSeq)}`;
+      return [
+        "BEGIN",
+        "SET LOCAL synchronous_commit = off",
+        lock,
+        `INSERT INTO ${t} (${INSERT_COLUMNS.join(", ")}) ` +
+        `SELECT n.seq, n.ts::timestamptz, ${values.join(", ")}, n.prev, encode(sha256(convert_to(${hashed}, 'UTF8')), 'hex') ` +
+        `FROM (SELECT coalesce(h.seq, 0) + 1 AS seq, coalesce(h.hash, '${GENESIS_HASH}') AS prev, ${CLOCK_MS} AS ts ` +
+        `FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1) AS h ON true) AS n ` +
+        `WHERE NOT EXISTS (SELECT 1 FROM ${t} AS d WHERE d.drop_id = ${sqlLiteral(fields.drop_id)} AND d.event = ${sqlLiteral(fields.event)})`,
+        "COMMIT",
+        // Transactional, so that it takes an xid and its commit is a synchronous one that flushes.
+        "SELECT pg_logical_emit_message(true, 'guarded-drop', 'flush')",
+      ].join(";\n");
+    },
     /** A page of rows in chain order, after a seq. */
     page: `SELECT ${SELECT_COLUMNS} FROM ${t} AS a WHERE a.seq > $1 ORDER BY a.seq LIMIT $2`,
     /** The first row with a hash (for a broken link: where its predecessor went). */

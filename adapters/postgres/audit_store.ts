@@ -9,17 +9,18 @@ import pg from "pg";
 import type { DropError, DropOutcome, DropRecord } from "../../lib/mod.ts";
 import { scrubCredentials } from "../../lib/mod.ts";
 import { describe, positive } from "../_shared/_resolve_options.ts";
-import { type AuditEvent, type AuditRowContent, chainHash, GENESIS_HASH, storable } from "./_audit_chain.ts";
+import { type AuditEvent, storable } from "./_audit_chain.ts";
 import {
   type AuditConnectionOptions,
   auditError,
+  cancelBackend,
   connectionLost,
   destroyClient,
   endClient,
   type ResolvedConnection,
   resolveConnection,
 } from "./_audit_connection.ts";
-import { auditTable, INSERT_COLUMNS, statementsOf } from "./_audit_table.ts";
+import { auditTable, statementsOf } from "./_audit_table.ts";
 
 /**
  * Options of {@linkcode postgresAuditStore}.
@@ -159,49 +160,36 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
   async function write(event: AuditEvent, record: DropRecord, settled: Settled | undefined, signal: AbortSignal | undefined) {
     const action = `${event === "provisioner.drop" ? "append to" : "settle in"} ${target}`;
     const fields = recordFields(record, action);
-    await inTransaction(action, signal, async (client, committing) => {
-      const results = await client.query(statements.beginAndReadHead) as unknown as pg.QueryResult[];
-      const head = results[results.length - 1]!.rows[0] as { seq: string | null; hash: string | null; now: string };
-      const content: AuditRowContent = {
-        seq: head.seq === null ? 1 : Number(head.seq) + 1,
-        recorded_at: head.now,
-        event,
-        ...fields,
-        outcome: settled?.outcome ?? null,
-        error: settled?.error ?? null,
-        reason: settled?.reason ?? null,
-      };
-      const prevHash = head.hash ?? GENESIS_HASH;
-      const row: Record<string, unknown> = { ...content, prev_hash: prevHash, hash: chainHash(prevHash, content) };
-      await client.query(statements.insert, INSERT_COLUMNS.map((column) => row[column]));
-      committing();
-      await client.query("COMMIT");
+    const appended = statements.append({
+      event,
+      ...fields,
+      outcome: settled?.outcome ?? null,
+      error: settled?.error ?? null,
+      reason: settled?.reason ?? null,
+    });
+    await onConnection(action, signal, async (client) => {
+      await client.query(appended);
     });
   }
 
   /**
-   * Runs `body` in a transaction on a pooled connection. Any failure, and an
-   * abort, destroys the connection instead of returning it: its transaction
-   * state is unknown, and the server rolls back whatever a dead connection
-   * left open, releasing the chain's lock with it.
+   * Runs `body` on a pooled connection. Any failure, and an abort, destroys
+   * the connection instead of returning it: its state is unknown, and the
+   * server rolls back whatever a dead connection left open, releasing the
+   * chain's lock with it.
    *
-   * A pooled connection a server restart has silently broken fails on its
-   * first statement: that is tried once more on a fresh connection, as long
-   * as COMMIT was not yet sent (before it, the transaction surely rolled
-   * back; during it, it may have committed).
+   * A pooled connection a server restart has silently broken fails at once:
+   * the body is tried once more on a fresh connection. That is safe because
+   * the append is idempotent: it skips a row its drop_id and event already
+   * have, and flushes whatever is there.
    */
-  async function inTransaction(
-    action: string,
-    signal: AbortSignal | undefined,
-    body: (client: pg.PoolClient, committing: () => void) => Promise<void>,
-  ): Promise<void> {
+  async function onConnection(action: string, signal: AbortSignal | undefined, body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     for (let attempt = 1;; attempt++) {
-      let sentCommit = false;
       try {
-        await once(action, signal, (client) => body(client, () => (sentCommit = true)));
+        await once(action, signal, body);
         return;
       } catch (err) {
-        const retry = attempt === 1 && !sentCommit && !signal?.aborted && !closed && (err as StoreFailure)[LOST] === true;
+        const retry = attempt === 1 && !signal?.aborted && !closed && (err as StoreFailure)[LOST] === true;
         if (!retry) throw (err as StoreFailure)[REPORTED] ?? err;
       }
     }
@@ -214,7 +202,13 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
-        if (client !== undefined) destroyClient(client);
+        // The statement runs on the server whether or not its socket is
+        // there: a cancel request stops it (in the lock's queue, or before
+        // COMMIT), and the socket goes with it.
+        if (client !== undefined) {
+          cancelBackend(client);
+          destroyClient(client);
+        }
         reject(abortedError(action, signal!));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -253,7 +247,7 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
       return write("provisioner.drop.settled", record, settledFields(outcome, error), signal);
     },
     async migrate(): Promise<void> {
-      await inTransaction(`migrate ${target}`, undefined, async (client) => {
+      await onConnection(`migrate ${target}`, undefined, async (client) => {
         await client.query(statements.migrate);
       });
     },

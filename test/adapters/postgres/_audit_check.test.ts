@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
-import { type AuditRow, type AuditRowContent, canonicalJson, chainHash, GENESIS_HASH, storable } from "../../../adapters/postgres/_audit_chain.ts";
+import { type AuditRow, type AuditRowContent, canonicalJson, canonicalPieces, chainHash, GENESIS_HASH, storable } from "../../../adapters/postgres/_audit_chain.ts";
 import { type ChainBreakKind, checkChain, type ChainSource } from "../../../adapters/postgres/_audit_check.ts";
 
 function content(seq: number, overrides: Partial<AuditRowContent> = {}): AuditRowContent {
@@ -217,5 +217,15 @@ describe("checkChain", () => {
     for (let seq = 5; seq <= 8; seq++) rewritten.push(sealed(content(seq, { token: "rewritten" }), rewritten[rewritten.length - 1]!.hash));
     assert.equal((await checkChain(source(rewritten))).break, undefined);
     assert.equal((await checkChain(source(rewritten), anchor)).break?.kind, "truncated");
+  });
+});
+
+describe("canonicalPieces", () => {
+  test("the pieces around recorded_at and seq make exactly the canonical JSON", () => {
+    for (const c of [content(1), content(2, { error: "x \"y\" \\ z", reason: "r" }), content(123456789, { intent: null, caller: "ünïcødé 😀" })]) {
+      const { seq, recorded_at, ...fields } = c;
+      const pieces = canonicalPieces(fields);
+      assert.equal(`${pieces.beforeRecordedAt}${JSON.stringify(recorded_at)}${pieces.beforeSeq}${seq}${pieces.afterSeq}`, canonicalJson(c));
+    }
   });
 });
