@@ -3,6 +3,7 @@
 // years later compute the same thing.
 
 import { createHash } from "node:crypto";
+import type { DropRecordFields } from "../../lib/mod.ts";
 
 /** The `prev_hash` of the first row: 64 zeros. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -15,18 +16,11 @@ export type AuditEvent = "provisioner.drop" | "provisioner.drop.settled";
  * `hash`. Absent values are `null`, never left out, so that setting a NULL
  * column later changes the hash.
  */
-export interface AuditRowContent {
+export interface AuditRowContent extends Omit<DropRecordFields, "intent"> {
   readonly seq: number;
   /** ISO 8601 with milliseconds, UTC (`2026-12-01T22:16:37.123Z`): the server's clock at append. */
   readonly recorded_at: string;
   readonly event: AuditEvent;
-  readonly drop_id: string;
-  readonly token: string;
-  readonly provider_resource_id: string;
-  readonly resource_type: string;
-  readonly backend: string;
-  readonly request_id: string;
-  readonly caller: string;
   readonly intent: string | null;
   /** Settled rows only. */
   readonly outcome: string | null;

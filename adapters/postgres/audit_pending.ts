@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { DropRecordFields } from "../../lib/mod.ts";
 import { type AuditConnectionOptions, resolveConnection, withClient } from "./_audit_connection.ts";
 import { auditRowOf } from "./_audit_rows.ts";
 import { auditTable, statementsOf } from "./_audit_table.ts";
@@ -20,18 +21,12 @@ import { auditTable, statementsOf } from "./_audit_table.ts";
  * const line = (drop: PendingDrop) => `${drop.recorded_at} ${drop.drop_id} ${drop.resource_type}/${drop.backend} ${drop.token}`;
  * ```
  */
-export interface PendingDrop {
+export interface PendingDrop extends Omit<DropRecordFields, "intent"> {
   /** The intent row's seq. */
   readonly seq: number;
   /** When the intent row was written (ISO 8601, UTC, milliseconds). */
   readonly recorded_at: string;
-  readonly drop_id: string;
-  readonly token: string;
-  readonly provider_resource_id: string;
-  readonly resource_type: string;
-  readonly backend: string;
-  readonly request_id: string;
-  readonly caller: string;
+  /** The request's intent, or `null` when it had none. */
   readonly intent: string | null;
 }
 

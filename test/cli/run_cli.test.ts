@@ -4,12 +4,13 @@
 // pending; usage errors exit 2 and never echo a credential.
 
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type AuditRowContent, chainHash } from "../../adapters/postgres/_audit_chain.ts";
 import { postgresAuditStore } from "../../adapters/postgres/mod.ts";
 import { runGuardedDropCli } from "../../cli/mod.ts";
+import { runTsChild } from "../support/child.ts";
 import { type AuditSchema, auditServerUrl, auditSkipReason, createAuditSchema } from "../support/audit_schema.ts";
 import { freePort } from "../support/servers.ts";
 
@@ -276,18 +277,7 @@ describe("guarded-drop audit on PostgreSQL", { skip: auditSkipReason ?? false },
 
   test("a process that exits inside the drop callback leaves its drop pending, and only it", async () => {
     const table = await chainOf(0);
-    const crashed = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", CRASH, db.url, table], { stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (chunk) => (out += chunk));
-      child.stderr.on("data", (chunk) => (err += chunk));
-      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        resolve({ code, out, err });
-      });
-    });
+    const crashed = await runTsChild(CRASH, [db.url, table]);
     assert.equal(crashed.code, 9, crashed.err);
     const dropId = crashed.out.trim();
     assert.match(dropId, /^\S{8,}$/);

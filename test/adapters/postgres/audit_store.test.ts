@@ -4,13 +4,13 @@
 // when an append is rolled back, and audit_failed when the server is down.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { DropRecord } from "../../../lib/mod.ts";
 import { pendingDrops, postgresAuditStore, type PostgresAuditStore, verifyAuditChain } from "../../../adapters/postgres/mod.ts";
 import { createAuditFixture } from "../../support/audit_fixture.ts";
+import { runTsChild } from "../../support/child.ts";
 import { type AuditSchema, auditServerUrl, auditSkipReason, createAuditSchema, oneTo } from "../../support/audit_schema.ts";
 import { dedicatedPostgresSkipReason, freePort, startDedicatedPostgres, startSilentServer } from "../../support/servers.ts";
 
@@ -33,20 +33,10 @@ function record(dropId: string, overrides: Partial<DropRecord> = {}): DropRecord
 }
 
 /** Runs the writer fixture in a child process; resolves with how many rows it committed. */
-function childWriter(url: string, table: string, count: number, prefix: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", WRITER, url, table, String(count), prefix], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    child.stderr.on("data", (chunk) => (err += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(Number(out.trim()));
-      else reject(new Error(`writer ${prefix} exited ${code}: ${err}`));
-    });
-  });
+async function childWriter(url: string, table: string, count: number, prefix: string): Promise<number> {
+  const result = await runTsChild(WRITER, [url, table, String(count), prefix]);
+  if (result.code !== 0) throw new Error(`writer ${prefix} exited ${result.code}: ${result.err}`);
+  return Number(result.out.trim());
 }
 
 describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
