@@ -175,7 +175,7 @@ const DEFAULT_TIMEOUT_MS = 2000;
  * const guardedDrop = createGuardedDrop({ logger, counter: { inc() {} } });
  * await guardedDrop(
  *   { token: "acme42", providerResourceId: "res-1", resourceType: "postgres", backend: "shared", requestId: "req-1", caller: "example" },
- *   async () => { /* adapter.deprovision("acme42") *\/ },
+ *   async () => {}, // () => adapter.deprovision("acme42")
  * );
  * console.log(lines.length); // 1: the provisioner.drop record
  * ```
