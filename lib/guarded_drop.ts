@@ -107,7 +107,8 @@ export interface GuardedDropOptions {
   budget?: DropBudget;
   /**
    * How long `budget.take` may take, in ms, before the drop is rate-limited.
-   * Its signal aborts then.
+   * Its signal aborts then. A budget with its own answer for a slow store
+   * (allow with a warning) must give it within this bound.
    *
    * @default {2000}
    */
