@@ -15,7 +15,7 @@ import type { DropRequest } from "./drop_request.ts";
 import { createNameRules, type NameRules } from "./name_rules.ts";
 import { Breakers } from "./_breakers.ts";
 import { describeValue } from "./_describe_value.ts";
-import { count, type DropSinks, settle, writeFailed, writeRecord, writeWarning } from "./_drop_sinks.ts";
+import { appendRecord, count, type DropSinks, settle, writeFailed, writeRecord, writeWarning } from "./_drop_sinks.ts";
 import { newRecord, readRequest } from "./_drop_record.ts";
 import { askPolicy, takeBudget } from "./_policy_steps.ts";
 import { readProperty } from "./_read_property.ts";
@@ -207,9 +207,12 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
     let appended = false;
     let value: T;
     try {
-      // 1. The audit record, before anything else can happen.
-      await writeRecord(sinks, record);
-      appended = auditStore !== undefined;
+      // 1. The audit record, before anything else can happen: the log line, then the durable store.
+      writeRecord(sinks, record);
+      if (auditStore !== undefined) {
+        await appendRecord(sinks, auditStore, record);
+        appended = true;
+      }
       // 2. Validation: a missing or malformed field, or a token that is not a tenant's.
       const request = validateRequest(given, drop, nameRules);
       // 3. The deletion-intent policy.
