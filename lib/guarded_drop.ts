@@ -8,7 +8,7 @@ import type { AuditLogger, AuditStore } from "./audit.ts";
 import { type BreakerExecutor, type BreakerKey, CircuitBreaker, type CircuitBreakerOptions } from "./circuit_breaker.ts";
 import type { DropCallback } from "./drop_callback.ts";
 import type { DropCounter } from "./drop_counter.ts";
-import { isDropError } from "./drop_error.ts";
+import { DropError } from "./drop_error.ts";
 import { DropFailedError } from "./drop_failed_error.ts";
 import type { DropAuthorizer, DropBudget } from "./drop_policy.ts";
 import type { DropRequest } from "./drop_request.ts";
@@ -222,8 +222,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       // 5. The circuit breaker, and the drop inside it.
       value = await breakers.run(request, record, drop);
     } catch (err) {
-      // Every step above throws its outcome's error; anything else is a bug, and still an outcome.
-      const error = isDropError(err)
+      // Every step above throws its outcome's error, made by this copy; anything else is a bug, and still an outcome.
+      const error = err instanceof DropError
         ? err
         : new DropFailedError(`Cannot drop as guardedDrop failed: ${scrubbedMessage(err)}`, { cause: scrubError(err) });
       error.dropId = record.drop_id;
