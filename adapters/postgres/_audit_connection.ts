@@ -101,22 +101,33 @@ function oneLine(text: string): string {
 
 /**
  * Asks the server to cancel what the client's backend is running, on a
- * connection of its own (the protocol's CancelRequest: no login, no reply),
- * as pg's own cancel does. Best effort: a server that cannot be reached has
- * nothing running to cancel.
+ * connection of its own (the protocol's CancelRequest: no login), as pg's
+ * own cancel does. Resolves when the server has taken the request (it closes
+ * that connection once it has signalled the backend), or after a second:
+ * best effort, as a server that cannot be reached has nothing running to
+ * cancel.
  */
-export function cancelBackend(client: Client): void {
+export function cancelBackend(client: Client): Promise<void> {
   const c = client as unknown as { processID?: number | null; secretKey?: number | null; host?: string; port?: number };
-  if (typeof c.processID !== "number" || typeof c.secretKey !== "number" || c.host === undefined || c.port === undefined) return;
-  const connection = new (pg as unknown as { Connection: new () => CancelConnection }).Connection();
-  connection.on("error", () => {});
-  connection.once("connect", () => {
-    connection.cancel(c.processID as number, c.secretKey as number);
+  if (typeof c.processID !== "number" || typeof c.secretKey !== "number" || c.host === undefined || c.port === undefined) {
+    return Promise.resolve();
+  }
+  const { processID, secretKey, host, port } = c;
+  return new Promise((resolve) => {
+    const connection = new (pg as unknown as { Connection: new () => CancelConnection }).Connection();
+    const timer = setTimeout(() => {
+      connection.stream?.destroy();
+      resolve();
+    }, END_TIMEOUT_MS);
+    connection.on("error", () => {});
+    connection.stream?.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    connection.once("connect", () => connection.cancel(processID, secretKey));
+    if (host.startsWith("/")) connection.connect(`${host}/.s.PGSQL.${port}`);
+    else connection.connect(port, host);
   });
-  // The server closes a cancel connection itself; this only bounds a silent one.
-  setTimeout(() => connection.stream?.destroy(), END_TIMEOUT_MS).unref();
-  if (c.host.startsWith("/")) connection.connect(`${c.host}/.s.PGSQL.${c.port}`);
-  else connection.connect(c.port, c.host);
 }
 
 interface CancelConnection {
@@ -124,7 +135,7 @@ interface CancelConnection {
   once(event: "connect", listener: () => void): void;
   connect(port: number | string, host?: string): void;
   cancel(processID: number, secretKey: number): void;
-  readonly stream?: { destroy(): void };
+  readonly stream?: { destroy(): void; once(event: "close", listener: () => void): void };
 }
 
 /** Destroys a client's socket at once: the server rolls back whatever it had open. */

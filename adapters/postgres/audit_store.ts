@@ -204,12 +204,17 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
       onAbort = () => {
         // The statement runs on the server whether or not its socket is
         // there: a cancel request stops it (in the lock's queue, or before
-        // COMMIT), and the socket goes with it.
-        if (client !== undefined) {
-          cancelBackend(client);
-          destroyClient(client);
+        // COMMIT). The rejection waits until the server has taken it, so
+        // that the caller's next step cannot overtake it.
+        const running = client;
+        if (running === undefined) {
+          reject(abortedError(action, signal!));
+          return;
         }
-        reject(abortedError(action, signal!));
+        void cancelBackend(running).then(() => {
+          destroyClient(running);
+          reject(abortedError(action, signal!));
+        });
       };
       signal?.addEventListener("abort", onAbort, { once: true });
     });
