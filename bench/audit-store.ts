@@ -1,6 +1,6 @@
 // bench/audit-store.ts: the audit store budget of DESIGN §8.
 //
-//   node --import tsx bench/audit-store.ts [--per-writer 250] [--runs 3]
+//   node --import tsx bench/audit-store.ts [--per-writer 400] [--runs 5]
 //
 // Four writers, each its own process with its own postgresAuditStore (one
 // connection), append chained intent rows to one table on GD_POSTGRES_URL
@@ -20,7 +20,7 @@ import pg from "pg";
 import { postgresAuditStore, verifyAuditChain } from "../adapters/postgres/mod.ts";
 
 const { values: args } = parseArgs({
-  options: { "per-writer": { type: "string", default: "250" }, runs: { type: "string", default: "3" } },
+  options: { "per-writer": { type: "string", default: "400" }, runs: { type: "string", default: "5" } },
 });
 const PER_WRITER = Number(args["per-writer"]);
 const RUNS = Number(args.runs);
