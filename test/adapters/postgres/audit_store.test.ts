@@ -318,6 +318,32 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
       assert.deepEqual(await pendingDrops({ connectionString: db.url, table }), []);
     });
 
+    test("an append that outlives auditTimeoutMs (the chain's lock held elsewhere): audit_failed, no drop, and no row left behind", async () => {
+      const table = db.table();
+      const store = storeFor({ connectionString: db.url, table });
+      await store.migrate();
+      const fixture = createAuditFixture({ auditStore: store, auditTimeoutMs: 300 });
+      const holder = new (await import("pg")).default.Client(db.url);
+      await holder.connect();
+      try {
+        await holder.query("BEGIN");
+        await holder.query(`SELECT pg_advisory_xact_lock(${0x67646175}, '${table}'::regclass::oid::int4)`);
+        let calls = 0;
+        const started = performance.now();
+        await assert.rejects(fixture.guardedDrop(request("req-slow"), () => void calls++), { outcome: "audit_failed" });
+        assert.ok(performance.now() - started < 300 + MARGIN_MS);
+        assert.equal(calls, 0);
+        assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "audit_failed" }), 1);
+        await holder.query("COMMIT");
+      } finally {
+        fixture.close();
+        await holder.end();
+      }
+      // The core's abort cancelled the statement on the server: nothing commits once the lock is free.
+      await delay(300);
+      assert.deepEqual(await db.seqs(table), []);
+    });
+
     test("a settle that fails (INSERT revoked during the drop) is reported and never changes the outcome", async () => {
       const table = db.table();
       await storeFor({ connectionString: db.url, table }).migrate();
