@@ -41,6 +41,18 @@ async function childWriter(url: string, table: string, count: number, prefix: st
 
 describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
   let db: AuditSchema;
+  /** How many sessions wait for the table's chain lock, polled until none or `timeoutMs`. */
+  async function lockWaiters(table: string, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await db.admin.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1 AND objid = $2::regclass::oid",
+        [0x67646175, table],
+      );
+      if (rows[0]!.n === 0 || Date.now() > deadline) return rows[0]!.n;
+      await delay(50);
+    }
+  }
   const stores: PostgresAuditStore[] = [];
   const storeFor = (options: Parameters<typeof postgresAuditStore>[0]) => {
     const store = postgresAuditStore(options);
@@ -334,14 +346,16 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
         assert.ok(performance.now() - started < 300 + MARGIN_MS);
         assert.equal(calls, 0);
         assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "audit_failed" }), 1);
+        // The core does not wait for the store to wind down; the store's cancel request
+        // takes the waiting statement out of the lock's queue soon after.
+        assert.equal(await lockWaiters(table, 5_000), 0, "the cancelled append left the lock's queue");
         await holder.query("COMMIT");
       } finally {
         fixture.close();
         await holder.end();
       }
-      // The core's abort cancelled the statement on the server: nothing commits once the lock is free.
       await delay(300);
-      assert.deepEqual(await db.seqs(table), []);
+      assert.deepEqual(await db.seqs(table), [], "nothing committed once the lock was free");
     });
 
     test("a settle that fails (INSERT revoked during the drop) is reported and never changes the outcome", async () => {
