@@ -8,6 +8,9 @@
 import { parseArgs } from "node:util";
 import { scrubbedMessage } from "../lib/mod.ts";
 import type { AuditChainReport, PendingDrop } from "../adapters/postgres/mod.ts";
+// Only the checks: the adapter itself, and pg with it, are loaded when a command runs.
+import { HASH_PATTERN } from "../adapters/postgres/_audit_chain.ts";
+import { auditTable } from "../adapters/postgres/_audit_table.ts";
 
 /**
  * Where the CLI writes.
@@ -165,16 +168,16 @@ function parse(args: readonly string[]): Parsed | "help" {
     );
   }
   const table = values.table as string | undefined;
-  if (table !== undefined && !/^[a-z_][a-z0-9_]{0,47}(\.[a-z_][a-z0-9_]{0,47})?$/.test(table)) {
-    throw new UsageError(
-      `Cannot run 'audit ${command}' as '--table' must be "name" or "schema.name", lower-case letters, digits and "_": current value is ${
-        shown(table)
-      }`,
-    );
+  if (table !== undefined) {
+    try {
+      auditTable(table, `run 'audit ${command}'`);
+    } catch (err) {
+      throw new UsageError((err as Error).message.replace("'table'", "'--table'"));
+    }
   }
   const expectHead = values["expect-head"] as string | undefined;
   if (expectHead !== undefined && command !== "verify") throw new UsageError("Cannot run 'audit pending' as '--expect-head' is an option of 'audit verify'");
-  if (expectHead !== undefined && !/^[0-9a-f]{64}$/.test(expectHead)) {
+  if (expectHead !== undefined && !HASH_PATTERN.test(expectHead)) {
     throw new UsageError(`Cannot run 'audit verify' as '--expect-head' must be 64 lower-case hex characters: current value is ${shown(expectHead)}`);
   }
   return { command, postgres, table, expectHead, json: values.json === true };

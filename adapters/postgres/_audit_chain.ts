@@ -5,6 +5,9 @@
 import { createHash } from "node:crypto";
 import type { DropRecordFields } from "../../lib/mod.ts";
 
+/** What a `hash` looks like: 64 lower-case hex characters. */
+export const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
 /** The `prev_hash` of the first row: 64 zeros. */
 export const GENESIS_HASH = "0".repeat(64);
 

@@ -6,7 +6,7 @@
  */
 
 import type { Client } from "pg";
-import type { AuditRow } from "./_audit_chain.ts";
+import { type AuditRow, HASH_PATTERN } from "./_audit_chain.ts";
 import { type ChainBreak, checkChain, type ChainSource } from "./_audit_check.ts";
 import { type AuditConnectionOptions, resolveConnection, withClient } from "./_audit_connection.ts";
 import { auditRowOf } from "./_audit_rows.ts";
@@ -67,7 +67,6 @@ export interface AuditChainReport {
 
 /** Rows read per statement: bounded memory whatever the table's size. */
 const PAGE_SIZE = 1_000;
-const HASH = /^[0-9a-f]{64}$/;
 
 /**
  * Re-computes the chain of an audit table written by `postgresAuditStore`,
@@ -106,7 +105,7 @@ export async function verifyAuditChain(options: VerifyAuditChainOptions): Promis
   const resolved = resolveConnection(what, options);
   const table = auditTable(options.table, what);
   const { expectHead } = options;
-  if (expectHead !== undefined && (typeof expectHead !== "string" || !HASH.test(expectHead))) {
+  if (expectHead !== undefined && (typeof expectHead !== "string" || !HASH_PATTERN.test(expectHead))) {
     throw new TypeError(
       `Cannot verify the audit chain as 'expectHead' must be 64 lower-case hex characters: current value is ${
         typeof expectHead === "string" ? `a string of ${expectHead.length} characters` : typeof expectHead
