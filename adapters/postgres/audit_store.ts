@@ -98,7 +98,11 @@ const IDLE_TIMEOUT_MS = 10_000;
  * from any number of connections and processes are serialised by a
  * transaction-level advisory lock on the table (`pg_advisory_xact_lock`),
  * taken before the head is read and released by COMMIT or ROLLBACK, so the
- * chain stays linear and a rolled-back append leaves no gap.
+ * chain stays linear and a rolled-back append leaves no gap. An append is
+ * one round trip; it commits without waiting for the WAL flush while it
+ * holds the lock (a flush under the lock would cap all writers together at
+ * one fsync per row), then flushes in a tiny transaction of its own, after
+ * the lock: it resolves only once the row is durable.
  *
  * Errors: `append` and `settle` reject with an `Error` whose message says
  * why (`Cannot append to the audit table "x" as the server is unreachable
