@@ -116,6 +116,10 @@ async function breakAt(
   if (row.seq === expectedSeq && safeHash(expectedPrev, row) === row.hash) {
     return named("edited", row, `the prev_hash of ${where(row)} was changed: its fields hash correctly from the row before it`);
   }
+  const twin = await source.byHash(row.hash);
+  if (twin !== undefined && twin.seq < row.seq) {
+    return named("inserted", row, `${where(row)} is a copy of seq ${twin.seq}: it has the same hash`);
+  }
   if (row.prev_hash === GENESIS_HASH) {
     // Chained as the first row but not first: something was put before it.
     const first = await source.after(0);
@@ -128,9 +132,14 @@ async function breakAt(
     return named("reordered", row, `${where(row)} is chained to seq ${predecessor.seq}, which comes after it: rows were reordered`);
   }
   if (predecessor !== undefined && previous !== undefined && predecessor.seq < previous.seq) {
-    const first = await source.after(predecessor.seq);
-    const at = first ?? row;
-    return named("inserted", at, `${where(row)} is chained to seq ${predecessor.seq}, so the rows from ${where(at)} on were inserted after it`);
+    if (hashesAt(row, predecessor.seq + 1)) {
+      // A genuine row, once numbered right after its predecessor: what
+      // stands between them now was put there.
+      const first = await source.after(predecessor.seq);
+      const at = first ?? row;
+      return named("inserted", at, `${where(row)} is chained to seq ${predecessor.seq}, so the rows from ${where(at)} on were inserted after it`);
+    }
+    return named("inserted", row, `${where(row)} claims seq ${predecessor.seq} as its predecessor but was never numbered after it: a forged row`);
   }
   if (next !== undefined && next.prev_hash === expectedPrev) {
     return named("inserted", row, `${where(row)} was inserted: the row after it, seq ${next.seq}, is chained to the row before it`);
@@ -159,13 +168,32 @@ async function breakAt(
     return named("edited", previous, `${where(row)} is chained to a hash no row has: ${where(previous)} was changed and its hash ` +
       `recomputed, or replaced`);
   }
-  return {
-    kind: "deleted",
-    seq: row.seq,
-    drop_id: null,
-    detail: `a row before ${where(row)} was deleted and the rows after it renumbered: it is chained to a row no longer in the ` +
-      `table, and its own seq no longer matches its hash`,
-  };
+  if (renumberedFrom(row) !== undefined) {
+    return {
+      kind: "deleted",
+      seq: row.seq,
+      drop_id: null,
+      detail: `a row before ${where(row)} was deleted and the rows after it renumbered: it was seq ${renumberedFrom(row)}, and is ` +
+        `chained to a row no longer in the table`,
+    };
+  }
+  return named("inserted", row, `${where(row)} is chained to a hash no row has, and hashes to its own hash under no seq: a forged row`);
+}
+
+/** How far back a renumbering is searched for: a hash per try, only on a broken chain. */
+const MAX_RENUMBERING = 100_000;
+
+/** Whether the row's fields hash to its stored hash when numbered `seq`. */
+function hashesAt(row: AuditRow, seq: number): boolean {
+  return safeHash(row.prev_hash, { ...row, seq }) === row.hash;
+}
+
+/** The seq a genuine row had before rows before it were deleted and the rest renumbered down. */
+function renumberedFrom(row: AuditRow): number | undefined {
+  for (let shift = 1; shift <= MAX_RENUMBERING; shift++) {
+    if (hashesAt(row, row.seq + shift)) return row.seq + shift;
+  }
+  return undefined;
 }
 
 /** The row's hash from a given predecessor, or "" when a forged value cannot be hashed at all. */
