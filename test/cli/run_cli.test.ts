@@ -214,6 +214,18 @@ describe("guarded-drop audit on PostgreSQL", { skip: auditSkipReason ?? false },
       dropId: async () => "forged",
     },
     {
+      name: "a forged row appended with made-up hashes",
+      tamper: async (t) =>
+        void await db.tamper(
+          t,
+          `INSERT INTO ${t} (seq, recorded_at, event, drop_id, token, provider_resource_id, resource_type, backend, request_id, caller, prev_hash, hash)
+           VALUES (11, now(), 'provisioner.drop.settled', 'forged', 'victim', '', 'postgres', 'shared', 'req-forged', 'billing', repeat('a', 64), repeat('b', 64))`,
+        ),
+      kind: "inserted",
+      seq: 11,
+      dropId: async () => "forged",
+    },
+    {
       name: "two rows' order swapped",
       tamper: async (t) => {
         await db.tamper(t, `UPDATE ${t} SET seq = -1 WHERE seq = 5`);
