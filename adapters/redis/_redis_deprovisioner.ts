@@ -3,6 +3,7 @@
 import type { Redis } from "ioredis";
 import { type Backend, type Deprovisioner, type NameRules, RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
+import { REDIS_URL } from "../_shared/_connection_url.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import {
   aclUserExists,
@@ -34,7 +35,7 @@ abstract class RedisDeprovisioner {
   #closed = false;
 
   constructor(adapter: string, options: RedisSharedOptions | RedisDedicatedOptions) {
-    const resolved = resolveAdapterOptions(adapter, options);
+    const resolved = resolveAdapterOptions(adapter, options, { option: "url", rule: REDIS_URL });
     if (typeof options.url !== "string" || options.url.length === 0) {
       throw new TypeError(`Cannot create ${adapter} as 'url' must be a non-empty string: current value is ${describe(options.url)}`);
     }
