@@ -727,6 +727,7 @@ export function conformanceChecks<Data>(
             const failed = recorder.failedRecords();
             assert.equal(failed.length, 1, "provisioner.drop.failed records");
             assert.equal(failed[0]!.outcome, "denied");
+            assert.ok(typeof failed[0]!.reason === "string" && failed[0]!.reason.length > 0, "the failed record says why (reason)");
             assert.equal(await recorder.count(labels("denied")), 1, "provisioner_drop_total{outcome=denied}");
             assert.equal(await recorder.total(), 1, "provisioner_drop_total, all series");
             assert.equal(await adapter.exists(token), true, "exists() after the denied drop");
