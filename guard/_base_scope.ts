@@ -74,12 +74,12 @@ export interface ScopeComparison {
   readonly headFiles: ReadonlySet<string>;
   /** The files the base's config scans in the working tree. */
   readonly baseFiles: ReadonlySet<string>;
-  /** How the base's project chose files, when neither paths nor `include` did: named in messages. */
-  readonly projectName: string | undefined;
   readonly headRules: readonly ActiveRule[];
   readonly baseRules: readonly ActiveRule[];
   readonly headLevel: NewSuppressionsLevel;
   readonly baseLevel: NewSuppressionsLevel;
+  /** The project file, relative to `cwd`: where a narrowed project is reported. */
+  readonly projectFile: string;
   /** The head's config file, relative to `cwd`, or `(config)`; its text, to locate entries. */
   readonly configFile: string;
   readonly configText: string | undefined;
@@ -97,17 +97,17 @@ export interface ScopeComparison {
 export function scopeFindings(input: ScopeComparison): Finding[] {
   const { head, baseSelection, cwd } = input;
   const findings: Finding[] = [];
-  const add = (messageId: string, data: Record<string, string>, at: Position, cause: string) => {
+  const add = (messageId: string, data: Record<string, string>, at: Position, cause: string, file = input.configFile) => {
     const template = (scopeNarrowed.meta.messages as Record<string, string>)[messageId]!;
     findings.push({
       ruleId: scopeNarrowed.name,
       messageId,
       message: template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => ({ base: input.base.label, ...data })[key] ?? whole),
-      file: input.configFile,
+      file,
       ...at,
       level: "error",
       base: { ref: input.base.ref, commit: input.base.commit },
-      fingerprint: input.hash(`${scopeNarrowed.name}\u0000${input.configFile}\u0000${cause}`),
+      fingerprint: input.hash(`${scopeNarrowed.name}\u0000${file}\u0000${cause}`),
     });
   };
 
@@ -130,11 +130,12 @@ export function scopeFindings(input: ScopeComparison): Finding[] {
       add("exclude", { ...data, pattern }, locate(input.configText, JSON.stringify(pattern), '"exclude"'), key);
     } else if (head.paths.length === 0 && head.config.include !== undefined) {
       add("include", data, locate(input.configText, '"include"'), "include");
-    } else {
-      const how = head.config.include === undefined && baseSelection.config.include !== undefined
-        ? "the config no longer has an include, so the project's files are scanned"
-        : `${input.projectName ?? "the project"} includes fewer files`;
+    } else if (baseSelection.config.include !== undefined) {
+      const how = "the config no longer has an include, so the project's files are scanned";
       add("project", { ...data, how }, locate(input.configText, '"include"'), "project");
+    } else {
+      const how = `'${input.projectFile}' includes fewer files`;
+      add("project", { ...data, how }, locate(undefined, ""), "project", input.projectFile);
     }
   }
 

@@ -309,7 +309,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
       baseSelection,
       headFiles: scannedNames,
       baseFiles: selectedFiles(baseSelection, () => baseProjectFiles(base, projectPath)),
-      projectName: `'${relativeTo(cwd, projectPath)}'`,
+      projectFile: relativeTo(cwd, projectPath),
       headRules: active,
       baseRules: base.rules,
       headLevel: loaded.config.newSuppressions ?? "error",
