@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { GuardUsageError } from "./usage_error.ts";
+import { GuardUsageError, isGuardUsageError } from "./usage_error.ts";
 
 // Bounds on every git call: nothing the guard runs may hang a CI job.
 const GIT_TIMEOUT_MS = 60_000;
@@ -59,6 +59,7 @@ export function openBaseRevision(ref: string, cwd: string): BaseRevision {
   try {
     toplevel = git(["rev-parse", "--show-toplevel"], root).trim();
   } catch (err) {
+    if (isGuardUsageError(err)) throw err;
     throw new GuardUsageError(
       `Cannot compare with '${ref}' as '${root}' is not inside a git repository: --base reads the base revision ` +
         `through git (${gitMessage(err)})`,
@@ -68,6 +69,7 @@ export function openBaseRevision(ref: string, cwd: string): BaseRevision {
   try {
     git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], toplevel);
   } catch (err) {
+    if (isGuardUsageError(err)) throw err;
     throw new GuardUsageError(
       `Cannot compare with '${ref}' as the git repository '${toplevel}' has no history: there is no commit yet`,
       { cause: err },
@@ -77,6 +79,7 @@ export function openBaseRevision(ref: string, cwd: string): BaseRevision {
   try {
     commit = git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], toplevel).trim();
   } catch (err) {
+    if (isGuardUsageError(err)) throw err;
     const shallow = safeGit(["rev-parse", "--is-shallow-repository"], toplevel)?.trim() === "true";
     throw new GuardUsageError(
       `Cannot compare with a base as '--base' must name a commit of the repository '${toplevel}': current value is '${ref}', ` +
@@ -104,10 +107,18 @@ export function openBaseRevision(ref: string, cwd: string): BaseRevision {
     },
     readTexts(paths) {
       const texts = new Map<string, string>();
-      if (paths.length === 0) return texts;
-      const out = gitBuffer(["cat-file", "--batch"], toplevel, paths.map((p) => `${commit}:${p}\n`).join(""));
+      // The batch protocol is line-based: a path with a newline cannot be asked for.
+      const asked = paths.filter((p) => !p.includes("\n"));
+      if (asked.length === 0) return texts;
+      let out: Buffer;
+      try {
+        out = gitBuffer(["cat-file", "--batch"], toplevel, asked.map((p) => `${commit}:${p}\n`).join(""));
+      } catch (err) {
+        if (isGuardUsageError(err)) throw err;
+        throw new GuardUsageError(`Cannot compare with ${label} as git cat-file failed: ${gitMessage(err)}`, { cause: err });
+      }
       let at = 0;
-      for (const path of paths) {
+      for (const path of asked) {
         const eol = out.indexOf(10, at);
         const header = out.subarray(at, eol).toString("utf8");
         at = eol + 1;
@@ -125,6 +136,7 @@ export function openBaseRevision(ref: string, cwd: string): BaseRevision {
       try {
         out = git([...args, directory.length === 0 ? "." : directory], toplevel);
       } catch (err) {
+        if (isGuardUsageError(err)) throw err;
         if ((err as { status?: number }).status === 1) return []; // no match
         throw new GuardUsageError(`Cannot compare with ${label} as git grep failed: ${gitMessage(err)}`, { cause: err });
       }

@@ -5,13 +5,13 @@
 // the base comparison is what fails it.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { runCli } from "../../guard/mod.ts";
-import { testTsconfig } from "./_rule_tester.ts";
+import { REPO, testTsconfig } from "./_rule_tester.ts";
 
 interface Run {
   code: number;
@@ -432,6 +432,25 @@ describe("bad input: exit 2 with a clear message", () => {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  });
+
+  test("git that cannot be run", async () => {
+    await withRepo({ "src/a.ts": CLEAN }, async (repo) => {
+      const tsx = import.meta.resolve("tsx");
+      const noGit = mkdtempSync(join(tmpdir(), "drop-guard-nopath-"));
+      try {
+        const result = spawnSync(process.execPath, ["--import", tsx, join(REPO, "guard", "cli.ts"), "--base", "HEAD"], {
+          cwd: repo.dir,
+          encoding: "utf8",
+          env: { ...GIT_ENV, PATH: noGit, NODE_OPTIONS: "" },
+          timeout: 60_000,
+        });
+        assert.equal(result.status, 2, result.stderr);
+        assert.match(result.stderr, /^drop-guard: Cannot compare with a base as git cannot be run: .*ENOENT/);
+      } finally {
+        rmSync(noGit, { recursive: true, force: true });
+      }
+    });
   });
 
   test("a base whose config does not parse or validate, naming the ref", async () => {
