@@ -71,3 +71,16 @@ export const newSanction: RuleModule = createRule({
 
 /** The rules of a comparison with a base revision, after the guard's own in SARIF. */
 export const BASE_RULES: readonly RuleModule[] = Object.freeze([newSuppression, scopeNarrowed, newSanction]);
+
+/**
+ * A rule's message with its `{{placeholders}}` filled.
+ *
+ * @param rule The rule.
+ * @param messageId One of its message ids.
+ * @param data The placeholders' values; a missing one is left as written.
+ * @returns The message.
+ */
+export function messageOf(rule: RuleModule, messageId: string, data: Readonly<Record<string, string>>): string {
+  const template = (rule.meta.messages as Record<string, string>)[messageId]!;
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => data[key] ?? whole);
+}

@@ -11,7 +11,7 @@ import { relative, resolve } from "node:path";
 import type { ActiveRule } from "./_engine.ts";
 import { globToRegExp } from "./_glob.ts";
 import { SOURCE_EXTENSIONS, sourceFilesUnder } from "./_program.ts";
-import { scopeNarrowed } from "./_base_rules.ts";
+import { messageOf, scopeNarrowed } from "./_base_rules.ts";
 import type { DropGuardConfig, NewSuppressionsLevel } from "./config.ts";
 import type { BaseRef, Finding } from "./finding.ts";
 
@@ -98,11 +98,10 @@ export function scopeFindings(input: ScopeComparison): Finding[] {
   const { head, baseSelection, cwd } = input;
   const findings: Finding[] = [];
   const add = (messageId: string, data: Record<string, string>, at: Position, cause: string, file = input.configFile) => {
-    const template = (scopeNarrowed.meta.messages as Record<string, string>)[messageId]!;
     findings.push({
       ruleId: scopeNarrowed.name,
       messageId,
-      message: template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => ({ base: input.base.label, ...data })[key] ?? whole),
+      message: messageOf(scopeNarrowed, messageId, { base: input.base.label, ...data }),
       file,
       ...at,
       level: "error",

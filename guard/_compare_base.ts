@@ -11,7 +11,7 @@ import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { type Occurrence, unmatched } from "./_base_match.ts";
 import { type BaseRevision, openBaseRevision } from "./_base_revision.ts";
-import { newSanction, newSuppression } from "./_base_rules.ts";
+import { messageOf, newSanction, newSuppression } from "./_base_rules.ts";
 import type { ActiveRule } from "./_engine.ts";
 import { indexSanctioned, SANCTIONED_TAG } from "./_sanctioned.ts";
 import { findSuppressions, SUPPRESSION_DIRECTIVE, type Suppression } from "./_suppressions.ts";
@@ -153,7 +153,7 @@ export function newSuppressionFindings(
   return unmatched(head, base.suppressions).map(({ file, suppression }) => ({
     ruleId: newSuppression.name,
     messageId: "new",
-    message: message(newSuppression, "new", { ruleIds: suppression.ruleIds.join("`, `"), reason: suppression.reason, base: revision.label }),
+    message: messageOf(newSuppression, "new", { ruleIds: suppression.ruleIds.join("`, `"), reason: suppression.reason, base: revision.label }),
     file,
     line: suppression.line,
     column: suppression.column,
@@ -190,7 +190,7 @@ export function newSanctionFindings(
     return {
       ruleId: newSanction.name,
       messageId: "new",
-      message: message(newSanction, "new", {
+      message: messageOf(newSanction, "new", {
         name: site.name,
         how: site.source === "jsdoc" ? `by @${SANCTIONED_TAG}` : "by the config",
         base: revision.label,
@@ -232,11 +232,6 @@ export function baseProjectFiles(base: BaseState, project: string): readonly str
     );
   }
   return typescript.parseJsonConfigFileContent(json.config, typescript.sys, dirname(project), undefined, project).fileNames;
-}
-
-function message(rule: RuleModule, messageId: string, data: Record<string, string>): string {
-  const template = (rule.meta.messages as Record<string, string>)[messageId]!;
-  return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => data[key] ?? whole);
 }
 
 function relativeTo(cwd: string, file: string): string {
