@@ -15,7 +15,7 @@ import { messageOf, newSanction, newSuppression } from "./_base_rules.ts";
 import type { ActiveRule } from "./_engine.ts";
 import { indexSanctioned, SANCTIONED_TAG } from "./_sanctioned.ts";
 import { findSuppressions, SUPPRESSION_DIRECTIVE, type Suppression } from "./_suppressions.ts";
-import { type Selection, selects } from "./_base_scope.ts";
+import { scopeFindings, type Selection, selectedFiles, selects } from "./_base_scope.ts";
 import { activeRules, DEFAULT_CONFIG_FILE, type DropGuardConfig, type LoadedConfig, parseConfig, sanctionedEntries } from "./config.ts";
 import type { RuleModule } from "./create_rule.ts";
 import type { Finding, SanctionedFunction } from "./finding.ts";
@@ -60,6 +60,96 @@ export function openBase(ref: string, cwd: string, head: LoadedConfig, inline: b
   return { revision, config, configText, rules: activeRules(config, available, source) };
 }
 
+/** What the head's run knows when the comparison starts: after the rules ran, before findings are made. */
+export interface HeadRun {
+  readonly cwd: string;
+  /** Paths given on the command line, absolute. */
+  readonly paths: readonly string[];
+  readonly loaded: LoadedConfig;
+  /** Whether the config was given as an object. */
+  readonly inline: boolean;
+  readonly ruleIds: ReadonlySet<string>;
+  /** The suppressions of each scanned file. */
+  readonly suppressions: ReadonlyMap<ts.SourceFile, readonly Suppression[]>;
+}
+
+/** What the head's run knows at its end. */
+export interface HeadResult {
+  /** The scanned files' names. */
+  readonly scanned: ReadonlySet<string>;
+  /** The sanctioned functions found, relative to `cwd`. */
+  readonly sanctioned: readonly SanctionedFunction[];
+  /** The tsconfig.json used (absolute), if any. */
+  readonly project: string | undefined;
+  readonly active: readonly ActiveRule[];
+  readonly hash: (text: string) => string;
+}
+
+/** A comparison under way. */
+export interface Comparison {
+  /** The `new-suppression` findings of each scanned file, without fingerprints (made with the file's others). */
+  readonly newSuppressions: ReadonlyMap<ts.SourceFile, readonly Omit<Finding, "fingerprint">[]>;
+  /** The `scope-narrowed` and `new-sanction` findings. */
+  finish(head: HeadResult): Finding[];
+}
+
+/**
+ * Compares the head's run with the base: reads the base's sources once,
+ * matches the suppressions now, and the scope and the sanctions at the end.
+ *
+ * @param base The base.
+ * @param run The head's run.
+ * @returns The comparison.
+ * @throws {GuardUsageError} If git fails.
+ */
+export function startComparison(base: BaseState, run: HeadRun): Comparison {
+  const { cwd, loaded } = run;
+  const revision = base.revision;
+  const headSelection: Selection = { paths: run.paths, config: loaded.config, directory: loaded.directory };
+  const baseSelection: Selection = { paths: run.paths, config: base.config, directory: loaded.directory };
+  const sources = readBaseSources(base, baseSelection, cwd, run.ruleIds);
+
+  const fileOf = new Map<string, ts.SourceFile>();
+  const head: SuppressionOccurrence[] = [];
+  for (const [file, suppressions] of run.suppressions) {
+    if (suppressions.length === 0) continue;
+    const rel = relativeTo(cwd, file.fileName);
+    fileOf.set(rel, file);
+    head.push(...suppressionOccurrences(file, rel, suppressions));
+  }
+  const newSuppressions = new Map<ts.SourceFile, Omit<Finding, "fingerprint">[]>();
+  for (const finding of newSuppressionFindings(head, sources, loaded.config.newSuppressions ?? "error", revision)) {
+    const file = fileOf.get(finding.file)!;
+    newSuppressions.set(file, [...(newSuppressions.get(file) ?? []), finding]);
+  }
+
+  return {
+    newSuppressions,
+    finish(result) {
+      const project = result.project ?? resolve(cwd, "tsconfig.json");
+      return [
+        ...scopeFindings({
+          cwd,
+          base: { ref: revision.ref, commit: revision.commit, label: revision.label },
+          head: headSelection,
+          baseSelection,
+          headFiles: result.scanned,
+          baseFiles: selectedFiles(baseSelection, () => baseProjectFiles(base, project)),
+          projectFile: relativeTo(cwd, project),
+          headRules: result.active,
+          baseRules: base.rules,
+          headLevel: loaded.config.newSuppressions ?? "error",
+          baseLevel: base.config.newSuppressions ?? "error",
+          configFile: run.inline ? "(config)" : relativeTo(cwd, loaded.path ?? resolve(cwd, DEFAULT_CONFIG_FILE)),
+          configText: loaded.text,
+          hash: result.hash,
+        }),
+        ...newSanctionFindings(result.sanctioned, sources, revision, result.hash),
+      ];
+    },
+  };
+}
+
 /**
  * A suppression as matched with the base's: its key is the rule ids, the
  * reason and the code of the line it covers, whitespace ignored.
@@ -76,7 +166,7 @@ export interface SuppressionOccurrence extends Occurrence {
  * @param suppressions Its suppressions.
  * @returns One occurrence per suppression without problems.
  */
-export function suppressionOccurrences(file: ts.SourceFile, relFile: string, suppressions: readonly Suppression[]): SuppressionOccurrence[] {
+function suppressionOccurrences(file: ts.SourceFile, relFile: string, suppressions: readonly Suppression[]): SuppressionOccurrence[] {
   const lines = file.text.split(/\r?\n/);
   const code = (index: number) => (lines[index] ?? "").replace(/\s+/g, "");
   return suppressions
@@ -109,7 +199,7 @@ export interface BaseSources {
  * @param ruleIds The rule ids that exist.
  * @returns The occurrences.
  */
-export function readBaseSources(base: BaseState, selection: Selection, cwd: string, ruleIds: ReadonlySet<string>): BaseSources {
+function readBaseSources(base: BaseState, selection: Selection, cwd: string, ruleIds: ReadonlySet<string>): BaseSources {
   const { revision } = base;
   // The whole tree: paths given on the command line may lie outside `cwd`.
   const paths = revision.filesContaining([SUPPRESSION_DIRECTIVE, `@${SANCTIONED_TAG}`], "")
@@ -144,7 +234,7 @@ export function readBaseSources(base: BaseState, selection: Selection, cwd: stri
  * @param revision The base revision.
  * @returns The findings, without fingerprints (given with the file's others), by file.
  */
-export function newSuppressionFindings(
+function newSuppressionFindings(
   head: readonly SuppressionOccurrence[],
   base: BaseSources,
   level: "error" | "warning",
@@ -175,7 +265,7 @@ export function newSuppressionFindings(
  * @param hash Makes a fingerprint.
  * @returns The findings, at level note.
  */
-export function newSanctionFindings(
+function newSanctionFindings(
   head: readonly SanctionedFunction[],
   base: BaseSources,
   revision: BaseRevision,
@@ -219,7 +309,7 @@ export function newSanctionFindings(
  * @returns Absolute paths.
  * @throws {GuardUsageError} If the base's file is not JSON.
  */
-export function baseProjectFiles(base: BaseState, project: string): readonly string[] {
+function baseProjectFiles(base: BaseState, project: string): readonly string[] {
   const path = base.revision.pathOf(project);
   const text = path === undefined ? undefined : base.revision.readText(path);
   if (text === undefined) return [];

@@ -8,32 +8,14 @@ import { createHash } from "node:crypto";
 import { relative, resolve } from "node:path";
 import type ts from "typescript";
 import { BASE_RULES } from "./_base_rules.ts";
-import { scopeFindings, type Selection, selectedFiles } from "./_base_scope.ts";
-import {
-  baseProjectFiles,
-  type BaseState,
-  newSanctionFindings,
-  newSuppressionFindings,
-  openBase,
-  readBaseSources,
-  type SuppressionOccurrence,
-  suppressionOccurrences,
-} from "./_compare_base.ts";
+import { type BaseState, openBase, startComparison } from "./_compare_base.ts";
 import { type ActiveRule, runEngine } from "./_engine.ts";
 import { META_RULES, invalidSuppression, sanctionedNotFound, unusedSuppression } from "./_meta_rules.ts";
 import { PackageLookup } from "./_package.ts";
 import { createGuardProgram } from "./_program.ts";
 import { indexSanctioned } from "./_sanctioned.ts";
 import { findSuppressions } from "./_suppressions.ts";
-import {
-  activeRules,
-  checkConfig,
-  DEFAULT_CONFIG_FILE,
-  type DropGuardConfig,
-  type LoadedConfig,
-  loadConfig,
-  sanctionedEntries,
-} from "./config.ts";
+import { activeRules, checkConfig, type DropGuardConfig, type LoadedConfig, loadConfig, sanctionedEntries } from "./config.ts";
 import type { RuleModule } from "./create_rule.ts";
 import type { AllowedOperation, BaseRef, Finding, SanctionedFunction } from "./finding.ts";
 import { rules as builtinRules } from "./rules/builtin_rules.ts";
@@ -218,26 +200,16 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   const knownIds = new Set(available.map((r) => r.name));
   const suppressionsOf = new Map(files.map((file) => [file, file.text.includes("drop-guard-ignore") ? findSuppressions(file, knownIds) : []]));
 
-  // With a base: the suppressions it does not have, by file.
-  const headSelection: Selection = { paths: given, config: loaded.config, directory: loaded.directory };
-  const baseSelection: Selection = { paths: given, config: base?.config ?? {}, directory: loaded.directory };
-  const newSuppressions = new Map<string, Omit<Finding, "fingerprint">[]>();
-  const baseSources = base === undefined ? undefined : readBaseSources(base, baseSelection, cwd, knownIds);
-  if (base !== undefined && baseSources !== undefined) {
-    const head: SuppressionOccurrence[] = [];
-    for (const [file, suppressions] of suppressionsOf) {
-      if (suppressions.length > 0) head.push(...suppressionOccurrences(file, relativeTo(cwd, file.fileName), suppressions));
-    }
-    for (const finding of newSuppressionFindings(head, baseSources, loaded.config.newSuppressions ?? "error", base.revision)) {
-      newSuppressions.set(finding.file, [...(newSuppressions.get(finding.file) ?? []), finding]);
-    }
-  }
+  // With a base: the suppressions it does not have, by file, go with the file's findings.
+  const comparison = base === undefined
+    ? undefined
+    : startComparison(base, { cwd, paths: given, loaded, inline, ruleIds: knownIds, suppressions: suppressionsOf });
 
   for (const file of files) {
     const reports = byFile.get(file) ?? [];
     const suppressions = suppressionsOf.get(file)!;
     const used = new Set<number>();
-    const fileFindings: Omit<Finding, "fingerprint">[] = [...(newSuppressions.get(relativeTo(cwd, file.fileName)) ?? [])];
+    const fileFindings: Omit<Finding, "fingerprint">[] = [...(comparison?.newSuppressions.get(file) ?? [])];
     for (const report of reports) {
       const position = positionOf(file, report.node.getStart(file), report.node.end);
       const index = suppressions.findIndex((s) =>
@@ -299,27 +271,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
     .filter((site) => site.source === "config" || scannedNames.has(site.file))
     .map(({ name, file, line, column, source }) => ({ name, file: relativeTo(cwd, file), line, column, source }));
 
-  if (base !== undefined && baseSources !== undefined) {
-    const projectPath = project ?? resolve(cwd, "tsconfig.json");
-    const revision = base.revision;
-    findings.push(...scopeFindings({
-      cwd,
-      base: { ref: revision.ref, commit: revision.commit, label: revision.label },
-      head: headSelection,
-      baseSelection,
-      headFiles: scannedNames,
-      baseFiles: selectedFiles(baseSelection, () => baseProjectFiles(base, projectPath)),
-      projectFile: relativeTo(cwd, projectPath),
-      headRules: active,
-      baseRules: base.rules,
-      headLevel: loaded.config.newSuppressions ?? "error",
-      baseLevel: base.config.newSuppressions ?? "error",
-      configFile: inline ? "(config)" : relativeTo(cwd, loaded.path ?? resolve(cwd, DEFAULT_CONFIG_FILE)),
-      configText: loaded.text,
-      hash,
-    }));
-    findings.push(...newSanctionFindings(sites, baseSources, revision, hash));
-  }
+  if (comparison !== undefined) findings.push(...comparison.finish({ scanned: scannedNames, sanctioned: sites, project, active, hash }));
 
   return {
     findings,
