@@ -45,21 +45,31 @@ export interface BaseRevision {
  * `ref` to a commit of it.
  *
  * @param ref A git ref: a branch, a tag, `origin/main`, `HEAD~1`, a commit.
- * @param cwd The guard's working directory (any directory of the working tree).
+ * @param cwd The guard's working directory: paths are mapped relative to it.
+ * @param anchors Where else to look for the repository when `cwd` is not in
+ * one (the config file's directory, the paths to scan): the first that is wins.
  * @returns The revision.
  * @throws {GuardUsageError} If git cannot run, `cwd` is not in a git repository,
  * the repository has no commits, or `ref` names no commit.
  */
-export function openBaseRevision(ref: string, cwd: string): BaseRevision {
+export function openBaseRevision(ref: string, cwd: string, anchors: readonly string[] = []): BaseRevision {
   const root = resolve(cwd);
   if (ref.length === 0 || ref.startsWith("-") || /[\0\n]/.test(ref)) {
     throw new GuardUsageError(`Cannot compare with a base as '--base' must be a git ref: current value is ${JSON.stringify(ref)}`);
   }
-  let toplevel: string;
-  try {
-    toplevel = git(["rev-parse", "--show-toplevel"], root).trim();
-  } catch (err) {
-    if (isGuardUsageError(err)) throw err;
+  let toplevel: string | undefined;
+  let failure: unknown;
+  for (const anchor of [root, ...anchors]) {
+    try {
+      toplevel = git(["rev-parse", "--show-toplevel"], anchor).trim();
+      break;
+    } catch (err) {
+      if (isGuardUsageError(err)) throw err;
+      failure ??= err;
+    }
+  }
+  if (toplevel === undefined) {
+    const err = failure;
     throw new GuardUsageError(
       `Cannot compare with '${ref}' as '${root}' is not inside a git repository: --base reads the base revision ` +
         `through git (${gitMessage(err)})`,
@@ -89,18 +99,19 @@ export function openBaseRevision(ref: string, cwd: string): BaseRevision {
   }
   // git prints the top level with symbolic links resolved; the guard's
   // paths are under `cwd` as given. Map through the real path of `cwd`.
-  const prefix = normalize(relative(toplevel, realpathSync(root)));
+  const realRoot = realpathSync(root);
+  const top = toplevel;
   const label = `'${ref}' (${commit.slice(0, 7)})`;
   return {
     ref,
     commit,
     label,
     pathOf(absolute) {
-      const path = normalize(relative(toplevel, resolve(toplevel, prefix, relative(root, absolute))));
+      const path = normalize(relative(top, resolve(realRoot, relative(root, absolute))));
       return path === ".." || path.startsWith("../") || path.length === 0 ? undefined : path;
     },
     absoluteOf(path) {
-      return resolve(root, relative(prefix, path));
+      return resolve(root, relative(realRoot, resolve(top, path)));
     },
     readText(path) {
       return this.readTexts([path]).get(path);
@@ -112,7 +123,7 @@ export function openBaseRevision(ref: string, cwd: string): BaseRevision {
       if (asked.length === 0) return texts;
       let out: Buffer;
       try {
-        out = gitBuffer(["cat-file", "--batch"], toplevel, asked.map((p) => `${commit}:${p}\n`).join(""));
+        out = gitBuffer(["cat-file", "--batch"], top, asked.map((p) => `${commit}:${p}\n`).join(""));
       } catch (err) {
         if (isGuardUsageError(err)) throw err;
         throw new GuardUsageError(`Cannot compare with ${label} as git cat-file failed: ${gitMessage(err)}`, { cause: err });
@@ -134,7 +145,7 @@ export function openBaseRevision(ref: string, cwd: string): BaseRevision {
       const args = ["grep", "-l", "-z", "-I", "-F", "--no-color", ...needles.flatMap((n) => ["-e", n]), commit, "--"];
       let out: string;
       try {
-        out = git([...args, directory.length === 0 ? "." : directory], toplevel);
+        out = git([...args, directory.length === 0 ? "." : directory], top);
       } catch (err) {
         if (isGuardUsageError(err)) throw err;
         if ((err as { status?: number }).status === 1) return []; // no match

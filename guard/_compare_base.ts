@@ -6,6 +6,7 @@
  * @module
  */
 
+import { existsSync, statSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
@@ -41,11 +42,22 @@ export interface BaseState {
  * @param head The head's config.
  * @param inline Whether the head's config was given as an object (not versioned: the base uses it too).
  * @param available The rules that exist.
+ * @param paths The paths to scan (absolute).
  * @returns The base.
  * @throws {GuardUsageError} On a bad ref, no git repository or history, or a base config that does not parse or validate (the message names the ref).
  */
-export function openBase(ref: string, cwd: string, head: LoadedConfig, inline: boolean, available: readonly RuleModule[]): BaseState {
-  const revision = openBaseRevision(ref, cwd);
+export function openBase(
+  ref: string,
+  cwd: string,
+  head: LoadedConfig,
+  inline: boolean,
+  available: readonly RuleModule[],
+  paths: readonly string[],
+): BaseState {
+  // The config's directory and the paths to scan find the repository when
+  // the working directory is outside it.
+  const anchors = [...(head.path === undefined ? [] : [dirname(head.path)]), ...paths.map((p) => (existsSync(p) && !statSync(p).isDirectory() ? dirname(p) : p))];
+  const revision = openBaseRevision(ref, cwd, anchors.filter((p) => existsSync(p)));
   let config = head.config;
   let configText = head.text;
   // NOTE: a config given inline or kept outside the repository is not

@@ -166,7 +166,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   // Before the program is built: a bad ref fails fast.
   const base: BaseState | undefined = options.base === undefined
     ? undefined
-    : openBase(options.base, cwd, loaded, inline, available);
+    : openBase(options.base, cwd, loaded, inline, available, given.length > 0 ? given : paths.map((p) => resolve(cwd, p)));
 
   const started = performance.now();
   const { program, files, project } = createGuardProgram({

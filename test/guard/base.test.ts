@@ -398,6 +398,14 @@ describe("paths, --project and a guard root below the repository's top level", (
       const result = await run(top, "--project", "packages/api/tsconfig.json", "--config", "packages/api/dropguard.json", "--base", "HEAD", "--format", "json");
       assert.equal(result.code, 1, result.stderr);
       assert.deepEqual(at(JSON.parse(result.stdout).findings), ["packages/api/src/a.ts:3 new-suppression"]);
+      // From outside the repository: the config's directory finds it.
+      const outside = join(top, "..");
+      const far = await run(outside, "--project", "repo/packages/api/tsconfig.json", "--config", "repo/packages/api/dropguard.json", "--base", "HEAD", "--format", "json");
+      assert.equal(far.code, 1, far.stderr);
+      assert.deepEqual(at(JSON.parse(far.stdout).findings), ["repo/packages/api/src/a.ts:3 new-suppression"]);
+      // Or the paths to scan.
+      const byPath = await run(outside, "repo/packages/api/src", "--base", "HEAD", "--format", "json");
+      assert.deepEqual(at(JSON.parse(byPath.stdout).findings), ["repo/packages/api/src/a.ts:3 new-suppression"]);
     }, "packages/api");
   });
 });
