@@ -60,7 +60,7 @@ export function selectedFiles(selection: Selection, projectFiles: () => readonly
   const scopes = scopesOf(selection);
   const candidates = scopes === undefined
     ? projectFiles().map(normalize).filter((f) => isSource(f) && !/\/node_modules\//.test(f))
-    : scopes.filter((scope) => existsSync(scope)).flatMap((scope) => sourceFilesUnder(scope).map(normalize));
+    : scopes.filter((scope) => existsSync(scope)).flatMap((scope) => sourceFilesUnder(scope).map(normalize)).filter(isSource);
   return new Set(candidates.filter((file) => !excluded(selection, file)));
 }
 

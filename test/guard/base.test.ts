@@ -35,6 +35,9 @@ interface Finding {
 const GIT_ENV: NodeJS.ProcessEnv = Object.fromEntries(
   Object.entries(process.env).filter(([key]) => !key.startsWith("GIT_")),
 );
+// The guard runs in this process: a GIT_DIR or GIT_WORK_TREE from a git hook
+// that runs the tests would point its git at this repository instead.
+for (const key of Object.keys(process.env)) if (key.startsWith("GIT_")) delete process.env[key];
 
 class Repo {
   constructor(readonly dir: string) {}
