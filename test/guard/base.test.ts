@@ -420,6 +420,14 @@ describe("bad input: exit 2 with a clear message", () => {
       assert.equal(result.code, 2);
       assert.match(result.stderr, /^drop-guard: Cannot compare with a base as '--base' must name a commit of the repository '.*': current value is 'origin\/nope', which git does not know; is it fetched\? \(in GitHub Actions, check out with `fetch-depth: 0`/);
       assert.equal(result.stdout, "");
+      // A shallow clone has no parent commit, and the message says why.
+      repo.write({ "src/b.ts": CLEAN });
+      repo.commit("second");
+      const shallow = join(repo.dir, "..", "shallow");
+      repo.git("clone", "-q", "--depth", "1", `file://${repo.dir}`, shallow);
+      const parent = await run(shallow, "--base", "HEAD~1");
+      assert.equal(parent.code, 2);
+      assert.match(parent.stderr, /current value is 'HEAD~1', which git does not know; the clone is shallow \(in GitHub Actions, check out with `fetch-depth: 0`/);
       for (const ref of ["", "--output=/tmp/x", "-n"]) {
         const bad = await repo.cli(`--base=${ref}`);
         assert.equal(bad.code, 2, ref);
