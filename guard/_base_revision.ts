@@ -176,7 +176,9 @@ function gitBuffer(args: readonly string[], cwd: string, input?: string): Buffer
       throw new GuardUsageError(`Cannot compare with a base as git cannot be run: ${(err as Error).message}`, { cause: err });
     }
     if (code === "ETIMEDOUT") {
-      throw new GuardUsageError(`Cannot compare with a base as 'git ${args[0]}' did not finish within ${GIT_TIMEOUT_MS / 1000} s`, { cause: err });
+      throw new GuardUsageError(`Cannot compare with a base as 'git ${args[0]}' did not finish within ${GIT_TIMEOUT_MS / 1000} s`, {
+        cause: err,
+      });
     }
     throw err;
   }

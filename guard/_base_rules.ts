@@ -16,7 +16,7 @@ export const newSuppression: RuleModule = createRule({
       details: "A suppression silences the guard for one line, so a new one is a new drop path that the guard lets " +
         "through: a reviewer must see it. A suppression is matched with the base's by its rule ids, its reason and " +
         "the code it covers (whitespace ignored), not by line, so one that moved, was re-indented or whose file was " +
-        "renamed is not new; a second copy of one is. Level error, or warning with \"newSuppressions\": \"warning\".",
+        'renamed is not new; a second copy of one is. Level error, or warning with "newSuppressions": "warning".',
     },
     messages: { new: "new suppression of `{{ruleIds}}`, not in {{base}}, with the reason: {{reason}}" },
     schema: [],
@@ -42,7 +42,7 @@ export const scopeNarrowed: RuleModule = createRule({
       project: "the scan no longer covers {{count}} file(s) that {{base}} scans ({{how}}): {{files}}",
       ruleOff: "the config turns the rule '{{rule}}' off, which {{base}} runs",
       ruleOptions: "the config narrows the options of the rule '{{rule}}' from {{from}} to {{to}}, since {{base}}",
-      level: "the config lowers newSuppressions from \"{{from}}\" to \"{{to}}\", since {{base}}",
+      level: 'the config lowers newSuppressions from "{{from}}" to "{{to}}", since {{base}}',
     },
     schema: [],
     allowedIn: "sanctioned",

@@ -164,7 +164,9 @@ export function scopeFindings(input: ScopeComparison): Finding[] {
  */
 export function narrows(base: unknown, head: unknown): boolean {
   if (Array.isArray(base) && Array.isArray(head)) {
-    if (base.every((item) => typeof item !== "object" || item === null) && head.every((item) => typeof item !== "object" || item === null)) {
+    if (
+      base.every((item) => typeof item !== "object" || item === null) && head.every((item) => typeof item !== "object" || item === null)
+    ) {
       return base.some((item) => !head.includes(item));
     }
     return base.length !== head.length || base.some((item, i) => narrows(item, head[i]));

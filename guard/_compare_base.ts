@@ -15,8 +15,8 @@ import { type BaseRevision, openBaseRevision } from "./_base_revision.ts";
 import { messageOf, newSanction, newSuppression } from "./_base_rules.ts";
 import type { ActiveRule } from "./_engine.ts";
 import { indexSanctioned, SANCTIONED_TAG } from "./_sanctioned.ts";
-import { findSuppressions, SUPPRESSION_DIRECTIVE, type Suppression } from "./_suppressions.ts";
-import { scopeFindings, type Selection, selectedFiles, selects } from "./_base_scope.ts";
+import { findSuppressions, type Suppression, SUPPRESSION_DIRECTIVE } from "./_suppressions.ts";
+import { scopeFindings, selectedFiles, type Selection, selects } from "./_base_scope.ts";
 import { activeRules, DEFAULT_CONFIG_FILE, type DropGuardConfig, type LoadedConfig, parseConfig, sanctionedEntries } from "./config.ts";
 import type { RuleModule } from "./create_rule.ts";
 import type { Finding, SanctionedFunction } from "./finding.ts";
@@ -56,7 +56,10 @@ export function openBase(
 ): BaseState {
   // The config's directory and the paths to scan find the repository when
   // the working directory is outside it.
-  const anchors = [...(head.path === undefined ? [] : [dirname(head.path)]), ...paths.map((p) => (existsSync(p) && !statSync(p).isDirectory() ? dirname(p) : p))];
+  const anchors = [
+    ...(head.path === undefined ? [] : [dirname(head.path)]),
+    ...paths.map((p) => (existsSync(p) && !statSync(p).isDirectory() ? dirname(p) : p)),
+  ];
   const revision = openBaseRevision(ref, cwd, anchors.filter((p) => existsSync(p)));
   let config = head.config;
   let configText = head.text;
@@ -221,7 +224,9 @@ function readBaseSources(base: BaseState, selection: Selection, cwd: string, rul
   for (const [path, text] of revision.readTexts(paths)) {
     const absolute = revision.absoluteOf(path).split("\\").join("/");
     const file = typescript.createSourceFile(absolute, text, typescript.ScriptTarget.Latest, false);
-    if (text.includes(SUPPRESSION_DIRECTIVE)) suppressions.push(...suppressionOccurrences(file, relativeTo(cwd, absolute), findSuppressions(file, ruleIds)));
+    if (text.includes(SUPPRESSION_DIRECTIVE)) {
+      suppressions.push(...suppressionOccurrences(file, relativeTo(cwd, absolute), findSuppressions(file, ruleIds)));
+    }
     if (text.includes(`@${SANCTIONED_TAG}`)) tagged.push(file);
   }
   const sanctioned: Occurrence[] = indexSanctioned(tagged, [], new Map()).sites.map((site) => ({
@@ -255,7 +260,11 @@ function newSuppressionFindings(
   return unmatched(head, base.suppressions).map(({ file, suppression }) => ({
     ruleId: newSuppression.name,
     messageId: "new",
-    message: messageOf(newSuppression, "new", { ruleIds: suppression.ruleIds.join("`, `"), reason: suppression.reason, base: revision.label }),
+    message: messageOf(newSuppression, "new", {
+      ruleIds: suppression.ruleIds.join("`, `"),
+      reason: suppression.reason,
+      base: revision.label,
+    }),
     file,
     line: suppression.line,
     column: suppression.column,

@@ -214,7 +214,9 @@ export function checkConfig(value: unknown, source: string): DropGuardConfig {
   }
   if (config.newSuppressions !== undefined && !NEW_SUPPRESSIONS_LEVELS.includes(config.newSuppressions as string)) {
     throw new GuardUsageError(
-      `Cannot load config as 'newSuppressions' in ${source} must be "error" or "warning": current value is ${JSON.stringify(config.newSuppressions)}`,
+      `Cannot load config as 'newSuppressions' in ${source} must be "error" or "warning": current value is ${
+        JSON.stringify(config.newSuppressions)
+      }`,
     );
   }
   const rules = config.rules;

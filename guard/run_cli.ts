@@ -42,7 +42,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
 }
 
-const USAGE = `Usage: drop-guard [paths…] [--project tsconfig.json] [--config dropguard.json] [--format text|json|sarif|github] [--base <git-ref>]
+const USAGE =
+  `Usage: drop-guard [paths…] [--project tsconfig.json] [--config dropguard.json] [--format text|json|sarif|github] [--base <git-ref>]
 
 Finds destructive operations (SQL DROP DATABASE/ROLE/USER/SCHEMA/OWNED, Redis ACL DELUSER/FLUSHALL/FLUSHDB,
 MongoDB dropDatabase/dropUser, RabbitMQ vhost/user deletion) outside sanctioned functions, and adapter

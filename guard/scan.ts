@@ -198,7 +198,9 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
     byFile.set(report.file, list);
   }
   const knownIds = new Set(available.map((r) => r.name));
-  const suppressionsOf = new Map(files.map((file) => [file, file.text.includes("drop-guard-ignore") ? findSuppressions(file, knownIds) : []]));
+  const suppressionsOf = new Map(
+    files.map((file) => [file, file.text.includes("drop-guard-ignore") ? findSuppressions(file, knownIds) : []]),
+  );
 
   // With a base: the suppressions it does not have, by file, go with the file's findings.
   const comparison = base === undefined
