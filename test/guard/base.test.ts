@@ -179,6 +179,15 @@ describe("new-suppression", () => {
     });
   });
 
+  test("a suppression moved in from a file the base did not scan is new", async () => {
+    await withRepo({ "src/a.ts": CLEAN, "test/fixture.ts": FLUSH, "dropguard.json": `{ "include": ["src"] }` }, async (repo) => {
+      repo.write({ "test/fixture.ts": null, "src/a.ts": FLUSH });
+      const result = await repo.json("--base", "HEAD");
+      assert.equal(result.code, 1);
+      assert.deepEqual(at(result.findings), ["src/a.ts:3 new-suppression"]);
+    });
+  });
+
   test("two identical suppressions in the head and one in the base: one is new, the added one", async () => {
     const twice = `${FLUSH}export async function wipeAgain() {\n  // drop-guard-ignore-next-line redis-flush -- the test server is wiped between runs\n  await redis.flushall();\n}\n`;
     await withRepo({ "src/a.ts": FLUSH }, async (repo) => {
