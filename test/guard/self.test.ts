@@ -12,11 +12,10 @@
 // harness/ then fails the suite until a reviewer has seen it.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { before, describe, test } from "node:test";
-import { execFileSync } from "node:child_process";
 import { REPO } from "./_rule_tester.ts";
 
 const SCANNED = ["lib", "adapters", "harness"];
