@@ -124,7 +124,9 @@ export function statementsOf(table: AuditTable) {
       const hashed = `n.prev || ${sqlLiteral(pieces.beforeRecordedAt)} || '"' || n.ts || '"' || ${sqlLiteral(pieces.beforeSeq)} ` +
         `|| n.seq::text || ${sqlLiteral(pieces.afterSeq)}`;
       return [
-        "BEGIN",
+        // READ COMMITTED whatever the role's default: under REPEATABLE READ
+        // the snapshot would be taken before the lock, and the head read stale.
+        "BEGIN ISOLATION LEVEL READ COMMITTED",
         "SET LOCAL synchronous_commit = off",
         lock,
         `INSERT INTO ${t} (${INSERT_COLUMNS.join(", ")}) ` +

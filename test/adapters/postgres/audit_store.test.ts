@@ -455,6 +455,19 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
       assert.deepEqual(await db.seqs(table), [1, 2]);
     });
 
+    test("a role whose transactions default to REPEATABLE READ: concurrent appends still chain without a gap", async () => {
+      const table = db.table();
+      await storeFor({ connectionString: db.url, table }).migrate();
+      const writer = await db.role();
+      await db.admin.query(`GRANT USAGE ON SCHEMA ${db.schema} TO ${writer.name}`);
+      await db.admin.query(`GRANT SELECT, INSERT ON ${table} TO ${writer.name}`);
+      await db.admin.query(`ALTER ROLE ${writer.name} SET default_transaction_isolation = 'repeatable read'`);
+      const stores = [storeFor({ connectionString: writer.url, table }), storeFor({ connectionString: writer.url, table })];
+      await Promise.all(stores.flatMap((store, s) => oneTo(20).map((i) => store.append(record(`s${s}-${i}`)))));
+      assert.deepEqual(await db.seqs(table), oneTo(40));
+      assert.equal((await verifyAuditChain({ connectionString: db.url, table })).intact, true);
+    });
+
     test("a role without INSERT: the append rejects with the server's reason", async () => {
       const table = db.table();
       await storeFor({ connectionString: db.url, table }).migrate();
