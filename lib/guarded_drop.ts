@@ -119,7 +119,7 @@ export interface GuardedDropOptions {
    * unclassified error) opens it, and a tenant's own failure
    * (`kind: "failed"`) does not; `isFailure` changes that.
    *
-   * @default {{ failureThreshold: 5, cooldownMs: 30000, now: Date.now, isNeutral: isNeutralBreakerError, isFailure: isBreakerFailure }}
+   * @default {{ failureThreshold: 5, cooldownMs: 30000, trialTimeoutMs: cooldownMs, now: Date.now, isNeutral: isNeutralBreakerError, isFailure: isBreakerFailure }}
    */
   breaker?: CircuitBreakerOptions;
   /**
