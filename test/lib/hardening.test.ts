@@ -63,3 +63,32 @@ describe("a hung half-open trial", () => {
     assert.equal(ran, 1);
   });
 });
+
+describe("the failed record's error field", () => {
+  test("a password with a '/' in a drop's error never reaches the record or the rejection", async () => {
+    const f = setup();
+    const err = await outcomeOf(f.guardedDrop(request(), async () => {
+      throw new Error("connect postgres://app:hun/ter2@db:5432/x failed");
+    }));
+    const failed = f.lines.filter((l) => l.event === "provisioner.drop.failed");
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0]!.error, "connect postgres://***@db:5432/x failed");
+    assert.doesNotMatch(JSON.stringify([f.lines, f.errors, err.message, (err.cause as Error).message]), /hun|ter2/);
+  });
+
+  test("a 5 MB message is cut: the record stays small and says so, and the drop settles fast", async () => {
+    const f = setup();
+    const started = performance.now();
+    const err = await outcomeOf(f.guardedDrop(request(), async () => {
+      throw new Error("a-".repeat(2_500_000) + " key: x");
+    }));
+    assert.ok(performance.now() - started < 1000);
+    assert.equal(err.outcome, "error");
+    const failed = f.lines.filter((l) => l.event === "provisioner.drop.failed");
+    assert.equal(failed.length, 1);
+    const text = failed[0]!.error as string;
+    assert.ok(text.length < 10_000, `${text.length} characters`);
+    assert.match(text, /\[cut: \d+ more characters not shown\]$/);
+    assert.ok((err.message as string).length < 10_000);
+  });
+});
