@@ -8,7 +8,7 @@ import type { AuditLogger, AuditStore } from "./audit.ts";
 import { type BreakerExecutor, type BreakerKey, CircuitBreaker, type CircuitBreakerOptions } from "./circuit_breaker.ts";
 import type { DropCallback } from "./drop_callback.ts";
 import type { DropCounter } from "./drop_counter.ts";
-import { DropError } from "./drop_error.ts";
+import type { DropError } from "./drop_error.ts";
 import { DropFailedError } from "./drop_failed_error.ts";
 import type { DropAuthorizer, DropBudget } from "./drop_policy.ts";
 import type { DropRequest } from "./drop_request.ts";
@@ -18,6 +18,7 @@ import { describeValue } from "./_describe_value.ts";
 import { appendRecord, count, type DropSinks, settle, writeFailed, writeRecord, writeWarning } from "./_drop_sinks.ts";
 import { newRecord, readRequest } from "./_drop_record.ts";
 import { askPolicy, takeBudget } from "./_policy_steps.ts";
+import { isOwnError } from "./_own_errors.ts";
 import { readProperty } from "./_read_property.ts";
 import { validateRequest } from "./_validate_request.ts";
 import { scrubError } from "./scrub_error.ts";
@@ -223,8 +224,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       value = await breakers.run(request, record, drop);
     } catch (err) {
       // Every step above throws its outcome's error, made by this copy; anything else is a bug, and still an outcome.
-      const error = err instanceof DropError
-        ? err
+      const error = isOwnError(err)
+        ? err as DropError
         : new DropFailedError(`Cannot drop as guardedDrop failed: ${scrubbedMessage(err)}`, { cause: scrubError(err) });
       error.dropId = record.drop_id;
       writeFailed(sinks, record, error);

@@ -92,3 +92,35 @@ describe("the failed record's error field", () => {
     assert.ok((err.message as string).length < 10_000);
   });
 });
+
+describe("a policy or a budget that rejects with a hostile value", () => {
+  const hostile = (): [string, () => unknown][] => [
+    ["a revoked Proxy", () => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    }],
+    ["a Proxy whose getPrototypeOf throws", () => new Proxy({}, { getPrototypeOf() { throw new Error("trap"); } })],
+    ["a Proxy whose every trap throws", () => new Proxy(new Error("x"), {
+      get() { throw new Error("get"); },
+      getPrototypeOf() { throw new Error("proto"); },
+      has() { throw new Error("has"); },
+    })],
+  ];
+  for (const [name, make] of hostile()) {
+    test(`${name} from the policy is denied; from the budget, rate_limited; each counted once`, async () => {
+      let drops = 0;
+      const policy = setup({ authorize: () => Promise.reject(make()) });
+      const denied = await outcomeOf(policy.guardedDrop(request(), async () => void drops++));
+      assert.equal(denied.outcome, "denied");
+      assert.deepEqual(policy.counts.map((c) => c.outcome), ["denied"]);
+      const budget = setup({ budget: { take: () => Promise.reject(make()) } });
+      const limited = await outcomeOf(budget.guardedDrop(request(), async () => void drops++));
+      assert.equal(limited.outcome, "rate_limited");
+      assert.deepEqual(budget.counts.map((c) => c.outcome), ["rate_limited"]);
+      const thrown = setup({ authorize: () => { throw make(); } });
+      assert.equal((await outcomeOf(thrown.guardedDrop(request(), async () => void drops++))).outcome, "denied");
+      assert.equal(drops, 0);
+    });
+  }
+});
