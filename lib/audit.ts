@@ -93,9 +93,15 @@ export interface DropWarningRecord extends DropRecordFields {
 
 /**
  * The logger guardedDrop writes to: a pino logger fits, and so does any
- * object with these methods. Writes must be synchronous and throw on failure
- * for "no audit line, no drop" to hold; `guarded-drop/pino` builds such a
- * pino logger.
+ * object with these methods. Writes should be synchronous and throw on
+ * failure for "no audit line, no drop" to hold; `guarded-drop/pino` builds
+ * such a pino logger.
+ *
+ * An async logger is handled too. A promise (any thenable) from `info` is
+ * awaited before the drop runs: it must resolve within `auditTimeoutMs`,
+ * else the outcome is `audit_failed`. A promise from `warn` or `error`
+ * (and from the counter's `inc`) is not awaited; its rejection is reported
+ * through `logger.error` (or the console), never left unhandled.
  *
  * @example
  * ```ts

@@ -209,7 +209,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
     let value: T;
     try {
       // 1. The audit record, before anything else can happen: the log line, then the durable store.
-      writeRecord(sinks, record);
+      const written = writeRecord(sinks, record);
+      if (written !== undefined) await written; // an async logger: its info must resolve first
       if (auditStore !== undefined) {
         await appendRecord(sinks, auditStore, record);
         appended = true;

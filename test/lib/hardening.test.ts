@@ -124,3 +124,89 @@ describe("a policy or a budget that rejects with a hostile value", () => {
     });
   }
 });
+
+describe("async sinks", () => {
+  /** Runs `fn` and collects what Node would report as unhandled meanwhile. */
+  async function unhandledDuring(fn: () => Promise<void>): Promise<unknown[]> {
+    const seen: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void seen.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      await fn();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    return seen;
+  }
+
+  test("an async counter.inc that rejects is reported through logger.error, never unhandled", async () => {
+    const sinks = memorySinks();
+    sinks.counter.inc = (async () => { throw new Error("push failed"); }) as never;
+    const f = setup({}, sinks);
+    let outcome: unknown;
+    const unhandled = await unhandledDuring(async () => {
+      outcome = (await outcomeOf(f.guardedDrop(request(), async () => "v"))).outcome;
+    });
+    assert.equal(outcome, "ok");
+    assert.deepEqual(unhandled, []);
+    assert.equal(f.errors.length, 1);
+    assert.equal(f.errors[0]!.what, "provisioner_drop_total could not be incremented");
+    assert.equal(f.errors[0]!.error, "push failed");
+  });
+
+  test("an async warn that rejects is reported; an async error that rejects falls back to the console", async () => {
+    const sinks = memorySinks();
+    sinks.logger.warn = (async () => { throw new Error("warn async"); }) as never;
+    const f = setup({}, sinks);
+    let outcome: unknown;
+    const unhandled = await unhandledDuring(async () => {
+      outcome = (await outcomeOf(f.guardedDrop(request(), async () => { throw new Error("x"); }))).outcome;
+    });
+    assert.equal(outcome, "error");
+    assert.deepEqual(unhandled, []);
+    assert.deepEqual(f.errors.map((e) => e.what), ["the provisioner.drop.failed record could not be written"]);
+
+    const both = memorySinks();
+    both.logger.warn = (async () => { throw new Error("warn async"); }) as never;
+    both.logger.error = (async () => { throw new Error("error async"); }) as never;
+    const g = setup({}, both);
+    const printed: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => void printed.push(line);
+    try {
+      const unhandledToo = await unhandledDuring(async () => void (await outcomeOf(g.guardedDrop(request(), async () => { throw new Error("x"); }))));
+      assert.deepEqual(unhandledToo, []);
+    } finally {
+      console.error = original;
+    }
+    assert.equal(printed.length, 1);
+    assert.match(printed[0]!, /could not be written: warn async; logger.error failed too: error async/);
+  });
+
+  test("an async info is awaited before the drop: a rejection or a hang is audit_failed, and the drop never runs", async () => {
+    for (const info of [
+      async () => { throw new Error("info async"); },
+      () => new Promise<never>(() => {}),
+      () => ({ get then() { throw new Error("then getter"); } }),
+    ]) {
+      const sinks = memorySinks();
+      sinks.logger.info = info as never;
+      const f = setup({ auditTimeoutMs: 50 }, sinks);
+      let drops = 0;
+      const err = await outcomeOf(f.guardedDrop(request(), async () => void drops++));
+      assert.equal(err.outcome, "audit_failed");
+      assert.equal(drops, 0);
+      assert.deepEqual(f.counts.map((c) => c.outcome), ["audit_failed"]);
+    }
+    const sinks = memorySinks();
+    const order: string[] = [];
+    sinks.logger.info = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      order.push("written");
+    }) as never;
+    const f = setup({}, sinks);
+    await f.guardedDrop(request(), async () => void order.push("dropped"));
+    assert.deepEqual(order, ["written", "dropped"]);
+  });
+});
