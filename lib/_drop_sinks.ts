@@ -148,13 +148,24 @@ function report(sinks: DropSinks, record: DropRecord, what: string, err: unknown
     returned = sinks.logger.error(line, what);
   } catch (loggerErr) {
     error?.suppressed.push(loggerErr);
-    toConsole(record, what, err, loggerErr);
+    toConsole(record, what, err, loggerErr, error);
     return;
   }
   // An async logger.error that rejects: the console is the last place left.
-  if (mayBeThenable(returned)) Promise.resolve(returned).then(undefined, (loggerErr: unknown) => toConsole(record, what, err, loggerErr));
+  if (mayBeThenable(returned)) {
+    Promise.resolve(returned).then(undefined, (loggerErr: unknown) => toConsole(record, what, err, loggerErr, undefined));
+  }
 }
 
-function toConsole(record: DropRecord, what: string, err: unknown, loggerErr: unknown): void {
-  console.error(`guarded-drop: drop ${record.drop_id}: ${what}: ${scrubbedMessage(err)}; logger.error failed too: ${scrubbedMessage(loggerErr)}`);
+/**
+ * The last resort. A console that throws too (a closed stderr: EPIPE) is
+ * kept on the outcome's error as `suppressed`, and goes no further: a
+ * report must never turn a finished drop into a rejection.
+ */
+function toConsole(record: DropRecord, what: string, err: unknown, loggerErr: unknown, error: DropError | undefined): void {
+  try {
+    console.error(`guarded-drop: drop ${record.drop_id}: ${what}: ${scrubbedMessage(err)}; logger.error failed too: ${scrubbedMessage(loggerErr)}`);
+  } catch (consoleErr) {
+    error?.suppressed.push(consoleErr);
+  }
 }

@@ -210,3 +210,32 @@ describe("async sinks", () => {
     assert.deepEqual(order, ["written", "dropped"]);
   });
 });
+
+describe("a console that throws too", () => {
+  test("never turns a finished drop into a raw rejection: ok stays ok, error stays the drop's typed error", async () => {
+    const original = console.error;
+    console.error = () => {
+      throw new Error("EPIPE stderr");
+    };
+    try {
+      const sinks = memorySinks();
+      sinks.counter.inc = () => { throw new Error("counter down"); };
+      sinks.logger.error = () => { throw new Error("logger.error down"); };
+      const f = setup({}, sinks);
+      assert.equal(await f.guardedDrop(request(), async () => "v"), "v");
+
+      const failing = memorySinks();
+      failing.logger.warn = () => { throw new Error("warn down"); };
+      failing.logger.error = () => { throw new Error("logger.error down"); };
+      const g = setup({}, failing);
+      const err = await outcomeOf(g.guardedDrop(request(), async () => { throw new Error("x"); }));
+      assert.equal(err.outcome, "error");
+      assert.equal(err.code, "GD_DROP_FAILED");
+      const suppressed = (err.suppressed as Error[]).map((e) => e.message);
+      assert.deepEqual(suppressed, ["warn down", "logger.error down", "EPIPE stderr"]);
+      assert.equal(failing.counts.length, 1);
+    } finally {
+      console.error = original;
+    }
+  });
+});
