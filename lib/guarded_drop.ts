@@ -165,8 +165,9 @@ const DEFAULT_TIMEOUT_MS = 2000;
  * @param options The logger, counter and optional store, policy, budget and
  * breaker.
  * @returns The guarded drop function.
- * @throws {TypeError} If the logger or counter lacks a method, or an option
- * has the wrong type.
+ * @throws {TypeError} If the logger or counter lacks a method, an option
+ * has the wrong type, or a timeout is longer than 2147483647 ms (the longest
+ * timer: a longer one would fire after 1 ms).
  *
  * @example Quick start
  * ```ts
@@ -247,10 +248,18 @@ function requireFunction(option: string, value: unknown): void {
   }
 }
 
+/** The longest delay a timer takes: Node and browsers fire a longer one after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function positiveMs(option: string, value: unknown): number {
   if (value === undefined) return DEFAULT_TIMEOUT_MS;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
     throw new TypeError(`Cannot create guardedDrop as '${option}' must be a positive finite number: current value is ${describeValue(value)}`);
+  }
+  if (value > MAX_TIMER_MS) {
+    throw new TypeError(
+      `Cannot create guardedDrop as '${option}' must be at most ${MAX_TIMER_MS} ms (a longer timer fires at once): current value is ${describeValue(value)}`,
+    );
   }
   return value;
 }

@@ -239,3 +239,24 @@ describe("a console that throws too", () => {
     }
   });
 });
+
+describe("timeouts a timer cannot hold", () => {
+  for (const option of ["auditTimeoutMs", "authorizeTimeoutMs", "budgetTimeoutMs"] as const) {
+    test(`${option} above 2147483647 ms is refused at creation (a longer timer fires after 1 ms)`, () => {
+      for (const value of [2 ** 31, 3e9, Number.MAX_SAFE_INTEGER]) {
+        assert.throws(
+          () => setup({ [option]: value }),
+          (err: Error) =>
+            err instanceof TypeError &&
+            err.message === `Cannot create guardedDrop as '${option}' must be at most 2147483647 ms (a longer timer fires at once): current value is ${value}`,
+        );
+      }
+      assert.doesNotThrow(() => setup({ [option]: 2_147_483_647 }));
+    });
+  }
+
+  test("an append slower than a 1 ms timer is not cut short by a huge bound", async () => {
+    const f = setup({ auditTimeoutMs: 2_147_483_647, auditStore: { append: () => new Promise<void>((resolve) => setTimeout(resolve, 20)) } });
+    assert.equal(await f.guardedDrop(request(), async () => "v"), "v");
+  });
+});
