@@ -6,6 +6,7 @@ import type { NameRules } from "./name_rules.ts";
 import { RefusedError } from "./refused_error.ts";
 import type { GivenRequest } from "./_drop_record.ts";
 import { describeValue } from "./_describe_value.ts";
+import { isOwnError } from "./_own_errors.ts";
 import { readProperty } from "./_read_property.ts";
 import { scrubError } from "./scrub_error.ts";
 import { scrubbedMessage } from "./scrub_credentials.ts";
@@ -44,11 +45,15 @@ export function validateRequest(given: GivenRequest, drop: unknown, nameRules: N
   try {
     nameRules.checkNamingToken(token);
   } catch (err) {
-    if (err instanceof RefusedError) throw err;
-    // Another copy's refusal (custom name rules built with it): the same
-    // refusal, made by this copy, so that it carries what the core sets.
-    if (readProperty(err, "code") === "GD_REFUSED") throw new RefusedError(scrubbedMessage(err), { cause: scrubError(err) });
-    throw new RefusedError(`Cannot drop as the token check failed: ${scrubbedMessage(err)}`, { cause: scrubError(err) });
+    const cause = scrubError(err);
+    if (readProperty(err, "code") === "GD_REFUSED") {
+      // Our own clean refusal (the built-in rules) as it is. Any other, from
+      // custom rules or another copy, is made again by this copy, with its
+      // message scrubbed: custom rules may quote what they were given.
+      if (isOwnError(err) && cause === err) throw err;
+      throw new RefusedError(scrubbedMessage(err), { cause });
+    }
+    throw new RefusedError(`Cannot drop as the token check failed: ${scrubbedMessage(err)}`, { cause });
   }
   return Object.freeze({
     token,

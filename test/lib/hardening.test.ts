@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createGuardedDrop, type DropRequest, type GuardedDropOptions } from "../../lib/mod.ts";
+import { createGuardedDrop, createNameRules, type DropRequest, type GuardedDropOptions, RefusedError } from "../../lib/mod.ts";
 
 type Line = Record<string, unknown>;
 
@@ -258,5 +258,42 @@ describe("timeouts a timer cannot hold", () => {
   test("an append slower than a 1 ms timer is not cut short by a huge bound", async () => {
     const f = setup({ auditTimeoutMs: 2_147_483_647, auditStore: { append: () => new Promise<void>((resolve) => setTimeout(resolve, 20)) } });
     assert.equal(await f.guardedDrop(request(), async () => "v"), "v");
+  });
+});
+
+describe("custom name rules", () => {
+  const rulesThrowing = (make: () => unknown) => ({
+    ...createNameRules(),
+    checkNamingToken: () => {
+      throw make();
+    },
+  });
+  for (const [name, make] of [
+    ["this copy's RefusedError", () => new RefusedError("bad token; tried postgres://admin:hunter2@db/x")],
+    ["another copy's refusal", () => Object.assign(new Error("other copy password=hunter2"), { code: "GD_REFUSED" })],
+    ["a plain error", () => new Error("lookup failed for redis://:hunter2@cache")],
+    ["a revoked Proxy", () => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    }],
+  ] as const) {
+    test(`${name} thrown by nameRules is refused, scrubbed in the rejection, its cause and the record`, async () => {
+      const f = setup({ nameRules: rulesThrowing(make) });
+      const err = await outcomeOf(f.guardedDrop(request(), async () => {}));
+      assert.equal(err.outcome, "refused");
+      assert.equal(err.code, "GD_REFUSED");
+      assert.deepEqual(f.counts.map((c) => c.outcome), ["refused"]);
+      const failed = f.lines.filter((l) => l.event === "provisioner.drop.failed");
+      assert.equal(failed.length, 1);
+      assert.doesNotMatch(JSON.stringify([err.message, err.stack, (err.cause as Error | undefined)?.message, (err.cause as Error | undefined)?.stack, failed]), /hunter2/);
+    });
+  }
+
+  test("the built-in rules' own refusal is handed on as it is", async () => {
+    const f = setup();
+    const err = await outcomeOf(f.guardedDrop(request({ token: "postgres" }), async () => {}));
+    assert.equal(err.outcome, "refused");
+    assert.equal(err.cause, undefined);
   });
 });
