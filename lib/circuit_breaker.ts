@@ -82,7 +82,9 @@ export interface CircuitBreakerOptions {
    */
   trialTimeoutMs?: number;
   /**
-   * The clock, in ms. Tests inject one; the harness uses real time.
+   * The clock, in ms. Tests inject one; the harness uses real time. A
+   * reading that is not a finite number (or a throw) keeps an open circuit
+   * open; a reading earlier than the opening restarts the cooldown from it.
    *
    * @default {Date.now}
    */
@@ -303,20 +305,30 @@ export class CircuitBreaker implements BreakerExecutor {
       case "closed":
         return undefined;
       case "open": {
-        const left = state.openedAt + this.#cooldownMs - this.#now();
-        if (left > 0) {
-          throw new BreakerOpenError(`The circuit is open; one trial is allowed in ${left} ms`, { retryAfterMs: left });
-        }
-        return this.#startTrial();
+        const now = this.#time();
+        // A clock that gives no finite time cannot say the cooldown passed: still open.
+        if (now === undefined) throw this.#openError("The circuit is open; the clock gives no finite time", this.#cooldownMs);
+        // A clock that went backwards (or an opening without a finite time)
+        // restarts the cooldown from now: never longer than one cooldown.
+        if (!(state.openedAt <= now)) this.#state = { value: "open", openedAt: now };
+        const left = (this.#state as { openedAt: number }).openedAt + this.#cooldownMs - now;
+        if (left > 0) throw this.#openError(`The circuit is open; one trial is allowed in ${this.#retryAfter(left)} ms`, left);
+        return this.#startTrial(now);
       }
       case "half_open": {
-        if (state.trial === undefined) return this.#startTrial();
+        const now = this.#time();
+        if (state.trial === undefined) {
+          if (now === undefined) throw this.#openError("The circuit is half-open; the clock gives no finite time", this.#cooldownMs);
+          return this.#startTrial(now);
+        }
+        if (now === undefined) {
+          throw this.#openError("The circuit is half-open and its one trial is still running; the clock gives no finite time", this.#cooldownMs);
+        }
+        if (!(this.#trialStartedAt <= now)) this.#trialStartedAt = now;
         const boundAt = this.#trialStartedAt + this.#trialTimeoutMs;
-        const left = boundAt - this.#now();
+        const left = boundAt - now;
         if (left > 0) {
-          throw new BreakerOpenError(`The circuit is half-open and its one trial is still running; it is given up in ${left} ms`, {
-            retryAfterMs: left,
-          });
+          throw this.#openError(`The circuit is half-open and its one trial is still running; it is given up in ${this.#retryAfter(left)} ms`, left);
         }
         // The trial outlived its bound: it counts as failed at that moment,
         // and the circuit is open again from then, so that a hung drop cannot
@@ -329,11 +341,31 @@ export class CircuitBreaker implements BreakerExecutor {
     }
   }
 
-  #startTrial(): object {
+  #startTrial(now: number): object {
     const trial = {};
-    this.#trialStartedAt = this.#now();
+    this.#trialStartedAt = now;
     this.#state = { value: "half_open", trial };
     return trial;
+  }
+
+  /** The clock's reading, or `undefined` when it throws or gives no finite number. */
+  #time(): number | undefined {
+    let now: unknown;
+    try {
+      now = this.#now();
+    } catch {
+      return undefined;
+    }
+    return typeof now === "number" && Number.isFinite(now) ? now : undefined;
+  }
+
+  /** A wait, in whole ms, within [1, cooldownMs]: never "now" while the circuit is busy, never more than one cooldown. */
+  #retryAfter(ms: number): number {
+    return Math.min(Math.max(Math.ceil(ms), 1), Math.max(this.#cooldownMs, 1));
+  }
+
+  #openError(message: string, waitMs: number): BreakerOpenError {
+    return new BreakerOpenError(message, { retryAfterMs: this.#retryAfter(waitMs) });
   }
 
   /** Whether a rejection counts toward opening: not neutral, and a failure. A rule that throws cannot vouch for the error. */
@@ -371,12 +403,12 @@ export class CircuitBreaker implements BreakerExecutor {
       case "closed": {
         const failures = state.failures + 1;
         this.#state = failures >= this.#failureThreshold
-          ? { value: "open", openedAt: this.#now() }
+          ? { value: "open", openedAt: this.#time() ?? Number.NaN }
           : { value: "closed", failures };
         return;
       }
       case "half_open":
-        if (trial !== undefined && state.trial === trial) this.#state = { value: "open", openedAt: this.#now() };
+        if (trial !== undefined && state.trial === trial) this.#state = { value: "open", openedAt: this.#time() ?? Number.NaN };
         return;
       case "open":
         return;

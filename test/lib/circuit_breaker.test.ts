@@ -273,6 +273,65 @@ describe("CircuitBreaker: the open-circuit error", () => {
     assert.throws(() => new CircuitBreaker({ trialTimeoutMs: 0 }), /'trialTimeoutMs' must be a positive finite number: current value is 0/);
   });
 
+  test("retryAfterMs is always within [1, cooldownMs]: a clock that went backwards restarts the cooldown", async () => {
+    const c = clock(10_000);
+    const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 1000, now: () => c.now });
+    await settle(breaker.execute(fail));
+    c.now = 0; // the clock jumped back 10 s
+    const back = (await breaker.execute(succeed).catch((e: unknown) => e)) as { retryAfterMs: number };
+    assert.equal(back.retryAfterMs, 1000, "not 11000");
+    c.tick(999.5);
+    const soon = (await breaker.execute(succeed).catch((e: unknown) => e)) as { retryAfterMs: number };
+    assert.equal(soon.retryAfterMs, 1, "a fraction of a ms is rounded up, never 0");
+    c.tick(0.5);
+    assert.equal(await settle(breaker.execute(succeed)), "ok", "one cooldown after the jump, not eleven");
+  });
+
+  for (const [name, reading] of [["NaN", NaN], ["undefined", undefined], ["a string", "1000"], ["a throw", "throw"]] as const) {
+    test(`a clock answering ${name} keeps an open circuit open, and a running trial's slot held`, async () => {
+      let now: unknown = 0;
+      const breaker = new CircuitBreaker({
+        failureThreshold: 1,
+        cooldownMs: 1000,
+        now: () => {
+          if (now === "throw") throw new Error("clock broke");
+          return now as number;
+        },
+      });
+      await settle(breaker.execute(fail));
+      let calls = 0;
+      const counted = () => {
+        calls++;
+        return succeed();
+      };
+      now = reading;
+      for (let i = 0; i < 3; i++) {
+        const err = (await breaker.execute(counted).catch((e: unknown) => e)) as { code: string; retryAfterMs: number };
+        assert.equal(err.code, "GD_BREAKER_OPEN");
+        assert.equal(err.retryAfterMs, 1000);
+      }
+      assert.equal(calls, 0);
+      now = 1000;
+      void breaker.execute(() => new Promise<never>(() => {}));
+      now = reading;
+      const busy = (await breaker.execute(counted).catch((e: unknown) => e)) as { code: string; retryAfterMs: number };
+      assert.equal(busy.code, "GD_BREAKER_OPEN");
+      assert.ok(busy.retryAfterMs >= 1 && busy.retryAfterMs <= 1000);
+      assert.equal(calls, 0);
+    });
+  }
+
+  test("a failure seen while the clock gives no finite time opens the circuit for a cooldown from the next good reading", async () => {
+    let now = NaN;
+    const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 1000, now: () => now });
+    await settle(breaker.execute(fail));
+    assert.equal(breaker.state.value, "open");
+    now = 5000;
+    assert.equal(await settle(breaker.execute(succeed)), "GD_BREAKER_OPEN");
+    now = 6000;
+    assert.equal(await settle(breaker.execute(succeed)), "ok");
+  });
+
   test("execute is the only way in: a function that throws synchronously is settled like a rejection", async () => {
     const breaker = new CircuitBreaker({ failureThreshold: 1 });
     const thrown = breaker.execute(() => {
