@@ -11,6 +11,7 @@ import type { DropError } from "./drop_error.ts";
 import type { DropOutcome } from "./outcome.ts";
 import { AuditFailedError } from "./audit_failed_error.ts";
 import { withDeadline } from "./_deadline.ts";
+import { describeValue } from "./_describe_value.ts";
 import { failedRecord, labelsOf, warningRecord } from "./_drop_record.ts";
 import { scrubError } from "./scrub_error.ts";
 import { scrubbedMessage } from "./scrub_credentials.ts";
@@ -26,6 +27,10 @@ export interface DropSinks {
 /**
  * Writes the `provisioner.drop` record to the log.
  *
+ * When the logger has `isLevelEnabled`, only `isLevelEnabled("info") ===
+ * true` lets the write go on: `false`, `0`, `undefined` or anything else
+ * means the record may be lost, and the outcome is `audit_failed`.
+ *
  * A logger whose `info` returns a promise (or any thenable) has not written
  * the record until it settles: it must resolve within `auditTimeoutMs`, and
  * a rejection or a timeout is `audit_failed`, as for the audit store. Only
@@ -39,8 +44,14 @@ export function writeRecord(sinks: DropSinks, record: DropRecord): Promise<void>
   const { logger } = sinks;
   let written: unknown;
   try {
-    if (logger.isLevelEnabled?.("info") === false) {
-      throw new Error("the audit logger has level 'info' disabled, so the provisioner.drop record would be lost");
+    // Fail-closed: only `true` (what pino answers) says info is written; a 0, an undefined or a promise does not.
+    if (logger.isLevelEnabled !== undefined) {
+      const enabled: unknown = logger.isLevelEnabled("info");
+      if (enabled !== true) {
+        throw new Error(
+          `the audit logger has level 'info' disabled (isLevelEnabled("info") answered ${describeValue(enabled)}, not true), so the provisioner.drop record would be lost`,
+        );
+      }
     }
     written = logger.info(record, "provisioner.drop");
     if (!mayBeThenable(written)) return undefined;

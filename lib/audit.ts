@@ -119,7 +119,7 @@ export interface AuditLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
-  /** When it reports `false` for `info`, the audit write counts as failed. */
+  /** When given, it must be a function, and the audit write counts as failed unless it answers exactly `true` for `info`. */
   isLevelEnabled?(level: string): boolean;
 }
 

@@ -189,6 +189,7 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   }
   const { logger, counter, auditStore, authorize, budget } = options;
   for (const method of ["info", "warn", "error"] as const) requireFunction(`logger.${method}`, logger?.[method]);
+  if (logger.isLevelEnabled !== undefined) requireFunction("logger.isLevelEnabled", logger.isLevelEnabled);
   requireFunction("counter.inc", counter?.inc);
   if (auditStore !== undefined) requireFunction("auditStore.append", auditStore?.append);
   if (auditStore?.settle !== undefined) requireFunction("auditStore.settle", auditStore.settle);
