@@ -12,6 +12,13 @@ import { scrubError } from "./scrub_error.ts";
 import { scrubbedMessage } from "./scrub_credentials.ts";
 
 /**
+ * Whitespace, control and format characters (zero-width space and joiner,
+ * BOM, bidi marks): "postgres " or "postgres\u200b" would look like
+ * "postgres" in a log, yet get a breaker and a counter series of its own.
+ */
+const INVISIBLE_OR_SPACE = /[\s\p{Cc}\p{Cf}]/u;
+
+/**
  * Checks the request as given, and the drop callback.
  *
  * @returns The request as validated, frozen: the policy and the budget see
@@ -32,6 +39,11 @@ export function validateRequest(given: GivenRequest, drop: unknown, nameRules: N
   }
   const token = nonEmptyString("token", given.token);
   const resourceType = nonEmptyString("resourceType", given.resourceType);
+  if (INVISIBLE_OR_SPACE.test(resourceType)) {
+    throw new RefusedError(
+      `Cannot drop as 'resourceType' must hold no whitespace, control or invisible character: current value is ${describeValue(resourceType)}`,
+    );
+  }
   const requestId = nonEmptyString("requestId", given.requestId);
   if (given.backend !== "shared" && given.backend !== "dedicated") {
     throw new RefusedError(

@@ -297,3 +297,78 @@ describe("custom name rules", () => {
     assert.equal(err.cause, undefined);
   });
 });
+
+describe("low-severity findings", () => {
+  test("the record is frozen: a logger that changes it changes nothing the store or the failed record sees", async () => {
+    const sinks = memorySinks();
+    const stored: unknown[] = [];
+    sinks.logger.info = (o: object) => {
+      sinks.lines.push({ ...o });
+      try {
+        (o as Record<string, unknown>).token = "MUTATED";
+      } catch {
+        // strict mode throws on a frozen object; a sloppy logger would fail silently
+      }
+    };
+    const f = setup({ auditStore: { append: (r) => void stored.push(r.token) } }, sinks);
+    await outcomeOf(f.guardedDrop(request(), async () => { throw new Error("x"); }));
+    assert.deepEqual(stored, ["acme42"]);
+    const failed = f.lines.filter((l) => l.event === "provisioner.drop.failed");
+    assert.equal(failed[0]!.token, "acme42");
+  });
+
+  test("isLevelEnabled that is not a function is refused at creation; only true means info is enabled", async () => {
+    for (const value of [true, "info", 1]) {
+      const sinks = memorySinks();
+      Object.assign(sinks.logger, { isLevelEnabled: value });
+      assert.throws(() => setup({}, sinks), /Cannot create guardedDrop as 'logger.isLevelEnabled' must be a function: current value is/);
+    }
+    for (const answer of [0, undefined, "true", 1]) {
+      const sinks = memorySinks();
+      Object.assign(sinks.logger, { isLevelEnabled: () => answer });
+      const f = setup({}, sinks);
+      let drops = 0;
+      const err = await outcomeOf(f.guardedDrop(request(), async () => void drops++));
+      assert.equal(err.outcome, "audit_failed", `isLevelEnabled answering ${String(answer)}`);
+      assert.equal(drops, 0);
+    }
+    const sinks = memorySinks();
+    Object.assign(sinks.logger, { isLevelEnabled: (level: string) => level === "info" });
+    assert.equal(await setup({}, sinks).guardedDrop(request(), async () => "v"), "v");
+  });
+
+  test("a replacement breaker that calls fn twice runs the drop once; the second call rejects", async () => {
+    let drops = 0;
+    const twice = { execute: async <T>(fn: () => Promise<T>) => {
+      await fn();
+      return await fn();
+    } };
+    const f = setup({ breakerFor: () => twice });
+    const err = await outcomeOf(f.guardedDrop(request(), async () => void drops++));
+    assert.equal(drops, 1);
+    assert.equal(err.outcome, "error");
+    assert.match(err.message as string, /already run once/);
+    assert.deepEqual(f.counts.map((c) => c.outcome), ["error"]);
+  });
+
+  for (const resourceType of ["postgres ", " postgres", "post gres", "postgres\u200b", "postgres\u00a0", "postgres\n", "postgres\u0000", "\u202epostgres", "postgres\ufeff"]) {
+    test(`resourceType ${JSON.stringify(resourceType)} is refused, before any breaker is made`, async () => {
+      let made = 0;
+      const f = setup({ breakerFor: () => (made++, { execute: (fn) => fn() }) });
+      let drops = 0;
+      const err = await outcomeOf(f.guardedDrop(request({ resourceType }), async () => void drops++));
+      assert.equal(err.outcome, "refused");
+      assert.match(err.message as string, /'resourceType' must hold no whitespace, control or invisible character/);
+      assert.equal(drops, 0);
+      assert.equal(made, 0);
+      assert.equal(f.counts.length, 1);
+    });
+  }
+
+  test("a plain resourceType is still allowed, any spelling", async () => {
+    const f = setup();
+    for (const resourceType of ["postgres", "Postgres", "my-store_2", "clickhouse.v2"]) {
+      assert.equal(await f.guardedDrop(request({ resourceType }), async () => "v"), "v");
+    }
+  });
+});
