@@ -97,6 +97,10 @@ export interface DropWarningRecord extends DropRecordFields {
  * failure for "no audit line, no drop" to hold; `guarded-drop/pino` builds
  * such a pino logger.
  *
+ * The records it is given are frozen, as every sink sees the same object:
+ * a logger that writes into one throws (in strict code), which is
+ * `audit_failed` for the `provisioner.drop` record. Copy it first.
+ *
  * An async logger is handled too. A promise (any thenable) from `info` is
  * awaited before the drop runs: it must resolve within `auditTimeoutMs`,
  * else the outcome is `audit_failed`. A promise from `warn` or `error`
