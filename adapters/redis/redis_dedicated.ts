@@ -59,7 +59,8 @@ import type { RedisDedicatedOptions } from "./redis_options.ts";
  * @param options The admin URL of the tenant's server, the platform's own
  * users, timeouts and name rules.
  * @returns The deprovisioner (`resourceType` "redis", `backend` "dedicated").
- * @throws {TypeError} If an option is missing or malformed.
+ * @throws {TypeError} If an option is missing or malformed (a URL whose
+ * percent-escapes do not decode to UTF-8 text included).
  *
  * @example Dropping a dedicated tenant through guardedDrop
  * ```ts
