@@ -63,7 +63,12 @@ const factories: readonly Factory[] = [
     scheme: "mongodb",
     option: "url",
     path: "/admin",
-    invalid: [],
+    invalid: [
+      ["an option the driver does not support", `mongodb://u:${SECRET}@h:27017/?replSet=rs0`, /MongoDB driver accepts.*replset is not supported/],
+      ["an SRV URL with a port", `mongodb+srv://u:${SECRET}@cluster.example.net:27017/`, /MongoDB driver accepts.*cannot have port/],
+      ["directConnection with two hosts", `mongodb://u:${SECRET}@h1:27017,h2:27017/?directConnection=true`, /MongoDB driver accepts.*exactly one host/],
+      ["an option value the driver rejects", `mongodb://u:${SECRET}@h:27017/?tls=maybe`, /MongoDB driver accepts/],
+    ],
     valid: ["mongodb://u:p%C3%BCw@h:27017/?authSource=admin", "mongodb://u:pw@h1:27017,h2:27017/admin?replicaSet=rs0", "mongodb+srv://u:pw@cluster.example.net/"],
   })),
   ...[postgresShared, postgresDedicated].map((f): Factory => ({
