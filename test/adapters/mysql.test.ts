@@ -197,7 +197,7 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
       const next = uniqueToken("nx");
       await tenant(same);
       await tenant(next);
-      const labels = { resource_type: adapter.resourceType, backend: adapter.backend, outcome: "ok" };
+      const labels = { resource_type: adapter.resourceType, backend: adapter.backend, outcome: "ok" as const };
       const okBefore = await fixture.count(labels);
       const totalBefore = await fixture.total();
       const requestIds = Array.from({ length: 10 }, (_, i) => `req-${same}-${i}`);

@@ -11,6 +11,7 @@ import {
   type ConformanceSubject,
   describeConformance,
   mongodbSubject,
+  mysqlSubject,
   postgresSubject,
   rabbitmqSubject,
   redisSubject,
@@ -20,8 +21,10 @@ import {
 } from "../../harness/mod.ts";
 import {
   type ControlledServer,
+  dedicatedMysqlSkipReason,
   dedicatedPostgresSkipReason,
   dedicatedRedisSkipReason,
+  startDedicatedMysql,
   startDedicatedPostgres,
   startDedicatedRedis,
 } from "../support/servers.ts";
@@ -43,6 +46,11 @@ async function dedicatedInstances(env: NodeJS.ProcessEnv): Promise<{ env: NodeJS
     started.push(server);
     out.GD_REDIS_DEDICATED_URL = server.url;
   }
+  if ((out.GD_MYSQL_URL ?? "") !== "" && (out.GD_MYSQL_DEDICATED_URL ?? "") === "" && dedicatedMysqlSkipReason() === undefined) {
+    const server = await startDedicatedMysql();
+    started.push(server);
+    out.GD_MYSQL_DEDICATED_URL = server.url;
+  }
   return { env: out, started };
 }
 
@@ -58,6 +66,8 @@ function subjects(set: ServerSet): Record<ServerRole, ConformanceSubject<unknown
     rabbitmq: servers.rabbitmq && rabbitmqSubject(servers.rabbitmq, "shared"),
     rabbitmqDedicated: servers.rabbitmqDedicated && rabbitmqSubject(servers.rabbitmqDedicated, "dedicated"),
     mongodb: servers.mongodb && mongodbSubject(servers.mongodb, "shared"),
+    mysql: servers.mysql && mysqlSubject(servers.mysql, "shared"),
+    mysqlDedicated: servers.mysqlDedicated && mysqlSubject(servers.mysqlDedicated, "dedicated"),
   } as Record<ServerRole, ConformanceSubject<unknown> | undefined>;
 }
 
