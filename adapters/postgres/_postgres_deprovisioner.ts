@@ -1,12 +1,15 @@
 // Internal: the PostgreSQL Deprovisioner behind postgresShared and postgresDedicated.
 
 import { Client } from "pg";
-import type { Backend, BackendError, Deprovisioner, NameRules } from "../../lib/mod.ts";
-import { backendError, type FailureContext } from "../_shared/_errors.ts";
+import { type Backend, type BackendError, type Deprovisioner, type NameRules, RefusedError } from "../../lib/mod.ts";
+import { backendError, type FailureContext, sleep } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
-import { classifyPostgresError } from "./_classify.ts";
+import { classifyPostgresError, sqlStateOf, withRetryable } from "./_classify.ts";
+import { checkConnectionString } from "./_connection_string.ts";
+import { type Blockers, hasLocalDependencies, roleBlockers } from "./_role_dependencies.ts";
 import { dropDatabase, dropRole, inspectTenant, revokeConnect, terminateBackends } from "./_statements.ts";
+import { lockTenant, unlockTenant } from "./_tenant_lock.ts";
 import type { PostgresAdapterOptions } from "./postgres_options.ts";
 
 /** The names of one tenant model. */
@@ -27,6 +30,13 @@ const END_TIMEOUT_MS = 1_000;
 // by the server (57014) and only a silent server trips the client's timer.
 const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
 
+// How often a call is run again, from its re-read of the catalog, when a
+// statement met a concurrent catalog update by someone who does not take
+// the tenant's lock (XX000 "tuple concurrently updated").
+const CONCURRENT_UPDATE_ATTEMPTS = 3;
+
+const MIXED_CASE_MODES: ReadonlySet<unknown> = new Set(["refuse", "fold", "exact"]);
+
 /** Drops one tenant's database and role on PostgreSQL. */
 export class PostgresDeprovisioner implements Deprovisioner {
   readonly resourceType = "postgres";
@@ -38,6 +48,7 @@ export class PostgresDeprovisioner implements Deprovisioner {
   readonly #operationTimeoutMs: number;
   readonly #dropDatabaseAttempts: number;
   readonly #nameRules: NameRules;
+  readonly #mixedCaseTokens: "refuse" | "fold" | "exact";
   readonly #clients = new Set<Client>();
   readonly #hooks: SessionHooks<Client> = {
     connect: (context) => this.#connect(context),
@@ -49,46 +60,49 @@ export class PostgresDeprovisioner implements Deprovisioner {
   constructor(form: PostgresForm, options: PostgresAdapterOptions) {
     const adapter = form.adapter;
     const resolved = resolveAdapterOptions(adapter, options);
-    if (typeof options.connectionString !== "string" || options.connectionString.length === 0) {
-      throw new TypeError(
-        `Cannot create ${adapter} as 'connectionString' must be a non-empty string: current value is ${describe(options.connectionString)}`,
-      );
-    }
+    const connectionString = checkConnectionString(adapter, options.connectionString);
     const attempts = positive(adapter, "dropDatabaseAttempts", options.dropDatabaseAttempts, 5);
     if (!Number.isInteger(attempts)) {
       throw new TypeError(`Cannot create ${adapter} as 'dropDatabaseAttempts' must be a positive integer: current value is ${attempts}`);
     }
+    const mixedCase = options.mixedCaseTokens ?? "refuse";
+    if (!MIXED_CASE_MODES.has(mixedCase)) {
+      throw new TypeError(
+        `Cannot create ${adapter} as 'mixedCaseTokens' must be "refuse", "fold" or "exact": current value is ${describe(mixedCase)}`,
+      );
+    }
     this.backend = form.backend;
     this.#form = form;
-    this.#connectionString = options.connectionString;
+    this.#connectionString = connectionString;
     this.#ssl = options.ssl;
     this.#connectTimeoutMs = resolved.connectTimeoutMs;
     this.#operationTimeoutMs = resolved.operationTimeoutMs;
     this.#dropDatabaseAttempts = attempts;
     this.#nameRules = resolved.nameRules;
+    this.#mixedCaseTokens = mixedCase;
   }
 
   /**
-   * Drops the tenant's database and role: REVOKE CONNECT, terminate its
-   * backends, DROP DATABASE IF EXISTS … WITH (FORCE) (retried on 55006),
-   * DROP ROLE IF EXISTS (after DROP OWNED BY when the role still owns
-   * objects in the admin database). Idempotent.
+   * Drops the tenant's database and role, holding the tenant's advisory
+   * lock: read the catalog; refuse (`failed`, nothing changed) when the role
+   * owns objects or holds privileges that these steps cannot clear; REVOKE
+   * CONNECT; terminate its backends; check the role again; DROP DATABASE IF
+   * EXISTS … WITH (FORCE) (retried on 55006); DROP OWNED BY (only for what
+   * is left in the admin database) and DROP ROLE IF EXISTS in one
+   * transaction. Idempotent, and safe to run any number of times at once.
    *
    * @sanctionedDrop
    */
   async deprovision(token: string): Promise<void> {
-    const { database, role } = this.#targets(token);
+    const { database, role } = this.#targets(token, "deprovision");
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token };
-    await inSession(this.#hooks, context, async (client, step) => {
+    await this.#underLock(context, database, async (client, step) => {
       step("reading pg_database and pg_roles");
       const state = await inspectTenant(client, database, role);
-      if (state.currentDatabase === database) {
-        throw backendError(
-          "failed",
-          context,
-          "the admin connection is to the tenant's own database: connect to a maintenance database such as postgres",
-          undefined,
-        );
+      this.#checkAdminDatabase(context, state.currentDatabase, database);
+      if (state.roleExists) {
+        step("reading pg_shdepend");
+        this.#failOnBlockers(context, role, await roleBlockers(client, role, database), "nothing was changed");
       }
       if (state.databaseExists) {
         step("REVOKE CONNECT");
@@ -96,16 +110,28 @@ export class PostgresDeprovisioner implements Deprovisioner {
       }
       step("pg_terminate_backend");
       await terminateBackends(client, database, role);
+      if (state.roleExists) {
+        // Its sessions are gone now; one of them may have made something
+        // elsewhere since the first read.
+        step("reading pg_shdepend");
+        this.#failOnBlockers(context, role, await roleBlockers(client, role, database), "nothing was dropped");
+      }
       step("DROP DATABASE");
       await dropDatabase(client, database, this.#dropDatabaseAttempts);
-      step("DROP ROLE");
-      await dropRole(client, role);
+      step("reading pg_shdepend");
+      const withOwned = await hasLocalDependencies(client, role);
+      step(withOwned ? "DROP OWNED and DROP ROLE" : "DROP ROLE");
+      await dropRole(client, role, withOwned);
     });
   }
 
-  /** Whether the tenant's database or role still exists. Reads pg_database and pg_roles only. */
+  /**
+   * Whether the tenant's database or role still exists. Reads pg_database
+   * and pg_roles only; a database a failed DROP left invalid
+   * (`datconnlimit = -2`) still exists.
+   */
   async exists(token: string): Promise<boolean> {
-    const { database, role } = this.#targets(token);
+    const { database, role } = this.#targets(token, "check");
     const context: FailureContext = { action: "check", what: this.#form.what, token };
     return await inSession(this.#hooks, context, async (client, step) => {
       step("reading pg_database and pg_roles");
@@ -122,19 +148,91 @@ export class PostgresDeprovisioner implements Deprovisioner {
     await Promise.allSettled(open.map((client) => endClient(client)));
   }
 
-  /** Checks the token and both names before anything touches the server. */
-  #targets(token: string): { database: string; role: string } {
-    const checked = this.#nameRules.checkNamingToken(token);
+  /**
+   * Checks the token and both names before anything touches the server, and
+   * applies the case rule (`mixedCaseTokens`).
+   */
+  #targets(token: string, action: FailureContext["action"]): { database: string; role: string } {
+    let checked = this.#nameRules.checkNamingToken(token);
+    if (/[A-Z]/.test(checked)) {
+      if (this.#mixedCaseTokens === "refuse") {
+        const folded = checked.toLowerCase();
+        throw new RefusedError(
+          `Cannot ${action} ${this.#form.what} ${JSON.stringify(checked)} as its token must be lower case: PostgreSQL ` +
+            `folds unquoted names, so ${JSON.stringify(this.#form.databasePrefix + folded)} may be the tenant's. Pass ` +
+            `${JSON.stringify(folded)}, or set mixedCaseTokens to "fold" or "exact": current value is ${JSON.stringify(checked)}`,
+        );
+      }
+      if (this.#mixedCaseTokens === "fold") checked = checked.toLowerCase();
+    }
     return {
       database: this.#nameRules.checkDatabaseName(`${this.#form.databasePrefix}${checked}`),
       role: this.#nameRules.checkUserName(`${this.#form.rolePrefix}${checked}`),
     };
   }
 
+  /**
+   * Runs `body` on a fresh admin connection that holds the tenant's
+   * advisory lock, and runs it again from the start when a statement met a
+   * concurrent catalog update (XX000) by someone who does not take the lock.
+   */
+  async #underLock<T>(
+    context: FailureContext,
+    database: string,
+    body: (client: Client, step: (name: string) => void) => Promise<T>,
+  ): Promise<T> {
+    return await inSession(this.#hooks, context, async (client, step) => {
+      step("pg_advisory_lock");
+      await lockTenant(client, database);
+      try {
+        for (let attempt = 1;; attempt++) {
+          try {
+            return await body(client, step);
+          } catch (err) {
+            if (sqlStateOf(err) !== "XX000" || attempt >= CONCURRENT_UPDATE_ATTEMPTS) throw err;
+          }
+          await sleep(50 * attempt);
+        }
+      } finally {
+        await unlockTenant(client, database);
+      }
+    });
+  }
+
+  #checkAdminDatabase(context: FailureContext, currentDatabase: string, database: string): void {
+    if (currentDatabase !== database) return;
+    throw withRetryable(
+      backendError(
+        "failed",
+        context,
+        "the admin connection is to the tenant's own database: connect to a maintenance database such as postgres",
+        undefined,
+      ),
+      false,
+    );
+  }
+
+  /** Fails, `failed` and not retryable, when the role cannot be cleared. */
+  #failOnBlockers(context: FailureContext, role: string, blockers: Blockers | undefined, changed: string): void {
+    if (blockers === undefined) return;
+    throw withRetryable(
+      backendError(
+        "failed",
+        context,
+        `its role ${JSON.stringify(role)} still owns objects or holds privileges outside its own database and the ` +
+          `admin database (${blockers.places.join("; ")}), so ${changed}: reassign or drop them there ` +
+          `(REASSIGN OWNED / DROP OWNED in ${blockers.databases.length === 0 ? "the databases named" : blockers.databases.map((d) => JSON.stringify(d)).join(", ")}) and retry`,
+        undefined,
+        { sqlState: "2BP01" },
+      ),
+      false,
+    );
+  }
+
   // A connection per call: drops are rare, and a fresh connection cannot be
   // one a server restart has silently broken, as a pooled idle one can.
   async #connect(context: FailureContext): Promise<Client> {
-    if (this.#closed) throw backendError("failed", context, "the adapter is closed", undefined);
+    if (this.#closed) throw withRetryable(backendError("failed", context, "the adapter is closed", undefined), false);
     const client = new Client({
       connectionString: this.#connectionString,
       ssl: this.#ssl,

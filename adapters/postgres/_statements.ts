@@ -88,23 +88,28 @@ export async function dropDatabase(client: Client, database: string, attempts: n
 }
 
 /**
- * Step 3: `DROP ROLE IF EXISTS`. When the role still owns objects or holds
- * privileges in the admin connection's database (2BP01), those are the
- * tenant's own: `DROP OWNED BY` removes them there and the role is dropped
- * again. Objects it owns in any other database still block the drop, and
- * the server's message says where: that is reported as `failed`, never
- * reassigned or dropped elsewhere.
+ * Step 3: `DROP ROLE IF EXISTS`, after `DROP OWNED BY` when the role still
+ * owns objects in the admin connection's database or holds privileges on
+ * shared objects (`withOwned`). Both run in one transaction, so that a DROP
+ * ROLE that still fails (2BP01: something outside appeared since the check)
+ * rolls the DROP OWNED back and nothing is lost; the server's DETAIL, which
+ * names the databases, is kept in the error.
  *
  * @sanctionedDrop
  */
-export async function dropRole(client: Client, role: string): Promise<void> {
+export async function dropRole(client: Client, role: string, withOwned: boolean): Promise<void> {
   const quoted = client.escapeIdentifier(role);
-  try {
+  if (!withOwned) {
     await client.query(`DROP ROLE IF EXISTS ${quoted}`);
     return;
-  } catch (err) {
-    if (sqlStateOf(err) !== "2BP01") throw err;
   }
-  await client.query(`DROP OWNED BY ${quoted}`);
-  await client.query(`DROP ROLE IF EXISTS ${quoted}`);
+  await client.query("BEGIN");
+  try {
+    await client.query(`DROP OWNED BY ${quoted}`);
+    await client.query(`DROP ROLE IF EXISTS ${quoted}`);
+    await client.query("COMMIT");
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  }
 }

@@ -39,6 +39,25 @@ export interface PostgresAdapterOptions extends AdapterOptions {
    */
   dropDatabaseAttempts?: number;
   /**
+   * What a token with upper-case letters means. PostgreSQL folds unquoted
+   * names to lower case, so a platform that ran `CREATE DATABASE db_relAbc`
+   * made `db_relabc`, and a drop of the exact name `db_relAbc` would find
+   * nothing and answer "gone" while the tenant's data is still there.
+   *
+   * - `"refuse"`: such a token is refused ({@linkcode RefusedError}, code
+   *   `GD_REFUSED`) by `deprovision` and `exists` alike, before any
+   *   connection.
+   * - `"fold"`: the token is lower-cased, as the server does with unquoted
+   *   names (`relAbc` drops `db_relabc`). For platforms that create names
+   *   unquoted.
+   * - `"exact"`: the names are used as given, quoted (`relAbc` drops
+   *   `"db_relAbc"` only). For platforms that create names quoted, where
+   *   `relabc` is another tenant.
+   *
+   * @default {"refuse"}
+   */
+  mixedCaseTokens?: "refuse" | "fold" | "exact";
+  /**
    * TLS options, passed to pg as they are.
    *
    * @default {undefined: what the connection string says}

@@ -23,6 +23,9 @@ describe("classifyPostgresError", () => {
     ["28P01 invalid_password, even while connecting", serverError("28P01"), "connect", "failed"],
     ["55006 object_in_use after the retries", serverError("55006"), "DROP DATABASE", "failed"],
     ["57014 statement timeout", serverError("57014"), "DROP DATABASE", "failed"],
+    ["55P03 lock_not_available", serverError("55P03"), "pg_advisory_lock", "failed"],
+    ["XX000 tuple concurrently updated", serverError("XX000", "tuple concurrently updated"), "REVOKE CONNECT", "failed"],
+    ["2BP01 dependent objects", serverError("2BP01"), "DROP ROLE", "failed"],
     ["ECONNREFUSED", Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:5432"), { code: "ECONNREFUSED" }), "connect", "unavailable"],
     ["EPIPE (five letters, not a SQLSTATE)", Object.assign(new Error("write EPIPE"), { code: "EPIPE" }), "DROP ROLE", "unavailable"],
     ["ENOTFOUND", Object.assign(new Error("getaddrinfo ENOTFOUND db"), { code: "ENOTFOUND" }), "connect", "unavailable"],
@@ -42,13 +45,34 @@ describe("classifyPostgresError", () => {
       // driver's own object, whose other properties could hold anything.
       const cause = classified.cause as Error & { code?: unknown };
       assert.notEqual(cause, err);
-      assert.equal(cause.message, (err as Error).message);
+      assert.match(cause.message, new RegExp(`^${(err as Error).message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
       assert.equal(cause.code, (err as { code?: unknown }).code);
       assert.match(classified.message, /^Cannot deprovision the PostgreSQL tenant "acme42" as /);
       const sqlState = sqlStateOf(err);
       assert.equal(classified.sqlState, sqlState);
+      const retryable = kind === "unavailable" || ["57014", "55P03", "55006", "40001", "40P01", "XX000"].includes(sqlState ?? "");
+      assert.equal(classified.retryable, retryable);
     });
   }
+
+  test("a statement timeout (57014) is `failed`, `retryable`, and says to retry", () => {
+    const classified = classifyPostgresError(context, "DROP DATABASE", serverError("57014", "canceling statement due to statement timeout"), 5_000);
+    assert.equal(classified.kind, "failed");
+    assert.equal(classified.retryable, true);
+    assert.match(classified.message, /DROP DATABASE failed with SQLSTATE 57014 \(a statement timeout; retry the drop\)/);
+  });
+
+  test("the server's DETAIL is kept in the message and the cause, scrubbed", () => {
+    const err = Object.assign(serverError("2BP01", 'role "usr_acme42" cannot be dropped because some objects depend on it'), {
+      detail: 'privileges for table t in database "db_other" password=hunter2',
+    });
+    const classified = classifyPostgresError(context, "DROP ROLE", err, 5_000);
+    assert.match(classified.message, /DETAIL: privileges for table t in database "db_other"/);
+    assert.doesNotMatch(classified.message, /hunter2/);
+    assert.match(String((classified.cause as Error).message), /DETAIL: .*db_other/);
+    assert.doesNotMatch(String((classified.cause as Error).message), /hunter2/);
+    assert.equal(classified.retryable, false);
+  });
 
   test("a credential in a driver message is scrubbed from the message and the cause", () => {
     const err = new Error("could not connect to postgres://admin:hunter2@db:5432/postgres");
@@ -106,16 +130,22 @@ describe("dropDatabase", () => {
 });
 
 describe("dropRole", () => {
-  test("drops the role's objects in the admin database and drops it again on 2BP01", async () => {
-    const { client, statements } = scriptedClient([() => serverError("2BP01"), () => undefined, () => undefined]);
-    await dropRole(client, "usr_acme42");
-    assert.deepEqual(statements, ['DROP ROLE IF EXISTS "usr_acme42"', 'DROP OWNED BY "usr_acme42"', 'DROP ROLE IF EXISTS "usr_acme42"']);
+  test("without objects in the admin database, drops the role alone", async () => {
+    const { client, statements } = scriptedClient([() => undefined]);
+    await dropRole(client, "usr_acme42", false);
+    assert.deepEqual(statements, ['DROP ROLE IF EXISTS "usr_acme42"']);
   });
 
-  test("never drops owned objects for any other error", async () => {
-    const { client, statements } = scriptedClient([() => serverError("42501")]);
-    await assert.rejects(dropRole(client, "usr_acme42"));
-    assert.deepEqual(statements, ['DROP ROLE IF EXISTS "usr_acme42"']);
+  test("with objects in the admin database, drops them and the role in one transaction", async () => {
+    const { client, statements } = scriptedClient([() => undefined, () => undefined, () => undefined, () => undefined]);
+    await dropRole(client, "usr_acme42", true);
+    assert.deepEqual(statements, ["BEGIN", 'DROP OWNED BY "usr_acme42"', 'DROP ROLE IF EXISTS "usr_acme42"', "COMMIT"]);
+  });
+
+  test("a DROP ROLE that still fails rolls the DROP OWNED back", async () => {
+    const { client, statements } = scriptedClient([() => undefined, () => undefined, () => serverError("2BP01"), () => undefined]);
+    await assert.rejects(dropRole(client, "usr_acme42", true), (err) => sqlStateOf(err) === "2BP01");
+    assert.deepEqual(statements, ["BEGIN", 'DROP OWNED BY "usr_acme42"', 'DROP ROLE IF EXISTS "usr_acme42"', "ROLLBACK"]);
   });
 });
 
@@ -134,6 +164,56 @@ describe("postgresShared and postgresDedicated options", () => {
       const adapter = factory({ connectionString: "postgres://x" });
       assert.equal(adapter.resourceType, "postgres");
       assert.equal(adapter.backend, factory === postgresShared ? "shared" : "dedicated");
+    });
+  }
+
+  for (const factory of [postgresShared, postgresDedicated]) {
+    test(`${factory.name}: a malformed connection string is a TypeError from the factory, without its credentials`, () => {
+      const malformed = [
+        "postgres://admin:12/x@db.internal:5432/postgres", // parses, as host "admin" port 12: the wrong server
+        "postgres://admin:hunter2/x@127.0.0.1:5432/postgres",
+        "postgres://admin:hun#ter2@127.0.0.1:5432/postgres",
+        "postgres://admin:hun?ter2@127.0.0.1:5432/postgres",
+        "postgresql://admin:a/b?c#d@127.0.0.1/postgres",
+        "postgres://admin:hunter2%zz@127.0.0.1:5432/postgres",
+        "postgres://admin:hunter2@127.0.0.1:99999/postgres",
+        "mysql://admin:hunter2@127.0.0.1:3306/postgres",
+      ];
+      for (const connectionString of malformed) {
+        assert.throws(() => factory({ connectionString }), (err: Error) => {
+          assert.equal(err.name, "TypeError", connectionString);
+          assert.match(err.message, /^Cannot create the (dedicated )?PostgreSQL adapter as 'connectionString' must /);
+          assert.doesNotMatch(err.message, /hunter2|admin:|db\.internal/);
+          assert.doesNotMatch(String(err.stack), /hunter2/);
+          return true;
+        });
+      }
+      // Well-formed ones, with the delimiters percent-encoded, are accepted.
+      for (const connectionString of [
+        "postgres://admin:hun%2Fter%3F%23%40@127.0.0.1:5432/postgres",
+        "postgresql://127.0.0.1/postgres?application_name=x",
+        "postgres:///postgres?host=/var/run/postgresql",
+        "socket:/var/run/postgresql?db=postgres",
+      ]) {
+        assert.equal(factory({ connectionString }).backend, factory === postgresShared ? "shared" : "dedicated");
+      }
+    });
+
+    test(`${factory.name}: mixed-case tokens are refused by default, before any connection, by deprovision and exists`, async () => {
+      // Port 1: nothing listens, so any connection attempt would be `unavailable`.
+      const adapter = factory({ connectionString: "postgres://postgres@127.0.0.1:1/postgres" });
+      for (const token of ["relAbc", "RELABC", "a-B.c"]) {
+        for (const call of [() => adapter.deprovision(token), () => adapter.exists(token)]) {
+          await assert.rejects(call(), (err: Error & { code?: string }) => {
+            assert.equal(err.code, "GD_REFUSED");
+            assert.equal(err.name, "RefusedError");
+            assert.match(err.message, /as its token must be lower case: PostgreSQL folds unquoted names, so "(dedicated_)?db_[a-z.-]+" may be the tenant's/);
+            return true;
+          });
+        }
+      }
+      assert.throws(() => factory({ connectionString: "postgres://x", mixedCaseTokens: "lower" as never }), /'mixedCaseTokens' must be "refuse", "fold" or "exact"/);
+      await adapter.close();
     });
   }
 
