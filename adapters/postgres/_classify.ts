@@ -19,7 +19,7 @@ const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set(["57P01", "57P02", "5
 // object_in_use after the retries, 40001 and 40P01 (serialisation failure,
 // deadlock) and XX000 (a catalog row changed under a concurrent DDL, "tuple
 // concurrently updated") left after the re-checks.
-const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(["57014", "55P03", "55006", "40001", "40P01", "XX000"]);
+export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(["57014", "55P03", "55006", "40001", "40P01", "XX000"]);
 
 const CONNECTION_LOST =
   /Connection terminated|timeout expired|Query read timeout|not queryable|connection is closed|Client has encountered a connection error/i;

@@ -14,14 +14,9 @@ import type { PostgresAdapterOptions } from "./postgres_options.ts";
  * tenant `<t>` is the database `dedicated_db_<t>` and the role
  * `dedicated_usr_<t>` on the server the connection string names.
  *
- * The steps are those of {@linkcode postgresShared}, FORCE and the 55006
- * retry included:
- *
- * 1. `REVOKE CONNECT ON DATABASE "dedicated_db_<t>" FROM PUBLIC, "dedicated_usr_<t>"`;
- * 2. `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE (datname
- *    = $1 OR usename = $2) AND pid <> pg_backend_pid()`;
- * 3. `DROP DATABASE IF EXISTS "dedicated_db_<t>" WITH (FORCE)`, retried on 55006;
- * 4. `DROP ROLE IF EXISTS "dedicated_usr_<t>"` (after `DROP OWNED BY` on 2BP01).
+ * The steps, the tenant's advisory lock, the case rule, the dependency
+ * check and the error kinds are those of {@linkcode postgresShared}, on
+ * `dedicated_db_<t>` and `dedicated_usr_<t>`.
  *
  * The server itself, its other databases and roles are left alone: the
  * platform decommissions the server separately.
@@ -29,7 +24,8 @@ import type { PostgresAdapterOptions } from "./postgres_options.ts";
  * @param options The admin connection string of the tenant's server,
  * timeouts and name rules.
  * @returns The deprovisioner (`resourceType` "postgres", `backend` "dedicated").
- * @throws {TypeError} If an option is missing or malformed.
+ * @throws {TypeError} If an option is missing or malformed, such as a
+ * connection string whose password holds an unencoded "/", "?" or "#".
  *
  * @example Dropping a dedicated tenant through guardedDrop
  * ```ts
