@@ -13,6 +13,7 @@ import { rabbitmqDedicated, rabbitmqShared, type RabbitmqAdapterOptions } from "
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
 import { envUrl, HOW_TO_GET, uniqueToken } from "../support/servers.ts";
+import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
 const CONNECT_TIMEOUT_MS = 1_500;
@@ -173,6 +174,35 @@ function defineSuite(form: Form) {
       assert.equal((await api("GET", `users/${enc(admin)}`)).status, 200);
       assert.deepEqual(await catalog(form, neighbour), { vhost: 200, user: 200 });
       assert.equal((await next.channel.checkQueue(QUEUE)).messageCount, MESSAGES);
+    });
+
+    for (const n of [5, 10, 20]) {
+      test(`${n} concurrent deprovisions of one tenant all end ok, with ${n} records and +${n}, and the breaker stays closed`, async () => {
+        const t = uniqueToken("cc");
+        const session = await createTenant(form, t);
+        try {
+          await assertConcurrentDropsOk(fixture, adapter, t, n, uniqueToken("nx"));
+          assert.deepEqual(await catalog(form, t), { vhost: 404, user: 404 });
+          await withTimeout(session.closed, 10_000, "the tenant's connection close");
+          assert.deepEqual(await catalog(form, neighbour), { vhost: 200, user: 200 }, "the neighbour");
+        } finally {
+          await session.connection.close().catch(() => {});
+        }
+      });
+    }
+
+    test("2 processes × 10 concurrent deprovisions of one tenant all end ok", async () => {
+      const t = uniqueToken("cp");
+      const session = await createTenant(form, t);
+      try {
+        await assertConcurrentDropsAcrossProcesses(
+          { adapter: form.name as "rabbitmqShared" | "rabbitmqDedicated", options: { managementUrl: managementUrl! }, token: t, drops: 10 },
+          2,
+        );
+        assert.deepEqual(await catalog(form, t), { vhost: 404, user: 404 });
+      } finally {
+        await session.connection.close().catch(() => {});
+      }
     });
 
     const unreachable = () => ({ fixture, token, connectTimeoutMs: CONNECT_TIMEOUT_MS, marginMs: MARGIN_MS });

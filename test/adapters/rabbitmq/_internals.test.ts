@@ -41,7 +41,7 @@ describe("callApi", () => {
       seen.push(request);
       const status = Number(/\/status\/(\d+)/.exec(request.url ?? "")?.[1] ?? 200);
       response.writeHead(status, { "content-type": "application/json" });
-      response.end(status === 204 ? "" : JSON.stringify({ error: "x", reason: `reason of ${status}` }));
+      response.end(status === 204 || request.url?.includes("/empty/") ? "" : JSON.stringify({ error: "x", reason: `reason of ${status}` }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -68,17 +68,58 @@ describe("callApi", () => {
       await assert.rejects(call(status), (err: Error & { kind?: string; serverCode?: string }) => {
         assert.equal(err.kind, "failed");
         assert.equal(err.serverCode, String(status));
-        assert.match(err.message, new RegExp(`^Cannot deprovision the RabbitMQ tenant "acme42" as DELETE /api/vhosts/\\{vhost\\} answered HTTP ${status}: HTTP ${status}: reason of ${status}$`));
+        assert.match(err.message, new RegExp(`^Cannot deprovision the RabbitMQ tenant "acme42" as DELETE /api/vhosts/\\{vhost\\} answered HTTP ${status}: reason of ${status}$`));
         return true;
       });
     });
   }
+
+  test("an empty body gives the status once, with no empty detail", async () => {
+    await assert.rejects(
+      callApi({ base, authorization: undefined }, context, { method: "GET", segments: ["empty", "status", "500"], step: "GET /api/x", timeoutMs: 2_000 }),
+      (err: Error) => {
+        assert.equal(err.message, 'Cannot deprovision the RabbitMQ tenant "acme42" as GET /api/x answered HTTP 500');
+        return true;
+      },
+    );
+  });
 
   test("every path segment is URL-encoded, and credentials travel in the header only", async () => {
     seen.length = 0;
     await callApi({ base, authorization: "Basic abc" }, context, { method: "GET", segments: ["vhosts", "/", "a b"], step: "GET", timeoutMs: 2_000 });
     assert.equal(seen[0]!.url, "/api/vhosts/%2F/a%20b");
     assert.equal(seen[0]!.headers.authorization, "Basic abc");
+  });
+});
+
+describe("transport failures name their cause", () => {
+  const context = { action: "check", what: "the RabbitMQ tenant", token: "acme42" } as const;
+  const call = (base: string) => callApi({ base, authorization: undefined }, context, { method: "GET", segments: ["whoami"], step: "GET /api/whoami", timeoutMs: 5_000 });
+
+  test("a closed port: ECONNREFUSED with the socket's message, not \"fetch failed\"", async () => {
+    const server = createTcpServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await assert.rejects(call(`http://127.0.0.1:${port}`), (err: Error & { kind?: string; serverCode?: string }) => {
+      assert.equal(err.kind, "unavailable");
+      assert.equal(err.serverCode, "ECONNREFUSED");
+      assert.equal(
+        err.message,
+        `Cannot check the RabbitMQ tenant "acme42" as the management API is unreachable (ECONNREFUSED at GET /api/whoami): connect ECONNREFUSED 127.0.0.1:${port}`,
+      );
+      return true;
+    });
+  });
+
+  test("an unknown host: ENOTFOUND", async () => {
+    await assert.rejects(call("http://guarded-drop-no-such-host.invalid"), (err: Error & { kind?: string; serverCode?: string }) => {
+      assert.equal(err.kind, "unavailable");
+      assert.ok(err.serverCode === "ENOTFOUND" || err.serverCode === "EAI_AGAIN", String(err.serverCode));
+      assert.match(err.message, /unreachable \((ENOTFOUND|EAI_AGAIN) at GET \/api\/whoami\): getaddrinfo/);
+      assert.doesNotMatch(err.message, /fetch failed/);
+      return true;
+    });
   });
 });
 
