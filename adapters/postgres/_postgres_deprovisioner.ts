@@ -6,7 +6,6 @@ import { backendError, type FailureContext, sleep } from "../_shared/_errors.ts"
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyPostgresError, sqlStateOf, withRetryable } from "./_classify.ts";
-import { checkConnectionString } from "./_connection_string.ts";
 import { type Blockers, hasLocalDependencies, roleBlockers } from "./_role_dependencies.ts";
 import { dropDatabase, dropRole, inspectTenant, revokeConnect, terminateBackends } from "./_statements.ts";
 import { lockTenant, unlockTenant } from "./_tenant_lock.ts";
@@ -60,7 +59,12 @@ export class PostgresDeprovisioner implements Deprovisioner {
   constructor(form: PostgresForm, options: PostgresAdapterOptions) {
     const adapter = form.adapter;
     const resolved = resolveAdapterOptions(adapter, options);
-    const connectionString = checkConnectionString(adapter, options.connectionString);
+    if (typeof options.connectionString !== "string" || options.connectionString.length === 0) {
+      throw new TypeError(
+        `Cannot create ${adapter} as 'connectionString' must be a non-empty string: current value is ${describe(options.connectionString)}`,
+      );
+    }
+    const connectionString = options.connectionString;
     const attempts = positive(adapter, "dropDatabaseAttempts", options.dropDatabaseAttempts, 5);
     if (!Number.isInteger(attempts)) {
       throw new TypeError(`Cannot create ${adapter} as 'dropDatabaseAttempts' must be a positive integer: current value is ${attempts}`);

@@ -6,14 +6,13 @@
 // misconfigured or restarted runs on a throwaway cluster made with initdb.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import type { Deprovisioner, DropError } from "../../lib/mod.ts";
 import { isRetryablePostgresError, postgresShared, type PostgresAdapterOptions } from "../../adapters/postgres/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
+import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { dropThrough } from "../support/drop_through.ts";
 import {
   type ControlledServer,
@@ -24,9 +23,6 @@ import {
   uniqueToken,
 } from "../support/servers.ts";
 
-const CHILD = fileURLToPath(new URL("./postgres/fixtures/deprovision_many.ts", import.meta.url));
-/** The bound of a child process: it is killed past it, and the test fails. */
-const CHILD_TIMEOUT_MS = 90_000;
 /** Scheduling slack on a loaded 2-core machine. */
 const MARGIN_MS = 2_000;
 
@@ -80,58 +76,17 @@ async function catalog(admin: pg.Client, database: string, role: string): Promis
 
 const sharedCatalog = (admin: pg.Client, token: string) => catalog(admin, `db_${token}`, `usr_${token}`);
 
-/** Runs `count` guarded drops of one tenant at once; resolves with each one's outcome. */
-async function concurrentDrops(fixture: AuditFixture, adapter: Deprovisioner, token: string, count: number) {
-  const requestIds = Array.from({ length: count }, () => `req-${randomUUID()}`);
-  const outcomes = await Promise.all(requestIds.map(async (requestId) => {
-    try {
-      await fixture.guardedDrop(
-        { token, resourceType: adapter.resourceType, backend: adapter.backend, requestId, caller: "test/race" },
-        () => adapter.deprovision(token),
-      );
-      return "ok";
-    } catch (err) {
-      return `${(err as DropError).outcome}: ${(err as Error).message}`;
-    }
-  }));
-  return { outcomes, requestIds };
-}
-
-/** Runs the child fixture; resolves with its JSON line. It is killed at the bound. */
-function runChild(url: string, token: string, count: number): Promise<{
-  outcomes: string[];
-  records: number;
-  failed: number;
-  ok: number;
-  total: number;
-}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, url, "shared", token, String(count)], {
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: CHILD_TIMEOUT_MS,
-      killSignal: "SIGKILL",
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    child.stderr.on("data", (chunk) => (err += chunk));
-    child.once("error", reject);
-    child.once("exit", (code, signal) => {
-      if (code !== 0) return reject(new Error(`child exited with ${code ?? signal}: ${err.slice(0, 2_000)}`));
-      try {
-        resolve(JSON.parse(out.trim().split("\n").at(-1)!));
-      } catch (parseError) {
-        reject(new Error(`child printed no result: ${out.slice(0, 500)} ${err.slice(0, 500)} (${String(parseError)})`));
-      }
-    });
-  });
-}
-
 describe("postgresShared: concurrent deprovisions of one tenant", { skip: sharedSkip }, () => {
   let admin: pg.Client;
   let fixture: AuditFixture;
   let adapter: Deprovisioner;
   const made: string[] = [];
+  const fresh = async (prefix: string, rows = 10) => {
+    const token = uniqueToken(prefix);
+    made.push(token);
+    await createTenant(admin, sharedUrl!, token, rows);
+    return token;
+  };
 
   before(async () => {
     admin = await connect(sharedUrl!);
@@ -146,66 +101,32 @@ describe("postgresShared: concurrent deprovisions of one tenant", { skip: shared
     fixture?.close();
   });
 
-  for (const count of [5, 10, 20]) {
-    test(`${count} concurrent drops through guardedDrop all end ok, and each is recorded and counted once`, async () => {
-      const token = uniqueToken("race");
-      made.push(token);
-      await createTenant(admin, sharedUrl!, token);
+  for (const n of [5, 10, 20]) {
+    test(`${n} concurrent drops of a tenant with an open session all end ok, counted once each; the breaker stays closed`, async () => {
+      const token = await fresh("race");
+      const next = await fresh("calm");
       const session = await tenantSession(sharedUrl!, token);
-      const labels = { resource_type: "postgres", backend: "shared" } as const;
-      const okBefore = await fixture.count({ ...labels, outcome: "ok" });
-      const errorBefore = await fixture.count({ ...labels, outcome: "error" });
       try {
-        const { outcomes, requestIds } = await concurrentDrops(fixture, adapter, token, count);
-        assert.deepEqual(outcomes, Array(count).fill("ok"));
-        for (const requestId of requestIds) {
-          assert.equal(fixture.dropRecords(requestId).length, 1);
-          assert.equal(fixture.failedRecords(requestId).length, 0);
-        }
-        assert.equal(await fixture.count({ ...labels, outcome: "ok" }) - okBefore, count);
-        assert.equal(await fixture.count({ ...labels, outcome: "error" }) - errorBefore, 0);
+        await assertConcurrentDropsOk(fixture, adapter, token, n, next);
         assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
+        assert.deepEqual(await sharedCatalog(admin, next), { databases: 0, roles: 0 });
+        assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "breaker_open" }), 0);
       } finally {
         await session.end().catch(() => {});
       }
     });
   }
 
-  test("after 10 concurrent drops of one tenant, an unrelated tenant's drop is ok: the breaker stayed closed", async () => {
-    const token = uniqueToken("race");
-    const other = uniqueToken("calm");
-    made.push(token, other);
-    await createTenant(admin, sharedUrl!, token);
-    await createTenant(admin, sharedUrl!, other);
-    const { outcomes } = await concurrentDrops(fixture, adapter, token, 10);
-    assert.deepEqual(outcomes, Array(10).fill("ok"));
-    await dropThrough(fixture, adapter, other, { expect: "ok" });
-    assert.deepEqual(await sharedCatalog(admin, other), { databases: 0, roles: 0 });
-    assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "breaker_open" }), 0);
-  });
-
-  test("3 child processes of 5 drops each and 5 in this process, all at once, all end ok", async () => {
-    const token = uniqueToken("xproc");
-    made.push(token);
-    await createTenant(admin, sharedUrl!, token, 1_000);
-    const [mine, ...children] = await Promise.all([
-      concurrentDrops(fixture, adapter, token, 5),
-      runChild(sharedUrl!, token, 5),
-      runChild(sharedUrl!, token, 5),
-      runChild(sharedUrl!, token, 5),
-    ]);
-    assert.deepEqual(mine.outcomes, Array(5).fill("ok"));
-    for (const child of children) {
-      assert.deepEqual(child.outcomes, Array(5).fill("ok"));
-      assert.deepEqual({ records: child.records, failed: child.failed, ok: child.ok, total: child.total }, {
-        records: 5,
-        failed: 0,
-        ok: 5,
-        total: 5,
-      });
-    }
-    assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
-  });
+  for (const processes of [2, 3]) {
+    test(`${processes} child processes of 5 concurrent drops each, all at once, all end ok`, async () => {
+      const token = await fresh("xproc", 1_000);
+      await assertConcurrentDropsAcrossProcesses(
+        { adapter: "postgresShared", options: { connectionString: sharedUrl! }, token, drops: 5 },
+        processes,
+      );
+      assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
+    });
+  }
 });
 
 describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
