@@ -1,15 +1,19 @@
 // Internal: the PostgreSQL Deprovisioner behind postgresShared and postgresDedicated.
 
+import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { type Backend, type BackendError, type Deprovisioner, type NameRules, RefusedError } from "../../lib/mod.ts";
+import { type Backend, type BackendError, type DropError, type GuardedDrop, type NameRules, RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext, sleep } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyPostgresError, sqlStateOf, withRetryable } from "./_classify.ts";
-import { type Blockers, hasLocalDependencies, roleBlockers } from "./_role_dependencies.ts";
-import { dropDatabase, dropRole, inspectTenant, revokeConnect, terminateBackends } from "./_statements.ts";
+import { dropTenant, type TenantNames } from "./_drop_tenant.ts";
+import { copiesOf, dropQuarantinedCopy, ofTenant, quarantineTenant, restoreTenant } from "./_quarantine.ts";
+import { listQuarantined } from "./_quarantine_statements.ts";
+import { inspectTenant } from "./_statements.ts";
 import { lockTenant, unlockTenant } from "./_tenant_lock.ts";
 import type { PostgresAdapterOptions } from "./postgres_options.ts";
+import type { PostgresAdapter, PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions } from "./postgres_quarantine.ts";
 
 /** The names of one tenant model. */
 export interface PostgresForm {
@@ -36,8 +40,8 @@ const CONCURRENT_UPDATE_ATTEMPTS = 3;
 
 const MIXED_CASE_MODES: ReadonlySet<unknown> = new Set(["refuse", "fold", "exact"]);
 
-/** Drops one tenant's database and role on PostgreSQL. */
-export class PostgresDeprovisioner implements Deprovisioner {
+/** Drops, or quarantines, one tenant's database and role on PostgreSQL. */
+export class PostgresDeprovisioner implements PostgresAdapter {
   readonly resourceType = "postgres";
   readonly backend: Backend;
   readonly #form: PostgresForm;
@@ -48,6 +52,7 @@ export class PostgresDeprovisioner implements Deprovisioner {
   readonly #dropDatabaseAttempts: number;
   readonly #nameRules: NameRules;
   readonly #mixedCaseTokens: "refuse" | "fold" | "exact";
+  readonly #retention: Required<RetentionOptions> | undefined;
   readonly #clients = new Set<Client>();
   readonly #hooks: SessionHooks<Client> = {
     connect: (context) => this.#connect(context),
@@ -84,6 +89,7 @@ export class PostgresDeprovisioner implements Deprovisioner {
     this.#dropDatabaseAttempts = attempts;
     this.#nameRules = resolved.nameRules;
     this.#mixedCaseTokens = mixedCase;
+    this.#retention = resolveRetention(adapter, options.retention);
   }
 
   /**
@@ -98,35 +104,80 @@ export class PostgresDeprovisioner implements Deprovisioner {
    * @sanctionedDrop
    */
   async deprovision(token: string): Promise<void> {
-    const { database, role } = this.#targets(token, "deprovision");
-    const context: FailureContext = { action: "deprovision", what: this.#form.what, token };
-    await this.#underLock(context, database, async (client, step) => {
-      step("reading pg_database and pg_roles");
-      const state = await inspectTenant(client, database, role);
-      this.#checkAdminDatabase(context, state.currentDatabase, database);
-      if (state.roleExists) {
-        step("reading pg_shdepend");
-        this.#failOnBlockers(context, role, await roleBlockers(client, role, database), "nothing was changed");
-      }
-      if (state.databaseExists) {
-        step("REVOKE CONNECT");
-        await revokeConnect(client, database, state.roleExists ? role : undefined);
-      }
-      step("pg_terminate_backend");
-      await terminateBackends(client, database, role);
-      if (state.roleExists) {
-        // Its sessions are gone now; one of them may have made something
-        // elsewhere since the first read.
-        step("reading pg_shdepend");
-        this.#failOnBlockers(context, role, await roleBlockers(client, role, database), "nothing was dropped");
-      }
-      step("DROP DATABASE");
-      await dropDatabase(client, database, this.#dropDatabaseAttempts);
-      step("reading pg_shdepend");
-      const withOwned = await hasLocalDependencies(client, role);
-      step(withOwned ? "DROP OWNED and DROP ROLE" : "DROP ROLE");
-      await dropRole(client, role, withOwned);
+    const { token: checked, ...names } = this.#targets(token, "deprovision");
+    const retention = this.#retention;
+    if (retention !== undefined) {
+      const context: FailureContext = { action: "quarantine", what: this.#form.what, token: checked };
+      const tenant = { token: checked, backend: this.backend, at: new Date(retention.now()) };
+      await this.#underLock(context, names.database, (client, step) =>
+        quarantineTenant(client, step, context, names, tenant, this.#dropDatabaseAttempts));
+      return;
+    }
+    const context: FailureContext = { action: "deprovision", what: this.#form.what, token: checked };
+    await this.#underLock(context, names.database, (client, step) =>
+      dropTenant(client, step, context, names, this.#dropDatabaseAttempts));
+  }
+
+  /** The tenant's quarantined copies, newest first. */
+  async quarantined(token: string): Promise<QuarantinedCopy[]> {
+    const { token: checked, ...names } = this.#targets(token, "check");
+    const context: FailureContext = { action: "check", what: this.#form.what, token: checked };
+    return await inSession(this.#hooks, context, async (client, step) => {
+      step("reading the quarantined copies");
+      return copiesOf(await listQuarantined(client), ofTenant(names), this.#retention?.days).map((marked) => marked.copy);
     });
+  }
+
+  /** Brings the tenant's newest quarantined copy back under its original names. */
+  async restore(token: string): Promise<QuarantinedCopy> {
+    const { token: checked, ...names } = this.#targets(token, "restore");
+    const context: FailureContext = { action: "restore", what: this.#form.what, token: checked };
+    return await this.#underLock(context, names.database, (client, step) =>
+      restoreTenant(client, step, context, names, this.#retention?.days, this.#dropDatabaseAttempts));
+  }
+
+  /**
+   * Drops each expired copy of this form through `guardedDrop`, intent
+   * `quarantine_expired`, one after another.
+   */
+  async purgeExpired(guardedDrop: GuardedDrop, options: PurgeOptions = {}): Promise<PurgeResult> {
+    const retention = this.#retention;
+    if (retention === undefined) {
+      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`);
+    }
+    if (typeof guardedDrop !== "function") {
+      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${describe(guardedDrop)}`);
+    }
+    const now = options.now ?? retention.now();
+    const prefix = options.requestId ?? `purge-${randomUUID()}`;
+    const listing: FailureContext = { action: "purge", what: `the quarantined copies of ${this.#form.what}s`, token: "*" };
+    const copies = await inSession(this.#hooks, listing, async (client, step) => {
+      step("reading the quarantined copies");
+      return copiesOf(await listQuarantined(client), (mark) => this.#isOwnForm(mark), retention.days).map((marked) => marked.copy);
+    });
+    const expired = copies.filter((copy) => copy.expiresAt !== null && copy.expiresAt.getTime() <= now);
+    const purged: QuarantinedCopy[] = [];
+    const failed: { copy: QuarantinedCopy; error: DropError }[] = [];
+    for (const copy of expired) {
+      try {
+        const dropped = await guardedDrop(
+          {
+            token: copy.token,
+            providerResourceId: copy.name,
+            resourceType: this.resourceType,
+            backend: this.backend,
+            requestId: `${prefix}/${copy.name}`,
+            caller: options.caller ?? "guarded-drop/quarantine-purge",
+            intent: "quarantine_expired",
+          },
+          () => this.#purgeCopy(copy),
+        );
+        if (dropped) purged.push(copy);
+      } catch (err) {
+        failed.push({ copy, error: err as DropError });
+      }
+    }
+    return { purged, failed, kept: copies.length - expired.length };
   }
 
   /**
@@ -153,10 +204,28 @@ export class PostgresDeprovisioner implements Deprovisioner {
   }
 
   /**
+   * Drops one expired copy, holding its tenant's lock so that a restore
+   * cannot take it at the same moment.
+   *
+   * @sanctionedDrop
+   */
+  async #purgeCopy(copy: QuarantinedCopy): Promise<boolean> {
+    const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of ${this.#form.what}`, token: copy.token };
+    return await this.#underLock(context, copy.originalDatabase, (client, step) =>
+      dropQuarantinedCopy(client, step, context, copy, this.#dropDatabaseAttempts));
+  }
+
+  /** Whether a copy's mark is of this adapter's form (its backend and name prefixes). */
+  #isOwnForm(mark: { backend: string; database: string; role: string }): boolean {
+    return mark.backend === this.backend && mark.database.startsWith(this.#form.databasePrefix) &&
+      mark.role.startsWith(this.#form.rolePrefix);
+  }
+
+  /**
    * Checks the token and both names before anything touches the server, and
    * applies the case rule (`mixedCaseTokens`).
    */
-  #targets(token: string, action: FailureContext["action"]): { database: string; role: string } {
+  #targets(token: string, action: FailureContext["action"]): TenantNames & { token: string } {
     let checked = this.#nameRules.checkNamingToken(token);
     if (/[A-Z]/.test(checked)) {
       if (this.#mixedCaseTokens === "refuse") {
@@ -170,6 +239,7 @@ export class PostgresDeprovisioner implements Deprovisioner {
       if (this.#mixedCaseTokens === "fold") checked = checked.toLowerCase();
     }
     return {
+      token: checked,
       database: this.#nameRules.checkDatabaseName(`${this.#form.databasePrefix}${checked}`),
       role: this.#nameRules.checkUserName(`${this.#form.rolePrefix}${checked}`),
     };
@@ -201,36 +271,6 @@ export class PostgresDeprovisioner implements Deprovisioner {
         await unlockTenant(client, database);
       }
     });
-  }
-
-  #checkAdminDatabase(context: FailureContext, currentDatabase: string, database: string): void {
-    if (currentDatabase !== database) return;
-    throw withRetryable(
-      backendError(
-        "failed",
-        context,
-        "the admin connection is to the tenant's own database: connect to a maintenance database such as postgres",
-        undefined,
-      ),
-      false,
-    );
-  }
-
-  /** Fails, `failed` and not retryable, when the role cannot be cleared. */
-  #failOnBlockers(context: FailureContext, role: string, blockers: Blockers | undefined, changed: string): void {
-    if (blockers === undefined) return;
-    throw withRetryable(
-      backendError(
-        "failed",
-        context,
-        `its role ${JSON.stringify(role)} still owns objects or holds privileges outside its own database and the ` +
-          `admin database (${blockers.places.join("; ")}), so ${changed}: reassign or drop them there ` +
-          `(REASSIGN OWNED / DROP OWNED in ${blockers.databases.length === 0 ? "the databases named" : blockers.databases.map((d) => JSON.stringify(d)).join(", ")}) and retry`,
-        undefined,
-        { sqlState: "2BP01" },
-      ),
-      false,
-    );
   }
 
   // A connection per call: drops are rare, and a fresh connection cannot be
@@ -286,4 +326,20 @@ async function endClient(client: Client): Promise<void> {
   ]);
   clearTimeout(timer);
   if (!ended) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+/** Checks `retention`: `undefined`, or `{ days: positive finite, now?: function }`. */
+function resolveRetention(adapter: string, retention: RetentionOptions | undefined): Required<RetentionOptions> | undefined {
+  if (retention === undefined) return undefined;
+  if (typeof retention !== "object" || retention === null) {
+    throw new TypeError(`Cannot create ${adapter} as 'retention' must be an object: current value is ${describe(retention)}`);
+  }
+  const days = positive(adapter, "retention.days", retention.days, Number.NaN);
+  if (Number.isNaN(days)) {
+    throw new TypeError(`Cannot create ${adapter} as 'retention.days' must be a positive finite number: current value is undefined`);
+  }
+  if (retention.now !== undefined && typeof retention.now !== "function") {
+    throw new TypeError(`Cannot create ${adapter} as 'retention.now' must be a function: current value is ${describe(retention.now)}`);
+  }
+  return { days, now: retention.now ?? Date.now };
 }

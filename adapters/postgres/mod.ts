@@ -20,5 +20,6 @@
 export * from "../_shared/adapter_options.ts";
 export * from "./postgres_dedicated.ts";
 export * from "./postgres_options.ts";
+export * from "./postgres_quarantine.ts";
 export * from "./postgres_shared.ts";
 export * from "./postgres_retryable.ts";

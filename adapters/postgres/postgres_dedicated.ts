@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
 import { PostgresDeprovisioner } from "./_postgres_deprovisioner.ts";
 import type { PostgresAdapterOptions } from "./postgres_options.ts";
+import type { PostgresAdapter } from "./postgres_quarantine.ts";
 
 /**
  * Makes the deprovisioner of tenants on dedicated PostgreSQL servers: the
@@ -46,7 +46,7 @@ import type { PostgresAdapterOptions } from "./postgres_options.ts";
  * }
  * ```
  */
-export function postgresDedicated(options: PostgresAdapterOptions): Deprovisioner {
+export function postgresDedicated(options: PostgresAdapterOptions): PostgresAdapter {
   return new PostgresDeprovisioner(
     {
       backend: "dedicated",

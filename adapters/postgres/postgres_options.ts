@@ -7,6 +7,7 @@
 
 import type { ClientConfig } from "pg";
 import type { AdapterOptions } from "../_shared/adapter_options.ts";
+import type { RetentionOptions } from "./postgres_quarantine.ts";
 
 /**
  * Options of {@linkcode postgresShared} and {@linkcode postgresDedicated}.
@@ -57,6 +58,16 @@ export interface PostgresAdapterOptions extends AdapterOptions {
    * @default {"refuse"}
    */
   mixedCaseTokens?: "refuse" | "fold" | "exact";
+  /**
+   * Quarantine instead of dropping: `deprovision` revokes CONNECT, ends the
+   * tenant's sessions, makes the role NOLOGIN and renames the database and
+   * the role to a quarantine name, with a `COMMENT ON` each that records the
+   * token and the time. `restore` brings the newest copy back, and
+   * `purgeExpired` drops the copies older than `days`.
+   *
+   * @default {undefined: deprovision drops}
+   */
+  retention?: RetentionOptions;
   /**
    * TLS options, passed to pg as they are.
    *
