@@ -21,6 +21,14 @@ import type { PostgresAdapter } from "./postgres_quarantine.ts";
  * The server itself, its other databases and roles are left alone: the
  * platform decommissions the server separately.
  *
+ * With `retention: { days }`, `deprovision(t)` quarantines instead of
+ * dropping: CONNECT revoked, sessions ended, the role NOLOGIN, the database
+ * and the role renamed to `q_<yyyymmddhhmmss>_<12 hex>` with a `COMMENT ON`
+ * that records the token and the time. `quarantined(t)` lists the copies,
+ * `restore(t)` brings the newest back, and `purgeExpired(guardedDrop)` drops
+ * the expired ones, each through that guardedDrop with intent
+ * `quarantine_expired`.
+ *
  * @param options The admin connection string of the tenant's server,
  * timeouts and name rules.
  * @returns The deprovisioner (`resourceType` "postgres", `backend` "dedicated").

@@ -6,7 +6,9 @@ import { describe, test } from "node:test";
 import type { Client } from "pg";
 import { classifyPostgresError, sqlStateOf } from "../../../adapters/postgres/_classify.ts";
 import { dropDatabase, dropRole } from "../../../adapters/postgres/_statements.ts";
-import { postgresDedicated, postgresShared } from "../../../adapters/postgres/mod.ts";
+import { isRetryablePostgresError, postgresDedicated, postgresShared } from "../../../adapters/postgres/mod.ts";
+import { copiesOf } from "../../../adapters/postgres/_quarantine.ts";
+import { parseMark, type QuarantineMark, quarantineName } from "../../../adapters/postgres/_quarantine_statements.ts";
 
 const context = { action: "deprovision", what: "the PostgreSQL tenant", token: "acme42" } as const;
 const serverError = (code: string, message = `server says ${code}`) => Object.assign(new Error(message), { code, severity: "ERROR" });
@@ -190,5 +192,78 @@ describe("postgresShared and postgresDedicated options", () => {
     const adapter = postgresShared({ connectionString: "postgres://postgres@127.0.0.1:1/postgres" });
     await adapter.close();
     await assert.rejects(adapter.exists("acme42"), { code: "GD_BACKEND_FAILED", message: /the adapter is closed/ });
+  });
+});
+
+describe("isRetryablePostgresError", () => {
+  const table: [string, unknown, boolean][] = [
+    ["an adapter error marked retryable", { code: "GD_BACKEND_FAILED", kind: "failed", sqlState: "42501", retryable: true }, true],
+    ["an adapter error marked not retryable", { code: "GD_BACKEND_UNAVAILABLE", kind: "unavailable", retryable: false }, false],
+    ["guardedDrop's error around an unavailable cause", { code: "GD_DROP_FAILED", kind: "unavailable", cause: { code: "GD_BACKEND_UNAVAILABLE", kind: "unavailable" } }, true],
+    ["guardedDrop's error around a statement timeout", { code: "GD_DROP_FAILED", kind: "failed", cause: { code: "GD_BACKEND_FAILED", kind: "failed", sqlState: "57014" } }, true],
+    ["guardedDrop's error around a missing privilege", { code: "GD_DROP_FAILED", kind: "failed", cause: { code: "GD_BACKEND_FAILED", kind: "failed", sqlState: "42501" } }, false],
+    ["guardedDrop's error around blocking objects", { code: "GD_DROP_FAILED", kind: "failed", cause: { code: "GD_BACKEND_FAILED", kind: "failed", sqlState: "2BP01" } }, false],
+    ["a refusal", { code: "GD_REFUSED", kind: "refused" }, false],
+    ["a plain error", new Error("x"), false],
+    ["not an error", "57014", false],
+  ];
+  for (const [name, err, expected] of table) {
+    test(`${name}: ${expected}`, () => assert.equal(isRetryablePostgresError(err), expected));
+  }
+});
+
+describe("quarantine names and marks", () => {
+  const mark = (overrides: Partial<QuarantineMark> = {}): QuarantineMark => ({
+    guarded_drop: "quarantine",
+    v: 1,
+    token: "acme42",
+    backend: "shared",
+    name: "q_20261201223000_3f2a9c1e07bd",
+    database: "db_acme42",
+    role: "usr_acme42",
+    quarantined_at: "2026-12-01T22:30:00.000Z",
+    had_database: true,
+    had_role: true,
+    login: true,
+    connect: ["PUBLIC"],
+    database_comment: null,
+    role_comment: null,
+    ...overrides,
+  });
+
+  test("a quarantine name is q_, the UTC second and 12 hex digits, 29 bytes, and two never collide", () => {
+    const at = new Date("2026-12-01T22:30:00.123Z");
+    const names = new Set(Array.from({ length: 200 }, () => quarantineName(`dedicated_db_${"x".repeat(50)}`, at)));
+    for (const name of names) assert.match(name, /^q_20261201223000_[0-9a-f]{12}$/);
+    assert.equal([...names][0]!.length, 29);
+    assert.ok(names.size > 190, `${names.size} distinct names of 200`);
+  });
+
+  test("only a well-formed mark is one of ours", () => {
+    assert.deepEqual(parseMark(JSON.stringify(mark())), mark());
+    for (const comment of [null, undefined, "", "platform: acme", "{", JSON.stringify({ ...mark(), guarded_drop: "other" }),
+      JSON.stringify({ ...mark(), v: 2 }), JSON.stringify({ ...mark(), token: 5 }), JSON.stringify({ ...mark(), quarantined_at: "soon" }),
+      JSON.stringify({ ...mark(), connect: "PUBLIC" })]) {
+      assert.equal(parseMark(comment), undefined, String(comment));
+    }
+  });
+
+  test("copies are grouped by name, newest first, with their expiry; a role-only copy has no database", () => {
+    const older = mark({ name: "q_20261101000000_aaaaaaaaaaaa", quarantined_at: "2026-11-01T00:00:00.000Z" });
+    const newer = mark({ name: "q_20261201000000_bbbbbbbbbbbb", quarantined_at: "2026-12-01T00:00:00.000Z", had_database: false });
+    const other = mark({ name: "q_20261201000000_cccccccccccc", database: "db_other", role: "usr_other" });
+    const rows = [
+      { kind: "database" as const, name: older.name, mark: older, sizeBytes: 123 },
+      { kind: "role" as const, name: older.name, mark: older, sizeBytes: null },
+      { kind: "role" as const, name: newer.name, mark: newer, sizeBytes: null },
+      { kind: "database" as const, name: other.name, mark: other, sizeBytes: 9 },
+    ];
+    const copies = copiesOf(rows, (m) => m.database === "db_acme42", 7).map((c) => c.copy);
+    assert.deepEqual(copies.map((c) => [c.name, c.database, c.role, c.sizeBytes]), [
+      [newer.name, null, newer.name, null],
+      [older.name, older.name, older.name, 123],
+    ]);
+    assert.equal(copies[1]!.expiresAt!.toISOString(), "2026-11-08T00:00:00.000Z");
+    assert.equal(copiesOf(rows, () => true, undefined)[0]!.copy.expiresAt, null);
   });
 });
