@@ -18,6 +18,7 @@ import {
   type ControlledServer,
   dedicatedPostgresSkipReason,
   envUrl,
+  freePort,
   HOW_TO_GET,
   startDedicatedPostgres,
   uniqueToken,
@@ -323,6 +324,44 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     const neighbourDb = await connect(server.url, `db_${neighbour}`);
     closers.push(() => neighbourDb.end());
     assert.equal((await neighbourDb.query<{ n: number }>("SELECT count(*)::int AS n FROM items")).rows[0]!.n, 10);
+  });
+
+  test("the tenant's own failures (2BP01, a lock timeout) leave the breaker closed; unavailable ones (a closed port) open it", async () => {
+    const own = createAuditFixture();
+    const blocked = uniqueToken("blk");
+    const locked = uniqueToken("lck");
+    const neighbour = uniqueToken("nbr");
+    await createTenant(admin, server.url, blocked);
+    await createTenant(admin, server.url, locked);
+    await createTenant(admin, server.url, neighbour);
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(`gd_other_${blocked}`)} OWNER ${admin.escapeIdentifier(`usr_${blocked}`)}`);
+    const holder = await connect(server.url);
+    closers.push(() => holder.end());
+    await holder.query("SELECT pg_advisory_lock(hashtext('guarded-drop/postgres'), hashtext($1))", [`db_${locked}`]);
+    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 200 });
+    const down = postgresShared({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`, connectTimeoutMs: 1_500 });
+    try {
+      for (let i = 0; i < 8; i++) {
+        const result = await dropThrough(own, i % 2 === 0 ? adapter : bounded, i % 2 === 0 ? blocked : locked, { expect: "error" });
+        assert.equal(result.error?.kind, "failed");
+      }
+      await dropThrough(own, adapter, neighbour, { expect: "ok" });
+      for (let i = 0; i < 5; i++) {
+        const result = await dropThrough(own, down, uniqueToken("nu"), { expect: "error" });
+        assert.equal(result.error?.kind, "unavailable");
+      }
+      await dropThrough(own, adapter, blocked, { expect: "breaker_open" });
+      assert.equal(await own.count({ resource_type: "postgres", backend: "shared", outcome: "error" }), 13);
+      assert.deepEqual(await sharedCatalog(admin, blocked), { databases: 1, roles: 1 });
+    } finally {
+      await holder.query("SELECT pg_advisory_unlock_all()").catch(() => {});
+      await bounded.close();
+      await down.close();
+      own.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(`gd_other_${blocked}`)}`);
+    }
+    await dropThrough(fixture, adapter, blocked, { expect: "ok" });
+    await dropThrough(fixture, adapter, locked, { expect: "ok" });
   });
 
   test("a tenant lock held past operationTimeoutMs fails `failed`, retryable, within the bound, having changed nothing", async () => {
