@@ -12,7 +12,7 @@ import type { Deprovisioner } from "../../lib/mod.ts";
 import { rabbitmqDedicated, rabbitmqShared, type RabbitmqAdapterOptions } from "../../adapters/rabbitmq/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
-import { envUrl, HOW_TO_GET, uniqueToken } from "../support/servers.ts";
+import { envUrl, freePort, HOW_TO_GET, uniqueToken } from "../support/servers.ts";
 import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
@@ -231,6 +231,30 @@ function defineSuite(form: Form) {
       assert.equal((result.error?.cause as { serverCode?: string }).serverCode, "401");
       assert.doesNotMatch(JSON.stringify(fixture.lines()), /hunter2/);
       assert.deepEqual(await catalog(form, neighbour), { vhost: 200, user: 200 });
+    });
+
+    test("the tenant's own failures (HTTP 401) leave the breaker closed; unavailable ones (a closed port) open it", async () => {
+      const own = createAuditFixture();
+      const url = new URL(managementUrl!);
+      url.password = "hunter2-wrong";
+      const wrong = form.factory({ managementUrl: url.toString() });
+      const down = form.factory({ managementUrl: `http://127.0.0.1:${await freePort()}`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      try {
+        for (let i = 0; i < 8; i++) {
+          const result = await dropThrough(own, wrong, uniqueToken("nf"), { expect: "error" });
+          assert.equal(result.error?.kind, "failed");
+        }
+        await dropThrough(own, adapter, uniqueToken("nx"), { expect: "ok" });
+        for (let i = 0; i < 5; i++) {
+          const result = await dropThrough(own, down, uniqueToken("nu"), { expect: "error" });
+          assert.equal(result.error?.kind, "unavailable");
+        }
+        await dropThrough(own, adapter, uniqueToken("nx"), { expect: "breaker_open" });
+      } finally {
+        await wrong.close();
+        await down.close();
+        own.close();
+      }
     });
 
     test("a base URL that is not the API's fails, instead of reading every 404 as already gone", async () => {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
-import { BackendError, type Deprovisioner, isNeutralBreakerError } from "../../lib/mod.ts";
+import { type Deprovisioner } from "../../lib/mod.ts";
 import { redisDedicated, redisShared } from "../../adapters/redis/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
@@ -73,12 +73,6 @@ async function everyKey(redis: Redis): Promise<Map<string, string | null>> {
   await redis.select(0);
   return all;
 }
-
-// The core opens the breaker only on `unavailable` once its breaker stops
-// counting `failed`; until that core is merged, the breaker half is skipped.
-const coreIgnoresFailed = isNeutralBreakerError(new BackendError("failed", "x"))
-  ? false
-  : "the core still counts `failed` toward the breaker (the change that makes it count `unavailable` only is not merged)";
 
 async function aclUsers(redis: Redis): Promise<string[]> {
   return await redis.call("ACL", "USERS") as string[];
@@ -274,7 +268,7 @@ describe("redisShared under concurrency and failure", { skip: sharedUrl === unde
   });
 
   test("the tenant's own failure (NOPERM) is `failed`, every time, and drops nothing", async () => {
-    const own = createAuditFixture(); // its breaker may open on the old core; the suite's must not
+    const own = createAuditFixture();
     const weak = uniqueToken("weak");
     await admin.call("ACL", "SETUSER", `gd_weak_${weak}`, "on", ">pw", "~*", "+@read", "+ping", "+info");
     const target = new URL(sharedUrl!);
@@ -298,7 +292,7 @@ describe("redisShared under concurrency and failure", { skip: sharedUrl === unde
     }
   });
 
-  test("failed errors leave the breaker closed; unavailable ones open it", { skip: coreIgnoresFailed }, async () => {
+  test("failed errors (NOPERM) leave the breaker closed; unavailable ones (a closed port) open it", async () => {
     const own = createAuditFixture();
     const weak = uniqueToken("weak");
     await admin.call("ACL", "SETUSER", `gd_weak_${weak}`, "on", ">pw", "~*", "+@read", "+ping", "+info");

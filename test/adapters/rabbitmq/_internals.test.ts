@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { callApi, parseManagementUrl } from "../../../adapters/rabbitmq/_management_api.ts";
+import { deleteUser } from "../../../adapters/rabbitmq/_requests.ts";
 import { rabbitmqShared } from "../../../adapters/rabbitmq/mod.ts";
 
 describe("parseManagementUrl", () => {
@@ -89,6 +90,49 @@ describe("callApi", () => {
     await callApi({ base, authorization: "Basic abc" }, context, { method: "GET", segments: ["vhosts", "/", "a b"], step: "GET", timeoutMs: 2_000 });
     assert.equal(seen[0]!.url, "/api/vhosts/%2F/a%20b");
     assert.equal(seen[0]!.headers.authorization, "Basic abc");
+  });
+});
+
+describe("a DELETE that races a concurrent one", () => {
+  // The broker answers 500 (empty body) when a concurrent request deleted
+  // the object between its existence check and its delete.
+  async function broker(userGoneAfter: number) {
+    const calls: string[] = [];
+    const server = createServer((request, response) => {
+      calls.push(`${request.method} ${request.url}`);
+      const deletes = calls.filter((c) => c.startsWith("DELETE")).length;
+      if (request.method === "DELETE") response.writeHead(500).end();
+      else response.writeHead(deletes >= userGoneAfter ? 404 : 200, { "content-type": "application/json" }).end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { calls, base, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+  const context = { action: "deprovision", what: "the RabbitMQ tenant", token: "acme42" } as const;
+
+  test("a 500 after which the user is gone is success", async () => {
+    const b = await broker(1);
+    try {
+      await deleteUser({ base: b.base, authorization: undefined }, context, "usr_acme42", 2_000);
+      assert.deepEqual(b.calls, ["DELETE /api/users/usr_acme42", "GET /api/users/usr_acme42"]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("a 500 while the user is still there is sent again, then fails as `failed` with the status", async () => {
+    const b = await broker(Number.POSITIVE_INFINITY);
+    try {
+      await assert.rejects(deleteUser({ base: b.base, authorization: undefined }, context, "usr_acme42", 2_000), {
+        kind: "failed",
+        serverCode: "500",
+        message: 'Cannot deprovision the RabbitMQ tenant "acme42" as DELETE /api/users/{user} answered HTTP 500',
+      });
+      assert.equal(b.calls.filter((c) => c === "DELETE /api/users/usr_acme42").length, 4, b.calls.join(", "));
+      assert.equal(b.calls.filter((c) => c === "GET /api/users/usr_acme42").length, 4);
+    } finally {
+      await b.close();
+    }
   });
 });
 
