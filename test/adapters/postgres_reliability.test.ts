@@ -230,6 +230,14 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     await server?.dispose();
   });
 
+  /** A session holding the tenant's advisory lock, as another drop of it would. */
+  async function holdTenantLock(token: string): Promise<pg.Client> {
+    const holder = await connect(server.url);
+    closers.push(() => holder.end());
+    await holder.query("SELECT pg_advisory_lock(hashtext('guarded-drop/postgres'), hashtext($1))", [`db_${token}`]);
+    return holder;
+  }
+
   const adminTable = async (name: string) =>
     (await admin.query("SELECT 1 FROM pg_class WHERE relname = $1 AND relkind = 'r'", [name])).rows.length;
 
@@ -335,9 +343,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     await createTenant(admin, server.url, locked);
     await createTenant(admin, server.url, neighbour);
     await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(`gd_other_${blocked}`)} OWNER ${admin.escapeIdentifier(`usr_${blocked}`)}`);
-    const holder = await connect(server.url);
-    closers.push(() => holder.end());
-    await holder.query("SELECT pg_advisory_lock(hashtext('guarded-drop/postgres'), hashtext($1))", [`db_${locked}`]);
+    const holder = await holdTenantLock(locked);
     const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 200 });
     const down = postgresShared({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`, connectTimeoutMs: 1_500 });
     try {
@@ -367,9 +373,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
   test("a tenant lock held past operationTimeoutMs fails `failed`, retryable, within the bound, having changed nothing", async () => {
     const token = uniqueToken("lck");
     await createTenant(admin, server.url, token);
-    const holder = await connect(server.url);
-    closers.push(() => holder.end());
-    await holder.query("SELECT pg_advisory_lock(hashtext('guarded-drop/postgres'), hashtext($1))", [`db_${token}`]);
+    const holder = await holdTenantLock(token);
     const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 500 });
     try {
       const result = await dropThrough(fixture, bounded, token, { expect: "error" });
@@ -391,9 +395,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
   test("the adapter's session terminated by the server (57P01) is `unavailable`, and retryable", async () => {
     const token = uniqueToken("trm");
     await createTenant(admin, server.url, token);
-    const holder = await connect(server.url);
-    closers.push(() => holder.end());
-    await holder.query("SELECT pg_advisory_lock(hashtext('guarded-drop/postgres'), hashtext($1))", [`db_${token}`]);
+    const holder = await holdTenantLock(token);
     const pending = dropThrough(fixture, adapter, token, { expect: "error" });
     // Wait (bounded) until the drop waits for the lock, then end its session.
     let terminated = 0;
