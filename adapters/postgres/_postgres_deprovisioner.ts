@@ -36,7 +36,7 @@ const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
 // How often a call is run again, from its re-read of the catalog, when a
 // statement met a concurrent catalog update by someone who does not take
 // the tenant's lock (XX000 "tuple concurrently updated").
-const CONCURRENT_UPDATE_ATTEMPTS = 3;
+const CONCURRENT_UPDATE_ATTEMPTS = 5;
 
 const MIXED_CASE_MODES: ReadonlySet<unknown> = new Set(["refuse", "fold", "exact"]);
 
@@ -265,7 +265,8 @@ export class PostgresDeprovisioner implements PostgresAdapter {
           } catch (err) {
             if (sqlStateOf(err) !== "XX000" || attempt >= CONCURRENT_UPDATE_ATTEMPTS) throw err;
           }
-          await sleep(50 * attempt);
+          // Jittered, so that two writers that collided do not collide again.
+          await sleep(Math.min(25 * 2 ** attempt, 1_000) * (0.5 + Math.random()));
         }
       } finally {
         await unlockTenant(client, database);

@@ -393,6 +393,33 @@ describe("PostgreSQL quarantine (retention) on a throwaway cluster", { skip: ded
         assert.equal(fixture.dropRecords().filter((r) => r.request_id.startsWith(`purge2-${token}/`)).length, 0);
       });
 
+      test("a purge racing a restore of the same expired copy: exactly one of them gets it", async () => {
+        const now = Date.now();
+        const contested = uniqueToken("qx");
+        await createTenant(contested, 9, "contested");
+        clock = now - 30 * DAY_MS;
+        await dropThrough(fixture, adapter, contested, { expect: "ok" });
+        clock = now;
+        const [copy] = await adapter.quarantined(contested);
+        const [purge, restore] = await Promise.allSettled([
+          adapter.purgeExpired(fixture.guardedDrop, { requestId: `race-purge-${contested}` }),
+          adapter.restore(contested),
+        ]);
+        assert.equal(purge.status, "fulfilled");
+        const purgedIt = purge.status === "fulfilled" && purge.value.purged.some((c) => c.name === copy!.name);
+        const restoredIt = restore.status === "fulfilled";
+        assert.notEqual(purgedIt, restoredIt, "one of the two, never both or neither");
+        if (restoredIt) {
+          assert.deepEqual(await contents(names(contested).database), { n: 9, marker: "contested" });
+        } else {
+          assert.equal((restore.reason as { code?: string }).code, "GD_REFUSED");
+          assert.deepEqual(await tenantCatalog(contested), { databases: 0, roles: 0 });
+        }
+        assert.deepEqual(await catalog(copy!.name, copy!.name), { databases: 0, roles: 0 });
+        // Either way the purge's drop of that copy was audited once.
+        assert.equal(fixture.dropRecords(`race-purge-${contested}/${copy!.name}`).length, 1);
+      });
+
       /** The copies of this form on the server. */
       async function countOwnCopies(): Promise<number> {
         const { rows } = await admin.query<{ n: number }>(
