@@ -100,6 +100,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
    * EXISTS … WITH (FORCE) (retried on 55006); DROP OWNED BY (only for what
    * is left in the admin database) and DROP ROLE IF EXISTS in one
    * transaction. Idempotent, and safe to run any number of times at once.
+   * With `retention`, it quarantines instead (see quarantineTenant).
    *
    * @sanctionedDrop
    */
@@ -108,7 +109,11 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     const retention = this.#retention;
     if (retention !== undefined) {
       const context: FailureContext = { action: "quarantine", what: this.#form.what, token: checked };
-      const tenant = { token: checked, backend: this.backend, at: new Date(retention.now()) };
+      const now = retention.now();
+      if (typeof now !== "number" || !Number.isFinite(now)) {
+        throw new TypeError(`Cannot quarantine ${this.#form.what} as 'retention.now()' must return a finite number: current value is ${describe(now)}`);
+      }
+      const tenant = { token: checked, backend: this.backend, at: new Date(now) };
       await this.#underLock(context, names.database, (client, step) =>
         quarantineTenant(client, step, context, names, tenant, this.#dropDatabaseAttempts));
       return;
@@ -149,8 +154,11 @@ export class PostgresDeprovisioner implements PostgresAdapter {
       throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${describe(guardedDrop)}`);
     }
     const now = options.now ?? retention.now();
+    if (typeof now !== "number" || Number.isNaN(now)) {
+      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`);
+    }
     const prefix = options.requestId ?? `purge-${randomUUID()}`;
-    const listing: FailureContext = { action: "purge", what: `the quarantined copies of ${this.#form.what}s`, token: "*" };
+    const listing: FailureContext = { action: "purge", what: `the quarantined copies of each ${this.#form.what.replace(/^the /, "")}`, token: "*" };
     const copies = await inSession(this.#hooks, listing, async (client, step) => {
       step("reading the quarantined copies");
       return copiesOf(await listQuarantined(client), (mark) => this.#isOwnForm(mark), retention.days).map((marked) => marked.copy);

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Client } from "pg";
+import type { GuardedDrop } from "../../../lib/mod.ts";
 import { classifyPostgresError, sqlStateOf } from "../../../adapters/postgres/_classify.ts";
 import { dropDatabase, dropRole } from "../../../adapters/postgres/_statements.ts";
 import { isRetryablePostgresError, postgresDedicated, postgresShared } from "../../../adapters/postgres/mod.ts";
@@ -187,6 +188,21 @@ describe("postgresShared and postgresDedicated options", () => {
       await adapter.close();
     });
   }
+
+  test("the quarantine's calls on a closed port are `unavailable`; a broken clock is a TypeError", async () => {
+    const never = (async () => assert.fail("no copy can be listed, so nothing is dropped")) as unknown as GuardedDrop;
+    const down = postgresShared({ connectionString: "postgres://postgres@127.0.0.1:1/postgres", retention: { days: 1 } });
+    await assert.rejects(down.purgeExpired(never), { code: "GD_BACKEND_UNAVAILABLE", message: /^Cannot purge the quarantined copies of each PostgreSQL tenant/ });
+    await assert.rejects(down.quarantined("acme42"), { code: "GD_BACKEND_UNAVAILABLE" });
+    await assert.rejects(down.restore("acme42"), { code: "GD_BACKEND_UNAVAILABLE", message: /^Cannot restore the PostgreSQL tenant "acme42"/ });
+    await assert.rejects(down.deprovision("acme42"), { code: "GD_BACKEND_UNAVAILABLE", message: /^Cannot quarantine the PostgreSQL tenant "acme42"/ });
+    await assert.rejects(down.purgeExpired(undefined as never), { name: "TypeError", message: /'guardedDrop' must be a function/ });
+    await assert.rejects(down.purgeExpired(never, { now: Number.NaN }), { name: "TypeError", message: /'now' must be a number/ });
+    const broken = postgresShared({ connectionString: "postgres://postgres@127.0.0.1:1/postgres", retention: { days: 1, now: () => Number.NaN } });
+    await assert.rejects(broken.deprovision("acme42"), { name: "TypeError", message: /'retention.now\(\)' must return a finite number/ });
+    await down.close();
+    await broken.close();
+  });
 
   test("a closed adapter refuses to work, as `failed`", async () => {
     const adapter = postgresShared({ connectionString: "postgres://postgres@127.0.0.1:1/postgres" });
