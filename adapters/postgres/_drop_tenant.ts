@@ -6,12 +6,18 @@ import type { Client } from "pg";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { withRetryable } from "./_classify.ts";
 import { type Blockers, hasLocalDependencies, roleBlockers } from "./_role_dependencies.ts";
-import { dropDatabase, dropRole, inspectTenant, revokeConnect, terminateBackends } from "./_statements.ts";
+import { dropDatabase, dropRole, inspectTenant, revokeConnect, type TenantState, terminateBackends } from "./_statements.ts";
 
 /** A database and a role to drop together. */
 export interface TenantNames {
   readonly database: string;
   readonly role: string;
+  /**
+   * Whether the platform's names are lower case (`mixedCaseTokens` other
+   * than "exact"): a name that differs only in case is then one the
+   * platform may have meant, and the call fails rather than leave it.
+   */
+  readonly caseInsensitive?: boolean;
 }
 
 /**
@@ -28,12 +34,14 @@ export async function dropTenant(
   client: Client,
   step: (name: string) => void,
   context: FailureContext,
-  { database, role }: TenantNames,
+  names: TenantNames,
   dropDatabaseAttempts: number,
 ): Promise<void> {
+  const { database, role } = names;
   step("reading pg_database and pg_roles");
   const state = await inspectTenant(client, database, role);
   checkAdminDatabase(context, state.currentDatabase, database);
+  failOnCaseVariants(context, names, state);
   if (state.roleExists) {
     step("reading pg_shdepend");
     failOnBlockers(context, role, await roleBlockers(client, role, database), "nothing was changed");
@@ -66,6 +74,28 @@ export function checkAdminDatabase(context: FailureContext, currentDatabase: str
       "failed",
       context,
       "the admin connection is to the tenant's own database: connect to a maintenance database such as postgres",
+      undefined,
+    ),
+    false,
+  );
+}
+
+/**
+ * Fails, not retryable and with nothing changed, when a database or role
+ * differs from the tenant's names only in case and the names are case
+ * insensitive: the platform may have meant it, so the tenant must not be
+ * reported gone while it exists.
+ */
+export function failOnCaseVariants(context: FailureContext, names: TenantNames, state: TenantState): void {
+  if (names.caseInsensitive !== true || state.caseVariants.length === 0) return;
+  throw withRetryable(
+    backendError(
+      "failed",
+      context,
+      `${state.caseVariants.join(" and ")} ${state.caseVariants.length === 1 ? "differs" : "differ"} from its names ` +
+        `(${JSON.stringify(names.database)}, ${JSON.stringify(names.role)}) only in case, so nothing was changed: ` +
+        `PostgreSQL keeps quoted names as given, and the platform may have meant ${state.caseVariants.length === 1 ? "it" : "them"}. ` +
+        `Drop it by its exact name with mixedCaseTokens: "exact", or rename it`,
       undefined,
     ),
     false,

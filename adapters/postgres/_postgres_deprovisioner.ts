@@ -191,15 +191,16 @@ export class PostgresDeprovisioner implements PostgresAdapter {
   /**
    * Whether the tenant's database or role still exists. Reads pg_database
    * and pg_roles only; a database a failed DROP left invalid
-   * (`datconnlimit = -2`) still exists.
+   * (`datconnlimit = -2`) still exists, and unless `mixedCaseTokens` is
+   * "exact", so does a database or role whose name differs only in case.
    */
   async exists(token: string): Promise<boolean> {
-    const { database, role } = this.#targets(token, "check");
+    const { database, role, caseInsensitive } = this.#targets(token, "check");
     const context: FailureContext = { action: "check", what: this.#form.what, token };
     return await inSession(this.#hooks, context, async (client, step) => {
       step("reading pg_database and pg_roles");
       const state = await inspectTenant(client, database, role);
-      return state.databaseExists || state.roleExists;
+      return state.databaseExists || state.roleExists || (caseInsensitive === true && state.caseVariants.length > 0);
     });
   }
 
@@ -248,6 +249,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     }
     return {
       token: checked,
+      caseInsensitive: this.#mixedCaseTokens !== "exact",
       database: this.#nameRules.checkDatabaseName(`${this.#form.databasePrefix}${checked}`),
       role: this.#nameRules.checkUserName(`${this.#form.rolePrefix}${checked}`),
     };

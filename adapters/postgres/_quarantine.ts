@@ -6,7 +6,7 @@ import type { Client } from "pg";
 import { RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { withRetryable } from "./_classify.ts";
-import { checkAdminDatabase, dropTenant, type TenantNames } from "./_drop_tenant.ts";
+import { checkAdminDatabase, dropTenant, failOnCaseVariants, type TenantNames } from "./_drop_tenant.ts";
 import {
   type CopyRow,
   listQuarantined,
@@ -53,6 +53,7 @@ export async function quarantineTenant(
   step("reading pg_database and pg_roles");
   const state = await inspectTenant(client, names.database, names.role);
   checkAdminDatabase(context, state.currentDatabase, names.database);
+  failOnCaseVariants(context, names, state);
   if (!state.databaseExists && !state.roleExists) return undefined;
   step("reading the tenant's comments, login and grants");
   const source = await readQuarantineSource(client, names.database, names.role);

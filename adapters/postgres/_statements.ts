@@ -11,18 +11,39 @@ export interface TenantState {
   readonly currentDatabase: string;
   readonly databaseExists: boolean;
   readonly roleExists: boolean;
+  /**
+   * Databases and roles whose names equal the tenant's but for case, such
+   * as a quoted `"db_RelAbc"` next to `db_relabc`, each as `database "…"` or
+   * `role "…"`.
+   */
+  readonly caseVariants: readonly string[];
 }
 
-/** Reads whether the tenant's database and role exist. Nothing destructive. */
+/** Reads whether the tenant's database and role exist, and their case variants. Nothing destructive. */
 export async function inspectTenant(client: Client, database: string, role: string): Promise<TenantState> {
-  const result = await client.query<{ current_database: string; database_exists: boolean; role_exists: boolean }>(
+  const result = await client.query<{
+    current_database: string;
+    database_exists: boolean;
+    role_exists: boolean;
+    case_variants: string[] | null;
+  }>(
     `SELECT current_database() AS current_database,
             EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1) AS database_exists,
-            EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $2) AS role_exists`,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $2) AS role_exists,
+            ARRAY(SELECT 'database ' || pg_catalog.quote_ident(datname) FROM pg_catalog.pg_database
+                   WHERE lower(datname) = lower($1) AND datname <> $1
+                  UNION ALL
+                  SELECT 'role ' || pg_catalog.quote_ident(rolname) FROM pg_catalog.pg_roles
+                   WHERE lower(rolname) = lower($2) AND rolname <> $2) AS case_variants`,
     [database, role],
   );
   const row = result.rows[0]!;
-  return { currentDatabase: row.current_database, databaseExists: row.database_exists, roleExists: row.role_exists };
+  return {
+    currentDatabase: row.current_database,
+    databaseExists: row.database_exists,
+    roleExists: row.role_exists,
+    caseVariants: row.case_variants ?? [],
+  };
 }
 
 /**

@@ -188,6 +188,31 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
     assert.equal(await adapter.exists(token), false);
   });
 
+  test("a quoted name that differs only in case keeps a lower-case token's drop from answering ok, and exists() says so", async () => {
+    const token = mixed(uniqueToken("rel"));
+    const lower = token.toLowerCase();
+    cleanup.push(token, lower);
+    await admin.query(`CREATE ROLE ${admin.escapeIdentifier(`usr_${token}`)} LOGIN`);
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(`db_${token}`)} OWNER ${admin.escapeIdentifier(`usr_${token}`)}`);
+    await createTenant(admin, sharedUrl!, lower);
+    for (const options of [{}, { mixedCaseTokens: "fold" as const }]) {
+      const adapter = make(options);
+      assert.equal(await adapter.exists(lower), true);
+      const result = await dropThrough(fixture, adapter, lower, { expect: "error" });
+      assert.equal(result.error?.kind, "failed");
+      assert.equal(isRetryablePostgresError(result.error), false);
+      assert.match(result.error!.message, new RegExp(`database "db_${token}" and role "usr_${token}" differ from its names .* only in case, so nothing was changed`));
+      assert.deepEqual(await sharedCatalog(admin, lower), { databases: 1, roles: 1 });
+      assert.deepEqual(await sharedCatalog(admin, token), { databases: 1, roles: 1 });
+    }
+    // Dropped by its exact name, the variant is gone, and the lower-case tenant can go.
+    await dropThrough(fixture, make({ mixedCaseTokens: "exact" }), token, { expect: "ok" });
+    const adapter = make();
+    await dropThrough(fixture, adapter, lower, { expect: "ok" });
+    assert.equal(await adapter.exists(lower), false);
+    assert.deepEqual(await sharedCatalog(admin, lower), { databases: 0, roles: 0 });
+  });
+
   test('with mixedCaseTokens: "exact", only the quoted names are dropped, and the lower-case tenant is another one', async () => {
     const token = mixed(uniqueToken("rel"));
     const lower = token.toLowerCase();
