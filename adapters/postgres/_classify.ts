@@ -9,18 +9,18 @@ import { backendError, type FailureContext, networkCodeOf } from "../_shared/_er
 // connection exceptions, is matched by its prefix.
 const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set(["57P01", "57P02", "57P03", "53300"]);
 
-// pg's own messages when the socket dies or a client-side timeout fires;
-// these errors carry no code.
 // SQLSTATEs of a tenant's own, passing state: a retry can succeed without
 // anyone's help, so the error says `retryable`, and they stay `failed`
 // because they say nothing about the server's health. 57014
-// query_canceled (statement_timeout), 55P03 lock_not_available
-// (lock_timeout, or the tenant's lock held past the bound), 55006
+// query_canceled (statement_timeout, which also bounds the wait for the
+// tenant's lock), 55P03 lock_not_available (lock_timeout), 55006
 // object_in_use after the retries, 40001 and 40P01 (serialisation failure,
 // deadlock) and XX000 (a catalog row changed under a concurrent DDL, "tuple
 // concurrently updated") left after the re-checks.
 export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(["57014", "55P03", "55006", "40001", "40P01", "XX000"]);
 
+// pg's own messages when the socket dies or a client-side timeout fires;
+// these errors carry no code.
 const CONNECTION_LOST =
   /Connection terminated|timeout expired|Query read timeout|not queryable|connection is closed|Client has encountered a connection error/i;
 
@@ -50,7 +50,8 @@ export function withRetryable(err: BackendError, retryable: boolean): PostgresBa
 /**
  * Classifies an error met at `step`: class 08, 57P01/57P02/57P03, 53300, a
  * network error, a connect timeout or a dropped connection is
- * `unavailable`; any other server error is `failed`.
+ * `unavailable`; any other server error is `failed`. Each is marked
+ * `retryable` when it is `unavailable` or one of the passing SQLSTATEs.
  */
 export function classifyPostgresError(
   context: FailureContext,
@@ -72,7 +73,7 @@ function classify(context: FailureContext, step: string, err: unknown, connectTi
       context,
       unavailable
         ? `the server is unavailable (SQLSTATE ${sqlState} at ${step})`
-        : `${step} failed with SQLSTATE ${sqlState}${sqlState === "57014" ? " (a statement timeout; retry the drop)" : ""}`,
+        : `${step} failed with SQLSTATE ${sqlState}${sqlState === "57014" ? " (a statement timeout; a retry can succeed)" : ""}`,
       withDetail(err),
       { sqlState },
     );

@@ -62,7 +62,7 @@ describe("classifyPostgresError", () => {
     const classified = classifyPostgresError(context, "DROP DATABASE", serverError("57014", "canceling statement due to statement timeout"), 5_000);
     assert.equal(classified.kind, "failed");
     assert.equal(classified.retryable, true);
-    assert.match(classified.message, /DROP DATABASE failed with SQLSTATE 57014 \(a statement timeout; retry the drop\)/);
+    assert.match(classified.message, /DROP DATABASE failed with SQLSTATE 57014 \(a statement timeout; a retry can succeed\)/);
   });
 
   test("the server's DETAIL is kept in the message and the cause, scrubbed", () => {
