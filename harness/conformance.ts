@@ -1,5 +1,5 @@
 /**
- * The end-to-end conformance checks (DESIGN §6): for one deprovision
+ * The end-to-end conformance checks: for one deprovision
  * function on one real server, every drop yields exactly one audit record
  * and one counter increment, the tenant is really gone, and its neighbours
  * are untouched, including under faults.

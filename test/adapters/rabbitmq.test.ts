@@ -13,6 +13,7 @@ import { rabbitmqDedicated, rabbitmqShared, type RabbitmqAdapterOptions } from "
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
 import { envUrl, freePort, HOW_TO_GET, uniqueToken } from "../support/servers.ts";
+import { assertBreakerRule } from "../support/breaker_rule.ts";
 import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
@@ -234,26 +235,15 @@ function defineSuite(form: Form) {
     });
 
     test("the tenant's own failures (HTTP 401) leave the breaker closed; unavailable ones (a closed port) open it", async () => {
-      const own = createAuditFixture();
       const url = new URL(managementUrl!);
       url.password = "hunter2-wrong";
       const wrong = form.factory({ managementUrl: url.toString() });
       const down = form.factory({ managementUrl: `http://127.0.0.1:${await freePort()}`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
       try {
-        for (let i = 0; i < 8; i++) {
-          const result = await dropThrough(own, wrong, uniqueToken("nf"), { expect: "error" });
-          assert.equal(result.error?.kind, "failed");
-        }
-        await dropThrough(own, adapter, uniqueToken("nx"), { expect: "ok" });
-        for (let i = 0; i < 5; i++) {
-          const result = await dropThrough(own, down, uniqueToken("nu"), { expect: "error" });
-          assert.equal(result.error?.kind, "unavailable");
-        }
-        await dropThrough(own, adapter, uniqueToken("nx"), { expect: "breaker_open" });
+        await assertBreakerRule({ failing: wrong, down, healthy: adapter, failedToken: () => uniqueToken("nf"), token: () => uniqueToken("nx") });
       } finally {
         await wrong.close();
         await down.close();
-        own.close();
       }
     });
 

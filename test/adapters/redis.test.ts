@@ -18,6 +18,7 @@ import {
   startDedicatedRedis,
   uniqueToken,
 } from "../support/servers.ts";
+import { assertBreakerRule } from "../support/breaker_rule.ts";
 import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
@@ -267,50 +268,31 @@ describe("redisShared under concurrency and failure", { skip: sharedUrl === unde
     assert.equal(await admin.call("ACL", "GETUSER", `usr_${t}`), null);
   });
 
-  test("the tenant's own failure (NOPERM) is `failed`, every time, and drops nothing", async () => {
-    const own = createAuditFixture();
-    const weak = uniqueToken("weak");
-    await admin.call("ACL", "SETUSER", `gd_weak_${weak}`, "on", ">pw", "~*", "+@read", "+ping", "+info");
+  test("the tenant's own failures (NOPERM) are `failed`, drop nothing and leave the breaker closed; unavailable ones open it", async () => {
+    const weak = `gd_weak_${uniqueToken("weak")}`;
+    await admin.call("ACL", "SETUSER", weak, "on", ">pw", "~*", "+@read", "+ping", "+info");
     const target = new URL(sharedUrl!);
-    target.username = `gd_weak_${weak}`;
-    target.password = "pw";
-    const limited = redisShared({ url: target.toString() });
-    const t = uniqueToken("nf");
-    await seed(t, 10);
-    try {
-      for (let i = 0; i < 4; i++) {
-        const result = await dropThrough(own, limited, t, { expect: "error" });
-        assert.equal(result.error?.kind, "failed");
-        assert.equal((result.error?.cause as { serverCode?: string }).serverCode, "NOPERM");
-      }
-      assert.equal(await countKeys(admin, `${t}:*`), 10, "nothing was dropped");
-    } finally {
-      await limited.close();
-      own.close();
-      await admin.call("ACL", "DELUSER", `gd_weak_${weak}`);
-      await dropThrough(fixture, adapter, t, { expect: "ok" });
-    }
-  });
-
-  test("failed errors (NOPERM) leave the breaker closed; unavailable ones (a closed port) open it", async () => {
-    const own = createAuditFixture();
-    const weak = uniqueToken("weak");
-    await admin.call("ACL", "SETUSER", `gd_weak_${weak}`, "on", ">pw", "~*", "+@read", "+ping", "+info");
-    const target = new URL(sharedUrl!);
-    target.username = `gd_weak_${weak}`;
+    target.username = weak;
     target.password = "pw";
     const limited = redisShared({ url: target.toString() });
     const down = redisShared({ url: `redis://127.0.0.1:${await freePortOf()}`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    const t = uniqueToken("nf");
+    await seed(t, 10);
     try {
-      for (let i = 0; i < 8; i++) await dropThrough(own, limited, uniqueToken("nf"), { expect: "error" });
-      await dropThrough(own, adapter, uniqueToken("nx"), { expect: "ok" });
-      for (let i = 0; i < 5; i++) await dropThrough(own, down, uniqueToken("nu"), { expect: "error" });
-      await dropThrough(own, adapter, uniqueToken("nx"), { expect: "breaker_open" });
+      await assertBreakerRule({
+        failing: limited,
+        down,
+        healthy: adapter,
+        failedToken: () => t,
+        token: () => uniqueToken("nx"),
+        eachFailed: (result) => assert.equal((result.error?.cause as { serverCode?: string }).serverCode, "NOPERM"),
+      });
+      assert.equal(await countKeys(admin, `${t}:*`), 10, "nothing was dropped");
     } finally {
       await limited.close();
       await down.close();
-      await admin.call("ACL", "DELUSER", `gd_weak_${weak}`);
-      own.close();
+      await admin.call("ACL", "DELUSER", weak);
+      await dropThrough(fixture, adapter, t, { expect: "ok" });
     }
   });
 });

@@ -29,7 +29,7 @@ test("checks that fail because the server died leave nothing running: their proc
     assert.notEqual(code, "hung", `the process did not exit within ${EXIT_BOUND_MS} ms after its checks: ${stdout}${stderr}`);
     assert.equal(code, 0, stderr);
     const lines = stdout.trim().split("\n");
-    assert.equal(lines.filter((l) => l.startsWith("failed ")).length, 2, stdout);
+    assert.equal(lines.filter((l) => l.startsWith("failed ")).length, 4, stdout);
     assert.equal(lines.filter((l) => l.startsWith("passed ")).length, 0, stdout);
     assert.equal(lines.at(-1), "done");
     assert.ok(performance.now() - started < EXIT_BOUND_MS);

@@ -16,6 +16,7 @@ import type { Deprovisioner } from "../../lib/mod.ts";
 import type { AuditFixture } from "./audit_fixture.ts";
 import type { ChildReport, ChildSpec } from "./drop_child.ts";
 import { dropThrough } from "./drop_through.ts";
+import { bounded } from "./bounded.ts";
 
 const CHILD = fileURLToPath(new URL("./drop_child.ts", import.meta.url));
 const CHILD_READY_TIMEOUT_MS = 30_000;
@@ -99,12 +100,4 @@ export async function assertConcurrentDropsAcrossProcesses(spec: ChildSpec, proc
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
-}
-
-function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
 }

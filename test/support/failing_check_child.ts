@@ -4,8 +4,8 @@
 // It must exit on its own: a client left reconnecting, a timer or a child
 // left running would keep it alive, and the parent's bound would catch it.
 
-import { conformanceChecks, type ConformanceSubject, redisSubject, type ServerControl } from "../../harness/mod.ts";
-import { startThrowawayRedis } from "./servers.ts";
+import { conformanceChecks, type ConformanceSubject, rabbitmqSubject, redisSubject, type ServerControl } from "../../harness/mod.ts";
+import { freePort, startSilentServer, startThrowawayRedis } from "./servers.ts";
 
 const server = await startThrowawayRedis();
 const control: ServerControl = {
@@ -40,6 +40,23 @@ try {
     } catch (err) {
       console.log(`failed ${check.id}: ${String((err as Error).message).split("\n")[0]}`);
     }
+  }
+  // RabbitMQ's management API on a closed port, and on one that accepts and never answers.
+  const silent = await startSilentServer();
+  try {
+    for (const port of [await freePort(), silent.port]) {
+      const broker: ServerControl = { ...control, name: "rabbitmq-dead", urls: () => ({ managementUrl: `http://guest:guest@127.0.0.1:${port}` }) };
+      const drop = conformanceChecks(rabbitmqSubject(broker, "shared"), { adapterOptions: { connectTimeoutMs: 500, operationTimeoutMs: 1000 } })
+        .find((c) => c.id === "drop")!;
+      try {
+        await drop.run();
+        console.log("passed rabbitmq drop");
+      } catch (err) {
+        console.log(`failed rabbitmq drop: ${String((err as Error).message).split("\n")[0]}`);
+      }
+    }
+  } finally {
+    await silent.close();
   }
 } finally {
   await server.dispose();

@@ -14,6 +14,7 @@ import { Registry } from "prom-client";
 import { createGuardedDrop, type DropRequest } from "../../../lib/mod.ts";
 import { createAuditLogger, createSyncDestination } from "../../../adapters/pino/mod.ts";
 import { createDropCounter } from "../../../adapters/prom_client/mod.ts";
+import { bounded } from "../../support/bounded.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "guarded-drop-pino-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -141,14 +142,6 @@ async function startReader(fifo: string, limit: number) {
       if (child.exitCode === null) child.kill("SIGKILL");
     },
   };
-}
-
-function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** Measures how late a 5 ms interval fires while `body` runs: a frozen event loop shows as one long gap. */

@@ -156,6 +156,23 @@ describe("transport failures name their cause", () => {
     });
   });
 
+  test("https to a plain HTTP port: a TLS failure is `failed` (configuration), named by its code", async () => {
+    const server = createServer((_, response) => response.end("plain"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      await assert.rejects(call(`https://127.0.0.1:${port}`), (err: Error & { kind?: string; serverCode?: string }) => {
+        assert.equal(err.kind, "failed");
+        assert.equal(err.serverCode, "ERR_SSL_WRONG_VERSION_NUMBER");
+        assert.match(err.message, /as the TLS handshake with the management API failed \(ERR_SSL_WRONG_VERSION_NUMBER at GET \/api\/whoami\)/);
+        return true;
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   test("an unknown host: ENOTFOUND", async () => {
     await assert.rejects(call("http://guarded-drop-no-such-host.invalid"), (err: Error & { kind?: string; serverCode?: string }) => {
       assert.equal(err.kind, "unavailable");
