@@ -12,6 +12,7 @@ import pg from "pg";
 import type { Deprovisioner, DropError } from "../../lib/mod.ts";
 import { isRetryablePostgresError, postgresShared, type PostgresAdapterOptions } from "../../adapters/postgres/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
+import { assertBreakerRule } from "../support/breaker_rule.ts";
 import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { dropThrough } from "../support/drop_through.ts";
 import {
@@ -360,36 +361,32 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
   });
 
   test("the tenant's own failures (2BP01, a lock timeout) leave the breaker closed; unavailable ones (a closed port) open it", async () => {
-    const own = createAuditFixture();
     const blocked = uniqueToken("blk");
     const locked = uniqueToken("lck");
-    const neighbour = uniqueToken("nbr");
     await createTenant(admin, server.url, blocked);
     await createTenant(admin, server.url, locked);
-    await createTenant(admin, server.url, neighbour);
-    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(`gd_other_${blocked}`)} OWNER ${admin.escapeIdentifier(`usr_${blocked}`)}`);
+    const other = `gd_other_${blocked}`;
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(other)} OWNER ${admin.escapeIdentifier(`usr_${blocked}`)}`);
     const holder = await holdTenantLock(locked);
     const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 200 });
     const down = postgresShared({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`, connectTimeoutMs: 1_500 });
+    let turn = 0;
     try {
-      for (let i = 0; i < 8; i++) {
-        const result = await dropThrough(own, i % 2 === 0 ? adapter : bounded, i % 2 === 0 ? blocked : locked, { expect: "error" });
-        assert.equal(result.error?.kind, "failed");
-      }
-      await dropThrough(own, adapter, neighbour, { expect: "ok" });
-      for (let i = 0; i < 5; i++) {
-        const result = await dropThrough(own, down, uniqueToken("nu"), { expect: "error" });
-        assert.equal(result.error?.kind, "unavailable");
-      }
-      await dropThrough(own, adapter, blocked, { expect: "breaker_open" });
-      assert.equal(await own.count({ resource_type: "postgres", backend: "shared", outcome: "error" }), 13);
+      await assertBreakerRule({
+        failing: bounded,
+        down,
+        healthy: adapter,
+        failedToken: () => (turn++ % 2 === 0 ? blocked : locked),
+        token: () => uniqueToken("nx"),
+        eachFailed: (result) => assert.equal(isRetryablePostgresError(result.error), result.error!.message.includes("57014")),
+      });
       assert.deepEqual(await sharedCatalog(admin, blocked), { databases: 1, roles: 1 });
+      assert.deepEqual(await sharedCatalog(admin, locked), { databases: 1, roles: 1 });
     } finally {
       await holder.query("SELECT pg_advisory_unlock_all()").catch(() => {});
       await bounded.close();
       await down.close();
-      own.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(`gd_other_${blocked}`)}`);
+      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(other)}`);
     }
     await dropThrough(fixture, adapter, blocked, { expect: "ok" });
     await dropThrough(fixture, adapter, locked, { expect: "ok" });
