@@ -168,6 +168,16 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
     assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
   }
 
+  /** The platform's quoted CREATE: the server keeps `"db_relAbc"` as given. */
+  async function createQuoted(): Promise<{ token: string; lower: string }> {
+    const token = mixed(uniqueToken("rel"));
+    const lower = token.toLowerCase();
+    cleanup.push(token, lower);
+    await admin.query(`CREATE ROLE ${admin.escapeIdentifier(`usr_${token}`)} LOGIN`);
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(`db_${token}`)} OWNER ${admin.escapeIdentifier(`usr_${token}`)}`);
+    return { token, lower };
+  }
+
   test("by default a mixed-case token is refused, and the folded tenant is left whole and reported", async () => {
     const token = mixed(uniqueToken("rel"));
     await createUnquoted(token);
@@ -190,11 +200,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
   });
 
   test("a quoted name that differs only in case keeps a lower-case token's drop from answering ok, and exists() says so", async () => {
-    const token = mixed(uniqueToken("rel"));
-    const lower = token.toLowerCase();
-    cleanup.push(token, lower);
-    await admin.query(`CREATE ROLE ${admin.escapeIdentifier(`usr_${token}`)} LOGIN`);
-    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(`db_${token}`)} OWNER ${admin.escapeIdentifier(`usr_${token}`)}`);
+    const { token, lower } = await createQuoted();
     await createTenant(admin, sharedUrl!, lower);
     for (const options of [{}, { mixedCaseTokens: "fold" as const }]) {
       const adapter = make(options);
@@ -215,11 +221,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
   });
 
   test('with mixedCaseTokens: "exact", only the quoted names are dropped, and the lower-case tenant is another one', async () => {
-    const token = mixed(uniqueToken("rel"));
-    const lower = token.toLowerCase();
-    cleanup.push(token, lower);
-    await admin.query(`CREATE ROLE ${admin.escapeIdentifier(`usr_${token}`)} LOGIN`);
-    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(`db_${token}`)} OWNER ${admin.escapeIdentifier(`usr_${token}`)}`);
+    const { token, lower } = await createQuoted();
     await admin.query(`CREATE ROLE usr_${lower} LOGIN`);
     await admin.query(`CREATE DATABASE db_${lower} OWNER usr_${lower}`);
     const adapter = make({ mixedCaseTokens: "exact" });
@@ -256,6 +258,15 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     await server?.dispose();
   });
 
+  /** A tenant and a neighbour, each with `rows` rows. */
+  async function tenantAndNeighbour(rows = 10): Promise<{ token: string; neighbour: string }> {
+    const token = uniqueToken("own");
+    const neighbour = uniqueToken("nbr");
+    await createTenant(admin, server.url, token, rows);
+    await createTenant(admin, server.url, neighbour, rows);
+    return { token, neighbour };
+  }
+
   /** A session holding the tenant's advisory lock, as another drop of it would. */
   async function holdTenantLock(token: string): Promise<pg.Client> {
     const holder = await connect(server.url);
@@ -268,10 +279,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     (await admin.query("SELECT 1 FROM pg_class WHERE relname = $1 AND relkind = 'r'", [name])).rows.length;
 
   test("a role with a grant in a neighbour's database is refused before anything changes, names it, and a retry finishes", async () => {
-    const token = uniqueToken("own");
-    const neighbour = uniqueToken("nbr");
-    await createTenant(admin, server.url, token, 100);
-    await createTenant(admin, server.url, neighbour, 100);
+    const { token, neighbour } = await tenantAndNeighbour(100);
     const role = admin.escapeIdentifier(`usr_${token}`);
     // The tenant's role owns a table in the admin database…
     const owned = `gd_owned_${token}`;
@@ -318,10 +326,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
   });
 
   test("a role that owns a table in a neighbour's database, or another database, is refused and each place is named", async () => {
-    const token = uniqueToken("own");
-    const neighbour = uniqueToken("nbr");
-    await createTenant(admin, server.url, token);
-    await createTenant(admin, server.url, neighbour);
+    const { token, neighbour } = await tenantAndNeighbour();
     const role = admin.escapeIdentifier(`usr_${token}`);
     const neighbourDb = await connect(server.url, `db_${neighbour}`);
     closers.push(() => neighbourDb.end());
@@ -347,10 +352,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
   });
 
   test("a privilege on a neighbour's database itself (a shared object) is revoked, not a blocker", async () => {
-    const token = uniqueToken("own");
-    const neighbour = uniqueToken("nbr");
-    await createTenant(admin, server.url, token);
-    await createTenant(admin, server.url, neighbour);
+    const { token, neighbour } = await tenantAndNeighbour();
     await admin.query(`GRANT CONNECT ON DATABASE ${admin.escapeIdentifier(`db_${neighbour}`)} TO ${admin.escapeIdentifier(`usr_${token}`)}`);
     await dropThrough(fixture, adapter, token, { expect: "ok" });
     assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
