@@ -21,6 +21,9 @@ const NAMESPACE = "guarded-drop/postgres";
  *
  * NOTE: `hashtext` is 32 bits, so two tenants can share a key; they then
  * wait for each other, which costs time and never correctness.
+ *
+ * NOTE: a session lock needs a real session: a pooler in transaction mode
+ * (PgBouncer) could hand the connection, and the lock, to another client.
  */
 export async function lockTenant(client: Client, database: string): Promise<void> {
   await client.query("SELECT pg_catalog.pg_advisory_lock(pg_catalog.hashtext($1), pg_catalog.hashtext($2))", [NAMESPACE, database]);
