@@ -16,6 +16,7 @@ import {
 } from "../../adapters/postgres/mod.ts";
 import { markQuarantine, quarantineName } from "../../adapters/postgres/_quarantine_statements.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
+import { assertConcurrentDropsAcrossProcesses } from "../support/concurrent_drops.ts";
 import { dropThrough } from "../support/drop_through.ts";
 import { type ControlledServer, dedicatedPostgresSkipReason, startDedicatedPostgres, uniqueToken } from "../support/servers.ts";
 
@@ -284,6 +285,24 @@ describe("PostgreSQL quarantine (retention) on a throwaway cluster", { skip: ded
         if (await adapter.exists(racer)) places.push(names(racer).database);
         const markers = await Promise.all(places.map(async (name) => (await contents(name)).marker));
         assert.deepEqual(markers.sort(), ["racer-1", "racer-2"]);
+      });
+
+      test("quarantines of one tenant from 2 processes at once (5 each) all end ok, and make one copy with every row", async () => {
+        const racer = uniqueToken("qp");
+        await createTenant(racer, 50, "two-replicas");
+        await assertConcurrentDropsAcrossProcesses(
+          {
+            adapter: form.backend === "shared" ? "postgresShared" : "postgresDedicated",
+            options: { connectionString: server.url, retention: { days: RETENTION_DAYS } },
+            token: racer,
+            drops: 5,
+          },
+          2,
+        );
+        const copies = await adapter.quarantined(racer);
+        assert.equal(copies.length, 1);
+        assert.deepEqual(await contents(copies[0]!.name), { n: 50, marker: "two-replicas" });
+        assert.deepEqual(await tenantCatalog(racer), { databases: 0, roles: 0 });
       });
 
       test("an interrupted quarantine (marked and revoked, not renamed) is finished by the next call with its name and time", async () => {
