@@ -435,8 +435,12 @@ describe("PostgreSQL quarantine (retention) on a throwaway cluster", { skip: ded
           assert.deepEqual(await tenantCatalog(contested), { databases: 0, roles: 0 });
         }
         assert.deepEqual(await catalog(copy!.name, copy!.name), { databases: 0, roles: 0 });
-        // Either way the purge's drop of that copy was audited once.
-        assert.equal(fixture.dropRecords(`race-purge-${contested}/${copy!.name}`).length, 1);
+        // A purge that dropped it audited that once; a restore that came
+        // first left the purge nothing to list (0) or a drop that found the
+        // copy gone (1, an `ok` that dropped nothing).
+        const records = fixture.dropRecords(`race-purge-${contested}/${copy!.name}`).length;
+        if (purgedIt) assert.equal(records, 1);
+        else assert.ok(records <= 1, `${records} records`);
       });
 
       /** The copies of this form on the server. */
