@@ -99,14 +99,15 @@ export async function quarantineTenant(
 }
 
 /**
- * Groups the quarantined objects into copies, newest first, keeping those
- * whose mark `accept`s.
+ * Groups the quarantined objects into copies, newest first (by quarantine
+ * time, then by the later-made objects), keeping those whose mark `accept`s.
  */
 export function copiesOf(rows: readonly CopyRow[], accept: (mark: QuarantineMark) => boolean, retentionDays: number | undefined): MarkedCopy[] {
-  const byName = new Map<string, { mark: QuarantineMark; database: boolean; role: boolean; sizeBytes: number | null }>();
+  const byName = new Map<string, { mark: QuarantineMark; database: boolean; role: boolean; sizeBytes: number | null; oid: number }>();
   for (const row of rows) {
     if (!accept(row.mark)) continue;
-    const entry = byName.get(row.name) ?? { mark: row.mark, database: false, role: false, sizeBytes: null };
+    const entry = byName.get(row.name) ?? { mark: row.mark, database: false, role: false, sizeBytes: null, oid: 0 };
+    entry.oid = Math.max(entry.oid, row.oid);
     if (row.kind === "database") {
       entry.database = true;
       entry.sizeBytes = row.sizeBytes;
@@ -121,6 +122,7 @@ export function copiesOf(rows: readonly CopyRow[], accept: (mark: QuarantineMark
       const quarantinedAt = new Date(entry.mark.quarantined_at);
       return {
         mark: entry.mark,
+        oid: entry.oid,
         copy: {
           token: entry.mark.token,
           name,
@@ -134,7 +136,8 @@ export function copiesOf(rows: readonly CopyRow[], accept: (mark: QuarantineMark
         },
       };
     })
-    .sort((a, b) => b.copy.quarantinedAt.getTime() - a.copy.quarantinedAt.getTime() || (a.copy.name < b.copy.name ? 1 : -1));
+    .sort((a, b) => b.copy.quarantinedAt.getTime() - a.copy.quarantinedAt.getTime() || b.oid - a.oid)
+    .map(({ mark, copy }) => ({ mark, copy }));
 }
 
 /** The copies of one tenant, by its original names. */

@@ -172,6 +172,8 @@ export interface CopyRow {
   readonly name: string;
   readonly mark: QuarantineMark;
   readonly sizeBytes: number | null;
+  /** The object's oid: the later-made tenant has the higher one, which orders copies of the same time. */
+  readonly oid: number;
 }
 
 /**
@@ -179,20 +181,20 @@ export interface CopyRow {
  * starts with `q_` and whose comment is a mark naming them.
  */
 export async function listQuarantined(client: Client): Promise<CopyRow[]> {
-  const { rows } = await client.query<{ kind: "database" | "role"; name: string; comment: string | null; size: string | null }>(
-    `SELECT 'database' AS kind, d.datname AS name, pg_catalog.shobj_description(d.oid, 'pg_database') AS comment,
+  const { rows } = await client.query<{ kind: "database" | "role"; name: string; comment: string | null; size: string | null; oid: string }>(
+    `SELECT 'database' AS kind, d.datname AS name, pg_catalog.shobj_description(d.oid, 'pg_database') AS comment, d.oid::int8 AS oid,
             CASE WHEN d.datconnlimit <> -2 AND pg_catalog.has_database_privilege(d.oid, 'CONNECT')
                  THEN pg_catalog.pg_database_size(d.oid) END AS size
        FROM pg_catalog.pg_database d WHERE d.datname LIKE $1
      UNION ALL
-     SELECT 'role', r.rolname, pg_catalog.shobj_description(r.oid, 'pg_authid'), NULL
+     SELECT 'role', r.rolname, pg_catalog.shobj_description(r.oid, 'pg_authid'), r.oid::int8, NULL
        FROM pg_catalog.pg_roles r WHERE r.rolname LIKE $1`,
     ["q\\_%"],
   );
   return rows.flatMap((row) => {
     const mark = parseMark(row.comment);
     if (mark === undefined || mark.name !== row.name) return [];
-    return [{ kind: row.kind, name: row.name, mark, sizeBytes: row.size === null ? null : Number(row.size) }];
+    return [{ kind: row.kind, name: row.name, mark, sizeBytes: row.size === null ? null : Number(row.size), oid: Number(row.oid) }];
   });
 }
 

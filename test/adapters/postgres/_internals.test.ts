@@ -269,10 +269,10 @@ describe("quarantine names and marks", () => {
     const newer = mark({ name: "q_20261201000000_bbbbbbbbbbbb", quarantined_at: "2026-12-01T00:00:00.000Z", had_database: false });
     const other = mark({ name: "q_20261201000000_cccccccccccc", database: "db_other", role: "usr_other" });
     const rows = [
-      { kind: "database" as const, name: older.name, mark: older, sizeBytes: 123 },
-      { kind: "role" as const, name: older.name, mark: older, sizeBytes: null },
-      { kind: "role" as const, name: newer.name, mark: newer, sizeBytes: null },
-      { kind: "database" as const, name: other.name, mark: other, sizeBytes: 9 },
+      { kind: "database" as const, name: older.name, mark: older, sizeBytes: 123, oid: 10 },
+      { kind: "role" as const, name: older.name, mark: older, sizeBytes: null, oid: 11 },
+      { kind: "role" as const, name: newer.name, mark: newer, sizeBytes: null, oid: 5 },
+      { kind: "database" as const, name: other.name, mark: other, sizeBytes: 9, oid: 7 },
     ];
     const copies = copiesOf(rows, (m) => m.database === "db_acme42", 7).map((c) => c.copy);
     assert.deepEqual(copies.map((c) => [c.name, c.database, c.role, c.sizeBytes]), [
@@ -281,5 +281,9 @@ describe("quarantine names and marks", () => {
     ]);
     assert.equal(copies[1]!.expiresAt!.toISOString(), "2026-11-08T00:00:00.000Z");
     assert.equal(copiesOf(rows, () => true, undefined)[0]!.copy.expiresAt, null);
+    // Two copies of the same time: the later-made one (higher oid) is the newer.
+    const twin = mark({ name: "q_20261201000000_dddddddddddd", quarantined_at: newer.quarantined_at });
+    const tied = copiesOf([...rows, { kind: "database" as const, name: twin.name, mark: twin, sizeBytes: 1, oid: 99 }], (m) => m.database === "db_acme42", 7);
+    assert.deepEqual(tied.map((c) => c.copy.name), [twin.name, newer.name, older.name]);
   });
 });
