@@ -2,7 +2,9 @@
  * `guarded-drop/adapters/postgres`: deprovision of PostgreSQL tenants, on a
  * shared cluster ({@linkcode postgresShared}: `db_<t>`, `usr_<t>`) or on
  * their own server ({@linkcode postgresDedicated}: `dedicated_db_<t>`,
- * `dedicated_usr_<t>`).
+ * `dedicated_usr_<t>`), or their quarantine instead of a drop when the
+ * factory is given a `retention` ({@linkcode PostgresAdapter}: `quarantined`,
+ * `restore`, `purgeExpired`).
  *
  * ```ts
  * import { postgresShared } from "guarded-drop/adapters/postgres";
