@@ -8,7 +8,7 @@ import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyMysqlError } from "./_classify.ts";
-import { checkedMysqlUrl } from "./_url.ts";
+import { MYSQL_URL, requireMysqlUrl } from "./_url.ts";
 import {
   definerDependencies,
   dropDatabase,
@@ -68,8 +68,8 @@ export class MysqlDeprovisioner implements Deprovisioner {
 
   constructor(form: MysqlForm, options: MysqlAdapterOptions) {
     const adapter = form.adapter;
-    const resolved = resolveAdapterOptions(adapter, options);
-    this.#url = checkedMysqlUrl(adapter, options.url);
+    const resolved = resolveAdapterOptions(adapter, options, { option: "url", rule: MYSQL_URL });
+    this.#url = requireMysqlUrl(adapter, options.url);
     const caseRule = options.mixedCaseTokens ?? "refuse";
     if (caseRule !== "refuse" && caseRule !== "exact") {
       throw new TypeError(
