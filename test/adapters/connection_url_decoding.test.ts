@@ -5,13 +5,14 @@
 // factory, never holding the password. Before, each of these passed the
 // factory and failed every drop as `unavailable` "URI malformed" or
 // "Invalid URL" (counting toward the breaker), or as `failed`. Every
-// factory, the PostgreSQL ones included (they share the checker), valid
+// factory, the PostgreSQL and MySQL ones included (they share the checker), valid
 // and invalid rows.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Deprovisioner } from "../../lib/mod.ts";
 import { mongodbDedicated, mongodbShared } from "../../adapters/mongodb/mod.ts";
+import { mysqlDedicated, mysqlShared } from "../../adapters/mysql/mod.ts";
 import { postgresDedicated, postgresShared } from "../../adapters/postgres/mod.ts";
 import { rabbitmqDedicated, rabbitmqShared } from "../../adapters/rabbitmq/mod.ts";
 import { redisDedicated, redisShared } from "../../adapters/redis/mod.ts";
@@ -91,6 +92,15 @@ const factories: readonly Factory[] = [
       "postgres://u:pw@%2Frun%2Fpostgresql/postgres",
       "postgres://u:p%C3%BCw@db:5432/postgres?application_name=gd%20drop",
     ],
+  })),
+  ...[mysqlShared, mysqlDedicated].map((f): Factory => ({
+    name: f.name,
+    make: (url) => f({ url }),
+    scheme: "mysql",
+    option: "url",
+    path: "/",
+    invalid: [["credentials and no host", `mysql://u:${SECRET}@/`, /names no host/]],
+    valid: ["mysql://root@127.0.0.1:3306/", "mysql://u:p%C3%BCw@db:3306/mysql", "mariadb://u:pw@db:3306"],
   })),
 ];
 
