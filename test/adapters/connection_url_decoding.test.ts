@@ -10,27 +10,21 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Deprovisioner } from "../../lib/mod.ts";
 import { mongodbDedicated, mongodbShared } from "../../adapters/mongodb/mod.ts";
 import { mysqlDedicated, mysqlShared } from "../../adapters/mysql/mod.ts";
 import { postgresDedicated, postgresShared } from "../../adapters/postgres/mod.ts";
 import { rabbitmqDedicated, rabbitmqShared } from "../../adapters/rabbitmq/mod.ts";
 import { redisDedicated, redisShared } from "../../adapters/redis/mod.ts";
 import { parseManagementUrl } from "../../adapters/rabbitmq/_management_api.ts";
+import { assertAcceptsUrls, type UrlFactory } from "../support/accepts_urls.ts";
 
 const SECRET = "hunter2";
 
-interface Factory {
-  readonly name: string;
-  readonly make: (url: string) => Deprovisioner;
-  readonly scheme: string;
-  readonly option: string;
+interface Factory extends UrlFactory {
   /** A path the factory accepts (Redis: a database number). */
   readonly path: string;
   /** Invalid URLs of this backend alone: [what, url, why]. */
   readonly invalid: readonly [string, string, RegExp][];
-  /** Valid URLs that must keep passing. */
-  readonly valid: readonly string[];
 }
 
 const NOT_UTF8 = /percent-escape that is not UTF-8 text/;
@@ -141,13 +135,7 @@ for (const factory of factories) {
     }
 
     test(`valid URLs (${factory.valid.length}) are accepted`, async () => {
-      let made = 0;
-      for (const url of factory.valid) {
-        const adapter = factory.make(url);
-        made++;
-        await adapter.close();
-      }
-      assert.equal(made, factory.valid.length);
+      await assertAcceptsUrls(factory.make, factory.valid);
     });
   });
 }
