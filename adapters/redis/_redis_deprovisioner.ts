@@ -174,11 +174,15 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
       step("ACL USERS");
       const { users: others, self } = await unexpectedAclUsers(client, user, this.#allowedUsers, (name) => this.#tenantShaped(name));
       if (others.length > 0) {
-        const shown = others.slice(0, 5).map((name) => `${JSON.stringify(name)}${name === self ? " (the connection's own user)" : ""}`).join(", ");
+        const shown = others.slice(0, 5).map((name) => JSON.stringify(name)).join(", ");
+        const own = others.includes(self)
+          ? `. ${JSON.stringify(self)} is the connection's own user, named like a tenant's: a URL with a tenant's credentials ` +
+            "points at that tenant's server"
+          : "";
         throw new RefusedError(
           `Cannot deprovision the dedicated Redis tenant ${JSON.stringify(token)} as its server holds other ACL users ` +
             `(${shown}${others.length > 5 ? `, and ${others.length - 5} more` : ""}): FLUSHALL there could wipe another ` +
-            "tenant's data. Check that the URL is the tenant's own server, or list the platform's users in 'allowedUsers'",
+            `tenant's data${own}. Check that the URL is the tenant's own server, or list the platform's users in 'allowedUsers'`,
         );
       }
       step("MULTI FLUSHALL ASYNC, ACL DELUSER");

@@ -35,6 +35,12 @@ interface Row {
   readonly names?: string;
 }
 
+const DEFAULT_RULES = createNameRules();
+
+function unavailableRules(): never {
+  throw new Error("the naming service is down");
+}
+
 const rows: readonly Row[] = [
   {
     name: "the review's repro: connected as another tenant's ded_zz, with a stray ded_acme",
@@ -66,6 +72,14 @@ const rows: readonly Row[] = [
     options: { nameRules: createNameRules({ userPrefixes: ["ded_", "tenant_"] }) },
     expect: "refused",
     names: "tenant_q",
+  },
+  {
+    name: "connected as ops, with name rules that throw something other than a refusal for it (in doubt, not exempt)",
+    users: ["ops", "ded_acme"],
+    connectAs: "ops",
+    options: { nameRules: { ...DEFAULT_RULES, checkUserName: (name: unknown) => name === "ded_acme" ? name : unavailableRules() } },
+    expect: "refused",
+    names: "ops",
   },
   {
     name: "connected as another tenant's user that 'allowedUsers' lists explicitly",
@@ -131,7 +145,7 @@ describe("redisDedicated: the connection's own user", { skip: throwawayRedisSkip
           assert.equal(await flushallCalls(admin), flushesBefore, "FLUSHALL never ran");
           assert.deepEqual(users, ["default", ...row.users].sort(), "no user was deleted");
           if (row.names !== undefined) {
-            assert.match(result.error!.message, new RegExp(`"${row.names}" \\(the connection's own user\\)`));
+            assert.match(result.error!.message, new RegExp(`holds other ACL users \\(.*"${row.names}".*"${row.names}" is the connection's own user`));
           }
           assert.doesNotMatch(result.error!.message, /pw-/);
         } else {
