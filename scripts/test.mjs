@@ -173,7 +173,7 @@ function stillRunning() {
     try {
       const { running } = JSON.parse(readFileSync(job.progress, "utf8"));
       for (const [file, { started: since, tests }] of Object.entries(running)) {
-        lines.push(`      ${rel(file)} (for ${((Date.now() - since) / 1000).toFixed(0)} s): ${tests.length > 0 ? tests.join(" › ") : "(in a hook or loading)"}`);
+        lines.push(`      ${rel(file)} (for ${((Date.now() - since) / 1000).toFixed(0)} s): ${tests.length > 0 ? tests.join(" › ") : "(none reported yet: node:test hands on a file's tests in file order)"}`);
       }
     } catch {
       lines.push("      (no progress recorded yet)");

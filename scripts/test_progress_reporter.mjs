@@ -1,85 +1,90 @@
-// A node:test reporter for scripts/test.mjs. It knows which tests are running
-// right now, so that a hang is reported with the name of the hung test, not
-// only of its file, and it counts the results.
+// A node:test reporter for scripts/test.mjs. It counts the results, and it
+// knows which tests were running, so that a hang is reported with the name
+// of the hung test, not only of its file.
 //
-// - It keeps, per test file, the chain of suites and the test running now,
-//   and the counts so far (passed, failed, skipped with their reasons), and
-//   writes them as JSON to the file named by GD_TEST_PROGRESS_FILE after every
-//   event: scripts/test.mjs reads it for its summary, and for what was still
-//   running when its whole-run bound fires.
-// - When a file fails for taking longer than --test-timeout, it prints the
-//   tests that were still running in it. (Node 20's --test-timeout bounds each
-//   test file as a whole and kills it; its own report names only the file.)
+// - It writes, after every event, the files running now, the tests seen
+//   running in them, and the counts so far (passed, failed, skipped with their
+//   reasons) as JSON to the file named by GD_TEST_PROGRESS_FILE: scripts/test.mjs
+//   reads it for its summary, and for what was still running when its
+//   whole-run bound fires.
+// - For a file that took longer than --test-timeout, it prints, at the end,
+//   the tests that had started in it and never finished. (Node 20's
+//   --test-timeout bounds each test file as a whole and kills it; its own
+//   report names only the file.)
+//
+// NOTE: with several files at once, node:test hands on a file's test events
+// in file order, so the tests of a file that is not the first one still
+// running may show up only once it ends. File starts and ends come at once.
 
 import { writeFileSync } from "node:fs";
 
 const progressFile = process.env.GD_TEST_PROGRESS_FILE;
 
 export default async function* progress(source) {
-  /** file → { started: ms, stack: { name, started }[] } */
-  const running = new Map();
+  /** Files running now: file → start time. */
+  const active = new Map();
+  /** Every test file seen. */
+  const testFiles = new Set();
+  /** Per file that defines tests (a test file or a helper): the suites and the test running, outermost first. */
+  const stacks = new Map();
+  /** Files that timed out: file → message. */
+  const timedOut = new Map();
   const counts = { passed: 0, failed: 0, skipped: 0, todo: 0 };
   const skips = [];
   const failures = [];
+  const names = (file) => (stacks.get(file) ?? []).map((t) => t.name);
   const save = () => {
     if (progressFile === undefined) return;
-    const state = {};
-    for (const [file, entry] of running) state[file] = { started: entry.started, tests: entry.stack.map((t) => t.name) };
+    const running = {};
+    for (const [file, started] of active) running[file] = { started, tests: names(file) };
     try {
-      writeFileSync(progressFile, JSON.stringify({ at: Date.now(), running: state, counts, skips, failures }));
+      writeFileSync(progressFile, JSON.stringify({ at: Date.now(), running, counts, skips, failures }));
     } catch {
       // The progress file is a diagnostic aid; a failed write must not fail the run.
     }
   };
-  const path = (file, name) => [...(running.get(file)?.stack ?? []).map((t) => t.name).slice(0, -1), name].join(" › ");
+  const path = (file, nesting, name) => [...names(file).slice(0, nesting), name].join(" › ");
+
   for await (const event of source) {
     const { data } = event;
     const file = data?.file;
     if (file === undefined) continue;
     const isFile = data.name === file;
-    const entry = running.get(file);
-    switch (event.type) {
-      case "test:dequeue": {
-        // Dequeued is when a test starts to run.
-        const current = entry ?? { started: Date.now(), stack: [] };
-        running.set(file, current);
-        if (!isFile) {
-          current.stack.length = Math.min(current.stack.length, data.nesting);
-          current.stack.push({ name: data.name, started: Date.now() });
-        }
-        break;
+    const error = data.details?.error;
+    if (isFile) {
+      testFiles.add(file);
+      if (event.type === "test:dequeue") active.set(file, Date.now());
+      if (event.type === "test:complete") active.delete(file);
+      // Only a file that failed as a whole reports itself: a timeout, a crash, a load error.
+      if (event.type === "test:fail" && error !== undefined && error.failureType !== "subtestsFailed") {
+        let message = String(error.message ?? error);
+        if (error.failureType === "testTimeoutFailure") timedOut.set(file, message);
+        else message += " (its stderr is above)";
+        counts.failed += 1;
+        failures.push({ file, name: "(the file)", error: message });
       }
+      save();
+      continue;
+    }
+    const stack = stacks.get(file) ?? [];
+    stacks.set(file, stack);
+    switch (event.type) {
+      case "test:dequeue": // dequeued is when a test starts to run
+        stack.length = Math.min(stack.length, data.nesting);
+        stack.push({ name: data.name, started: Date.now() });
+        break;
       case "test:pass":
-      case "test:fail":
-      case "test:complete": {
-        const error = data.details?.error;
-        if (isFile) {
-          // test:complete comes for every file, test:fail (before or after it) for one that failed as a whole.
-          if (error === undefined || entry === undefined || error.failureType === "subtestsFailed") {
-            running.delete(file);
-            break;
-          }
-          // Only a file that failed as a whole reports itself: a timeout, a crash, a load error.
-          counts.failed += 1;
-          let message = String(error?.message ?? error);
-          if (error?.failureType === "testTimeoutFailure") {
-            const now = Date.now();
-            const tests = (entry?.stack ?? []).map((t) => `${t.name} (running ${((now - t.started) / 1000).toFixed(0)} s)`);
-            message += `; still running: ${tests.length > 0 ? tests.join(" › ") : "(no test started: a hook or the module itself)"}`;
-            yield `\n✖ HUNG: ${file} ${message}\n`;
-          }
-          failures.push({ file, name: "(the file)", error: message });
-          running.delete(file);
-          break;
-        }
-        if (event.type === "test:complete") break; // counted at its test:pass or test:fail
+      case "test:fail": {
+        const name = path(file, data.nesting, data.name);
+        const skipped = data.skip !== undefined && data.skip !== false;
+        const reason = typeof data.skip === "string" ? data.skip : "(no reason given)";
         if (data.details?.type !== "suite") {
           if (event.type === "test:fail") {
             counts.failed += 1;
-            failures.push({ file, name: path(file, data.name), error: String(error?.cause?.message ?? error?.message ?? error) });
-          } else if (data.skip !== undefined && data.skip !== false) {
+            failures.push({ file, name, error: String(error?.cause?.message ?? error?.message ?? error) });
+          } else if (skipped) {
             counts.skipped += 1;
-            skips.push({ file, name: path(file, data.name), reason: typeof data.skip === "string" ? data.skip : "(no reason given)" });
+            skips.push({ file, name, reason });
           } else if (data.todo !== undefined && data.todo !== false) {
             counts.todo += 1;
           } else {
@@ -87,19 +92,30 @@ export default async function* progress(source) {
           }
         } else if (event.type === "test:fail" && error?.failureType === "hookFailed") {
           counts.failed += 1;
-          failures.push({ file, name: `${path(file, data.name)} (a hook)`, error: String(error?.cause?.message ?? error?.message ?? error) });
-        } else if (data.skip !== undefined && data.skip !== false) {
+          failures.push({ file, name: `${name} (a hook)`, error: String(error?.cause?.message ?? error?.message ?? error) });
+        } else if (skipped) {
           // A skipped suite runs none of its tests: it is one skip, with its reason.
           counts.skipped += 1;
-          skips.push({ file, name: path(file, data.name), reason: typeof data.skip === "string" ? data.skip : "(no reason given)" });
+          skips.push({ file, name, reason });
         }
-        if (entry !== undefined) entry.stack.length = Math.min(entry.stack.length, data.nesting);
+        stack.length = Math.min(stack.length, data.nesting);
         break;
       }
       default:
         continue;
     }
     save();
+  }
+
+  // Every event is in: what never finished in a timed-out file was running when it was killed.
+  for (const [file, message] of timedOut) {
+    const left = names(file);
+    // Tests defined in a helper module (a rule table) carry the helper's path.
+    const helpers = [...stacks].filter(([defined, stack]) => !testFiles.has(defined) && stack.length > 0).map(([, stack]) => stack.map((t) => t.name).join(" › "));
+    const running = left.length > 0 ? left.join(" › ") : helpers.length > 0 ? helpers.join("; ") : "(no test had started: a hook or the module itself)";
+    const failure = failures.find((f) => f.file === file && f.name === "(the file)");
+    if (failure) failure.error = `${message}; still running: ${running}`;
+    yield `\n✖ HUNG: ${file} ${message}; still running: ${running}\n`;
   }
   save();
 }
