@@ -12,9 +12,16 @@
 //   --test-timeout bounds each test file as a whole and kills it; its own
 //   report names only the file.)
 //
-// NOTE: with several files at once, node:test hands on a file's test events
-// in file order, so the tests of a file that is not the first one still
-// running may show up only once it ends. File starts and ends come at once.
+// node:test hands on the test events of one file after another, in file
+// order (a file's events wait until the files before it are done), and only a
+// file's own start and end come at once. So one chain of suites, by nesting,
+// names every test, and each chain belongs to the test file being reported:
+// the last one whose events were seen (a test defined in a helper module, such
+// as a rule table, carries the helper's path).
+//
+// NOTE: the tests of a file that is not the first one still running show up
+// only once the files before it end, so a whole-run report may list a running
+// file with no test yet.
 
 import { writeFileSync } from "node:fs";
 
@@ -25,14 +32,18 @@ export default async function* progress(source) {
   const active = new Map();
   /** Every test file seen. */
   const testFiles = new Set();
-  /** Per file that defines tests (a test file or a helper): the suites and the test running, outermost first. */
+  /** The suites and the test being reported, outermost first. */
+  const stack = [];
+  /** The test file being reported. */
+  let current;
+  /** Per test file: the chain as its last event left it (its running tests). */
   const stacks = new Map();
   /** Files that timed out: file → message. */
   const timedOut = new Map();
   const counts = { passed: 0, failed: 0, skipped: 0, todo: 0 };
   const skips = [];
   const failures = [];
-  const names = (file) => (stacks.get(file) ?? []).map((t) => t.name);
+  const names = (file) => stacks.get(file) ?? [];
   const save = () => {
     if (progressFile === undefined) return;
     const running = {};
@@ -43,7 +54,7 @@ export default async function* progress(source) {
       // The progress file is a diagnostic aid; a failed write must not fail the run.
     }
   };
-  const path = (file, nesting, name) => [...names(file).slice(0, nesting), name].join(" › ");
+  const path = (nesting, name) => [...stack.slice(0, nesting).map((t) => t.name), name].join(" › ");
 
   for await (const event of source) {
     const { data } = event;
@@ -66,8 +77,7 @@ export default async function* progress(source) {
       save();
       continue;
     }
-    const stack = stacks.get(file) ?? [];
-    stacks.set(file, stack);
+    if (testFiles.has(file)) current = file;
     switch (event.type) {
       case "test:dequeue": // dequeued is when a test starts to run
         stack.length = Math.min(stack.length, data.nesting);
@@ -75,7 +85,7 @@ export default async function* progress(source) {
         break;
       case "test:pass":
       case "test:fail": {
-        const name = path(file, data.nesting, data.name);
+        const name = path(data.nesting, data.name);
         const skipped = data.skip !== undefined && data.skip !== false;
         const reason = typeof data.skip === "string" ? data.skip : "(no reason given)";
         if (data.details?.type !== "suite") {
@@ -104,15 +114,14 @@ export default async function* progress(source) {
       default:
         continue;
     }
+    if (current !== undefined) stacks.set(current, stack.map((t) => t.name));
     save();
   }
 
   // Every event is in: what never finished in a timed-out file was running when it was killed.
   for (const [file, message] of timedOut) {
     const left = names(file);
-    // Tests defined in a helper module (a rule table) carry the helper's path.
-    const helpers = [...stacks].filter(([defined, stack]) => !testFiles.has(defined) && stack.length > 0).map(([, stack]) => stack.map((t) => t.name).join(" › "));
-    const running = left.length > 0 ? left.join(" › ") : helpers.length > 0 ? helpers.join("; ") : "(no test had started: a hook or the module itself)";
+    const running = left.length > 0 ? left.join(" › ") : "(no test had started: a hook or the module itself)";
     const failure = failures.find((f) => f.file === file && f.name === "(the file)");
     if (failure) failure.error = `${message}; still running: ${running}`;
     yield `\n✖ HUNG: ${file} ${message}; still running: ${running}\n`;
