@@ -217,15 +217,22 @@ console.log(JSON.stringify({
   });
 
   test("drop-guard without TypeScript exits 2 and says how to install it", () => {
-    for (const name of Object.keys(manifest.bin)) {
-      const result = attempt("npx", ["--no-install", name, "--format", "sarif"], consumer);
-      assert.equal(result.status, 2, `${name}: ${result.stderr}`);
-      assert.equal(result.stdout, "");
-      assert.match(result.stderr, /^drop-guard: Cannot run drop-guard as 'typescript' must be installed .*: current value is not installed\. Install it with: npm i -D typescript\n$/);
-    }
+    const result = attempt("npx", ["--no-install", "drop-guard", "--format", "sarif"], consumer);
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /^drop-guard: Cannot run drop-guard as 'typescript' must be installed .*: current value is not installed\. Install it with: npm i -D typescript\n$/);
     // The library entry says the same, as a typed usage error.
     writeFileSync(join(consumer, "guard.js"), `await import("guarded-drop/guard").catch((err) => console.log(JSON.stringify({ code: err.code, name: err.name })));\n`);
     assert.deepEqual(JSON.parse(run(process.execPath, ["guard.js"], consumer)), { code: "GD_GUARD_USAGE", name: "GuardUsageError" });
+  });
+
+  test("every other bin answers --help with no optional dependency installed", () => {
+    for (const [name, file] of Object.entries(manifest.bin)) {
+      if (file === manifest.bin["drop-guard"]) continue;
+      const result = attempt("npx", ["--no-install", name, "--help"], consumer);
+      assert.equal(result.status, 0, `${name} --help: ${result.stderr}`);
+      assert.ok(result.stdout.length > 0, `${name} --help prints its usage`);
+    }
   });
 });
 
