@@ -20,13 +20,15 @@
 // were still running. A hang therefore fails in minutes, with its name.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const tmp = join(root, ".tmp", "test");
+/** How long each file took in earlier runs: the longest start first, so that none is left to run alone at the end. */
+const durationsFile = join(root, ".tmp", "test-durations.json");
 rmSync(tmp, { recursive: true, force: true });
 mkdirSync(tmp, { recursive: true });
 
@@ -95,7 +97,16 @@ const nodeTestJob = (tag, title, testFiles, { env = {}, concurrency = CONCURRENC
 jobs.push({ tag: "tsc", title: "type-check (tsc --noEmit)", command: bin("tsc"), args: ["-p", "tsconfig.json"] });
 const serial = files.filter((f) => SERIAL.includes(rel(f)));
 const split = files.filter((f) => !serial.includes(f) && SPLIT[rel(f)] !== undefined);
-const parallel = files.filter((f) => !serial.includes(f) && !split.includes(f));
+let known = {};
+try {
+  known = JSON.parse(readFileSync(durationsFile, "utf8"));
+} catch {
+  // The first run here: alphabetical order.
+}
+// A file with no recorded time may be slow: it goes first.
+const parallel = files
+  .filter((f) => !serial.includes(f) && !split.includes(f))
+  .sort((a, b) => (known[rel(b)] ?? Infinity) - (known[rel(a)] ?? Infinity) || a.localeCompare(b));
 if (parallel.length > 0) nodeTestJob("node", `node:test (${parallel.length} files, ${CONCURRENCY} at a time)`, parallel);
 for (const file of split) {
   const { variable, values, timeoutS } = SPLIT[rel(file)];
@@ -119,7 +130,7 @@ const elapsed = (from = started) => `${((performance.now() - from) / 1000).toFix
 function runJob(job) {
   const { tag } = job;
   return new Promise((resolve) => {
-    console.log(`\n### ${tag} start: ${job.title}\n$ ${[job.command, ...job.args].map((a) => rel(a) || a).join(" ")}`);
+    console.log(`\n### ${tag} start: ${job.title}\n$ ${[job.command, ...job.args].map((a) => (a.startsWith(root) ? rel(a) : a)).join(" ")}`);
     const begun = performance.now();
     const child = spawn(job.command, job.args, {
       cwd: root,
@@ -206,6 +217,7 @@ clearTimeout(watchdog);
 // --- Summary -------------------------------------------------------------------
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
+const took = {};
 const skips = [];
 const failures = [];
 for (const job of jobs) {
@@ -220,6 +232,7 @@ for (const job of jobs) {
       if (!job.ok) counts.failed += 1;
       continue;
     }
+    for (const [file, ms] of Object.entries(progress.durations ?? {})) took[rel(file)] = ms;
     counts.passed += progress.counts.passed;
     counts.failed += progress.counts.failed;
     counts.skipped += progress.counts.skipped;
@@ -240,6 +253,13 @@ for (const job of jobs) {
 
 console.log(`\n### Summary (${elapsed()} in all)`);
 for (const job of jobs) console.log(`${job.ok ? "ok    " : "FAILED"} ${job.title} (${job.seconds})`);
+const slowest = Object.entries(took).sort(([, a], [, b]) => b - a).slice(0, 5);
+if (slowest.length > 0) console.log(`\nSlowest files: ${slowest.map(([file, ms]) => `${file} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
+try {
+  writeFileSync(durationsFile, JSON.stringify({ ...known, ...took }, null, 1));
+} catch {
+  // Only the order of the next run depends on it.
+}
 if (failures.length > 0) {
   console.log(`\n${failures.length} FAILED:`);
   for (const failure of failures) console.log(`  - ${failure}`);

@@ -4,7 +4,7 @@
 //
 // - It writes, after every event, the files running now, the tests seen
 //   running in them, and the counts so far (passed, failed, skipped with their
-//   reasons) as JSON to the file named by GD_TEST_PROGRESS_FILE: scripts/test.mjs
+//   reasons, and how long each finished file ran) as JSON to the file named by GD_TEST_PROGRESS_FILE: scripts/test.mjs
 //   reads it for its summary, and for what was still running when its
 //   whole-run bound fires.
 // - For a file that took longer than --test-timeout, it prints, at the end,
@@ -40,6 +40,8 @@ export default async function* progress(source) {
   const stacks = new Map();
   /** Files that timed out: file → message. */
   const timedOut = new Map();
+  /** Per finished test file: how long it ran, in ms. */
+  const durations = {};
   const counts = { passed: 0, failed: 0, skipped: 0, todo: 0 };
   const skips = [];
   const failures = [];
@@ -49,7 +51,7 @@ export default async function* progress(source) {
     const running = {};
     for (const [file, started] of active) running[file] = { started, tests: names(file) };
     try {
-      writeFileSync(progressFile, JSON.stringify({ at: Date.now(), running, counts, skips, failures }));
+      writeFileSync(progressFile, JSON.stringify({ at: Date.now(), running, durations, counts, skips, failures }));
     } catch {
       // The progress file is a diagnostic aid; a failed write must not fail the run.
     }
@@ -65,7 +67,10 @@ export default async function* progress(source) {
     if (isFile) {
       testFiles.add(file);
       if (event.type === "test:dequeue") active.set(file, Date.now());
-      if (event.type === "test:complete") active.delete(file);
+      if (event.type === "test:complete" && active.has(file)) {
+        durations[file] = Date.now() - active.get(file);
+        active.delete(file);
+      }
       // Only a file that failed as a whole reports itself: a timeout, a crash, a load error.
       if (event.type === "test:fail" && error !== undefined && error.failureType !== "subtestsFailed") {
         let message = String(error.message ?? error);
