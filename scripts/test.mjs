@@ -42,7 +42,14 @@ const seconds = (name, fallback) => {
 };
 const FILE_TIMEOUT_S = seconds("GD_TEST_FILE_TIMEOUT_S", 180);
 const RUN_TIMEOUT_S = seconds("GD_TEST_RUN_TIMEOUT_S", 1500);
-const CONCURRENCY = Math.max(1, Math.floor(Number(process.env.GD_TEST_CONCURRENCY ?? Math.max(2, 2 * availableParallelism()))) || 1);
+const CONCURRENCY = (() => {
+  const value = Number(process.env.GD_TEST_CONCURRENCY ?? Math.max(2, 2 * availableParallelism()));
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`Cannot run the tests as 'GD_TEST_CONCURRENCY' must be a whole number of files, 1 or more: current value is '${process.env.GD_TEST_CONCURRENCY}'`);
+    process.exit(2);
+  }
+  return value;
+})();
 
 /** Suites that run one process per value of an environment variable, unless it is already set. */
 const SPLIT = {
