@@ -8,10 +8,11 @@
 // Speed: the suites are independent (each uses its own tenant tokens, its own
 // throwaway servers on free ports and its own temp dirs), so node:test runs
 // GD_TEST_CONCURRENCY files at once (default: twice the cores, at least 2;
-// most of a suite's time is spent waiting on a server). The conformance suite runs once per provider,
-// as separate processes, so that the containers and the external servers
-// are exercised at the same time. Files listed in SERIAL run one at a time,
-// after the others.
+// most of a suite's time is spent waiting on a server), the longest ones of
+// the last run first. The conformance suite runs once per provider, as
+// separate processes, so that the containers and the external servers are
+// exercised at the same time. Files listed in SERIAL run one at a time, after
+// the others.
 //
 // Bounds: each test file is killed after GD_TEST_FILE_TIMEOUT_S seconds
 // (default 180; the conformance suite 600), and the report names the tests
