@@ -183,6 +183,24 @@ describe("auditStore.settle: once, after the outcome is known", () => {
   }
 });
 
+test("settle gets a signal that aborts when it outlives auditTimeoutMs", async () => {
+  let signal: AbortSignal | undefined;
+  const f = fixture({
+    auditTimeoutMs: 30,
+    auditStore: {
+      append() {},
+      settle: (_record, _outcome, _error, s) => {
+        signal = s;
+        return never();
+      },
+    },
+  });
+  await f.guardedDrop(request, () => {});
+  assert.equal(signal?.aborted, true);
+  assert.equal(reports(f).length, 1);
+  assert.equal(await f.count(labels("ok")), 1);
+});
+
 describe("verdicts: the policy", () => {
   test("{ allowed: false, reason } is denied; the reason is in the error, its message and the failed record", async () => {
     const f = fixture({ authorize: () => ({ allowed: false, reason: "resource status is 'active'" }) });
@@ -404,6 +422,20 @@ describe("the breaker through guardedDrop", () => {
     assert.equal(await f.count(labels("breaker_open")), 0);
     for (let i = 0; i < 2; i++) await rejection(f.guardedDrop(request, () => Promise.reject(new BackendError("unavailable", "down"))));
     assert.equal((await rejection(f.guardedDrop(request, () => {}))).outcome, "breaker_open");
+  });
+});
+
+describe("a replacement breaker that resolves without calling the drop", () => {
+  test("is breaker_open, never ok: nothing was dropped (opossum's fallback does this while open)", async () => {
+    const f = fixture({ breakerFor: () => ({ execute: async () => "fallback value" as never }) });
+    let ran = 0;
+    const err = await rejection(f.guardedDrop(request, () => void ran++));
+    assert.equal(err.outcome, "breaker_open");
+    assert.match(err.message, /resolved without calling the drop/);
+    assert.equal(ran, 0);
+    assert.equal(await f.count(labels("ok")), 0);
+    assert.equal(await f.count(labels("breaker_open")), 1);
+    assert.equal(f.failedRecords().length, 1);
   });
 });
 
