@@ -234,6 +234,12 @@ console.log(JSON.stringify({
       assert.ok(result.stdout.length > 0, `${name} --help prints its usage`);
     }
   });
+
+  test("npx guarded-drop runs from the tarball: --help prints its usage, a usage error exits 2", () => {
+    assert.match(run("npx", ["--no-install", "guarded-drop", "--help"], consumer), /Usage: guarded-drop audit verify/);
+    const usage = attempt("npx", ["--no-install", "guarded-drop", "audit", "verify"], consumer);
+    assert.equal(usage.status, 2, usage.stderr);
+  });
 });
 
 const CONSUMER_TSCONFIG = JSON.stringify({
