@@ -38,6 +38,7 @@ import type {
   RuleListener,
   RuleModule,
   SanctionedReference,
+  CallbackReference,
   StringExpression,
 } from "./create_rule.ts";
 
@@ -98,9 +99,6 @@ export interface EngineOutput {
   readonly checkerUsed: boolean;
 }
 
-/** The rule that reports references to a function relied on as a drop callback. */
-export const SANCTIONED_REFERENCE_RULE = "sanctioned-reference";
-const CALLBACK_REFERENCE_MESSAGE = "callbackReference";
 // Functions passed by reference to guardedDrop may call each other; the
 // reachability fixpoint stops after this many rounds.
 const MAX_CALLBACK_ROUNDS = 8;
@@ -217,6 +215,7 @@ export function runEngine(input: EngineInput): EngineOutput {
   const fileEnter: ((file: ts.SourceFile) => void)[] = [];
   const fileExit: ((file: ts.SourceFile) => void)[] = [];
   const strings: ((expression: StringExpression) => void)[] = [];
+  const callbackReferences: ((reference: CallbackReference) => void)[] = [];
   const programExit: (() => void)[] = [];
   for (const { rule, options } of input.rules) {
     const context: RuleContext<string, readonly unknown[]> = {
@@ -249,6 +248,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       else if (name === "SourceFile:exit") fileExit.push(handler as (file: ts.SourceFile) => void);
       else if (name === "StringExpression") strings.push(handler as (expression: StringExpression) => void);
       else if (name === "Program:exit") programExit.push(handler as () => void);
+      else if (name === "CallbackReference") callbackReferences.push(handler as (reference: CallbackReference) => void);
       else throw new TypeError(`Cannot run rule '${rule.name}' as it listens to an unknown event '${name}'`);
     }
   }
@@ -349,7 +349,6 @@ export function runEngine(input: EngineInput): EngineOutput {
     const callbacks = new Map<ts.Node, ts.Node>();
     const resolvedCalls = new Set<ts.CallExpression>();
     const relied = new Set<ts.Node>();
-    const referenceRule = input.rules.find((r) => r.rule.name === SANCTIONED_REFERENCE_RULE)?.rule;
     for (let round = 0; round < MAX_CALLBACK_ROUNDS && pending.length > 0; round++) {
       // Only calls that name a function enclosing a pending report are
       // resolved: most two-argument calls are never asked about.
@@ -366,18 +365,16 @@ export function runEngine(input: EngineInput): EngineOutput {
           if (!relied.has(declaration)) fresh.add(declaration);
         }
       }
-      if (fresh.size === 0 || referenceRule === undefined) break;
+      // Nobody listens: the references need not be looked for.
+      if (fresh.size === 0 || callbackReferences.length === 0) break;
       for (const declaration of fresh) relied.add(declaration);
       const freshNames = new Set<string>();
       for (const declaration of fresh) freshNames.add(declarationName(declaration));
       for (const ref of findReferences(getChecker(), files, programFiles, fresh, freshNames)) {
         if (enclosingCallback(ref.node, callbacks) === ref.declaration) continue;
-        const report = toReport(referenceRule, {
-          node: ref.node,
-          messageId: CALLBACK_REFERENCE_MESSAGE,
-          data: { name: declarationName(ref.declaration) },
-        });
-        decide(report);
+        // Outside a walk, a listener's report is decided at once.
+        const reference: CallbackReference = { node: ref.node, name: declarationName(ref.declaration) };
+        for (const handler of callbackReferences) handler(reference);
       }
     }
     callbackFunctions = relied.size;

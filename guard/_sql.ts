@@ -7,7 +7,10 @@
 import type { Folded, Piece } from "./_fold.ts";
 
 /** The SQL objects whose drop destroys tenant data. */
-export const SQL_DROP_OBJECTS: readonly string[] = Object.freeze(["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"]);
+export const SQL_DROP_OBJECTS = Object.freeze(["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"] as const);
+
+/** One of {@linkcode SQL_DROP_OBJECTS}. */
+export type SqlDropObject = (typeof SQL_DROP_OBJECTS)[number];
 
 // A hole inside the text (a run-time value) stands for this character. It is
 // a Unicode noncharacter, so no real SQL holds it.

@@ -225,6 +225,9 @@ export interface NodeTypes {
  * - `StringExpression`: a folded string expression (after the file's walk,
  *   when every `const` of the file is known).
  * - `Program:exit`: every file has been walked.
+ * - `CallbackReference`: a reference, outside guardedDrop, to a function
+ *   that holds drops and is passed to guardedDrop by reference as a drop
+ *   callback (after every file has been walked).
  *
  * @example
  * ```ts ignore
@@ -238,7 +241,25 @@ export type RuleListener =
     readonly "SourceFile:exit"?: (node: ts.SourceFile) => void;
     readonly StringExpression?: (expression: StringExpression) => void;
     readonly "Program:exit"?: () => void;
+    readonly CallbackReference?: (reference: CallbackReference) => void;
   };
+
+/**
+ * A reference, outside guardedDrop, to a function relied on as a drop
+ * callback: the function is passed to guardedDrop by reference and holds
+ * drops, so reaching it any other way skips the audit.
+ *
+ * @example
+ * ```ts ignore
+ * CallbackReference({ node, name }) { context.report({ node, messageId: "callbackReference", data: { name } }); }
+ * ```
+ */
+export interface CallbackReference {
+  /** The referencing identifier. */
+  readonly node: ts.Node;
+  /** The function's declared name. */
+  readonly name: string;
+}
 
 /**
  * A rule, as {@linkcode createRule} makes it.
