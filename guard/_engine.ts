@@ -18,6 +18,7 @@ import {
   enclosingFunctionNames,
   insideDropCallback,
 } from "./_drop_callbacks.ts";
+import { isHumanText } from "./_prose.ts";
 import { findReferences } from "./_references.ts";
 import type { SanctionedIndex } from "./_sanctioned.ts";
 import { boundNames, constWithChecker, exportedConstNames, importBindings, localBinding, sourceFileOf } from "./_scope.ts";
@@ -327,7 +328,9 @@ export function runEngine(input: EngineInput): EngineOutput {
     }
     if (strings.length > 0) {
       for (const root of roots) {
-        if (isConstDefinition(root) || isComparison(root)) continue;
+        // Human-readable text (a log or error message, a test title, help
+        // text) names operations without running them.
+        if (isConstDefinition(root) || isComparison(root) || isHumanText(root)) continue;
         const folded = foldOnce(root);
         const text = knownText(folded);
         if (text === undefined) continue;

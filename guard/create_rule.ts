@@ -223,7 +223,9 @@ export interface NodeTypes {
  *
  * - `SourceFile` / `SourceFile:exit`: a file's walk begins / ends.
  * - `StringExpression`: a folded string expression (after the file's walk,
- *   when every `const` of the file is known).
+ *   when every `const` of the file is known). Human-readable text is not
+ *   one: log and error messages, test titles, help text, assertion
+ *   messages, and `message`/`description`-like property values.
  * - `Program:exit`: every file has been walked.
  * - `CallbackReference`: a reference, outside guardedDrop, to a function
  *   that holds drops and is passed to guardedDrop by reference as a drop
