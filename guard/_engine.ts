@@ -8,6 +8,7 @@
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { Chokepoint } from "./_chokepoint.ts";
+import { DeclaringPackages } from "./_declaring_packages.ts";
 import { type ConstResolver, fold, type Folded, unwrap } from "./_fold.ts";
 import type { PackageLookup } from "./_package.ts";
 import {
@@ -135,6 +136,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     return (checker ??= program.getTypeChecker());
   };
   const chokepoint = new Chokepoint(getChecker, input.packages);
+  const declaring = new DeclaringPackages(getChecker, input.packages);
   const programFiles = program.getSourceFiles().filter((f) => !f.isDeclarationFile);
 
   // Names exported as constants anywhere in the program: an imported name
@@ -230,6 +232,8 @@ export function runEngine(input: EngineInput): EngineOutput {
       get checker() {
         return getChecker();
       },
+      typed: semantic,
+      packagesOf: (symbol) => declaring.of(symbol),
       chokepoint: services,
       fold: foldOnce,
       // During a walk, the parents of nodes below the visited one are not set

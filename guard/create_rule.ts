@@ -121,6 +121,18 @@ export interface RuleContext<MessageIds extends string, Options extends readonly
   readonly sourceFile: ts.SourceFile;
   /** The program's type checker. */
   readonly checker: ts.TypeChecker;
+  /**
+   * Whether the checker may be used. `false` in the syntactic pass, which
+   * runs only the rules that do not require type checking: such a rule may
+   * still refine its findings by type when this is `true`.
+   */
+  readonly typed: boolean;
+  /**
+   * The npm packages that declare a symbol (after aliases): the nearest
+   * named `package.json` of each declaration, or its ambient
+   * `declare module "…"`. Prisma's generated client counts as `@prisma/client`.
+   */
+  packagesOf(symbol: ts.Symbol): ReadonlySet<string>;
   /** Recognises the chokepoint and the adapters by type. */
   readonly chokepoint: ChokepointServices;
   /**

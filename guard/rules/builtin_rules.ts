@@ -7,6 +7,7 @@
 import type { RuleModule } from "../create_rule.ts";
 import { adapterDeprovision } from "./adapter_deprovision.ts";
 import { mongodbDrop } from "./mongodb_drop.ts";
+import { ormDrop } from "./orm_drop.ts";
 import { rabbitmqDelete } from "./rabbitmq_delete.ts";
 import { redisAclDeluser } from "./redis_acl_deluser.ts";
 import { redisFlush } from "./redis_flush.ts";
@@ -25,6 +26,7 @@ import { sqlDrop } from "./sql_drop.ts";
  * ```
  */
 export const rules: readonly RuleModule[] = Object.freeze([
+  ormDrop,
   sqlDrop,
   redisAclDeluser,
   redisFlush,
