@@ -397,18 +397,40 @@ function toReport(rule: RuleModule, descriptor: ReportDescriptor<string>, file?:
   return { rule, messageId: descriptor.messageId, message, node: descriptor.node, file: file ?? descriptor.node.getSourceFile() };
 }
 
-// The same node reported by two rules (an adapter's sanctioned `deprovision`
-// is both) is one finding: the first rule in rule order keeps it.
+// One operation reported by two rules is one finding: the same node (an
+// adapter's sanctioned `deprovision` is both adapter-deprovision's and
+// sanctioned-reference's), or one node inside the other (`spawn("redis-cli",
+// ["FLUSHALL"])` is cli-drop's call and redis-flush's string). The first rule
+// in rule order keeps it. Reports of one rule are never merged.
 function dedupe<R extends RawReport>(reports: readonly R[], rules: readonly ActiveRule[]): R[] {
   const order = new Map(rules.map((r, i) => [r.rule, i]));
-  const best = new Map<string, R>();
+  const byFile = new Map<ts.SourceFile, R[]>();
   for (const report of reports) {
-    const key = `${report.file.fileName}\u0000${report.node.pos}\u0000${report.node.end}`;
-    const seen = best.get(key);
-    if (seen === undefined || order.get(report.rule)! < order.get(seen.rule)!) best.set(key, report);
+    const list = byFile.get(report.file);
+    if (list === undefined) byFile.set(report.file, [report]);
+    else list.push(report);
   }
-  const kept = new Set(best.values());
-  return reports.filter((r) => kept.has(r));
+  const dropped = new Set<R>();
+  const starts = new Map<R, number>();
+  for (const [file, list] of byFile) {
+    if (list.length < 2) continue;
+    for (const report of list) starts.set(report, report.node.getStart(file));
+    for (const a of list) {
+      for (const b of list) {
+        if (a === b || dropped.has(a) || dropped.has(b)) continue;
+        const ra = order.get(a.rule)!;
+        const rb = order.get(b.rule)!;
+        const [as, bs] = [starts.get(a)!, starts.get(b)!];
+        const nested = (as <= bs && b.node.end <= a.node.end) || (bs <= as && a.node.end <= b.node.end);
+        if (!nested) continue;
+        const same = as === bs && a.node.end === b.node.end;
+        if (ra === rb && !same) continue;
+        // The later rule's report goes; of one rule's duplicates, the second.
+        dropped.add(ra < rb || (ra === rb && list.indexOf(a) < list.indexOf(b)) ? b : a);
+      }
+    }
+  }
+  return reports.filter((r) => !dropped.has(r));
 }
 
 /**

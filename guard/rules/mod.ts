@@ -3,6 +3,7 @@
  *
  * | id | finds |
  * |---|---|
+ * | `cli-drop` | `dropdb`, `dropuser`, `psql -c 'DROP …'`, `mysqladmin drop`, `redis-cli FLUSHALL`, `rabbitmqctl delete_vhost` as child processes |
  * | `orm-drop` | knex, Kysely, Sequelize, TypeORM, MikroORM and Prisma database and schema drops (by type) |
  * | `sql-drop` | SQL `DROP DATABASE`, `ROLE`, `USER`, `SCHEMA`, `OWNED` |
  * | `redis-acl-deluser` | Redis `ACL DELUSER` |
@@ -17,6 +18,7 @@
 
 export * from "./adapter_deprovision.ts";
 export * from "./builtin_rules.ts";
+export * from "./cli_drop.ts";
 export * from "./mongodb_drop.ts";
 export * from "./orm_drop.ts";
 export * from "./rabbitmq_delete.ts";
