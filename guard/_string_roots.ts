@@ -7,7 +7,7 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
-import { CASE_PRESERVING_METHODS, type Folded, unwrap } from "./_fold.ts";
+import { CASE_PRESERVING_METHODS, type Folded, isPathJoin, unwrap } from "./_fold.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
@@ -81,7 +81,7 @@ export function climb(node: ts.Expression): ts.Expression {
         const callee = call.expression;
         const isConcat = isPropertyAccessExpression(callee) && callee.name.text === "concat";
         const isString = isIdentifier(callee) && callee.text === "String" && call.arguments[0] === current;
-        if (!isConcat && !isString) return current;
+        if (!isConcat && !isString && !isPathJoin(callee)) return current;
         current = call;
         continue;
       }
