@@ -17,7 +17,7 @@ export type { JsonSchema } from "./_schema.ts";
  * dropped there.
  *
  * - `sanctioned`: only inside a sanctioned function (a destructive
- *   statement, DESIGN §7 "What is allowed").
+ *   statement).
  * - `chokepoint`: inside a sanctioned function, or inside the drop callback
  *   of a `guardedDrop` call (a call of an adapter's `deprovision`, a
  *   reference to a sanctioned function).

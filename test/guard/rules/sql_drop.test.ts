@@ -28,6 +28,9 @@ ruleTester(sqlDrop, {
     // Names, types and comparisons are not SQL that runs.
     `${D}type Q = "DROP DATABASE x"; const keys = { "DROP DATABASE": 1 }; console.log(keys);`,
     `${D}declare const q: string; if (q === "DROP DATABASE x") console.log("no");`,
+    `${D}declare const sql: string; if (sql.startsWith("drop user") || sql.includes("DROP ROLE")) console.log("seen");`,
+    `${D}declare const expect: any; declare const diff: string;\nexpect(diff).toContain('drop schema if exists "s" cascade'); expect(diff).not.toContain("drop schema");`,
+    `${D}import assert from "node:assert/strict";\ndeclare const sql: string;\nassert.equal(sql, "DROP DATABASE x");`,
     // Inside sanctioned functions: a declaration, a const arrow, a method, a nested callback.
     `${D}/** @sanctionedDrop */\nexport async function dropDb() { await client.query("DROP DATABASE " + name); }`,
     `${D}/**\n * Drops the role.\n * @sanctionedDrop\n */\nexport const dropRole = async () => client.query(\`DROP ROLE \${name}\`);`,
