@@ -104,7 +104,7 @@ export const mongodbDrop = createRule({
     const packagesOf = (name: ts.Node, receiver: ts.Expression, method: string): ReadonlySet<string> | undefined => {
       if (!context.typed) return undefined;
       checker ??= context.checker;
-      const symbol = checker.getSymbolAtLocation(name) ?? checker.getTypeAtLocation(receiver).getProperty(method);
+      const symbol = checker.getSymbolAtLocation(name) ?? checker.getNonNullableType(checker.getTypeAtLocation(receiver)).getProperty(method);
       return symbol === undefined ? undefined : context.packagesOf(symbol);
     };
     const reportMethod = (name: ts.MemberName | ts.StringLiteral, receiver: ts.Expression) => {

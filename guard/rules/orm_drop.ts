@@ -94,7 +94,7 @@ export const ormDrop = createRule({
     const typeChecker = (): ts.TypeChecker => (checker ??= context.checker);
     const libraryOf = (name: ts.Node, receiver: ts.Expression, method: string): string | undefined => {
       const checker = typeChecker();
-      const symbol = checker.getSymbolAtLocation(name) ?? checker.getTypeAtLocation(receiver).getProperty(method);
+      const symbol = checker.getSymbolAtLocation(name) ?? checker.getNonNullableType(checker.getTypeAtLocation(receiver)).getProperty(method);
       return symbol === undefined ? undefined : ormOf(context.packagesOf(symbol));
     };
     const check = (access: ts.PropertyAccessExpression | ts.ElementAccessExpression, name: ts.Node, method: string) => {
@@ -136,7 +136,8 @@ export const ormDrop = createRule({
         if (unwrap(node.initializer).kind === SyntaxKind.FalseKeyword) return;
         const checker = typeChecker();
         const contextual = checker.getContextualType(node.parent);
-        const symbol = contextual?.getProperty("dropSchema");
+        // An optional parameter's type is `Options | undefined`.
+        const symbol = contextual === undefined ? undefined : checker.getNonNullableType(contextual).getProperty("dropSchema");
         const library = symbol === undefined ? undefined : ormOf(context.packagesOf(symbol));
         if (library === "TypeORM") context.report({ node: node.name, messageId: "option", data: { library } });
       },

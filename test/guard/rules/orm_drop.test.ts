@@ -55,6 +55,11 @@ ruleTester(ormDrop, {
     { code: `${TYPEORM}await dataSource.synchronize(true);`, errors: [method(4, 18)] },
     { code: `import { Connection } from "typeorm";\ndeclare const connection: Connection;\nawait connection.dropDatabase();`, errors: [method(3, 18)] },
     { code: `${TYPEORM}export const tenantSource = new DataSource({ type: "postgres", dropSchema: true });`, errors: [option(4, 64)] },
+    {
+      name: "the option through an optional parameter's type",
+      code: `import type { DataSourceOptions } from "typeorm";\ndeclare function connect(options?: Partial<DataSourceOptions>): void;\nconnect({ dropSchema: true });`,
+      errors: [option(3, 11)],
+    },
     { code: `${MIKRO}await orm.getSchemaGenerator().dropSchema();`, errors: [method(4, 32)] },
     { code: `${MIKRO}const generator = orm.schema;\nawait generator.dropDatabase(\`db_\${id}\`);`, errors: [method(5, 17)] },
     { code: `${MIKRO}await orm.schema.refreshDatabase();`, errors: [method(4, 18)] },
