@@ -25,6 +25,7 @@ ruleTester(ormDrop, {
     `${SEQUELIZE}await sequelize.createSchema(\`t_\${id}\`, {}); await sequelize.getQueryInterface().createDatabase(\`db_\${id}\`);`,
     `${TYPEORM}await dataSource.synchronize(); await dataSource.synchronize(false); await dataSource.createQueryRunner().createSchema(\`t_\${id}\`, true);`,
     `${TYPEORM}export const options = new DataSource({ type: "postgres", synchronize: true, dropSchema: false });`,
+    `${TYPEORM}if (dataSource.options.dropSchema) console.log("drops on connect");`,
     `${MIKRO}await orm.schema.createSchema(); await orm.getSchemaGenerator().ensureDatabase();`,
     `${PRISMA}await prisma.$executeRaw\`DELETE FROM jobs WHERE tenant = \${id}\`; await prisma.$queryRawUnsafe("SELECT 1");`,
     `${PRISMA}declare const sql: string;\nawait prisma.$executeRawUnsafe(sql);`,
