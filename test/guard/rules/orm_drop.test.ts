@@ -75,6 +75,17 @@ ruleTester(ormDrop, {
       errors: [method(4, 10)],
     },
     {
+      name: "a stub with no package.json, known by its import specifier",
+      code: `import { Sequelize } from "@sequelize/core";\nconst s = new Sequelize();\nawait s.queryInterface.dropAllSchemas();`,
+      errors: [method(3, 24)],
+    },
+    {
+      name: "an installed package without a package.json",
+      code: `import { SqlSchemaGenerator } from "@mikro-orm/knex";\ndeclare const generator: SqlSchemaGenerator;\nawait generator.dropSchema();`,
+      files: { "node_modules/@mikro-orm/knex/index.d.ts": `export declare class SqlSchemaGenerator { dropSchema(options?: { dropDb?: boolean }): Promise<void> }` },
+      errors: [method(3, 17)],
+    },
+    {
       name: "an ambient module declaration of the package",
       code: `import { Db } from "legacy-orm";\ndeclare const db: Db;\nawait db.dropDatabase();`,
       files: { "shim.d.ts": `declare module "legacy-orm" {}\ndeclare module "typeorm/legacy" { export interface Db { dropDatabase(): Promise<void> } }\ndeclare module "legacy-orm" { export { Db } from "typeorm/legacy"; }` },
