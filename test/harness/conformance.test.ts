@@ -7,10 +7,13 @@
 // GD_PROVIDER=containers|external limits the run to one provider.
 
 import { after, describe } from "node:test";
+import { createTerminalityPolicy } from "../../lib/mod.ts";
 import {
+  type ConformancePolicy,
   type ConformanceSubject,
   describeConformance,
   mongodbSubject,
+  mysqlSubject,
   postgresSubject,
   rabbitmqSubject,
   redisSubject,
@@ -21,13 +24,35 @@ import {
 } from "../../harness/mod.ts";
 import {
   type ControlledServer,
+  dedicatedMysqlSkipReason,
   dedicatedPostgresSkipReason,
   dedicatedRedisSkipReason,
+  startDedicatedMysql,
   startDedicatedPostgres,
   startDedicatedRedis,
   startThrowawayRedis,
   throwawayRedisSkipReason,
 } from "../support/servers.ts";
+
+/**
+ * The platform's policy for the `active-denied` check: the library's own
+ * terminality policy over an in-memory resources table, so that the check
+ * runs here instead of being skipped.
+ */
+function platformPolicy(): ConformancePolicy {
+  const status = new Map<string, string>();
+  return {
+    authorize: createTerminalityPolicy({
+      lookup: async (req) => {
+        const found = status.get(req.token);
+        return found === undefined ? undefined : { status: found };
+      },
+    }),
+    intent: "customer_request",
+    markActive: (token) => void status.set(token, "active"),
+    forget: (token) => void status.delete(token),
+  };
+}
 
 const forced = process.env.GD_PROVIDER;
 const providers: readonly ("containers" | "external")[] = forced === "containers" || forced === "external" ? [forced] : ["containers", "external"];
@@ -48,6 +73,11 @@ async function dedicatedInstances(
     const server = await startDedicatedRedis();
     started.push(server);
     out.GD_REDIS_DEDICATED_URL = server.url;
+  }
+  if ((out.GD_MYSQL_URL ?? "") !== "" && (out.GD_MYSQL_DEDICATED_URL ?? "") === "" && dedicatedMysqlSkipReason() === undefined) {
+    const server = await startDedicatedMysql();
+    started.push(server);
+    out.GD_MYSQL_DEDICATED_URL = server.url;
   }
   // A third Redis for the ownership check: a wrong URL must never point the
   // dedicated adapter at the shared server, whose data other runs own.
@@ -84,6 +114,8 @@ function subjects(set: ServerSet, notOwnRedis: ServerControl | undefined): Recor
     rabbitmq: servers.rabbitmq && rabbitmqSubject(servers.rabbitmq, "shared"),
     rabbitmqDedicated: servers.rabbitmqDedicated && rabbitmqSubject(servers.rabbitmqDedicated, "dedicated"),
     mongodb: servers.mongodb && mongodbSubject(servers.mongodb, "shared"),
+    mysql: servers.mysql && mysqlSubject(servers.mysql, "shared"),
+    mysqlDedicated: servers.mysqlDedicated && mysqlSubject(servers.mysqlDedicated, "dedicated"),
   } as Record<ServerRole, ConformanceSubject<unknown> | undefined>;
 }
 
@@ -112,7 +144,7 @@ for (const provider of providers) {
   describe(`conformance on ${provider}`, async () => {
     for (const [role, subject] of Object.entries(bySubject) as [ServerRole, ConformanceSubject<unknown> | undefined][]) {
       if (subject !== undefined) {
-        await describeConformance(subject);
+        await describeConformance(subject, { policy: platformPolicy() });
       } else {
         await describeConformance({ name: `${role} (${provider})`, skip: set.missing[role] ?? "no server" });
       }
