@@ -140,14 +140,20 @@ describe("async sinks", () => {
     return seen;
   }
 
+  /** One drop through `f`: its outcome, and what went unhandled meanwhile. */
+  async function watched(f: ReturnType<typeof setup>, drop: () => Promise<unknown>) {
+    let outcome: unknown;
+    const unhandled = await unhandledDuring(async () => {
+      outcome = (await outcomeOf(f.guardedDrop(request(), drop))).outcome;
+    });
+    return { outcome, unhandled };
+  }
+
   test("an async counter.inc that rejects is reported through logger.error, never unhandled", async () => {
     const sinks = memorySinks();
     sinks.counter.inc = (async () => { throw new Error("push failed"); }) as never;
-    const f = setup({}, sinks);
-    let outcome: unknown;
-    const unhandled = await unhandledDuring(async () => {
-      outcome = (await outcomeOf(f.guardedDrop(request(), async () => "v"))).outcome;
-    });
+    const { outcome, unhandled } = await watched(setup({}, sinks), async () => "v");
+    const f = { errors: sinks.errors };
     assert.equal(outcome, "ok");
     assert.deepEqual(unhandled, []);
     assert.equal(f.errors.length, 1);
@@ -158,11 +164,8 @@ describe("async sinks", () => {
   test("an async warn that rejects is reported; an async error that rejects falls back to the console", async () => {
     const sinks = memorySinks();
     sinks.logger.warn = (async () => { throw new Error("warn async"); }) as never;
-    const f = setup({}, sinks);
-    let outcome: unknown;
-    const unhandled = await unhandledDuring(async () => {
-      outcome = (await outcomeOf(f.guardedDrop(request(), async () => { throw new Error("x"); }))).outcome;
-    });
+    const { outcome, unhandled } = await watched(setup({}, sinks), async () => { throw new Error("x"); });
+    const f = { errors: sinks.errors };
     assert.equal(outcome, "error");
     assert.deepEqual(unhandled, []);
     assert.deepEqual(f.errors.map((e) => e.what), ["the provisioner.drop.failed record could not be written"]);
