@@ -8,14 +8,18 @@
 // key=value and key: value pairs as libpq conninfo strings, driver options
 // and JSON print them. The keyword may have any prefix (PGPASSWORD,
 // REDIS_PASSWORD, db_password, x-api-key, client_secret), which is left as
-// it is, and may be quoted. The value is quoted (at most 1024 characters)
-// or runs to the next separator.
+// it is, and may be quoted; the "=" or ":" may be percent-encoded. The value
+// is quoted (at most 1024 characters) or runs to the next separator.
 const SECRET_PAIR =
-  /((?:password|passwd|passphrase|pass|pwd|pw|secret|credentials?|api[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?token|sslkey)\b["']?\s*[=:]\s*)("(?:[^"\\]|\\.){0,1024}"|'(?:[^'\\]|\\.){0,1024}'|[^\s,;&}\])]+)/gi;
+  /((?:password|passwd|passphrase|pass|pwd|pw|secret|credentials?|api[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?token|sslkey)\b["']?\s*(?:[=:]|%3[ad])\s*)("(?:[^"\\]|\\.){0,1024}"|'(?:[^'\\]|\\.){0,1024}'|[^\s,;&}\])]+)/gi;
 
 // Command-line and configuration forms whose value follows a space:
 // `--password hunter2`, Redis's `requirepass hunter2` and `masterauth`.
 const SECRET_FLAG = /((?:--(?:password|passwd|passphrase|pass|pw)|\b(?:requirepass|masterauth))[ \t]+)("[^"\n]{0,1024}"|'[^'\n]{0,1024}'|[^\s"']+)/gi;
+
+// Redis's AUTH command as a server or a client echoes it: `AUTH password` or
+// `AUTH user password`. Both words go, as one cannot tell which form it is.
+const REDIS_AUTH = /\b(AUTH[ \t]+)\S+(?:[ \t]+\S+)?/g;
 
 // HTTP authorization headers, as some drivers echo them in errors, also as
 // JSON (`"Authorization":"Basic …"`). A Basic or Bearer credential is one
@@ -28,13 +32,13 @@ const AUTHORIZATION =
  * The keywords without which none of the pair, flag and header forms can
  * match: each keyword above holds one of these. Keep the lists together.
  */
-export const CREDENTIAL_WORD = /pass|pwd|pw|secret|credential|key|token|authorization|masterauth/i;
+export const CREDENTIAL_WORD = /pass|pwd|pw|secret|credential|key|token|auth/i;
 
 /** Scrubs every form, with no bound on the text's length (the caller cuts it). */
 export function scrubForms(text: string): string {
   let out = text.includes("@") ? scrubUserinfo(text) : text;
   if (!CREDENTIAL_WORD.test(out)) return out;
-  out = out.replace(SECRET_PAIR, "$1***").replace(SECRET_FLAG, "$1***");
+  out = out.replace(SECRET_PAIR, "$1***").replace(SECRET_FLAG, "$1***").replace(REDIS_AUTH, "$1***");
   return out.replace(AUTHORIZATION, (_m, head: string, scheme: string | undefined, space: string | undefined) =>
     scheme === undefined ? `${head}***` : `${head}${scheme}${space}***`
   );

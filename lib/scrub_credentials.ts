@@ -17,7 +17,8 @@ export const MAX_SCRUBBED_LENGTH = 8192;
 
 /**
  * Whether `text` can hold any of the forms scrubbed: a URL's userinfo needs
- * an "@"; a pair or a header needs a "=" or ":", a flag a space or a tab,
+ * an "@"; a pair or a header needs a "=" or ":" (or "%" when encoded), a
+ * flag or Redis's AUTH a space or a tab,
  * and each of them one of the credential words. It is exact in one
  * direction, never missing a form the scrubber would scrub, and it lets the
  * common fields through without running it: a UUID, a service name, a bare
@@ -25,7 +26,8 @@ export const MAX_SCRUBBED_LENGTH = 8192;
  */
 function mayHoldCredential(text: string): boolean {
   if (text.includes("@")) return true;
-  return (text.includes(":") || text.includes("=") || text.includes(" ") || text.includes("\t")) && CREDENTIAL_WORD.test(text);
+  const separated = text.includes(":") || text.includes("=") || text.includes("%") || text.includes(" ") || text.includes("\t");
+  return separated && CREDENTIAL_WORD.test(text);
 }
 
 /**
@@ -43,7 +45,7 @@ function mayHoldCredential(text: string): boolean {
  *   `secret`, `credentials`, `api_key`, `access_key`, `private_key`,
  *   `auth_token`, `sslkey`, with any prefix such as `PGPASSWORD`);
  * - flags and settings with a space before the value: `--password x`,
- *   `requirepass x`, `masterauth x`;
+ *   `requirepass x`, `masterauth x`, and Redis's `AUTH [user] password`;
  * - authorization headers, also as JSON (`"Authorization":"Basic …"`).
  *
  * Its time is linear in the text's length: no hostile message can block

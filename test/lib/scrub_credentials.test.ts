@@ -73,6 +73,9 @@ describe("scrubCredentials", () => {
     ["redis-server --requirepass hunter2", "redis-server --requirepass ***"],
     ["CONFIG SET requirepass hunter2", "CONFIG SET requirepass ***"],
     ["masterauth 'hun ter2'", "masterauth ***"],
+    ["redis> AUTH default hunter2", "redis> AUTH ***"],
+    ["AUTH hunter2", "AUTH ***"],
+    ["/x?password%3Dhunter2&y=1", "/x?password%3D***&y=1"],
   ];
   for (const [input, expected] of cases) {
     test(JSON.stringify(input), () => {
@@ -100,6 +103,7 @@ describe("scrubCredentials", () => {
     "connect redis://cache:6379 failed for oncall@example.com",
     "see https://example.com/a then oncall@example.com",
     "mongodb://h1:27017,h2:27017/db",
+    "NOAUTH Authentication required.",
   ];
   for (const text of untouched) test(`leaves ${JSON.stringify(text)} alone`, () => assert.equal(scrubCredentials(text), text));
 });
