@@ -17,6 +17,8 @@ import { scrubbedMessage } from "./scrub_credentials.ts";
  * "postgres" in a log, yet get a breaker and a counter series of its own.
  */
 const INVISIBLE_OR_SPACE = /[\s\p{Cc}\p{Cf}]/u;
+/** The common case, checked first because it is cheaper: printable ASCII holds none of those. */
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
 /**
  * Checks the request as given, and the drop callback.
@@ -39,7 +41,7 @@ export function validateRequest(given: GivenRequest, drop: unknown, nameRules: N
   }
   const token = nonEmptyString("token", given.token);
   const resourceType = nonEmptyString("resourceType", given.resourceType);
-  if (INVISIBLE_OR_SPACE.test(resourceType)) {
+  if (!PRINTABLE_ASCII.test(resourceType) && INVISIBLE_OR_SPACE.test(resourceType)) {
     throw new RefusedError(
       `Cannot drop as 'resourceType' must hold no whitespace, control or invisible character: current value is ${describeValue(resourceType)}`,
     );

@@ -25,10 +25,13 @@ export const MAX_SCRUBBED_LENGTH = 8192;
  * `host:port` such as `10.0.0.7:5544`.
  */
 function mayHoldCredential(text: string): boolean {
-  if (text.includes("@")) return true;
-  const separated = text.includes(":") || text.includes("=") || text.includes("%") || text.includes(" ") || text.includes("\t");
-  return separated && CREDENTIAL_WORD.test(text);
+  // One scan for every character a form needs: most fields (a UUID, a name) have none.
+  if (!FORM_CHARACTER.test(text)) return false;
+  return text.includes("@") || CREDENTIAL_WORD.test(text);
 }
+
+/** A character without which no form can be present: "@", a pair's "=", ":" or "%", a flag's space or tab. */
+const FORM_CHARACTER = /[@:=%\t ]/;
 
 /**
  * Replaces credentials in a text with `***`:
