@@ -12,6 +12,14 @@ import { CREDENTIAL_WORD, cutIndex, scrubForms } from "./_scrub_forms.ts";
  * Texts longer than this are cut before they are scrubbed, and the cut is
  * said: an error message can be megabytes (a driver echoing a whole query),
  * and every record must stay small.
+ *
+ * @example
+ * ```ts
+ * import { MAX_SCRUBBED_LENGTH, scrubCredentials } from "guarded-drop";
+ *
+ * const huge = "row ".repeat(MAX_SCRUBBED_LENGTH);
+ * console.log(scrubCredentials(huge).endsWith("more characters not shown]")); // true
+ * ```
  */
 export const MAX_SCRUBBED_LENGTH = 8192;
 
