@@ -38,6 +38,14 @@ function mayHoldCredential(text: string): boolean {
   return text.includes("@") || CREDENTIAL_WORD.test(text);
 }
 
+/**
+ * Room left below the limit when a text is cut, for the note and for the
+ * prefix a message built from it adds ("Cannot drop as …: "): scrubbing that
+ * message again does not cut it a second time, and the note keeps the
+ * number of characters really dropped.
+ */
+const CUT_RESERVE = 512;
+
 /** A character without which no form can be present: "@", a pair's "=", ":" or "%", a flag's space or tab. */
 const FORM_CHARACTER = /[@:=%\t ]/;
 
@@ -63,9 +71,9 @@ const FORM_CHARACTER = /[@:=%\t ]/;
  * the event loop.
  *
  * NOTE: a text longer than {@linkcode MAX_SCRUBBED_LENGTH} characters is cut
- * before it is scrubbed, at a whitespace that splits no credential from its
- * "@", and the rest is dropped, never shown: the result ends with
- * `… [cut: N more characters not shown]`.
+ * before it is scrubbed, to at most 7680 characters, at a whitespace that
+ * splits no credential from its "@", and the rest is dropped, never shown:
+ * the result ends with `… [cut: N more characters not shown]`.
  *
  * NOTE: it scrubs the forms drivers print. A password spelled out in free
  * prose ("the password is hunter2"), or in a MySQL-style `-phunter2`,
@@ -87,7 +95,7 @@ const FORM_CHARACTER = /[@:=%\t ]/;
  */
 export function scrubCredentials(text: string): string {
   if (text.length > MAX_SCRUBBED_LENGTH) {
-    const cut = cutIndex(text, MAX_SCRUBBED_LENGTH);
+    const cut = cutIndex(text, MAX_SCRUBBED_LENGTH - CUT_RESERVE);
     return `${scrubForms(text.slice(0, cut))}… [cut: ${text.length - cut} more characters not shown]`;
   }
   return mayHoldCredential(text) ? scrubForms(text) : text;

@@ -80,7 +80,7 @@ describe("the failed record's error field", () => {
     const f = setup();
     const started = performance.now();
     const err = await outcomeOf(f.guardedDrop(request(), async () => {
-      throw new Error("a-".repeat(2_500_000) + " key: x");
+      throw new Error("row a-b ".repeat(625_000) + " key: x");
     }));
     assert.ok(performance.now() - started < 1000);
     assert.equal(err.outcome, "error");
@@ -88,7 +88,9 @@ describe("the failed record's error field", () => {
     assert.equal(failed.length, 1);
     const text = failed[0]!.error as string;
     assert.ok(text.length < 10_000, `${text.length} characters`);
-    assert.match(text, /\[cut: \d+ more characters not shown\]$/);
+    const dropped = Number(/\[cut: (\d+) more characters not shown\]$/.exec(text)?.[1]);
+    assert.ok(dropped > 4_990_000, `the note says what was really dropped: ${dropped}`);
+    assert.equal(text.match(/\[cut:/g)?.length, 1, "cut once, not again when the message is scrubbed again");
     assert.ok((err.message as string).length < 10_000);
   });
 });
