@@ -65,8 +65,8 @@ const MAX_JOINED_RUNS = 3;
  * A password that was not percent-encoded may hold any character, "/",
  * "#", "?", quotes and "@" included, so a URL's userinfo is everything from
  * the scheme's "//" to the last "@" before the next whitespace. A
- * whitespace before the "@" (a newline, or a space inside the password)
- * joins the runs around it.
+ * whitespace right before the "@", or inside the password of a URL (up to
+ * three runs on), joins the runs around it.
  */
 function scrubUserinfo(text: string): string {
   let out = "";
@@ -94,18 +94,14 @@ function scrubUserinfo(text: string): string {
 function joinedEnd(text: string, first: string, end: number): number {
   const scheme = first.indexOf("://");
   // A URL with no "@" and no path yet, whose authority is `user:pass…` rather
-  // than `host:port`, may have a password with a space in it.
+  // than `host:port`, may have a password with a space or a newline in it.
   let awaitsAt = scheme >= 0 && !first.includes("@", scheme) && !first.includes("/", scheme + 3) &&
     first.includes(":", scheme + 3) && !PORT_END.test(first);
   let joinedTo = end;
   let tentative = end;
   for (let looked = 0; looked < MAX_JOINED_RUNS; looked++) {
     let k = tentative;
-    let newline = false;
-    while (k < text.length && isSpace(text.charCodeAt(k))) {
-      if (text[k] === "\n" || text[k] === "\r") newline = true;
-      k++;
-    }
+    while (k < text.length && isSpace(text.charCodeAt(k))) k++;
     if (k >= text.length) break;
     const next = runEnd(text, k);
     if (text[k] === "@") {
@@ -114,12 +110,12 @@ function joinedEnd(text: string, first: string, end: number): number {
       awaitsAt = false;
       continue;
     }
-    if (!awaitsAt || newline) break;
+    if (!awaitsAt) break;
     const at = indexWithin(text, "@", k, next);
     const slash = indexWithin(text, "/", k, next);
     if (at >= 0 && (slash < 0 || slash > at)) return next;
     if (slash >= 0) break;
-    tentative = next; // no "@" here: a later run on the line may have it
+    tentative = next; // no "@" here: a later run may have it
   }
   return joinedTo;
 }

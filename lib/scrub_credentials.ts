@@ -56,8 +56,8 @@ const FORM_CHARACTER = /[@:=%\t ]/;
  *   before the next whitespace, since a password that was not
  *   percent-encoded may hold "/", "#", "?", quotes or "@"
  *   (`postgres://app:s3/cret@db/x` → `postgres://***@db/x`); a whitespace
- *   right before the "@", or a space inside the password of a URL on one
- *   line, is included;
+ *   right before the "@", or a space or newline inside the password of a
+ *   URL, is included;
  * - the same without a scheme (`app:s3cret@db:5432` → `***@db:5432`);
  * - `password=…`-style pairs in any common spelling, quoted or not, JSON
  *   included (`password`, `passwd`, `passphrase`, `pass`, `pwd`, `pw`,

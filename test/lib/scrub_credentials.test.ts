@@ -59,6 +59,8 @@ describe("scrubCredentials", () => {
     ["postgres://app:hunter2\n@db/x", "postgres://***@db/x"],
     ["app:hunter2\n@db", "***@db"],
     ["redis://default:hun ter2@cache:6379", "redis://***@cache:6379"],
+    ["redis://default:hun\nter2@cache:6379", "redis://***@cache:6379"],
+    ["redis://:hun\r\nter 2@cache", "redis://***@cache"],
     // Quotes between the header name and its ":", as JSON prints it.
     ['{"Authorization":"Basic Z3Vlc3Q6aHVudGVyMg=="}', '{"Authorization":"Basic ***"}'],
     ["'authorization': 'Bearer abc.def.ghi'", "'authorization': 'Bearer ***'"],
@@ -125,6 +127,10 @@ describe("scrubCredentials: bounded time and size", () => {
     ["headers", "authorization:".repeat(70_000)],
     ["dashes before a keyword", "-".repeat(1_000_000) + "token:"],
     ["unclosed quoted values", "password=\"x\\".repeat(100_000)],
+    ["tabs after a pair's '='", "password=" + "\t".repeat(1_000_000)],
+    ["spaces after a Basic header", "authorization: basic" + " ".repeat(1_000_000) + '"'],
+    ["spaces after AUTH", "AUTH" + " ".repeat(1_000_000)],
+    ["spaces after --password", "--password" + " ".repeat(1_000_000) + "'"],
     ["base64url after a keyword", "request failed, api_key: invalid; body=" + "QUJD-_xyz".repeat(110_000)],
   ];
   for (const [name, text] of hostile) {
