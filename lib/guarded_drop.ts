@@ -198,6 +198,7 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   const authorizeTimeoutMs = positiveMs("authorizeTimeoutMs", options.authorizeTimeoutMs);
   const budgetTimeoutMs = positiveMs("budgetTimeoutMs", options.budgetTimeoutMs);
   const sinks: DropSinks = { logger, counter, auditStore, auditTimeoutMs: positiveMs("auditTimeoutMs", options.auditTimeoutMs) };
+  if (options.nameRules !== undefined) requireFunction("nameRules.checkNamingToken", options.nameRules?.checkNamingToken);
   const nameRules = options.nameRules ?? createNameRules();
   const isBreakerOpen = options.isBreakerOpen ?? ((err: unknown) => readProperty(err, "code") === "GD_BREAKER_OPEN");
   const breakerFor = options.breakerFor ?? (() => new CircuitBreaker(options.breaker));

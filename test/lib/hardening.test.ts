@@ -377,3 +377,34 @@ describe("low-severity findings", () => {
     }
   });
 });
+
+describe("hostile values where a value is described or read", () => {
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+
+  test("a policy or a budget resolving with a revoked Proxy is denied or rate_limited, not error", async () => {
+    const policy = setup({ authorize: async () => revoked() as never });
+    assert.equal((await outcomeOf(policy.guardedDrop(request(), async () => {}))).outcome, "denied");
+    const budget = setup({ budget: { take: async () => revoked() as never } });
+    assert.equal((await outcomeOf(budget.guardedDrop(request(), async () => {}))).outcome, "rate_limited");
+  });
+
+  test("a revoked Proxy as a request field is refused, not error", async () => {
+    for (const field of ["backend", "token", "resourceType", "caller", "intent"] as const) {
+      const f = setup();
+      const err = await outcomeOf(f.guardedDrop(request({ [field]: revoked() as never }), async () => {}));
+      assert.equal(err.outcome, "refused", field);
+      assert.equal(f.counts.length, 1);
+    }
+  });
+
+  test("nameRules without a checkNamingToken function is refused at creation", () => {
+    assert.throws(
+      () => setup({ nameRules: {} as never }),
+      /Cannot create guardedDrop as 'nameRules.checkNamingToken' must be a function: current value is undefined/,
+    );
+  });
+});
