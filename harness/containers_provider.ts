@@ -217,7 +217,14 @@ export async function startContainerServers(options: ContainerServersOptions = {
     servers[role] = containerControl(name, c, () => ({ url: c.getConnectionUri() }));
   };
   const redis = async (role: ServerRole, name: string) => {
-    const c = await new RedisContainer(images.redis).withStartupTimeout(REDIS_STARTUP_TIMEOUT_MS).start();
+    // Nothing persists across a restart, as on the machine's own servers.
+    // With a dump and no ACL file, a restarted dedicated server keeps the
+    // tenant's keys but loses its `ded_<t>` user, the ownership proof, and
+    // the dedicated adapter then rightly refuses to flush it.
+    const c = await new RedisContainer(images.redis)
+      .withCommand(["redis-server", "--save", "", "--appendonly", "no"])
+      .withStartupTimeout(REDIS_STARTUP_TIMEOUT_MS)
+      .start();
     started.push(c);
     servers[role] = containerControl(name, c, () => ({ url: c.getConnectionUrl() }));
   };
