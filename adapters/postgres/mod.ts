@@ -21,3 +21,4 @@ export * from "../_shared/adapter_options.ts";
 export * from "./postgres_dedicated.ts";
 export * from "./postgres_options.ts";
 export * from "./postgres_shared.ts";
+export * from "./resource_lookup.ts";

@@ -18,6 +18,7 @@
  */
 
 export * from "../_shared/adapter_options.ts";
+export * from "./drop_budget.ts";
 export * from "./redis_dedicated.ts";
 export * from "./redis_options.ts";
 export * from "./redis_shared.ts";
