@@ -1,6 +1,8 @@
-// Internal: a value shown in a refusal message. Short, quoted, scrubbed, and
-// never a dump of an object: a request or a name can be anything a caller
-// passed, a configuration object with its passwords included.
+// Internal: a value shown in a "current value is …" message. Short, quoted,
+// scrubbed, and never a dump of an object: a request, a name or an option
+// can be anything a caller passed, a configuration object with its passwords
+// included. The one describer of the package: the core, the name rules and
+// the adapters' option checks all print values through it.
 
 import { scrubCredentials } from "./scrub_credentials.ts";
 
@@ -8,18 +10,39 @@ import { scrubCredentials } from "./scrub_credentials.ts";
 const MAX_SHOWN = 80;
 
 /**
+ * How strings are shown: `"quoted"` shows a short one JSON-quoted and
+ * scrubbed; `"length"` never shows one, only its length, for options where
+ * a misplaced string can be a bare password that no scrubber recognises.
+ */
+export type StringDisplay = "quoted" | "length";
+
+/**
  * `"acme42"` for a short string (JSON-quoted, so that a hostile name cannot
  * forge a log line), `(a string of 100000 characters)` for a long one (a cut
  * could separate a password from the "@" the scrubber needs to see),
- * `null`, `undefined`, `42`, `an object`, `an array` or `a function`.
+ * `null`, `undefined`, `42`, `true`, `an object`, `an array`, `a function`
+ * or `a symbol`.
  */
-export function describeValue(value: unknown): string {
+export function describeValue(value: unknown, strings: StringDisplay = "quoted"): string {
   if (typeof value === "string") {
-    return value.length > MAX_SHOWN ? `(a string of ${value.length} characters)` : JSON.stringify(scrubCredentials(value));
+    if (strings === "length" || value.length > MAX_SHOWN) return `a string of ${value.length} characters`;
+    return JSON.stringify(scrubCredentials(value));
   }
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "function") return "a function";
-  return String(value);
+  switch (typeof value) {
+    case "object":
+      return "an object";
+    case "function":
+      return "a function";
+    case "symbol":
+      return "a symbol";
+    default:
+      return String(value); // undefined, a number, a boolean or a bigint
+  }
+}
+
+/** {@linkcode describeValue} for an option: a string is never shown, only its length. */
+export function describeOption(value: unknown): string {
+  return describeValue(value, "length");
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { DropError } from "./drop_error.ts";
 import type { DropOutcome } from "./outcome.ts";
 
 /**
@@ -68,6 +69,26 @@ export interface DropFailedRecord extends DropRecordFields {
   readonly outcome: Exclude<DropOutcome, "ok">;
   /** The error's message, scrubbed of credentials. */
   readonly error: string;
+  /** Why the policy or the budget said no: on `denied` and `rate_limited`. */
+  readonly reason?: string;
+}
+
+/**
+ * The record written, at level warn, when a policy or a budget let the drop
+ * proceed with a warning (a budget whose Redis is down, with
+ * `onUnavailable: "allow"`). The drop then runs.
+ *
+ * @example
+ * ```ts
+ * import type { DropWarningRecord } from "guarded-drop";
+ *
+ * const describe = (record: DropWarningRecord) => `${record.drop_id} proceeded: ${record.warning}`;
+ * ```
+ */
+export interface DropWarningRecord extends DropRecordFields {
+  readonly event: "provisioner.drop.warning";
+  /** What the policy or the budget warned about, scrubbed of credentials. */
+  readonly warning: string;
 }
 
 /**
@@ -97,17 +118,37 @@ export interface AuditLogger {
 }
 
 /**
- * A durable audit store, written after the log line and before the drop.
- * A rejection means `audit_failed`: the drop never runs.
+ * A durable audit store. guardedDrop writes to it after the log line and
+ * before the drop, and tells it the outcome afterwards.
+ *
+ * - `append(record, signal)` must commit the record. A rejection, or no
+ *   answer within `auditTimeoutMs` (the signal then aborts), means
+ *   `audit_failed`: the drop never runs.
+ * - `settle(record, outcome, error, signal)`, when the store has it, is
+ *   called exactly once after the outcome is known, for every call whose
+ *   append succeeded, and awaited (with the same bound) before guardedDrop
+ *   settles. `error` is the {@linkcode DropError} of a non-ok outcome. Its
+ *   failure or timeout is reported through `logger.error` and never changes
+ *   the outcome.
+ *
+ * NOTE: an append that commits after its timeout leaves an intent row that
+ * is never settled, although the drop never ran. That is what "in doubt"
+ * means: a row with no settlement is either this or a crash mid-drop.
  *
  * @example An append-only table
  * ```ts
  * import type { AuditStore, DropRecord } from "guarded-drop";
  *
- * const rows: DropRecord[] = [];
- * const store: AuditStore = { append: async (record) => void rows.push(record) };
+ * const rows: object[] = [];
+ * const store: AuditStore = {
+ *   append: async (record: DropRecord) => void rows.push(record),
+ *   settle: async (record, outcome) => void rows.push({ drop_id: record.drop_id, outcome }),
+ * };
  * ```
  */
 export interface AuditStore {
-  append(record: DropRecord): Promise<void> | void;
+  /** Commits the record before the drop. */
+  append(record: DropRecord, signal?: AbortSignal): Promise<void> | void;
+  /** Records the outcome of a call whose append succeeded. Optional. */
+  settle?(record: DropRecord, outcome: DropOutcome, error?: DropError, signal?: AbortSignal): Promise<void> | void;
 }

@@ -5,6 +5,7 @@
  */
 
 import { DropError, type DropErrorOptions } from "./drop_error.ts";
+import { readProperty } from "./_read_property.ts";
 
 /**
  * The audit record could not be written, so nothing ran (no audit line, no drop).
@@ -34,7 +35,8 @@ export class AuditFailedError extends DropError {
 
 /**
  * Whether `err` is a {@linkcode AuditFailedError} from any copy of the package. It
- * checks `.code`, not `instanceof`.
+ * checks `.code`, not `instanceof`, and never throws: a hostile value (a
+ * Proxy whose getter throws) is simply not one.
  *
  * @param err The value to check.
  * @returns `true` when `err.code` is `GD_AUDIT_FAILED`.
@@ -48,5 +50,5 @@ export class AuditFailedError extends DropError {
  * ```
  */
 export function isAuditFailedError(err: unknown): err is AuditFailedError {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "GD_AUDIT_FAILED";
+  return readProperty(err, "code") === "GD_AUDIT_FAILED";
 }

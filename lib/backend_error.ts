@@ -96,8 +96,7 @@ export class BackendError extends Error {
  * ```
  */
 export function isBackendError(err: unknown): err is BackendError {
-  if (typeof err !== "object" || err === null) return false;
-  const code = (err as { code?: unknown }).code;
+  const code = readProperty(err, "code");
   return code === "GD_BACKEND_UNAVAILABLE" || code === "GD_BACKEND_FAILED";
 }
 

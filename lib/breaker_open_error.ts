@@ -5,36 +5,59 @@
  */
 
 import { DropError, type DropErrorOptions } from "./drop_error.ts";
+import { readProperty } from "./_read_property.ts";
+
+/**
+ * Options of {@linkcode BreakerOpenError}.
+ *
+ * @example
+ * ```ts
+ * import type { BreakerOpenErrorOptions } from "guarded-drop";
+ *
+ * const options: BreakerOpenErrorOptions = { retryAfterMs: 30_000 };
+ * ```
+ */
+export interface BreakerOpenErrorOptions extends DropErrorOptions {
+  /** The time until the breaker allows its half-open trial, in ms. */
+  retryAfterMs?: number;
+}
 
 /**
  * The circuit breaker is open for this resource type and backend, so the drop callback was not called.
  *
- * Its `.code` is `GD_BREAKER_OPEN` and its `.outcome` is `breaker_open`.
+ * Its `.code` is `GD_BREAKER_OPEN` and its `.outcome` is `breaker_open`. The
+ * built-in breaker sets `.retryAfterMs`, the time until its half-open trial
+ * (0 while that trial is running: the circuit may close as soon as it ends).
  *
  * @example
  * ```ts
  * import { BreakerOpenError, isBreakerOpenError } from "guarded-drop";
  *
- * const err = new BreakerOpenError("example");
- * console.log(err.code, err.outcome, isBreakerOpenError(err)); // "GD_BREAKER_OPEN breaker_open true"
+ * const err = new BreakerOpenError("example", { retryAfterMs: 1000 });
+ * console.log(err.code, err.outcome, err.retryAfterMs, isBreakerOpenError(err)); // "GD_BREAKER_OPEN breaker_open 1000 true"
  * ```
  */
 export class BreakerOpenError extends DropError {
+  /** The time until the half-open trial, in ms from when the error was made, when the breaker knows. */
+  readonly retryAfterMs: number | undefined;
+
   /**
    * Constructs a new instance.
    *
    * @param message What happened. It must not hold credentials.
-   * @param options The cause, the drop id and the kind.
+   * @param options The cause, the drop id, the kind and the retry delay.
    */
-  constructor(message: string, options?: DropErrorOptions) {
+  constructor(message: string, options?: BreakerOpenErrorOptions) {
     super("GD_BREAKER_OPEN", message, "unavailable", options);
     this.name = "BreakerOpenError";
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
 /**
  * Whether `err` is a {@linkcode BreakerOpenError} from any copy of the package. It
- * checks `.code`, not `instanceof`.
+ * checks `.code`, not `instanceof`, and never throws: a hostile value (a
+ * Proxy whose getter throws) is simply not one.
  *
  * @param err The value to check.
  * @returns `true` when `err.code` is `GD_BREAKER_OPEN`.
@@ -48,5 +71,5 @@ export class BreakerOpenError extends DropError {
  * ```
  */
 export function isBreakerOpenError(err: unknown): err is BreakerOpenError {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "GD_BREAKER_OPEN";
+  return readProperty(err, "code") === "GD_BREAKER_OPEN";
 }

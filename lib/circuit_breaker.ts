@@ -7,7 +7,7 @@
 
 import { readProperty } from "./_read_property.ts";
 import { BreakerOpenError } from "./breaker_open_error.ts";
-import { admit, CLOSED_TICKET, failed, OPEN, openError, succeeded, type Ticket } from "./_breaker_ticket.ts";
+import type { Backend } from "./drop_request.ts";
 
 /**
  * Anything that runs a function under a breaker: this module's
@@ -28,13 +28,33 @@ export interface BreakerExecutor {
 }
 
 /**
- * Options of {@linkcode CircuitBreaker}.
+ * Which breaker a drop runs under: by default one per resource type and
+ * backend.
  *
  * @example
  * ```ts
+ * import type { BreakerKey } from "guarded-drop";
+ *
+ * const key: BreakerKey = { resourceType: "redis", backend: "dedicated" };
+ * ```
+ */
+export interface BreakerKey {
+  readonly resourceType: string;
+  readonly backend: Backend;
+}
+
+/**
+ * Options of {@linkcode CircuitBreaker}.
+ *
+ * @example Only unreachable servers open it
+ * ```ts
  * import type { CircuitBreakerOptions } from "guarded-drop";
  *
- * const options: CircuitBreakerOptions = { failureThreshold: 3, cooldownMs: 10_000 };
+ * const options: CircuitBreakerOptions = {
+ *   failureThreshold: 3,
+ *   cooldownMs: 10_000,
+ *   isFailure: (err) => (err as { kind?: string }).kind === "unavailable",
+ * };
  * ```
  */
 export interface CircuitBreakerOptions {
@@ -58,11 +78,21 @@ export interface CircuitBreakerOptions {
   now?: () => number;
   /**
    * Whether an error is neutral: it neither counts as a failure nor resets
-   * the count, and a neutral half-open trial frees the trial slot.
+   * the count, and a neutral half-open trial frees the trial slot. It is
+   * asked first, so a neutral error is never a failure.
    *
    * @default {isNeutralBreakerError}
    */
   isNeutral?: (err: unknown) => boolean;
+  /**
+   * Whether an error that is not neutral says the backend is in trouble, and
+   * counts toward opening the circuit (cockatiel's `handleWhen`). An error
+   * for which it answers `false` is treated as neutral. One that throws
+   * counts as a failure.
+   *
+   * @default {isBreakerFailure}
+   */
+  isFailure?: (err: unknown) => boolean;
 }
 
 /**
@@ -103,14 +133,49 @@ export function isNeutralBreakerError(err: unknown): boolean {
 }
 
 /**
+ * The default failure rule: every error counts toward opening the circuit,
+ * except one whose `kind` is `failed` or `refused`.
+ *
+ * - `kind: "unavailable"` (a refused connection, a timeout, a server that
+ *   went away) is server-level trouble: it counts.
+ * - `kind: "failed"` is a failure caused by one tenant's own state (a lock,
+ *   a dependent object, a concurrent change): the server answered, so it
+ *   must not block every other tenant's drops. It does not count.
+ * - An unclassified error (a plain `Error`, a driver's raw error, a thrown
+ *   string) counts: nothing says the server is well, so the breaker protects
+ *   it. Adapters classify their errors with `BackendError`.
+ *
+ * @param err A thrown value that is not neutral.
+ * @returns Whether it counts as a failure.
+ *
+ * @example
+ * ```ts
+ * import { BackendError, isBreakerFailure } from "guarded-drop";
+ *
+ * console.log(isBreakerFailure(new BackendError("unavailable", "ECONNREFUSED"))); // true
+ * console.log(isBreakerFailure(new BackendError("failed", "tuple concurrently updated"))); // false
+ * console.log(isBreakerFailure(new Error("something else"))); // true
+ * ```
+ */
+export function isBreakerFailure(err: unknown): boolean {
+  const kind = readProperty(err, "kind");
+  return kind !== "failed" && kind !== "refused";
+}
+
+/**
  * A consecutive-failure circuit breaker with the seed's semantics.
  *
- * - Closed: calls run. `failureThreshold` consecutive failures open it.
+ * - Closed: calls run. `failureThreshold` consecutive failures open it; a
+ *   success resets the count.
  * - Open: calls reject with {@linkcode BreakerOpenError} without running,
  *   until `cooldownMs` has passed.
  * - Half-open: exactly one trial runs; every other call is rejected while it
  *   is in flight. A success closes the circuit, a failure opens it again, and
  *   a neutral result frees the slot for the next caller.
+ *
+ * Which errors are failures is `isNeutral` and `isFailure`; by default,
+ * server-level trouble counts and a tenant's own failure does not (see
+ * {@linkcode isBreakerFailure}).
  *
  * @example Opening after failures
  * ```ts
@@ -133,16 +198,24 @@ export class CircuitBreaker implements BreakerExecutor {
   readonly #cooldownMs: number;
   readonly #now: () => number;
   readonly #isNeutral: (err: unknown) => boolean;
+  readonly #isFailure: (err: unknown) => boolean;
 
   /**
    * Constructs a new instance.
    *
-   * @param options Threshold, cooldown, clock and neutral-error test.
-   * @throws {TypeError} If `failureThreshold` is not a positive integer, or
-   * `cooldownMs` is not a non-negative finite number.
+   * @param options Threshold, cooldown, clock and the error rules.
+   * @throws {TypeError} If `failureThreshold` is not a positive integer,
+   * `cooldownMs` is not a non-negative finite number, or `now`, `isNeutral`
+   * or `isFailure` is not a function.
    */
   constructor(options: CircuitBreakerOptions = {}) {
-    const { failureThreshold = 5, cooldownMs = 30_000, now = Date.now, isNeutral = isNeutralBreakerError } = options;
+    const {
+      failureThreshold = 5,
+      cooldownMs = 30_000,
+      now = Date.now,
+      isNeutral = isNeutralBreakerError,
+      isFailure = isBreakerFailure,
+    } = options;
     if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
       throw new TypeError(
         `Cannot create a circuit breaker as 'failureThreshold' must be a positive integer: current value is ${failureThreshold}`,
@@ -153,16 +226,16 @@ export class CircuitBreaker implements BreakerExecutor {
         `Cannot create a circuit breaker as 'cooldownMs' must be a non-negative finite number: current value is ${cooldownMs}`,
       );
     }
-    if (typeof now !== "function") {
-      throw new TypeError(`Cannot create a circuit breaker as 'now' must be a function: current value is ${typeof now}`);
-    }
-    if (typeof isNeutral !== "function") {
-      throw new TypeError(`Cannot create a circuit breaker as 'isNeutral' must be a function: current value is ${typeof isNeutral}`);
+    for (const [option, value] of [["now", now], ["isNeutral", isNeutral], ["isFailure", isFailure]] as const) {
+      if (typeof value !== "function") {
+        throw new TypeError(`Cannot create a circuit breaker as '${option}' must be a function: current value is ${typeof value}`);
+      }
     }
     this.#failureThreshold = failureThreshold;
     this.#cooldownMs = cooldownMs;
     this.#now = now;
     this.#isNeutral = isNeutral;
+    this.#isFailure = isFailure;
   }
 
   /** The current state. An open circuit whose cooldown has passed still reads `open` until a call arrives. */
@@ -176,103 +249,104 @@ export class CircuitBreaker implements BreakerExecutor {
    * @param fn The guarded work.
    * @returns What `fn` resolves with.
    * @throws {BreakerOpenError} If the circuit is open, or half-open with its
-   * trial in flight. `fn` is not called then.
+   * trial in flight. `fn` is not called then. Its `retryAfterMs` is the time
+   * until the half-open trial.
    */
-  execute<T>(fn: () => Promise<T>): Promise<T> {
-    const ticket = this[admit]();
-    if (ticket === OPEN) return Promise.reject(this[openError]());
-    let pending: Promise<T>;
+  async execute<T>(fn: () => Promise<T>): Promise<T> {
+    const trial = this.#admit();
+    let result: T;
     try {
-      pending = fn();
+      result = await fn();
     } catch (err) {
-      pending = Promise.reject(err);
+      if (this.#counts(err)) this.#onFailure(trial);
+      else this.#onNeutral(trial);
+      throw err;
     }
-    // `then` rather than an async function: one promise fewer per drop.
-    return pending.then(
-      (result) => {
-        this[succeeded](ticket);
-        return result;
-      },
-      (err: unknown) => {
-        this[failed](ticket, err);
-        throw err;
-      },
-    );
+    this.#onSuccess(trial);
+    return result;
   }
 
   /**
-   * Claims the right to run one call: a ticket to settle it with, or `OPEN`
-   * when the call must be rejected. Internal: guardedDrop's built-in breaker
-   * path uses it to settle the breaker and count the outcome in one step.
-   *
-   * @internal
+   * Lets one call in, or throws the open-circuit error. Returns the call's
+   * half-open trial token, or `undefined` for a call admitted while closed.
    */
-  [admit](): Ticket {
+  #admit(): object | undefined {
     const state = this.#state;
     switch (state.value) {
       case "closed":
-        return CLOSED_TICKET;
+        return undefined;
       case "open": {
-        if (this.#now() - state.openedAt < this.#cooldownMs) return OPEN;
-        const trial = {};
-        this.#state = { value: "half_open", trial };
-        return trial;
+        const left = state.openedAt + this.#cooldownMs - this.#now();
+        if (left > 0) {
+          throw new BreakerOpenError(
+            `The circuit is open after ${this.#failureThreshold} consecutive failures; one trial is allowed in ${left} ms`,
+            { retryAfterMs: left },
+          );
+        }
+        return this.#startTrial();
       }
-      case "half_open": {
-        if (state.trial !== undefined) return OPEN;
-        const trial = {};
-        this.#state = { value: "half_open", trial };
-        return trial;
-      }
+      case "half_open":
+        if (state.trial !== undefined) {
+          throw new BreakerOpenError("The circuit is half-open and its one trial is still running", { retryAfterMs: 0 });
+        }
+        return this.#startTrial();
       default:
         throw new Error(`Unexpected circuit breaker state: ${JSON.stringify(state)}`);
     }
   }
 
-  /** Settles a call that resolved. @internal */
-  [succeeded](ticket: object): void {
-    this.#onSuccess(ticket === CLOSED_TICKET ? undefined : ticket);
+  #startTrial(): object {
+    const trial = {};
+    this.#state = { value: "half_open", trial };
+    return trial;
   }
 
-  /** Settles a call that rejected: a failure, or neutral. @internal */
-  [failed](ticket: object, err: unknown): void {
-    const trial = ticket === CLOSED_TICKET ? undefined : ticket;
-    let neutral = false;
+  /** Whether a rejection counts toward opening: not neutral, and a failure. A rule that throws cannot vouch for the error. */
+  #counts(err: unknown): boolean {
     try {
-      neutral = this.#isNeutral(err) === true;
+      return this.#isNeutral(err) !== true && this.#isFailure(err) !== false;
     } catch {
-      // A neutral-test that throws cannot vouch for the error: it counts.
+      return true;
     }
-    if (neutral) this.#onNeutral(trial);
-    else this.#onFailure(trial);
   }
 
-  /** The error of a rejected call. @internal */
-  [openError](): BreakerOpenError {
-    return new BreakerOpenError(
-      "Cannot drop as the circuit breaker is open after repeated failures of this resource type and backend",
-    );
-  }
+  // A settlement only applies to the state the call was admitted in: a call
+  // that started before the circuit opened says nothing about now, and only
+  // the current trial can close or re-open a half-open circuit.
 
   #onSuccess(trial: object | undefined): void {
     const state = this.#state;
-    if (state.value === "closed") {
-      if (state.failures !== 0) this.#state = { value: "closed", failures: 0 };
-    } else if (state.value === "half_open" && trial !== undefined && state.trial === trial) {
-      this.#state = { value: "closed", failures: 0 };
+    switch (state.value) {
+      case "closed":
+        if (state.failures !== 0) this.#state = { value: "closed", failures: 0 };
+        return;
+      case "half_open":
+        if (trial !== undefined && state.trial === trial) this.#state = { value: "closed", failures: 0 };
+        return;
+      case "open":
+        return;
+      default:
+        throw new Error(`Unexpected circuit breaker state: ${JSON.stringify(state)}`);
     }
-    // A call that started before the circuit opened says nothing about now.
   }
 
   #onFailure(trial: object | undefined): void {
     const state = this.#state;
-    if (state.value === "closed") {
-      const failures = state.failures + 1;
-      this.#state = failures >= this.#failureThreshold
-        ? { value: "open", openedAt: this.#now() }
-        : { value: "closed", failures };
-    } else if (state.value === "half_open" && trial !== undefined && state.trial === trial) {
-      this.#state = { value: "open", openedAt: this.#now() };
+    switch (state.value) {
+      case "closed": {
+        const failures = state.failures + 1;
+        this.#state = failures >= this.#failureThreshold
+          ? { value: "open", openedAt: this.#now() }
+          : { value: "closed", failures };
+        return;
+      }
+      case "half_open":
+        if (trial !== undefined && state.trial === trial) this.#state = { value: "open", openedAt: this.#now() };
+        return;
+      case "open":
+        return;
+      default:
+        throw new Error(`Unexpected circuit breaker state: ${JSON.stringify(state)}`);
     }
   }
 
@@ -282,5 +356,4 @@ export class CircuitBreaker implements BreakerExecutor {
       this.#state = { value: "half_open", trial: undefined };
     }
   }
-
 }

@@ -9,6 +9,7 @@
  */
 
 import type { DropOutcome } from "./outcome.ts";
+import { readProperty } from "./_read_property.ts";
 
 /**
  * The stable code of each non-ok outcome's error.
@@ -139,6 +140,7 @@ export class DropError extends Error {
  *
  * @param err The value to check.
  * @returns `true` when `err` has a known `.code` and the matching `.outcome`.
+ * It never throws: a hostile value (a Proxy whose getter throws) is not one.
  *
  * @example
  * ```ts
@@ -149,27 +151,7 @@ export class DropError extends Error {
  * ```
  */
 export function isDropError(err: unknown): err is DropError {
-  if (typeof err !== "object" || err === null) return false;
-  const { code, outcome } = err as { code?: unknown; outcome?: unknown };
+  const code = readProperty(err, "code");
   return typeof code === "string" && Object.hasOwn(OUTCOME_OF_CODE, code) &&
-    OUTCOME_OF_CODE[code as DropErrorCode] === outcome;
-}
-
-/**
- * The `.code` of `err` when it has a string one, else `undefined`.
- *
- * @param err Any thrown value.
- * @returns Its code.
- *
- * @example
- * ```ts
- * import { codeOf } from "guarded-drop";
- *
- * console.log(codeOf(Object.assign(new Error("x"), { code: "ECONNREFUSED" }))); // "ECONNREFUSED"
- * ```
- */
-export function codeOf(err: unknown): string | undefined {
-  if (typeof err !== "object" || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === "string" ? code : undefined;
+    OUTCOME_OF_CODE[code as DropErrorCode] === readProperty(err, "outcome");
 }

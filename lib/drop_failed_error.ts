@@ -5,6 +5,7 @@
  */
 
 import { DropError, type DropErrorOptions } from "./drop_error.ts";
+import { readProperty } from "./_read_property.ts";
 
 /**
  * The drop callback threw. The cause is the original error; its message is scrubbed of credentials.
@@ -34,7 +35,8 @@ export class DropFailedError extends DropError {
 
 /**
  * Whether `err` is a {@linkcode DropFailedError} from any copy of the package. It
- * checks `.code`, not `instanceof`.
+ * checks `.code`, not `instanceof`, and never throws: a hostile value (a
+ * Proxy whose getter throws) is simply not one.
  *
  * @param err The value to check.
  * @returns `true` when `err.code` is `GD_DROP_FAILED`.
@@ -48,5 +50,5 @@ export class DropFailedError extends DropError {
  * ```
  */
 export function isDropFailedError(err: unknown): err is DropFailedError {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "GD_DROP_FAILED";
+  return readProperty(err, "code") === "GD_DROP_FAILED";
 }

@@ -192,7 +192,7 @@ export function createNameRules(options: NameRulesOptions = {}): NameRules {
     if (systemNames.has(name.toLowerCase())) {
       throw new RefusedError(`Cannot drop the ${what} ${describeValue(name)} as it is a system name`);
     }
-    let lastProblem = `does not start with a tenant prefix (${prefixes.map(describeValue).join(", ")})`;
+    let lastProblem = `does not start with a tenant prefix (${prefixes.map((prefix) => describeValue(prefix)).join(", ")})`;
     for (const prefix of prefixes) {
       if (!name.startsWith(prefix)) continue;
       const token = name.slice(prefix.length);

@@ -5,6 +5,7 @@
  */
 
 import { DropError, type DropErrorOptions } from "./drop_error.ts";
+import { readProperty } from "./_read_property.ts";
 
 /**
  * The request was malformed, or it named a system or non-tenant target. Nothing was dropped.
@@ -34,7 +35,8 @@ export class RefusedError extends DropError {
 
 /**
  * Whether `err` is a {@linkcode RefusedError} from any copy of the package. It
- * checks `.code`, not `instanceof`.
+ * checks `.code`, not `instanceof`, and never throws: a hostile value (a
+ * Proxy whose getter throws) is simply not one.
  *
  * @param err The value to check.
  * @returns `true` when `err.code` is `GD_REFUSED`.
@@ -48,5 +50,5 @@ export class RefusedError extends DropError {
  * ```
  */
 export function isRefusedError(err: unknown): err is RefusedError {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "GD_REFUSED";
+  return readProperty(err, "code") === "GD_REFUSED";
 }

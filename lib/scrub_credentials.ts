@@ -12,6 +12,12 @@ import { readProperty } from "./_read_property.ts";
 // not percent-encoded may itself hold "@" or ":".
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'`<>]*@/gi;
 
+// The same userinfo without a scheme, as `user:password@host:port` (a peer
+// address, a CLI's target). It needs the ":" between user and password, so
+// that a plain e-mail address is left alone; greedy up to the last "@", as
+// for URLs.
+const BARE_USERINFO = /(^|[\s"'(<[,;=])[^\s"'<>()[\]@/:]+:[^\s"'<>/]*@(?=[A-Za-z0-9[])/g;
+
 // key=value and key: value pairs as libpq conninfo strings, driver options
 // and JSON print them. The value is quoted or runs to the next separator.
 // A prefix is allowed (PGPASSWORD, REDIS_PASSWORD, db_password, x-api-key).
@@ -21,9 +27,26 @@ const SECRET_PAIR =
 // HTTP authorization headers, as some drivers echo them in errors.
 const AUTHORIZATION = /\b((?:authorization|proxy-authorization)\s*[=:]\s*["']?(?:basic|bearer|digest)?\s*)[A-Za-z0-9._~+/=-]+/gi;
 
+// The words without which neither SECRET_PAIR nor AUTHORIZATION can match:
+// each of their keywords holds one of these. Keep the two lists together.
+const CREDENTIAL_WORD = /pass|pwd|secret|key|token|authorization/i;
+
+/**
+ * Whether `text` can hold any of the forms above: a URL's userinfo needs an
+ * "@", and a pair or a header needs a "=" or ":" and one of the credential
+ * words. It is exact in one direction, never missing a form the regexes
+ * would scrub, and it lets the common fields through without running them:
+ * a UUID, a service name, a bare `host:port` such as `10.0.0.7:5544`.
+ */
+function mayHoldCredential(text: string): boolean {
+  if (text.includes("@")) return true;
+  return (text.includes(":") || text.includes("=")) && CREDENTIAL_WORD.test(text);
+}
+
 /**
  * Replaces credentials in a text with `***`: the userinfo of URLs
- * (`postgres://app:s3cret@db/x` → `postgres://***@db/x`), `password=…`-style
+ * (`postgres://app:s3cret@db/x` → `postgres://***@db/x`), also without a
+ * scheme (`app:s3cret@db:5432` → `***@db:5432`), `password=…`-style
  * pairs in any common spelling, and authorization headers.
  *
  * NOTE: it scrubs the forms drivers print. A password spelled out in free
@@ -44,8 +67,10 @@ const AUTHORIZATION = /\b((?:authorization|proxy-authorization)\s*[=:]\s*["']?(?
  * ```
  */
 export function scrubCredentials(text: string): string {
+  if (!mayHoldCredential(text)) return text;
   return text
     .replace(URL_USERINFO, "$1***@")
+    .replace(BARE_USERINFO, "$1***@")
     .replace(SECRET_PAIR, "$1***")
     .replace(AUTHORIZATION, "$1***");
 }

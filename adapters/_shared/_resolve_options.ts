@@ -1,7 +1,12 @@
 // Internal: checks the options every adapter shares, up front.
 
 import { createNameRules, type NameRules } from "../../lib/mod.ts";
+import { describeOption as describe } from "../../lib/_describe_value.ts";
 import { type AdapterOptions, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_OPERATION_TIMEOUT_MS } from "./adapter_options.ts";
+
+// The package's one value describer, in its never-echo-a-string form, for
+// the adapters' own option checks too.
+export { describe };
 
 /** The shared options with their defaults applied. */
 export interface ResolvedAdapterOptions {
@@ -45,16 +50,4 @@ export function positive(adapter: string, option: string, value: unknown, fallba
     throw new TypeError(`Cannot create ${adapter} as '${option}' must be a positive finite number: current value is ${describe(value)}`);
   }
   return value;
-}
-
-/**
- * Describes an option's value for a message. Strings are never echoed: a
- * misplaced option can be a connection string with its password.
- */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return `a string of ${value.length} characters`;
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "undefined") return String(value);
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }

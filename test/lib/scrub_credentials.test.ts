@@ -23,6 +23,16 @@ describe("scrubCredentials", () => {
     ['{"db_password":"hunter2"}', '{"db_password":***}'],
     ["x-api-key: hunter2", "x-api-key: ***"],
     ["authorization: Bearer abc.def.ghi", "authorization: Bearer ***"],
+    // Beside a bare host:port, which alone is no credential: the credential is still found.
+    ["10.0.0.7:5544 password=hunter2", "10.0.0.7:5544 password=***"],
+    ["10.0.0.7:5544?secret=hunter2", "10.0.0.7:5544?secret=***"],
+    ["pwd:hunter2", "pwd:***"],
+    ["auth_token=hunter2", "auth_token=***"],
+    ["sslkey=/etc/hunter2.key", "sslkey=***"],
+    // The userinfo form without a scheme, as a peer address or a CLI target prints it.
+    ["admin:hunter2@10.0.0.7:5544", "***@10.0.0.7:5544"],
+    ["peer admin:hunter2@db:5432 refused", "peer ***@db:5432 refused"],
+    ["admin:hun@ter2@db", "***@db"],
   ];
   for (const [input, expected] of cases) {
     test(JSON.stringify(input), () => {
@@ -38,6 +48,14 @@ describe("scrubCredentials", () => {
     "postgres://db:5432/x",
     "user=app host=db",
     "token acme42 refused",
+    // A bare host:port cannot hold a credential, nor can a UUID, an IPv6 peer or an e-mail address.
+    "10.0.0.7:5544",
+    "ipv4:10.0.0.7:5544",
+    "[::1]:5544",
+    "db.internal:5432",
+    "0b7c6a9e-3f1d-4c2a-9b8e-5d4f3a2b1c0d",
+    "oncall@example.com",
+    "ERROR: relation a@b",
   ];
   for (const text of untouched) test(`leaves ${JSON.stringify(text)} alone`, () => assert.equal(scrubCredentials(text), text));
 });

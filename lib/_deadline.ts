@@ -1,0 +1,37 @@
+// Internal: a bound on a wait for code we did not write (a policy, a budget,
+// an audit store). A hung dependency must end as an outcome, never as a
+// promise that stays pending.
+
+/** The wait took longer than its bound. */
+export class DeadlineError extends Error {
+  /**
+   * @param what What did not answer, for the message ("the audit store").
+   * @param ms The bound, in ms.
+   */
+  constructor(what: string, readonly ms: number) {
+    super(`${what} did not answer within ${ms} ms`);
+    this.name = "DeadlineError";
+  }
+}
+
+/**
+ * Runs `fn` with a signal, and settles with its answer, or rejects with a
+ * {@linkcode DeadlineError} (and aborts the signal) when `ms` pass first. A
+ * synchronous throw of `fn` becomes a rejection.
+ */
+export async function withDeadline<T>(what: string, ms: number, fn: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new DeadlineError(what, ms);
+      controller.abort(new DOMException(error.message, "TimeoutError"));
+      reject(error);
+    }, ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(() => fn(controller.signal)), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

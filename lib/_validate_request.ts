@@ -1,0 +1,72 @@
+// Internal: step 2 of the contract, request validation. A missing or
+// malformed field means `refused`, with a message that names the field.
+
+import type { Backend, DropRequest } from "./drop_request.ts";
+import type { NameRules } from "./name_rules.ts";
+import { RefusedError } from "./refused_error.ts";
+import type { GivenRequest } from "./_drop_record.ts";
+import { describeValue } from "./_describe_value.ts";
+import { readProperty } from "./_read_property.ts";
+import { scrubError } from "./scrub_error.ts";
+import { scrubbedMessage } from "./scrub_credentials.ts";
+
+/**
+ * Checks the request as given, and the drop callback.
+ *
+ * @returns The request as validated, frozen: the policy and the budget see
+ * what was recorded, never the caller's object again, whose getters could
+ * answer otherwise.
+ * @throws {RefusedError} On the first field that is missing or malformed,
+ * or a token the name rules refuse.
+ */
+export function validateRequest(given: GivenRequest, drop: unknown, nameRules: NameRules): DropRequest {
+  if (given.unreadable !== undefined) {
+    const { error } = given.unreadable;
+    throw new RefusedError(`Cannot drop as the request could not be read: ${scrubbedMessage(error)}`, {
+      cause: scrubError(error),
+    });
+  }
+  if (typeof drop !== "function") {
+    throw new RefusedError(`Cannot drop as 'drop' must be a function: current value is ${describeValue(drop)}`);
+  }
+  const token = nonEmptyString("token", given.token);
+  const resourceType = nonEmptyString("resourceType", given.resourceType);
+  const requestId = nonEmptyString("requestId", given.requestId);
+  if (given.backend !== "shared" && given.backend !== "dedicated") {
+    throw new RefusedError(
+      `Cannot drop as 'backend' must be "shared" or "dedicated": current value is ${describeValue(given.backend)}`,
+    );
+  }
+  const backend: Backend = given.backend;
+  const providerResourceId = optionalString("providerResourceId", given.providerResourceId);
+  const caller = optionalString("caller", given.caller);
+  const intent = optionalString("intent", given.intent);
+  try {
+    nameRules.checkNamingToken(token);
+  } catch (err) {
+    if (err instanceof RefusedError) throw err;
+    // Another copy's refusal (custom name rules built with it): the same
+    // refusal, made by this copy, so that it carries what the core sets.
+    if (readProperty(err, "code") === "GD_REFUSED") throw new RefusedError(scrubbedMessage(err), { cause: scrubError(err) });
+    throw new RefusedError(`Cannot drop as the token check failed: ${scrubbedMessage(err)}`, { cause: scrubError(err) });
+  }
+  return Object.freeze({
+    token,
+    resourceType,
+    backend,
+    requestId,
+    ...(providerResourceId !== undefined && { providerResourceId }),
+    ...(caller !== undefined && { caller }),
+    ...(intent !== undefined && { intent }),
+  });
+}
+
+function nonEmptyString(field: string, value: unknown): string {
+  if (typeof value === "string" && value.length > 0) return value;
+  throw new RefusedError(`Cannot drop as '${field}' must be a non-empty string: current value is ${describeValue(value)}`);
+}
+
+function optionalString(field: string, value: unknown): string | undefined {
+  if (value === undefined || typeof value === "string") return value;
+  throw new RefusedError(`Cannot drop as '${field}' must be a string when given: current value is ${describeValue(value)}`);
+}
