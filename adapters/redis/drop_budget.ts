@@ -7,19 +7,11 @@
 
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { DropRequest } from "../../lib/mod.ts";
+import type { DropBudget, DropRequest, DropVerdict } from "../../lib/mod.ts";
 import type { FailureContext } from "../_shared/_errors.ts";
 import { describe } from "../_shared/_resolve_options.ts";
 import { classifyRedisError, closeRedis, openRedis } from "./_connection.ts";
 import { runTake, type ScriptLimit } from "./_drop_budget_script.ts";
-
-/** What a budget answers. */
-interface DropVerdict {
-  readonly allowed: boolean;
-  readonly reason?: string;
-  readonly retryAfterMs?: number;
-  readonly warning?: string;
-}
 
 /**
  * One limit of a {@linkcode redisDropBudget}: at most `max` drops in any
@@ -87,7 +79,9 @@ export interface RedisDropBudgetOptions {
    */
   onUnavailable?: "deny" | "allow";
   /**
-   * How long one take may take, in ms, connecting included.
+   * How long one take may take, in ms, connecting included. Keep it under
+   * createGuardedDrop's `budgetTimeoutMs` (2000 by default), so that the
+   * budget's own answer, and `onUnavailable`, decide a slow take.
    *
    * @default {1000}
    */
@@ -107,9 +101,13 @@ export interface RedisDropBudgetOptions {
  * }
  * ```
  */
-export interface RedisDropBudget {
-  /** Checks and charges every limit, atomically: all are charged, or none. */
-  take(req: DropRequest): Promise<DropVerdict>;
+export interface RedisDropBudget extends DropBudget {
+  /**
+   * Checks and charges every limit, atomically: all are charged, or none.
+   * It never rejects: every failure is a verdict with its reason. When
+   * `signal` aborts first, the answer is no.
+   */
+  take(req: DropRequest, signal?: AbortSignal): Promise<DropVerdict>;
   /** Closes the connection. Later takes say no. */
   close(): Promise<void>;
 }
@@ -220,7 +218,7 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
     return connecting;
   }
 
-  async function take(req: DropRequest): Promise<DropVerdict> {
+  async function take(req: DropRequest, signal?: AbortSignal): Promise<DropVerdict> {
     const resourceType = req?.resourceType;
     const token = typeof req?.token === "string" ? req.token : "unknown";
     if (closed) return { allowed: false, reason: `${FACTORY} is closed` };
@@ -230,11 +228,13 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
     const scriptLimits: ScriptLimit[] = limits.map((limit) => ({ ...limit, key: keyOf(limit, resourceType) }));
     let step = "connect";
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })),
-        timeoutMs,
-      );
+      const fail = (why: string) => reject(Object.assign(new Error(why), { code: "ETIMEDOUT" }));
+      timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
+      onAbort = () => fail("the take was aborted");
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
     try {
       const spent = await Promise.race([
@@ -269,6 +269,7 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
       return { allowed: false, reason: error.message };
     } finally {
       clearTimeout(timer);
+      if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
     }
   }
 
