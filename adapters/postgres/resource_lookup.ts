@@ -127,6 +127,10 @@ const MAX_PARAMETER = 2;
  * reason, the query is cancelled on the server (a protocol CancelRequest),
  * and its connection is discarded rather than reused.
  *
+ * NOTE: read-only is asked for as a startup parameter; a server that ignores
+ * startup parameters (PGlite's socket server) does not enforce it. Give the
+ * lookup a role that may only read the table, which every server enforces.
+ *
  * NOTE: the check for `$1` and `$2` reads the query's text: a `$1` inside a
  * string literal counts too. Write the placeholders as parameters only.
  *
