@@ -44,3 +44,5 @@ export * from "./rate_limited_error.ts";
 export * from "./refused_error.ts";
 export * from "./scrub_credentials.ts";
 export * from "./scrub_error.ts";
+export * from "./status.ts";
+export * from "./terminality_policy.ts";

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CircuitBreaker, isNeutralBreakerError } from "../../lib/mod.ts";
+import { BackendError, CircuitBreaker, isBreakerFailure, isNeutralBreakerError } from "../../lib/mod.ts";
 
 function clock(start = 0) {
   const c = { now: start, tick: (ms: number) => void (c.now += ms) };
@@ -138,5 +138,98 @@ describe("CircuitBreaker", () => {
     assert.throws(() => new CircuitBreaker({ failureThreshold: 1.5 }), TypeError);
     assert.throws(() => new CircuitBreaker({ cooldownMs: -1 }), /'cooldownMs' must be a non-negative finite number/);
     assert.throws(() => new CircuitBreaker({ cooldownMs: Infinity }), TypeError);
+  });
+});
+
+describe("CircuitBreaker: what counts as a failure", () => {
+  const tenantFailure = () => Promise.reject(new BackendError("failed", "tuple concurrently updated", { sqlState: "XX000" }));
+  const serverDown = () => Promise.reject(new BackendError("unavailable", "connect ECONNREFUSED"));
+
+  test("many failures of kind failed keep it closed, without counting", async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 2 });
+    for (let i = 0; i < 50; i++) assert.equal(await settle(breaker.execute(tenantFailure)), "GD_BACKEND_FAILED");
+    assert.deepEqual(breaker.state, { value: "closed", failures: 0 });
+  });
+
+  test("kind unavailable opens it; a kind-failed error in between neither counts nor resets", async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 3 });
+    await settle(breaker.execute(serverDown));
+    await settle(breaker.execute(serverDown));
+    await settle(breaker.execute(tenantFailure));
+    assert.deepEqual(breaker.state, { value: "closed", failures: 2 });
+    await settle(breaker.execute(serverDown));
+    assert.equal(breaker.state.value, "open");
+  });
+
+  test("a kind-failed half-open trial frees the slot; it does not re-open the circuit", async () => {
+    const c = clock();
+    const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 10, now: () => c.now });
+    await settle(breaker.execute(serverDown));
+    c.tick(10);
+    await settle(breaker.execute(tenantFailure));
+    assert.deepEqual(breaker.state, { value: "half_open", trial: undefined });
+  });
+
+  test("isBreakerFailure: unavailable and unclassified errors count; failed and refused do not", () => {
+    assert.equal(isBreakerFailure(new BackendError("unavailable", "x")), true);
+    assert.equal(isBreakerFailure(new Error("plain")), true);
+    assert.equal(isBreakerFailure("thrown string"), true);
+    assert.equal(isBreakerFailure(new BackendError("failed", "x")), false);
+    assert.equal(isBreakerFailure(Object.assign(new Error("x"), { kind: "refused" })), false);
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    assert.equal(isBreakerFailure(proxy), true, "a hostile value cannot vouch for the server");
+  });
+
+  test("isFailure replaces the rule; one that throws counts the error", async () => {
+    const onlyUnavailable = new CircuitBreaker({ failureThreshold: 1, isFailure: (err) => (err as { kind?: string }).kind === "unavailable" });
+    await settle(onlyUnavailable.execute(fail));
+    assert.equal(onlyUnavailable.state.value, "closed");
+    await settle(onlyUnavailable.execute(serverDown));
+    assert.equal(onlyUnavailable.state.value, "open");
+    const throwing = new CircuitBreaker({ failureThreshold: 1, isFailure: () => { throw new Error("bug"); } });
+    await settle(throwing.execute(tenantFailure));
+    assert.equal(throwing.state.value, "open");
+    assert.throws(() => new CircuitBreaker({ isFailure: "no" as never }), /'isFailure' must be a function: current value is string/);
+  });
+
+  test("isNeutral is asked first: a neutral error is never a failure", async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 1, isFailure: () => true });
+    await settle(breaker.execute(aborted));
+    assert.deepEqual(breaker.state, { value: "closed", failures: 0 });
+  });
+});
+
+describe("CircuitBreaker: the open-circuit error", () => {
+  test("retryAfterMs is the time until the half-open trial, 0 while the trial runs; the message is the breaker's own", async () => {
+    const c = clock();
+    const breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 1000, now: () => c.now });
+    await settle(breaker.execute(fail));
+    await settle(breaker.execute(fail));
+    c.tick(250);
+    const open = await breaker.execute(succeed).catch((err: unknown) => err as { code: string; retryAfterMs: number; message: string });
+    assert.equal(typeof open, "object");
+    const err = open as { code: string; retryAfterMs: number; message: string };
+    assert.equal(err.code, "GD_BREAKER_OPEN");
+    assert.equal(err.retryAfterMs, 750);
+    assert.equal(err.message, "The circuit is open after 2 consecutive failures; one trial is allowed in 750 ms");
+    assert.doesNotMatch(err.message, /drop/i, "neutral: the core says what was not done");
+    c.tick(750);
+    let release!: () => void;
+    const trial = breaker.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    const busy = (await breaker.execute(succeed).catch((e: unknown) => e)) as { retryAfterMs: number };
+    assert.equal(busy.retryAfterMs, 0);
+    release();
+    await trial;
+    assert.equal(breaker.state.value, "closed");
+  });
+
+  test("execute is the only way in: a function that throws synchronously is settled like a rejection", async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 1 });
+    const thrown = breaker.execute(() => {
+      throw new Error("sync");
+    });
+    assert.equal(await settle(thrown), "Error");
+    assert.equal(breaker.state.value, "open");
   });
 });
