@@ -6,20 +6,11 @@
  */
 
 import pg, { type ClientConfig, type PoolClient } from "pg";
-import type { BackendError, DropRequest } from "../../lib/mod.ts";
+import type { BackendError, DropRequest, ResourceLookup, ResourceState } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { describe } from "../_shared/_resolve_options.ts";
 import { classifyPostgresError } from "./_classify.ts";
 import { type BackendKey, sendCancelRequest } from "./_cancel_request.ts";
-
-/** The platform's view of one resource, as the terminality policy reads it. */
-interface ResourceState {
-  readonly status: string;
-  readonly expiresAt?: Date | null;
-}
-
-/** Resolves a drop request to the platform's view of its resource. */
-type ResourceLookup = (req: DropRequest, signal: AbortSignal) => Promise<ResourceState | undefined>;
 
 /**
  * Options of {@linkcode postgresResourceLookup}.
