@@ -132,17 +132,19 @@ const MAX_PARAMETER = 2;
  * a positive integer.
  *
  * @example Deny the drop of an active tenant
- * ```ts ignore
+ * ```ts
  * import { createGuardedDrop, createTerminalityPolicy } from "guarded-drop";
  * import { postgresResourceLookup } from "guarded-drop/adapters/postgres";
  *
+ * const logger = { info() {}, warn() {}, error() {} };
+ * // No connection is made until the first lookup.
  * const lookup = postgresResourceLookup({
- *   connectionString: "postgres://provisioner_ro@platform-db.internal:5432/platform",
+ *   connectionString: "postgres://provisioner_ro@127.0.0.1:5432/platform",
  *   query: "SELECT status, expires_at FROM resources WHERE token = $1",
  * });
- * const guardedDrop = createGuardedDrop({ logger, counter, authorize: createTerminalityPolicy({ lookup }) });
- * // … on shutdown:
- * await lookup.close();
+ * const guardedDrop = createGuardedDrop({ logger, counter: { inc() {} }, authorize: createTerminalityPolicy({ lookup }) });
+ * // await guardedDrop({ token, …, intent: "customer_request" }, () => adapter.deprovision(token));
+ * await lookup.close(); // on shutdown
  * ```
  */
 export function postgresResourceLookup(options: PostgresResourceLookupOptions): PostgresResourceLookup {

@@ -146,10 +146,12 @@ const SCOPES: ReadonlySet<string> = new Set(["global", "resource_type"]);
  * option has the wrong type.
  *
  * @example At most 10 drops in 10 minutes, and 3 per resource type
- * ```ts ignore
+ * ```ts
  * import { createGuardedDrop } from "guarded-drop";
  * import { redisDropBudget } from "guarded-drop/adapters/redis";
  *
+ * const logger = { info() {}, warn() {}, error() {} };
+ * // No connection is made until the first take.
  * const budget = redisDropBudget({
  *   url: "redis://127.0.0.1:6379",
  *   limits: [
@@ -157,9 +159,9 @@ const SCOPES: ReadonlySet<string> = new Set(["global", "resource_type"]);
  *     { scope: "resource_type", max: 3, windowMs: 600_000 },
  *   ],
  * });
- * const guardedDrop = createGuardedDrop({ logger, counter, budget });
- * // … on shutdown:
- * await budget.close();
+ * const guardedDrop = createGuardedDrop({ logger, counter: { inc() {} }, budget });
+ * // await guardedDrop(request, () => adapter.deprovision(token));
+ * await budget.close(); // on shutdown
  * ```
  */
 export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudget {
