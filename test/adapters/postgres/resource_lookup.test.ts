@@ -10,6 +10,7 @@ import pg from "pg";
 import { createTerminalityPolicy, type DropOutcome, isDeniedError } from "../../../lib/mod.ts";
 import { postgresResourceLookup, type PostgresResourceLookupOptions } from "../../../adapters/postgres/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../../support/audit_fixture.ts";
+import { guardedCall } from "../../support/guarded_call.ts";
 import {
   dedicatedPostgresSkipReason,
   envUrl,
@@ -34,29 +35,6 @@ const request = (token: string, intent: string | undefined, providerResourceId: 
   caller: "test/resource_lookup",
   ...(intent !== undefined && { intent }),
 });
-
-/** One guarded drop through `fixture`, with the per-call counts asserted. */
-async function guarded(fixture: AuditFixture, req: ReturnType<typeof request>, expect: DropOutcome) {
-  const labels = { resource_type: "postgres", backend: "shared" };
-  const before = await fixture.count({ ...labels, outcome: expect });
-  const totalBefore = await fixture.total();
-  let calls = 0;
-  const started = performance.now();
-  const error = await fixture.guardedDrop(req, () => {
-    calls++;
-  }).then(() => undefined, (err: unknown) => err as Error & { outcome: DropOutcome; reason?: string });
-  const elapsedMs = performance.now() - started;
-  const outcome = error === undefined ? "ok" : error.outcome;
-  assert.equal(outcome, expect, `${req.token} (${req.intent}): outcome ${outcome}: ${error?.message}`);
-  assert.equal(calls, expect === "ok" ? 1 : 0, "the drop callback ran exactly when ok");
-  assert.equal(fixture.dropRecords(req.requestId).length, 1);
-  const failed = fixture.failedRecords(req.requestId);
-  assert.equal(failed.length, expect === "ok" ? 0 : 1);
-  assert.equal(await fixture.count({ ...labels, outcome: expect }) - before, 1);
-  assert.equal(await fixture.total() - totalBefore, 1);
-  if (failed[0] !== undefined) assert.equal(failed[0].reason, error?.reason, "the record carries the error's reason");
-  return { error, failed: failed[0], elapsedMs };
-}
 
 describe("postgresResourceLookup: options", () => {
   const connectionString = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -229,7 +207,7 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
         [tokens.noStatus, "customer_request", "denied", /status/],
       ];
       for (const [token, intent, expect, reason] of cases) {
-        const { error, failed } = await guarded(fixture, request(token, intent), expect);
+        const { error, failed } = await guardedCall(fixture, request(token, intent), expect);
         if (expect === "denied") {
           assert.ok(isDeniedError(error));
           assert.equal(typeof error.reason, "string");
@@ -256,7 +234,7 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
     });
     const fixture = createAuditFixture({ authorize: createTerminalityPolicy({ lookup }), authorizeTimeoutMs });
     try {
-      const { error, elapsedMs } = await guarded(fixture, request(tokens.deleted, "customer_request"), "denied");
+      const { error, elapsedMs } = await guardedCall(fixture, request(tokens.deleted, "customer_request"), "denied");
       assert.ok(elapsedMs >= authorizeTimeoutMs - 50 && elapsedMs < authorizeTimeoutMs + MARGIN_MS, `${elapsedMs} ms`);
       assert.match(error!.reason!, /within 400 ms/);
       assert.ok(await queriesGone(admin, marker), "the pg_sleep query is gone from pg_stat_activity");
@@ -311,7 +289,7 @@ describe("postgresResourceLookup when the server is away", () => {
     });
     const fixture = createAuditFixture({ authorize: createTerminalityPolicy({ lookup }) });
     try {
-      const { error, elapsedMs } = await guarded(fixture, request(uniqueToken("down"), "customer_request"), "denied");
+      const { error, elapsedMs } = await guardedCall(fixture, request(uniqueToken("down"), "customer_request"), "denied");
       assert.match(error!.reason!, /ECONNREFUSED/);
       assert.ok(elapsedMs < MARGIN_MS, `${elapsedMs} ms`);
       assert.doesNotMatch(JSON.stringify(fixture.lines()) + error!.message, new RegExp(SECRET));
@@ -337,13 +315,13 @@ describe("postgresResourceLookup when the server is away", () => {
       }
       lookup = postgresResourceLookup({ connectionString: server.url, query: "SELECT status, expires_at FROM resources WHERE token = $1" });
       fixture = createAuditFixture({ authorize: createTerminalityPolicy({ lookup }), authorizeTimeoutMs: 1_500 });
-      await guarded(fixture, request(token, "customer_request"), "ok");
+      await guardedCall(fixture, request(token, "customer_request"), "ok");
       await server.stop();
-      const { error, elapsedMs } = await guarded(fixture, request(token, "customer_request"), "denied");
+      const { error, elapsedMs } = await guardedCall(fixture, request(token, "customer_request"), "denied");
       assert.match(error!.reason!, /unavailable|unreachable|lost|terminated|within/);
       assert.ok(elapsedMs < 1_500 + MARGIN_MS, `${elapsedMs} ms`);
       await server.start();
-      await guarded(fixture, request(token, "customer_request"), "ok");
+      await guardedCall(fixture, request(token, "customer_request"), "ok");
     } finally {
       await lookup?.close();
       fixture?.close();

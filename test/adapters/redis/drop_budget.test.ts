@@ -9,9 +9,10 @@ import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { type DropOutcome, isRateLimitedError } from "../../../lib/mod.ts";
+import { isRateLimitedError } from "../../../lib/mod.ts";
 import { type DropLimit, redisDropBudget, type RedisDropBudgetOptions } from "../../../adapters/redis/mod.ts";
-import { type AuditFixture, createAuditFixture } from "../../support/audit_fixture.ts";
+import { createAuditFixture } from "../../support/audit_fixture.ts";
+import { guardedCall } from "../../support/guarded_call.ts";
 import {
   dedicatedRedisSkipReason,
   envUrl,
@@ -70,30 +71,6 @@ const request = (resourceType = "postgres", token = uniqueToken("bud")) => ({
   requestId: `req-${randomBytes(6).toString("hex")}`,
   caller: "test/drop_budget",
 });
-
-/** One guarded drop through `fixture`, with the per-call counts asserted. */
-async function guarded(fixture: AuditFixture, expect: DropOutcome, resourceType = "postgres") {
-  const req = request(resourceType);
-  const labels = { resource_type: resourceType, backend: "shared" };
-  const before = await fixture.count({ ...labels, outcome: expect });
-  const totalBefore = await fixture.total();
-  let calls = 0;
-  const started = performance.now();
-  const error = await fixture.guardedDrop(req, () => {
-    calls++;
-  }).then(() => undefined, (err: unknown) => err);
-  const elapsedMs = performance.now() - started;
-  const outcome = error === undefined ? "ok" : (error as { outcome: DropOutcome }).outcome;
-  assert.equal(outcome, expect, `outcome ${outcome}: ${(error as Error | undefined)?.message}`);
-  assert.equal(calls, expect === "ok" ? 1 : 0, "the drop callback ran exactly when ok");
-  assert.equal(fixture.dropRecords(req.requestId).length, 1);
-  const failed = fixture.failedRecords(req.requestId);
-  assert.equal(failed.length, expect === "ok" ? 0 : 1);
-  assert.equal(await fixture.count({ ...labels, outcome: expect }) - before, 1);
-  assert.equal(await fixture.total() - totalBefore, 1);
-  const warnings = fixture.lines().filter((l) => l.event === "provisioner.drop.warning" && l.request_id === req.requestId);
-  return { error, failed: failed[0], warnings, elapsedMs };
-}
 
 describe("redisDropBudget: options", () => {
   const url = "redis://127.0.0.1:6379";
@@ -246,9 +223,9 @@ describe("redisDropBudget on a shared Redis", { skip: sharedUrl === undefined ? 
     const budget = budgetOf({ limits: [GLOBAL(2)] });
     const fixture = createAuditFixture({ budget });
     try {
-      await guarded(fixture, "ok");
-      await guarded(fixture, "ok");
-      const { error, failed } = await guarded(fixture, "rate_limited");
+      await guardedCall(fixture, request(), "ok");
+      await guardedCall(fixture, request(), "ok");
+      const { error, failed } = await guardedCall(fixture, request(), "rate_limited");
       assert.ok(isRateLimitedError(error));
       assert.equal(error.reason, "the global limit is spent: max 2 per 60000 ms");
       assert.ok(error.retryAfterMs! > 0 && error.retryAfterMs! <= 60_000, `retryAfterMs ${error.retryAfterMs}`);
@@ -333,7 +310,7 @@ describe("redisDropBudget when Redis is away", () => {
     const budget = redisDropBudget({ url: `redis://admin:${SECRET}@127.0.0.1:${port}`, limits: [GLOBAL(5)], timeoutMs: 1_000 });
     const fixture = createAuditFixture({ budget });
     try {
-      const { error, failed, warnings, elapsedMs } = await guarded(fixture, "rate_limited");
+      const { error, failed, warnings, elapsedMs } = await guardedCall(fixture, request(), "rate_limited");
       assert.ok(isRateLimitedError(error));
       assert.match(error.reason!, /unreachable \(ECONNREFUSED/);
       assert.equal(error.retryAfterMs, undefined, "nobody knows when Redis is back");
@@ -342,7 +319,7 @@ describe("redisDropBudget when Redis is away", () => {
       assert.ok(elapsedMs < 1_000 + MARGIN_MS, `${elapsedMs} ms`);
       assert.doesNotMatch(JSON.stringify(fixture.lines()) + error.message + error.reason, new RegExp(SECRET));
       // And again: a failed connection is not left behind to hang the next take.
-      await guarded(fixture, "rate_limited");
+      await guardedCall(fixture, request(), "rate_limited");
     } finally {
       await budget.close();
       fixture.close();
@@ -357,7 +334,7 @@ describe("redisDropBudget when Redis is away", () => {
     });
     const fixture = createAuditFixture({ budget });
     try {
-      const { warnings } = await guarded(fixture, "ok");
+      const { warnings } = await guardedCall(fixture, request(), "ok");
       assert.equal(warnings.length, 1);
       assert.match(warnings[0]!.warning as string, /onUnavailable: "allow".*ECONNREFUSED/);
       assert.equal(warnings[0]!.level, 40, "at level warn");
@@ -379,7 +356,7 @@ describe("redisDropBudget when Redis is away", () => {
       const allowFixture = createAuditFixture({ budget: allow });
       let pid: number | undefined;
       try {
-        await guarded(denyFixture, "ok"); // connected before the pause, and after it
+        await guardedCall(denyFixture, request(), "ok"); // connected before the pause, and after it
         const probe = admin(server.url);
         try {
           await probe.connect();
@@ -388,17 +365,17 @@ describe("redisDropBudget when Redis is away", () => {
           probe.disconnect();
         }
         process.kill(pid, "SIGSTOP");
-        const denied = await guarded(denyFixture, "rate_limited");
+        const denied = await guardedCall(denyFixture, request(), "rate_limited");
         assert.ok(denied.elapsedMs >= timeoutMs - 50 && denied.elapsedMs < timeoutMs + MARGIN_MS, `${denied.elapsedMs} ms`);
         assert.match((denied.error as { reason: string }).reason, /ETIMEDOUT|timed out|no answer within 400 ms/);
-        const second = await guarded(denyFixture, "rate_limited");
+        const second = await guardedCall(denyFixture, request(), "rate_limited");
         assert.ok(second.elapsedMs < timeoutMs + MARGIN_MS, `a new connection to the paused server: ${second.elapsedMs} ms`);
-        const allowed = await guarded(allowFixture, "ok");
+        const allowed = await guardedCall(allowFixture, request(), "ok");
         assert.equal(allowed.warnings.length, 1);
         assert.ok(allowed.elapsedMs < timeoutMs + MARGIN_MS, `${allowed.elapsedMs} ms`);
         process.kill(pid, "SIGCONT");
         pid = undefined;
-        await guarded(denyFixture, "ok");
+        await guardedCall(denyFixture, request(), "ok");
         assert.equal(allowFixture.lines().filter((l) => l.event === "provisioner.drop.warning").length, 1);
       } finally {
         if (pid !== undefined) process.kill(pid, "SIGCONT");
