@@ -286,12 +286,17 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
 
 function checkUrl(url: unknown): string {
   let protocol: string | undefined;
+  let hostname = "";
   if (typeof url === "string") {
     try {
-      protocol = new URL(url).protocol;
+      ({ protocol, hostname } = new URL(url));
     } catch {
       // Not a URL: said below, without echoing it, as it may hold a password.
     }
+  }
+  if ((protocol === "redis:" || protocol === "rediss:") && hostname === "") {
+    // ioredis would quietly connect to localhost: a budget no other replica shares.
+    throw new TypeError(`Cannot create ${FACTORY} as 'url' must name a host: current value is a ${protocol}// URL without one`);
   }
   if (protocol !== "redis:" && protocol !== "rediss:") {
     throw new TypeError(

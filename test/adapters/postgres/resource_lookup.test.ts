@@ -17,6 +17,7 @@ import {
   freePort,
   HOW_TO_GET,
   startDedicatedPostgres,
+  startSilentServer,
   uniqueToken,
 } from "../../support/servers.ts";
 import { SECRET } from "../../support/unreachable.ts";
@@ -296,6 +297,24 @@ describe("postgresResourceLookup when the server is away", () => {
     } finally {
       await lookup.close();
       fixture.close();
+    }
+  });
+
+  test("a server that accepts and never answers is denied within authorizeTimeoutMs, and close() does not wait for it", async () => {
+    const silent = await startSilentServer();
+    const lookup = postgresResourceLookup({ connectionString: `postgres://postgres@127.0.0.1:${silent.port}/platform`, query: "SELECT status FROM resources WHERE token = $1" });
+    const fixture = createAuditFixture({ authorize: createTerminalityPolicy({ lookup }), authorizeTimeoutMs: 400 });
+    try {
+      const { error, elapsedMs } = await guardedCall(fixture, request(uniqueToken("hung"), "customer_request"), "denied");
+      assert.ok(elapsedMs >= 350 && elapsedMs < 400 + MARGIN_MS, `${elapsedMs} ms`);
+      assert.match(error!.reason!, /within 400 ms/);
+      const closing = performance.now();
+      await lookup.close();
+      assert.ok(performance.now() - closing < MARGIN_MS, "close() is bounded");
+    } finally {
+      await lookup.close();
+      fixture.close();
+      await silent.close();
     }
   });
 

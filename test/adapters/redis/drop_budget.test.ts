@@ -19,6 +19,7 @@ import {
   freePort,
   HOW_TO_GET,
   startDedicatedRedis,
+  startSilentServer,
   uniqueToken,
 } from "../../support/servers.ts";
 import { SECRET } from "../../support/unreachable.ts";
@@ -93,6 +94,7 @@ describe("redisDropBudget: options", () => {
     ["no url", { limits: [GLOBAL(1)] }, /'url' must be a redis:\/\/ or rediss:\/\/ URL: current value is undefined/],
     ["a url that is not one", { url: `not a url ${SECRET}`, limits: [GLOBAL(1)] }, /'url' must be a redis:\/\/ or rediss:\/\/ URL: current value is a string of \d+ characters/],
     ["an http url", { url: `http://admin:${SECRET}@127.0.0.1:6379`, limits: [GLOBAL(1)] }, /'url' must be a redis:\/\/ or rediss:\/\/ URL: current value is a URL with the scheme "http:"/],
+    ["a url without a host", { url: "redis://", limits: [GLOBAL(1)] }, /'url' must name a host: current value is a redis:\/\/ URL without one/],
     ["an unknown onUnavailable", { url, limits: [GLOBAL(1)], onUnavailable: "ignore" }, /'onUnavailable' must be "deny" or "allow": current value is a string/],
     ["timeoutMs 0", { url, limits: [GLOBAL(1)], timeoutMs: 0 }, /'timeoutMs' must be a positive finite number: current value is 0/],
     ["a keyPrefix that is not a string", { url, limits: [GLOBAL(1)], keyPrefix: 5 }, /'keyPrefix' must be a string: current value is 5/],
@@ -343,6 +345,21 @@ describe("redisDropBudget when Redis is away", () => {
     } finally {
       await budget.close();
       fixture.close();
+    }
+  });
+
+  test("a server that accepts and never answers: rate_limited once timeoutMs has passed", async () => {
+    const silent = await startSilentServer();
+    const budget = redisDropBudget({ url: `redis://127.0.0.1:${silent.port}`, limits: [GLOBAL(5)], timeoutMs: 400 });
+    const fixture = createAuditFixture({ budget });
+    try {
+      const { error, elapsedMs } = await guardedCall(fixture, request(), "rate_limited");
+      assert.ok(elapsedMs >= 350 && elapsedMs < 400 + MARGIN_MS, `${elapsedMs} ms`);
+      assert.match(error!.reason!, /unreachable|unavailable|no answer|no connection/);
+    } finally {
+      await budget.close();
+      fixture.close();
+      await silent.close();
     }
   });
 
