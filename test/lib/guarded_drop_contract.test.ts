@@ -4,46 +4,20 @@
 // pino file and a real prom-client registry; counts asserted throughout.
 
 import assert from "node:assert/strict";
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   BackendError,
   createGuardedDrop,
   type DropError,
   type DropOutcome,
   type DropRecord,
-  type DropRequest,
 } from "../../lib/mod.ts";
-import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
+import type { AuditFixture } from "../support/audit_fixture.ts";
+import { fixtureScope, labels, rejection, sampleRequest } from "../support/drop_kit.ts";
 
-const request: DropRequest = {
-  token: "acme42",
-  providerResourceId: "res-7f3a",
-  resourceType: "postgres",
-  backend: "shared",
-  requestId: "req-0001",
-  caller: "billing.cancel",
-};
+const request = sampleRequest;
+const fixture = fixtureScope();
 
-const fixtures: AuditFixture[] = [];
-function fixture(options: Parameters<typeof createAuditFixture>[0] = {}): AuditFixture {
-  const f = createAuditFixture(options);
-  fixtures.push(f);
-  return f;
-}
-afterEach(() => {
-  while (fixtures.length > 0) fixtures.pop()!.close();
-});
-
-async function rejection(promise: Promise<unknown>): Promise<Record<string, unknown> & Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Record<string, unknown> & Error;
-  }
-  assert.fail("expected the guarded drop to reject");
-}
-
-const labels = (outcome: DropOutcome) => ({ resource_type: "postgres", backend: "shared", outcome });
 const never = () => new Promise<never>(() => {});
 const reports = (f: AuditFixture) => f.lines().filter((l) => l.event === "provisioner.drop.report_failed");
 
