@@ -192,7 +192,7 @@ export function postgresResourceLookup(options: PostgresResourceLookupOptions): 
     const token = typeof req?.token === "string" ? req.token : "unknown";
     const context: FailureContext = { action: "check", what: "the platform's resource", token };
     if (closed) throw backendError("failed", context, "the lookup is closed", undefined);
-    // Ours too: close() aborts every running lookup.
+    // A controller of our own, so that close() can abort every running lookup.
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal.reason);
     if (signal?.aborted) throw abortReason(signal);
