@@ -62,8 +62,8 @@ export interface RedisDropBudgetOptions {
   limits: readonly DropLimit[];
   /**
    * The start of every key of the budget. Replicas that share a budget use
-   * the same prefix. Each key then holds the hash tag `{budget}`, so that all
-   * keys of one take are in one slot of a Redis Cluster.
+   * the same prefix. Each key then holds the hash tag `{budget}`, so that the
+   * keys of one take would share a Cluster slot.
    *
    * @default {"guarded-drop:"}
    */
@@ -132,6 +132,9 @@ const SCOPES: ReadonlySet<string> = new Set(["global", "resource_type"]);
  * The connection never queues and never retries: a take that Redis cannot
  * answer within `timeoutMs` ends then, as `onUnavailable` says. A broken
  * connection is replaced on the next take.
+ *
+ * NOTE: it connects to one Redis node (a standalone server or a primary),
+ * not through a Redis Cluster client.
  *
  * NOTE: a take that timed out may still run on the server later (a paused
  * Redis that wakes up), charging a slot for a drop that was denied. The
