@@ -54,8 +54,9 @@ export interface DropLimit {
 export interface RedisDropBudgetOptions {
   /**
    * The Redis every replica shares (`redis://[user:password@]host:port[/db]`,
-   * `rediss://` for TLS). Its user needs `EVALSHA`, `EVAL` and the sorted-set
-   * commands on the budget's keys. It is never written into an error.
+   * `rediss://` for TLS). Its user needs no more than
+   * `~<keyPrefix>* +evalsha +eval +time +zremrangebyscore +zcard +zrange +zadd +pexpire +info`.
+   * It is never written into an error.
    */
   url: string;
   /** The limits, every one of which a drop must fit in. At least one. */

@@ -28,6 +28,8 @@ const sharedUrl = envUrl("GD_REDIS_URL");
 /** Scheduling slack on a loaded 2-core machine. */
 const MARGIN_MS = 1_500;
 const REPLICA = fileURLToPath(new URL("./fixtures/budget_replica.ts", import.meta.url));
+/** The commands the README tells a budget's ACL user to allow. */
+const BUDGET_ACL = ["+evalsha", "+eval", "+time", "+zremrangebyscore", "+zcard", "+zrange", "+zadd", "+pexpire", "+info"];
 const GLOBAL = (max: number, windowMs = 60_000): DropLimit => ({ scope: "global", max, windowMs });
 
 function admin(url: string): Redis {
@@ -205,6 +207,20 @@ describe("redisDropBudget on a shared Redis", { skip: sharedUrl === undefined ? 
       assert.equal(again.allowed, false, "and only one: the second drop of the first pair is still in the window");
     } finally {
       await budget.close();
+    }
+  });
+
+  test("a user allowed only the script's commands on the prefix's keys can take (the README's ACL)", async () => {
+    const prefix = newPrefix();
+    const user = `gdbudget${randomBytes(5).toString("hex")}`;
+    await redis.call("ACL", "SETUSER", user, "on", `>pw-${user}`, `~${prefix}*`, ...BUDGET_ACL);
+    const budget = redisDropBudget({ url: `redis://${user}:pw-${user}@${new URL(sharedUrl!).host}`, keyPrefix: prefix, limits: [GLOBAL(1)] });
+    try {
+      assert.deepEqual(await budget.take(request()), { allowed: true });
+      assert.equal((await budget.take(request())).allowed, false);
+    } finally {
+      await budget.close();
+      await redis.call("ACL", "DELUSER", user);
     }
   });
 
