@@ -278,10 +278,7 @@ export class CircuitBreaker implements BreakerExecutor {
       case "open": {
         const left = state.openedAt + this.#cooldownMs - this.#now();
         if (left > 0) {
-          throw new BreakerOpenError(
-            `The circuit is open after ${this.#failureThreshold} consecutive failures; one trial is allowed in ${left} ms`,
-            { retryAfterMs: left },
-          );
+          throw new BreakerOpenError(`The circuit is open; one trial is allowed in ${left} ms`, { retryAfterMs: left });
         }
         return this.#startTrial();
       }

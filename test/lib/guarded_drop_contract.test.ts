@@ -407,6 +407,20 @@ describe("the breaker through guardedDrop", () => {
   });
 });
 
+describe("a replacement breaker that resolves without calling the drop", () => {
+  test("is breaker_open, never ok: nothing was dropped (opossum's fallback does this while open)", async () => {
+    const f = fixture({ breakerFor: () => ({ execute: async () => "fallback value" as never }) });
+    let ran = 0;
+    const err = await rejection(f.guardedDrop(request, () => void ran++));
+    assert.equal(err.outcome, "breaker_open");
+    assert.match(err.message, /resolved without calling the drop/);
+    assert.equal(ran, 0);
+    assert.equal(await f.count(labels("ok")), 0);
+    assert.equal(await f.count(labels("breaker_open")), 1);
+    assert.equal(f.failedRecords().length, 1);
+  });
+});
+
 describe("a realistic request", () => {
   test("a UUID token and a gRPC peer caller are written as given", async () => {
     const f = fixture();
