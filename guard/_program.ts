@@ -13,7 +13,7 @@ import { globToRegExp } from "./_glob.ts";
 import { GuardUsageError } from "./usage_error.ts";
 
 /** The source extensions the guard scans. */
-const SOURCE_EXTENSIONS: readonly string[] = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
+export const SOURCE_EXTENSIONS: readonly string[] = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 const TSCONFIG = "tsconfig.json";
 
 /**
@@ -138,7 +138,15 @@ function parseProject(path: string): ts.ParsedCommandLine {
   return parsed;
 }
 
-function sourceFilesUnder(path: string): string[] {
+/**
+ * The source files under a path (the path itself when it is a file), as the
+ * guard collects paths to scan: no declaration files, no `node_modules`, no
+ * dot-directories.
+ *
+ * @param path An existing file or directory.
+ * @returns Absolute paths, sorted.
+ */
+export function sourceFilesUnder(path: string): string[] {
   if (statSync(path).isFile()) return [path];
   const found: string[] = [];
   const walk = (directory: string): void => {

@@ -3,7 +3,7 @@
  * The `drop-guard` bin.
  *
  * ```sh
- * npx drop-guard [paths…] [--project tsconfig.json] [--config dropguard.json] [--format text|json|sarif|github]
+ * npx drop-guard [paths…] [--project tsconfig.json] [--config dropguard.json] [--format text|json|sarif|github] [--base <git-ref>]
  * ```
  *
  * @module

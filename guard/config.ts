@@ -58,7 +58,28 @@ export interface DropGuardConfig {
   readonly sanctioned?: readonly string[];
   /** Rule settings by rule id. */
   readonly rules?: Readonly<Record<string, RuleSetting>>;
+  /**
+   * The level of a `new-suppression` finding when comparing with a base
+   * revision (`--base`): `"error"` fails the run, `"warning"` is reported
+   * (annotated in GitHub, listed in SARIF) without failing it. A change that
+   * lowers it from the base's is itself a `scope-narrowed` finding.
+   *
+   * @default {"error"}
+   */
+  readonly newSuppressions?: NewSuppressionsLevel;
 }
+
+/**
+ * The levels a `new-suppression` finding can have.
+ *
+ * @example
+ * ```ts
+ * import type { NewSuppressionsLevel } from "guarded-drop/guard";
+ *
+ * const level: NewSuppressionsLevel = "warning";
+ * ```
+ */
+export type NewSuppressionsLevel = "error" | "warning";
 
 /**
  * A config file as loaded.
@@ -78,7 +99,8 @@ export interface LoadedConfig {
   readonly text: string | undefined;
 }
 
-const CONFIG_KEYS: readonly string[] = ["$schema", "include", "exclude", "sanctioned", "rules"];
+const CONFIG_KEYS: readonly string[] = ["$schema", "include", "exclude", "sanctioned", "rules", "newSuppressions"];
+const NEW_SUPPRESSIONS_LEVELS: readonly string[] = ["error", "warning"];
 const ENTRY_PATTERN = /^(.+)#((?:default|[A-Za-z_$][\w$]*)(?:\.#?[A-Za-z_$][\w$]*)?)$/;
 
 /**
@@ -119,13 +141,35 @@ export function loadConfig(path: string | undefined, cwd: string): LoadedConfig 
   } catch (err) {
     throw new GuardUsageError(`Cannot load config as '${file}' cannot be read: ${(err as Error).message}`, { cause: err });
   }
+  return { config: parseConfig(text, file, `'${file}'`), path: file, directory: dirname(file), text };
+}
+
+/**
+ * Parses and validates the text of a config file (comments and trailing
+ * commas allowed).
+ *
+ * @param text The file's text.
+ * @param file The file's name, for the parser.
+ * @param source How to name the file in messages (a path, or a path at a git revision).
+ * @returns The config.
+ * @throws {GuardUsageError} If the text is not JSON, or the config is invalid.
+ *
+ * @example
+ * ```ts
+ * import { parseConfig } from "guarded-drop/guard";
+ *
+ * const config = parseConfig(`{ "include": ["src"], // the sources\n }`, "dropguard.json", "'dropguard.json'");
+ * console.log(config.include); // ["src"]
+ * ```
+ */
+export function parseConfig(text: string, file: string, source: string): DropGuardConfig {
   const parsed = typescript.parseConfigFileTextToJson(file, text);
   if (parsed.error !== undefined) {
     throw new GuardUsageError(
-      `Cannot load config as '${file}' is not valid JSON: ${typescript.flattenDiagnosticMessageText(parsed.error.messageText, " ")}`,
+      `Cannot load config as ${source} is not valid JSON: ${typescript.flattenDiagnosticMessageText(parsed.error.messageText, " ")}`,
     );
   }
-  return { config: checkConfig(parsed.config, file), path: file, directory: dirname(file), text };
+  return checkConfig(parsed.config, source);
 }
 
 /**
@@ -167,6 +211,13 @@ export function checkConfig(value: unknown, source: string): DropGuardConfig {
   }
   if (config.$schema !== undefined && typeof config.$schema !== "string") {
     throw new GuardUsageError(`Cannot load config as '$schema' in ${source} must be a string`);
+  }
+  if (config.newSuppressions !== undefined && !NEW_SUPPRESSIONS_LEVELS.includes(config.newSuppressions as string)) {
+    throw new GuardUsageError(
+      `Cannot load config as 'newSuppressions' in ${source} must be "error" or "warning": current value is ${
+        JSON.stringify(config.newSuppressions)
+      }`,
+    );
   }
   const rules = config.rules;
   if (rules !== undefined && (typeof rules !== "object" || rules === null || Array.isArray(rules))) {

@@ -45,12 +45,50 @@ export interface Finding {
    * file, the trimmed source line and its occurrence index.
    */
   readonly fingerprint: string;
+  /**
+   * How much it matters: `error` fails the run; `warning` and `note` (a
+   * newly sanctioned function) are reported without failing it.
+   *
+   * @default {"error"}
+   */
+  readonly level?: FindingLevel;
+  /** On the findings of a comparison with a base revision (`--base`): that revision. */
+  readonly base?: BaseRef;
   /** Present when a `drop-guard-ignore-next-line` comment suppresses it. */
   readonly suppression?: {
     readonly reason: string;
     /** 1-based line of the comment. */
     readonly line: number;
   };
+}
+
+/**
+ * The level of a finding.
+ *
+ * @example
+ * ```ts
+ * import type { FindingLevel } from "guarded-drop/guard";
+ *
+ * const level: FindingLevel = "note";
+ * ```
+ */
+export type FindingLevel = "error" | "warning" | "note";
+
+/**
+ * A base revision the working tree was compared with.
+ *
+ * @example
+ * ```ts
+ * import type { BaseRef } from "guarded-drop/guard";
+ *
+ * const base: BaseRef = { ref: "origin/main", commit: "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b" };
+ * ```
+ */
+export interface BaseRef {
+  /** The ref as given to `--base`. */
+  readonly ref: string;
+  /** The commit it resolved to. */
+  readonly commit: string;
 }
 
 /**

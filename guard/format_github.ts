@@ -4,12 +4,16 @@
  * @module
  */
 
+import type { FindingLevel } from "./finding.ts";
 import type { ScanResult } from "./scan.ts";
+
+const COMMANDS: Readonly<Record<FindingLevel, string>> = { error: "error", warning: "warning", note: "notice" };
 
 /**
  * Formats the unsuppressed findings as GitHub Actions `::error` workflow
  * commands, which GitHub shows as annotations on the pull request's diff:
  * `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=drop-guard <rule-id>::<message>`.
+ * A warning is a `::warning` command and a note a `::notice`.
  *
  * @param result A scan result.
  * @returns One command per line; empty when clean.
@@ -33,7 +37,7 @@ export function formatGithub(result: Pick<ScanResult, "findings">): string {
       `endColumn=${f.endColumn}`,
       `title=${property(`drop-guard ${f.ruleId}`)}`,
     ];
-    out += `::error ${properties.join(",")}::${data(f.message)}\n`;
+    out += `::${COMMANDS[f.level ?? "error"]} ${properties.join(",")}::${data(f.message)}\n`;
   }
   return out;
 }

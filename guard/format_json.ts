@@ -8,7 +8,9 @@ import type { ScanResult } from "./scan.ts";
 
 /**
  * Formats a scan result as JSON: the findings (suppressed ones with their
- * `suppression`), the counts, the sanctioned functions and the rule ids.
+ * `suppression`; `level` and `base` on those of a comparison with a base
+ * revision), the counts, the sanctioned functions, the rule ids and the
+ * base revision (or `null`).
  *
  * @param result A scan result.
  * @returns One JSON document and a newline.
@@ -31,6 +33,7 @@ export function formatJson(result: ScanResult): string {
     rules: result.rules.map((rule) => rule.name),
     project: result.project ?? null,
     config: result.config ?? null,
+    base: result.base ?? null,
     files: result.files,
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -5,6 +5,7 @@
  */
 
 import { pathToFileURL } from "node:url";
+import { newSanction } from "./_base_rules.ts";
 import { packageVersion } from "./_version.ts";
 import type { ScanResult } from "./scan.ts";
 
@@ -26,6 +27,11 @@ export const FINGERPRINT_KEY = "dropGuard/v1";
  * rules (id, short and full description), and one result per finding with
  * its location, `partialFingerprints`, and `suppressions` when a comment
  * suppresses it. Upload it with `github/codeql-action/upload-sarif`.
+ *
+ * After a comparison with a base revision, the `new-suppression`,
+ * `scope-narrowed` and `new-sanction` results carry it in their
+ * `properties` (`baseRef`, `baseCommit`), as does the run; `new-sanction`
+ * is at level `note`.
  *
  * @param result A scan result.
  * @returns The SARIF document and a newline.
@@ -59,8 +65,12 @@ export function formatSarif(result: ScanResult): string {
               shortDescription: { text: rule.meta.docs.description },
               fullDescription: { text: rule.meta.docs.details },
               help: { text: rule.meta.docs.details },
-              defaultConfiguration: { level: "error" },
-              properties: { tags: ["security", "data-loss"], precision: "high", "problem.severity": "error" },
+              defaultConfiguration: { level: rule.name === newSanction.name ? "note" : "error" },
+              properties: {
+                tags: ["security", "data-loss"],
+                precision: "high",
+                "problem.severity": rule.name === newSanction.name ? "recommendation" : "error",
+              },
             })),
           },
         },
@@ -69,7 +79,7 @@ export function formatSarif(result: ScanResult): string {
         results: result.findings.map((finding) => ({
           ruleId: finding.ruleId,
           ...(ruleIndex.has(finding.ruleId) ? { ruleIndex: ruleIndex.get(finding.ruleId) } : {}),
-          level: "error",
+          level: finding.level ?? "error",
           message: { text: finding.message },
           locations: [
             {
@@ -88,7 +98,9 @@ export function formatSarif(result: ScanResult): string {
           ...(finding.suppression === undefined
             ? {}
             : { suppressions: [{ kind: "inSource", status: "accepted", justification: finding.suppression.reason }] }),
+          ...(finding.base === undefined ? {} : { properties: { baseRef: finding.base.ref, baseCommit: finding.base.commit } }),
         })),
+        ...(result.base === undefined ? {} : { properties: { baseRef: result.base.ref, baseCommit: result.base.commit } }),
       },
     ],
   };

@@ -8,7 +8,9 @@ import type { ScanResult } from "./scan.ts";
 
 /**
  * Formats the unsuppressed findings, one per line:
- * `file:line:col rule-id message`.
+ * `file:line:col rule-id message`. A finding of level warning or note (a
+ * comparison with a base revision makes them) says so:
+ * `file:line:col rule-id warning: message`.
  *
  * @param result A scan result.
  * @returns The lines, each ending in a newline; empty when clean.
@@ -23,7 +25,9 @@ import type { ScanResult } from "./scan.ts";
 export function formatText(result: Pick<ScanResult, "findings">): string {
   let out = "";
   for (const f of result.findings) {
-    if (f.suppression === undefined) out += `${f.file}:${f.line}:${f.column} ${f.ruleId} ${f.message}\n`;
+    if (f.suppression !== undefined) continue;
+    const level = f.level === undefined || f.level === "error" ? "" : `${f.level}: `;
+    out += `${f.file}:${f.line}:${f.column} ${f.ruleId} ${level}${f.message}\n`;
   }
   return out;
 }

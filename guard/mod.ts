@@ -17,7 +17,7 @@
  * process.exitCode = exitCodeOf(result);
  * ```
  *
- * The CLI is `drop-guard [paths…] [--project tsconfig.json] [--config dropguard.json] [--format text|json|sarif|github]`.
+ * The CLI is `drop-guard [paths…] [--project tsconfig.json] [--config dropguard.json] [--format text|json|sarif|github] [--base <git-ref>]`.
  *
  * @module
  */

@@ -42,7 +42,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
 }
 
-const USAGE = `Usage: drop-guard [paths…] [--project tsconfig.json] [--config dropguard.json] [--format text|json|sarif|github]
+const USAGE =
+  `Usage: drop-guard [paths…] [--project tsconfig.json] [--config dropguard.json] [--format text|json|sarif|github] [--base <git-ref>]
 
 Finds destructive operations (SQL DROP DATABASE/ROLE/USER/SCHEMA/OWNED, Redis ACL DELUSER/FLUSHALL/FLUSHDB,
 MongoDB dropDatabase/dropUser, RabbitMQ vhost/user deletion) outside sanctioned functions, and adapter
@@ -52,6 +53,9 @@ Options:
   -p, --project <file>  tsconfig.json to build the program from (default: ./tsconfig.json if present)
   -c, --config <file>   config file (default: ./dropguard.json if present)
   -f, --format <name>   text (default), json, sarif or github
+  -b, --base <git-ref>  compare with a base revision, read through git (e.g. origin/main): a suppression it
+                        lacks is new-suppression, a config change that hides files or turns a rule off is
+                        scope-narrowed (both errors), a newly sanctioned function is a new-sanction note
   -h, --help            show this help
   -v, --version         show the version
 
@@ -89,6 +93,7 @@ export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): 
         project: { type: "string", short: "p" },
         config: { type: "string", short: "c" },
         format: { type: "string", short: "f", default: "text" },
+        base: { type: "string", short: "b" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -118,6 +123,7 @@ export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): 
       paths: positionals,
       ...(values.project === undefined ? {} : { project: values.project }),
       ...(values.config === undefined ? {} : { config: values.config }),
+      ...(values.base === undefined ? {} : { base: values.base }),
     });
   } catch (err) {
     if (isGuardUsageError(err)) {
@@ -140,11 +146,27 @@ export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): 
       stdout(formatGithub(result));
       break;
   }
-  const open = result.findings.filter((f) => f.suppression === undefined).length;
-  const suppressed = result.findings.length - open;
-  stderr(
-    `drop-guard: ${open} finding(s)${suppressed > 0 ? ` (${suppressed} suppressed)` : ""} in ${result.filesScanned} file(s); ` +
-      `${result.sanctionedFound} sanctioned function(s) found\n`,
-  );
+  stderr(summary(result));
   return exitCodeOf(result);
+}
+
+// One line, then (after a comparison with a base) one per new sanctioned
+// function: a reviewer reads the summary, and a note never fails the run.
+function summary(result: ScanResult): string {
+  const open = result.findings.filter((f) => f.suppression === undefined);
+  const count = (level: string) => open.filter((f) => (f.level ?? "error") === level).length;
+  const suppressed = result.findings.length - open.length;
+  const [warnings, notes] = [count("warning"), count("note")];
+  let text = `drop-guard: ${count("error")} finding(s)${suppressed > 0 ? ` (${suppressed} suppressed)` : ""}` +
+    `${warnings > 0 ? `, ${warnings} warning(s)` : ""}${notes > 0 ? `, ${notes} note(s)` : ""} in ${result.filesScanned} file(s); ` +
+    `${result.sanctionedFound} sanctioned function(s) found\n`;
+  if (result.base !== undefined) {
+    const of = (rule: string) => open.filter((f) => f.ruleId === rule);
+    const sanctions = of("new-sanction");
+    text += `drop-guard: compared with '${result.base.ref}' (${result.base.commit.slice(0, 7)}): ` +
+      `${of("new-suppression").length} new suppression(s), ${of("scope-narrowed").length} scope change(s), ` +
+      `${sanctions.length} new sanctioned function(s)\n`;
+    for (const f of sanctions) text += `drop-guard:   new sanctioned function ${f.file}:${f.line}: ${f.message}\n`;
+  }
+  return text;
 }

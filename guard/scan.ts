@@ -7,6 +7,8 @@
 import { createHash } from "node:crypto";
 import { relative, resolve } from "node:path";
 import type ts from "typescript";
+import { BASE_RULES } from "./_base_rules.ts";
+import { type BaseState, openBase, startComparison } from "./_compare_base.ts";
 import { type ActiveRule, runEngine } from "./_engine.ts";
 import { META_RULES, invalidSuppression, sanctionedNotFound, unusedSuppression } from "./_meta_rules.ts";
 import { PackageLookup } from "./_package.ts";
@@ -15,7 +17,7 @@ import { indexSanctioned } from "./_sanctioned.ts";
 import { findSuppressions } from "./_suppressions.ts";
 import { activeRules, checkConfig, type DropGuardConfig, type LoadedConfig, loadConfig, sanctionedEntries } from "./config.ts";
 import type { RuleModule } from "./create_rule.ts";
-import type { AllowedOperation, Finding, SanctionedFunction } from "./finding.ts";
+import type { AllowedOperation, BaseRef, Finding, SanctionedFunction } from "./finding.ts";
 import { rules as builtinRules } from "./rules/builtin_rules.ts";
 import { GuardUsageError } from "./usage_error.ts";
 
@@ -62,6 +64,17 @@ export interface ScanOptions {
    * @default {rules: every built-in rule}
    */
   readonly rules?: readonly RuleModule[];
+  /**
+   * A git ref to compare the working tree with (`origin/main`, `HEAD~1`, a
+   * commit). Its files and config are read through git, with no checkout.
+   * Then each suppression it does not have is a `new-suppression` finding,
+   * each config change that takes files out of the scan or turns a rule off
+   * a `scope-narrowed` finding, and each function sanctioned since then a
+   * `new-sanction` note.
+   *
+   * @default {undefined: no comparison}
+   */
+  readonly base?: string;
 }
 
 /**
@@ -94,6 +107,8 @@ export interface ScanResult {
   readonly project: string | undefined;
   /** The config file used, relative to `cwd`. */
   readonly config: string | undefined;
+  /** The revision compared with, when `base` was given. */
+  readonly base?: BaseRef;
   /** Milliseconds spent building the program (parsing) and running the rules. */
   readonly timings: { readonly programMs: number; readonly rulesMs: number };
 }
@@ -113,7 +128,8 @@ export interface ScanResult {
  * @returns The findings, the number of files scanned and the sanctioned functions found.
  * @throws {GuardUsageError} On a usage or config error (the CLI's exit code 2): an
  * invalid config (an unknown key is named), a missing path or project, or no
- * file to scan.
+ * file to scan; with `base`, an unknown ref, no git repository or history, or
+ * a base config that does not parse (the message names the ref).
  *
  * @example Scanning a project
  * ```ts
@@ -122,6 +138,16 @@ export interface ScanResult {
  * const result = await scan({ project: "tsconfig.json", paths: ["lib"] });
  * for (const f of result.findings) console.log(`${f.file}:${f.line}:${f.column} ${f.ruleId} ${f.message}`);
  * console.log(`${result.filesScanned} files, ${result.sanctionedFound} sanctioned functions`);
+ * ```
+ *
+ * @example Comparing a pull request with its base branch
+ * ```ts
+ * import { scan } from "guarded-drop/guard";
+ *
+ * const result = await scan({ base: "origin/main" });
+ * for (const f of result.findings.filter((f) => f.ruleId.startsWith("new-") || f.ruleId === "scope-narrowed")) {
+ *   console.log(`${f.level ?? "error"} ${f.file}:${f.line} ${f.message}`);
+ * }
  * ```
  */
 export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
@@ -135,6 +161,12 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   const paths = options.paths !== undefined && options.paths.length > 0
     ? options.paths
     : (loaded.config.include ?? []).map((path) => resolve(loaded.directory, path));
+  const given = (options.paths ?? []).map((path) => resolve(cwd, path));
+  const inline = typeof options.config === "object";
+  // Before the program is built: a bad ref fails fast.
+  const base: BaseState | undefined = options.base === undefined
+    ? undefined
+    : openBase(options.base, cwd, loaded, inline, available, given.length > 0 ? given : paths.map((p) => resolve(cwd, p)));
 
   const started = performance.now();
   const { program, files, project } = createGuardProgram({
@@ -166,11 +198,20 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
     byFile.set(report.file, list);
   }
   const knownIds = new Set(available.map((r) => r.name));
+  const suppressionsOf = new Map(
+    files.map((file) => [file, file.text.includes("drop-guard-ignore") ? findSuppressions(file, knownIds) : []]),
+  );
+
+  // With a base: the suppressions it does not have, by file, go with the file's findings.
+  const comparison = base === undefined
+    ? undefined
+    : startComparison(base, { cwd, paths: given, loaded, inline, ruleIds: knownIds, suppressions: suppressionsOf });
+
   for (const file of files) {
     const reports = byFile.get(file) ?? [];
-    const suppressions = file.text.includes("drop-guard-ignore") ? findSuppressions(file, knownIds) : [];
+    const suppressions = suppressionsOf.get(file)!;
     const used = new Set<number>();
-    const fileFindings: Omit<Finding, "fingerprint">[] = [];
+    const fileFindings: Omit<Finding, "fingerprint">[] = [...(comparison?.newSuppressions.get(file) ?? [])];
     for (const report of reports) {
       const position = positionOf(file, report.node.getStart(file), report.node.end);
       const index = suppressions.findIndex((s) =>
@@ -231,6 +272,9 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   const sites: SanctionedFunction[] = sanctioned.sites
     .filter((site) => site.source === "config" || scannedNames.has(site.file))
     .map(({ name, file, line, column, source }) => ({ name, file: relativeTo(cwd, file), line, column, source }));
+
+  if (comparison !== undefined) findings.push(...comparison.finish({ scanned: scannedNames, sanctioned: sites, project, active, hash }));
+
   return {
     findings,
     filesScanned: files.length,
@@ -243,16 +287,18 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
         const { line, character } = report.file.getLineAndCharacterOfPosition(report.node.getStart(report.file));
         return { ruleId: report.rule.name, file: relativeTo(cwd, report.file.fileName), line: line + 1, column: character + 1, where: report.where };
       }),
-    rules: [...active.map((r) => r.rule), ...META_RULES],
+    rules: [...active.map((r) => r.rule), ...META_RULES, ...(base === undefined ? [] : BASE_RULES)],
     cwd,
     project: project === undefined ? undefined : relativeTo(cwd, project),
     config: loaded.path === undefined ? undefined : relativeTo(cwd, loaded.path),
+    ...(base === undefined ? {} : { base: { ref: base.revision.ref, commit: base.revision.commit } }),
     timings: { programMs, rulesMs: performance.now() - started - programMs },
   };
 }
 
 /**
- * The exit code for a result: 1 when an unsuppressed finding remains, else 0.
+ * The exit code for a result: 1 when an unsuppressed finding of level error
+ * remains, else 0 (warnings and notes do not fail a run).
  *
  * @param result A scan result.
  * @returns 0 or 1.
@@ -265,7 +311,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
  * ```
  */
 export function exitCodeOf(result: Pick<ScanResult, "findings">): 0 | 1 {
-  return result.findings.some((f) => f.suppression === undefined) ? 1 : 0;
+  return result.findings.some((f) => f.suppression === undefined && (f.level ?? "error") === "error") ? 1 : 0;
 }
 
 function format(rule: RuleModule, messageId: string, data: Record<string, string>): string {

@@ -1,5 +1,5 @@
 /**
- * The end-to-end conformance checks (DESIGN §6): for one deprovision
+ * The end-to-end conformance checks: for one deprovision
  * function on one real server, every drop yields exactly one audit record
  * and one counter increment, the tenant is really gone, and its neighbours
  * are untouched, including under faults.
@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Backend, Deprovisioner, DropRequest } from "../lib/mod.ts";
+import type { Backend, Deprovisioner, DropAuthorizer, DropRequest } from "../lib/mod.ts";
 import { type AuditRecorder, createAuditRecorder } from "./audit_recorder.ts";
 import type { ServerControl } from "./server_control.ts";
 
@@ -87,10 +87,91 @@ export interface ConformanceSubject<Data = unknown> {
    * @default {false}
    */
   readonly oneTenantPerServer?: boolean;
+  /**
+   * A server that is not the tenant's own, holding another tenant's data,
+   * for a subject whose drop must prove ownership first (a dedicated Redis
+   * drop is FLUSHALL). The `not-own-server` check points the adapter at it,
+   * expects `refused`, and reads the data back intact. Without it that check
+   * is skipped with a reason.
+   */
+  readonly notOwnServer?: NotOwnServer<Data>;
   /** The server's fault controls. Without them the fault checks are skipped with a reason. */
   readonly server?: ServerControl;
   /** Why the fault checks cannot run on this server, when `server` cannot do faults. */
   readonly faultsSkipReason?: string;
+}
+
+/**
+ * A server that is not the tenant's own (what a wrong URL points at), for
+ * the `not-own-server` check. Put it on a throwaway server: if the adapter
+ * under test is wrong, it wipes it.
+ *
+ * @example A Redis that holds another tenant's keys and only `default`
+ * ```ts
+ * import type { NotOwnServer } from "guarded-drop/harness";
+ *
+ * declare function adapterFor(url: string): import("guarded-drop").Deprovisioner;
+ * declare function writeKeys(url: string): Promise<string[]>;
+ * declare function readKeys(url: string): Promise<string[]>;
+ * declare function removeKeys(url: string): Promise<void>;
+ *
+ * const url = "redis://127.0.0.1:16380";
+ * const foreign: NotOwnServer<string[]> = {
+ *   createAdapter: () => adapterFor(url),
+ *   createData: () => writeKeys(url),
+ *   readData: () => readKeys(url),
+ *   removeData: () => removeKeys(url),
+ * };
+ * ```
+ */
+export interface NotOwnServer<Data = unknown> {
+  /** Makes the subject's adapter, pointed at this server. */
+  createAdapter(options: ConformanceAdapterOptions): Deprovisioner;
+  /** Puts another tenant's data on it, and returns it as `readData` will read it. */
+  createData(): Promise<Data>;
+  /** Reads that data straight from the server. */
+  readData(): Promise<Data>;
+  /** Removes that data afterwards, without the adapter. */
+  removeData(): Promise<void>;
+}
+
+/**
+ * The platform's own drop policy, for the `active-denied` check: the
+ * `authorize` of `createGuardedDrop` (a `createTerminalityPolicy`, say),
+ * and how to make a tenant active in the platform's records so that the
+ * policy must deny its drop.
+ *
+ * @example With the terminality policy and an in-memory platform table
+ * ```ts
+ * import { createTerminalityPolicy } from "guarded-drop";
+ * import type { ConformancePolicy } from "guarded-drop/harness";
+ *
+ * const status = new Map<string, string>();
+ * const policy: ConformancePolicy = {
+ *   authorize: createTerminalityPolicy({ lookup: async (req) => {
+ *     const s = status.get(req.token);
+ *     return s === undefined ? undefined : { status: s };
+ *   } }),
+ *   intent: "customer_request",
+ *   markActive: (token) => void status.set(token, "active"),
+ *   forget: (token) => void status.delete(token),
+ * };
+ * ```
+ */
+export interface ConformancePolicy {
+  /** The policy under test. */
+  readonly authorize: DropAuthorizer;
+  /** Records the tenant as active (a paying customer) where the policy looks. */
+  markActive(token: string, request: DropRequest): Promise<void> | void;
+  /** Removes what `markActive` recorded. */
+  forget?(token: string): Promise<void> | void;
+  /**
+   * The intent the drop request carries: one the policy knows, so that the
+   * denial comes from the resource being active and not from the intent.
+   *
+   * @default {"customer_request"}
+   */
+  readonly intent?: string;
 }
 
 /**
@@ -110,6 +191,28 @@ export interface ConformanceOptions {
    * @default {50}
    */
   concurrentDrops?: number;
+  /**
+   * How many drops of one and the same tenant the `same-tenant` check runs
+   * at once (a webhook retried, a double click).
+   *
+   * @default {10}
+   */
+  sameTenantDrops?: number;
+  /**
+   * The prefix of every tenant token the checks make (see
+   * {@linkcode newTenantToken}), so that they follow a shared server's
+   * naming policy.
+   *
+   * @default {"gd"}
+   */
+  prefix?: string;
+  /**
+   * The platform's drop policy, for the `active-denied` check. Without it
+   * that check is skipped with a reason. The other checks run without it.
+   *
+   * @default {undefined}
+   */
+  policy?: ConformancePolicy;
   /**
    * Which faults to inject.
    *
@@ -150,7 +253,11 @@ export interface ConformanceOptions {
  * ```
  */
 export interface ConformanceCheck {
-  /** A stable id: `drop`, `idempotent`, `hostile`, `stopped-server`, `breaker`, `paused-server`, `concurrent`, `audit-sink`. */
+  /**
+   * A stable id: `drop`, `idempotent`, `hostile`, `concurrent`,
+   * `same-tenant`, `audit-sink`, `not-own-server`, `active-denied`,
+   * `stopped-server`, `breaker`, `paused-server`.
+   */
   readonly id: string;
   readonly title: string;
   /** Why the check cannot run here, when it cannot. Report it as skipped, never as passed. */
@@ -203,30 +310,79 @@ const DEFAULT_FAULT_ADAPTER_OPTIONS: ConformanceAdapterOptions = { connectTimeou
 const CREATE_CONCURRENCY = 5;
 let tokenSequence = 0;
 
+const PREFIX = /^[a-z][a-z0-9_-]{0,19}$/;
+
 /**
- * A fresh tenant token, unique across runs and processes, short enough for
- * every prefix (`dedicated_db_` leaves 50 bytes).
+ * Options of {@linkcode newTenantToken}.
  *
+ * @example
+ * ```ts
+ * import type { TenantTokenOptions } from "guarded-drop/harness";
+ *
+ * const options: TenantTokenOptions = { prefix: "ci_" };
+ * ```
+ */
+export interface TenantTokenOptions {
+  /**
+   * What every token starts with: 1 to 20 lower-case letters, digits, `_`
+   * or `-`, starting with a letter.
+   *
+   * @default {"gd"}
+   */
+  prefix?: string;
+}
+
+/**
+ * A fresh tenant token, unique across runs and processes: the prefix, then
+ * 13 or more lower-case letters and digits. With a prefix of up to 20
+ * characters it stays short enough for every name (`dedicated_db_<t>x`
+ * stays under 63 bytes), and it passes the default name rules.
+ *
+ * @param options The prefix.
  * @returns A token such as `gdm4x2k1a7f3q1`.
+ * @throws {TypeError} If the prefix is not 1 to 20 lower-case letters,
+ * digits, `_` or `-` starting with a letter.
  *
  * @example
  * ```ts
  * import { newTenantToken } from "guarded-drop/harness";
  *
  * console.log(newTenantToken()); // "gd…"
+ * console.log(newTenantToken({ prefix: "ci_" })); // "ci_…"
  * ```
  */
-export function newTenantToken(): string {
+export function newTenantToken(options: TenantTokenOptions = {}): string {
+  const prefix = checkPrefix(options?.prefix, "make a tenant token");
   const random = Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, "0");
-  return `gd${Date.now().toString(36)}${random}${(tokenSequence++).toString(36)}`;
+  return `${prefix}${Date.now().toString(36)}${random}${(tokenSequence++).toString(36)}`;
+}
+
+function checkPrefix(prefix: unknown, action: string): string {
+  if (prefix === undefined) return "gd";
+  if (typeof prefix !== "string" || !PREFIX.test(prefix)) {
+    const shown = typeof prefix === "string" ? JSON.stringify(prefix.slice(0, 40)) : typeof prefix;
+    throw new TypeError(
+      `Cannot ${action} as 'prefix' must be 1 to 20 lower-case letters, digits, '_' or '-', starting with a letter: current value is ${shown}`,
+    );
+  }
+  return prefix;
+}
+
+function checkCount(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new TypeError(`Cannot make the conformance checks as '${option}' must be a positive integer: current value is ${String(value)}`);
+  }
+  return value;
 }
 
 /**
  * The conformance checks for one subject.
  *
  * @param subject The deprovision function, its server and its tenant fixtures.
- * @param options Concurrency, faults and timeouts.
+ * @param options Concurrency, token prefix, the platform's policy, faults and timeouts.
  * @returns The checks, in a sensible order (faults last).
+ * @throws {TypeError} If `prefix`, `concurrentDrops` or `sameTenantDrops` is malformed.
  *
  * @example
  * ```ts
@@ -243,13 +399,17 @@ export function conformanceChecks<Data>(
   subject: ConformanceSubject<Data>,
   options: ConformanceOptions = {},
 ): ConformanceCheck[] {
-  const concurrentDrops = options.concurrentDrops ?? 50;
+  const concurrentDrops = checkCount(options.concurrentDrops, "concurrentDrops", 50);
+  const sameTenantDrops = checkCount(options.sameTenantDrops, "sameTenantDrops", 10);
+  const prefix = checkPrefix(options.prefix, "make the conformance checks");
+  const freshToken = () => newTenantToken({ prefix });
+  const policy = options.policy;
   const faults = new Set(options.faults ?? ["stop", "pause"]);
   const adapterOptions = options.adapterOptions ?? DEFAULT_ADAPTER_OPTIONS;
   const faultAdapterOptions = options.faultAdapterOptions ?? DEFAULT_FAULT_ADAPTER_OPTIONS;
   const restartTimeoutMs = options.restartTimeoutMs ?? 120_000;
   const { resourceType, backend } = subject;
-  const labels = (outcome: "ok" | "error" | "breaker_open" | "refused" | "audit_failed") => ({
+  const labels = (outcome: "ok" | "error" | "breaker_open" | "refused" | "denied" | "audit_failed") => ({
     resource_type: resourceType,
     backend,
     outcome,
@@ -269,8 +429,15 @@ export function conformanceChecks<Data>(
     body: (recorder: AuditRecorder, adapter: Deprovisioner) => Promise<void>,
     adapterOpts = adapterOptions,
     recorder = createAuditRecorder(),
+    makeAdapter: (options: ConformanceAdapterOptions) => Deprovisioner = (o) => subject.createAdapter(o),
   ): Promise<void> {
-    const adapter = subject.createAdapter(adapterOpts);
+    let adapter: Deprovisioner;
+    try {
+      adapter = makeAdapter(adapterOpts);
+    } catch (err) {
+      recorder.close();
+      throw err;
+    }
     try {
       await body(recorder, adapter);
     } finally {
@@ -338,7 +505,7 @@ export function conformanceChecks<Data>(
       id: "drop",
       title: "drops the tenant and only the tenant, with one record and +1",
       async run() {
-        const token = newTenantToken();
+        const token = freshToken();
         const other = `${token}x`; // its token extends the dropped one's
         const data = await subject.createTenant(token);
         const otherData = await neighbour.createTenant(other);
@@ -387,12 +554,12 @@ export function conformanceChecks<Data>(
       id: "idempotent",
       title: "a second drop, and a drop of a tenant that never existed, succeed",
       async run() {
-        const token = newTenantToken();
+        const token = freshToken();
         await subject.createTenant(token);
         await withDrop(async (recorder, adapter) => {
           await recorder.guardedDrop(request(token), () => adapter.deprovision(token));
           await recorder.guardedDrop(request(token), () => adapter.deprovision(token));
-          const never = newTenantToken();
+          const never = freshToken();
           await recorder.guardedDrop(request(never), () => adapter.deprovision(never));
           assert.equal(await adapter.exists(token), false);
           assert.equal(recorder.dropRecords().length, 3);
@@ -405,7 +572,7 @@ export function conformanceChecks<Data>(
       id: "hostile",
       title: "hostile targets are refused by guardedDrop and by the adapter, and nothing is dropped",
       async run() {
-        const other = newTenantToken();
+        const other = freshToken();
         const otherData = await neighbour.createTenant(other);
         try {
           await withDrop(async (recorder, adapter) => {
@@ -445,8 +612,8 @@ export function conformanceChecks<Data>(
       async run() {
         // One server, one tenant: drop that tenant many times at once instead.
         const tokens = subject.oneTenantPerServer === true
-          ? Array.from({ length: concurrentDrops }, () => "").fill(newTenantToken())
-          : Array.from({ length: concurrentDrops }, () => newTenantToken());
+          ? Array.from({ length: concurrentDrops }, () => "").fill(freshToken())
+          : Array.from({ length: concurrentDrops }, () => freshToken());
         const distinct = [...new Set(tokens)];
         for (let i = 0; i < distinct.length; i += CREATE_CONCURRENCY) {
           await Promise.all(distinct.slice(i, i + CREATE_CONCURRENCY).map((t) => subject.createTenant(t)));
@@ -472,10 +639,111 @@ export function conformanceChecks<Data>(
       },
     },
     {
+      id: "same-tenant",
+      title: `${sameTenantDrops} concurrent drops of the same tenant all end ok, with ${sameTenantDrops} records and +${sameTenantDrops}, and the breaker stays closed`,
+      async run() {
+        const token = freshToken();
+        await subject.createTenant(token);
+        try {
+          await withDrop(async (recorder, adapter) => {
+            const results = await Promise.allSettled(
+              Array.from({ length: sameTenantDrops }, () => recorder.guardedDrop(request(token), () => adapter.deprovision(token))),
+            );
+            const failures = results.flatMap((r) =>
+              r.status === "rejected" ? [`${String((r.reason as { outcome?: unknown }).outcome)}: ${String((r.reason as Error).message)}`] : []
+            );
+            assert.deepEqual(failures, [], `${sameTenantDrops} concurrent drops of one tenant`);
+            const records = recorder.dropRecords();
+            assert.equal(records.length, sameTenantDrops, "provisioner.drop records");
+            assert.equal(new Set(records.map((r) => r.drop_id)).size, sameTenantDrops, "unique drop ids");
+            assert.equal(recorder.failedRecords().length, 0, "provisioner.drop.failed records");
+            assert.equal(await recorder.count(labels("ok")), sameTenantDrops, "provisioner_drop_total{outcome=ok}");
+            assert.equal(await recorder.total(), sameTenantDrops, "provisioner_drop_total, all series");
+            assert.equal(await adapter.exists(token), false, "exists() after the drops");
+            assert.equal(await subject.readTenant(token), undefined, "a direct read after the drops");
+            // The breaker is still closed: the next tenant's drop runs.
+            const next = freshToken();
+            await recorder.guardedDrop(request(next), () => adapter.deprovision(next));
+            assert.equal(await recorder.count(labels("ok")), sameTenantDrops + 1, "the next tenant's drop");
+            assert.equal(await recorder.count(labels("breaker_open")), 0, "provisioner_drop_total{outcome=breaker_open}");
+          });
+        } catch (err) {
+          await cleanUp([token]).catch(() => {});
+          throw err;
+        }
+      },
+    },
+    {
+      id: "not-own-server",
+      title: "a server that is not the tenant's own is refused, and its data is intact",
+      skip: subject.notOwnServer === undefined
+        ? "the subject gives no server that is not the tenant's own ('notOwnServer'): opt in where a drop must prove ownership"
+        : undefined,
+      async run() {
+        const foreign = subject.notOwnServer!;
+        const data = await foreign.createData();
+        try {
+          await withDrop(async (recorder, wrong) => {
+            let called = 0;
+            const token = freshToken();
+            for (let i = 0; i < 2; i++) {
+              const err = await expectOutcome(recorder.guardedDrop(request(token), () => {
+                called++;
+                return wrong.deprovision(token);
+              }), "refused");
+              assert.equal(err.code, "GD_REFUSED");
+            }
+            assert.equal(called, 2, "the drop ran, and the adapter itself refused");
+            assert.equal(recorder.dropRecords().length, 2, "provisioner.drop records");
+            assert.equal(recorder.failedRecords().length, 2, "provisioner.drop.failed records");
+            assert.equal(await recorder.count(labels("refused")), 2, "provisioner_drop_total{outcome=refused}");
+            assert.equal(await recorder.total(), 2, "provisioner_drop_total, all series");
+            assert.deepEqual(await foreign.readData(), data, "the other tenant's data on that server");
+          }, adapterOptions, createAuditRecorder(), (opts) => foreign.createAdapter(opts));
+        } finally {
+          await foreign.removeData();
+        }
+      },
+    },
+    {
+      id: "active-denied",
+      title: "an active resource is denied by the platform's policy, and its data is intact",
+      skip: policy === undefined ? "no policy was given ('policy' in the options): the check runs with the platform's own authorize" : undefined,
+      async run() {
+        const token = freshToken();
+        const data = await subject.createTenant(token);
+        const req: DropRequest = { ...request(token), intent: policy!.intent ?? "customer_request" };
+        try {
+          await policy!.markActive(token, req);
+          await withDrop(async (recorder, adapter) => {
+            let called = 0;
+            const err = await expectOutcome(recorder.guardedDrop(req, () => {
+              called++;
+              return adapter.deprovision(token);
+            }), "denied");
+            assert.equal(err.code, "GD_DENIED");
+            assert.equal(called, 0, "the drop callback ran");
+            assert.equal(recorder.dropRecords().length, 1, "provisioner.drop records");
+            const failed = recorder.failedRecords();
+            assert.equal(failed.length, 1, "provisioner.drop.failed records");
+            assert.equal(failed[0]!.outcome, "denied");
+            assert.ok(typeof failed[0]!.reason === "string" && failed[0]!.reason.length > 0, "the failed record says why (reason)");
+            assert.equal(await recorder.count(labels("denied")), 1, "provisioner_drop_total{outcome=denied}");
+            assert.equal(await recorder.total(), 1, "provisioner_drop_total, all series");
+            assert.equal(await adapter.exists(token), true, "exists() after the denied drop");
+            assert.deepEqual(await subject.readTenant(token), data, "the active tenant's data");
+          }, adapterOptions, createAuditRecorder({ authorize: policy!.authorize }));
+        } finally {
+          await policy!.forget?.(token);
+          await cleanUp([token]);
+        }
+      },
+    },
+    {
       id: "audit-sink",
       title: "a failing audit sink means the drop never runs, and the data is intact",
       async run() {
-        const token = newTenantToken();
+        const token = freshToken();
         const data = await subject.createTenant(token);
         try {
           let called = 0;
@@ -509,7 +777,7 @@ export function conformanceChecks<Data>(
       skip: faultSkip("stop"),
       async run() {
         const server = subject.server!;
-        const token = newTenantToken();
+        const token = freshToken();
         await subject.createTenant(token);
         await server.stop();
         try {
@@ -538,7 +806,7 @@ export function conformanceChecks<Data>(
       skip: faultSkip("stop"),
       async run() {
         const server = subject.server!;
-        const token = newTenantToken();
+        const token = freshToken();
         await server.stop();
         try {
           await withDrop(async (recorder, adapter) => {
@@ -566,7 +834,7 @@ export function conformanceChecks<Data>(
       skip: faultSkip("pause"),
       async run() {
         const server = subject.server!;
-        const token = newTenantToken();
+        const token = freshToken();
         await subject.createTenant(token);
         await server.pause();
         try {

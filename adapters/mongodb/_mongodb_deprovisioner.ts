@@ -3,6 +3,7 @@
 import { MongoClient } from "mongodb";
 import type { Backend, Deprovisioner, NameRules } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
+import { MONGODB_URL } from "../_shared/_connection_url.ts";
 import { describe, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyMongoError } from "./_classify.ts";
@@ -36,7 +37,7 @@ export class MongodbDeprovisioner implements Deprovisioner {
   #closed = false;
 
   constructor(form: MongodbForm, options: MongodbAdapterOptions) {
-    const resolved = resolveAdapterOptions(form.adapter, options);
+    const resolved = resolveAdapterOptions(form.adapter, options, { option: "url", rule: MONGODB_URL });
     if (typeof options.url !== "string" || options.url.length === 0) {
       throw new TypeError(`Cannot create ${form.adapter} as 'url' must be a non-empty string: current value is ${describe(options.url)}`);
     }

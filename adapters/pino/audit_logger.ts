@@ -15,7 +15,7 @@ import { createSyncDestination, type SyncDestination } from "./sync_destination.
  * ```ts
  * import type { AuditLoggerOptions } from "guarded-drop/pino";
  *
- * const options: AuditLoggerOptions = { destination: "/var/log/provisioner/audit.log", fsync: true };
+ * const options: AuditLoggerOptions = { destination: "/var/log/provisioner/audit.log", fsync: true, writeTimeoutMs: 100 };
  * ```
  */
 export interface AuditLoggerOptions {
@@ -27,6 +27,16 @@ export interface AuditLoggerOptions {
    * @default {false}
    */
   fsync?: boolean;
+  /**
+   * How long one record may wait for a destination that accepts no data (a
+   * pipe or FIFO whose reader stopped reading), in ms. A record that cannot
+   * be written within it throws, so the drop ends `audit_failed` and the
+   * event loop never freezes; it also bounds the open of a FIFO that has no
+   * reader yet. See {@linkcode createSyncDestination}.
+   *
+   * @default {DEFAULT_WRITE_TIMEOUT_MS}
+   */
+  writeTimeoutMs?: number;
   /**
    * The level. It must enable `info`, the level of the `provisioner.drop`
    * record: with `warn`, every guarded drop would end `audit_failed`.
@@ -63,13 +73,15 @@ export type AuditLogger = Logger & {
 /**
  * Builds a pino logger whose writes are synchronous and throw on failure,
  * so that a record that cannot be written stops the drop. Records carry an
- * ISO-8601 `time`.
+ * ISO-8601 `time`. No destination can hang the process: a write that a full
+ * pipe or FIFO does not take within `writeTimeoutMs` throws, and so does
+ * the open of a FIFO that no reader opens within it.
  *
  * @param options The destination, fsync, level and further pino options.
  * @returns The logger, with its `destination`.
- * @throws {TypeError} If the level does not enable info, or the destination
- * is not a path or a descriptor.
- * @throws {Error} If the path cannot be opened.
+ * @throws {TypeError} If the level does not enable info, the destination
+ * is not a path or a descriptor, or `writeTimeoutMs` is not positive.
+ * @throws {Error} If the path cannot be opened (ENXIO: a FIFO without a reader).
  *
  * @example
  * ```ts
@@ -93,7 +105,10 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
       `Cannot create an audit logger as 'level' must enable info ("info", "debug" or "trace"): current value is ${JSON.stringify(level)}`,
     );
   }
-  const destination = createSyncDestination(options.destination, { fsync: options.fsync ?? false });
+  const destination = createSyncDestination(options.destination, {
+    fsync: options.fsync ?? false,
+    ...(options.writeTimeoutMs === undefined ? {} : { writeTimeoutMs: options.writeTimeoutMs }),
+  });
   const logger = pino(
     { ...options.pinoOptions, level, timestamp: pino.stdTimeFunctions.isoTime },
     destination,

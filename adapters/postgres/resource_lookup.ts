@@ -8,6 +8,7 @@
 import pg, { type ClientConfig, type PoolClient } from "pg";
 import type { BackendError, DropRequest, ResourceLookup, ResourceState } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
+import { checkConnectionUrl, POSTGRES_URL } from "../_shared/_connection_url.ts";
 import { describe } from "../_shared/_resolve_options.ts";
 import { classifyPostgresError } from "./_classify.ts";
 import { type BackendKey, sendCancelRequest } from "./_cancel_request.ts";
@@ -127,7 +128,8 @@ const MAX_PARAMETER = 2;
  *
  * @param options The platform database, the query and the pool's size.
  * @returns The lookup, with `close()`.
- * @throws {TypeError} If `connectionString` is not a non-empty string, the
+ * @throws {TypeError} If `connectionString` is not a PostgreSQL URL (or a
+ * socket path), the
  * query has no `$1` or uses a parameter past `$2`, or a number option is not
  * a positive integer.
  *
@@ -157,6 +159,7 @@ export function postgresResourceLookup(options: PostgresResourceLookupOptions): 
       `Cannot create ${ADAPTER} as 'connectionString' must be a non-empty string: current value is ${describe(connectionString)}`,
     );
   }
+  checkConnectionUrl(ADAPTER, "connectionString", connectionString, POSTGRES_URL);
   const parameters = checkQuery(query);
   const poolSize = positiveInteger("poolSize", options.poolSize, DEFAULT_POOL_SIZE);
   const connectTimeoutMs = positiveInteger("connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);

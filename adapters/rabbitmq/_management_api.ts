@@ -98,24 +98,67 @@ export async function callApi(endpoint: ManagementEndpoint, context: FailureCont
     if (isTimeoutError(err)) {
       throw backendError("unavailable", context, `${request.step} had no answer within ${request.timeoutMs} ms`, err);
     }
-    const network = networkCodeOf(err);
-    // Whatever fetch itself throws is the transport's failure: the API was not reached.
-    throw backendError(
-      "unavailable",
-      context,
-      `the management API is unreachable (${network ?? "fetch failed"} at ${request.step})`,
-      err,
-      { serverCode: network },
-    );
+    throw transportError(context, request.step, err);
   }
   const body = parseJson(text);
   if ((status >= 200 && status < 300) || status === 404) return { status, body };
   const reason = typeof (body as { reason?: unknown } | undefined)?.reason === "string"
     ? (body as { reason: string }).reason
     : text.slice(0, 200);
-  const cause = new Error(reason.trim() === "" ? `HTTP ${status}` : `HTTP ${status}: ${reason.trim()}`);
+  // The status is in the message already; the cause carries the server's reason only.
+  const cause = reason.trim() === "" ? undefined : new Error(reason.trim());
   const kind = UNAVAILABLE_STATUSES.has(status) ? "unavailable" : "failed";
   throw backendError(kind, context, `${request.step} answered HTTP ${status}`, cause, { serverCode: String(status) });
+}
+
+// TLS failures are the configuration's (a wrong host name, an untrusted
+// certificate): retrying them cannot help, and the broker is not down.
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)|_CERT/;
+
+/**
+ * What fetch itself threw: it says only "fetch failed", and the socket's
+ * error is its cause. Named by that cause's code (ECONNREFUSED, ENOTFOUND,
+ * ETIMEDOUT…), and its message is the detail.
+ */
+function transportError(context: FailureContext, step: string, err: unknown) {
+  const network = networkCodeOf(err);
+  const inner = innermostCause(err);
+  const code = network ?? codeOf(inner);
+  // undici's own name for a connect that timed out.
+  const named = code === "UND_ERR_CONNECT_TIMEOUT" ? "ETIMEDOUT" : code;
+  if (network === undefined && code !== undefined && TLS_CODE.test(code)) {
+    return backendError("failed", context, `the TLS handshake with the management API failed (${code} at ${step})`, inner, { serverCode: code });
+  }
+  return backendError(
+    "unavailable",
+    context,
+    `the management API is unreachable (${named ?? messageOf(inner) ?? "no cause given"} at ${step})`,
+    inner,
+    { serverCode: named },
+  );
+}
+
+/** The deepest `cause` of an error: the socket's error under fetch's "fetch failed". */
+function innermostCause(err: unknown): unknown {
+  let current = err;
+  for (let depth = 0; depth < 8; depth++) {
+    // An AggregateError (one error per address of a host name) holds them in `errors`.
+    const errors = (current as { errors?: unknown } | null)?.errors;
+    const next = Array.isArray(errors) && errors.length > 0 ? errors[0] : (current as { cause?: unknown } | null)?.cause;
+    if (typeof next !== "object" || next === null) break;
+    current = next;
+  }
+  return current;
+}
+
+function codeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code !== "" ? code : undefined;
+}
+
+function messageOf(err: unknown): string | undefined {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === "string" && message !== "" ? message : undefined;
 }
 
 function parseJson(text: string): unknown {

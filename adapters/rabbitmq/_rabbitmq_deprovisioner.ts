@@ -2,6 +2,7 @@
 
 import type { Backend, Deprovisioner, NameRules } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
+import { HTTP_URL } from "../_shared/_connection_url.ts";
 import { resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { type ManagementEndpoint, parseManagementUrl } from "./_management_api.ts";
 import { checkApi, closeUserConnections, deleteUser, deleteVhost, objectExists } from "./_requests.ts";
@@ -29,7 +30,7 @@ export class RabbitmqDeprovisioner implements Deprovisioner {
   readonly #closing = new AbortController();
 
   constructor(form: RabbitmqForm, options: RabbitmqAdapterOptions) {
-    const resolved = resolveAdapterOptions(form.adapter, options);
+    const resolved = resolveAdapterOptions(form.adapter, options, { option: "managementUrl", rule: HTTP_URL });
     this.#endpoint = { ...parseManagementUrl(form.adapter, options.managementUrl), closed: this.#closing.signal };
     this.backend = form.backend;
     this.#form = form;

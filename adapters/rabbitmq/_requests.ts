@@ -1,8 +1,45 @@
 // Internal: the requests a RabbitMQ deprovision sends. Only the deprovision
 // method of the RabbitMQ deprovisioner calls the destructive ones.
 
-import { backendError, type FailureContext } from "../_shared/_errors.ts";
-import { type ApiAnswer, callApi, type ManagementEndpoint } from "./_management_api.ts";
+import { backendError, type FailureContext, sleep } from "../_shared/_errors.ts";
+import { type ApiAnswer, type ApiRequest, callApi, type ManagementEndpoint } from "./_management_api.ts";
+
+// Pauses before a DELETE that met a concurrent one is sent again.
+const RACE_RETRY_PAUSES_MS: readonly number[] = [50, 150, 400];
+
+/**
+ * Sends a DELETE that another deprovision of the same tenant may be
+ * sending at the same moment. The broker checks that the object exists,
+ * then deletes it; when a concurrent request deleted it in between, it
+ * answers HTTP 500 with an empty body (its log says `no_such_user`). So a
+ * 500 is followed by a look at `owner` (the object whose existence the
+ * DELETE depends on): gone means done; still there means the DELETE is sent
+ * again, a few times, and then its error stands.
+ */
+async function deleteRacing(
+  endpoint: ManagementEndpoint,
+  context: FailureContext,
+  request: ApiRequest,
+  owner: readonly string[],
+): Promise<ApiAnswer> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await callApi(endpoint, context, request);
+    } catch (err) {
+      if ((err as { serverCode?: unknown }).serverCode !== "500") throw err;
+      const check = await callApi(endpoint, context, {
+        method: "GET",
+        segments: owner,
+        step: `GET /api/${owner[0]}/{name} after ${request.step} answered HTTP 500`,
+        timeoutMs: request.timeoutMs,
+      });
+      if (check.status === 404) return { status: 404, body: undefined };
+      const pause = RACE_RETRY_PAUSES_MS[attempt];
+      if (pause === undefined) throw err;
+      await sleep(pause);
+    }
+  }
+}
 
 /**
  * `GET /api/whoami`, which must answer 200 before any other answer is
@@ -64,12 +101,13 @@ export async function closeUserConnections(
   user: string,
   timeoutMs: number,
 ): Promise<void> {
-  const byUser = await callApi(endpoint, context, {
+  // A user deleted meanwhile had its connections closed by the broker.
+  const byUser = await deleteRacing(endpoint, context, {
     method: "DELETE",
     segments: ["connections", "username", user],
     step: "DELETE /api/connections/username/{user}",
     timeoutMs,
-  }).catch((err: unknown) => {
+  }, ["users", user]).catch((err: unknown) => {
     if ((err as { serverCode?: unknown }).serverCode === "405") return { status: 405, body: undefined };
     throw err;
   });
@@ -95,19 +133,26 @@ export async function closeUserConnections(
 
 /**
  * `DELETE /api/vhosts/{vhost}`: the vhost with its exchanges, queues and
- * messages; its connections are closed by the broker. 404 is already gone.
+ * messages; its connections are closed by the broker. 404 is already gone,
+ * and so is a 500 after which the vhost is gone (a concurrent deprovision
+ * deleted it first).
  *
  * @sanctionedDrop
  */
 export async function deleteVhost(endpoint: ManagementEndpoint, context: FailureContext, vhost: string, timeoutMs: number): Promise<void> {
-  await callApi(endpoint, context, { method: "DELETE", segments: ["vhosts", vhost], step: "DELETE /api/vhosts/{vhost}", timeoutMs });
+  await deleteRacing(endpoint, context, { method: "DELETE", segments: ["vhosts", vhost], step: "DELETE /api/vhosts/{vhost}", timeoutMs }, [
+    "vhosts",
+    vhost,
+  ]);
 }
 
 /**
- * `DELETE /api/users/{user}`, with its permissions. 404 is already gone.
+ * `DELETE /api/users/{user}`, with its permissions. 404 is already gone,
+ * and so is a 500 after which the user is gone (a concurrent deprovision
+ * deleted it first).
  *
  * @sanctionedDrop
  */
 export async function deleteUser(endpoint: ManagementEndpoint, context: FailureContext, user: string, timeoutMs: number): Promise<void> {
-  await callApi(endpoint, context, { method: "DELETE", segments: ["users", user], step: "DELETE /api/users/{user}", timeoutMs });
+  await deleteRacing(endpoint, context, { method: "DELETE", segments: ["users", user], step: "DELETE /api/users/{user}", timeoutMs }, ["users", user]);
 }

@@ -32,10 +32,12 @@ export async function anyKeyMatches(client: Redis, pattern: string, count: numbe
   return false;
 }
 
-/** Whether any logical database of the server holds a key (`INFO keyspace`). Nothing destructive. */
-export async function serverHasKeys(client: Redis): Promise<boolean> {
+/** How many keys every logical database of the server holds together (`INFO keyspace`). Nothing destructive. */
+export async function serverKeyCount(client: Redis): Promise<number> {
   const info = await client.info("keyspace");
-  return /^db\d+:keys=[1-9]/m.test(info);
+  let keys = 0;
+  for (const match of info.matchAll(/^db\d+:keys=(\d+)/gm)) keys += Number(match[1]);
+  return keys;
 }
 
 /**
@@ -90,11 +92,19 @@ export async function purgeKeys(client: Redis, pattern: string, count: number): 
 }
 
 /**
- * `FLUSHALL ASYNC`: every key of every logical database of the tenant's
- * own server, freed in the background.
+ * `MULTI`, `FLUSHALL ASYNC`, `ACL DELUSER <user>`, `EXEC`: every key of
+ * every logical database of the tenant's own server, freed in the
+ * background, and the tenant's user with its connections, in one
+ * transaction. No client can write between the two, and no crash can leave
+ * the server empty with the user (the proof that it is the tenant's) gone
+ * and data written after the flush: either both ran or neither did.
  *
  * @sanctionedDrop
  */
-export async function flushServer(client: Redis): Promise<void> {
-  await client.flushall("ASYNC");
+export async function flushServerAndDeleteUser(client: Redis, user: string): Promise<void> {
+  const replies = await client.multi().flushall("ASYNC").call("ACL", "DELUSER", user).exec();
+  // A null EXEC reply means the transaction was aborted (a WATCH fired, or
+  // the connection dropped): nothing ran, and that must not read as done.
+  if (replies === null) throw new Error("EXECABORT the transaction of FLUSHALL and ACL DELUSER was aborted");
+  for (const [err] of replies) if (err !== null) throw err;
 }

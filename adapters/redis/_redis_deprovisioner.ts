@@ -3,14 +3,15 @@
 import type { Redis } from "ioredis";
 import { type Backend, type Deprovisioner, type NameRules, RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
+import { REDIS_URL } from "../_shared/_connection_url.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import {
   aclUserExists,
   anyKeyMatches,
   deleteAclUser,
-  flushServer,
+  flushServerAndDeleteUser,
   purgeKeys,
-  serverHasKeys,
+  serverKeyCount,
   tenantKeyPattern,
   unexpectedAclUsers,
 } from "./_commands.ts";
@@ -34,7 +35,7 @@ abstract class RedisDeprovisioner {
   #closed = false;
 
   constructor(adapter: string, options: RedisSharedOptions | RedisDedicatedOptions) {
-    const resolved = resolveAdapterOptions(adapter, options);
+    const resolved = resolveAdapterOptions(adapter, options, { option: "url", rule: REDIS_URL });
     if (typeof options.url !== "string" || options.url.length === 0) {
       throw new TypeError(`Cannot create ${adapter} as 'url' must be a non-empty string: current value is ${describe(options.url)}`);
     }
@@ -141,12 +142,12 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
   }
 
   /**
-   * Refuses when the server holds ACL users that are not this tenant's nor
-   * allowed (it may not be the tenant's own server), then `ACL DELUSER
-   * ded_<t>` and `FLUSHALL ASYNC`. Idempotent.
-   *
-   * NOTE: the check and FLUSHALL are two commands: a user created between
-   * them is not seen. It guards against a wrong URL, not a concurrent admin.
+   * Flushes the tenant's server only with proof that it is the tenant's
+   * own: its `ded_<t>` user is there. Then it refuses a server that also
+   * holds other ACL users, and runs `FLUSHALL ASYNC` and `ACL DELUSER
+   * ded_<t>` in one transaction. Without the user, a server without keys is
+   * already gone (`ok`, nothing sent), and a server with keys is refused.
+   * Idempotent, and safe to run many times at once.
    *
    * @sanctionedDrop
    */
@@ -154,6 +155,22 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
     const user = this.#target(token);
     const context: FailureContext = { action: "deprovision", what: "the dedicated Redis tenant", token };
     await inSession(this.hooks, context, async (client, step) => {
+      step("ACL GETUSER");
+      if (!(await aclUserExists(client, user))) {
+        // No proof. An empty server is what a finished drop leaves (or a
+        // concurrent one of the same tenant): nothing to do. Any key there
+        // may be another tenant's, since the absence of other users proves
+        // nothing (many shared servers run with `default` alone).
+        step("INFO keyspace");
+        const keys = await serverKeyCount(client);
+        if (keys === 0) return;
+        throw new RefusedError(
+          `Cannot deprovision the dedicated Redis tenant ${JSON.stringify(token)} as its server holds no ACL user ` +
+            `${JSON.stringify(user)}, the proof that it is the tenant's own, and holds ${keys} key${keys === 1 ? "" : "s"}: ` +
+            "FLUSHALL there could wipe another tenant's data. Check that the URL is the tenant's own server; " +
+            `if it is, create the user ${JSON.stringify(user)} on it first`,
+        );
+      }
       step("ACL USERS");
       const others = await unexpectedAclUsers(client, user, this.#allowedUsers);
       if (others.length > 0) {
@@ -164,10 +181,8 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
             "tenant's data. Check that the URL is the tenant's own server, or list the platform's users in 'allowedUsers'",
         );
       }
-      step("ACL DELUSER");
-      await deleteAclUser(client, user);
-      step("FLUSHALL ASYNC");
-      await flushServer(client);
+      step("MULTI FLUSHALL ASYNC, ACL DELUSER");
+      await flushServerAndDeleteUser(client, user);
     });
   }
 
@@ -179,7 +194,7 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
       step("ACL GETUSER");
       if (await aclUserExists(client, user)) return true;
       step("INFO keyspace");
-      return await serverHasKeys(client);
+      return (await serverKeyCount(client)) > 0;
     });
   }
 

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { DropBudget, DropRequest, DropVerdict } from "../../lib/mod.ts";
 import type { FailureContext } from "../_shared/_errors.ts";
+import { checkConnectionUrl, REDIS_URL } from "../_shared/_connection_url.ts";
 import { describe } from "../_shared/_resolve_options.ts";
 import { classifyRedisError, closeRedis, openRedis } from "./_connection.ts";
 import { runTake, type ScriptLimit } from "./_drop_budget_script.ts";
@@ -144,7 +145,7 @@ const SCOPES: ReadonlySet<string> = new Set(["global", "resource_type"]);
  * @param options The Redis URL, the limits, the key prefix and what to do
  * when Redis is away.
  * @returns The budget, with `close()`.
- * @throws {TypeError} If `url` is not a redis:// or rediss:// URL, `limits`
+ * @throws {TypeError} If `url` is not a redis:// or rediss:// URL with a host, `limits`
  * is empty or holds a limit whose scope is unknown or whose max or window is
  * not a positive integer (or repeats another's scope and window), or another
  * option has the wrong type.
@@ -289,27 +290,15 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
 }
 
 function checkUrl(url: unknown): string {
-  let protocol: string | undefined;
-  let hostname = "";
-  if (typeof url === "string") {
-    try {
-      ({ protocol, hostname } = new URL(url));
-    } catch {
-      // Not a URL: said below, without echoing it, as it may hold a password.
-    }
-  }
-  if ((protocol === "redis:" || protocol === "rediss:") && hostname === "") {
-    // ioredis would quietly connect to localhost: a budget no other replica shares.
-    throw new TypeError(`Cannot create ${FACTORY} as 'url' must name a host: current value is a ${protocol}// URL without one`);
-  }
-  if (protocol !== "redis:" && protocol !== "rediss:") {
+  if (typeof url !== "string" || url.length === 0) {
     throw new TypeError(
-      `Cannot create ${FACTORY} as 'url' must be a redis:// or rediss:// URL: current value is ${
-        protocol === undefined ? describe(url) : `a URL with the scheme ${JSON.stringify(protocol.slice(0, 20))}`
-      }`,
+      `Cannot create ${FACTORY} as 'url' must be a URL such as ${REDIS_URL.example}: current value is ${describe(url)}`,
     );
   }
-  return url as string;
+  // Its host too: without one, ioredis would quietly use localhost, a budget
+  // no other replica shares.
+  checkConnectionUrl(FACTORY, "url", url, REDIS_URL);
+  return url;
 }
 
 function checkLimits(limits: unknown): readonly DropLimit[] {

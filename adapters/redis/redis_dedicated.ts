@@ -16,19 +16,34 @@ import type { RedisDedicatedOptions } from "./redis_options.ts";
  * `deprovision(t)` checks the token and the user name, then, on one admin
  * connection:
  *
- * 1. `ACL USERS` and `ACL WHOAMI`: when the server holds any user other
+ * 1. `ACL GETUSER ded_<t>`. The user is the proof that the server is the
+ *    tenant's own, and FLUSHALL never runs without it. Without it, `INFO
+ *    keyspace`: a server without keys is already gone (`ok`, nothing is
+ *    sent); a server with keys throws {@linkcode RefusedError} and nothing
+ *    is touched. The absence of other users is no proof: many shared
+ *    servers run with `default` alone.
+ * 2. `ACL USERS` and `ACL WHOAMI`: when the server also holds a user other
  *    than `default`, the connection's own user, `ded_<t>` and the
- *    `allowedUsers`, it throws {@linkcode RefusedError} and changes nothing;
- * 2. `ACL DELUSER ded_<t>` (which disconnects the tenant's clients);
- * 3. `FLUSHALL ASYNC`.
+ *    `allowedUsers` (a shared server holds `usr_<t>` for each of its
+ *    tenants), it throws {@linkcode RefusedError} and changes nothing.
+ * 3. `MULTI`, `FLUSHALL ASYNC`, `ACL DELUSER ded_<t>` (which disconnects the
+ *    tenant's clients), `EXEC`: one transaction, so no client writes between
+ *    the flush and the user's deletion, and no crash can leave one without
+ *    the other.
  *
- * NOTE: FLUSHALL is only as safe as the URL. A shared server given by
- * mistake would lose every tenant, so step 1 refuses a server that holds
- * other users: a shared server holds `usr_<t>` for each of its tenants. It
- * cannot tell a shared server that holds no ACL user at all, nor a user
- * created between step 1 and step 3; keys are not inspected, since on a
- * dedicated server every key is the tenant's, whatever its name. Clients the
- * tenant authenticated as `default` stay connected, with an empty server.
+ * So a crash at any point leaves either the user (a re-run proves the
+ * server again and finishes) or an empty server without the user (a re-run
+ * is `ok` and sends nothing). Any number of concurrent deprovisions of one
+ * tenant all end `ok`: whichever runs its transaction first empties the
+ * server, and the others either run theirs on the emptied server (their
+ * proof was read before) or find it already gone.
+ *
+ * NOTE: the proof is read, then the transaction runs: a user created on the
+ * server between the two round trips is not seen. It guards against a wrong
+ * URL, not a concurrent admin. The platform must create `ded_<t>` when it
+ * provisions the server; a server without it can only be dropped after an
+ * operator creates it. Clients the tenant authenticated as `default` stay
+ * connected, with an empty server.
  *
  * It is idempotent. `exists(t)` is `ACL GETUSER ded_<t>`, then whether
  * `INFO keyspace` lists any key.

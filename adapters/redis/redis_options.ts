@@ -71,6 +71,8 @@ export interface RedisDedicatedOptions extends AdapterOptions {
    * besides `default`, the connection's own user and the tenant's
    * `ded_<t>` (an exporter, a backup agent). Any other user makes the
    * deprovision refuse before `FLUSHALL`: see {@linkcode redisDedicated}.
+   * They never stand in for the proof: without `ded_<t>` on the server,
+   * there is no `FLUSHALL`.
    *
    * @default {[]}
    */

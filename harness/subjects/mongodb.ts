@@ -54,8 +54,10 @@ export function mongodbSubject(server: ServerControl, backend: Backend): Conform
   async function withClient<T>(fn: (client: import("mongodb").MongoClient) => Promise<T>): Promise<T> {
     const { MongoClient } = await import("mongodb");
     const client = new MongoClient(url(), { serverSelectionTimeoutMS: 10_000 });
-    await client.connect();
+    // Closed in `finally` even when the connect fails: its monitors would
+    // otherwise keep the process alive.
     try {
+      await client.connect();
       return await fn(client);
     } finally {
       await client.close();

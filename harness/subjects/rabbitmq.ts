@@ -71,6 +71,12 @@ export function rabbitmqSubject(server: ServerControl, backend: Backend): Confor
     });
     return response;
   }
+  /** The status of a GET; the body is read and dropped, so that no socket waits for it. */
+  async function statusOf(path: string): Promise<number> {
+    const response = await api("GET", path);
+    await response.arrayBuffer();
+    return response.status;
+  }
   async function ok(method: string, path: string, body?: unknown): Promise<unknown> {
     const response = await api(method, path, body);
     if (!response.ok) throw new Error(`${method} /api/${path} answered ${response.status}: ${await response.text()}`);
@@ -110,8 +116,8 @@ export function rabbitmqSubject(server: ServerControl, backend: Backend): Confor
     },
     async readTenant(token) {
       const { vhost, user } = names(token);
-      const hasVhost = (await api("GET", `vhosts/${e(vhost)}`)).status === 200;
-      const hasUser = (await api("GET", `users/${e(user)}`)).status === 200;
+      const hasVhost = (await statusOf(`vhosts/${e(vhost)}`)) === 200;
+      const hasUser = (await statusOf(`users/${e(user)}`)) === 200;
       if (!hasVhost && !hasUser) return undefined;
       let messages: string[] = [];
       if (hasVhost) {
@@ -123,13 +129,14 @@ export function rabbitmqSubject(server: ServerControl, backend: Backend): Confor
           encoding: "auto",
         });
         if (response.ok) messages = ((await response.json()) as { payload: string }[]).map((m) => m.payload).sort();
+        else await response.arrayBuffer();
       }
       return { vhost: hasVhost ? vhost : null, user: hasUser ? user : null, messages };
     },
     async systemIntact() {
       const admin = decodeURIComponent(new URL(managementUrl()).username);
-      if ((await api("GET", "vhosts/%2F")).status !== 200) throw new Error("the / vhost is gone");
-      if ((await api("GET", `users/${e(admin)}`)).status !== 200) throw new Error(`the admin user ${admin} is gone`);
+      if ((await statusOf("vhosts/%2F")) !== 200) throw new Error("the / vhost is gone");
+      if ((await statusOf(`users/${e(admin)}`)) !== 200) throw new Error(`the admin user ${admin} is gone`);
     },
   };
 }

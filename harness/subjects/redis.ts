@@ -7,7 +7,7 @@
 
 import type { Backend } from "../../lib/mod.ts";
 import { lazyAdapter } from "./_lazy_adapter.ts";
-import type { ConformanceSubject } from "../conformance.ts";
+import { type ConformanceSubject, newTenantToken, type NotOwnServer } from "../conformance.ts";
 import type { ServerControl } from "../server_control.ts";
 
 /**
@@ -27,6 +27,56 @@ export interface RedisTenant {
 }
 
 const KEYS = 20;
+const FOREIGN_KEYS = 100;
+
+/**
+ * Options of {@linkcode redisSubject}.
+ *
+ * @example
+ * ```ts
+ * import type { RedisSubjectOptions, ServerControl } from "guarded-drop/harness";
+ *
+ * declare const throwaway: ServerControl;
+ * const options: RedisSubjectOptions = { notOwnServer: throwaway };
+ * ```
+ */
+export interface RedisSubjectOptions {
+  /**
+   * A throwaway Redis that is not the tenant's own, for the dedicated
+   * subject's `not-own-server` check: it gets another tenant's 100 keys and
+   * only the `default` user, and the dedicated adapter pointed at it must
+   * refuse. Never a server whose data matters: a wrong adapter flushes it.
+   *
+   * @default {undefined}
+   */
+  notOwnServer?: ServerControl;
+}
+
+/**
+ * Runs `fn` on a client that never reconnects and never queues, and that
+ * is disconnected in `finally`, whether the connect or `fn` fails: a failed
+ * check must leave no client reconnecting to a dead port.
+ */
+async function withRedis<T>(url: string, fn: (redis: import("ioredis").Redis) => Promise<T>): Promise<T> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 10_000,
+    commandTimeout: 30_000,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+  });
+  // Errors reach the caller through the rejected command; without a
+  // listener ioredis would also print every one of them.
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    return await fn(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /**
  * The subject of `redisShared` (ACL user `usr_<t>`, keys `<t>:*`) or
@@ -39,6 +89,7 @@ const KEYS = 20;
  * @param server The server (its `url` must be an admin's).
  * @param backend `shared` or `dedicated`.
  * @param neighbour Where neighbours live (dedicated only).
+ * @param options A throwaway server that is not the tenant's own (dedicated only).
  * @returns The subject.
  *
  * @example
@@ -55,19 +106,51 @@ export function redisSubject(
   server: ServerControl,
   backend: Backend,
   neighbour?: ConformanceSubject<RedisTenant>,
+  options: RedisSubjectOptions = {},
 ): ConformanceSubject<RedisTenant> {
   const userOf = (token: string) => `${backend === "shared" ? "usr_" : "ded_"}${token}`;
   const url = () => server.urls().url!;
-
-  async function withClient<T>(fn: (redis: import("ioredis").Redis) => Promise<T>): Promise<T> {
-    const { Redis } = await import("ioredis");
-    const redis = new Redis(url(), { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 10_000 });
-    await redis.connect();
-    try {
-      return await fn(redis);
-    } finally {
-      redis.disconnect();
-    }
+  const withClient = <T>(fn: (redis: import("ioredis").Redis) => Promise<T>) => withRedis(url(), fn);
+  const adapterFor = (target: () => string) => (adapterOptions: { connectTimeoutMs: number; operationTimeoutMs: number }) => {
+    const config = { url: target(), ...adapterOptions };
+    return lazyAdapter("redis", backend, async () => {
+      const { redisShared, redisDedicated } = await import("../../adapters/redis/mod.ts");
+      return (backend === "shared" ? redisShared : redisDedicated)(config);
+    });
+  };
+  const foreignServer = backend === "dedicated" ? options.notOwnServer : undefined;
+  let notOwnServer: NotOwnServer<RedisTenant> | undefined;
+  if (foreignServer !== undefined) {
+    const foreignUrl = () => foreignServer.urls().url!;
+    const other = newTenantToken({ prefix: "gdforeign" });
+    const keysOf = async (redis: import("ioredis").Redis) => {
+      const keys: Record<string, string> = {};
+      let cursor = "0";
+      do {
+        const [next, batch] = await redis.scan(cursor, "MATCH", `${other}:*`, "COUNT", 1000);
+        cursor = next;
+        for (const key of batch) keys[key] = (await redis.get(key)) ?? "";
+      } while (cursor !== "0");
+      return keys;
+    };
+    notOwnServer = {
+      createAdapter: adapterFor(foreignUrl),
+      createData: () =>
+        withRedis(foreignUrl(), async (redis) => {
+          const users = (await redis.call("ACL", "USERS")) as string[];
+          if (users.some((user) => user.startsWith("ded_"))) throw new Error("the not-own server holds a ded_ user: it must not");
+          const keys: Record<string, string> = {};
+          for (let i = 1; i <= FOREIGN_KEYS; i++) keys[`${other}:${i}`] = `${other} value ${i}`;
+          await redis.mset(keys);
+          return { user: null, keys };
+        }),
+      readData: () => withRedis(foreignUrl(), async (redis) => ({ user: null, keys: await keysOf(redis) })),
+      removeData: () =>
+        withRedis(foreignUrl(), async (redis) => {
+          const keys = Object.keys(await keysOf(redis));
+          if (keys.length > 0) await redis.unlink(...keys);
+        }),
+    };
   }
 
   return {
@@ -77,13 +160,8 @@ export function redisSubject(
     server,
     neighbour,
     oneTenantPerServer: backend === "dedicated",
-    createAdapter: (options) => {
-      const config = { url: url(), ...options };
-      return lazyAdapter("redis", backend, async () => {
-        const { redisShared, redisDedicated } = await import("../../adapters/redis/mod.ts");
-        return (backend === "shared" ? redisShared : redisDedicated)(config);
-      });
-    },
+    notOwnServer,
+    createAdapter: adapterFor(url),
     createTenant: (token) =>
       withClient(async (redis) => {
         const user = userOf(token);

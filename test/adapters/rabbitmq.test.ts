@@ -12,7 +12,9 @@ import type { Deprovisioner } from "../../lib/mod.ts";
 import { rabbitmqDedicated, rabbitmqShared, type RabbitmqAdapterOptions } from "../../adapters/rabbitmq/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
-import { envUrl, HOW_TO_GET, uniqueToken } from "../support/servers.ts";
+import { envUrl, freePort, HOW_TO_GET, uniqueToken } from "../support/servers.ts";
+import { assertBreakerRule } from "../support/breaker_rule.ts";
+import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
 const CONNECT_TIMEOUT_MS = 1_500;
@@ -175,6 +177,35 @@ function defineSuite(form: Form) {
       assert.equal((await next.channel.checkQueue(QUEUE)).messageCount, MESSAGES);
     });
 
+    for (const n of [5, 10, 20]) {
+      test(`${n} concurrent deprovisions of one tenant all end ok, with ${n} records and +${n}, and the breaker stays closed`, async () => {
+        const t = uniqueToken("cc");
+        const session = await createTenant(form, t);
+        try {
+          await assertConcurrentDropsOk(fixture, adapter, t, n, uniqueToken("nx"));
+          assert.deepEqual(await catalog(form, t), { vhost: 404, user: 404 });
+          await withTimeout(session.closed, 10_000, "the tenant's connection close");
+          assert.deepEqual(await catalog(form, neighbour), { vhost: 200, user: 200 }, "the neighbour");
+        } finally {
+          await session.connection.close().catch(() => {});
+        }
+      });
+    }
+
+    test("2 processes × 10 concurrent deprovisions of one tenant all end ok", async () => {
+      const t = uniqueToken("cp");
+      const session = await createTenant(form, t);
+      try {
+        await assertConcurrentDropsAcrossProcesses(
+          { adapter: form.name as "rabbitmqShared" | "rabbitmqDedicated", options: { managementUrl: managementUrl! }, token: t, drops: 10 },
+          2,
+        );
+        assert.deepEqual(await catalog(form, t), { vhost: 404, user: 404 });
+      } finally {
+        await session.connection.close().catch(() => {});
+      }
+    });
+
     const unreachable = () => ({ fixture, token, connectTimeoutMs: CONNECT_TIMEOUT_MS, marginMs: MARGIN_MS });
 
     test("a closed port is unavailable within the connect timeout, with one record and one count", () =>
@@ -201,6 +232,19 @@ function defineSuite(form: Form) {
       assert.equal((result.error?.cause as { serverCode?: string }).serverCode, "401");
       assert.doesNotMatch(JSON.stringify(fixture.lines()), /hunter2/);
       assert.deepEqual(await catalog(form, neighbour), { vhost: 200, user: 200 });
+    });
+
+    test("the tenant's own failures (HTTP 401) leave the breaker closed; unavailable ones (a closed port) open it", async () => {
+      const url = new URL(managementUrl!);
+      url.password = "hunter2-wrong";
+      const wrong = form.factory({ managementUrl: url.toString() });
+      const down = form.factory({ managementUrl: `http://127.0.0.1:${await freePort()}`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      try {
+        await assertBreakerRule({ failing: wrong, down, healthy: adapter, failedToken: () => uniqueToken("nf"), token: () => uniqueToken("nx") });
+      } finally {
+        await wrong.close();
+        await down.close();
+      }
     });
 
     test("a base URL that is not the API's fails, instead of reading every 404 as already gone", async () => {

@@ -14,9 +14,12 @@ import {
   dedicatedRedisSkipReason,
   envUrl,
   HOW_TO_GET,
+  freePort as freePortOf,
   startDedicatedRedis,
   uniqueToken,
 } from "../support/servers.ts";
+import { assertBreakerRule } from "../support/breaker_rule.ts";
+import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
 const CONNECT_TIMEOUT_MS = 1_500;
@@ -52,6 +55,24 @@ async function countKeys(redis: Redis, pattern: string): Promise<number> {
     cursor = next;
   } while (cursor !== "0");
   return count;
+}
+
+/** How many times the server has run FLUSHALL since it started (`INFO commandstats`). */
+async function flushallCalls(redis: Redis): Promise<number> {
+  const stats = await redis.info("commandstats");
+  return Number(/^cmdstat_flushall:calls=(\d+)/m.exec(stats)?.[1] ?? 0);
+}
+
+/** Every key of every logical database, as `db:key` → value (small servers only). */
+async function everyKey(redis: Redis): Promise<Map<string, string | null>> {
+  const all = new Map<string, string | null>();
+  const info = await redis.info("keyspace");
+  for (const [, db] of info.matchAll(/^db(\d+):/gm)) {
+    await redis.select(Number(db));
+    for (const key of await redis.keys("*")) all.set(`${db}:${key}`, await redis.get(key));
+  }
+  await redis.select(0);
+  return all;
 }
 
 async function aclUsers(redis: Redis): Promise<string[]> {
@@ -199,6 +220,83 @@ describe("redisShared", { skip: sharedUrl === undefined ? `GD_REDIS_URL is not s
   });
 });
 
+
+describe("redisShared under concurrency and failure", { skip: sharedUrl === undefined ? `GD_REDIS_URL is not set: ${HOW_TO_GET.redis}` : false }, () => {
+  let fixture: AuditFixture;
+  let admin: Redis;
+  let adapter: Deprovisioner;
+
+  before(async () => {
+    fixture = createAuditFixture();
+    admin = client(sharedUrl!);
+    await admin.connect();
+    adapter = redisShared({ url: sharedUrl!, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+  });
+  after(async () => {
+    await adapter?.close();
+    admin?.disconnect();
+    fixture?.close();
+  });
+
+  async function seed(t: string, keys: number): Promise<void> {
+    await admin.call("ACL", "SETUSER", `usr_${t}`, "reset", "on", `>pw-${t}`, `~${t}:*`, "+@all");
+    await fill(admin, `${t}:`, keys);
+  }
+
+  for (const n of [5, 10, 20]) {
+    test(`${n} concurrent deprovisions of one tenant all end ok, with ${n} records and +${n}, and the breaker stays closed`, async () => {
+      const t = uniqueToken("cc");
+      const neighbour = `${t}x`;
+      await seed(t, 2_000);
+      await seed(neighbour, 50);
+      try {
+        await assertConcurrentDropsOk(fixture, adapter, t, n, uniqueToken("nx"));
+        assert.equal(await countKeys(admin, `${t}:*`), 0);
+        assert.equal(await admin.call("ACL", "GETUSER", `usr_${t}`), null);
+        assert.equal(await countKeys(admin, `${neighbour}:*`), 50, "the neighbour's keys");
+      } finally {
+        await dropThrough(fixture, adapter, neighbour, { expect: "ok" });
+      }
+    });
+  }
+
+  test("2 processes × 10 concurrent deprovisions of one tenant all end ok", async () => {
+    const t = uniqueToken("cp");
+    await seed(t, 2_000);
+    await assertConcurrentDropsAcrossProcesses({ adapter: "redisShared", options: { url: sharedUrl! }, token: t, drops: 10 }, 2);
+    assert.equal(await countKeys(admin, `${t}:*`), 0);
+    assert.equal(await admin.call("ACL", "GETUSER", `usr_${t}`), null);
+  });
+
+  test("the tenant's own failures (NOPERM) are `failed`, drop nothing and leave the breaker closed; unavailable ones open it", async () => {
+    const weak = `gd_weak_${uniqueToken("weak")}`;
+    await admin.call("ACL", "SETUSER", weak, "on", ">pw", "~*", "+@read", "+ping", "+info");
+    const target = new URL(sharedUrl!);
+    target.username = weak;
+    target.password = "pw";
+    const limited = redisShared({ url: target.toString() });
+    const down = redisShared({ url: `redis://127.0.0.1:${await freePortOf()}`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    const t = uniqueToken("nf");
+    await seed(t, 10);
+    try {
+      await assertBreakerRule({
+        failing: limited,
+        down,
+        healthy: adapter,
+        failedToken: () => t,
+        token: () => uniqueToken("nx"),
+        eachFailed: (result) => assert.equal((result.error?.cause as { serverCode?: string }).serverCode, "NOPERM"),
+      });
+      assert.equal(await countKeys(admin, `${t}:*`), 10, "nothing was dropped");
+    } finally {
+      await limited.close();
+      await down.close();
+      await admin.call("ACL", "DELUSER", weak);
+      await dropThrough(fixture, adapter, t, { expect: "ok" });
+    }
+  });
+});
+
 describe("redisDedicated", { skip: dedicatedRedisSkipReason() ?? false }, () => {
   let fixture: AuditFixture;
   let server: ControlledServer;
@@ -253,6 +351,81 @@ describe("redisDedicated", { skip: dedicatedRedisSkipReason() ?? false }, () => 
   test("a second deprovision succeeds, and is audited and counted", async () => {
     await dropThrough(fixture, adapter, token, { expect: "ok" });
     assert.equal(await adapter.exists(token), false);
+  });
+
+  test("a server with only `default` and another tenant's 100 keys is refused: no FLUSHALL, all 100 keys intact", async () => {
+    const other = uniqueToken("oth");
+    const t = uniqueToken();
+    await fill(admin, `${other}:`, 100);
+    const flushes = await flushallCalls(admin);
+    try {
+      assert.deepEqual(await aclUsers(admin), ["default"]);
+      const result = await dropThrough(fixture, adapter, t, { expect: "refused" });
+      assert.equal(result.error?.code, "GD_REFUSED");
+      assert.match(result.error!.message, new RegExp(`holds no ACL user "ded_${t}", the proof that it is the tenant's own, and holds 100 keys`));
+      assert.equal(await countKeys(admin, `${other}:*`), 100);
+      assert.equal(await admin.dbsize(), 100);
+      assert.equal(await flushallCalls(admin), flushes, "FLUSHALL calls");
+      // A retry is refused the same way: no proof ever appears by retrying.
+      await dropThrough(fixture, adapter, t, { expect: "refused" });
+      assert.equal(await countKeys(admin, `${other}:*`), 100);
+    } finally {
+      await admin.flushall();
+    }
+  });
+
+  test("a server laid out like a shared one (usr_ users and their keys, no ded_<t>) is refused, and keeps every key", async () => {
+    const t = uniqueToken();
+    const tenants = [uniqueToken("sa"), uniqueToken("sb"), uniqueToken("sc")];
+    for (const other of tenants) {
+      await admin.call("ACL", "SETUSER", `usr_${other}`, "on", ">pw", `~${other}:*`, "+@all");
+      await fill(admin, `${other}:`, 30);
+    }
+    const before = await everyKey(admin);
+    const flushes = await flushallCalls(admin);
+    try {
+      await dropThrough(fixture, adapter, t, { expect: "refused" });
+      assert.deepEqual(await everyKey(admin), before);
+      assert.equal(before.size, 90);
+      assert.equal(await flushallCalls(admin), flushes, "FLUSHALL calls");
+      assert.deepEqual((await aclUsers(admin)).sort(), ["default", ...tenants.map((o) => `usr_${o}`)].sort());
+    } finally {
+      for (const other of tenants) await admin.call("ACL", "DELUSER", `usr_${other}`);
+      await admin.flushall();
+    }
+  });
+
+  test("after a crash between the steps, every state a crash can leave is finished by a re-run", async () => {
+    const t = uniqueToken();
+    // The user is still there and the server is already empty: the proof holds, the re-run finishes.
+    await admin.call("ACL", "SETUSER", `ded_${t}`, "on", ">pw", "~*", "+@all");
+    await dropThrough(fixture, adapter, t, { expect: "ok" });
+    assert.deepEqual(await aclUsers(admin), ["default"]);
+    // The user is gone and the server is empty: already gone, and nothing is sent.
+    const flushes = await flushallCalls(admin);
+    await dropThrough(fixture, adapter, t, { expect: "ok" });
+    await dropThrough(fixture, adapter, t, { expect: "ok" });
+    assert.equal(await flushallCalls(admin), flushes, "FLUSHALL calls: an empty server without the user is not flushed again");
+    assert.equal(await adapter.exists(t), false);
+  });
+
+  for (const n of [5, 10, 20]) {
+    test(`${n} concurrent deprovisions of the tenant all end ok, with ${n} records and +${n}, and the breaker stays closed`, async () => {
+      const t = uniqueToken();
+      (await createTenant(t)).disconnect();
+      await assertConcurrentDropsOk(fixture, adapter, t, n, uniqueToken());
+      assert.deepEqual(await aclUsers(admin), ["default"]);
+      assert.equal(await admin.dbsize(), 0);
+      assert.equal(await adapter.exists(t), false);
+    });
+  }
+
+  test("2 processes × 10 concurrent deprovisions of the tenant all end ok", async () => {
+    const t = uniqueToken();
+    (await createTenant(t)).disconnect();
+    await assertConcurrentDropsAcrossProcesses({ adapter: "redisDedicated", options: { url: server.url }, token: t, drops: 10 }, 2);
+    assert.deepEqual(await aclUsers(admin), ["default"]);
+    assert.equal(await admin.dbsize(), 0);
   });
 
   test("a server with another tenant's user is refused before FLUSHALL, and keeps every key", async () => {

@@ -15,6 +15,7 @@ import {
   rabbitmqSubject,
   redisSubject,
   selectServers,
+  type ServerControl,
   type ServerRole,
   type ServerSet,
 } from "../../harness/mod.ts";
@@ -24,14 +25,19 @@ import {
   dedicatedRedisSkipReason,
   startDedicatedPostgres,
   startDedicatedRedis,
+  startThrowawayRedis,
+  throwawayRedisSkipReason,
 } from "../support/servers.ts";
 
 const forced = process.env.GD_PROVIDER;
 const providers: readonly ("containers" | "external")[] = forced === "containers" || forced === "external" ? [forced] : ["containers", "external"];
 
 /** Second instances for the external provider's dedicated roles, when no URL names one. */
-async function dedicatedInstances(env: NodeJS.ProcessEnv): Promise<{ env: NodeJS.ProcessEnv; started: ControlledServer[] }> {
+async function dedicatedInstances(
+  env: NodeJS.ProcessEnv,
+): Promise<{ env: NodeJS.ProcessEnv; started: ControlledServer[]; notOwnRedis?: ServerControl }> {
   const started: ControlledServer[] = [];
+  let notOwnRedis: ServerControl | undefined;
   const out = { ...env };
   if ((out.GD_POSTGRES_URL ?? "") !== "" && (out.GD_POSTGRES_DEDICATED_URL ?? "") === "" && dedicatedPostgresSkipReason() === undefined) {
     const server = await startDedicatedPostgres();
@@ -43,10 +49,27 @@ async function dedicatedInstances(env: NodeJS.ProcessEnv): Promise<{ env: NodeJS
     started.push(server);
     out.GD_REDIS_DEDICATED_URL = server.url;
   }
-  return { env: out, started };
+  // A third Redis for the ownership check: a wrong URL must never point the
+  // dedicated adapter at the shared server, whose data other runs own.
+  if ((out.GD_REDIS_URL ?? "") !== "" && throwawayRedisSkipReason() === undefined) {
+    const server = await startThrowawayRedis();
+    started.push(server);
+    notOwnRedis = {
+      name: "redis-not-own",
+      provider: "external",
+      urls: () => ({ url: server.url }),
+      stop: () => server.stop(),
+      start: () => server.start(),
+      pause: async () => {
+        throw new Error("Cannot pause the not-own Redis: no check needs it");
+      },
+      unpause: async () => {},
+    };
+  }
+  return { env: out, started, notOwnRedis };
 }
 
-function subjects(set: ServerSet): Record<ServerRole, ConformanceSubject<unknown> | undefined> {
+function subjects(set: ServerSet, notOwnRedis: ServerControl | undefined): Record<ServerRole, ConformanceSubject<unknown> | undefined> {
   const { servers } = set;
   const redisShared = servers.redis && redisSubject(servers.redis, "shared");
   return {
@@ -54,7 +77,10 @@ function subjects(set: ServerSet): Record<ServerRole, ConformanceSubject<unknown
     postgresDedicated: servers.postgresDedicated && postgresSubject(servers.postgresDedicated, "dedicated"),
     redis: redisShared,
     // A dedicated Redis holds one tenant; its neighbours live on the shared server.
-    redisDedicated: servers.redisDedicated && redisSubject(servers.redisDedicated, "dedicated", redisShared),
+    // Its ownership check writes another tenant's keys on a throwaway server: the
+    // shared container with the containers provider, a third instance otherwise.
+    redisDedicated: servers.redisDedicated &&
+      redisSubject(servers.redisDedicated, "dedicated", redisShared, { notOwnServer: notOwnRedis ?? (set.provider === "containers" ? servers.redis : undefined) }),
     rabbitmq: servers.rabbitmq && rabbitmqSubject(servers.rabbitmq, "shared"),
     rabbitmqDedicated: servers.rabbitmqDedicated && rabbitmqSubject(servers.rabbitmqDedicated, "dedicated"),
     mongodb: servers.mongodb && mongodbSubject(servers.mongodb, "shared"),
@@ -64,10 +90,12 @@ function subjects(set: ServerSet): Record<ServerRole, ConformanceSubject<unknown
 for (const provider of providers) {
   let env = process.env;
   const instances: ControlledServer[] = [];
+  let notOwnRedis: ServerControl | undefined;
   if (provider === "external") {
     const dedicated = await dedicatedInstances(process.env);
     env = dedicated.env;
     instances.push(...dedicated.started);
+    notOwnRedis = dedicated.notOwnRedis;
   }
   const selection = await selectServers({ provider, env });
   if ("skip" in selection) {
@@ -80,7 +108,7 @@ for (const provider of providers) {
     await set.stop();
     await Promise.all(instances.map((s) => s.dispose()));
   });
-  const bySubject = subjects(set);
+  const bySubject = subjects(set, notOwnRedis);
   describe(`conformance on ${provider}`, async () => {
     for (const [role, subject] of Object.entries(bySubject) as [ServerRole, ConformanceSubject<unknown> | undefined][]) {
       if (subject !== undefined) {

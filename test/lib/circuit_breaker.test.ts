@@ -176,6 +176,8 @@ describe("CircuitBreaker: what counts as a failure", () => {
     assert.equal(isBreakerFailure("thrown string"), true);
     assert.equal(isBreakerFailure(new BackendError("failed", "x")), false);
     assert.equal(isBreakerFailure(Object.assign(new Error("x"), { kind: "refused" })), false);
+    assert.equal(isBreakerFailure({ code: "GD_BACKEND_FAILED" }), false, "another copy's BackendError, by its code");
+    assert.equal(isBreakerFailure({ code: "GD_BACKEND_UNAVAILABLE" }), true);
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
     assert.equal(isBreakerFailure(proxy), true, "a hostile value cannot vouch for the server");

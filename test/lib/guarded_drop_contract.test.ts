@@ -183,6 +183,24 @@ describe("auditStore.settle: once, after the outcome is known", () => {
   }
 });
 
+test("settle gets a signal that aborts when it outlives auditTimeoutMs", async () => {
+  let signal: AbortSignal | undefined;
+  const f = fixture({
+    auditTimeoutMs: 30,
+    auditStore: {
+      append() {},
+      settle: (_record, _outcome, _error, s) => {
+        signal = s;
+        return never();
+      },
+    },
+  });
+  await f.guardedDrop(request, () => {});
+  assert.equal(signal?.aborted, true);
+  assert.equal(reports(f).length, 1);
+  assert.equal(await f.count(labels("ok")), 1);
+});
+
 describe("verdicts: the policy", () => {
   test("{ allowed: false, reason } is denied; the reason is in the error, its message and the failed record", async () => {
     const f = fixture({ authorize: () => ({ allowed: false, reason: "resource status is 'active'" }) });

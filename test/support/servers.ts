@@ -129,6 +129,19 @@ export function dedicatedRedisSkipReason(): string | undefined {
 export async function startDedicatedRedis(): Promise<ControlledServer> {
   const given = envUrl("GD_REDIS_DEDICATED_URL");
   if (given !== undefined) return externalServer(given);
+  return await startThrowawayRedis();
+}
+
+/** Why a throwaway Redis cannot be started here, or `undefined` when it can. */
+export function throwawayRedisSkipReason(): string | undefined {
+  return onPath("redis-server") ? undefined : "redis-server is not on PATH to start a throwaway instance: install it (apt-get install redis-server)";
+}
+
+/**
+ * A `redis-server` this process starts on a free port (no persistence,
+ * protected mode off) and may flush, whatever GD_* variables say.
+ */
+export async function startThrowawayRedis(): Promise<ControlledServer> {
   const dir = mkdtempSync(join(tmpdir(), "guarded-drop-redis-"));
   let port = 0;
   let child: ChildProcess | undefined;

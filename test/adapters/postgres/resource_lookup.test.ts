@@ -44,6 +44,7 @@ describe("postgresResourceLookup: options", () => {
     ["no options", undefined, /'options' must be an object: current value is undefined/],
     ["no connectionString", { query }, /'connectionString' must be a non-empty string: current value is undefined/],
     ["an empty connectionString", { connectionString: "", query }, /'connectionString' must be a non-empty string: current value is a string of 0 characters/],
+    ["a connectionString that is not a PostgreSQL URL", { connectionString: `mysql://admin:${SECRET}@db/x`, query }, /'connectionString' must be a URL such as .*: current scheme is "mysql:"/],
     ["no query", { connectionString }, /'query' must be a non-empty string: current value is undefined/],
     ["a blank query", { connectionString, query: "  " }, /'query' must be a non-empty string/],
     ["a query without \$1", { connectionString, query: "SELECT status FROM resources WHERE token = 'acme'" }, /'query' must use \$1 for the token/],
@@ -61,6 +62,7 @@ describe("postgresResourceLookup: options", () => {
         assert.ok(err instanceof TypeError);
         assert.match(err.message, /^Cannot create postgresResourceLookup as /);
         assert.match(err.message, message);
+        assert.doesNotMatch(err.message, new RegExp(SECRET));
         return true;
       });
     });

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { callApi, parseManagementUrl } from "../../../adapters/rabbitmq/_management_api.ts";
+import { deleteUser } from "../../../adapters/rabbitmq/_requests.ts";
 import { rabbitmqShared } from "../../../adapters/rabbitmq/mod.ts";
 
 describe("parseManagementUrl", () => {
@@ -41,7 +42,7 @@ describe("callApi", () => {
       seen.push(request);
       const status = Number(/\/status\/(\d+)/.exec(request.url ?? "")?.[1] ?? 200);
       response.writeHead(status, { "content-type": "application/json" });
-      response.end(status === 204 ? "" : JSON.stringify({ error: "x", reason: `reason of ${status}` }));
+      response.end(status === 204 || request.url?.includes("/empty/") ? "" : JSON.stringify({ error: "x", reason: `reason of ${status}` }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -68,17 +69,118 @@ describe("callApi", () => {
       await assert.rejects(call(status), (err: Error & { kind?: string; serverCode?: string }) => {
         assert.equal(err.kind, "failed");
         assert.equal(err.serverCode, String(status));
-        assert.match(err.message, new RegExp(`^Cannot deprovision the RabbitMQ tenant "acme42" as DELETE /api/vhosts/\\{vhost\\} answered HTTP ${status}: HTTP ${status}: reason of ${status}$`));
+        assert.match(err.message, new RegExp(`^Cannot deprovision the RabbitMQ tenant "acme42" as DELETE /api/vhosts/\\{vhost\\} answered HTTP ${status}: reason of ${status}$`));
         return true;
       });
     });
   }
+
+  test("an empty body gives the status once, with no empty detail", async () => {
+    await assert.rejects(
+      callApi({ base, authorization: undefined }, context, { method: "GET", segments: ["empty", "status", "500"], step: "GET /api/x", timeoutMs: 2_000 }),
+      (err: Error) => {
+        assert.equal(err.message, 'Cannot deprovision the RabbitMQ tenant "acme42" as GET /api/x answered HTTP 500');
+        return true;
+      },
+    );
+  });
 
   test("every path segment is URL-encoded, and credentials travel in the header only", async () => {
     seen.length = 0;
     await callApi({ base, authorization: "Basic abc" }, context, { method: "GET", segments: ["vhosts", "/", "a b"], step: "GET", timeoutMs: 2_000 });
     assert.equal(seen[0]!.url, "/api/vhosts/%2F/a%20b");
     assert.equal(seen[0]!.headers.authorization, "Basic abc");
+  });
+});
+
+describe("a DELETE that races a concurrent one", () => {
+  // The broker answers 500 (empty body) when a concurrent request deleted
+  // the object between its existence check and its delete.
+  async function broker(userGoneAfter: number) {
+    const calls: string[] = [];
+    const server = createServer((request, response) => {
+      calls.push(`${request.method} ${request.url}`);
+      const deletes = calls.filter((c) => c.startsWith("DELETE")).length;
+      if (request.method === "DELETE") response.writeHead(500).end();
+      else response.writeHead(deletes >= userGoneAfter ? 404 : 200, { "content-type": "application/json" }).end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { calls, base, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+  const context = { action: "deprovision", what: "the RabbitMQ tenant", token: "acme42" } as const;
+
+  test("a 500 after which the user is gone is success", async () => {
+    const b = await broker(1);
+    try {
+      await deleteUser({ base: b.base, authorization: undefined }, context, "usr_acme42", 2_000);
+      assert.deepEqual(b.calls, ["DELETE /api/users/usr_acme42", "GET /api/users/usr_acme42"]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("a 500 while the user is still there is sent again, then fails as `failed` with the status", async () => {
+    const b = await broker(Number.POSITIVE_INFINITY);
+    try {
+      await assert.rejects(deleteUser({ base: b.base, authorization: undefined }, context, "usr_acme42", 2_000), {
+        kind: "failed",
+        serverCode: "500",
+        message: 'Cannot deprovision the RabbitMQ tenant "acme42" as DELETE /api/users/{user} answered HTTP 500',
+      });
+      assert.equal(b.calls.filter((c) => c === "DELETE /api/users/usr_acme42").length, 4, b.calls.join(", "));
+      assert.equal(b.calls.filter((c) => c === "GET /api/users/usr_acme42").length, 4);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+describe("transport failures name their cause", () => {
+  const context = { action: "check", what: "the RabbitMQ tenant", token: "acme42" } as const;
+  const call = (base: string) => callApi({ base, authorization: undefined }, context, { method: "GET", segments: ["whoami"], step: "GET /api/whoami", timeoutMs: 5_000 });
+
+  test("a closed port: ECONNREFUSED with the socket's message, not \"fetch failed\"", async () => {
+    const server = createTcpServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await assert.rejects(call(`http://127.0.0.1:${port}`), (err: Error & { kind?: string; serverCode?: string }) => {
+      assert.equal(err.kind, "unavailable");
+      assert.equal(err.serverCode, "ECONNREFUSED");
+      assert.equal(
+        err.message,
+        `Cannot check the RabbitMQ tenant "acme42" as the management API is unreachable (ECONNREFUSED at GET /api/whoami): connect ECONNREFUSED 127.0.0.1:${port}`,
+      );
+      return true;
+    });
+  });
+
+  test("https to a plain HTTP port: a TLS failure is `failed` (configuration), named by its code", async () => {
+    const server = createServer((_, response) => response.end("plain"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      await assert.rejects(call(`https://127.0.0.1:${port}`), (err: Error & { kind?: string; serverCode?: string }) => {
+        assert.equal(err.kind, "failed");
+        assert.equal(err.serverCode, "ERR_SSL_WRONG_VERSION_NUMBER");
+        assert.match(err.message, /as the TLS handshake with the management API failed \(ERR_SSL_WRONG_VERSION_NUMBER at GET \/api\/whoami\)/);
+        return true;
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  test("an unknown host: ENOTFOUND", async () => {
+    await assert.rejects(call("http://guarded-drop-no-such-host.invalid"), (err: Error & { kind?: string; serverCode?: string }) => {
+      assert.equal(err.kind, "unavailable");
+      assert.ok(err.serverCode === "ENOTFOUND" || err.serverCode === "EAI_AGAIN", String(err.serverCode));
+      assert.match(err.message, /unreachable \((ENOTFOUND|EAI_AGAIN) at GET \/api\/whoami\): getaddrinfo/);
+      assert.doesNotMatch(err.message, /fetch failed/);
+      return true;
+    });
   });
 });
 
