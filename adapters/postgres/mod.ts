@@ -2,7 +2,8 @@
  * `guarded-drop/adapters/postgres`: deprovision of PostgreSQL tenants, on a
  * shared cluster ({@linkcode postgresShared}: `db_<t>`, `usr_<t>`) or on
  * their own server ({@linkcode postgresDedicated}: `dedicated_db_<t>`,
- * `dedicated_usr_<t>`).
+ * `dedicated_usr_<t>`). {@linkcode postgresResourceLookup} reads the
+ * platform's own resources table for the terminality policy.
  *
  * ```ts
  * import { postgresShared } from "guarded-drop/adapters/postgres";

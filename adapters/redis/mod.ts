@@ -2,7 +2,8 @@
  * `guarded-drop/adapters/redis`: deprovision of Redis tenants, on a shared
  * server ({@linkcode redisShared}: ACL user `usr_<t>`, keys `<t>:*`) or on
  * their own server ({@linkcode redisDedicated}: ACL user `ded_<t>`, then
- * `FLUSHALL ASYNC`).
+ * `FLUSHALL ASYNC`). {@linkcode redisDropBudget} is a drop budget shared
+ * by every replica that uses the same Redis.
  *
  * ```ts
  * import { redisShared } from "guarded-drop/adapters/redis";
