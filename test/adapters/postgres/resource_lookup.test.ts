@@ -143,6 +143,24 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
     }
   });
 
+  test("40 concurrent lookups on a pool of 2 each get their own row", async () => {
+    const lookup = lookupOf({ poolSize: 2 });
+    try {
+      const states = Object.entries(tokens).filter(([name]) => !["twice", "noStatus", "unknown"].includes(name));
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => states[i % states.length]!).map(async ([, token]) =>
+          [token, (await lookup(request(token, undefined), AbortSignal.timeout(10_000)))?.status] as const
+        ),
+      );
+      const { rows } = await admin.query<{ token: string; status: string }>(`SELECT token, status FROM ${table}`);
+      const truth = new Map(rows.map((r) => [r.token, r.status]));
+      assert.equal(answers.length, 40);
+      for (const [token, status] of answers) assert.equal(status, truth.get(token), token);
+    } finally {
+      await lookup.close();
+    }
+  });
+
   test("$2 is the provider resource id, and null when the request has none", async () => {
     const lookup = lookupOf({ query: `SELECT status, expires_at FROM ${table} WHERE token = $1 AND provider_resource_id = $2` });
     const signal = new AbortController().signal;
