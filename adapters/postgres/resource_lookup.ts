@@ -11,7 +11,8 @@ import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { checkConnectionUrl, POSTGRES_URL } from "../_shared/_connection_url.ts";
 import { describe } from "../_shared/_resolve_options.ts";
 import { classifyPostgresError } from "./_classify.ts";
-import { type BackendKey, sendCancelRequest } from "./_cancel_request.ts";
+// The package's one CancelRequest, which the audit store uses too.
+import { cancelBackend, destroyClient } from "./_audit_connection.ts";
 
 /**
  * Options of {@linkcode postgresResourceLookup}.
@@ -94,8 +95,7 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_QUERY_TIMEOUT_MS = 5_000;
 /** Past the server's statement_timeout: only a silent server trips the client's own timer. */
 const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
-/** Bounds on the goodbyes: a hung server must not hang an abort or a close. */
-const CANCEL_TIMEOUT_MS = 2_000;
+/** The bound on the pool's goodbye: a hung server must not hang a close. */
 const END_TIMEOUT_MS = 1_000;
 /** Idle connections are closed after this, so that a quiet service holds none. */
 const IDLE_TIMEOUT_MS = 30_000;
@@ -228,9 +228,8 @@ export function postgresResourceLookup(options: PostgresResourceLookupOptions): 
       client.release(discard);
     };
     const cancel = () => {
-      const key = backendKeyOf(client);
-      if (key === undefined) return release(true);
-      void sendCancelRequest(key, CANCEL_TIMEOUT_MS).finally(() => release(true));
+      if (client === undefined) return;
+      void cancelBackend(client).finally(() => release(true));
     };
     let failed = false;
     try {
@@ -267,9 +266,7 @@ export function postgresResourceLookup(options: PostgresResourceLookupOptions): 
     ]);
     clearTimeout(timer);
     if (!ended) {
-      for (const client of clients) {
-        (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-      }
+      for (const client of clients) destroyClient(client);
     }
   }
 
@@ -284,18 +281,6 @@ function abortable<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
-}
-
-/** The process id and secret key pg read at connect time, with the server's address. */
-function backendKeyOf(client: PoolClient | undefined): BackendKey | undefined {
-  const { processID, secretKey, host, port } = (client ?? {}) as { processID?: unknown; secretKey?: unknown; host?: unknown; port?: unknown };
-  if (typeof processID !== "number" || typeof secretKey !== "number") return undefined;
-  return {
-    host: typeof host === "string" && host.length > 0 ? host : "localhost",
-    port: typeof port === "number" ? port : 5432,
-    processId: processID,
-    secretKey,
-  };
 }
 
 function abortReason(signal: AbortSignal): unknown {
