@@ -201,7 +201,8 @@ export async function startContainerServers(options: ContainerServersOptions = {
   if (reason !== undefined) throw new Error(`Cannot start containers as ${reason}`);
   const images = options.images ?? imagesFromEnv();
   const roles = new Set<ServerRole>(options.roles ?? SERVER_ROLES);
-  const [{ PostgreSqlContainer }, { RedisContainer }, { RabbitMQContainer }, { MongoDBContainer }] = await Promise.all([
+  const [{ Wait }, { PostgreSqlContainer }, { RedisContainer }, { RabbitMQContainer }, { MongoDBContainer }] = await Promise.all([
+    import("testcontainers"),
     import("@testcontainers/postgresql"),
     import("@testcontainers/redis"),
     import("@testcontainers/rabbitmq"),
@@ -221,8 +222,12 @@ export async function startContainerServers(options: ContainerServersOptions = {
     // With a dump and no ACL file, a restarted dedicated server keeps the
     // tenant's keys but loses its `ded_<t>` user, the ownership proof, and
     // the dedicated adapter then rightly refuses to flush it.
+    // Ready when it answers PING, not when a log line shows: after a restart
+    // the module's log wait can miss the new line (a one-second `since`
+    // window), and it then waited its whole timeout on a loaded machine.
     const c = await new RedisContainer(images.redis)
       .withCommand(["redis-server", "--save", "", "--appendonly", "no"])
+      .withWaitStrategy(Wait.forSuccessfulCommand("redis-cli -p 6379 ping | grep -q PONG"))
       .withStartupTimeout(REDIS_STARTUP_TIMEOUT_MS)
       .start();
     started.push(c);
