@@ -11,20 +11,17 @@ import { typescript } from "../_typescript.ts";
 import { type CliDrop, findCliDrops, mayRunTool, shellCommands, sqlClientOf, type Word } from "../_command_line.ts";
 import { type Folded, unwrap } from "../_fold.ts";
 import { localBinding } from "../_scope.ts";
+import { namedLikeRunner, ProcessRunners } from "./_process_runner.ts";
 import { findSqlDrops, SQL_DROP_OBJECTS, textWithHoles } from "../_sql.ts";
 import { createRule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isArrayLiteralExpression, isIdentifier, isObjectLiteralExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isSpreadElement, isStringLiteral,
+  isArrayLiteralExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isSpreadElement, isStringLiteral, isTemplateExpression,
 } = typescript;
 
-// A process runner: child_process (exec, execFile, spawn, *Sync, promisified
-// `execAsync`), execa (`execa`, `execaSync`, `execaCommand`), Bun.spawn,
-// `new Deno.Command`, and helpers named for one (`run`, `sh`).
-const RUNNER_NAMES: ReadonlySet<string> = new Set(["$", "run", "sh", "shell", "cmd", "Command"]);
 const SQL_OBJECTS: ReadonlySet<string> = new Set(SQL_DROP_OBJECTS);
 // A const argv defined through other consts deeper than this is not followed.
 const MAX_ARGV_DEPTH = 8;
@@ -40,7 +37,11 @@ const MAX_ARGV_DEPTH = 8;
  * The command may be one string (`exec`, `execSync`, execa's `` $`…` ``,
  * `execaCommand`), or a program and an argv (`execFile`, `spawn`, `execa`,
  * `*Sync`), inline or in a `const` array, behind `sudo`, `env`, `sh -c`,
- * `docker exec`, `kubectl exec … --` or `ssh host`.
+ * `docker exec`, `kubectl exec … --` or `ssh host`. The runner is known by
+ * its symbol: an export of `child_process` or execa under any alias, a
+ * namespace member, a `const` copy, a destructured member, `util.promisify`
+ * of one, or a user function that hands its arguments to one. Its name
+ * (`exec…`, `spawn…`, `run`, `sh`) counts only when no symbol resolves.
  *
  * @example Flagged and quiet
  * ```ts ignore
@@ -59,7 +60,9 @@ export const cliDrop = createRule({
         "--eval dropping a database or user destroy a tenant from outside the process. They may run only inside a function " +
         "tagged /** @sanctionedDrop */ that is called only inside a guardedDrop drop callback. The command is read from one " +
         "string (exec, execa's $`…`) or from a program and its argv (execFile, spawn, execa), inline or in a const array, " +
-        "behind sudo, env, sh -c, docker exec, kubectl exec and ssh.",
+        "behind sudo, env, sh -c, docker exec, kubectl exec and ssh. The runner is resolved by its symbol (child_process and " +
+        "execa exports through aliases, namespace imports, const copies, destructuring, util.promisify and wrapper functions); " +
+        "a user function that runs no process stays quiet whatever its name.",
     },
     messages: {
       command: "`{{command}}` run as a child process outside a sanctioned function: move it into a function tagged " +
@@ -79,12 +82,20 @@ export const cliDrop = createRule({
     // Calls whose argv is an array: read when the file's walk is over, when
     // the parents are set and every const is known.
     const calls: (ts.CallExpression | ts.NewExpression)[] = [];
+    // Whether a call runs a process is asked only of a call whose argv holds
+    // a destructive command: resolving the callee costs the checker.
+    const runners = new ProcessRunners({
+      get checker() {
+        return context.typed ? context.checker : undefined;
+      },
+      packagesOf: (symbol) => context.packagesOf(symbol),
+    });
     return {
       CallExpression(node) {
-        if (isRunner(node)) calls.push(node);
+        if (mayRun(node, context.typed)) calls.push(node);
       },
       NewExpression(node) {
-        if (isRunner(node)) calls.push(node);
+        if (mayRun(node, context.typed)) calls.push(node);
       },
       StringExpression({ node, folded, text }) {
         if (!mayRunTool(text)) return;
@@ -112,14 +123,14 @@ export const cliDrop = createRule({
           if (argv === undefined) continue;
           const found = findCliDrops(argv.words, nested);
           if (found.length > 0) {
-            report(found.slice(0, 1));
+            if (runners.isRunner(call)) report(found.slice(0, 1));
             continue;
           }
           // `execFileSync("psql", [url], { input: "DROP DATABASE x" })`.
           if (argv.input !== undefined && sqlClientOf([argv.words.map((w) => w.text)]) !== undefined) {
             const drops = findSqlDrops(context.fold(argv.input), SQL_OBJECTS);
             const client = sqlClientOf([argv.words.map((w) => w.text)])!;
-            if (drops.length > 0) report([{ command: `${client} DROP ${drops.join(", DROP ")}`, node: argv.input }]);
+            if (drops.length > 0 && runners.isRunner(call)) report([{ command: `${client} DROP ${drops.join(", DROP ")}`, node: argv.input }]);
           }
         }
       },
@@ -127,12 +138,17 @@ export const cliDrop = createRule({
   },
 });
 
-// This runs at every call: plain string tests, no regular expression.
-function isRunner(call: ts.CallExpression | ts.NewExpression): boolean {
-  if (call.arguments === undefined || call.arguments.length === 0) return false;
-  const callee = call.expression;
-  const name = isIdentifier(callee) ? callee.text : isPropertyAccessExpression(callee) ? callee.name.text : "";
-  return RUNNER_NAMES.has(name) || name.includes("xec") || name.includes("XEC") || name.includes("pawn") || name.includes("PAWN");
+// This runs at every call, so it only looks at syntax: a callee named like a
+// runner, or (when symbols can tell) a program and something more, which is
+// the shape of `runner(program, argv)` under any name.
+function mayRun(call: ts.CallExpression | ts.NewExpression, typed: boolean): boolean {
+  const args = call.arguments;
+  if (args === undefined || args.length === 0) return false;
+  if (namedLikeRunner(call.expression)) return true;
+  if (!typed || args.length < 2) return false;
+  const program = args[0]!;
+  return isStringLiteral(program) || isNoSubstitutionTemplateLiteral(program) || isTemplateExpression(program) ||
+    isIdentifier(program) || isPropertyAccessExpression(program);
 }
 
 // The argv a runner call runs, when it has one in an array (inline, or a

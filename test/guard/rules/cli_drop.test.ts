@@ -11,6 +11,15 @@ declare function execaCommand(command: string): Promise<unknown>;
 declare function $(strings: TemplateStringsArray, ...values: unknown[]): Promise<unknown>;
 declare const name: string; declare const user: string; declare const vhost: string; declare const url: string;
 `;
+// The runners under other names (four lines).
+const A = `import { execFile as launch, spawnSync as startSync, execFile } from "node:child_process";
+import { promisify } from "node:util"; import * as util from "node:util"; import * as cp from "node:child_process";
+declare const name: string;
+export {};
+`;
+const V = `import * as cp from "node:child_process";
+declare const name: string;
+`;
 const err = (line: number, column: number) => ({ messageId: "command", line, column });
 
 ruleTester(cliDrop, {
@@ -26,6 +35,12 @@ ruleTester(cliDrop, {
     `${D}export const TOOLS = ["createdb", "dropdb", "psql"];`,
     `${D}declare const program: any;\nprogram.command("purge").description("runs dropdb and redis-cli FLUSHALL for a tenant");`,
     `${D}/** @sanctionedDrop */\nexport function dropTenant() { execFileSync("dropdb", ["--if-exists", name]); }`,
+    // A runner is known by its symbol: a user function named like one, or
+    // with a runner's alias name, that runs no process stays quiet.
+    `${V}function launch(rocket: string, stages: string[]) { return rocket.length + stages.length; }\nlaunch("dropdb", [name]);`,
+    `${V}function execute(sql: string, params: string[]) { return [sql, ...params]; }\nexecute("dropdb", [name]);`,
+    `${V}const { fork } = cp;\nfork("dropdb", [name]);`,
+    `${V}const spawnLater = (program: string, argv: string[]) => [program, argv];\nspawnLater("dropuser", [name]);`,
   ],
   invalid: [
     { code: `${D}execFileSync("dropdb", ["--if-exists", name]);`, errors: [err(6, 14)] },
@@ -62,5 +77,28 @@ ruleTester(cliDrop, {
     { code: `${D}execSync(\`ssh db1 "sudo -u postgres dropdb \${name}"\`);`, errors: [err(6, 10)] },
     { code: `${D}spawn("sh", ["-c", \`dropdb \${name} && dropuser \${user}\`]);`, errors: [err(6, 20)] },
     { code: `${D}declare const Deno: any;\nawait new Deno.Command("dropdb", { args: [name] }).output();`, errors: [err(7, 24)] },
+    // Through aliases, namespace imports, copies, destructuring and promisify.
+    { code: `${A}launch("dropdb", [name]);`, errors: [err(5, 8)] },
+    { code: `${A}startSync("dropuser", [name]);`, errors: [err(5, 11)] },
+    { code: `${A}const dropTenant = promisify(launch);\nawait dropTenant("dropdb", [name]);`, errors: [err(6, 18)] },
+    { code: `${A}await promisify(execFile)("dropdb", [name]);`, errors: [err(5, 27)] },
+    { code: `${A}const run2 = util.promisify(cp.execFile);\nawait run2("dropuser", [name]);`, errors: [err(6, 12)] },
+    { code: `${A}const start = cp.spawn;\nstart("dropdb", [name]);`, errors: [err(6, 7)] },
+    { code: `${A}const { spawn: s } = cp;\ns("dropdb", [name]);`, errors: [err(6, 3)] },
+    { code: `${A}const { execFileSync: go } = await import("node:child_process");\ngo("dropdb", [name]);`, errors: [err(6, 4)] },
+    { code: `${A}cp.spawnSync("redis-cli", ["FLUSHALL"]);`, errors: [err(5, 28)] },
+    { code: `${A}function launchIt(program: string, argv: string[]) { return startSync(program, argv); }\nlaunchIt("dropdb", [name]);`, errors: [err(6, 10)] },
+    {
+      // execa as installed, imported under another name.
+      code: `import { execa as sub } from "execa";\ndeclare const name: string;\nawait sub("dropdb", [name]);`,
+      files: {
+        "node_modules/execa/package.json": `{ "name": "execa", "version": "9.0.0", "type": "module", "types": "index.d.ts" }`,
+        "node_modules/execa/index.d.ts": `export declare function execa(file: string, args?: readonly string[]): Promise<unknown>;`,
+      },
+      errors: [err(3, 11)],
+    },
+    { code: `${V}declare const require: (id: string) => any;\nconst { execFile: ef } = require("child_process");\nef("dropdb", [name]);`, errors: [err(5, 4)] },
+    { code: `// @ts-ignore: execa is not installed here\nimport { execaSync as sub } from "execa";\ndeclare const name: string;\nsub("dropuser", [name]);`, errors: [err(4, 5)] },
+    { code: `${A}function go(f: typeof cp.execFile) { f("dropdb", [name]); }`, errors: [err(5, 40)] },
   ],
 });
