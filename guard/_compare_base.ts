@@ -12,6 +12,7 @@ import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { type Occurrence, unmatched } from "./_base_match.ts";
 import { type BaseRevision, openBaseRevision } from "./_base_revision.ts";
+import { suppressedText } from "./_base_suppressed.ts";
 import { messageOf, newSanction, newSuppression } from "./_base_rules.ts";
 import type { ActiveRule } from "./_engine.ts";
 import { indexSanctioned, SANCTIONED_TAG } from "./_sanctioned.ts";
@@ -167,7 +168,8 @@ export function startComparison(base: BaseState, run: HeadRun): Comparison {
 
 /**
  * A suppression as matched with the base's: its key is the rule ids, the
- * reason and the code of the line it covers, whitespace ignored.
+ * reason and what it covers (the whole statements of the covered line and
+ * the constants they use, whitespace between tokens ignored).
  */
 export interface SuppressionOccurrence extends Occurrence {
   readonly suppression: Suppression;
@@ -187,7 +189,9 @@ function suppressionOccurrences(file: ts.SourceFile, relFile: string, suppressio
   return suppressions
     .filter((s) => s.problems.length === 0)
     .map((suppression) => ({
-      key: `${[...suppression.ruleIds].sort().join(",")}\u0000${suppression.reason.replace(/\s+/g, " ")}\u0000${code(suppression.line)}`,
+      // What it suppresses, not the one line below it: a multi-line statement
+      // whose target changed, or a constant it uses, makes it new.
+      key: `${[...suppression.ruleIds].sort().join(",")}\u0000${suppression.reason.replace(/\s+/g, " ")}\u0000${suppressedText(file, suppression.line)}`,
       file: relFile,
       line: suppression.line,
       // The line above the comment and the line below the covered one.

@@ -506,3 +506,57 @@ describe("bad input: exit 2 with a clear message", () => {
     });
   });
 });
+
+// A suppression is known by what it suppresses: the whole statement of the
+// covered line and the constants it uses, not the one line below it.
+describe("new-suppression: what the suppression covers", () => {
+  const C = "declare const c: { query(q: string): Promise<void> };\n";
+  const REASON = "a fixture string, never run";
+  const multi = (target: string, indent = "  ", inner = "    ") =>
+    `${C}export async function seed() {\n${indent}// drop-guard-ignore-next-line sql-drop -- ${REASON}\n${indent}await c.query(\`DROP DATABASE\n${inner}${target}\`);\n}\n`;
+  const above = (sql: string) =>
+    `${C}const sql = ${JSON.stringify(sql)};\nexport async function seed() {\n  // drop-guard-ignore-next-line sql-drop -- ${REASON}\n  await c.query(sql);\n}\n`;
+
+  test("a multi-line statement whose second line changes its target: exit 1, naming the file, the line and the reason", async () => {
+    await withRepo({ "src/a.ts": multi("fixture_db") }, async (repo) => {
+      repo.write({ "src/a.ts": multi("prod_customers; DROP USER admin") });
+      repo.commit("head");
+      assert.equal((await repo.cli()).code, 0, "the head alone passes: the suppression silences the drop");
+      const head = await repo.cli("--base", "HEAD~1");
+      assert.equal(head.code, 1, head.stderr);
+      const lines = head.stdout.trimEnd().split("\n");
+      assert.equal(lines.length, 1, head.stdout);
+      assert.match(lines[0]!, new RegExp(`^src/a\\.ts:3:3 new-suppression new suppression of \`sql-drop\`, not in 'HEAD~1' \\([0-9a-f]{7}\\), with the reason: ${REASON}$`));
+    });
+  });
+
+  test("a changed constant above a suppressed query(sql): exit 1", async () => {
+    await withRepo({ "src/a.ts": above("DROP DATABASE fixture_db") }, async (repo) => {
+      repo.write({ "src/a.ts": above("DROP DATABASE prod_customers") });
+      const result = await repo.json("--base", "HEAD");
+      assert.equal(result.code, 1, result.stderr);
+      assert.deepEqual(at(result.findings), ["src/a.ts:4 new-suppression"]);
+      // A constant that the constant uses, changed, is a changed target too.
+      const chained = (name: string) => `${C}const db = "${name}";\nconst sql = "DROP DATABASE " + db;\nexport async function seed() {\n  // drop-guard-ignore-next-line sql-drop -- ${REASON}\n  await c.query(sql);\n}\n`;
+      repo.write({ "src/a.ts": chained("fixture_db") });
+      repo.commit("chained");
+      repo.write({ "src/a.ts": chained("prod_customers") });
+      const changed = await repo.json("--base", "HEAD");
+      assert.equal(changed.code, 1, changed.stderr);
+      assert.deepEqual(at(changed.findings), ["src/a.ts:5 new-suppression"]);
+    });
+  });
+
+  test("the same multi-line statement re-indented, or moved with lines added above: exit 0", async () => {
+    await withRepo({ "src/a.ts": multi("fixture_db"), "src/b.ts": above("DROP DATABASE fixture_db") }, async (repo) => {
+      repo.write({
+        "src/a.ts": `// a new first line\n\n${multi("fixture_db", "      ", "          ").replace("await c.query(", "await   c.query( ")}`,
+        "src/b.ts": `// moved down\n${above("DROP DATABASE fixture_db").replace("export async", "\n\nexport async")}`,
+      });
+      repo.commit("head: re-indent and move");
+      const result = await repo.json("--base", "HEAD~1");
+      assert.equal(result.code, 0, JSON.stringify(at(result.findings)));
+      assert.deepEqual(result.findings.map((f) => `${f.file}:${f.line} ${f.ruleId}`), ["src/a.ts:6 sql-drop", "src/b.ts:8 sql-drop"]);
+    });
+  });
+});
