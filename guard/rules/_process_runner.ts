@@ -17,7 +17,7 @@ const {
   forEachChild, isArrowFunction, isBindingElement, isCallExpression, isElementAccessExpression, isFunctionDeclaration,
   isFunctionExpression, isIdentifier, isImportClause, isImportSpecifier, isMethodDeclaration, isModuleBlock,
   isModuleDeclaration, isNamespaceImport, isNewExpression, isObjectBindingPattern, isPropertyAccessExpression,
-  isStringLiteral, isVariableDeclaration, SymbolFlags,
+  isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isVariableDeclaration, SymbolFlags,
 } = typescript;
 
 const CHILD_PROCESS: ReadonlySet<string> = new Set(["child_process", "node:child_process"]);
@@ -25,6 +25,8 @@ const CHILD_PROCESS_RUNNERS: ReadonlySet<string> = new Set(["exec", "execFile", 
 const UTIL: ReadonlySet<string> = new Set(["util", "node:util"]);
 // Every export of execa runs a process: execa, execaSync, execaCommand, $, execaNode.
 const EXECA = "execa";
+const BUN_RUNNERS: ReadonlySet<string> = new Set(["spawn", "spawnSync", "$"]);
+const DENO_RUNNERS: ReadonlySet<string> = new Set(["Command", "run"]);
 // Helpers named for a runner (`run`, `sh`), Bun.spawn and `new Deno.Command`:
 // known by name when nothing resolves them.
 const RUNNER_NAMES: ReadonlySet<string> = new Set(["$", "run", "sh", "shell", "cmd", "Command"]);
@@ -111,6 +113,7 @@ export class ProcessRunners {
     const packages = this.#services.packagesOf(resolved);
     if ([...packages].some((p) => CHILD_PROCESS.has(p))) return CHILD_PROCESS_RUNNERS.has(resolved.name) ? "runner" : "other";
     if (packages.has(EXECA)) return "runner";
+    if (packages.has("bun") || packages.has("bun-types") || packages.has("@types/bun")) return BUN_RUNNERS.has(resolved.name) ? "runner" : "other";
     let verdict: Verdict = "unknown";
     for (const declaration of resolved.declarations ?? []) {
       const found = this.#ofDeclaration(declaration, depth);
@@ -121,6 +124,16 @@ export class ProcessRunners {
   }
 
   #ofDeclaration(declaration: ts.Declaration, depth: number): Verdict {
+    // Deno's own runners, wherever their declarations live.
+    const namespace = enclosingNamespace(declaration);
+    if (namespace === "Deno") return DENO_RUNNERS.has(declaredName(declaration) ?? "") ? "runner" : "other";
+    // Another package's function (a database client's `exec`) is not a runner.
+    if (/[\\/]node_modules[\\/]/.test(declaration.getSourceFile().fileName) || ambientModuleOf(declaration) !== undefined) return "other";
+    if (isPropertyAssignment(declaration)) return this.#ofExpression(declaration.initializer, depth + 1);
+    if (isShorthandPropertyAssignment(declaration)) {
+      const value = this.#services.checker!.getShorthandAssignmentValueSymbol(declaration);
+      return value === undefined ? "unknown" : this.#ofSymbol(value, depth + 1);
+    }
     if (isVariableDeclaration(declaration)) {
       // `const launch = cp.execFile`, `const run = promisify(execFile)`, `const run = (…) => execFileSync(…)`.
       if (declaration.initializer === undefined) return "unknown";
@@ -247,6 +260,14 @@ function importOf(declaration: ts.Declaration | undefined): { module: string; na
 function ambientModuleOf(declaration: ts.Node): string | undefined {
   for (let current: ts.Node | undefined = declaration.parent; current !== undefined; current = current.parent) {
     if (isModuleDeclaration(current) && isStringLiteral(current.name)) return current.name.text;
+  }
+  return undefined;
+}
+
+// The name of the innermost non-string namespace (`declare namespace Deno { … }`).
+function enclosingNamespace(declaration: ts.Node): string | undefined {
+  for (let current: ts.Node | undefined = declaration.parent; current !== undefined; current = current.parent) {
+    if (isModuleDeclaration(current) && isIdentifier(current.name)) return current.name.text;
   }
   return undefined;
 }

@@ -41,9 +41,17 @@ ruleTester(cliDrop, {
     `${V}function execute(sql: string, params: string[]) { return [sql, ...params]; }\nexecute("dropdb", [name]);`,
     `${V}const { fork } = cp;\nfork("dropdb", [name]);`,
     `${V}const spawnLater = (program: string, argv: string[]) => [program, argv];\nspawnLater("dropuser", [name]);`,
+    {
+      // A database client's own `exec`, declared by its package, runs no process.
+      code: `import { Db } from "fakedb";\ndeclare const name: string;\nnew Db().exec("dropdb", [name]);`,
+      files: {
+        "node_modules/fakedb/package.json": `{ "name": "fakedb", "version": "1.0.0", "type": "module", "types": "index.d.ts" }`,
+        "node_modules/fakedb/index.d.ts": `export declare class Db { exec(sql: string, params: string[]): void }`,
+      },
+    },
   ],
   invalid: [
-    { code: `${D}execFileSync("dropdb", ["--if-exists", name]);`, errors: [err(6, 14)] },
+    { code: `${D}execFileSync("dropdb", ["--if-exists", name]);`, errors: [err(6, 13)] },
     { code: `${D}execSync(\`dropdb --if-exists \${name}\`);`, errors: [err(6, 10)] },
     { code: `${D}exec("dropuser " + user, () => {});`, errors: [err(6, 6)] },
     { code: `${D}spawn("/usr/lib/postgresql/15/bin/dropdb", ["-h", "db", name]);`, errors: [err(6, 7)] },
@@ -99,6 +107,8 @@ ruleTester(cliDrop, {
     },
     { code: `${V}declare const require: (id: string) => any;\nconst { execFile: ef } = require("child_process");\nef("dropdb", [name]);`, errors: [err(5, 4)] },
     { code: `// @ts-ignore: execa is not installed here\nimport { execaSync as sub } from "execa";\ndeclare const name: string;\nsub("dropuser", [name]);`, errors: [err(4, 5)] },
+    { code: `${A}const tools = { start: cp.execFile };\ntools.start("dropdb", [name]);`, errors: [err(6, 13)] },
+    { code: `${A}const begin = cp.spawn;\nconst tools = { begin };\ntools.begin("dropuser", [name]);`, errors: [err(7, 13)] },
     { code: `${A}function go(f: typeof cp.execFile) { f("dropdb", [name]); }`, errors: [err(5, 40)] },
   ],
 });
