@@ -8,6 +8,7 @@
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { Chokepoint } from "./_chokepoint.ts";
+import { DeclaringPackages } from "./_declaring_packages.ts";
 import { type ConstResolver, fold, type Folded, unwrap } from "./_fold.ts";
 import type { PackageLookup } from "./_package.ts";
 import {
@@ -18,6 +19,7 @@ import {
   enclosingFunctionNames,
   insideDropCallback,
 } from "./_drop_callbacks.ts";
+import { isHumanText } from "./_prose.ts";
 import { findReferences } from "./_references.ts";
 import type { SanctionedIndex } from "./_sanctioned.ts";
 import { boundNames, constWithChecker, exportedConstNames, importBindings, localBinding, sourceFileOf } from "./_scope.ts";
@@ -38,6 +40,7 @@ import type {
   RuleListener,
   RuleModule,
   SanctionedReference,
+  CallbackReference,
   StringExpression,
 } from "./create_rule.ts";
 
@@ -98,9 +101,6 @@ export interface EngineOutput {
   readonly checkerUsed: boolean;
 }
 
-/** The rule that reports references to a function relied on as a drop callback. */
-export const SANCTIONED_REFERENCE_RULE = "sanctioned-reference";
-const CALLBACK_REFERENCE_MESSAGE = "callbackReference";
 // Functions passed by reference to guardedDrop may call each other; the
 // reachability fixpoint stops after this many rounds.
 const MAX_CALLBACK_ROUNDS = 8;
@@ -136,6 +136,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     return (checker ??= program.getTypeChecker());
   };
   const chokepoint = new Chokepoint(getChecker, input.packages);
+  const declaring = new DeclaringPackages(getChecker, input.packages);
   const programFiles = program.getSourceFiles().filter((f) => !f.isDeclarationFile);
 
   // Names exported as constants anywhere in the program: an imported name
@@ -217,6 +218,7 @@ export function runEngine(input: EngineInput): EngineOutput {
   const fileEnter: ((file: ts.SourceFile) => void)[] = [];
   const fileExit: ((file: ts.SourceFile) => void)[] = [];
   const strings: ((expression: StringExpression) => void)[] = [];
+  const callbackReferences: ((reference: CallbackReference) => void)[] = [];
   const programExit: (() => void)[] = [];
   for (const { rule, options } of input.rules) {
     const context: RuleContext<string, readonly unknown[]> = {
@@ -230,6 +232,8 @@ export function runEngine(input: EngineInput): EngineOutput {
       get checker() {
         return getChecker();
       },
+      typed: semantic,
+      packagesOf: (symbol) => declaring.of(symbol),
       chokepoint: services,
       fold: foldOnce,
       // During a walk, the parents of nodes below the visited one are not set
@@ -249,6 +253,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       else if (name === "SourceFile:exit") fileExit.push(handler as (file: ts.SourceFile) => void);
       else if (name === "StringExpression") strings.push(handler as (expression: StringExpression) => void);
       else if (name === "Program:exit") programExit.push(handler as () => void);
+      else if (name === "CallbackReference") callbackReferences.push(handler as (reference: CallbackReference) => void);
       else throw new TypeError(`Cannot run rule '${rule.name}' as it listens to an unknown event '${name}'`);
     }
   }
@@ -327,7 +332,9 @@ export function runEngine(input: EngineInput): EngineOutput {
     }
     if (strings.length > 0) {
       for (const root of roots) {
-        if (isConstDefinition(root) || isComparison(root)) continue;
+        // Human-readable text (a log or error message, a test title, help
+        // text) names operations without running them.
+        if (isConstDefinition(root) || isComparison(root) || isHumanText(root)) continue;
         const folded = foldOnce(root);
         const text = knownText(folded);
         if (text === undefined) continue;
@@ -349,7 +356,6 @@ export function runEngine(input: EngineInput): EngineOutput {
     const callbacks = new Map<ts.Node, ts.Node>();
     const resolvedCalls = new Set<ts.CallExpression>();
     const relied = new Set<ts.Node>();
-    const referenceRule = input.rules.find((r) => r.rule.name === SANCTIONED_REFERENCE_RULE)?.rule;
     for (let round = 0; round < MAX_CALLBACK_ROUNDS && pending.length > 0; round++) {
       // Only calls that name a function enclosing a pending report are
       // resolved: most two-argument calls are never asked about.
@@ -366,18 +372,16 @@ export function runEngine(input: EngineInput): EngineOutput {
           if (!relied.has(declaration)) fresh.add(declaration);
         }
       }
-      if (fresh.size === 0 || referenceRule === undefined) break;
+      // Nobody listens: the references need not be looked for.
+      if (fresh.size === 0 || callbackReferences.length === 0) break;
       for (const declaration of fresh) relied.add(declaration);
       const freshNames = new Set<string>();
       for (const declaration of fresh) freshNames.add(declarationName(declaration));
       for (const ref of findReferences(getChecker(), files, programFiles, fresh, freshNames)) {
         if (enclosingCallback(ref.node, callbacks) === ref.declaration) continue;
-        const report = toReport(referenceRule, {
-          node: ref.node,
-          messageId: CALLBACK_REFERENCE_MESSAGE,
-          data: { name: declarationName(ref.declaration) },
-        });
-        decide(report);
+        // Outside a walk, a listener's report is decided at once.
+        const reference: CallbackReference = { node: ref.node, name: declarationName(ref.declaration) };
+        for (const handler of callbackReferences) handler(reference);
       }
     }
     callbackFunctions = relied.size;
@@ -393,18 +397,40 @@ function toReport(rule: RuleModule, descriptor: ReportDescriptor<string>, file?:
   return { rule, messageId: descriptor.messageId, message, node: descriptor.node, file: file ?? descriptor.node.getSourceFile() };
 }
 
-// The same node reported by two rules (an adapter's sanctioned `deprovision`
-// is both) is one finding: the first rule in rule order keeps it.
+// One operation reported by two rules is one finding: the same node (an
+// adapter's sanctioned `deprovision` is both adapter-deprovision's and
+// sanctioned-reference's), or one node inside the other (`spawn("redis-cli",
+// ["FLUSHALL"])` is cli-drop's call and redis-flush's string). The first rule
+// in rule order keeps it. Reports of one rule are never merged.
 function dedupe<R extends RawReport>(reports: readonly R[], rules: readonly ActiveRule[]): R[] {
   const order = new Map(rules.map((r, i) => [r.rule, i]));
-  const best = new Map<string, R>();
+  const byFile = new Map<ts.SourceFile, R[]>();
   for (const report of reports) {
-    const key = `${report.file.fileName}\u0000${report.node.pos}\u0000${report.node.end}`;
-    const seen = best.get(key);
-    if (seen === undefined || order.get(report.rule)! < order.get(seen.rule)!) best.set(key, report);
+    const list = byFile.get(report.file);
+    if (list === undefined) byFile.set(report.file, [report]);
+    else list.push(report);
   }
-  const kept = new Set(best.values());
-  return reports.filter((r) => kept.has(r));
+  const dropped = new Set<R>();
+  const starts = new Map<R, number>();
+  for (const [file, list] of byFile) {
+    if (list.length < 2) continue;
+    for (const report of list) starts.set(report, report.node.getStart(file));
+    for (const a of list) {
+      for (const b of list) {
+        if (a === b || dropped.has(a) || dropped.has(b)) continue;
+        const ra = order.get(a.rule)!;
+        const rb = order.get(b.rule)!;
+        const [as, bs] = [starts.get(a)!, starts.get(b)!];
+        const nested = (as <= bs && b.node.end <= a.node.end) || (bs <= as && a.node.end <= b.node.end);
+        if (!nested) continue;
+        const same = as === bs && a.node.end === b.node.end;
+        if (ra === rb && !same) continue;
+        // The later rule's report goes; of one rule's duplicates, the second.
+        dropped.add(ra < rb || (ra === rb && list.indexOf(a) < list.indexOf(b)) ? b : a);
+      }
+    }
+  }
+  return reports.filter((r) => !dropped.has(r));
 }
 
 /**

@@ -73,8 +73,8 @@ export const CASE_PRESERVING_METHODS: ReadonlySet<string> = new Set([
  * cooked text, so `\u0020` is a space), tagged templates (`String.raw` gives
  * the raw text), `[...].join(sep)`, conditionals and `??`/`||` (both
  * branches), case and whitespace methods (`.toUpperCase()`, `.trim()`),
- * `String(x)`, `new URL(path, base)`, and names bound to constants through
- * `resolve`.
+ * `String(x)`, `new URL(path, base)`, `path.posix.join(…)`, and names bound
+ * to constants through `resolve`.
  *
  * @param node The expression.
  * @param resolve Resolves names to constant initializers.
@@ -174,7 +174,12 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
       // `new URL(path, base)`: the path is what the request goes to.
       if (isIdentifier(created.expression) && created.expression.text === "URL" && created.arguments?.[0] !== undefined) {
         const path = foldAt(created.arguments[0], resolve, next, visiting);
-        return created.arguments.length > 1 ? concat([UNKNOWN, path]) : path;
+        if (created.arguments[1] === undefined) return path;
+        // An absolute path replaces the base's path; a relative one is
+        // resolved below it (`new URL("vhosts/x", "http://mq/api/")`).
+        if (path.every((alt) => typeof alt[0] === "string" && alt[0].startsWith("/"))) return concat([UNKNOWN, path]);
+        const base = foldAt(created.arguments[1], resolve, next, visiting);
+        return concat([base, base.every((alt) => alt[alt.length - 1]?.endsWith("/") === true) ? [[""]] : [["/"]], path]);
       }
       if (isIdentifier(created.expression) && created.expression.text === "String" && created.arguments?.[0] !== undefined) {
         return foldAt(created.arguments[0], resolve, next, visiting);
@@ -209,6 +214,15 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
   if (isIdentifier(callee) && callee.text === "String" && call.arguments[0] !== undefined) {
     return foldAt(call.arguments[0], resolve, depth, visiting);
   }
+  if (isPathJoin(callee)) {
+    // `path.posix.join("/api/vhosts", name)`: the parts, `/`-separated.
+    const parts: Folded[] = [];
+    call.arguments.forEach((argument, index) => {
+      if (index > 0) parts.push([["/"]]);
+      parts.push(isSpreadElement(argument) ? UNKNOWN : foldAt(argument, resolve, depth, visiting));
+    });
+    return concat(parts);
+  }
   if (!isPropertyAccessExpression(callee)) return UNKNOWN;
   const method = callee.name.text;
   if (CASE_PRESERVING_METHODS.has(method)) {
@@ -230,6 +244,22 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
     return concat(parts);
   }
   return UNKNOWN;
+}
+
+/**
+ * Whether a callee joins path segments: `path.join`, `path.posix.join`,
+ * `posix.join`, or `join` imported from `node:path`.
+ *
+ * @param callee A call's callee.
+ * @returns `true` for a path join.
+ */
+export function isPathJoin(callee: ts.Expression): boolean {
+  const bare = unwrap(callee);
+  if (isIdentifier(bare)) return bare.text === "join" || bare.text === "pathJoin";
+  if (!isPropertyAccessExpression(bare) || bare.name.text !== "join") return false;
+  const owner = unwrap(bare.expression);
+  if (isIdentifier(owner)) return /^(?:path|posix|nodePath|pathPosix|win32)$/.test(owner.text);
+  return isPropertyAccessExpression(owner) && (owner.name.text === "posix" || owner.name.text === "win32");
 }
 
 /**

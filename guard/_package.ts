@@ -26,6 +26,17 @@ export class PackageLookup {
    * @param fileName An absolute file name.
    * @returns For example `lib/guarded_drop.ts` or `dist/lib/guarded_drop.d.ts`.
    */
+  /**
+   * The name of the package a file belongs to: its nearest named
+   * `package.json`.
+   *
+   * @param fileName An absolute file name.
+   * @returns For example `knex` or `@mikro-orm/core`; `undefined` outside any package.
+   */
+  packageName(fileName: string): string | undefined {
+    return this.#packageOf(dirname(fileName))?.name;
+  }
+
   pathInGuardedDrop(fileName: string): string | undefined {
     const owner = this.#packageOf(dirname(fileName));
     if (owner === null || owner.name !== PACKAGE_NAME) return undefined;

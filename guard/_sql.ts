@@ -7,7 +7,10 @@
 import type { Folded, Piece } from "./_fold.ts";
 
 /** The SQL objects whose drop destroys tenant data. */
-export const SQL_DROP_OBJECTS: readonly string[] = Object.freeze(["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"]);
+export const SQL_DROP_OBJECTS = Object.freeze(["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"] as const);
+
+/** One of {@linkcode SQL_DROP_OBJECTS}. */
+export type SqlDropObject = (typeof SQL_DROP_OBJECTS)[number];
 
 // A hole inside the text (a run-time value) stands for this character. It is
 // a Unicode noncharacter, so no real SQL holds it.
@@ -16,16 +19,30 @@ const HOLE_CHAR = "\uFFFF";
 // looked into.
 const MAX_QUOTE_DEPTH = 4;
 
-/** A token: a word (upper-cased), a boundary where a statement may begin, a hole, or other punctuation. */
+/**
+ * A token: a word (upper-cased), a boundary where a statement may begin, a
+ * hole, a command-line flag (`-c`, `--command`), or other punctuation.
+ */
 type Token =
-  | { readonly kind: "word"; readonly text: string }
+  | { readonly kind: "word"; readonly text: string; readonly end: number; readonly lineStart: boolean }
   | { readonly kind: "start" }
   | { readonly kind: "hole" }
-  | { readonly kind: "other" };
+  | { readonly kind: "flag" }
+  | { readonly kind: "other"; readonly char: number };
 
 const START: Token = { kind: "start" };
 const HOLE: Token = { kind: "hole" };
-const OTHER: Token = { kind: "other" };
+const FLAG: Token = { kind: "flag" };
+const PROSE_QUOTE: Token = { kind: "other", char: 34 };
+
+// Words after which a quoted string may hold a statement: besides the
+// statement starters, a query that builds statements (`SELECT 'DROP …' \gexec`,
+// `PREPARE s FROM 'DROP …'`) and a shell that feeds one (`echo 'DROP …' | psql`).
+// After any other word a quote is human-readable text: `refusing "DROP DATABASE x"`.
+const QUOTE_STARTERS: ReadonlySet<string> = new Set(["SELECT", "PERFORM", "RETURN", "FROM", "CALL", "EXEC", "ECHO", "PRINTF"]);
+// Punctuation after which a quote may open a statement: an assignment
+// (`sql="DROP …"`), an argument list, concatenation, a pipe or a redirect.
+const QUOTE_AFTER = new Set([61 /* = */, 44 /* , */, 124 /* | */, 60 /* < */, 62 /* > */, 43 /* + */, 38 /* & */, 123 /* { */, 91 /* [ */]);
 
 // Words after which a statement may begin: PL/pgSQL and procedural blocks
 // (`DO $$ BEGIN DROP ROLE …; END $$`, `IF … THEN DROP …`), dynamic SQL
@@ -52,9 +69,12 @@ const STATEMENT_STARTERS: ReadonlySet<string> = new Set([
  * (`--` and nested `/* *\/`), and looks inside quoted strings, dollar
  * quotes and shell quotes, where dynamic SQL and `psql -c '…'` put it.
  * Keywords are matched as whole words, and DROP must stand where a statement
- * can begin (at the start, after `;`, `(`, a quote, a run-time value, or a
- * procedural keyword), so prose such as "cannot drop databases while
- * replicating" or "failed to drop user" stays quiet.
+ * can begin: at the start, after `;`, `(`, a new line, a run-time value, a
+ * procedural keyword, a command-line flag (`-c`, `--command=`), or a quote
+ * that opens code (after a flag, `=`, `(`, `,`, `|`, `EXECUTE`, `SELECT`,
+ * `echo`). Prose such as "cannot drop databases while replicating", "failed to
+ * drop user", `refusing "DROP DATABASE x"` or markdown `` `DROP ROLE` `` stays
+ * quiet. `DROP GROUP` counts as `ROLE` (its alias).
  *
  * NOTE: a run-time value between the keywords (`"DROP " + kind`) hides the
  * statement; such code has no constant to match.
@@ -71,11 +91,12 @@ export function findSqlDrops(folded: Folded, objects: ReadonlySet<string>): stri
       const token = tokens[i]!;
       if (token.kind !== "word" || token.text !== "DROP") continue;
       const object = tokens[i + 1]!;
-      if (object.kind !== "word" || !objects.has(object.text)) continue;
+      // `DROP GROUP` is PostgreSQL's alias of DROP ROLE.
+      if (object.kind !== "word" || !(objects.has(object.text) || (object.text === "GROUP" && objects.has("ROLE")))) continue;
       // `DROP USER MAPPING` drops a foreign-server login, not a user.
       const after = tokens[i + 2];
       if (object.text === "USER" && after?.kind === "word" && after.text === "MAPPING") continue;
-      if (canStartStatement(tokens[i - 1])) found.add(object.text);
+      if (token.lineStart || canStartStatement(tokens[i - 1])) found.add(object.text);
     }
   }
   return [...found];
@@ -86,11 +107,30 @@ function canStartStatement(previous: Token | undefined): boolean {
   switch (previous.kind) {
     case "start":
     case "hole":
+    case "flag":
       return true;
     case "word":
       return STATEMENT_STARTERS.has(previous.text);
     default:
       return false;
+  }
+}
+
+// Whether a quote opening after `previous` (with whitespace between them or
+// not) opens a statement, as a shell argument or dynamic SQL does, rather
+// than quoting in human-readable text.
+function quoteCanStart(previous: Token | undefined, adjacent: boolean): boolean {
+  if (previous === undefined) return true;
+  switch (previous.kind) {
+    case "start":
+    case "hole":
+    case "flag":
+      return true;
+    case "word":
+      // `E'DROP …'`: a string prefix.
+      return adjacent || STATEMENT_STARTERS.has(previous.text) || QUOTE_STARTERS.has(previous.text);
+    default:
+      return QUOTE_AFTER.has(previous.char);
   }
 }
 
@@ -112,49 +152,93 @@ function tokenize(text: string, depth: number): Token[] {
   const tokens: Token[] = [];
   const n = text.length;
   let i = 0;
+  let lineStart = false;
+  let count = 0;
   while (i < n) {
+    if (tokens.length !== count) {
+      lineStart = false;
+      count = tokens.length;
+    }
     const c = text.charCodeAt(i);
     if (c === HOLE_CODE) {
       tokens.push(HOLE);
       i++;
+    } else if (c === 10 /* \n */) {
+      // A word that begins a line may begin a statement: a script, a heredoc,
+      // the line after a psql meta-command (`\c tenant`).
+      lineStart = true;
+      i++;
     } else if (isSpace(c)) {
       i++;
+    } else if (c === 45 /* - */ && isFlagStart(text, i)) {
+      i = pushFlag(tokens, text, i);
     } else if (c === 45 /* - */ && text.charCodeAt(i + 1) === 45) {
       const end = text.indexOf("\n", i);
-      i = end === -1 ? n : end + 1;
+      i = end === -1 ? n : end;
     } else if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) {
       i = skipBlockComment(text, i);
     } else if (c === 39 /* ' */ || c === 34 /* " */ || c === 96 /* ` */) {
       const quote = text[i]!;
       const end = closingQuote(text, i + 1, quote);
-      pushQuoted(tokens, text.slice(i + 1, end).split(quote + quote).join(quote), depth);
+      // A backtick quotes an identifier (MySQL) or code in prose (markdown):
+      // never a statement.
+      const previous = tokens[tokens.length - 1];
+      const adjacent = previous?.kind === "word" && previous.end === i;
+      const opens = c !== 96 && quoteCanStart(previous, adjacent);
+      pushQuoted(tokens, text.slice(i + 1, end).split(quote + quote).join(quote), depth, opens);
       i = end + 1;
     } else if (c === 36 /* $ */) {
       const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i, i + 64));
       if (tag === null) {
-        tokens.push(OTHER);
+        tokens.push({ kind: "other", char: c });
         i++;
         continue;
       }
       const open = tag[0];
       const close = text.indexOf(open, i + open.length);
       const end = close === -1 ? n : close;
-      pushQuoted(tokens, text.slice(i + open.length, end), depth);
+      pushQuoted(tokens, text.slice(i + open.length, end), depth, true);
       i = close === -1 ? n : close + open.length;
     } else if (isWordStart(c)) {
       let j = i + 1;
       while (j < n && isWordPart(text.charCodeAt(j))) j++;
-      tokens.push({ kind: "word", text: text.slice(i, j).toUpperCase() });
+      tokens.push({ kind: "word", text: text.slice(i, j).toUpperCase(), end: j, lineStart });
       i = j;
     } else if (c === 59 /* ; */ || c === 40 /* ( */) {
       tokens.push(START);
       i++;
     } else {
-      tokens.push(OTHER);
+      tokens.push({ kind: "other", char: c });
       i++;
     }
   }
   return tokens;
+}
+
+// A command-line flag: `-c`, `-e`, `--command`, `--command=…`, at the start
+// of a word. `--` followed by a space, or by text that is no option, is an
+// SQL comment.
+function isFlagStart(text: string, i: number): boolean {
+  if (i > 0 && !isSpace(text.charCodeAt(i - 1)) && text[i - 1] !== "'" && text[i - 1] !== '"') return false;
+  const option = /^--?[A-Za-z][\w-]*(=|\s+['"]|\s*$)?/.exec(text.slice(i, i + 64));
+  if (option === null) return false;
+  // `-c` is always a flag; `--name` only when a value follows it (`=`, a
+  // quoted argument) or it ends the text (an argv element): `--DROP DATABASE x`
+  // is commented-out SQL.
+  return option[0][1] !== "-" || option[1] !== undefined;
+}
+
+function pushFlag(tokens: Token[], text: string, i: number): number {
+  let j = i + 1;
+  if (text.charCodeAt(j) === 45) j++;
+  while (j < text.length && (isWordPart(text.charCodeAt(j)) || text.charCodeAt(j) === 45)) j++;
+  tokens.push(FLAG);
+  // `--command=DROP DATABASE x`: the value begins a statement.
+  if (text.charCodeAt(j) === 61 /* = */) {
+    tokens.push(START);
+    j++;
+  }
+  return j;
 }
 
 const HOLE_CODE = HOLE_CHAR.charCodeAt(0);
@@ -172,10 +256,10 @@ function isWordPart(c: number): boolean {
   return isWordStart(c) || (c >= 48 && c <= 57) || c === 36;
 }
 
-function pushQuoted(tokens: Token[], content: string, depth: number): void {
-  tokens.push(START);
+function pushQuoted(tokens: Token[], content: string, depth: number, opens: boolean): void {
+  tokens.push(opens ? START : PROSE_QUOTE);
   if (depth < MAX_QUOTE_DEPTH) tokens.push(...tokenize(content, depth + 1));
-  tokens.push(START);
+  tokens.push(opens ? START : PROSE_QUOTE);
 }
 
 function closingQuote(text: string, from: number, quote: string): number {

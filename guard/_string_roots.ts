@@ -7,7 +7,7 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
-import { CASE_PRESERVING_METHODS, type Folded, unwrap } from "./_fold.ts";
+import { CASE_PRESERVING_METHODS, type Folded, isPathJoin, unwrap } from "./_fold.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
@@ -81,7 +81,7 @@ export function climb(node: ts.Expression): ts.Expression {
         const callee = call.expression;
         const isConcat = isPropertyAccessExpression(callee) && callee.name.text === "concat";
         const isString = isIdentifier(callee) && callee.text === "String" && call.arguments[0] === current;
-        if (!isConcat && !isString) return current;
+        if (!isConcat && !isString && !isPathJoin(callee)) return current;
         current = call;
         continue;
       }
@@ -196,11 +196,25 @@ export function isConstDefinition(root: ts.Expression): boolean {
     (getCombinedNodeFlags(parent) & NodeFlags.Const) !== 0;
 }
 
-// `cmd === "FLUSHALL"`, `case "FLUSHALL":` compare with the string; they run
-// nothing.
+// Methods and matchers that compare a string with another, or look for it
+// in one: their string argument is data, never run.
+const COMPARING_METHODS: ReadonlySet<string> = new Set([
+  "startsWith", "endsWith", "includes", "indexOf", "lastIndexOf", "localeCompare",
+  "toBe", "toEqual", "toStrictEqual", "toContain", "toMatch", "toContainEqual", "toMatchInlineSnapshot",
+  "toHaveBeenCalledWith", "toHaveBeenLastCalledWith", "toHaveBeenNthCalledWith", "toBeCalledWith", "toThrow",
+  "equal", "notEqual", "strictEqual", "notStrictEqual", "deepEqual", "deepStrictEqual", "notDeepStrictEqual", "eql", "equals",
+]);
+
+// `cmd === "FLUSHALL"`, `case "FLUSHALL":`, `sql.startsWith("drop user")`,
+// `expect(sql).toContain("drop schema")`, `assert.equal(sql, "DROP …")`
+// compare with the string; they run nothing.
 export function isComparison(root: ts.Expression): boolean {
   const parent = root.parent;
   if (isCaseClause(parent)) return parent.expression === root;
+  if (isCallExpression(parent) && parent.expression !== root && parent.arguments.includes(root)) {
+    const callee = unwrap(parent.expression);
+    return isPropertyAccessExpression(callee) && COMPARING_METHODS.has(callee.name.text);
+  }
   if (!isBinaryExpression(parent)) return false;
   switch (parent.operatorToken.kind) {
     case SyntaxKind.EqualsEqualsEqualsToken:

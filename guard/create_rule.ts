@@ -17,7 +17,7 @@ export type { JsonSchema } from "./_schema.ts";
  * dropped there.
  *
  * - `sanctioned`: only inside a sanctioned function (a destructive
- *   statement, DESIGN §7 "What is allowed").
+ *   statement).
  * - `chokepoint`: inside a sanctioned function, or inside the drop callback
  *   of a `guardedDrop` call (a call of an adapter's `deprovision`, a
  *   reference to a sanctioned function).
@@ -121,6 +121,18 @@ export interface RuleContext<MessageIds extends string, Options extends readonly
   readonly sourceFile: ts.SourceFile;
   /** The program's type checker. */
   readonly checker: ts.TypeChecker;
+  /**
+   * Whether the checker may be used. `false` in the syntactic pass, which
+   * runs only the rules that do not require type checking: such a rule may
+   * still refine its findings by type when this is `true`.
+   */
+  readonly typed: boolean;
+  /**
+   * The npm packages that declare a symbol (after aliases): the nearest
+   * named `package.json` of each declaration, or its ambient
+   * `declare module "…"`. Prisma's generated client counts as `@prisma/client`.
+   */
+  packagesOf(symbol: ts.Symbol): ReadonlySet<string>;
   /** Recognises the chokepoint and the adapters by type. */
   readonly chokepoint: ChokepointServices;
   /**
@@ -223,8 +235,13 @@ export interface NodeTypes {
  *
  * - `SourceFile` / `SourceFile:exit`: a file's walk begins / ends.
  * - `StringExpression`: a folded string expression (after the file's walk,
- *   when every `const` of the file is known).
+ *   when every `const` of the file is known). Human-readable text is not
+ *   one: log and error messages, test titles, help text, assertion
+ *   messages, and `message`/`description`-like property values.
  * - `Program:exit`: every file has been walked.
+ * - `CallbackReference`: a reference, outside guardedDrop, to a function
+ *   that holds drops and is passed to guardedDrop by reference as a drop
+ *   callback (after every file has been walked).
  *
  * @example
  * ```ts ignore
@@ -238,7 +255,25 @@ export type RuleListener =
     readonly "SourceFile:exit"?: (node: ts.SourceFile) => void;
     readonly StringExpression?: (expression: StringExpression) => void;
     readonly "Program:exit"?: () => void;
+    readonly CallbackReference?: (reference: CallbackReference) => void;
   };
+
+/**
+ * A reference, outside guardedDrop, to a function relied on as a drop
+ * callback: the function is passed to guardedDrop by reference and holds
+ * drops, so reaching it any other way skips the audit.
+ *
+ * @example
+ * ```ts ignore
+ * CallbackReference({ node, name }) { context.report({ node, messageId: "callbackReference", data: { name } }); }
+ * ```
+ */
+export interface CallbackReference {
+  /** The referencing identifier. */
+  readonly node: ts.Node;
+  /** The function's declared name. */
+  readonly name: string;
+}
 
 /**
  * A rule, as {@linkcode createRule} makes it.

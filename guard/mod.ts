@@ -1,10 +1,11 @@
 /**
  * The drop-guard: a scanner on the TypeScript compiler API that makes a new
- * un-audited drop path unmergeable (DESIGN §7).
+ * un-audited drop path unmergeable.
  *
  * It finds destructive operations (SQL `DROP DATABASE|ROLE|USER|SCHEMA|OWNED`,
  * Redis `ACL DELUSER`, `FLUSHALL`, `FLUSHDB`, MongoDB `dropDatabase`,
- * `dropUser`, `dropAllUsersFromDatabase`, RabbitMQ vhost and user deletion)
+ * `dropUser`, `dropAllUsersFromDatabase`, RabbitMQ vhost and user deletion,
+ * the ORMs' database and schema drops, database tools run as child processes)
  * outside functions sanctioned with `/** @sanctionedDrop *\/`, and adapter
  * `deprovision` calls and references to sanctioned functions outside the
  * drop callback of a guardedDrop call.

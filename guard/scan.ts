@@ -115,7 +115,7 @@ export interface ScanResult {
 
 /**
  * Scans a project for destructive operations that are not routed through
- * guardedDrop (DESIGN §7).
+ * guardedDrop.
  *
  * It builds a TypeScript program (parsing and module resolution only; there
  * is no full type check), walks the scanned files once with every rule,

@@ -6,7 +6,9 @@
 
 import type { RuleModule } from "../create_rule.ts";
 import { adapterDeprovision } from "./adapter_deprovision.ts";
+import { cliDrop } from "./cli_drop.ts";
 import { mongodbDrop } from "./mongodb_drop.ts";
+import { ormDrop } from "./orm_drop.ts";
 import { rabbitmqDelete } from "./rabbitmq_delete.ts";
 import { redisAclDeluser } from "./redis_acl_deluser.ts";
 import { redisFlush } from "./redis_flush.ts";
@@ -14,8 +16,10 @@ import { sanctionedReference } from "./sanctioned_reference.ts";
 import { sqlDrop } from "./sql_drop.ts";
 
 /**
- * Every built-in rule, in report order: when two rules report the same node,
- * the earlier one keeps it.
+ * Every built-in rule, in report order: when two rules report the same
+ * operation (the same node, or one inside the other), the earlier one keeps
+ * it. The rules for a way of running a drop (a child process, an ORM) come
+ * before the rules for the statement it runs.
  *
  * @example Listing the rule ids
  * ```ts
@@ -25,6 +29,8 @@ import { sqlDrop } from "./sql_drop.ts";
  * ```
  */
 export const rules: readonly RuleModule[] = Object.freeze([
+  cliDrop,
+  ormDrop,
   sqlDrop,
   redisAclDeluser,
   redisFlush,

@@ -3,6 +3,8 @@
  *
  * | id | finds |
  * |---|---|
+ * | `cli-drop` | `dropdb`, `dropuser`, `psql -c 'DROP …'`, `mysqladmin drop`, `redis-cli FLUSHALL`, `rabbitmqctl delete_vhost` as child processes |
+ * | `orm-drop` | knex, Kysely, Sequelize, TypeORM, MikroORM and Prisma database and schema drops (by type) |
  * | `sql-drop` | SQL `DROP DATABASE`, `ROLE`, `USER`, `SCHEMA`, `OWNED` |
  * | `redis-acl-deluser` | Redis `ACL DELUSER` |
  * | `redis-flush` | Redis `FLUSHALL`, `FLUSHDB` |
@@ -16,7 +18,9 @@
 
 export * from "./adapter_deprovision.ts";
 export * from "./builtin_rules.ts";
+export * from "./cli_drop.ts";
 export * from "./mongodb_drop.ts";
+export * from "./orm_drop.ts";
 export * from "./rabbitmq_delete.ts";
 export * from "./redis_acl_deluser.ts";
 export * from "./redis_flush.ts";

@@ -8,19 +8,26 @@ import type ts from "typescript";
 import { typescript } from "../_typescript.ts";
 import { exactTexts, type Folded, unwrap } from "../_fold.ts";
 import { textWithHoles, wordsOf } from "../_sql.ts";
+import { localBinding } from "../_scope.ts";
 import { createRule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression, isObjectLiteralExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadElement, isStringLiteral,
+  isArrayLiteralExpression, isCallExpression, isClassLike, isIdentifier, isNewExpression, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isShorthandPropertyAssignment, isSpreadElement,
+  isStringLiteral, SyntaxKind,
 } = typescript;
 
 // `/api/vhosts/<name>` and `/api/users/<name>` of the management API: the
 // name may be a run-time value (a hole, \uFFFF).
 const MANAGEMENT_PATH = /\/api\/(vhosts|users)\/(?:bulk-delete\b|[^\s?#])/;
 const BULK_DELETE = /\/api\/users\/bulk-delete\b/;
+// The same paths relative to a base URL that ends in `/api`.
+const RELATIVE_PATH = /^\/?(vhosts|users)\/(?:bulk-delete\b|[^\s?#])/;
+const API_BASE = /\/api\/?$/;
+// The options that set a client's base URL: axios, got, ky, undici.
+const BASE_OPTIONS: ReadonlySet<string> = new Set(["baseURL", "baseUrl", "prefixUrl", "prefixURL", "origin"]);
 const CLI_COMMANDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ["RABBITMQCTL", new Set(["DELETE_VHOST", "DELETE_USER"])],
 ]);
@@ -74,7 +81,7 @@ export const rabbitmqDelete = createRule({
     const reportedCalls = new Set<ts.Node>();
     return {
       StringExpression({ node, folded, text }) {
-        if (!/rabbitmq|delete_(?:vhost|user)|\/api\/(?:vhosts|users)\//i.test(text)) return;
+        if (!/rabbitmq|delete_(?:vhost|user)|(?:^|\/|\uFFFF)(?:vhosts|users)\//i.test(text)) return;
         const words = folded.map(wordsOf);
         const command = cliCommand(words);
         if (command !== undefined) {
@@ -95,9 +102,18 @@ export const rabbitmqDelete = createRule({
         for (const alternative of folded) {
           const text = textWithHoles(alternative);
           const match = MANAGEMENT_PATH.exec(text);
-          if (match === null) continue;
-          if (BULK_DELETE.test(text) || (call !== undefined && sendsDelete(call, context.fold))) {
-            context.report({ node, messageId: "api", data: { what: match[1]! } });
+          if (match !== null) {
+            if (BULK_DELETE.test(text) || (call !== undefined && sendsDelete(call, context.fold))) {
+              context.report({ node, messageId: "api", data: { what: match[1]! } });
+              return;
+            }
+            continue;
+          }
+          // `vhosts/${v}` below a base URL that carries `/api`: axios'
+          // `baseURL`, got's and ky's `prefixUrl`, on the call or the instance.
+          const relative = RELATIVE_PATH.exec(text);
+          if (relative !== null && call !== undefined && sendsDelete(call, context.fold) && baseCarriesApi(call, context.fold)) {
+            context.report({ node, messageId: "api", data: { what: relative[1]! } });
             return;
           }
         }
@@ -185,6 +201,47 @@ function cliCommand(alternatives: readonly (readonly (string | null)[])[]): stri
         if (words[j] != null && subcommands.has(words[j]!)) return `${tool!.toLowerCase()} ${words[j]!.toLowerCase()}`;
       }
     }
+  }
+  return undefined;
+}
+
+// Whether a request's base URL ends in `/api`: an option of the call
+// (`axios.delete(path, { baseURL })`), or of the instance it is made on
+// (`const mq = axios.create({ baseURL })`, `got.extend({ prefixUrl })`, also a
+// class property `this.http`).
+function baseCarriesApi(call: ts.CallExpression | ts.NewExpression, fold: (node: ts.Expression) => Folded): boolean {
+  if ((call.arguments ?? []).some((argument) => optionsCarryApi(argument, fold))) return true;
+  const callee = unwrap(call.expression);
+  const instance = instanceOf(isPropertyAccessExpression(callee) ? unwrap(callee.expression) : callee);
+  if (instance === undefined || !isCallExpression(instance)) return false;
+  const factory = unwrap(instance.expression);
+  if (!isPropertyAccessExpression(factory) || !/^(?:create|extend)$/.test(factory.name.text)) return false;
+  return instance.arguments.some((argument) => optionsCarryApi(argument, fold));
+}
+
+function optionsCarryApi(argument: ts.Expression, fold: (node: ts.Expression) => Folded): boolean {
+  const value = unwrap(argument);
+  if (!isObjectLiteralExpression(value)) return false;
+  return value.properties.some((property) => {
+    if (!isPropertyAssignment(property) || !(isIdentifier(property.name) || isStringLiteral(property.name))) return false;
+    if (!BASE_OPTIONS.has(property.name.text)) return false;
+    return fold(property.initializer).some((alternative) => API_BASE.test(textWithHoles(alternative)));
+  });
+}
+
+// What a receiver was created by: a const's initializer, a class property's
+// initializer (`this.http`), or the expression itself.
+function instanceOf(receiver: ts.Expression): ts.Expression | undefined {
+  if (isCallExpression(receiver)) return receiver;
+  if (isIdentifier(receiver)) {
+    const binding = localBinding(receiver);
+    return binding?.kind === "const" ? unwrap(binding.initializer) : undefined;
+  }
+  if (isPropertyAccessExpression(receiver) && receiver.expression.kind === SyntaxKind.ThisKeyword) {
+    let scope: ts.Node | undefined = receiver.parent;
+    while (scope !== undefined && !isClassLike(scope)) scope = scope.parent;
+    const member = scope?.members.find((m) => isPropertyDeclaration(m) && m.name.getText() === receiver.name.text);
+    return member !== undefined && isPropertyDeclaration(member) && member.initializer !== undefined ? unwrap(member.initializer) : undefined;
   }
   return undefined;
 }

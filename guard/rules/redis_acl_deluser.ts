@@ -6,20 +6,22 @@
 
 import type ts from "typescript";
 import { typescript } from "../_typescript.ts";
-import { exactTexts, unwrap } from "../_fold.ts";
-import { wordsOf } from "../_sql.ts";
+import { unwrap } from "../_fold.ts";
+import { redisWords } from "../_redis_words.ts";
 import { createRule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
-const { isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression, isPropertyAccessExpression } = typescript;
+const { isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression, isPropertyAccessExpression, isStringLiteralLike } = typescript;
 
 /**
  * Reports a Redis `ACL DELUSER` outside a sanctioned function: the command in
  * a string (`"ACL DELUSER usr_x"`, a Lua script), its words as separate
- * arguments of any case (`call("acl", "deluser", u)`,
- * `sendCommand(["ACL", "DELUSER", u])`, `acl("DELUSER", u)`), and the
- * node-redis helpers `aclDelUser()` / `ACL_DELUSER()`.
+ * arguments of any case through any callee (`call("acl", "deluser", u)`,
+ * `sendCommand(["ACL", "DELUSER", u])`, `acl("DELUSER", u)`,
+ * `aclCommand("DELUSER", u)`), and the node-redis helpers `aclDelUser()` /
+ * `ACL_DELUSER()`, in `multi()` chains too. An ACL rule (`-acl|deluser`)
+ * and the Debian `deluser` program stay quiet.
  *
  * @example Flagged
  * ```ts ignore
@@ -56,21 +58,19 @@ export const redisAclDeluser = createRule({
       StringExpression({ node, folded, text }) {
         if (!/deluser/i.test(text)) return;
         // "DELUSER" alone is the argument form: the ACL is a separate argument
-        // before it, or the callee (`acl("DELUSER", u)`). As the first word of
-        // a command line it is the Debian tool, not Redis.
-        if (!isCommandHead(node) && exactTexts(folded).some((text) => text.trim().toUpperCase() === "DELUSER")) {
-          context.report({ node, messageId: "deluser" });
-          return;
-        }
+        // before it, or the callee (`acl("DELUSER", u)`, `aclCommand("DELUSER", u)`).
+        // As the program a child process runs it is the Debian tool, not Redis.
+        const head = isProgram(node);
         for (const alternative of folded) {
-          const words = wordsOf(alternative);
-          if (!isCommandHead(node) && words.includes("DELUSER") && words.every((word) => word === "DELUSER" || word === null)) {
+          const words = redisWords(alternative);
+          if (!head && words.includes("DELUSER") && words.every((word) => word === "DELUSER" || word === null)) {
             context.report({ node, messageId: "deluser" });
             return;
           }
           for (let i = 1; i < words.length; i++) {
             // `"ACL " + sub` is a hole where DELUSER could be, but a hole before
-            // DELUSER may be the ACL: `cmd + " DELUSER"`.
+            // DELUSER may be the ACL: `cmd + " DELUSER"`. `-acl|deluser` is an
+            // ACL rule, one word.
             if (words[i] === "DELUSER" && (words[i - 1] === "ACL" || words[i - 1] === null)) {
               context.report({ node, messageId: "deluser" });
               return;
@@ -82,13 +82,28 @@ export const redisAclDeluser = createRule({
   },
 });
 
-// The first argument of a call (other than `acl(…)`), or the first element
-// of an array: where the program to run is named.
-function isCommandHead(node: ts.Expression): boolean {
-  const parent = node.parent;
-  if (isArrayLiteralExpression(parent)) return parent.elements[0] === node;
-  if (!(isCallExpression(parent) || isNewExpression(parent)) || parent.arguments?.[0] !== node) return false;
+// A process runner: child_process, execa, zx, or a helper named for one.
+const RUNNER = /^(?:\$|run|sh|shell|cmd)$|exec|spawn/i;
+// Programs that run the program named after them.
+const PREFIXES: ReadonlySet<string> = new Set(["sudo", "doas", "env", "nohup", "time"]);
+
+// The program a child process runs: the first argument of a runner
+// (`spawn("deluser", …)`), or the first element of an argv given to one.
+function isProgram(node: ts.Expression): boolean {
+  let current: ts.Node = node;
+  let parent = node.parent;
+  if (isArrayLiteralExpression(parent)) {
+    const index = parent.elements.indexOf(node);
+    current = parent;
+    parent = parent.parent;
+    // `spawn("sudo", ["deluser", u])`: the program is the first element after a prefix.
+    const prefixed = (isCallExpression(parent) || isNewExpression(parent)) && parent.arguments?.[1] === current &&
+      isStringLiteralLike(unwrap(parent.arguments[0]!)) && PREFIXES.has((unwrap(parent.arguments[0]!) as ts.StringLiteral).text);
+    if (prefixed && index === 0) return true;
+    if (index !== 0) return false;
+  }
+  if (!(isCallExpression(parent) || isNewExpression(parent)) || parent.arguments?.[0] !== current) return false;
   const callee = unwrap(parent.expression);
   const name = isIdentifier(callee) ? callee.text : isPropertyAccessExpression(callee) ? callee.name.text : "";
-  return name.toLowerCase() !== "acl";
+  return RUNNER.test(name);
 }

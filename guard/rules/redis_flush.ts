@@ -4,7 +4,7 @@
  * @module
  */
 
-import { wordsOf } from "../_sql.ts";
+import { followsRename, isRenamed, redisWords } from "../_redis_words.ts";
 import { createRule } from "../create_rule.ts";
 
 const FLUSH_COMMANDS: ReadonlySet<string> = new Set(["FLUSHALL", "FLUSHDB"]);
@@ -17,6 +17,10 @@ const FLUSH_WORD = /flush(?:all|db)/i;
  * a pipeline or passed as a value), and the command as a word in any string
  * (`call("flushall")`, `sendCommand(["FLUSHDB", "ASYNC"])`, a Lua script, a
  * `redis-cli` command line).
+ *
+ * An ACL rule that denies or grants the command (`-flushall`, `+flushdb`),
+ * `rename-command FLUSHALL ""` and human-readable text name the command
+ * without sending it, and stay quiet.
  *
  * @example Flagged and quiet
  * ```ts ignore
@@ -34,7 +38,7 @@ export const redisFlush = createRule({
         "tenant's data. They may appear only inside a function tagged /** @sanctionedDrop */ that is called only inside a " +
         "guardedDrop drop callback. Client helpers of any case (flushall(), flushAll(), in pipelines too) and the command " +
         "name as a word in any string (call(\"flushall\"), sendCommand([\"FLUSHDB\"]), Lua scripts, redis-cli lines) are " +
-        "reported; comparisons with the name are not.",
+        "reported; comparisons with the name, ACL rules (-flushall), rename-command and messages are not.",
     },
     messages: {
       flush: "Redis `{{command}}` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ and " +
@@ -54,11 +58,13 @@ export const redisFlush = createRule({
       StringExpression({ node, folded, text }) {
         if (!FLUSH_WORD.test(text)) return;
         for (const alternative of folded) {
-          const command = wordsOf(alternative).find((word) => word !== null && FLUSH_COMMANDS.has(word));
-          if (command != null) {
-            context.report({ node, messageId: "flush", data: { command } });
-            return;
-          }
+          const words = redisWords(alternative);
+          const index = words.findIndex((word, i) => word !== null && FLUSH_COMMANDS.has(word) && !isRenamed(words, i));
+          if (index === -1) continue;
+          // `["--rename-command", "FLUSHALL", ""]`: configuration, not a command.
+          if (words.length === 1 && followsRename(node, context.fold)) return;
+          context.report({ node, messageId: "flush", data: { command: words[index]! } });
+          return;
         }
       },
     };

@@ -60,6 +60,9 @@ export const sanctionedReference = createRule({
           });
         }
       },
+      CallbackReference(reference) {
+        context.report({ node: reference.node, messageId: "callbackReference", data: { name: reference.name } });
+      },
     };
   },
 });

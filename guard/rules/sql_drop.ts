@@ -4,7 +4,7 @@
  * @module
  */
 
-import { findSqlDrops, SQL_DROP_OBJECTS } from "../_sql.ts";
+import { findSqlDrops, SQL_DROP_OBJECTS, type SqlDropObject } from "../_sql.ts";
 import { createRule } from "../create_rule.ts";
 
 /**
@@ -21,7 +21,7 @@ export interface SqlDropOptions {
    *
    * @default {["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"]}
    */
-  readonly objects?: readonly ("DATABASE" | "ROLE" | "USER" | "SCHEMA" | "OWNED")[];
+  readonly objects?: readonly SqlDropObject[];
 }
 
 /**
@@ -64,7 +64,7 @@ export const sqlDrop = createRule({
         properties: {
           objects: {
             type: "array",
-            items: { type: "string", enum: ["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"] },
+            items: { type: "string", enum: SQL_DROP_OBJECTS },
             minItems: 1,
             uniqueItems: true,
           },

@@ -14,6 +14,17 @@ import { type Finding, type RuleModule, scan } from "../../guard/mod.ts";
 /** The repository root: the tester's projects import guarded-drop from it. */
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
+const PACKAGE_STUBS = join(REPO, "test", "guard", "fixtures", "packages");
+const STUBS: Readonly<Record<string, string>> = {
+  knex: "knex/types/index.d.ts",
+  kysely: "kysely/index.d.ts",
+  sequelize: "sequelize/types/index.d.ts",
+  typeorm: "typeorm/index.d.ts",
+  "@mikro-orm/core": "mikro-orm-core/index.d.ts",
+  "@prisma/client": "prisma-client/index.d.ts",
+  mongoose: "mongoose/types/index.d.ts",
+};
+
 export interface CaseBase {
   /** The code of the case's `main.ts`. */
   readonly code: string;
@@ -62,6 +73,10 @@ export function testTsconfig(extra: Record<string, unknown> = {}): string {
         paths: {
           "guarded-drop": [join(REPO, "lib", "mod.ts")],
           "guarded-drop/adapters/*": [join(REPO, "adapters", "*", "mod.ts")],
+          // The real driver, and stubs of the ORMs' declarations in their
+          // packages' shape (each under a package.json of the package's name).
+          mongodb: [join(REPO, "node_modules", "mongodb", "mongodb.d.ts")],
+          ...Object.fromEntries(Object.entries(STUBS).map(([name, path]) => [name, [join(PACKAGE_STUBS, path)]])),
         },
         ...extra,
       },

@@ -20,7 +20,7 @@ import { REPO } from "./_rule_tester.ts";
 
 const SCANNED = ["lib", "adapters", "harness"];
 const BACKENDS = ["postgres", "redis", "mongodb", "rabbitmq"];
-const DESTRUCTIVE_RULES = new Set(["sql-drop", "redis-acl-deluser", "redis-flush", "mongodb-drop", "rabbitmq-delete"]);
+const DESTRUCTIVE_RULES = new Set(["cli-drop", "orm-drop", "sql-drop", "redis-acl-deluser", "redis-flush", "mongodb-drop", "rabbitmq-delete"]);
 
 interface Report {
   filesScanned: number;

@@ -23,6 +23,17 @@ ruleTester(mongodbDrop, {
     `${D}console.log("the tenant database was dropped");`,
     `${D}/** @sanctionedDrop */\nexport async function drop() { await db.command({ dropUser: user }); await client.db("db_x").dropDatabase(); }`,
     { code: `${D}await db.dropUser(user);`, options: [{ commands: ["dropDatabase"] }] },
+    // Privilege lists name actions; they drop nothing.
+    `${D}await db.command({ createRole: "tenantAdmin", privileges: [{ resource: { db: "db_x", collection: "" }, actions: ["dropDatabase", "dropUser"] }], roles: [] });`,
+    `${D}await db.admin().command({ grantPrivilegesToRole: "ops", privileges: [{ resource: { cluster: true }, actions: ["dropAllUsersFromDatabase"] }] });`,
+    `${D}const ACTIONS = ["dropDatabase", "dropUser"];\nawait db.command({ createRole: "r", privileges: [{ resource: { db: "x", collection: "" }, actions: ACTIONS }], roles: [] });`,
+    `${D}declare const logger: any;\nlogger.info("dropDatabase finished"); throw new Error(\`dropUser \${user} failed\`);`,
+    // removeUser of anything but the driver.
+    `export class Team { removeUser(id: string) { return id; } }\nnew Team().removeUser("u1");\ndeclare const untyped: any;\nuntyped.removeUser("u2");`,
+    {
+      name: "Sequelize's query interface dropDatabase is orm-drop's",
+      code: `import { Sequelize } from "sequelize";\nawait new Sequelize("postgres://x").getQueryInterface().dropDatabase("db_x");`,
+    },
   ],
   invalid: [
     { code: `${D}await client.db("db_x").dropDatabase();`, errors: [method(2, 25)] },
@@ -39,6 +50,25 @@ ruleTester(mongodbDrop, {
     {
       code: `${D}import { execSync } from "node:child_process";\nexecSync(\`mongosh \${user} --eval 'db.dropDatabase()'\`);`,
       errors: [method(3, 10)],
+    },
+    {
+      code: `${D}import { spawn } from "node:child_process";\nspawn("mongosh", [user, "--eval", "db.runCommand({ dropUser: 'usr_x' })"]);`,
+      errors: [method(3, 35)],
+    },
+    {
+      name: "the driver's removeUser",
+      code: `import { MongoClient } from "mongodb";\ndeclare const client: MongoClient;\nawait client.db("db_x").removeUser("usr_x");\nawait client.db().admin().removeUser("usr_y");`,
+      errors: [method(3, 25), method(4, 27)],
+    },
+    {
+      name: "removeUser and dropDatabase through mongoose's connection",
+      code: `import mongoose from "mongoose";\nawait mongoose.connection.db!.removeUser("usr_x");\nawait mongoose.connection.useDb("db_x").dropDatabase();`,
+      errors: [method(2, 31), method(3, 41)],
+    },
+    {
+      name: "a command document through mongoose's connection",
+      code: `import { createConnection } from "mongoose";\nconst conn = createConnection("mongodb://x/db_x");\nawait conn.db?.command({ dropDatabase: 1 });\nawait conn.getClient().db("db_y").command({ "dropUser": "usr_y" });`,
+      errors: [command(3, 26), command(4, 45)],
     },
   ],
 });

@@ -19,6 +19,11 @@ ruleTester(rabbitmqDelete, {
     `${D}await fetch(\`\${base}/api/connections/\${user}\`, { method: "DELETE" });`,
     `${D}import { execFileSync } from "node:child_process";\nexecFileSync("rabbitmqctl", ["list_vhosts"]); execFileSync("rabbitmqctl", ["add_user", user, "pw"]);`,
     `${D}console.log("deleting vhost", vhost);`,
+    // Relative paths below a base without /api, or read-only, are other APIs.
+    `${D}const app = axios.create({ baseURL: "https://app.example.com/v1" });\nawait app.delete(\`/users/\${user}\`);`,
+    `${D}const mq = axios.create({ baseURL: \`\${base}/api\` });\nawait mq.get(\`/vhosts/\${vhost}\`); await mq.put(\`/users/\${user}\`, {});`,
+    `${D}import path from "node:path";\nawait fetch(base + path.posix.join("/api/vhosts", vhost));`,
+    `${D}await fetch(new URL(\`users/\${user}\`, "https://app.example.com/"), { method: "DELETE" });`,
     `${D}/** @sanctionedDrop */\nexport async function dropVhost() { await fetch(\`\${base}/api/vhosts/\${vhost}\`, { method: "DELETE", headers }); }`,
   ],
   invalid: [
@@ -48,6 +53,14 @@ ruleTester(rabbitmqDelete, {
       code: `${D}import { execSync } from "node:child_process";\nexecSync("rabbitmqadmin delete user name=" + user);`,
       errors: [cli(3, 10)],
     },
+    { code: `${D}const mq = axios.create({ baseURL: \`\${base}/api\`, headers });\nawait mq.delete(\`/vhosts/\${encodeURIComponent(vhost)}\`);`, errors: [api(3, 17)] },
+    { code: `${D}await axios.delete(\`users/\${user}\`, { baseURL: "http://mq:15672/api/" });`, errors: [api(2, 20)] },
+    { code: `${D}declare const got: any;\nconst client = got.extend({ prefixUrl: base + "/api" });\nawait client.delete(\`vhosts/\${vhost}\`);`, errors: [api(4, 21)] },
+    { code: `${D}declare const got: any;\nawait got(\`vhosts/\${vhost}\`, { method: "DELETE", prefixUrl: \`\${base}/api\` });`, errors: [api(3, 11)] },
+    { code: `${D}export class Mq {\n  private readonly http = axios.create({ baseURL: "http://mq:15672/api" });\n  async drop(v: string) { await this.http.delete(\`/users/\${v}\`); }\n}`, errors: [api(4, 50)] },
+    { code: `${D}const API = "http://mq:15672/api/";\nawait fetch(new URL(\`vhosts/\${vhost}\`, API), { method: "DELETE" });`, errors: [api(3, 13)] },
+    { code: `${D}import path from "node:path";\nawait fetch(base + path.posix.join("/api/vhosts", vhost), { method: "DELETE" });`, errors: [api(3, 13)] },
+    { code: `${D}import { posix } from "node:path";\nawait axios.delete(\`\${base}\${posix.join("/api/users", user)}\`);`, errors: [api(3, 20)] },
     {
       code: `${D}export class Mq {\n  async remove() { await fetch(\`\${base}/api/vhosts/\${vhost}\`, { method: "DELETE" }); }\n}`,
       errors: [api(3, 32)],

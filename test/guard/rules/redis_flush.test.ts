@@ -16,6 +16,17 @@ ruleTester(redisFlush, {
     `${D}console.log("flushing the write buffer"); await client.call("SCAN", "0");`,
     `${D}interface Client { flushall(): Promise<void> }\nexport type { Client };`,
     `${D}/** @sanctionedDrop */\nexport async function wipe() { await redis.flushall("ASYNC"); }`,
+    // Prose and configuration name the command without sending it.
+    `${D}await redis.call("ACL", "SETUSER", "usr_x", "on", ">pw", "~usr_x:*", "+@all", "-@dangerous", "-flushall", "-flushdb");`,
+    `${D}await redis.acl("SETUSER", "usr_x", "on", "+@read", "-FLUSHALL");\nawait client.aclSetUser("usr_y", ["on", "-flushdb", "-@admin"]);`,
+    `${D}export const conf = "port 6390\\nrename-command FLUSHALL \\"\\"\\nrename-command FLUSHDB \\"\\"";\nawait client.writeConfig(conf);`,
+    `${D}import { spawn } from "node:child_process";\nspawn("redis-server", ["--port", "6390", "--rename-command", "FLUSHALL", ""]);`,
+    `${D}declare const logger: any;\nlogger.warn("FLUSHALL is disabled on shared servers"); console.error(\`refusing FLUSHDB on \${"db 0"}\`);`,
+    `${D}throw new Error("FLUSHALL would delete every tenant's keys");`,
+    `${D}declare function it(t: string, f: () => void): void;\nit("refuses FLUSHALL on a shared server", () => {});`,
+    `${D}declare const program: any;\nprogram.option("--wipe", "run FLUSHDB before the import").description("Imports keys; never FLUSHALL");`,
+    `${D}export const help = { description: "Deletes every key (FLUSHALL) of a dedicated tenant server" };`,
+    `${D}process.stdout.write("usage: purge [--flushall]\\n");`,
     `${D}export class Dedicated {\n  /** @sanctionedDrop */\n  async deprovision() { await this.client.call("FLUSHALL", "ASYNC"); }\n  client: any;\n}`,
   ],
   invalid: [
@@ -34,5 +45,10 @@ ruleTester(redisFlush, {
       errors: [err(3, 39)],
     },
     { code: `${D}export const handlers = { reset: async () => { await redis.flushall(); } };`, errors: [err(2, 60)] },
+    { code: `${D}await client.multi().set("a", "1").flushAll().exec();`, errors: [err(2, 36)] },
+    { code: `${D}await client.multi().flushDb("ASYNC").exec();`, errors: [err(2, 22)] },
+    { code: `${D}await client.sendCommand(["FLUSHALL"]);`, errors: [err(2, 27)] },
+    { code: `${D}await redis.call("ACL", "SETUSER", "u", "-flushdb"); await redis.call("FLUSHALL");`, errors: [err(2, 71)] },
+    { code: `${D}await redis.eval("-- drop everything\\nredis.call('flushdb')", 0);`, errors: [err(2, 18)] },
   ],
 });

@@ -28,6 +28,9 @@ ruleTester(sqlDrop, {
     // Names, types and comparisons are not SQL that runs.
     `${D}type Q = "DROP DATABASE x"; const keys = { "DROP DATABASE": 1 }; console.log(keys);`,
     `${D}declare const q: string; if (q === "DROP DATABASE x") console.log("no");`,
+    `${D}declare const sql: string; if (sql.startsWith("drop user") || sql.includes("DROP ROLE")) console.log("seen");`,
+    `${D}declare const expect: any; declare const diff: string;\nexpect(diff).toContain('drop schema if exists "s" cascade'); expect(diff).not.toContain("drop schema");`,
+    `${D}import assert from "node:assert/strict";\ndeclare const sql: string;\nassert.equal(sql, "DROP DATABASE x");`,
     // Inside sanctioned functions: a declaration, a const arrow, a method, a nested callback.
     `${D}/** @sanctionedDrop */\nexport async function dropDb() { await client.query("DROP DATABASE " + name); }`,
     `${D}/**\n * Drops the role.\n * @sanctionedDrop\n */\nexport const dropRole = async () => client.query(\`DROP ROLE \${name}\`);`,
@@ -40,6 +43,19 @@ ruleTester(sqlDrop, {
       code: `${D}import { DROP_DB } from "./sql.ts";\n/** @sanctionedDrop */\nexport async function dropDb() { await client.query(\`\${DROP_DB} \${name}\`); }`,
       files: { "sql.ts": `export const DROP_DB = "DROP DATABASE";` },
     },
+    // Quotes and backticks in human-readable text are not statement starts.
+    `${D}export const note = \`refusing "DROP DATABASE \${name}": not sanctioned\`;\nawait client.query("SELECT $1", [note]);`,
+    `${D}export const doc = "Use \`DROP DATABASE\` only inside a sanctioned function";\nawait client.query("SELECT $1", [doc]);`,
+    `${D}export const hint = "cannot run 'DROP ROLE x' here";\nawait client.query("SELECT $1", [hint]);`,
+    // Log and error messages, test titles, help text.
+    `${D}declare const logger: any;\nlogger.warn(\`DROP DATABASE \${name} refused\`); console.error("DROP ROLE x failed");`,
+    `${D}throw new Error(\`Cannot run "DROP DATABASE \${name}" outside guardedDrop\`);`,
+    `${D}declare function test(t: string, f: () => void): void;\ntest("DROP DATABASE is refused for a shared tenant", () => {});`,
+    `${D}declare const yargs: any;\nyargs.option("force", { describe: "DROP DATABASE without asking" }).usage("DROP SCHEMA s");`,
+    `${D}export const errors = { message: "DROP ROLE x is not allowed", hint: "DROP OWNED BY x first" };`,
+    `${D}process.stderr.write("DROP DATABASE refused\\n");`,
+    // A long option that is no value, and a comment in a script.
+    `${D}await client.query("SELECT 1 --DROP DATABASE x");`,
     {
       name: "options: only DATABASE",
       code: `${D}await client.query("DROP ROLE x");`,
@@ -101,6 +117,7 @@ ruleTester(sqlDrop, {
     },
     { code: `${D}await client.query({ text: "DROP DATABASE x", values: [] });`, errors: [err(2, 28)] },
     { code: `${D}declare const force: boolean;\nawait client.query(force ? "DROP DATABASE x" : "SELECT 1");`, errors: [err(3, 20)] },
+    { code: `${D}console.log(await client.query("DROP DATABASE x"));`, errors: [err(2, 32)] },
     { code: `${D}let q = "DROP USER bob";\nawait client.query(q);`, errors: [err(2, 9)] },
     { code: `${D}export class Cleanup {\n  async run() {\n    await client.query("DROP SCHEMA tenant CASCADE");\n  }\n}`, errors: [err(4, 24)] },
     { code: `${D}export const run = () => [1].forEach(() => setTimeout(() => client.query("DROP DATABASE x")));`, errors: [err(2, 74)] },
@@ -123,5 +140,20 @@ ruleTester(sqlDrop, {
       errors: [err(2, 57)],
     },
     { code: `${D}await client.query("DROP DATABASE a; DROP ROLE b");`, errors: [err(2, 20)] },
+    // Statement boundaries: `=` of a long option, a new line, a psql meta-command line.
+    { code: `${D}import { spawn } from "node:child_process";\nspawn("psql", [\`--command=DROP DATABASE \${name}\`]);`, errors: [err(3, 16)] },
+    { code: `${D}declare const sh: (c: string) => void;\nsh(\`psql "--command=DROP ROLE \${name}"\`);`, errors: [err(3, 4)] },
+    { code: `${D}await client.query(\`SELECT 1\nDROP SCHEMA t_\${name} CASCADE\`);`, errors: [err(2, 20)] },
+    { code: `${D}export const script = "\\\\c postgres\\nDROP DATABASE db_x";\nawait client.query(script);`, errors: [err(3, 20)] },
+    { code: `${D}await client.query("-- tear down\\nDROP OWNED BY usr_x");`, errors: [err(2, 20)] },
+    { code: `${D}await client.query(\`DROP GROUP \${name}\`);`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("drop group if exists grp_x");`, errors: [err(2, 20)] },
+    // Quotes that open code: after a flag, `=`, a pipe, EXECUTE, SELECT, echo.
+    { code: `${D}declare const sh: (c: string) => void;\nsh(\`mysql -uroot -e "DROP DATABASE \${name}"\`);`, errors: [err(3, 4)] },
+    { code: `${D}declare const sh: (c: string) => void;\nsh(\`echo 'DROP ROLE \${name}' | psql\`);`, errors: [err(3, 4)] },
+    { code: `${D}await client.query(\`SELECT 'DROP DATABASE ' || quote_ident(datname) FROM pg_database \\gexec\`);`, errors: [err(2, 20)] },
+    { code: `${D}await client.query("PREPARE s FROM 'DROP DATABASE x'");`, errors: [err(2, 20)] },
+    { code: `${D}declare const sh: (c: string) => void;\nsh(\`SQL="DROP SCHEMA s CASCADE" && psql -c "$SQL"\`);`, errors: [err(3, 4)] },
+    { code: `${D}await client.query("SELECT E'x'; EXECUTE E'DROP ROLE x'");`, errors: [err(2, 20)] },
   ],
 });

@@ -1,0 +1,115 @@
+/**
+ * Human-readable text: string expressions that only people read (log and
+ * error messages, test titles, help text), so that no rule matches them.
+ *
+ * @module
+ */
+
+import type ts from "typescript";
+import { typescript } from "./_typescript.ts";
+import { unwrap } from "./_fold.ts";
+
+// The TypeScript namespace exports its members as getters: read them once.
+const { isIdentifier, isPrivateIdentifier, isPropertyAccessExpression, isStringLiteral, SyntaxKind } = typescript;
+
+// Methods whose string arguments are written for people: loggers
+// (`console.warn`, `logger.error`, `log.info`, pino, winston, `debug`),
+// CLI help (commander, yargs) and assertion messages.
+const MESSAGE_METHODS: ReadonlySet<string> = new Set([
+  "log", "info", "warn", "warning", "error", "debug", "trace", "fatal", "notice", "verbose", "silly", "success",
+  "description", "describe", "usage", "help", "addHelpText", "epilog", "epilogue", "summary",
+  "setFailed", "fail",
+]);
+// Methods whose arguments after the first are human-readable text:
+// commander's `.option(flags, description)`, yargs' `.example(cmd, text)`.
+const DESCRIBED_METHODS: ReadonlySet<string> = new Set(["option", "requiredOption", "argument", "example", "positional"]);
+// Test registrations: the first argument is a title.
+const TEST_FUNCTIONS: ReadonlySet<string> = new Set([
+  "test", "it", "describe", "suite", "context", "specify", "bench", "xit", "fit", "xtest", "xdescribe", "fdescribe",
+]);
+const TEST_MODIFIERS: ReadonlySet<string> = new Set(["skip", "only", "todo", "concurrent", "each", "failing", "fails", "serial", "sequential"]);
+// Assertion functions: the last argument is the message.
+const ASSERTIONS: ReadonlySet<string> = new Set([
+  "assert", "ok", "equal", "notEqual", "strictEqual", "notStrictEqual", "deepEqual", "deepStrictEqual", "notDeepStrictEqual",
+  "match", "doesNotMatch", "throws", "rejects", "doesNotThrow", "doesNotReject",
+]);
+// Properties whose value is text for people.
+const MESSAGE_PROPERTIES: ReadonlySet<string> = new Set([
+  "message", "msg", "description", "describe", "desc", "help", "hint", "summary", "title", "detail", "details",
+  "reason", "label", "warning", "note", "usage", "tooltip", "errorMessage",
+]);
+
+/**
+ * Whether a maximal string expression is human-readable text: an argument
+ * of a logger, an error constructor, a test title, help text, an
+ * assertion message, `process.stdout.write`, a `throw`n string, or the
+ * value of a `message`/`description`/… property. Such text names
+ * operations without running them.
+ *
+ * NOTE: a logger that runs its argument as a command would be missed; no
+ * such logger is known.
+ *
+ * @param root A maximal string expression.
+ * @returns `true` for human-readable text.
+ */
+export function isHumanText(root: ts.Expression): boolean {
+  const parent = root.parent;
+  switch (parent.kind) {
+    case SyntaxKind.ThrowStatement:
+      return true;
+    case SyntaxKind.PropertyAssignment: {
+      const property = parent as ts.PropertyAssignment;
+      return property.initializer === root && MESSAGE_PROPERTIES.has(keyText(property.name));
+    }
+    case SyntaxKind.CallExpression:
+    case SyntaxKind.NewExpression: {
+      const call = parent as ts.CallExpression | ts.NewExpression;
+      const args: readonly ts.Expression[] = call.arguments ?? [];
+      const index = args.indexOf(root);
+      if (index === -1) return false;
+      return isMessageCall(call, index, args.length);
+    }
+    default:
+      return false;
+  }
+}
+
+function isMessageCall(call: ts.CallExpression | ts.NewExpression, index: number, count: number): boolean {
+  let callee = unwrap(call.expression);
+  // `it.each(table)("title", fn)`, `test.skip("title")`.
+  if (callee.kind === SyntaxKind.CallExpression) callee = unwrap((callee as ts.CallExpression).expression);
+  const name = nameOf(callee);
+  if (name === undefined) return false;
+  // `new Error(msg)`, `new UsageError(msg)`, `TypeError(msg)`.
+  if (/(?:Error|Exception)$/.test(name)) return true;
+  if (index === 0 && (TEST_FUNCTIONS.has(name) || (TEST_MODIFIERS.has(name) && isTestOwner(callee)))) return true;
+  if (name === "write" && isPropertyAccessExpression(callee)) {
+    // `process.stdout.write(help)`; a child's stdin is fed, not read.
+    const owner = unwrap(callee.expression);
+    const stream = isPropertyAccessExpression(owner) ? owner.name.text : isIdentifier(owner) ? owner.text : "";
+    return stream === "stdout" || stream === "stderr";
+  }
+  if (ASSERTIONS.has(name) && (name === "assert" || isPropertyAccessExpression(callee) || isIdentifier(callee))) {
+    return index > 0 && index === count - 1;
+  }
+  if (DESCRIBED_METHODS.has(name)) return index > 0 && isPropertyAccessExpression(callee);
+  if (!MESSAGE_METHODS.has(name)) return false;
+  // `debug("…")` and `log("…")` bare, or as a method (`logger.warn`).
+  return isPropertyAccessExpression(callee) || name === "debug" || name === "log";
+}
+
+function isTestOwner(callee: ts.Expression): boolean {
+  if (!isPropertyAccessExpression(callee)) return false;
+  const owner = nameOf(unwrap(callee.expression));
+  return owner !== undefined && (TEST_FUNCTIONS.has(owner) || TEST_MODIFIERS.has(owner));
+}
+
+function nameOf(callee: ts.Expression): string | undefined {
+  if (isIdentifier(callee)) return callee.text;
+  if (isPropertyAccessExpression(callee) && !isPrivateIdentifier(callee.name)) return callee.name.text;
+  return undefined;
+}
+
+function keyText(name: ts.PropertyName): string {
+  return isIdentifier(name) || isStringLiteral(name) ? name.text : "";
+}
