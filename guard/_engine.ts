@@ -16,8 +16,8 @@ import {
   callbackTarget,
   declarationName,
   enclosingCallback,
+  dropCallbackOf,
   enclosingFunctionNames,
-  insideDropCallback,
 } from "./_drop_callbacks.ts";
 import { isHumanText } from "./_prose.ts";
 import { findReferences } from "./_references.ts";
@@ -181,7 +181,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       const resolved = symbol.flags & SymbolFlags.Alias ? getChecker().getAliasedSymbol(symbol) : symbol;
       return (resolved.declarations ?? []).some((d) => sanctioned.declarations.has(d));
     },
-    isAdapterDeprovision: (symbol) => chokepoint.isAdapterDeprovision(symbol),
+    isAdapterDeprovision: (symbol, receiver) => chokepoint.isAdapterDeprovisionOn(symbol, receiver),
     sanctionedNames: sanctioned.names,
     *referencesToSanctioned(): Iterable<SanctionedReference> {
       const sites = new Map(sanctioned.sites.map((site) => [site.declaration, site]));
@@ -202,7 +202,12 @@ export function runEngine(input: EngineInput): EngineOutput {
       return;
     }
     if (report.rule.meta.allowedIn === "chokepoint") {
-      if (insideDropCallback(report.node, chokepoint)) {
+      const inside = dropCallbackOf(report.node, chokepoint);
+      if (inside?.deferredBy !== undefined) {
+        reports.push(deferred(report, inside.deferredBy));
+        return;
+      }
+      if (inside !== undefined) {
         allowed.push({ ...report, where: "drop-callback" });
         return;
       }
@@ -388,6 +393,16 @@ export function runEngine(input: EngineInput): EngineOutput {
     reports.push(...pending);
   }
   return { reports: dedupe(reports, input.rules), allowed: dedupe(allowed, input.rules), callbackFunctions, checkerUsed: checker !== undefined };
+}
+
+// A drop that escapes its callback: the rule's `deferred` message, or a
+// generic one.
+function deferred(report: RawReport, how: string): RawReport {
+  const what = report.node.getText().replace(/\s+/g, " ").slice(0, 60);
+  const template = (report.rule.meta.messages as Record<string, string>)["deferred"] ??
+    "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome before the drop " +
+      "happens, so it escapes the audit; await it inside the drop callback";
+  return { ...report, messageId: "deferred", message: template.replace("{{name}}", what).replace("{{how}}", how) };
 }
 
 function toReport(rule: RuleModule, descriptor: ReportDescriptor<string>, file?: ts.SourceFile): RawReport {

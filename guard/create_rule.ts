@@ -155,8 +155,11 @@ export interface RuleContext<MessageIds extends string, Options extends readonly
 export interface ChokepointServices {
   /** Whether a symbol (after aliases) is a sanctioned function: tagged `@sanctionedDrop` or named in the config. */
   isSanctionedSymbol(symbol: ts.Symbol): boolean;
-  /** Whether a property symbol is `deprovision` of `Deprovisioner` or of an adapter from `guarded-drop/adapters/*`. */
-  isAdapterDeprovision(symbol: ts.Symbol): boolean;
+  /**
+   * Whether a property symbol is `deprovision` of `Deprovisioner` or of an adapter from `guarded-drop/adapters/*`;
+   * given the receiver, also a structural type's `deprovision` whose receiver holds such an adapter.
+   */
+  isAdapterDeprovision(symbol: ts.Symbol, receiver?: ts.Expression): boolean;
   /** The sanctioned declarations of the program, by declared name. */
   readonly sanctionedNames: ReadonlySet<string>;
   /** Every reference to the sanctioned functions in the scanned files (calls, values, aliases followed). */

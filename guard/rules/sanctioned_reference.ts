@@ -42,6 +42,8 @@ export const sanctionedReference = createRule({
     messages: {
       sanctionedReference: "sanctioned function `{{name}}` (declared at {{declaredAt}}) is referenced outside a guardedDrop " +
         "drop callback: reference it only inside a guardedDrop(request, () => …) drop callback or inside another sanctioned function",
+      deferred: "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome " +
+        "before the drop happens, so it escapes the audit: await it (or return it) inside the drop callback",
       callbackReference: "`{{name}}` holds drops and is passed to guardedDrop as the drop callback, so it must not be " +
         "reached any other way: reference it only inside a guardedDrop drop callback, or tag it /** @sanctionedDrop */",
     },
