@@ -10,7 +10,7 @@ import { typescript } from "./_typescript.ts";
 import type { PackageLookup } from "./_package.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
-const { isImportDeclaration, isModuleDeclaration, isStringLiteral, SymbolFlags } = typescript;
+const { isExportDeclaration, isImportDeclaration, isModuleDeclaration, isSourceFile, isStringLiteral, SymbolFlags } = typescript;
 
 // Prisma generates its client: into `node_modules/.prisma/client`, or into
 // the project (`output` in schema.prisma), where it imports Prisma's runtime.
@@ -24,22 +24,30 @@ const PRISMA = "@prisma/client";
 export class DeclaringPackages {
   readonly #checker: () => ts.TypeChecker;
   readonly #packages: PackageLookup;
-  readonly #byFile = new Map<ts.SourceFile, string | null>();
+  readonly #files: () => readonly ts.SourceFile[];
+  readonly #byFile = new Map<ts.SourceFile, readonly string[]>();
+  #importedAs: Map<ts.SourceFile, string> | undefined;
 
   /**
    * @param checker Returns the type checker.
    * @param packages The package lookup.
+   * @param files Returns the program's files: how they import each other
+   *   names the packages that have no `package.json` of their own (a stub
+   *   mapped by `paths`).
    */
-  constructor(checker: () => ts.TypeChecker, packages: PackageLookup) {
+  constructor(checker: () => ts.TypeChecker, packages: PackageLookup, files: () => readonly ts.SourceFile[]) {
     this.#checker = checker;
     this.#packages = packages;
+    this.#files = files;
   }
 
   /**
    * The packages whose declarations a symbol has, after aliases: the
-   * nearest named `package.json` of each declaration's file, or the
-   * ambient module (`declare module "knex" { … }`) it is declared in.
-   * Prisma's generated client counts as `@prisma/client`.
+   * ambient module (`declare module "knex" { … }`) a declaration is in, the
+   * package directory under `node_modules/`, the nearest named
+   * `package.json`, and the bare specifier the declaring file is imported
+   * by (`import … from "knex"`). Prisma's generated client counts as
+   * `@prisma/client`.
    *
    * @param symbol A symbol.
    * @returns Package names, for example `knex` or `@mikro-orm/knex`.
@@ -48,26 +56,59 @@ export class DeclaringPackages {
     const resolved = symbol.flags & SymbolFlags.Alias ? this.#checker().getAliasedSymbol(symbol) : symbol;
     const names = new Set<string>();
     for (const declaration of resolved.declarations ?? []) {
-      const name = this.#ofDeclaration(declaration);
-      if (name !== undefined) names.add(name);
+      for (const name of this.#ofDeclaration(declaration)) names.add(name);
     }
     return names;
   }
 
-  #ofDeclaration(declaration: ts.Node): string | undefined {
+  #ofDeclaration(declaration: ts.Node): readonly string[] {
     for (let current: ts.Node | undefined = declaration.parent; current !== undefined; current = current.parent) {
-      if (isModuleDeclaration(current) && isStringLiteral(current.name)) return packageOfSpecifier(current.name.text);
+      if (isModuleDeclaration(current) && isStringLiteral(current.name)) return [packageOfSpecifier(current.name.text)];
     }
     const file = declaration.getSourceFile();
     let known = this.#byFile.get(file);
     if (known === undefined) {
-      known = this.#packages.packageName(file.fileName) ?? null;
-      if (known === PRISMA_GENERATED) known = PRISMA;
-      else if (known !== PRISMA && importsPrismaRuntime(file)) known = PRISMA;
-      this.#byFile.set(file, known);
+      const names = new Set<string>();
+      const installed = NODE_MODULES.exec(file.fileName.split("\\").join("/"));
+      if (installed !== null) names.add(fromTypesPackage(installed[1]!));
+      const manifest = this.#packages.packageName(file.fileName);
+      if (manifest !== undefined) names.add(manifest);
+      const imported = this.#importedAsOf(file);
+      if (imported !== undefined) names.add(imported);
+      if (names.has(PRISMA_GENERATED) || names.has(".prisma") || importsPrismaRuntime(file)) names.add(PRISMA);
+      this.#byFile.set(file, (known = [...names]));
     }
-    return known ?? undefined;
+    return known;
   }
+
+  // The bare specifier a file is imported by, over every import of the
+  // program: built once, at the first question.
+  #importedAsOf(file: ts.SourceFile): string | undefined {
+    if (this.#importedAs === undefined) {
+      const checker = this.#checker();
+      const importedAs = new Map<ts.SourceFile, string>();
+      for (const from of this.#files()) {
+        for (const statement of from.statements) {
+          const specifier = isImportDeclaration(statement) || isExportDeclaration(statement) ? statement.moduleSpecifier : undefined;
+          if (specifier === undefined || !isStringLiteral(specifier) || /^[./]/.test(specifier.text)) continue;
+          const target = checker.getSymbolAtLocation(specifier)?.declarations?.[0];
+          if (target !== undefined && isSourceFile(target) && !importedAs.has(target)) importedAs.set(target, packageOfSpecifier(specifier.text));
+        }
+      }
+      this.#importedAs = importedAs;
+    }
+    return this.#importedAs.get(file);
+  }
+}
+
+// The package directory of an installed file: `node_modules/@mikro-orm/core/…`.
+const NODE_MODULES = /.*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//;
+
+// `@types/mongoose` → `mongoose`, `@types/scope__name` → `@scope/name`.
+function fromTypesPackage(name: string): string {
+  if (!name.startsWith("@types/")) return name;
+  const bare = name.slice("@types/".length);
+  return bare.includes("__") ? `@${bare.replace("__", "/")}` : bare;
 }
 
 function importsPrismaRuntime(file: ts.SourceFile): boolean {

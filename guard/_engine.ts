@@ -136,7 +136,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     return (checker ??= program.getTypeChecker());
   };
   const chokepoint = new Chokepoint(getChecker, input.packages);
-  const declaring = new DeclaringPackages(getChecker, input.packages);
+  const declaring = new DeclaringPackages(getChecker, input.packages, () => program.getSourceFiles());
   const programFiles = program.getSourceFiles().filter((f) => !f.isDeclarationFile);
 
   // Names exported as constants anywhere in the program: an imported name

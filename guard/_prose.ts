@@ -22,7 +22,8 @@ const MESSAGE_METHODS: ReadonlySet<string> = new Set([
 ]);
 // Methods whose arguments after the first are human-readable text:
 // commander's `.option(flags, description)`, yargs' `.example(cmd, text)`.
-const DESCRIBED_METHODS: ReadonlySet<string> = new Set(["option", "requiredOption", "argument", "example", "positional"]);
+// yargs' `.command(name, description)`.
+const DESCRIBED_METHODS: ReadonlySet<string> = new Set(["option", "requiredOption", "argument", "example", "positional", "command"]);
 // Test registrations: the first argument is a title.
 const TEST_FUNCTIONS: ReadonlySet<string> = new Set([
   "test", "it", "describe", "suite", "context", "specify", "bench", "xit", "fit", "xtest", "xdescribe", "fdescribe",
@@ -36,7 +37,7 @@ const ASSERTIONS: ReadonlySet<string> = new Set([
 // Properties whose value is text for people.
 const MESSAGE_PROPERTIES: ReadonlySet<string> = new Set([
   "message", "msg", "description", "describe", "desc", "help", "hint", "summary", "title", "detail", "details",
-  "reason", "label", "warning", "note", "usage", "tooltip", "errorMessage",
+  "reason", "label", "warning", "note", "usage", "tooltip", "errorMessage", "error",
 ]);
 
 /**

@@ -31,10 +31,14 @@ export function redisWords(alternative: readonly Piece[]): (string | null)[] {
       words.push(null);
       continue;
     }
-    for (const word of piece.split(SEPARATOR)) if (word !== "") words.push(word.toUpperCase());
+    // A command in backticks is markdown in prose (`` `FLUSHALL` ``): no
+    // command line, script or argument holds backticks.
+    for (const word of piece.replace(MARKDOWN_CODE, " ").split(SEPARATOR)) if (word !== "") words.push(word.toUpperCase());
   }
   return words;
 }
+
+const MARKDOWN_CODE = /`[^`]*`/g;
 
 /**
  * Whether the word at `index` is renamed away by configuration, not sent:

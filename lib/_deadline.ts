@@ -4,13 +4,17 @@
 
 /** The wait took longer than its bound. */
 export class DeadlineError extends Error {
+  /** The bound, in ms. */
+  readonly ms: number;
+
   /**
    * @param what What did not answer, for the message ("the audit store").
    * @param ms The bound, in ms.
    */
-  constructor(what: string, readonly ms: number) {
+  constructor(what: string, ms: number) {
     super(`${what} did not answer within ${ms} ms`);
     this.name = "DeadlineError";
+    this.ms = ms;
   }
 }
 

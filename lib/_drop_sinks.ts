@@ -24,27 +24,40 @@ export interface DropSinks {
 }
 
 /**
- * Writes the `provisioner.drop` record to the log, then appends it to the
- * store within `auditTimeoutMs`.
+ * Writes the `provisioner.drop` record to the log.
  *
- * @throws {AuditFailedError} If the logger throws or has info disabled, or
- * the append rejects or times out.
+ * @throws {AuditFailedError} If the logger throws or has info disabled.
  */
-export async function writeRecord(sinks: DropSinks, record: DropRecord): Promise<void> {
-  const { logger, auditStore } = sinks;
+export function writeRecord(sinks: DropSinks, record: DropRecord): void {
+  const { logger } = sinks;
   try {
     if (logger.isLevelEnabled?.("info") === false) {
       throw new Error("the audit logger has level 'info' disabled, so the provisioner.drop record would be lost");
     }
     logger.info(record, "provisioner.drop");
-    if (auditStore !== undefined) {
-      await withDeadline("the audit store", sinks.auditTimeoutMs, (signal) => auditStore.append(record, signal));
-    }
   } catch (err) {
-    throw new AuditFailedError(`Cannot drop as the audit record could not be written: ${scrubbedMessage(err)}`, {
-      cause: scrubError(err),
-    });
+    throw auditFailed(err);
   }
+}
+
+/**
+ * Appends the record to the durable store within `auditTimeoutMs`.
+ *
+ * @throws {AuditFailedError} If the append rejects or times out (its signal
+ * then aborts).
+ */
+export async function appendRecord(sinks: DropSinks, store: AuditStore, record: DropRecord): Promise<void> {
+  try {
+    await withDeadline("the audit store", sinks.auditTimeoutMs, (signal) => store.append(record, signal));
+  } catch (err) {
+    throw auditFailed(err);
+  }
+}
+
+function auditFailed(err: unknown): AuditFailedError {
+  return new AuditFailedError(`Cannot drop as the audit record could not be written: ${scrubbedMessage(err)}`, {
+    cause: scrubError(err),
+  });
 }
 
 /** Writes a `provisioner.drop.failed` record. For audit_failed above all it is best effort: it never hides the error. */

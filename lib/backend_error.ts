@@ -108,12 +108,15 @@ export function isBackendError(err: unknown): err is BackendError {
  * @param err Any thrown value.
  * @returns Its {@linkcode ErrorKind}.
  *
- * @example Mapping to HTTP
+ * For an HTTP or gRPC status use `httpStatusOf` / `grpcStatusOf`, which
+ * also tell `denied` and `rate_limited` apart.
+ *
+ * @example Retry or not
  * ```ts
  * import { BackendError, errorKindOf } from "guarded-drop";
  *
- * const status = { unavailable: 503, refused: 400, failed: 500 }[errorKindOf(new BackendError("unavailable", "down"))];
- * console.log(status); // 503
+ * const retry = errorKindOf(new BackendError("unavailable", "down")) === "unavailable";
+ * console.log(retry); // true
  * ```
  */
 export function errorKindOf(err: unknown): ErrorKind {

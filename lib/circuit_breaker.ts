@@ -134,7 +134,8 @@ export function isNeutralBreakerError(err: unknown): boolean {
 
 /**
  * The default failure rule: every error counts toward opening the circuit,
- * except one whose `kind` is `failed` or `refused`.
+ * except one whose `kind` is `failed` or `refused` (or whose code is
+ * `GD_BACKEND_FAILED`).
  *
  * - `kind: "unavailable"` (a refused connection, a timeout, a server that
  *   went away) is server-level trouble: it counts.
@@ -159,7 +160,9 @@ export function isNeutralBreakerError(err: unknown): boolean {
  */
 export function isBreakerFailure(err: unknown): boolean {
   const kind = readProperty(err, "kind");
-  return kind !== "failed" && kind !== "refused";
+  if (kind === "failed" || kind === "refused") return false;
+  // A BackendError's code says the same as its kind, should a copy have lost the kind.
+  return readProperty(err, "code") !== "GD_BACKEND_FAILED";
 }
 
 /**
@@ -278,10 +281,7 @@ export class CircuitBreaker implements BreakerExecutor {
       case "open": {
         const left = state.openedAt + this.#cooldownMs - this.#now();
         if (left > 0) {
-          throw new BreakerOpenError(
-            `The circuit is open after ${this.#failureThreshold} consecutive failures; one trial is allowed in ${left} ms`,
-            { retryAfterMs: left },
-          );
+          throw new BreakerOpenError(`The circuit is open; one trial is allowed in ${left} ms`, { retryAfterMs: left });
         }
         return this.#startTrial();
       }

@@ -50,9 +50,10 @@ export const OUTCOME_OF_CODE: Readonly<Record<DropErrorCode, Exclude<DropOutcome
   });
 
 /**
- * How a caller should treat a failure, for a gRPC or HTTP status:
- * `unavailable` (retry later: 503 / UNAVAILABLE), `refused` (fix the request:
- * 400 / INVALID_ARGUMENT) or `failed` (500 / INTERNAL).
+ * How a caller should treat a failure: `unavailable` (retry later),
+ * `refused` (fix the request) or `failed`. For the status itself use
+ * `httpStatusOf` / `grpcStatusOf`, which also tell `denied` (403) and
+ * `rate_limited` (429) apart from the rest of their kind.
  *
  * @example
  * ```ts

@@ -8,14 +8,14 @@ import type { AuditLogger, AuditStore } from "./audit.ts";
 import { type BreakerExecutor, type BreakerKey, CircuitBreaker, type CircuitBreakerOptions } from "./circuit_breaker.ts";
 import type { DropCallback } from "./drop_callback.ts";
 import type { DropCounter } from "./drop_counter.ts";
-import { isDropError } from "./drop_error.ts";
+import { DropError } from "./drop_error.ts";
 import { DropFailedError } from "./drop_failed_error.ts";
 import type { DropAuthorizer, DropBudget } from "./drop_policy.ts";
 import type { DropRequest } from "./drop_request.ts";
 import { createNameRules, type NameRules } from "./name_rules.ts";
 import { Breakers } from "./_breakers.ts";
 import { describeValue } from "./_describe_value.ts";
-import { count, type DropSinks, settle, writeFailed, writeRecord, writeWarning } from "./_drop_sinks.ts";
+import { appendRecord, count, type DropSinks, settle, writeFailed, writeRecord, writeWarning } from "./_drop_sinks.ts";
 import { newRecord, readRequest } from "./_drop_record.ts";
 import { askPolicy, takeBudget } from "./_policy_steps.ts";
 import { readProperty } from "./_read_property.ts";
@@ -107,7 +107,8 @@ export interface GuardedDropOptions {
   budget?: DropBudget;
   /**
    * How long `budget.take` may take, in ms, before the drop is rate-limited.
-   * Its signal aborts then.
+   * Its signal aborts then. A budget with its own answer for a slow store
+   * (allow with a warning) must give it within this bound.
    *
    * @default {2000}
    */
@@ -175,7 +176,7 @@ const DEFAULT_TIMEOUT_MS = 2000;
  * const guardedDrop = createGuardedDrop({ logger, counter: { inc() {} } });
  * await guardedDrop(
  *   { token: "acme42", providerResourceId: "res-1", resourceType: "postgres", backend: "shared", requestId: "req-1", caller: "example" },
- *   async () => { /* adapter.deprovision("acme42") *\/ },
+ *   async () => {}, // () => adapter.deprovision("acme42")
  * );
  * console.log(lines.length); // 1: the provisioner.drop record
  * ```
@@ -206,9 +207,12 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
     let appended = false;
     let value: T;
     try {
-      // 1. The audit record, before anything else can happen.
-      await writeRecord(sinks, record);
-      appended = auditStore !== undefined;
+      // 1. The audit record, before anything else can happen: the log line, then the durable store.
+      writeRecord(sinks, record);
+      if (auditStore !== undefined) {
+        await appendRecord(sinks, auditStore, record);
+        appended = true;
+      }
       // 2. Validation: a missing or malformed field, or a token that is not a tenant's.
       const request = validateRequest(given, drop, nameRules);
       // 3. The deletion-intent policy.
@@ -218,8 +222,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       // 5. The circuit breaker, and the drop inside it.
       value = await breakers.run(request, record, drop);
     } catch (err) {
-      // Every step above throws its outcome's error; anything else is a bug, and still an outcome.
-      const error = isDropError(err)
+      // Every step above throws its outcome's error, made by this copy; anything else is a bug, and still an outcome.
+      const error = err instanceof DropError
         ? err
         : new DropFailedError(`Cannot drop as guardedDrop failed: ${scrubbedMessage(err)}`, { cause: scrubError(err) });
       error.dropId = record.drop_id;

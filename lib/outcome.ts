@@ -21,18 +21,24 @@
  * ```ts
  * import type { DropOutcome } from "guarded-drop";
  *
- * function httpStatusOf(outcome: DropOutcome): number {
+ * function alertLevel(outcome: DropOutcome): "none" | "ticket" | "page" {
  *   switch (outcome) {
- *     case "ok": return 204;
- *     case "refused": return 400;
- *     case "denied": return 403;
- *     case "rate_limited": return 429;
- *     case "breaker_open": return 503;
- *     case "audit_failed": return 503;
- *     case "error": return 502;
+ *     case "ok":
+ *       return "none";
+ *     case "refused":
+ *     case "denied":
+ *     case "rate_limited":
+ *       return "ticket"; // the guard did its job: find out who asked
+ *     case "breaker_open":
+ *     case "audit_failed":
+ *     case "error":
+ *       return "page";
  *   }
  * }
  * ```
+ *
+ * `httpStatusOf(err)` and `grpcStatusOf(err)` map an outcome's error to a
+ * status.
  */
 export type DropOutcome =
   | "ok"

@@ -136,6 +136,15 @@ export async function unaudited(token: string): Promise<void> {
       for (const file of files) assert.ok(existsSync(join(installed, file)), `${subpath} → ${file}`);
     }
     assert.ok(existsSync(join(installed, pkg.bin["drop-guard"])), "the drop-guard bin");
+    assert.ok(existsSync(join(installed, pkg.bin["guarded-drop"])), "the guarded-drop bin");
     assert.ok(readdirSync(join(installed, "dist")).length > 0);
+  });
+
+  test("npx guarded-drop runs from the tarball: --help exits 0, a usage error exits 2", () => {
+    assert.match(run("npx", ["--no-install", "guarded-drop", "--help"], consumer), /Usage: guarded-drop audit verify/);
+    assert.throws(() => run("npx", ["--no-install", "guarded-drop", "audit", "verify"], consumer), (err: unknown) => {
+      assert.equal((err as { status?: number }).status, 2);
+      return true;
+    });
   });
 });

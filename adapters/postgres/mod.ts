@@ -18,6 +18,10 @@
  */
 
 export * from "../_shared/adapter_options.ts";
+export * from "./audit_options.ts";
+export * from "./audit_pending.ts";
+export * from "./audit_store.ts";
+export * from "./audit_verify.ts";
 export * from "./postgres_dedicated.ts";
 export * from "./postgres_options.ts";
 export * from "./postgres_shared.ts";

@@ -40,6 +40,7 @@ const DEFAULT_COMMANDS: readonly string[] = Object.freeze(["dropDatabase", "drop
 // The driver's helper for the dropUser command (`db.removeUser(name)`).
 const REMOVE_USER = "removeUser";
 const MONGO_PACKAGES: ReadonlySet<string> = new Set(["mongodb", "mongoose"]);
+const DATABASE_RECEIVER = /(?:\b(?:db|database|admin|mongo)|Db|Database|Admin)\s*[!?]?$|\.(?:db|admin)\([^()]*\)\s*[!?]?$/;
 
 /**
  * Reports a MongoDB database or user drop outside a sanctioned function: a
@@ -113,7 +114,10 @@ export const mongodbDrop = createRule({
         // `removeUser` is a common name: only the driver's (also reached
         // through mongoose's connection) is reported.
         const packages = packagesOf(name, receiver, text);
-        if (packages !== undefined && [...packages].some((p) => MONGO_PACKAGES.has(p))) {
+        // Untyped (`any`, or the driver's types not installed): a receiver
+        // named for a database (`db`, `adminDb`, `conn.db`, `admin()`).
+        const untyped = packages === undefined && DATABASE_RECEIVER.test(receiver.getText());
+        if (untyped || (packages !== undefined && [...packages].some((p) => MONGO_PACKAGES.has(p)))) {
           context.report({ node: name, messageId: "method", data: { command: REMOVE_USER } });
         }
         return;

@@ -15,8 +15,9 @@ import { createRule } from "../create_rule.ts";
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isCallExpression, isElementAccessExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression,
-  isStringLiteralLike, isTaggedTemplateExpression, SyntaxKind,
+  isCallExpression, isElementAccessExpression, isIdentifier, isMethodDeclaration, isMethodSignature, isObjectLiteralExpression,
+  isPropertyAccessExpression,
+  isStringLiteralLike, isTaggedTemplateExpression, SymbolFlags, SyntaxKind,
 } = typescript;
 
 // What each method drops. The receiver's type decides whether it is the
@@ -95,7 +96,9 @@ export const ormDrop = createRule({
     const libraryOf = (name: ts.Node, receiver: ts.Expression, method: string): string | undefined => {
       const checker = typeChecker();
       const symbol = checker.getSymbolAtLocation(name) ?? checker.getNonNullableType(checker.getTypeAtLocation(receiver)).getProperty(method);
-      return symbol === undefined ? undefined : ormOf(context.packagesOf(symbol));
+      // A method: `options.dropSchema`, a boolean option, is no drop by itself.
+      if (symbol === undefined || !isMethod(symbol)) return undefined;
+      return ormOf(context.packagesOf(symbol));
     };
     const check = (access: ts.PropertyAccessExpression | ts.ElementAccessExpression, name: ts.Node, method: string) => {
       const what = METHODS.get(method);
@@ -144,6 +147,13 @@ export const ormDrop = createRule({
     };
   },
 });
+
+// A method, also through a mapped type (`Omit<PrismaClient, …>` keeps the
+// declarations).
+function isMethod(symbol: ts.Symbol): boolean {
+  if (symbol.flags & SymbolFlags.Method) return true;
+  return (symbol.declarations ?? []).some((d) => isMethodDeclaration(d) || isMethodSignature(d));
+}
 
 // `synchronize(true)`: any first argument but `false` (a variable may be true).
 function dropsBeforeSync(access: ts.Expression): boolean {

@@ -4,8 +4,12 @@
  * @module
  */
 
+import { typescript } from "../_typescript.ts";
 import { followsRename, isRenamed, redisWords } from "../_redis_words.ts";
 import { createRule } from "../create_rule.ts";
+
+// The TypeScript namespace exports its members as getters: read them once.
+const { isIdentifier } = typescript;
 
 const FLUSH_COMMANDS: ReadonlySet<string> = new Set(["FLUSHALL", "FLUSHDB"]);
 const FLUSH_METHOD = /^flush(?:all|db)$/i;
@@ -50,6 +54,13 @@ export const redisFlush = createRule({
   defaultOptions: [],
   create(context) {
     return {
+      BindingElement(node) {
+        // `const { flushAll } = client`
+        const key = node.propertyName ?? node.name;
+        if (isIdentifier(key) && (key.text.length === 7 || key.text.length === 8) && FLUSH_METHOD.test(key.text)) {
+          context.report({ node: key, messageId: "flush", data: { command: key.text.toUpperCase() } });
+        }
+      },
       PropertyAccessExpression(node) {
         const name = node.name.text;
         // A length test first: this runs on every property access.

@@ -23,6 +23,7 @@ const STUBS: Readonly<Record<string, string>> = {
   "@mikro-orm/core": "mikro-orm-core/index.d.ts",
   "@prisma/client": "prisma-client/index.d.ts",
   mongoose: "mongoose/types/index.d.ts",
+  "@sequelize/core": "unpackaged/sequelize-core.d.ts",
 };
 
 export interface CaseBase {

@@ -176,6 +176,8 @@ describe("CircuitBreaker: what counts as a failure", () => {
     assert.equal(isBreakerFailure("thrown string"), true);
     assert.equal(isBreakerFailure(new BackendError("failed", "x")), false);
     assert.equal(isBreakerFailure(Object.assign(new Error("x"), { kind: "refused" })), false);
+    assert.equal(isBreakerFailure({ code: "GD_BACKEND_FAILED" }), false, "another copy's BackendError, by its code");
+    assert.equal(isBreakerFailure({ code: "GD_BACKEND_UNAVAILABLE" }), true);
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
     assert.equal(isBreakerFailure(proxy), true, "a hostile value cannot vouch for the server");
@@ -212,7 +214,7 @@ describe("CircuitBreaker: the open-circuit error", () => {
     const err = open as { code: string; retryAfterMs: number; message: string };
     assert.equal(err.code, "GD_BREAKER_OPEN");
     assert.equal(err.retryAfterMs, 750);
-    assert.equal(err.message, "The circuit is open after 2 consecutive failures; one trial is allowed in 750 ms");
+    assert.equal(err.message, "The circuit is open; one trial is allowed in 750 ms");
     assert.doesNotMatch(err.message, /drop/i, "neutral: the core says what was not done");
     c.tick(750);
     let release!: () => void;

@@ -3,52 +3,20 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { pino } from "pino";
 import {
   type BreakerExecutor,
   createGuardedDrop,
   DROP_OUTCOMES,
-  type DropOutcome,
   type DropRequest,
   isDropError,
 } from "../../lib/mod.ts";
 import { createAuditLogger } from "../../adapters/pino/mod.ts";
-import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
+import { fixtureScope, labels, rejection, sampleRequest } from "../support/drop_kit.ts";
 
-const request: DropRequest = {
-  token: "acme42",
-  providerResourceId: "res-7f3a",
-  resourceType: "postgres",
-  backend: "shared",
-  requestId: "req-0001",
-  caller: "billing.cancel",
-};
-
-const fixtures: AuditFixture[] = [];
-function fixture(options: Parameters<typeof createAuditFixture>[0] = {}): AuditFixture {
-  const f = createAuditFixture(options);
-  fixtures.push(f);
-  return f;
-}
-afterEach(() => {
-  while (fixtures.length > 0) fixtures.pop()!.close();
-});
-
-async function rejection(promise: Promise<unknown>): Promise<Record<string, unknown> & Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Record<string, unknown> & Error;
-  }
-  assert.fail("expected the guarded drop to reject");
-}
-
-const labels = (outcome: DropOutcome, resource_type = "postgres", backend = "shared") => ({
-  resource_type,
-  backend,
-  outcome,
-});
+const request = sampleRequest;
+const fixture = fixtureScope();
 
 describe("1. exactly one provisioner.drop record before anything destructive runs", () => {
   test("the drop callback finds its own record already in the file", async () => {

@@ -4,46 +4,20 @@
 // pino file and a real prom-client registry; counts asserted throughout.
 
 import assert from "node:assert/strict";
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   BackendError,
   createGuardedDrop,
   type DropError,
   type DropOutcome,
   type DropRecord,
-  type DropRequest,
 } from "../../lib/mod.ts";
-import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
+import type { AuditFixture } from "../support/audit_fixture.ts";
+import { fixtureScope, labels, rejection, sampleRequest } from "../support/drop_kit.ts";
 
-const request: DropRequest = {
-  token: "acme42",
-  providerResourceId: "res-7f3a",
-  resourceType: "postgres",
-  backend: "shared",
-  requestId: "req-0001",
-  caller: "billing.cancel",
-};
+const request = sampleRequest;
+const fixture = fixtureScope();
 
-const fixtures: AuditFixture[] = [];
-function fixture(options: Parameters<typeof createAuditFixture>[0] = {}): AuditFixture {
-  const f = createAuditFixture(options);
-  fixtures.push(f);
-  return f;
-}
-afterEach(() => {
-  while (fixtures.length > 0) fixtures.pop()!.close();
-});
-
-async function rejection(promise: Promise<unknown>): Promise<Record<string, unknown> & Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Record<string, unknown> & Error;
-  }
-  assert.fail("expected the guarded drop to reject");
-}
-
-const labels = (outcome: DropOutcome) => ({ resource_type: "postgres", backend: "shared", outcome });
 const never = () => new Promise<never>(() => {});
 const reports = (f: AuditFixture) => f.lines().filter((l) => l.event === "provisioner.drop.report_failed");
 
@@ -207,6 +181,24 @@ describe("auditStore.settle: once, after the outcome is known", () => {
       assert.ok(!JSON.stringify(lines).includes("hunter2"));
     });
   }
+});
+
+test("settle gets a signal that aborts when it outlives auditTimeoutMs", async () => {
+  let signal: AbortSignal | undefined;
+  const f = fixture({
+    auditTimeoutMs: 30,
+    auditStore: {
+      append() {},
+      settle: (_record, _outcome, _error, s) => {
+        signal = s;
+        return never();
+      },
+    },
+  });
+  await f.guardedDrop(request, () => {});
+  assert.equal(signal?.aborted, true);
+  assert.equal(reports(f).length, 1);
+  assert.equal(await f.count(labels("ok")), 1);
 });
 
 describe("verdicts: the policy", () => {
@@ -430,6 +422,20 @@ describe("the breaker through guardedDrop", () => {
     assert.equal(await f.count(labels("breaker_open")), 0);
     for (let i = 0; i < 2; i++) await rejection(f.guardedDrop(request, () => Promise.reject(new BackendError("unavailable", "down"))));
     assert.equal((await rejection(f.guardedDrop(request, () => {}))).outcome, "breaker_open");
+  });
+});
+
+describe("a replacement breaker that resolves without calling the drop", () => {
+  test("is breaker_open, never ok: nothing was dropped (opossum's fallback does this while open)", async () => {
+    const f = fixture({ breakerFor: () => ({ execute: async () => "fallback value" as never }) });
+    let ran = 0;
+    const err = await rejection(f.guardedDrop(request, () => void ran++));
+    assert.equal(err.outcome, "breaker_open");
+    assert.match(err.message, /resolved without calling the drop/);
+    assert.equal(ran, 0);
+    assert.equal(await f.count(labels("ok")), 0);
+    assert.equal(await f.count(labels("breaker_open")), 1);
+    assert.equal(f.failedRecords().length, 1);
   });
 });
 

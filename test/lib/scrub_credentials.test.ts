@@ -29,6 +29,14 @@ describe("scrubCredentials", () => {
     ["pwd:hunter2", "pwd:***"],
     ["auth_token=hunter2", "auth_token=***"],
     ["sslkey=/etc/hunter2.key", "sslkey=***"],
+    // Every keyword of the pair and header forms, so that the pre-check is shown to let none through.
+    ["passwd=hunter2", "passwd=***"],
+    ["pass: hunter2", "pass: ***"],
+    ["access_key=hunter2", "access_key=***"],
+    ["api_key=hunter2", "api_key=***"],
+    ["AccessKey: hunter2", "AccessKey: ***"],
+    ["authToken=hunter2", "authToken=***"],
+    ["Proxy-Authorization: Basic Z3Vlc3Q6aHVudGVyMg==", "Proxy-Authorization: Basic ***"],
     // The userinfo form without a scheme, as a peer address or a CLI target prints it.
     ["admin:hunter2@10.0.0.7:5544", "***@10.0.0.7:5544"],
     ["peer admin:hunter2@db:5432 refused", "peer ***@db:5432 refused"],

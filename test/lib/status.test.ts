@@ -2,16 +2,13 @@
 // real guardedDrop call.
 
 import assert from "node:assert/strict";
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { BackendError, createGuardedDrop, type DropRequest, grpcStatusOf, httpStatusOf } from "../../lib/mod.ts";
-import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
+import { fixtureScope } from "../support/drop_kit.ts";
 
 const request: DropRequest = { token: "acme42", resourceType: "postgres", backend: "shared", requestId: "req-1", caller: "api" };
 
-const fixtures: AuditFixture[] = [];
-afterEach(() => {
-  while (fixtures.length > 0) fixtures.pop()!.close();
-});
+const fixture = fixtureScope();
 
 async function outcomeOf(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -25,12 +22,11 @@ async function outcomeOf(promise: Promise<unknown>): Promise<unknown> {
 describe("status mapping", () => {
   test("every outcome of a real guardedDrop call maps to its HTTP and gRPC status", async () => {
     let now = 0;
-    const f = createAuditFixture({
+    const f = fixture({
       authorize: (req) => req.intent !== "deny",
       budget: { take: (req) => (req.intent === "limit" ? { allowed: false, reason: "spent", retryAfterMs: 500 } : true) },
       breaker: { failureThreshold: 1, cooldownMs: 1000, now: () => now },
     });
-    fixtures.push(f);
     const brokenAudit = createGuardedDrop({ logger: { info() { throw new Error("disk gone"); }, warn() {}, error() {} }, counter: { inc() {} } });
     const cases: [string, Promise<unknown>, number, number, string][] = [
       ["ok", f.guardedDrop({ ...request, resourceType: "redis" }, () => {}), 200, 0, "OK"],

@@ -3,7 +3,7 @@
 // drops run, lookups made, records and counter values asserted.
 
 import assert from "node:assert/strict";
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   createTerminalityPolicy,
   DEFAULT_TERMINALITY_RULES,
@@ -12,15 +12,12 @@ import {
   type ResourceState,
   type TerminalityPolicyOptions,
 } from "../../lib/mod.ts";
-import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
+import { fixtureScope } from "../support/drop_kit.ts";
 
 const NOW = Date.parse("2027-01-01T00:00:00Z");
 const base: DropRequest = { token: "acme42", resourceType: "postgres", backend: "shared", requestId: "req-1", caller: "billing" };
 
-const fixtures: AuditFixture[] = [];
-afterEach(() => {
-  while (fixtures.length > 0) fixtures.pop()!.close();
-});
+const fixture = fixtureScope();
 
 function setup(lookupImpl: ResourceLookup, options: Partial<TerminalityPolicyOptions> = {}, authorizeTimeoutMs?: number) {
   let lookups = 0;
@@ -29,8 +26,7 @@ function setup(lookupImpl: ResourceLookup, options: Partial<TerminalityPolicyOpt
     return lookupImpl(req, signal);
   };
   const authorize = createTerminalityPolicy({ lookup, now: () => NOW, ...options });
-  const f = createAuditFixture({ authorize, ...(authorizeTimeoutMs !== undefined && { authorizeTimeoutMs }) });
-  fixtures.push(f);
+  const f = fixture({ authorize, ...(authorizeTimeoutMs !== undefined && { authorizeTimeoutMs }) });
   let drops = 0;
   return {
     f,

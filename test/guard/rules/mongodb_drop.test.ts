@@ -28,6 +28,7 @@ ruleTester(mongodbDrop, {
     `${D}await db.admin().command({ grantPrivilegesToRole: "ops", privileges: [{ resource: { cluster: true }, actions: ["dropAllUsersFromDatabase"] }] });`,
     `${D}const ACTIONS = ["dropDatabase", "dropUser"];\nawait db.command({ createRole: "r", privileges: [{ resource: { db: "x", collection: "" }, actions: ACTIONS }], roles: [] });`,
     `${D}declare const logger: any;\nlogger.info("dropDatabase finished"); throw new Error(\`dropUser \${user} failed\`);`,
+    `export class Db { removeUser(id: string) { return id; } }\nconst db = new Db();\ndb.removeUser("u1");`,
     // removeUser of anything but the driver.
     `export class Team { removeUser(id: string) { return id; } }\nnew Team().removeUser("u1");\ndeclare const untyped: any;\nuntyped.removeUser("u2");`,
     {
@@ -55,6 +56,7 @@ ruleTester(mongodbDrop, {
       code: `${D}import { spawn } from "node:child_process";\nspawn("mongosh", [user, "--eval", "db.runCommand({ dropUser: 'usr_x' })"]);`,
       errors: [method(3, 35)],
     },
+    { code: `${D}await db.removeUser(user); await client.db("db_x").removeUser(user);`, errors: [method(2, 10), method(2, 52)] },
     {
       name: "the driver's removeUser",
       code: `import { MongoClient } from "mongodb";\ndeclare const client: MongoClient;\nawait client.db("db_x").removeUser("usr_x");\nawait client.db().admin().removeUser("usr_y");`,

@@ -25,6 +25,7 @@ ruleTester(ormDrop, {
     `${SEQUELIZE}await sequelize.createSchema(\`t_\${id}\`, {}); await sequelize.getQueryInterface().createDatabase(\`db_\${id}\`);`,
     `${TYPEORM}await dataSource.synchronize(); await dataSource.synchronize(false); await dataSource.createQueryRunner().createSchema(\`t_\${id}\`, true);`,
     `${TYPEORM}export const options = new DataSource({ type: "postgres", synchronize: true, dropSchema: false });`,
+    `${TYPEORM}if (dataSource.options.dropSchema) console.log("drops on connect");`,
     `${MIKRO}await orm.schema.createSchema(); await orm.getSchemaGenerator().ensureDatabase();`,
     `${PRISMA}await prisma.$executeRaw\`DELETE FROM jobs WHERE tenant = \${id}\`; await prisma.$queryRawUnsafe("SELECT 1");`,
     `${PRISMA}declare const sql: string;\nawait prisma.$executeRawUnsafe(sql);`,
@@ -72,6 +73,17 @@ ruleTester(ormDrop, {
       name: "a subclass of the ORM's class",
       code: `import { Sequelize } from "sequelize";\nexport class TenantDb extends Sequelize {}\ndeclare const db: TenantDb;\nawait db.dropSchema("t", {});`,
       errors: [method(4, 10)],
+    },
+    {
+      name: "a stub with no package.json, known by its import specifier",
+      code: `import { Sequelize } from "@sequelize/core";\nconst s = new Sequelize();\nawait s.queryInterface.dropAllSchemas();`,
+      errors: [method(3, 24)],
+    },
+    {
+      name: "an installed package without a package.json",
+      code: `import { SqlSchemaGenerator } from "@mikro-orm/knex";\ndeclare const generator: SqlSchemaGenerator;\nawait generator.dropSchema();`,
+      files: { "node_modules/@mikro-orm/knex/index.d.ts": `export declare class SqlSchemaGenerator { dropSchema(options?: { dropDb?: boolean }): Promise<void> }` },
+      errors: [method(3, 17)],
     },
     {
       name: "an ambient module declaration of the package",

@@ -27,6 +27,9 @@ ruleTester(redisFlush, {
     `${D}declare const program: any;\nprogram.option("--wipe", "run FLUSHDB before the import").description("Imports keys; never FLUSHALL");`,
     `${D}export const help = { description: "Deletes every key (FLUSHALL) of a dedicated tenant server" };`,
     `${D}process.stdout.write("usage: purge [--flushall]\\n");`,
+    `${D}export const docs = "Never run \`FLUSHALL\` on a shared server";\nawait client.set("docs", docs);`,
+    `${D}declare const res: any;\nres.status(409).json({ error: "FLUSHALL refused on a shared server" });`,
+    `${D}declare const yargs: any;\nyargs.command("purge", "FLUSHDB the tenant's database");`,
     `${D}export class Dedicated {\n  /** @sanctionedDrop */\n  async deprovision() { await this.client.call("FLUSHALL", "ASYNC"); }\n  client: any;\n}`,
   ],
   invalid: [
@@ -48,6 +51,7 @@ ruleTester(redisFlush, {
     { code: `${D}await client.multi().set("a", "1").flushAll().exec();`, errors: [err(2, 36)] },
     { code: `${D}await client.multi().flushDb("ASYNC").exec();`, errors: [err(2, 22)] },
     { code: `${D}await client.sendCommand(["FLUSHALL"]);`, errors: [err(2, 27)] },
+    { code: `${D}const { flushAll } = client;\nawait flushAll();`, errors: [err(2, 9)] },
     { code: `${D}await redis.call("ACL", "SETUSER", "u", "-flushdb"); await redis.call("FLUSHALL");`, errors: [err(2, 71)] },
     { code: `${D}await redis.eval("-- drop everything\\nredis.call('flushdb')", 0);`, errors: [err(2, 18)] },
   ],
