@@ -9,7 +9,7 @@ import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { Chokepoint } from "./_chokepoint.ts";
 import { DeclaringPackages } from "./_declaring_packages.ts";
-import { type ConstResolver, fold, type Folded, unwrap } from "./_fold.ts";
+import { type ConstResolver, fold, type Folded, type LiteralTypes, unwrap } from "./_fold.ts";
 import type { PackageLookup } from "./_package.ts";
 import {
   callbackBodies,
@@ -25,8 +25,8 @@ import type { SanctionedIndex } from "./_sanctioned.ts";
 import { boundNames, constWithChecker, exportedConstNames, importBindings, localBinding, sourceFileOf } from "./_scope.ts";
 import {
   climb,
+  definedName,
   isComparison,
-  isConstDefinition,
   isNameCandidate,
   isValueLiteral,
   isValuePosition,
@@ -46,7 +46,14 @@ import type {
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
-const { forEachChild, getCombinedNodeFlags, isIdentifier, NodeFlags, SymbolFlags, SyntaxKind } = typescript;
+const {
+  forEachChild, getCombinedNodeFlags, getModifiers, isBinaryExpression, isExportDeclaration, isIdentifier, isImportDeclaration,
+  isNamedExports, isNamedImports, isVariableStatement, NodeFlags, SymbolFlags, SyntaxKind,
+} = typescript;
+
+// Known text worth a second fold with the types of its holes: words of a
+// destructive statement or command.
+const TYPED_REFOLD = /drop|flush|acl|deluser|delete|remove/i;
 
 const FIRST_TYPE_NODE = SyntaxKind.FirstTypeNode;
 const LAST_TYPE_NODE = SyntaxKind.LastTypeNode;
@@ -169,10 +176,24 @@ export function runEngine(input: EngineInput): EngineOutput {
     if (file === undefined || !namesOf(file).has(owner.text) || localBinding(owner)?.kind !== "import") return undefined;
     return constWithChecker(getChecker(), node.name);
   };
+  // The string literals a hole's type allows (`kind: "DATABASE" | "ROLE"`):
+  // asked only for text that already looks destructive.
+  const literalTypes: LiteralTypes = (node) => {
+    const type = getChecker().getTypeAtLocation(node);
+    const parts = type.isUnion() ? type.types : [type];
+    if (!parts.every((part) => part.isStringLiteral())) return undefined;
+    return parts.map((part) => (part as ts.StringLiteralType).value);
+  };
   const folds = new Map<ts.Expression, Folded>();
   const foldOnce = (node: ts.Expression): Folded => {
     let folded = folds.get(node);
-    if (folded === undefined) folds.set(node, (folded = fold(node, resolveConst)));
+    if (folded === undefined) {
+      folded = fold(node, resolveConst);
+      if (semantic && folded.some((alt) => alt.includes(null)) && TYPED_REFOLD.test(knownText(folded) ?? "")) {
+        folded = fold(node, resolveConst, literalTypes);
+      }
+      folds.set(node, folded);
+    }
     return folded;
   };
 
@@ -267,9 +288,22 @@ export function runEngine(input: EngineInput): EngineOutput {
   // callback passed by reference, resolved only if a report needs them.
   const referenceCallbacks: ts.CallExpression[] = [];
 
+  // Definitions of names that no code in their file reads, exported: they
+  // stand unless another scanned file imports them.
+  const unread: { root: ts.Expression; file: ts.SourceFile; name: string }[] = [];
+  const importedNames = new Set<string>();
+  const matchStrings = (root: ts.Expression): void => {
+    const folded = foldOnce(root);
+    const text = knownText(folded);
+    if (text === undefined) return;
+    for (const handler of strings) handler({ node: root, folded, text });
+  };
+
   for (const file of files) {
     current = file;
     const constNames = new Set<string>();
+    // `let`/`var` names and enums: read through `+=`, `push` and members.
+    const flowNames = new Set<string>();
     const imports = importBindings(file);
     const roots = new Set<ts.Expression>();
     const names: (ts.Identifier | ts.PropertyAccessExpression)[] = [];
@@ -310,6 +344,16 @@ export function runEngine(input: EngineInput): EngineOutput {
           const declaration = node as ts.VariableDeclaration;
           if (isIdentifier(declaration.name) && getCombinedNodeFlags(declaration) & NodeFlags.Const) {
             constNames.add(declaration.name.text);
+          } else if (isIdentifier(declaration.name)) flowNames.add(declaration.name.text);
+          break;
+        }
+        case SyntaxKind.EnumDeclaration:
+          flowNames.add((node as ts.EnumDeclaration).name.text);
+          break;
+        case SyntaxKind.ImportDeclaration: {
+          const bindings = (node as ts.ImportDeclaration).importClause?.namedBindings;
+          if (bindings !== undefined && isNamedImports(bindings)) {
+            for (const element of bindings.elements) importedNames.add((element.propertyName ?? element.name).text);
           }
           break;
         }
@@ -329,8 +373,19 @@ export function runEngine(input: EngineInput): EngineOutput {
 
     // Names bound to a constant are string expressions too; which names
     // those are is known only now that the whole file was walked.
+    // The names the file reads (not the targets of an assignment).
+    const reads = new Set<string>();
     for (const name of names) {
-      if (isIdentifier(name) && !constNames.has(name.text) && !imports.has(name.text)) continue;
+      if (!isIdentifier(name)) {
+        importedNames.add(name.name.text); // `ns.NAME` of a namespace import
+        continue;
+      }
+      const parent = name.parent;
+      if (isBinaryExpression(parent) && parent.left === name && isAssignment(parent.operatorToken.kind)) continue;
+      reads.add(name.text);
+    }
+    for (const name of names) {
+      if (isIdentifier(name) && !constNames.has(name.text) && !imports.has(name.text) && !flowNames.has(name.text)) continue;
       const root = climb(name);
       if (root === name && !isValuePosition(name)) continue;
       roots.add(root);
@@ -339,14 +394,30 @@ export function runEngine(input: EngineInput): EngineOutput {
       for (const root of roots) {
         // Human-readable text (a log or error message, a test title, help
         // text) names operations without running them.
-        if (isConstDefinition(root) || isComparison(root) || isHumanText(root)) continue;
-        const folded = foldOnce(root);
-        const text = knownText(folded);
-        if (text === undefined) continue;
-        for (const handler of strings) handler({ node: root, folded, text });
+        if (isComparison(root) || isHumanText(root)) continue;
+        // A value given to a name is matched where the name is read; when
+        // nothing reads it, where it is defined.
+        const defined = definedName(root);
+        if (defined !== undefined) {
+          if (reads.has(defined.text)) continue;
+          if (isExported(defined)) {
+            unread.push({ root, file, name: defined.text });
+            continue;
+          }
+        }
+        matchStrings(root);
       }
     }
     for (const handler of fileExit) handler(file);
+    for (const report of fileReports.splice(0)) decide(report);
+    folds.clear();
+  }
+  // Exported definitions no scanned file imports: nothing runs them in
+  // sight, so they are reported where they are defined.
+  for (const { root, file, name } of unread) {
+    if (importedNames.has(name)) continue;
+    current = file;
+    matchStrings(root);
     for (const report of fileReports.splice(0)) decide(report);
     folds.clear();
   }
@@ -393,6 +464,23 @@ export function runEngine(input: EngineInput): EngineOutput {
     reports.push(...pending);
   }
   return { reports: dedupe(reports, input.rules), allowed: dedupe(allowed, input.rules), callbackFunctions, checkerUsed: checker !== undefined };
+}
+
+function isAssignment(kind: ts.SyntaxKind): boolean {
+  return kind >= SyntaxKind.FirstAssignment && kind <= SyntaxKind.LastAssignment;
+}
+
+// `export const X = …`, or `const X` named by an `export { X }` of its file.
+function isExported(name: ts.Identifier): boolean {
+  const statement = name.parent?.parent?.parent;
+  if (statement === undefined || !isVariableStatement(statement)) return false;
+  if ((getModifiers(statement) ?? []).some((m) => m.kind === SyntaxKind.ExportKeyword)) return true;
+  const file = statement.parent;
+  if (file.kind !== SyntaxKind.SourceFile) return false;
+  return (file as ts.SourceFile).statements.some((s) =>
+    isExportDeclaration(s) && s.moduleSpecifier === undefined && s.exportClause !== undefined && isNamedExports(s.exportClause) &&
+    s.exportClause.elements.some((e) => (e.propertyName ?? e.name).text === name.text)
+  );
 }
 
 // A drop that escapes its callback: the rule's `deferred` message, or a

@@ -7,6 +7,7 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
+import { arrayElements, helperReturns, letParts, mapValues, memberValue, type ValueOf } from "./_flow.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
@@ -40,6 +41,21 @@ export type Folded = readonly (readonly Piece[])[];
  * value from outside the program).
  */
 export type ConstResolver = (node: ts.Identifier | ts.PropertyAccessExpression) => ts.Expression | undefined;
+
+/**
+ * The string values a node's type allows (`kind: "DATABASE" | "ROLE"`), for
+ * a value the code does not show; `undefined` when its type is not made of
+ * string literals.
+ */
+export type LiteralTypes = (node: ts.Expression) => readonly string[] | undefined;
+
+// What the folds of one expression share.
+interface Ctx {
+  readonly resolve: ConstResolver;
+  readonly types: LiteralTypes | undefined;
+  readonly valueOf: ValueOf;
+}
+const contexts = new WeakMap<ConstResolver, Ctx>();
 
 /** A single hole: nothing is known. */
 export const UNKNOWN: Folded = [[null]];
@@ -80,8 +96,57 @@ export const CASE_PRESERVING_METHODS: ReadonlySet<string> = new Set([
  * @param resolve Resolves names to constant initializers.
  * @returns The alternatives; `[[null]]` when nothing is known.
  */
-export function fold(node: ts.Expression, resolve: ConstResolver): Folded {
+export function fold(node: ts.Expression, resolve: ConstResolver, types?: LiteralTypes): Folded {
+  current = types === undefined ? contextOf(resolve) : makeContext(resolve, types);
   return foldAt(node, resolve, 0, new Set());
+}
+
+// The context of the fold under way: set by `fold`, read by the helpers
+// below, which keep the resolver-only signature.
+let current: Ctx | undefined;
+
+function contextOf(resolve: ConstResolver): Ctx {
+  let ctx = contexts.get(resolve);
+  if (ctx === undefined) contexts.set(resolve, (ctx = makeContext(resolve, undefined)));
+  return ctx;
+}
+
+function makeContext(resolve: ConstResolver, types: LiteralTypes | undefined): Ctx {
+  const valueOf: ValueOf = (node) => {
+    const bare = unwrap(node);
+    if (isIdentifier(bare) || isPropertyAccessExpression(bare)) {
+      const found = resolve(bare) ?? (isPropertyAccessExpression(bare) ? memberValue(bare, valueOf) : undefined);
+      return found === undefined ? undefined : unwrap(found);
+    }
+    return undefined;
+  };
+  return { resolve, types, valueOf };
+}
+
+function ctxOf(resolve: ConstResolver): Ctx {
+  return current !== undefined && current.resolve === resolve ? current : contextOf(resolve);
+}
+
+// A value the code does not show: the string literals its type allows.
+function typed(node: ts.Expression, resolve: ConstResolver): Folded {
+  const values = ctxOf(resolve).types?.(node);
+  return values === undefined || values.length === 0 ? UNKNOWN : values.slice(0, MAX_ALTERNATIVES).map((value) => [value]);
+}
+
+function foldAll(nodes: readonly ts.Expression[], resolve: ConstResolver, depth: number, visiting: Set<ts.Node>): Folded {
+  let result: Folded = [];
+  for (const node of nodes) result = union(result, foldAt(node, resolve, depth, visiting));
+  return result.length === 0 ? UNKNOWN : result;
+}
+
+function foldFlow(node: ts.Node, parts: () => Folded, visiting: Set<ts.Node>): Folded {
+  if (visiting.has(node)) return UNKNOWN;
+  visiting.add(node);
+  try {
+    return parts();
+  } finally {
+    visiting.delete(node);
+  }
 }
 
 /**
@@ -153,11 +218,28 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
       const conditional = node as ts.ConditionalExpression;
       return union(foldAt(conditional.whenTrue, resolve, next, visiting), foldAt(conditional.whenFalse, resolve, next, visiting));
     }
+    case SyntaxKind.ElementAccessExpression: {
+      const member = memberValue(node as ts.ElementAccessExpression, ctxOf(resolve).valueOf);
+      if (member === undefined || visiting.has(member)) return typed(node, resolve);
+      return foldFlow(node, () => foldAt(member, resolve, next, visiting), visiting);
+    }
     case SyntaxKind.Identifier:
     case SyntaxKind.PropertyAccessExpression: {
       if (visiting.has(node)) return UNKNOWN;
       const target = resolve(node as ts.Identifier | ts.PropertyAccessExpression);
-      if (target === undefined || visiting.has(target)) return UNKNOWN;
+      if (target === undefined) {
+        // A `let` built with `+=`, a member of a constant object or enum, or
+        // what the value's type allows.
+        if (isIdentifier(node)) {
+          const parts = letParts(node);
+          if (parts !== undefined) return foldFlow(node, () => concat(parts.map((p) => foldAt(p, resolve, next, visiting))), visiting);
+        } else {
+          const member = memberValue(node as ts.PropertyAccessExpression, ctxOf(resolve).valueOf);
+          if (member !== undefined && !visiting.has(member)) return foldFlow(node, () => foldAt(member, resolve, next, visiting), visiting);
+        }
+        return typed(node as ts.Expression, resolve);
+      }
+      if (visiting.has(target)) return UNKNOWN;
       visiting.add(node);
       visiting.add(target);
       try {
@@ -223,8 +305,26 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
     });
     return concat(parts);
   }
+  if (isIdentifier(callee)) {
+    // A local helper: what it returns.
+    const returned = helperReturns(call);
+    if (returned !== undefined) return foldFlow(call, () => foldAll(returned, resolve, depth, visiting), visiting);
+    return typed(call, resolve);
+  }
   if (!isPropertyAccessExpression(callee)) return UNKNOWN;
   const method = callee.name.text;
+  if (method === "get" && call.arguments.length === 1) {
+    // A constant Map's entry.
+    const key = exactTexts(foldAt(call.arguments[0]!, resolve, depth, visiting));
+    const values = mapValues(call, ctxOf(resolve).valueOf, key.length === 1 ? key[0] : undefined);
+    if (values !== undefined) return foldFlow(call, () => foldAll(values, resolve, depth, visiting), visiting);
+    return typed(call, resolve);
+  }
+  if ((method === "replace" || method === "replaceAll") && call.arguments.length === 2) {
+    return replaced(call, method === "replaceAll", resolve, depth, visiting);
+  }
+  // Padding keeps the words.
+  if (method === "padStart" || method === "padEnd") return foldAt(callee.expression, resolve, depth, visiting);
   if (CASE_PRESERVING_METHODS.has(method)) {
     // Matching ignores case, so only the text matters.
     return foldAt(callee.expression, resolve, depth, visiting);
@@ -233,17 +333,75 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
     return concat([callee.expression, ...call.arguments].map((part) => foldAt(part, resolve, depth, visiting)));
   }
   if (method === "join") {
-    const array = unwrap(callee.expression);
-    if (!isArrayLiteralExpression(array)) return UNKNOWN;
+    // An array literal, or a name bound to one and `push`ed onto; spreads
+    // of constant arrays are expanded.
+    const elements = arrayElements(callee.expression, ctxOf(resolve).valueOf);
+    if (elements === undefined) return UNKNOWN;
     const separator = call.arguments[0] === undefined ? [[","]] : foldAt(call.arguments[0], resolve, depth, visiting);
-    const parts: Folded[] = [];
-    array.elements.forEach((element, index) => {
-      if (index > 0) parts.push(separator);
-      parts.push(isSpreadElement(element) ? UNKNOWN : foldAt(element, resolve, depth, visiting));
-    });
-    return concat(parts);
+    return foldFlow(call, () => {
+      const parts: Folded[] = [];
+      elements.forEach((element, index) => {
+        if (index > 0) parts.push(separator);
+        parts.push(element === null ? UNKNOWN : foldAt(element, resolve, depth, visiting));
+      });
+      return concat(parts);
+    }, visiting);
   }
-  return UNKNOWN;
+  return typed(call, resolve);
+}
+
+// `text.replace(pattern, replacement)`: exact when the text, a string or
+// regular-expression-literal pattern and the replacement are all known;
+// else a string pattern becomes a hole in the known text, and any other
+// pattern leaves the text as it is (matching looks for words that the
+// replacement rarely removes).
+function replaced(call: ts.CallExpression, all: boolean, resolve: ConstResolver, depth: number, visiting: Set<ts.Node>): Folded {
+  const receiver = foldAt((call.expression as ts.PropertyAccessExpression).expression, resolve, depth, visiting);
+  const [patternNode, replacementNode] = call.arguments as unknown as [ts.Expression, ts.Expression];
+  const pattern = unwrap(patternNode);
+  let matcher: string | RegExp | undefined;
+  if (pattern.kind === SyntaxKind.RegularExpressionLiteral) {
+    const text = (pattern as ts.RegularExpressionLiteral).text;
+    const end = text.lastIndexOf("/");
+    try {
+      matcher = new RegExp(text.slice(1, end), text.slice(end + 1));
+    } catch {
+      matcher = undefined;
+    }
+  } else {
+    const texts = exactTexts(foldAt(pattern, resolve, depth, visiting));
+    if (texts.length === 1) matcher = texts[0];
+  }
+  if (matcher === undefined || matcher === "") return receiver;
+  const replacement = exactTexts(foldAt(replacementNode, resolve, depth, visiting));
+  return receiver.map((alternative) => {
+    const out: Piece[] = [];
+    for (const piece of alternative) {
+      if (piece === null) {
+        out.push(null);
+        continue;
+      }
+      if (replacement.length === 1) {
+        const value = replacement[0]!;
+        const text = typeof matcher === "string"
+          ? (all ? piece.split(matcher).join(value) : piece.replace(matcher, () => value))
+          : piece.replace(matcher, () => value);
+        out.push(text);
+      } else if (typeof matcher === "string") {
+        const split = all ? piece.split(matcher) : splitOnce(piece, matcher);
+        split.forEach((part, index) => {
+          if (index > 0) out.push(null);
+          out.push(part);
+        });
+      } else out.push(piece);
+    }
+    return append([], out);
+  });
+}
+
+function splitOnce(text: string, separator: string): string[] {
+  const at = text.indexOf(separator);
+  return at === -1 ? [text] : [text.slice(0, at), text.slice(at + separator.length)];
 }
 
 /**

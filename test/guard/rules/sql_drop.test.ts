@@ -118,7 +118,7 @@ ruleTester(sqlDrop, {
     { code: `${D}await client.query({ text: "DROP DATABASE x", values: [] });`, errors: [err(2, 28)] },
     { code: `${D}declare const force: boolean;\nawait client.query(force ? "DROP DATABASE x" : "SELECT 1");`, errors: [err(3, 20)] },
     { code: `${D}console.log(await client.query("DROP DATABASE x"));`, errors: [err(2, 32)] },
-    { code: `${D}let q = "DROP USER bob";\nawait client.query(q);`, errors: [err(2, 9)] },
+    { code: `${D}let q = "DROP USER bob";\nawait client.query(q);`, errors: [err(3, 20)] }, // reported where it runs
     { code: `${D}export class Cleanup {\n  async run() {\n    await client.query("DROP SCHEMA tenant CASCADE");\n  }\n}`, errors: [err(4, 24)] },
     { code: `${D}export const run = () => [1].forEach(() => setTimeout(() => client.query("DROP DATABASE x")));`, errors: [err(2, 74)] },
     {
