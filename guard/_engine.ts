@@ -9,7 +9,7 @@ import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { Chokepoint } from "./_chokepoint.ts";
 import { DeclaringPackages } from "./_declaring_packages.ts";
-import { type ConstResolver, fold, type Folded, type LiteralTypes, unwrap } from "./_fold.ts";
+import { type ConstResolver, fold, type Folded, type LiteralTypes, provenanceOf, unwrap } from "./_fold.ts";
 import type { PackageLookup } from "./_package.ts";
 import {
   callbackBodies,
@@ -73,6 +73,16 @@ export interface RawReport {
   readonly message: string;
   readonly node: ts.Node;
   readonly file: ts.SourceFile;
+  /** Where the destructive text was written: the literals it was built from, or the sanctioned function. */
+  readonly related?: readonly RelatedNode[];
+  /** When the text crossed a binding or a call: literal, the steps between, and the reported node. */
+  readonly flow?: readonly ts.Node[];
+}
+
+/** A node that a report points to besides its own. */
+export interface RelatedNode {
+  readonly node: ts.Node;
+  readonly message: string;
 }
 
 /** A report dropped because it sits where its operation is allowed. */
@@ -208,7 +218,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       const sites = new Map(sanctioned.sites.map((site) => [site.declaration, site]));
       for (const ref of findReferences(getChecker(), files, programFiles, sanctioned.declarations, sanctioned.names)) {
         const site = sites.get(ref.declaration)!;
-        yield { node: ref.node, name: site.name, declaredAt: `${displayPath(program, site.file)}:${site.line}` };
+        yield { node: ref.node, name: site.name, declaredAt: `${displayPath(program, site.file)}:${site.line}`, declaration: site.declaration };
       }
     },
   };
@@ -265,7 +275,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       // During a walk, the parents of nodes below the visited one are not set
       // yet: reports are decided when the file's walk is over.
       report: (descriptor: ReportDescriptor<string>) => {
-        const report = toReport(rule, descriptor, current);
+        const report = withOrigin(toReport(rule, descriptor, current), descriptor);
         if (current !== undefined) fileReports.push(report);
         else decide(report);
       },
@@ -283,6 +293,31 @@ export function runEngine(input: EngineInput): EngineOutput {
       else throw new TypeError(`Cannot run rule '${rule.name}' as it listens to an unknown event '${name}'`);
     }
   }
+
+  // The literals a report's text was built from: those of the folded string
+  // expression it reports, or of one inside it (a call whose argument it is).
+  const withOrigin = (report: RawReport, descriptor: ReportDescriptor<string>): RawReport => {
+    const own = descriptor.related ?? [];
+    let folded = folds.get(descriptor.node as ts.Expression);
+    if (folded === undefined && folds.size > 0 && current !== undefined) {
+      const start = descriptor.node.pos;
+      const end = descriptor.node.end;
+      for (const [root, value] of folds) {
+        if (root.pos >= start && root.end <= end && sourceFileOf(root) === report.file) {
+          folded = value;
+          break;
+        }
+      }
+    }
+    const provenance = folded === undefined ? undefined : provenanceOf(folded);
+    if (provenance === undefined || provenance.literals.length === 0) return own.length === 0 ? report : { ...report, related: own };
+    const related = [...own, ...provenance.literals.map((node) => ({ node, message: "the destructive text is written here" }))];
+    const crossed = provenance.steps.filter((step) => !provenance.literals.includes(step)).reverse();
+    const flow = provenance.steps.length > 0 || provenance.literals.some((l) => !within(l, descriptor.node))
+      ? [...provenance.literals, ...crossed, descriptor.node]
+      : undefined;
+    return flow === undefined ? { ...report, related } : { ...report, related, flow };
+  };
 
   // Calls whose second argument names a function: candidates for a drop
   // callback passed by reference, resolved only if a report needs them.
@@ -463,7 +498,34 @@ export function runEngine(input: EngineInput): EngineOutput {
     callbackFunctions = relied.size;
     reports.push(...pending);
   }
-  return { reports: dedupe(reports, input.rules), allowed: dedupe(allowed, input.rules), callbackFunctions, checkerUsed: checker !== undefined };
+  return {
+    reports: dedupe(byOrigin(reports), input.rules),
+    allowed: dedupe(allowed, input.rules),
+    callbackFunctions,
+    checkerUsed: checker !== undefined,
+  };
+}
+
+function within(inner: ts.Node, outer: ts.Node): boolean {
+  return inner.pos >= outer.pos && inner.end <= outer.end && inner.getSourceFile() === outer.getSourceFile();
+}
+
+// A literal reported where it is written, whose text another report of the
+// same rule runs elsewhere (`const SQL = { drop: "DROP …" }` and
+// `query(SQL.drop)`): the operation is reported where it runs, with the
+// literal as its related location.
+function byOrigin(reports: readonly RawReport[]): RawReport[] {
+  const reached = new Map<ts.Node, Set<RuleModule>>();
+  for (const report of reports) {
+    for (const { node } of report.related ?? []) {
+      if (node === report.node || within(node, report.node)) continue;
+      const rules = reached.get(node) ?? new Set();
+      rules.add(report.rule);
+      reached.set(node, rules);
+    }
+  }
+  if (reached.size === 0) return [...reports];
+  return reports.filter((report) => !(reached.get(report.node)?.has(report.rule) ?? false));
 }
 
 function isAssignment(kind: ts.SyntaxKind): boolean {

@@ -97,8 +97,61 @@ export const CASE_PRESERVING_METHODS: ReadonlySet<string> = new Set([
  * @returns The alternatives; `[[null]]` when nothing is known.
  */
 export function fold(node: ts.Expression, resolve: ConstResolver, types?: LiteralTypes): Folded {
+  const outer = { current, collecting };
   current = types === undefined ? contextOf(resolve) : makeContext(resolve, types);
-  return foldAt(node, resolve, 0, new Set());
+  collecting = { literals: new Set(), steps: [] };
+  try {
+    const folded = foldAt(node, resolve, 0, new Set());
+    provenances.set(folded, {
+      literals: [...collecting.literals],
+      steps: collecting.steps.filter((step, i, all) => all.indexOf(step) === i),
+    });
+    return folded;
+  } finally {
+    ({ current, collecting } = outer);
+  }
+}
+
+/**
+ * Where a folded value's text was written: the string and template literals
+ * it was built from, and the bindings and calls it crossed on the way (each
+ * a node: the initializer, assigned value or returned value that was
+ * followed), nearest to the literals last.
+ */
+export interface Provenance {
+  readonly literals: readonly ts.Node[];
+  readonly steps: readonly ts.Node[];
+}
+
+const provenances = new WeakMap<Folded, Provenance>();
+
+/**
+ * Where the text of a value that {@linkcode fold} returned was written.
+ *
+ * @param folded A result of `fold`.
+ * @returns Its literals and the steps between, or `undefined` for another value.
+ */
+export function provenanceOf(folded: Folded): Provenance | undefined {
+  return provenances.get(folded);
+}
+
+// The literals and steps of the fold under way.
+let collecting: { literals: Set<ts.Node>; steps: ts.Node[] } | undefined;
+
+// Folds what is not part of the text (a Map key, a replace pattern) without
+// collecting its literals.
+function quietly(run: () => Folded): Folded {
+  const outer = collecting;
+  collecting = undefined;
+  try {
+    return run();
+  } finally {
+    collecting = outer;
+  }
+}
+
+function step(node: ts.Node): void {
+  collecting?.steps.push(node);
 }
 
 // The context of the fold under way: set by `fold`, read by the helpers
@@ -141,6 +194,7 @@ function foldAll(nodes: readonly ts.Expression[], resolve: ConstResolver, depth:
 
 function foldFlow(node: ts.Node, parts: () => Folded, visiting: Set<ts.Node>): Folded {
   if (visiting.has(node)) return UNKNOWN;
+  step(node);
   visiting.add(node);
   try {
     return parts();
@@ -179,13 +233,16 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
   switch (node.kind) {
     case SyntaxKind.StringLiteral:
     case SyntaxKind.NoSubstitutionTemplateLiteral:
+      if (/\S/.test((node as ts.StringLiteral).text)) collecting?.literals.add(node);
       return [[(node as ts.StringLiteral).text]];
     case SyntaxKind.NumericLiteral:
     case SyntaxKind.BigIntLiteral:
       return [[(node as ts.NumericLiteral).text]];
     case SyntaxKind.TemplateExpression:
+      collecting?.literals.add(node);
       return foldTemplate(node as ts.TemplateExpression, false, resolve, next, visiting);
     case SyntaxKind.TaggedTemplateExpression: {
+      collecting?.literals.add(node);
       const tagged = node as ts.TaggedTemplateExpression;
       const raw = isStringRaw(tagged.tag);
       const template = tagged.template;
@@ -240,6 +297,7 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
         return typed(node as ts.Expression, resolve);
       }
       if (visiting.has(target)) return UNKNOWN;
+      step(target);
       visiting.add(node);
       visiting.add(target);
       try {
@@ -315,7 +373,7 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
   const method = callee.name.text;
   if (method === "get" && call.arguments.length === 1) {
     // A constant Map's entry.
-    const key = exactTexts(foldAt(call.arguments[0]!, resolve, depth, visiting));
+    const key = exactTexts(quietly(() => foldAt(call.arguments[0]!, resolve, depth, visiting)));
     const values = mapValues(call, ctxOf(resolve).valueOf, key.length === 1 ? key[0] : undefined);
     if (values !== undefined) return foldFlow(call, () => foldAll(values, resolve, depth, visiting), visiting);
     return typed(call, resolve);
@@ -369,7 +427,7 @@ function replaced(call: ts.CallExpression, all: boolean, resolve: ConstResolver,
       matcher = undefined;
     }
   } else {
-    const texts = exactTexts(foldAt(pattern, resolve, depth, visiting));
+    const texts = exactTexts(quietly(() => foldAt(pattern, resolve, depth, visiting)));
     if (texts.length === 1) matcher = texts[0];
   }
   if (matcher === undefined || matcher === "") return receiver;

@@ -93,6 +93,12 @@ export interface ReportDescriptor<MessageIds extends string> {
   readonly node: ts.Node;
   readonly messageId: MessageIds;
   readonly data?: Readonly<Record<string, string>>;
+  /**
+   * Where the reported operation's destructive text was written, when the
+   * rule knows it better than the engine (the engine adds the literals of a
+   * folded string expression at or inside `node` itself).
+   */
+  readonly related?: readonly { readonly node: ts.Node; readonly message: string }[];
 }
 
 /**
@@ -181,6 +187,8 @@ export interface SanctionedReference {
   readonly name: string;
   /** Where it is declared: `file:line`. */
   readonly declaredAt: string;
+  /** The sanctioned declaration. */
+  readonly declaration?: ts.Node;
 }
 
 /**

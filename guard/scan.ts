@@ -17,7 +17,7 @@ import { indexSanctioned } from "./_sanctioned.ts";
 import { findSuppressions } from "./_suppressions.ts";
 import { activeRules, checkConfig, type DropGuardConfig, type LoadedConfig, loadConfig, sanctionedEntries } from "./config.ts";
 import type { RuleModule } from "./create_rule.ts";
-import type { AllowedOperation, BaseRef, Finding, SanctionedFunction } from "./finding.ts";
+import type { AllowedOperation, BaseRef, Finding, RelatedLocation, SanctionedFunction } from "./finding.ts";
 import { rules as builtinRules } from "./rules/builtin_rules.ts";
 import { GuardUsageError } from "./usage_error.ts";
 
@@ -217,7 +217,15 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
       const index = suppressions.findIndex((s) =>
         s.problems.length === 0 && s.line + 1 === position.line && s.ruleIds.includes(report.rule.name)
       );
-      const base = { ruleId: report.rule.name, messageId: report.messageId, message: report.message, file: relativeTo(cwd, file.fileName), ...position };
+      const base = {
+        ruleId: report.rule.name,
+        messageId: report.messageId,
+        message: report.message,
+        file: relativeTo(cwd, file.fileName),
+        ...position,
+        ...(report.related === undefined ? {} : { related: report.related.map((r) => locationOf(cwd, r.node, r.message)) }),
+        ...(report.flow === undefined ? {} : { flow: report.flow.map((node, i, all) => locationOf(cwd, node, flowMessage(i, all.length))) }),
+      };
       if (index === -1) fileFindings.push(base);
       else {
         used.add(index);
@@ -317,6 +325,16 @@ export function exitCodeOf(result: Pick<ScanResult, "findings">): 0 | 1 {
 function format(rule: RuleModule, messageId: string, data: Record<string, string>): string {
   const template = (rule.meta.messages as Record<string, string>)[messageId]!;
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => data[key] ?? whole);
+}
+
+function locationOf(cwd: string, node: ts.Node, message: string): RelatedLocation {
+  const file = node.getSourceFile();
+  return { file: relativeTo(cwd, file.fileName), ...positionOf(file, node.getStart(file), node.end), message };
+}
+
+function flowMessage(index: number, length: number): string {
+  if (index === length - 1) return "run here";
+  return index === 0 ? "written here" : "passed on here";
 }
 
 function positionOf(file: ts.SourceFile, start: number, end: number) {

@@ -62,7 +62,9 @@ export const adapterDeprovision = createRule({
       if (symbol === undefined || !context.chokepoint.isAdapterDeprovision(symbol, receiver)) return;
       let text = receiver?.getText() ?? "adapter";
       if (text.length > MAX_RECEIVER_LENGTH) text = `${text.slice(0, MAX_RECEIVER_LENGTH - 1)}…`;
-      context.report({ node: name, messageId: "deprovision", data: { receiver: text.replace(/\s+/g, " ") } });
+      const declared = symbol.declarations?.find((d) => !d.getSourceFile().isDeclarationFile) ?? symbol.declarations?.[0];
+      const related = declared === undefined ? [] : [{ node: (declared as ts.NamedDeclaration).name ?? declared, message: "the deprovision reached" }];
+      context.report({ node: name, messageId: "deprovision", data: { receiver: text.replace(/\s+/g, " ") }, related });
     };
     return {
       PropertyAccessExpression(node) {

@@ -5,7 +5,13 @@
  * @module
  */
 
+import type ts from "typescript";
 import { createRule } from "../create_rule.ts";
+
+// A declaration's name, to point at.
+function nameOf(declaration: ts.Node): ts.Node {
+  return (declaration as ts.NamedDeclaration).name ?? declaration;
+}
 
 /**
  * Reports a reference to a sanctioned function (tagged `@sanctionedDrop`,
@@ -59,6 +65,9 @@ export const sanctionedReference = createRule({
             node: reference.node,
             messageId: "sanctionedReference",
             data: { name: reference.name, declaredAt: reference.declaredAt },
+            ...(reference.declaration === undefined
+              ? {}
+              : { related: [{ node: nameOf(reference.declaration), message: `the sanctioned function \`${reference.name}\`` }] }),
           });
         }
       },
