@@ -9,6 +9,7 @@
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { type Folded, exactTexts, type Piece, unwrap } from "./_fold.ts";
+import { wordsOf } from "./_sql.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const { isArrayLiteralExpression, isCallExpression, isNewExpression } = typescript;
@@ -16,7 +17,10 @@ const { isArrayLiteralExpression, isCallExpression, isNewExpression } = typescri
 // Words are separated by whitespace, quotes and punctuation, but not by the
 // `+`/`-`/`|`/`@` of an ACL rule: `-flushall`, `+acl|deluser` and
 // `-@dangerous` are single words that deny or grant, and send nothing.
-const SEPARATOR = /[\s"'`,;()[\]{}.:=\\]+/;
+const REDIS_WORD = /[^\s"'`,;()[\]{}.:=\\]+/g;
+// A command in backticks is markdown in prose (`` `FLUSHALL` ``): no
+// command line, script or argument holds backticks.
+const MARKDOWN_CODE = /`[^`]*`/g;
 
 /**
  * The words of one alternative, upper-cased, with `null` for each hole.
@@ -25,20 +29,8 @@ const SEPARATOR = /[\s"'`,;()[\]{}.:=\\]+/;
  * @returns The words.
  */
 export function redisWords(alternative: readonly Piece[]): (string | null)[] {
-  const words: (string | null)[] = [];
-  for (const piece of alternative) {
-    if (piece === null) {
-      words.push(null);
-      continue;
-    }
-    // A command in backticks is markdown in prose (`` `FLUSHALL` ``): no
-    // command line, script or argument holds backticks.
-    for (const word of piece.replace(MARKDOWN_CODE, " ").split(SEPARATOR)) if (word !== "") words.push(word.toUpperCase());
-  }
-  return words;
+  return wordsOf(alternative.map((piece) => piece?.replace(MARKDOWN_CODE, " ") ?? null), REDIS_WORD);
 }
-
-const MARKDOWN_CODE = /`[^`]*`/g;
 
 /**
  * Whether the word at `index` is renamed away by configuration, not sent:

@@ -120,18 +120,10 @@ function canStartStatement(previous: Token | undefined): boolean {
 // not) opens a statement, as a shell argument or dynamic SQL does, rather
 // than quoting in human-readable text.
 function quoteCanStart(previous: Token | undefined, adjacent: boolean): boolean {
-  if (previous === undefined) return true;
-  switch (previous.kind) {
-    case "start":
-    case "hole":
-    case "flag":
-      return true;
-    case "word":
-      // `E'DROP …'`: a string prefix.
-      return adjacent || STATEMENT_STARTERS.has(previous.text) || QUOTE_STARTERS.has(previous.text);
-    default:
-      return QUOTE_AFTER.has(previous.char);
-  }
+  // `E'DROP …'`: a string prefix.
+  if (previous?.kind === "word") return adjacent || STATEMENT_STARTERS.has(previous.text) || QUOTE_STARTERS.has(previous.text);
+  if (previous?.kind === "other") return QUOTE_AFTER.has(previous.char);
+  return canStartStatement(previous);
 }
 
 /**
@@ -302,19 +294,23 @@ function skipBlockComment(text: string, from: number): number {
 
 /**
  * The words of a folded alternative, upper-cased, with `null` for each hole.
- * A word is a run of letters, digits and `_`; everything else separates.
+ * A word is a run of letters, digits and `_` unless `word` says otherwise;
+ * everything else separates.
  *
  * @param alternative One alternative of a folded string.
+ * @param word What a word is (a global regular expression).
  * @returns The words.
  */
-export function wordsOf(alternative: readonly Piece[]): (string | null)[] {
+export function wordsOf(alternative: readonly Piece[], word: RegExp = SQL_WORD): (string | null)[] {
   const words: (string | null)[] = [];
   for (const piece of alternative) {
     if (piece === null) {
       words.push(null);
       continue;
     }
-    for (const match of piece.matchAll(/[A-Za-z0-9_]+/g)) words.push(match[0].toUpperCase());
+    for (const match of piece.matchAll(word)) words.push(match[0].toUpperCase());
   }
   return words;
 }
+
+const SQL_WORD = /[A-Za-z0-9_]+/g;

@@ -82,7 +82,7 @@ export const rabbitmqDelete = createRule({
     return {
       StringExpression({ node, folded, text }) {
         if (!/rabbitmq|delete_(?:vhost|user)|(?:^|\/|\uFFFF)(?:vhosts|users)\//i.test(text)) return;
-        const words = folded.map(wordsOf);
+        const words = folded.map((alternative) => wordsOf(alternative));
         const command = cliCommand(words);
         if (command !== undefined) {
           context.report({ node, messageId: "cli", data: { command } });
