@@ -9,6 +9,7 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
+import { localBinding } from "./_scope.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
@@ -216,6 +217,25 @@ export function objectLiterals(node: ts.Expression, valueOf: ValueOf, depth = 0)
   if (parameter === undefined) return [];
   return callArguments(parameter).flatMap((argument) => objectLiterals(argument, valueOf, depth + 1));
 }
+
+/**
+ * The options objects a call's argument can be, with names followed
+ * syntactically in the file: see {@linkcode objectLiterals}.
+ *
+ * @param node An argument.
+ * @returns The object literals found.
+ */
+export function optionObjects(node: ts.Expression): ts.ObjectLiteralExpression[] {
+  return objectLiterals(node, localConst);
+}
+
+// A `const` of the file, by scope.
+const localConst: ValueOf = (node) => {
+  const bare = unwrapped(node);
+  if (!isIdentifier(bare)) return undefined;
+  const binding = localBinding(bare);
+  return binding?.kind === "const" ? unwrapped(binding.initializer) : undefined;
+};
 
 function unwrapped(node: ts.Expression): ts.Expression {
   let current = node;
