@@ -116,6 +116,8 @@ export interface EngineOutput {
   readonly callbackFunctions: number;
   /** Whether the type checker was created. */
   readonly checkerUsed: boolean;
+  /** The sanctioned declarations referenced from the scanned files. */
+  readonly sanctionedInUse: ReadonlySet<ts.Node>;
 }
 
 // Functions passed by reference to guardedDrop may call each other; the
@@ -207,6 +209,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     return folded;
   };
 
+  const sanctionedInUse = new Set<ts.Node>();
   const services: ChokepointServices = {
     isSanctionedSymbol: (symbol) => {
       const resolved = symbol.flags & SymbolFlags.Alias ? getChecker().getAliasedSymbol(symbol) : symbol;
@@ -218,6 +221,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       const sites = new Map(sanctioned.sites.map((site) => [site.declaration, site]));
       for (const ref of findReferences(getChecker(), files, programFiles, sanctioned.declarations, sanctioned.names)) {
         const site = sites.get(ref.declaration)!;
+        sanctionedInUse.add(ref.declaration);
         yield { node: ref.node, name: site.name, declaredAt: `${displayPath(program, site.file)}:${site.line}`, declaration: site.declaration };
       }
     },
@@ -503,6 +507,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     allowed: dedupe(allowed, input.rules),
     callbackFunctions,
     checkerUsed: checker !== undefined,
+    sanctionedInUse,
   };
 }
 

@@ -6,7 +6,7 @@
  */
 
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { globToRegExp } from "./_glob.ts";
@@ -49,6 +49,13 @@ export interface GuardProgram {
   readonly files: readonly ts.SourceFile[];
   /** The tsconfig.json used, if any. */
   readonly project: string | undefined;
+  /**
+   * Source files under the scanned directories (the paths, else the
+   * project's directory) that the scan leaves out: not in the project (its
+   * `include`/`exclude`/`files`, or JavaScript without `allowJs`), and not
+   * excluded by the config. Absolute, sorted.
+   */
+  readonly leftOut: readonly string[];
 }
 
 /**
@@ -81,7 +88,9 @@ export function createGuardProgram(request: ProgramRequest): GuardProgram {
     if (!existsSync(absolute)) throw new GuardUsageError(`Cannot scan as the path '${path}' does not exist`);
     return absolute;
   });
-  const extra = given.flatMap((path) => sourceFilesUnder(path));
+  // Without a project or paths, the sources under the working directory
+  // (JavaScript on its own too) are the project.
+  const extra = given.length === 0 && projectPath === undefined ? sourceFilesUnder(cwd) : given.flatMap((path) => sourceFilesUnder(path));
   options = {
     ...options,
     noEmit: true,
@@ -117,7 +126,15 @@ export function createGuardProgram(request: ProgramRequest): GuardProgram {
     const rel = normalized(relative(excludeBase, file.fileName));
     return !excludes.some((pattern) => pattern.test(rel));
   });
-  return { program, files, project: projectPath };
+  const scanned = new Set(files.map((f) => f.fileName));
+  const outputs = [options.outDir, options.declarationDir].filter((d): d is string => d !== undefined).map(normalized);
+  const walked = scopes.length > 0 ? given : [projectPath === undefined ? cwd : dirname(projectPath)];
+  const leftOut = [...new Set(walked.flatMap((path) => (existsSync(path) ? sourceFilesUnder(path) : [])).map(normalized))].filter((file) => {
+    if (scanned.has(file) || outputs.some((dir) => file.startsWith(`${dir}/`))) return false;
+    const rel = normalized(relative(excludeBase, file));
+    return !excludes.some((pattern) => pattern.test(rel));
+  });
+  return { program, files, project: projectPath, leftOut };
 }
 
 function parseProject(path: string): ts.ParsedCommandLine {
