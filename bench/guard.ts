@@ -124,7 +124,7 @@ function plantedCode(n: number): { lines: string[]; at: number; ruleId: string; 
     case 7:
       return { lines: ["export async function purge7(vhost: string) {", '  await fetch(`${mgmt}/api/vhosts/${encodeURIComponent(vhost)}`, { method: "DELETE" });', "}"], at: 1, ruleId: "rabbitmq-delete", imports: "" };
     case 8:
-      return { lines: ["export function purge8(user: string) {", '  return spawn("rabbitmqctl", ["delete_user", user]);', "}"], at: 1, ruleId: "rabbitmq-delete", imports: 'import { spawn } from "node:child_process";\n' };
+      return { lines: ["export function purge8(user: string) {", '  return spawn("rabbitmqctl", ["delete_user", user]);', "}"], at: 1, ruleId: "cli-drop", imports: 'import { spawn } from "node:child_process";\n' };
     case 9:
       return { lines: ["export async function purge9(token: string) {", "  await new TenantAdapter().deprovision(token);", "}"], at: 1, ruleId: "adapter-deprovision", imports: 'import { TenantAdapter } from "./adapters.ts";\n' };
     case 10:

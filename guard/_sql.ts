@@ -112,7 +112,8 @@ function canStartStatement(previous: Token | undefined): boolean {
     case "word":
       return STATEMENT_STARTERS.has(previous.text);
     default:
-      return false;
+      // psql's `\\` ends a meta-command on its line: `\c postgres \\ DROP …`.
+      return previous.char === 92;
   }
 }
 

@@ -26,6 +26,8 @@ export const EXTERNAL_URL_VARIABLES: Readonly<Record<ServerRole, readonly string
   rabbitmq: ["GD_AMQP_URL", "GD_RABBITMQ_MANAGEMENT_URL"],
   rabbitmqDedicated: ["GD_AMQP_URL", "GD_RABBITMQ_MANAGEMENT_URL"],
   mongodb: ["GD_MONGODB_URL"],
+  mysql: ["GD_MYSQL_URL"],
+  mysqlDedicated: ["GD_MYSQL_DEDICATED_URL"],
 });
 
 const URL_KEYS: Readonly<Record<string, string>> = {
@@ -41,6 +43,8 @@ const NAMES: Readonly<Record<ServerRole, string>> = {
   rabbitmq: "rabbitmq",
   rabbitmqDedicated: "rabbitmq-dedicated",
   mongodb: "mongodb",
+  mysql: "mysql",
+  mysqlDedicated: "mysql-dedicated",
 };
 
 /**

@@ -25,7 +25,9 @@ export type ServerRole =
   | "redisDedicated"
   | "rabbitmq"
   | "rabbitmqDedicated"
-  | "mongodb";
+  | "mongodb"
+  | "mysql"
+  | "mysqlDedicated";
 
 /**
  * Every {@linkcode ServerRole}.
@@ -34,7 +36,7 @@ export type ServerRole =
  * ```ts
  * import { SERVER_ROLES } from "guarded-drop/harness";
  *
- * console.log(SERVER_ROLES.length); // 7
+ * console.log(SERVER_ROLES.length); // 9
  * ```
  */
 export const SERVER_ROLES: readonly ServerRole[] = Object.freeze([
@@ -45,6 +47,8 @@ export const SERVER_ROLES: readonly ServerRole[] = Object.freeze([
   "rabbitmq",
   "rabbitmqDedicated",
   "mongodb",
+  "mysql",
+  "mysqlDedicated",
 ]);
 
 /**

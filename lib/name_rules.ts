@@ -34,6 +34,13 @@ const SYSTEM_NAMES: readonly string[] = Object.freeze([
   "config",
   "default",
   "replication",
+  // MySQL and MariaDB: their system schemas, and the accounts they install.
+  "mysql",
+  "sys",
+  "performance_schema",
+  "information_schema",
+  "mariadb.sys",
+  "root",
 ]);
 
 /**
@@ -53,7 +60,6 @@ export const DEFAULT_NAME_RULES: Readonly<Required<NameRulesOptions>> = Object.f
   // Every system name is also a reserved token: `db_postgres` is as wrong as `postgres`.
   reserved: Object.freeze([
     ...SYSTEM_NAMES,
-    "root",
     // The managed clouds' own admin databases and roles.
     "rdsadmin",
     "rds_superuser",

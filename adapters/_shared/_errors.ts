@@ -51,8 +51,8 @@ export function isTimeoutError(err: unknown): boolean {
 
 /** What an adapter was doing when it failed, for the message. */
 export interface FailureContext {
-  /** `deprovision` or `check`. */
-  readonly action: "deprovision" | "check";
+  /** The verb of the message: `deprovision`, `check`, and the PostgreSQL quarantine's `quarantine`, `restore`, `purge`. */
+  readonly action: "deprovision" | "check" | "quarantine" | "restore" | "purge";
   /** "the PostgreSQL tenant", "the dedicated Redis tenant"… */
   readonly what: string;
   /** The (already checked) token. */

@@ -1,13 +1,19 @@
 // Internal: the PostgreSQL Deprovisioner behind postgresShared and postgresDedicated.
 
+import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import type { Backend, BackendError, Deprovisioner, NameRules } from "../../lib/mod.ts";
-import { backendError, type FailureContext } from "../_shared/_errors.ts";
+import { type Backend, type BackendError, type DropError, type GuardedDrop, type NameRules, RefusedError } from "../../lib/mod.ts";
+import { backendError, type FailureContext, sleep } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
-import { classifyPostgresError } from "./_classify.ts";
-import { dropDatabase, dropRole, inspectTenant, revokeConnect, terminateBackends } from "./_statements.ts";
+import { classifyPostgresError, sqlStateOf, withRetryable } from "./_classify.ts";
+import { dropTenant, type TenantNames } from "./_drop_tenant.ts";
+import { copiesOf, dropQuarantinedCopy, ofTenant, quarantineTenant, restoreTenant } from "./_quarantine.ts";
+import { listQuarantined } from "./_quarantine_statements.ts";
+import { inspectTenant } from "./_statements.ts";
+import { lockTenant, unlockTenant } from "./_tenant_lock.ts";
 import type { PostgresAdapterOptions } from "./postgres_options.ts";
+import type { PostgresAdapter, PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions } from "./postgres_quarantine.ts";
 
 /** The names of one tenant model. */
 export interface PostgresForm {
@@ -27,8 +33,15 @@ const END_TIMEOUT_MS = 1_000;
 // by the server (57014) and only a silent server trips the client's timer.
 const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
 
-/** Drops one tenant's database and role on PostgreSQL. */
-export class PostgresDeprovisioner implements Deprovisioner {
+// How often a call is run again, from its re-read of the catalog, when a
+// statement met a concurrent catalog update by someone who does not take
+// the tenant's lock (XX000 "tuple concurrently updated").
+const CONCURRENT_UPDATE_ATTEMPTS = 5;
+
+const MIXED_CASE_MODES: ReadonlySet<unknown> = new Set(["refuse", "fold", "exact"]);
+
+/** Drops, or quarantines, one tenant's database and role on PostgreSQL. */
+export class PostgresDeprovisioner implements PostgresAdapter {
   readonly resourceType = "postgres";
   readonly backend: Backend;
   readonly #form: PostgresForm;
@@ -38,6 +51,8 @@ export class PostgresDeprovisioner implements Deprovisioner {
   readonly #operationTimeoutMs: number;
   readonly #dropDatabaseAttempts: number;
   readonly #nameRules: NameRules;
+  readonly #mixedCaseTokens: "refuse" | "fold" | "exact";
+  readonly #retention: Required<RetentionOptions> | undefined;
   readonly #clients = new Set<Client>();
   readonly #hooks: SessionHooks<Client> = {
     connect: (context) => this.#connect(context),
@@ -54,63 +69,138 @@ export class PostgresDeprovisioner implements Deprovisioner {
         `Cannot create ${adapter} as 'connectionString' must be a non-empty string: current value is ${describe(options.connectionString)}`,
       );
     }
+    const connectionString = options.connectionString;
     const attempts = positive(adapter, "dropDatabaseAttempts", options.dropDatabaseAttempts, 5);
     if (!Number.isInteger(attempts)) {
       throw new TypeError(`Cannot create ${adapter} as 'dropDatabaseAttempts' must be a positive integer: current value is ${attempts}`);
     }
+    const mixedCase = options.mixedCaseTokens ?? "refuse";
+    if (!MIXED_CASE_MODES.has(mixedCase)) {
+      throw new TypeError(
+        `Cannot create ${adapter} as 'mixedCaseTokens' must be "refuse", "fold" or "exact": current value is ${describe(mixedCase)}`,
+      );
+    }
     this.backend = form.backend;
     this.#form = form;
-    this.#connectionString = options.connectionString;
+    this.#connectionString = connectionString;
     this.#ssl = options.ssl;
     this.#connectTimeoutMs = resolved.connectTimeoutMs;
     this.#operationTimeoutMs = resolved.operationTimeoutMs;
     this.#dropDatabaseAttempts = attempts;
     this.#nameRules = resolved.nameRules;
+    this.#mixedCaseTokens = mixedCase;
+    this.#retention = resolveRetention(adapter, options.retention);
   }
 
   /**
-   * Drops the tenant's database and role: REVOKE CONNECT, terminate its
-   * backends, DROP DATABASE IF EXISTS … WITH (FORCE) (retried on 55006),
-   * DROP ROLE IF EXISTS (after DROP OWNED BY when the role still owns
-   * objects in the admin database). Idempotent.
+   * Drops the tenant's database and role, holding the tenant's advisory
+   * lock: read the catalog; refuse (`failed`, nothing changed) when the role
+   * owns objects or holds privileges that these steps cannot clear; REVOKE
+   * CONNECT; terminate its backends; check the role again; DROP DATABASE IF
+   * EXISTS … WITH (FORCE) (retried on 55006); DROP OWNED BY (only for what
+   * is left in the admin database) and DROP ROLE IF EXISTS in one
+   * transaction. Idempotent, and safe to run any number of times at once.
+   * With `retention`, it quarantines instead (see quarantineTenant).
    *
    * @sanctionedDrop
    */
   async deprovision(token: string): Promise<void> {
-    const { database, role } = this.#targets(token);
-    const context: FailureContext = { action: "deprovision", what: this.#form.what, token };
-    await inSession(this.#hooks, context, async (client, step) => {
-      step("reading pg_database and pg_roles");
-      const state = await inspectTenant(client, database, role);
-      if (state.currentDatabase === database) {
-        throw backendError(
-          "failed",
-          context,
-          "the admin connection is to the tenant's own database: connect to a maintenance database such as postgres",
-          undefined,
-        );
+    const { token: checked, ...names } = this.#targets(token, "deprovision");
+    const retention = this.#retention;
+    if (retention !== undefined) {
+      const context: FailureContext = { action: "quarantine", what: this.#form.what, token: checked };
+      const now = retention.now();
+      if (typeof now !== "number" || !Number.isFinite(now)) {
+        throw new TypeError(`Cannot quarantine ${this.#form.what} as 'retention.now()' must return a finite number: current value is ${describe(now)}`);
       }
-      if (state.databaseExists) {
-        step("REVOKE CONNECT");
-        await revokeConnect(client, database, state.roleExists ? role : undefined);
-      }
-      step("pg_terminate_backend");
-      await terminateBackends(client, database, role);
-      step("DROP DATABASE");
-      await dropDatabase(client, database, this.#dropDatabaseAttempts);
-      step("DROP ROLE");
-      await dropRole(client, role);
+      const tenant = { token: checked, backend: this.backend, at: new Date(now) };
+      await this.#underLock(context, names.database, (client, step) =>
+        quarantineTenant(client, step, context, names, tenant, this.#dropDatabaseAttempts));
+      return;
+    }
+    const context: FailureContext = { action: "deprovision", what: this.#form.what, token: checked };
+    await this.#underLock(context, names.database, (client, step) =>
+      dropTenant(client, step, context, names, this.#dropDatabaseAttempts));
+  }
+
+  /** The tenant's quarantined copies, newest first. */
+  async quarantined(token: string): Promise<QuarantinedCopy[]> {
+    const { token: checked, ...names } = this.#targets(token, "check");
+    const context: FailureContext = { action: "check", what: this.#form.what, token: checked };
+    return await inSession(this.#hooks, context, async (client, step) => {
+      step("reading the quarantined copies");
+      return copiesOf(await listQuarantined(client), ofTenant(names), this.#retention?.days).map((marked) => marked.copy);
     });
   }
 
-  /** Whether the tenant's database or role still exists. Reads pg_database and pg_roles only. */
+  /** Brings the tenant's newest quarantined copy back under its original names. */
+  async restore(token: string): Promise<QuarantinedCopy> {
+    const { token: checked, ...names } = this.#targets(token, "restore");
+    const context: FailureContext = { action: "restore", what: this.#form.what, token: checked };
+    return await this.#underLock(context, names.database, (client, step) =>
+      restoreTenant(client, step, context, names, this.#retention?.days, this.#dropDatabaseAttempts));
+  }
+
+  /**
+   * Drops each expired copy of this form through `guardedDrop`, intent
+   * `quarantine_expired`, one after another.
+   */
+  async purgeExpired(guardedDrop: GuardedDrop, options: PurgeOptions = {}): Promise<PurgeResult> {
+    const retention = this.#retention;
+    if (retention === undefined) {
+      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`);
+    }
+    if (typeof guardedDrop !== "function") {
+      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${describe(guardedDrop)}`);
+    }
+    const now = options.now ?? retention.now();
+    if (typeof now !== "number" || Number.isNaN(now)) {
+      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`);
+    }
+    const prefix = options.requestId ?? `purge-${randomUUID()}`;
+    const listing: FailureContext = { action: "purge", what: `the quarantined copies of each ${this.#form.what.replace(/^the /, "")}`, token: "*" };
+    const copies = await inSession(this.#hooks, listing, async (client, step) => {
+      step("reading the quarantined copies");
+      return copiesOf(await listQuarantined(client), (mark) => this.#isOwnForm(mark), retention.days).map((marked) => marked.copy);
+    });
+    const expired = copies.filter((copy) => copy.expiresAt !== null && copy.expiresAt.getTime() <= now);
+    const purged: QuarantinedCopy[] = [];
+    const failed: { copy: QuarantinedCopy; error: DropError }[] = [];
+    for (const copy of expired) {
+      try {
+        const dropped = await guardedDrop(
+          {
+            token: copy.token,
+            providerResourceId: copy.name,
+            resourceType: this.resourceType,
+            backend: this.backend,
+            requestId: `${prefix}/${copy.name}`,
+            caller: options.caller ?? "guarded-drop/quarantine-purge",
+            intent: "quarantine_expired",
+          },
+          () => this.#purgeCopy(copy),
+        );
+        if (dropped) purged.push(copy);
+      } catch (err) {
+        failed.push({ copy, error: err as DropError });
+      }
+    }
+    return { purged, failed, kept: copies.length - expired.length };
+  }
+
+  /**
+   * Whether the tenant's database or role still exists. Reads pg_database
+   * and pg_roles only; a database a failed DROP left invalid
+   * (`datconnlimit = -2`) still exists, and unless `mixedCaseTokens` is
+   * "exact", so does a database or role whose name differs only in case.
+   */
   async exists(token: string): Promise<boolean> {
-    const { database, role } = this.#targets(token);
+    const { database, role, caseInsensitive } = this.#targets(token, "check");
     const context: FailureContext = { action: "check", what: this.#form.what, token };
     return await inSession(this.#hooks, context, async (client, step) => {
       step("reading pg_database and pg_roles");
       const state = await inspectTenant(client, database, role);
-      return state.databaseExists || state.roleExists;
+      return state.databaseExists || state.roleExists || (caseInsensitive === true && state.caseVariants.length > 0);
     });
   }
 
@@ -122,19 +212,82 @@ export class PostgresDeprovisioner implements Deprovisioner {
     await Promise.allSettled(open.map((client) => endClient(client)));
   }
 
-  /** Checks the token and both names before anything touches the server. */
-  #targets(token: string): { database: string; role: string } {
-    const checked = this.#nameRules.checkNamingToken(token);
+  /**
+   * Drops one expired copy, holding its tenant's lock so that a restore
+   * cannot take it at the same moment.
+   *
+   * @sanctionedDrop
+   */
+  async #purgeCopy(copy: QuarantinedCopy): Promise<boolean> {
+    const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of ${this.#form.what}`, token: copy.token };
+    return await this.#underLock(context, copy.originalDatabase, (client, step) =>
+      dropQuarantinedCopy(client, step, context, copy, this.#dropDatabaseAttempts));
+  }
+
+  /** Whether a copy's mark is of this adapter's form (its backend and name prefixes). */
+  #isOwnForm(mark: { backend: string; database: string; role: string }): boolean {
+    return mark.backend === this.backend && mark.database.startsWith(this.#form.databasePrefix) &&
+      mark.role.startsWith(this.#form.rolePrefix);
+  }
+
+  /**
+   * Checks the token and both names before anything touches the server, and
+   * applies the case rule (`mixedCaseTokens`).
+   */
+  #targets(token: string, action: FailureContext["action"]): TenantNames & { token: string } {
+    let checked = this.#nameRules.checkNamingToken(token);
+    if (/[A-Z]/.test(checked)) {
+      if (this.#mixedCaseTokens === "refuse") {
+        const folded = checked.toLowerCase();
+        throw new RefusedError(
+          `Cannot ${action} ${this.#form.what} ${JSON.stringify(checked)} as its token must be lower case: PostgreSQL ` +
+            `folds unquoted names, so ${JSON.stringify(this.#form.databasePrefix + folded)} may be the tenant's. Pass ` +
+            `${JSON.stringify(folded)}, or set mixedCaseTokens to "fold" or "exact": current value is ${JSON.stringify(checked)}`,
+        );
+      }
+      if (this.#mixedCaseTokens === "fold") checked = checked.toLowerCase();
+    }
     return {
+      token: checked,
+      caseInsensitive: this.#mixedCaseTokens !== "exact",
       database: this.#nameRules.checkDatabaseName(`${this.#form.databasePrefix}${checked}`),
       role: this.#nameRules.checkUserName(`${this.#form.rolePrefix}${checked}`),
     };
   }
 
+  /**
+   * Runs `body` on a fresh admin connection that holds the tenant's
+   * advisory lock, and runs it again from the start when a statement met a
+   * concurrent catalog update (XX000) by someone who does not take the lock.
+   */
+  async #underLock<T>(
+    context: FailureContext,
+    database: string,
+    body: (client: Client, step: (name: string) => void) => Promise<T>,
+  ): Promise<T> {
+    return await inSession(this.#hooks, context, async (client, step) => {
+      step("pg_advisory_lock");
+      await lockTenant(client, database);
+      try {
+        for (let attempt = 1;; attempt++) {
+          try {
+            return await body(client, step);
+          } catch (err) {
+            if (sqlStateOf(err) !== "XX000" || attempt >= CONCURRENT_UPDATE_ATTEMPTS) throw err;
+          }
+          // Jittered, so that two writers that collided do not collide again.
+          await sleep(Math.min(25 * 2 ** attempt, 1_000) * (0.5 + Math.random()));
+        }
+      } finally {
+        await unlockTenant(client, database);
+      }
+    });
+  }
+
   // A connection per call: drops are rare, and a fresh connection cannot be
   // one a server restart has silently broken, as a pooled idle one can.
   async #connect(context: FailureContext): Promise<Client> {
-    if (this.#closed) throw backendError("failed", context, "the adapter is closed", undefined);
+    if (this.#closed) throw withRetryable(backendError("failed", context, "the adapter is closed", undefined), false);
     const client = new Client({
       connectionString: this.#connectionString,
       ssl: this.#ssl,
@@ -184,4 +337,20 @@ async function endClient(client: Client): Promise<void> {
   ]);
   clearTimeout(timer);
   if (!ended) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+/** Checks `retention`: `undefined`, or `{ days: positive finite, now?: function }`. */
+function resolveRetention(adapter: string, retention: RetentionOptions | undefined): Required<RetentionOptions> | undefined {
+  if (retention === undefined) return undefined;
+  if (typeof retention !== "object" || retention === null) {
+    throw new TypeError(`Cannot create ${adapter} as 'retention' must be an object: current value is ${describe(retention)}`);
+  }
+  const days = positive(adapter, "retention.days", retention.days, Number.NaN);
+  if (Number.isNaN(days)) {
+    throw new TypeError(`Cannot create ${adapter} as 'retention.days' must be a positive finite number: current value is undefined`);
+  }
+  if (retention.now !== undefined && typeof retention.now !== "function") {
+    throw new TypeError(`Cannot create ${adapter} as 'retention.now' must be a function: current value is ${describe(retention.now)}`);
+  }
+  return { days, now: retention.now ?? Date.now };
 }

@@ -11,18 +11,39 @@ export interface TenantState {
   readonly currentDatabase: string;
   readonly databaseExists: boolean;
   readonly roleExists: boolean;
+  /**
+   * Databases and roles whose names equal the tenant's but for case, such
+   * as a quoted `"db_RelAbc"` next to `db_relabc`, each as `database "…"` or
+   * `role "…"`.
+   */
+  readonly caseVariants: readonly string[];
 }
 
-/** Reads whether the tenant's database and role exist. Nothing destructive. */
+/** Reads whether the tenant's database and role exist, and their case variants. Nothing destructive. */
 export async function inspectTenant(client: Client, database: string, role: string): Promise<TenantState> {
-  const result = await client.query<{ current_database: string; database_exists: boolean; role_exists: boolean }>(
+  const result = await client.query<{
+    current_database: string;
+    database_exists: boolean;
+    role_exists: boolean;
+    case_variants: string[] | null;
+  }>(
     `SELECT current_database() AS current_database,
             EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1) AS database_exists,
-            EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $2) AS role_exists`,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $2) AS role_exists,
+            ARRAY(SELECT 'database ' || pg_catalog.quote_ident(datname) FROM pg_catalog.pg_database
+                   WHERE lower(datname) = lower($1) AND datname <> $1
+                  UNION ALL
+                  SELECT 'role ' || pg_catalog.quote_ident(rolname) FROM pg_catalog.pg_roles
+                   WHERE lower(rolname) = lower($2) AND rolname <> $2) AS case_variants`,
     [database, role],
   );
   const row = result.rows[0]!;
-  return { currentDatabase: row.current_database, databaseExists: row.database_exists, roleExists: row.role_exists };
+  return {
+    currentDatabase: row.current_database,
+    databaseExists: row.database_exists,
+    roleExists: row.role_exists,
+    caseVariants: row.case_variants ?? [],
+  };
 }
 
 /**
@@ -88,23 +109,28 @@ export async function dropDatabase(client: Client, database: string, attempts: n
 }
 
 /**
- * Step 3: `DROP ROLE IF EXISTS`. When the role still owns objects or holds
- * privileges in the admin connection's database (2BP01), those are the
- * tenant's own: `DROP OWNED BY` removes them there and the role is dropped
- * again. Objects it owns in any other database still block the drop, and
- * the server's message says where: that is reported as `failed`, never
- * reassigned or dropped elsewhere.
+ * Step 3: `DROP ROLE IF EXISTS`, after `DROP OWNED BY` when the role still
+ * owns objects in the admin connection's database or holds privileges on
+ * shared objects (`withOwned`). Both run in one transaction, so that a DROP
+ * ROLE that still fails (2BP01: something outside appeared since the check)
+ * rolls the DROP OWNED back and nothing is lost; the server's DETAIL, which
+ * names the databases, is kept in the error.
  *
  * @sanctionedDrop
  */
-export async function dropRole(client: Client, role: string): Promise<void> {
+export async function dropRole(client: Client, role: string, withOwned: boolean): Promise<void> {
   const quoted = client.escapeIdentifier(role);
-  try {
+  if (!withOwned) {
     await client.query(`DROP ROLE IF EXISTS ${quoted}`);
     return;
-  } catch (err) {
-    if (sqlStateOf(err) !== "2BP01") throw err;
   }
-  await client.query(`DROP OWNED BY ${quoted}`);
-  await client.query(`DROP ROLE IF EXISTS ${quoted}`);
+  await client.query("BEGIN");
+  try {
+    await client.query(`DROP OWNED BY ${quoted}`);
+    await client.query(`DROP ROLE IF EXISTS ${quoted}`);
+    await client.query("COMMIT");
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  }
 }

@@ -2,7 +2,9 @@
  * `guarded-drop/adapters/postgres`: deprovision of PostgreSQL tenants, on a
  * shared cluster ({@linkcode postgresShared}: `db_<t>`, `usr_<t>`) or on
  * their own server ({@linkcode postgresDedicated}: `dedicated_db_<t>`,
- * `dedicated_usr_<t>`).
+ * `dedicated_usr_<t>`), or their quarantine instead of a drop when the
+ * factory is given a `retention` ({@linkcode PostgresAdapter}: `quarantined`,
+ * `restore`, `purgeExpired`).
  *
  * ```ts
  * import { postgresShared } from "guarded-drop/adapters/postgres";
@@ -24,4 +26,6 @@ export * from "./audit_store.ts";
 export * from "./audit_verify.ts";
 export * from "./postgres_dedicated.ts";
 export * from "./postgres_options.ts";
+export * from "./postgres_quarantine.ts";
+export * from "./postgres_retryable.ts";
 export * from "./postgres_shared.ts";

@@ -5,31 +5,35 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
 import { PostgresDeprovisioner } from "./_postgres_deprovisioner.ts";
 import type { PostgresAdapterOptions } from "./postgres_options.ts";
+import type { PostgresAdapter } from "./postgres_quarantine.ts";
 
 /**
  * Makes the deprovisioner of tenants on dedicated PostgreSQL servers: the
  * tenant `<t>` is the database `dedicated_db_<t>` and the role
  * `dedicated_usr_<t>` on the server the connection string names.
  *
- * The steps are those of {@linkcode postgresShared}, FORCE and the 55006
- * retry included:
- *
- * 1. `REVOKE CONNECT ON DATABASE "dedicated_db_<t>" FROM PUBLIC, "dedicated_usr_<t>"`;
- * 2. `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE (datname
- *    = $1 OR usename = $2) AND pid <> pg_backend_pid()`;
- * 3. `DROP DATABASE IF EXISTS "dedicated_db_<t>" WITH (FORCE)`, retried on 55006;
- * 4. `DROP ROLE IF EXISTS "dedicated_usr_<t>"` (after `DROP OWNED BY` on 2BP01).
+ * The steps, the tenant's advisory lock, the case rule, the dependency
+ * check and the error kinds are those of {@linkcode postgresShared}, on
+ * `dedicated_db_<t>` and `dedicated_usr_<t>`.
  *
  * The server itself, its other databases and roles are left alone: the
  * platform decommissions the server separately.
  *
+ * With `retention: { days }`, `deprovision(t)` quarantines instead of
+ * dropping: CONNECT revoked, sessions ended, the role NOLOGIN, the database
+ * and the role renamed to `q_<yyyymmddhhmmss>_<12 hex>` with a `COMMENT ON`
+ * that records the token and the time. `quarantined(t)` lists the copies,
+ * `restore(t)` brings the newest back, and `purgeExpired(guardedDrop)` drops
+ * the expired ones, each through that guardedDrop with intent
+ * `quarantine_expired`.
+ *
  * @param options The admin connection string of the tenant's server,
  * timeouts and name rules.
  * @returns The deprovisioner (`resourceType` "postgres", `backend` "dedicated").
- * @throws {TypeError} If an option is missing or malformed.
+ * @throws {TypeError} If an option is missing or malformed, such as a
+ * connection string whose password holds an unencoded "/", "?" or "#".
  *
  * @example Dropping a dedicated tenant through guardedDrop
  * ```ts
@@ -50,7 +54,7 @@ import type { PostgresAdapterOptions } from "./postgres_options.ts";
  * }
  * ```
  */
-export function postgresDedicated(options: PostgresAdapterOptions): Deprovisioner {
+export function postgresDedicated(options: PostgresAdapterOptions): PostgresAdapter {
   return new PostgresDeprovisioner(
     {
       backend: "dedicated",

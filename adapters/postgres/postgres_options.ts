@@ -7,6 +7,7 @@
 
 import type { ClientConfig } from "pg";
 import type { AdapterOptions } from "../_shared/adapter_options.ts";
+import type { RetentionOptions } from "./postgres_quarantine.ts";
 
 /**
  * Options of {@linkcode postgresShared} and {@linkcode postgresDedicated}.
@@ -38,6 +39,35 @@ export interface PostgresAdapterOptions extends AdapterOptions {
    * @default {5}
    */
   dropDatabaseAttempts?: number;
+  /**
+   * What a token with upper-case letters means. PostgreSQL folds unquoted
+   * names to lower case, so a platform that ran `CREATE DATABASE db_relAbc`
+   * made `db_relabc`, and a drop of the exact name `db_relAbc` would find
+   * nothing and answer "gone" while the tenant's data is still there.
+   *
+   * - `"refuse"`: such a token is refused ({@linkcode RefusedError}, code
+   *   `GD_REFUSED`) by `deprovision` and `exists` alike, before any
+   *   connection.
+   * - `"fold"`: the token is lower-cased, as the server does with unquoted
+   *   names (`relAbc` drops `db_relabc`). For platforms that create names
+   *   unquoted.
+   * - `"exact"`: the names are used as given, quoted (`relAbc` drops
+   *   `"db_relAbc"` only). For platforms that create names quoted, where
+   *   `relabc` is another tenant.
+   *
+   * @default {"refuse"}
+   */
+  mixedCaseTokens?: "refuse" | "fold" | "exact";
+  /**
+   * Quarantine instead of dropping: `deprovision` revokes CONNECT, ends the
+   * tenant's sessions, makes the role NOLOGIN and renames the database and
+   * the role to a quarantine name, with a `COMMENT ON` each that records the
+   * token and the time. `restore` brings the newest copy back, and
+   * `purgeExpired` drops the copies older than `days`.
+   *
+   * @default {undefined: deprovision drops}
+   */
+  retention?: RetentionOptions;
   /**
    * TLS options, passed to pg as they are.
    *

@@ -24,7 +24,7 @@ const {
 // A process runner: child_process (exec, execFile, spawn, *Sync, promisified
 // `execAsync`), execa (`execa`, `execaSync`, `execaCommand`), Bun.spawn,
 // `new Deno.Command`, and helpers named for one (`run`, `sh`).
-const RUNNER = /^(?:\$|run|sh|shell|cmd|Command)$|exec|spawn/i;
+const RUNNER_NAMES: ReadonlySet<string> = new Set(["$", "run", "sh", "shell", "cmd", "Command"]);
 const SQL_OBJECTS: ReadonlySet<string> = new Set(SQL_DROP_OBJECTS);
 // A const argv defined through other consts deeper than this is not followed.
 const MAX_ARGV_DEPTH = 8;
@@ -127,10 +127,12 @@ export const cliDrop = createRule({
   },
 });
 
+// This runs at every call: plain string tests, no regular expression.
 function isRunner(call: ts.CallExpression | ts.NewExpression): boolean {
-  const callee = unwrap(call.expression);
+  if (call.arguments === undefined || call.arguments.length === 0) return false;
+  const callee = call.expression;
   const name = isIdentifier(callee) ? callee.text : isPropertyAccessExpression(callee) ? callee.name.text : "";
-  return RUNNER.test(name) && (call.arguments?.length ?? 0) >= 1;
+  return RUNNER_NAMES.has(name) || name.includes("xec") || name.includes("XEC") || name.includes("pawn") || name.includes("PAWN");
 }
 
 // The argv a runner call runs, when it has one in an array (inline, or a

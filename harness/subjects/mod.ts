@@ -7,6 +7,7 @@
  */
 
 export * from "./mongodb.ts";
+export * from "./mysql.ts";
 export * from "./postgres.ts";
 export * from "./rabbitmq.ts";
 export * from "./redis.ts";

@@ -11,6 +11,7 @@ import {
   type ConformanceSubject,
   describeConformance,
   mongodbSubject,
+  mysqlSubject,
   postgresSubject,
   rabbitmqSubject,
   redisSubject,
@@ -21,8 +22,10 @@ import {
 } from "../../harness/mod.ts";
 import {
   type ControlledServer,
+  dedicatedMysqlSkipReason,
   dedicatedPostgresSkipReason,
   dedicatedRedisSkipReason,
+  startDedicatedMysql,
   startDedicatedPostgres,
   startDedicatedRedis,
   startThrowawayRedis,
@@ -48,6 +51,11 @@ async function dedicatedInstances(
     const server = await startDedicatedRedis();
     started.push(server);
     out.GD_REDIS_DEDICATED_URL = server.url;
+  }
+  if ((out.GD_MYSQL_URL ?? "") !== "" && (out.GD_MYSQL_DEDICATED_URL ?? "") === "" && dedicatedMysqlSkipReason() === undefined) {
+    const server = await startDedicatedMysql();
+    started.push(server);
+    out.GD_MYSQL_DEDICATED_URL = server.url;
   }
   // A third Redis for the ownership check: a wrong URL must never point the
   // dedicated adapter at the shared server, whose data other runs own.
@@ -84,6 +92,8 @@ function subjects(set: ServerSet, notOwnRedis: ServerControl | undefined): Recor
     rabbitmq: servers.rabbitmq && rabbitmqSubject(servers.rabbitmq, "shared"),
     rabbitmqDedicated: servers.rabbitmqDedicated && rabbitmqSubject(servers.rabbitmqDedicated, "dedicated"),
     mongodb: servers.mongodb && mongodbSubject(servers.mongodb, "shared"),
+    mysql: servers.mysql && mysqlSubject(servers.mysql, "shared"),
+    mysqlDedicated: servers.mysqlDedicated && mysqlSubject(servers.mysqlDedicated, "dedicated"),
   } as Record<ServerRole, ConformanceSubject<unknown> | undefined>;
 }
 

@@ -12,7 +12,13 @@ import { createAuditRecorder } from "../../harness/audit_recorder.ts";
 
 /** What a child runs. */
 export interface ChildSpec {
-  readonly adapter: "redisShared" | "redisDedicated" | "rabbitmqShared" | "rabbitmqDedicated";
+  readonly adapter:
+    | "redisShared"
+    | "redisDedicated"
+    | "rabbitmqShared"
+    | "rabbitmqDedicated"
+    | "postgresShared"
+    | "postgresDedicated";
   readonly options: Record<string, unknown>;
   readonly token: string;
   readonly drops: number;
@@ -33,6 +39,11 @@ async function makeAdapter(spec: ChildSpec): Promise<Deprovisioner> {
     case "redisDedicated": {
       const { redisShared, redisDedicated } = await import("../../adapters/redis/mod.ts");
       return (spec.adapter === "redisShared" ? redisShared : redisDedicated)(spec.options as never);
+    }
+    case "postgresShared":
+    case "postgresDedicated": {
+      const { postgresShared, postgresDedicated } = await import("../../adapters/postgres/mod.ts");
+      return (spec.adapter === "postgresShared" ? postgresShared : postgresDedicated)(spec.options as never);
     }
     default: {
       const { rabbitmqShared, rabbitmqDedicated } = await import("../../adapters/rabbitmq/mod.ts");

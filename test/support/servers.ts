@@ -288,10 +288,14 @@ function isRoot(): boolean {
 }
 
 function postgresAccount(): { uid: number; gid: number } | undefined {
+  return systemAccount("postgres");
+}
+
+function systemAccount(account: string): { uid: number; gid: number } | undefined {
   try {
     for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
       const [name, , uid, gid] = line.split(":");
-      if (name === "postgres" && uid !== undefined && gid !== undefined) return { uid: Number(uid), gid: Number(gid) };
+      if (name === account && uid !== undefined && gid !== undefined) return { uid: Number(uid), gid: Number(gid) };
     }
   } catch {
     // No /etc/passwd: not a Unix account database we can read.
@@ -348,4 +352,135 @@ async function waitFor(what: string, check: () => Promise<boolean>): Promise<voi
     await delay(50);
   }
   throw new Error(`Cannot start ${what}: it did not answer within ${START_TIMEOUT_MS} ms`);
+}
+
+// ---------------------------------------------------------------------------
+// MySQL / MariaDB
+
+/** How to get the shared MySQL server, for skip reasons. */
+export const HOW_TO_GET_MYSQL =
+  "set GD_MYSQL_URL=mysql://root@127.0.0.1:3306/ (an admin account; start the machine's MariaDB with " +
+  "`start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`)";
+
+/** Why a second MariaDB cannot be started here, or `undefined` when it can. */
+export function dedicatedMysqlSkipReason(): string | undefined {
+  if (envUrl("GD_MYSQL_DEDICATED_URL") !== undefined) return undefined;
+  if (!onPath("mariadb-install-db") || !onPath("mariadbd")) {
+    return "mariadb-install-db and mariadbd are not on PATH to start a second server: install mariadb-server, or set " +
+      "GD_MYSQL_DEDICATED_URL to an admin URL of a server the suite may use";
+  }
+  if (isRoot() && mysqlAccount() === undefined) {
+    return "mariadbd refuses to run as root and there is no 'mysql' account to run it as: create one, or set GD_MYSQL_DEDICATED_URL";
+  }
+  return undefined;
+}
+
+/**
+ * The tenant's own MariaDB: `GD_MYSQL_DEDICATED_URL` when set, otherwise a
+ * server made with `mariadb-install-db` in a temp dir (root with no
+ * password, no binary log, a small buffer pool) and started with `mariadbd`
+ * on a free port, its socket in the temp dir, stopped by pid.
+ */
+export async function startDedicatedMysql(): Promise<ControlledServer> {
+  const given = envUrl("GD_MYSQL_DEDICATED_URL");
+  if (given !== undefined) return externalServer(given);
+  const dir = mkdtempSync(join(tmpdir(), "guarded-drop-mariadb-"));
+  const account = isRoot() ? mysqlAccount() : undefined;
+  const data = join(dir, "data");
+  if (account !== undefined) chownSync(dir, account.uid, account.gid);
+  const install = spawnSync(
+    "mariadb-install-db",
+    [
+      "--no-defaults",
+      `--datadir=${data}`,
+      "--auth-root-authentication-method=normal",
+      "--skip-test-db",
+      ...(account === undefined ? [] : ["--user=mysql"]),
+    ],
+    { cwd: dir, encoding: "utf8", timeout: START_TIMEOUT_MS },
+  );
+  if (install.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`mariadb-install-db failed (exit ${install.status ?? install.signal}): ${install.stderr || install.stdout}`);
+  }
+  if (account !== undefined) chownTree(dir, account);
+  let port = 0;
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(
+      "mariadbd",
+      [
+        "--no-defaults",
+        `--datadir=${data}`,
+        `--port=${port}`,
+        `--bind-address=${LOOPBACK}`,
+        `--socket=${join(dir, "mysqld.sock")}`,
+        `--pid-file=${join(dir, "mysqld.pid")}`,
+        "--skip-log-bin",
+        "--skip-name-resolve",
+        "--innodb-buffer-pool-size=16M",
+        "--innodb-log-file-size=8M",
+        ...(account === undefined ? [] : ["--user=mysql"]),
+      ],
+      { stdio: "ignore" },
+    );
+    const started = child;
+    await waitFor(`mariadbd on port ${port}`, async () => {
+      if (started.exitCode !== null) throw new Error(`mariadbd exited with ${started.exitCode} (port ${port} taken?)`);
+      return await mysqlAnswers(port);
+    });
+  };
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (running === undefined || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once("exit", resolve));
+    running.kill("SIGKILL");
+    await exited;
+  };
+  try {
+    await onFreePort((free) => {
+      port = free;
+      return start();
+    });
+  } catch (err) {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    url: `mysql://root@${LOOPBACK}:${port}/`,
+    port,
+    controlled: true,
+    stop,
+    start,
+    async dispose() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Whether a MySQL server greets on the port: its handshake starts with protocol version 10. */
+async function mysqlAnswers(port: number): Promise<boolean> {
+  const { connect } = await import("node:net");
+  return await new Promise<boolean>((resolve) => {
+    const socket = connect(port, LOOPBACK);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once("error", () => done(false));
+    // A packet header of 4 bytes, then the protocol version.
+    socket.once("data", (data) => done(data.length > 4 && data[4] === 10));
+  });
+}
+
+function mysqlAccount(): { uid: number; gid: number } | undefined {
+  return systemAccount("mysql");
+}
+
+function chownTree(path: string, account: { uid: number; gid: number }): void {
+  spawnSync("chown", ["-R", `${account.uid}:${account.gid}`, path], { timeout: START_TIMEOUT_MS });
 }

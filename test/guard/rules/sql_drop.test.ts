@@ -158,6 +158,7 @@ ruleTester(sqlDrop, {
     { code: `${D}await client.query(\`SELECT 1\nDROP SCHEMA t_\${name} CASCADE\`);`, errors: [err(2, 20)] },
     { code: `${D}export const script = "\\\\c postgres\\nDROP DATABASE db_x";\nawait client.query(script);`, errors: [err(3, 20)] },
     { code: `${D}await client.query("-- tear down\\nDROP OWNED BY usr_x");`, errors: [err(2, 20)] },
+    { code: `${D}declare const sh: (c: string) => void;\nsh(String.raw\`psql -c '\\c postgres \\\\ DROP DATABASE db_x'\`);`, errors: [err(3, 4)] },
     { code: `${D}await client.query(\`DROP GROUP \${name}\`);`, errors: [err(2, 20)] },
     { code: `${D}await client.query("drop group if exists grp_x");`, errors: [err(2, 20)] },
     // Quotes that open code: after a flag, `=`, a pipe, EXECUTE, SELECT, echo.

@@ -1,0 +1,75 @@
+/**
+ * {@linkcode mysqlShared}: deprovision of a tenant on a shared MySQL or
+ * MariaDB server.
+ *
+ * @module
+ */
+
+import type { Deprovisioner } from "../../lib/mod.ts";
+import { MysqlDeprovisioner } from "./_mysql_deprovisioner.ts";
+import type { MysqlAdapterOptions } from "./mysql_options.ts";
+
+/**
+ * Makes the deprovisioner of tenants on a shared MySQL or MariaDB server:
+ * the tenant `<t>` is the database `db_<t>` and the user `usr_<t>` at every
+ * host it is defined for.
+ *
+ * `deprovision(t)` checks the token and both names, then, on one admin
+ * connection with `lock_wait_timeout` bounded:
+ *
+ * 1. `SELECT GET_LOCK(?, ?)` on a key derived from the tenant's names, so
+ *    that concurrent deprovisions of one tenant, in any process, run one at
+ *    a time (the lock goes with the connection);
+ * 2. reads `information_schema.SCHEMATA` and `mysql.user` (exact, binary
+ *    comparisons with bound values: `_` and `%` in a token never match
+ *    another tenant), and refuses, before touching anything, when the user
+ *    is the DEFINER of views, routines, triggers or events in another
+ *    database;
+ * 3. `ALTER USER ?@? ACCOUNT LOCK` at every host, so nobody logs in again;
+ * 4. `KILL CONNECTION` for every session of the user and every session on
+ *    the database (`information_schema.PROCESSLIST`);
+ * 5. `DROP DATABASE IF EXISTS \`db_<t>\`` (quoted by mysql2's escapeId);
+ * 6. `DROP USER IF EXISTS ?@?` at every host;
+ * 7. reads the catalog again, and fails rather than report the tenant gone
+ *    while any of it remains.
+ *
+ * It is idempotent. A token with upper-case letters is refused by default
+ * (`mixedCaseTokens`). `exists(t)` reads the same catalog as step 2.
+ *
+ * Errors: a hostile token throws {@linkcode RefusedError} before any
+ * connection. 1040, 1053, 1927, 2002, 2003, 2006, 2013, mysql2's lost
+ * connection and query timeouts, network errors and connect timeouts throw
+ * `BackendError` of kind `unavailable`; any other failure, kind `failed`
+ * (a lock or statement timeout says a retry finishes it). No message holds
+ * the URL's password.
+ *
+ * @param options The admin URL, timeouts and name rules.
+ * @returns The deprovisioner (`resourceType` "mysql", `backend` "shared").
+ * @throws {TypeError} If an option is missing or malformed, the URL included.
+ *
+ * @example Dropping a tenant through guardedDrop
+ * ```ts
+ * import { createGuardedDrop } from "guarded-drop";
+ * import { createAuditLogger } from "guarded-drop/pino";
+ * import { createDropCounter } from "guarded-drop/prom-client";
+ * import { mysqlShared } from "guarded-drop/adapters/mysql";
+ *
+ * const guardedDrop = createGuardedDrop({ logger: createAuditLogger({ destination: 1 }), counter: createDropCounter() });
+ * const adapter = mysqlShared({ url: "mysql://root@127.0.0.1:3306/" });
+ * try {
+ *   await guardedDrop(
+ *     { token: "acme42", resourceType: adapter.resourceType, backend: adapter.backend, requestId: "req-1", caller: "billing" },
+ *     () => adapter.deprovision("acme42"),
+ *   );
+ *   console.log(await adapter.exists("acme42")); // false
+ * } finally {
+ *   await adapter.close();
+ * }
+ * ```
+ */
+export function mysqlShared(options: MysqlAdapterOptions): Deprovisioner {
+  return new MysqlDeprovisioner(
+    { backend: "shared", databasePrefix: "db_", userPrefix: "usr_", what: "the MySQL tenant", adapter: "the MySQL adapter" },
+    options,
+  );
+}
