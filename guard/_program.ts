@@ -109,6 +109,15 @@ export function createGuardProgram(request: ProgramRequest): GuardProgram {
   // never come from it there. The guard reads its own tag from the comment
   // text.
   host.jsDocParsingMode = typescript.JSDocParsingMode.ParseForTypeErrors;
+  // Declarations of packages no rule asks about (Node's own, pg, ioredis,
+  // mysql2, …) are read as empty modules: parsing and binding them is most
+  // of the cost on a project that imports heavy driver types, and nothing
+  // the guard decides depends on them.
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (!isTypedPackageNeeded(fileName)) return typescript.createSourceFile(fileName, "export {};", languageVersion);
+    return getSourceFile(fileName, languageVersion, onError, shouldCreate);
+  };
   const rootNames = [...new Set([...projectFiles, ...extra])];
   const program = typescript.createProgram({ rootNames, options, host });
 
@@ -135,6 +144,36 @@ export function createGuardProgram(request: ProgramRequest): GuardProgram {
     return !excludes.some((pattern) => pattern.test(rel));
   });
   return { program, files, project: projectPath, leftOut };
+}
+
+// The packages whose declarations the type-aware rules read: guarded-drop's
+// contract and adapters, the ORMs and schema builders (orm-drop), and the
+// MongoDB driver and mongoose (mongodb-drop), with their own dependencies'
+// types they are built from.
+const NEEDED_PACKAGES =
+  /^(?:guarded-drop|typeorm|sequelize|knex|kysely|mongoose|mongodb|bson|prisma|@prisma\/[^/]+|\.prisma|@mikro-orm\/[^/]+|@types\/(?:mongodb|mongoose|knex|sequelize))$/;
+
+/**
+ * Whether the guard needs a file's declarations: every file outside
+ * `node_modules`, and the declarations of the packages its rules recognise
+ * by type.
+ *
+ * NOTE: a type that reaches one of those packages only through another
+ * package's declarations (a framework's wrapper returning an ORM's type) is
+ * not seen: the wrapper's declarations are not read.
+ *
+ * @param fileName An absolute file name.
+ * @returns `false` for another package's declaration file.
+ */
+export function isTypedPackageNeeded(fileName: string): boolean {
+  const normalized = fileName.split("\\").join("/");
+  const at = normalized.lastIndexOf("/node_modules/");
+  if (at === -1 || !/\.d\.[cm]?ts$/.test(normalized)) return true;
+  const rest = normalized.slice(at + "/node_modules/".length).split("/");
+  const name = rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  // TypeScript's own libraries (Promise, Map) are always read.
+  if (name === "typescript") return true;
+  return NEEDED_PACKAGES.test(name);
 }
 
 function parseProject(path: string): ts.ParsedCommandLine {
