@@ -9,7 +9,7 @@ import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { Chokepoint } from "./_chokepoint.ts";
 import { DeclaringPackages } from "./_declaring_packages.ts";
-import { type ConstResolver, fold, type Folded, type LiteralTypes, provenanceOf, unwrap } from "./_fold.ts";
+import { type ConstResolver, fold, type Folded, foldWithProvenance, type LiteralTypes, setFlowNames, unwrap } from "./_fold.ts";
 import type { PackageLookup } from "./_package.ts";
 import {
   callbackBodies,
@@ -302,18 +302,19 @@ export function runEngine(input: EngineInput): EngineOutput {
   // expression it reports, or of one inside it (a call whose argument it is).
   const withOrigin = (report: RawReport, descriptor: ReportDescriptor<string>): RawReport => {
     const own = descriptor.related ?? [];
-    let folded = folds.get(descriptor.node as ts.Expression);
-    if (folded === undefined && folds.size > 0 && current !== undefined) {
+    let root: ts.Expression | undefined = folds.has(descriptor.node as ts.Expression) ? (descriptor.node as ts.Expression) : undefined;
+    if (root === undefined && folds.size > 0 && current !== undefined) {
       const start = descriptor.node.pos;
       const end = descriptor.node.end;
-      for (const [root, value] of folds) {
-        if (root.pos >= start && root.end <= end && sourceFileOf(root) === report.file) {
-          folded = value;
+      for (const candidate of folds.keys()) {
+        if (candidate.pos >= start && candidate.end <= end && sourceFileOf(candidate) === report.file) {
+          root = candidate;
           break;
         }
       }
     }
-    const provenance = folded === undefined ? undefined : provenanceOf(folded);
+    // Folded again, collecting its literals: only reported expressions pay for it.
+    const provenance = root === undefined ? undefined : foldWithProvenance(root, resolveConst, semantic ? literalTypes : undefined).provenance;
     if (provenance === undefined || provenance.literals.length === 0) return own.length === 0 ? report : { ...report, related: own };
     const related = [...own, ...provenance.literals.map((node) => ({ node, message: "the destructive text is written here" }))];
     const crossed = provenance.steps.filter((step) => !provenance.literals.includes(step)).reverse();
@@ -343,7 +344,11 @@ export function runEngine(input: EngineInput): EngineOutput {
     const constNames = new Set<string>();
     // `let`/`var` names and enums: read through `+=`, `push` and members.
     const flowNames = new Set<string>();
+    const functionNames = new Set<string>();
+    // Names whose members are worth folding: constant objects and maps, enums, imports.
+    const owners = new Set<string>();
     const imports = importBindings(file);
+    for (const name of imports.keys()) owners.add(name);
     const roots = new Set<ts.Expression>();
     const names: (ts.Identifier | ts.PropertyAccessExpression)[] = [];
     for (const handler of fileEnter) handler(file);
@@ -383,12 +388,22 @@ export function runEngine(input: EngineInput): EngineOutput {
           const declaration = node as ts.VariableDeclaration;
           if (isIdentifier(declaration.name) && getCombinedNodeFlags(declaration) & NodeFlags.Const) {
             constNames.add(declaration.name.text);
+            const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
+            if (value !== undefined && (value.kind === SyntaxKind.ObjectLiteralExpression || value.kind === SyntaxKind.NewExpression)) {
+              owners.add(declaration.name.text);
+            }
           } else if (isIdentifier(declaration.name)) flowNames.add(declaration.name.text);
           break;
         }
         case SyntaxKind.EnumDeclaration:
           flowNames.add((node as ts.EnumDeclaration).name.text);
+          owners.add((node as ts.EnumDeclaration).name.text);
           break;
+        case SyntaxKind.FunctionDeclaration: {
+          const name = (node as ts.FunctionDeclaration).name;
+          if (name !== undefined) functionNames.add(name.text);
+          break;
+        }
         case SyntaxKind.ImportDeclaration: {
           const bindings = (node as ts.ImportDeclaration).importClause?.namedBindings;
           if (bindings !== undefined && isNamedImports(bindings)) {
@@ -412,6 +427,8 @@ export function runEngine(input: EngineInput): EngineOutput {
 
     // Names bound to a constant are string expressions too; which names
     // those are is known only now that the whole file was walked.
+    for (const name of constNames) functionNames.add(name);
+    setFlowNames({ mutable: flowNames, functions: functionNames });
     // The names the file reads (not the targets of an assignment).
     const reads = new Set<string>();
     for (const name of names) {
@@ -425,7 +442,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     }
     for (const name of names) {
       if (isIdentifier(name) && !constNames.has(name.text) && !imports.has(name.text) && !flowNames.has(name.text)) continue;
-      const root = climb(name);
+      const root = climb(name, owners);
       if (root === name && !isValuePosition(name)) continue;
       roots.add(root);
     }
@@ -447,6 +464,7 @@ export function runEngine(input: EngineInput): EngineOutput {
         matchStrings(root);
       }
     }
+    setFlowNames(undefined);
     for (const handler of fileExit) handler(file);
     for (const report of fileReports.splice(0)) decide(report);
     folds.clear();

@@ -128,9 +128,16 @@ export function helperReturns(call: ts.CallExpression): ts.Expression[] | undefi
  *
  * @param node A property or element access.
  * @param valueOf Follows a constant name to its initializer.
+ * @param depth How many members deep the look-up is (nested objects).
+ * @param mayBeEnum Whether a name may be an enum of the file (a cheap filter before the scope walk).
  * @returns The member's initializer, or `undefined`.
  */
-export function memberValue(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, valueOf: ValueOf, depth = 0): ts.Expression | undefined {
+export function memberValue(
+  node: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+  valueOf: ValueOf,
+  depth = 0,
+  mayBeEnum: (name: string) => boolean = () => true,
+): ts.Expression | undefined {
   if (depth > 8) return undefined;
   const key = isPropertyAccessExpression(node)
     ? node.name.text
@@ -139,14 +146,14 @@ export function memberValue(node: ts.PropertyAccessExpression | ts.ElementAccess
     : undefined;
   if (key === undefined) return undefined;
   const owner = unwrapped(node.expression);
-  if (isIdentifier(owner)) {
+  if (isIdentifier(owner) && mayBeEnum(owner.text)) {
     const enumMember = enumMemberValue(owner, key);
     if (enumMember !== undefined) return enumMember;
   }
   let object: ts.Expression | undefined = owner;
   if (isIdentifier(owner)) object = valueOf(owner);
   else if (isPropertyAccessExpression(owner) || owner.kind === SyntaxKind.ElementAccessExpression) {
-    object = memberValue(owner as ts.PropertyAccessExpression, valueOf, depth + 1);
+    object = memberValue(owner as ts.PropertyAccessExpression, valueOf, depth + 1, mayBeEnum);
   }
   if (object === undefined) return undefined;
   object = unwrapped(object);

@@ -97,18 +97,40 @@ export const CASE_PRESERVING_METHODS: ReadonlySet<string> = new Set([
  * @returns The alternatives; `[[null]]` when nothing is known.
  */
 export function fold(node: ts.Expression, resolve: ConstResolver, types?: LiteralTypes): Folded {
-  const outer = { current, collecting };
+  const outer = current;
   current = types === undefined ? contextOf(resolve) : makeContext(resolve, types);
+  try {
+    return foldAt(node, resolve, 0, new Set());
+  } finally {
+    current = outer;
+  }
+}
+
+/**
+ * Folds as {@linkcode fold} does, and says where the text was written.
+ * Slower: the engine asks it only for the expressions a rule reports.
+ *
+ * @param node The expression.
+ * @param resolve Resolves names to constant initializers.
+ * @param types The string literals a hole's type allows.
+ * @returns The alternatives and their provenance.
+ */
+export function foldWithProvenance(
+  node: ts.Expression,
+  resolve: ConstResolver,
+  types?: LiteralTypes,
+): { readonly folded: Folded; readonly provenance: Provenance } {
+  const outer = collecting;
   collecting = { literals: new Set(), steps: [] };
   try {
-    const folded = foldAt(node, resolve, 0, new Set());
-    provenances.set(folded, {
+    const folded = fold(node, resolve, types);
+    const provenance = {
       literals: [...collecting.literals],
       steps: collecting.steps.filter((step, i, all) => all.indexOf(step) === i),
-    });
-    return folded;
+    };
+    return { folded, provenance };
   } finally {
-    ({ current, collecting } = outer);
+    collecting = outer;
   }
 }
 
@@ -123,17 +145,30 @@ export interface Provenance {
   readonly steps: readonly ts.Node[];
 }
 
-const provenances = new WeakMap<Folded, Provenance>();
+/** Which names of the file being walked may be followed by data flow. */
+export interface FlowNames {
+  /** `let`/`var` names and enums. */
+  readonly mutable: ReadonlySet<string>;
+  /** Functions and constants (a helper's name). */
+  readonly functions: ReadonlySet<string>;
+}
+
+// Set by the engine while it folds one file's strings: a name not in these
+// sets is not looked up in the file's scopes (most holes are parameters).
+let flowNames: FlowNames | undefined;
 
 /**
- * Where the text of a value that {@linkcode fold} returned was written.
+ * Sets the names of the file the engine folds, so that the data-flow look-ups
+ * skip names that cannot be a `let`, an enum or a local helper.
  *
- * @param folded A result of `fold`.
- * @returns Its literals and the steps between, or `undefined` for another value.
+ * @param names The file's names, or `undefined` to look every name up.
  */
-export function provenanceOf(folded: Folded): Provenance | undefined {
-  return provenances.get(folded);
+export function setFlowNames(names: FlowNames | undefined): void {
+  flowNames = names;
 }
+
+const mayBeMutable = (name: string) => flowNames === undefined || flowNames.mutable.has(name);
+const mayBeHelper = (name: string) => flowNames === undefined || flowNames.functions.has(name);
 
 // The literals and steps of the fold under way.
 let collecting: { literals: Set<ts.Node>; steps: ts.Node[] } | undefined;
@@ -276,7 +311,7 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
       return union(foldAt(conditional.whenTrue, resolve, next, visiting), foldAt(conditional.whenFalse, resolve, next, visiting));
     }
     case SyntaxKind.ElementAccessExpression: {
-      const member = memberValue(node as ts.ElementAccessExpression, ctxOf(resolve).valueOf);
+      const member = memberValue(node as ts.ElementAccessExpression, ctxOf(resolve).valueOf, 0, mayBeMutable);
       if (member === undefined || visiting.has(member)) return typed(node, resolve);
       return foldFlow(node, () => foldAt(member, resolve, next, visiting), visiting);
     }
@@ -288,10 +323,10 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
         // A `let` built with `+=`, a member of a constant object or enum, or
         // what the value's type allows.
         if (isIdentifier(node)) {
-          const parts = letParts(node);
+          const parts = mayBeMutable(node.text) ? letParts(node) : undefined;
           if (parts !== undefined) return foldFlow(node, () => concat(parts.map((p) => foldAt(p, resolve, next, visiting))), visiting);
         } else {
-          const member = memberValue(node as ts.PropertyAccessExpression, ctxOf(resolve).valueOf);
+          const member = memberValue(node as ts.PropertyAccessExpression, ctxOf(resolve).valueOf, 0, mayBeMutable);
           if (member !== undefined && !visiting.has(member)) return foldFlow(node, () => foldAt(member, resolve, next, visiting), visiting);
         }
         return typed(node as ts.Expression, resolve);
@@ -365,7 +400,7 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
   }
   if (isIdentifier(callee)) {
     // A local helper: what it returns.
-    const returned = helperReturns(call);
+    const returned = mayBeHelper(callee.text) ? helperReturns(call) : undefined;
     if (returned !== undefined) return foldFlow(call, () => foldAll(returned, resolve, depth, visiting), visiting);
     return typed(call, resolve);
   }

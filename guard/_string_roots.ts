@@ -19,7 +19,10 @@ const {
 
 // Passes a child's string value up to its parent: the parent is the bigger
 // string expression. Mirrors what `fold` understands.
-export function climb(node: ts.Expression): ts.Expression {
+// `owners` says which names' members (`SQL.drop`, `M.get("db")`) are worth
+// folding: constant objects, maps and enums (default: every name).
+export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Expression {
+  const isNameChain = (node: ts.Expression): boolean => nameChain(node, owners);
   let current: ts.Expression = node;
   for (;;) {
     const parent: ts.Node = current.parent;
@@ -135,11 +138,11 @@ export function climb(node: ts.Expression): ts.Expression {
 const RECEIVER_METHODS: ReadonlySet<string> = new Set(["join", "concat", "replace", "replaceAll", "padStart", "padEnd", "get"]);
 
 // `a`, `a.b`, `a["b"]`: a chain of names, whose members a fold can look up.
-function isNameChain(node: ts.Expression): boolean {
+function nameChain(node: ts.Expression, owners: ReadonlySet<string> | undefined): boolean {
   const bare = unwrap(node);
-  if (isIdentifier(bare)) return true;
-  if (isPropertyAccessExpression(bare)) return isNameChain(bare.expression);
-  if (isElementAccessExpression(bare)) return isStringLiteralLike(bare.argumentExpression) && isNameChain(bare.expression);
+  if (isIdentifier(bare)) return owners === undefined || owners.has(bare.text);
+  if (isPropertyAccessExpression(bare)) return nameChain(bare.expression, owners);
+  if (isElementAccessExpression(bare)) return isStringLiteralLike(bare.argumentExpression) && nameChain(bare.expression, owners);
   return false;
 }
 
