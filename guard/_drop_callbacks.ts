@@ -119,22 +119,14 @@ function unawaited(node: ts.Node, callback: ts.Node, chokepoint: Chokepoint): st
         continue;
       }
       case SyntaxKind.ArrowFunction:
-      case SyntaxKind.FunctionExpression: {
-        // The value of a nested function: `.then(() => drop())` follows its chain.
-        if (parent === callback) return undefined;
-        const outer = parent.parent;
-        const access = outer !== undefined && isCallExpression(outer) ? unwrap(outer.expression) : undefined;
-        if (access === undefined || !isPropertyAccessExpression(access) || !PROMISE_CHAIN.has(access.name.text)) return undefined;
-        call = outer!;
-        continue;
-      }
+      case SyntaxKind.FunctionExpression:
       case SyntaxKind.ReturnStatement: {
-        const fn = enclosingFunction(parent);
+        // The value of a nested function: `.then(() => drop())` follows its chain.
+        const fn = parent.kind === SyntaxKind.ReturnStatement ? enclosingFunction(parent) : parent;
         if (fn === undefined || fn === callback) return undefined;
-        const outer = fn.parent;
-        const access = outer !== undefined && isCallExpression(outer) ? unwrap(outer.expression) : undefined;
-        if (access === undefined || !isPropertyAccessExpression(access) || !PROMISE_CHAIN.has(access.name.text)) return undefined;
-        call = outer!;
+        const chained = chainOf(fn);
+        if (chained === undefined) return undefined;
+        call = chained;
         continue;
       }
       case SyntaxKind.CallExpression: {
@@ -158,6 +150,14 @@ function unawaited(node: ts.Node, callback: ts.Node, chokepoint: Chokepoint): st
     }
   }
   return undefined;
+}
+
+// The `.then(fn)` / `.catch(fn)` / `.finally(fn)` call a function is handed to.
+function chainOf(fn: ts.Node): ts.CallExpression | undefined {
+  const outer = fn.parent;
+  if (outer === undefined || !isCallExpression(outer)) return undefined;
+  const access = unwrap(outer.expression);
+  return isPropertyAccessExpression(access) && PROMISE_CHAIN.has(access.name.text) ? outer : undefined;
 }
 
 function enclosingFunction(node: ts.Node): ts.Node | undefined {

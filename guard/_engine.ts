@@ -47,7 +47,7 @@ import type {
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  forEachChild, getCombinedNodeFlags, getModifiers, isBinaryExpression, isExportDeclaration, isIdentifier, isImportDeclaration,
+  forEachChild, getCombinedNodeFlags, getModifiers, isBinaryExpression, isExportDeclaration, isIdentifier,
   isNamedExports, isNamedImports, isVariableStatement, NodeFlags, SymbolFlags, SyntaxKind,
 } = typescript;
 

@@ -222,7 +222,7 @@ export function objectLiterals(node: ts.Expression, valueOf: ValueOf, depth = 0)
   if (value !== undefined) return objectLiterals(value, valueOf, depth + 1);
   const parameter = parameterOf(bare);
   if (parameter === undefined) return [];
-  return callArguments(parameter).flatMap((argument) => objectLiterals(argument, valueOf, depth + 1));
+  return argumentsOf(parameter).flatMap((argument) => objectLiterals(argument, valueOf, depth + 1));
 }
 
 /**
@@ -341,8 +341,14 @@ function parameterOf(name: ts.Identifier): ts.ParameterDeclaration | undefined {
   return found !== undefined && found.kind === SyntaxKind.Parameter ? (found as ts.ParameterDeclaration) : undefined;
 }
 
-// What the calls of a parameter's function in its file pass to it.
-function callArguments(parameter: ts.ParameterDeclaration): ts.Expression[] {
+/**
+ * What the calls of a parameter's function in its file pass to it: the
+ * function called by name (`dropAll(adapter)`, `await gen(adapter)`).
+ *
+ * @param parameter A parameter of a function declaration or of a function bound to a `const`.
+ * @returns The arguments at its position, unwrapped.
+ */
+export function argumentsOf(parameter: ts.ParameterDeclaration): ts.Expression[] {
   const fn = parameter.parent;
   const index = fn.parameters.indexOf(parameter);
   let name: string | undefined;
@@ -356,7 +362,7 @@ function callArguments(parameter: ts.ParameterDeclaration): ts.Expression[] {
     if (isCallExpression(node)) {
       const callee = unwrapped(node.expression);
       const argument = node.arguments[index];
-      if (isIdentifier(callee) && callee.text === name && argument !== undefined) found.push(argument);
+      if (isIdentifier(callee) && callee.text === name && argument !== undefined) found.push(unwrapped(argument));
     }
     forEachChild(node, visit);
   };

@@ -12,7 +12,7 @@ import { arrayElements, helperReturns, letParts, mapValues, memberValue, type Va
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isArrayLiteralExpression, isAsExpression, isIdentifier, isNonNullExpression, isNoSubstitutionTemplateLiteral,
+  isAsExpression, isIdentifier, isNonNullExpression, isNoSubstitutionTemplateLiteral,
   isParenthesizedExpression, isPropertyAccessExpression, isSatisfiesExpression, isSpreadElement,
   isTypeAssertionExpression, SyntaxKind,
 } = typescript;

@@ -7,13 +7,12 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
+import { argumentsOf } from "./_flow.ts";
 import { unwrap } from "./_fold.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
-const {
-  forEachChild, isArrowFunction, isCallExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier,
-  isParameter, isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isVariableDeclaration, SymbolFlags,
-} = typescript;
+const { isIdentifier, isParameter, isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isVariableDeclaration, SymbolFlags } =
+  typescript;
 
 // Bindings followed from one to the next.
 const MAX_DEPTH = 8;
@@ -50,28 +49,4 @@ function valuesAt(checker: ts.TypeChecker, receiver: ts.Expression, depth: numbe
     values.push(initializer, ...valuesAt(checker, initializer, depth + 1));
   }
   return values;
-}
-
-// The arguments that calls in the parameter's file pass to it: its function
-// called by name (`dropAll(adapter)`, `await gen(adapter)`).
-function argumentsOf(parameter: ts.ParameterDeclaration): ts.Expression[] {
-  const fn = parameter.parent;
-  const index = fn.parameters.indexOf(parameter);
-  let name: string | undefined;
-  if (isFunctionDeclaration(fn) && fn.name !== undefined) name = fn.name.text;
-  else if ((isArrowFunction(fn) || isFunctionExpression(fn)) && isVariableDeclaration(fn.parent) && isIdentifier(fn.parent.name)) {
-    name = fn.parent.name.text;
-  }
-  if (name === undefined || index < 0) return [];
-  const found: ts.Expression[] = [];
-  const visit = (node: ts.Node): void => {
-    if (isCallExpression(node)) {
-      const callee = unwrap(node.expression);
-      const argument = node.arguments[index];
-      if (isIdentifier(callee) && callee.text === name && argument !== undefined) found.push(unwrap(argument));
-    }
-    forEachChild(node, visit);
-  };
-  visit(fn.getSourceFile());
-  return found;
 }
