@@ -21,7 +21,8 @@ const TSCONFIG = "tsconfig.json";
  * project compiles with.
  */
 const DEFAULT_OPTIONS: ts.CompilerOptions = {
-  target: typescript.ScriptTarget.ES2023,
+  // TypeScript 5.0 and 5.1 have no ES2023 target.
+  target: typescript.ScriptTarget.ES2023 ?? typescript.ScriptTarget.ES2022,
   lib: ["lib.es2023.d.ts"],
   module: typescript.ModuleKind.NodeNext,
   moduleResolution: typescript.ModuleResolutionKind.NodeNext,
@@ -107,8 +108,9 @@ export function createGuardProgram(request: ProgramRequest): GuardProgram {
   const host = typescript.createCompilerHost(options, false);
   // The same as tsc: JSDoc in TypeScript files is not parsed, since types
   // never come from it there. The guard reads its own tag from the comment
-  // text.
-  host.jsDocParsingMode = typescript.JSDocParsingMode.ParseForTypeErrors;
+  // text. TypeScript before 5.3 has no such mode and parses all JSDoc:
+  // slower, with the same findings.
+  if (typescript.JSDocParsingMode !== undefined) host.jsDocParsingMode = typescript.JSDocParsingMode.ParseForTypeErrors;
   // Declarations of packages no rule asks about (Node's own, pg, ioredis,
   // mysql2, …) are read as empty modules: parsing and binding them is most
   // of the cost on a project that imports heavy driver types, and nothing

@@ -201,7 +201,8 @@ export async function startContainerServers(options: ContainerServersOptions = {
   if (reason !== undefined) throw new Error(`Cannot start containers as ${reason}`);
   const images = options.images ?? imagesFromEnv();
   const roles = new Set<ServerRole>(options.roles ?? SERVER_ROLES);
-  const [{ PostgreSqlContainer }, { RedisContainer }, { RabbitMQContainer }, { MongoDBContainer }] = await Promise.all([
+  const [{ Wait }, { PostgreSqlContainer }, { RedisContainer }, { RabbitMQContainer }, { MongoDBContainer }] = await Promise.all([
+    import("testcontainers"),
     import("@testcontainers/postgresql"),
     import("@testcontainers/redis"),
     import("@testcontainers/rabbitmq"),
@@ -217,7 +218,18 @@ export async function startContainerServers(options: ContainerServersOptions = {
     servers[role] = containerControl(name, c, () => ({ url: c.getConnectionUri() }));
   };
   const redis = async (role: ServerRole, name: string) => {
-    const c = await new RedisContainer(images.redis).withStartupTimeout(REDIS_STARTUP_TIMEOUT_MS).start();
+    // Nothing persists across a restart, as on the machine's own servers.
+    // With a dump and no ACL file, a restarted dedicated server keeps the
+    // tenant's keys but loses its `ded_<t>` user, the ownership proof, and
+    // the dedicated adapter then rightly refuses to flush it.
+    // Ready when it answers PING, not when a log line shows: after a restart
+    // the module's log wait can miss the new line (a one-second `since`
+    // window), and it then waited its whole timeout on a loaded machine.
+    const c = await new RedisContainer(images.redis)
+      .withCommand(["redis-server", "--save", "", "--appendonly", "no"])
+      .withWaitStrategy(Wait.forSuccessfulCommand("redis-cli -p 6379 ping | grep -q PONG"))
+      .withStartupTimeout(REDIS_STARTUP_TIMEOUT_MS)
+      .start();
     started.push(c);
     servers[role] = containerControl(name, c, () => ({ url: c.getConnectionUrl() }));
   };

@@ -9,7 +9,7 @@ import { type FaultProxy, startFaultProxy } from "./fault_proxy.ts";
 import type { ServerRole, ServerSet } from "./server_set.ts";
 
 /**
- * The environment variables of the external provider (DESIGN §6).
+ * The environment variables of the external provider, by server role.
  *
  * @example
  * ```ts

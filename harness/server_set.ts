@@ -9,7 +9,7 @@ import type { ServerControl } from "./server_control.ts";
 /**
  * The servers of the harness, by role. `rabbitmqDedicated` may be the same
  * broker as `rabbitmq`: the dedicated names (`dedicated_vh_…`) keep them
- * apart, as DESIGN §5 allows.
+ * apart: a dedicated tenant needs its own vhost, not its own broker.
  *
  * @example
  * ```ts

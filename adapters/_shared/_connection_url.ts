@@ -16,6 +16,8 @@ export interface ConnectionUrlRule {
   readonly emptyHost?: boolean;
   /** Whether the authority may list several `host:port`, comma-separated (MongoDB). */
   readonly hostList?: boolean;
+  /** What the path must be, when the driver reads more than a name from it (Redis: the database number). */
+  readonly path?: { readonly pattern: RegExp; readonly what: string };
 }
 
 /** The rule of the PostgreSQL adapters' `connectionString`. */
@@ -31,6 +33,9 @@ export const REDIS_URL: ConnectionUrlRule = {
   schemes: ["redis:", "rediss:"],
   example: "redis://user:password@host:6379/0",
   socketPath: true,
+  // ioredis takes the path as the logical database to SELECT: a path that is
+  // no number would fail every drop, or (`/db3`) never name the database meant.
+  path: { pattern: /^(?:\/(?:\d{1,9})?)?$/, what: "a logical database number such as /0" },
 };
 
 /** The rule of the MongoDB adapters' `url`. */
@@ -56,7 +61,9 @@ const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
 /**
  * Checks a connection URL's shape: its scheme, that its credentials are
  * percent-encoded (an unencoded `/`, `?`, `#` or `@` in a password moves the
- * rest of it into the host, path or fragment), and its host and port.
+ * rest of it into the host, path or fragment), that every percent-escape in
+ * it (credentials, host, path, query) decodes to UTF-8 text, as the drivers
+ * decode them, and its host, port and path.
  *
  * @throws {TypeError} With the std message shape, never the URL itself.
  */
@@ -64,7 +71,12 @@ export function checkConnectionUrl(adapter: string, option: string, value: strin
   const fail = (why: string): never => {
     throw new TypeError(`Cannot create ${adapter} as '${option}' must be a URL such as ${rule.example}: ${why}`);
   };
-  if (rule.socketPath === true && value.startsWith("/")) return;
+  if (rule.socketPath === true && value.startsWith("/")) {
+    // A socket path's query (`/run/redis.sock?db=2`) is still decoded.
+    const query = value.indexOf("?");
+    if (query !== -1) checkQuery(value.slice(query + 1), fail);
+    return;
+  }
   const scheme = SCHEME.exec(value);
   if (scheme === null) fail(`current value is a string of ${value.length} characters without a scheme (${rule.schemes.map((s) => `${s}//`).join(", ")})`);
   const protocol = scheme![1]!.toLowerCase();
@@ -83,15 +95,49 @@ export function checkConnectionUrl(adapter: string, option: string, value: strin
   }
   if (credentials.includes("@")) fail("its user name or password holds an unencoded '@' (percent-encode it: %40)");
   if (BAD_ESCAPE.test(credentials)) fail("its user name or password holds a '%' that is not a percent-escape (write it as %25)");
+  // The drivers decodeURIComponent the user name and password when they
+  // connect: %FF or %C3%28 would fail every drop as "URI malformed".
+  if (!decodes(credentials)) fail(`its user name or password holds a percent-escape that is not UTF-8 text (${NOT_UTF8})`);
   if (after.includes("#")) fail("it has a fragment ('#…'), which no connection uses");
+  const queryAt = after.indexOf("?");
+  const path = queryAt === -1 ? after : after.slice(0, queryAt);
+  const query = queryAt === -1 ? "" : after.slice(queryAt + 1);
+  if (BAD_ESCAPE.test(path)) fail("its path holds a '%' that is not a percent-escape (write it as %25)");
+  if (!decodes(path)) fail(`its path holds a percent-escape that is not UTF-8 text (${NOT_UTF8})`);
+  checkQuery(query, fail);
   if (hosts === "") {
-    if (rule.emptyHost === true) return;
-    fail("it names no host");
+    // Only the Unix-socket forms: `postgres:///db` (the driver's default
+    // socket) or `postgres:///db?host=/run/postgresql`. Without a path the
+    // driver cannot parse it (`postgres://u:pw@` is "Invalid URL" at drop time).
+    if (rule.emptyHost === true && path.startsWith("/") && (path.length > 1 || /(?:^|&)host=[^&]/.test(query))) return;
+    fail(rule.emptyHost === true ? "it names no host, and no database path or ?host= of a Unix socket" : "it names no host");
   }
+  if (BAD_ESCAPE.test(hosts)) fail("its host holds a '%' that is not a percent-escape (write it as %25)");
+  if (!decodes(hosts)) fail(`its host holds a percent-escape that is not UTF-8 text (${NOT_UTF8})`);
   const list = rule.hostList === true ? hosts.split(",") : [hosts];
   for (const host of list) {
     const match = HOST.exec(host);
     if (match === null) fail(`it names an invalid host${list.length > 1 ? " in its host list" : ""}`);
     if (match![1] !== undefined && (Number(match![1]) < 1 || Number(match![1]) > 65_535)) fail("its port is not within 1–65535");
   }
+  if (rule.path !== undefined && !rule.path.pattern.test(path)) fail(`its path must be ${rule.path.what}`);
+}
+
+const NOT_UTF8 = "such as %FF or %C3%28: percent-encode the UTF-8 bytes, as encodeURIComponent does";
+
+/** Whether `part` percent-decodes: every escape well-formed and the bytes valid UTF-8. */
+function decodes(part: string): boolean {
+  try {
+    decodeURIComponent(part);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Checks that every name and value of a query string percent-decodes. */
+function checkQuery(query: string, fail: (why: string) => never): void {
+  if (query === "") return;
+  if (BAD_ESCAPE.test(query)) fail("its query holds a '%' that is not a percent-escape (write it as %25)");
+  if (!decodes(query)) fail(`its query holds a percent-escape that is not UTF-8 text (${NOT_UTF8})`);
 }

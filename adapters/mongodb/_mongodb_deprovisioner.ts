@@ -1,7 +1,7 @@
 // Internal: the MongoDB Deprovisioner behind mongodbShared and mongodbDedicated.
 
-import { MongoClient } from "mongodb";
-import type { Backend, Deprovisioner, NameRules } from "../../lib/mod.ts";
+import { MongoClient, type MongoClientOptions } from "mongodb";
+import { type Backend, type Deprovisioner, type NameRules, scrubbedMessage } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { MONGODB_URL } from "../_shared/_connection_url.ts";
 import { describe, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
@@ -47,6 +47,36 @@ export class MongodbDeprovisioner implements Deprovisioner {
     this.#connectTimeoutMs = resolved.connectTimeoutMs;
     this.#operationTimeoutMs = resolved.operationTimeoutMs;
     this.#nameRules = resolved.nameRules;
+    this.#checkDriverAccepts(form.adapter);
+  }
+
+  // The driver parses the URL and its options when a client is made, and
+  // never connects then: made here once, an option it rejects (`?replSet=`,
+  // `directConnection` with two hosts, an SRV URL with a port) is a
+  // configuration error from the factory, not a `failed` drop.
+  #checkDriverAccepts(adapter: string): void {
+    let client: MongoClient;
+    try {
+      client = new MongoClient(this.#url, this.#clientOptions());
+    } catch (err) {
+      // The driver names options and their values, not the URL; scrubbed anyway.
+      const why = scrubbedMessage(err).split(this.#url).join("<url>").slice(0, 200);
+      const name = (err as { name?: unknown } | null)?.name;
+      throw new TypeError(
+        `Cannot create ${adapter} as 'url' must be a connection string the MongoDB driver accepts: it rejects it (${typeof name === "string" ? `${name}: ` : ""}${why})`,
+      );
+    }
+    // Nothing was opened; close() only settles the client's bookkeeping.
+    void client.close().catch(() => {});
+  }
+
+  #clientOptions(): MongoClientOptions {
+    return {
+      serverSelectionTimeoutMS: this.#connectTimeoutMs,
+      connectTimeoutMS: this.#connectTimeoutMs,
+      socketTimeoutMS: this.#operationTimeoutMs,
+      appName: "guarded-drop",
+    };
   }
 
   /**
@@ -98,12 +128,7 @@ export class MongodbDeprovisioner implements Deprovisioner {
   // then keeps no monitoring connections open to the server.
   async #connect(context: FailureContext): Promise<MongoClient> {
     if (this.#closed) throw backendError("failed", context, "the adapter is closed", undefined);
-    const client = new MongoClient(this.#url, {
-      serverSelectionTimeoutMS: this.#connectTimeoutMs,
-      connectTimeoutMS: this.#connectTimeoutMs,
-      socketTimeoutMS: this.#operationTimeoutMs,
-      appName: "guarded-drop",
-    });
+    const client = new MongoClient(this.#url, this.#clientOptions());
     this.#clients.add(client);
     try {
       await client.connect();

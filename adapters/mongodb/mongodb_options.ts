@@ -21,7 +21,8 @@ export interface MongodbAdapterOptions extends AdapterOptions {
    * The admin connection string (`mongodb://` or `mongodb+srv://`): a user
    * allowed `dropUser` in `admin` and `dropDatabase` on tenant databases
    * (`userAdminAnyDatabase` and `dbAdminAnyDatabase`, or `root`). It is
-   * never written into an error.
+   * never written into an error. The factory has the driver parse it, so
+   * that an option the driver rejects is a `TypeError` there.
    */
   url: string;
 }

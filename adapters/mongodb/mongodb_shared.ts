@@ -38,7 +38,9 @@ import type { MongodbAdapterOptions } from "./mongodb_options.ts";
  *
  * @param options The admin connection string, timeouts and name rules.
  * @returns The deprovisioner (`resourceType` "mongodb", `backend` "shared").
- * @throws {TypeError} If an option is missing or malformed.
+ * @throws {TypeError} If an option is missing or malformed, or the driver
+ * rejects the URL or one of its options (it is parsed here, without
+ * connecting).
  *
  * @example Dropping a tenant through guardedDrop
  * ```ts

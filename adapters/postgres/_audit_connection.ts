@@ -7,6 +7,7 @@ import type { AuditConnectionOptions } from "./audit_options.ts";
 import { scrubbedMessage, scrubError } from "../../lib/mod.ts";
 import { describe, positive } from "../_shared/_resolve_options.ts";
 import { networkCodeOf } from "../_shared/_errors.ts";
+import { checkConnectionUrl, POSTGRES_URL } from "../_shared/_connection_url.ts";
 import { sqlStateOf } from "./_classify.ts";
 
 export type { AuditConnectionOptions };
@@ -29,7 +30,8 @@ const END_TIMEOUT_MS = 1_000;
  * Checks the connection options.
  *
  * @throws {TypeError} If `options` is not an object, the connection string
- * is not a non-empty string, or a timeout is not a positive finite number.
+ * is not a non-empty string or is malformed, or a timeout is not a positive
+ * finite number.
  */
 export function resolveConnection(what: string, options: AuditConnectionOptions): ResolvedConnection {
   if (typeof options !== "object" || options === null) {
@@ -40,6 +42,9 @@ export function resolveConnection(what: string, options: AuditConnectionOptions)
       `Cannot create ${what} as 'connectionString' must be a non-empty string: current value is ${describe(options.connectionString)}`,
     );
   }
+  // As every adapter's: a malformed URL is a configuration error here, never
+  // an `audit_failed` at drop time, and the message never holds it.
+  checkConnectionUrl(what, "connectionString", options.connectionString, POSTGRES_URL);
   const connectTimeoutMs = positive(what, "connectTimeoutMs", options.connectTimeoutMs, DEFAULT_TIMEOUT_MS);
   const statementTimeoutMs = positive(what, "statementTimeoutMs", options.statementTimeoutMs, DEFAULT_TIMEOUT_MS);
   return {

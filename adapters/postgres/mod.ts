@@ -4,7 +4,8 @@
  * their own server ({@linkcode postgresDedicated}: `dedicated_db_<t>`,
  * `dedicated_usr_<t>`), or their quarantine instead of a drop when the
  * factory is given a `retention` ({@linkcode PostgresAdapter}: `quarantined`,
- * `restore`, `purgeExpired`).
+ * `restore`, `purgeExpired`). {@linkcode postgresResourceLookup} reads the
+ * platform's own resources table for the terminality policy.
  *
  * ```ts
  * import { postgresShared } from "guarded-drop/adapters/postgres";
@@ -29,3 +30,4 @@ export * from "./postgres_options.ts";
 export * from "./postgres_quarantine.ts";
 export * from "./postgres_retryable.ts";
 export * from "./postgres_shared.ts";
+export * from "./resource_lookup.ts";

@@ -39,9 +39,20 @@ export function parseManagementUrl(adapter: string, managementUrl: unknown): Man
   if (url.search !== "" || url.hash !== "") {
     throw new TypeError(`Cannot create ${adapter} as 'managementUrl' must be a base URL without a query or fragment`);
   }
-  const authorization = url.username === "" && url.password === ""
-    ? undefined
-    : `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`;
+  let authorization: string | undefined;
+  if (url.username !== "" || url.password !== "") {
+    let credentials: string;
+    try {
+      credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    } catch {
+      // A URIError would be no TypeError, and a retry cannot mend it.
+      throw new TypeError(
+        `Cannot create ${adapter} as 'managementUrl' must hold a percent-encoded user name and password: ` +
+          "current value holds a percent-escape that is not UTF-8 text (such as %FF or %C3%28)",
+      );
+    }
+    authorization = `Basic ${Buffer.from(credentials).toString("base64")}`;
+  }
   url.username = "";
   url.password = "";
   return { base: `${url.origin}${url.pathname.replace(/\/+$/, "")}`, authorization };

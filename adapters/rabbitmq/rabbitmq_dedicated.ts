@@ -26,7 +26,8 @@ import type { RabbitmqAdapterOptions } from "./rabbitmq_options.ts";
  * @param options The management URL of the tenant's broker, timeouts and
  * name rules.
  * @returns The deprovisioner (`resourceType` "rabbitmq", `backend` "dedicated").
- * @throws {TypeError} If an option is missing or malformed.
+ * @throws {TypeError} If an option is missing or malformed (a URL whose
+ * percent-escapes do not decode to UTF-8 text included).
  *
  * @example Dropping a dedicated tenant through guardedDrop
  * ```ts

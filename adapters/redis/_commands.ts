@@ -41,15 +41,32 @@ export async function serverKeyCount(client: Redis): Promise<number> {
 }
 
 /**
- * The ACL users that are neither `default`, the connection's own user, the
- * tenant's user nor one of `allowed`. Nothing destructive.
+ * The ACL users that are neither `default`, the tenant's user nor one of
+ * `allowed`, with the connection's own user (`ACL WHOAMI`) among them when
+ * `tenantShaped` says it looks like a tenant's user. Nothing destructive.
+ *
+ * The connection's own user is exempt only when it is not tenant-shaped: a
+ * URL holding another tenant's credentials (`redis://ded_zz:…@`) points at
+ * that tenant's server, and its user is the proof of that, not a licence to
+ * FLUSHALL it.
  */
-export async function unexpectedAclUsers(client: Redis, tenantUser: string, allowed: ReadonlySet<string>): Promise<string[]> {
+export async function unexpectedAclUsers(
+  client: Redis,
+  tenantUser: string,
+  allowed: ReadonlySet<string>,
+  tenantShaped: (user: string) => boolean,
+): Promise<{ readonly users: string[]; readonly self: string }> {
   const [users, self] = await Promise.all([
     client.call("ACL", "USERS") as Promise<string[]>,
     client.call("ACL", "WHOAMI") as Promise<string>,
   ]);
-  return users.filter((user) => user !== "default" && user !== self && user !== tenantUser && !allowed.has(user));
+  const exempt = (user: string) =>
+    user === "default" || user === tenantUser || allowed.has(user) || (user === self && !tenantShaped(user));
+  const others = users.filter((user) => !exempt(user));
+  // ACL USERS lists every user, the connection's own too; the check does not
+  // rely on that.
+  if (!exempt(self) && !others.includes(self)) others.unshift(self);
+  return { users: others, self };
 }
 
 /**

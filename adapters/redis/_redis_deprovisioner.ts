@@ -1,7 +1,7 @@
 // Internal: the Redis Deprovisioners behind redisShared and redisDedicated.
 
 import type { Redis } from "ioredis";
-import { type Backend, type Deprovisioner, type NameRules, RefusedError } from "../../lib/mod.ts";
+import { type Backend, DEFAULT_NAME_RULES, type Deprovisioner, type NameRules, RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { REDIS_URL } from "../_shared/_connection_url.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
@@ -172,13 +172,17 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
         );
       }
       step("ACL USERS");
-      const others = await unexpectedAclUsers(client, user, this.#allowedUsers);
+      const { users: others, self } = await unexpectedAclUsers(client, user, this.#allowedUsers, (name) => this.#tenantShaped(name));
       if (others.length > 0) {
         const shown = others.slice(0, 5).map((name) => JSON.stringify(name)).join(", ");
+        const own = others.includes(self)
+          ? `. ${JSON.stringify(self)} is the connection's own user, named like a tenant's: a URL with a tenant's credentials ` +
+            "points at that tenant's server"
+          : "";
         throw new RefusedError(
           `Cannot deprovision the dedicated Redis tenant ${JSON.stringify(token)} as its server holds other ACL users ` +
             `(${shown}${others.length > 5 ? `, and ${others.length - 5} more` : ""}): FLUSHALL there could wipe another ` +
-            "tenant's data. Check that the URL is the tenant's own server, or list the platform's users in 'allowedUsers'",
+            `tenant's data${own}. Check that the URL is the tenant's own server, or list the platform's users in 'allowedUsers'`,
         );
       }
       step("MULTI FLUSHALL ASYNC, ACL DELUSER");
@@ -200,5 +204,23 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
 
   #target(token: string): string {
     return this.nameRules.checkUserName(`ded_${this.nameRules.checkNamingToken(token)}`);
+  }
+
+  /**
+   * Whether an ACL user looks like some tenant's: it starts with one of the
+   * default user prefixes (any case), or the configured name rules accept it
+   * as a tenant user. A name rule that throws anything but a refusal counts
+   * as "tenant-shaped": when in doubt, the connection's user is not exempt.
+   */
+  #tenantShaped(user: string): boolean {
+    const lower = user.toLowerCase();
+    if (DEFAULT_NAME_RULES.userPrefixes.some((prefix) => lower.startsWith(prefix))) return true;
+    try {
+      this.nameRules.checkUserName(user);
+      return true;
+    } catch (err) {
+      // By code, not class: custom rules may come from another copy of the package.
+      return (err as { code?: unknown } | null)?.code !== "GD_REFUSED";
+    }
   }
 }

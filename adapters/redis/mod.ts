@@ -2,7 +2,8 @@
  * `guarded-drop/adapters/redis`: deprovision of Redis tenants, on a shared
  * server ({@linkcode redisShared}: ACL user `usr_<t>`, keys `<t>:*`) or on
  * their own server ({@linkcode redisDedicated}: ACL user `ded_<t>`, then
- * `FLUSHALL ASYNC`).
+ * `FLUSHALL ASYNC`). {@linkcode redisDropBudget} is a drop budget shared
+ * by every replica that uses the same Redis.
  *
  * ```ts
  * import { redisShared } from "guarded-drop/adapters/redis";
@@ -18,6 +19,7 @@
  */
 
 export * from "../_shared/adapter_options.ts";
+export * from "./drop_budget.ts";
 export * from "./redis_dedicated.ts";
 export * from "./redis_options.ts";
 export * from "./redis_shared.ts";

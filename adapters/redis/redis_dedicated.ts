@@ -23,9 +23,15 @@ import type { RedisDedicatedOptions } from "./redis_options.ts";
  *    is touched. The absence of other users is no proof: many shared
  *    servers run with `default` alone.
  * 2. `ACL USERS` and `ACL WHOAMI`: when the server also holds a user other
- *    than `default`, the connection's own user, `ded_<t>` and the
- *    `allowedUsers` (a shared server holds `usr_<t>` for each of its
- *    tenants), it throws {@linkcode RefusedError} and changes nothing.
+ *    than `default`, `ded_<t>` and the `allowedUsers` (a shared server holds
+ *    `usr_<t>` for each of its tenants), it throws {@linkcode RefusedError}
+ *    and changes nothing. The connection's own user is exempt only when it
+ *    is not tenant-shaped: a URL with another tenant's credentials
+ *    (`redis://ded_zz:…@`) points at that tenant's server. Tenant-shaped is
+ *    a name with a default user prefix (`usr_`, `ded_`, `dedicated_usr_`, in
+ *    any case) or one the configured name rules accept as a tenant user.
+ *    Connecting as `ded_<t>` itself (the tenant's own credentials) is fine:
+ *    that user is the proof.
  * 3. `MULTI`, `FLUSHALL ASYNC`, `ACL DELUSER ded_<t>` (which disconnects the
  *    tenant's clients), `EXEC`: one transaction, so no client writes between
  *    the flush and the user's deletion, and no crash can leave one without
@@ -53,7 +59,8 @@ import type { RedisDedicatedOptions } from "./redis_options.ts";
  * @param options The admin URL of the tenant's server, the platform's own
  * users, timeouts and name rules.
  * @returns The deprovisioner (`resourceType` "redis", `backend` "dedicated").
- * @throws {TypeError} If an option is missing or malformed.
+ * @throws {TypeError} If an option is missing or malformed (a URL whose
+ * percent-escapes do not decode to UTF-8 text included).
  *
  * @example Dropping a dedicated tenant through guardedDrop
  * ```ts

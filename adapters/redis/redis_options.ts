@@ -68,9 +68,10 @@ export interface RedisDedicatedOptions extends AdapterOptions {
   url: string;
   /**
    * The platform's own ACL users that may exist on a dedicated server
-   * besides `default`, the connection's own user and the tenant's
-   * `ded_<t>` (an exporter, a backup agent). Any other user makes the
-   * deprovision refuse before `FLUSHALL`: see {@linkcode redisDedicated}.
+   * besides `default`, the tenant's `ded_<t>` and the connection's own user
+   * when it is not tenant-shaped (an exporter, a backup agent; or an admin
+   * user named like a tenant's). Any other user makes the deprovision
+   * refuse before `FLUSHALL`: see {@linkcode redisDedicated}.
    * They never stand in for the proof: without `ded_<t>` on the server,
    * there is no `FLUSHALL`.
    *

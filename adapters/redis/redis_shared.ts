@@ -38,7 +38,8 @@ import type { RedisSharedOptions } from "./redis_options.ts";
  *
  * @param options The admin URL, timeouts, SCAN COUNT and name rules.
  * @returns The deprovisioner (`resourceType` "redis", `backend` "shared").
- * @throws {TypeError} If an option is missing or malformed.
+ * @throws {TypeError} If an option is missing or malformed (a URL whose
+ * percent-escapes do not decode to UTF-8 text included).
  *
  * @example Dropping a tenant through guardedDrop
  * ```ts

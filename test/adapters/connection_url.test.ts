@@ -5,21 +5,15 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Deprovisioner } from "../../lib/mod.ts";
 import { mongodbDedicated, mongodbShared } from "../../adapters/mongodb/mod.ts";
 import { postgresDedicated, postgresShared } from "../../adapters/postgres/mod.ts";
 import { rabbitmqDedicated, rabbitmqShared } from "../../adapters/rabbitmq/mod.ts";
 import { redisDedicated, redisShared } from "../../adapters/redis/mod.ts";
+import { assertAcceptsUrls, type UrlFactory } from "../support/accepts_urls.ts";
 
 const SECRET = "hunter2";
 
-interface Factory {
-  readonly name: string;
-  readonly make: (url: string) => Deprovisioner;
-  readonly scheme: string;
-  readonly option: string;
-  readonly valid: readonly string[];
-}
+type Factory = UrlFactory;
 
 const factories: readonly Factory[] = [
   ...[redisShared, redisDedicated].map((f) => ({
@@ -85,13 +79,7 @@ for (const factory of factories) {
     }
 
     test(`valid URLs (${factory.valid.length}) are accepted`, async () => {
-      let made = 0;
-      for (const url of factory.valid) {
-        const adapter = factory.make(url);
-        made++;
-        await adapter.close();
-      }
-      assert.equal(made, factory.valid.length);
+      await assertAcceptsUrls(factory.make, factory.valid);
     });
   });
 }

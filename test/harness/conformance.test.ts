@@ -7,7 +7,9 @@
 // GD_PROVIDER=containers|external limits the run to one provider.
 
 import { after, describe } from "node:test";
+import { createTerminalityPolicy } from "../../lib/mod.ts";
 import {
+  type ConformancePolicy,
   type ConformanceSubject,
   describeConformance,
   mongodbSubject,
@@ -31,6 +33,26 @@ import {
   startThrowawayRedis,
   throwawayRedisSkipReason,
 } from "../support/servers.ts";
+
+/**
+ * The platform's policy for the `active-denied` check: the library's own
+ * terminality policy over an in-memory resources table, so that the check
+ * runs here instead of being skipped.
+ */
+function platformPolicy(): ConformancePolicy {
+  const status = new Map<string, string>();
+  return {
+    authorize: createTerminalityPolicy({
+      lookup: async (req) => {
+        const found = status.get(req.token);
+        return found === undefined ? undefined : { status: found };
+      },
+    }),
+    intent: "customer_request",
+    markActive: (token) => void status.set(token, "active"),
+    forget: (token) => void status.delete(token),
+  };
+}
 
 const forced = process.env.GD_PROVIDER;
 const providers: readonly ("containers" | "external")[] = forced === "containers" || forced === "external" ? [forced] : ["containers", "external"];
@@ -122,7 +144,7 @@ for (const provider of providers) {
   describe(`conformance on ${provider}`, async () => {
     for (const [role, subject] of Object.entries(bySubject) as [ServerRole, ConformanceSubject<unknown> | undefined][]) {
       if (subject !== undefined) {
-        await describeConformance(subject);
+        await describeConformance(subject, { policy: platformPolicy() });
       } else {
         await describeConformance({ name: `${role} (${provider})`, skip: set.missing[role] ?? "no server" });
       }

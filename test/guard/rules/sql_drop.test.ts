@@ -6,6 +6,9 @@ import { ruleTester } from "../_rule_tester.ts";
 
 const D = "declare const client: { query(q: unknown, v?: unknown[]): Promise<unknown> }; declare const name: string;\n";
 const err = (line: number, column: number) => ({ messageId: "sqlDrop", line, column });
+// mysql2, with the real driver's declarations: MySQL's DROP DATABASE / DROP USER through query and execute.
+const MYSQL = `import mysql from "mysql2/promise";\nconst conn = await mysql.createConnection({ uri: "mysql://root@127.0.0.1:3306/" });\ndeclare const user: string;\n`;
+
 
 ruleTester(sqlDrop, {
   valid: [
@@ -73,6 +76,10 @@ ruleTester(sqlDrop, {
     `${D}const T = "DROP TABLE {name}";\nawait client.query(T.replace("{name}", name));`,
     `${D}const T = "DROP {what} x";\nawait client.query(T.replace("{what}", "TABLE"));`,
     `${D}const UNUSED = "SELECT 1";\nvoid UNUSED;`,
+    // mysql2: reads and other objects stay quiet; a sanctioned function may drop.
+    `${MYSQL}await conn.query("SELECT Host FROM mysql.user WHERE BINARY User = ?", [user]);`,
+    `${MYSQL}await conn.execute("DROP TABLE IF EXISTS jobs");`,
+    `${MYSQL}/** @sanctionedDrop */\nexport async function dropUser() { await conn.query("DROP USER IF EXISTS ?@?", [user, "%"]); }`,
   ],
   invalid: [
     { code: `${D}await client.query("DROP DATABASE " + name);`, errors: [err(2, 20)] },
@@ -200,5 +207,9 @@ ruleTester(sqlDrop, {
       files: { "sql.ts": `export const DROP_ALL = "DROP OWNED BY tenant";` },
       errors: [err(3, 20)],
     },
+    // mysql2's query and execute, pool and connection, with MySQL's quoting.
+    { code: `${MYSQL}await conn.query(\`DROP DATABASE IF EXISTS \${conn.escapeId("db_" + user)}\`);`, errors: [err(4, 18)] },
+    { code: `${MYSQL}await conn.execute("DROP USER IF EXISTS ?@?", [user, "%"]);`, errors: [err(4, 20)] },
+    { code: `${MYSQL}const pool = mysql.createPool({ uri: "mysql://root@127.0.0.1/" });\nawait pool.query("DROP SCHEMA \`db_x\`");`, errors: [err(5, 18)] },
   ],
 });

@@ -1,0 +1,339 @@
+/**
+ * {@linkcode redisDropBudget}: a drop budget shared by every provisioner
+ * replica that uses the same Redis.
+ *
+ * @module
+ */
+
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { DropBudget, DropRequest, DropVerdict } from "../../lib/mod.ts";
+import type { FailureContext } from "../_shared/_errors.ts";
+import { checkConnectionUrl, REDIS_URL } from "../_shared/_connection_url.ts";
+import { describe } from "../_shared/_resolve_options.ts";
+import { classifyRedisError, closeRedis, openRedis } from "./_connection.ts";
+import { runTake, type ScriptLimit } from "./_drop_budget_script.ts";
+
+/**
+ * One limit of a {@linkcode redisDropBudget}: at most `max` drops in any
+ * `windowMs` (a sliding window), counted over every drop (`global`) or per
+ * `resourceType` of the request (`resource_type`).
+ *
+ * @example At most 5 drops a minute in all, and 2 per resource type
+ * ```ts
+ * import type { DropLimit } from "guarded-drop/adapters/redis";
+ *
+ * const limits: DropLimit[] = [
+ *   { scope: "global", max: 5, windowMs: 60_000 },
+ *   { scope: "resource_type", max: 2, windowMs: 60_000 },
+ * ];
+ * ```
+ */
+export interface DropLimit {
+  /** `global`: every drop counts; `resource_type`: each resource type has its own count. */
+  readonly scope: "global" | "resource_type";
+  /** How many drops the window holds: a positive integer. */
+  readonly max: number;
+  /** The window's length in ms: a positive integer. */
+  readonly windowMs: number;
+}
+
+/**
+ * Options of {@linkcode redisDropBudget}.
+ *
+ * @example
+ * ```ts
+ * import type { RedisDropBudgetOptions } from "guarded-drop/adapters/redis";
+ *
+ * const options: RedisDropBudgetOptions = {
+ *   url: "redis://budget:secret@cache.internal:6379/0",
+ *   limits: [{ scope: "global", max: 10, windowMs: 600_000 }],
+ *   onUnavailable: "deny",
+ * };
+ * ```
+ */
+export interface RedisDropBudgetOptions {
+  /**
+   * The Redis every replica shares (`redis://[user:password@]host:port[/db]`,
+   * `rediss://` for TLS). Its user needs no more than
+   * `~<keyPrefix>* +evalsha +eval +time +zremrangebyscore +zcard +zrange +zadd +pexpire +info`.
+   * It is never written into an error.
+   */
+  url: string;
+  /** The limits, every one of which a drop must fit in. At least one. */
+  limits: readonly DropLimit[];
+  /**
+   * The start of every key of the budget. Replicas that share a budget use
+   * the same prefix. Each key then holds the hash tag `{budget}`, so that the
+   * keys of one take would share a Cluster slot.
+   *
+   * @default {"guarded-drop:"}
+   */
+  keyPrefix?: string;
+  /**
+   * What a take does when Redis cannot answer (unreachable, or slower than
+   * `timeoutMs`): `deny` says no, and the drop is `rate_limited`; `allow`
+   * lets the drop go on uncharged, with a warning that guardedDrop writes
+   * as a `provisioner.drop.warning` record. Any other failure (a script
+   * error, a wrong key type, a read-only replica) always says no.
+   *
+   * @default {"deny"}
+   */
+  onUnavailable?: "deny" | "allow";
+  /**
+   * How long one take may take, in ms, connecting included. Keep it under
+   * createGuardedDrop's `budgetTimeoutMs` (2000 by default), so that the
+   * budget's own answer, and `onUnavailable`, decide a slow take.
+   *
+   * @default {1000}
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * A drop budget for `createGuardedDrop`, with its connection: close it when
+ * the service stops.
+ *
+ * @example
+ * ```ts
+ * import type { RedisDropBudget } from "guarded-drop/adapters/redis";
+ *
+ * async function stop(budget: RedisDropBudget): Promise<void> {
+ *   await budget.close();
+ * }
+ * ```
+ */
+export interface RedisDropBudget extends DropBudget {
+  /**
+   * Checks and charges every limit, atomically: all are charged, or none.
+   * It never rejects: every failure is a verdict with its reason. When
+   * `signal` aborts first, the answer is no.
+   */
+  take(req: DropRequest, signal?: AbortSignal): Promise<DropVerdict>;
+  /** Closes the connection. Later takes say no. */
+  close(): Promise<void>;
+}
+
+const FACTORY = "redisDropBudget";
+const DEFAULT_KEY_PREFIX = "guarded-drop:";
+const DEFAULT_TIMEOUT_MS = 1_000;
+const SCOPES: ReadonlySet<string> = new Set(["global", "resource_type"]);
+
+/**
+ * Builds a drop budget shared through Redis. Each `take` runs one Lua
+ * script that, on the server, first checks every limit's sliding window (a
+ * sorted set of the drops it let through, scored by the server's clock) and
+ * then charges all of them, or, when any is spent, charges none. So replicas
+ * that share the Redis share the budget exactly: N replicas racing for the
+ * last slot let exactly one drop through.
+ *
+ * A spent budget answers `{ allowed: false, reason, retryAfterMs }`: which
+ * limits are spent and when the window frees a slot, which guardedDrop turns
+ * into a `rate_limited` RateLimitedError carrying both.
+ *
+ * The connection never queues and never retries: a take that Redis cannot
+ * answer within `timeoutMs` ends then, as `onUnavailable` says. A broken
+ * connection is replaced on the next take.
+ *
+ * NOTE: it connects to one Redis node (a standalone server or a primary),
+ * not through a Redis Cluster client.
+ *
+ * NOTE: a take that timed out may still run on the server later (a paused
+ * Redis that wakes up), charging a slot for a drop that was denied. The
+ * error is on the safe side: fewer drops, never more.
+ *
+ * @param options The Redis URL, the limits, the key prefix and what to do
+ * when Redis is away.
+ * @returns The budget, with `close()`.
+ * @throws {TypeError} If `url` is not a redis:// or rediss:// URL with a host, `limits`
+ * is empty or holds a limit whose scope is unknown or whose max or window is
+ * not a positive integer (or repeats another's scope and window), or another
+ * option has the wrong type.
+ *
+ * @example At most 10 drops in 10 minutes, and 3 per resource type
+ * ```ts
+ * import { createGuardedDrop } from "guarded-drop";
+ * import { redisDropBudget } from "guarded-drop/adapters/redis";
+ *
+ * const logger = { info() {}, warn() {}, error() {} };
+ * // No connection is made until the first take.
+ * const budget = redisDropBudget({
+ *   url: "redis://127.0.0.1:6379",
+ *   limits: [
+ *     { scope: "global", max: 10, windowMs: 600_000 },
+ *     { scope: "resource_type", max: 3, windowMs: 600_000 },
+ *   ],
+ * });
+ * const guardedDrop = createGuardedDrop({ logger, counter: { inc() {} }, budget });
+ * // await guardedDrop(request, () => adapter.deprovision(token));
+ * await budget.close(); // on shutdown
+ * ```
+ */
+export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudget {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot create ${FACTORY} as 'options' must be an object: current value is ${describe(options)}`);
+  }
+  const url = checkUrl(options.url);
+  const limits = checkLimits(options.limits);
+  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  if (typeof keyPrefix !== "string") {
+    throw new TypeError(`Cannot create ${FACTORY} as 'keyPrefix' must be a string: current value is ${describe(keyPrefix)}`);
+  }
+  const onUnavailable = options.onUnavailable ?? "deny";
+  if (onUnavailable !== "deny" && onUnavailable !== "allow") {
+    throw new TypeError(
+      `Cannot create ${FACTORY} as 'onUnavailable' must be "deny" or "allow": current value is ${describe(onUnavailable)}`,
+    );
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new TypeError(`Cannot create ${FACTORY} as 'timeoutMs' must be a positive finite number: current value is ${describe(timeoutMs)}`);
+  }
+  // Computed once: only resource_type keys depend on the request.
+  const base = `${keyPrefix}{budget}:`;
+  const keyOf = (limit: DropLimit, resourceType: string) =>
+    limit.scope === "global" ? `${base}global:${limit.windowMs}ms` : `${base}resource_type:${resourceType}:${limit.windowMs}ms`;
+  const labelOf = (limit: DropLimit, resourceType: string) =>
+    limit.scope === "global" ? "the global limit" : `the resource_type ${JSON.stringify(resourceType)} limit`;
+
+  let client: Redis | undefined;
+  let connecting: Promise<Redis> | undefined;
+  let closed = false;
+
+  /** The connection, opened on first use and again after it broke. */
+  function connection(): Promise<Redis> {
+    if (client !== undefined && client.status === "ready") return Promise.resolve(client);
+    if (client !== undefined) {
+      closeRedis(client);
+      client = undefined;
+    }
+    connecting ??= openRedis(url, { connectTimeoutMs: timeoutMs, operationTimeoutMs: timeoutMs }).then(
+      (opened) => {
+        connecting = undefined;
+        if (closed) {
+          closeRedis(opened);
+          throw new Error("the budget was closed");
+        }
+        client = opened;
+        return opened;
+      },
+      (err: unknown) => {
+        connecting = undefined;
+        throw err;
+      },
+    );
+    return connecting;
+  }
+
+  async function take(req: DropRequest, signal?: AbortSignal): Promise<DropVerdict> {
+    const resourceType = req?.resourceType;
+    const token = typeof req?.token === "string" ? req.token : "unknown";
+    if (closed) return { allowed: false, reason: `${FACTORY} is closed` };
+    if (typeof resourceType !== "string" || resourceType.length === 0) {
+      return { allowed: false, reason: `the request has no resourceType to count it by: current value is ${describe(resourceType)}` };
+    }
+    const scriptLimits: ScriptLimit[] = limits.map((limit) => ({ ...limit, key: keyOf(limit, resourceType) }));
+    let step = "connect";
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      const fail = (why: string) => reject(Object.assign(new Error(why), { code: "ETIMEDOUT" }));
+      timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
+      onAbort = () => fail("the take was aborted");
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      const spent = await Promise.race([
+        connection().then((redis) => {
+          step = "EVALSHA";
+          return runTake(redis, scriptLimits, randomUUID());
+        }),
+        timedOut,
+      ]);
+      if (spent.length === 0) return { allowed: true };
+      const reasons = spent.map(({ index }) => {
+        const limit = limits[index]!;
+        return `${labelOf(limit, resourceType)} is spent: max ${limit.max} per ${limit.windowMs} ms`;
+      });
+      return {
+        allowed: false,
+        reason: reasons.join("; "),
+        // The drop can run only when every spent limit has a free slot again.
+        retryAfterMs: Math.max(...spent.map((s) => s.retryAfterMs)),
+      };
+    } catch (err) {
+      const context: FailureContext = { action: "check", what: "the drop budget of", token };
+      const error = classifyRedisError(context, step, err, timeoutMs);
+      if (error.kind === "unavailable") {
+        // A connection that broke or hung is not reused: the next take opens a new one.
+        closeRedis(client);
+        client = undefined;
+      }
+      if (error.kind === "unavailable" && onUnavailable === "allow") {
+        return { allowed: true, warning: `the drop went on uncharged (onUnavailable: "allow"): ${error.message}` };
+      }
+      return { allowed: false, reason: error.message };
+    } finally {
+      clearTimeout(timer);
+      if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    closeRedis(client);
+    client = undefined;
+  }
+
+  return { take, close };
+}
+
+function checkUrl(url: unknown): string {
+  if (typeof url !== "string" || url.length === 0) {
+    throw new TypeError(
+      `Cannot create ${FACTORY} as 'url' must be a URL such as ${REDIS_URL.example}: current value is ${describe(url)}`,
+    );
+  }
+  // Its host too: without one, ioredis would quietly use localhost, a budget
+  // no other replica shares.
+  checkConnectionUrl(FACTORY, "url", url, REDIS_URL);
+  return url;
+}
+
+function checkLimits(limits: unknown): readonly DropLimit[] {
+  if (!Array.isArray(limits) || limits.length === 0) {
+    throw new TypeError(`Cannot create ${FACTORY} as 'limits' must be a non-empty array: current value is ${
+      Array.isArray(limits) ? "an empty array" : describe(limits)
+    }`);
+  }
+  const seen = new Map<string, number>();
+  return Object.freeze(limits.map((limit: unknown, i): DropLimit => {
+    const at = `limits[${i}]`;
+    if (typeof limit !== "object" || limit === null) {
+      throw new TypeError(`Cannot create ${FACTORY} as '${at}' must be an object: current value is ${describe(limit)}`);
+    }
+    const { scope, max, windowMs } = limit as Record<string, unknown>;
+    if (typeof scope !== "string" || !SCOPES.has(scope)) {
+      throw new TypeError(
+        `Cannot create ${FACTORY} as '${at}.scope' must be "global" or "resource_type": current value is ${
+          typeof scope === "string" && scope.length <= 40 ? JSON.stringify(scope) : describe(scope)
+        }`,
+      );
+    }
+    for (const [name, value] of [["max", max], ["windowMs", windowMs]] as const) {
+      if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+        throw new TypeError(`Cannot create ${FACTORY} as '${at}.${name}' must be a positive integer: current value is ${describe(value)}`);
+      }
+    }
+    const identity = `${scope}:${windowMs}`;
+    const first = seen.get(identity);
+    if (first !== undefined) {
+      throw new TypeError(
+        `Cannot create ${FACTORY} as '${at}' must not repeat the scope and window of 'limits[${first}]': current value is ${scope} per ${windowMs} ms`,
+      );
+    }
+    seen.set(identity, i);
+    return Object.freeze({ scope: scope as DropLimit["scope"], max: max as number, windowMs: windowMs as number });
+  }));
+}

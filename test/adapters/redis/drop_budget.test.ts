@@ -1,0 +1,457 @@
+// redisDropBudget on a real Redis: GD_REDIS_URL, shared (every key under a
+// unique prefix, removed afterwards; never flushed), and second
+// redis-servers this file starts to stop and to pause.
+
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createInterface } from "node:readline";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { isRateLimitedError } from "../../../lib/mod.ts";
+import { type DropLimit, redisDropBudget, type RedisDropBudgetOptions } from "../../../adapters/redis/mod.ts";
+import { createAuditFixture } from "../../support/audit_fixture.ts";
+import { guardedCall } from "../../support/guarded_call.ts";
+import {
+  dedicatedRedisSkipReason,
+  envUrl,
+  freePort,
+  HOW_TO_GET,
+  startDedicatedRedis,
+  startSilentServer,
+  uniqueToken,
+} from "../../support/servers.ts";
+import { SECRET } from "../../support/unreachable.ts";
+
+const sharedUrl = envUrl("GD_REDIS_URL");
+/** Scheduling slack on a loaded 2-core machine. */
+const MARGIN_MS = 1_500;
+const REPLICA = fileURLToPath(new URL("./fixtures/budget_replica.ts", import.meta.url));
+/** The commands the README tells a budget's ACL user to allow. */
+const BUDGET_ACL = ["+evalsha", "+eval", "+time", "+zremrangebyscore", "+zcard", "+zrange", "+zadd", "+pexpire", "+info"];
+const GLOBAL = (max: number, windowMs = 60_000): DropLimit => ({ scope: "global", max, windowMs });
+
+function admin(url: string): Redis {
+  const redis = new Redis(url, { retryStrategy: () => null, maxRetriesPerRequest: 0, lazyConnect: true });
+  redis.on("error", () => {});
+  return redis;
+}
+
+function uniquePrefix(): string {
+  return `gd-test-budget-${randomBytes(6).toString("hex")}:`;
+}
+
+/** The keys under a prefix, found with our own SCAN. */
+async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1_000);
+    found.push(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+  return found.sort();
+}
+
+/** The budget's keys under a prefix, with their member counts. */
+async function budgetKeys(redis: Redis, prefix: string): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (const key of await keysUnder(redis, prefix)) found.set(key, await redis.zcard(key));
+  return found;
+}
+
+async function removeKeys(redis: Redis, prefix: string): Promise<void> {
+  const keys = await keysUnder(redis, prefix);
+  if (keys.length > 0) await redis.del(...keys);
+}
+
+const request = (resourceType = "postgres", token = uniqueToken("bud")) => ({
+  token,
+  providerResourceId: `res-${token}`,
+  resourceType,
+  backend: "shared" as const,
+  requestId: `req-${randomBytes(6).toString("hex")}`,
+  caller: "test/drop_budget",
+});
+
+describe("redisDropBudget: options", () => {
+  const url = "redis://127.0.0.1:6379";
+  const cases: [string, unknown, RegExp][] = [
+    ["no options", undefined, /'options' must be an object: current value is undefined/],
+    ["empty limits", { url, limits: [] }, /'limits' must be a non-empty array: current value is an empty array/],
+    ["no limits", { url }, /'limits' must be a non-empty array: current value is undefined/],
+    ["a limit that is not an object", { url, limits: [7] }, /'limits\[0\]' must be an object: current value is 7/],
+    ["an unknown scope", { url, limits: [{ scope: "tenant", max: 1, windowMs: 1 }] }, /'limits\[0\]\.scope' must be "global" or "resource_type": current value is "tenant"/],
+    ["a missing scope", { url, limits: [{ max: 1, windowMs: 1 }] }, /'limits\[0\]\.scope' must be .*current value is undefined/],
+    ["max 0", { url, limits: [{ scope: "global", max: 0, windowMs: 1000 }] }, /'limits\[0\]\.max' must be a positive integer: current value is 0/],
+    ["max -1", { url, limits: [GLOBAL(1), { scope: "global", max: -1, windowMs: 5 }] }, /'limits\[1\]\.max' must be a positive integer: current value is -1/],
+    ["max 1.5", { url, limits: [{ scope: "global", max: 1.5, windowMs: 1000 }] }, /'limits\[0\]\.max' must be a positive integer: current value is 1\.5/],
+    ["max NaN", { url, limits: [{ scope: "global", max: NaN, windowMs: 1000 }] }, /'limits\[0\]\.max' must be a positive integer: current value is NaN/],
+    ["max as a string", { url, limits: [{ scope: "global", max: "5", windowMs: 1000 }] }, /'limits\[0\]\.max' must be a positive integer: current value is a string/],
+    ["windowMs 0", { url, limits: [{ scope: "resource_type", max: 1, windowMs: 0 }] }, /'limits\[0\]\.windowMs' must be a positive integer: current value is 0/],
+    ["windowMs Infinity", { url, limits: [{ scope: "global", max: 1, windowMs: Infinity }] }, /'limits\[0\]\.windowMs' must be a positive integer: current value is Infinity/],
+    ["windowMs 0.5", { url, limits: [{ scope: "global", max: 1, windowMs: 0.5 }] }, /'limits\[0\]\.windowMs' must be a positive integer: current value is 0\.5/],
+    ["a repeated scope and window", { url, limits: [GLOBAL(1), GLOBAL(2)] }, /'limits\[1\]' must not repeat the scope and window of 'limits\[0\]'/],
+    ["no url", { limits: [GLOBAL(1)] }, /'url' must be a URL such as redis:\/\/user:password@host:6379\/0: current value is undefined/],
+    ["a url that is not one", { url: `not a url ${SECRET}`, limits: [GLOBAL(1)] }, /'url' must be a URL such as .*: current value is a string of \d+ characters without a scheme/],
+    ["an http url", { url: `http://admin:${SECRET}@127.0.0.1:6379`, limits: [GLOBAL(1)] }, /'url' must be a URL such as .*: current scheme is "http:", expected "redis:" or "rediss:"/],
+    ["a url without a host", { url: "redis://", limits: [GLOBAL(1)] }, /'url' must be a URL such as .*: it names no host/],
+    ["a url with an unencoded '@' in its password", { url: `redis://admin:${SECRET}@x@127.0.0.1:6379`, limits: [GLOBAL(1)] }, /unencoded '@'/],
+    ["an unknown onUnavailable", { url, limits: [GLOBAL(1)], onUnavailable: "ignore" }, /'onUnavailable' must be "deny" or "allow": current value is a string/],
+    ["timeoutMs 0", { url, limits: [GLOBAL(1)], timeoutMs: 0 }, /'timeoutMs' must be a positive finite number: current value is 0/],
+    ["a keyPrefix that is not a string", { url, limits: [GLOBAL(1)], keyPrefix: 5 }, /'keyPrefix' must be a string: current value is 5/],
+  ];
+  for (const [name, options, message] of cases) {
+    test(`${name} is a TypeError at the factory`, () => {
+      assert.throws(() => redisDropBudget(options as RedisDropBudgetOptions), (err: unknown) => {
+        assert.ok(err instanceof TypeError);
+        assert.match(err.message, /^Cannot create redisDropBudget as /);
+        assert.match(err.message, message);
+        assert.doesNotMatch(err.message, new RegExp(SECRET));
+        return true;
+      });
+    });
+  }
+
+  test("valid options open no connection until the first take", async () => {
+    const budget = redisDropBudget({ url: `redis://127.0.0.1:${await freePort()}`, limits: [GLOBAL(1), { scope: "resource_type", max: 1, windowMs: 60_000 }] });
+    await budget.close();
+    const verdict = await budget.take(request());
+    assert.equal(verdict.allowed, false, "a closed budget says no");
+    assert.match(verdict.reason!, /closed/);
+  });
+});
+
+describe("redisDropBudget on a shared Redis", { skip: sharedUrl === undefined ? `GD_REDIS_URL is not set: ${HOW_TO_GET.redis}` : false }, () => {
+  let redis: Redis;
+  const prefixes: string[] = [];
+  const newPrefix = () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    return prefix;
+  };
+  const budgetOf = (options: Partial<RedisDropBudgetOptions> & Pick<RedisDropBudgetOptions, "limits">) =>
+    redisDropBudget({ url: sharedUrl!, keyPrefix: newPrefix(), ...options });
+
+  before(async () => {
+    redis = admin(sharedUrl!);
+    await redis.connect();
+  });
+  after(async () => {
+    for (const prefix of prefixes) await removeKeys(redis, prefix);
+    redis.disconnect();
+  });
+
+  test("concurrent takes of one budget: exactly max are allowed, and exactly max are charged", async () => {
+    const budget = budgetOf({ limits: [GLOBAL(7)] });
+    try {
+      const verdicts = await Promise.all(Array.from({ length: 40 }, () => budget.take(request())));
+      assert.equal(verdicts.filter((v) => v.allowed).length, 7);
+      assert.equal(verdicts.filter((v) => !v.allowed).length, 33);
+      const keys = await budgetKeys(redis, prefixes.at(-1)!);
+      assert.deepEqual([...keys.values()], [7], "one key holding the 7 drops let through");
+      for (const v of verdicts.filter((v) => !v.allowed)) {
+        assert.equal(v.reason, "the global limit is spent: max 7 per 60000 ms");
+        assert.ok(v.retryAfterMs! > 0 && v.retryAfterMs! <= 60_000, `retryAfterMs ${v.retryAfterMs}`);
+      }
+    } finally {
+      await budget.close();
+    }
+  });
+
+  test("all or nothing: a spent limit charges none of the others", async () => {
+    const prefix = newPrefix();
+    const budget = redisDropBudget({
+      url: sharedUrl!,
+      keyPrefix: prefix,
+      limits: [GLOBAL(3), { scope: "resource_type", max: 2, windowMs: 60_000 }],
+    });
+    try {
+      const takes: [string, boolean][] = [["postgres", true], ["postgres", true], ["postgres", false], ["redis", true], ["redis", false], ["mongodb", false]];
+      for (const [type, allowed] of takes) {
+        const verdict = await budget.take(request(type));
+        assert.equal(verdict.allowed, allowed, `${type}: ${verdict.reason}`);
+      }
+      const keys = await budgetKeys(redis, prefix);
+      assert.deepEqual(Object.fromEntries(keys), {
+        [`${prefix}{budget}:global:60000ms`]: 3,
+        [`${prefix}{budget}:resource_type:postgres:60000ms`]: 2,
+        // The second redis drop was refused by the global limit: its type limit was not charged.
+        [`${prefix}{budget}:resource_type:redis:60000ms`]: 1,
+      });
+      const third = await budget.take(request("postgres"));
+      assert.equal(
+        third.reason,
+        'the global limit is spent: max 3 per 60000 ms; the resource_type "postgres" limit is spent: max 2 per 60000 ms',
+      );
+      const ttl = await redis.pttl(`${prefix}{budget}:global:60000ms`);
+      assert.ok(ttl > 0 && ttl <= 60_000, `the key expires with its window (pttl ${ttl})`);
+    } finally {
+      await budget.close();
+    }
+  });
+
+  test("a sliding window: retryAfterMs says when a slot frees, and then one does", async () => {
+    // Two drops 700 ms apart in a 2000 ms window: the first leaves the window
+    // 700 ms before the second, a margin for a loaded machine's timers.
+    const budget = budgetOf({ limits: [GLOBAL(2, 2_000)] });
+    try {
+      assert.equal((await budget.take(request())).allowed, true);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      assert.equal((await budget.take(request())).allowed, true);
+      const spent = await budget.take(request());
+      assert.equal(spent.allowed, false);
+      assert.ok(spent.retryAfterMs! > 0 && spent.retryAfterMs! <= 2_000 - 700, `retryAfterMs ${spent.retryAfterMs}`);
+      await new Promise((resolve) => setTimeout(resolve, spent.retryAfterMs! + 20));
+      assert.equal((await budget.take(request())).allowed, true, "a slot is free once retryAfterMs has passed");
+      const again = await budget.take(request());
+      assert.equal(again.allowed, false, "and only one: the second drop is still in the window");
+      assert.ok(again.retryAfterMs! > 0 && again.retryAfterMs! < 2_000, `retryAfterMs ${again.retryAfterMs}`);
+    } finally {
+      await budget.close();
+    }
+  });
+
+  test("a user allowed only the script's commands on the prefix's keys can take (the README's ACL)", async () => {
+    const prefix = newPrefix();
+    const user = `gdbudget${randomBytes(5).toString("hex")}`;
+    await redis.call("ACL", "SETUSER", user, "on", `>pw-${user}`, `~${prefix}*`, ...BUDGET_ACL);
+    const budget = redisDropBudget({ url: `redis://${user}:pw-${user}@${new URL(sharedUrl!).host}`, keyPrefix: prefix, limits: [GLOBAL(1)] });
+    try {
+      assert.deepEqual(await budget.take(request()), { allowed: true });
+      assert.equal((await budget.take(request())).allowed, false);
+    } finally {
+      await budget.close();
+      await redis.call("ACL", "DELUSER", user);
+    }
+  });
+
+  test("a key of another type is a failure that denies, even with onUnavailable: allow", async () => {
+    const prefix = newPrefix();
+    await redis.set(`${prefix}{budget}:global:60000ms`, "not a sorted set");
+    const budget = redisDropBudget({ url: sharedUrl!, keyPrefix: prefix, limits: [GLOBAL(3)], onUnavailable: "allow" });
+    try {
+      const verdict = await budget.take(request());
+      assert.equal(verdict.allowed, false);
+      assert.match(verdict.reason!, /WRONGTYPE/);
+    } finally {
+      await budget.close();
+    }
+  });
+
+  test("through guardedDrop: the spent budget is rate_limited with its reason and retryAfterMs, counted and recorded", async () => {
+    const budget = budgetOf({ limits: [GLOBAL(2)] });
+    const fixture = createAuditFixture({ budget });
+    try {
+      await guardedCall(fixture, request(), "ok");
+      await guardedCall(fixture, request(), "ok");
+      const { error, failed } = await guardedCall(fixture, request(), "rate_limited");
+      assert.ok(isRateLimitedError(error));
+      assert.equal(error.reason, "the global limit is spent: max 2 per 60000 ms");
+      assert.ok(error.retryAfterMs! > 0 && error.retryAfterMs! <= 60_000, `retryAfterMs ${error.retryAfterMs}`);
+      assert.match(error.message, /the global limit is spent: max 2 per 60000 ms/);
+      assert.equal(failed!.reason, "the global limit is spent: max 2 per 60000 ms");
+    } finally {
+      await budget.close();
+      fixture.close();
+    }
+  });
+
+  test("three replicas, each with its own guardedDrop and budget: their ok drops equal the limit exactly", async () => {
+    const prefix = newPrefix();
+    const max = 10;
+    const attempts = 8;
+    const children: ChildProcess[] = [];
+    try {
+      const env = {
+        ...process.env,
+        BUDGET_URL: sharedUrl!,
+        BUDGET_PREFIX: prefix,
+        BUDGET_MAX: String(max),
+        BUDGET_WINDOW_MS: "60000",
+        ATTEMPTS: String(attempts),
+      };
+      const outputs = Array.from({ length: 3 }, () => {
+        const child = spawn(process.execPath, ["--import", "tsx", REPLICA], { env, stdio: ["pipe", "pipe", "inherit"] });
+        children.push(child);
+        const lines = createInterface({ input: child.stdout! });
+        const ready = new Promise<void>((resolve, reject) => {
+          lines.once("line", (line) => (line === "ready" ? resolve() : reject(new Error(`replica said ${line}`))));
+          child.once("exit", (code) => reject(new Error(`replica exited with ${code} before it was ready`)));
+        });
+        const result = new Promise<string>((resolve, reject) => {
+          let last = "";
+          lines.on("line", (line) => (last = line));
+          child.once("exit", (code) => (code === 0 ? resolve(last) : reject(new Error(`replica exited with ${code}`))));
+        });
+        return { child, ready, result };
+      });
+      await withTimeout(Promise.all(outputs.map((o) => o.ready)), 30_000, "the replicas did not start");
+      for (const { child } of outputs) child.stdin!.end("go\n");
+      const results = (await withTimeout(Promise.all(outputs.map((o) => o.result)), 30_000, "the replicas did not finish"))
+        .map((line) => JSON.parse(line) as ReplicaResult);
+
+      const sum = (f: (r: ReplicaResult) => number) => results.reduce((s, r) => s + f(r), 0);
+      assert.equal(sum((r) => r.outcomes.filter((o) => o === "ok").length), max, "ok drops over all replicas");
+      assert.equal(sum((r) => r.outcomes.filter((o) => o === "rate_limited").length), 3 * attempts - max);
+      assert.equal(sum((r) => r.calls), max, "drop callbacks run");
+      assert.equal(sum((r) => r.okCount), max, 'provisioner_drop_total{outcome="ok"} over all replicas');
+      assert.equal(sum((r) => r.rateLimitedCount), 3 * attempts - max);
+      assert.equal(sum((r) => r.total), 3 * attempts);
+      assert.equal(sum((r) => r.dropRecords), 3 * attempts);
+      for (const r of results) {
+        assert.equal(r.failedRecords.length, r.outcomes.filter((o) => o !== "ok").length);
+        for (const f of r.failedRecords) {
+          assert.deepEqual(f, { outcome: "rate_limited", reason: `the global limit is spent: max ${max} per 60000 ms` });
+        }
+        for (const ms of r.retryAfterMs) assert.ok(ms !== null && ms > 0 && ms <= 60_000, `retryAfterMs ${ms}`);
+      }
+      assert.deepEqual([...(await budgetKeys(redis, prefix)).values()], [max], "Redis holds exactly the drops let through");
+    } finally {
+      for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
+
+interface ReplicaResult {
+  outcomes: string[];
+  retryAfterMs: (number | null)[];
+  calls: number;
+  okCount: number;
+  rateLimitedCount: number;
+  total: number;
+  dropRecords: number;
+  failedRecords: { outcome: string; reason: string | null }[];
+}
+
+describe("redisDropBudget when Redis is away", () => {
+  test("a closed port: rate_limited by default, and the URL's password is never written", async () => {
+    const port = await freePort();
+    const budget = redisDropBudget({ url: `redis://admin:${SECRET}@127.0.0.1:${port}`, limits: [GLOBAL(5)], timeoutMs: 1_000 });
+    const fixture = createAuditFixture({ budget });
+    try {
+      const { error, failed, warnings, elapsedMs } = await guardedCall(fixture, request(), "rate_limited");
+      assert.ok(isRateLimitedError(error));
+      assert.match(error.reason!, /unreachable \(ECONNREFUSED/);
+      assert.equal(error.retryAfterMs, undefined, "nobody knows when Redis is back");
+      assert.match(failed!.reason as string, /ECONNREFUSED/);
+      assert.equal(warnings.length, 0);
+      assert.ok(elapsedMs < 1_000 + MARGIN_MS, `${elapsedMs} ms`);
+      assert.doesNotMatch(JSON.stringify(fixture.lines()) + error.message + error.reason, new RegExp(SECRET));
+      // And again: a failed connection is not left behind to hang the next take.
+      await guardedCall(fixture, request(), "rate_limited");
+    } finally {
+      await budget.close();
+      fixture.close();
+    }
+  });
+
+  test('a closed port with onUnavailable: "allow": ok, and exactly one warning record', async () => {
+    const budget = redisDropBudget({
+      url: `redis://admin:${SECRET}@127.0.0.1:${await freePort()}`,
+      limits: [GLOBAL(5)],
+      onUnavailable: "allow",
+    });
+    const fixture = createAuditFixture({ budget });
+    try {
+      const { warnings } = await guardedCall(fixture, request(), "ok");
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!.warning as string, /onUnavailable: "allow".*ECONNREFUSED/);
+      assert.equal(warnings[0]!.level, 40, "at level warn");
+      assert.equal(fixture.lines().filter((l) => l.event === "provisioner.drop.warning").length, 1);
+      assert.doesNotMatch(JSON.stringify(fixture.lines()), new RegExp(SECRET));
+    } finally {
+      await budget.close();
+      fixture.close();
+    }
+  });
+
+  test("a server that accepts and never answers: rate_limited once timeoutMs has passed", async () => {
+    const silent = await startSilentServer();
+    const budget = redisDropBudget({ url: `redis://127.0.0.1:${silent.port}`, limits: [GLOBAL(5)], timeoutMs: 400 });
+    const fixture = createAuditFixture({ budget });
+    try {
+      const { error, elapsedMs } = await guardedCall(fixture, request(), "rate_limited");
+      assert.ok(elapsedMs >= 350 && elapsedMs < 400 + MARGIN_MS, `${elapsedMs} ms`);
+      assert.match(error!.reason!, /unreachable|unavailable|no answer|no connection/);
+    } finally {
+      await budget.close();
+      fixture.close();
+      await silent.close();
+    }
+  });
+
+  describe("a Redis of our own", { skip: dedicatedRedisSkipReason() ?? (envUrl("GD_REDIS_DEDICATED_URL") === undefined ? false : "only on a server this file starts and may pause") }, () => {
+    test("paused (SIGSTOP): rate_limited within timeoutMs, or ok with one warning under allow; back to normal once resumed", async () => {
+      const server = await startDedicatedRedis();
+      const timeoutMs = 400;
+      const deny = redisDropBudget({ url: server.url, limits: [GLOBAL(5)], timeoutMs });
+      const allow = redisDropBudget({ url: server.url, limits: [GLOBAL(5)], timeoutMs, onUnavailable: "allow" });
+      const denyFixture = createAuditFixture({ budget: deny });
+      const allowFixture = createAuditFixture({ budget: allow });
+      let pid: number | undefined;
+      try {
+        await guardedCall(denyFixture, request(), "ok"); // connected before the pause, and after it
+        const probe = admin(server.url);
+        try {
+          await probe.connect();
+          pid = Number(/process_id:(\d+)/.exec(await probe.info("server"))![1]);
+        } finally {
+          probe.disconnect();
+        }
+        process.kill(pid, "SIGSTOP");
+        const denied = await guardedCall(denyFixture, request(), "rate_limited");
+        assert.ok(denied.elapsedMs >= timeoutMs - 50 && denied.elapsedMs < timeoutMs + MARGIN_MS, `${denied.elapsedMs} ms`);
+        assert.match((denied.error as { reason: string }).reason, /ETIMEDOUT|timed out|no answer within 400 ms/);
+        const second = await guardedCall(denyFixture, request(), "rate_limited");
+        assert.ok(second.elapsedMs < timeoutMs + MARGIN_MS, `a new connection to the paused server: ${second.elapsedMs} ms`);
+        const allowed = await guardedCall(allowFixture, request(), "ok");
+        assert.equal(allowed.warnings.length, 1);
+        assert.ok(allowed.elapsedMs < timeoutMs + MARGIN_MS, `${allowed.elapsedMs} ms`);
+        process.kill(pid, "SIGCONT");
+        pid = undefined;
+        await guardedCall(denyFixture, request(), "ok");
+        assert.equal(allowFixture.lines().filter((l) => l.event === "provisioner.drop.warning").length, 1);
+      } finally {
+        if (pid !== undefined) process.kill(pid, "SIGCONT");
+        await deny.close();
+        await allow.close();
+        denyFixture.close();
+        allowFixture.close();
+        await server.dispose();
+      }
+    });
+
+    test("stopped and started again: denied while down, and the next take reconnects", async () => {
+      const server = await startDedicatedRedis();
+      const budget = redisDropBudget({ url: server.url, limits: [GLOBAL(5)], timeoutMs: 1_000 });
+      try {
+        assert.equal((await budget.take(request())).allowed, true);
+        await server.stop();
+        const down = await budget.take(request());
+        assert.equal(down.allowed, false);
+        assert.match(down.reason!, /unavailable|unreachable|lost/);
+        await server.start();
+        assert.equal((await budget.take(request())).allowed, true, "a fresh connection after the restart");
+      } finally {
+        await budget.close();
+        await server.dispose();
+      }
+    });
+  });
+});
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
