@@ -73,7 +73,8 @@ export function dropCallbackOf(node: ts.Node, chokepoint: Chokepoint): InCallbac
       deferredBy ??= unawaited(node, current, chokepoint);
       return deferredBy === undefined ? { callback: current } : { callback: current, deferredBy };
     }
-    if (deferredBy === undefined && isFunctionLike(current)) deferredBy = deferring(current);
+    // A function, or the operation itself passed by reference (`setTimeout(dropTenant, 10)`).
+    deferredBy ??= deferring(current);
   }
   return undefined;
 }
@@ -88,7 +89,9 @@ function deferring(fn: ts.Node): string | undefined {
   if (!isPropertyAccessExpression(callee)) return undefined;
   const method = callee.name.text;
   if (DEFERRING_METHODS.has(method)) return `${callee.getText().replace(/\s+/g, "")}()`;
-  if (method === "forEach" && getCombinedModifierFlags(fn as ts.Declaration) & ModifierFlags.Async) return "an async forEach callback";
+  if (method === "forEach" && isFunctionLike(fn) && getCombinedModifierFlags(fn as ts.Declaration) & ModifierFlags.Async) {
+    return "an async forEach callback";
+  }
   return undefined;
 }
 

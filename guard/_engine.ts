@@ -389,7 +389,11 @@ export function runEngine(input: EngineInput): EngineOutput {
           if (isIdentifier(declaration.name) && getCombinedNodeFlags(declaration) & NodeFlags.Const) {
             constNames.add(declaration.name.text);
             const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
-            if (value !== undefined && (value.kind === SyntaxKind.ObjectLiteralExpression || value.kind === SyntaxKind.NewExpression)) {
+            if (
+              value !== undefined &&
+              (value.kind === SyntaxKind.ObjectLiteralExpression || value.kind === SyntaxKind.NewExpression ||
+                (value.kind === SyntaxKind.CallExpression && /^Object\s*\.\s*freeze$/.test((value as ts.CallExpression).expression.getText(file))))
+            ) {
               owners.add(declaration.name.text);
             }
           } else if (isIdentifier(declaration.name)) flowNames.add(declaration.name.text);

@@ -14,7 +14,7 @@ import { localBinding } from "./_scope.ts";
 // The TypeScript namespace exports its members as getters: read them once.
 const {
   forEachChild, getCombinedNodeFlags, isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock,
-  isCallExpression, isEnumDeclaration, isExpressionStatement, isFunctionDeclaration, isFunctionExpression,
+  isCallExpression, isClassLike, isEnumDeclaration, isExpressionStatement, isMethodDeclaration, isPropertyDeclaration, isFunctionDeclaration, isFunctionExpression,
   isFunctionLike, isIdentifier, isModuleBlock, isNewExpression, isObjectLiteralExpression, isPropertyAccessExpression,
   isPropertyAssignment, isShorthandPropertyAssignment, isSourceFile, isSpreadElement, isStringLiteralLike,
   isVariableDeclaration, isVariableStatement, NodeFlags, SyntaxKind,
@@ -98,15 +98,15 @@ export function arrayElements(node: ts.Expression, valueOf: ValueOf, depth = 0):
 /**
  * What a call of a local helper returns: the `return` values of the function
  * a name is bound to in the file (`function verb() { return "DROP"; }`,
- * `const verb = () => "DROP"`). Its parameters are holes.
+ * `const verb = () => "DROP"`), or of a method of the enclosing class
+ * (`this.verb()`). Its parameters are holes.
  *
  * @param call A call.
  * @returns The returned expressions (alternatives), or `undefined` when the callee is no local function.
  */
 export function helperReturns(call: ts.CallExpression): ts.Expression[] | undefined {
   const callee = unwrapped(call.expression);
-  if (!isIdentifier(callee)) return undefined;
-  const fn = localFunction(callee);
+  const fn = isIdentifier(callee) ? localFunction(callee) : isPropertyAccessExpression(callee) ? ownMethod(callee) : undefined;
   if (fn === undefined || fn.body === undefined) return undefined;
   if (!isBlock(fn.body)) return [fn.body as ts.Expression];
   const returned: ts.Expression[] = [];
@@ -156,7 +156,7 @@ export function memberValue(
     object = memberValue(owner as ts.PropertyAccessExpression, valueOf, depth + 1, mayBeEnum);
   }
   if (object === undefined) return undefined;
-  object = unwrapped(object);
+  object = frozen(unwrapped(object));
   if (!isObjectLiteralExpression(object)) return undefined;
   for (let i = object.properties.length - 1; i >= 0; i--) {
     const property = object.properties[i]!;
@@ -215,8 +215,12 @@ export function mapValues(call: ts.CallExpression, valueOf: ValueOf, keyText: st
  */
 export function objectLiterals(node: ts.Expression, valueOf: ValueOf, depth = 0): ts.ObjectLiteralExpression[] {
   if (depth > 4) return [];
-  const bare = unwrapped(node);
+  const bare = frozen(unwrapped(node));
   if (isObjectLiteralExpression(bare)) return [bare];
+  if (isCallExpression(bare)) {
+    // `fetch(url, options())`: what a local helper returns.
+    return (helperReturns(bare) ?? []).flatMap((value) => objectLiterals(value, valueOf, depth + 1));
+  }
   if (!isIdentifier(bare)) return [];
   const value = valueOf(bare) ?? mutableDeclaration(bare)?.initializer;
   if (value !== undefined) return objectLiterals(value, valueOf, depth + 1);
@@ -243,6 +247,15 @@ const localConst: ValueOf = (node) => {
   const binding = localBinding(bare);
   return binding?.kind === "const" ? unwrapped(binding.initializer) : undefined;
 };
+
+// `Object.freeze({ … })` is the object.
+function frozen(node: ts.Expression): ts.Expression {
+  if (!isCallExpression(node) || node.arguments.length !== 1) return node;
+  const callee = unwrapped(node.expression);
+  const isFreeze = isPropertyAccessExpression(callee) && callee.name.text === "freeze" && isIdentifier(callee.expression) &&
+    callee.expression.text === "Object";
+  return isFreeze ? unwrapped(node.arguments[0]!) : node;
+}
 
 function unwrapped(node: ts.Expression): ts.Expression {
   let current = node;
@@ -325,6 +338,24 @@ function localFunction(name: ts.Identifier): ts.FunctionLikeDeclaration | undefi
   if (isVariableDeclaration(found) && found.initializer !== undefined && getCombinedNodeFlags(found) & NodeFlags.Const) {
     const value = unwrapped(found.initializer);
     if (isArrowFunction(value) || isFunctionExpression(value)) return value;
+  }
+  return undefined;
+}
+
+// `this.name` inside a class: its method (or arrow-function property) of that name.
+function ownMethod(callee: ts.PropertyAccessExpression): ts.FunctionLikeDeclaration | undefined {
+  if (callee.expression.kind !== SyntaxKind.ThisKeyword) return undefined;
+  let scope: ts.Node | undefined = callee.parent;
+  while (scope !== undefined && !isClassLike(scope)) scope = scope.parent;
+  if (scope === undefined) return undefined;
+  for (const member of (scope as ts.ClassLikeDeclaration).members) {
+    const name = member.name;
+    if (name === undefined || !isIdentifier(name) || name.text !== callee.name.text) continue;
+    if (isMethodDeclaration(member)) return member;
+    if (isPropertyDeclaration(member) && member.initializer !== undefined) {
+      const value = unwrapped(member.initializer);
+      if (isArrowFunction(value) || isFunctionExpression(value)) return value;
+    }
   }
   return undefined;
 }

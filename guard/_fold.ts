@@ -406,6 +406,11 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
   }
   if (!isPropertyAccessExpression(callee)) return UNKNOWN;
   const method = callee.name.text;
+  if (callee.expression.kind === SyntaxKind.ThisKeyword) {
+    // A method of the enclosing class: what it returns.
+    const returned = helperReturns(call);
+    if (returned !== undefined) return foldFlow(call, () => foldAll(returned, resolve, depth, visiting), visiting);
+  }
   if (method === "get" && call.arguments.length === 1) {
     // A constant Map's entry.
     const key = exactTexts(quietly(() => foldAt(call.arguments[0]!, resolve, depth, visiting)));

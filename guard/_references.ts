@@ -17,7 +17,8 @@ const {
   isExportDeclaration, isExportSpecifier, isIdentifier, isImportClause, isImportDeclaration, isImportEqualsDeclaration,
   isImportSpecifier, isInterfaceDeclaration, isNamedExports, isNamedImports, isNamespaceImport, isObjectBindingPattern,
   isObjectLiteralExpression, isPrivateIdentifier, isPropertyAccessExpression, isQualifiedName,
-  isShorthandPropertyAssignment, isStringLiteralLike, isTypeLiteralNode, isTypeQueryNode, isTypeReferenceNode,
+  isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteralLike, isTypeAliasDeclaration, isTypeLiteralNode,
+  isTypeQueryNode, isTypeReferenceNode,
   SymbolFlags,
 } = typescript;
 
@@ -69,7 +70,21 @@ export function findReferences(
   const targetOf = (symbol: ts.Symbol | undefined, receiver?: ts.Expression): ts.Node | undefined => {
     if (symbol === undefined) return undefined;
     const resolved = symbol.flags & SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
-    return resolved.declarations?.find((d) => declarations.has(d)) ?? dispatch.target(resolved, receiver);
+    return resolved.declarations?.find((d) => declarations.has(d)) ?? dispatch.target(resolved, receiver) ?? heldFunction(resolved);
+  };
+  // A property whose value is the function: `export default { dropTenant }`,
+  // `const api = { drop: dropTenant }`; `api.drop()` reaches it.
+  const heldFunction = (symbol: ts.Symbol): ts.Node | undefined => {
+    for (const declaration of symbol.declarations ?? []) {
+      let value: ts.Symbol | undefined;
+      if (isShorthandPropertyAssignment(declaration)) value = checker.getShorthandAssignmentValueSymbol(declaration);
+      else if (isPropertyAssignment(declaration) && isIdentifier(declaration.initializer)) value = checker.getSymbolAtLocation(declaration.initializer);
+      if (value === undefined) continue;
+      const resolved = value.flags & SymbolFlags.Alias ? checker.getAliasedSymbol(value) : value;
+      const found = resolved.declarations?.find((d) => declarations.has(d));
+      if (found !== undefined) return found;
+    }
+    return undefined;
   };
 
   // The names the targets travel under: renamed imports, renamed re-exports,
@@ -252,7 +267,8 @@ class Dispatch {
         let symbol = this.#checker.getSymbolAtLocation(heritage.expression);
         if (symbol !== undefined && symbol.flags & SymbolFlags.Alias) symbol = this.#checker.getAliasedSymbol(symbol);
         for (const base of symbol?.declarations ?? []) {
-          if (holders.has(base)) return true;
+          // `implements Shape` of `type Shape = { … }`: the members are the literal's.
+          if (holders.has(base) || (isTypeAliasDeclaration(base) && holders.has(base.type))) return true;
           if ((isClassLike(base) || isInterfaceDeclaration(base)) && this.#inherits(base, holders, depth + 1)) return true;
         }
       }

@@ -77,5 +77,6 @@ ruleTester(rabbitmqDelete, {
       code: `${D}async function call(init: RequestInit) { await fetch(\`\${base}/api/users/\${user}\`, init); }\nawait call({ method: "DELETE" });`,
       errors: [api(2, 54)],
     },
+    { code: `${D}function options() { return { method: "DELETE" }; }\nawait fetch(\`\${base}/api/vhosts/\${vhost}\`, options());`, errors: [api(3, 13)] },
   ],
 });

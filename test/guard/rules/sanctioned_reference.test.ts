@@ -126,5 +126,21 @@ ruleTester(sanctionedReference, {
       code: `${D}${DROP}await guardedDrop(req, async () => { process.nextTick(() => void dropTenant(req.token)); });`,
       errors: [{ messageId: "deferred", line: 5, column: 66 }],
     },
+    {
+      name: "a property holding the function, through a default-exported object",
+      code: `${D}import api from "./api.ts";\nawait api.dropTenant("t");`,
+      files: { ...files, "api.ts": `import { dropTenant } from "./drop.ts";\nexport default { dropTenant };` },
+      errors: [ref(4, 11), ref(2, 18, "api.ts")],
+    },
+    {
+      name: "passed by reference to a timer inside the drop callback",
+      code: `${D}${DROP}await guardedDrop(req, async () => { setTimeout(dropTenant, 10, req.token); });`,
+      errors: [{ messageId: "deferred", line: 5, column: 49 }],
+    },
+    {
+      name: "a class implementing a type alias, called through it",
+      code: `${D}type Purger = { purge(): Promise<void> };\nclass Pg implements Purger { /** @sanctionedDrop */ async purge() {} }\ndeclare const p: Purger;\nawait p.purge();\nvoid Pg;`,
+      errors: [ref(6, 9)],
+    },
   ],
 });

@@ -211,5 +211,13 @@ ruleTester(sqlDrop, {
     { code: `${MYSQL}await conn.query(\`DROP DATABASE IF EXISTS \${conn.escapeId("db_" + user)}\`);`, errors: [err(4, 18)] },
     { code: `${MYSQL}await conn.execute("DROP USER IF EXISTS ?@?", [user, "%"]);`, errors: [err(4, 20)] },
     { code: `${MYSQL}const pool = mysql.createPool({ uri: "mysql://root@127.0.0.1/" });\nawait pool.query("DROP SCHEMA \`db_x\`");`, errors: [err(5, 18)] },
+    { code: `${D}class Repo {\n  verb() { return "DROP"; }\n  async run() { await client.query(\`\${this.verb()} DATABASE \${name}\`); }\n}`, errors: [err(4, 36)] },
+    { code: `${D}const SQL = Object.freeze({ drop: "DROP ROLE r" });\nawait client.query(SQL.drop);`, errors: [err(3, 20)] },
+    {
+      name: "a member of an imported enum",
+      code: `${D}import { Verb } from "./verbs.ts";\nawait client.query(\`\${Verb.Drop} SCHEMA s\`);\nawait client.query(\`\${Verb.Select} SCHEMA s\`);`,
+      files: { "verbs.ts": `export enum Verb { Drop = "DROP", Select = "SELECT" }` },
+      errors: [err(3, 20)],
+    },
   ],
 });
