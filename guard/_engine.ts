@@ -431,8 +431,7 @@ export function runEngine(input: EngineInput): EngineOutput {
 
     // Names bound to a constant are string expressions too; which names
     // those are is known only now that the whole file was walked.
-    for (const name of constNames) functionNames.add(name);
-    setFlowNames({ mutable: flowNames, functions: functionNames });
+    setFlowNames({ mutable: flowNames, functions: functionNames, constants: constNames, owners });
     // The names the file reads (not the targets of an assignment).
     const reads = new Set<string>();
     for (const name of names) {

@@ -149,8 +149,12 @@ export interface Provenance {
 export interface FlowNames {
   /** `let`/`var` names and enums. */
   readonly mutable: ReadonlySet<string>;
-  /** Functions and constants (a helper's name). */
+  /** Function declarations (a helper's name). */
   readonly functions: ReadonlySet<string>;
+  /** Constants (a helper bound to one). */
+  readonly constants: ReadonlySet<string>;
+  /** Names whose members may be constant: constant objects and maps, enums, imports. */
+  readonly owners: ReadonlySet<string>;
 }
 
 // Set by the engine while it folds one file's strings: a name not in these
@@ -168,7 +172,16 @@ export function setFlowNames(names: FlowNames | undefined): void {
 }
 
 const mayBeMutable = (name: string) => flowNames === undefined || flowNames.mutable.has(name);
-const mayBeHelper = (name: string) => flowNames === undefined || flowNames.functions.has(name);
+// Whether `a.b.c` starts at a name whose members may be constant.
+function mayOwnMembers(node: ts.Expression): boolean {
+  if (flowNames === undefined) return true;
+  let base = node;
+  while (isPropertyAccessExpression(base) || base.kind === SyntaxKind.ElementAccessExpression) {
+    base = (base as ts.PropertyAccessExpression).expression;
+  }
+  return isIdentifier(base) && flowNames.owners.has(base.text);
+}
+const mayBeHelper = (name: string) => flowNames === undefined || flowNames.functions.has(name) || flowNames.constants.has(name);
 
 // The literals and steps of the fold under way.
 let collecting: { literals: Set<ts.Node>; steps: ts.Node[] } | undefined;
@@ -193,9 +206,13 @@ function step(node: ts.Node): void {
 // below, which keep the resolver-only signature.
 let current: Ctx | undefined;
 
+let lastContext: Ctx | undefined;
+
 function contextOf(resolve: ConstResolver): Ctx {
+  if (lastContext !== undefined && lastContext.resolve === resolve) return lastContext;
   let ctx = contexts.get(resolve);
-  if (ctx === undefined) contexts.set(resolve, (ctx = makeContext(resolve, undefined)));
+  lastContext = ctx;
+  if (ctx === undefined) contexts.set(resolve, (lastContext = ctx = makeContext(resolve, undefined)));
   return ctx;
 }
 
@@ -311,6 +328,7 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
       return union(foldAt(conditional.whenTrue, resolve, next, visiting), foldAt(conditional.whenFalse, resolve, next, visiting));
     }
     case SyntaxKind.ElementAccessExpression: {
+      if (!mayOwnMembers(node)) return typed(node, resolve);
       const member = memberValue(node as ts.ElementAccessExpression, ctxOf(resolve).valueOf, 0, mayBeMutable);
       if (member === undefined || visiting.has(member)) return typed(node, resolve);
       return foldFlow(node, () => foldAt(member, resolve, next, visiting), visiting);
@@ -325,7 +343,7 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
         if (isIdentifier(node)) {
           const parts = mayBeMutable(node.text) ? letParts(node) : undefined;
           if (parts !== undefined) return foldFlow(node, () => concat(parts.map((p) => foldAt(p, resolve, next, visiting))), visiting);
-        } else {
+        } else if (mayOwnMembers(node as ts.PropertyAccessExpression)) {
           const member = memberValue(node as ts.PropertyAccessExpression, ctxOf(resolve).valueOf, 0, mayBeMutable);
           if (member !== undefined && !visiting.has(member)) return foldFlow(node, () => foldAt(member, resolve, next, visiting), visiting);
         }

@@ -22,7 +22,6 @@ const {
 // `owners` says which names' members (`SQL.drop`, `M.get("db")`) are worth
 // folding: constant objects, maps and enums (default: every name).
 export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Expression {
-  const isNameChain = (node: ts.Expression): boolean => nameChain(node, owners);
   let current: ts.Expression = node;
   for (;;) {
     const parent: ts.Node = current.parent;
@@ -65,13 +64,13 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
         const call = access.parent;
         if (access.expression !== current) return current;
         if (!isCallExpression(call) || call.expression !== access) {
-          if (!isNameChain(current)) return current;
+          if (!nameChain(current, owners)) return current;
           current = access;
           continue;
         }
         const method = access.name.text;
         if (method === "join" && !isArrayLiteralExpression(unwrap(current)) && !isIdentifier(unwrap(current))) return current;
-        if (method === "get" && (call.arguments.length !== 1 || !isNameChain(current))) return current;
+        if (method === "get" && (call.arguments.length !== 1 || !nameChain(current, owners))) return current;
         if (!RECEIVER_METHODS.has(method) && !CASE_PRESERVING_METHODS.has(method)) return current;
         current = call;
         continue;
@@ -79,7 +78,7 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
       case SyntaxKind.ElementAccessExpression: {
         // `SQL["drop"]`.
         const access = parent as ts.ElementAccessExpression;
-        if (access.expression !== current || !isNameChain(current) || !isStringLiteralLike(access.argumentExpression)) return current;
+        if (access.expression !== current || !isStringLiteralLike(access.argumentExpression) || !nameChain(current, owners)) return current;
         current = access;
         continue;
       }
