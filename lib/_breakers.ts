@@ -31,6 +31,9 @@ export class Breakers {
     let value: T;
     try {
       value = await this.#of(key).execute(async () => {
+        // At most once per call: a replacement breaker that retries (or
+        // calls fn twice) must not run a second drop under the one record.
+        if (called) throw new Error("the drop was already run once for this request; a breaker must call it at most once");
         called = true;
         return await drop({ dropId: record.drop_id });
       });

@@ -2,6 +2,19 @@
 // an audit store). A hung dependency must end as an outcome, never as a
 // promise that stays pending.
 
+/** The DeadlineErrors this module made: told apart by identity, since `instanceof` on a thrown Proxy can throw. */
+const made = new WeakSet<object>();
+
+/**
+ * Whether `err` is a {@linkcode DeadlineError} that {@linkcode withDeadline}
+ * made. An identity check: it never runs code of a hostile value, where
+ * `instanceof` would call a Proxy's `getPrototypeOf` trap (or throw on a
+ * revoked one).
+ */
+export function isDeadlineError(err: unknown): err is DeadlineError {
+  return typeof err === "object" && err !== null && made.has(err);
+}
+
 /** The wait took longer than its bound. */
 export class DeadlineError extends Error {
   /** The bound, in ms. */
@@ -15,6 +28,7 @@ export class DeadlineError extends Error {
     super(`${what} did not answer within ${ms} ms`);
     this.name = "DeadlineError";
     this.ms = ms;
+    made.add(this);
   }
 }
 

@@ -29,7 +29,7 @@ export function describeValue(value: unknown, strings: StringDisplay = "quoted")
     return JSON.stringify(scrubCredentials(value));
   }
   if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
+  if (isArray(value)) return "an array";
   switch (typeof value) {
     case "object":
       return "an object";
@@ -39,6 +39,18 @@ export function describeValue(value: unknown, strings: StringDisplay = "quoted")
       return "a symbol";
     default:
       return String(value); // undefined, a number, a boolean or a bigint
+  }
+}
+
+/**
+ * `Array.isArray`, which never throws: on a revoked Proxy it does, and a
+ * value we describe or read can be one.
+ */
+export function isArray(value: unknown): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
   }
 }
 

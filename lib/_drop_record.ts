@@ -40,7 +40,7 @@ export function readRequest(req: unknown): GivenRequest {
   }
 }
 
-/** The `provisioner.drop` record of a call: what was given, "unknown" where it is missing. */
+/** The `provisioner.drop` record of a call, frozen: what was given, "unknown" where it is missing. */
 export function newRecord(given: GivenRequest): DropRecord {
   const record: { -readonly [K in keyof DropRecord]: DropRecord[K] } = {
     event: "provisioner.drop",
@@ -53,25 +53,27 @@ export function newRecord(given: GivenRequest): DropRecord {
     caller: fieldOf(given.caller, "unknown") || "unknown",
   };
   if (given.intent !== undefined) record.intent = fieldOf(given.intent, "unknown");
-  return record;
+  // Frozen: the logger, the store and the failed record all see this one
+  // object, and a sink that changed it would change what the others write.
+  return Object.freeze(record);
 }
 
 /** The `provisioner.drop.failed` record of a non-ok outcome. */
 export function failedRecord(record: DropRecord, error: DropError): DropFailedRecord {
   const reason = readProperty(error, "reason");
-  return {
+  return Object.freeze({
     ...record,
     event: "provisioner.drop.failed",
     outcome: error.outcome,
     // Scrubbed again: an error a caller's code built may carry anything.
     error: scrubCredentials(error.message),
     ...(typeof reason === "string" && { reason: fieldOf(reason, "") }),
-  };
+  });
 }
 
 /** The `provisioner.drop.warning` record of a drop that proceeds with a warning. */
 export function warningRecord(record: DropRecord, warning: string): DropWarningRecord {
-  return { ...record, event: "provisioner.drop.warning", warning: fieldOf(warning, "") };
+  return Object.freeze({ ...record, event: "provisioner.drop.warning", warning: fieldOf(warning, "") });
 }
 
 /**

@@ -7,7 +7,7 @@ import { DeniedError } from "./denied_error.ts";
 import type { DropAuthorizer, DropBudget } from "./drop_policy.ts";
 import type { DropRequest } from "./drop_request.ts";
 import { RateLimitedError } from "./rate_limited_error.ts";
-import { DeadlineError, withDeadline } from "./_deadline.ts";
+import { isDeadlineError, withDeadline } from "./_deadline.ts";
 import { readVerdict } from "./_read_verdict.ts";
 import { scrubError } from "./scrub_error.ts";
 import { scrubbedMessage } from "./scrub_credentials.ts";
@@ -23,7 +23,7 @@ export async function askPolicy(authorize: DropAuthorizer, timeoutMs: number, re
   try {
     answer = await withDeadline("the policy", timeoutMs, (signal) => authorize(request, signal));
   } catch (err) {
-    if (err instanceof DeadlineError) {
+    if (isDeadlineError(err)) {
       throw new DeniedError(`Cannot drop as the deletion-intent policy did not answer within ${err.ms} ms`, { reason: err.message });
     }
     const message = scrubbedMessage(err);
@@ -50,9 +50,10 @@ export async function takeBudget(budget: DropBudget, timeoutMs: number, request:
   try {
     answer = await withDeadline("the budget", timeoutMs, (signal) => budget.take(request, signal));
   } catch (err) {
-    const reason = err instanceof DeadlineError ? err.message : `the budget failed: ${scrubbedMessage(err)}`;
+    const deadline = isDeadlineError(err);
+    const reason = deadline ? err.message : `the budget failed: ${scrubbedMessage(err)}`;
     throw new RateLimitedError(`Cannot drop as the drop budget could not be taken: ${reason}`, {
-      ...(!(err instanceof DeadlineError) && { cause: scrubError(err) }),
+      ...(!deadline && { cause: scrubError(err) }),
       reason,
     });
   }

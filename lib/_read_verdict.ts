@@ -2,7 +2,7 @@
 // `true` or `{ allowed: true }` allows; anything else is a no with a reason
 // that says what was answered.
 
-import { describeValue } from "./_describe_value.ts";
+import { describeValue, isArray } from "./_describe_value.ts";
 import { fieldOf } from "./_drop_record.ts";
 import { readProperty } from "./_read_property.ts";
 
@@ -21,7 +21,7 @@ export interface ReadVerdict {
 export function readVerdict(answer: unknown, who: string): ReadVerdict {
   if (answer === true) return { allowed: true, reason: undefined, retryAfterMs: undefined, warning: undefined };
   if (answer === false) return no(`${who} answered false`);
-  if (typeof answer !== "object" || answer === null || Array.isArray(answer)) {
+  if (typeof answer !== "object" || answer === null || isArray(answer)) {
     return no(`${who} answered ${describeValue(answer)}, which is neither a boolean nor a verdict { allowed }`);
   }
   // Every read is guarded: a verdict can be a Proxy whose getters throw.

@@ -6,9 +6,19 @@ import type { NameRules } from "./name_rules.ts";
 import { RefusedError } from "./refused_error.ts";
 import type { GivenRequest } from "./_drop_record.ts";
 import { describeValue } from "./_describe_value.ts";
+import { isOwnError } from "./_own_errors.ts";
 import { readProperty } from "./_read_property.ts";
 import { scrubError } from "./scrub_error.ts";
 import { scrubbedMessage } from "./scrub_credentials.ts";
+
+/**
+ * Whitespace, control and format characters (zero-width space and joiner,
+ * BOM, bidi marks): "postgres " or "postgres\u200b" would look like
+ * "postgres" in a log, yet get a breaker and a counter series of its own.
+ */
+const INVISIBLE_OR_SPACE = /[\s\p{Cc}\p{Cf}]/u;
+/** The common case, checked first because it is cheaper: printable ASCII holds none of those. */
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
 /**
  * Checks the request as given, and the drop callback.
@@ -31,6 +41,11 @@ export function validateRequest(given: GivenRequest, drop: unknown, nameRules: N
   }
   const token = nonEmptyString("token", given.token);
   const resourceType = nonEmptyString("resourceType", given.resourceType);
+  if (!PRINTABLE_ASCII.test(resourceType) && INVISIBLE_OR_SPACE.test(resourceType)) {
+    throw new RefusedError(
+      `Cannot drop as 'resourceType' must hold no whitespace, control or invisible character: current value is ${describeValue(resourceType)}`,
+    );
+  }
   const requestId = nonEmptyString("requestId", given.requestId);
   if (given.backend !== "shared" && given.backend !== "dedicated") {
     throw new RefusedError(
@@ -44,11 +59,15 @@ export function validateRequest(given: GivenRequest, drop: unknown, nameRules: N
   try {
     nameRules.checkNamingToken(token);
   } catch (err) {
-    if (err instanceof RefusedError) throw err;
-    // Another copy's refusal (custom name rules built with it): the same
-    // refusal, made by this copy, so that it carries what the core sets.
-    if (readProperty(err, "code") === "GD_REFUSED") throw new RefusedError(scrubbedMessage(err), { cause: scrubError(err) });
-    throw new RefusedError(`Cannot drop as the token check failed: ${scrubbedMessage(err)}`, { cause: scrubError(err) });
+    const cause = scrubError(err);
+    if (readProperty(err, "code") === "GD_REFUSED") {
+      // Our own clean refusal (the built-in rules) as it is. Any other, from
+      // custom rules or another copy, is made again by this copy, with its
+      // message scrubbed: custom rules may quote what they were given.
+      if (isOwnError(err) && cause === err) throw err;
+      throw new RefusedError(scrubbedMessage(err), { cause });
+    }
+    throw new RefusedError(`Cannot drop as the token check failed: ${scrubbedMessage(err)}`, { cause });
   }
   return Object.freeze({
     token,

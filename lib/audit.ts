@@ -93,9 +93,19 @@ export interface DropWarningRecord extends DropRecordFields {
 
 /**
  * The logger guardedDrop writes to: a pino logger fits, and so does any
- * object with these methods. Writes must be synchronous and throw on failure
- * for "no audit line, no drop" to hold; `guarded-drop/pino` builds such a
- * pino logger.
+ * object with these methods. Writes should be synchronous and throw on
+ * failure for "no audit line, no drop" to hold; `guarded-drop/pino` builds
+ * such a pino logger.
+ *
+ * The records it is given are frozen, as every sink sees the same object:
+ * a logger that writes into one throws (in strict code), which is
+ * `audit_failed` for the `provisioner.drop` record. Copy it first.
+ *
+ * An async logger is handled too. A promise (any thenable) from `info` is
+ * awaited before the drop runs: it must resolve within `auditTimeoutMs`,
+ * else the outcome is `audit_failed`. A promise from `warn` or `error`
+ * (and from the counter's `inc`) is not awaited; its rejection is reported
+ * through `logger.error` (or the console), never left unhandled.
  *
  * @example
  * ```ts
@@ -113,7 +123,7 @@ export interface AuditLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
-  /** When it reports `false` for `info`, the audit write counts as failed. */
+  /** When given, it must be a function, and the audit write counts as failed unless it answers exactly `true` for `info`. */
   isLevelEnabled?(level: string): boolean;
 }
 

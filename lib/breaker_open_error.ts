@@ -26,8 +26,9 @@ export interface BreakerOpenErrorOptions extends DropErrorOptions {
  * The circuit breaker is open for this resource type and backend, so the drop callback was not called.
  *
  * Its `.code` is `GD_BREAKER_OPEN` and its `.outcome` is `breaker_open`. The
- * built-in breaker sets `.retryAfterMs`, the time until its half-open trial
- * (0 while that trial is running: the circuit may close as soon as it ends).
+ * built-in breaker sets `.retryAfterMs`, the time until its half-open trial,
+ * or, while that trial is running, the time until the breaker gives it up
+ * (the circuit may close sooner, as soon as the trial succeeds).
  *
  * @example
  * ```ts

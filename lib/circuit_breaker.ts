@@ -71,7 +71,20 @@ export interface CircuitBreakerOptions {
    */
   cooldownMs?: number;
   /**
-   * The clock, in ms. Tests inject one; the harness uses real time.
+   * How long a half-open trial may hold the one trial slot, in ms. A trial
+   * still running after that counts as failed: the circuit re-opens as of
+   * that moment, and once its cooldown has passed the next caller gets the
+   * slot. A drop that never settles cannot block every tenant's drops of
+   * its key for ever. The trial itself is not cancelled: its late result is
+   * ignored.
+   *
+   * @default {cooldownMs, or 30000 when cooldownMs is 0}
+   */
+  trialTimeoutMs?: number;
+  /**
+   * The clock, in ms. Tests inject one; the harness uses real time. A
+   * reading that is not a finite number (or a throw) keeps an open circuit
+   * open; a reading earlier than the opening restarts the cooldown from it.
    *
    * @default {Date.now}
    */
@@ -174,7 +187,8 @@ export function isBreakerFailure(err: unknown): boolean {
  *   until `cooldownMs` has passed.
  * - Half-open: exactly one trial runs; every other call is rejected while it
  *   is in flight. A success closes the circuit, a failure opens it again, and
- *   a neutral result frees the slot for the next caller.
+ *   a neutral result frees the slot for the next caller. A trial still in
+ *   flight after `trialTimeoutMs` counts as failed.
  *
  * Which errors are failures is `isNeutral` and `isFailure`; by default,
  * server-level trouble counts and a tenant's own failure does not (see
@@ -199,6 +213,9 @@ export class CircuitBreaker implements BreakerExecutor {
   #state: BreakerState = { value: "closed", failures: 0 };
   readonly #failureThreshold: number;
   readonly #cooldownMs: number;
+  readonly #trialTimeoutMs: number;
+  /** When the current half-open trial started, on the breaker's clock. */
+  #trialStartedAt = 0;
   readonly #now: () => number;
   readonly #isNeutral: (err: unknown) => boolean;
   readonly #isFailure: (err: unknown) => boolean;
@@ -208,13 +225,15 @@ export class CircuitBreaker implements BreakerExecutor {
    *
    * @param options Threshold, cooldown, clock and the error rules.
    * @throws {TypeError} If `failureThreshold` is not a positive integer,
-   * `cooldownMs` is not a non-negative finite number, or `now`, `isNeutral`
+   * `cooldownMs` is not a non-negative finite number, `trialTimeoutMs` is
+   * not a positive finite number, or `now`, `isNeutral`
    * or `isFailure` is not a function.
    */
   constructor(options: CircuitBreakerOptions = {}) {
     const {
       failureThreshold = 5,
       cooldownMs = 30_000,
+      trialTimeoutMs,
       now = Date.now,
       isNeutral = isNeutralBreakerError,
       isFailure = isBreakerFailure,
@@ -229,6 +248,11 @@ export class CircuitBreaker implements BreakerExecutor {
         `Cannot create a circuit breaker as 'cooldownMs' must be a non-negative finite number: current value is ${cooldownMs}`,
       );
     }
+    if (trialTimeoutMs !== undefined && (typeof trialTimeoutMs !== "number" || !Number.isFinite(trialTimeoutMs) || trialTimeoutMs <= 0)) {
+      throw new TypeError(
+        `Cannot create a circuit breaker as 'trialTimeoutMs' must be a positive finite number: current value is ${trialTimeoutMs}`,
+      );
+    }
     for (const [option, value] of [["now", now], ["isNeutral", isNeutral], ["isFailure", isFailure]] as const) {
       if (typeof value !== "function") {
         throw new TypeError(`Cannot create a circuit breaker as '${option}' must be a function: current value is ${typeof value}`);
@@ -236,6 +260,7 @@ export class CircuitBreaker implements BreakerExecutor {
     }
     this.#failureThreshold = failureThreshold;
     this.#cooldownMs = cooldownMs;
+    this.#trialTimeoutMs = trialTimeoutMs ?? (cooldownMs > 0 ? cooldownMs : 30_000);
     this.#now = now;
     this.#isNeutral = isNeutral;
     this.#isFailure = isFailure;
@@ -253,7 +278,8 @@ export class CircuitBreaker implements BreakerExecutor {
    * @returns What `fn` resolves with.
    * @throws {BreakerOpenError} If the circuit is open, or half-open with its
    * trial in flight. `fn` is not called then. Its `retryAfterMs` is the time
-   * until the half-open trial.
+   * until the half-open trial, or, while one is in flight, until it is given
+   * up.
    */
   async execute<T>(fn: () => Promise<T>): Promise<T> {
     const trial = this.#admit();
@@ -279,26 +305,67 @@ export class CircuitBreaker implements BreakerExecutor {
       case "closed":
         return undefined;
       case "open": {
-        const left = state.openedAt + this.#cooldownMs - this.#now();
-        if (left > 0) {
-          throw new BreakerOpenError(`The circuit is open; one trial is allowed in ${left} ms`, { retryAfterMs: left });
-        }
-        return this.#startTrial();
+        const now = this.#time();
+        // A clock that gives no finite time cannot say the cooldown passed: still open.
+        if (now === undefined) throw this.#openError("The circuit is open; the clock gives no finite time", this.#cooldownMs);
+        // A clock that went backwards (or an opening without a finite time)
+        // restarts the cooldown from now: never longer than one cooldown.
+        if (!(state.openedAt <= now)) this.#state = { value: "open", openedAt: now };
+        const left = (this.#state as { openedAt: number }).openedAt + this.#cooldownMs - now;
+        if (left > 0) throw this.#openError(`The circuit is open; one trial is allowed in ${this.#retryAfter(left)} ms`, left);
+        return this.#startTrial(now);
       }
-      case "half_open":
-        if (state.trial !== undefined) {
-          throw new BreakerOpenError("The circuit is half-open and its one trial is still running", { retryAfterMs: 0 });
+      case "half_open": {
+        const now = this.#time();
+        if (state.trial === undefined) {
+          if (now === undefined) throw this.#openError("The circuit is half-open; the clock gives no finite time", this.#cooldownMs);
+          return this.#startTrial(now);
         }
-        return this.#startTrial();
+        if (now === undefined) {
+          throw this.#openError("The circuit is half-open and its one trial is still running; the clock gives no finite time", this.#cooldownMs);
+        }
+        if (!(this.#trialStartedAt <= now)) this.#trialStartedAt = now;
+        const boundAt = this.#trialStartedAt + this.#trialTimeoutMs;
+        const left = boundAt - now;
+        if (left > 0) {
+          throw this.#openError(`The circuit is half-open and its one trial is still running; it is given up in ${this.#retryAfter(left)} ms`, left);
+        }
+        // The trial outlived its bound: it counts as failed at that moment,
+        // and the circuit is open again from then, so that a hung drop cannot
+        // hold the slot for ever.
+        this.#state = { value: "open", openedAt: boundAt };
+        return this.#admit();
+      }
       default:
         throw new Error(`Unexpected circuit breaker state: ${JSON.stringify(state)}`);
     }
   }
 
-  #startTrial(): object {
+  #startTrial(now: number): object {
     const trial = {};
+    this.#trialStartedAt = now;
     this.#state = { value: "half_open", trial };
     return trial;
+  }
+
+  /** The clock's reading, or `undefined` when it throws or gives no finite number. */
+  #time(): number | undefined {
+    let now: unknown;
+    try {
+      now = this.#now();
+    } catch {
+      return undefined;
+    }
+    return typeof now === "number" && Number.isFinite(now) ? now : undefined;
+  }
+
+  /** A wait, in whole ms, within [1, cooldownMs]: never "now" while the circuit is busy, never more than one cooldown. */
+  #retryAfter(ms: number): number {
+    return Math.min(Math.max(Math.ceil(ms), 1), Math.max(this.#cooldownMs, 1));
+  }
+
+  #openError(message: string, waitMs: number): BreakerOpenError {
+    return new BreakerOpenError(message, { retryAfterMs: this.#retryAfter(waitMs) });
   }
 
   /** Whether a rejection counts toward opening: not neutral, and a failure. A rule that throws cannot vouch for the error. */
@@ -336,12 +403,12 @@ export class CircuitBreaker implements BreakerExecutor {
       case "closed": {
         const failures = state.failures + 1;
         this.#state = failures >= this.#failureThreshold
-          ? { value: "open", openedAt: this.#now() }
+          ? { value: "open", openedAt: this.#time() ?? Number.NaN }
           : { value: "closed", failures };
         return;
       }
       case "half_open":
-        if (trial !== undefined && state.trial === trial) this.#state = { value: "open", openedAt: this.#now() };
+        if (trial !== undefined && state.trial === trial) this.#state = { value: "open", openedAt: this.#time() ?? Number.NaN };
         return;
       case "open":
         return;

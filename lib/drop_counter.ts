@@ -42,5 +42,6 @@ export interface DropCounterLabels {
  * ```
  */
 export interface DropCounter {
+  /** Counts one call. A promise it returns (a push gateway) is not awaited; its rejection is reported through `logger.error`. */
   inc(labels: DropCounterLabels): void;
 }

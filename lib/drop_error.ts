@@ -9,6 +9,7 @@
  */
 
 import type { DropOutcome } from "./outcome.ts";
+import { markOwnError } from "./_own_errors.ts";
 import { readProperty } from "./_read_property.ts";
 
 /**
@@ -132,6 +133,7 @@ export class DropError extends Error {
     this.outcome = OUTCOME_OF_CODE[code];
     this.kind = options?.kind ?? kind;
     this.dropId = options?.dropId;
+    markOwnError(this);
   }
 }
 

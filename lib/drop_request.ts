@@ -51,7 +51,13 @@ export interface DropRequest {
   readonly token: string;
   /** The provider's own id of the resource. May be empty. */
   readonly providerResourceId?: string;
-  /** What is dropped: `postgres`, `redis`, `mongodb`, `rabbitmq` or your own. Required. */
+  /**
+   * What is dropped: `postgres`, `redis`, `mongodb`, `rabbitmq` or your own.
+   * Required, with no whitespace, control or invisible character (refused).
+   *
+   * NOTE: it is compared exactly: `Postgres` gets a breaker and a counter
+   * series of its own. Pass one spelling per resource type.
+   */
   readonly resourceType: string;
   /** `shared` or `dedicated`. Required. */
   readonly backend: Backend;

@@ -8,7 +8,7 @@ import type { AuditLogger, AuditStore } from "./audit.ts";
 import { type BreakerExecutor, type BreakerKey, CircuitBreaker, type CircuitBreakerOptions } from "./circuit_breaker.ts";
 import type { DropCallback } from "./drop_callback.ts";
 import type { DropCounter } from "./drop_counter.ts";
-import { DropError } from "./drop_error.ts";
+import type { DropError } from "./drop_error.ts";
 import { DropFailedError } from "./drop_failed_error.ts";
 import type { DropAuthorizer, DropBudget } from "./drop_policy.ts";
 import type { DropRequest } from "./drop_request.ts";
@@ -18,6 +18,7 @@ import { describeValue } from "./_describe_value.ts";
 import { appendRecord, count, type DropSinks, settle, writeFailed, writeRecord, writeWarning } from "./_drop_sinks.ts";
 import { newRecord, readRequest } from "./_drop_record.ts";
 import { askPolicy, takeBudget } from "./_policy_steps.ts";
+import { isOwnError } from "./_own_errors.ts";
 import { readProperty } from "./_read_property.ts";
 import { validateRequest } from "./_validate_request.ts";
 import { scrubError } from "./scrub_error.ts";
@@ -119,7 +120,7 @@ export interface GuardedDropOptions {
    * unclassified error) opens it, and a tenant's own failure
    * (`kind: "failed"`) does not; `isFailure` changes that.
    *
-   * @default {{ failureThreshold: 5, cooldownMs: 30000, now: Date.now, isNeutral: isNeutralBreakerError, isFailure: isBreakerFailure }}
+   * @default {{ failureThreshold: 5, cooldownMs: 30000, trialTimeoutMs: cooldownMs, now: Date.now, isNeutral: isNeutralBreakerError, isFailure: isBreakerFailure }}
    */
   breaker?: CircuitBreakerOptions;
   /**
@@ -164,8 +165,9 @@ const DEFAULT_TIMEOUT_MS = 2000;
  * @param options The logger, counter and optional store, policy, budget and
  * breaker.
  * @returns The guarded drop function.
- * @throws {TypeError} If the logger or counter lacks a method, or an option
- * has the wrong type.
+ * @throws {TypeError} If the logger or counter lacks a method, an option
+ * has the wrong type, or a timeout is longer than 2147483647 ms (the longest
+ * timer: a longer one would fire after 1 ms).
  *
  * @example Quick start
  * ```ts
@@ -187,6 +189,7 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   }
   const { logger, counter, auditStore, authorize, budget } = options;
   for (const method of ["info", "warn", "error"] as const) requireFunction(`logger.${method}`, logger?.[method]);
+  if (logger.isLevelEnabled !== undefined) requireFunction("logger.isLevelEnabled", logger.isLevelEnabled);
   requireFunction("counter.inc", counter?.inc);
   if (auditStore !== undefined) requireFunction("auditStore.append", auditStore?.append);
   if (auditStore?.settle !== undefined) requireFunction("auditStore.settle", auditStore.settle);
@@ -195,6 +198,7 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   const authorizeTimeoutMs = positiveMs("authorizeTimeoutMs", options.authorizeTimeoutMs);
   const budgetTimeoutMs = positiveMs("budgetTimeoutMs", options.budgetTimeoutMs);
   const sinks: DropSinks = { logger, counter, auditStore, auditTimeoutMs: positiveMs("auditTimeoutMs", options.auditTimeoutMs) };
+  if (options.nameRules !== undefined) requireFunction("nameRules.checkNamingToken", options.nameRules?.checkNamingToken);
   const nameRules = options.nameRules ?? createNameRules();
   const isBreakerOpen = options.isBreakerOpen ?? ((err: unknown) => readProperty(err, "code") === "GD_BREAKER_OPEN");
   const breakerFor = options.breakerFor ?? (() => new CircuitBreaker(options.breaker));
@@ -208,7 +212,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
     let value: T;
     try {
       // 1. The audit record, before anything else can happen: the log line, then the durable store.
-      writeRecord(sinks, record);
+      const written = writeRecord(sinks, record);
+      if (written !== undefined) await written; // an async logger: its info must resolve first
       if (auditStore !== undefined) {
         await appendRecord(sinks, auditStore, record);
         appended = true;
@@ -223,8 +228,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       value = await breakers.run(request, record, drop);
     } catch (err) {
       // Every step above throws its outcome's error, made by this copy; anything else is a bug, and still an outcome.
-      const error = err instanceof DropError
-        ? err
+      const error = isOwnError(err)
+        ? err as DropError
         : new DropFailedError(`Cannot drop as guardedDrop failed: ${scrubbedMessage(err)}`, { cause: scrubError(err) });
       error.dropId = record.drop_id;
       writeFailed(sinks, record, error);
@@ -245,10 +250,18 @@ function requireFunction(option: string, value: unknown): void {
   }
 }
 
+/** The longest delay a timer takes: Node and browsers fire a longer one after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function positiveMs(option: string, value: unknown): number {
   if (value === undefined) return DEFAULT_TIMEOUT_MS;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
     throw new TypeError(`Cannot create guardedDrop as '${option}' must be a positive finite number: current value is ${describeValue(value)}`);
+  }
+  if (value > MAX_TIMER_MS) {
+    throw new TypeError(
+      `Cannot create guardedDrop as '${option}' must be at most ${MAX_TIMER_MS} ms (a longer timer fires at once): current value is ${describeValue(value)}`,
+    );
   }
   return value;
 }

@@ -6,52 +6,79 @@
  */
 
 import { readProperty } from "./_read_property.ts";
-
-// A URL's userinfo: everything between "scheme://" and the last "@" before
-// the host. Greedy up to the last "@" in the run, because a password that was
-// not percent-encoded may itself hold "@" or ":".
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'`<>]*@/gi;
-
-// The same userinfo without a scheme, as `user:password@host:port` (a peer
-// address, a CLI's target). It needs the ":" between user and password, so
-// that a plain e-mail address is left alone; greedy up to the last "@", as
-// for URLs.
-const BARE_USERINFO = /(^|[\s"'(<[,;=])[^\s"'<>()[\]@/:]+:[^\s"'<>/]*@(?=[A-Za-z0-9[])/g;
-
-// key=value and key: value pairs as libpq conninfo strings, driver options
-// and JSON print them. The value is quoted or runs to the next separator.
-// A prefix is allowed (PGPASSWORD, REDIS_PASSWORD, db_password, x-api-key).
-const SECRET_PAIR =
-  /(["']?\b[\w-]*?(?:password|passwd|pwd|pass|secret|api[_-]?key|access[_-]?key|auth[_-]?token|sslkey)\b["']?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\])]+)/gi;
-
-// HTTP authorization headers, as some drivers echo them in errors.
-const AUTHORIZATION = /\b((?:authorization|proxy-authorization)\s*[=:]\s*["']?(?:basic|bearer|digest)?\s*)[A-Za-z0-9._~+/=-]+/gi;
-
-// The words without which neither SECRET_PAIR nor AUTHORIZATION can match:
-// each of their keywords holds one of these. Keep the two lists together.
-const CREDENTIAL_WORD = /pass|pwd|secret|key|token|authorization/i;
+import { CREDENTIAL_WORD, cutIndex, scrubForms } from "./_scrub_forms.ts";
 
 /**
- * Whether `text` can hold any of the forms above: a URL's userinfo needs an
- * "@", and a pair or a header needs a "=" or ":" and one of the credential
- * words. It is exact in one direction, never missing a form the regexes
- * would scrub, and it lets the common fields through without running them:
- * a UUID, a service name, a bare `host:port` such as `10.0.0.7:5544`.
+ * Texts longer than this are cut before they are scrubbed, and the cut is
+ * said: an error message can be megabytes (a driver echoing a whole query),
+ * and every record must stay small.
+ *
+ * @example
+ * ```ts
+ * import { MAX_SCRUBBED_LENGTH, scrubCredentials } from "guarded-drop";
+ *
+ * const huge = "row ".repeat(MAX_SCRUBBED_LENGTH);
+ * console.log(scrubCredentials(huge).endsWith("more characters not shown]")); // true
+ * ```
+ */
+export const MAX_SCRUBBED_LENGTH = 8192;
+
+/**
+ * Whether `text` can hold any of the forms scrubbed: a URL's userinfo needs
+ * an "@"; a pair or a header needs a "=" or ":" (or "%" when encoded), a
+ * flag or Redis's AUTH a space or a tab,
+ * and each of them one of the credential words. It is exact in one
+ * direction, never missing a form the scrubber would scrub, and it lets the
+ * common fields through without running it: a UUID, a service name, a bare
+ * `host:port` such as `10.0.0.7:5544`.
  */
 function mayHoldCredential(text: string): boolean {
-  if (text.includes("@")) return true;
-  return (text.includes(":") || text.includes("=")) && CREDENTIAL_WORD.test(text);
+  // One scan for every character a form needs: most fields (a UUID, a name) have none.
+  if (!FORM_CHARACTER.test(text)) return false;
+  return text.includes("@") || CREDENTIAL_WORD.test(text);
 }
 
 /**
- * Replaces credentials in a text with `***`: the userinfo of URLs
- * (`postgres://app:s3cret@db/x` → `postgres://***@db/x`), also without a
- * scheme (`app:s3cret@db:5432` → `***@db:5432`), `password=…`-style
- * pairs in any common spelling, and authorization headers.
+ * Room left below the limit when a text is cut, for the note and for the
+ * prefix a message built from it adds ("Cannot drop as …: "): scrubbing that
+ * message again does not cut it a second time, and the note keeps the
+ * number of characters really dropped.
+ */
+const CUT_RESERVE = 512;
+
+/** A character without which no form can be present: "@", a pair's "=", ":" or "%", a flag's space or tab. */
+const FORM_CHARACTER = /[@:=%\t ]/;
+
+/**
+ * Replaces credentials in a text with `***`:
+ *
+ * - the userinfo of URLs: everything from the scheme's `//` to the last "@"
+ *   before the next whitespace, since a password that was not
+ *   percent-encoded may hold "/", "#", "?", quotes or "@"
+ *   (`postgres://app:s3/cret@db/x` → `postgres://***@db/x`); a whitespace
+ *   right before the "@", or a space or newline inside the password of a
+ *   URL, is included;
+ * - the same without a scheme (`app:s3cret@db:5432` → `***@db:5432`);
+ * - `password=…`-style pairs in any common spelling, quoted or not, JSON
+ *   included (`password`, `passwd`, `passphrase`, `pass`, `pwd`, `pw`,
+ *   `secret`, `credentials`, `api_key`, `access_key`, `private_key`,
+ *   `auth_token`, `sslkey`, with any prefix such as `PGPASSWORD`);
+ * - flags and settings with a space before the value: `--password x`,
+ *   `requirepass x`, `masterauth x`, and Redis's `AUTH [user] password`;
+ * - authorization headers, also as JSON (`"Authorization":"Basic …"`).
+ *
+ * Its time is linear in the text's length: no hostile message can block
+ * the event loop.
+ *
+ * NOTE: a text longer than {@linkcode MAX_SCRUBBED_LENGTH} characters is cut
+ * before it is scrubbed, to at most 7680 characters, at a whitespace that
+ * splits no credential from its "@", and the rest is dropped, never shown:
+ * the result ends with `… [cut: N more characters not shown]`.
  *
  * NOTE: it scrubs the forms drivers print. A password spelled out in free
- * prose ("the password is hunter2") cannot be told from other words; never
- * put one there.
+ * prose ("the password is hunter2"), or in a MySQL-style `-phunter2`,
+ * cannot be told from other words; never put one there. A quoted value
+ * longer than 1024 characters is scrubbed only up to its first separator.
  *
  * @param text Any text.
  * @returns The text without credentials.
@@ -67,12 +94,11 @@ function mayHoldCredential(text: string): boolean {
  * ```
  */
 export function scrubCredentials(text: string): string {
-  if (!mayHoldCredential(text)) return text;
-  return text
-    .replace(URL_USERINFO, "$1***@")
-    .replace(BARE_USERINFO, "$1***@")
-    .replace(SECRET_PAIR, "$1***")
-    .replace(AUTHORIZATION, "$1***");
+  if (text.length > MAX_SCRUBBED_LENGTH) {
+    const cut = cutIndex(text, MAX_SCRUBBED_LENGTH - CUT_RESERVE);
+    return `${scrubForms(text.slice(0, cut))}… [cut: ${text.length - cut} more characters not shown]`;
+  }
+  return mayHoldCredential(text) ? scrubForms(text) : text;
 }
 
 /**

@@ -11,14 +11,14 @@ import { scrubbedMessage, scrubCredentials } from "./scrub_credentials.ts";
 const MAX_CAUSE_DEPTH = 8;
 
 /** Plain properties that say what failed and never hold data: kept on a copy. */
-const SAFE_KEYS = ["name", "code", "kind", "outcome", "serverCode", "sqlState", "errno", "syscall"] as const;
+const SAFE_KEYS = ["name", "code", "kind", "outcome", "serverCode", "sqlState", "errno", "syscall", "retryable"] as const;
 
 /**
  * Returns `err` itself when it is one of this package's own errors (a
  * `GD_…` code) whose message, stack and cause chain hold no credential, and
  * otherwise a scrubbed copy: a plain `Error` with the scrubbed message and
  * stack, the properties that say what failed (name, code, kind, outcome,
- * serverCode, sqlState, errno, syscall), and the scrubbed cause.
+ * serverCode, sqlState, errno, syscall, retryable), and the scrubbed cause.
  *
  * A driver's own error is always copied, never handed on: its other
  * properties can hold anything (ioredis keeps the AUTH command, password
@@ -68,7 +68,7 @@ function scrubbedCopy(err: object, cause: unknown): Error {
   for (const key of SAFE_KEYS) {
     const value = readProperty(err, key);
     if (typeof value === "string") fields[key] = scrubCredentials(value);
-    else if (typeof value === "number") fields[key] = value;
+    else if (typeof value === "number" || typeof value === "boolean") fields[key] = value;
   }
   const stack = readProperty(err, "stack");
   copy.stack = typeof stack === "string" ? scrubCredentials(stack) : undefined;

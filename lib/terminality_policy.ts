@@ -120,7 +120,8 @@ export interface TerminalityPolicyOptions {
    */
   rules?: Readonly<Record<string, TerminalityRule>>;
   /**
-   * The clock, in ms, for `expiresAt`.
+   * The clock, in ms, for `expiresAt`. A clock that throws or answers
+   * anything but a finite number denies every drop (fail-closed).
    *
    * @default {Date.now}
    */
@@ -193,9 +194,13 @@ export function createTerminalityPolicy(options: TerminalityPolicyOptions): Drop
       return denied(`the resource lookup failed: ${scrubbedMessage(err)}`);
     }
     if (answer === undefined || answer === null) return denied(`the resource lookup does not know the resource of token ${describeValue(req.token)}`);
-    const resource = readResource(answer);
-    if (typeof resource === "string") return denied(resource);
-    const problem = ruleProblem(rule, intent, resource, req, now());
+    const read = readResource(answer);
+    if (typeof read === "string") return denied(read);
+    // Fail-closed on a bad clock: NaN compares false with everything, so an
+    // expiry check against it would pass.
+    const time = readClock(now);
+    if (typeof time === "string") return denied(time);
+    const problem = ruleProblem(rule, intent, read, req, time);
     return problem === undefined ? { allowed: true } : denied(problem);
   };
 }
@@ -204,21 +209,59 @@ function denied(reason: string): DropVerdict {
   return { allowed: false, reason };
 }
 
+/** The clock's reading, or why it cannot be used. */
+function readClock(now: () => number): number | string {
+  let time: unknown;
+  try {
+    time = now();
+  } catch (err) {
+    return `the policy's clock failed: ${scrubbedMessage(err)}`;
+  }
+  if (typeof time !== "number" || !Number.isFinite(time)) {
+    return `the policy's clock answered ${describeValue(time)}, not a finite number of ms`;
+  }
+  return time;
+}
+
+/** A resource state as read: its expiry read once, as a number, from the Date's own time value. */
+interface ReadResource {
+  readonly state: ResourceState;
+  readonly expiresAtMs: number | undefined;
+}
+
 /** The lookup's answer as a resource state, or why it is not one. Every read is guarded. */
-function readResource(answer: unknown): ResourceState | string {
+function readResource(answer: unknown): ReadResource | string {
   const shape = "which is not a resource state { status: string, expiresAt?: Date | null }";
   if (typeof answer !== "object") return `the resource lookup answered ${describeValue(answer)}, ${shape}`;
   const status = readProperty(answer, "status");
   const expiresAt = readProperty(answer, "expiresAt");
   if (typeof status !== "string") return `the resource lookup answered a status of ${describeValue(status)}, ${shape}`;
-  if (expiresAt !== undefined && expiresAt !== null && !(expiresAt instanceof Date && !Number.isNaN(expiresAt.getTime()))) {
-    return `the resource lookup answered an expiresAt of ${describeValue(expiresAt)}, ${shape}`;
+  if (expiresAt === undefined || expiresAt === null) {
+    return { state: { status, expiresAt: expiresAt as null | undefined }, expiresAtMs: undefined };
   }
-  return { status, expiresAt: expiresAt as Date | null | undefined };
+  const expiresAtMs = timeOfDate(expiresAt);
+  if (expiresAtMs === undefined) return `the resource lookup answered an expiresAt of ${describeValue(expiresAt)}, ${shape}`;
+  return { state: { status, expiresAt: expiresAt as Date }, expiresAtMs };
+}
+
+/**
+ * The time value of a real, valid Date, read once with Date's own getter: a
+ * subclass that overrides `getTime`, a Proxy or an object that only
+ * inherits from Date.prototype cannot make an expiry look past.
+ */
+function timeOfDate(value: unknown): number | undefined {
+  let ms: number;
+  try {
+    ms = Date.prototype.getTime.call(value);
+  } catch {
+    return undefined; // not a Date at all
+  }
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** Why `rule` does not allow `resource`, or `undefined` when it does. */
-function ruleProblem(rule: TerminalityRule, intent: string, resource: ResourceState, req: DropRequest, now: number): string | undefined {
+function ruleProblem(rule: TerminalityRule, intent: string, read: ReadResource, req: DropRequest, now: number): string | undefined {
+  const resource = read.state;
   if (typeof rule === "function") {
     let answer: unknown;
     try {
@@ -234,10 +277,10 @@ function ruleProblem(rule: TerminalityRule, intent: string, resource: ResourceSt
     return `resource status is ${quoted(resource.status)}; intent ${intent} needs ${rule.statuses.join(" or ")}`;
   }
   if (rule.expired === true) {
-    const expiresAt = resource.expiresAt;
-    if (expiresAt === undefined || expiresAt === null) return `resource has no expiresAt; intent ${intent} needs one in the past`;
-    if (expiresAt.getTime() >= now) {
-      return `resource expires at ${expiresAt.toISOString()}, not in the past; intent ${intent} needs one in the past`;
+    const expiresAtMs = read.expiresAtMs;
+    if (expiresAtMs === undefined) return `resource has no expiresAt; intent ${intent} needs one in the past`;
+    if (!(expiresAtMs < now)) {
+      return `resource expires at ${new Date(expiresAtMs).toISOString()}, not in the past; intent ${intent} needs one in the past`;
     }
   }
   return undefined;

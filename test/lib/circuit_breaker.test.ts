@@ -203,7 +203,7 @@ describe("CircuitBreaker: what counts as a failure", () => {
 });
 
 describe("CircuitBreaker: the open-circuit error", () => {
-  test("retryAfterMs is the time until the half-open trial, 0 while the trial runs; the message is the breaker's own", async () => {
+  test("retryAfterMs is the time until the half-open trial, then until the running trial is given up; the message is the breaker's own", async () => {
     const c = clock();
     const breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 1000, now: () => c.now });
     await settle(breaker.execute(fail));
@@ -220,10 +220,116 @@ describe("CircuitBreaker: the open-circuit error", () => {
     let release!: () => void;
     const trial = breaker.execute(() => new Promise<void>((resolve) => (release = resolve)));
     const busy = (await breaker.execute(succeed).catch((e: unknown) => e)) as { retryAfterMs: number };
-    assert.equal(busy.retryAfterMs, 0);
+    // Was 0, which told every other caller to retry at once while the trial ran.
+    assert.equal(busy.retryAfterMs, 1000);
     release();
     await trial;
     assert.equal(breaker.state.value, "closed");
+  });
+
+  test("a trial that never settles is given up after trialTimeoutMs (default cooldownMs): the next caller gets the slot", async () => {
+    const c = clock();
+    const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 1000, now: () => c.now });
+    await settle(breaker.execute(fail));
+    c.tick(1000);
+    void breaker.execute(() => new Promise<never>(() => {})); // the trial hangs for ever
+    let calls = 0;
+    const counted = () => {
+      calls++;
+      return succeed();
+    };
+    c.tick(999);
+    const busy = (await breaker.execute(counted).catch((e: unknown) => e)) as { code: string; retryAfterMs: number };
+    assert.equal(busy.code, "GD_BREAKER_OPEN");
+    assert.equal(busy.retryAfterMs, 1);
+    c.tick(1); // the trial is 1000 ms old: failed as of now, open again for a cooldown
+    const reopened = (await breaker.execute(counted).catch((e: unknown) => e)) as { code: string; retryAfterMs: number };
+    assert.equal(reopened.code, "GD_BREAKER_OPEN");
+    assert.equal(reopened.retryAfterMs, 1000);
+    assert.deepEqual(breaker.state, { value: "open", openedAt: 2000 });
+    assert.equal(calls, 0);
+    c.tick(86_400_000); // a day later, the next caller's trial runs and closes the circuit
+    assert.equal(await settle(breaker.execute(counted)), "ok");
+    assert.equal(calls, 1);
+    assert.equal(breaker.state.value, "closed");
+  });
+
+  test("a given-up trial that settles late changes nothing", async () => {
+    const c = clock();
+    const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 10, trialTimeoutMs: 50, now: () => c.now });
+    await settle(breaker.execute(fail));
+    c.tick(10);
+    let release!: () => void;
+    const stale = breaker.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    c.tick(49);
+    assert.equal(await settle(breaker.execute(succeed)), "GD_BREAKER_OPEN");
+    c.tick(11); // given up at 60, open until 70
+    assert.equal(await settle(breaker.execute(succeed)), "ok");
+    await settle(breaker.execute(fail));
+    assert.equal(breaker.state.value, "open");
+    release();
+    await stale;
+    assert.equal(breaker.state.value, "open", "the stale trial's success does not close the circuit");
+    assert.throws(() => new CircuitBreaker({ trialTimeoutMs: 0 }), /'trialTimeoutMs' must be a positive finite number: current value is 0/);
+  });
+
+  test("retryAfterMs is always within [1, cooldownMs]: a clock that went backwards restarts the cooldown", async () => {
+    const c = clock(10_000);
+    const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 1000, now: () => c.now });
+    await settle(breaker.execute(fail));
+    c.now = 0; // the clock jumped back 10 s
+    const back = (await breaker.execute(succeed).catch((e: unknown) => e)) as { retryAfterMs: number };
+    assert.equal(back.retryAfterMs, 1000, "not 11000");
+    c.tick(999.5);
+    const soon = (await breaker.execute(succeed).catch((e: unknown) => e)) as { retryAfterMs: number };
+    assert.equal(soon.retryAfterMs, 1, "a fraction of a ms is rounded up, never 0");
+    c.tick(0.5);
+    assert.equal(await settle(breaker.execute(succeed)), "ok", "one cooldown after the jump, not eleven");
+  });
+
+  for (const [name, reading] of [["NaN", NaN], ["undefined", undefined], ["a string", "1000"], ["a throw", "throw"]] as const) {
+    test(`a clock answering ${name} keeps an open circuit open, and a running trial's slot held`, async () => {
+      let now: unknown = 0;
+      const breaker = new CircuitBreaker({
+        failureThreshold: 1,
+        cooldownMs: 1000,
+        now: () => {
+          if (now === "throw") throw new Error("clock broke");
+          return now as number;
+        },
+      });
+      await settle(breaker.execute(fail));
+      let calls = 0;
+      const counted = () => {
+        calls++;
+        return succeed();
+      };
+      now = reading;
+      for (let i = 0; i < 3; i++) {
+        const err = (await breaker.execute(counted).catch((e: unknown) => e)) as { code: string; retryAfterMs: number };
+        assert.equal(err.code, "GD_BREAKER_OPEN");
+        assert.equal(err.retryAfterMs, 1000);
+      }
+      assert.equal(calls, 0);
+      now = 1000;
+      void breaker.execute(() => new Promise<never>(() => {}));
+      now = reading;
+      const busy = (await breaker.execute(counted).catch((e: unknown) => e)) as { code: string; retryAfterMs: number };
+      assert.equal(busy.code, "GD_BREAKER_OPEN");
+      assert.ok(busy.retryAfterMs >= 1 && busy.retryAfterMs <= 1000);
+      assert.equal(calls, 0);
+    });
+  }
+
+  test("a failure seen while the clock gives no finite time opens the circuit for a cooldown from the next good reading", async () => {
+    let now = NaN;
+    const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 1000, now: () => now });
+    await settle(breaker.execute(fail));
+    assert.equal(breaker.state.value, "open");
+    now = 5000;
+    assert.equal(await settle(breaker.execute(succeed)), "GD_BREAKER_OPEN");
+    now = 6000;
+    assert.equal(await settle(breaker.execute(succeed)), "ok");
   });
 
   test("execute is the only way in: a function that throws synchronously is settled like a rejection", async () => {

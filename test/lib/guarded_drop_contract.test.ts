@@ -370,7 +370,7 @@ describe("verdicts: the budget", () => {
 });
 
 describe("the breaker through guardedDrop", () => {
-  test("breaker_open carries retryAfterMs, the time until the half-open trial; 0 while the trial runs", async () => {
+  test("breaker_open carries retryAfterMs, the time until the half-open trial, then until the running trial is given up", async () => {
     let now = 0;
     const f = fixture({ breaker: { failureThreshold: 1, cooldownMs: 1000, now: () => now } });
     await rejection(f.guardedDrop(request, () => Promise.reject(new Error("down"))));
@@ -383,7 +383,8 @@ describe("the breaker through guardedDrop", () => {
     let release!: () => void;
     const trial = f.guardedDrop(request, () => new Promise<void>((resolve) => (release = resolve)));
     const busy = await rejection(f.guardedDrop(request, () => {}));
-    assert.equal(busy.retryAfterMs, 0);
+    // Was 0, which told every waiting caller to retry at once; now the trial's bound (trialTimeoutMs = cooldownMs).
+    assert.equal(busy.retryAfterMs, 1000);
     release();
     await trial;
     assert.equal(await f.count(labels("breaker_open")), 2);

@@ -270,3 +270,58 @@ describe("createTerminalityPolicy: bad options are a TypeError up front", () => 
     assert.equal(typeof createTerminalityPolicy({ lookup, rules: { a: { expired: true }, b: () => true } }), "function");
   });
 });
+
+describe("createTerminalityPolicy: a bad clock or a lying Date fails closed", () => {
+  const future = new Date(NOW + 86_400_000);
+  const signal = new AbortController().signal;
+  const ask = (now: () => unknown, expiresAt: unknown, intent = "ttl_expired") =>
+    createTerminalityPolicy({ lookup: async () => ({ status: "active", expiresAt } as ResourceState), now: now as () => number })(
+      { ...base, intent },
+      signal,
+    );
+
+  for (const [name, now] of [
+    ["NaN", () => NaN],
+    ["undefined", () => undefined],
+    ["a string", () => "2027-01-01"],
+    ["Infinity", () => Infinity],
+    ["a throw", () => { throw new Error("clock broke"); }],
+  ] as const) {
+    test(`a clock answering ${name} denies, even a future expiresAt or a status rule`, async () => {
+      const verdict = await ask(now, future);
+      assert.equal((verdict as { allowed: boolean }).allowed, false);
+      assert.match((verdict as { reason: string }).reason, /the policy's clock/);
+      const byStatus = await createTerminalityPolicy({ lookup: async () => ({ status: "deleted" }), now: now as () => number })(
+        { ...base, intent: "customer_request" },
+        signal,
+      );
+      assert.equal((byStatus as { allowed: boolean }).allowed, false);
+    });
+  }
+
+  test("a Date subclass whose getTime lies cannot make a future expiry look past", async () => {
+    class LyingDate extends Date {
+      override getTime(): number {
+        return 0;
+      }
+      override valueOf(): number {
+        return 0;
+      }
+    }
+    const verdict = await ask(() => NOW, new LyingDate(NOW + 86_400_000));
+    assert.equal((verdict as { allowed: boolean }).allowed, false);
+    assert.match((verdict as { reason: string }).reason, /not in the past/);
+  });
+
+  test("an object that only inherits from Date, or a Proxy of a Date, is not a Date", async () => {
+    for (const fake of [Object.create(Date.prototype), new Proxy(new Date(0), {})]) {
+      const verdict = await ask(() => NOW, fake);
+      assert.equal((verdict as { allowed: boolean }).allowed, false);
+      assert.match((verdict as { reason: string }).reason, /expiresAt of an object/);
+    }
+  });
+
+  test("a past expiresAt with a good clock is still allowed", async () => {
+    assert.deepEqual(await ask(() => NOW, new Date(NOW - 1)), { allowed: true });
+  });
+});
