@@ -18,6 +18,7 @@ const {
   isFunctionExpression, isIdentifier, isImportClause, isImportSpecifier, isMethodDeclaration, isModuleBlock,
   isModuleDeclaration, isNamespaceImport, isNewExpression, isObjectBindingPattern, isPropertyAccessExpression,
   isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isVariableDeclaration, SymbolFlags,
+  isAwaitExpression, isParameter, isQualifiedName, isTypeQueryNode, SyntaxKind,
 } = typescript;
 
 const CHILD_PROCESS: ReadonlySet<string> = new Set(["child_process", "node:child_process"]);
@@ -129,6 +130,17 @@ export class ProcessRunners {
     if (namespace === "Deno") return DENO_RUNNERS.has(declaredName(declaration) ?? "") ? "runner" : "other";
     // Another package's function (a database client's `exec`) is not a runner.
     if (/[\\/]node_modules[\\/]/.test(declaration.getSourceFile().fileName) || ambientModuleOf(declaration) !== undefined) return "other";
+    // `f: typeof cp.execFile`, read from the type's name: another package's
+    // declarations may not be loaded.
+    if (isParameter(declaration) && declaration.type !== undefined && isTypeQueryNode(declaration.type)) {
+      const name = declaration.type.exprName;
+      if (isIdentifier(name)) {
+        const symbol = this.#services.checker!.getSymbolAtLocation(name);
+        return symbol === undefined ? "unknown" : this.#ofSymbol(symbol, depth + 1);
+      }
+      if (isQualifiedName(name) && isIdentifier(name.left)) return this.#ofMember(name.left, name.right.text, depth + 1);
+      return "unknown";
+    }
     if (isPropertyAssignment(declaration)) return this.#ofExpression(declaration.initializer, depth + 1);
     if (isShorthandPropertyAssignment(declaration)) {
       const value = this.#services.checker!.getShorthandAssignmentValueSymbol(declaration);
@@ -169,6 +181,12 @@ export class ProcessRunners {
     const value = unwrap(node);
     if (isCallExpression(value) && isIdentifier(value.expression) && value.expression.text === "require") {
       const specifier = value.arguments[0];
+      return specifier !== undefined && isStringLiteral(specifier) ? specifier.text : undefined;
+    }
+    // `await import("node:child_process")`.
+    const imported = isAwaitExpression(value) ? unwrap(value.expression) : value;
+    if (isCallExpression(imported) && imported.expression.kind === SyntaxKind.ImportKeyword) {
+      const specifier = imported.arguments[0];
       return specifier !== undefined && isStringLiteral(specifier) ? specifier.text : undefined;
     }
     if (!isIdentifier(value)) return undefined;

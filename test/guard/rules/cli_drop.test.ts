@@ -44,14 +44,11 @@ ruleTester(cliDrop, {
     {
       // A database client's own `exec`, declared by its package, runs no process.
       code: `import { Db } from "fakedb";\ndeclare const name: string;\nnew Db().exec("dropdb", [name]);`,
-      files: {
-        "node_modules/fakedb/package.json": `{ "name": "fakedb", "version": "1.0.0", "type": "module", "types": "index.d.ts" }`,
-        "node_modules/fakedb/index.d.ts": `export declare class Db { exec(sql: string, params: string[]): void }`,
-      },
+      files: { "fakedb.d.ts": `declare module "fakedb" { export class Db { exec(sql: string, params: string[]): void } }` },
     },
   ],
   invalid: [
-    { code: `${D}execFileSync("dropdb", ["--if-exists", name]);`, errors: [err(6, 13)] },
+    { code: `${D}execFileSync("dropdb", ["--if-exists", name]);`, errors: [err(6, 14)] },
     { code: `${D}execSync(\`dropdb --if-exists \${name}\`);`, errors: [err(6, 10)] },
     { code: `${D}exec("dropuser " + user, () => {});`, errors: [err(6, 6)] },
     { code: `${D}spawn("/usr/lib/postgresql/15/bin/dropdb", ["-h", "db", name]);`, errors: [err(6, 7)] },
