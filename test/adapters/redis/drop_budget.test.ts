@@ -29,7 +29,7 @@ const sharedUrl = envUrl("GD_REDIS_URL");
 const MARGIN_MS = 1_500;
 const REPLICA = fileURLToPath(new URL("./fixtures/budget_replica.ts", import.meta.url));
 /** The commands the README tells a budget's ACL user to allow. */
-const BUDGET_ACL = ["+evalsha", "+eval", "+time", "+zremrangebyscore", "+zcard", "+zrange", "+zadd", "+pexpire", "+info"];
+const BUDGET_ACL = ["+evalsha", "+eval", "+time", "+zremrangebyscore", "+zcard", "+zrange", "+zadd", "+pexpire", "+exists", "+set", "+zrem", "+info"];
 const GLOBAL = (max: number, windowMs = 60_000): DropLimit => ({ scope: "global", max, windowMs });
 
 function admin(url: string): Redis {
