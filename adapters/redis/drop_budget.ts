@@ -73,8 +73,9 @@ export interface RedisDropBudgetOptions {
   /**
    * What a take does when Redis cannot answer (unreachable, or slower than
    * `timeoutMs`): `deny` says no, and the drop is `rate_limited`; `allow`
-   * lets the drop go on uncharged, with a warning that guardedDrop writes
-   * as a `provisioner.drop.warning` record. Any other failure (a script
+   * lets the drop go on uncharged (a take that may have reached Redis is
+   * cancelled), with a warning that guardedDrop writes as a
+   * `provisioner.drop.warning` record. Any other failure (a script
    * error, a wrong key type, a read-only replica) always says no.
    *
    * @default {"deny"}
@@ -145,9 +146,19 @@ const MAX_PENDING = 10_000;
  * NOTE: it connects to one Redis node (a standalone server or a primary),
  * not through a Redis Cluster client.
  *
- * NOTE: a take that timed out may still run on the server later (a paused
- * Redis that wakes up), charging a slot for a drop that was denied. The
- * error is on the safe side: fewer drops, never more.
+ * A take whose caller was told it did not count (no answer within
+ * `timeoutMs`, the signal aborted, the connection lost after the script was
+ * sent) may still run on the server later, a paused Redis that wakes up. So
+ * it is cancelled: a second script removes its entry and leaves a mark that
+ * makes the late take charge nothing, whichever of the two runs first. The
+ * cancel is sent at once on a new connection, retried with a growing pause
+ * (up to 30 s), sent ahead of the next take on the same connection, and a
+ * last time by `close()`; each try is bounded by `timeoutMs`.
+ *
+ * NOTE: a cancel that never gets through (the process ends first, or more
+ * than 10 000 are owed) leaves the charge until its window ends, and a take
+ * delayed past its mark's life (the longest window, a minute at least)
+ * charges: both on the safe side, fewer drops, never more.
  *
  * @param options The Redis URL, the limits, the key prefix and what to do
  * when Redis is away.
