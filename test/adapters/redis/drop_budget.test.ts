@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { isRateLimitedError } from "../../../lib/mod.ts";
-import { type DropLimit, redisDropBudget, type RedisDropBudgetOptions } from "../../../adapters/redis/mod.ts";
+import { type DropLimit, redisDropBudget, type RedisDropBudget, type RedisDropBudgetOptions } from "../../../adapters/redis/mod.ts";
 import { createAuditFixture } from "../../support/audit_fixture.ts";
 import { guardedCall } from "../../support/guarded_call.ts";
 import {
@@ -485,15 +485,7 @@ describe("redisDropBudget when Redis is away", () => {
     });
 
     test("the cancel runs before the delayed script (held in a proxy): the script charges nothing", async () => {
-      const server = await startDedicatedRedis();
-      const proxy = await startProxy(server.port);
-      const prefix = uniquePrefix();
-      const key = `${prefix}{budget}:global:600000ms`;
-      const budget = redisDropBudget({ url: proxy.url, keyPrefix: prefix, limits: [GLOBAL(3, 600_000)], timeoutMs: 500 });
-      const redis = admin(server.url);
-      try {
-        await redis.connect();
-        assert.deepEqual(await budget.take(request()), { allowed: true });
+      await withProxiedBudget(async ({ proxy, prefix, key, budget, redis }) => {
         proxy.hold(); // the open connection's bytes stop at the proxy; new ones pass
         const lost = await budget.take(request());
         assert.equal(lost.allowed, false);
@@ -503,28 +495,11 @@ describe("redisDropBudget when Redis is away", () => {
         const replies = proxy.release(); // now the late EVALSHA reaches Redis
         await until(async () => replies().includes("cancelled"), 5_000, "the late script's answer");
         assert.equal(await redis.zcard(key), 1, "the late script saw the mark and charged nothing");
-        const after = [];
-        for (let i = 0; i < 3; i++) after.push((await budget.take(request())).allowed);
-        assert.deepEqual(after, [true, true, false]);
-        assert.equal(await redis.zcard(key), 3);
-      } finally {
-        await budget.close();
-        redis.disconnect();
-        await proxy.close();
-        await server.dispose();
-      }
+      });
     });
 
     test("the delayed script runs before the cancel (new connections refused meanwhile): the cancel removes its charge", async () => {
-      const server = await startDedicatedRedis();
-      const proxy = await startProxy(server.port);
-      const prefix = uniquePrefix();
-      const key = `${prefix}{budget}:global:600000ms`;
-      const budget = redisDropBudget({ url: proxy.url, keyPrefix: prefix, limits: [GLOBAL(3, 600_000)], timeoutMs: 500 });
-      const redis = admin(server.url);
-      try {
-        await redis.connect();
-        assert.deepEqual(await budget.take(request()), { allowed: true });
+      await withProxiedBudget(async ({ proxy, prefix, key, budget, redis }) => {
         proxy.hold();
         proxy.refuseNew(true); // the first cancels fail
         const lost = await budget.take(request());
@@ -535,16 +510,7 @@ describe("redisDropBudget when Redis is away", () => {
         assert.equal(await redis.zcard(key), 2, "the late script charged the denied take");
         proxy.refuseNew(false);
         await until(async () => (await redis.zcard(key)) === 1, 8_000, "the retried cancel");
-        const after = [];
-        for (let i = 0; i < 3; i++) after.push((await budget.take(request())).allowed);
-        assert.deepEqual(after, [true, true, false]);
-        assert.equal(await redis.zcard(key), 3);
-      } finally {
-        await budget.close();
-        redis.disconnect();
-        await proxy.close();
-        await server.dispose();
-      }
+      });
     });
 
     test("a take aborted by guardedDrop's deadline after it was sent is cancelled too", async () => {
@@ -612,6 +578,36 @@ describe("redisDropBudget when Redis is away", () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A throwaway Redis behind a {@linkcode startProxy}, a budget of 3 per 10
+ * minutes through it with one take already charged, and an admin client to
+ * it. After `steps`, the budget must have exactly 2 clean takes left.
+ */
+async function withProxiedBudget(
+  steps: (ctx: { proxy: Awaited<ReturnType<typeof startProxy>>; prefix: string; key: string; budget: RedisDropBudget; redis: Redis }) => Promise<void>,
+): Promise<void> {
+  const server = await startDedicatedRedis();
+  const proxy = await startProxy(server.port);
+  const prefix = uniquePrefix();
+  const key = `${prefix}{budget}:global:600000ms`;
+  const budget = redisDropBudget({ url: proxy.url, keyPrefix: prefix, limits: [GLOBAL(3, 600_000)], timeoutMs: 500 });
+  const redis = admin(server.url);
+  try {
+    await redis.connect();
+    assert.deepEqual(await budget.take(request()), { allowed: true });
+    await steps({ proxy, prefix, key, budget, redis });
+    const after = [];
+    for (let i = 0; i < 3; i++) after.push((await budget.take(request())).allowed);
+    assert.deepEqual(after, [true, true, false], "3 clean ok takes of 5 tried for a max of 3");
+    assert.equal(await redis.zcard(key), 3);
+  } finally {
+    await budget.close();
+    redis.disconnect();
+    await proxy.close();
+    await server.dispose();
+  }
+}
 
 /** Polls `check` until it holds, or fails after `ms`. */
 async function until(check: () => Promise<boolean> | boolean, ms: number, what: string | (() => string)): Promise<void> {
