@@ -126,14 +126,14 @@ try {
       if (rows.length !== 1) throw new Error("the raw query found no row");
     },
   );
-  const rawKeys = [`${keyPrefix}raw:global`, `${keyPrefix}raw:postgres`];
+  const rawKeys = [`${keyPrefix}raw:global`, `${keyPrefix}raw:postgres`, `${keyPrefix}raw:cancelled`];
   const sha = await redis.script("LOAD", TAKE_SCRIPT) as string;
   const [takeTimes, rawScriptTimes] = await time(
     async (i) => {
       const verdict = await budget.take(requestFor(i));
       if (verdict.allowed !== true) throw new Error(`the take answered ${JSON.stringify(verdict)}`);
     },
-    (i) => redis.evalsha(sha, 2, ...rawKeys, `raw-${i}`, "1000000000", "600000", "1000000000", "600000"),
+    (i) => redis.evalsha(sha, 3, ...rawKeys, `raw-${i}`, "1000000000", "600000", "1000000000", "600000"),
   );
 
   const logger = createAuditLogger({ destination: join(auditDir, "audit.log") });

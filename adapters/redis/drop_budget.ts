@@ -12,7 +12,7 @@ import type { FailureContext } from "../_shared/_errors.ts";
 import { checkConnectionUrl, REDIS_URL } from "../_shared/_connection_url.ts";
 import { describe } from "../_shared/_resolve_options.ts";
 import { classifyRedisError, closeRedis, openRedis } from "./_connection.ts";
-import { runTake, type ScriptLimit } from "./_drop_budget_script.ts";
+import { cancelKeyOf, runCancel, runTake, type ScriptLimit } from "./_drop_budget_script.ts";
 
 /**
  * One limit of a {@linkcode redisDropBudget}: at most `max` drops in any
@@ -56,7 +56,7 @@ export interface RedisDropBudgetOptions {
   /**
    * The Redis every replica shares (`redis://[user:password@]host:port[/db]`,
    * `rediss://` for TLS). Its user needs no more than
-   * `~<keyPrefix>* +evalsha +eval +time +zremrangebyscore +zcard +zrange +zadd +pexpire +info`.
+   * `~<keyPrefix>* +evalsha +eval +time +zremrangebyscore +zcard +zrange +zadd +pexpire +exists +set +zrem +info`.
    * It is never written into an error.
    */
   url: string;
@@ -73,8 +73,9 @@ export interface RedisDropBudgetOptions {
   /**
    * What a take does when Redis cannot answer (unreachable, or slower than
    * `timeoutMs`): `deny` says no, and the drop is `rate_limited`; `allow`
-   * lets the drop go on uncharged, with a warning that guardedDrop writes
-   * as a `provisioner.drop.warning` record. Any other failure (a script
+   * lets the drop go on uncharged (a take that may have reached Redis is
+   * cancelled), with a warning that guardedDrop writes as a
+   * `provisioner.drop.warning` record. Any other failure (a script
    * error, a wrong key type, a read-only replica) always says no.
    *
    * @default {"deny"}
@@ -118,6 +119,13 @@ const FACTORY = "redisDropBudget";
 const DEFAULT_KEY_PREFIX = "guarded-drop:";
 const DEFAULT_TIMEOUT_MS = 1_000;
 const SCOPES: ReadonlySet<string> = new Set(["global", "resource_type"]);
+/** The shortest life of a cancel mark, in ms. */
+const MIN_CANCEL_MARK_MS = 60_000;
+/** The first and the longest pause between tries of the cancels still owed, in ms. */
+const MIN_RETRY_MS = 250;
+const MAX_RETRY_MS = 30_000;
+/** How many owed cancels are remembered; beyond, the oldest is forgotten (its charge ends with its window). */
+const MAX_PENDING = 10_000;
 
 /**
  * Builds a drop budget shared through Redis. Each `take` runs one Lua
@@ -138,9 +146,19 @@ const SCOPES: ReadonlySet<string> = new Set(["global", "resource_type"]);
  * NOTE: it connects to one Redis node (a standalone server or a primary),
  * not through a Redis Cluster client.
  *
- * NOTE: a take that timed out may still run on the server later (a paused
- * Redis that wakes up), charging a slot for a drop that was denied. The
- * error is on the safe side: fewer drops, never more.
+ * A take whose caller was told it did not count (no answer within
+ * `timeoutMs`, the signal aborted, the connection lost after the script was
+ * sent) may still run on the server later, a paused Redis that wakes up. So
+ * it is cancelled: a second script removes its entry and leaves a mark that
+ * makes the late take charge nothing, whichever of the two runs first. The
+ * cancel is sent at once on a new connection, retried with a growing pause
+ * (up to 30 s), sent ahead of the next take on the same connection, and a
+ * last time by `close()`; each try is bounded by `timeoutMs`.
+ *
+ * NOTE: a cancel that never gets through (the process ends first, or more
+ * than 10 000 are owed) leaves the charge until its window ends, and a take
+ * delayed past its mark's life (the longest window, a minute at least)
+ * charges: both on the safe side, fewer drops, never more.
  *
  * @param options The Redis URL, the limits, the key prefix and what to do
  * when Redis is away.
@@ -199,6 +217,15 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
   let client: Redis | undefined;
   let connecting: Promise<Redis> | undefined;
   let closed = false;
+  // The cancel mark must outlive any delay a given-up take can still have:
+  // a charge it would make lasts a window at most, so a window is enough,
+  // and a minute at least for short windows.
+  const markMs = Math.max(MIN_CANCEL_MARK_MS, ...limits.map((limit) => limit.windowMs));
+  /** Takes whose caller was told they did not count, by member: their limit keys, until a cancel is confirmed. */
+  const pending = new Map<string, readonly string[]>();
+  let flushing: Promise<void> | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let retryDelayMs = Math.max(MIN_RETRY_MS, timeoutMs);
 
   /** The connection, opened on first use and again after it broke. */
   function connection(): Promise<Redis> {
@@ -225,6 +252,56 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
     return connecting;
   }
 
+  /**
+   * Writes a cancel for every pending take to `redis`, before anything sent
+   * after this call on the same connection, and forgets each once it is
+   * confirmed. Resolves whether all were confirmed; never rejects.
+   */
+  function sendCancels(redis: Redis): Promise<boolean> {
+    const sent = [...pending].map(([member, limitKeys]) =>
+      runCancel(redis, limitKeys, cancelKeyOf(base, member), member, markMs).then(
+        () => {
+          pending.delete(member);
+          return true;
+        },
+        () => false,
+      )
+    );
+    return Promise.all(sent).then((confirmed) => confirmed.every(Boolean));
+  }
+
+  /** Sends the pending cancels now, on a connection of their own bound, and again later until they are confirmed. */
+  function flushSoon(): void {
+    if (closed || pending.size === 0 || flushing !== undefined) return;
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    flushing = bounded(connection().then(sendCancels), timeoutMs)
+      .catch(() => false)
+      .then((confirmed) => {
+        flushing = undefined;
+        if (confirmed && pending.size === 0) {
+          retryDelayMs = Math.max(MIN_RETRY_MS, timeoutMs);
+          return;
+        }
+        if (!confirmed && client !== undefined && client.status === "ready") {
+          // It hung on a connection that looked fine: do not reuse it.
+          closeRedis(client);
+          client = undefined;
+        }
+        if (closed) return;
+        retryTimer = setTimeout(flushSoon, retryDelayMs);
+        retryTimer.unref?.();
+        retryDelayMs = Math.min(MAX_RETRY_MS, retryDelayMs * 2);
+      });
+  }
+
+  /** Remembers a take its caller was told did not count, and cancels it. */
+  function cancelLater(member: string, limitKeys: readonly string[]): void {
+    if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value!);
+    pending.set(member, limitKeys);
+    flushSoon();
+  }
+
   async function take(req: DropRequest, signal?: AbortSignal): Promise<DropVerdict> {
     const resourceType = req?.resourceType;
     const token = typeof req?.token === "string" ? req.token : "unknown";
@@ -233,11 +310,18 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
       return { allowed: false, reason: `the request has no resourceType to count it by: current value is ${describe(resourceType)}` };
     }
     const scriptLimits: ScriptLimit[] = limits.map((limit) => ({ ...limit, key: keyOf(limit, resourceType) }));
+    const member = randomUUID();
     let step = "connect";
+    // Set when the caller is told no; a connection that opens later then sends nothing.
+    let givenUp = false;
+    let sent = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      const fail = (why: string) => reject(Object.assign(new Error(why), { code: "ETIMEDOUT" }));
+      const fail = (why: string) => {
+        givenUp = true;
+        reject(Object.assign(new Error(why), { code: "ETIMEDOUT" }));
+      };
       timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
       onAbort = () => fail("the take was aborted");
       if (signal?.aborted) onAbort();
@@ -246,11 +330,17 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
     try {
       const spent = await Promise.race([
         connection().then((redis) => {
+          if (givenUp) throw new Error("the take was given up before it was sent");
           step = "EVALSHA";
-          return runTake(redis, scriptLimits, randomUUID());
+          // Cancels still owed go first on this connection, so that this take counts without them.
+          if (pending.size > 0) void sendCancels(redis);
+          sent = true;
+          return runTake(redis, scriptLimits, cancelKeyOf(base, member), member);
         }),
         timedOut,
       ]);
+      // The core's deadline aborts the signal when it has already said no.
+      if (signal?.aborted) throw Object.assign(new Error("the take was aborted"), { code: "ETIMEDOUT" });
       if (spent.length === 0) return { allowed: true };
       const reasons = spent.map(({ index }) => {
         const limit = limits[index]!;
@@ -263,6 +353,7 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
         retryAfterMs: Math.max(...spent.map((s) => s.retryAfterMs)),
       };
     } catch (err) {
+      givenUp = true;
       const context: FailureContext = { action: "check", what: "the drop budget of", token };
       const error = classifyRedisError(context, step, err, timeoutMs);
       if (error.kind === "unavailable") {
@@ -270,10 +361,13 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
         closeRedis(client);
         client = undefined;
       }
+      // Once sent, the script may have run, or may still run: undo it.
+      if (sent) cancelLater(member, scriptLimits.map((limit) => limit.key));
+      const charge = sent ? "it may have been charged on the server, and a cancel of that charge was sent" : "it was not charged";
       if (error.kind === "unavailable" && onUnavailable === "allow") {
-        return { allowed: true, warning: `the drop went on uncharged (onUnavailable: "allow"): ${error.message}` };
+        return { allowed: true, warning: `the drop went on (onUnavailable: "allow"); ${charge}: ${error.message}` };
       }
-      return { allowed: false, reason: error.message };
+      return { allowed: false, reason: sent ? `${error.message} (${charge})` : error.message };
     } finally {
       clearTimeout(timer);
       if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
@@ -282,6 +376,16 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
 
   async function close(): Promise<void> {
     closed = true;
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    await flushing;
+    if (pending.size > 0) {
+      // A last try, bounded, for the cancels still owed.
+      const reuse = client !== undefined && client.status === "ready" ? client : undefined;
+      const opening = reuse !== undefined ? Promise.resolve(reuse) : openRedis(url, { connectTimeoutMs: timeoutMs, operationTimeoutMs: timeoutMs });
+      await bounded(opening.then(sendCancels), timeoutMs).catch(() => false);
+      void opening.then((redis) => redis !== reuse && closeRedis(redis), () => {});
+    }
     closeRedis(client);
     client = undefined;
   }
@@ -336,4 +440,19 @@ function checkLimits(limits: unknown): readonly DropLimit[] {
     seen.set(identity, i);
     return Object.freeze({ scope: scope as DropLimit["scope"], max: max as number, windowMs: windowMs as number });
   }));
+}
+
+/** `promise`, or a rejection once `ms` have passed: a wait that never hangs. */
+async function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,12 +5,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { isRateLimitedError } from "../../../lib/mod.ts";
-import { type DropLimit, redisDropBudget, type RedisDropBudgetOptions } from "../../../adapters/redis/mod.ts";
+import { type DropLimit, redisDropBudget, type RedisDropBudget, type RedisDropBudgetOptions } from "../../../adapters/redis/mod.ts";
 import { createAuditFixture } from "../../support/audit_fixture.ts";
 import { guardedCall } from "../../support/guarded_call.ts";
 import {
@@ -29,7 +30,7 @@ const sharedUrl = envUrl("GD_REDIS_URL");
 const MARGIN_MS = 1_500;
 const REPLICA = fileURLToPath(new URL("./fixtures/budget_replica.ts", import.meta.url));
 /** The commands the README tells a budget's ACL user to allow. */
-const BUDGET_ACL = ["+evalsha", "+eval", "+time", "+zremrangebyscore", "+zcard", "+zrange", "+zadd", "+pexpire", "+info"];
+const BUDGET_ACL = ["+evalsha", "+eval", "+time", "+zremrangebyscore", "+zcard", "+zrange", "+zadd", "+pexpire", "+exists", "+set", "+zrem", "+info"];
 const GLOBAL = (max: number, windowMs = 60_000): DropLimit => ({ scope: "global", max, windowMs });
 
 function admin(url: string): Redis {
@@ -439,8 +440,246 @@ describe("redisDropBudget when Redis is away", () => {
         await server.dispose();
       }
     });
+
+    test("a take that timed out on a paused server stays uncharged, under deny and allow: exactly max clean ok takes", async () => {
+      for (const onUnavailable of ["deny", "allow"] as const) {
+        const server = await startDedicatedRedis();
+        const prefix = uniquePrefix();
+        const key = `${prefix}{budget}:global:600000ms`;
+        const budget = redisDropBudget({ url: server.url, keyPrefix: prefix, limits: [GLOBAL(3, 600_000)], timeoutMs: 500, onUnavailable });
+        const redis = admin(server.url);
+        let pid: number | undefined;
+        try {
+          await redis.connect();
+          assert.deepEqual(await budget.take(request()), { allowed: true });
+          pid = await pidOf(redis);
+          process.kill(pid, "SIGSTOP");
+          const lost = await budget.take(request());
+          // Paused well past the first cancel's own bound, so that the retry is what gets it through.
+          await sleep(1_200);
+          process.kill(pid, "SIGCONT");
+          pid = undefined;
+          if (onUnavailable === "deny") {
+            assert.equal(lost.allowed, false, onUnavailable);
+            assert.match(lost.reason!, /no answer within 500 ms \(it may have been charged on the server, and a cancel of that charge was sent\)/);
+          } else {
+            assert.equal(lost.allowed, true, onUnavailable);
+            assert.match(lost.warning!, /^the drop went on \(onUnavailable: "allow"\); it may have been charged on the server, and a cancel of that charge was sent: .*no answer within 500 ms/);
+          }
+          // The resumed server ran the late script; the cancel, retried, removes its charge without another take.
+          await until(async () => (await redis.zcard(key)) === 1, 8_000, `${onUnavailable}: ZCARD back to 1`);
+          const after = [];
+          for (let i = 0; i < 3; i++) after.push((await budget.take(request())).allowed);
+          assert.deepEqual(after, [true, true, false], `${onUnavailable}: 3 clean ok takes of 5 tried for a max of 3`);
+          assert.equal(await redis.zcard(key), 3, onUnavailable);
+          assert.equal((await keysUnder(redis, `${prefix}{budget}:cancelled:`)).length, 1, "one cancel mark");
+          const ttl = await redis.pttl((await keysUnder(redis, `${prefix}{budget}:cancelled:`))[0]!);
+          assert.ok(ttl > 590_000 && ttl <= 600_000, `the mark lives a window (pttl ${ttl})`);
+        } finally {
+          if (pid !== undefined) process.kill(pid, "SIGCONT");
+          await budget.close();
+          redis.disconnect();
+          await server.dispose();
+        }
+      }
+    });
+
+    test("the cancel runs before the delayed script (held in a proxy): the script charges nothing", async () => {
+      await withProxiedBudget(async ({ proxy, prefix, key, budget, redis }) => {
+        proxy.hold(); // the open connection's bytes stop at the proxy; new ones pass
+        const lost = await budget.take(request());
+        assert.equal(lost.allowed, false);
+        // The cancel went through a new connection: its mark is set, its ZREM found nothing.
+        await until(async () => (await keysUnder(redis, `${prefix}{budget}:cancelled:`)).length === 1, 5_000, "the cancel mark");
+        assert.equal(await redis.zcard(key), 1);
+        const replies = proxy.release(); // now the late EVALSHA reaches Redis
+        await until(async () => replies().includes("cancelled"), 5_000, "the late script's answer");
+        assert.equal(await redis.zcard(key), 1, "the late script saw the mark and charged nothing");
+      });
+    });
+
+    test("the delayed script runs before the cancel (new connections refused meanwhile): the cancel removes its charge", async () => {
+      await withProxiedBudget(async ({ proxy, prefix, key, budget, redis }) => {
+        proxy.hold();
+        proxy.refuseNew(true); // the first cancels fail
+        const lost = await budget.take(request());
+        assert.equal(lost.allowed, false);
+        assert.match(lost.reason!, /at EVALSHA\): no answer within 500 ms/);
+        const replies = proxy.release();
+        await until(async () => replies().includes("*0"), 5_000, () => `the late script's answer: charged (got ${JSON.stringify(replies())})`);
+        assert.equal(await redis.zcard(key), 2, "the late script charged the denied take");
+        proxy.refuseNew(false);
+        await until(async () => (await redis.zcard(key)) === 1, 8_000, "the retried cancel");
+      });
+    });
+
+    test("a take aborted by guardedDrop's deadline after it was sent is cancelled too", async () => {
+      const server = await startDedicatedRedis();
+      const prefix = uniquePrefix();
+      const key = `${prefix}{budget}:global:600000ms`;
+      const budget = redisDropBudget({ url: server.url, keyPrefix: prefix, limits: [GLOBAL(2, 600_000)], timeoutMs: 1_500 });
+      const fixture = createAuditFixture({ budget, budgetTimeoutMs: 300 });
+      const redis = admin(server.url);
+      let pid: number | undefined;
+      try {
+        await redis.connect();
+        await guardedCall(fixture, request(), "ok");
+        pid = await pidOf(redis);
+        process.kill(pid, "SIGSTOP");
+        const { error } = await guardedCall(fixture, request(), "rate_limited");
+        assert.match((error as { reason: string }).reason, /did not answer within 300 ms/);
+        process.kill(pid, "SIGCONT");
+        pid = undefined;
+        await until(async () => (await redis.zcard(key)) === 1, 8_000, "ZCARD back to 1");
+        await guardedCall(fixture, request(), "ok");
+        await guardedCall(fixture, request(), "rate_limited");
+        assert.equal(await redis.zcard(key), 2);
+      } finally {
+        if (pid !== undefined) process.kill(pid, "SIGCONT");
+        await budget.close();
+        fixture.close();
+        redis.disconnect();
+        await server.dispose();
+      }
+    });
+
+    test("a take aborted while connecting sends nothing once the connection opens", async () => {
+      const server = await startDedicatedRedis();
+      const prefix = uniquePrefix();
+      const key = `${prefix}{budget}:global:600000ms`;
+      const budget = redisDropBudget({ url: server.url, keyPrefix: prefix, limits: [GLOBAL(3, 600_000)], timeoutMs: 3_000 });
+      const redis = admin(server.url);
+      let pid: number | undefined;
+      try {
+        await redis.connect();
+        pid = await pidOf(redis);
+        process.kill(pid, "SIGSTOP"); // the connect's ready check waits
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), 100);
+        const verdict = await budget.take(request(), controller.signal);
+        assert.equal(verdict.allowed, false);
+        assert.match(verdict.reason!, /at connect\): the take was aborted$/);
+        assert.doesNotMatch(verdict.reason!, /may have been charged/);
+        process.kill(pid, "SIGCONT");
+        pid = undefined;
+        await sleep(500); // the connection opens now, well within its 3000 ms bound
+        assert.equal(await redis.exists(key), 0, "nothing was charged");
+        const after = [];
+        for (let i = 0; i < 4; i++) after.push((await budget.take(request())).allowed);
+        assert.deepEqual(after, [true, true, true, false]);
+      } finally {
+        if (pid !== undefined) process.kill(pid, "SIGCONT");
+        await budget.close();
+        redis.disconnect();
+        await server.dispose();
+      }
+    });
   });
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A throwaway Redis behind a {@linkcode startProxy}, a budget of 3 per 10
+ * minutes through it with one take already charged, and an admin client to
+ * it. After `steps`, the budget must have exactly 2 clean takes left.
+ */
+async function withProxiedBudget(
+  steps: (ctx: { proxy: Awaited<ReturnType<typeof startProxy>>; prefix: string; key: string; budget: RedisDropBudget; redis: Redis }) => Promise<void>,
+): Promise<void> {
+  const server = await startDedicatedRedis();
+  const proxy = await startProxy(server.port);
+  const prefix = uniquePrefix();
+  const key = `${prefix}{budget}:global:600000ms`;
+  const budget = redisDropBudget({ url: proxy.url, keyPrefix: prefix, limits: [GLOBAL(3, 600_000)], timeoutMs: 500 });
+  const redis = admin(server.url);
+  try {
+    await redis.connect();
+    assert.deepEqual(await budget.take(request()), { allowed: true });
+    await steps({ proxy, prefix, key, budget, redis });
+    const after = [];
+    for (let i = 0; i < 3; i++) after.push((await budget.take(request())).allowed);
+    assert.deepEqual(after, [true, true, false], "3 clean ok takes of 5 tried for a max of 3");
+    assert.equal(await redis.zcard(key), 3);
+  } finally {
+    await budget.close();
+    redis.disconnect();
+    await proxy.close();
+    await server.dispose();
+  }
+}
+
+/** Polls `check` until it holds, or fails after `ms`. */
+async function until(check: () => Promise<boolean> | boolean, ms: number, what: string | (() => string)): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`${typeof what === "string" ? what : what()}: not within ${ms} ms`);
+    await sleep(50);
+  }
+}
+
+/** The pid of the server `redis` is connected to, from INFO. */
+async function pidOf(redis: Redis): Promise<number> {
+  return Number(/process_id:(\d+)/.exec(await redis.info("server"))![1]);
+}
+
+/**
+ * A TCP proxy to 127.0.0.1:`port` that can hold the bytes its open
+ * connections send (a delayed packet) and refuse new connections, so that a
+ * test chooses which of two commands reaches Redis first.
+ */
+async function startProxy(port: number) {
+  const links = new Set<{ client: Socket; upstream: Socket; held: Buffer[] | undefined; wasHeld: boolean; replies: string[] }>();
+  let refusing = false;
+  const server = createServer((client) => {
+    if (refusing) return client.destroy();
+    const upstream = connect(port, "127.0.0.1");
+    const link = { client, upstream, held: undefined as Buffer[] | undefined, wasHeld: false, replies: [] as string[] };
+    links.add(link);
+    client.on("data", (chunk: Buffer) => (link.held !== undefined ? link.held.push(chunk) : upstream.write(chunk)));
+    upstream.on("data", (chunk: Buffer) => {
+      link.replies.push(chunk.toString("latin1"));
+      if (!client.destroyed) client.write(chunk);
+    });
+    // A link that was held outlives its client, as a packet in flight does, until close().
+    client.on("close", () => !link.wasHeld && upstream.destroy());
+    upstream.on("close", () => client.destroy());
+    client.on("error", () => {});
+    upstream.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Holds what the open connections send from now on. */
+    hold() {
+      for (const link of links) {
+        link.held ??= [];
+        link.wasHeld = true;
+      }
+    },
+    refuseNew(on: boolean) {
+      refusing = on;
+    },
+    /** Sends what was held; returns what Redis answers to the held links from now on. */
+    release(): () => string {
+      const released = [...links].filter((link) => link.held !== undefined);
+      const bytes = released.reduce((n, link) => n + link.held!.reduce((m, chunk) => m + chunk.length, 0), 0);
+      for (const link of released) {
+        link.replies = [];
+        for (const chunk of link.held!) link.upstream.write(chunk);
+        link.held = undefined;
+      }
+      return () => `${released.length} link(s), ${bytes} bytes held: ` + released.flatMap((link) => link.replies).join("");
+    },
+    async close() {
+      for (const link of links) {
+        link.client.destroy();
+        link.upstream.destroy();
+      }
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
