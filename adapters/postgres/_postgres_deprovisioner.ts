@@ -129,7 +129,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     const context: FailureContext = { action: "check", what: this.#form.what, token: checked };
     return await inSession(this.#hooks, context, async (client, step) => {
       step("reading the quarantined copies");
-      return copiesOf(await listQuarantined(client), ofTenant(names), this.#retention?.days).map((marked) => marked.copy);
+      return copiesOf(await listQuarantined(client), ofTenant(names, checked, this.backend), this.#retention?.days).map((marked) => marked.copy);
     });
   }
 
@@ -138,7 +138,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     const { token: checked, ...names } = this.#targets(token, "restore");
     const context: FailureContext = { action: "restore", what: this.#form.what, token: checked };
     return await this.#underLock(context, names.database, (client, step) =>
-      restoreTenant(client, step, context, names, this.#retention?.days, this.#dropDatabaseAttempts));
+      restoreTenant(client, step, context, names, this.backend, this.#retention?.days, this.#dropDatabaseAttempts));
   }
 
   /**
@@ -161,7 +161,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     const listing: FailureContext = { action: "purge", what: `the quarantined copies of each ${this.#form.what.replace(/^the /, "")}`, token: "*" };
     const copies = await inSession(this.#hooks, listing, async (client, step) => {
       step("reading the quarantined copies");
-      return copiesOf(await listQuarantined(client), (mark) => this.#isOwnForm(mark), retention.days).map((marked) => marked.copy);
+      return copiesOf(await listQuarantined(client), (mark) => this.#ownToken(mark), retention.days).map((marked) => marked.copy);
     });
     const expired = copies.filter((copy) => copy.expiresAt !== null && copy.expiresAt.getTime() <= now);
     const purged: QuarantinedCopy[] = [];
@@ -224,10 +224,22 @@ export class PostgresDeprovisioner implements PostgresAdapter {
       dropQuarantinedCopy(client, step, context, copy, this.#dropDatabaseAttempts));
   }
 
-  /** Whether a copy's mark is of this adapter's form (its backend and name prefixes). */
-  #isOwnForm(mark: { backend: string; database: string; role: string }): boolean {
-    return mark.backend === this.backend && mark.database.startsWith(this.#form.databasePrefix) &&
-      mark.role.startsWith(this.#form.rolePrefix);
+  /**
+   * The token of a copy whose mark is of this adapter's form (its backend,
+   * and original names that are the prefixes and one valid token), derived
+   * from the names, or `undefined`. The mark's own `token` is not used: the
+   * audit record of a purge names the tenant whose names the copy had.
+   */
+  #ownToken(mark: { backend: string; database: string; role: string }): string | undefined {
+    const { databasePrefix, rolePrefix } = this.#form;
+    if (mark.backend !== this.backend || !mark.database.startsWith(databasePrefix)) return undefined;
+    const token = mark.database.slice(databasePrefix.length);
+    if (mark.role !== rolePrefix + token) return undefined;
+    try {
+      return this.#nameRules.checkNamingToken(token) === token ? token : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
