@@ -512,6 +512,37 @@ describe("PostgreSQL quarantine (retention) on a throwaway cluster", { skip: ded
         assert.equal(fixture.dropRecords().filter((r) => r.request_id.startsWith(`purge2-${token}/`)).length, 0);
       });
 
+      test("a purge whose copy is restored between its listing and its drop says refused, counts no drop, and drops nothing", async () => {
+        const now = Date.now();
+        const late = uniqueToken("ql");
+        await createTenant(late, 6, "late");
+        clock = now - 30 * DAY_MS;
+        await dropThrough(fixture, adapter, late, { expect: "ok" });
+        clock = now;
+        const [copy] = await adapter.quarantined(late);
+        const labels = { resource_type: "postgres", backend: form.backend } as const;
+        const okBefore = await fixture.count({ ...labels, outcome: "ok" });
+        const refusedBefore = await fixture.count({ ...labels, outcome: "refused" });
+        const prefix = `late-purge-${late}`;
+        // The restore lands after the purge listed the copy, before its drop takes the lock.
+        const result = await adapter.purgeExpired(
+          (async (req, drop) => {
+            if (req.providerResourceId === copy!.name) await adapter.restore(late);
+            return await fixture.guardedDrop(req, drop);
+          }) as typeof fixture.guardedDrop,
+          { requestId: prefix },
+        );
+        assert.equal(result.purged.some((c) => c.name === copy!.name), false);
+        assert.equal(result.failed.some((f) => f.copy.name === copy!.name), false);
+        assert.equal(await fixture.count({ ...labels, outcome: "ok" }) - okBefore, result.purged.length);
+        assert.equal(await fixture.count({ ...labels, outcome: "refused" }) - refusedBefore, 1);
+        const failedRecords = fixture.failedRecords(`${prefix}/${copy!.name}`);
+        assert.equal(failedRecords.length, 1);
+        assert.equal(failedRecords[0]!.outcome, "refused");
+        assert.match(String(failedRecords[0]!.error_message ?? JSON.stringify(failedRecords[0])), /restored or purged meanwhile/);
+        assert.deepEqual(await contents(names(late).database), { n: 6, marker: "late" });
+      });
+
       test("a purge racing a restore of the same expired copy: exactly one of them gets it", async () => {
         const now = Date.now();
         const contested = uniqueToken("qx");
@@ -537,10 +568,14 @@ describe("PostgreSQL quarantine (retention) on a throwaway cluster", { skip: ded
         assert.deepEqual(await catalog(copy!.name, copy!.name), { databases: 0, roles: 0 });
         // A purge that dropped it audited that once; a restore that came
         // first left the purge nothing to list (0) or a drop that found the
-        // copy gone (1, an `ok` that dropped nothing).
-        const records = fixture.dropRecords(`race-purge-${contested}/${copy!.name}`).length;
+        // copy gone (1, refused: it dropped nothing).
+        const id = `race-purge-${contested}/${copy!.name}`;
+        const records = fixture.dropRecords(id).length;
         if (purgedIt) assert.equal(records, 1);
-        else assert.ok(records <= 1, `${records} records`);
+        else {
+          assert.ok(records <= 1, `${records} records`);
+          assert.equal(fixture.failedRecords(id).length, records);
+        }
       });
 
       /** The copies of this form on the server. */
