@@ -11,6 +11,11 @@
 //   `no-restricted-syntax` selectors for the same driver calls on
 //   typescript-eslint's parser, both in-process: budget, ESLint takes ≥ 3×.
 //
+// - a small project (a dozen modules) that imports heavy driver types (pg,
+//   ioredis, mongodb, mysql2 from node_modules; typeorm, sequelize and
+//   prisma from the guard tests' declaration stubs), the guard's CLI against
+//   `tsc --noEmit`: budget, ≤ 0.7× tsc.
+//
 // The in-process measures load the guard compiled to JavaScript, as shipped.
 // Rounds alternate the two sides of each pair, so that drift (CPU frequency,
 // page cache, another process on the other core) hits both alike; each ratio
@@ -22,7 +27,7 @@
 //      node --import tsx bench/guard.ts --generate <dir>   (only writes the project, to profile on it)
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -33,6 +38,8 @@ import ts from "typescript";
 const BUDGET_TSC = 0.5;
 const BUDGET_PARSE = 1.5;
 const BUDGET_ESLINT = 3;
+const BUDGET_DRIVER_HEAVY = 0.7;
+const HEAVY_MODULES = 12;
 const PASS_PAIRS = 3;
 
 const args = new Map<string, string>();
@@ -257,6 +264,66 @@ function generate(dir: string): { files: string[]; planted: Planted[] } {
   return { files: files.map((f) => join(src, f)), planted };
 }
 
+// A dozen modules that import the drivers' and ORMs' types and use them
+// harmlessly, and two planted drops (TypeORM's dropDatabase(), SQL).
+function generateDriverHeavy(dir: string): Planted[] {
+  const src = join(dir, "src");
+  mkdirSync(src, { recursive: true });
+  // The drivers from this repository's node_modules, resolved as a project would.
+  symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"), "dir");
+  const stubs = join(REPO, "test", "guard", "fixtures", "packages");
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2023", lib: ["ES2023"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true,
+        skipLibCheck: true, types: ["node"],
+        paths: {
+          typeorm: [join(stubs, "typeorm", "index.d.ts")],
+          sequelize: [join(stubs, "sequelize", "types", "index.d.ts")],
+          "@prisma/client": [join(stubs, "prisma-client", "index.d.ts")],
+        },
+      },
+      include: ["src"],
+    }),
+  );
+  const planted: Planted[] = [];
+  // The drivers that are installed (they are devDependencies; a partial
+  // install measures with fewer).
+  const installed = (name: string) => existsSync(join(REPO, "node_modules", name, "package.json"));
+  const drivers = [
+    installed("@types/pg") && [`import pg from "pg";`, `  const pool = new pg.Pool({ connectionString: url });`, `  await pool.query("SELECT * FROM records WHERE tenant = $1", [tenant]);`],
+    installed("ioredis") && [`import { Redis } from "ioredis";`, `  const redis = new Redis(url);`, `  await redis.get(\`cache:\${tenant}\`);`],
+    installed("mongodb") && [`import { MongoClient } from "mongodb";`, `  const mongo = new MongoClient(url);`, `  await mongo.db(tenant).collection("events").findOne({});`],
+    installed("mysql2") && [`import mysql from "mysql2/promise";`, `  const my = await mysql.createConnection(url);`, `  await my.query("SELECT 1");`],
+  ].filter((d): d is string[] => d !== false);
+  for (let i = 0; i < HEAVY_MODULES; i++) {
+    const lines = [
+      ...drivers.map((d) => d[0]!),
+      `import { DataSource } from "typeorm";`,
+      `import { Sequelize } from "sequelize";`,
+      `import { PrismaClient } from "@prisma/client";`,
+      `export async function work${i}(url: string, tenant: string): Promise<void> {`,
+      ...drivers.flatMap((d) => [d[1]!, d[2]!]),
+      `  const ds = new DataSource({ type: "postgres" } as never);`,
+      `  const sequelize = new Sequelize(url);`,
+      `  const prisma = new PrismaClient();`,
+      `  void ds; void sequelize; void prisma; void tenant;`,
+    ];
+    if (i === 3) {
+      planted.push({ file: `src/m${i}.ts`, line: lines.length + 1, ruleId: "orm-drop" });
+      lines.push(`  await ds.dropDatabase();`);
+    }
+    if (i === 8) {
+      planted.push({ file: `src/m${i}.ts`, line: lines.length + 1, ruleId: "sql-drop" });
+      lines.push(`  await ds.query(\`DROP DATABASE tenant_\${tenant}\`);`);
+    }
+    lines.push("}");
+    writeFileSync(join(src, `m${i}.ts`), `${lines.join("\n")}\n`);
+  }
+  return planted;
+}
+
 // --- measurements -------------------------------------------------------------
 
 function median(values: number[]): number {
@@ -424,6 +491,34 @@ try {
     if (ok === false) failed = true;
   }
   console.log(`\nscan() of the correctness run: program ${result.timings.programMs.toFixed(0)} ms, rules ${result.timings.rulesMs.toFixed(0)} ms`);
+
+  // The driver-heavy project: most of tsc's time is the drivers' declarations.
+  const heavy = join(work, "driver-heavy");
+  const heavyPlanted = generateDriverHeavy(heavy);
+  const heavyRun = spawnSync(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], { cwd: heavy, encoding: "utf8" });
+  const heavyFound = (JSON.parse(heavyRun.stdout) as { findings: { file: string; line: number; ruleId: string }[] }).findings.map(key).sort();
+  if (JSON.stringify(heavyFound) !== JSON.stringify(heavyPlanted.map(key).sort())) {
+    console.error(`driver-heavy: expected ${JSON.stringify(heavyPlanted.map(key))}, found ${JSON.stringify(heavyFound)}`);
+    failed = true;
+  }
+  const heavyCli = spawnTimed(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], heavy, [1]);
+  const heavyTsc = spawnTimed(join(REPO, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json", "--noEmit"], heavy, [0]);
+  const heavySamples = { cli: [] as number[], tsc: [] as number[], ratio: [] as number[] };
+  for (let round = 0; round < RUNS; round++) {
+    const cliMs = await once(heavyCli);
+    const tscMs = await once(heavyTsc);
+    heavySamples.cli.push(cliMs);
+    heavySamples.tsc.push(tscMs);
+    heavySamples.ratio.push(cliMs / tscMs);
+  }
+  const heavyRatio = median(heavySamples.ratio);
+  console.log(
+    `\ndriver-heavy (${HEAVY_MODULES} modules importing pg, ioredis, mongodb, mysql2, typeorm, sequelize, prisma; the guard finds its ` +
+      `${heavyPlanted.length} planted drops: ${JSON.stringify(heavyFound) === JSON.stringify(heavyPlanted.map(key).sort())}): CLI ` +
+      `${median(heavySamples.cli).toFixed(0)} ms against tsc ${median(heavySamples.tsc).toFixed(0)} ms, ${heavyRatio.toFixed(2)}× tsc ` +
+      `(budget ≤ ${BUDGET_DRIVER_HEAVY}×): ${heavyRatio <= BUDGET_DRIVER_HEAVY ? "met" : "**NOT MET**"}`,
+  );
+  if (heavyRatio > BUDGET_DRIVER_HEAVY) failed = true;
 } finally {
   rmSync(work, { recursive: true, force: true });
   rmSync(build, { recursive: true, force: true });

@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { ActiveRule } from "./_engine.ts";
-import { globToRegExp } from "./_glob.ts";
+import { globBase, globToRegExp, includes, isGlob } from "./_glob.ts";
 import { SOURCE_EXTENSIONS, sourceFilesUnder } from "./_program.ts";
 import { messageOf, scopeNarrowed } from "./_base_rules.ts";
 import type { DropGuardConfig, NewSuppressionsLevel } from "./config.ts";
@@ -46,7 +46,7 @@ export function selects(selection: Selection, absolute: string, root: string): b
   if (within === undefined) return false;
   // The walk of a directory skips dot-directories and node_modules below it.
   if (file.slice(within.length).split("/").slice(0, -1).some((part) => part.startsWith(".") || part === "node_modules")) return false;
-  return !excluded(selection, file);
+  return included(selection, file) && !excluded(selection, file);
 }
 
 /**
@@ -61,7 +61,7 @@ export function selectedFiles(selection: Selection, projectFiles: () => readonly
   const candidates = scopes === undefined
     ? projectFiles().map(normalize).filter((f) => isSource(f) && !/\/node_modules\//.test(f))
     : scopes.filter((scope) => existsSync(scope)).flatMap((scope) => sourceFilesUnder(scope).map(normalize)).filter(isSource);
-  return new Set(candidates.filter((file) => !excluded(selection, file)));
+  return new Set(candidates.filter((file) => included(selection, file) && !excluded(selection, file)));
 }
 
 /** What {@linkcode scopeFindings} compares. */
@@ -205,8 +205,18 @@ function listed(files: readonly string[]): string {
 
 function scopesOf(selection: Selection): string[] | undefined {
   if (selection.paths.length > 0) return selection.paths.map(normalize);
-  if (selection.config.include !== undefined) return selection.config.include.map((p) => normalize(resolve(selection.directory, p)));
+  // A glob's files lie under its fixed prefix; `included` narrows to its matches.
+  if (selection.config.include !== undefined) {
+    return selection.config.include.map((p) => normalize(resolve(selection.directory, isGlob(p) ? globBase(p) : p)));
+  }
   return undefined;
+}
+
+// Whether a glob `include` (when the selection has no paths) covers a file.
+function included(selection: Selection, file: string): boolean {
+  const include = selection.config.include;
+  if (selection.paths.length > 0 || include === undefined || !include.some(isGlob)) return true;
+  return includes(include, normalize(relative(selection.directory, file)));
 }
 
 const compiled = new WeakMap<Selection, readonly RegExp[]>();

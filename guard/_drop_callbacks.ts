@@ -12,10 +12,24 @@ import { unwrap } from "./_fold.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
-  forEachChild, isArrowFunction, isBlock, isCallExpression, isFunctionDeclaration, isFunctionExpression,
-  isFunctionLike, isIdentifier, isMethodDeclaration, isPrivateIdentifier, isPropertyAccessExpression,
-  isPropertyAssignment, isPropertyDeclaration, isReturnStatement, isVariableDeclaration, SymbolFlags,
+  forEachChild, getCombinedModifierFlags, isArrowFunction, isBlock, isCallExpression, isFunctionDeclaration,
+  isFunctionExpression, isFunctionLike, isIdentifier, isMethodDeclaration, isPrivateIdentifier,
+  isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isReturnStatement, isVariableDeclaration,
+  ModifierFlags, SymbolFlags, SyntaxKind,
 } = typescript;
+
+// Calls that run a function later, after the drop callback has returned.
+const DEFERRING_FUNCTIONS: ReadonlySet<string> = new Set([
+  "setTimeout", "setInterval", "setImmediate", "queueMicrotask", "requestIdleCallback", "requestAnimationFrame",
+]);
+const DEFERRING_METHODS: ReadonlySet<string> = new Set([
+  "nextTick", "setTimeout", "setInterval", "setImmediate", "queueMicrotask",
+  // An event handler runs when the event comes.
+  "on", "once", "addListener", "prependListener", "prependOnceListener", "addEventListener",
+]);
+// Methods that keep a value for later: a promise handed to them is not awaited here.
+const STORING_METHODS: ReadonlySet<string> = new Set(["push", "unshift", "add", "set", "enqueue", "schedule"]);
+const PROMISE_CHAIN: ReadonlySet<string> = new Set(["then", "catch", "finally"]);
 
 /**
  * Whether a node lies in the drop callback (the second argument) of a
@@ -26,11 +40,144 @@ const {
  * @returns `true` inside a drop callback.
  */
 export function insideDropCallback(node: ts.Node, chokepoint: Chokepoint): boolean {
+  return dropCallbackOf(node, chokepoint) !== undefined;
+}
+
+/** Where a node sits in a drop callback. */
+export interface InCallback {
+  /** The drop callback (the guardedDrop call's second argument). */
+  readonly callback: ts.Node;
+  /**
+   * Set when the operation runs after the callback returns, so that
+   * guardedDrop records its outcome before the drop happens: what defers it.
+   */
+  readonly deferredBy?: string;
+}
+
+/**
+ * The drop callback a node lies in, and whether the operation at the node
+ * escapes it: passed to a timer or an event handler (`setTimeout`,
+ * `setImmediate`, `queueMicrotask`, `process.nextTick`, `.on()`), an async
+ * `forEach` callback, or a promise the callback neither awaits nor returns
+ * (a bare call, `void`, one stored with `.push()` or in a property).
+ *
+ * @param node Any node (a reference to the operation).
+ * @param chokepoint The type-based recogniser.
+ * @returns The callback, or `undefined` outside any drop callback.
+ */
+export function dropCallbackOf(node: ts.Node, chokepoint: Chokepoint): InCallback | undefined {
+  let deferredBy: string | undefined;
   for (let current: ts.Node = node; current.parent !== undefined; current = current.parent) {
     const parent = current.parent;
-    if (isCallExpression(parent) && parent.arguments[1] === current && chokepoint.isGuardedDropCall(parent)) return true;
+    if (isCallExpression(parent) && parent.arguments[1] === current && chokepoint.isGuardedDropCall(parent)) {
+      deferredBy ??= unawaited(node, current, chokepoint);
+      return deferredBy === undefined ? { callback: current } : { callback: current, deferredBy };
+    }
+    // A function, or the operation itself passed by reference (`setTimeout(dropTenant, 10)`).
+    deferredBy ??= deferring(current);
   }
-  return false;
+  return undefined;
+}
+
+// What runs a function later, when it is passed to a timer, an event
+// handler, or is an async `forEach` callback.
+function deferring(fn: ts.Node): string | undefined {
+  const call = fn.parent;
+  if (!isCallExpression(call) || !call.arguments.includes(fn as ts.Expression)) return undefined;
+  const callee = unwrap(call.expression);
+  if (isIdentifier(callee) && DEFERRING_FUNCTIONS.has(callee.text)) return `${callee.text}()`;
+  if (!isPropertyAccessExpression(callee)) return undefined;
+  const method = callee.name.text;
+  if (DEFERRING_METHODS.has(method)) return `${callee.getText().replace(/\s+/g, "")}()`;
+  if (method === "forEach" && isFunctionLike(fn) && getCombinedModifierFlags(fn as ts.Declaration) & ModifierFlags.Async) {
+    return "an async forEach callback";
+  }
+  return undefined;
+}
+
+// Whether the promise of the call at `node` is left behind in the callback:
+// neither awaited nor returned nor handed to something that is.
+function unawaited(node: ts.Node, callback: ts.Node, chokepoint: Chokepoint): string | undefined {
+  let call: ts.Node = node;
+  if (isPropertyAccessExpression(call.parent) && call.parent.name === call) call = call.parent;
+  if (!isCallExpression(call.parent) || call.parent.expression !== call) return undefined;
+  call = call.parent;
+  for (let depth = 0; depth < 32; depth++) {
+    const parent: ts.Node = call.parent;
+    switch (parent.kind) {
+      case SyntaxKind.ParenthesizedExpression:
+      case SyntaxKind.AsExpression:
+      case SyntaxKind.SatisfiesExpression:
+      case SyntaxKind.NonNullExpression:
+        call = parent;
+        continue;
+      case SyntaxKind.ExpressionStatement:
+      case SyntaxKind.VoidExpression:
+        return chokepoint.isPromiseLike(call) ? "a promise neither awaited nor returned" : undefined;
+      case SyntaxKind.PropertyAccessExpression: {
+        // `drop().then(…)`: the chain's result decides.
+        const access = parent as ts.PropertyAccessExpression;
+        if (!PROMISE_CHAIN.has(access.name.text) || !isCallExpression(access.parent)) return undefined;
+        call = access.parent;
+        continue;
+      }
+      case SyntaxKind.ArrowFunction:
+      case SyntaxKind.FunctionExpression:
+      case SyntaxKind.ReturnStatement: {
+        // The value of a nested function: `.then(() => drop())` follows its chain.
+        const fn = parent.kind === SyntaxKind.ReturnStatement ? enclosingFunction(parent) : parent;
+        if (fn === undefined || fn === callback) return undefined;
+        const chained = chainOf(fn);
+        if (chained === undefined) return undefined;
+        call = chained;
+        continue;
+      }
+      case SyntaxKind.CallExpression: {
+        const outer = parent as ts.CallExpression;
+        const callee = unwrap(outer.expression);
+        if (outer.expression !== call && isPropertyAccessExpression(callee) && STORING_METHODS.has(callee.name.text)) {
+          return chokepoint.isPromiseLike(call) ? `a promise stored with .${callee.name.text}() for later` : undefined;
+        }
+        return undefined;
+      }
+      case SyntaxKind.BinaryExpression: {
+        const binary = parent as ts.BinaryExpression;
+        if (binary.operatorToken.kind !== SyntaxKind.EqualsToken || binary.right !== call) return undefined;
+        // Kept in a property or a variable of the enclosing scope, for later.
+        const target = unwrap(binary.left);
+        const outside = isPropertyAccessExpression(target) || (isIdentifier(target) && !declaredWithin(target, callback));
+        return outside && chokepoint.isPromiseLike(call) ? "a promise stored for later" : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+  return undefined;
+}
+
+// The `.then(fn)` / `.catch(fn)` / `.finally(fn)` call a function is handed to.
+function chainOf(fn: ts.Node): ts.CallExpression | undefined {
+  const outer = fn.parent;
+  if (outer === undefined || !isCallExpression(outer)) return undefined;
+  const access = unwrap(outer.expression);
+  return isPropertyAccessExpression(access) && PROMISE_CHAIN.has(access.name.text) ? outer : undefined;
+}
+
+function enclosingFunction(node: ts.Node): ts.Node | undefined {
+  for (let current = node.parent; current !== undefined; current = current.parent) if (isFunctionLike(current)) return current;
+  return undefined;
+}
+
+// Whether a `let` or `const` of this name is declared inside the callback.
+function declaredWithin(name: ts.Identifier, callback: ts.Node): boolean {
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (isVariableDeclaration(node) && isIdentifier(node.name) && node.name.text === name.text) found = true;
+    else forEachChild(node, visit);
+  };
+  visit(callback);
+  return found;
 }
 
 // The function a drop callback names: `fn`, `this.fn`, `fn.bind(x)`, or a

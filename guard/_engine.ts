@@ -9,15 +9,15 @@ import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { Chokepoint } from "./_chokepoint.ts";
 import { DeclaringPackages } from "./_declaring_packages.ts";
-import { type ConstResolver, fold, type Folded, unwrap } from "./_fold.ts";
+import { type ConstResolver, fold, type Folded, foldWithProvenance, type LiteralTypes, setFlowNames, unwrap } from "./_fold.ts";
 import type { PackageLookup } from "./_package.ts";
 import {
   callbackBodies,
   callbackTarget,
   declarationName,
   enclosingCallback,
+  dropCallbackOf,
   enclosingFunctionNames,
-  insideDropCallback,
 } from "./_drop_callbacks.ts";
 import { isHumanText } from "./_prose.ts";
 import { findReferences } from "./_references.ts";
@@ -25,8 +25,8 @@ import type { SanctionedIndex } from "./_sanctioned.ts";
 import { boundNames, constWithChecker, exportedConstNames, importBindings, localBinding, sourceFileOf } from "./_scope.ts";
 import {
   climb,
+  definedName,
   isComparison,
-  isConstDefinition,
   isNameCandidate,
   isValueLiteral,
   isValuePosition,
@@ -46,7 +46,14 @@ import type {
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
-const { forEachChild, getCombinedNodeFlags, isIdentifier, NodeFlags, SymbolFlags, SyntaxKind } = typescript;
+const {
+  forEachChild, getCombinedNodeFlags, getModifiers, isBinaryExpression, isExportDeclaration, isIdentifier,
+  isNamedExports, isNamedImports, isVariableStatement, NodeFlags, SymbolFlags, SyntaxKind,
+} = typescript;
+
+// Known text worth a second fold with the types of its holes: words of a
+// destructive statement or command.
+const TYPED_REFOLD = /drop|flush|acl|deluser|delete|remove/i;
 
 const FIRST_TYPE_NODE = SyntaxKind.FirstTypeNode;
 const LAST_TYPE_NODE = SyntaxKind.LastTypeNode;
@@ -66,6 +73,16 @@ export interface RawReport {
   readonly message: string;
   readonly node: ts.Node;
   readonly file: ts.SourceFile;
+  /** Where the destructive text was written: the literals it was built from, or the sanctioned function. */
+  readonly related?: readonly RelatedNode[];
+  /** When the text crossed a binding or a call: literal, the steps between, and the reported node. */
+  readonly flow?: readonly ts.Node[];
+}
+
+/** A node that a report points to besides its own. */
+export interface RelatedNode {
+  readonly node: ts.Node;
+  readonly message: string;
 }
 
 /** A report dropped because it sits where its operation is allowed. */
@@ -99,6 +116,8 @@ export interface EngineOutput {
   readonly callbackFunctions: number;
   /** Whether the type checker was created. */
   readonly checkerUsed: boolean;
+  /** The sanctioned declarations referenced from the scanned files. */
+  readonly sanctionedInUse: ReadonlySet<ts.Node>;
 }
 
 // Functions passed by reference to guardedDrop may call each other; the
@@ -169,25 +188,41 @@ export function runEngine(input: EngineInput): EngineOutput {
     if (file === undefined || !namesOf(file).has(owner.text) || localBinding(owner)?.kind !== "import") return undefined;
     return constWithChecker(getChecker(), node.name);
   };
+  // The string literals a hole's type allows (`kind: "DATABASE" | "ROLE"`):
+  // asked only for text that already looks destructive.
+  const literalTypes: LiteralTypes = (node) => {
+    const type = getChecker().getTypeAtLocation(node);
+    const parts = type.isUnion() ? type.types : [type];
+    if (!parts.every((part) => part.isStringLiteral())) return undefined;
+    return parts.map((part) => (part as ts.StringLiteralType).value);
+  };
   const folds = new Map<ts.Expression, Folded>();
   const foldOnce = (node: ts.Expression): Folded => {
     let folded = folds.get(node);
-    if (folded === undefined) folds.set(node, (folded = fold(node, resolveConst)));
+    if (folded === undefined) {
+      folded = fold(node, resolveConst);
+      if (semantic && folded.some((alt) => alt.includes(null)) && TYPED_REFOLD.test(knownText(folded) ?? "")) {
+        folded = fold(node, resolveConst, literalTypes);
+      }
+      folds.set(node, folded);
+    }
     return folded;
   };
 
+  const sanctionedInUse = new Set<ts.Node>();
   const services: ChokepointServices = {
     isSanctionedSymbol: (symbol) => {
       const resolved = symbol.flags & SymbolFlags.Alias ? getChecker().getAliasedSymbol(symbol) : symbol;
       return (resolved.declarations ?? []).some((d) => sanctioned.declarations.has(d));
     },
-    isAdapterDeprovision: (symbol) => chokepoint.isAdapterDeprovision(symbol),
+    isAdapterDeprovision: (symbol, receiver) => chokepoint.isAdapterDeprovisionOn(symbol, receiver),
     sanctionedNames: sanctioned.names,
     *referencesToSanctioned(): Iterable<SanctionedReference> {
       const sites = new Map(sanctioned.sites.map((site) => [site.declaration, site]));
       for (const ref of findReferences(getChecker(), files, programFiles, sanctioned.declarations, sanctioned.names)) {
         const site = sites.get(ref.declaration)!;
-        yield { node: ref.node, name: site.name, declaredAt: `${displayPath(program, site.file)}:${site.line}` };
+        sanctionedInUse.add(ref.declaration);
+        yield { node: ref.node, name: site.name, declaredAt: `${displayPath(program, site.file)}:${site.line}`, declaration: site.declaration };
       }
     },
   };
@@ -202,7 +237,12 @@ export function runEngine(input: EngineInput): EngineOutput {
       return;
     }
     if (report.rule.meta.allowedIn === "chokepoint") {
-      if (insideDropCallback(report.node, chokepoint)) {
+      const inside = dropCallbackOf(report.node, chokepoint);
+      if (inside?.deferredBy !== undefined) {
+        reports.push(deferred(report, inside.deferredBy));
+        return;
+      }
+      if (inside !== undefined) {
         allowed.push({ ...report, where: "drop-callback" });
         return;
       }
@@ -239,7 +279,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       // During a walk, the parents of nodes below the visited one are not set
       // yet: reports are decided when the file's walk is over.
       report: (descriptor: ReportDescriptor<string>) => {
-        const report = toReport(rule, descriptor, current);
+        const report = withOrigin(toReport(rule, descriptor, current), descriptor);
         if (current !== undefined) fileReports.push(report);
         else decide(report);
       },
@@ -258,14 +298,57 @@ export function runEngine(input: EngineInput): EngineOutput {
     }
   }
 
+  // The literals a report's text was built from: those of the folded string
+  // expression it reports, or of one inside it (a call whose argument it is).
+  const withOrigin = (report: RawReport, descriptor: ReportDescriptor<string>): RawReport => {
+    const own = descriptor.related ?? [];
+    let root: ts.Expression | undefined = folds.has(descriptor.node as ts.Expression) ? (descriptor.node as ts.Expression) : undefined;
+    if (root === undefined && folds.size > 0 && current !== undefined) {
+      const start = descriptor.node.pos;
+      const end = descriptor.node.end;
+      for (const candidate of folds.keys()) {
+        if (candidate.pos >= start && candidate.end <= end && sourceFileOf(candidate) === report.file) {
+          root = candidate;
+          break;
+        }
+      }
+    }
+    // Folded again, collecting its literals: only reported expressions pay for it.
+    const provenance = root === undefined ? undefined : foldWithProvenance(root, resolveConst, semantic ? literalTypes : undefined).provenance;
+    if (provenance === undefined || provenance.literals.length === 0) return own.length === 0 ? report : { ...report, related: own };
+    const related = [...own, ...provenance.literals.map((node) => ({ node, message: "the destructive text is written here" }))];
+    const crossed = provenance.steps.filter((step) => !provenance.literals.includes(step)).reverse();
+    const flow = provenance.steps.length > 0 || provenance.literals.some((l) => !within(l, descriptor.node))
+      ? [...provenance.literals, ...crossed, descriptor.node]
+      : undefined;
+    return flow === undefined ? { ...report, related } : { ...report, related, flow };
+  };
+
   // Calls whose second argument names a function: candidates for a drop
   // callback passed by reference, resolved only if a report needs them.
   const referenceCallbacks: ts.CallExpression[] = [];
 
+  // Definitions of names that no code in their file reads, exported: they
+  // stand unless another scanned file imports them.
+  const unread: { root: ts.Expression; file: ts.SourceFile; name: string }[] = [];
+  const importedNames = new Set<string>();
+  const matchStrings = (root: ts.Expression): void => {
+    const folded = foldOnce(root);
+    const text = knownText(folded);
+    if (text === undefined) return;
+    for (const handler of strings) handler({ node: root, folded, text });
+  };
+
   for (const file of files) {
     current = file;
     const constNames = new Set<string>();
+    // `let`/`var` names and enums: read through `+=`, `push` and members.
+    const flowNames = new Set<string>();
+    const functionNames = new Set<string>();
+    // Names whose members are worth folding: constant objects and maps, enums, imports.
+    const owners = new Set<string>();
     const imports = importBindings(file);
+    for (const name of imports.keys()) owners.add(name);
     const roots = new Set<ts.Expression>();
     const names: (ts.Identifier | ts.PropertyAccessExpression)[] = [];
     for (const handler of fileEnter) handler(file);
@@ -305,6 +388,30 @@ export function runEngine(input: EngineInput): EngineOutput {
           const declaration = node as ts.VariableDeclaration;
           if (isIdentifier(declaration.name) && getCombinedNodeFlags(declaration) & NodeFlags.Const) {
             constNames.add(declaration.name.text);
+            const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
+            if (
+              value !== undefined &&
+              (value.kind === SyntaxKind.ObjectLiteralExpression || value.kind === SyntaxKind.NewExpression ||
+                (value.kind === SyntaxKind.CallExpression && /^Object\s*\.\s*freeze$/.test((value as ts.CallExpression).expression.getText(file))))
+            ) {
+              owners.add(declaration.name.text);
+            }
+          } else if (isIdentifier(declaration.name)) flowNames.add(declaration.name.text);
+          break;
+        }
+        case SyntaxKind.EnumDeclaration:
+          flowNames.add((node as ts.EnumDeclaration).name.text);
+          owners.add((node as ts.EnumDeclaration).name.text);
+          break;
+        case SyntaxKind.FunctionDeclaration: {
+          const name = (node as ts.FunctionDeclaration).name;
+          if (name !== undefined) functionNames.add(name.text);
+          break;
+        }
+        case SyntaxKind.ImportDeclaration: {
+          const bindings = (node as ts.ImportDeclaration).importClause?.namedBindings;
+          if (bindings !== undefined && isNamedImports(bindings)) {
+            for (const element of bindings.elements) importedNames.add((element.propertyName ?? element.name).text);
           }
           break;
         }
@@ -324,9 +431,21 @@ export function runEngine(input: EngineInput): EngineOutput {
 
     // Names bound to a constant are string expressions too; which names
     // those are is known only now that the whole file was walked.
+    setFlowNames({ mutable: flowNames, functions: functionNames, constants: constNames, owners });
+    // The names the file reads (not the targets of an assignment).
+    const reads = new Set<string>();
     for (const name of names) {
-      if (isIdentifier(name) && !constNames.has(name.text) && !imports.has(name.text)) continue;
-      const root = climb(name);
+      if (!isIdentifier(name)) {
+        importedNames.add(name.name.text); // `ns.NAME` of a namespace import
+        continue;
+      }
+      const parent = name.parent;
+      if (isBinaryExpression(parent) && parent.left === name && isAssignment(parent.operatorToken.kind)) continue;
+      reads.add(name.text);
+    }
+    for (const name of names) {
+      if (isIdentifier(name) && !constNames.has(name.text) && !imports.has(name.text) && !flowNames.has(name.text)) continue;
+      const root = climb(name, owners);
       if (root === name && !isValuePosition(name)) continue;
       roots.add(root);
     }
@@ -334,14 +453,31 @@ export function runEngine(input: EngineInput): EngineOutput {
       for (const root of roots) {
         // Human-readable text (a log or error message, a test title, help
         // text) names operations without running them.
-        if (isConstDefinition(root) || isComparison(root) || isHumanText(root)) continue;
-        const folded = foldOnce(root);
-        const text = knownText(folded);
-        if (text === undefined) continue;
-        for (const handler of strings) handler({ node: root, folded, text });
+        if (isComparison(root) || isHumanText(root)) continue;
+        // A value given to a name is matched where the name is read; when
+        // nothing reads it, where it is defined.
+        const defined = definedName(root);
+        if (defined !== undefined) {
+          if (reads.has(defined.text)) continue;
+          if (isExported(defined)) {
+            unread.push({ root, file, name: defined.text });
+            continue;
+          }
+        }
+        matchStrings(root);
       }
     }
+    setFlowNames(undefined);
     for (const handler of fileExit) handler(file);
+    for (const report of fileReports.splice(0)) decide(report);
+    folds.clear();
+  }
+  // Exported definitions no scanned file imports: nothing runs them in
+  // sight, so they are reported where they are defined.
+  for (const { root, file, name } of unread) {
+    if (importedNames.has(name)) continue;
+    current = file;
+    matchStrings(root);
     for (const report of fileReports.splice(0)) decide(report);
     folds.clear();
   }
@@ -387,7 +523,62 @@ export function runEngine(input: EngineInput): EngineOutput {
     callbackFunctions = relied.size;
     reports.push(...pending);
   }
-  return { reports: dedupe(reports, input.rules), allowed: dedupe(allowed, input.rules), callbackFunctions, checkerUsed: checker !== undefined };
+  return {
+    reports: dedupe(byOrigin(reports), input.rules),
+    allowed: dedupe(allowed, input.rules),
+    callbackFunctions,
+    checkerUsed: checker !== undefined,
+    sanctionedInUse,
+  };
+}
+
+function within(inner: ts.Node, outer: ts.Node): boolean {
+  return inner.pos >= outer.pos && inner.end <= outer.end && inner.getSourceFile() === outer.getSourceFile();
+}
+
+// A literal reported where it is written, whose text another report of the
+// same rule runs elsewhere (`const SQL = { drop: "DROP …" }` and
+// `query(SQL.drop)`): the operation is reported where it runs, with the
+// literal as its related location.
+function byOrigin(reports: readonly RawReport[]): RawReport[] {
+  const reached = new Map<ts.Node, Set<RuleModule>>();
+  for (const report of reports) {
+    for (const { node } of report.related ?? []) {
+      if (node === report.node || within(node, report.node)) continue;
+      const rules = reached.get(node) ?? new Set();
+      rules.add(report.rule);
+      reached.set(node, rules);
+    }
+  }
+  if (reached.size === 0) return [...reports];
+  return reports.filter((report) => !(reached.get(report.node)?.has(report.rule) ?? false));
+}
+
+function isAssignment(kind: ts.SyntaxKind): boolean {
+  return kind >= SyntaxKind.FirstAssignment && kind <= SyntaxKind.LastAssignment;
+}
+
+// `export const X = …`, or `const X` named by an `export { X }` of its file.
+function isExported(name: ts.Identifier): boolean {
+  const statement = name.parent?.parent?.parent;
+  if (statement === undefined || !isVariableStatement(statement)) return false;
+  if ((getModifiers(statement) ?? []).some((m) => m.kind === SyntaxKind.ExportKeyword)) return true;
+  const file = statement.parent;
+  if (file.kind !== SyntaxKind.SourceFile) return false;
+  return (file as ts.SourceFile).statements.some((s) =>
+    isExportDeclaration(s) && s.moduleSpecifier === undefined && s.exportClause !== undefined && isNamedExports(s.exportClause) &&
+    s.exportClause.elements.some((e) => (e.propertyName ?? e.name).text === name.text)
+  );
+}
+
+// A drop that escapes its callback: the rule's `deferred` message, or a
+// generic one.
+function deferred(report: RawReport, how: string): RawReport {
+  const what = report.node.getText().replace(/\s+/g, " ").slice(0, 60);
+  const template = (report.rule.meta.messages as Record<string, string>)["deferred"] ??
+    "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome before the drop " +
+      "happens, so it escapes the audit; await it inside the drop callback";
+  return { ...report, messageId: "deferred", message: template.replace("{{name}}", what).replace("{{how}}", how) };
 }
 
 function toReport(rule: RuleModule, descriptor: ReportDescriptor<string>, file?: ts.SourceFile): RawReport {

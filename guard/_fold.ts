@@ -7,11 +7,12 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
+import { arrayElements, helperReturns, letParts, mapValues, memberValue, type ValueOf } from "./_flow.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isArrayLiteralExpression, isAsExpression, isIdentifier, isNonNullExpression, isNoSubstitutionTemplateLiteral,
+  isAsExpression, isIdentifier, isNonNullExpression, isNoSubstitutionTemplateLiteral,
   isParenthesizedExpression, isPropertyAccessExpression, isSatisfiesExpression, isSpreadElement,
   isTypeAssertionExpression, SyntaxKind,
 } = typescript;
@@ -40,6 +41,21 @@ export type Folded = readonly (readonly Piece[])[];
  * value from outside the program).
  */
 export type ConstResolver = (node: ts.Identifier | ts.PropertyAccessExpression) => ts.Expression | undefined;
+
+/**
+ * The string values a node's type allows (`kind: "DATABASE" | "ROLE"`), for
+ * a value the code does not show; `undefined` when its type is not made of
+ * string literals.
+ */
+export type LiteralTypes = (node: ts.Expression) => readonly string[] | undefined;
+
+// What the folds of one expression share.
+interface Ctx {
+  readonly resolve: ConstResolver;
+  readonly types: LiteralTypes | undefined;
+  readonly valueOf: ValueOf;
+}
+const contexts = new WeakMap<ConstResolver, Ctx>();
 
 /** A single hole: nothing is known. */
 export const UNKNOWN: Folded = [[null]];
@@ -80,8 +96,163 @@ export const CASE_PRESERVING_METHODS: ReadonlySet<string> = new Set([
  * @param resolve Resolves names to constant initializers.
  * @returns The alternatives; `[[null]]` when nothing is known.
  */
-export function fold(node: ts.Expression, resolve: ConstResolver): Folded {
-  return foldAt(node, resolve, 0, new Set());
+export function fold(node: ts.Expression, resolve: ConstResolver, types?: LiteralTypes): Folded {
+  const outer = current;
+  current = types === undefined ? contextOf(resolve) : makeContext(resolve, types);
+  try {
+    return foldAt(node, resolve, 0, new Set());
+  } finally {
+    current = outer;
+  }
+}
+
+/**
+ * Folds as {@linkcode fold} does, and says where the text was written.
+ * Slower: the engine asks it only for the expressions a rule reports.
+ *
+ * @param node The expression.
+ * @param resolve Resolves names to constant initializers.
+ * @param types The string literals a hole's type allows.
+ * @returns The alternatives and their provenance.
+ */
+export function foldWithProvenance(
+  node: ts.Expression,
+  resolve: ConstResolver,
+  types?: LiteralTypes,
+): { readonly folded: Folded; readonly provenance: Provenance } {
+  const outer = collecting;
+  collecting = { literals: new Set(), steps: [] };
+  try {
+    const folded = fold(node, resolve, types);
+    const provenance = {
+      literals: [...collecting.literals],
+      steps: collecting.steps.filter((step, i, all) => all.indexOf(step) === i),
+    };
+    return { folded, provenance };
+  } finally {
+    collecting = outer;
+  }
+}
+
+/**
+ * Where a folded value's text was written: the string and template literals
+ * it was built from, and the bindings and calls it crossed on the way (each
+ * a node: the initializer, assigned value or returned value that was
+ * followed), nearest to the literals last.
+ */
+export interface Provenance {
+  readonly literals: readonly ts.Node[];
+  readonly steps: readonly ts.Node[];
+}
+
+/** Which names of the file being walked may be followed by data flow. */
+export interface FlowNames {
+  /** `let`/`var` names and enums. */
+  readonly mutable: ReadonlySet<string>;
+  /** Function declarations (a helper's name). */
+  readonly functions: ReadonlySet<string>;
+  /** Constants (a helper bound to one). */
+  readonly constants: ReadonlySet<string>;
+  /** Names whose members may be constant: constant objects and maps, enums, imports. */
+  readonly owners: ReadonlySet<string>;
+}
+
+// Set by the engine while it folds one file's strings: a name not in these
+// sets is not looked up in the file's scopes (most holes are parameters).
+let flowNames: FlowNames | undefined;
+
+/**
+ * Sets the names of the file the engine folds, so that the data-flow look-ups
+ * skip names that cannot be a `let`, an enum or a local helper.
+ *
+ * @param names The file's names, or `undefined` to look every name up.
+ */
+export function setFlowNames(names: FlowNames | undefined): void {
+  flowNames = names;
+}
+
+const mayBeMutable = (name: string) => flowNames === undefined || flowNames.mutable.has(name);
+// Whether `a.b.c` starts at a name whose members may be constant.
+function mayOwnMembers(node: ts.Expression): boolean {
+  if (flowNames === undefined) return true;
+  let base = node;
+  while (isPropertyAccessExpression(base) || base.kind === SyntaxKind.ElementAccessExpression) {
+    base = (base as ts.PropertyAccessExpression).expression;
+  }
+  return isIdentifier(base) && flowNames.owners.has(base.text);
+}
+const mayBeHelper = (name: string) => flowNames === undefined || flowNames.functions.has(name) || flowNames.constants.has(name);
+
+// The literals and steps of the fold under way.
+let collecting: { literals: Set<ts.Node>; steps: ts.Node[] } | undefined;
+
+// Folds what is not part of the text (a Map key, a replace pattern) without
+// collecting its literals.
+function quietly(run: () => Folded): Folded {
+  const outer = collecting;
+  collecting = undefined;
+  try {
+    return run();
+  } finally {
+    collecting = outer;
+  }
+}
+
+function step(node: ts.Node): void {
+  collecting?.steps.push(node);
+}
+
+// The context of the fold under way: set by `fold`, read by the helpers
+// below, which keep the resolver-only signature.
+let current: Ctx | undefined;
+
+let lastContext: Ctx | undefined;
+
+function contextOf(resolve: ConstResolver): Ctx {
+  if (lastContext !== undefined && lastContext.resolve === resolve) return lastContext;
+  let ctx = contexts.get(resolve);
+  lastContext = ctx;
+  if (ctx === undefined) contexts.set(resolve, (lastContext = ctx = makeContext(resolve, undefined)));
+  return ctx;
+}
+
+function makeContext(resolve: ConstResolver, types: LiteralTypes | undefined): Ctx {
+  const valueOf: ValueOf = (node) => {
+    const bare = unwrap(node);
+    if (isIdentifier(bare) || isPropertyAccessExpression(bare)) {
+      const found = resolve(bare) ?? (isPropertyAccessExpression(bare) ? memberValue(bare, valueOf) : undefined);
+      return found === undefined ? undefined : unwrap(found);
+    }
+    return undefined;
+  };
+  return { resolve, types, valueOf };
+}
+
+function ctxOf(resolve: ConstResolver): Ctx {
+  return current !== undefined && current.resolve === resolve ? current : contextOf(resolve);
+}
+
+// A value the code does not show: the string literals its type allows.
+function typed(node: ts.Expression, resolve: ConstResolver): Folded {
+  const values = ctxOf(resolve).types?.(node);
+  return values === undefined || values.length === 0 ? UNKNOWN : values.slice(0, MAX_ALTERNATIVES).map((value) => [value]);
+}
+
+function foldAll(nodes: readonly ts.Expression[], resolve: ConstResolver, depth: number, visiting: Set<ts.Node>): Folded {
+  let result: Folded = [];
+  for (const node of nodes) result = union(result, foldAt(node, resolve, depth, visiting));
+  return result.length === 0 ? UNKNOWN : result;
+}
+
+function foldFlow(node: ts.Node, parts: () => Folded, visiting: Set<ts.Node>): Folded {
+  if (visiting.has(node)) return UNKNOWN;
+  step(node);
+  visiting.add(node);
+  try {
+    return parts();
+  } finally {
+    visiting.delete(node);
+  }
 }
 
 /**
@@ -114,13 +285,16 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
   switch (node.kind) {
     case SyntaxKind.StringLiteral:
     case SyntaxKind.NoSubstitutionTemplateLiteral:
+      if (/\S/.test((node as ts.StringLiteral).text)) collecting?.literals.add(node);
       return [[(node as ts.StringLiteral).text]];
     case SyntaxKind.NumericLiteral:
     case SyntaxKind.BigIntLiteral:
       return [[(node as ts.NumericLiteral).text]];
     case SyntaxKind.TemplateExpression:
+      collecting?.literals.add(node);
       return foldTemplate(node as ts.TemplateExpression, false, resolve, next, visiting);
     case SyntaxKind.TaggedTemplateExpression: {
+      collecting?.literals.add(node);
       const tagged = node as ts.TaggedTemplateExpression;
       const raw = isStringRaw(tagged.tag);
       const template = tagged.template;
@@ -153,11 +327,30 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
       const conditional = node as ts.ConditionalExpression;
       return union(foldAt(conditional.whenTrue, resolve, next, visiting), foldAt(conditional.whenFalse, resolve, next, visiting));
     }
+    case SyntaxKind.ElementAccessExpression: {
+      if (!mayOwnMembers(node)) return typed(node, resolve);
+      const member = memberValue(node as ts.ElementAccessExpression, ctxOf(resolve).valueOf, 0, mayBeMutable);
+      if (member === undefined || visiting.has(member)) return typed(node, resolve);
+      return foldFlow(node, () => foldAt(member, resolve, next, visiting), visiting);
+    }
     case SyntaxKind.Identifier:
     case SyntaxKind.PropertyAccessExpression: {
       if (visiting.has(node)) return UNKNOWN;
       const target = resolve(node as ts.Identifier | ts.PropertyAccessExpression);
-      if (target === undefined || visiting.has(target)) return UNKNOWN;
+      if (target === undefined) {
+        // A `let` built with `+=`, a member of a constant object or enum, or
+        // what the value's type allows.
+        if (isIdentifier(node)) {
+          const parts = mayBeMutable(node.text) ? letParts(node) : undefined;
+          if (parts !== undefined) return foldFlow(node, () => concat(parts.map((p) => foldAt(p, resolve, next, visiting))), visiting);
+        } else if (mayOwnMembers(node as ts.PropertyAccessExpression)) {
+          const member = memberValue(node as ts.PropertyAccessExpression, ctxOf(resolve).valueOf, 0, mayBeMutable);
+          if (member !== undefined && !visiting.has(member)) return foldFlow(node, () => foldAt(member, resolve, next, visiting), visiting);
+        }
+        return typed(node as ts.Expression, resolve);
+      }
+      if (visiting.has(target)) return UNKNOWN;
+      step(target);
       visiting.add(node);
       visiting.add(target);
       try {
@@ -223,8 +416,31 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
     });
     return concat(parts);
   }
+  if (isIdentifier(callee)) {
+    // A local helper: what it returns.
+    const returned = mayBeHelper(callee.text) ? helperReturns(call) : undefined;
+    if (returned !== undefined) return foldFlow(call, () => foldAll(returned, resolve, depth, visiting), visiting);
+    return typed(call, resolve);
+  }
   if (!isPropertyAccessExpression(callee)) return UNKNOWN;
   const method = callee.name.text;
+  if (callee.expression.kind === SyntaxKind.ThisKeyword) {
+    // A method of the enclosing class: what it returns.
+    const returned = helperReturns(call);
+    if (returned !== undefined) return foldFlow(call, () => foldAll(returned, resolve, depth, visiting), visiting);
+  }
+  if (method === "get" && call.arguments.length === 1) {
+    // A constant Map's entry.
+    const key = exactTexts(quietly(() => foldAt(call.arguments[0]!, resolve, depth, visiting)));
+    const values = mapValues(call, ctxOf(resolve).valueOf, key.length === 1 ? key[0] : undefined);
+    if (values !== undefined) return foldFlow(call, () => foldAll(values, resolve, depth, visiting), visiting);
+    return typed(call, resolve);
+  }
+  if ((method === "replace" || method === "replaceAll") && call.arguments.length === 2) {
+    return replaced(call, method === "replaceAll", resolve, depth, visiting);
+  }
+  // Padding keeps the words.
+  if (method === "padStart" || method === "padEnd") return foldAt(callee.expression, resolve, depth, visiting);
   if (CASE_PRESERVING_METHODS.has(method)) {
     // Matching ignores case, so only the text matters.
     return foldAt(callee.expression, resolve, depth, visiting);
@@ -233,17 +449,75 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
     return concat([callee.expression, ...call.arguments].map((part) => foldAt(part, resolve, depth, visiting)));
   }
   if (method === "join") {
-    const array = unwrap(callee.expression);
-    if (!isArrayLiteralExpression(array)) return UNKNOWN;
+    // An array literal, or a name bound to one and `push`ed onto; spreads
+    // of constant arrays are expanded.
+    const elements = arrayElements(callee.expression, ctxOf(resolve).valueOf);
+    if (elements === undefined) return UNKNOWN;
     const separator = call.arguments[0] === undefined ? [[","]] : foldAt(call.arguments[0], resolve, depth, visiting);
-    const parts: Folded[] = [];
-    array.elements.forEach((element, index) => {
-      if (index > 0) parts.push(separator);
-      parts.push(isSpreadElement(element) ? UNKNOWN : foldAt(element, resolve, depth, visiting));
-    });
-    return concat(parts);
+    return foldFlow(call, () => {
+      const parts: Folded[] = [];
+      elements.forEach((element, index) => {
+        if (index > 0) parts.push(separator);
+        parts.push(element === null ? UNKNOWN : foldAt(element, resolve, depth, visiting));
+      });
+      return concat(parts);
+    }, visiting);
   }
-  return UNKNOWN;
+  return typed(call, resolve);
+}
+
+// `text.replace(pattern, replacement)`: exact when the text, a string or
+// regular-expression-literal pattern and the replacement are all known;
+// else a string pattern becomes a hole in the known text, and any other
+// pattern leaves the text as it is (matching looks for words that the
+// replacement rarely removes).
+function replaced(call: ts.CallExpression, all: boolean, resolve: ConstResolver, depth: number, visiting: Set<ts.Node>): Folded {
+  const receiver = foldAt((call.expression as ts.PropertyAccessExpression).expression, resolve, depth, visiting);
+  const [patternNode, replacementNode] = call.arguments as unknown as [ts.Expression, ts.Expression];
+  const pattern = unwrap(patternNode);
+  let matcher: string | RegExp | undefined;
+  if (pattern.kind === SyntaxKind.RegularExpressionLiteral) {
+    const text = (pattern as ts.RegularExpressionLiteral).text;
+    const end = text.lastIndexOf("/");
+    try {
+      matcher = new RegExp(text.slice(1, end), text.slice(end + 1));
+    } catch {
+      matcher = undefined;
+    }
+  } else {
+    const texts = exactTexts(quietly(() => foldAt(pattern, resolve, depth, visiting)));
+    if (texts.length === 1) matcher = texts[0];
+  }
+  if (matcher === undefined || matcher === "") return receiver;
+  const replacement = exactTexts(foldAt(replacementNode, resolve, depth, visiting));
+  return receiver.map((alternative) => {
+    const out: Piece[] = [];
+    for (const piece of alternative) {
+      if (piece === null) {
+        out.push(null);
+        continue;
+      }
+      if (replacement.length === 1) {
+        const value = replacement[0]!;
+        const text = typeof matcher === "string"
+          ? (all ? piece.split(matcher).join(value) : piece.replace(matcher, () => value))
+          : piece.replace(matcher, () => value);
+        out.push(text);
+      } else if (typeof matcher === "string") {
+        const split = all ? piece.split(matcher) : splitOnce(piece, matcher);
+        split.forEach((part, index) => {
+          if (index > 0) out.push(null);
+          out.push(part);
+        });
+      } else out.push(piece);
+    }
+    return append([], out);
+  });
+}
+
+function splitOnce(text: string, separator: string): string[] {
+  const at = text.indexOf(separator);
+  return at === -1 ? [text] : [text.slice(0, at), text.slice(at + separator.length)];
 }
 
 /**

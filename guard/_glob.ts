@@ -34,3 +34,46 @@ export function globToRegExp(pattern: string): RegExp {
   }
   return new RegExp(`^${source}(?:/.*)?$`);
 }
+
+/**
+ * Whether a pattern is a glob (`*`, `?`) rather than a path.
+ *
+ * @param pattern An `include` or `exclude` entry.
+ * @returns `true` for a glob.
+ */
+export function isGlob(pattern: string): boolean {
+  return /[*?]/.test(pattern);
+}
+
+/**
+ * The directory a glob's matches lie under: its leading segments without
+ * glob characters (`src/**\/*.ts` → `src`, `*.ts` → ``).
+ *
+ * @param pattern A glob.
+ * @returns The fixed prefix, `/`-separated, without a trailing `/`.
+ */
+export function globBase(pattern: string): string {
+  const segments = pattern.replace(/^\.\//, "").split("/");
+  const fixed: string[] = [];
+  for (const segment of segments.slice(0, -1)) {
+    if (isGlob(segment)) break;
+    fixed.push(segment);
+  }
+  return fixed.join("/");
+}
+
+/**
+ * Whether a file is one an `include` list names: under a path entry, or
+ * matching a glob entry, relative to the config's directory.
+ *
+ * @param include The entries.
+ * @param relativePath The file, relative to the config's directory, `/`-separated.
+ * @returns `true` when an entry covers it.
+ */
+export function includes(include: readonly string[], relativePath: string): boolean {
+  return include.some((entry) => {
+    if (isGlob(entry)) return globToRegExp(entry).test(relativePath);
+    const path = entry.replace(/^\.\//, "").replace(/\/+$/, "");
+    return path === "" || path === "." || relativePath === path || relativePath.startsWith(`${path}/`);
+  });
+}

@@ -6,7 +6,7 @@
  */
 
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { globToRegExp } from "./_glob.ts";
@@ -50,6 +50,13 @@ export interface GuardProgram {
   readonly files: readonly ts.SourceFile[];
   /** The tsconfig.json used, if any. */
   readonly project: string | undefined;
+  /**
+   * Source files under the scanned directories (the paths, else the
+   * project's directory) that the scan leaves out: not in the project (its
+   * `include`/`exclude`/`files`, or JavaScript without `allowJs`), and not
+   * excluded by the config. Absolute, sorted.
+   */
+  readonly leftOut: readonly string[];
 }
 
 /**
@@ -82,7 +89,9 @@ export function createGuardProgram(request: ProgramRequest): GuardProgram {
     if (!existsSync(absolute)) throw new GuardUsageError(`Cannot scan as the path '${path}' does not exist`);
     return absolute;
   });
-  const extra = given.flatMap((path) => sourceFilesUnder(path));
+  // Without a project or paths, the sources under the working directory
+  // (JavaScript on its own too) are the project.
+  const extra = given.length === 0 && projectPath === undefined ? sourceFilesUnder(cwd) : given.flatMap((path) => sourceFilesUnder(path));
   options = {
     ...options,
     noEmit: true,
@@ -102,6 +111,15 @@ export function createGuardProgram(request: ProgramRequest): GuardProgram {
   // text. TypeScript before 5.3 has no such mode and parses all JSDoc:
   // slower, with the same findings.
   if (typescript.JSDocParsingMode !== undefined) host.jsDocParsingMode = typescript.JSDocParsingMode.ParseForTypeErrors;
+  // Declarations of packages no rule asks about (Node's own, pg, ioredis,
+  // mysql2, …) are read as empty modules: parsing and binding them is most
+  // of the cost on a project that imports heavy driver types, and nothing
+  // the guard decides depends on them.
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (!isTypedPackageNeeded(fileName)) return typescript.createSourceFile(fileName, "export {};", languageVersion);
+    return getSourceFile(fileName, languageVersion, onError, shouldCreate);
+  };
   const rootNames = [...new Set([...projectFiles, ...extra])];
   const program = typescript.createProgram({ rootNames, options, host });
 
@@ -119,7 +137,45 @@ export function createGuardProgram(request: ProgramRequest): GuardProgram {
     const rel = normalized(relative(excludeBase, file.fileName));
     return !excludes.some((pattern) => pattern.test(rel));
   });
-  return { program, files, project: projectPath };
+  const scanned = new Set(files.map((f) => f.fileName));
+  const outputs = [options.outDir, options.declarationDir].filter((d): d is string => d !== undefined).map(normalized);
+  const walked = scopes.length > 0 ? given : [projectPath === undefined ? cwd : dirname(projectPath)];
+  const leftOut = [...new Set(walked.flatMap((path) => (existsSync(path) ? sourceFilesUnder(path) : [])).map(normalized))].filter((file) => {
+    if (scanned.has(file) || outputs.some((dir) => file.startsWith(`${dir}/`))) return false;
+    const rel = normalized(relative(excludeBase, file));
+    return !excludes.some((pattern) => pattern.test(rel));
+  });
+  return { program, files, project: projectPath, leftOut };
+}
+
+// The packages whose declarations the type-aware rules read: guarded-drop's
+// contract and adapters, the ORMs and schema builders (orm-drop), and the
+// MongoDB driver and mongoose (mongodb-drop), with their own dependencies'
+// types they are built from.
+const NEEDED_PACKAGES =
+  /^(?:guarded-drop|typeorm|sequelize|knex|kysely|mongoose|mongodb|bson|prisma|@prisma\/[^/]+|\.prisma|@mikro-orm\/[^/]+|@types\/(?:mongodb|mongoose|knex|sequelize))$/;
+
+/**
+ * Whether the guard needs a file's declarations: every file outside
+ * `node_modules`, and the declarations of the packages its rules recognise
+ * by type.
+ *
+ * NOTE: a type that reaches one of those packages only through another
+ * package's declarations (a framework's wrapper returning an ORM's type) is
+ * not seen: the wrapper's declarations are not read.
+ *
+ * @param fileName An absolute file name.
+ * @returns `false` for another package's declaration file.
+ */
+export function isTypedPackageNeeded(fileName: string): boolean {
+  const normalized = fileName.split("\\").join("/");
+  const at = normalized.lastIndexOf("/node_modules/");
+  if (at === -1 || !/\.d\.[cm]?ts$/.test(normalized)) return true;
+  const rest = normalized.slice(at + "/node_modules/".length).split("/");
+  const name = rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  // TypeScript's own libraries (Promise, Map) are always read.
+  if (name === "typescript") return true;
+  return NEEDED_PACKAGES.test(name);
 }
 
 function parseProject(path: string): ts.ParsedCommandLine {

@@ -12,7 +12,7 @@ import { unwrap } from "./_fold.ts";
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  canHaveModifiers, forEachChild, getLeadingCommentRanges, getModifiers, isAsExpression, isClassDeclaration,
+  canHaveModifiers, forEachChild, getLeadingCommentRanges, getModifiers, getTrailingCommentRanges, isAsExpression, isClassDeclaration,
   isClassLike, isExportAssignment, isFunctionDeclaration, isGetAccessor, isIdentifier, isInterfaceDeclaration,
   isMethodDeclaration, isNumericLiteral, isObjectLiteralExpression, isParenthesizedExpression, isPrivateIdentifier,
   isPropertyAssignment, isPropertyDeclaration, isSatisfiesExpression, isSetAccessor, isStringLiteral,
@@ -161,8 +161,9 @@ export function indexSanctioned(
  * @returns `true` when it is tagged.
  */
 export function hasSanctionedTag(node: ts.Node, file: ts.SourceFile): boolean {
-  const ranges = getLeadingCommentRanges(file.text, node.pos);
-  if (ranges === undefined) return false;
+  // A comment on the line of the previous token (`class A { /** @sanctionedDrop */ m() {} }`)
+  // is that token's trailing comment to TypeScript, but it tags what follows.
+  const ranges = [...(getTrailingCommentRanges(file.text, node.pos) ?? []), ...(getLeadingCommentRanges(file.text, node.pos) ?? [])];
   for (const range of ranges) {
     if (range.kind !== SyntaxKind.MultiLineCommentTrivia || file.text.charCodeAt(range.pos + 2) !== 42 /* * */) continue;
     if (TAG_PATTERN.test(file.text.slice(range.pos + 3, range.end - 2))) return true;

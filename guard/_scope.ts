@@ -11,7 +11,7 @@ import { typescript } from "./_typescript.ts";
 // The TypeScript namespace exports its members as getters: read them once.
 const {
   forEachChild, getCombinedNodeFlags, getModifiers, isBlock, isCaseClause, isCatchClause, isClassDeclaration,
-  isDefaultClause, isEnumDeclaration, isExportDeclaration, isForInStatement, isForOfStatement, isForStatement,
+  isDefaultClause, isEnumDeclaration, isEnumMember, isExportDeclaration, isForInStatement, isForOfStatement, isForStatement,
   isFunctionDeclaration, isFunctionLike, isIdentifier, isImportDeclaration, isModuleBlock, isNamedExports,
   isNamespaceImport, isOmittedExpression, isSourceFile, isVariableDeclaration, isVariableDeclarationList,
   isVariableStatement, NodeFlags, SymbolFlags, SyntaxKind,
@@ -137,6 +137,11 @@ export function exportedConstNames(files: readonly ts.SourceFile[]): Set<string>
   for (const file of files) {
     const locals = new Set<string>();
     for (const statement of file.statements) {
+      // The members of an exported enum are read as `Enum.Member`.
+      if (isEnumDeclaration(statement) && (getModifiers(statement) ?? []).some((m) => m.kind === SyntaxKind.ExportKeyword)) {
+        for (const member of statement.members) if (isIdentifier(member.name)) names.add(member.name.text);
+        continue;
+      }
       if (!isVariableStatement(statement) || (statement.declarationList.flags & NodeFlags.Const) === 0) continue;
       const exported = (getModifiers(statement) ?? []).some((m) => m.kind === SyntaxKind.ExportKeyword);
       for (const declaration of statement.declarationList.declarations) {
@@ -177,5 +182,7 @@ export function constWithChecker(checker: ts.TypeChecker, node: ts.Node): ts.Exp
   ) {
     return declaration.initializer;
   }
+  // A member of an enum (`Verb.Drop` of an imported `enum Verb`).
+  if (declaration !== undefined && isEnumMember(declaration)) return declaration.initializer;
   return undefined;
 }

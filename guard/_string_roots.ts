@@ -11,14 +11,17 @@ import { CASE_PRESERVING_METHODS, type Folded, isPathJoin, unwrap } from "./_fol
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
-  getCombinedNodeFlags, isArrayLiteralExpression, isBinaryExpression, isCallExpression, isCaseClause,
+  getCombinedNodeFlags, isArrayLiteralExpression, isBinaryExpression, isCallExpression, isCaseClause, isElementAccessExpression,
+  isStringLiteralLike,
   isConditionalExpression, isIdentifier, isPropertyAccessExpression, isTemplateSpan, isVariableDeclaration, NodeFlags,
   SyntaxKind,
 } = typescript;
 
 // Passes a child's string value up to its parent: the parent is the bigger
 // string expression. Mirrors what `fold` understands.
-export function climb(node: ts.Expression): ts.Expression {
+// `owners` says which names' members (`SQL.drop`, `M.get("db")`) are worth
+// folding: constant objects, maps and enums (default: every name).
+export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Expression {
   let current: ts.Expression = node;
   for (;;) {
     const parent: ts.Node = current.parent;
@@ -54,15 +57,43 @@ export function climb(node: ts.Expression): ts.Expression {
         current = parent as ts.Expression;
         continue;
       case SyntaxKind.PropertyAccessExpression: {
-        // `"x".concat(y)`, `"x".toUpperCase()`, `[a, b].join(" ")`.
+        // `"x".concat(y)`, `"x".toUpperCase()`, `[a, b].join(" ")`, `parts.join(" ")`,
+        // `tpl.replace("{db}", name)`, `SQL.drop` (a member of a constant object or enum),
+        // `STATEMENTS.get("db")` (a constant Map's entry).
         const access = parent as ts.PropertyAccessExpression;
         const call = access.parent;
-        if (access.expression !== current || !isCallExpression(call) || call.expression !== access) return current;
+        if (access.expression !== current) return current;
+        if (!isCallExpression(call) || call.expression !== access) {
+          if (!nameChain(current, owners)) return current;
+          current = access;
+          continue;
+        }
         const method = access.name.text;
-        if (method === "join" && !isArrayLiteralExpression(unwrap(current))) return current;
-        if (method !== "join" && method !== "concat" && !CASE_PRESERVING_METHODS.has(method)) return current;
+        if (method === "join" && !isArrayLiteralExpression(unwrap(current)) && !isIdentifier(unwrap(current))) return current;
+        if (method === "get" && (call.arguments.length !== 1 || !nameChain(current, owners))) return current;
+        if (!RECEIVER_METHODS.has(method) && !CASE_PRESERVING_METHODS.has(method)) return current;
         current = call;
         continue;
+      }
+      case SyntaxKind.ElementAccessExpression: {
+        // `SQL["drop"]`.
+        const access = parent as ts.ElementAccessExpression;
+        if (access.expression !== current || !isStringLiteralLike(access.argumentExpression) || !nameChain(current, owners)) return current;
+        current = access;
+        continue;
+      }
+      case SyntaxKind.SpreadElement: {
+        // `[...HEAD, name].join(" ")`: the joined array is the string.
+        const array = parent.parent;
+        const join = array?.parent;
+        if (
+          array !== undefined && isArrayLiteralExpression(array) && join !== undefined && isPropertyAccessExpression(join) &&
+          join.name.text === "join" && join.expression === array && isCallExpression(join.parent) && join.parent.expression === join
+        ) {
+          current = join.parent;
+          continue;
+        }
+        return current;
       }
       case SyntaxKind.ArrayLiteralExpression: {
         const join = parent.parent;
@@ -100,6 +131,18 @@ export function climb(node: ts.Expression): ts.Expression {
         return current;
     }
   }
+}
+
+// Methods whose result keeps the words of their receiver, for matching.
+const RECEIVER_METHODS: ReadonlySet<string> = new Set(["join", "concat", "replace", "replaceAll", "padStart", "padEnd", "get"]);
+
+// `a`, `a.b`, `a["b"]`: a chain of names, whose members a fold can look up.
+function nameChain(node: ts.Expression, owners: ReadonlySet<string> | undefined): boolean {
+  const bare = unwrap(node);
+  if (isIdentifier(bare)) return owners === undefined || owners.has(bare.text);
+  if (isPropertyAccessExpression(bare)) return nameChain(bare.expression, owners);
+  if (isElementAccessExpression(bare)) return isStringLiteralLike(bare.argumentExpression) && nameChain(bare.expression, owners);
+  return false;
 }
 
 // A string literal that is a value, not a name: not an import specifier, a
@@ -148,6 +191,7 @@ export function isNameCandidate(node: ts.Identifier | ts.PropertyAccessExpressio
     case SyntaxKind.SatisfiesExpression:
     case SyntaxKind.NonNullExpression:
     case SyntaxKind.PropertyAccessExpression:
+    case SyntaxKind.ElementAccessExpression:
       return (parent as { expression?: ts.Node }).expression === node || isBinaryExpression(parent) || isTemplateSpan(parent) ||
         isConditionalExpression(parent);
     default:
@@ -187,6 +231,19 @@ export function isValuePosition(node: ts.Expression): boolean {
     default:
       return false;
   }
+}
+
+// The name a root is the value of, when it defines it: `const X = …`,
+// `let x = …`, `x = …`, `x += …`. Such a value is matched where the name is
+// read (or, when it never is, where it is defined).
+export function definedName(root: ts.Expression): ts.Identifier | undefined {
+  const parent = root.parent;
+  if (isVariableDeclaration(parent) && parent.initializer === root && isIdentifier(parent.name)) return parent.name;
+  if (isBinaryExpression(parent) && parent.right === root && isIdentifier(parent.left)) {
+    const op = parent.operatorToken.kind;
+    if (op === SyntaxKind.EqualsToken || op === SyntaxKind.PlusEqualsToken) return parent.left;
+  }
+  return undefined;
 }
 
 // `const X = "…"` defines a constant; it is matched where X is used.

@@ -93,6 +93,12 @@ export interface ReportDescriptor<MessageIds extends string> {
   readonly node: ts.Node;
   readonly messageId: MessageIds;
   readonly data?: Readonly<Record<string, string>>;
+  /**
+   * Where the reported operation's destructive text was written, when the
+   * rule knows it better than the engine (the engine adds the literals of a
+   * folded string expression at or inside `node` itself).
+   */
+  readonly related?: readonly { readonly node: ts.Node; readonly message: string }[];
 }
 
 /**
@@ -155,8 +161,11 @@ export interface RuleContext<MessageIds extends string, Options extends readonly
 export interface ChokepointServices {
   /** Whether a symbol (after aliases) is a sanctioned function: tagged `@sanctionedDrop` or named in the config. */
   isSanctionedSymbol(symbol: ts.Symbol): boolean;
-  /** Whether a property symbol is `deprovision` of `Deprovisioner` or of an adapter from `guarded-drop/adapters/*`. */
-  isAdapterDeprovision(symbol: ts.Symbol): boolean;
+  /**
+   * Whether a property symbol is `deprovision` of `Deprovisioner` or of an adapter from `guarded-drop/adapters/*`;
+   * given the receiver, also a structural type's `deprovision` whose receiver holds such an adapter.
+   */
+  isAdapterDeprovision(symbol: ts.Symbol, receiver?: ts.Expression): boolean;
   /** The sanctioned declarations of the program, by declared name. */
   readonly sanctionedNames: ReadonlySet<string>;
   /** Every reference to the sanctioned functions in the scanned files (calls, values, aliases followed). */
@@ -178,6 +187,8 @@ export interface SanctionedReference {
   readonly name: string;
   /** Where it is declared: `file:line`. */
   readonly declaredAt: string;
+  /** The sanctioned declaration. */
+  readonly declaration?: ts.Node;
 }
 
 /**

@@ -54,12 +54,47 @@ export interface Finding {
   readonly level?: FindingLevel;
   /** On the findings of a comparison with a base revision (`--base`): that revision. */
   readonly base?: BaseRef;
+  /**
+   * Where the destructive text was written: each string or template literal
+   * it was built from (a statement defined in one place and run in another
+   * is reported where it runs, with these at its definition), or the
+   * sanctioned function or `deprovision` reached.
+   */
+  readonly related?: readonly RelatedLocation[];
+  /**
+   * When the text crossed a binding or a call: the path from the literals
+   * through the bindings to the finding's own location.
+   */
+  readonly flow?: readonly RelatedLocation[];
   /** Present when a `drop-guard-ignore-next-line` comment suppresses it. */
   readonly suppression?: {
     readonly reason: string;
     /** 1-based line of the comment. */
     readonly line: number;
   };
+}
+
+/**
+ * A location a finding points to besides its own.
+ *
+ * @example
+ * ```ts
+ * import type { RelatedLocation } from "guarded-drop/guard";
+ *
+ * const at: RelatedLocation = { file: "src/sql.ts", line: 3, column: 20, endLine: 3, endColumn: 41, message: "the destructive text is written here" };
+ * ```
+ */
+export interface RelatedLocation {
+  /** Relative to the working directory, with `/` separators. */
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based, in UTF-16 code units. */
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+  /** What is there. */
+  readonly message: string;
 }
 
 /**

@@ -26,6 +26,8 @@ import type { ScanResult } from "./scan.ts";
 export function formatJson(result: ScanResult): string {
   const document = {
     filesScanned: result.filesScanned,
+    filesWithFindings: result.filesWithFindings,
+    leftOut: result.leftOut,
     sanctionedFound: result.sanctionedFound,
     findings: result.findings,
     sanctioned: result.sanctioned,

@@ -7,6 +7,7 @@
 import { pathToFileURL } from "node:url";
 import { newSanction } from "./_base_rules.ts";
 import { packageVersion } from "./_version.ts";
+import type { RelatedLocation } from "./finding.ts";
 import type { ScanResult } from "./scan.ts";
 
 /**
@@ -25,8 +26,10 @@ export const FINGERPRINT_KEY = "dropGuard/v1";
 /**
  * Formats a scan result as a SARIF 2.1.0 log with one run: the tool and its
  * rules (id, short and full description), and one result per finding with
- * its location, `partialFingerprints`, and `suppressions` when a comment
- * suppresses it. Upload it with `github/codeql-action/upload-sarif`.
+ * its location, `relatedLocations` (where its destructive text was written:
+ * each literal it was built from, or the sanctioned function reached),
+ * `codeFlows` when that text crossed a binding or a call on its way,
+ * `partialFingerprints`, and `suppressions` when a comment suppresses it. Upload it with `github/codeql-action/upload-sarif`.
  *
  * After a comparison with a base revision, the `new-suppression`,
  * `scope-narrowed` and `new-sanction` results carry it in their
@@ -94,6 +97,14 @@ export function formatSarif(result: ScanResult): string {
               },
             },
           ],
+          ...(finding.related === undefined || finding.related.length === 0
+            ? {}
+            : { relatedLocations: finding.related.map((r, id) => ({ id, ...sarifLocation(r), message: { text: r.message } })) }),
+          ...(finding.flow === undefined || finding.flow.length === 0 ? {} : {
+            codeFlows: [{
+              threadFlows: [{ locations: finding.flow.map((r) => ({ location: { ...sarifLocation(r), message: { text: r.message } } })) }],
+            }],
+          }),
           partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
           ...(finding.suppression === undefined
             ? {}
@@ -105,4 +116,13 @@ export function formatSarif(result: ScanResult): string {
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+function sarifLocation(at: RelatedLocation) {
+  return {
+    physicalLocation: {
+      artifactLocation: { uri: encodeURI(at.file), uriBaseId: "%SRCROOT%" },
+      region: { startLine: at.line, startColumn: at.column, endLine: at.endLine, endColumn: at.endColumn },
+    },
+  };
 }

@@ -150,6 +150,9 @@ export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): 
   return exitCodeOf(result);
 }
 
+// Files left out of the scan named in the warning before the rest are counted.
+const MAX_LEFT_OUT_NAMED = 10;
+
 // One line, then (after a comparison with a base) one per new sanctioned
 // function: a reviewer reads the summary, and a note never fails the run.
 function summary(result: ScanResult): string {
@@ -157,8 +160,17 @@ function summary(result: ScanResult): string {
   const count = (level: string) => open.filter((f) => (f.level ?? "error") === level).length;
   const suppressed = result.findings.length - open.length;
   const [warnings, notes] = [count("warning"), count("note")];
-  let text = `drop-guard: ${count("error")} finding(s)${suppressed > 0 ? ` (${suppressed} suppressed)` : ""}` +
-    `${warnings > 0 ? `, ${warnings} warning(s)` : ""}${notes > 0 ? `, ${notes} note(s)` : ""} in ${result.filesScanned} file(s); ` +
+  let text = "";
+  // Files the project leaves out are named: a drop there would go unseen.
+  const shown = result.leftOut.slice(0, MAX_LEFT_OUT_NAMED);
+  if (result.leftOut.length > 0) {
+    text += `drop-guard: warning: ${result.leftOut.length} source file(s) under the scanned directories are not in the project ` +
+      `and were not scanned (add them to tsconfig.json, set allowJs for JavaScript, or exclude them in the config): ` +
+      `${shown.join(", ")}${result.leftOut.length > shown.length ? ` and ${result.leftOut.length - shown.length} more` : ""}\n`;
+  }
+  text += `drop-guard: ${count("error")} finding(s)${suppressed > 0 ? ` (${suppressed} suppressed)` : ""}` +
+    `${warnings > 0 ? `, ${warnings} warning(s)` : ""}${notes > 0 ? `, ${notes} note(s)` : ""} in ${result.filesWithFindings} file(s) ` +
+    `of ${result.filesScanned} scanned${result.leftOut.length > 0 ? `, ${result.leftOut.length} left out` : ""}; ` +
     `${result.sanctionedFound} sanctioned function(s) found\n`;
   if (result.base !== undefined) {
     const of = (rule: string) => open.filter((f) => f.ruleId === rule);

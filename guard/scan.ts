@@ -5,6 +5,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type ts from "typescript";
 import { BASE_RULES } from "./_base_rules.ts";
@@ -12,12 +13,13 @@ import { type BaseState, openBase, startComparison } from "./_compare_base.ts";
 import { type ActiveRule, runEngine } from "./_engine.ts";
 import { META_RULES, invalidSuppression, sanctionedNotFound, unusedSuppression } from "./_meta_rules.ts";
 import { PackageLookup } from "./_package.ts";
-import { createGuardProgram } from "./_program.ts";
+import { globBase, includes, isGlob } from "./_glob.ts";
+import { createGuardProgram, sourceFilesUnder } from "./_program.ts";
 import { indexSanctioned } from "./_sanctioned.ts";
 import { findSuppressions } from "./_suppressions.ts";
 import { activeRules, checkConfig, type DropGuardConfig, type LoadedConfig, loadConfig, sanctionedEntries } from "./config.ts";
 import type { RuleModule } from "./create_rule.ts";
-import type { AllowedOperation, BaseRef, Finding, SanctionedFunction } from "./finding.ts";
+import type { AllowedOperation, BaseRef, Finding, RelatedLocation, SanctionedFunction } from "./finding.ts";
 import { rules as builtinRules } from "./rules/builtin_rules.ts";
 import { GuardUsageError } from "./usage_error.ts";
 
@@ -91,9 +93,22 @@ export interface ScanResult {
   readonly findings: readonly Finding[];
   /** How many files were scanned (never 0: that is a usage error). */
   readonly filesScanned: number;
+  /** How many scanned files have an unsuppressed finding. */
+  readonly filesWithFindings: number;
   /** The scanned files, relative to `cwd`. */
   readonly files: readonly string[];
-  /** How many sanctioned functions were found (in the scanned files, or by the config). */
+  /**
+   * Source files under the scanned directories that the project leaves out
+   * of the scan (not in the tsconfig's files, or JavaScript without
+   * `allowJs`), relative to `cwd`; the config's `exclude` is deliberate and
+   * not listed.
+   */
+  readonly leftOut: readonly string[];
+  /**
+   * How many sanctioned functions were found: declared in the scanned files,
+   * and named by the config; when paths narrow the scan, those declared or
+   * referenced (in use) in the scanned files.
+   */
   readonly sanctionedFound: number;
   /** The sanctioned functions found. */
   readonly sanctioned: readonly SanctionedFunction[];
@@ -160,7 +175,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   const active: ActiveRule[] = activeRules(loaded.config, available, source);
   const paths = options.paths !== undefined && options.paths.length > 0
     ? options.paths
-    : (loaded.config.include ?? []).map((path) => resolve(loaded.directory, path));
+    : expandInclude(loaded.config.include ?? [], loaded.directory, source);
   const given = (options.paths ?? []).map((path) => resolve(cwd, path));
   const inline = typeof options.config === "object";
   // Before the program is built: a bad ref fails fast.
@@ -169,7 +184,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
     : openBase(options.base, cwd, loaded, inline, available, given.length > 0 ? given : paths.map((p) => resolve(cwd, p)));
 
   const started = performance.now();
-  const { program, files, project } = createGuardProgram({
+  const { program, files, project, leftOut } = createGuardProgram({
     cwd,
     project: options.project,
     paths,
@@ -217,7 +232,15 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
       const index = suppressions.findIndex((s) =>
         s.problems.length === 0 && s.line + 1 === position.line && s.ruleIds.includes(report.rule.name)
       );
-      const base = { ruleId: report.rule.name, messageId: report.messageId, message: report.message, file: relativeTo(cwd, file.fileName), ...position };
+      const base = {
+        ruleId: report.rule.name,
+        messageId: report.messageId,
+        message: report.message,
+        file: relativeTo(cwd, file.fileName),
+        ...position,
+        ...(report.related === undefined ? {} : { related: report.related.map((r) => locationOf(cwd, r.node, r.message)) }),
+        ...(report.flow === undefined ? {} : { flow: report.flow.map((node, i, all) => locationOf(cwd, node, flowMessage(i, all.length))) }),
+      };
       if (index === -1) fileFindings.push(base);
       else {
         used.add(index);
@@ -269,8 +292,13 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   }
 
   const scannedNames = new Set(files.map((f) => f.fileName));
+  // Paths narrow the scan: the sanctioned functions it reaches count, not
+  // every one the config names.
+  const narrowed = given.length > 0;
   const sites: SanctionedFunction[] = sanctioned.sites
-    .filter((site) => site.source === "config" || scannedNames.has(site.file))
+    .filter((site) =>
+      scannedNames.has(site.file) || (narrowed ? output.sanctionedInUse.has(site.declaration) : site.source === "config")
+    )
     .map(({ name, file, line, column, source }) => ({ name, file: relativeTo(cwd, file), line, column, source }));
 
   if (comparison !== undefined) findings.push(...comparison.finish({ scanned: scannedNames, sanctioned: sites, project, active, hash }));
@@ -278,6 +306,10 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   return {
     findings,
     filesScanned: files.length,
+    filesWithFindings: new Set(
+      findings.filter((f) => f.suppression === undefined && scannedNames.has(resolve(cwd, f.file))).map((f) => f.file),
+    ).size,
+    leftOut: leftOut.map((file) => relativeTo(cwd, file)),
     files: files.map((f) => relativeTo(cwd, f.fileName)),
     sanctionedFound: sites.length,
     sanctioned: sites,
@@ -314,9 +346,42 @@ export function exitCodeOf(result: Pick<ScanResult, "findings">): 0 | 1 {
   return result.findings.some((f) => f.suppression === undefined && (f.level ?? "error") === "error") ? 1 : 0;
 }
 
+// `include` entries: paths, and globs (as `exclude` takes them) expanded to
+// the files they match.
+function expandInclude(include: readonly string[], directory: string, source: string): string[] {
+  const paths: string[] = [];
+  for (const entry of include) {
+    if (!isGlob(entry)) {
+      paths.push(resolve(directory, entry));
+      continue;
+    }
+    const base = resolve(directory, globBase(entry));
+    const matched = existsSync(base)
+      ? sourceFilesUnder(base).filter((file) => includes([entry], relative(directory, file).split("\\").join("/")))
+      : [];
+    paths.push(...matched);
+  }
+  if (include.length > 0 && paths.length === 0) {
+    throw new GuardUsageError(
+      `Cannot scan as the include of ${source} matches no file: current value is ${JSON.stringify(include)}`,
+    );
+  }
+  return paths;
+}
+
 function format(rule: RuleModule, messageId: string, data: Record<string, string>): string {
   const template = (rule.meta.messages as Record<string, string>)[messageId]!;
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => data[key] ?? whole);
+}
+
+function locationOf(cwd: string, node: ts.Node, message: string): RelatedLocation {
+  const file = node.getSourceFile();
+  return { file: relativeTo(cwd, file.fileName), ...positionOf(file, node.getStart(file), node.end), message };
+}
+
+function flowMessage(index: number, length: number): string {
+  if (index === length - 1) return "run here";
+  return index === 0 ? "written here" : "passed on here";
 }
 
 function positionOf(file: ts.SourceFile, start: number, end: number) {

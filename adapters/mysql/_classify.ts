@@ -33,6 +33,12 @@ export function mysqlCodesOf(err: unknown): { errno?: number; code?: string } {
   return out;
 }
 
+/** Whether `err` is a client-side timeout without a network code (mysql2's own). */
+function isTimeout(err: unknown): boolean {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === "string" && /timed? ?out|timeout/i.test(message);
+}
+
 /** Whether a server error has this number. */
 export function hasErrno(err: unknown, errno: number): boolean {
   return mysqlCodesOf(err).errno === errno;
@@ -54,12 +60,14 @@ export function classifyMysqlError(context: FailureContext, step: string, err: u
   if (network !== undefined) {
     return backendError("unavailable", context, `the server is unreachable (${network} at ${step})`, err, { serverCode: network });
   }
-  if (step === "connect") {
-    // Before the server has said anything, whatever goes wrong means we
-    // could not reach it, unless the server itself answered (a bad password).
-    if (errno === undefined) {
-      return backendError("unavailable", context, `no connection was made within ${connectTimeoutMs} ms`, err);
-    }
+  if (step === "connect" && errno === undefined && isTimeout(err)) {
+    return backendError("unavailable", context, `no connection was made within ${connectTimeoutMs} ms`, err);
+  }
+  if (step === "connect" && errno === undefined) {
+    // Neither the network nor the server: the driver refused the connection
+    // settings (an unknown ssl profile, a bad option in the URL). Retrying
+    // cannot help, and the server is not to blame, so it never feeds the breaker.
+    return backendError("failed", context, "the connection could not be set up with the given options", err);
   }
   if (errno !== undefined && RETRYABLE_ERRNOS.has(errno)) {
     return backendError("failed", context, `${step} timed out waiting (${serverCode}); a retry finishes the deprovision`, err, {

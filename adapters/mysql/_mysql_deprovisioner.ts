@@ -116,6 +116,17 @@ export class MysqlDeprovisioner implements Deprovisioner {
           undefined,
         );
       }
+      if (state.roleExists) {
+        // A MariaDB role with the user's name: DROP USER does not take it,
+        // and dropping a role takes privileges from whoever was granted it.
+        throw backendError(
+          "failed",
+          context,
+          `a role named ${JSON.stringify(user)} exists (MariaDB's mysql.user lists it with is_role = 'Y'): ` +
+            "drop or rename it (DROP ROLE) before the tenant can be deprovisioned; nothing was dropped",
+          undefined,
+        );
+      }
       if (state.hosts.length > 0) {
         // Before anything is touched: a failed call must leave nothing a
         // retry or an operator would still need half-destroyed.
@@ -141,15 +152,15 @@ export class MysqlDeprovisioner implements Deprovisioner {
       await dropUser(conn, user, state.hosts);
       step("reading mysql.user and information_schema");
       const after = await inspectTenant(conn, database, user);
-      if (after.databaseExists || after.hosts.length > 0) {
-        // An account created at another host meanwhile, by a platform that
-        // does not hold the tenant's lock: never report the tenant gone.
-        throw backendError(
-          "failed",
-          context,
-          `the tenant still exists after the drop (database: ${after.databaseExists}, user hosts: ${after.hosts.join(", ") || "none"}); a retry drops it`,
-          undefined,
-        );
+      if (after.databaseExists || after.hosts.length > 0 || after.roleExists) {
+        // Made again meanwhile (an account at another host, by a platform
+        // that does not hold the tenant's lock): never report the tenant gone.
+        const left = [
+          ...(after.databaseExists ? [`the database ${JSON.stringify(database)}`] : []),
+          ...after.hosts.map((host) => `the user ${JSON.stringify(`${user}@${host}`)}`),
+          ...(after.roleExists ? [`a role named ${JSON.stringify(user)}`] : []),
+        ];
+        throw backendError("failed", context, `the tenant still exists after the drop (${left.join(", ")}); a retry drops what was made meanwhile`, undefined);
       }
     });
   }
@@ -161,7 +172,7 @@ export class MysqlDeprovisioner implements Deprovisioner {
     return await inSession(this.#hooks, context, async ({ session: conn }, step) => {
       step("reading mysql.user and information_schema");
       const state = await inspectTenant(conn, database, user);
-      return state.databaseExists || state.hosts.length > 0;
+      return state.databaseExists || state.hosts.length > 0 || state.roleExists;
     });
   }
 
@@ -197,13 +208,15 @@ export class MysqlDeprovisioner implements Deprovisioner {
     // Without a listener, a connection the server ends would crash the process.
     conn.on("error", () => {});
     this.#connections.add(conn);
-    // Every query is bounded by mysql2's client-side timeout, past the
-    // server's own lock timeout: a server that accepts and never answers
-    // must not hang a drop, and a slow lock is reported by the server (1205).
-    const timeout = Math.max(this.#operationTimeoutMs, this.#lockTimeoutMs) + CLIENT_TIMEOUT_MARGIN_MS;
+    // Every query is bounded by mysql2's client-side timeout: a server that
+    // accepts and never answers must not hang a drop. A statement that may
+    // wait for a lock gets the lock timeout on top, so that a slow lock is
+    // reported by the server (1205) and only a silent server trips the timer.
+    const plain = this.#operationTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS;
+    const locking = plain + this.#lockTimeoutMs;
     const session: MysqlSession = {
-      query: async <Row>(sql: string, values: readonly unknown[] = []) => {
-        const [rows] = await conn.query({ sql, values: [...values], timeout });
+      query: async <Row>(sql: string, values: readonly unknown[] = [], options: { readonly waitsForLocks?: boolean } = {}) => {
+        const [rows] = await conn.query({ sql, values: [...values], timeout: options.waitsForLocks === true ? locking : plain });
         return rows as Row[];
       },
       escapeId: (name) => conn.escapeId(name),

@@ -11,7 +11,12 @@ import { hasErrno } from "./_classify.ts";
  * (and whose wait is bounded by the deprovisioner), and mysql2's escapeId.
  */
 export interface MysqlSession {
-  query<Row>(sql: string, values?: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Runs one statement with bound values. `waitsForLocks` marks a statement
+   * that may wait for the tenant's lock or a metadata lock: its bound is
+   * longer, by the lock timeout.
+   */
+  query<Row>(sql: string, values?: readonly unknown[], options?: { readonly waitsForLocks?: boolean }): Promise<Row[]>;
   escapeId(name: string): string;
 }
 
@@ -22,6 +27,8 @@ export interface MysqlTenantState {
   readonly databaseExists: boolean;
   /** The hosts the tenant's user is defined for (`usr_t@'%'`, `usr_t@'localhost'`…). */
   readonly hosts: readonly string[];
+  /** Whether a MariaDB role has the user's name (`mysql.user` lists it with `is_role = 'Y'`). */
+  readonly roleExists: boolean;
   /** Whether the server folds database names to lower case (`lower_case_table_names` is not 0). */
   readonly foldsNames: boolean;
 }
@@ -43,16 +50,35 @@ export async function inspectTenant(conn: MysqlSession, database: string, user: 
   // mysql.user is a view over mysql.global_priv on MariaDB 10.4+, and the
   // table itself on MySQL: it answers on both. User is a binary column, so
   // `=` is exact.
-  const accounts = await conn.query<{ Host: string }>(
-    "SELECT Host FROM mysql.user WHERE BINARY User = ? ORDER BY Host",
-    [user],
-  );
+  const accounts = await readAccounts(conn, user);
   return {
     currentDatabase: settings?.current_database ?? null,
     databaseExists: Number(schemata[0]?.n ?? 0) > 0,
-    hosts: accounts.map((row) => String(row.Host)),
+    hosts: accounts.filter((row) => row.is_role !== "Y").map((row) => String(row.Host)),
+    roleExists: accounts.some((row) => row.is_role === "Y"),
     foldsNames,
   };
+}
+
+/**
+ * The accounts with the user's name. MariaDB lists its roles in mysql.user
+ * too (`is_role = 'Y'`, host ''); MySQL has no such column (its roles are
+ * accounts), so the column is asked for and, where it is unknown (1054),
+ * left out.
+ */
+async function readAccounts(conn: MysqlSession, user: string): Promise<{ Host: string; is_role: string }[]> {
+  try {
+    return await conn.query<{ Host: string; is_role: string }>(
+      "SELECT Host, is_role FROM mysql.user WHERE BINARY User = ? ORDER BY Host",
+      [user],
+    );
+  } catch (err) {
+    if (!hasErrno(err, 1054)) throw err;
+    return await conn.query<{ Host: string; is_role: string }>(
+      "SELECT Host, 'N' AS is_role FROM mysql.user WHERE BINARY User = ? ORDER BY Host",
+      [user],
+    );
+  }
 }
 
 /**
@@ -83,10 +109,11 @@ export async function definerDependencies(conn: MysqlSession, database: string, 
  * was taken within `timeoutMs`.
  */
 export async function takeTenantLock(conn: MysqlSession, key: string, timeoutMs: number): Promise<boolean> {
-  const rows = await conn.query<{ taken: number | null }>("SELECT GET_LOCK(?, ?) AS taken", [
-    key,
-    Math.max(1, Math.ceil(timeoutMs / 1000)),
-  ]);
+  const rows = await conn.query<{ taken: number | null }>(
+    "SELECT GET_LOCK(?, ?) AS taken",
+    [key, Math.max(1, Math.ceil(timeoutMs / 1000))],
+    { waitsForLocks: true },
+  );
   return Number(rows[0]?.taken ?? 0) === 1;
 }
 
@@ -101,7 +128,7 @@ export async function takeTenantLock(conn: MysqlSession, key: string, timeoutMs:
 export async function lockAccounts(conn: MysqlSession, user: string, hosts: readonly string[]): Promise<void> {
   for (const host of hosts) {
     try {
-      await conn.query("ALTER USER ?@? ACCOUNT LOCK", [user, host]);
+      await conn.query("ALTER USER ?@? ACCOUNT LOCK", [user, host], { waitsForLocks: true });
     } catch (err) {
       if (!hasErrno(err, 1396)) throw err;
     }
@@ -139,7 +166,7 @@ export async function killSessions(conn: MysqlSession, database: string, user: s
  * @sanctionedDrop
  */
 export async function dropDatabase(conn: MysqlSession, database: string): Promise<void> {
-  await conn.query(`DROP DATABASE IF EXISTS ${conn.escapeId(database)}`);
+  await conn.query(`DROP DATABASE IF EXISTS ${conn.escapeId(database)}`, [], { waitsForLocks: true });
 }
 
 /**
@@ -148,5 +175,5 @@ export async function dropDatabase(conn: MysqlSession, database: string): Promis
  * @sanctionedDrop
  */
 export async function dropUser(conn: MysqlSession, user: string, hosts: readonly string[]): Promise<void> {
-  for (const host of hosts) await conn.query("DROP USER IF EXISTS ?@?", [user, host]);
+  for (const host of hosts) await conn.query("DROP USER IF EXISTS ?@?", [user, host], { waitsForLocks: true });
 }

@@ -44,6 +44,8 @@ export const adapterDeprovision = createRule({
       requiresTypeChecking: true,
     },
     messages: {
+      deferred: "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome " +
+        "before the drop happens, so it escapes the audit: await it (or return it) inside the drop callback",
       deprovision: "`{{receiver}}.deprovision` is an adapter's deprovision outside a guardedDrop drop callback: call it as " +
         "guardedDrop(request, () => {{receiver}}.deprovision(token))",
     },
@@ -56,11 +58,13 @@ export const adapterDeprovision = createRule({
     // never builds the checker (binding every file is most of its cost).
     let checker: ts.TypeChecker | undefined;
     const typeChecker = (): ts.TypeChecker => (checker ??= context.checker);
-    const check = (name: ts.Node, symbol: ts.Symbol | undefined, receiver: ts.Node | undefined) => {
-      if (symbol === undefined || !context.chokepoint.isAdapterDeprovision(symbol)) return;
+    const check = (name: ts.Node, symbol: ts.Symbol | undefined, receiver: ts.Expression | undefined) => {
+      if (symbol === undefined || !context.chokepoint.isAdapterDeprovision(symbol, receiver)) return;
       let text = receiver?.getText() ?? "adapter";
       if (text.length > MAX_RECEIVER_LENGTH) text = `${text.slice(0, MAX_RECEIVER_LENGTH - 1)}…`;
-      context.report({ node: name, messageId: "deprovision", data: { receiver: text.replace(/\s+/g, " ") } });
+      const declared = symbol.declarations?.find((d) => !d.getSourceFile().isDeclarationFile) ?? symbol.declarations?.[0];
+      const related = declared === undefined ? [] : [{ node: (declared as ts.NamedDeclaration).name ?? declared, message: "the deprovision reached" }];
+      context.report({ node: name, messageId: "deprovision", data: { receiver: text.replace(/\s+/g, " ") }, related });
     };
     return {
       PropertyAccessExpression(node) {

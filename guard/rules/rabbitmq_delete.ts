@@ -8,6 +8,7 @@ import type ts from "typescript";
 import { typescript } from "../_typescript.ts";
 import { exactTexts, type Folded, unwrap } from "../_fold.ts";
 import { textWithHoles, wordsOf } from "../_sql.ts";
+import { optionObjects } from "../_flow.ts";
 import { localBinding } from "../_scope.ts";
 import { createRule } from "../create_rule.ts";
 
@@ -154,8 +155,10 @@ function sendsDelete(call: ts.CallExpression | ts.NewExpression, fold: (node: ts
   if (name !== undefined && DELETE_CALLEE.test(name)) return true;
   for (const argument of call.arguments ?? []) {
     const value = unwrap(argument);
-    if (isObjectLiteralExpression(value)) {
-      for (const property of value.properties) {
+    // `fetch(url, init)`: an options object bound to a const, or passed in by the callers.
+    const objects = optionObjects(value);
+    if (objects.length > 0) {
+      for (const property of objects.flatMap((object) => object.properties)) {
         if (!isPropertyAssignment(property) && !isShorthandPropertyAssignment(property)) continue;
         const key = property.name;
         if (!(isIdentifier(key) || isStringLiteral(key)) || key.text.toLowerCase() !== "method") continue;

@@ -5,7 +5,13 @@
  * @module
  */
 
+import type ts from "typescript";
 import { createRule } from "../create_rule.ts";
+
+// A declaration's name, to point at.
+function nameOf(declaration: ts.Node): ts.Node {
+  return (declaration as ts.NamedDeclaration).name ?? declaration;
+}
 
 /**
  * Reports a reference to a sanctioned function (tagged `@sanctionedDrop`,
@@ -42,6 +48,8 @@ export const sanctionedReference = createRule({
     messages: {
       sanctionedReference: "sanctioned function `{{name}}` (declared at {{declaredAt}}) is referenced outside a guardedDrop " +
         "drop callback: reference it only inside a guardedDrop(request, () => …) drop callback or inside another sanctioned function",
+      deferred: "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome " +
+        "before the drop happens, so it escapes the audit: await it (or return it) inside the drop callback",
       callbackReference: "`{{name}}` holds drops and is passed to guardedDrop as the drop callback, so it must not be " +
         "reached any other way: reference it only inside a guardedDrop drop callback, or tag it /** @sanctionedDrop */",
     },
@@ -57,6 +65,9 @@ export const sanctionedReference = createRule({
             node: reference.node,
             messageId: "sanctionedReference",
             data: { name: reference.name, declaredAt: reference.declaredAt },
+            ...(reference.declaration === undefined
+              ? {}
+              : { related: [{ node: nameOf(reference.declaration), message: `the sanctioned function \`${reference.name}\`` }] }),
           });
         }
       },

@@ -48,8 +48,9 @@ for (const form of FORMS) {
       try {
         for (const hostile of HOSTILE_TOKENS) {
           await dropThrough(fixture, adapter, hostile, { expect: "refused" });
-          const byAdapter = await dropThrough(fixture, adapter, hostile, { requestToken: "gdvalid", expect: "refused" });
-          assert.ok(byAdapter.elapsedMs < 200, `${byAdapter.elapsedMs} ms: refused without connecting`);
+          // `refused`, not `unavailable`: the closed port was never tried. (No
+          // timing bound: a loaded machine made a 200 ms one flaky.)
+          await dropThrough(fixture, adapter, hostile, { requestToken: "gdvalid", expect: "refused" });
           await assert.rejects(adapter.exists(hostile), (err: { code?: string }) => err.code === "GD_REFUSED");
         }
       } finally {

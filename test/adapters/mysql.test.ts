@@ -274,6 +274,39 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
       }
     });
 
+    test("a MariaDB role with the user's name stops the drop before anything is touched, and exists() stays true", async () => {
+      const roled = uniqueToken("ro");
+      await tenant(roled);
+      await admin.query(`CREATE ROLE ${admin.escapeId(form.userPrefix + roled)}`);
+      try {
+        const result = await dropThrough(fixture, adapter, roled, { expect: "error" });
+        assert.equal(result.error?.kind, "failed");
+        assert.match(result.error!.message, /a role named .* exists .*nothing was dropped/);
+        assert.deepEqual(await catalog(admin, form, roled), { databases: 1, users: 3 }, "two hosts and the role");
+        assert.equal(await rowCount(admin, form, roled), ROWS);
+        assert.equal(await adapter.exists(roled), true);
+        await (await tenantSession(url, form, roled)).end(); // not even locked
+      } finally {
+        await admin.query(`DROP ROLE IF EXISTS ${admin.escapeId(form.userPrefix + roled)}`);
+      }
+      await dropThrough(fixture, adapter, roled, { expect: "ok" });
+      assert.deepEqual(await catalog(admin, form, roled), { databases: 0, users: 0 });
+    });
+
+    test("a connection option the driver rejects is `failed`, never `unavailable`", async () => {
+      const target = new URL(url);
+      target.searchParams.set("ssl", "bogus");
+      const misconfigured = form.factory({ url: target.href, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      try {
+        const result = await dropThrough(fixture, misconfigured, neighbour, { expect: "error" });
+        assert.equal(result.error?.kind, "failed");
+        assert.match(result.error!.message, /could not be set up with the given options/);
+      } finally {
+        await misconfigured.close();
+      }
+      assert.deepEqual(await catalog(admin, form, neighbour), { databases: 1, users: 2 });
+    });
+
     test("a token with upper-case letters is refused by default, and the folded tenant is left whole", async () => {
       const folded = uniqueToken("rel");
       await tenant(folded);

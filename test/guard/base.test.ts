@@ -350,7 +350,7 @@ describe("new-sanction", () => {
         `src/cfg.ts:2:23 new-sanction note: 'purgeMore' is newly sanctioned (by the config) since 'HEAD~1' (${repo.git("rev-parse", "--short=7", "HEAD~1").trim()}): it may hold destructive statements; review it`,
         `src/new.ts:3:23 new-sanction note: 'dropNew' is newly sanctioned (by @sanctionedDrop) since 'HEAD~1' (${repo.git("rev-parse", "--short=7", "HEAD~1").trim()}): it may hold destructive statements; review it`,
       ]);
-      assert.match(text.stderr, /0 finding\(s\), 2 note\(s\) in 4 file\(s\); 4 sanctioned function\(s\) found/);
+      assert.match(text.stderr, /0 finding\(s\), 2 note\(s\) in 2 file\(s\) of 4 scanned; 4 sanctioned function\(s\) found/);
       assert.match(text.stderr, /: 0 new suppression\(s\), 0 scope change\(s\), 2 new sanctioned function\(s\)/);
       assert.match(text.stderr, /new sanctioned function src\/new\.ts:3: 'dropNew'/);
       assert.match(text.stderr, /new sanctioned function src\/cfg\.ts:2: 'purgeMore'/);

@@ -420,6 +420,9 @@ export async function startDedicatedMysql(): Promise<ControlledServer> {
         "--skip-name-resolve",
         "--innodb-buffer-pool-size=16M",
         "--innodb-log-file-size=8M",
+        // Its own temp dir: internal temp tables under the shared /tmp were
+        // seen gone mid-query (EE_DELETE, Errcode 2) while other suites ran.
+        `--tmpdir=${dir}`,
         ...(account === undefined ? [] : ["--user=mysql"]),
       ],
       { stdio: "ignore" },

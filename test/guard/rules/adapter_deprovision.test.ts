@@ -41,6 +41,14 @@ ruleTester(adapterDeprovision, {
     `${D}export interface Mine extends Deprovisioner { deprovision(token: string): Promise<void> }`,
     `${D}class Vm { async deprovision(id: string) { void id; } }\nawait new Vm().deprovision("vm-1");`,
     `${D}interface OwnDeprovisioner { deprovision(t: string): Promise<void> }\ndeclare const own: OwnDeprovisioner;\nawait own.deprovision("x");`,
+    {
+      name: "a structural type holding a value of the user's own",
+      code: `${D}type Holder = { deprovision(t: string): Promise<void> };\nconst vm: Holder = { async deprovision(t: string) { void t; } };\nawait vm.deprovision("x");`,
+    },
+    {
+      name: "a deprovision awaited inside the drop callback",
+      code: `${D}await guardedDrop(req, async () => { await adapter.deprovision(req.token); });`,
+    },
   ],
   invalid: [
     { code: `${D}await adapter.deprovision(req.token);`, errors: [err(3, 15)] },
@@ -85,6 +93,31 @@ ruleTester(adapterDeprovision, {
       name: "the first argument of guardedDrop is no drop callback",
       code: `${D}await guardedDrop({ ...req, token: String(await adapter.deprovision("t")) }, () => 1);`,
       errors: [err(3, 57)],
+    },
+    {
+      name: "an adapter held as a structural type of the user's own",
+      code: `${D}type Holder = { deprovision(t: string): Promise<void> };\nconst held: Holder = adapter;\nawait held.deprovision("x");`,
+      errors: [err(5, 12)],
+    },
+    {
+      name: "an adapter passed to a parameter of a structural type",
+      code: `${D}interface Dropper { deprovision(t: string): Promise<void> }\nasync function run(d: Dropper) { await d.deprovision("x"); }\nawait run(adapter);`,
+      errors: [err(4, 42)],
+    },
+    {
+      name: "a shim typed GuardedDrop is not a chokepoint",
+      code: `${D}const shim = ((_r: DropRequest, d: () => unknown) => d()) as unknown as GuardedDrop;\nawait shim(req, () => adapter.deprovision(req.token));`,
+      errors: [err(4, 31)],
+    },
+    {
+      name: "deferred out of the drop callback by a timer",
+      code: `${D}await guardedDrop(req, async () => { setTimeout(() => void adapter.deprovision(req.token), 1); });`,
+      errors: [{ messageId: "deferred", line: 3, column: 68 }],
+    },
+    {
+      name: "a promise the drop callback neither awaits nor returns",
+      code: `${D}await guardedDrop(req, async () => { adapter.deprovision(req.token); });`,
+      errors: [{ messageId: "deferred", line: 3, column: 46 }],
     },
   ],
 });

@@ -25,6 +25,9 @@ ruleTester(rabbitmqDelete, {
     `${D}import path from "node:path";\nawait fetch(base + path.posix.join("/api/vhosts", vhost));`,
     `${D}await fetch(new URL(\`users/\${user}\`, "https://app.example.com/"), { method: "DELETE" });`,
     `${D}/** @sanctionedDrop */\nexport async function dropVhost() { await fetch(\`\${base}/api/vhosts/\${vhost}\`, { method: "DELETE", headers }); }`,
+    // The options object bound to a name, or passed in by the callers.
+    `${D}const init = { method: "GET", headers };\nawait fetch(\`\${base}/api/vhosts/\${vhost}\`, init);`,
+    `${D}async function call(init: RequestInit) { await fetch(\`\${base}/api/users/\${user}\`, init); }\nawait call({ method: "PUT" });`,
   ],
   invalid: [
     { code: `${D}await fetch(\`\${base}/api/vhosts/\${encodeURIComponent(vhost)}\`, { method: "DELETE", headers });`, errors: [api(2, 13)] },
@@ -65,5 +68,15 @@ ruleTester(rabbitmqDelete, {
       code: `${D}export class Mq {\n  async remove() { await fetch(\`\${base}/api/vhosts/\${vhost}\`, { method: "DELETE" }); }\n}`,
       errors: [api(3, 32)],
     },
+    { code: `${D}const init = { method: "DELETE", headers };\nawait fetch(\`\${base}/api/vhosts/\${vhost}\`, init);`, errors: [api(3, 13)] },
+    {
+      code: `${D}const init: RequestInit = { method: "delete" };\nconst url = \`\${base}/api/users/\${user}\`;\nawait fetch(url, init);`,
+      errors: [api(4, 13)],
+    },
+    {
+      code: `${D}async function call(init: RequestInit) { await fetch(\`\${base}/api/users/\${user}\`, init); }\nawait call({ method: "DELETE" });`,
+      errors: [api(2, 54)],
+    },
+    { code: `${D}function options() { return { method: "DELETE" }; }\nawait fetch(\`\${base}/api/vhosts/\${vhost}\`, options());`, errors: [api(3, 13)] },
   ],
 });

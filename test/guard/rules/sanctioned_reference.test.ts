@@ -35,6 +35,11 @@ ruleTester(sanctionedReference, {
       name: "sanctioned methods calling each other",
       code: `${D}export class Pg {\n  /** @sanctionedDrop */\n  async dropDb() {}\n  /** @sanctionedDrop */\n  async deprovision() { await this.dropDb(); }\n}\nawait guardedDrop(req, () => new Pg().deprovision());`,
     },
+    {
+      name: "a call through an interface no sanctioned class implements",
+      code: `${D}interface Purger { purge(t: string): Promise<void> }\nclass Mine implements Purger { async purge(t: string) { void t; } }\nawait (new Mine() as Purger).purge("t");`,
+    },
+    { code: `${D}import * as ns from "./drop.ts";\nawait guardedDrop(req, () => ns["dropTenant"](req.token));`, files },
   ],
   invalid: [
     { code: `${D}${DROP}await dropTenant("t");`, errors: [ref(5, 7)] },
@@ -92,6 +97,50 @@ ruleTester(sanctionedReference, {
         "cb.ts": `${D}import { dropTenant } from "./drop.ts";\nexport async function dropIt() { await dropTenant(req.token); }\nawait guardedDrop(req, dropIt);`,
       },
       errors: [cb(4, 7)],
+    },
+    {
+      name: "interface dispatch: the sanctioned class implements the interface",
+      code: `${D}interface Purger { purge(t: string): Promise<void> }\nclass Pg implements Purger {\n  /** @sanctionedDrop */\n  async purge(t: string) { void t; }\n}\ndeclare const p: Purger;\nawait p.purge("t");`,
+      errors: [ref(9, 9)],
+    },
+    {
+      name: "a generic constraint of a sanctioned class's base",
+      code: `${D}abstract class Base { abstract purge(): Promise<void> }\nclass Pg extends Base { /** @sanctionedDrop */ async purge() {} }\nasync function run<B extends Base>(b: B) { await b.purge(); }\nvoid run;`,
+      errors: [ref(5, 52)],
+    },
+    { code: `${D}import * as ns from "./drop.ts";\nawait ns["dropTenant"]("t");`, files, errors: [ref(4, 10)] },
+    { code: `${D}import * as ns from "./drop.ts";\nawait (Reflect.get(ns, "dropTenant") as () => Promise<void>)();`, files, errors: [ref(4, 24)] },
+    {
+      name: "a default export of a sanctioned function by name",
+      code: `${D}import nuke from "./def.ts";\nawait nuke("t");`,
+      files: { ...files, "def.ts": `import { dropTenant } from "./drop.ts";\nexport default dropTenant;` },
+      errors: [ref(4, 7)],
+    },
+    {
+      name: "a shim typed GuardedDrop is not a chokepoint",
+      code: `${D}${DROP}const shim = (async (_r: DropRequest, d: () => Promise<void>) => d()) as unknown as GuardedDrop;\nawait shim(req, () => dropTenant(req.token));`,
+      errors: [ref(6, 23)],
+    },
+    {
+      name: "deferred with process.nextTick",
+      code: `${D}${DROP}await guardedDrop(req, async () => { process.nextTick(() => void dropTenant(req.token)); });`,
+      errors: [{ messageId: "deferred", line: 5, column: 66 }],
+    },
+    {
+      name: "a property holding the function, through a default-exported object",
+      code: `${D}import api from "./api.ts";\nawait api.dropTenant("t");`,
+      files: { ...files, "api.ts": `import { dropTenant } from "./drop.ts";\nexport default { dropTenant };` },
+      errors: [ref(4, 11), ref(2, 18, "api.ts")],
+    },
+    {
+      name: "passed by reference to a timer inside the drop callback",
+      code: `${D}${DROP}await guardedDrop(req, async () => { setTimeout(dropTenant, 10, req.token); });`,
+      errors: [{ messageId: "deferred", line: 5, column: 49 }],
+    },
+    {
+      name: "a class implementing a type alias, called through it",
+      code: `${D}type Purger = { purge(): Promise<void> };\nclass Pg implements Purger { /** @sanctionedDrop */ async purge() {} }\ndeclare const p: Purger;\nawait p.purge();\nvoid Pg;`,
+      errors: [ref(6, 9)],
     },
   ],
 });
