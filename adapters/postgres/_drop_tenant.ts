@@ -4,9 +4,9 @@
 
 import type { Client } from "pg";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
-import { withRetryable } from "./_classify.ts";
+import { sqlStateOf, withRetryable } from "./_classify.ts";
 import { type Blockers, hasLocalDependencies, roleBlockers } from "./_role_dependencies.ts";
-import { dropDatabase, dropRole, inspectTenant, revokeConnect, type TenantState, terminateBackends } from "./_statements.ts";
+import { databaseHolders, dropDatabase, dropRole, inspectTenant, revokeConnect, type TenantState, terminateBackends } from "./_statements.ts";
 
 /** A database and a role to drop together. */
 export interface TenantNames {
@@ -42,6 +42,10 @@ export async function dropTenant(
   const state = await inspectTenant(client, database, role);
   checkAdminDatabase(context, state.currentDatabase, database);
   failOnCaseVariants(context, names, state);
+  if (state.databaseExists) {
+    step("reading pg_prepared_xacts and pg_subscription");
+    await failOnHolders(client, context, database, "nothing was changed");
+  }
   if (state.roleExists) {
     step("reading pg_shdepend");
     failOnBlockers(context, role, await roleBlockers(client, role, database), "nothing was changed");
@@ -59,11 +63,39 @@ export async function dropTenant(
     failOnBlockers(context, role, await roleBlockers(client, role, database), "nothing was dropped");
   }
   step("DROP DATABASE");
-  await dropDatabase(client, database, dropDatabaseAttempts);
+  try {
+    await dropDatabase(client, database, dropDatabaseAttempts);
+  } catch (err) {
+    // One made since the first check: a retry could not succeed either.
+    if (sqlStateOf(err) === "55006") await failOnHolders(client, context, database, "its CONNECT was revoked and its sessions ended");
+    throw err;
+  }
   step("reading pg_shdepend");
   const withOwned = await hasLocalDependencies(client, role);
   step(withOwned ? "DROP OWNED and DROP ROLE" : "DROP ROLE");
   await dropRole(client, role, withOwned);
+}
+
+/**
+ * Fails, `failed` and not retryable, when a prepared transaction or a
+ * subscription holds the tenant's database (see databaseHolders): no retry
+ * can drop or rename it until an operator commits or rolls back the one
+ * (COMMIT PREPARED / ROLLBACK PREPARED) or drops the other.
+ */
+export async function failOnHolders(client: Client, context: FailureContext, database: string, changed: string): Promise<void> {
+  const holders = await databaseHolders(client, database);
+  if (holders.length === 0) return;
+  throw withRetryable(
+    backendError(
+      "failed",
+      context,
+      `its database ${JSON.stringify(database)} is held by ${holders.join(", ")}, which no retry can end, so ${changed}: ` +
+        `COMMIT PREPARED or ROLLBACK PREPARED the transaction, or DROP SUBSCRIPTION, and retry`,
+      undefined,
+      { sqlState: "55006" },
+    ),
+    false,
+  );
 }
 
 /** Fails, not retryable, when the admin connection is to the tenant's own database. */

@@ -11,7 +11,7 @@ import { dropTenant, type TenantNames } from "./_drop_tenant.ts";
 import { copiesOf, dropQuarantinedCopy, ofTenant, quarantineTenant, restoreTenant } from "./_quarantine.ts";
 import { listQuarantined } from "./_quarantine_statements.ts";
 import { inspectTenant } from "./_statements.ts";
-import { lockTenant, unlockTenant } from "./_tenant_lock.ts";
+import { LockWaitExpired, lockTenant, lockWaitMs, unlockTenant } from "./_tenant_lock.ts";
 import type { PostgresAdapterOptions } from "./postgres_options.ts";
 import type { PostgresAdapter, PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions } from "./postgres_quarantine.ts";
 
@@ -50,6 +50,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
   readonly #connectTimeoutMs: number;
   readonly #operationTimeoutMs: number;
   readonly #dropDatabaseAttempts: number;
+  readonly #lockWaitMs: number;
   readonly #nameRules: NameRules;
   readonly #mixedCaseTokens: "refuse" | "fold" | "exact";
   readonly #retention: Required<RetentionOptions> | undefined;
@@ -87,6 +88,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     this.#connectTimeoutMs = resolved.connectTimeoutMs;
     this.#operationTimeoutMs = resolved.operationTimeoutMs;
     this.#dropDatabaseAttempts = attempts;
+    this.#lockWaitMs = positive(adapter, "lockWaitMs", options.lockWaitMs, lockWaitMs(resolved.operationTimeoutMs));
     this.#nameRules = resolved.nameRules;
     this.#mixedCaseTokens = mixedCase;
     this.#retention = resolveRetention(adapter, options.retention);
@@ -115,12 +117,12 @@ export class PostgresDeprovisioner implements PostgresAdapter {
       }
       const tenant = { token: checked, backend: this.backend, at: new Date(now) };
       await this.#underLock(context, names.database, (client, step) =>
-        quarantineTenant(client, step, context, names, tenant, this.#dropDatabaseAttempts));
+        quarantineTenant(client, step, context, names, tenant, this.#dropDatabaseAttempts), (client) => gone(client, names));
       return;
     }
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token: checked };
     await this.#underLock(context, names.database, (client, step) =>
-      dropTenant(client, step, context, names, this.#dropDatabaseAttempts));
+      dropTenant(client, step, context, names, this.#dropDatabaseAttempts), (client) => gone(client, names));
   }
 
   /** The tenant's quarantined copies, newest first. */
@@ -129,7 +131,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     const context: FailureContext = { action: "check", what: this.#form.what, token: checked };
     return await inSession(this.#hooks, context, async (client, step) => {
       step("reading the quarantined copies");
-      return copiesOf(await listQuarantined(client), ofTenant(names), this.#retention?.days).map((marked) => marked.copy);
+      return copiesOf(await listQuarantined(client), ofTenant(names, checked, this.backend), this.#retention?.days).map((marked) => marked.copy);
     });
   }
 
@@ -137,8 +139,10 @@ export class PostgresDeprovisioner implements PostgresAdapter {
   async restore(token: string): Promise<QuarantinedCopy> {
     const { token: checked, ...names } = this.#targets(token, "restore");
     const context: FailureContext = { action: "restore", what: this.#form.what, token: checked };
-    return await this.#underLock(context, names.database, (client, step) =>
-      restoreTenant(client, step, context, names, this.#retention?.days, this.#dropDatabaseAttempts));
+    const restored = await this.#underLock(context, names.database, (client, step) =>
+      restoreTenant(client, step, context, names, this.backend, this.#retention?.days, this.#dropDatabaseAttempts));
+    // Without `done`, #underLock answers undefined never.
+    return restored as QuarantinedCopy;
   }
 
   /**
@@ -161,11 +165,12 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     const listing: FailureContext = { action: "purge", what: `the quarantined copies of each ${this.#form.what.replace(/^the /, "")}`, token: "*" };
     const copies = await inSession(this.#hooks, listing, async (client, step) => {
       step("reading the quarantined copies");
-      return copiesOf(await listQuarantined(client), (mark) => this.#isOwnForm(mark), retention.days).map((marked) => marked.copy);
+      return copiesOf(await listQuarantined(client), (mark) => this.#ownToken(mark), retention.days).map((marked) => marked.copy);
     });
     const expired = copies.filter((copy) => copy.expiresAt !== null && copy.expiresAt.getTime() <= now);
     const purged: QuarantinedCopy[] = [];
     const failed: { copy: QuarantinedCopy; error: DropError }[] = [];
+    const gone = new Set<string>();
     for (const copy of expired) {
       try {
         const dropped = await guardedDrop(
@@ -178,11 +183,12 @@ export class PostgresDeprovisioner implements PostgresAdapter {
             caller: options.caller ?? "guarded-drop/quarantine-purge",
             intent: "quarantine_expired",
           },
-          () => this.#purgeCopy(copy),
+          () => this.#purgeCopy(copy, gone),
         );
         if (dropped) purged.push(copy);
       } catch (err) {
-        failed.push({ copy, error: err as DropError });
+        // A copy restored meanwhile is neither purged nor failed; its record says refused.
+        if (!gone.has(copy.name)) failed.push({ copy, error: err as DropError });
       }
     }
     return { purged, failed, kept: copies.length - expired.length };
@@ -218,16 +224,37 @@ export class PostgresDeprovisioner implements PostgresAdapter {
    *
    * @sanctionedDrop
    */
-  async #purgeCopy(copy: QuarantinedCopy): Promise<boolean> {
+  async #purgeCopy(copy: QuarantinedCopy, gone: Set<string>): Promise<true> {
     const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of ${this.#form.what}`, token: copy.token };
-    return await this.#underLock(context, copy.originalDatabase, (client, step) =>
+    const dropped = await this.#underLock(context, copy.originalDatabase, (client, step) =>
       dropQuarantinedCopy(client, step, context, copy, this.#dropDatabaseAttempts));
+    if (dropped !== true) {
+      // Restored (or purged by another job) since the listing: nothing was
+      // dropped, so the record must not say ok, nor count as a drop.
+      gone.add(copy.name);
+      throw new RefusedError(
+        `Cannot purge ${context.what} as it must still be quarantined: current value is gone (restored or purged meanwhile), nothing was dropped`,
+      );
+    }
+    return true;
   }
 
-  /** Whether a copy's mark is of this adapter's form (its backend and name prefixes). */
-  #isOwnForm(mark: { backend: string; database: string; role: string }): boolean {
-    return mark.backend === this.backend && mark.database.startsWith(this.#form.databasePrefix) &&
-      mark.role.startsWith(this.#form.rolePrefix);
+  /**
+   * The token of a copy whose mark is of this adapter's form (its backend,
+   * and original names that are the prefixes and one valid token), derived
+   * from the names, or `undefined`. The mark's own `token` is not used: the
+   * audit record of a purge names the tenant whose names the copy had.
+   */
+  #ownToken(mark: { backend: string; database: string; role: string }): string | undefined {
+    const { databasePrefix, rolePrefix } = this.#form;
+    if (mark.backend !== this.backend || !mark.database.startsWith(databasePrefix)) return undefined;
+    const token = mark.database.slice(databasePrefix.length);
+    if (mark.role !== rolePrefix + token) return undefined;
+    try {
+      return this.#nameRules.checkNamingToken(token) === token ? token : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -264,10 +291,23 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     context: FailureContext,
     database: string,
     body: (client: Client, step: (name: string) => void) => Promise<T>,
-  ): Promise<T> {
+    done?: (client: Client) => Promise<boolean>,
+  ): Promise<T | undefined> {
     return await inSession(this.#hooks, context, async (client, step) => {
-      step("pg_advisory_lock");
-      await lockTenant(client, database);
+      step("pg_try_advisory_lock");
+      const budget = this.#lockWaitMs;
+      let got: "locked" | "done";
+      try {
+        got = await lockTenant(client, database, budget, done === undefined ? undefined : () => done(client));
+      } catch (err) {
+        if (!(err instanceof LockWaitExpired)) throw err;
+        throw withRetryable(
+          backendError("failed", context, `${err.message} (lockWaitMs): a retry can succeed`, undefined, { sqlState: "55P03" }),
+          true,
+        );
+      }
+      // Another call finished the work while this one waited.
+      if (got === "done") return undefined;
       try {
         for (let attempt = 1;; attempt++) {
           try {
@@ -321,6 +361,17 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     if (typeof code === "string" && code.startsWith("GD_")) return err as BackendError;
     return classifyPostgresError(context, step, err, this.#connectTimeoutMs);
   }
+}
+
+/**
+ * Whether a deprovision has nothing left to do: neither name exists, nor a
+ * name that differs only in case when the names are case insensitive (the
+ * call must then fail, under the lock). A quarantine moves both names in
+ * one transaction, so a pending one leaves them in place.
+ */
+async function gone(client: Client, names: TenantNames): Promise<boolean> {
+  const state = await inspectTenant(client, names.database, names.role);
+  return !state.databaseExists && !state.roleExists && (names.caseInsensitive !== true || state.caseVariants.length === 0);
 }
 
 /**

@@ -5,8 +5,8 @@
 import type { Client } from "pg";
 import { RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
-import { withRetryable } from "./_classify.ts";
-import { checkAdminDatabase, dropTenant, failOnCaseVariants, type TenantNames } from "./_drop_tenant.ts";
+import { sqlStateOf, withRetryable } from "./_classify.ts";
+import { checkAdminDatabase, dropTenant, failOnCaseVariants, failOnHolders, type TenantNames } from "./_drop_tenant.ts";
 import {
   type CopyRow,
   listQuarantined,
@@ -18,6 +18,7 @@ import {
   readQuarantineSource,
   renameToQuarantine,
   restoreFromQuarantine,
+  trustedMark,
 } from "./_quarantine_statements.ts";
 import { inspectTenant, terminateBackends } from "./_statements.ts";
 import type { QuarantinedCopy } from "./postgres_quarantine.ts";
@@ -55,12 +56,26 @@ export async function quarantineTenant(
   checkAdminDatabase(context, state.currentDatabase, names.database);
   failOnCaseVariants(context, names, state);
   if (!state.databaseExists && !state.roleExists) return undefined;
+  if (state.databaseExists) {
+    step("reading pg_prepared_xacts and pg_subscription");
+    await failOnHolders(client, context, names.database, "nothing was changed");
+  }
   step("reading the tenant's comments, login and grants");
   const source = await readQuarantineSource(client, names.database, names.role);
-  const pending = [parseMark(source.databaseComment), parseMark(source.roleComment)]
-    .find((mark) => mark !== undefined && mark.database === names.database && mark.role === names.role);
-  let mark = pending;
-  if (mark === undefined) {
+  // The tenant's role owns its database and may COMMENT ON it, so a mark
+  // there proves nothing while the role exists: only the role's comment,
+  // which needs CREATEROLE, is trusted then. A database-only tenant's mark
+  // is reused for what it recorded, under a fresh name and time, so that a
+  // planted one can neither date the copy back nor name it.
+  const call = { ...tenant, database: names.database, role: names.role };
+  const fromRole = source.roleExists ? parseMark(source.roleComment) : undefined;
+  const fromDatabase = source.roleExists ? undefined : parseMark(source.databaseComment);
+  let mark: QuarantineMark | undefined;
+  if (trustedMark(fromRole, call)) {
+    // What exists now is what the rename will move.
+    mark = { ...fromRole, had_database: source.databaseExists, had_role: source.roleExists };
+  } else {
+    const pending = trustedMark(fromDatabase, call) ? fromDatabase : undefined;
     step("choosing the quarantine name");
     let name = quarantineName(names.database, tenant.at);
     for (let attempt = 1; await nameTaken(client, name); attempt++) {
@@ -81,50 +96,65 @@ export async function quarantineTenant(
       had_database: source.databaseExists,
       had_role: source.roleExists,
       login: source.login,
-      connect: source.connect,
-      database_comment: source.databaseComment,
+      connect: pending?.connect ?? source.connect,
+      members: source.members,
+      database_comment: pending?.database_comment ?? source.databaseComment,
       role_comment: source.roleComment,
     };
-  } else {
-    // What exists now is what the rename will move.
-    mark = { ...mark, had_database: source.databaseExists, had_role: source.roleExists };
   }
   step("COMMENT ON, REVOKE CONNECT and NOLOGIN");
   await markQuarantine(client, mark);
   step("pg_terminate_backend");
-  await terminateBackends(client, names.database, names.role);
+  await terminateBackends(client, names.database, names.role, (mark.members ?? []).map((m) => m.role));
   step("ALTER DATABASE and ALTER ROLE RENAME");
-  await renameToQuarantine(client, mark, attempts);
+  try {
+    await renameToQuarantine(client, mark, attempts);
+  } catch (err) {
+    if (sqlStateOf(err) === "55006") await failOnHolders(client, context, names.database, "it is marked and locked out, not renamed");
+    throw err;
+  }
   return mark;
 }
 
 /**
  * Groups the quarantined objects into copies, newest first (by quarantine
- * time, then by the later-made objects), keeping those whose mark `accept`s.
+ * time, then by the later-made objects), keeping those whose mark `tokenOf`
+ * accepts: it answers the tenant's token, derived from the original names
+ * (never the mark's own `token` field), or `undefined`. A copy with a role
+ * is described by the role's mark alone, which only CREATEROLE can write;
+ * its database's comment, which the role could have written as its owner,
+ * is used only for a copy without a role.
  */
-export function copiesOf(rows: readonly CopyRow[], accept: (mark: QuarantineMark) => boolean, retentionDays: number | undefined): MarkedCopy[] {
-  const byName = new Map<string, { mark: QuarantineMark; database: boolean; role: boolean; sizeBytes: number | null; oid: number }>();
+export function copiesOf(
+  rows: readonly CopyRow[],
+  tokenOf: (mark: QuarantineMark) => string | undefined,
+  retentionDays: number | undefined,
+): MarkedCopy[] {
+  const byName = new Map<string, { mark: QuarantineMark; fromRole: boolean; database: boolean; role: boolean; sizeBytes: number | null; oid: number }>();
   for (const row of rows) {
-    if (!accept(row.mark)) continue;
-    const entry = byName.get(row.name) ?? { mark: row.mark, database: false, role: false, sizeBytes: null, oid: 0 };
+    const entry = byName.get(row.name) ?? { mark: row.mark, fromRole: false, database: false, role: false, sizeBytes: null, oid: 0 };
     entry.oid = Math.max(entry.oid, row.oid);
     if (row.kind === "database") {
       entry.database = true;
       entry.sizeBytes = row.sizeBytes;
-      entry.mark = row.mark;
+      if (!entry.fromRole) entry.mark = row.mark;
     } else {
       entry.role = true;
+      entry.fromRole = true;
+      entry.mark = row.mark;
     }
     byName.set(row.name, entry);
   }
   return [...byName.entries()]
-    .map(([name, entry]) => {
+    .flatMap(([name, entry]) => {
+      const token = tokenOf(entry.mark);
+      if (token === undefined) return [];
       const quarantinedAt = new Date(entry.mark.quarantined_at);
-      return {
+      return [{
         mark: entry.mark,
         oid: entry.oid,
         copy: {
-          token: entry.mark.token,
+          token,
           name,
           database: entry.database ? name : null,
           role: entry.role ? name : null,
@@ -134,15 +164,15 @@ export function copiesOf(rows: readonly CopyRow[], accept: (mark: QuarantineMark
           expiresAt: retentionDays === undefined ? null : new Date(quarantinedAt.getTime() + retentionDays * DAY_MS),
           sizeBytes: entry.sizeBytes,
         },
-      };
+      }];
     })
     .sort((a, b) => b.copy.quarantinedAt.getTime() - a.copy.quarantinedAt.getTime() || b.oid - a.oid)
     .map(({ mark, copy }) => ({ mark, copy }));
 }
 
-/** The copies of one tenant, by its original names. */
-export function ofTenant(names: TenantNames): (mark: QuarantineMark) => boolean {
-  return (mark) => mark.database === names.database && mark.role === names.role;
+/** The copies of one tenant, by its original names and backend: answers its token. */
+export function ofTenant(names: TenantNames, token: string, backend: string): (mark: QuarantineMark) => string | undefined {
+  return (mark) => (mark.database === names.database && mark.role === names.role && mark.backend === backend ? token : undefined);
 }
 
 /**
@@ -155,6 +185,7 @@ export async function restoreTenant(
   step: (name: string) => void,
   context: FailureContext,
   names: TenantNames,
+  backend: string,
   retentionDays: number | undefined,
   attempts: number,
 ): Promise<QuarantinedCopy> {
@@ -171,7 +202,7 @@ export async function restoreTenant(
     );
   }
   step("reading the quarantined copies");
-  const newest = copiesOf(await listQuarantined(client), ofTenant(names), retentionDays)[0];
+  const newest = copiesOf(await listQuarantined(client), ofTenant(names, context.token, backend), retentionDays)[0];
   if (newest === undefined) {
     throw new RefusedError(
       `Cannot restore ${context.what} ${JSON.stringify(context.token)} as it must have a quarantined copy: current value is none`,
@@ -198,7 +229,9 @@ export async function dropQuarantinedCopy(
   attempts: number,
 ): Promise<boolean> {
   step("reading the quarantined copies");
-  const marked = (await listQuarantined(client)).filter((row) => row.name === copy.name && row.mark.database === copy.originalDatabase);
+  const marked = (await listQuarantined(client)).filter((row) =>
+    row.name === copy.name && row.mark.database === copy.originalDatabase && row.mark.role === copy.originalRole
+  );
   if (marked.length === 0) return false;
   const state = await inspectTenant(client, copy.name, copy.name);
   const unmarked = (state.databaseExists && !marked.some((row) => row.kind === "database")) ||

@@ -31,20 +31,54 @@ export interface QuarantineMark {
   readonly had_role: boolean;
   /** Whether the role could log in before. */
   readonly login: boolean;
-  /** Who of PUBLIC and the role held CONNECT on the database before ("PUBLIC" or the role's name). */
+  /** Every grantee of CONNECT on the database before ("PUBLIC" or a role's name). */
   readonly connect: readonly string[];
+  /** The members of the tenant's role before, whose membership the quarantine revoked. Absent in older marks. */
+  readonly members?: readonly { readonly role: string; readonly admin: boolean }[];
   readonly database_comment: string | null;
   readonly role_comment: string | null;
 }
 
+/** The shape of a quarantine name: `q_`, 14 digits of UTC time, `_`, 12 hex digits. */
+export const QUARANTINE_NAME = /^q_\d{14}_[0-9a-f]{12}$/;
+
 /** A quarantine name: `q_`, the UTC time to the second, and 12 hex digits (8 of the database name's hash, 4 random). */
 export function quarantineName(database: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  const hash = createHash("sha256").update(database).digest("hex").slice(0, 8);
-  return `q_${stamp}_${hash}${randomBytes(2).toString("hex")}`;
+  return `q_${stampOf(at)}_${nameHash(database)}${randomBytes(2).toString("hex")}`;
 }
 
-/** The mark in a comment, or `undefined` when the comment is not one of ours. */
+function stampOf(at: Date): string {
+  return at.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+}
+
+function nameHash(database: string): string {
+  return createHash("sha256").update(database).digest("hex").slice(0, 8);
+}
+
+/**
+ * Whether a mark's quarantine name is one this module made for its original
+ * database name at its time: the shape, the hash of `mark.database`, and the
+ * second of `mark.quarantined_at`. A name outside `q_`, a name too long for
+ * 63 bytes, "postgres", or a time far from the name's own all fail it.
+ */
+export function consistentName(mark: QuarantineMark): boolean {
+  if (!QUARANTINE_NAME.test(mark.name)) return false;
+  const at = new Date(mark.quarantined_at);
+  return mark.name.slice(2, 16) === stampOf(at) && mark.name.slice(17, 25) === nameHash(mark.database);
+}
+
+const isString = (value: unknown): value is string => typeof value === "string";
+const isStringOrNull = (value: unknown): boolean => value === null || typeof value === "string";
+
+/**
+ * The mark in a comment, or `undefined` when the comment is not one of ours:
+ * every field of its type (booleans are booleans, arrays hold strings or
+ * members), and a quarantine name consistent with its database and time.
+ *
+ * NOTE: the shape proves nothing about who wrote it: the tenant's role owns
+ * its database and may COMMENT ON it. Only the role's comment, which needs
+ * CREATEROLE, is trusted for a tenant that has a role (see trustedMark).
+ */
 export function parseMark(comment: string | null | undefined): QuarantineMark | undefined {
   if (typeof comment !== "string" || !comment.startsWith("{")) return undefined;
   let value: unknown;
@@ -53,11 +87,39 @@ export function parseMark(comment: string | null | undefined): QuarantineMark | 
   } catch {
     return undefined;
   }
-  const mark = value as Partial<QuarantineMark>;
-  const strings = [mark.token, mark.backend, mark.name, mark.database, mark.role, mark.quarantined_at];
-  if (mark.guarded_drop !== "quarantine" || mark.v !== 1 || !strings.every((s) => typeof s === "string")) return undefined;
-  if (!Number.isFinite(Date.parse(mark.quarantined_at!)) || !Array.isArray(mark.connect)) return undefined;
-  return mark as QuarantineMark;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const mark = value as Record<string, unknown>;
+  if (mark.guarded_drop !== "quarantine" || mark.v !== 1) return undefined;
+  if (![mark.token, mark.backend, mark.name, mark.database, mark.role, mark.quarantined_at].every(isString)) return undefined;
+  if (![mark.had_database, mark.had_role, mark.login].every((b) => typeof b === "boolean")) return undefined;
+  if (!isStringOrNull(mark.database_comment) || !isStringOrNull(mark.role_comment)) return undefined;
+  if (!Array.isArray(mark.connect) || !mark.connect.every(isString)) return undefined;
+  if (mark.members !== undefined) {
+    const members = mark.members;
+    if (!Array.isArray(members)) return undefined;
+    const valid = members.every((m) =>
+      typeof m === "object" && m !== null && isString((m as { role?: unknown }).role) && typeof (m as { admin?: unknown }).admin === "boolean"
+    );
+    if (!valid) return undefined;
+  }
+  const at = Date.parse(mark.quarantined_at as string);
+  if (!Number.isFinite(at) || new Date(at).toISOString() !== mark.quarantined_at) return undefined;
+  const parsed = mark as unknown as QuarantineMark;
+  return consistentName(parsed) ? parsed : undefined;
+}
+
+/**
+ * Whether `mark` is the pending mark of this very call's tenant: its
+ * original names, token and backend are the call's, its name is consistent,
+ * and its time is not in the future.
+ */
+export function trustedMark(
+  mark: QuarantineMark | undefined,
+  tenant: { readonly token: string; readonly backend: string; readonly database: string; readonly role: string; readonly at: Date },
+): mark is QuarantineMark {
+  return mark !== undefined && mark.token === tenant.token && mark.backend === tenant.backend &&
+    mark.database === tenant.database && mark.role === tenant.role && consistentName(mark) &&
+    Date.parse(mark.quarantined_at) <= tenant.at.getTime();
 }
 
 /** What a tenant holds that the quarantine records, or the mark a previous, interrupted quarantine left. */
@@ -67,7 +129,10 @@ export interface QuarantineSource {
   readonly databaseComment: string | null;
   readonly roleComment: string | null;
   readonly login: boolean;
+  /** Every grantee of CONNECT on the database: "PUBLIC" or a role's name. */
   readonly connect: readonly string[];
+  /** The direct members of the tenant's role. */
+  readonly members: readonly { readonly role: string; readonly admin: boolean }[];
 }
 
 /** Reads the tenant's database and role as the quarantine must record them. Nothing destructive. */
@@ -79,14 +144,19 @@ export async function readQuarantineSource(client: Client, database: string, rol
     role_comment: string | null;
     login: boolean | null;
     connect: string[] | null;
+    members: { role: string; admin: boolean }[] | null;
   }>(
     `SELECT d.oid IS NOT NULL AS database_exists, r.oid IS NOT NULL AS role_exists,
             pg_catalog.shobj_description(d.oid, 'pg_database') AS database_comment,
             pg_catalog.shobj_description(r.oid, 'pg_authid') AS role_comment,
             r.rolcanlogin AS login,
-            (SELECT pg_catalog.array_agg(DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE r.rolname::text END)
+            (SELECT pg_catalog.array_agg(DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE g.rolname::text END)
                FROM pg_catalog.aclexplode(coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))) a
-              WHERE a.privilege_type = 'CONNECT' AND (a.grantee = 0 OR a.grantee = r.oid)) AS connect
+               LEFT JOIN pg_catalog.pg_roles g ON g.oid = a.grantee
+              WHERE a.privilege_type = 'CONNECT') AS connect,
+            (SELECT pg_catalog.json_agg(json_build_object('role', m.rolname, 'admin', am.admin_option) ORDER BY m.rolname)
+               FROM pg_catalog.pg_auth_members am JOIN pg_catalog.pg_roles m ON m.oid = am.member
+              WHERE am.roleid = r.oid) AS members
        FROM (SELECT 1) one
        LEFT JOIN pg_catalog.pg_database d ON d.datname = $1
        LEFT JOIN pg_catalog.pg_roles r ON r.rolname = $2`,
@@ -100,6 +170,7 @@ export async function readQuarantineSource(client: Client, database: string, rol
     roleComment: row.role_comment,
     login: row.login === true,
     connect: row.connect ?? [],
+    members: row.members ?? [],
   };
 }
 
@@ -114,9 +185,18 @@ export async function nameTaken(client: Client, name: string): Promise<boolean> 
 }
 
 /**
- * Step 1, in one transaction: the mark on the database and the role, then
- * REVOKE CONNECT from PUBLIC and the role, and the role NOLOGIN. No session
- * can open on the tenant's database after it, and none as its role.
+ * Step 1, in one transaction: the mark on the database and the role; REVOKE
+ * CONNECT from every grantee the database's ACL lists (PUBLIC, the tenant's
+ * role, and any other role such as a read-only `ro_<t>`), CASCADE so that
+ * grants made with a grant option go too; the tenant role's memberships
+ * revoked from its members, so that none can SET ROLE to it and act as the
+ * copy's owner; and the role NOLOGIN. No session can open on the tenant's
+ * database after it, and none as its role. Fails, rolling all of it back,
+ * when a CONNECT grant is left (one made by a grantor the revoke cannot
+ * reach).
+ *
+ * NOTE: a superuser ignores CONNECT privileges; tenant roles and their
+ * members must not be superusers.
  *
  * @sanctionedDrop
  */
@@ -127,13 +207,43 @@ export async function markQuarantine(client: Client, mark: QuarantineMark): Prom
   await inTransaction(client, async () => {
     if (mark.had_database) {
       await client.query(`COMMENT ON DATABASE ${db} IS ${comment}`);
-      await client.query(`REVOKE CONNECT ON DATABASE ${db} FROM ${mark.had_role ? `PUBLIC, ${role}` : "PUBLIC"}`);
+      const grantees = await connectGrantees(client, mark.database);
+      if (grantees.length > 0) {
+        const list = grantees.map((g) => (g === "PUBLIC" ? "PUBLIC" : client.escapeIdentifier(g))).join(", ");
+        await client.query(`REVOKE CONNECT ON DATABASE ${db} FROM ${list} CASCADE`);
+      }
+      const left = await connectGrantees(client, mark.database);
+      if (left.length > 0) {
+        throw new Error(`CONNECT on the database is still granted to ${left.join(", ")} after the REVOKE`);
+      }
     }
     if (mark.had_role) {
       await client.query(`COMMENT ON ROLE ${role} IS ${comment}`);
+      const { rows } = await client.query<{ member: string }>(
+        `SELECT m.rolname AS member FROM pg_catalog.pg_auth_members am
+           JOIN pg_catalog.pg_roles r ON r.oid = am.roleid JOIN pg_catalog.pg_roles m ON m.oid = am.member
+          WHERE r.rolname = $1`,
+        [mark.role],
+      );
+      if (rows.length > 0) {
+        await client.query(`REVOKE ${role} FROM ${rows.map((r) => client.escapeIdentifier(r.member)).join(", ")} CASCADE`);
+      }
       await client.query(`ALTER ROLE ${role} NOLOGIN`);
     }
   });
+}
+
+/** The grantees of CONNECT on a database ("PUBLIC" or a role's name), its default ACL included. */
+async function connectGrantees(client: Client, database: string): Promise<string[]> {
+  const { rows } = await client.query<{ grantees: string[] | null }>(
+    `SELECT pg_catalog.array_agg(DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE g.rolname::text END) AS grantees
+       FROM pg_catalog.pg_database d
+      CROSS JOIN LATERAL pg_catalog.aclexplode(coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))) a
+       LEFT JOIN pg_catalog.pg_roles g ON g.oid = a.grantee
+      WHERE d.datname = $1 AND a.privilege_type = 'CONNECT'`,
+    [database],
+  );
+  return rows[0]?.grantees ?? [];
 }
 
 /**
@@ -200,7 +310,11 @@ export async function listQuarantined(client: Client): Promise<CopyRow[]> {
 
 /**
  * Brings a copy back, in one transaction: the names, the login, the CONNECT
- * grants and the comments it had before its quarantine.
+ * grants (to every grantee that still exists), the role's memberships and
+ * the comments it had before its quarantine.
+ *
+ * NOTE: a CONNECT grant comes back without its grant option, and granted
+ * by the database's owner.
  */
 export async function restoreFromQuarantine(client: Client, mark: QuarantineMark, attempts: number): Promise<void> {
   const q = client.escapeIdentifier(mark.name);
@@ -219,10 +333,22 @@ export async function restoreFromQuarantine(client: Client, mark: QuarantineMark
         if (await exists(client, "pg_database", "datname", mark.name)) {
           await client.query(`ALTER DATABASE ${q} RENAME TO ${db}`);
           await client.query(`COMMENT ON DATABASE ${db} IS ${commentOf(mark.database_comment)}`);
-          const grantees = mark.connect
-            .filter((grantee) => grantee === "PUBLIC" || (hasRole && grantee === mark.role))
-            .map((grantee) => (grantee === "PUBLIC" ? "PUBLIC" : role));
+          // The tenant's role is back under its name by now; a grantee
+          // dropped since the quarantine is left out.
+          const grantees: string[] = [];
+          for (const grantee of new Set(mark.connect)) {
+            if (grantee === "PUBLIC") grantees.push("PUBLIC");
+            else if (grantee === mark.role ? hasRole : await exists(client, "pg_roles", "rolname", grantee)) {
+              grantees.push(client.escapeIdentifier(grantee));
+            }
+          }
           if (grantees.length > 0) await client.query(`GRANT CONNECT ON DATABASE ${db} TO ${grantees.join(", ")}`);
+        }
+        if (hasRole) {
+          for (const member of mark.members ?? []) {
+            if (!(await exists(client, "pg_roles", "rolname", member.role))) continue;
+            await client.query(`GRANT ${role} TO ${client.escapeIdentifier(member.role)}${member.admin ? " WITH ADMIN OPTION" : ""}`);
+          }
         }
       });
       return;

@@ -47,6 +47,25 @@ export async function inspectTenant(client: Client, database: string, role: stri
 }
 
 /**
+ * What holds the tenant's database so that neither DROP DATABASE nor a
+ * rename can succeed, however often it is retried, and that WITH (FORCE)
+ * cannot end: a prepared transaction in it (pg_prepared_xacts) or a
+ * logical replication subscription made in it (pg_subscription). Each as
+ * `prepared transaction "gid"` or `subscription "name"`. Nothing destructive.
+ */
+export async function databaseHolders(client: Client, database: string): Promise<string[]> {
+  const { rows } = await client.query<{ holders: string[] | null }>(
+    `SELECT ARRAY(SELECT 'prepared transaction ' || pg_catalog.quote_literal(gid) FROM pg_catalog.pg_prepared_xacts
+                   WHERE database = $1
+                  UNION ALL
+                  SELECT 'subscription ' || pg_catalog.quote_ident(s.subname) FROM pg_catalog.pg_subscription s
+                    JOIN pg_catalog.pg_database d ON d.oid = s.subdbid WHERE d.datname = $1) AS holders`,
+    [database],
+  );
+  return rows[0]?.holders ?? [];
+}
+
+/**
  * Step 1a: nobody may open a new session on the tenant's database: not
  * PUBLIC, not the tenant's role. A database or role that vanished meanwhile
  * (3D000, 42704) is already what we want.
@@ -70,16 +89,22 @@ export async function revokeConnect(client: Client, database: string, role: stri
 /**
  * Step 1b: ends the tenant's sessions: every backend on its database, and
  * every backend of its role wherever it is connected. Names are compared
- * exactly, so `usr_abcx` is never matched for `usr_abc`.
+ * exactly, so `usr_abcx` is never matched for `usr_abc`. With `members`
+ * (the quarantine's: the roles that were members of the tenant's role),
+ * every backend of those roles and of their own members too: any of them
+ * may have done SET ROLE to the tenant's role.
  *
  * @sanctionedDrop
  */
-export async function terminateBackends(client: Client, database: string, role: string): Promise<number> {
+export async function terminateBackends(client: Client, database: string, role: string, members: readonly string[] = []): Promise<number> {
   const result = await client.query<{ terminated: string }>(
-    `SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid)) AS terminated
+    `WITH RECURSIVE m(oid) AS (
+       SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ANY($3::text[])
+       UNION SELECT am.member FROM pg_catalog.pg_auth_members am JOIN m ON am.roleid = m.oid)
+     SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid)) AS terminated
        FROM pg_catalog.pg_stat_activity
-      WHERE (datname = $1 OR usename = $2) AND pid <> pg_catalog.pg_backend_pid()`,
-    [database, role],
+      WHERE (datname = $1 OR usename = $2 OR usesysid IN (SELECT oid FROM m)) AND pid <> pg_catalog.pg_backend_pid()`,
+    [database, role, [...members]],
   );
   return Number(result.rows[0]?.terminated ?? 0);
 }

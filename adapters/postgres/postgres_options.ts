@@ -40,6 +40,18 @@ export interface PostgresAdapterOptions extends AdapterOptions {
    */
   dropDatabaseAttempts?: number;
   /**
+   * How long a call waits for the tenant's advisory lock while another call
+   * of the same tenant holds it, in ms. It is separate from
+   * `operationTimeoutMs`, which bounds each statement: the lock is tried
+   * with `pg_try_advisory_lock` every 20 to 150 ms, so the wait is never a
+   * statement the timeout cuts, and a deprovision whose tenant the holder
+   * removed meanwhile ends `ok` without waiting further. Past it, the call
+   * fails `failed`, SQLSTATE 55P03, retryable.
+   *
+   * @default {the larger of 30 000 and 4 × operationTimeoutMs}
+   */
+  lockWaitMs?: number;
+  /**
    * What a token with upper-case letters means. PostgreSQL folds unquoted
    * names to lower case, so a platform that ran `CREATE DATABASE db_relAbc`
    * made `db_relabc`, and a drop of the exact name `db_relAbc` would find

@@ -241,7 +241,13 @@ export function postgresResourceLookup(options: PostgresResourceLookupOptions): 
       }
       signal.addEventListener("abort", cancel, { once: true });
       step = "the lookup query";
-      return (await client.query<Record<string, unknown>>(query, params)).rows;
+      // A read-only transaction of its own: the connection's
+      // default_transaction_read_only can be turned off by an `?options=`
+      // in the URL, BEGIN READ ONLY cannot.
+      await client.query("BEGIN READ ONLY");
+      const rows = (await client.query<Record<string, unknown>>(query, params)).rows;
+      await client.query("COMMIT");
+      return rows;
     } catch (err) {
       failed = true;
       throw classifyPostgresError(context, step, err, connectTimeoutMs);

@@ -341,6 +341,106 @@ describe("PostgreSQL quarantine (retention) on a throwaway cluster", { skip: ded
         await session.end();
       });
 
+      test("a mark the tenant writes on its own database (it owns it) is never trusted: each planted mark gives a fresh, listed copy", async () => {
+        clock = Date.now();
+        const victim = uniqueToken("qv");
+        const planted = (t: string, overrides: Record<string, unknown>) => ({
+          guarded_drop: "quarantine", v: 1, token: victim, backend: form.backend, name: quarantineName(names(t).database, new Date(0)),
+          database: names(t).database, role: names(t).role, quarantined_at: new Date(0).toISOString(), had_database: true,
+          had_role: true, login: true, connect: ["PUBLIC"], database_comment: null, role_comment: null, ...overrides,
+        });
+        const variants: [string, (t: string) => Record<string, unknown>][] = [
+          // Dated 1970 with a consistent name, and another tenant's token: purge would drop it at once, in the victim's name.
+          ["dated 1970, a neighbour's token", (t) => planted(t, {})],
+          ["a name outside q_", (t) => planted(t, { name: `db_hijack_${t}`, token: t })],
+          ["a 90-byte name", (t) => planted(t, { name: `q_${"9".repeat(88)}`, token: t })],
+          ["the name postgres", (t) => planted(t, { name: "postgres", token: t })],
+          ["its own token and a fresh time, but login as a string", (t) => planted(t, { token: t, login: "false", quarantined_at: new Date(clock).toISOString(), name: quarantineName(names(t).database, new Date(clock)) })],
+        ];
+        for (const [label, body] of variants) {
+          const t = uniqueToken("qp");
+          await createTenant(t, 2, label);
+          const own = track(await connect(server.url, names(t).database, names(t).role));
+          await own.query(`COMMENT ON DATABASE ${own.escapeIdentifier(names(t).database)} IS ${own.escapeLiteral(JSON.stringify(body(t)))}`);
+          await own.end();
+          // The tenant cannot write its role's comment: that needs CREATEROLE.
+          const self = track(await connect(server.url, "postgres", names(t).role));
+          await assert.rejects(self.query(`COMMENT ON ROLE ${self.escapeIdentifier(names(t).role)} IS 'x'`), /CREATEROLE/);
+          await self.end();
+
+          await dropThrough(fixture, adapter, t, { expect: "ok" });
+
+          assert.equal(await adapter.exists(t), false, label);
+          const copies = await adapter.quarantined(t);
+          assert.equal(copies.length, 1, label);
+          assert.match(copies[0]!.name, QUARANTINE_NAME, label);
+          assert.deepEqual([copies[0]!.token, copies[0]!.quarantinedAt.getTime()], [t, clock], label);
+          assert.deepEqual(await catalog(copies[0]!.name, copies[0]!.name), { databases: 1, roles: 1 }, label);
+          assert.deepEqual(await adapter.quarantined(victim), [], label);
+          const mark = JSON.parse(String((await role(copies[0]!.name))!.comment)) as Record<string, unknown>;
+          assert.deepEqual([mark.token, mark.login, mark.name], [t, true, copies[0]!.name], label);
+          // The restore gives the login back as a boolean would, and every row.
+          await adapter.restore(t);
+          assert.equal((await role(names(t).role))!.login, true, label);
+          assert.deepEqual(await contents(names(t).database), { n: 2, marker: label });
+        }
+        // Nothing of the victim's is on the server, and a purge now drops none of these copies.
+        const hijacked = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'db\\_hijack%' OR length(datname) >= 63");
+        assert.equal(hijacked.rowCount, 0);
+      });
+
+      test("quarantine revokes CONNECT from every grantee and the role's memberships; restore gives them back", async () => {
+        clock = Date.now();
+        const t = uniqueToken("qg");
+        await createTenant(t, 5, "grants");
+        const { database, role: roleName } = names(t);
+        const reader = `ro_${t}`;
+        const member = `mem_${t}`;
+        const grants = async () =>
+          (await admin.query<{ can: boolean; member: boolean }>(
+            `SELECT has_database_privilege($1, d.oid, 'CONNECT') AS can,
+                    EXISTS (SELECT 1 FROM pg_auth_members am JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
+                             WHERE r.rolname = d.datname_role AND m.rolname = $3) AS member
+               FROM (SELECT oid, $2::text AS datname_role FROM pg_database WHERE datname = $4) d`,
+            [reader, roleName, member, database],
+          )).rows[0];
+        try {
+          await admin.query(`CREATE ROLE ${admin.escapeIdentifier(reader)} LOGIN PASSWORD 'pw'`);
+          await admin.query(`CREATE ROLE ${admin.escapeIdentifier(member)} LOGIN PASSWORD 'pw'`);
+          await admin.query(`GRANT CONNECT ON DATABASE ${admin.escapeIdentifier(database)} TO ${admin.escapeIdentifier(reader)}`);
+          await admin.query(`GRANT ${admin.escapeIdentifier(roleName)} TO ${admin.escapeIdentifier(member)}`);
+          // A member's session elsewhere that took on the tenant's role.
+          const elsewhere = track(await connect(server.url, "postgres", member));
+          await elsewhere.query(`SET ROLE ${elsewhere.escapeIdentifier(roleName)}`);
+          assert.deepEqual(await grants(), { can: true, member: true });
+
+          await dropThrough(fixture, adapter, t, { expect: "ok" });
+
+          const [copy] = await adapter.quarantined(t);
+          assert.ok(copy);
+          // Neither the reader nor the member can open the copy, and the member's session is gone.
+          await assert.rejects(connect(server.url, copy.name, reader), /permission denied/);
+          await assert.rejects(connect(server.url, copy.name, member), /permission denied/);
+          await assert.rejects(elsewhere.query("SELECT 1"));
+          const { rows } = await admin.query<{ grantees: number; members: number }>(
+            `SELECT (SELECT count(*)::int FROM pg_database d, aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+                      WHERE d.datname = $1 AND a.privilege_type = 'CONNECT') AS grantees,
+                    (SELECT count(*)::int FROM pg_auth_members am JOIN pg_roles r ON r.oid = am.roleid WHERE r.rolname = $1) AS members`,
+            [copy.name],
+          );
+          assert.deepEqual(rows[0], { grantees: 0, members: 0 });
+
+          await adapter.restore(t);
+          assert.deepEqual(await grants(), { can: true, member: true });
+          const back = track(await connect(server.url, database, reader));
+          assert.equal((await back.query<{ n: number }>("SELECT 1 AS n")).rows[0]!.n, 1);
+          await back.end();
+        } finally {
+          await adapter.deprovision(t).catch(() => {});
+          await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(reader)}, ${admin.escapeIdentifier(member)}`).catch(() => {});
+        }
+      });
+
       // The longest token of the form: 50 bytes for the shared one; the
       // dedicated role prefix has 14 bytes, so 49 there (50 is refused).
       const longest = form.backend === "shared" ? 50 : 49;
@@ -412,6 +512,37 @@ describe("PostgreSQL quarantine (retention) on a throwaway cluster", { skip: ded
         assert.equal(fixture.dropRecords().filter((r) => r.request_id.startsWith(`purge2-${token}/`)).length, 0);
       });
 
+      test("a purge whose copy is restored between its listing and its drop says refused, counts no drop, and drops nothing", async () => {
+        const now = Date.now();
+        const late = uniqueToken("ql");
+        await createTenant(late, 6, "late");
+        clock = now - 30 * DAY_MS;
+        await dropThrough(fixture, adapter, late, { expect: "ok" });
+        clock = now;
+        const [copy] = await adapter.quarantined(late);
+        const labels = { resource_type: "postgres", backend: form.backend } as const;
+        const okBefore = await fixture.count({ ...labels, outcome: "ok" });
+        const refusedBefore = await fixture.count({ ...labels, outcome: "refused" });
+        const prefix = `late-purge-${late}`;
+        // The restore lands after the purge listed the copy, before its drop takes the lock.
+        const result = await adapter.purgeExpired(
+          (async (req, drop) => {
+            if (req.providerResourceId === copy!.name) await adapter.restore(late);
+            return await fixture.guardedDrop(req, drop);
+          }) as typeof fixture.guardedDrop,
+          { requestId: prefix },
+        );
+        assert.equal(result.purged.some((c) => c.name === copy!.name), false);
+        assert.equal(result.failed.some((f) => f.copy.name === copy!.name), false);
+        assert.equal(await fixture.count({ ...labels, outcome: "ok" }) - okBefore, result.purged.length);
+        assert.equal(await fixture.count({ ...labels, outcome: "refused" }) - refusedBefore, 1);
+        const failedRecords = fixture.failedRecords(`${prefix}/${copy!.name}`);
+        assert.equal(failedRecords.length, 1);
+        assert.equal(failedRecords[0]!.outcome, "refused");
+        assert.match(String(failedRecords[0]!.error_message ?? JSON.stringify(failedRecords[0])), /restored or purged meanwhile/);
+        assert.deepEqual(await contents(names(late).database), { n: 6, marker: "late" });
+      });
+
       test("a purge racing a restore of the same expired copy: exactly one of them gets it", async () => {
         const now = Date.now();
         const contested = uniqueToken("qx");
@@ -437,10 +568,14 @@ describe("PostgreSQL quarantine (retention) on a throwaway cluster", { skip: ded
         assert.deepEqual(await catalog(copy!.name, copy!.name), { databases: 0, roles: 0 });
         // A purge that dropped it audited that once; a restore that came
         // first left the purge nothing to list (0) or a drop that found the
-        // copy gone (1, an `ok` that dropped nothing).
-        const records = fixture.dropRecords(`race-purge-${contested}/${copy!.name}`).length;
+        // copy gone (1, refused: it dropped nothing).
+        const id = `race-purge-${contested}/${copy!.name}`;
+        const records = fixture.dropRecords(id).length;
         if (purgedIt) assert.equal(records, 1);
-        else assert.ok(records <= 1, `${records} records`);
+        else {
+          assert.ok(records <= 1, `${records} records`);
+          assert.equal(fixture.failedRecords(id).length, records);
+        }
       });
 
       /** The copies of this form on the server. */

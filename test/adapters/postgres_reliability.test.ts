@@ -119,6 +119,23 @@ describe("postgresShared: concurrent deprovisions of one tenant", { skip: shared
     });
   }
 
+  test("20 concurrent drops with a 1 s operationTimeoutMs all end ok: the lock wait is not cut by statement_timeout", async () => {
+    const token = await fresh("tight", 1);
+    const next = await fresh("tightnext");
+    // 300 ms bounds each statement; the holder's DROP DATABASE on a loaded
+    // 2-core machine needs more, so 1 s here: 20 waiters behind it still
+    // wait longer than that in all.
+    const tight = postgresShared({ connectionString: sharedUrl!, operationTimeoutMs: 1_000 });
+    const session = await tenantSession(sharedUrl!, token);
+    try {
+      await assertConcurrentDropsOk(fixture, tight, token, 20, next);
+      assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
+    } finally {
+      await session.end().catch(() => {});
+      await tight.close();
+    }
+  });
+
   for (const processes of [2, 3]) {
     test(`${processes} child processes of 5 concurrent drops each, all at once, all end ok`, async () => {
       const token = await fresh("xproc", 1_000);
@@ -370,7 +387,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     const other = `gd_other_${blocked}`;
     await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(other)} OWNER ${admin.escapeIdentifier(`usr_${blocked}`)}`);
     const holder = await holdTenantLock(locked);
-    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 200 });
+    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 200, lockWaitMs: 400 });
     const down = postgresShared({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`, connectTimeoutMs: 1_500 });
     let turn = 0;
     try {
@@ -380,7 +397,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
         healthy: adapter,
         failedToken: () => (turn++ % 2 === 0 ? blocked : locked),
         token: () => uniqueToken("nx"),
-        eachFailed: (result) => assert.equal(isRetryablePostgresError(result.error), result.error!.message.includes("57014")),
+        eachFailed: (result) => assert.equal(isRetryablePostgresError(result.error), /57014|lockWaitMs/.test(result.error!.message)),
       });
       assert.deepEqual(await sharedCatalog(admin, blocked), { databases: 1, roles: 1 });
       assert.deepEqual(await sharedCatalog(admin, locked), { databases: 1, roles: 1 });
@@ -394,19 +411,20 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     await dropThrough(fixture, adapter, locked, { expect: "ok" });
   });
 
-  test("a tenant lock held past operationTimeoutMs fails `failed`, retryable, within the bound, having changed nothing", async () => {
+  test("a tenant lock held past lockWaitMs fails `failed`, 55P03, retryable, within the bound, having changed nothing", async () => {
     const token = uniqueToken("lck");
     await createTenant(admin, server.url, token);
     const holder = await holdTenantLock(token);
-    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 500 });
+    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 200, lockWaitMs: 700 });
     try {
       const result = await dropThrough(fixture, bounded, token, { expect: "error" });
       assert.equal(result.error?.kind, "failed");
-      assert.equal((result.error?.cause as { sqlState?: string }).sqlState, "57014");
+      assert.equal((result.error?.cause as { sqlState?: string }).sqlState, "55P03");
       assert.equal(isRetryablePostgresError(result.error), true);
-      await assert.rejects(bounded.deprovision(token), { code: "GD_BACKEND_FAILED", retryable: true, sqlState: "57014" });
-      assert.match(result.error!.message, /pg_advisory_lock failed with SQLSTATE 57014 \(a statement timeout; a retry can succeed\)/);
-      assert.ok(result.elapsedMs < 500 + MARGIN_MS, `${result.elapsedMs} ms`);
+      await assert.rejects(bounded.deprovision(token), { code: "GD_BACKEND_FAILED", retryable: true, sqlState: "55P03" });
+      assert.match(result.error!.message, /advisory lock was held by another call for more than 700 ms \(lockWaitMs\): a retry can succeed/);
+      // Past the 200 ms statement timeout: the wait is the lock's own bound.
+      assert.ok(result.elapsedMs >= 700 && result.elapsedMs < 700 + MARGIN_MS, `${result.elapsedMs} ms`);
       assert.deepEqual(await sharedCatalog(admin, token), { databases: 1, roles: 1 });
       await holder.query("SELECT pg_advisory_unlock_all()");
       await dropThrough(fixture, bounded, token, { expect: "ok" });
@@ -416,17 +434,36 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     }
   });
 
+  test("a deprovision waiting for the lock ends ok, at once, when the holder removed the tenant meanwhile", async () => {
+    const token = uniqueToken("lgo");
+    await createTenant(admin, server.url, token);
+    const holder = await holdTenantLock(token);
+    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 200, lockWaitMs: 20_000 });
+    try {
+      const waiting = dropThrough(fixture, bounded, token, { expect: "ok" });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await admin.query(`DROP DATABASE db_${token} WITH (FORCE)`);
+      await admin.query(`DROP ROLE usr_${token}`);
+      const result = await waiting;
+      assert.ok(result.elapsedMs < 300 + MARGIN_MS, `${result.elapsedMs} ms`);
+      assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
+    } finally {
+      await holder.query("SELECT pg_advisory_unlock_all()").catch(() => {});
+      await bounded.close();
+    }
+  });
+
   test("the adapter's session terminated by the server (57P01) is `unavailable`, and retryable", async () => {
     const token = uniqueToken("trm");
     await createTenant(admin, server.url, token);
     const holder = await holdTenantLock(token);
     const pending = dropThrough(fixture, adapter, token, { expect: "error" });
-    // Wait (bounded) until the drop waits for the lock, then end its session.
+    // Wait (bounded) until the drop's session, which polls for the lock, is there; then end it.
     let terminated = 0;
     for (let i = 0; i < 200 && terminated === 0; i++) {
       const { rows } = await admin.query<{ n: number }>(
         `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
-          WHERE application_name = 'guarded-drop' AND wait_event_type = 'Lock'`,
+          WHERE application_name = 'guarded-drop' AND pid <> pg_backend_pid()`,
       );
       terminated = rows[0]!.n;
       if (terminated === 0) await new Promise((resolve) => setTimeout(resolve, 50));

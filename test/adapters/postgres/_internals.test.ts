@@ -229,12 +229,13 @@ describe("isRetryablePostgresError", () => {
 });
 
 describe("quarantine names and marks", () => {
+  const NAME = quarantineName("db_acme42", new Date("2026-12-01T22:30:00.000Z"));
   const mark = (overrides: Partial<QuarantineMark> = {}): QuarantineMark => ({
     guarded_drop: "quarantine",
     v: 1,
     token: "acme42",
     backend: "shared",
-    name: "q_20261201223000_3f2a9c1e07bd",
+    name: NAME,
     database: "db_acme42",
     role: "usr_acme42",
     quarantined_at: "2026-12-01T22:30:00.000Z",
@@ -259,7 +260,18 @@ describe("quarantine names and marks", () => {
     assert.deepEqual(parseMark(JSON.stringify(mark())), mark());
     for (const comment of [null, undefined, "", "platform: acme", "{", JSON.stringify({ ...mark(), guarded_drop: "other" }),
       JSON.stringify({ ...mark(), v: 2 }), JSON.stringify({ ...mark(), token: 5 }), JSON.stringify({ ...mark(), quarantined_at: "soon" }),
-      JSON.stringify({ ...mark(), connect: "PUBLIC" })]) {
+      JSON.stringify({ ...mark(), connect: "PUBLIC" }),
+      // A mark a tenant could plant on its own database: booleans as
+      // strings, arrays of other things, a name outside q_, too long, or
+      // not of its database or time.
+      JSON.stringify({ ...mark(), login: "false" }), JSON.stringify({ ...mark(), had_role: 1 }),
+      JSON.stringify({ ...mark(), connect: [1] }), JSON.stringify({ ...mark(), members: [{ role: "x", admin: "yes" }] }),
+      JSON.stringify({ ...mark(), database_comment: 3 }), JSON.stringify({ ...mark(), name: "postgres" }),
+      JSON.stringify({ ...mark(), name: "db_hijack" }), JSON.stringify({ ...mark(), name: `q_${"1".repeat(88)}` }),
+      JSON.stringify({ ...mark(), name: quarantineName("db_other", new Date("2026-12-01T22:30:00.000Z")) }),
+      JSON.stringify({ ...mark(), quarantined_at: "1970-01-01T00:00:00.000Z" }),
+      JSON.stringify({ ...mark(), name: quarantineName("db_acme42", new Date(0)), quarantined_at: "1970-01-01T00:00:00Z" }),
+      JSON.stringify([mark()])]) {
       assert.equal(parseMark(comment), undefined, String(comment));
     }
   });
@@ -268,22 +280,32 @@ describe("quarantine names and marks", () => {
     const older = mark({ name: "q_20261101000000_aaaaaaaaaaaa", quarantined_at: "2026-11-01T00:00:00.000Z" });
     const newer = mark({ name: "q_20261201000000_bbbbbbbbbbbb", quarantined_at: "2026-12-01T00:00:00.000Z", had_database: false });
     const other = mark({ name: "q_20261201000000_cccccccccccc", database: "db_other", role: "usr_other" });
+    const acme = (m: QuarantineMark) => (m.database === "db_acme42" ? "acme42" : undefined);
     const rows = [
       { kind: "database" as const, name: older.name, mark: older, sizeBytes: 123, oid: 10 },
       { kind: "role" as const, name: older.name, mark: older, sizeBytes: null, oid: 11 },
       { kind: "role" as const, name: newer.name, mark: newer, sizeBytes: null, oid: 5 },
       { kind: "database" as const, name: other.name, mark: other, sizeBytes: 9, oid: 7 },
     ];
-    const copies = copiesOf(rows, (m) => m.database === "db_acme42", 7).map((c) => c.copy);
+    const copies = copiesOf(rows, acme, 7).map((c) => c.copy);
     assert.deepEqual(copies.map((c) => [c.name, c.database, c.role, c.sizeBytes]), [
       [newer.name, null, newer.name, null],
       [older.name, older.name, older.name, 123],
     ]);
     assert.equal(copies[1]!.expiresAt!.toISOString(), "2026-11-08T00:00:00.000Z");
-    assert.equal(copiesOf(rows, () => true, undefined)[0]!.copy.expiresAt, null);
+    assert.equal(copiesOf(rows, () => "acme42", undefined)[0]!.copy.expiresAt, null);
     // Two copies of the same time: the later-made one (higher oid) is the newer.
     const twin = mark({ name: "q_20261201000000_dddddddddddd", quarantined_at: newer.quarantined_at });
-    const tied = copiesOf([...rows, { kind: "database" as const, name: twin.name, mark: twin, sizeBytes: 1, oid: 99 }], (m) => m.database === "db_acme42", 7);
+    const tied = copiesOf([...rows, { kind: "database" as const, name: twin.name, mark: twin, sizeBytes: 1, oid: 99 }], acme, 7);
     assert.deepEqual(tied.map((c) => c.copy.name), [twin.name, newer.name, older.name]);
+    // The role's mark describes a copy, whatever its database's comment (which the role could write) says.
+    const planted = { ...older, token: "victim", quarantined_at: "1970-01-01T00:00:00.000Z" };
+    const trusted = copiesOf([
+      { kind: "role" as const, name: older.name, mark: older, sizeBytes: null, oid: 11 },
+      { kind: "database" as const, name: older.name, mark: planted, sizeBytes: 123, oid: 10 },
+    ], acme, 7);
+    assert.deepEqual(trusted.map((c) => [c.copy.token, c.copy.quarantinedAt.toISOString(), c.copy.sizeBytes]), [
+      ["acme42", older.quarantined_at, 123],
+    ]);
   });
 });

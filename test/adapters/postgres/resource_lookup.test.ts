@@ -197,6 +197,22 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
     }
   });
 
+  test("read-only holds even when the URL's ?options= turns default_transaction_read_only off", async () => {
+    const url = new URL(sharedUrl!);
+    url.searchParams.set("options", "-c default_transaction_read_only=off");
+    const writer = lookupOf({
+      connectionString: url.href,
+      query: `INSERT INTO ${table} (token, status) VALUES ($1, 'deleted') RETURNING status, expires_at`,
+    });
+    try {
+      await assert.rejects(writer(request(t("urlwrite"), undefined), new AbortController().signal), /SQLSTATE 25006/);
+      const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
+      assert.equal(rows[0].n, 11, "no row was written");
+    } finally {
+      await writer.close();
+    }
+  });
+
   test("through createTerminalityPolicy and guardedDrop: every state, with outcomes, reasons, records and counts", async () => {
     const lookup = lookupOf();
     const fixture = createAuditFixture({ authorize: createTerminalityPolicy({ lookup }) });
