@@ -9,6 +9,9 @@ import { describe, positive } from "../_shared/_resolve_options.ts";
 import { networkCodeOf } from "../_shared/_errors.ts";
 import { checkConnectionUrl, POSTGRES_URL } from "../_shared/_connection_url.ts";
 import { sqlStateOf } from "./_classify.ts";
+import { destroyClient, endClient } from "./_pg_client.ts";
+
+export { destroyClient, endClient };
 
 export type { AuditConnectionOptions };
 
@@ -141,27 +144,6 @@ interface CancelConnection {
   connect(port: number | string, host?: string): void;
   cancel(processID: number, secretKey: number): void;
   readonly stream?: { destroy(): void; once(event: "close", listener: () => void): void };
-}
-
-/** Destroys a client's socket at once: the server rolls back whatever it had open. */
-export function destroyClient(client: Client): void {
-  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-}
-
-/**
- * Ends a client, and destroys its socket when the server does not answer
- * the goodbye in time: a hung server must not hang a close.
- */
-export async function endClient(client: Client): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const ended = await Promise.race([
-    client.end().then(() => true, () => true),
-    new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), END_TIMEOUT_MS);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (!ended) destroyClient(client);
 }
 
 /**

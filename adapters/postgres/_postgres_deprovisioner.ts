@@ -11,6 +11,7 @@ import { dropTenant, type TenantNames } from "./_drop_tenant.ts";
 import { copiesOf, dropQuarantinedCopy, ofTenant, quarantineTenant, restoreTenant } from "./_quarantine.ts";
 import { listQuarantined } from "./_quarantine_statements.ts";
 import { inspectTenant } from "./_statements.ts";
+import { endClient } from "./_pg_client.ts";
 import { LockWaitExpired, lockTenant, lockWaitMs, unlockTenant } from "./_tenant_lock.ts";
 import type { PostgresAdapterOptions } from "./postgres_options.ts";
 import type { PostgresAdapter, PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions } from "./postgres_quarantine.ts";
@@ -26,8 +27,6 @@ export interface PostgresForm {
   readonly adapter: string;
 }
 
-/** How long a polite end() may take before the socket is destroyed. */
-const END_TIMEOUT_MS = 1_000;
 
 // Past the server's statement_timeout, so that a slow statement is reported
 // by the server (57014) and only a silent server trips the client's timer.
@@ -372,22 +371,6 @@ export class PostgresDeprovisioner implements PostgresAdapter {
 async function gone(client: Client, names: TenantNames): Promise<boolean> {
   const state = await inspectTenant(client, names.database, names.role);
   return !state.databaseExists && !state.roleExists && (names.caseInsensitive !== true || state.caseVariants.length === 0);
-}
-
-/**
- * Ends a client, and destroys its socket when the server does not answer
- * the goodbye in time: a hung server must not hang the drop's error path.
- */
-async function endClient(client: Client): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const ended = await Promise.race([
-    client.end().then(() => true, () => true),
-    new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), END_TIMEOUT_MS);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (!ended) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 /** Checks `retention`: `undefined`, or `{ days: positive finite, now?: function }`. */
