@@ -415,16 +415,18 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     const token = uniqueToken("lck");
     await createTenant(admin, server.url, token);
     const holder = await holdTenantLock(token);
-    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 200, lockWaitMs: 700 });
+    // A statement timeout of 1 s leaves the catalog reads room on a loaded
+    // machine (200 ms did not); the lock's own bound is longer still.
+    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 1_000, lockWaitMs: 2_500 });
     try {
       const result = await dropThrough(fixture, bounded, token, { expect: "error" });
       assert.equal(result.error?.kind, "failed");
       assert.equal((result.error?.cause as { sqlState?: string }).sqlState, "55P03");
       assert.equal(isRetryablePostgresError(result.error), true);
       await assert.rejects(bounded.deprovision(token), { code: "GD_BACKEND_FAILED", retryable: true, sqlState: "55P03" });
-      assert.match(result.error!.message, /advisory lock was held by another call for more than 700 ms \(lockWaitMs\): a retry can succeed/);
-      // Past the 200 ms statement timeout: the wait is the lock's own bound.
-      assert.ok(result.elapsedMs >= 700 && result.elapsedMs < 700 + MARGIN_MS, `${result.elapsedMs} ms`);
+      assert.match(result.error!.message, /advisory lock was held by another call for more than 2500 ms \(lockWaitMs\): a retry can succeed/);
+      // Past the 1 s statement timeout: the wait is the lock's own bound.
+      assert.ok(result.elapsedMs >= 2_500 && result.elapsedMs < 2_500 + MARGIN_MS, `${result.elapsedMs} ms`);
       assert.deepEqual(await sharedCatalog(admin, token), { databases: 1, roles: 1 });
       await holder.query("SELECT pg_advisory_unlock_all()");
       await dropThrough(fixture, bounded, token, { expect: "ok" });
@@ -438,7 +440,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     const token = uniqueToken("lgo");
     await createTenant(admin, server.url, token);
     const holder = await holdTenantLock(token);
-    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 200, lockWaitMs: 20_000 });
+    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 1_000, lockWaitMs: 20_000 });
     try {
       const waiting = dropThrough(fixture, bounded, token, { expect: "ok" });
       await new Promise((resolve) => setTimeout(resolve, 300));
