@@ -143,26 +143,49 @@ export function throwawayRedisSkipReason(): string | undefined {
  */
 export async function startThrowawayRedis(): Promise<ControlledServer> {
   const dir = mkdtempSync(join(tmpdir(), "guarded-drop-redis-"));
+  return await startChildServer({
+    name: "redis-server",
+    dir,
+    url: (port) => `redis://${LOOPBACK}:${port}`,
+    args: (port) => [
+      "--port", String(port),
+      "--bind", LOOPBACK,
+      "--save", "",
+      "--appendonly", "no",
+      "--protected-mode", "no",
+      "--dir", dir,
+      "--logfile", join(dir, "redis.log"),
+    ],
+    answers: redisAnswers,
+  });
+}
+
+/** How {@linkcode startChildServer} runs one server binary. */
+interface ChildServerSpec {
+  /** The executable, for spawn and for messages. */
+  readonly name: string;
+  /** Its temp dir, removed on dispose and when it cannot start. */
+  readonly dir: string;
+  readonly url: (port: number) => string;
+  readonly args: (port: number) => string[];
+  /** Whether the server answers on the port yet. */
+  readonly answers: (port: number) => Promise<boolean>;
+}
+
+/**
+ * A server binary this process runs on a free port and stops by pid
+ * (SIGKILL: a crash, which is what the fault checks want), started again on
+ * the same port. If it cannot start, nothing is left running or on disk.
+ */
+async function startChildServer(spec: ChildServerSpec): Promise<ControlledServer> {
   let port = 0;
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(
-      "redis-server",
-      [
-        "--port", String(port),
-        "--bind", LOOPBACK,
-        "--save", "",
-        "--appendonly", "no",
-        "--protected-mode", "no",
-        "--dir", dir,
-        "--logfile", join(dir, "redis.log"),
-      ],
-      { stdio: "ignore" },
-    );
+    child = spawn(spec.name, spec.args(port), { stdio: "ignore" });
     const started = child;
-    await waitFor(`redis-server on port ${port}`, async () => {
-      if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode} (port ${port} taken?)`);
-      return await redisAnswers(port);
+    await waitFor(`${spec.name} on port ${port}`, async () => {
+      if (started.exitCode !== null) throw new Error(`${spec.name} exited with ${started.exitCode} (port ${port} taken?)`);
+      return await spec.answers(port);
     });
   };
   const stop = async () => {
@@ -173,19 +196,25 @@ export async function startThrowawayRedis(): Promise<ControlledServer> {
     running.kill("SIGKILL");
     await exited;
   };
-  await onFreePort((free) => {
-    port = free;
-    return start();
-  });
+  try {
+    await onFreePort((free) => {
+      port = free;
+      return start();
+    });
+  } catch (err) {
+    await stop();
+    rmSync(spec.dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
-    url: `redis://${LOOPBACK}:${port}`,
+    url: spec.url(port),
     port,
     controlled: true,
     stop,
     start,
     async dispose() {
       await stop();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(spec.dir, { recursive: true, force: true });
     },
   };
 }
@@ -404,64 +433,28 @@ export async function startDedicatedMysql(): Promise<ControlledServer> {
     throw new Error(`mariadb-install-db failed (exit ${install.status ?? install.signal}): ${install.stderr || install.stdout}`);
   }
   if (account !== undefined) chownTree(dir, account);
-  let port = 0;
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn(
-      "mariadbd",
-      [
-        "--no-defaults",
-        `--datadir=${data}`,
-        `--port=${port}`,
-        `--bind-address=${LOOPBACK}`,
-        `--socket=${join(dir, "mysqld.sock")}`,
-        `--pid-file=${join(dir, "mysqld.pid")}`,
-        "--skip-log-bin",
-        "--skip-name-resolve",
-        "--innodb-buffer-pool-size=16M",
-        "--innodb-log-file-size=8M",
-        // Its own temp dir: internal temp tables under the shared /tmp were
-        // seen gone mid-query (EE_DELETE, Errcode 2) while other suites ran.
-        `--tmpdir=${dir}`,
-        ...(account === undefined ? [] : ["--user=mysql"]),
-      ],
-      { stdio: "ignore" },
-    );
-    const started = child;
-    await waitFor(`mariadbd on port ${port}`, async () => {
-      if (started.exitCode !== null) throw new Error(`mariadbd exited with ${started.exitCode} (port ${port} taken?)`);
-      return await mysqlAnswers(port);
-    });
-  };
-  const stop = async () => {
-    const running = child;
-    child = undefined;
-    if (running === undefined || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once("exit", resolve));
-    running.kill("SIGKILL");
-    await exited;
-  };
-  try {
-    await onFreePort((free) => {
-      port = free;
-      return start();
-    });
-  } catch (err) {
-    await stop();
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  return {
-    url: `mysql://root@${LOOPBACK}:${port}/`,
-    port,
-    controlled: true,
-    stop,
-    start,
-    async dispose() {
-      await stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return await startChildServer({
+    name: "mariadbd",
+    dir,
+    url: (port) => `mysql://root@${LOOPBACK}:${port}/`,
+    args: (port) => [
+      "--no-defaults",
+      `--datadir=${data}`,
+      `--port=${port}`,
+      `--bind-address=${LOOPBACK}`,
+      `--socket=${join(dir, "mysqld.sock")}`,
+      `--pid-file=${join(dir, "mysqld.pid")}`,
+      "--skip-log-bin",
+      "--skip-name-resolve",
+      "--innodb-buffer-pool-size=16M",
+      "--innodb-log-file-size=8M",
+      // Its own temp dir: internal temp tables under the shared /tmp were
+      // seen gone mid-query (EE_DELETE, Errcode 2) while other suites ran.
+      `--tmpdir=${dir}`,
+      ...(account === undefined ? [] : ["--user=mysql"]),
+    ],
+    answers: mysqlAnswers,
+  });
 }
 
 /** Whether a MySQL server greets on the port: its handshake starts with protocol version 10. */
