@@ -19,6 +19,7 @@ import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.
 import { assertConcurrentDropsAcrossProcesses } from "../support/concurrent_drops.ts";
 import { dropThrough } from "../support/drop_through.ts";
 import { type ControlledServer, dedicatedPostgresSkipReason, startDedicatedPostgres, uniqueToken } from "../support/servers.ts";
+import { connectPostgres } from "../support/pg_connect.ts";
 
 const DAY_MS = 86_400_000;
 const RETENTION_DAYS = 7;
@@ -37,20 +38,7 @@ const FORMS: readonly Form[] = [
   { name: "postgresDedicated", factory: postgresDedicated, databasePrefix: "dedicated_db_", rolePrefix: "dedicated_usr_", backend: "dedicated" },
 ];
 
-async function connect(url: string, database?: string, user?: string): Promise<pg.Client> {
-  const target = new URL(url);
-  if (database !== undefined) target.pathname = `/${encodeURIComponent(database)}`;
-  if (user !== undefined) target.username = encodeURIComponent(user);
-  const client = new pg.Client({ connectionString: target.href, connectionTimeoutMillis: 10_000 });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => {});
-    throw err;
-  }
-  return client;
-}
+const connect = connectPostgres;
 
 describe("PostgreSQL quarantine (retention) on a throwaway cluster", { skip: dedicatedPostgresSkipReason() ?? false }, () => {
   let server: ControlledServer;

@@ -11,20 +11,9 @@ import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { type PostgresAdapter, postgresShared } from "../../../adapters/postgres/mod.ts";
 import { type ControlledServer, dedicatedPostgresSkipReason, startDedicatedPostgres, uniqueToken } from "../../support/servers.ts";
+import { connectPostgres } from "../../support/pg_connect.ts";
 
-async function connect(url: string, database?: string): Promise<pg.Client> {
-  const target = new URL(url);
-  if (database !== undefined) target.pathname = `/${encodeURIComponent(database)}`;
-  const client = new pg.Client({ connectionString: target.href, connectionTimeoutMillis: 10_000 });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => {});
-    throw err;
-  }
-  return client;
-}
+const connect = connectPostgres;
 
 describe("PostgreSQL: a prepared transaction or a subscription fails the call at once, nothing changed", {
   skip: dedicatedPostgresSkipReason() ?? false,
