@@ -1,7 +1,7 @@
 // Internal: the MongoDB Deprovisioner behind mongodbShared and mongodbDedicated.
 
 import { MongoClient, type MongoClientOptions } from "mongodb";
-import { type Backend, type Deprovisioner, type NameRules, scrubbedMessage } from "../../lib/mod.ts";
+import { type Backend, checkTenantToken, type Deprovisioner, type NameRules, scrubbedMessage } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { MONGODB_URL } from "../_shared/_connection_url.ts";
 import { describe, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
@@ -117,7 +117,8 @@ export class MongodbDeprovisioner implements Deprovisioner {
   }
 
   #targets(token: string): { database: string; user: string } {
-    const checked = this.#nameRules.checkNamingToken(token);
+    // The token's case is the name rules' policy, the same for every backend.
+    const checked = checkTenantToken(this.#nameRules, token);
     return {
       database: this.#nameRules.checkDatabaseName(`${this.#form.databasePrefix}${checked}`),
       user: this.#nameRules.checkUserName(`${this.#form.userPrefix}${checked}`),

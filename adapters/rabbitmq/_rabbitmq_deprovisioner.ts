@@ -1,6 +1,6 @@
 // Internal: the RabbitMQ Deprovisioner behind rabbitmqShared and rabbitmqDedicated.
 
-import type { Backend, Deprovisioner, NameRules } from "../../lib/mod.ts";
+import { type Backend, checkTenantToken, type Deprovisioner, type NameRules } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { HTTP_URL } from "../_shared/_connection_url.ts";
 import { resolveAdapterOptions } from "../_shared/_resolve_options.ts";
@@ -77,7 +77,8 @@ export class RabbitmqDeprovisioner implements Deprovisioner {
   }
 
   #targets(token: string): { vhost: string; user: string } {
-    const checked = this.#nameRules.checkNamingToken(token);
+    // The token's case is the name rules' policy, the same for every backend.
+    const checked = checkTenantToken(this.#nameRules, token);
     return {
       vhost: this.#nameRules.checkVhostName(`${this.#form.vhostPrefix}${checked}`),
       user: this.#nameRules.checkUserName(`${this.#form.userPrefix}${checked}`),
