@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import type { Deprovisioner, DropError } from "../../lib/mod.ts";
+import { createNameRules, type Deprovisioner, type DropError } from "../../lib/mod.ts";
 import { isRetryablePostgresError, postgresShared, type PostgresAdapterOptions } from "../../adapters/postgres/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { assertBreakerRule } from "../support/breaker_rule.ts";
@@ -151,10 +151,15 @@ describe("postgresShared: concurrent deprovisions of one tenant", { skip: shared
 describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
   let admin: pg.Client;
   let fixture: AuditFixture;
+  // The case policy is the name rules': "fold" and "exact" need rules that
+  // accept upper-case tokens, in guardedDrop (exactFixture) and the adapter.
+  const exactRules = createNameRules({ mixedCaseTokens: "exact" });
+  let exactFixture: AuditFixture;
   const adapters: Deprovisioner[] = [];
   const cleanup: string[] = [];
   const make = (options: Partial<PostgresAdapterOptions> = {}) => {
-    const adapter = postgresShared({ connectionString: sharedUrl!, ...options });
+    const rules = options.mixedCaseTokens === undefined ? {} : { nameRules: exactRules };
+    const adapter = postgresShared({ connectionString: sharedUrl!, ...rules, ...options });
     adapters.push(adapter);
     return adapter;
   };
@@ -164,6 +169,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
   before(async () => {
     admin = await connect(sharedUrl!);
     fixture = createAuditFixture();
+    exactFixture = createAuditFixture({ nameRules: exactRules });
   });
 
   after(async () => {
@@ -174,6 +180,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
     for (const adapter of adapters) await adapter.close();
     await admin?.end().catch(() => {});
     fixture?.close();
+    exactFixture?.close();
   });
 
   /** The platform's own unquoted CREATE: the server folds `db_relAbc` to `db_relabc`. */
@@ -211,7 +218,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
     await createUnquoted(token);
     const adapter = make({ mixedCaseTokens: "fold" });
     assert.equal(await adapter.exists(token), true);
-    await dropThrough(fixture, adapter, token, { expect: "ok" });
+    await dropThrough(exactFixture, adapter, token, { expect: "ok" });
     assert.deepEqual(await sharedCatalog(admin, token.toLowerCase()), { databases: 0, roles: 0 });
     assert.equal(await adapter.exists(token), false);
   });
@@ -230,7 +237,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
       assert.deepEqual(await sharedCatalog(admin, token), { databases: 1, roles: 1 });
     }
     // Dropped by its exact name, the variant is gone, and the lower-case tenant can go.
-    await dropThrough(fixture, make({ mixedCaseTokens: "exact" }), token, { expect: "ok" });
+    await dropThrough(exactFixture, make({ mixedCaseTokens: "exact" }), token, { expect: "ok" });
     const adapter = make();
     await dropThrough(fixture, adapter, lower, { expect: "ok" });
     assert.equal(await adapter.exists(lower), false);
@@ -243,7 +250,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
     await admin.query(`CREATE DATABASE db_${lower} OWNER usr_${lower}`);
     const adapter = make({ mixedCaseTokens: "exact" });
     assert.equal(await adapter.exists(token), true);
-    await dropThrough(fixture, adapter, token, { expect: "ok" });
+    await dropThrough(exactFixture, adapter, token, { expect: "ok" });
     assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
     assert.equal(await adapter.exists(token), false);
     assert.deepEqual(await sharedCatalog(admin, lower), { databases: 1, roles: 1 });
