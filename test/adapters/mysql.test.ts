@@ -9,8 +9,19 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import mysql from "mysql2/promise";
 import type { Deprovisioner, DropError } from "../../lib/mod.ts";
-import { type MysqlAdapterOptions, mysqlDedicated, mysqlShared } from "../../adapters/mysql/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
+import {
+  type Admin,
+  adminFor,
+  catalog,
+  createTenant,
+  DEDICATED,
+  type Form,
+  ROWS,
+  rowCount,
+  SHARED,
+  tenantSession,
+} from "../support/mysql_tenants.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
 import {
   type ControlledServer,
@@ -26,76 +37,7 @@ import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from
 const CONNECT_TIMEOUT_MS = 1_500;
 /** Scheduling slack on a loaded 2-core machine. */
 const MARGIN_MS = 1_500;
-const ROWS = 50;
 const CHILD = fileURLToPath(new URL("./mysql/deprovision_child.ts", import.meta.url));
-
-interface Form {
-  readonly name: string;
-  readonly factory: (options: MysqlAdapterOptions) => Deprovisioner;
-  readonly databasePrefix: string;
-  readonly userPrefix: string;
-  readonly backend: "shared" | "dedicated";
-}
-
-const SHARED: Form = { name: "mysqlShared", factory: mysqlShared, databasePrefix: "db_", userPrefix: "usr_", backend: "shared" };
-const DEDICATED: Form = {
-  name: "mysqlDedicated",
-  factory: mysqlDedicated,
-  databasePrefix: "dedicated_db_",
-  userPrefix: "dedicated_usr_",
-  backend: "dedicated",
-};
-
-type Admin = mysql.Connection;
-
-async function adminFor(url: string): Promise<Admin> {
-  const admin = await mysql.createConnection({ uri: url, connectTimeout: 5_000 });
-  admin.on("error", () => {});
-  return admin;
-}
-
-/**
- * A tenant made the way a provisioner makes one: a user at two hosts, with
- * all privileges on its database, which holds a table of rows.
- */
-async function createTenant(admin: Admin, form: Form, token: string): Promise<void> {
-  const db = admin.escapeId(form.databasePrefix + token);
-  const user = form.userPrefix + token;
-  await admin.query(`CREATE DATABASE ${db}`);
-  for (const host of ["%", "localhost"]) {
-    await admin.query("CREATE USER ?@? IDENTIFIED BY ?", [user, host, `pw-${token}`]);
-    await admin.query(`GRANT ALL ON ${db}.* TO ?@?`, [user, host]);
-  }
-  await admin.query(`CREATE TABLE ${db}.items (id int PRIMARY KEY, body text)`);
-  const rows = Array.from({ length: ROWS }, (_, i) => [i + 1, `row ${i + 1}`]);
-  await admin.query(`INSERT INTO ${db}.items (id, body) VALUES ?`, [rows]);
-}
-
-async function tenantSession(url: string, form: Form, token: string): Promise<Admin> {
-  const target = new URL(url);
-  target.username = form.userPrefix + token;
-  target.password = `pw-${token}`;
-  target.pathname = `/${form.databasePrefix + token}`;
-  const session = await mysql.createConnection({ uri: target.href, connectTimeout: 5_000 });
-  session.on("error", () => {}); // the drop kills it
-  return session;
-}
-
-async function catalog(admin: Admin, form: Form, token: string): Promise<{ databases: number; users: number }> {
-  const [rows] = await admin.query<mysql.RowDataPacket[]>(
-    `SELECT (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE BINARY SCHEMA_NAME = ?) AS dbs,
-            (SELECT COUNT(*) FROM mysql.user WHERE BINARY User = ?) AS users`,
-    [form.databasePrefix + token, form.userPrefix + token],
-  );
-  return { databases: Number(rows[0]!.dbs), users: Number(rows[0]!.users) };
-}
-
-async function rowCount(admin: Admin, form: Form, token: string): Promise<number> {
-  const [rows] = await admin.query<mysql.RowDataPacket[]>(
-    `SELECT COUNT(*) AS n FROM ${admin.escapeId(form.databasePrefix + token)}.items`,
-  );
-  return Number(rows[0]!.n);
-}
 
 /** Runs the child that deprovisions one tenant `count` times at once, and resolves its outcomes. */
 function deprovisionInChild(url: string, backend: string, token: string, count: number): Promise<string[]> {
