@@ -67,6 +67,8 @@ export function postgresSubject(server: ServerControl, backend: Backend): Confor
     resourceType: "postgres",
     backend,
     server,
+    // PostgreSQL folds unquoted names: a quoted name in another case may be the tenant's.
+    caseInsensitiveNames: true,
     createAdapter: (options) => {
       const config = { connectionString: url(), ...options };
       return lazyAdapter("postgres", backend, async () => {
