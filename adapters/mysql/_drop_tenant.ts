@@ -137,7 +137,7 @@ async function checkNothingBlocks(
     throw nothingChanged(
       context,
       `a role named ${JSON.stringify(user)} exists (MariaDB's mysql.user lists it with is_role = 'Y'): ` +
-        "drop or rename it (DROP ROLE) before the tenant can be deprovisioned; nothing was dropped",
+        "remove or rename that role before the tenant can be deprovisioned; nothing was dropped",
     );
   }
   if (names.caseInsensitive && state.caseVariants.length > 0) {
