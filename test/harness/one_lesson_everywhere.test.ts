@@ -9,6 +9,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import mysql from "mysql2/promise";
 import { createNameRules, type Deprovisioner } from "../../lib/mod.ts";
 import {
   conformanceChecks,
@@ -94,6 +95,48 @@ for (const subject of subjects) {
     for (const check of checks) test(check.title, { skip: check.skip ?? false }, () => check.run());
   });
 }
+
+describe("nothing-changed through a subject's own blockDrop", { skip: envUrl("GD_MYSQL_URL") === undefined ? "GD_MYSQL_URL is not set" : false }, () => {
+  test("a MySQL subject blocked by its own hook (a user named like the tenant's but for case): the check passes, and the block is taken away", async () => {
+    const base = subjects.find((subject) => subject.resourceType === "mysql" && subject.backend === "shared")!;
+    const url = envUrl("GD_MYSQL_URL")!;
+    const blocks: string[] = [];
+    const subject: ConformanceSubject = {
+      ...base,
+      name: `${base.name} with blockDrop`,
+      caseInsensitiveNames: false,
+      async blockDrop(token) {
+        const variant = `usr_${token.toUpperCase()}`;
+        blocks.push(variant);
+        const admin = await mysql.createConnection({ uri: url });
+        try {
+          await admin.query("CREATE USER ?@? IDENTIFIED BY ?", [variant, "%", `pw-${token}`]);
+        } finally {
+          await admin.end();
+        }
+        return async () => {
+          const again = await mysql.createConnection({ uri: url });
+          try {
+            await again.query("DROP USER ?@?", [variant, "%"]);
+          } finally {
+            await again.end();
+          }
+        };
+      },
+    };
+    const check = conformanceChecks(subject).find((c) => c.id === "nothing-changed")!;
+    assert.equal(check.skip, undefined);
+    await check.run();
+    assert.equal(blocks.length, 1);
+    const admin = await mysql.createConnection({ uri: url });
+    try {
+      const [rows] = await admin.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM mysql.user WHERE BINARY User = ?", [blocks[0]]);
+      assert.equal(Number(rows[0]!.n), 0, "the block was taken away");
+    } finally {
+      await admin.end();
+    }
+  });
+});
 
 describe("one case policy for a whole tenant, across every adapter", { skip }, () => {
   // "Relabc…": upper case by construction, whatever the clock makes of the rest.
