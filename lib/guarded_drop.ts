@@ -13,7 +13,9 @@ import { DropFailedError } from "./drop_failed_error.ts";
 import type { DropAuthorizer, DropBudget } from "./drop_policy.ts";
 import type { DropRequest } from "./drop_request.ts";
 import { createNameRules, type NameRules } from "./name_rules.ts";
+import { AsyncLoggerError } from "./async_logger_error.ts";
 import { Breakers } from "./_breakers.ts";
+import { describeAsyncDestination } from "./_async_destination.ts";
 import { describeValue } from "./_describe_value.ts";
 import { appendRecord, count, type DropSinks, settle, writeFailed, writeRecord, writeWarning } from "./_drop_sinks.ts";
 import { newRecord, readRequest } from "./_drop_record.ts";
@@ -66,8 +68,25 @@ export interface GuardedDrop {
  * ```
  */
 export interface GuardedDropOptions {
-  /** Where the records go. Its writes must be synchronous and throw on failure (see `guarded-drop/pino`). */
+  /**
+   * Where the records go. Its writes must be synchronous and throw on
+   * failure (see `guarded-drop/pino`). A pino logger whose destination is
+   * asynchronous is refused unless `allowAsyncLogger` is `true`.
+   */
   logger: AuditLogger;
+  /**
+   * Accepts a pino logger whose destination is asynchronous: a transport
+   * (`pino.transport()`), a SonicBoom with `sync: false`
+   * (`pino.destination({ sync: false })`, or pino's default stdout), or a
+   * multistream holding one. Its `provisioner.drop` line may then land after
+   * the drop, or never (a crash, a full disk the worker swallows), so "no
+   * audit line, no drop" no longer holds. When `true`, creation writes one
+   * `provisioner.audit_logger.async` warning through the logger; when not,
+   * creation throws an {@linkcode AsyncLoggerError}.
+   *
+   * @default {false}
+   */
+  allowAsyncLogger?: boolean;
   /** `provisioner_drop_total` (see `guarded-drop/prom-client`). */
   counter: DropCounter;
   /**
@@ -165,6 +184,8 @@ const DEFAULT_TIMEOUT_MS = 2000;
  * @param options The logger, counter and optional store, policy, budget and
  * breaker.
  * @returns The guarded drop function.
+ * @throws {AsyncLoggerError} If the logger is a pino logger with an
+ * asynchronous destination and `allowAsyncLogger` is not `true`.
  * @throws {TypeError} If the logger or counter lacks a method, an option
  * has the wrong type, or a timeout is longer than 2147483647 ms (the longest
  * timer: a longer one would fire after 1 ms).
@@ -191,6 +212,7 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   for (const method of ["info", "warn", "error"] as const) requireFunction(`logger.${method}`, logger?.[method]);
   if (logger.isLevelEnabled !== undefined) requireFunction("logger.isLevelEnabled", logger.isLevelEnabled);
   requireFunction("counter.inc", counter?.inc);
+  checkLoggerIsSync(logger, options.allowAsyncLogger);
   if (auditStore !== undefined) requireFunction("auditStore.append", auditStore?.append);
   if (auditStore?.settle !== undefined) requireFunction("auditStore.settle", auditStore.settle);
   if (authorize !== undefined) requireFunction("authorize", authorize);
@@ -248,6 +270,26 @@ function requireFunction(option: string, value: unknown): void {
   if (typeof value !== "function") {
     throw new TypeError(`Cannot create guardedDrop as '${option}' must be a function: current value is ${describeValue(value)}`);
   }
+}
+
+/** Refuses a pino logger whose lines land later, or warns once when the caller opted in. */
+function checkLoggerIsSync(logger: AuditLogger, allowAsyncLogger: unknown): void {
+  if (allowAsyncLogger !== undefined && typeof allowAsyncLogger !== "boolean") {
+    throw new TypeError(`Cannot create guardedDrop as 'allowAsyncLogger' must be a boolean: current value is ${describeValue(allowAsyncLogger)}`);
+  }
+  const asyncDestination = describeAsyncDestination(logger);
+  if (asyncDestination === undefined) return;
+  if (allowAsyncLogger !== true) {
+    throw new AsyncLoggerError(
+      `Cannot create guardedDrop as 'logger' must write synchronously (a line that lands after the drop breaks "no audit line, no drop"): ` +
+        `current value is a pino logger writing to ${asyncDestination}. Build it with createAuditLogger from "guarded-drop/pino", ` +
+        `or pass allowAsyncLogger: true to accept the risk`,
+    );
+  }
+  logger.warn(
+    { event: "provisioner.audit_logger.async", destination: asyncDestination },
+    "guardedDrop accepted an asynchronous audit logger (allowAsyncLogger: true): a provisioner.drop line may land after its drop, or never",
+  );
 }
 
 /** The longest delay a timer takes: Node and browsers fire a longer one after 1 ms. */

@@ -24,6 +24,7 @@
  * @module
  */
 
+export * from "./async_logger_error.ts";
 export * from "./audit.ts";
 export * from "./audit_failed_error.ts";
 export * from "./backend_error.ts";
