@@ -12,6 +12,7 @@ import type { DropError } from "./drop_error.ts";
 import { DropFailedError } from "./drop_failed_error.ts";
 import type { DropAuthorizer, DropBudget } from "./drop_policy.ts";
 import type { DropRequest } from "./drop_request.ts";
+import type { DropTracer } from "./drop_tracer.ts";
 import { createNameRules, type NameRules } from "./name_rules.ts";
 import { AsyncLoggerError } from "./async_logger_error.ts";
 import { Breakers } from "./_breakers.ts";
@@ -20,6 +21,7 @@ import { describeValue } from "./_describe_value.ts";
 import { appendRecord, count, type DropSinks, settle, writeFailed, writeRecord, writeWarning } from "./_drop_sinks.ts";
 import { newRecord, readRequest } from "./_drop_record.ts";
 import { askPolicy, takeBudget } from "./_policy_steps.ts";
+import { endSpan, inSpan, startSpan } from "./_span.ts";
 import { isOwnError } from "./_own_errors.ts";
 import { readProperty } from "./_read_property.ts";
 import { validateRequest } from "./_validate_request.ts";
@@ -162,6 +164,16 @@ export interface GuardedDropOptions {
    * @default {createNameRules()}
    */
   nameRules?: NameRules;
+  /**
+   * Traces every guardedDrop as one span (see `guarded-drop/opentelemetry`).
+   * The span starts when the call starts, under the caller's active
+   * context, the drop callback runs inside it, and it ends once the outcome
+   * is known. A tracer that throws is reported through `logger.error` and
+   * never changes the outcome.
+   *
+   * @default {undefined: no span}
+   */
+  tracer?: DropTracer;
 }
 
 const DEFAULT_TIMEOUT_MS = 2000;
@@ -217,6 +229,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   if (auditStore?.settle !== undefined) requireFunction("auditStore.settle", auditStore.settle);
   if (authorize !== undefined) requireFunction("authorize", authorize);
   if (budget !== undefined) requireFunction("budget.take", budget?.take);
+  const tracer = options.tracer;
+  if (tracer !== undefined) requireFunction("tracer.startDrop", tracer?.startDrop);
   const authorizeTimeoutMs = positiveMs("authorizeTimeoutMs", options.authorizeTimeoutMs);
   const budgetTimeoutMs = positiveMs("budgetTimeoutMs", options.budgetTimeoutMs);
   const sinks: DropSinks = { logger, counter, auditStore, auditTimeoutMs: positiveMs("auditTimeoutMs", options.auditTimeoutMs) };
@@ -230,6 +244,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   return async function guardedDrop<T>(req: DropRequest, drop: DropCallback<T>): Promise<T> {
     const given = readRequest(req);
     const record = newRecord(given);
+    // Before the first await: the tracer sees the caller's active context.
+    const span = startSpan(sinks, tracer, record);
     let appended = false;
     let value: T;
     try {
@@ -247,7 +263,7 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       // 4. The drop budget.
       if (budget !== undefined) writeWarning(sinks, record, await takeBudget(budget, budgetTimeoutMs, request));
       // 5. The circuit breaker, and the drop inside it.
-      value = await breakers.run(request, record, drop);
+      value = await breakers.run(request, record, inSpan(sinks, span, record, drop));
     } catch (err) {
       // Every step above throws its outcome's error, made by this copy; anything else is a bug, and still an outcome.
       const error = isOwnError(err)
@@ -257,11 +273,13 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       writeFailed(sinks, record, error);
       count(sinks, record, error.outcome, error);
       if (appended) await settle(sinks, record, error.outcome, error);
+      endSpan(sinks, span, record, error.outcome, error);
       throw error;
     }
     // 6. The count, once the outcome is known.
     count(sinks, record, "ok");
     if (appended) await settle(sinks, record, "ok");
+    endSpan(sinks, span, record, "ok");
     return value;
   };
 }

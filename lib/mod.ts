@@ -38,6 +38,7 @@ export * from "./drop_error.ts";
 export * from "./drop_failed_error.ts";
 export * from "./drop_policy.ts";
 export * from "./drop_request.ts";
+export * from "./drop_tracer.ts";
 export * from "./guarded_drop.ts";
 export * from "./name_rules.ts";
 export * from "./outcome.ts";
