@@ -31,6 +31,7 @@ export * from "./backend_error.ts";
 export * from "./breaker_open_error.ts";
 export * from "./circuit_breaker.ts";
 export * from "./denied_error.ts";
+export * from "./deprovision_tenant.ts";
 export * from "./deprovisioner.ts";
 export * from "./drop_callback.ts";
 export * from "./drop_counter.ts";
