@@ -19,6 +19,7 @@ import { publint } from "publint";
 const root = new URL("..", import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
   name: string;
+  version: string;
   license: string;
   exports: Record<string, string | Record<string, string>>;
   bin: Record<string, string>;
@@ -291,10 +292,11 @@ console.log(JSON.stringify({
     }
   });
 
-  test("npx guarded-drop runs from the tarball: --help prints its usage, a usage error exits 2", () => {
+  test("npx guarded-drop runs from the tarball: --help prints its usage, --version the package's version, a usage error exits 2", () => {
     assert.match(run("npx", ["--no-install", "guarded-drop", "--help"], consumer), /Usage: guarded-drop audit verify/);
     const usage = attempt("npx", ["--no-install", "guarded-drop", "audit", "verify"], consumer);
     assert.equal(usage.status, 2, usage.stderr);
+    assert.equal(run("npx", ["--no-install", "guarded-drop", "--version"], consumer), `${manifest.version}\n`);
   });
 });
 
