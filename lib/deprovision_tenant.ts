@@ -109,8 +109,11 @@ export type TenantBackendOutcome = DropOutcome | "skipped" | "deadline_exceeded"
  * ```
  */
 export interface TenantBackendResult {
+  /** The adapter's `resourceType`. */
   readonly resourceType: string;
+  /** The adapter's `backend`. */
   readonly backend: string;
+  /** What happened to this backend. */
   readonly outcome: TenantBackendOutcome;
   /** Guarded drops made for this backend (0 when it was skipped). */
   readonly attempts: number;
