@@ -180,6 +180,19 @@ describe("createGuardedDrop refuses an asynchronous pino destination", () => {
     assert.equal(lines.filter((l) => l["event"] === "provisioner.drop").length, 2);
   });
 
+  test("a logger that is a Proxy refusing reflection is no pino logger: accepted, and creation never throws from it", () => {
+    const target = { info() {}, warn() {}, error() {} };
+    const hostile = new Proxy(target, {
+      ownKeys() {
+        throw new Error("no reflection");
+      },
+      getPrototypeOf() {
+        throw new Error("no prototype");
+      },
+    });
+    assert.equal(typeof createGuardedDrop({ logger: hostile, counter }), "function");
+  });
+
   test("allowAsyncLogger must be a boolean", () => {
     assert.throws(() => createGuardedDrop({ logger: pino(), counter, allowAsyncLogger: "yes" as unknown as boolean }), {
       name: "TypeError",
