@@ -224,7 +224,6 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   for (const method of ["info", "warn", "error"] as const) requireFunction(`logger.${method}`, logger?.[method]);
   if (logger.isLevelEnabled !== undefined) requireFunction("logger.isLevelEnabled", logger.isLevelEnabled);
   requireFunction("counter.inc", counter?.inc);
-  checkLoggerIsSync(logger, options.allowAsyncLogger);
   if (auditStore !== undefined) requireFunction("auditStore.append", auditStore?.append);
   if (auditStore?.settle !== undefined) requireFunction("auditStore.settle", auditStore.settle);
   if (authorize !== undefined) requireFunction("authorize", authorize);
@@ -240,6 +239,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   const breakerFor = options.breakerFor ?? (() => new CircuitBreaker(options.breaker));
   if (options.breakerFor === undefined) new CircuitBreaker(options.breaker); // its options are checked up front
   const breakers = new Breakers(breakerFor, isBreakerOpen);
+  // Last: its opt-in warning is written only when every other option is good.
+  checkLoggerIsSync(logger, options.allowAsyncLogger);
 
   return async function guardedDrop<T>(req: DropRequest, drop: DropCallback<T>): Promise<T> {
     const given = readRequest(req);
