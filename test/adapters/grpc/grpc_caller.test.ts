@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
+import { createGuardedDrop } from "../../../lib/mod.ts";
 import { type GrpcCaller, grpcCallerOf, readGrpcCaller } from "../../../adapters/grpc/mod.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "guarded-drop-grpc-"));
@@ -60,14 +61,21 @@ const Client = grpc.makeGenericClientConstructor(service, "Caller");
 interface Answer {
   caller: string;
   read: GrpcCaller;
+  /** The `caller` of the `provisioner.drop` record the handler's guarded drop wrote. */
+  recorded: unknown;
 }
 
 /** Starts a server with `credentials`, makes one call with `clientCredentials`, and stops both. */
 async function callOnce(serverCredentials: grpc.ServerCredentials, clientCredentials: grpc.ChannelCredentials): Promise<{ answer: Answer }> {
   const server = new grpc.Server();
   server.addService(service, {
-    whoami: (call: grpc.ServerUnaryCall<unknown, Answer>, callback: grpc.sendUnaryData<Answer>) => {
-      callback(null, { caller: grpcCallerOf(call), read: readGrpcCaller(call) });
+    whoami: async (call: grpc.ServerUnaryCall<unknown, Answer>, callback: grpc.sendUnaryData<Answer>) => {
+      // As a provisioner's handler would: the caller goes into the guarded drop's record.
+      const records: Record<string, unknown>[] = [];
+      const push = (o: object) => void records.push({ ...o });
+      const guardedDrop = createGuardedDrop({ logger: { info: push, warn: push, error: push }, counter: { inc() {} } });
+      await guardedDrop({ token: "acme42", resourceType: "postgres", backend: "shared", requestId: "req-grpc", caller: grpcCallerOf(call) }, () => undefined);
+      callback(null, { caller: grpcCallerOf(call), read: readGrpcCaller(call), recorded: records[0]?.["caller"] });
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
@@ -96,6 +104,7 @@ describe("grpcCallerOf with a real grpc-js server and client on loopback", () =>
     assert.equal(answer.read.source, "none");
     assert.match(answer.read.peer, PEER);
     assert.equal(answer.caller, `unauthenticated (peer ${answer.read.peer})`);
+    assert.equal(answer.recorded, answer.caller, "the audit record carries it");
   });
 
   test("mutual TLS, verified client certificate with a SPIFFE URI SAN: the URI is the identity", async () => {
@@ -107,6 +116,7 @@ describe("grpcCallerOf with a real grpc-js server and client on loopback", () =>
     assert.equal(answer.read.source, "certificate-uri");
     assert.match(answer.read.peer, PEER);
     assert.equal(answer.caller, `spiffe://example.org/ns/billing/sa/provisioner (peer ${answer.read.peer})`);
+    assert.equal(answer.recorded, answer.caller, "the audit record carries it");
   });
 
   test("mutual TLS, verified client certificate with no SAN: the subject CN is the identity", async () => {
