@@ -207,6 +207,20 @@ console.log(JSON.stringify({ value, records: lines.length, counted }));
     assert.deepEqual(JSON.parse(run(process.execPath, ["main.js"], coreOnly)), { value: "dropped", records: 1, counted: 1 });
   });
 
+  test("guarded-drop/grpc loads without @grpc/grpc-js; guarded-drop/opentelemetry names its missing optional peer", () => {
+    writeFileSync(
+      join(coreOnly, "optional.js"),
+      `
+const { grpcCallerOf } = await import("guarded-drop/grpc");
+const otel = await import("guarded-drop/opentelemetry").then(() => "loaded", (err) => err.code + " " + err.message);
+console.log(JSON.stringify({ caller: grpcCallerOf({ getPeer: () => "10.0.0.7:5000" }), otel }));
+`,
+    );
+    const out = JSON.parse(run(process.execPath, ["optional.js"], coreOnly)) as { caller: string; otel: string };
+    assert.equal(out.caller, "unauthenticated (peer 10.0.0.7:5000)");
+    assert.match(out.otel, /^ERR_MODULE_NOT_FOUND .*'@opentelemetry\/api'/);
+  });
+
   test("installs next to a pinned TypeScript 4.9 without ERESOLVE", (t) => {
     const project = join(work, "typescript-4.9");
     mkdirSync(project, { recursive: true });
