@@ -11,6 +11,7 @@ import type { AuditChainReport, PendingDrop } from "../adapters/postgres/mod.ts"
 // Only the checks: the adapter itself, and pg with it, are loaded when a command runs.
 import { HASH_PATTERN } from "../adapters/postgres/_audit_chain.ts";
 import { auditTable } from "../adapters/postgres/_audit_table.ts";
+import { packageVersion } from "../guard/_version.ts";
 
 /**
  * Where the CLI writes.
@@ -56,6 +57,7 @@ Options:
   --expect-head <hash>  verify: a head hash stored elsewhere earlier; the chain must still hold it
   --json                print JSON
   -h, --help            show this help
+  -v, --version         show the version
 
 Exit codes: 0 intact (verify) or listed (pending), 1 chain broken, 2 usage error,
 3 the table could not be read.
@@ -95,7 +97,7 @@ interface Parsed {
 export async function runGuardedDropCli(args: readonly string[], io: Partial<GuardedDropCliIo> = {}): Promise<GuardedDropExitCode> {
   const stdout = io.stdout ?? ((text: string) => void process.stdout.write(text));
   const stderr = io.stderr ?? ((text: string) => void process.stderr.write(text));
-  let parsed: Parsed | "help";
+  let parsed: Parsed | "help" | "version";
   try {
     parsed = parse(args);
   } catch (err) {
@@ -105,6 +107,10 @@ export async function runGuardedDropCli(args: readonly string[], io: Partial<Gua
   }
   if (parsed === "help") {
     stdout(USAGE);
+    return 0;
+  }
+  if (parsed === "version") {
+    stdout(`${packageVersion()}\n`);
     return 0;
   }
   const { json } = parsed;
@@ -128,7 +134,7 @@ export async function runGuardedDropCli(args: readonly string[], io: Partial<Gua
   }
 }
 
-function parse(args: readonly string[]): Parsed | "help" {
+function parse(args: readonly string[]): Parsed | "help" | "version" {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
@@ -142,12 +148,14 @@ function parse(args: readonly string[]): Parsed | "help" {
         "expect-head": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
       },
     }));
   } catch (err) {
     throw new UsageError(parseProblem(err, args));
   }
   if (values.help === true) return "help";
+  if (values.version === true) return "version";
   const [group, command, ...extra] = positionals;
   if (group === undefined) throw new UsageError("Cannot run as no command was given: expected 'audit verify' or 'audit pending'");
   if (group !== "audit") throw new UsageError(`Cannot run as '${shown(group)}' is not a command: expected 'audit verify' or 'audit pending'`);
