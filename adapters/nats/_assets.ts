@@ -4,6 +4,8 @@
 // a race, never an error: what decides the outcome is the re-list after.
 
 import type { JetStreamManager } from "@nats-io/jetstream";
+import type { BackendError } from "../../lib/mod.ts";
+import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { apiErrorCode, CONSUMER_NOT_FOUND, STREAM_NOT_FOUND } from "./_connection.ts";
 import { type AssetKind, assetOf, KIND_ORDER } from "./_names.ts";
 
@@ -86,4 +88,16 @@ export async function deleteStreams(
 export function shownNames(names: readonly string[]): string {
   const shown = names.slice(0, 5).map((name) => JSON.stringify(name)).join(", ");
   return names.length > 5 ? `${shown}, and ${names.length - 5} more` : shown;
+}
+
+/**
+ * The error of a drop whose re-list still finds streams: it names them and
+ * the steps that raced (found their target already gone), so that an
+ * operator sees who else was deleting.
+ */
+export function leftOverError(context: FailureContext, left: readonly StreamEntry[], raced: readonly string[]): BackendError {
+  const races = raced.length === 0
+    ? "; no step raced another deletion"
+    : `; these steps found their target already gone (another deletion raced them): ${raced.slice(0, 5).join("; ")}`;
+  return backendError("failed", context, `its streams ${shownNames(left.map((s) => s.name))} are still there after the drop${races}`, undefined);
 }

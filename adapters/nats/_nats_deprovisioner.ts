@@ -9,7 +9,7 @@ import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import type { PurgeOptions, RetentionOptions } from "../postgres/postgres_quarantine.ts";
-import { deleteStreams, listStreams, shownNames, type StreamEntry } from "./_assets.ts";
+import { deleteStreams, leftOverError, listStreams, shownNames, type StreamEntry } from "./_assets.ts";
 import { classifyNatsError, closeNats, NATS_URL, type NatsSession, type NatsTimeouts, openNats } from "./_connection.ts";
 import {
   checkNatsToken,
@@ -273,9 +273,7 @@ abstract class NatsDeprovisioner implements NatsAdapter {
     await deleteStreams(jsm, take, step, raced);
     step("listing the streams again");
     const left = remaining(await listStreams(jsm));
-    if (left.length === 0) return;
-    const races = raced.length === 0 ? "" : `; these steps found their target already gone: ${raced.slice(0, 5).join("; ")}`;
-    throw backendError("failed", context, `its streams ${shownNames(left.map((s) => s.name))} are still there after the drop${races}`, undefined);
+    if (left.length > 0) throw leftOverError(context, left, raced);
   }
 
   // A connection per call: drops are rare, and a connection that never
