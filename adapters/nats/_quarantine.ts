@@ -84,10 +84,9 @@ function copyName(at: Date): string {
 /** Sets one stream's description, keeping the rest of its configuration. */
 async function describeStream(jsm: JetStreamManager, name: string, description: string | null): Promise<void> {
   const { config } = await jsm.streams.info(name);
-  const next = { ...config } as typeof config & { description?: string };
-  if (description === null) delete next.description;
-  else next.description = description;
-  await jsm.streams.update(name, next);
+  // The client merges an update into the stream's current configuration:
+  // an absent description would keep the old one, an empty one clears it.
+  await jsm.streams.update(name, { ...config, description: description ?? "" });
 }
 
 /**
