@@ -78,6 +78,10 @@ abstract class NatsDeprovisioner implements NatsAdapter {
   protected abstract dropStreams(listed: readonly StreamEntry[], token: string): StreamEntry[];
   /** The tenant's live streams: what a quarantine marks. */
   protected abstract liveStreams(listed: readonly StreamEntry[], token: string): StreamEntry[];
+  /** Whether a stream is the proof of ownership, which a drop deletes last. */
+  protected isProof(_stream: StreamEntry): boolean {
+    return false;
+  }
   /** Whether anything of the tenant is live, as `exists` answers: never a refusal. */
   protected existsIn(listed: readonly StreamEntry[], token: string): boolean {
     return this.liveStreams(listed, token).length > 0;
@@ -270,7 +274,10 @@ abstract class NatsDeprovisioner implements NatsAdapter {
     remaining: (relisted: readonly StreamEntry[]) => StreamEntry[],
   ): Promise<void> {
     const raced: string[] = [];
-    await deleteStreams(jsm, take, step, raced);
+    // The proof goes last: a concurrent drop that lists while this one runs
+    // must still find it, or an empty server.
+    await deleteStreams(jsm, take.filter((stream) => !this.isProof(stream)), step, raced);
+    await deleteStreams(jsm, take.filter((stream) => this.isProof(stream)), step, raced);
     step("listing the streams again");
     const left = remaining(await listStreams(jsm));
     if (left.length > 0) throw leftOverError(context, left, raced);
@@ -337,6 +344,10 @@ export class NatsDedicatedDeprovisioner extends NatsDeprovisioner {
     const marker = this.#proof(listed, token);
     if (marker !== "live") return [];
     return listed.filter((stream) => stream.name !== QUARANTINE_STREAM);
+  }
+
+  protected override isProof(stream: StreamEntry): boolean {
+    return stream.name === DEDICATED_MARKER_STREAM;
   }
 
   /** The live marker, or else any stream but the quarantine records (data of unknown owner); a quarantined marker is not live. */
