@@ -218,6 +218,11 @@ abstract class NatsDeprovisioner implements NatsAdapter {
     await Promise.all(open.map((session) => closeNats(session.nc)));
   }
 
+  /**
+   * Marks the tenant's live streams quarantined (see quarantineStreams).
+   *
+   * @sanctionedDrop
+   */
   async #quarantine(token: string, retention: Required<RetentionOptions>): Promise<void> {
     const context: FailureContext = { action: "quarantine", what: this.#what, token };
     const now = retention.now();
@@ -265,7 +270,11 @@ abstract class NatsDeprovisioner implements NatsAdapter {
     });
   }
 
-  /** Deletes `take`, then re-lists: `remaining` must find nothing. */
+  /**
+   * Deletes `take`, then re-lists: `remaining` must find nothing.
+   *
+   * @sanctionedDrop
+   */
   async #deleteAndConfirm(
     jsm: JetStreamManager,
     context: FailureContext,

@@ -200,7 +200,13 @@ export function natsSubject(
         return await read();
       },
       readData: read,
-      removeData: () => withNats(foreignUrl(), async ({ jsm }) => void (await jsm.streams.delete(stream).catch(() => false))),
+      // NOTE: the stream stays, emptied of its messages. Deleting it is a
+      // stream delete, which only a sanctioned drop may run; the server is a
+      // throwaway, and an unmarked stream belongs to no tenant's checks.
+      removeData: () =>
+        withNats(foreignUrl(), async ({ jsm }) => {
+          for (let seq = 1; seq <= FOREIGN_MESSAGES; seq++) await jsm.streams.deleteMessage(stream, seq, false).catch(() => false);
+        }),
     };
   }
 
