@@ -106,7 +106,6 @@ const UNAVAILABLE_NAMES: ReadonlySet<string> = new Set([
   "NoResponders",
   "ClosedConnectionError",
   "DrainingConnectionError",
-  "JetStreamNotEnabled",
 ]);
 
 /** The JetStream API error code of `err` (10059 for "stream not found"), or `undefined`. */
@@ -137,8 +136,8 @@ export function classifyNatsError(context: FailureContext, step: string, err: un
   if (step === "connect" && (network !== undefined || isTimeoutError(err) || name === "ConnectionError")) {
     return backendError("unavailable", context, `the NATS server did not accept a connection within ${connectTimeoutMs} ms`, err);
   }
-  if (apiCode !== undefined && JETSTREAM_OFF.has(apiCode)) {
-    return backendError("unavailable", context, `the NATS server has no JetStream (during ${step})`, err, { serverCode: String(apiCode) });
+  if (name === "JetStreamNotEnabled" || (apiCode !== undefined && JETSTREAM_OFF.has(apiCode))) {
+    return backendError("unavailable", context, `the NATS server has no JetStream (during ${step})`, err, apiCode === undefined ? {} : { serverCode: String(apiCode) });
   }
   if (network !== undefined || (typeof name === "string" && UNAVAILABLE_NAMES.has(name))) {
     return backendError("unavailable", context, `the NATS server did not answer (during ${step})`, err);
