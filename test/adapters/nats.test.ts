@@ -14,7 +14,7 @@ import type { ServerControl } from "../../harness/server_control.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
 import { type ControlledServer, envUrl, uniqueToken } from "../support/servers.ts";
-import { assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
+import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 import { HOW_TO_GET_NATS, startThrowawayNats, throwawayNatsSkipReason } from "../support/nats_server.ts";
 
@@ -132,6 +132,13 @@ describe("natsShared", { skip: sharedUrl === undefined ? `no shared NATS server:
     assert.equal(await subject.readTenant(next), undefined);
   });
 
+  test("2 processes × 10 concurrent drops of one tenant all end ok", async () => {
+    const token = uniqueToken("gn");
+    await subject.createTenant(token);
+    await assertConcurrentDropsAcrossProcesses({ adapter: "natsShared", options: { url }, token, drops: 10 }, 2);
+    assert.equal(await subject.readTenant(token), undefined);
+  });
+
   test("a closed port and a server that never answers are unavailable within the connect timeout", async () => {
     const token = uniqueToken("gn");
     await assertClosedPortUnavailable({
@@ -235,6 +242,10 @@ describe("natsDedicated", { skip: throwawayNatsSkipReason() ?? false }, () => {
 
       await subject.createTenant("acme2");
       await assertConcurrentDropsOk(fixture, adapter, "acme2", 10, "acme3");
+      assert.equal((await everyStream(server.url)).size, 0);
+
+      await subject.createTenant("acme4");
+      await assertConcurrentDropsAcrossProcesses({ adapter: "natsDedicated", options: { url: server.url }, token: "acme4", drops: 10 }, 2);
       assert.equal((await everyStream(server.url)).size, 0);
     } finally {
       await adapter.close();
