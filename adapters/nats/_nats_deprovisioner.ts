@@ -24,6 +24,7 @@ import {
 import {
   claimRecord,
   copyOf,
+  existingQuarantineBucket,
   leftLive,
   markedStreams,
   quarantineBucket,
@@ -123,9 +124,10 @@ abstract class NatsDeprovisioner implements NatsAdapter {
   async quarantined(token: string): Promise<NatsQuarantinedCopy[]> {
     const checked = checkNatsToken(this.nameRules, token);
     const context: FailureContext = { action: "check", what: this.#what, token: checked };
-    return await inSession(this.#hooks, context, async ({ nc }, step) => {
+    return await inSession(this.#hooks, context, async ({ nc, jsm }, step) => {
       step("reading the quarantine record");
-      const found = await readRecord(await quarantineBucket(nc), this.backend, checked);
+      const kv = await existingQuarantineBucket(nc, jsm);
+      const found = kv === undefined ? undefined : await readRecord(kv, this.backend, checked);
       return found === undefined ? [] : [copyOf(found.record, this.#retention?.days)];
     });
   }
@@ -136,9 +138,9 @@ abstract class NatsDeprovisioner implements NatsAdapter {
     const context: FailureContext = { action: "restore", what: this.#what, token: checked };
     return await inSession(this.#hooks, context, async ({ nc, jsm }, step) => {
       step("reading the quarantine record");
-      const kv = await quarantineBucket(nc);
-      const found = await readRecord(kv, this.backend, checked);
-      if (found === undefined || found.record.state === "purging") {
+      const kv = await existingQuarantineBucket(nc, jsm);
+      const found = kv === undefined ? undefined : await readRecord(kv, this.backend, checked);
+      if (kv === undefined || found === undefined || found.record.state === "purging") {
         throw restoreRefused(context, `it must have a quarantined copy: current value is ${found === undefined ? "none" : "one being purged"}`);
       }
       step("listing the streams");
@@ -174,10 +176,11 @@ abstract class NatsDeprovisioner implements NatsAdapter {
     }
     const prefix = options.requestId ?? `purge-${randomUUID()}`;
     const listing: FailureContext = { action: "purge", what: `the quarantined copies of each ${this.#what.replace(/^the /, "")}`, token: "*" };
-    const copies = await inSession(this.#hooks, listing, async ({ nc }, step) => {
+    const copies = await inSession(this.#hooks, listing, async ({ nc, jsm }, step) => {
       step("reading the quarantine records");
-      const kv = await quarantineBucket(nc);
+      const kv = await existingQuarantineBucket(nc, jsm);
       const found: NatsQuarantinedCopy[] = [];
+      if (kv === undefined) return found;
       for await (const key of await kv.keys(`${this.backend}.*`)) {
         const token = key.slice(this.backend.length + 1);
         const record = await readRecord(kv, this.backend, token);
@@ -253,9 +256,9 @@ abstract class NatsDeprovisioner implements NatsAdapter {
     const context: FailureContext = { action: "purge", what: this.#what, token: copy.token };
     return await inSession(this.#hooks, context, async ({ nc, jsm }, step) => {
       step("reading the quarantine record");
-      const kv = await quarantineBucket(nc);
-      const found = await readRecord(kv, this.backend, copy.token);
-      if (found === undefined || found.record.name !== copy.name) return false;
+      const kv = await existingQuarantineBucket(nc, jsm);
+      const found = kv === undefined ? undefined : await readRecord(kv, this.backend, copy.token);
+      if (kv === undefined || found === undefined || found.record.name !== copy.name) return false;
       if (found.record.state === "restoring") {
         throw new RefusedError(`Cannot purge ${this.#what} ${JSON.stringify(copy.token)} as its copy must not be being restored: current value is restoring`);
       }

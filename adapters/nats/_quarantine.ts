@@ -14,6 +14,7 @@ import type { JetStreamManager } from "@nats-io/jetstream";
 import { RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { type StreamEntry, shownNames } from "./_assets.ts";
+import { apiErrorCode, STREAM_NOT_FOUND } from "./_connection.ts";
 import { QUARANTINE_BUCKET, quarantineMark } from "./_names.ts";
 import type { NatsQuarantinedCopy } from "./nats_quarantine.ts";
 
@@ -38,10 +39,22 @@ export function recordKey(backend: string, token: string): string {
   return `${backend}.${token}`;
 }
 
-/** The quarantine bucket, made on first use (an idempotent stream create). */
+/** The quarantine bucket, made on first use (an idempotent stream create): only a quarantine makes it. */
 export async function quarantineBucket(nc: NatsConnection): Promise<KV> {
   const { Kvm } = await import("@nats-io/kv");
   return await new Kvm(nc).create(QUARANTINE_BUCKET, { history: 1, description: "guarded-drop quarantine records" });
+}
+
+/** The quarantine bucket when it exists, or `undefined`: reads never create it. */
+export async function existingQuarantineBucket(nc: NatsConnection, jsm: JetStreamManager): Promise<KV | undefined> {
+  try {
+    await jsm.streams.info(`KV_${QUARANTINE_BUCKET}`);
+  } catch (err) {
+    if (apiErrorCode(err) === STREAM_NOT_FOUND) return undefined;
+    throw err;
+  }
+  const { Kvm } = await import("@nats-io/kv");
+  return await new Kvm(nc).open(QUARANTINE_BUCKET);
 }
 
 /** A record and its revision, or `undefined`. A value that is not a record of this token and backend counts as none. */

@@ -169,6 +169,11 @@ describe("natsDedicated with retention", { skip: throwawayNatsSkipReason() ?? fa
     const subject = natsSubject(serverAt(server.url), "dedicated");
     const adapter = natsDedicated({ url: server.url, retention: { days: 7, now: () => START } });
     try {
+      // Reads never create the record bucket.
+      assert.deepEqual(await adapter.quarantined("acme"), []);
+      await assert.rejects(adapter.restore("acme"), (err: unknown) => isRefusedError(err) && /current value is none/.test((err as Error).message));
+      assert.deepEqual((await adapter.purgeExpired(fixture.guardedDrop)).purged, []);
+      assert.deepEqual(Object.keys(await descriptions(server.url, () => true)), []);
       const written = await subject.createTenant("acme");
       await dropThrough(fixture, adapter, "acme", { expect: "ok" });
       assert.equal(await adapter.exists("acme"), false);
