@@ -14,6 +14,8 @@ export interface StreamEntry {
   readonly name: string;
   readonly kind: AssetKind;
   readonly description: string | undefined;
+  /** The subjects it captures; empty for a mirror or a sourced stream. */
+  readonly subjects: readonly string[];
 }
 
 /** Every stream of the account, from `$JS.API.STREAM.LIST` (256 a page, with their configs). */
@@ -22,7 +24,12 @@ export async function listStreams(jsm: JetStreamManager): Promise<StreamEntry[]>
   for await (const info of jsm.streams.list()) {
     // Entries of streams deleted while the page was built can come back empty.
     if (info?.config?.name === undefined) continue;
-    streams.push({ name: info.config.name, kind: assetOf(info.config.name).kind, description: info.config.description });
+    streams.push({
+      name: info.config.name,
+      kind: assetOf(info.config.name).kind,
+      description: info.config.description,
+      subjects: info.config.subjects ?? [],
+    });
   }
   return streams;
 }

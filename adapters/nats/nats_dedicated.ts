@@ -38,10 +38,10 @@ import type { NatsDedicatedOptions } from "./nats_options.ts";
  * configuration and are left to the platform.
  *
  * **With `retention`**, `deprovision` quarantines as {@linkcode natsShared}
- * does: the marker and every stream are described as quarantined (their
- * own descriptions are kept in the record, in the server's `gd_quarantine`
- * bucket), so `exists(t)` is false while the data stays. The same limits
- * apply.
+ * does: the marker and every stream are described as quarantined and
+ * capture quarantine subjects (their own descriptions and subjects are kept
+ * in the record, in the server's `gd_quarantine` bucket), so `exists(t)` is
+ * false while the data stays. The same limits apply.
  *
  * @param options The admin URL of the tenant's server, timeouts, name rules and retention.
  * @returns The deprovisioner (`resourceType` "nats", `backend` "dedicated").

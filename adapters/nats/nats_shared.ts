@@ -48,20 +48,23 @@ import type { NatsSharedOptions } from "./nats_options.ts";
  * state: nothing else is left.
  *
  * **With `retention`**, `deprovision` quarantines instead: the streams stay
- * as they are (every message, sequence, timestamp and consumer), their
- * description becomes `guarded-drop quarantined <t> <copy>`, so that
- * `exists(t)` is false, and the platform's record of the copy (its streams
- * and their descriptions) is written to the KV bucket `gd_quarantine`,
- * which tenants must not be allowed to write. `restore(t)` gives the marks
- * back; `purgeExpired` deletes the expired copies through guardedDrop.
+ * (every message, sequence, timestamp and consumer), their description
+ * becomes `guarded-drop quarantined <t> <copy>`, so that `exists(t)` is
+ * false, and their subjects become `gdq.<copy>.<stream>`, so that a publish
+ * to the tenant's subjects is stored nowhere. The platform's record of the
+ * copy (its streams with their descriptions and subjects) is written to the
+ * KV bucket `gd_quarantine`, which tenants must not be allowed to write.
+ * `restore(t)` gives the marks and subjects back; `purgeExpired` deletes
+ * the expired copies through guardedDrop.
  *
  * NOTE: what a quarantine cannot do on NATS: it cannot cut the tenant's
  * access (see above: the platform must disable the tenant's user), so a
- * tenant that still has credentials can still publish to its subjects and
- * read its streams while quarantined; stream limits (`max_age`,
- * `max_msgs`) keep running on the kept streams, so a copy is exact only
- * within them; the stream names stay taken until the copy is restored or
- * purged; and a tenant has at most one quarantined copy at a time.
+ * tenant that still has credentials can still read its streams (consumers,
+ * direct gets) while quarantined; stream limits (`max_age`, `max_msgs`)
+ * keep running on the kept streams, so a copy is exact only within them;
+ * the stream names stay taken until the copy is restored or purged; a
+ * restore fails on a stream whose subjects another stream took meanwhile;
+ * and a tenant has at most one quarantined copy at a time.
  *
  * @param options The admin URL, timeouts, name rules and retention.
  * @returns The deprovisioner (`resourceType` "nats", `backend` "shared").

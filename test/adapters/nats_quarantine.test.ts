@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { isRefusedError } from "../../lib/mod.ts";
 import { natsDedicated, natsShared } from "../../adapters/nats/mod.ts";
 import { natsSubject } from "../../harness/subjects/nats.ts";
@@ -25,6 +25,19 @@ function serverAt(url: string): ServerControl {
     throw new Error("this suite does not inject faults");
   };
   return { name: "nats", provider: "external", urls: () => ({ url }), stop: no, start: no, pause: no, unpause: no };
+}
+
+/** Whether a JetStream publish to `subject` is stored (a pub ack comes back). */
+async function publishStored(url: string, subject: string): Promise<boolean> {
+  const nc = await connect({ servers: url, reconnect: false });
+  try {
+    await jetstream(nc, { timeout: 2_000 }).publish(subject, "written while quarantined?");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await nc.close();
+  }
 }
 
 /** The descriptions of the streams `pick` keeps, read directly. */
@@ -72,6 +85,10 @@ describe("natsShared with retention", { skip: sharedUrl === undefined ? HOW_TO_G
     for (const description of Object.values(await descriptions(url, isTenant))) {
       assert.equal(description, `guarded-drop quarantined ${token} ${copies[0]!.name}`);
     }
+    // Writes through JetStream are stored nowhere: the streams capture
+    // quarantine subjects instead of the tenant's.
+    assert.equal(await publishStored(url, `t.${token}.orders`), false);
+    assert.deepEqual(await subject.readTenant(token), written);
     await dropThrough(fixture, adapter, token, { expect: "ok" }); // a second drop finds nothing live
     assert.equal((await adapter.quarantined(token)).length, 1);
 
@@ -81,12 +98,16 @@ describe("natsShared with retention", { skip: sharedUrl === undefined ? HOW_TO_G
     assert.deepEqual(await subject.readTenant(token), written);
     for (const description of Object.values(await descriptions(url, isTenant))) assert.equal(description, `guarded-drop tenant ${token}`);
     assert.deepEqual(await adapter.quarantined(token), []);
+    // The subjects are back: a publish is stored again, then the tenant is as written plus one.
+    assert.equal(await publishStored(url, `t.${token}.orders`), true);
+    const afterWrite = await subject.readTenant(token);
+    assert.equal(afterWrite!.streams[`${prefix}orders`]!.messages, written.streams[`${prefix}orders`]!.messages + 1);
 
     clock = START + DAY_MS;
     await dropThrough(fixture, adapter, token, { expect: "ok" });
     const early = await adapter.purgeExpired(fixture.guardedDrop, { now: START + 30 * DAY_MS });
     assert.equal(early.purged.filter((c) => c.token === token).length, 0, "not expired one day short of 31");
-    assert.deepEqual(await subject.readTenant(token), written);
+    assert.deepEqual(await subject.readTenant(token), afterWrite);
     const purge = await adapter.purgeExpired(fixture.guardedDrop, { now: START + 31 * DAY_MS, requestId: `purge-${token}` });
     assert.equal(purge.purged.filter((c) => c.token === token).length, 1);
     assert.deepEqual(purge.failed.filter((f) => f.copy.token === token), []);

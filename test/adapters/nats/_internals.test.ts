@@ -41,7 +41,7 @@ describe("the tenant model", () => {
 
   test("the left-over error names the streams and the steps that raced", () => {
     const context = { action: "deprovision", what: "the NATS tenant", token: "acme" } as const;
-    const left = [{ name: "t4_acme_orders", kind: "stream" as const, description: "guarded-drop tenant acme" }];
+    const left = [{ name: "t4_acme_orders", kind: "stream" as const, description: "guarded-drop tenant acme", subjects: ["t.acme.orders"] }];
     const err = leftOverError(context, left, ["deleting the stream t4_acme_events"]);
     assert.equal(err.kind, "failed");
     assert.match(err.message, /"t4_acme_orders" are still there after the drop; these steps found their target already gone .*deleting the stream t4_acme_events/);
@@ -123,7 +123,7 @@ describe("the delete steps on the real server", { skip: url === undefined ? HOW_
         },
       });
       const raced: string[] = [];
-      await deleteStreams(withNulls, [{ name: `${prefix}a`, kind: "stream", description: undefined }], () => {}, raced);
+      await deleteStreams(withNulls, [{ name: `${prefix}a`, kind: "stream", description: undefined, subjects: [`${prefix}a`] }], () => {}, raced);
       assert.deepEqual(deleted, ["d1"]);
       assert.deepEqual(raced, []);
       assert.equal((await listStreams(jsm)).filter((s) => s.name.startsWith(prefix)).length, 0);
