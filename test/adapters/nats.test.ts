@@ -73,43 +73,47 @@ describe("natsShared", { skip: sharedUrl === undefined ? `no shared NATS server:
   test("deletes the tenant's streams, consumers, KV bucket and object store, and nothing of acme2, acme_x, acme-x or a look-alike", async () => {
     const token = uniqueToken("gn");
     const neighbours = [`${token}2`, `${token}_x`, `${token}-x`];
-    const written = await subject.createTenant(token);
-    assert.equal(Object.keys(written.streams).length, 4, "orders, events, KV_…config, OBJ_…files");
-    assert.equal(totalMessages(written), 5 + 3 + 2 + 2);
-    for (const n of neighbours) await subject.createTenant(n);
-    // A look-alike: the tenant's naming, without its mark.
     const lookAlike = `t${token.length}_${token}_lookalike`;
-    await withJsm(url, async (jsm, nc) => {
-      await jsm.streams.add({ name: lookAlike, subjects: [`lookalike.${token}`] });
-      await jetstream(nc).publish(`lookalike.${token}`, "not the tenant's");
-    });
-    const before = await everyStream(url);
-    assert.equal(await adapter.exists(token), true);
+    try {
+      const written = await subject.createTenant(token);
+      assert.equal(Object.keys(written.streams).length, 4, "orders, events, KV_…config, OBJ_…files");
+      assert.equal(totalMessages(written), 5 + 3 + 2 + 2);
+      for (const n of neighbours) await subject.createTenant(n);
+      // A look-alike: the tenant's naming, without its mark.
+      await withJsm(url, async (jsm, nc) => {
+        await jsm.streams.add({ name: lookAlike, subjects: [`lookalike.${token}`] });
+        await jetstream(nc).publish(`lookalike.${token}`, "not the tenant's");
+      });
+      const before = await everyStream(url);
+      assert.equal(await adapter.exists(token), true);
 
-    await dropThrough(fixture, adapter, token, { expect: "ok" });
+      await dropThrough(fixture, adapter, token, { expect: "ok" });
 
-    const left = await subject.readTenant(token);
-    assert.deepEqual(Object.keys(left?.streams ?? {}), [lookAlike], "only the look-alike is left under the tenant's naming");
-    assert.equal(left?.streams[lookAlike]?.messages, 1);
-    assert.equal(await adapter.exists(token), false);
-    // Other suites share this server: only the neighbours' and the
-    // look-alike's streams are compared, each by name, messages, bytes,
-    // last sequence and description.
-    const afterDrop = await everyStream(url);
-    const watched = (name: string) => name.includes(token);
-    const neighbourPrints = [...before].filter(([name]) => watched(name) && !Object.hasOwn(written.streams, name));
-    assert.equal(neighbourPrints.length, 3 * 4 + 1, "3 neighbours of 4 streams, and the look-alike");
-    for (const [name, print] of neighbourPrints) assert.equal(afterDrop.get(name), print, `${name}'s fingerprint is unchanged`);
-    for (const name of Object.keys(written.streams)) assert.equal(afterDrop.has(name), false, `${name} is gone`);
-    for (const n of neighbours) {
-      const read = await subject.readTenant(n);
-      assert.equal(Object.keys(read?.streams ?? {}).length, 4, `${n} keeps its 4 streams`);
-      assert.equal(totalMessages(read), 12, `${n} keeps its 12 messages`);
-      assert.equal(await adapter.exists(n), true);
+      const left = await subject.readTenant(token);
+      assert.deepEqual(Object.keys(left?.streams ?? {}), [lookAlike], "only the look-alike is left under the tenant's naming");
+      assert.equal(left?.streams[lookAlike]?.messages, 1);
+      assert.equal(await adapter.exists(token), false);
+      // Other suites share this server: only the neighbours' and the
+      // look-alike's streams are compared, each by name, messages, bytes,
+      // last sequence and description.
+      const afterDrop = await everyStream(url);
+      const neighbourPrints = [...before].filter(([name]) => name.includes(token) && !Object.hasOwn(written.streams, name));
+      assert.equal(neighbourPrints.length, 3 * 4 + 1, "3 neighbours of 4 streams, and the look-alike");
+      for (const [name, print] of neighbourPrints) assert.equal(afterDrop.get(name), print, `${name}'s fingerprint is unchanged`);
+      for (const name of Object.keys(written.streams)) assert.equal(afterDrop.has(name), false, `${name} is gone`);
+      for (const n of neighbours) {
+        const read = await subject.readTenant(n);
+        assert.equal(Object.keys(read?.streams ?? {}).length, 4, `${n} keeps its 4 streams`);
+        assert.equal(totalMessages(read), 12, `${n} keeps its 12 messages`);
+        assert.equal(await adapter.exists(n), true);
+      }
+      await dropThrough(fixture, adapter, token, { expect: "ok" }); // idempotent
+      for (const n of neighbours) await dropThrough(fixture, adapter, n, { expect: "ok" });
+    } finally {
+      // Whatever failed, nothing of this test stays on the shared server.
+      for (const n of [token, ...neighbours]) await adapter.deprovision(n).catch(() => {});
+      await withJsm(url, (jsm) => jsm.streams.delete(lookAlike).catch(() => false));
     }
-    await dropThrough(fixture, adapter, token, { expect: "ok" }); // idempotent
-    for (const n of neighbours) await dropThrough(fixture, adapter, n, { expect: "ok" });
-    await withJsm(url, (jsm) => jsm.streams.delete(lookAlike));
   });
 
   test("a token with a dot, and every hostile token, is refused before the server is asked", async () => {

@@ -62,12 +62,28 @@ describe("natsShared with retention", { skip: sharedUrl === undefined ? HOW_TO_G
   before(() => {
     fixture = createAuditFixture();
   });
+  // Every token a test made: whatever fails, nothing of them stays on the shared server.
+  const made: string[] = [];
+  const newToken = (): string => {
+    const token = uniqueToken("gq");
+    made.push(token, `${token}2`);
+    return token;
+  };
   after(async () => {
-    await adapter.close();
+    const plain = natsShared({ url });
+    try {
+      for (const token of made) {
+        if ((await adapter.quarantined(token)).length > 0) await adapter.restore(token).catch(() => {});
+        await plain.deprovision(token);
+      }
+    } finally {
+      await plain.close();
+      await adapter.close();
+    }
   });
 
   test("quarantine keeps every stream exactly, restore gives the marks back, purge after 30 days deletes it; neighbours intact", async () => {
-    const token = uniqueToken("gq");
+    const token = newToken();
     const neighbour = `${token}2`;
     const written = await subject.createTenant(token);
     const neighbourData = await subject.createTenant(neighbour);
@@ -122,7 +138,7 @@ describe("natsShared with retention", { skip: sharedUrl === undefined ? HOW_TO_G
   });
 
   test("a restore over a new live tenant of the same token is refused with nothing changed", async () => {
-    const token = uniqueToken("gq");
+    const token = newToken();
     const written = await subject.createTenant(token);
     clock = START;
     await dropThrough(fixture, adapter, token, { expect: "ok" });
@@ -148,7 +164,7 @@ describe("natsShared with retention", { skip: sharedUrl === undefined ? HOW_TO_G
   });
 
   test("10 concurrent quarantines make one copy; a restore racing a purge ends consistent", async () => {
-    const token = uniqueToken("gq");
+    const token = newToken();
     const written = await subject.createTenant(token);
     clock = START;
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => adapter.deprovision(token)));
