@@ -7,10 +7,14 @@
  */
 
 import type { ServerControl } from "./server_control.ts";
+import { HARNESS_BACKENDS } from "./backends/mod.ts";
 import { SERVER_ROLES, type ServerRole, type ServerSet } from "./server_set.ts";
 
+/** The backends that registered an image. */
+type ImageBackend = Extract<(typeof HARNESS_BACKENDS)[number], { readonly image: unknown }>["backend"];
+
 /**
- * The images, by backend.
+ * The images, by backend: every backend registered with an image.
  *
  * @example
  * ```ts
@@ -21,15 +25,13 @@ import { SERVER_ROLES, type ServerRole, type ServerSet } from "./server_set.ts";
  *   redis: "guarded-drop/redis:7-offline",
  *   rabbitmq: "guarded-drop/rabbitmq:3-offline",
  *   mongodb: "mongo:8",
+ *   nats: "guarded-drop/nats:2-offline",
  * };
  * ```
  */
-export interface ContainerImages {
-  readonly postgres: string;
-  readonly redis: string;
-  readonly rabbitmq: string;
-  readonly mongodb: string;
-}
+export type ContainerImages = Readonly<Record<ImageBackend, string>>;
+
+const IMAGE_BACKENDS = HARNESS_BACKENDS.flatMap((backend) => "image" in backend ? [backend] : []);
 
 /**
  * The official images, used unless a `GD_IMAGE_*` variable says otherwise.
@@ -41,16 +43,14 @@ export interface ContainerImages {
  * console.log(DEFAULT_IMAGES.postgres); // "postgres:17"
  * ```
  */
-export const DEFAULT_IMAGES: ContainerImages = Object.freeze({
-  postgres: "postgres:17",
-  redis: "redis:7",
-  rabbitmq: "rabbitmq:4-management",
-  mongodb: "mongo:8",
-});
+export const DEFAULT_IMAGES: ContainerImages = Object.freeze(
+  Object.fromEntries(IMAGE_BACKENDS.map((backend) => [backend.backend, backend.image.fallback])) as ContainerImages,
+);
 
 /**
- * The images from `GD_IMAGE_POSTGRES`, `GD_IMAGE_REDIS`, `GD_IMAGE_RABBITMQ`
- * and `GD_IMAGE_MONGODB`, each defaulting to the official image.
+ * The images from each backend's `GD_IMAGE_*` variable (`GD_IMAGE_POSTGRES`,
+ * `GD_IMAGE_REDIS`, `GD_IMAGE_RABBITMQ`, `GD_IMAGE_MONGODB`,
+ * `GD_IMAGE_NATS`), each defaulting to the official image.
  *
  * @param env The environment to read.
  * @returns The images.
@@ -64,12 +64,9 @@ export const DEFAULT_IMAGES: ContainerImages = Object.freeze({
  */
 export function imagesFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ContainerImages {
   const pick = (name: string, fallback: string) => (env[name] ?? "") === "" ? fallback : env[name]!;
-  return {
-    postgres: pick("GD_IMAGE_POSTGRES", DEFAULT_IMAGES.postgres),
-    redis: pick("GD_IMAGE_REDIS", DEFAULT_IMAGES.redis),
-    rabbitmq: pick("GD_IMAGE_RABBITMQ", DEFAULT_IMAGES.rabbitmq),
-    mongodb: pick("GD_IMAGE_MONGODB", DEFAULT_IMAGES.mongodb),
-  };
+  return Object.fromEntries(
+    IMAGE_BACKENDS.map((backend) => [backend.backend, pick(backend.image.variable, backend.image.fallback)]),
+  ) as ContainerImages;
 }
 
 /**
@@ -201,7 +198,7 @@ export async function startContainerServers(options: ContainerServersOptions = {
   if (reason !== undefined) throw new Error(`Cannot start containers as ${reason}`);
   const images = options.images ?? imagesFromEnv();
   const roles = new Set<ServerRole>(options.roles ?? SERVER_ROLES);
-  const [{ Wait }, { PostgreSqlContainer }, { RedisContainer }, { RabbitMQContainer }, { MongoDBContainer }] = await Promise.all([
+  const [{ GenericContainer, Wait }, { PostgreSqlContainer }, { RedisContainer }, { RabbitMQContainer }, { MongoDBContainer }] = await Promise.all([
     import("testcontainers"),
     import("@testcontainers/postgresql"),
     import("@testcontainers/redis"),
@@ -267,12 +264,26 @@ export async function startContainerServers(options: ContainerServersOptions = {
   if (rabbitRoles.length > 0) jobs.push([[...rabbitRoles], images.rabbitmq, rabbitmq]);
   if (roles.has("mongodb")) jobs.push([["mongodb"], images.mongodb, mongodb]);
 
-  // NOTE: no MySQL/MariaDB image: none can be pulled here, and the offline
-  // Debian build does not make one yet. The roles are reported, never dropped.
-  for (const role of ["mysql", "mysqlDedicated"] as const) {
-    if (roles.has(role)) {
-      missing[role] = "the containers provider has no MySQL/MariaDB image yet: give the servers with GD_MYSQL_URL " +
-        "and GD_MYSQL_DEDICATED_URL (external provider)";
+  // A registered generic container: one per role (a dedicated server is the
+  // tenant's own). A backend with neither an image nor a container here is
+  // reported missing, never dropped.
+  for (const backend of HARNESS_BACKENDS) {
+    const spec = "container" in backend ? backend.container : undefined;
+    for (const { role, name, urlVariables } of backend.roles) {
+      if (!roles.has(role)) continue;
+      if (spec !== undefined && "image" in backend) {
+        const image = images[backend.backend];
+        jobs.push([[role], image, async () => {
+          let command = new GenericContainer(image).withExposedPorts(spec.port);
+          if (spec.command !== undefined) command = command.withCommand([...spec.command]);
+          const c = await command.withWaitStrategy(Wait.forLogMessage(spec.readyLog)).withStartupTimeout(spec.startupTimeoutMs).start();
+          started.push(c);
+          servers[role] = containerControl(name, c, () => spec.urls(c.getHost(), c.getMappedPort(spec.port)));
+        }]);
+      } else if (!("image" in backend)) {
+        missing[role] = `the containers provider has no ${backend.backend} image yet: give the server with ${urlVariables.join(" and ")} ` +
+          "(external provider)";
+      }
     }
   }
 

@@ -161,7 +161,7 @@ export async function startThrowawayRedis(): Promise<ControlledServer> {
 }
 
 /** How {@linkcode startChildServer} runs one server binary. */
-interface ChildServerSpec {
+export interface ChildServerSpec {
   /** The executable, for spawn and for messages. */
   readonly name: string;
   /** Its temp dir, removed on dispose and when it cannot start. */
@@ -177,7 +177,7 @@ interface ChildServerSpec {
  * (SIGKILL: a crash, which is what the fault checks want), started again on
  * the same port. If it cannot start, nothing is left running or on disk.
  */
-async function startChildServer(spec: ChildServerSpec): Promise<ControlledServer> {
+export async function startChildServer(spec: ChildServerSpec): Promise<ControlledServer> {
   let port = 0;
   let child: ChildProcess | undefined;
   const start = async () => {
