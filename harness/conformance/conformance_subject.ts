@@ -116,6 +116,19 @@ export interface ConformanceSubject<Data = unknown> {
    */
   readonly caseInsensitiveNames?: boolean;
   /**
+   * Characters the name rules accept but the backend's names cannot hold
+   * (NATS stream and bucket names cannot hold `.`), which its adapter
+   * refuses with `RefusedError` before it connects. The `odd-tokens` check
+   * then expects each token holding one to be refused, by `exists()` and by
+   * the guarded drop, with the tenant left whole, instead of dropped. A
+   * platform that deletes tenants across backends checks every backend's
+   * names first (`deprovisionTenant` does), so such a tenant is refused by
+   * all of them, never half deleted.
+   *
+   * @default {""}
+   */
+  readonly refusedTokenCharacters?: string;
+  /**
    * Puts something in place that makes the tenant's drop fail in a way no
    * retry cures (a PostgreSQL role that owns a database outside its own, a
    * MariaDB role with the user's name), and resolves a function that takes

@@ -217,6 +217,8 @@ export function natsSubject(
     server,
     neighbour,
     oneTenantPerServer: backend === "dedicated",
+    // Stream, KV and object store names cannot hold a dot (DESIGN §15).
+    refusedTokenCharacters: ".",
     notOwnServer,
     createAdapter: adapterFor(url),
     async createTenant(token) {

@@ -2,7 +2,9 @@
  * `odd-tokens`: every kind of token the name rules accept survives the
  * adapter's quoting on the real server: dots, dashes, underscores, a leading
  * digit, one character, and the longest the adapter accepts. Each tenant is
- * made, dropped, and nothing of it is left; the neighbour stays whole.
+ * made, dropped, and nothing of it is left; the neighbour stays whole. A
+ * token holding a character the subject declares its backend cannot hold
+ * (`refusedTokenCharacters`) must instead be refused with nothing changed.
  *
  * @module
  */
@@ -29,6 +31,8 @@ export const oddTokensCheck: CheckModule = {
   title: () => "every kind of token the name rules accept round-trips: dots, dashes, underscores, a leading digit, one character, the longest",
   async run(ctx) {
     const { subject, neighbour } = ctx;
+    const unholdable = [...(subject.refusedTokenCharacters ?? "")];
+    const holdable = (token: string) => !unholdable.some((character) => token.includes(character));
     const base = ctx.freshToken();
     const other = ctx.freshToken();
     const otherData = await neighbour.createTenant(other);
@@ -42,11 +46,12 @@ export const oddTokensCheck: CheckModule = {
           `${base}__under`,
           `${base}.-_mix`,
           `9${base}`,
-          await longestToken(adapter, base),
+          await longestToken(adapter, base, unholdable),
         ];
         const one = await freeOneCharacterToken(ctx, adapter);
         if (one !== undefined) tokens.push(one);
-        for (const token of tokens) {
+        const refused = tokens.filter((token) => !holdable(token));
+        for (const token of tokens.filter(holdable)) {
           made.push(token);
           const data = await subject.createTenant(token);
           assert.deepEqual(await subject.readTenant(token), data, `precondition: the tenant ${JSON.stringify(token)} can be read back`);
@@ -55,10 +60,16 @@ export const oddTokensCheck: CheckModule = {
           assert.equal(await adapter.exists(token), false, `exists(${JSON.stringify(token)}) after the drop`);
           assert.equal(await subject.readTenant(token), undefined, `a direct read of ${JSON.stringify(token)} after the drop`);
         }
+        for (const token of refused) {
+          await assert.rejects(adapter.exists(token), { code: "GD_REFUSED" }, `exists(${JSON.stringify(token)}): a name the backend cannot hold`);
+          await assert.rejects(recorder.guardedDrop(ctx.request(token), () => adapter.deprovision(token)), { outcome: "refused" });
+        }
+        const dropped = tokens.length - refused.length;
         assert.deepEqual(await neighbour.readTenant(other), otherData, "the neighbour's data");
         assert.equal(recorder.dropRecords().length, tokens.length, "provisioner.drop records");
-        assert.equal(recorder.failedRecords().length, 0, "provisioner.drop.failed records");
-        assert.equal(await recorder.count(ctx.labels("ok")), tokens.length, "provisioner_drop_total{outcome=ok}");
+        assert.equal(recorder.failedRecords().length, refused.length, "provisioner.drop.failed records (the refused tokens)");
+        assert.equal(await recorder.count(ctx.labels("ok")), dropped, "provisioner_drop_total{outcome=ok}");
+        assert.equal(await recorder.count(ctx.labels("refused")), refused.length, "provisioner_drop_total{outcome=refused}");
         assert.equal(await recorder.total(), tokens.length, "provisioner_drop_total, all series");
       });
     } finally {
@@ -73,9 +84,10 @@ export const oddTokensCheck: CheckModule = {
  * accepted class: each length from 63 down is offered to `exists()`, whose
  * refusal comes before any connection, until one is not refused.
  */
-async function longestToken(adapter: Deprovisioner, base: string): Promise<string> {
+async function longestToken(adapter: Deprovisioner, base: string, unholdable: readonly string[]): Promise<string> {
+  const padding = [...PADDING].filter((character) => !unholdable.includes(character)).join("");
   for (let length = MAX_TOKEN_BYTES; length > base.length; length--) {
-    const token = `${base}${PADDING.repeat(MAX_TOKEN_BYTES)}`.slice(0, length);
+    const token = `${base}${padding.repeat(MAX_TOKEN_BYTES)}`.slice(0, length);
     try {
       await adapter.exists(token);
       return token;
