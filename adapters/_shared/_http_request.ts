@@ -1,0 +1,83 @@
+// Internal: one HTTP request whose bound is a timer this module holds, not a
+// signal handed to fetch.
+//
+// Why not fetch: on Node 20, fetch with `signal: AbortSignal.any([
+// AbortSignal.timeout(ms), other])` loses the timeout under garbage
+// collection (undici follows a Request's signal through weak references,
+// nodejs/node#55428, undici PR 4984) and then waits for undici's own 300 s
+// headers timeout: test/adapters/gc_pressure.test.ts measured it. The global
+// fetch's dispatcher cannot be given other timeouts without the undici
+// package. node:http lets this module own the whole bound: one timer, held by
+// this call's closure until the answer is read, that destroys the socket.
+
+import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
+
+/** One request. */
+export interface BoundedHttpRequest {
+  readonly method: "GET" | "DELETE" | "PUT" | "POST";
+  /** An http: or https: URL without credentials (they go in `headers`). */
+  readonly url: string;
+  readonly headers: OutgoingHttpHeaders;
+  /** The whole request's bound, in ms: connect, headers and body together. */
+  readonly timeoutMs: number;
+  /** Ends the request early (the adapter was closed). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The answer: its status and its body as text. */
+export interface BoundedHttpAnswer {
+  readonly status: number;
+  readonly text: string;
+}
+
+/**
+ * Sends one request on a connection of its own (no pool: a socket of a
+ * paused server is never reused) and reads the whole body. Redirects are
+ * not followed.
+ *
+ * @throws {Error} named `TimeoutError` when `timeoutMs` passes first (the
+ * socket is destroyed), named `AbortError` when `signal` aborts first, or
+ * the socket's own error (ECONNREFUSED, a TLS error…).
+ */
+export function boundedHttpRequest(call: BoundedHttpRequest): Promise<BoundedHttpAnswer> {
+  return new Promise<BoundedHttpAnswer>((resolve, reject) => {
+    const send = call.url.startsWith("https:") ? httpsRequest : httpRequest;
+    let settled = false;
+    const finish = (error: Error | undefined, answer?: BoundedHttpAnswer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      call.signal?.removeEventListener("abort", onAbort);
+      if (error !== undefined) {
+        req.destroy();
+        reject(error);
+      } else {
+        resolve(answer!);
+      }
+    };
+    const timer = setTimeout(
+      () => finish(named("TimeoutError", `no answer within ${call.timeoutMs} ms`)),
+      call.timeoutMs,
+    );
+    const onAbort = () => finish(named("AbortError", "the request was aborted"));
+    const req = send(call.url, { method: call.method, headers: call.headers, agent: false }, (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("error", (err) => finish(err));
+      response.on("end", () => finish(undefined, { status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      // After "end" this is a no-op; before it, the body was cut short.
+      response.on("close", () => finish(Object.assign(named("Error", "the connection was closed before the body ended"), { code: "ECONNRESET" })));
+    });
+    req.on("error", (err) => finish(err));
+    if (call.signal?.aborted === true) return onAbort();
+    call.signal?.addEventListener("abort", onAbort, { once: true });
+    req.end();
+  });
+}
+
+function named(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
