@@ -3,16 +3,14 @@
 // redis-servers this file starts to stop and to pause.
 
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
-import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { isRateLimitedError } from "../../../lib/mod.ts";
 import { type DropLimit, redisDropBudget, type RedisDropBudget, type RedisDropBudgetOptions } from "../../../adapters/redis/mod.ts";
 import { createAuditFixture } from "../../support/audit_fixture.ts";
+import { assertReplicasShareMax, runBudgetReplicas } from "../../support/budget_replicas.ts";
 import { guardedCall } from "../../support/guarded_call.ts";
 import {
   dedicatedRedisSkipReason,
@@ -28,7 +26,6 @@ import { SECRET } from "../../support/unreachable.ts";
 const sharedUrl = envUrl("GD_REDIS_URL");
 /** Scheduling slack on a loaded 2-core machine. */
 const MARGIN_MS = 1_500;
-const REPLICA = fileURLToPath(new URL("./fixtures/budget_replica.ts", import.meta.url));
 /** The commands the README tells a budget's ACL user to allow. */
 const BUDGET_ACL = ["+evalsha", "+eval", "+time", "+zremrangebyscore", "+zcard", "+zrange", "+zadd", "+pexpire", "+exists", "+set", "+zrem", "+hget", "+hset", "+hdel", "+hincrby", "+info"];
 const GLOBAL = (max: number, windowMs = 60_000): DropLimit => ({ scope: "global", max, windowMs });
@@ -265,68 +262,12 @@ describe("redisDropBudget on a shared Redis", { skip: sharedUrl === undefined ? 
     const prefix = newPrefix();
     const max = 10;
     const attempts = 8;
-    const children: ChildProcess[] = [];
-    try {
-      const env = {
-        ...process.env,
-        BUDGET_URL: sharedUrl!,
-        BUDGET_PREFIX: prefix,
-        BUDGET_MAX: String(max),
-        BUDGET_WINDOW_MS: "60000",
-        ATTEMPTS: String(attempts),
-      };
-      const outputs = Array.from({ length: 3 }, () => {
-        const child = spawn(process.execPath, ["--import", "tsx", REPLICA], { env, stdio: ["pipe", "pipe", "inherit"] });
-        children.push(child);
-        const lines = createInterface({ input: child.stdout! });
-        const ready = new Promise<void>((resolve, reject) => {
-          lines.once("line", (line) => (line === "ready" ? resolve() : reject(new Error(`replica said ${line}`))));
-          child.once("exit", (code) => reject(new Error(`replica exited with ${code} before it was ready`)));
-        });
-        const result = new Promise<string>((resolve, reject) => {
-          let last = "";
-          lines.on("line", (line) => (last = line));
-          child.once("exit", (code) => (code === 0 ? resolve(last) : reject(new Error(`replica exited with ${code}`))));
-        });
-        return { child, ready, result };
-      });
-      await withTimeout(Promise.all(outputs.map((o) => o.ready)), 30_000, "the replicas did not start");
-      for (const { child } of outputs) child.stdin!.end("go\n");
-      const results = (await withTimeout(Promise.all(outputs.map((o) => o.result)), 30_000, "the replicas did not finish"))
-        .map((line) => JSON.parse(line) as ReplicaResult);
-
-      const sum = (f: (r: ReplicaResult) => number) => results.reduce((s, r) => s + f(r), 0);
-      assert.equal(sum((r) => r.outcomes.filter((o) => o === "ok").length), max, "ok drops over all replicas");
-      assert.equal(sum((r) => r.outcomes.filter((o) => o === "rate_limited").length), 3 * attempts - max);
-      assert.equal(sum((r) => r.calls), max, "drop callbacks run");
-      assert.equal(sum((r) => r.okCount), max, 'provisioner_drop_total{outcome="ok"} over all replicas');
-      assert.equal(sum((r) => r.rateLimitedCount), 3 * attempts - max);
-      assert.equal(sum((r) => r.total), 3 * attempts);
-      assert.equal(sum((r) => r.dropRecords), 3 * attempts);
-      for (const r of results) {
-        assert.equal(r.failedRecords.length, r.outcomes.filter((o) => o !== "ok").length);
-        for (const f of r.failedRecords) {
-          assert.deepEqual(f, { outcome: "rate_limited", reason: `the global limit is spent: max ${max} per 60000 ms` });
-        }
-        for (const ms of r.retryAfterMs) assert.ok(ms !== null && ms > 0 && ms <= 60_000, `retryAfterMs ${ms}`);
-      }
-      assert.deepEqual([...(await budgetKeys(redis, prefix)).values()], [max], "Redis holds exactly the drops let through");
-    } finally {
-      for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-    }
+    const results = await runBudgetReplicas({ url: sharedUrl!, prefix, max, windowMs: 60_000, attempts });
+    assertReplicasShareMax(results, { max, windowMs: 60_000, attempts });
+    assert.deepEqual([...(await budgetKeys(redis, prefix)).values()], [max], "Redis holds exactly the drops let through");
   });
 });
 
-interface ReplicaResult {
-  outcomes: string[];
-  retryAfterMs: (number | null)[];
-  calls: number;
-  okCount: number;
-  rateLimitedCount: number;
-  total: number;
-  dropRecords: number;
-  failedRecords: { outcome: string; reason: string | null }[];
-}
 
 describe("redisDropBudget when Redis is away", () => {
   test("a closed port: rate_limited by default, and the URL's password is never written", async () => {
@@ -684,18 +625,4 @@ async function startProxy(port: number) {
       await new Promise((resolve) => server.close(resolve));
     },
   };
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
