@@ -72,7 +72,11 @@ export function boundedHttpRequest(call: BoundedHttpRequest): Promise<BoundedHtt
     req.on("error", (err) => finish(err));
     if (call.signal?.aborted === true) return onAbort();
     call.signal?.addEventListener("abort", onAbort, { once: true });
-    req.end();
+    if (send === httpRequest) return void req.end();
+    // Over TLS, nothing is written before the handshake: a write into a failing handshake
+    // would report a bare EPROTO instead of the handshake's own code
+    // (ERR_SSL_WRONG_VERSION_NUMBER, CERT_HAS_EXPIRED…).
+    req.once("socket", (socket) => socket.once("secureConnect", () => req.end()));
   });
 }
 
