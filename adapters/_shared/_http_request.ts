@@ -23,6 +23,8 @@ export interface BoundedHttpRequest {
   readonly timeoutMs: number;
   /** Ends the request early (the adapter was closed). */
   readonly signal?: AbortSignal | undefined;
+  /** The request's body, when it has one (sent with its content-length). */
+  readonly body?: string | undefined;
 }
 
 /** The answer: its status and its body as text. */
@@ -61,7 +63,8 @@ export function boundedHttpRequest(call: BoundedHttpRequest): Promise<BoundedHtt
       call.timeoutMs,
     );
     const onAbort = () => finish(named("AbortError", "the request was aborted"));
-    const req = send(call.url, { method: call.method, headers: call.headers, agent: false }, (response: IncomingMessage) => {
+    const headers = call.body === undefined ? call.headers : { ...call.headers, "content-length": Buffer.byteLength(call.body) };
+    const req = send(call.url, { method: call.method, headers, agent: false }, (response: IncomingMessage) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("error", (err) => finish(err));
@@ -72,11 +75,11 @@ export function boundedHttpRequest(call: BoundedHttpRequest): Promise<BoundedHtt
     req.on("error", (err) => finish(err));
     if (call.signal?.aborted === true) return onAbort();
     call.signal?.addEventListener("abort", onAbort, { once: true });
-    if (send === httpRequest) return void req.end();
+    if (send === httpRequest) return void req.end(call.body);
     // Over TLS, nothing is written before the handshake: a write into a failing handshake
     // would report a bare EPROTO instead of the handshake's own code
     // (ERR_SSL_WRONG_VERSION_NUMBER, CERT_HAS_EXPIRED…).
-    req.once("socket", (socket) => socket.once("secureConnect", () => req.end()));
+    req.once("socket", (socket) => socket.once("secureConnect", () => req.end(call.body)));
   });
 }
 
