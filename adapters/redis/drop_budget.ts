@@ -74,6 +74,11 @@ export interface RedisDropBudgetOptions {
    * the hash tag `{budget}`, so one script can touch them together). The
    * URL must name database 0.
    *
+   * NOTE: the URL is the one seed: when that node is down as the budget
+   * connects, the take is unavailable (as `onUnavailable` says). Give a
+   * name that always reaches a live node (DNS over the nodes, a load
+   * balancer).
+   *
    * @default {false}
    */
   cluster?: boolean;
