@@ -75,6 +75,16 @@ export class BudgetConnection {
   }
 }
 
+// ioredis Cluster's own messages when its nodes are gone or its slot map is
+// stale; they carry no code.
+const CLUSTER_LOST = /Cluster is ended|Cluster isn't ready|Failed to refresh slots cache|Too many Cluster redirections|None of startup nodes is available/i;
+
+/** Whether `err` is the Cluster client saying its nodes cannot be reached: `unavailable`, as a lost connection is. */
+export function isClusterLost(err: unknown): boolean {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === "string" && CLUSTER_LOST.test(message);
+}
+
 /** Closes a connection without waiting for the server. */
 export function closeBudgetClient(client: BudgetClient | undefined): void {
   if (client instanceof Cluster) client.disconnect();

@@ -7,9 +7,9 @@
 
 import { randomUUID } from "node:crypto";
 import type { DropBudget, DropRequest, DropVerdict } from "../../lib/mod.ts";
-import type { FailureContext } from "../_shared/_errors.ts";
+import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { describe } from "../_shared/_resolve_options.ts";
-import { BudgetConnection } from "./_budget_connection.ts";
+import { BudgetConnection, isClusterLost } from "./_budget_connection.ts";
 import { type BudgetSettings, checkBudgetOptions } from "./_budget_options.ts";
 import { CancelQueue } from "./_cancel_queue.ts";
 import { classifyRedisError } from "./_connection.ts";
@@ -329,7 +329,9 @@ class SharedDropBudget implements RedisDropBudget {
     } catch (err) {
       givenUp = true;
       const context: FailureContext = { action: "check", what: "the drop budget of", token };
-      const error = classifyRedisError(context, step, err, timeoutMs);
+      const error = isClusterLost(err)
+        ? backendError("unavailable", context, `the cluster was lost at ${step}`, err)
+        : classifyRedisError(context, step, err, timeoutMs);
       // A connection that broke or hung is not reused: the next take opens a new one.
       if (error.kind === "unavailable") this.#connection.discard();
       // Once sent, the script may have run, or may still run: undo it.

@@ -99,6 +99,32 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
     }
   });
 
+  test("every node stopped: unavailable, so deny says no and allow goes on with a warning, each within timeoutMs", async () => {
+    const doomed = await startThrowawayCluster(3);
+    const options = { url: doomed.url, cluster: true, limits: [{ scope: "global" as const, max: 5, windowMs: WINDOW_MS }], timeoutMs: 1_000 };
+    const deny = redisDropBudget(options);
+    const allow = redisDropBudget({ ...options, onUnavailable: "allow" });
+    try {
+      assert.deepEqual(await deny.take(request()), { allowed: true });
+      assert.deepEqual(await allow.take(request()), { allowed: true });
+      await doomed.dispose();
+      for (let i = 0; i < 2; i++) {
+        const started = performance.now();
+        const denied = await deny.take(request());
+        const allowed = await allow.take(request());
+        assert.ok(performance.now() - started < 2 * 1_000 + 1_500, `${performance.now() - started} ms for both`);
+        assert.equal(denied.allowed, false);
+        assert.match(denied.reason!, /as the cluster was lost at (EVALSHA|connect)|unreachable|no connection was ready/);
+        assert.equal(allowed.allowed, true);
+        assert.match(allowed.warning!, /^the drop went on \(onUnavailable: "allow"\)/);
+      }
+    } finally {
+      await deny.close();
+      await allow.close();
+      await doomed.dispose();
+    }
+  });
+
   test("a cluster URL naming a database other than 0 is a TypeError", () => {
     assert.throws(
       () => redisDropBudget({ url: `redis://127.0.0.1:${cluster.ports[0]}/2`, cluster: true, limits: [{ scope: "global", max: 1, windowMs: 1_000 }] }),
