@@ -124,16 +124,25 @@ const TAKE_SCRIPT_SHA = createHash("sha1").update(TAKE_SCRIPT).digest("hex");
  * It removes the member from every limit (a no-op when the take never ran
  * or was refused) and sets the mark, which {@linkcode TAKE_SCRIPT} checks
  * first: a take that arrives after its cancel charges nothing. So the order
- * of the two does not matter, and running it twice changes nothing. A set
- * that this empties (Redis then deletes it) has its `last:` field removed
- * too, so that its absence is not read as a loss. The epoch's `seq` keeps
- * counting the undone take: it only ever grows.
+ * of the two does not matter, and running it twice changes nothing. Each
+ * set it changes has its `last:` field set back to its newest entry left,
+ * or removed when none is left (Redis then deletes the set): `last:` must
+ * stay the newest entry's time, or the set emptied later by its window
+ * would be read as a loss. The epoch's `seq` keeps counting the undone
+ * take: it only ever grows.
  */
 export const CANCEL_SCRIPT = `
 redis.call('SET', KEYS[#KEYS], '1', 'PX', ARGV[2])
+local epochKey = KEYS[#KEYS - 1]
 for i = 1, #KEYS - 2 do
-  if redis.call('ZREM', KEYS[i], ARGV[1]) == 1 and redis.call('EXISTS', KEYS[i]) == 0 then
-    redis.call('HDEL', KEYS[#KEYS - 1], 'last:' .. KEYS[i])
+  local key = KEYS[i]
+  if redis.call('ZREM', key, ARGV[1]) == 1 then
+    local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+    if newest[2] then
+      redis.call('HSET', epochKey, 'last:' .. key, newest[2])
+    else
+      redis.call('HDEL', epochKey, 'last:' .. key)
+    end
   end
 end
 return 1

@@ -11,6 +11,7 @@ import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import { Redis } from "ioredis";
 import { type DropLimit, redisDropBudget, type RedisDropBudget, type RedisDropBudgetOptions } from "../../../adapters/redis/mod.ts";
+import { runCancel } from "../../../adapters/redis/_drop_budget_script.ts";
 import { type ControlledServer, startThrowawayRedis, throwawayRedisSkipReason, uniqueToken } from "../../support/servers.ts";
 
 const WINDOW_MS = 60_000;
@@ -200,6 +201,36 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
       assert.deepEqual(next, { allowed: true }, "an emptied set is not a lost one");
       assert.equal(await redis.zcard(typeKey("redis")), 1);
       assert.equal(await redis.zcard(typeKey("postgres")), 1);
+    });
+  });
+
+  test("a cancel keeps last: at the newest entry left, so a set emptied later by its window is not read as a loss", async () => {
+    await withServer(async ({ redis, prefix, budgetOf }) => {
+      const windowMs = 6_000;
+      const budget = budgetOf({ limits: [{ scope: "resource_type", max: 5, windowMs }, { scope: "global", max: 1, windowMs: WINDOW_MS }] });
+      const typeKey = `${prefix}{budget}:resource_type:x:5per${windowMs}ms`;
+      const globalKey = `${prefix}{budget}:global:1per${WINDOW_MS}ms`;
+      const epochKey = `${prefix}{budget}:epoch`;
+      assert.deepEqual(await budget.take({ ...request(), resourceType: "y" }), { allowed: true }); // the global limit is now spent
+      // The "x" window as a paused take would leave it: an entry about to leave the window, and a
+      // newer one, charged late, that its cancel removes.
+      const [seconds = 0, micros = 0] = await redis.time();
+      const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      await redis.zadd(typeKey, now - windowMs + 100, "old", now - 10, "victim");
+      await redis.pexpire(typeKey, windowMs);
+      await redis.hset(epochKey, `last:${typeKey}`, now - 10);
+      await runCancel(redis, { member: "victim", limitKeys: [typeKey, globalKey], epochKey, cancelKey: `${prefix}{budget}:cancelled:victim` }, WINDOW_MS);
+      assert.equal(await redis.hget(epochKey, `last:${typeKey}`), String(now - windowMs + 100), "last: is the newest entry left");
+      await new Promise((resolve) => setTimeout(resolve, 300)); // "old" leaves the window
+      const spent = "spent: the global limit is spent: max 1 per 60000 ms";
+      const x = () => budget.take({ ...request(), resourceType: "x" });
+      // The first empties the "x" set (its window), refused by the global limit; the second must not read that as a loss.
+      for (const verdict of [await x(), await x()]) {
+        assert.equal(verdict.allowed, false);
+        assert.equal(`spent: ${verdict.reason}`, spent);
+      }
+      assert.equal(await redis.exists(typeKey), 0);
+      assert.equal(await redis.hget(epochKey, "until"), null, "no loss was found");
     });
   });
 
