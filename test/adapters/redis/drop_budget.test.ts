@@ -101,6 +101,8 @@ describe("redisDropBudget: options", () => {
     ["an unknown onUnavailable", { url, limits: [GLOBAL(1)], onUnavailable: "ignore" }, /'onUnavailable' must be "deny" or "allow": current value is a string/],
     ["timeoutMs 0", { url, limits: [GLOBAL(1)], timeoutMs: 0 }, /'timeoutMs' must be a positive finite number: current value is 0/],
     ["a keyPrefix that is not a string", { url, limits: [GLOBAL(1)], keyPrefix: 5 }, /'keyPrefix' must be a string: current value is 5/],
+    ["a cluster that is not a boolean", { url, limits: [GLOBAL(1)], cluster: "yes" }, /'cluster' must be a boolean: current value is a string/],
+    ["a cluster url naming database 1", { url: `${url}/1`, limits: [GLOBAL(1)], cluster: true }, /'url' must name database 0 when 'cluster' is true/],
   ];
   for (const [name, options, message] of cases) {
     test(`${name} is a TypeError at the factory`, () => {
