@@ -1,4 +1,6 @@
 // Repro for issue 22 part 6: does fetch's timeout survive garbage collection?
+// (On v20.20.2: AbortSignal.any over AbortSignal.timeout is lost, with or
+// without fetch; the other three ways hold.)
 //
 //   node --expose-gc scripts/repro_fetch_signal_gc.mjs [trials]
 //
@@ -60,6 +62,26 @@ for (const gcOn of [false, true]) {
     console.log(`${process.version} gc=${gcOn ? "every 5 ms" : "off"} | ${mode} | held ${held}/${trials} | ${results.join(" ")}`);
   }
   clearInterval(pressure);
+}
+// The same composite without fetch: held and listened to, its timeout source referenced by
+// nothing else. If this one is lost too, the loss is AbortSignal.any's, not undici's.
+{
+  const pressure = setInterval(() => globalThis.gc(), 5);
+  const results = [];
+  for (let i = 0; i < trials; i++) {
+    const started = performance.now();
+    const composite = AbortSignal.any([AbortSignal.timeout(BOUND_MS), new AbortController().signal]);
+    let watchdog;
+    const outcome = await Promise.race([
+      new Promise((resolve) => composite.addEventListener("abort", () => resolve(composite.reason?.name), { once: true })),
+      new Promise((resolve) => (watchdog = setTimeout(() => resolve("STILL-WAITING"), WATCH_MS))),
+    ]);
+    clearTimeout(watchdog);
+    results.push(`${outcome}@${Math.round(performance.now() - started)}ms`);
+  }
+  clearInterval(pressure);
+  const held = results.filter((r) => r.startsWith("TimeoutError")).length;
+  console.log(`${process.version} gc=every 5 ms | no fetch: an abort listener on AbortSignal.any([AbortSignal.timeout, controller]) | held ${held}/${trials} | ${results.join(" ")}`);
 }
 for (const socket of sockets) socket.destroy();
 server.close();

@@ -3,12 +3,13 @@
 //
 // Why not fetch: on Node 20, fetch with `signal: AbortSignal.any([
 // AbortSignal.timeout(ms), other])` loses the timeout under garbage
-// collection (undici follows a Request's signal through weak references,
-// nodejs/node#55428, undici PR 4984) and then waits for undici's own 300 s
-// headers timeout: test/adapters/gc_pressure.test.ts measured it. The global
-// fetch's dispatcher cannot be given other timeouts without the undici
-// package. node:http lets this module own the whole bound: one timer, held by
-// this call's closure until the answer is read, that destroys the socket.
+// collection (the timeout source is collected with its timer; see
+// scripts/repro_fetch_signal_gc.mjs) and then waits for undici's own 300 s
+// headers timeout, and undici's weak following of a Request's signal
+// (nodejs/node#55428) is one more way to lose it. The global fetch's
+// dispatcher cannot be given other timeouts without the undici package.
+// node:http lets this module own the whole bound: one timer, held by this
+// call's closure until the answer is read, that destroys the socket.
 
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
