@@ -24,6 +24,7 @@ import {
   startDedicatedPostgres,
   uniqueToken,
 } from "../support/servers.ts";
+import { mixedCaseToken } from "../support/tokens.ts";
 
 /** Scheduling slack on a loaded 2-core machine. */
 const MARGIN_MS = 2_000;
@@ -158,8 +159,6 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
     adapters.push(adapter);
     return adapter;
   };
-  /** `relAbc…`: the unique token with upper-case letters. */
-  const mixed = (token: string) => `${token.slice(0, 3)}${token.slice(3, 6).toUpperCase()}${token.slice(6)}`;
 
   before(async () => {
     admin = await connect(sharedUrl!);
@@ -187,7 +186,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
 
   /** The platform's quoted CREATE: the server keeps `"db_relAbc"` as given. */
   async function createQuoted(): Promise<{ token: string; lower: string }> {
-    const token = mixed(uniqueToken("rel"));
+    const token = mixedCaseToken("rel");
     const lower = token.toLowerCase();
     cleanup.push(token, lower);
     await admin.query(`CREATE ROLE ${admin.escapeIdentifier(`usr_${token}`)} LOGIN`);
@@ -196,7 +195,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
   }
 
   test("by default a mixed-case token is refused, and the folded tenant is left whole and reported", async () => {
-    const token = mixed(uniqueToken("rel"));
+    const token = mixedCaseToken("rel");
     await createUnquoted(token);
     const adapter = make();
     const result = await dropThrough(fixture, adapter, token, { expect: "refused" });
@@ -207,7 +206,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
   });
 
   test('with mixedCaseTokens: "fold", the token is folded as the server folds it, and the tenant is dropped', async () => {
-    const token = mixed(uniqueToken("rel"));
+    const token = mixedCaseToken("rel");
     await createUnquoted(token);
     const adapter = make({ mixedCaseTokens: "fold" });
     assert.equal(await adapter.exists(token), true);

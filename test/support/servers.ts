@@ -14,7 +14,6 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { randomBytes } from "node:crypto";
 import { startFaultProxy } from "../../harness/fault_proxy.ts";
 
 /** How long a second instance may take to answer after it is started. */
@@ -39,13 +38,9 @@ export function envUrl(name: string): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
-/**
- * A naming token no other run or test file uses: lower-case letters and
- * digits, 14 characters, so that `dedicated_db_<t>x` stays far below 63 bytes.
- */
-export function uniqueToken(prefix = "gd"): string {
-  return `${prefix}${Date.now().toString(36).slice(-5)}${randomBytes(4).toString("hex")}`.slice(0, 16);
-}
+// The suites have always imported their tokens from here; the helpers and
+// their guarantees live in tokens.ts.
+export { mixedCaseToken, uniqueToken } from "./tokens.ts";
 
 /** Whether an executable is on PATH. */
 export function onPath(command: string): boolean {
