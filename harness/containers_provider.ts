@@ -6,6 +6,7 @@
  * @module
  */
 
+import { containerLogTail, type LoggedContainer } from "./_container_log.ts";
 import type { ServerControl } from "./server_control.ts";
 import { SERVER_ROLES, type ServerRole, type ServerSet } from "./server_set.ts";
 
@@ -170,6 +171,9 @@ function containerControl(name: string, container: Started, urls: () => Record<s
     },
     async unpause() {
       await (await runtime()).unpause();
+    },
+    async logTail(lines) {
+      return await containerLogTail((await runtime()) as unknown as LoggedContainer, lines);
     },
   };
 }

@@ -25,6 +25,7 @@ import {
   uniqueToken,
 } from "../support/servers.ts";
 import { mixedCaseToken } from "../support/tokens.ts";
+import { explainCrashes } from "../support/crash_report.ts";
 
 /** Scheduling slack on a loaded 2-core machine. */
 const MARGIN_MS = 2_000;
@@ -258,6 +259,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
   let fixture: AuditFixture;
   let adapter: Deprovisioner;
   const closers: (() => Promise<unknown>)[] = [];
+  explainCrashes(() => [server]);
 
   before(async () => {
     server = await startDedicatedPostgres();

@@ -33,6 +33,7 @@ import {
   startThrowawayRedis,
   throwawayRedisSkipReason,
 } from "../support/servers.ts";
+import { explainCrashes } from "../support/crash_report.ts";
 
 /**
  * The platform's policy for the `active-denied` check: the library's own
@@ -142,6 +143,8 @@ for (const provider of providers) {
   });
   const bySubject = subjects(set, notOwnRedis);
   describe(`conformance on ${provider}`, async () => {
+    // A check that fails because a server crashed ends with that server's log.
+    explainCrashes(() => [...Object.values(set.servers), ...instances]);
     for (const [role, subject] of Object.entries(bySubject) as [ServerRole, ConformanceSubject<unknown> | undefined][]) {
       if (subject !== undefined) {
         await describeConformance(subject, { policy: platformPolicy() });
