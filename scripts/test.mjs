@@ -55,6 +55,9 @@ const CONCURRENCY = (() => {
 /** Suites that run one process per value of an environment variable, unless it is already set. */
 const SPLIT = {
   "test/harness/conformance.test.ts": { variable: "GD_PROVIDER", values: ["containers", "external"], timeoutS: 600 },
+  // Rounds of 50 concurrent drops on a container beside two busy loops of its
+  // own: 1–2 min on a loaded 2-core machine, so a job (and a bound) of its own.
+  "test/harness/containers_postgres_load.test.ts": { variable: "GD_PROVIDER", values: ["containers"], timeoutS: 600 },
 };
 /**
  * The files that took longest on the reference machine (they pack the

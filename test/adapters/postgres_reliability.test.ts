@@ -121,23 +121,6 @@ describe("postgresShared: concurrent deprovisions of one tenant", { skip: shared
     });
   }
 
-  test("20 concurrent drops with a 1 s operationTimeoutMs all end ok: the lock wait is not cut by statement_timeout", async () => {
-    const token = await fresh("tight", 1);
-    const next = await fresh("tightnext");
-    // 300 ms bounds each statement; the holder's DROP DATABASE on a loaded
-    // 2-core machine needs more, so 1 s here: 20 waiters behind it still
-    // wait longer than that in all.
-    const tight = postgresShared({ connectionString: sharedUrl!, operationTimeoutMs: 1_000 });
-    const session = await tenantSession(sharedUrl!, token);
-    try {
-      await assertConcurrentDropsOk(fixture, tight, token, 20, next);
-      assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
-    } finally {
-      await session.end().catch(() => {});
-      await tight.close();
-    }
-  });
-
   for (const processes of [2, 3]) {
     test(`${processes} child processes of 5 concurrent drops each, all at once, all end ok`, async () => {
       const token = await fresh("xproc", 1_000);
@@ -453,6 +436,59 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     } finally {
       await holder.query("SELECT pg_advisory_unlock_all()").catch(() => {});
       await bounded.close();
+    }
+  });
+
+  test("20 concurrent drops wait out a tenant lock held 3× their statement timeout, and all end ok: the lock wait is not cut by statement_timeout", async () => {
+    // Independent of the machine's speed: the test holds the tenant's lock
+    // itself until all 20 drops are polling for it, for three times their
+    // statement timeout, and then removes the tenant as the holding drop
+    // would, so that no waiter runs a DROP under the short timeout.
+    const statementMs = 1_000;
+    const holdMs = 3 * statementMs;
+    const n = 20;
+    const token = uniqueToken("tight");
+    await createTenant(admin, server.url, token, 1);
+    const session = await tenantSession(server.url, token);
+    closers.push(() => session.end());
+    const holder = await holdTenantLock(token);
+    const tight = postgresShared({ connectionString: server.url, operationTimeoutMs: statementMs, lockWaitMs: 120_000 });
+    const labels = { resource_type: "postgres", backend: "shared" } as const;
+    const okBefore = await fixture.count({ ...labels, outcome: "ok" });
+    const batch = `tight-${randomUUID()}`;
+    try {
+      const drops = Promise.allSettled(Array.from({ length: n }, (_, i) =>
+        fixture.guardedDrop(
+          { token, resourceType: "postgres", backend: "shared", requestId: `${batch}-${i}`, caller: "test/timeout" },
+          () => tight.deprovision(token),
+        )));
+      // Bounded: 1200 polls of 50 ms. This cluster is the suite's own, so every guarded-drop session is one of these drops.
+      let polling = 0;
+      for (let i = 0; i < 1_200 && polling < n; i++) {
+        const { rows } = await admin.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE application_name = 'guarded-drop' AND query LIKE '%pg_try_advisory_lock%'`,
+        );
+        polling = rows[0]!.n;
+        if (polling < n) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(polling, n, "drops polling for the tenant's lock");
+      await new Promise((resolve) => setTimeout(resolve, holdMs));
+      await admin.query(`DROP DATABASE ${admin.escapeIdentifier(`db_${token}`)} WITH (FORCE)`);
+      await admin.query(`DROP ROLE ${admin.escapeIdentifier(`usr_${token}`)}`);
+      await holder.query("SELECT pg_advisory_unlock_all()");
+      const failures = (await drops).flatMap((r) => r.status === "rejected" ? [String((r.reason as Error).message)] : []);
+      assert.deepEqual(failures, [], `${n} drops that waited ${holdMs} ms for the lock, with a ${statementMs} ms statement timeout`);
+      assert.equal(fixture.dropRecords().filter((r) => r.request_id.startsWith(batch)).length, n);
+      assert.equal(await fixture.count({ ...labels, outcome: "ok" }) - okBefore, n);
+      assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
+      // The breaker stayed closed: the next tenant's drop goes through.
+      const next = uniqueToken("tightnext");
+      await createTenant(admin, server.url, next, 1);
+      await dropThrough(fixture, adapter, next, { expect: "ok" });
+    } finally {
+      await holder.query("SELECT pg_advisory_unlock_all()").catch(() => {});
+      await tight.close();
     }
   });
 
