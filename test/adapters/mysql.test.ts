@@ -21,6 +21,7 @@ import {
   startDedicatedMysql,
   uniqueToken,
 } from "../support/servers.ts";
+import { explainCrashes } from "../support/crash_report.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 import { mixedCaseToken } from "../support/tokens.ts";
 
@@ -120,6 +121,7 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
   describe(form.name, { skip: skip ?? false }, () => {
     let fixture: AuditFixture;
     let controlled: ControlledServer;
+    explainCrashes(() => [controlled]);
     let url: string;
     let admin: Admin;
     let adapter: Deprovisioner;

@@ -18,6 +18,7 @@ import {
   startDedicatedRedis,
   uniqueToken,
 } from "../support/servers.ts";
+import { explainCrashes } from "../support/crash_report.ts";
 import { assertBreakerRule } from "../support/breaker_rule.ts";
 import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
@@ -300,6 +301,7 @@ describe("redisShared under concurrency and failure", { skip: sharedUrl === unde
 describe("redisDedicated", { skip: dedicatedRedisSkipReason() ?? false }, () => {
   let fixture: AuditFixture;
   let server: ControlledServer;
+  explainCrashes(() => [server]);
   let admin: Redis;
   let adapter: Deprovisioner;
   const token = uniqueToken();
