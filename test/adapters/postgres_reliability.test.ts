@@ -26,13 +26,7 @@ import {
 } from "../support/servers.ts";
 import { mixedCaseToken } from "../support/tokens.ts";
 import { explainCrashes } from "../support/crash_report.ts";
-
-/**
- * The slack of an upper bound that only has to tell a bounded wait from an
- * unbounded one: what a loaded 2-core machine (a whole test run and two
- * busy loops beside it) can add to a wait.
- */
-const LOADED_MARGIN_MS = 15_000;
+import { LOADED_MACHINE_SLACK_MS } from "../support/timing.ts";
 
 const sharedUrl = envUrl("GD_POSTGRES_URL");
 const sharedSkip = sharedUrl === undefined ? `GD_POSTGRES_URL is not set: ${HOW_TO_GET.postgres}` : false;
@@ -435,7 +429,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
       // Past the 2 s statement timeout: the wait is the lock's own bound. It
       // ends then, not when the holder lets go (never, here): the upper bound
       // only has to tell "bounded" from "unbounded", with a loaded machine's slack.
-      assert.ok(result.elapsedMs >= 4_000 && result.elapsedMs < 4_000 + LOADED_MARGIN_MS, `${result.elapsedMs} ms`);
+      assert.ok(result.elapsedMs >= 4_000 && result.elapsedMs < 4_000 + LOADED_MACHINE_SLACK_MS, `${result.elapsedMs} ms`);
       assert.deepEqual(await sharedCatalog(admin, token), { databases: 1, roles: 1 });
       await holder.query("SELECT pg_advisory_unlock_all()");
       await dropThrough(fixture, bounded, token, { expect: "ok" });
