@@ -8,7 +8,19 @@
 /** Docker's stream header: 1 byte stream type, 3 zero bytes, a 4-byte big-endian length. */
 const HEADER_BYTES = 8;
 
-/** What this module needs of a dockerode container. */
+/**
+ * What this module needs of a dockerode container.
+ *
+ * @example
+ * ```ts
+ * import type { LoggedContainer } from "./_container_log.ts";
+ *
+ * const quiet: LoggedContainer = {
+ *   logs: async () => Buffer.alloc(0),
+ *   inspect: async () => ({ State: { Status: "running", ExitCode: 0, OOMKilled: false } }),
+ * };
+ * ```
+ */
 export interface LoggedContainer {
   logs(options: { stdout: true; stderr: true; follow: false; tail: number }): Promise<Buffer | string>;
   inspect(): Promise<{

@@ -13,7 +13,16 @@
 
 import { afterEach } from "node:test";
 
-/** A server whose own log can be read. */
+/**
+ * A server whose own log can be read.
+ *
+ * @example
+ * ```ts
+ * import type { LoggedServer } from "./crash_report.ts";
+ *
+ * const server: LoggedServer = { name: "pg", logTail: async (lines) => `state: running\n(${lines} lines)` };
+ * ```
+ */
 export interface LoggedServer {
   /** What the report calls it. */
   readonly name: string;
@@ -21,7 +30,18 @@ export interface LoggedServer {
   logTail(lines: number): Promise<string>;
 }
 
-/** Lines a server writes when it, or one of its processes, crashed, was killed or restarted into recovery. */
+/**
+ * Lines a server writes when it, or one of its processes, crashed, was
+ * killed or restarted into recovery.
+ *
+ * @example
+ * ```ts
+ * import { CRASH_MARKERS } from "./crash_report.ts";
+ *
+ * const line = "LOG:  server process (PID 172) was terminated by signal 13: Broken pipe";
+ * console.log(CRASH_MARKERS.some((marker) => marker.test(line))); // true
+ * ```
+ */
 export const CRASH_MARKERS: readonly RegExp[] = Object.freeze([
   // The state line of a container or a throwaway server.
   /^state: (exited|dead|crashed)/m,
@@ -46,7 +66,16 @@ export const CRASH_MARKERS: readonly RegExp[] = Object.freeze([
   /Starting crash recovery/,
 ]);
 
-/** How many log lines a report shows per server. */
+/**
+ * How many log lines a report shows per server.
+ *
+ * @example
+ * ```ts
+ * import { REPORT_LINES } from "./crash_report.ts";
+ *
+ * console.log(REPORT_LINES); // 60
+ * ```
+ */
 export const REPORT_LINES = 60;
 
 /**
