@@ -218,6 +218,10 @@ function containerControl(name: string, container: Started, urls: () => Record<s
  * A server whose image cannot be had (no registry here, say) is listed in
  * `missing` with the reason; the others still start.
  *
+ * Every container runs with Docker's init as PID 1, so that an orphaned
+ * process is never reaped by the server itself: PostgreSQL takes one that
+ * dies of a signal for a crashed backend and resets every session.
+ *
  * @param options The images and the roles to start.
  * @returns The servers. Call `stop()` to remove the containers.
  * @throws {Error} If no Docker engine answers.
