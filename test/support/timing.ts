@@ -21,3 +21,19 @@
  * ```
  */
 export const LOADED_MACHINE_SLACK_MS = 15_000;
+
+/**
+ * The connect timeout of an adapter that talks to a server that answers: a
+ * connection to a loaded machine's server can take longer than the 1.5 s
+ * the unreachable-server checks use, and a healthy suite must not fail
+ * because of that. Those checks keep their short timeout.
+ *
+ * @example
+ * ```ts
+ * import { HEALTHY_CONNECT_TIMEOUT_MS } from "./timing.ts";
+ *
+ * const options = { url: "redis://127.0.0.1:6379", connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS };
+ * console.log(options.connectTimeoutMs); // 10000
+ * ```
+ */
+export const HEALTHY_CONNECT_TIMEOUT_MS = 10_000;
