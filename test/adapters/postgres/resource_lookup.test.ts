@@ -20,6 +20,7 @@ import {
   startSilentServer,
   uniqueToken,
 } from "../../support/servers.ts";
+import { LOADED_MACHINE_SLACK_MS } from "../../support/timing.ts";
 import { SECRET } from "../../support/unreachable.ts";
 
 const sharedUrl = envUrl("GD_POSTGRES_URL");
@@ -422,10 +423,11 @@ async function queriesGone(admin: pg.Client, marker: string): Promise<boolean> {
   return true;
 }
 
+/** Waits for `check`, bounded: a loaded machine's slack, returning as soon as it holds. */
 async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + LOADED_MACHINE_SLACK_MS;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within 5000 ms`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${LOADED_MACHINE_SLACK_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
