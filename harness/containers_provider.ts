@@ -6,6 +6,7 @@
  * @module
  */
 
+import { containerLogTail, type LoggedContainer } from "./_container_log.ts";
 import type { ServerControl } from "./server_control.ts";
 import { HARNESS_BACKENDS } from "./backends/mod.ts";
 import { SERVER_ROLES, type ServerRole, type ServerSet } from "./server_set.ts";
@@ -109,6 +110,37 @@ const MONGODB_STARTUP_TIMEOUT_MS = 120_000;
 // testcontainers defaults to 0, which kills the server at once: Redis then
 // loses its keys. Ten seconds lets every server shut down cleanly.
 const STOP_TIMEOUT_S = 10;
+// The @testcontainers/postgresql module's own user and database.
+const POSTGRES_USER = "test";
+const POSTGRES_DB = "test";
+// PostgreSQL's health check: how often and how long. It runs for the
+// container's whole life, not only at start; the wait for the first
+// healthy answer ends as soon as one comes.
+const POSTGRES_HEALTH_INTERVAL_MS = 250;
+const POSTGRES_HEALTH_TIMEOUT_MS = 5_000;
+
+/**
+ * Runs the container with Docker's init (`--init`) as PID 1, which reaps
+ * every orphaned process in the container.
+ *
+ * Without it the server is PID 1 and inherits the container's orphans.
+ * PostgreSQL's postmaster takes any child it did not start and that dies of
+ * a signal for a crashed backend: it ends every session and reinitialises
+ * ("the database system is in recovery mode"). Measured under load: the
+ * module's shell-form health check (`sh -c "pg_isready …"`, every 250 ms,
+ * 1 s timeout) timed out, Docker killed the shell, its pg_isready was
+ * reparented to the postmaster and died of SIGPIPE writing its answer to the
+ * closed exec pipe, and the log read "server process (PID 172) was
+ * terminated by signal 13: Broken pipe … all server processes terminated;
+ * reinitializing".
+ *
+ * NOTE: testcontainers 11 has no public setter for `--init`: the host
+ * config is a protected field of GenericContainer.
+ */
+function withInit<T extends object>(container: T): T {
+  (container as unknown as { hostConfig: { Init?: boolean } }).hostConfig.Init = true;
+  return container;
+}
 
 /**
  * Whether a Docker engine answers, and why not when it does not.
@@ -168,6 +200,9 @@ function containerControl(name: string, container: Started, urls: () => Record<s
     async unpause() {
       await (await runtime()).unpause();
     },
+    async logTail(lines) {
+      return await containerLogTail((await runtime()) as unknown as LoggedContainer, lines);
+    },
   };
 }
 
@@ -179,6 +214,10 @@ function containerControl(name: string, container: Started, urls: () => Record<s
  *
  * A server whose image cannot be had (no registry here, say) is listed in
  * `missing` with the reason; the others still start.
+ *
+ * Every container runs with Docker's init as PID 1, so that an orphaned
+ * process is never reaped by the server itself: PostgreSQL takes one that
+ * dies of a signal for a crashed backend and resets every session.
  *
  * @param options The images and the roles to start.
  * @returns The servers. Call `stop()` to remove the containers.
@@ -213,8 +252,18 @@ export async function startContainerServers(options: ContainerServersOptions = {
     // A test server: no fsync, as the suites' own initdb clusters run. Each
     // DROP DATABASE forces a checkpoint, and 50 at once on a loaded 2-core
     // machine with fsync on outlived the 30 s statement timeout.
-    const c = await new PostgreSqlContainer(images.postgres)
+    // The health check runs pg_isready itself (exec form, quiet): a check
+    // that times out kills it, and leaves no orphan behind (see withInit).
+    const c = await withInit(new PostgreSqlContainer(images.postgres))
+      .withUsername(POSTGRES_USER)
+      .withDatabase(POSTGRES_DB)
       .withCommand(["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+      .withHealthCheck({
+        test: ["CMD", "pg_isready", "--quiet", "--host", "localhost", "--username", POSTGRES_USER, "--dbname", POSTGRES_DB],
+        interval: POSTGRES_HEALTH_INTERVAL_MS,
+        timeout: POSTGRES_HEALTH_TIMEOUT_MS,
+        retries: 1000,
+      })
       .withStartupTimeout(POSTGRES_STARTUP_TIMEOUT_MS)
       .start();
     started.push(c);
@@ -228,7 +277,7 @@ export async function startContainerServers(options: ContainerServersOptions = {
     // Ready when it answers PING, not when a log line shows: after a restart
     // the module's log wait can miss the new line (a one-second `since`
     // window), and it then waited its whole timeout on a loaded machine.
-    const c = await new RedisContainer(images.redis)
+    const c = await withInit(new RedisContainer(images.redis))
       .withCommand(["redis-server", "--save", "", "--appendonly", "no"])
       .withWaitStrategy(Wait.forSuccessfulCommand("redis-cli -p 6379 ping | grep -q PONG"))
       .withStartupTimeout(REDIS_STARTUP_TIMEOUT_MS)
@@ -237,7 +286,7 @@ export async function startContainerServers(options: ContainerServersOptions = {
     servers[role] = containerControl(name, c, () => ({ url: c.getConnectionUrl() }));
   };
   const rabbitmq = async () => {
-    const c = await new RabbitMQContainer(images.rabbitmq).withStartupTimeout(RABBITMQ_STARTUP_TIMEOUT_MS).start();
+    const c = await withInit(new RabbitMQContainer(images.rabbitmq)).withStartupTimeout(RABBITMQ_STARTUP_TIMEOUT_MS).start();
     started.push(c);
     // getAmqpUrl() carries no credentials; the module sets guest/guest.
     const urls = () => ({
@@ -248,7 +297,7 @@ export async function startContainerServers(options: ContainerServersOptions = {
     if (roles.has("rabbitmqDedicated")) servers.rabbitmqDedicated = containerControl("rabbitmq-dedicated", c, urls);
   };
   const mongodb = async () => {
-    const c = await new MongoDBContainer(images.mongodb).withStartupTimeout(MONGODB_STARTUP_TIMEOUT_MS).start();
+    const c = await withInit(new MongoDBContainer(images.mongodb)).withStartupTimeout(MONGODB_STARTUP_TIMEOUT_MS).start();
     started.push(c);
     servers.mongodb = containerControl("mongodb", c, () => ({ url: `${c.getConnectionString()}?directConnection=true` }));
   };

@@ -31,6 +31,7 @@ import {
   throwawayRedisSkipReason,
 } from "../support/servers.ts";
 import { startThrowawayNats, throwawayNatsSkipReason } from "../support/nats_server.ts";
+import { explainCrashes } from "../support/crash_report.ts";
 
 /**
  * The platform's policy for the `active-denied` check: the library's own
@@ -151,6 +152,8 @@ for (const provider of providers) {
   });
   const bySubject = subjects(set, notOwn);
   describe(`conformance on ${provider}`, async () => {
+    // A check that fails because a server crashed ends with that server's log.
+    explainCrashes(() => [...Object.values(set.servers), ...instances]);
     for (const [role, subject] of Object.entries(bySubject) as [ServerRole, ConformanceSubject<unknown> | undefined][]) {
       if (subject !== undefined) {
         await describeConformance(subject, { policy: platformPolicy() });

@@ -43,11 +43,13 @@ export interface ThrowawayNatsOptions {
 export async function startThrowawayNats(options: ThrowawayNatsOptions = {}): Promise<ControlledServer> {
   const dir = mkdtempSync(join(tmpdir(), "guarded-drop-nats-"));
   const jetstream = options.jetstream ?? true;
+  const log = join(dir, "nats.log");
   return await startChildServer({
     name: "nats-server",
     dir,
+    log,
     url: (port) => `nats://${LOOPBACK}:${port}`,
-    args: (port) => ["-a", LOOPBACK, "-p", String(port), ...(jetstream ? ["-js", "-sd", dir] : []), "-l", join(dir, "nats.log")],
+    args: (port) => ["-a", LOOPBACK, "-p", String(port), ...(jetstream ? ["-js", "-sd", dir] : []), "-l", log],
     answers: natsAnswers,
   });
 }

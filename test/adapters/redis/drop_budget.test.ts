@@ -195,21 +195,26 @@ describe("redisDropBudget on a shared Redis", { skip: sharedUrl === undefined ? 
   });
 
   test("a sliding window: retryAfterMs says when a slot frees, and then one does", async () => {
-    // Two drops 700 ms apart in a 2000 ms window: the first leaves the window
-    // 700 ms before the second, a margin for a loaded machine's timers.
-    const budget = budgetOf({ limits: [GLOBAL(2, 2_000)] });
+    // Two drops GAP_MS apart in a WINDOW_MS window. Each check below holds
+    // as long as the machine stalls less than GAP_MS between two steps: the
+    // third take must come within WINDOW_MS of the first, and the last one
+    // within WINDOW_MS of the second. 700 ms of 2000 ms was too little on a
+    // loaded 2-core machine; 3 s of 6 s costs 6 s of waiting.
+    const WINDOW_MS = 6_000;
+    const GAP_MS = 3_000;
+    const budget = budgetOf({ limits: [GLOBAL(2, WINDOW_MS)] });
     try {
       assert.equal((await budget.take(request())).allowed, true);
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await new Promise((resolve) => setTimeout(resolve, GAP_MS));
       assert.equal((await budget.take(request())).allowed, true);
       const spent = await budget.take(request());
       assert.equal(spent.allowed, false);
-      assert.ok(spent.retryAfterMs! > 0 && spent.retryAfterMs! <= 2_000 - 700, `retryAfterMs ${spent.retryAfterMs}`);
+      assert.ok(spent.retryAfterMs! > 0 && spent.retryAfterMs! <= WINDOW_MS - GAP_MS, `retryAfterMs ${spent.retryAfterMs}`);
       await new Promise((resolve) => setTimeout(resolve, spent.retryAfterMs! + 20));
       assert.equal((await budget.take(request())).allowed, true, "a slot is free once retryAfterMs has passed");
       const again = await budget.take(request());
       assert.equal(again.allowed, false, "and only one: the second drop is still in the window");
-      assert.ok(again.retryAfterMs! > 0 && again.retryAfterMs! < 2_000, `retryAfterMs ${again.retryAfterMs}`);
+      assert.ok(again.retryAfterMs! > 0 && again.retryAfterMs! < WINDOW_MS, `retryAfterMs ${again.retryAfterMs}`);
     } finally {
       await budget.close();
     }
