@@ -323,7 +323,7 @@ export async function startContainerServers(options: ContainerServersOptions = {
       if (spec !== undefined && "image" in backend) {
         const image = images[backend.backend];
         jobs.push([[role], image, async () => {
-          let command = new GenericContainer(image).withExposedPorts(spec.port);
+          let command = withInit(new GenericContainer(image)).withExposedPorts(spec.port);
           if (spec.command !== undefined) command = command.withCommand([...spec.command]);
           const c = await command.withWaitStrategy(Wait.forLogMessage(spec.readyLog)).withStartupTimeout(spec.startupTimeoutMs).start();
           started.push(c);
