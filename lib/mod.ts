@@ -31,6 +31,7 @@ export * from "./breaker_open_error.ts";
 export * from "./circuit_breaker.ts";
 export * from "./denied_error.ts";
 export * from "./deprovisioner.ts";
+export * from "./drop_action.ts";
 export * from "./drop_callback.ts";
 export * from "./drop_counter.ts";
 export * from "./drop_error.ts";
