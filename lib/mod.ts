@@ -42,6 +42,7 @@ export * from "./guarded_drop.ts";
 export * from "./name_rules.ts";
 export * from "./outcome.ts";
 export * from "./rate_limited_error.ts";
+export * from "./recoverable.ts";
 export * from "./refused_error.ts";
 export * from "./scrub_credentials.ts";
 export * from "./scrub_error.ts";

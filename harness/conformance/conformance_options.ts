@@ -129,6 +129,7 @@ export interface ConformanceCheck {
   /**
    * A stable id: `drop`, `idempotent`, `hostile`, `concurrent`,
    * `same-tenant`, `audit-sink`, `not-own-server`, `active-denied`,
+   * `quarantine-restore-purge`, `restore-taken`, `restore-races-purge`,
    * `stopped-server`, `breaker`, `paused-server`.
    */
   readonly id: string;
