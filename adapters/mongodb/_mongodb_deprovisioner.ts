@@ -249,6 +249,10 @@ export class MongodbDeprovisioner implements MongodbAdapter {
    * sessions. Killed after the mark, the tenant is whole and listed as a
    * copy that `restore` brings back; a mark left by an interrupted call is
    * kept (its recorded roles survive a second call).
+   *
+   * A tenant without a vhost (database) has nothing to keep: its user is deleted.
+   *
+   * @sanctionedDrop
    */
   async #quarantine(target: MongoTarget): Promise<DropReport> {
     const context: FailureContext = { action: "quarantine", what: this.#form.what, token: target.token };

@@ -42,9 +42,6 @@ export function lazyRecoverableAdapter(
   const base = lazyAdapter(resourceType, backend, adapter);
   return {
     ...base,
-    deprovision: (token) => base.deprovision(token),
-    exists: (token) => base.exists(token),
-    close: () => base.close(),
     quarantined: async (token) => (await adapter()).quarantined(token),
     restore: async (token) => (await adapter()).restore(token),
     purgeExpired: async (guardedDrop, options) => (await adapter()).purgeExpired(guardedDrop, options),
