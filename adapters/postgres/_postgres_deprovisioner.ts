@@ -7,6 +7,7 @@ import {
   type BackendError,
   checkTenantToken,
   type DropError,
+  type DropReport,
   type GuardedDrop,
   type NameRules,
   RefusedError,
@@ -14,6 +15,7 @@ import {
 import { adapterCaseRule } from "../_shared/_case_rule.ts";
 import { backendError, type FailureContext, sleep } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
+import { resolveRetention } from "../_shared/_retention.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyPostgresError, sqlStateOf, withRetryable } from "./_classify.ts";
 import { dropTenant, type TenantNames } from "./_drop_tenant.ts";
@@ -47,6 +49,8 @@ const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
 const CONCURRENT_UPDATE_ATTEMPTS = 5;
 
 const MIXED_CASE_MODES = ["refuse", "fold", "exact"] as const;
+/** What a quarantining deprovision resolves with: guardedDrop then records and counts a quarantine. */
+const QUARANTINED: DropReport = Object.freeze({ action: "quarantine" });
 
 /** Drops, or quarantines, one tenant's database and role on PostgreSQL. */
 export class PostgresDeprovisioner implements PostgresAdapter {
@@ -109,7 +113,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
    *
    * @sanctionedDrop
    */
-  async deprovision(token: string): Promise<void> {
+  async deprovision(token: string): Promise<void | DropReport> {
     const { token: checked, ...names } = this.#targets(token);
     const retention = this.#retention;
     if (retention !== undefined) {
@@ -121,7 +125,8 @@ export class PostgresDeprovisioner implements PostgresAdapter {
       const tenant = { token: checked, backend: this.backend, at: new Date(now) };
       await this.#underLock(context, names.database, (client, step) =>
         quarantineTenant(client, step, context, names, tenant, this.#dropDatabaseAttempts), (client) => gone(client, names));
-      return;
+      // Told to guardedDrop, which records and counts a quarantine, not a destruction.
+      return QUARANTINED;
     }
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token: checked };
     await this.#underLock(context, names.database, (client, step) =>
@@ -143,9 +148,10 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     const { token: checked, ...names } = this.#targets(token);
     const context: FailureContext = { action: "restore", what: this.#form.what, token: checked };
     const restored = await this.#underLock(context, names.database, (client, step) =>
-      restoreTenant(client, step, context, names, this.backend, this.#retention?.days, this.#dropDatabaseAttempts));
-    // Without `done`, #underLock answers undefined never.
-    return restored as QuarantinedCopy;
+      restoreTenant(client, step, context, names, this.backend, this.#retention?.days, this.#dropDatabaseAttempts, this.#retention?.now() ?? Date.now()));
+    // Without `done`, #underLock answers undefined never. The action tells
+    // guardedDrop it was a restore, even when the request did not say so.
+    return { ...(restored as QuarantinedCopy), action: "restore" } as QuarantinedCopy;
   }
 
   /**
@@ -370,18 +376,3 @@ async function gone(client: Client, names: TenantNames): Promise<boolean> {
   return !state.databaseExists && !state.roleExists && (names.caseInsensitive !== true || state.caseVariants.length === 0);
 }
 
-/** Checks `retention`: `undefined`, or `{ days: positive finite, now?: function }`. */
-function resolveRetention(adapter: string, retention: RetentionOptions | undefined): Required<RetentionOptions> | undefined {
-  if (retention === undefined) return undefined;
-  if (typeof retention !== "object" || retention === null) {
-    throw new TypeError(`Cannot create ${adapter} as 'retention' must be an object: current value is ${describe(retention)}`);
-  }
-  const days = positive(adapter, "retention.days", retention.days, Number.NaN);
-  if (Number.isNaN(days)) {
-    throw new TypeError(`Cannot create ${adapter} as 'retention.days' must be a positive finite number: current value is undefined`);
-  }
-  if (retention.now !== undefined && typeof retention.now !== "function") {
-    throw new TypeError(`Cannot create ${adapter} as 'retention.now' must be a function: current value is ${describe(retention.now)}`);
-  }
-  return { days, now: retention.now ?? Date.now };
-}

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Backend, Deprovisioner, NameRules } from "../../lib/mod.ts";
+import type { Backend, Deprovisioner, NameRules, RecoverableDeprovisioner, RetentionOptions } from "../../lib/mod.ts";
 import type { ServerControl } from "../server_control.ts";
 
 /**
@@ -142,6 +142,48 @@ export interface ConformanceSubject<Data = unknown> {
    * @default {undefined}
    */
   blockDrop?(token: string): Promise<() => Promise<void>>;
+  /**
+   * Recoverable drops: how to make the adapter with `retention` and log in
+   * as a tenant. With it, the quarantine → restore → purge checks run
+   * (DESIGN §14); without it they are skipped with a reason.
+   */
+  readonly recovery?: ConformanceRecovery;
+}
+
+/**
+ * What the recovery checks need beyond a {@linkcode ConformanceSubject}:
+ * the adapter made with `retention` (its `deprovision` quarantines), and a
+ * login as the tenant with the credentials `createTenant` gave it, which
+ * must fail while the tenant is quarantined and work again after `restore`.
+ *
+ * The fixture keeps each tenant's credentials itself (in the subject's own
+ * closure, never at module level) between `createTenant` and
+ * `loginAsTenant`.
+ *
+ * @example A PostgreSQL-like fixture
+ * ```ts
+ * import type { ConformanceRecovery } from "guarded-drop/harness";
+ * import type { RecoverableDeprovisioner } from "guarded-drop";
+ *
+ * declare function adapterWith(options: object): RecoverableDeprovisioner;
+ * declare function connectAs(token: string, password: string): Promise<void>;
+ * const passwords = new Map<string, string>(); // filled by createTenant
+ *
+ * const recovery: ConformanceRecovery = {
+ *   createAdapter: (options) => adapterWith(options),
+ *   loginAsTenant: (token) => connectAs(token, passwords.get(token)!),
+ * };
+ * ```
+ */
+export interface ConformanceRecovery {
+  /** Makes the subject's adapter with `retention`, on the server as it is now. */
+  createAdapter(options: ConformanceAdapterOptions & { readonly retention: RetentionOptions }): RecoverableDeprovisioner;
+  /**
+   * Logs in as the tenant with its own credentials and reads its data.
+   * Resolves when that works; rejects when it cannot (login refused, no
+   * permission), and always closes what it opened.
+   */
+  loginAsTenant(token: string): Promise<void>;
 }
 
 /**

@@ -18,6 +18,9 @@ import { notOwnServerCheck } from "./not_own_server.ts";
 import { nothingChangedCheck } from "./nothing_changed.ts";
 import { oddTokensCheck } from "./odd_tokens.ts";
 import { pausedServerCheck } from "./paused_server.ts";
+import { quarantineRestorePurgeCheck } from "./quarantine_restore_purge.ts";
+import { restoreRacesPurgeCheck } from "./restore_races_purge.ts";
+import { restoreTakenCheck } from "./restore_taken.ts";
 import { sameTenantCheck } from "./same_tenant.ts";
 import { stoppedServerCheck } from "./stopped_server.ts";
 
@@ -34,6 +37,9 @@ export const CHECKS: readonly CheckModule[] = Object.freeze([
   notOwnServerCheck,
   activeDeniedCheck,
   auditSinkCheck,
+  quarantineRestorePurgeCheck,
+  restoreTakenCheck,
+  restoreRacesPurgeCheck,
   stoppedServerCheck,
   breakerCheck,
   pausedServerCheck,
