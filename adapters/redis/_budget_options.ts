@@ -20,6 +20,8 @@ export interface BudgetSettings {
   readonly keys: BudgetKeys;
   readonly onUnavailable: "deny" | "allow";
   readonly timeoutMs: number;
+  /** Whether a server younger than the longest window, without the budget's epoch, is taken as a new deployment. */
+  readonly trustFreshServer: boolean;
   /** The longest window: how long a found loss blocks. */
   readonly longestWindowMs: number;
   /** How long a cancel mark lives: longer than any delay a given-up take can still have. */
@@ -87,6 +89,10 @@ export function checkBudgetOptions(options: RedisDropBudgetOptions): BudgetSetti
   if (cluster && !/^\/?0?$/.test(new URL(url).pathname)) {
     throw new TypeError(`Cannot create ${FACTORY} as 'url' must name database 0 when 'cluster' is true: a Redis Cluster has no other`);
   }
+  const trustFreshServer = options.trustFreshServer ?? false;
+  if (typeof trustFreshServer !== "boolean") {
+    throw new TypeError(`Cannot create ${FACTORY} as 'trustFreshServer' must be a boolean: current value is ${describe(trustFreshServer)}`);
+  }
   const longestWindowMs = Math.max(...limits.map((limit) => limit.windowMs));
   return {
     url,
@@ -95,6 +101,7 @@ export function checkBudgetOptions(options: RedisDropBudgetOptions): BudgetSetti
     keys: new BudgetKeys(keyPrefix),
     onUnavailable,
     timeoutMs,
+    trustFreshServer,
     longestWindowMs,
     // A charge a late take would make lasts a window at most: a window is
     // enough, and a minute at least for short windows.

@@ -19,14 +19,27 @@ export type BudgetClient = Redis | Cluster;
  * saw ('' when it has seen none); [3] the charge count it last saw; [4] a
  * new epoch id, used if the epoch must be created; [5] how long a loss
  * blocks, in ms (the longest window); [6] '1' when takes go on through a
- * loss (onUnavailable "allow"); then [7 + 2(i-1)] and [8 + 2(i-1)] are limit
- * i's max and window in ms.
+ * loss (onUnavailable "allow"); [7] '1' when a young server is trusted
+ * (trustFreshServer); then [8 + 2(i-1)] and [9 + 2(i-1)] are limit i's max
+ * and window in ms.
  *
  * The epoch hash holds `id` (made once, by the first take ever, or the first
  * after a loss), `seq` (how many takes were charged in that epoch, only ever
- * growing), `until` (no take is charged before this server time, ms: set
- * when a loss is found) and, per limit key, `last:<key>` (when it was last
- * charged). A loss is found when:
+ * growing), `started` (when the server that made the epoch started, by its
+ * clock: TIME less INFO's `uptime_in_seconds`, read only then), `until` (no
+ * take is charged before this server time, ms: set when a loss is found)
+ * and, per limit key, `last:<key>` (when it was last charged).
+ *
+ * A server that started less than a window ago may have lost charges made
+ * before it started, whether or not anyone saw its epoch: every such charge
+ * was made before `started`, so none is still in a window after
+ * `started + lossMs`. Until then every take is blocked, unless ARGV[7] says
+ * this budget trusts a young server. That block is read from `started`
+ * on each take, not written to `until`, so that it follows each budget's own
+ * longest window and trust. It costs nothing later: INFO is read only when
+ * the epoch is made. A server up for a window or more with no epoch is a
+ * new deployment, or was flushed or evicted: only a client that saw the old
+ * epoch can tell. A loss is found when:
  * - the hash is missing, and this client saw an epoch before: the server
  *   restarted without persistence, was flushed, evicted the hash, or is
  *   another server (a replica that never had it);
@@ -39,6 +52,8 @@ export type BudgetClient = Redis | Cluster;
  * Then `until` becomes the end of a full window from the moment before
  * which the lost charges were made (now, or the epoch's creation when the
  * epoch changed), so the lost window is never granted a second time.
+ * INFO in a script is allowed (Redis 7.0.15 checked): it reads the node
+ * that owns the budget's slot, on a cluster too.
  *
  * The reply: { status, epoch id, seq, ms until the loss ends (0 if none),
  * then `i, retryAfterMs` for each spent limit }. status is 'charged',
@@ -59,9 +74,11 @@ if redis.call('EXISTS', cancelKey) == 1 then return {'cancelled'} end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local known, knownSeq, lossMs = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[5])
-local id = redis.call('HGET', epochKey, 'id')
-local seq = tonumber(redis.call('HGET', epochKey, 'seq') or '0')
-local untilMs = tonumber(redis.call('HGET', epochKey, 'until') or '0')
+local epoch = redis.call('HMGET', epochKey, 'id', 'seq', 'until', 'started')
+local id = epoch[1]
+local seq = tonumber(epoch[2] or '0')
+local untilMs = tonumber(epoch[3] or '0')
+local started = tonumber(epoch[4] or '0')
 local function lost(from)
   if from + lossMs > untilMs then untilMs = from + lossMs end
 end
@@ -69,7 +86,9 @@ if not id then
   id = ARGV[4]
   seq = 0
   untilMs = 0
-  redis.call('HSET', epochKey, 'id', id, 'seq', 0, 'created', now)
+  local uptime = string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)')
+  started = now - tonumber(uptime) * 1000
+  redis.call('HSET', epochKey, 'id', id, 'seq', 0, 'created', now, 'started', started)
   if known ~= '' then lost(now) end
 elseif known ~= '' and known ~= id then
   lost(tonumber(redis.call('HGET', epochKey, 'created') or now))
@@ -80,19 +99,21 @@ elseif known == id and knownSeq > seq then
 end
 for i = 1, limits do
   local last = tonumber(redis.call('HGET', epochKey, 'last:' .. KEYS[i]) or '0')
-  if last > now - tonumber(ARGV[8 + 2 * (i - 1)]) and redis.call('EXISTS', KEYS[i]) == 0 then
+  if last > now - tonumber(ARGV[9 + 2 * (i - 1)]) and redis.call('EXISTS', KEYS[i]) == 0 then
     lost(last)
   end
 end
 if untilMs > 0 then redis.call('HSET', epochKey, 'until', untilMs) end
+local blockedUntil = untilMs
+if ARGV[7] ~= '1' and started > 0 and started + lossMs > blockedUntil then blockedUntil = started + lossMs end
 local lossLeft = 0
-if untilMs > now then lossLeft = untilMs - now end
+if blockedUntil > now then lossLeft = blockedUntil - now end
 if lossLeft > 0 and ARGV[6] ~= '1' then return {'lost', id, seq, lossLeft} end
 local reply = {'spent', id, seq, lossLeft}
 for i = 1, limits do
   local key = KEYS[i]
-  local max = tonumber(ARGV[7 + 2 * (i - 1)])
-  local window = tonumber(ARGV[8 + 2 * (i - 1)])
+  local max = tonumber(ARGV[8 + 2 * (i - 1)])
+  local window = tonumber(ARGV[9 + 2 * (i - 1)])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
   local count = redis.call('ZCARD', key)
   if count >= max then
@@ -105,7 +126,7 @@ if #reply > 4 then return reply end
 for i = 1, limits do
   local key = KEYS[i]
   redis.call('ZADD', key, now, ARGV[1])
-  redis.call('PEXPIRE', key, ARGV[8 + 2 * (i - 1)])
+  redis.call('PEXPIRE', key, ARGV[9 + 2 * (i - 1)])
   redis.call('HSET', epochKey, 'last:' .. key, now)
 end
 seq = redis.call('HINCRBY', epochKey, 'seq', 1)
@@ -176,6 +197,8 @@ export interface TakeCall {
   readonly lossMs: number;
   /** Whether takes go on through a loss (onUnavailable "allow"). */
   readonly throughLoss: boolean;
+  /** Whether a server younger than a window, whose epoch this budget did not see made, is trusted as a new deployment. */
+  readonly trustFreshServer: boolean;
 }
 
 /** A spent limit: its index in the list given, and when a slot frees. */
@@ -212,6 +235,7 @@ export async function runTake(client: BudgetClient, call: TakeCall): Promise<Tak
     call.newEpochId,
     String(call.lossMs),
     call.throughLoss ? "1" : "0",
+    call.trustFreshServer ? "1" : "0",
     ...call.limits.flatMap((limit) => [String(limit.max), String(limit.windowMs)]),
   ];
   let reply: unknown;

@@ -58,7 +58,7 @@ export interface RedisDropBudgetOptions {
    * The Redis every replica shares (`redis://[user:password@]host:port[/db]`,
    * `rediss://` for TLS), or with `cluster`, one node of a Redis Cluster.
    * Its user needs no more than
-   * `~<keyPrefix>* +evalsha +eval +time +zremrangebyscore +zcard +zrange +zadd +pexpire +exists +set +zrem +hget +hset +hdel +hincrby +info`
+   * `~<keyPrefix>* +evalsha +eval +time +zremrangebyscore +zcard +zrange +zadd +pexpire +exists +set +zrem +hget +hmget +hset +hdel +hincrby +info`
    * (and `+cluster` on a cluster). It is never written into an error.
    *
    * The budget is only as durable as this Redis: see the README's "Drop
@@ -110,6 +110,25 @@ export interface RedisDropBudgetOptions {
    * @default {"deny"}
    */
   onUnavailable?: "deny" | "allow";
+  /**
+   * Whether a Redis that started less than the longest window ago, and
+   * holds no epoch of this budget, is a new deployment. By default it is
+   * not: such a server may have restarted without persistence and lost
+   * charges made before it started, which no process that starts now can
+   * tell from first use. So every take says no (or goes on with a warning,
+   * as `onUnavailable` says) until a full window has passed since the
+   * server started. Set it only where a Redis never loses its data while
+   * drops that count are made: tests and throwaway environments that start
+   * a Redis and drop at once.
+   *
+   * It is this budget's own choice: the server keeps when it started, and
+   * a budget that does not trust it is blocked there. A loss that a budget
+   * saw (an epoch gone or changed, a count that went back, an evicted
+   * window) blocks it whatever this says.
+   *
+   * @default {false}
+   */
+  trustFreshServer?: boolean;
   /**
    * How long one take may take, in ms, connecting included. Keep it under
    * createGuardedDrop's `budgetTimeoutMs` (2000 by default), so that the
@@ -172,13 +191,21 @@ const FACTORY = "redisDropBudget";
  * process) reads that block from the server too. With `onUnavailable:
  * "allow"`, drops go on through it with a warning.
  *
- * NOTE: first use and loss are told apart by what the budget saw before.
- * A process that starts after the loss and reaches the budget before any
- * process that saw the old epoch takes the fresh server for a new
- * deployment: its takes count in a new window, and the block starts at the
- * first take of a process that saw the old epoch (and lasts a window from
- * the new epoch's start). When every replica restarts with the Redis, no
- * one remembers: only a durable Redis (AOF) keeps the promise then.
+ * A process that never saw the old epoch (a new replica, or every replica
+ * restarted) cannot tell a Redis that restarted empty from a new
+ * deployment. So when the epoch is missing, the script reads when the
+ * server started (INFO's `uptime_in_seconds`, only then) and keeps it in
+ * the new epoch: on a server that started less than the longest window
+ * ago, every budget's takes say no until a full window has passed since
+ * it started (any charge a restart lost was made before that), unless
+ * `trustFreshServer` is set. A server up for a window or more with no
+ * epoch is a new deployment.
+ *
+ * NOTE: a `FLUSHALL` or an eviction of the epoch on a server up for a
+ * window or more, or a failover to a replica up that long that missed
+ * writes, is found only by a process that saw the old epoch: a process
+ * that did not counts in a fresh window. Use `maxmemory-policy
+ * noeviction`, deny `FLUSHALL` to every user of the budget's Redis, and AOF.
  *
  * The connection never queues and never retries: a take that Redis cannot
  * answer within `timeoutMs` ends then, as `onUnavailable` says. A broken
@@ -244,7 +271,8 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
 /** Why a take said no, or warned, while a lost window blocks. */
 function lossMessage(lossLeftMs: number): string {
   return "the budget's window was lost (its Redis restarted without persistence, was flushed, evicted its keys, " +
-    `or failed over to a replica that missed writes): a full window must pass before it counts again, ${lossLeftMs} ms from now`;
+    "or failed over to a replica that missed writes), or may have been (its Redis started less than a window ago " +
+    `and holds no earlier epoch of the budget): a full window must pass before it counts again, ${lossLeftMs} ms from now`;
 }
 
 /** The budget {@linkcode redisDropBudget} returns. */
@@ -318,6 +346,7 @@ class SharedDropBudget implements RedisDropBudget {
             newEpochId: randomUUID(),
             lossMs: this.#settings.longestWindowMs,
             throughLoss: this.#settings.onUnavailable === "allow",
+            trustFreshServer: this.#settings.trustFreshServer,
           });
         }),
         timedOut,

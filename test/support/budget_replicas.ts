@@ -37,6 +37,8 @@ export interface ReplicaRun {
   readonly attempts: number;
   /** Whether `url` is a node of a Redis Cluster. */
   readonly cluster?: boolean;
+  /** Whether the replicas trust a Redis younger than the window (redisDropBudget's `trustFreshServer`). */
+  readonly trustFreshServer?: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function runBudgetReplicas(run: ReplicaRun, count = 3): Promise<Rep
       BUDGET_MAX: String(run.max),
       BUDGET_WINDOW_MS: String(run.windowMs),
       BUDGET_CLUSTER: run.cluster === true ? "1" : "",
+      BUDGET_TRUST_FRESH: run.trustFreshServer === true ? "1" : "",
       ATTEMPTS: String(run.attempts),
     };
     const outputs = Array.from({ length: count }, () => {

@@ -13,6 +13,9 @@ import { startThrowawayCluster, type ThrowawayCluster, throwawayClusterSkipReaso
 import { uniqueToken } from "../../support/servers.ts";
 
 const WINDOW_MS = 60_000;
+// The nodes are seconds old, younger than the window: these tests are not
+// about telling a restarted Redis from a new one, so they trust it.
+const YOUNG = { trustFreshServer: true } as const;
 
 const request = (resourceType = "postgres") => {
   const token = uniqueToken("clu");
@@ -43,7 +46,7 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
     const ranges = await admin.call("CLUSTER", "SLOTS") as [number, number, [string, number]][];
     const ownerPort = ranges.find(([first, last]) => first <= slot && slot <= last)![2][1];
     const url = `redis://127.0.0.1:${cluster.ports.find((port) => port !== ownerPort)}`;
-    const results = await runBudgetReplicas({ url, prefix, max, windowMs: WINDOW_MS, attempts, cluster: true });
+    const results = await runBudgetReplicas({ url, prefix, max, windowMs: WINDOW_MS, attempts, cluster: true, ...YOUNG });
     assertReplicasShareMax(results, { max, windowMs: WINDOW_MS, attempts });
     assert.equal(await admin.zcard(`${prefix}{budget}:global:${max}per${WINDOW_MS}ms`), max, "the window holds exactly the drops let through");
     assert.equal(await admin.hget(`${prefix}{budget}:epoch`, "seq"), String(max));
@@ -52,6 +55,7 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
   test("every key of one budget is in one slot, on the one node that owns it", async () => {
     const prefix = `gd-cluster-${randomBytes(4).toString("hex")}:`;
     const budget = redisDropBudget({
+      ...YOUNG,
       url: `redis://127.0.0.1:${cluster.ports[0]}`,
       cluster: true,
       keyPrefix: prefix,
@@ -101,7 +105,7 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
 
   test("every node stopped: unavailable, so deny says no and allow goes on with a warning, each within timeoutMs", async () => {
     const doomed = await startThrowawayCluster(3);
-    const options = { url: doomed.url, cluster: true, limits: [{ scope: "global" as const, max: 5, windowMs: WINDOW_MS }], timeoutMs: 1_000 };
+    const options = { ...YOUNG, url: doomed.url, cluster: true, limits: [{ scope: "global" as const, max: 5, windowMs: WINDOW_MS }], timeoutMs: 1_000 };
     const deny = redisDropBudget(options);
     const allow = redisDropBudget({ ...options, onUnavailable: "allow" });
     try {
@@ -122,6 +126,22 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
       await deny.close();
       await allow.close();
       await doomed.dispose();
+    }
+  });
+
+  test("without trustFreshServer, a cluster younger than the window is a possible loss: refused, nothing charged", async () => {
+    const prefix = `gd-cluster-${randomBytes(4).toString("hex")}:`;
+    // The script reads INFO on the node that owns the budget's slot: it started less than a window ago.
+    const budget = redisDropBudget({ url: cluster.url, cluster: true, keyPrefix: prefix, limits: [{ scope: "global", max: 5, windowMs: 600_000 }] });
+    try {
+      const verdict = await budget.take(request());
+      assert.equal(verdict.allowed, false);
+      assert.match(verdict.reason!, /^the budget's window was lost \(.*\): a full window must pass before it counts again/);
+      assert.ok(verdict.retryAfterMs! > 0 && verdict.retryAfterMs! <= 600_000, `retryAfterMs ${verdict.retryAfterMs}`);
+      assert.equal(await admin.exists(`${prefix}{budget}:global:5per600000ms`), 0, "nothing was charged");
+      assert.ok(Number(await admin.hget(`${prefix}{budget}:epoch`, "started")) > 0, "the epoch keeps when its node started");
+    } finally {
+      await budget.close();
     }
   });
 

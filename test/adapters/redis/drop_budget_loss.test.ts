@@ -4,6 +4,12 @@
 // block drops for a full window, never grant the lost window a second time;
 // a brand-new deployment must still work. Every server here is a throwaway
 // redis-server on a free port (no persistence), stopped by its pid.
+//
+// Those servers are seconds old, younger than the 60 s window: a budget
+// that did not see the epoch made would take each for a Redis that may
+// have restarted and lost a window, and refuse. So the budgets here trust
+// a young server (`trustFreshServer`), except in the tests of that very
+// case, which say `trustFreshServer: false`.
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -12,6 +18,7 @@ import { describe, test } from "node:test";
 import { Redis } from "ioredis";
 import { type DropLimit, redisDropBudget, type RedisDropBudget, type RedisDropBudgetOptions } from "../../../adapters/redis/mod.ts";
 import { runCancel } from "../../../adapters/redis/_drop_budget_script.ts";
+import { runBudgetReplicas } from "../../support/budget_replicas.ts";
 import { type ControlledServer, startThrowawayRedis, throwawayRedisSkipReason, uniqueToken } from "../../support/servers.ts";
 
 const WINDOW_MS = 60_000;
@@ -55,7 +62,7 @@ async function withServer(steps: (ctx: { server: ControlledServer; redis: Redis;
       redis,
       prefix,
       budgetOf: (options = {}) => {
-        const budget = redisDropBudget({ url: server.url, keyPrefix: prefix, limits: LIMITS, ...options });
+        const budget = redisDropBudget({ url: server.url, keyPrefix: prefix, limits: LIMITS, trustFreshServer: true, ...options });
         budgets.push(budget);
         return budget;
       },
@@ -97,6 +104,64 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
       assert.deepEqual(await takes(budget, MAX - 1), times(MAX - 1, "lost"));
       assert.deepEqual(await takes(budgetOf(), 2), times(2, "lost"), "a process that never saw the old epoch reads the block from the server");
       assert.equal(await redis.exists(windowKey(prefix)), 0, "nothing was charged while blocked");
+    });
+  });
+
+  test("a restart without persistence seen only by a fresh process (a new replica): its 5 drops are all refused, nothing charged", async () => {
+    await withServer(async ({ server, redis, prefix, budgetOf }) => {
+      const run = { url: server.url, prefix, max: MAX, windowMs: WINDOW_MS, attempts: MAX };
+      // Process A is the deployment before the restart; the server is seconds old, so A trusts it.
+      const [a] = await runBudgetReplicas({ ...run, trustFreshServer: true }, 1);
+      assert.deepEqual(a!.outcomes, times(MAX, "ok"));
+      assert.equal(await redis.zcard(windowKey(prefix)), MAX);
+      await server.stop();
+      await server.start();
+      redis.disconnect();
+      await redis.connect();
+      assert.equal(await redis.exists(`${prefix}{budget}:epoch`), 0, "the server lost the epoch with the window");
+      // Process B never saw the epoch, and A is gone: only the server's age tells the loss.
+      const [b] = await runBudgetReplicas(run, 1);
+      assert.deepEqual(b!.outcomes, times(MAX, "rate_limited"));
+      assert.equal(b!.calls, 0, "no drop ran");
+      assert.equal(b!.failedRecords.length, MAX);
+      for (const failed of b!.failedRecords) assert.match(failed.reason!, LOST);
+      for (const ms of b!.retryAfterMs) assert.ok(ms !== null && ms > 0 && ms <= WINDOW_MS, `retryAfterMs ${ms}`);
+      assert.equal(await redis.exists(windowKey(prefix)), 0, "nothing was charged");
+      assert.equal(await redis.hget(`${prefix}{budget}:epoch`, "seq"), "0");
+      assert.ok(Number(await redis.hget(`${prefix}{budget}:epoch`, "started")) > 0, "the epoch keeps when the server started");
+      assert.deepEqual(await takes(budgetOf({ trustFreshServer: false }), 2), times(2, "lost"), "and so is a third process");
+      assert.equal(await redis.exists(windowKey(prefix)), 0);
+    });
+  });
+
+  test("first use on a server younger than the window: refused by every budget that does not trust it, until a window from its start", async () => {
+    await withServer(async ({ redis, prefix, budgetOf }) => {
+      const first = await budgetOf({ trustFreshServer: false }).take(request());
+      assert.equal(first.allowed, false);
+      assert.match(first.reason!, LOST);
+      assert.ok(first.retryAfterMs! > 0 && first.retryAfterMs! <= WINDOW_MS, `retryAfterMs ${first.retryAfterMs}`);
+      assert.deepEqual(await takes(budgetOf({ trustFreshServer: false }), 2), times(2, "lost"), "a second process reads the server's start too");
+      assert.equal(await redis.exists(windowKey(prefix)), 0, "nothing was charged");
+      const allow = await budgetOf({ trustFreshServer: false, onUnavailable: "allow" }).take(request());
+      assert.equal(allow.allowed, true);
+      assert.match(allow.warning!, /^the drop went on \(onUnavailable: "allow"\): the budget's window was lost/);
+      // Trust is each budget's own: the block is not written to `until`.
+      assert.deepEqual(await takes(budgetOf(), 1), ["ok"]);
+      assert.equal(await redis.zcard(windowKey(prefix)), 2);
+      assert.equal(await redis.hget(`${prefix}{budget}:epoch`, "until"), null);
+    });
+  });
+
+  test("first use on a server up for at least the window is a new deployment: granted; a longer window on it is not", async () => {
+    await withServer(async ({ redis, prefix, budgetOf }) => {
+      const windowMs = 2_000;
+      await waitForUptime(redis, windowMs);
+      const budget = budgetOf({ trustFreshServer: false, limits: [{ scope: "global", max: 3, windowMs }] });
+      assert.deepEqual(await budget.take(request()), { allowed: true });
+      assert.equal(await redis.hget(`${prefix}{budget}:epoch`, "seq"), "1");
+      // Charges of a 60 s window lost in a restart could still be in it: the same server is too young for that limit.
+      assert.deepEqual(await takes(budgetOf({ trustFreshServer: false }), 1), ["lost"]);
+      assert.equal(await redis.exists(windowKey(prefix)), 0);
     });
   });
 
@@ -242,8 +307,8 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
     const onReplica = admin(replica.url);
     const prefix = `gd-loss-${randomBytes(4).toString("hex")}:`;
     const url = `redis://127.0.0.1:${proxy.port}`;
-    const budget = redisDropBudget({ url, keyPrefix: prefix, limits: LIMITS });
-    const other = redisDropBudget({ url, keyPrefix: prefix, limits: LIMITS });
+    const budget = redisDropBudget({ url, keyPrefix: prefix, limits: LIMITS, trustFreshServer: true });
+    const other = redisDropBudget({ url, keyPrefix: prefix, limits: LIMITS, trustFreshServer: true });
     try {
       await onPrimary.connect();
       await onReplica.connect();
@@ -278,7 +343,7 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
     const second = await startThrowawayRedis();
     const proxy = await startSwitchProxy(first.port);
     const prefix = `gd-loss-${randomBytes(4).toString("hex")}:`;
-    const budget = redisDropBudget({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: prefix, limits: LIMITS });
+    const budget = redisDropBudget({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: prefix, limits: LIMITS, trustFreshServer: true });
     const onSecond = admin(second.url);
     try {
       await onSecond.connect();
@@ -316,6 +381,16 @@ async function assertCutOnce(budget: RedisDropBudget): Promise<void> {
   const first = await budget.take(request());
   assert.equal(first.allowed, false);
   assert.match(first.reason!, /^the budget's window was lost|the connection was lost/);
+}
+
+/** Waits, bounded, until the server says it has been up for at least `ms`. */
+async function waitForUptime(redis: Redis, ms: number): Promise<void> {
+  const end = Date.now() + ms + 15_000;
+  const uptimeMs = async () => Number(/uptime_in_seconds:(\d+)/.exec(await redis.info("server"))![1]) * 1_000;
+  while ((await uptimeMs()) < ms) {
+    if (Date.now() > end) assert.fail(`the server was not up for ${ms} ms within ${ms + 15_000} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function keysCancelled(redis: Redis, prefix: string): Promise<number> {
