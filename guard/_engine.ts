@@ -47,7 +47,7 @@ import type {
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  forEachChild, getCombinedNodeFlags, getModifiers, isBinaryExpression, isExportDeclaration, isIdentifier,
+  forEachChild, getCombinedNodeFlags, getModifiers, isBinaryExpression, isCallExpression, isExportDeclaration, isIdentifier,
   isNamedExports, isNamedImports, isVariableStatement, NodeFlags, SymbolFlags, SyntaxKind,
 } = typescript;
 
@@ -216,6 +216,10 @@ export function runEngine(input: EngineInput): EngineOutput {
       return (resolved.declarations ?? []).some((d) => sanctioned.declarations.has(d));
     },
     isAdapterDeprovision: (symbol, receiver) => chokepoint.isAdapterDeprovisionOn(symbol, receiver),
+    wrapperBypasses: (fn) => {
+      const verdict = chokepoint.wrapperVerdict(fn);
+      return verdict.kind === "bypassed" ? verdict.bypasses : [];
+    },
     sanctionedNames: sanctioned.names,
     *referencesToSanctioned(): Iterable<SanctionedReference> {
       const sites = new Map(sanctioned.sites.map((site) => [site.declaration, site]));
@@ -502,7 +506,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       const fresh = new Set<ts.Node>();
       for (const report of pending.splice(0)) {
         const declaration = enclosingCallback(report.node, callbacks);
-        if (declaration === undefined) reports.push(report);
+        if (declaration === undefined) reports.push(withWrapperHint(report, chokepoint));
         else {
           allowed.push({ ...report, where: "drop-callback" });
           if (!relied.has(declaration)) fresh.add(declaration);
@@ -521,7 +525,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       }
     }
     callbackFunctions = relied.size;
-    reports.push(...pending);
+    reports.push(...pending.map((report) => withWrapperHint(report, chokepoint)));
   }
   return {
     reports: dedupe(byOrigin(reports), input.rules),
@@ -530,6 +534,18 @@ export function runEngine(input: EngineInput): EngineOutput {
     checkerUsed: checker !== undefined,
     sanctionedInUse,
   };
+}
+
+// A report inside the drop callback of a wrapper that does not count: the
+// message says why, and what would make it count.
+function withWrapperHint(report: RawReport, chokepoint: Chokepoint): RawReport {
+  for (let current: ts.Node = report.node; current.parent !== undefined; current = current.parent) {
+    const parent = current.parent;
+    if (!isCallExpression(parent) || parent.arguments[1] !== current) continue;
+    const why = chokepoint.whyNotChokepoint(parent);
+    if (why !== undefined) return { ...report, message: `${report.message} (${why})` };
+  }
+  return report;
 }
 
 function within(inner: ts.Node, outer: ts.Node): boolean {

@@ -170,6 +170,14 @@ export interface ChokepointServices {
   readonly sanctionedNames: ReadonlySet<string>;
   /** Every reference to the sanctioned functions in the scanned files (calls, values, aliases followed). */
   referencesToSanctioned(): Iterable<SanctionedReference>;
+  /**
+   * The references to a function's second parameter (its drop callback) that
+   * skip guardedDrop, when the function forwards that parameter to
+   * guardedDrop on another path: the bypasses of a would-be wrapper (DESIGN §16).
+   * Empty for a wrapper that forwards on every path, and for a function that
+   * never forwards.
+   */
+  wrapperBypasses(fn: ts.FunctionLikeDeclaration): readonly ts.Identifier[];
 }
 
 /**

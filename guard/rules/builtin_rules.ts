@@ -6,6 +6,7 @@
 
 import type { RuleModule } from "../create_rule.ts";
 import { adapterDeprovision } from "./adapter_deprovision.ts";
+import { chokepointBypass } from "./chokepoint_bypass.ts";
 import { cliDrop } from "./cli_drop.ts";
 import { mongodbDrop } from "./mongodb_drop.ts";
 import { ormDrop } from "./orm_drop.ts";
@@ -38,4 +39,5 @@ export const rules: readonly RuleModule[] = Object.freeze([
   rabbitmqDelete,
   adapterDeprovision,
   sanctionedReference,
+  chokepointBypass,
 ] as RuleModule[]);
