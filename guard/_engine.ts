@@ -41,8 +41,10 @@ import type {
   RuleModule,
   SanctionedReference,
   CallbackReference,
+  FrameworkEntrance,
   StringExpression,
 } from "./create_rule.ts";
+import { frameworkDecorators } from "./_framework_entrances.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
@@ -137,6 +139,8 @@ const LISTENER_KINDS: ReadonlyMap<string, ts.SyntaxKind> = new Map(
       "ArrayLiteralExpression",
       "BindingElement",
       "Identifier",
+      "ForInStatement",
+      "SpreadAssignment",
     ] satisfies (keyof NodeTypes)[]
   ).map((name) => [name, SyntaxKind[name]]),
 );
@@ -216,6 +220,13 @@ export function runEngine(input: EngineInput): EngineOutput {
       return (resolved.declarations ?? []).some((d) => sanctioned.declarations.has(d));
     },
     isAdapterDeprovision: (symbol, receiver) => chokepoint.isAdapterDeprovisionOn(symbol, receiver),
+    *frameworkEntrances(): Iterable<FrameworkEntrance> {
+      const scanned = new Set(files);
+      for (const site of sanctioned.sites) {
+        if (!scanned.has(site.declaration.getSourceFile())) continue;
+        for (const decorator of frameworkDecorators(site.declaration)) yield { ...decorator, name: site.name };
+      }
+    },
     wrapperBypasses: (fn) => {
       const verdict = chokepoint.wrapperVerdict(fn);
       return verdict.kind === "bypassed" ? verdict.bypasses : [];

@@ -178,6 +178,29 @@ export interface ChokepointServices {
    * never forwards.
    */
   wrapperBypasses(fn: ts.FunctionLikeDeclaration): readonly ts.Identifier[];
+  /**
+   * The sanctioned methods of the scanned files that a framework calls
+   * through a decorator (`@OnEvent`, `@Cron`, `@Process`, `@EventPattern`,
+   * `@Subscribe`, `@MessagePattern`, an HTTP route's `@Delete`, …): reached
+   * without a name, so never inside a drop callback.
+   */
+  frameworkEntrances(): Iterable<FrameworkEntrance>;
+}
+
+/**
+ * A sanctioned method that a framework calls through a decorator.
+ * @example
+ * ```ts ignore
+ * for (const entrance of context.chokepoint.frameworkEntrances()) console.log(entrance.decorator);
+ * ```
+ */
+export interface FrameworkEntrance {
+  /** The decorator. */
+  readonly node: ts.Decorator;
+  /** The decorator's name (`OnEvent`). */
+  readonly decorator: string;
+  /** The sanctioned method's name. */
+  readonly name: string;
 }
 
 /**
@@ -239,6 +262,8 @@ export interface NodeTypes {
   ArrayLiteralExpression: ts.ArrayLiteralExpression;
   BindingElement: ts.BindingElement;
   Identifier: ts.Identifier;
+  ForInStatement: ts.ForInStatement;
+  SpreadAssignment: ts.SpreadAssignment;
 }
 
 /**
