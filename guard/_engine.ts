@@ -49,7 +49,7 @@ import { frameworkDecorators } from "./_framework_entrances.ts";
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  forEachChild, getCombinedNodeFlags, getModifiers, isBinaryExpression, isCallExpression, isExportDeclaration, isIdentifier,
+  forEachChild, getCombinedNodeFlags, getModifiers, isBinaryExpression, isCallExpression, isExportDeclaration, isIdentifier, isPropertyAccessExpression, isStringLiteralLike,
   isNamedExports, isNamedImports, isVariableStatement, NodeFlags, SymbolFlags, SyntaxKind,
 } = typescript;
 
@@ -464,6 +464,19 @@ export function runEngine(input: EngineInput): EngineOutput {
       if (root === name && !isValuePosition(name)) continue;
       roots.add(root);
     }
+    // A constant argument of a local helper or of a constant object's
+    // method (`stmt("ROLE", name)`, `SQL.drop("ROLE", name)`): the call is a
+    // string expression too, folded through the helper with its parameters
+    // bound to the arguments.
+    for (const root of [...roots]) {
+      const call = root.parent;
+      if (call === undefined || !isStringLiteralLike(root) || !isCallExpression(call) || !call.arguments.includes(root)) continue;
+      const callee = unwrap(call.expression);
+      const helper = isIdentifier(callee)
+        ? functionNames.has(callee.text) || constNames.has(callee.text)
+        : isPropertyAccessExpression(callee) && isIdentifier(callee.expression) && owners.has(callee.expression.text);
+      if (helper) roots.add(climb(call, owners));
+    }
     if (strings.length > 0) {
       for (const root of roots) {
         // Human-readable text (a log or error message, a test title, help
@@ -578,7 +591,14 @@ function byOrigin(reports: readonly RawReport[]): RawReport[] {
     }
   }
   if (reached.size === 0) return [...reports];
-  return reports.filter((report) => !(reached.get(report.node)?.has(report.rule) ?? false));
+  // A definition reported at the expression its literals are in
+  // (`"DROP DATABASE " + db` in a helper run as `sqlFor("x")`) goes too.
+  const runElsewhere = (report: RawReport): boolean => {
+    if (reached.get(report.node)?.has(report.rule)) return true;
+    for (const [node, rules] of reached) if (rules.has(report.rule) && within(node, report.node)) return true;
+    return false;
+  };
+  return reports.filter((report) => !runElsewhere(report));
 }
 
 function isAssignment(kind: ts.SyntaxKind): boolean {

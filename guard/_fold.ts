@@ -7,12 +7,12 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
-import { arrayElements, helperReturns, letParts, mapValues, memberValue, type ValueOf } from "./_flow.ts";
+import { arrayElements, helperFunction, helperReturns, letParts, mapValues, memberValue, type ValueOf } from "./_flow.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isAsExpression, isIdentifier, isNonNullExpression, isNoSubstitutionTemplateLiteral,
+  isArrowFunction, isAsExpression, isCallExpression, isIdentifier, isNonNullExpression, isNoSubstitutionTemplateLiteral,
   isParenthesizedExpression, isPropertyAccessExpression, isSatisfiesExpression, isSpreadElement,
   isTypeAssertionExpression, SyntaxKind,
 } = typescript;
@@ -319,6 +319,10 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
           return union(foldAt(binary.left, resolve, next, visiting), foldAt(binary.right, resolve, next, visiting));
         case SyntaxKind.CommaToken:
           return foldAt(binary.right, resolve, next, visiting);
+        case SyntaxKind.AmpersandAmpersandToken:
+          // `o.ifExists && "IF EXISTS"`: the text, or nothing (an array's
+          // `.filter(Boolean)` drops the falsy value).
+          return union(foldAt(binary.right, resolve, next, visiting), [[""]]);
         default:
           return UNKNOWN;
       }
@@ -417,17 +421,17 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
     return concat(parts);
   }
   if (isIdentifier(callee)) {
-    // A local helper: what it returns.
+    // A local helper: what it returns, its parameters bound to the call's arguments.
     const returned = mayBeHelper(callee.text) ? helperReturns(call) : undefined;
-    if (returned !== undefined) return foldFlow(call, () => foldAll(returned, resolve, depth, visiting), visiting);
+    if (returned !== undefined) return foldFlow(call, () => foldHelper(call, returned, resolve, depth, visiting), visiting);
     return typed(call, resolve);
   }
   if (!isPropertyAccessExpression(callee)) return UNKNOWN;
   const method = callee.name.text;
-  if (callee.expression.kind === SyntaxKind.ThisKeyword) {
-    // A method of the enclosing class: what it returns.
-    const returned = helperReturns(call);
-    if (returned !== undefined) return foldFlow(call, () => foldAll(returned, resolve, depth, visiting), visiting);
+  if (callee.expression.kind === SyntaxKind.ThisKeyword || mayOwnMembers(callee)) {
+    // A method of the enclosing class, or of a constant statements object: what it returns.
+    const returned = helperReturns(call, ctxOf(resolve).valueOf);
+    if (returned !== undefined) return foldFlow(call, () => foldHelper(call, returned, resolve, depth, visiting), visiting);
   }
   if (method === "get" && call.arguments.length === 1) {
     // A constant Map's entry.
@@ -451,19 +455,66 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
   if (method === "join") {
     // An array literal, or a name bound to one and `push`ed onto; spreads
     // of constant arrays are expanded.
-    const elements = arrayElements(callee.expression, ctxOf(resolve).valueOf);
+    // `[…].filter(Boolean).join(" ")`: a falsy element goes with its separator.
+    const filtered = filteredArray(callee.expression);
+    const elements = arrayElements(filtered ?? callee.expression, ctxOf(resolve).valueOf);
     if (elements === undefined) return UNKNOWN;
     const separator = call.arguments[0] === undefined ? [[","]] : foldAt(call.arguments[0], resolve, depth, visiting);
     return foldFlow(call, () => {
       const parts: Folded[] = [];
       elements.forEach((element, index) => {
-        if (index > 0) parts.push(separator);
-        parts.push(element === null ? UNKNOWN : foldAt(element, resolve, depth, visiting));
+        const value = element === null ? UNKNOWN : foldAt(element, resolve, depth, visiting);
+        const optional = filtered !== undefined && element !== null && isOptional(element);
+        const joined = index > 0 ? concat([separator, optional ? foldAt((unwrap(element) as ts.BinaryExpression).right, resolve, depth, visiting) : value]) : value;
+        parts.push(optional && index > 0 ? union(joined, [[""]]) : joined);
       });
       return concat(parts);
     }, visiting);
   }
   return typed(call, resolve);
+}
+
+// `array.filter(Boolean)` (or `.filter((x) => x)`): the array it filters.
+function filteredArray(node: ts.Expression): ts.Expression | undefined {
+  const call = unwrap(node);
+  if (!isCallExpression(call) || call.arguments.length !== 1) return undefined;
+  const callee = unwrap(call.expression);
+  if (!isPropertyAccessExpression(callee) || callee.name.text !== "filter") return undefined;
+  const predicate = unwrap(call.arguments[0]!);
+  const truthy = (isIdentifier(predicate) && predicate.text === "Boolean") ||
+    (isArrowFunction(predicate) && predicate.parameters.length === 1 && isIdentifier(predicate.body) &&
+      predicate.body.text === (predicate.parameters[0]!.name as ts.Identifier).text);
+  return truthy ? callee.expression : undefined;
+}
+
+// `cond && "X"`: present or absent.
+function isOptional(element: ts.Expression): boolean {
+  const bare = unwrap(element);
+  return bare.kind === SyntaxKind.BinaryExpression && (bare as ts.BinaryExpression).operatorToken.kind === SyntaxKind.AmpersandAmpersandToken;
+}
+
+// What a helper returns, with its parameters bound to the call's arguments:
+// `stmt("ROLE", name)` with ``stmt = (kind, id) => `DROP ${kind} ${id}` ``
+// folds to `DROP ROLE <hole>`.
+function foldHelper(call: ts.CallExpression, returned: readonly ts.Expression[], resolve: ConstResolver, depth: number, visiting: Set<ts.Node>): Folded {
+  const fn = helperFunction(call, ctxOf(resolve).valueOf);
+  const bound = new Map<string, ts.Expression>();
+  fn?.parameters.forEach((parameter, index) => {
+    const argument = call.arguments[index];
+    if (isIdentifier(parameter.name) && argument !== undefined && !isSpreadElement(argument)) bound.set(parameter.name.text, argument);
+  });
+  if (fn === undefined || bound.size === 0) return foldAll(returned, resolve, depth, visiting);
+  const inner: ConstResolver = (node) =>
+    isIdentifier(node) && bound.has(node.text) && node.pos >= fn.pos && node.end <= fn.end && node.getSourceFile() === fn.getSourceFile()
+      ? bound.get(node.text)
+      : resolve(node);
+  const outer = current;
+  current = makeContext(inner, ctxOf(resolve).types);
+  try {
+    return foldAll(returned, inner, depth, visiting);
+  } finally {
+    current = outer;
+  }
 }
 
 // `text.replace(pattern, replacement)`: exact when the text, a string or

@@ -45,7 +45,7 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
         const op = binary.operatorToken.kind;
         if (
           op === SyntaxKind.PlusToken || op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken ||
-          (op === SyntaxKind.CommaToken && binary.right === current)
+          ((op === SyntaxKind.CommaToken || op === SyntaxKind.AmpersandAmpersandToken) && binary.right === current)
         ) {
           current = binary;
           continue;
@@ -85,23 +85,17 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
       case SyntaxKind.SpreadElement: {
         // `[...HEAD, name].join(" ")`: the joined array is the string.
         const array = parent.parent;
-        const join = array?.parent;
-        if (
-          array !== undefined && isArrayLiteralExpression(array) && join !== undefined && isPropertyAccessExpression(join) &&
-          join.name.text === "join" && join.expression === array && isCallExpression(join.parent) && join.parent.expression === join
-        ) {
-          current = join.parent;
+        const joined = array !== undefined && isArrayLiteralExpression(array) ? joinOf(array) : undefined;
+        if (joined !== undefined) {
+          current = joined;
           continue;
         }
         return current;
       }
       case SyntaxKind.ArrayLiteralExpression: {
-        const join = parent.parent;
-        if (
-          isPropertyAccessExpression(join) && join.name.text === "join" && join.expression === parent &&
-          isCallExpression(join.parent) && join.parent.expression === join
-        ) {
-          current = join.parent;
+        const joined = joinOf(parent as ts.ArrayLiteralExpression);
+        if (joined !== undefined) {
+          current = joined;
           continue;
         }
         return current;
@@ -131,6 +125,19 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
         return current;
     }
   }
+}
+
+// The `.join()` call of an array literal: `[…].join(" ")`, or through a
+// truthy filter, `[…].filter(Boolean).join(" ")`.
+function joinOf(array: ts.ArrayLiteralExpression): ts.CallExpression | undefined {
+  let receiver: ts.Expression = array;
+  let access = receiver.parent;
+  if (isPropertyAccessExpression(access) && access.name.text === "filter" && isCallExpression(access.parent) && access.parent.expression === access) {
+    receiver = access.parent;
+    access = receiver.parent;
+  }
+  if (!isPropertyAccessExpression(access) || access.name.text !== "join" || access.expression !== receiver) return undefined;
+  return isCallExpression(access.parent) && access.parent.expression === access ? access.parent : undefined;
 }
 
 // Methods whose result keeps the words of their receiver, for matching.
