@@ -49,6 +49,13 @@ export interface RuleDocs {
   readonly details: string;
   /** The rule resolves symbols with the type checker. */
   readonly requiresTypeChecking?: boolean;
+  /**
+   * GitHub code scanning's `security-severity` (0.0–10.0) of the rule's
+   * findings.
+   *
+   * @default {9.0}: an unaudited drop destroys customer data
+   */
+  readonly securitySeverity?: number;
 }
 
 /**

@@ -59,6 +59,7 @@ export const chokepointBypass = createRule({
         "is a bypass: it is reported where it is, and the wrapper is not a chokepoint. Hand the callback to guardedDrop on " +
         "every path.",
       requiresTypeChecking: true,
+      securitySeverity: 9.0,
     },
     messages: {
       bypass: "`{{wrapper}}` forwards its drop callback `{{drop}}` to guardedDrop, but here it runs or hands it on without " +

@@ -64,6 +64,7 @@ export const sanctionedReference = createRule({
         "References are resolved with the type checker through imports, renames, re-exports and default exports; a " +
         "same-named function elsewhere is not sanctioned.",
       requiresTypeChecking: true,
+      securitySeverity: 8.0,
     },
     messages: {
       sanctionedReference: "sanctioned function `{{name}}` (declared at {{declaredAt}}) is referenced outside a guardedDrop " +
