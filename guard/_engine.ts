@@ -9,7 +9,8 @@ import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { Chokepoint } from "./_chokepoint.ts";
 import { DeclaringPackages } from "./_declaring_packages.ts";
-import { type ConstResolver, fold, type Folded, foldWithProvenance, type LiteralTypes, setFlowNames, unwrap } from "./_fold.ts";
+import { unwrap } from "./_fold.ts";
+import { StringEvaluator } from "./_string_evaluator.ts";
 import type { PackageLookup } from "./_package.ts";
 import {
   callbackBodies,
@@ -22,7 +23,7 @@ import {
 import { isHumanText } from "./_prose.ts";
 import { findReferences } from "./_references.ts";
 import type { SanctionedIndex } from "./_sanctioned.ts";
-import { boundNames, constWithChecker, exportedConstNames, importBindings, localBinding, sourceFileOf } from "./_scope.ts";
+import { importBindings } from "./_scope.ts";
 import {
   climb,
   definedName,
@@ -52,10 +53,6 @@ const {
   forEachChild, getCombinedNodeFlags, getModifiers, isBinaryExpression, isCallExpression, isExportDeclaration, isIdentifier, isPropertyAccessExpression, isStringLiteralLike,
   isNamedExports, isNamedImports, isVariableStatement, NodeFlags, SymbolFlags, SyntaxKind,
 } = typescript;
-
-// Known text worth a second fold with the types of its holes: words of a
-// destructive statement or command.
-const TYPED_REFOLD = /drop|flush|acl|deluser|delete|remove/i;
 
 const FIRST_TYPE_NODE = SyntaxKind.FirstTypeNode;
 const LAST_TYPE_NODE = SyntaxKind.LastTypeNode;
@@ -162,56 +159,7 @@ export function runEngine(input: EngineInput): EngineOutput {
   const declaring = new DeclaringPackages(getChecker, input.packages, () => program.getSourceFiles());
   const programFiles = program.getSourceFiles().filter((f) => !f.isDeclarationFile);
 
-  // Names exported as constants anywhere in the program: an imported name
-  // that is not one of them is not worth asking the checker about.
-  let exported: ReadonlySet<string> | undefined;
-  const mayBeExportedConst = (name: string) => (exported ??= exportedConstNames(program.getSourceFiles())).has(name);
-  // Which names a file binds to constants or imports: a name that is
-  // neither is not worth a scope walk.
-  const fileNames = new Map<ts.SourceFile, ReadonlySet<string>>();
-  const namesOf = (file: ts.SourceFile): ReadonlySet<string> => {
-    let names = fileNames.get(file);
-    if (names === undefined) fileNames.set(file, (names = boundNames(file)));
-    return names;
-  };
-  const resolveConst: ConstResolver = (node) => {
-    if (isIdentifier(node)) {
-      const file = sourceFileOf(node);
-      if (file === undefined || !namesOf(file).has(node.text)) return undefined;
-      const local = localBinding(node);
-      if (local?.kind === "const") return local.initializer;
-      // Not bound in the file (a global), bound to something else, or imported
-      // under a name no module exports as a constant: nothing to fold.
-      if (local?.kind !== "import" || !semantic || !mayBeExportedConst(local.imported)) return undefined;
-      return constWithChecker(getChecker(), node);
-    }
-    // `ns.NAME` of a namespace import.
-    const owner = unwrap(node.expression);
-    if (!semantic || !isIdentifier(owner) || !mayBeExportedConst(node.name.text)) return undefined;
-    const file = sourceFileOf(owner);
-    if (file === undefined || !namesOf(file).has(owner.text) || localBinding(owner)?.kind !== "import") return undefined;
-    return constWithChecker(getChecker(), node.name);
-  };
-  // The string literals a hole's type allows (`kind: "DATABASE" | "ROLE"`):
-  // asked only for text that already looks destructive.
-  const literalTypes: LiteralTypes = (node) => {
-    const type = getChecker().getTypeAtLocation(node);
-    const parts = type.isUnion() ? type.types : [type];
-    if (!parts.every((part) => part.isStringLiteral())) return undefined;
-    return parts.map((part) => (part as ts.StringLiteralType).value);
-  };
-  const folds = new Map<ts.Expression, Folded>();
-  const foldOnce = (node: ts.Expression): Folded => {
-    let folded = folds.get(node);
-    if (folded === undefined) {
-      folded = fold(node, resolveConst);
-      if (semantic && folded.some((alt) => alt.includes(null)) && TYPED_REFOLD.test(knownText(folded) ?? "")) {
-        folded = fold(node, resolveConst, literalTypes);
-      }
-      folds.set(node, folded);
-    }
-    return folded;
-  };
+  const evaluator = new StringEvaluator(program, getChecker, semantic);
 
   const sanctionedInUse = new Set<ts.Node>();
   const services: ChokepointServices = {
@@ -290,7 +238,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       typed: semantic,
       packagesOf: (symbol) => declaring.of(symbol),
       chokepoint: services,
-      fold: foldOnce,
+      fold: (node) => evaluator.fold(node),
       // During a walk, the parents of nodes below the visited one are not set
       // yet: reports are decided when the file's walk is over.
       report: (descriptor: ReportDescriptor<string>) => {
@@ -317,19 +265,8 @@ export function runEngine(input: EngineInput): EngineOutput {
   // expression it reports, or of one inside it (a call whose argument it is).
   const withOrigin = (report: RawReport, descriptor: ReportDescriptor<string>): RawReport => {
     const own = descriptor.related ?? [];
-    let root: ts.Expression | undefined = folds.has(descriptor.node as ts.Expression) ? (descriptor.node as ts.Expression) : undefined;
-    if (root === undefined && folds.size > 0 && current !== undefined) {
-      const start = descriptor.node.pos;
-      const end = descriptor.node.end;
-      for (const candidate of folds.keys()) {
-        if (candidate.pos >= start && candidate.end <= end && sourceFileOf(candidate) === report.file) {
-          root = candidate;
-          break;
-        }
-      }
-    }
-    // Folded again, collecting its literals: only reported expressions pay for it.
-    const provenance = root === undefined ? undefined : foldWithProvenance(root, resolveConst, semantic ? literalTypes : undefined).provenance;
+    const root = current === undefined ? undefined : evaluator.foldedWithin(descriptor.node);
+    const provenance = root === undefined ? undefined : evaluator.provenance(root);
     if (provenance === undefined || provenance.literals.length === 0) return own.length === 0 ? report : { ...report, related: own };
     const related = [...own, ...provenance.literals.map((node) => ({ node, message: "the destructive text is written here" }))];
     const crossed = provenance.steps.filter((step) => !provenance.literals.includes(step)).reverse();
@@ -348,7 +285,7 @@ export function runEngine(input: EngineInput): EngineOutput {
   const unread: { root: ts.Expression; file: ts.SourceFile; name: string }[] = [];
   const importedNames = new Set<string>();
   const matchStrings = (root: ts.Expression): void => {
-    const folded = foldOnce(root);
+    const folded = evaluator.fold(root);
     const text = knownText(folded);
     if (text === undefined) return;
     for (const handler of strings) handler({ node: root, folded, text });
@@ -442,11 +379,10 @@ export function runEngine(input: EngineInput): EngineOutput {
       parent = outer;
     };
     forEachChild(file, visit);
-    fileNames.set(file, new Set([...constNames, ...imports.keys()]));
 
     // Names bound to a constant are string expressions too; which names
     // those are is known only now that the whole file was walked.
-    setFlowNames({ mutable: flowNames, functions: functionNames, constants: constNames, owners });
+    evaluator.enterFile(file, { mutable: flowNames, functions: functionNames, constants: constNames, owners, imports: imports.keys() });
     // The names the file reads (not the targets of an assignment).
     const reads = new Set<string>();
     for (const name of names) {
@@ -495,10 +431,9 @@ export function runEngine(input: EngineInput): EngineOutput {
         matchStrings(root);
       }
     }
-    setFlowNames(undefined);
     for (const handler of fileExit) handler(file);
     for (const report of fileReports.splice(0)) decide(report);
-    folds.clear();
+    evaluator.leaveFile();
   }
   // Exported definitions no scanned file imports: nothing runs them in
   // sight, so they are reported where they are defined.
@@ -507,7 +442,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     current = file;
     matchStrings(root);
     for (const report of fileReports.splice(0)) decide(report);
-    folds.clear();
+    evaluator.leaveFile();
   }
   current = undefined;
   for (const handler of programExit) handler();
