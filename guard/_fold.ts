@@ -7,12 +7,13 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
+import { stringOperation, type StringOperationKind } from "./_string_operations.ts";
 import { arrayElements, helperFunction, helperReturns, letParts, mapValues, memberValue, type ValueOf } from "./_flow.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isArrowFunction, isAsExpression, isCallExpression, isIdentifier, isNonNullExpression, isNoSubstitutionTemplateLiteral,
+  isAsExpression, isCallExpression, isIdentifier, isNonNullExpression, isNoSubstitutionTemplateLiteral,
   isParenthesizedExpression, isPropertyAccessExpression, isSatisfiesExpression, isSpreadElement,
   isTypeAssertionExpression, SyntaxKind,
 } = typescript;
@@ -75,20 +76,6 @@ const MAX_ALTERNATIVES = 16;
 // through const bindings (`const a = b; const b = a;` does not compile, but
 // the scanner must not hang on it either).
 const MAX_DEPTH = 48;
-
-/** String methods whose result holds the same words as their receiver, case aside. */
-export const CASE_PRESERVING_METHODS: ReadonlySet<string> = new Set([
-  "toUpperCase",
-  "toLowerCase",
-  "toLocaleUpperCase",
-  "toLocaleLowerCase",
-  "toString",
-  "valueOf",
-  "trim",
-  "trimStart",
-  "trimEnd",
-  "normalize",
-]);
 
 /**
  * Folds a string expression.
@@ -398,58 +385,64 @@ function foldCall(call: ts.CallExpression, ev: Evaluation, depth: number, visiti
     const returned = helperReturns(call, ev.valueOf);
     if (returned !== undefined) return foldFlow(ev, call, () => foldHelper(call, returned, ev, depth, visiting), visiting);
   }
-  if (method === "get" && call.arguments.length === 1) {
-    // A constant Map's entry.
-    const key = exactTexts(foldAt(call.arguments[0]!, quiet(ev), depth, visiting));
-    const values = mapValues(call, ev.valueOf, key.length === 1 ? key[0] : undefined);
-    if (values !== undefined) return foldFlow(ev, call, () => foldAll(values, ev, depth, visiting), visiting);
-    return typed(call, ev);
+  switch (stringOperation(method, call)?.fold) {
+    case "map-entry": {
+      // A constant Map's entry.
+      const key = exactTexts(foldAt(call.arguments[0]!, quiet(ev), depth, visiting));
+      const values = mapValues(call, ev.valueOf, key.length === 1 ? key[0] : undefined);
+      if (values !== undefined) return foldFlow(ev, call, () => foldAll(values, ev, depth, visiting), visiting);
+      return typed(call, ev);
+    }
+    case "replace":
+    case "replaceAll":
+      return replaced(call, method === "replaceAll", ev, depth, visiting);
+    case "receiver":
+      // Case and padding keep the words, and matching ignores case.
+      return foldAt(callee.expression, ev, depth, visiting);
+    case "concat":
+      return concat([callee.expression, ...call.arguments].map((part) => foldAt(part, ev, depth, visiting)));
+    case "join":
+      return joined(call, callee.expression, ev, depth, visiting);
+    default:
+      return typed(call, ev);
   }
-  if ((method === "replace" || method === "replaceAll") && call.arguments.length === 2) {
-    return replaced(call, method === "replaceAll", ev, depth, visiting);
-  }
-  // Padding keeps the words.
-  if (method === "padStart" || method === "padEnd") return foldAt(callee.expression, ev, depth, visiting);
-  if (CASE_PRESERVING_METHODS.has(method)) {
-    // Matching ignores case, so only the text matters.
-    return foldAt(callee.expression, ev, depth, visiting);
-  }
-  if (method === "concat") {
-    return concat([callee.expression, ...call.arguments].map((part) => foldAt(part, ev, depth, visiting)));
-  }
-  if (method === "join") {
-    // An array literal, or a name bound to one and `push`ed onto; spreads
-    // of constant arrays are expanded.
-    // `[…].filter(Boolean).join(" ")`: a falsy element goes with its separator.
-    const filtered = filteredArray(callee.expression);
-    const elements = arrayElements(filtered ?? callee.expression, ev.valueOf);
-    if (elements === undefined) return UNKNOWN;
-    const separator = call.arguments[0] === undefined ? [[","]] : foldAt(call.arguments[0], ev, depth, visiting);
-    return foldFlow(ev, call, () => {
-      const parts: Folded[] = [];
-      elements.forEach((element, index) => {
-        const value = element === null ? UNKNOWN : foldAt(element, ev, depth, visiting);
-        const optional = filtered !== undefined && element !== null && isOptional(element);
-        const joined = index > 0 ? concat([separator, optional ? foldAt((unwrap(element) as ts.BinaryExpression).right, ev, depth, visiting) : value]) : value;
-        parts.push(optional && index > 0 ? union(joined, [[""]]) : joined);
-      });
-      return concat(parts);
-    }, visiting);
-  }
-  return typed(call, ev);
 }
 
-// `array.filter(Boolean)` (or `.filter((x) => x)`): the array it filters.
-function filteredArray(node: ts.Expression): ts.Expression | undefined {
-  const call = unwrap(node);
-  if (!isCallExpression(call) || call.arguments.length !== 1) return undefined;
-  const callee = unwrap(call.expression);
-  if (!isPropertyAccessExpression(callee) || callee.name.text !== "filter") return undefined;
-  const predicate = unwrap(call.arguments[0]!);
-  const truthy = (isIdentifier(predicate) && predicate.text === "Boolean") ||
-    (isArrowFunction(predicate) && predicate.parameters.length === 1 && isIdentifier(predicate.body) &&
-      predicate.body.text === (predicate.parameters[0]!.name as ts.Identifier).text);
-  return truthy ? callee.expression : undefined;
+// `array.join(sep)`: an array literal, or a name bound to one and `push`ed
+// onto (spreads of constant arrays are expanded), through the array
+// operations of the table before the join: `[…].filter(Boolean).join(" ")`
+// drops a falsy element with its separator.
+function joined(call: ts.CallExpression, receiver: ts.Expression, ev: Evaluation, depth: number, visiting: Set<ts.Node>): Folded {
+  let array = unwrap(receiver);
+  let truthy = false;
+  for (let operation = arrayOperation(array); operation !== undefined; operation = arrayOperation(array)) {
+    if (operation.kind === "truthy") truthy = true;
+    array = unwrap(operation.receiver);
+  }
+  const elements = arrayElements(array, ev.valueOf);
+  if (elements === undefined) return UNKNOWN;
+  const separator = call.arguments[0] === undefined ? [[","]] : foldAt(call.arguments[0], ev, depth, visiting);
+  return foldFlow(ev, call, () => {
+    const parts: Folded[] = [];
+    elements.forEach((element, index) => {
+      const optional = truthy && element !== null && isOptional(element);
+      const value = element === null
+        ? UNKNOWN
+        : foldAt(optional ? (unwrap(element) as ts.BinaryExpression).right : element, ev, depth, visiting);
+      const part = index > 0 ? concat([separator, value]) : value;
+      parts.push(optional ? union(part, [[""]]) : part);
+    });
+    return concat(parts);
+  }, visiting);
+}
+
+// An array operation of the table (`.filter(Boolean)`): its kind and the array it is called on.
+function arrayOperation(node: ts.Expression): { readonly kind: StringOperationKind; readonly receiver: ts.Expression } | undefined {
+  if (!isCallExpression(node)) return undefined;
+  const callee = unwrap(node.expression);
+  if (!isPropertyAccessExpression(callee)) return undefined;
+  const operation = stringOperation(callee.name.text, node);
+  return operation?.on === "array" && operation.gives === "array" ? { kind: operation.fold, receiver: callee.expression } : undefined;
 }
 
 // `cond && "X"`: present or absent.
