@@ -6,10 +6,15 @@
 //   `tsc --noEmit` (both spawned): budget, ≤ 0.5× tsc;
 // - the guard's syntactic pass (parse, walk, syntactic rules; no checker)
 //   against a parse-only pass (`ts.createSourceFile` for every file), both
-//   in-process: budget, ≤ 1.5× parse;
+//   in-process: budget, ≤ 2× parse;
 // - the guard's full run as `scan()`, against ESLint with
 //   `no-restricted-syntax` selectors for the same driver calls on
 //   typescript-eslint's parser, both in-process: budget, ESLint takes ≥ 3×.
+//
+// - at scale, the same generated project with 5,000 modules: the CLI
+//   against `tsc --noEmit` (both spawned): budget, ≤ 0.3× tsc, and a peak
+//   memory (the child process's maxRSS, read by a preload at its exit) of at
+//   most half of tsc's;
 //
 // - a small project (a dozen modules) that imports heavy driver types (pg,
 //   ioredis, mongodb, mysql2 from node_modules; typeorm, sequelize and
@@ -23,7 +28,7 @@
 // planted drops. The process exits non-zero when it does not, or when a
 // budget is missed.
 //
-// Run: node --import tsx bench/guard.ts [--modules 600] [--runs 5]
+// Run: node --import tsx bench/guard.ts [--modules 600] [--runs 5] [--scale-modules 5000] [--scale-runs 3]
 //      node --import tsx bench/guard.ts --generate <dir>   (only writes the project, to profile on it)
 
 import { execFileSync, spawnSync } from "node:child_process";
@@ -36,7 +41,9 @@ import { ESLint } from "eslint";
 import ts from "typescript";
 
 const BUDGET_TSC = 0.5;
-const BUDGET_PARSE = 1.5;
+const BUDGET_PARSE = 2;
+const BUDGET_SCALE_TSC = 0.3;
+const BUDGET_SCALE_MEMORY = 0.5;
 const BUDGET_ESLINT = 3;
 const BUDGET_DRIVER_HEAVY = 0.7;
 const HEAVY_MODULES = 12;
@@ -46,6 +53,8 @@ const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1]!);
 const MODULES = Number(args.get("modules") ?? 600);
 const RUNS = Number(args.get("runs") ?? 5);
+const SCALE_MODULES = Number(args.get("scale-modules") ?? 5000);
+const SCALE_RUNS = Number(args.get("scale-runs") ?? 3);
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 
 // --- the generated project ---------------------------------------------------
@@ -226,7 +235,7 @@ export async function cancel${i}(guardedDrop: GuardedDrop, request: DropRequest)
   return { text, line, ruleId: plant.ruleId };
 }
 
-function generate(dir: string): { files: string[]; planted: Planted[] } {
+function generate(dir: string, modules = MODULES): { files: string[]; planted: Planted[] } {
   const src = join(dir, "src");
   mkdirSync(src, { recursive: true });
   writeFileSync(
@@ -253,9 +262,9 @@ function generate(dir: string): { files: string[]; planted: Planted[] } {
   writeFileSync(join(src, "sql_consts.ts"), SQL_CONSTS);
   writeFileSync(join(src, "adapters.ts"), ADAPTERS);
   // A dozen drops, spread over the project.
-  const plantAt = new Map(Array.from({ length: 12 }, (_, n) => [Math.floor(((n + 0.5) * MODULES) / 12), n]));
+  const plantAt = new Map(Array.from({ length: 12 }, (_, n) => [Math.floor(((n + 0.5) * modules) / 12), n]));
   const planted: Planted[] = [];
-  for (let i = 0; i < MODULES; i++) {
+  for (let i = 0; i < modules; i++) {
     const { text, line, ruleId } = moduleText(i, plantAt.get(i));
     writeFileSync(join(src, `m${i}.ts`), text);
     files.push(`m${i}.ts`);
@@ -338,6 +347,31 @@ function spawnTimed(command: string, commandArgs: string[], cwd: string, okCodes
     if (!okCodes.includes(run.status ?? -1)) throw new Error(`${command} ${commandArgs.join(" ")} exited ${run.status}: ${run.stderr}`);
   };
 }
+
+// Runs a node script as a child process and reads its peak memory: a
+// preload writes `process.resourceUsage().maxRSS` (KiB) to a file when the
+// child exits (tsc and the guard's CLI both end with process.exit).
+function spawnMeasured(script: string, scriptArgs: string[], cwd: string, okCodes: number[], preload: string): () => { ms: number; maxRssKiB: number } {
+  return () => {
+    const report = join(cwd, `.maxrss-${process.pid}`);
+    const started = performance.now();
+    const run = spawnSync(process.execPath, ["--require", preload, script, ...scriptArgs], {
+      cwd,
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, NODE_OPTIONS: "", GD_MAXRSS_FILE: report },
+    });
+    const ms = performance.now() - started;
+    if (!okCodes.includes(run.status ?? -1)) throw new Error(`${script} ${scriptArgs.join(" ")} exited ${run.status}: ${run.stderr}`);
+    const maxRssKiB = Number(readFileSync(report, "utf8"));
+    rmSync(report);
+    return { ms, maxRssKiB };
+  };
+}
+
+const MAXRSS_PRELOAD = `"use strict";
+process.on("exit", () => require("node:fs").writeFileSync(process.env.GD_MAXRSS_FILE, String(process.resourceUsage().maxRSS)));
+`;
 
 if (args.has("generate")) {
   const { files, planted } = generate(args.get("generate")!);
@@ -519,6 +553,46 @@ try {
       `(budget ≤ ${BUDGET_DRIVER_HEAVY}×): ${heavyRatio <= BUDGET_DRIVER_HEAVY ? "met" : "**NOT MET**"}`,
   );
   if (heavyRatio > BUDGET_DRIVER_HEAVY) failed = true;
+
+  // At scale: the same project with 5,000 modules. Time and peak memory of
+  // the CLI against tsc, both spawned, alternating.
+  if (SCALE_MODULES > 0) {
+    const scale = join(work, "scale");
+    const { files: scaleFiles, planted: scalePlanted } = generate(scale, SCALE_MODULES);
+    const preload = join(work, "maxrss.cjs");
+    writeFileSync(preload, MAXRSS_PRELOAD);
+    const tscJs = join(REPO, "node_modules", "typescript", "lib", "tsc.js");
+    const scaleCli = spawnMeasured(cli, ["--project", "tsconfig.json", "--format", "json"], scale, [1], preload);
+    const scaleTsc = spawnMeasured(tscJs, ["-p", "tsconfig.json", "--noEmit"], scale, [0], preload);
+    const scaleRun = spawnSync(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], { cwd: scale, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const scaleFound = (JSON.parse(scaleRun.stdout) as { findings: Planted[] }).findings.map(key).sort();
+    const scaleOk = JSON.stringify(scaleFound) === JSON.stringify(scalePlanted.map(key).sort());
+    if (!scaleOk) {
+      console.error(`scale: expected ${JSON.stringify(scalePlanted.map(key))}, found ${JSON.stringify(scaleFound)}`);
+      failed = true;
+    }
+    const scaleSamples = { cli: [] as number[], tsc: [] as number[], time: [] as number[], cliRss: [] as number[], tscRss: [] as number[], memory: [] as number[] };
+    for (let round = 0; round < SCALE_RUNS; round++) {
+      const guard = scaleCli();
+      const checker = scaleTsc();
+      scaleSamples.cli.push(guard.ms);
+      scaleSamples.tsc.push(checker.ms);
+      scaleSamples.time.push(guard.ms / checker.ms);
+      scaleSamples.cliRss.push(guard.maxRssKiB);
+      scaleSamples.tscRss.push(checker.maxRssKiB);
+      scaleSamples.memory.push(guard.maxRssKiB / checker.maxRssKiB);
+      console.log(`scale round ${round + 1}/${SCALE_RUNS}: cli/tsc time ${(guard.ms / checker.ms).toFixed(2)}, peak memory ${(guard.maxRssKiB / checker.maxRssKiB).toFixed(2)}`);
+    }
+    const timeRatio = median(scaleSamples.time);
+    const memoryRatio = median(scaleSamples.memory);
+    const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
+    console.log(`\nscale: ${scaleFiles.length} modules; the guard finds its ${scalePlanted.length} planted drops: ${scaleOk}; medians of ${SCALE_RUNS} alternating rounds\n`);
+    console.log("| measure | guard CLI | `tsc --noEmit` | ratio (median of rounds) | budget | met |");
+    console.log("|---|---:|---:|---:|---|---|");
+    console.log(`| time | ${median(scaleSamples.cli).toFixed(0)} ms | ${median(scaleSamples.tsc).toFixed(0)} ms | ${timeRatio.toFixed(2)}× | ≤ ${BUDGET_SCALE_TSC}× | ${timeRatio <= BUDGET_SCALE_TSC ? "yes" : "**NO**"} |`);
+    console.log(`| peak memory (maxRSS) | ${mib(median(scaleSamples.cliRss))} | ${mib(median(scaleSamples.tscRss))} | ${memoryRatio.toFixed(2)}× | ≤ ${BUDGET_SCALE_MEMORY}× | ${memoryRatio <= BUDGET_SCALE_MEMORY ? "yes" : "**NO**"} |`);
+    if (timeRatio > BUDGET_SCALE_TSC || memoryRatio > BUDGET_SCALE_MEMORY) failed = true;
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
   rmSync(build, { recursive: true, force: true });

@@ -12,6 +12,7 @@ export const newSuppression: RuleModule = createRule({
   name: "new-suppression",
   meta: {
     docs: {
+      securitySeverity: 7.0,
       description: "A drop-guard-ignore-next-line comment that the base revision does not have",
       details: "A suppression silences the guard for one line, so a new one is a new drop path that the guard lets " +
         "through: a reviewer must see it. A suppression is matched with the base's by its rule ids, its reason and " +
@@ -31,6 +32,7 @@ export const scopeNarrowed: RuleModule = createRule({
   name: "scope-narrowed",
   meta: {
     docs: {
+      securitySeverity: 7.0,
       description: "A config change, since the base revision, that takes files out of the scan or turns a rule off",
       details: "A new exclude pattern, a narrowed include (or project), a rule turned off or given narrower options, " +
         "or newSuppressions lowered to warning, all hide drops the base revision's config would find. The files are " +
@@ -56,6 +58,7 @@ export const newSanction: RuleModule = createRule({
   name: "new-sanction",
   meta: {
     docs: {
+      securitySeverity: 1.0,
       description: "A function sanctioned (by @sanctionedDrop or by the config) since the base revision",
       details: "A sanctioned function may hold destructive statements, and is still reached only inside a guardedDrop " +
         "drop callback, so it stays audited. A reviewer should still see each new one: it is listed at level note, " +

@@ -33,6 +33,25 @@ const MAX_HERITAGE_DEPTH = 8;
 const MAX_PROVENANCE_DEPTH = 8;
 
 /**
+ * What a function is to the chokepoint: a wrapper that forwards its drop
+ * callback to guardedDrop on every path, one with bypasses (the references
+ * to the callback that skip guardedDrop), or no wrapper at all.
+ *
+ * @example
+ * ```ts ignore
+ * const verdict = chokepoint.wrapperVerdict(fn);
+ * if (verdict.kind === "bypassed") for (const at of verdict.bypasses) report(at);
+ * ```
+ */
+export type WrapperVerdict =
+  | { readonly kind: "wrapper" }
+  | { readonly kind: "none" }
+  | { readonly kind: "bypassed"; readonly bypasses: readonly ts.Identifier[] };
+
+const WRAPPER: WrapperVerdict = Object.freeze({ kind: "wrapper" });
+const NOT_A_WRAPPER: WrapperVerdict = Object.freeze({ kind: "none" });
+
+/**
  * Type-based recognition, memoised per node and symbol. The checker is only
  * asked at the nodes the rules and the reachability check hand in.
  */
@@ -42,6 +61,7 @@ export class Chokepoint {
   readonly #calls = new Map<ts.CallExpression, boolean>();
   readonly #trusted = new Map<ts.Node, boolean>();
   readonly #interfaces = new Map<ts.Symbol, "GuardedDrop" | "Deprovisioner" | null>();
+  readonly #verdicts = new Map<ts.Node, WrapperVerdict>();
 
   /**
    * @param checker Returns the type checker (created on first call).
@@ -72,8 +92,10 @@ export class Chokepoint {
     let known = this.#calls.get(call);
     if (known === undefined) {
       this.#calls.set(call, false); // a wrapper calling itself is not a chokepoint
-      known = call.arguments.length >= 2 && this.#isGuardedDropType(this.#checker().getTypeAtLocation(call.expression), 0) &&
-        this.#madeByCreateGuardedDrop(call.expression, 0);
+      known = call.arguments.length >= 2 && (
+        (this.#isGuardedDropType(this.#checker().getTypeAtLocation(call.expression), 0) && this.#madeByCreateGuardedDrop(call.expression, 0)) ||
+        this.#isWrapperCall(call)
+      );
       this.#calls.set(call, known);
     }
     return known;
@@ -148,24 +170,119 @@ export class Chokepoint {
   }
 
   // A function that hands its second parameter, the drop callback, on to a
-  // guardedDrop call: `(req, drop) => guardedDrop(req, drop)`.
+  // guardedDrop call on every path: `(req, drop) => guardedDrop(req, drop)`.
   #isWrapper(fn: ts.FunctionLikeDeclaration): boolean {
+    return this.wrapperVerdict(fn).kind === "wrapper";
+  }
+
+  /**
+   * Whether a function is a guardedDrop wrapper (DESIGN §16): it takes the
+   * drop callback as its second parameter, and every reference to that
+   * parameter is handed to a guardedDrop call as its drop callback (or sits
+   * inside one's drop callback). A function that forwards the callback on
+   * one path and runs it, or hands it elsewhere, on another (an environment
+   * flag, a `catch` that calls it, an early return) is `bypassed`, with the
+   * references that bypass the chokepoint.
+   *
+   * @param fn A function, arrow function or method.
+   * @returns `wrapper`, `bypassed` with the bypasses, or `none` when the function never forwards its second parameter.
+   */
+  wrapperVerdict(fn: ts.FunctionLikeDeclaration): WrapperVerdict {
+    let known = this.#verdicts.get(fn);
+    if (known !== undefined) return known;
+    this.#verdicts.set(fn, NOT_A_WRAPPER); // a wrapper calling itself is not a chokepoint
+    known = this.#judgeWrapper(fn);
+    this.#verdicts.set(fn, known);
+    return known;
+  }
+
+  #judgeWrapper(fn: ts.FunctionLikeDeclaration): WrapperVerdict {
     const drop = fn.parameters[1]?.name;
-    if (drop === undefined || !isIdentifier(drop) || fn.body === undefined) return false;
-    let found = false;
-    const visit = (node: ts.Node): void => {
-      if (found) return;
-      if (isCallExpression(node) && node.arguments.length >= 2) {
-        const passed = unwrap(node.arguments[1]!);
-        if (isIdentifier(passed) && passed.text === drop.text && this.isGuardedDropCall(node)) {
-          found = true;
-          return;
-        }
+    if (drop === undefined || !isIdentifier(drop) || fn.body === undefined) return NOT_A_WRAPPER;
+    const references = referencesTo(drop.text, fn.body);
+    if (references.length === 0) return NOT_A_WRAPPER;
+    const bypasses = references.filter((ref) => !this.#throughChokepoint(ref, fn));
+    if (bypasses.length === references.length) return NOT_A_WRAPPER;
+    return bypasses.length === 0 ? WRAPPER : { kind: "bypassed", bypasses };
+  }
+
+  // Whether a reference to the drop parameter is the drop callback of a
+  // guardedDrop call, or lies inside one (`guardedDrop(req, (c) => drop(c))`).
+  #throughChokepoint(ref: ts.Identifier, fn: ts.Node): boolean {
+    const direct = forwardingCall(ref);
+    if (direct !== undefined) return this.isGuardedDropCall(direct);
+    for (let current: ts.Node = ref; current.parent !== undefined && current !== fn; current = current.parent) {
+      const parent = current.parent;
+      if (isCallExpression(parent) && parent.arguments[1] === current && this.isGuardedDropCall(parent)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The function a call's callee names, when it is a function of the
+   * program (not typed `GuardedDrop`) that may be a guardedDrop wrapper: an
+   * arrow function or function expression, a function or method declared,
+   * a `const` holding one, or what a factory of the program returns
+   * (`makeRun(guardedDrop)` with `makeRun = (g) => (req, drop) => g(req, drop)`).
+   *
+   * @param callee A call's callee.
+   * @returns The functions it may run (empty when it names none in sight).
+   */
+  calleeFunctions(callee: ts.Expression): ts.FunctionLikeDeclaration[] {
+    return this.#functionsOf(unwrap(callee), 0);
+  }
+
+  #functionsOf(value: ts.Expression, depth: number): ts.FunctionLikeDeclaration[] {
+    if (depth > MAX_PROVENANCE_DEPTH) return [];
+    if (isArrowFunction(value) || isFunctionExpression(value)) return [value];
+    if (isCallExpression(value)) {
+      // A factory's returned functions.
+      const found: ts.FunctionLikeDeclaration[] = [];
+      for (const factory of this.#functionsOf(unwrap(value.expression), depth + 1)) {
+        for (const returned of returnedValues(factory)) found.push(...this.#functionsOf(unwrap(returned), depth + 1));
       }
-      forEachChild(node, visit);
-    };
-    visit(fn.body);
+      return found;
+    }
+    if (!isIdentifier(value) && !isPropertyAccessExpression(value)) return [];
+    const symbol = this.#resolved(this.#checker().getSymbolAtLocation(isPropertyAccessExpression(value) ? value.name : value));
+    const found: ts.FunctionLikeDeclaration[] = [];
+    for (const declaration of symbol?.declarations ?? []) {
+      if (declaration.getSourceFile().isDeclarationFile) continue;
+      if ((isFunctionDeclaration(declaration) || isMethodDeclaration(declaration)) && declaration.body !== undefined) found.push(declaration);
+      else if ((isVariableDeclaration(declaration) || isPropertyDeclaration(declaration) || isPropertyAssignment(declaration)) && declaration.initializer !== undefined) {
+        found.push(...this.#functionsOf(unwrap(declaration.initializer), depth + 1));
+      }
+    }
     return found;
+  }
+
+  // A call of a wrapper the program declares (not typed `GuardedDrop`): a
+  // chokepoint when every function it may run is a wrapper.
+  #isWrapperCall(call: ts.CallExpression): boolean {
+    const callee = unwrap(call.expression);
+    if (!isIdentifier(callee) && !isPropertyAccessExpression(callee) && !isCallExpression(callee)) return false;
+    const functions = this.calleeFunctions(callee);
+    return functions.length > 0 && functions.every((fn) => this.#isWrapper(fn));
+  }
+
+  /**
+   * Why a call that looks like a guardedDrop wrapper's is not a chokepoint,
+   * and what would make it one: for a finding inside its drop callback.
+   *
+   * @param call A call with at least two arguments.
+   * @returns The reason, or `undefined` when the callee is no wrapper of the program.
+   */
+  whyNotChokepoint(call: ts.CallExpression): string | undefined {
+    if (call.arguments.length < 2 || this.isGuardedDropCall(call)) return undefined;
+    const name = unwrap(call.expression).getText().replace(/\s+/g, "");
+    for (const fn of this.calleeFunctions(call.expression)) {
+      const verdict = this.wrapperVerdict(fn);
+      if (verdict.kind !== "bypassed") continue;
+      const at = verdict.bypasses.map((b) => `line ${b.getSourceFile().getLineAndCharacterOfPosition(b.getStart()).line + 1}`).join(", ");
+      return `\`${name}\` is not a chokepoint: it runs its drop callback without guardedDrop (${at}); ` +
+        `a wrapper counts when every path hands the callback to guardedDrop`;
+    }
+    return undefined;
   }
 
   #isCreateGuardedDrop(declaration: ts.Node): boolean {
@@ -325,4 +442,37 @@ function returnedValues(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
 // An interface or a type literal: a shape that any value of the right form fits.
 function isStructural(node: ts.Node | undefined): boolean {
   return node !== undefined && (isInterfaceDeclaration(node) || isTypeLiteralNode(node));
+}
+
+// The identifiers in a function body that read a parameter of this name: not
+// property names, and not inside a nested function that declares its own.
+function referencesTo(name: string, body: ts.Node): ts.Identifier[] {
+  const found: ts.Identifier[] = [];
+  const visit = (node: ts.Node, parent: ts.Node): void => {
+    if (isIdentifier(node)) {
+      if (node.text === name && !isMemberName(node, parent)) {
+        (node as { parent: ts.Node }).parent ??= parent;
+        found.push(node);
+      }
+      return;
+    }
+    if (isFunctionLike(node) && (node as ts.SignatureDeclaration).parameters.some((p) => isIdentifier(p.name) && p.name.text === name)) return;
+    forEachChild(node, (child) => visit(child, node));
+  };
+  forEachChild(body, (child) => visit(child, body));
+  return found;
+}
+
+function isMemberName(node: ts.Identifier, parent: ts.Node): boolean {
+  return (isPropertyAccessExpression(parent) && parent.name === node) ||
+    ((isPropertyAssignment(parent) || isMethodDeclaration(parent) || isPropertyDeclaration(parent)) && parent.name === node);
+}
+
+// The call a reference is handed to as its second argument (through
+// parentheses and casts): `g(req, drop)`.
+function forwardingCall(ref: ts.Node): ts.CallExpression | undefined {
+  let current: ts.Node = ref;
+  while (current.parent !== undefined && unwrap(current.parent as ts.Expression) !== current.parent) current = current.parent;
+  const parent = current.parent;
+  return parent !== undefined && isCallExpression(parent) && parent.arguments[1] === current ? parent : undefined;
 }

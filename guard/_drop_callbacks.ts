@@ -30,6 +30,10 @@ const DEFERRING_METHODS: ReadonlySet<string> = new Set([
 // Methods that keep a value for later: a promise handed to them is not awaited here.
 const STORING_METHODS: ReadonlySet<string> = new Set(["push", "unshift", "add", "set", "enqueue", "schedule"]);
 const PROMISE_CHAIN: ReadonlySet<string> = new Set(["then", "catch", "finally"]);
+// What turns an array of promises into one promise to await.
+const PROMISE_JOINS: ReadonlySet<string> = new Set(["all", "allSettled", "race", "any"]);
+// Array methods that run a function per item: `map` keeps the promises, `forEach` drops them.
+const ARRAY_METHODS: ReadonlySet<string> = new Set(["map", "flatMap", "forEach"]);
 
 /**
  * Whether a node lies in the drop callback (the second argument) of a
@@ -96,12 +100,21 @@ function deferring(fn: ts.Node): string | undefined {
 }
 
 // Whether the promise of the call at `node` is left behind in the callback:
-// neither awaited nor returned nor handed to something that is.
+// neither awaited nor returned nor handed to something that is. The promise
+// may sit in an array (`[drop()]`, `tokens.map((t) => drop(t))`), which only
+// `Promise.all` and its siblings turn back into one promise to await.
 function unawaited(node: ts.Node, callback: ts.Node, chokepoint: Chokepoint): string | undefined {
   let call: ts.Node = node;
   if (isPropertyAccessExpression(call.parent) && call.parent.name === call) call = call.parent;
-  if (!isCallExpression(call.parent) || call.parent.expression !== call) return undefined;
-  call = call.parent;
+  // `tokens.map(dropTenant)`: the function by reference, run once per item.
+  const byReference = isArrayMethodArgument(call);
+  if (byReference === "forEach") return "a promise forEach leaves behind";
+  let inArray = byReference !== undefined;
+  if (inArray) call = call.parent;
+  else {
+    if (!isCallExpression(call.parent) || call.parent.expression !== call) return undefined;
+    call = call.parent;
+  }
   for (let depth = 0; depth < 32; depth++) {
     const parent: ts.Node = call.parent;
     switch (parent.kind) {
@@ -109,34 +122,60 @@ function unawaited(node: ts.Node, callback: ts.Node, chokepoint: Chokepoint): st
       case SyntaxKind.AsExpression:
       case SyntaxKind.SatisfiesExpression:
       case SyntaxKind.NonNullExpression:
+      case SyntaxKind.SpreadElement:
         call = parent;
+        continue;
+      case SyntaxKind.ArrayLiteralExpression:
+        call = parent;
+        inArray = true;
         continue;
       case SyntaxKind.ExpressionStatement:
       case SyntaxKind.VoidExpression:
+        if (inArray) return NOT_JOINED;
         return chokepoint.isPromiseLike(call) ? "a promise neither awaited nor returned" : undefined;
       case SyntaxKind.PropertyAccessExpression: {
         // `drop().then(…)`: the chain's result decides.
         const access = parent as ts.PropertyAccessExpression;
-        if (!PROMISE_CHAIN.has(access.name.text) || !isCallExpression(access.parent)) return undefined;
+        if (inArray || !PROMISE_CHAIN.has(access.name.text) || !isCallExpression(access.parent)) return undefined;
         call = access.parent;
         continue;
       }
       case SyntaxKind.ArrowFunction:
       case SyntaxKind.FunctionExpression:
+      case SyntaxKind.AwaitExpression:
       case SyntaxKind.ReturnStatement: {
-        // The value of a nested function: `.then(() => drop())` follows its chain.
-        const fn = parent.kind === SyntaxKind.ReturnStatement ? enclosingFunction(parent) : parent;
-        if (fn === undefined || fn === callback) return undefined;
+        // The value of a nested function, or what it awaits before it
+        // settles: `.then(() => drop())` follows its chain,
+        // `.map((t) => drop(t))` makes an array of the promises.
+        if (parent.kind === SyntaxKind.AwaitExpression && inArray) return NOT_JOINED;
+        const fn = parent.kind === SyntaxKind.ReturnStatement || parent.kind === SyntaxKind.AwaitExpression ? enclosingFunction(parent) : parent;
+        if (fn === undefined) return undefined;
+        if (fn === callback) return inArray ? NOT_JOINED : undefined;
+        if (inArray) return undefined;
         const chained = chainOf(fn);
-        if (chained === undefined) return undefined;
-        call = chained;
+        if (chained !== undefined) {
+          call = chained;
+          continue;
+        }
+        const method = isArrayMethodArgument(fn);
+        if (method === "forEach") return "a promise forEach leaves behind";
+        if (method === undefined) return undefined;
+        call = fn.parent;
+        inArray = true;
         continue;
       }
       case SyntaxKind.CallExpression: {
         const outer = parent as ts.CallExpression;
         const callee = unwrap(outer.expression);
-        if (outer.expression !== call && isPropertyAccessExpression(callee) && STORING_METHODS.has(callee.name.text)) {
-          return chokepoint.isPromiseLike(call) ? `a promise stored with .${callee.name.text}() for later` : undefined;
+        if (outer.expression === call) return undefined;
+        if (inArray && isPropertyAccessExpression(callee) && isIdentifier(callee.expression) && callee.expression.text === "Promise" &&
+          PROMISE_JOINS.has(callee.name.text)) {
+          call = outer;
+          inArray = false;
+          continue;
+        }
+        if (isPropertyAccessExpression(callee) && STORING_METHODS.has(callee.name.text)) {
+          return inArray || chokepoint.isPromiseLike(call) ? `a promise stored with .${callee.name.text}() for later` : undefined;
         }
         return undefined;
       }
@@ -146,13 +185,51 @@ function unawaited(node: ts.Node, callback: ts.Node, chokepoint: Chokepoint): st
         // Kept in a property or a variable of the enclosing scope, for later.
         const target = unwrap(binary.left);
         const outside = isPropertyAccessExpression(target) || (isIdentifier(target) && !declaredWithin(target, callback));
-        return outside && chokepoint.isPromiseLike(call) ? "a promise stored for later" : undefined;
+        return outside && (inArray || chokepoint.isPromiseLike(call)) ? "a promise stored for later" : undefined;
+      }
+      case SyntaxKind.VariableDeclaration: {
+        // `const p = drop();` in the callback: it must be awaited, returned or joined there.
+        const declaration = parent as ts.VariableDeclaration;
+        if (declaration.initializer !== call || !isIdentifier(declaration.name)) return undefined;
+        if (!inArray && !chokepoint.isPromiseLike(call)) return undefined;
+        return readsLater(declaration.name, callback) ? undefined : "a promise stored and never awaited";
       }
       default:
         return undefined;
     }
   }
   return undefined;
+}
+
+const NOT_JOINED = "promises in an array that no Promise.all awaits";
+
+// The array method a function (or a reference) is handed to: its result is
+// an array of what the function returns (`map`), or nothing (`forEach`).
+function isArrayMethodArgument(fn: ts.Node): string | undefined {
+  const outer = fn.parent;
+  if (outer === undefined || !isCallExpression(outer) || outer.arguments[0] !== fn) return undefined;
+  const access = unwrap(outer.expression);
+  return isPropertyAccessExpression(access) && ARRAY_METHODS.has(access.name.text) ? access.name.text : undefined;
+}
+
+// Whether the callback reads a stored promise where it can be awaited: an
+// `await`, a `return`, a `.then()`, an array or an argument (`Promise.all(p)`).
+function readsLater(name: ts.Identifier, callback: ts.Node): boolean {
+  let found = false;
+  const visit = (node: ts.Node, parent: ts.Node): void => {
+    if (found) return;
+    if (isIdentifier(node) && node !== name && node.text === name.text) {
+      found = parent.kind === SyntaxKind.AwaitExpression || parent.kind === SyntaxKind.ReturnStatement ||
+        parent.kind === SyntaxKind.ArrayLiteralExpression || parent.kind === SyntaxKind.SpreadElement ||
+        (isCallExpression(parent) && parent.arguments.includes(node)) ||
+        (isPropertyAccessExpression(parent) && parent.expression === node && PROMISE_CHAIN.has(parent.name.text)) ||
+        (isArrowFunction(parent) && parent.body === node);
+      return;
+    }
+    forEachChild(node, (child) => visit(child, node));
+  };
+  forEachChild(callback, (child) => visit(child, callback));
+  return found;
 }
 
 // The `.then(fn)` / `.catch(fn)` / `.finally(fn)` call a function is handed to.

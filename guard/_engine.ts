@@ -1,6 +1,17 @@
 /**
- * The engine: one syntactic walk per file that feeds the rules, string
- * folding, and the reachability check that decides which reports stand.
+ * The engine: a pipeline of three stages, each in its own file.
+ *
+ * 1. Collect facts (`_collect_facts.ts`): one walk per file sets the parent
+ *    pointers, hands each node to the rules, and records the file's string
+ *    expressions, names and candidate drop-callback calls.
+ * 2. Dispatch rules (`_dispatch.ts`): the rules' listeners get nodes during
+ *    the walk, then the file's folded string expressions (through the
+ *    {@linkcode StringEvaluator}), then the program's events.
+ * 3. Decide (`_decide.ts`): which reports stand: sanctioned, inside a drop
+ *    callback, deferred out of one, or reached another way; one operation is
+ *    one finding.
+ *
+ * `runEngine` only wires them together.
  *
  * @module
  */
@@ -8,88 +19,31 @@
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { Chokepoint } from "./_chokepoint.ts";
+import { collectFacts } from "./_collect_facts.ts";
+import { type AllowedReport, Decisions, type RawReport, toReport, within } from "./_decide.ts";
 import { DeclaringPackages } from "./_declaring_packages.ts";
-import { type ConstResolver, fold, type Folded, foldWithProvenance, type LiteralTypes, setFlowNames, unwrap } from "./_fold.ts";
+import { type ActiveRule, RuleDispatch } from "./_dispatch.ts";
+import { frameworkDecorators } from "./_framework_entrances.ts";
 import type { PackageLookup } from "./_package.ts";
-import {
-  callbackBodies,
-  callbackTarget,
-  declarationName,
-  enclosingCallback,
-  dropCallbackOf,
-  enclosingFunctionNames,
-} from "./_drop_callbacks.ts";
 import { isHumanText } from "./_prose.ts";
 import { findReferences } from "./_references.ts";
 import type { SanctionedIndex } from "./_sanctioned.ts";
-import { boundNames, constWithChecker, exportedConstNames, importBindings, localBinding, sourceFileOf } from "./_scope.ts";
-import {
-  climb,
-  definedName,
-  isComparison,
-  isNameCandidate,
-  isValueLiteral,
-  isValuePosition,
-  knownText,
-} from "./_string_roots.ts";
+import { StringEvaluator } from "./_string_evaluator.ts";
+import { definedName, isComparison, knownText } from "./_string_roots.ts";
 import type {
   ChokepointServices,
-  NodeTypes,
+  FrameworkEntrance,
   ReportDescriptor,
   RuleContext,
-  RuleListener,
   RuleModule,
   SanctionedReference,
-  CallbackReference,
-  StringExpression,
 } from "./create_rule.ts";
 
-// The TypeScript namespace exports its members as getters: the walk reads
-// them once here, not at every node.
-const {
-  forEachChild, getCombinedNodeFlags, getModifiers, isBinaryExpression, isExportDeclaration, isIdentifier,
-  isNamedExports, isNamedImports, isVariableStatement, NodeFlags, SymbolFlags, SyntaxKind,
-} = typescript;
+export type { ActiveRule } from "./_dispatch.ts";
+export type { AllowedReport, RawReport, RelatedNode } from "./_decide.ts";
 
-// Known text worth a second fold with the types of its holes: words of a
-// destructive statement or command.
-const TYPED_REFOLD = /drop|flush|acl|deluser|delete|remove/i;
-
-const FIRST_TYPE_NODE = SyntaxKind.FirstTypeNode;
-const LAST_TYPE_NODE = SyntaxKind.LastTypeNode;
-const INTERFACE = SyntaxKind.InterfaceDeclaration;
-const TYPE_ALIAS = SyntaxKind.TypeAliasDeclaration;
-
-/** A rule with its options applied. */
-export interface ActiveRule {
-  readonly rule: RuleModule;
-  readonly options: readonly unknown[];
-}
-
-/** A report that survived the reachability check. */
-export interface RawReport {
-  readonly rule: RuleModule;
-  readonly messageId: string;
-  readonly message: string;
-  readonly node: ts.Node;
-  readonly file: ts.SourceFile;
-  /** Where the destructive text was written: the literals it was built from, or the sanctioned function. */
-  readonly related?: readonly RelatedNode[];
-  /** When the text crossed a binding or a call: literal, the steps between, and the reported node. */
-  readonly flow?: readonly ts.Node[];
-}
-
-/** A node that a report points to besides its own. */
-export interface RelatedNode {
-  readonly node: ts.Node;
-  readonly message: string;
-}
-
-/** A report dropped because it sits where its operation is allowed. */
-export interface AllowedReport extends RawReport {
-  /** Inside a sanctioned function, or inside a guardedDrop drop callback. */
-  readonly where: "sanctioned" | "drop-callback";
-}
+// The TypeScript namespace exports its members as getters: read them once.
+const { getModifiers, isExportDeclaration, isNamedExports, isVariableStatement, SymbolFlags, SyntaxKind } = typescript;
 
 /** What the engine needs. */
 export interface EngineInput {
@@ -120,29 +74,9 @@ export interface EngineOutput {
   readonly sanctionedInUse: ReadonlySet<ts.Node>;
 }
 
-// Functions passed by reference to guardedDrop may call each other; the
-// reachability fixpoint stops after this many rounds.
-const MAX_CALLBACK_ROUNDS = 8;
-
-const LISTENER_KINDS: ReadonlyMap<string, ts.SyntaxKind> = new Map(
-  (
-    [
-      "CallExpression",
-      "NewExpression",
-      "PropertyAccessExpression",
-      "ElementAccessExpression",
-      "ObjectLiteralExpression",
-      "PropertyAssignment",
-      "ShorthandPropertyAssignment",
-      "ArrayLiteralExpression",
-      "BindingElement",
-      "Identifier",
-    ] satisfies (keyof NodeTypes)[]
-  ).map((name) => [name, SyntaxKind[name]]),
-);
-
 /**
- * Runs the rules over the files.
+ * Runs the rules over the files: collect facts and dispatch, file by file;
+ * then the program's events; then decide.
  *
  * @param input The program, the files, the rules and the sanctioned index.
  * @returns The reports that stand, in walk order.
@@ -157,57 +91,8 @@ export function runEngine(input: EngineInput): EngineOutput {
   const chokepoint = new Chokepoint(getChecker, input.packages);
   const declaring = new DeclaringPackages(getChecker, input.packages, () => program.getSourceFiles());
   const programFiles = program.getSourceFiles().filter((f) => !f.isDeclarationFile);
-
-  // Names exported as constants anywhere in the program: an imported name
-  // that is not one of them is not worth asking the checker about.
-  let exported: ReadonlySet<string> | undefined;
-  const mayBeExportedConst = (name: string) => (exported ??= exportedConstNames(program.getSourceFiles())).has(name);
-  // Which names a file binds to constants or imports: a name that is
-  // neither is not worth a scope walk.
-  const fileNames = new Map<ts.SourceFile, ReadonlySet<string>>();
-  const namesOf = (file: ts.SourceFile): ReadonlySet<string> => {
-    let names = fileNames.get(file);
-    if (names === undefined) fileNames.set(file, (names = boundNames(file)));
-    return names;
-  };
-  const resolveConst: ConstResolver = (node) => {
-    if (isIdentifier(node)) {
-      const file = sourceFileOf(node);
-      if (file === undefined || !namesOf(file).has(node.text)) return undefined;
-      const local = localBinding(node);
-      if (local?.kind === "const") return local.initializer;
-      // Not bound in the file (a global), bound to something else, or imported
-      // under a name no module exports as a constant: nothing to fold.
-      if (local?.kind !== "import" || !semantic || !mayBeExportedConst(local.imported)) return undefined;
-      return constWithChecker(getChecker(), node);
-    }
-    // `ns.NAME` of a namespace import.
-    const owner = unwrap(node.expression);
-    if (!semantic || !isIdentifier(owner) || !mayBeExportedConst(node.name.text)) return undefined;
-    const file = sourceFileOf(owner);
-    if (file === undefined || !namesOf(file).has(owner.text) || localBinding(owner)?.kind !== "import") return undefined;
-    return constWithChecker(getChecker(), node.name);
-  };
-  // The string literals a hole's type allows (`kind: "DATABASE" | "ROLE"`):
-  // asked only for text that already looks destructive.
-  const literalTypes: LiteralTypes = (node) => {
-    const type = getChecker().getTypeAtLocation(node);
-    const parts = type.isUnion() ? type.types : [type];
-    if (!parts.every((part) => part.isStringLiteral())) return undefined;
-    return parts.map((part) => (part as ts.StringLiteralType).value);
-  };
-  const folds = new Map<ts.Expression, Folded>();
-  const foldOnce = (node: ts.Expression): Folded => {
-    let folded = folds.get(node);
-    if (folded === undefined) {
-      folded = fold(node, resolveConst);
-      if (semantic && folded.some((alt) => alt.includes(null)) && TYPED_REFOLD.test(knownText(folded) ?? "")) {
-        folded = fold(node, resolveConst, literalTypes);
-      }
-      folds.set(node, folded);
-    }
-    return folded;
-  };
+  const evaluator = new StringEvaluator(program, getChecker, semantic);
+  const decisions = new Decisions(sanctioned, chokepoint);
 
   const sanctionedInUse = new Set<ts.Node>();
   const services: ChokepointServices = {
@@ -216,6 +101,17 @@ export function runEngine(input: EngineInput): EngineOutput {
       return (resolved.declarations ?? []).some((d) => sanctioned.declarations.has(d));
     },
     isAdapterDeprovision: (symbol, receiver) => chokepoint.isAdapterDeprovisionOn(symbol, receiver),
+    *frameworkEntrances(): Iterable<FrameworkEntrance> {
+      const scanned = new Set(files);
+      for (const site of sanctioned.sites) {
+        if (!scanned.has(site.declaration.getSourceFile())) continue;
+        for (const decorator of frameworkDecorators(site.declaration)) yield { ...decorator, name: site.name };
+      }
+    },
+    wrapperBypasses: (fn) => {
+      const verdict = chokepoint.wrapperVerdict(fn);
+      return verdict.kind === "bypassed" ? verdict.bypasses : [];
+    },
     sanctionedNames: sanctioned.names,
     *referencesToSanctioned(): Iterable<SanctionedReference> {
       const sites = new Map(sanctioned.sites.map((site) => [site.declaration, site]));
@@ -227,230 +123,56 @@ export function runEngine(input: EngineInput): EngineOutput {
     },
   };
 
-  // Reports, decided as they come when that takes no global knowledge.
-  const reports: RawReport[] = [];
-  const pending: RawReport[] = [];
-  const allowed: AllowedReport[] = [];
-  const decide = (report: RawReport): void => {
-    if (sanctioned.contains(report.node)) {
-      allowed.push({ ...report, where: "sanctioned" });
-      return;
-    }
-    if (report.rule.meta.allowedIn === "chokepoint") {
-      const inside = dropCallbackOf(report.node, chokepoint);
-      if (inside?.deferredBy !== undefined) {
-        reports.push(deferred(report, inside.deferredBy));
-        return;
-      }
-      if (inside !== undefined) {
-        allowed.push({ ...report, where: "drop-callback" });
-        return;
-      }
-      pending.push(report);
-      return;
-    }
-    reports.push(report);
-  };
-
+  // The file being walked: a report made during its walk waits for the
+  // walk to end (the parents below the visited node are not set yet).
   let current: ts.SourceFile | undefined;
   const fileReports: RawReport[] = [];
-  const listeners: ((node: ts.Node) => void)[][] = [];
-  const fileEnter: ((file: ts.SourceFile) => void)[] = [];
-  const fileExit: ((file: ts.SourceFile) => void)[] = [];
-  const strings: ((expression: StringExpression) => void)[] = [];
-  const callbackReferences: ((reference: CallbackReference) => void)[] = [];
-  const programExit: (() => void)[] = [];
-  for (const { rule, options } of input.rules) {
-    const context: RuleContext<string, readonly unknown[]> = {
-      id: rule.name,
-      options,
-      program,
-      get sourceFile() {
-        if (current === undefined) throw new Error(`drop-guard: rule '${rule.name}' asked for the file outside a walk`);
-        return current;
-      },
-      get checker() {
-        return getChecker();
-      },
-      typed: semantic,
-      packagesOf: (symbol) => declaring.of(symbol),
-      chokepoint: services,
-      fold: foldOnce,
-      // During a walk, the parents of nodes below the visited one are not set
-      // yet: reports are decided when the file's walk is over.
-      report: (descriptor: ReportDescriptor<string>) => {
-        const report = withOrigin(toReport(rule, descriptor, current), descriptor);
-        if (current !== undefined) fileReports.push(report);
-        else decide(report);
-      },
-    };
-    const listener: RuleListener = rule.create(context);
-    for (const [name, handler] of Object.entries(listener) as [string, ((arg: never) => void) | undefined][]) {
-      if (handler === undefined) continue;
-      const kind = LISTENER_KINDS.get(name);
-      if (kind !== undefined) (listeners[kind] ??= []).push(handler as (node: ts.Node) => void);
-      else if (name === "SourceFile") fileEnter.push(handler as (file: ts.SourceFile) => void);
-      else if (name === "SourceFile:exit") fileExit.push(handler as (file: ts.SourceFile) => void);
-      else if (name === "StringExpression") strings.push(handler as (expression: StringExpression) => void);
-      else if (name === "Program:exit") programExit.push(handler as () => void);
-      else if (name === "CallbackReference") callbackReferences.push(handler as (reference: CallbackReference) => void);
-      else throw new TypeError(`Cannot run rule '${rule.name}' as it listens to an unknown event '${name}'`);
-    }
-  }
+  const contextFor = (rule: RuleModule, options: readonly unknown[]): RuleContext<string, readonly unknown[]> => ({
+    id: rule.name,
+    options,
+    program,
+    get sourceFile() {
+      if (current === undefined) throw new Error(`drop-guard: rule '${rule.name}' asked for the file outside a walk`);
+      return current;
+    },
+    get checker() {
+      return getChecker();
+    },
+    typed: semantic,
+    packagesOf: (symbol) => declaring.of(symbol),
+    chokepoint: services,
+    fold: (node) => evaluator.fold(node),
+    report: (descriptor: ReportDescriptor<string>) => {
+      const report = withOrigin(toReport(rule, descriptor, current), descriptor, current === undefined ? undefined : evaluator);
+      if (current !== undefined) fileReports.push(report);
+      else decisions.decide(report);
+    },
+  });
+  const dispatch = new RuleDispatch(input.rules, contextFor);
 
-  // The literals a report's text was built from: those of the folded string
-  // expression it reports, or of one inside it (a call whose argument it is).
-  const withOrigin = (report: RawReport, descriptor: ReportDescriptor<string>): RawReport => {
-    const own = descriptor.related ?? [];
-    let root: ts.Expression | undefined = folds.has(descriptor.node as ts.Expression) ? (descriptor.node as ts.Expression) : undefined;
-    if (root === undefined && folds.size > 0 && current !== undefined) {
-      const start = descriptor.node.pos;
-      const end = descriptor.node.end;
-      for (const candidate of folds.keys()) {
-        if (candidate.pos >= start && candidate.end <= end && sourceFileOf(candidate) === report.file) {
-          root = candidate;
-          break;
-        }
-      }
-    }
-    // Folded again, collecting its literals: only reported expressions pay for it.
-    const provenance = root === undefined ? undefined : foldWithProvenance(root, resolveConst, semantic ? literalTypes : undefined).provenance;
-    if (provenance === undefined || provenance.literals.length === 0) return own.length === 0 ? report : { ...report, related: own };
-    const related = [...own, ...provenance.literals.map((node) => ({ node, message: "the destructive text is written here" }))];
-    const crossed = provenance.steps.filter((step) => !provenance.literals.includes(step)).reverse();
-    const flow = provenance.steps.length > 0 || provenance.literals.some((l) => !within(l, descriptor.node))
-      ? [...provenance.literals, ...crossed, descriptor.node]
-      : undefined;
-    return flow === undefined ? { ...report, related } : { ...report, related, flow };
+  const matchStrings = (root: ts.Expression): void => {
+    const folded = evaluator.fold(root);
+    const text = knownText(folded);
+    if (text !== undefined) dispatch.string({ node: root, folded, text });
   };
-
-  // Calls whose second argument names a function: candidates for a drop
-  // callback passed by reference, resolved only if a report needs them.
-  const referenceCallbacks: ts.CallExpression[] = [];
+  const endFile = (): void => {
+    for (const report of fileReports.splice(0)) decisions.decide(report);
+    evaluator.leaveFile();
+  };
 
   // Definitions of names that no code in their file reads, exported: they
   // stand unless another scanned file imports them.
   const unread: { root: ts.Expression; file: ts.SourceFile; name: string }[] = [];
   const importedNames = new Set<string>();
-  const matchStrings = (root: ts.Expression): void => {
-    const folded = foldOnce(root);
-    const text = knownText(folded);
-    if (text === undefined) return;
-    for (const handler of strings) handler({ node: root, folded, text });
-  };
-
+  const referenceCallbacks: ts.CallExpression[] = [];
   for (const file of files) {
     current = file;
-    const constNames = new Set<string>();
-    // `let`/`var` names and enums: read through `+=`, `push` and members.
-    const flowNames = new Set<string>();
-    const functionNames = new Set<string>();
-    // Names whose members are worth folding: constant objects and maps, enums, imports.
-    const owners = new Set<string>();
-    const imports = importBindings(file);
-    for (const name of imports.keys()) owners.add(name);
-    const roots = new Set<ts.Expression>();
-    const names: (ts.Identifier | ts.PropertyAccessExpression)[] = [];
-    for (const handler of fileEnter) handler(file);
-
-    // The walk sets the parent pointers (the program is parsed without them:
-    // a separate pass over every file, the libraries too, costs as much as
-    // the walk). A node's parent is set before its handlers run.
-    let parent: ts.Node = file;
-    const visit = (node: ts.Node): void => {
-      const kind = node.kind;
-      // Types run nothing: annotations, interfaces and type aliases are not
-      // walked (a third of a typical file's nodes).
-      if ((kind >= FIRST_TYPE_NODE && kind <= LAST_TYPE_NODE) || kind === INTERFACE || kind === TYPE_ALIAS) return;
-      (node as { parent: ts.Node }).parent = parent;
-      const handlers = listeners[kind];
-      if (handlers !== undefined) for (const handler of handlers) handler(node);
-      switch (kind) {
-        case SyntaxKind.StringLiteral:
-        case SyntaxKind.NoSubstitutionTemplateLiteral:
-          if (isValueLiteral(node as ts.StringLiteral)) roots.add(climb(node as ts.Expression));
-          break;
-        case SyntaxKind.TemplateExpression:
-        case SyntaxKind.TaggedTemplateExpression:
-          roots.add(climb(node as ts.Expression));
-          break;
-        case SyntaxKind.Identifier:
-          if (isNameCandidate(node as ts.Identifier)) names.push(node as ts.Identifier);
-          break;
-        case SyntaxKind.PropertyAccessExpression: {
-          const owner = (node as ts.PropertyAccessExpression).expression;
-          if (isIdentifier(owner) && imports.get(owner.text) === "namespace" && isNameCandidate(node as ts.PropertyAccessExpression)) {
-            names.push(node as ts.PropertyAccessExpression);
-          }
-          break;
-        }
-        case SyntaxKind.VariableDeclaration: {
-          const declaration = node as ts.VariableDeclaration;
-          if (isIdentifier(declaration.name) && getCombinedNodeFlags(declaration) & NodeFlags.Const) {
-            constNames.add(declaration.name.text);
-            const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
-            if (
-              value !== undefined &&
-              (value.kind === SyntaxKind.ObjectLiteralExpression || value.kind === SyntaxKind.NewExpression ||
-                (value.kind === SyntaxKind.CallExpression && /^Object\s*\.\s*freeze$/.test((value as ts.CallExpression).expression.getText(file))))
-            ) {
-              owners.add(declaration.name.text);
-            }
-          } else if (isIdentifier(declaration.name)) flowNames.add(declaration.name.text);
-          break;
-        }
-        case SyntaxKind.EnumDeclaration:
-          flowNames.add((node as ts.EnumDeclaration).name.text);
-          owners.add((node as ts.EnumDeclaration).name.text);
-          break;
-        case SyntaxKind.FunctionDeclaration: {
-          const name = (node as ts.FunctionDeclaration).name;
-          if (name !== undefined) functionNames.add(name.text);
-          break;
-        }
-        case SyntaxKind.ImportDeclaration: {
-          const bindings = (node as ts.ImportDeclaration).importClause?.namedBindings;
-          if (bindings !== undefined && isNamedImports(bindings)) {
-            for (const element of bindings.elements) importedNames.add((element.propertyName ?? element.name).text);
-          }
-          break;
-        }
-        case SyntaxKind.CallExpression: {
-          const call = node as ts.CallExpression;
-          if (semantic && call.arguments.length === 2 && callbackTarget(call.arguments[1]!) !== undefined) referenceCallbacks.push(call);
-          break;
-        }
-      }
-      const outer = parent;
-      parent = node;
-      forEachChild(node, visit);
-      parent = outer;
-    };
-    forEachChild(file, visit);
-    fileNames.set(file, new Set([...constNames, ...imports.keys()]));
-
-    // Names bound to a constant are string expressions too; which names
-    // those are is known only now that the whole file was walked.
-    setFlowNames({ mutable: flowNames, functions: functionNames, constants: constNames, owners });
-    // The names the file reads (not the targets of an assignment).
-    const reads = new Set<string>();
-    for (const name of names) {
-      if (!isIdentifier(name)) {
-        importedNames.add(name.name.text); // `ns.NAME` of a namespace import
-        continue;
-      }
-      const parent = name.parent;
-      if (isBinaryExpression(parent) && parent.left === name && isAssignment(parent.operatorToken.kind)) continue;
-      reads.add(name.text);
-    }
-    for (const name of names) {
-      if (isIdentifier(name) && !constNames.has(name.text) && !imports.has(name.text) && !flowNames.has(name.text)) continue;
-      const root = climb(name, owners);
-      if (root === name && !isValuePosition(name)) continue;
-      roots.add(root);
-    }
-    if (strings.length > 0) {
-      for (const root of roots) {
+    const facts = collectFacts(file, dispatch, semantic);
+    for (const name of facts.importedNames) importedNames.add(name);
+    referenceCallbacks.push(...facts.referenceCallbacks);
+    evaluator.enterFile(file, facts.names);
+    if (dispatch.wantsStrings) {
+      for (const root of facts.roots) {
         // Human-readable text (a log or error message, a test title, help
         // text) names operations without running them.
         if (isComparison(root) || isHumanText(root)) continue;
@@ -458,7 +180,7 @@ export function runEngine(input: EngineInput): EngineOutput {
         // nothing reads it, where it is defined.
         const defined = definedName(root);
         if (defined !== undefined) {
-          if (reads.has(defined.text)) continue;
+          if (facts.reads.has(defined.text)) continue;
           if (isExported(defined)) {
             unread.push({ root, file, name: defined.text });
             continue;
@@ -467,10 +189,8 @@ export function runEngine(input: EngineInput): EngineOutput {
         matchStrings(root);
       }
     }
-    setFlowNames(undefined);
-    for (const handler of fileExit) handler(file);
-    for (const report of fileReports.splice(0)) decide(report);
-    folds.clear();
+    dispatch.fileExit(file);
+    endFile();
   }
   // Exported definitions no scanned file imports: nothing runs them in
   // sight, so they are reported where they are defined.
@@ -478,84 +198,36 @@ export function runEngine(input: EngineInput): EngineOutput {
     if (importedNames.has(name)) continue;
     current = file;
     matchStrings(root);
-    for (const report of fileReports.splice(0)) decide(report);
-    folds.clear();
+    endFile();
   }
   current = undefined;
-  for (const handler of programExit) handler();
+  dispatch.programExit();
 
-  // Reports inside a function that is passed by reference as a drop
-  // callback stand only if that function is itself reached outside
-  // guardedDrop. Such a function is treated as sanctioned from here on.
-  let callbackFunctions = 0;
-  if (pending.length > 0) {
-    const callbacks = new Map<ts.Node, ts.Node>();
-    const resolvedCalls = new Set<ts.CallExpression>();
-    const relied = new Set<ts.Node>();
-    for (let round = 0; round < MAX_CALLBACK_ROUNDS && pending.length > 0; round++) {
-      // Only calls that name a function enclosing a pending report are
-      // resolved: most two-argument calls are never asked about.
-      const names = new Set(pending.flatMap((report) => enclosingFunctionNames(report.node)));
-      const calls = referenceCallbacks.filter((call) => !resolvedCalls.has(call) && names.has(callbackTarget(call.arguments[1]!)!.name.text));
-      for (const call of calls) resolvedCalls.add(call);
-      for (const [body, declaration] of callbackBodies(calls, chokepoint, getChecker())) callbacks.set(body, declaration);
-      const fresh = new Set<ts.Node>();
-      for (const report of pending.splice(0)) {
-        const declaration = enclosingCallback(report.node, callbacks);
-        if (declaration === undefined) reports.push(report);
-        else {
-          allowed.push({ ...report, where: "drop-callback" });
-          if (!relied.has(declaration)) fresh.add(declaration);
-        }
-      }
-      // Nobody listens: the references need not be looked for.
-      if (fresh.size === 0 || callbackReferences.length === 0) break;
-      for (const declaration of fresh) relied.add(declaration);
-      const freshNames = new Set<string>();
-      for (const declaration of fresh) freshNames.add(declarationName(declaration));
-      for (const ref of findReferences(getChecker(), files, programFiles, fresh, freshNames)) {
-        if (enclosingCallback(ref.node, callbacks) === ref.declaration) continue;
-        // Outside a walk, a listener's report is decided at once.
-        const reference: CallbackReference = { node: ref.node, name: declarationName(ref.declaration) };
-        for (const handler of callbackReferences) handler(reference);
-      }
-    }
-    callbackFunctions = relied.size;
-    reports.push(...pending);
-  }
-  return {
-    reports: dedupe(byOrigin(reports), input.rules),
-    allowed: dedupe(allowed, input.rules),
-    callbackFunctions,
-    checkerUsed: checker !== undefined,
-    sanctionedInUse,
-  };
+  const callbackFunctions = decisions.settleCallbacks({
+    referenceCallbacks,
+    checker: getChecker,
+    wanted: dispatch.wantsCallbackReferences,
+    references: (declarations, names) => findReferences(getChecker(), files, programFiles, declarations, names),
+    report: (reference) => dispatch.callbackReference(reference),
+  });
+  const { reports, allowed } = decisions.result(input.rules);
+  return { reports, allowed, callbackFunctions, checkerUsed: checker !== undefined, sanctionedInUse };
 }
 
-function within(inner: ts.Node, outer: ts.Node): boolean {
-  return inner.pos >= outer.pos && inner.end <= outer.end && inner.getSourceFile() === outer.getSourceFile();
-}
-
-// A literal reported where it is written, whose text another report of the
-// same rule runs elsewhere (`const SQL = { drop: "DROP …" }` and
-// `query(SQL.drop)`): the operation is reported where it runs, with the
-// literal as its related location.
-function byOrigin(reports: readonly RawReport[]): RawReport[] {
-  const reached = new Map<ts.Node, Set<RuleModule>>();
-  for (const report of reports) {
-    for (const { node } of report.related ?? []) {
-      if (node === report.node || within(node, report.node)) continue;
-      const rules = reached.get(node) ?? new Set();
-      rules.add(report.rule);
-      reached.set(node, rules);
-    }
-  }
-  if (reached.size === 0) return [...reports];
-  return reports.filter((report) => !(reached.get(report.node)?.has(report.rule) ?? false));
-}
-
-function isAssignment(kind: ts.SyntaxKind): boolean {
-  return kind >= SyntaxKind.FirstAssignment && kind <= SyntaxKind.LastAssignment;
+// The literals a report's text was built from: those of the folded string
+// expression it reports, or of one inside it (a call whose argument it is).
+// Folded again, collecting its literals: only reported expressions pay for it.
+function withOrigin(report: RawReport, descriptor: ReportDescriptor<string>, evaluator: StringEvaluator | undefined): RawReport {
+  const own = descriptor.related ?? [];
+  const root = evaluator?.foldedWithin(descriptor.node);
+  const provenance = root === undefined ? undefined : evaluator!.provenance(root);
+  if (provenance === undefined || provenance.literals.length === 0) return own.length === 0 ? report : { ...report, related: own };
+  const related = [...own, ...provenance.literals.map((node) => ({ node, message: "the destructive text is written here" }))];
+  const crossed = provenance.steps.filter((step) => !provenance.literals.includes(step)).reverse();
+  const flow = provenance.steps.length > 0 || provenance.literals.some((l) => !within(l, descriptor.node))
+    ? [...provenance.literals, ...crossed, descriptor.node]
+    : undefined;
+  return flow === undefined ? { ...report, related } : { ...report, related, flow };
 }
 
 // `export const X = …`, or `const X` named by an `export { X }` of its file.
@@ -569,59 +241,6 @@ function isExported(name: ts.Identifier): boolean {
     isExportDeclaration(s) && s.moduleSpecifier === undefined && s.exportClause !== undefined && isNamedExports(s.exportClause) &&
     s.exportClause.elements.some((e) => (e.propertyName ?? e.name).text === name.text)
   );
-}
-
-// A drop that escapes its callback: the rule's `deferred` message, or a
-// generic one.
-function deferred(report: RawReport, how: string): RawReport {
-  const what = report.node.getText().replace(/\s+/g, " ").slice(0, 60);
-  const template = (report.rule.meta.messages as Record<string, string>)["deferred"] ??
-    "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome before the drop " +
-      "happens, so it escapes the audit; await it inside the drop callback";
-  return { ...report, messageId: "deferred", message: template.replace("{{name}}", what).replace("{{how}}", how) };
-}
-
-function toReport(rule: RuleModule, descriptor: ReportDescriptor<string>, file?: ts.SourceFile): RawReport {
-  const template = (rule.meta.messages as Record<string, string>)[descriptor.messageId];
-  if (template === undefined) throw new TypeError(`Cannot report as rule '${rule.name}' has no message '${descriptor.messageId}'`);
-  const message = template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => descriptor.data?.[key] ?? whole);
-  return { rule, messageId: descriptor.messageId, message, node: descriptor.node, file: file ?? descriptor.node.getSourceFile() };
-}
-
-// One operation reported by two rules is one finding: the same node (an
-// adapter's sanctioned `deprovision` is both adapter-deprovision's and
-// sanctioned-reference's), or one node inside the other (`spawn("redis-cli",
-// ["FLUSHALL"])` is cli-drop's call and redis-flush's string). The first rule
-// in rule order keeps it. Reports of one rule are never merged.
-function dedupe<R extends RawReport>(reports: readonly R[], rules: readonly ActiveRule[]): R[] {
-  const order = new Map(rules.map((r, i) => [r.rule, i]));
-  const byFile = new Map<ts.SourceFile, R[]>();
-  for (const report of reports) {
-    const list = byFile.get(report.file);
-    if (list === undefined) byFile.set(report.file, [report]);
-    else list.push(report);
-  }
-  const dropped = new Set<R>();
-  const starts = new Map<R, number>();
-  for (const [file, list] of byFile) {
-    if (list.length < 2) continue;
-    for (const report of list) starts.set(report, report.node.getStart(file));
-    for (const a of list) {
-      for (const b of list) {
-        if (a === b || dropped.has(a) || dropped.has(b)) continue;
-        const ra = order.get(a.rule)!;
-        const rb = order.get(b.rule)!;
-        const [as, bs] = [starts.get(a)!, starts.get(b)!];
-        const nested = (as <= bs && b.node.end <= a.node.end) || (bs <= as && a.node.end <= b.node.end);
-        if (!nested) continue;
-        const same = as === bs && a.node.end === b.node.end;
-        if (ra === rb && !same) continue;
-        // The later rule's report goes; of one rule's duplicates, the second.
-        dropped.add(ra < rb || (ra === rb && list.indexOf(a) < list.indexOf(b)) ? b : a);
-      }
-    }
-  }
-  return reports.filter((r) => !dropped.has(r));
 }
 
 /**

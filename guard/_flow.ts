@@ -104,9 +104,8 @@ export function arrayElements(node: ts.Expression, valueOf: ValueOf, depth = 0):
  * @param call A call.
  * @returns The returned expressions (alternatives), or `undefined` when the callee is no local function.
  */
-export function helperReturns(call: ts.CallExpression): ts.Expression[] | undefined {
-  const callee = unwrapped(call.expression);
-  const fn = isIdentifier(callee) ? localFunction(callee) : isPropertyAccessExpression(callee) ? ownMethod(callee) : undefined;
+export function helperReturns(call: ts.CallExpression, valueOf?: ValueOf): ts.Expression[] | undefined {
+  const fn = helperFunction(call, valueOf);
   if (fn === undefined || fn.body === undefined) return undefined;
   if (!isBlock(fn.body)) return [fn.body as ts.Expression];
   const returned: ts.Expression[] = [];
@@ -119,6 +118,27 @@ export function helperReturns(call: ts.CallExpression): ts.Expression[] | undefi
   };
   forEachChild(fn.body, visit);
   return returned.length > 0 ? returned : undefined;
+}
+
+/**
+ * The function a call runs, when the file shows it: a local function or a
+ * `const` arrow function (`stmt("ROLE", name)`), a method of the enclosing
+ * class (`this.verb()`), or, given `valueOf`, a function-valued member of
+ * a constant object (`SQL.drop("ROLE", name)`).
+ *
+ * @param call A call.
+ * @param valueOf Follows a constant name to its initializer (for object members).
+ * @returns The function, or `undefined`.
+ */
+export function helperFunction(call: ts.CallExpression, valueOf?: ValueOf): ts.FunctionLikeDeclaration | undefined {
+  const callee = unwrapped(call.expression);
+  if (isIdentifier(callee)) return localFunction(callee);
+  if (!isPropertyAccessExpression(callee)) return undefined;
+  const own = ownMethod(callee);
+  if (own !== undefined || valueOf === undefined) return own;
+  const member = memberValue(callee, valueOf);
+  const value = member === undefined ? undefined : unwrapped(member);
+  return value !== undefined && (isArrowFunction(value) || isFunctionExpression(value)) ? value : undefined;
 }
 
 /**

@@ -7,12 +7,13 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
-import { arrayElements, helperReturns, letParts, mapValues, memberValue, type ValueOf } from "./_flow.ts";
+import { stringOperation, type StringOperationKind } from "./_string_operations.ts";
+import { arrayElements, helperFunction, helperReturns, letParts, mapValues, memberValue, type ValueOf } from "./_flow.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isAsExpression, isIdentifier, isNonNullExpression, isNoSubstitutionTemplateLiteral,
+  isAsExpression, isCallExpression, isIdentifier, isNonNullExpression, isNoSubstitutionTemplateLiteral,
   isParenthesizedExpression, isPropertyAccessExpression, isSatisfiesExpression, isSpreadElement,
   isTypeAssertionExpression, SyntaxKind,
 } = typescript;
@@ -49,13 +50,21 @@ export type ConstResolver = (node: ts.Identifier | ts.PropertyAccessExpression) 
  */
 export type LiteralTypes = (node: ts.Expression) => readonly string[] | undefined;
 
-// What the folds of one expression share.
-interface Ctx {
+/**
+ * One string evaluation: how names resolve, what a hole's type allows, the
+ * names of the file being folded, and (for a reported expression) where the
+ * literals and steps are collected. Passed down explicitly: no fold keeps
+ * state between calls.
+ */
+interface Evaluation {
   readonly resolve: ConstResolver;
   readonly types: LiteralTypes | undefined;
   readonly valueOf: ValueOf;
+  /** The names of the file being folded, for cheap filters; `undefined` looks every name up. */
+  readonly names: FlowNames | undefined;
+  /** Where the fold's literals and steps go, when its provenance is asked for. */
+  readonly collecting: { readonly literals: Set<ts.Node>; readonly steps: ts.Node[] } | undefined;
 }
-const contexts = new WeakMap<ConstResolver, Ctx>();
 
 /** A single hole: nothing is known. */
 export const UNKNOWN: Folded = [[null]];
@@ -67,20 +76,6 @@ const MAX_ALTERNATIVES = 16;
 // through const bindings (`const a = b; const b = a;` does not compile, but
 // the scanner must not hang on it either).
 const MAX_DEPTH = 48;
-
-/** String methods whose result holds the same words as their receiver, case aside. */
-export const CASE_PRESERVING_METHODS: ReadonlySet<string> = new Set([
-  "toUpperCase",
-  "toLowerCase",
-  "toLocaleUpperCase",
-  "toLocaleLowerCase",
-  "toString",
-  "valueOf",
-  "trim",
-  "trimStart",
-  "trimEnd",
-  "normalize",
-]);
 
 /**
  * Folds a string expression.
@@ -96,14 +91,8 @@ export const CASE_PRESERVING_METHODS: ReadonlySet<string> = new Set([
  * @param resolve Resolves names to constant initializers.
  * @returns The alternatives; `[[null]]` when nothing is known.
  */
-export function fold(node: ts.Expression, resolve: ConstResolver, types?: LiteralTypes): Folded {
-  const outer = current;
-  current = types === undefined ? contextOf(resolve) : makeContext(resolve, types);
-  try {
-    return foldAt(node, resolve, 0, new Set());
-  } finally {
-    current = outer;
-  }
+export function fold(node: ts.Expression, resolve: ConstResolver, types?: LiteralTypes, names?: FlowNames): Folded {
+  return foldAt(node, evaluation(resolve, types, names, undefined), 0, new Set());
 }
 
 /**
@@ -113,25 +102,22 @@ export function fold(node: ts.Expression, resolve: ConstResolver, types?: Litera
  * @param node The expression.
  * @param resolve Resolves names to constant initializers.
  * @param types The string literals a hole's type allows.
+ * @param names The names of the file, as for {@linkcode fold}.
  * @returns The alternatives and their provenance.
  */
 export function foldWithProvenance(
   node: ts.Expression,
   resolve: ConstResolver,
   types?: LiteralTypes,
+  names?: FlowNames,
 ): { readonly folded: Folded; readonly provenance: Provenance } {
-  const outer = collecting;
-  collecting = { literals: new Set(), steps: [] };
-  try {
-    const folded = fold(node, resolve, types);
-    const provenance = {
-      literals: [...collecting.literals],
-      steps: collecting.steps.filter((step, i, all) => all.indexOf(step) === i),
-    };
-    return { folded, provenance };
-  } finally {
-    collecting = outer;
-  }
+  const collecting = { literals: new Set<ts.Node>(), steps: [] as ts.Node[] };
+  const folded = foldAt(node, evaluation(resolve, types, names, collecting), 0, new Set());
+  const provenance = {
+    literals: [...collecting.literals],
+    steps: collecting.steps.filter((step, i, all) => all.indexOf(step) === i),
+  };
+  return { folded, provenance };
 }
 
 /**
@@ -155,68 +141,16 @@ export interface FlowNames {
   readonly constants: ReadonlySet<string>;
   /** Names whose members may be constant: constant objects and maps, enums, imports. */
   readonly owners: ReadonlySet<string>;
+  /** Names the file imports. */
+  readonly imports: Iterable<string>;
 }
 
-// Set by the engine while it folds one file's strings: a name not in these
-// sets is not looked up in the file's scopes (most holes are parameters).
-let flowNames: FlowNames | undefined;
-
-/**
- * Sets the names of the file the engine folds, so that the data-flow look-ups
- * skip names that cannot be a `let`, an enum or a local helper.
- *
- * @param names The file's names, or `undefined` to look every name up.
- */
-export function setFlowNames(names: FlowNames | undefined): void {
-  flowNames = names;
-}
-
-const mayBeMutable = (name: string) => flowNames === undefined || flowNames.mutable.has(name);
-// Whether `a.b.c` starts at a name whose members may be constant.
-function mayOwnMembers(node: ts.Expression): boolean {
-  if (flowNames === undefined) return true;
-  let base = node;
-  while (isPropertyAccessExpression(base) || base.kind === SyntaxKind.ElementAccessExpression) {
-    base = (base as ts.PropertyAccessExpression).expression;
-  }
-  return isIdentifier(base) && flowNames.owners.has(base.text);
-}
-const mayBeHelper = (name: string) => flowNames === undefined || flowNames.functions.has(name) || flowNames.constants.has(name);
-
-// The literals and steps of the fold under way.
-let collecting: { literals: Set<ts.Node>; steps: ts.Node[] } | undefined;
-
-// Folds what is not part of the text (a Map key, a replace pattern) without
-// collecting its literals.
-function quietly(run: () => Folded): Folded {
-  const outer = collecting;
-  collecting = undefined;
-  try {
-    return run();
-  } finally {
-    collecting = outer;
-  }
-}
-
-function step(node: ts.Node): void {
-  collecting?.steps.push(node);
-}
-
-// The context of the fold under way: set by `fold`, read by the helpers
-// below, which keep the resolver-only signature.
-let current: Ctx | undefined;
-
-let lastContext: Ctx | undefined;
-
-function contextOf(resolve: ConstResolver): Ctx {
-  if (lastContext !== undefined && lastContext.resolve === resolve) return lastContext;
-  let ctx = contexts.get(resolve);
-  lastContext = ctx;
-  if (ctx === undefined) contexts.set(resolve, (lastContext = ctx = makeContext(resolve, undefined)));
-  return ctx;
-}
-
-function makeContext(resolve: ConstResolver, types: LiteralTypes | undefined): Ctx {
+function evaluation(
+  resolve: ConstResolver,
+  types: LiteralTypes | undefined,
+  names: FlowNames | undefined,
+  collecting: Evaluation["collecting"],
+): Evaluation {
   const valueOf: ValueOf = (node) => {
     const bare = unwrap(node);
     if (isIdentifier(bare) || isPropertyAccessExpression(bare)) {
@@ -225,28 +159,46 @@ function makeContext(resolve: ConstResolver, types: LiteralTypes | undefined): C
     }
     return undefined;
   };
-  return { resolve, types, valueOf };
+  return { resolve, types, valueOf, names, collecting };
 }
 
-function ctxOf(resolve: ConstResolver): Ctx {
-  return current !== undefined && current.resolve === resolve ? current : contextOf(resolve);
+const mayBeMutable = (ev: Evaluation, name: string) => ev.names === undefined || ev.names.mutable.has(name);
+// Whether `a.b.c` starts at a name whose members may be constant.
+function mayOwnMembers(ev: Evaluation, node: ts.Expression): boolean {
+  if (ev.names === undefined) return true;
+  let base = node;
+  while (isPropertyAccessExpression(base) || base.kind === SyntaxKind.ElementAccessExpression) {
+    base = (base as ts.PropertyAccessExpression).expression;
+  }
+  return isIdentifier(base) && ev.names.owners.has(base.text);
+}
+const mayBeHelper = (ev: Evaluation, name: string) => ev.names === undefined || ev.names.functions.has(name) || ev.names.constants.has(name);
+
+// The same evaluation, without collecting literals: for what is not part of
+// the text (a Map key, a replace pattern).
+function quiet(ev: Evaluation): Evaluation {
+  return ev.collecting === undefined ? ev : { ...ev, collecting: undefined };
+}
+
+function step(ev: Evaluation, node: ts.Node): void {
+  ev.collecting?.steps.push(node);
 }
 
 // A value the code does not show: the string literals its type allows.
-function typed(node: ts.Expression, resolve: ConstResolver): Folded {
-  const values = ctxOf(resolve).types?.(node);
+function typed(node: ts.Expression, ev: Evaluation): Folded {
+  const values = ev.types?.(node);
   return values === undefined || values.length === 0 ? UNKNOWN : values.slice(0, MAX_ALTERNATIVES).map((value) => [value]);
 }
 
-function foldAll(nodes: readonly ts.Expression[], resolve: ConstResolver, depth: number, visiting: Set<ts.Node>): Folded {
+function foldAll(nodes: readonly ts.Expression[], ev: Evaluation, depth: number, visiting: Set<ts.Node>): Folded {
   let result: Folded = [];
-  for (const node of nodes) result = union(result, foldAt(node, resolve, depth, visiting));
+  for (const node of nodes) result = union(result, foldAt(node, ev, depth, visiting));
   return result.length === 0 ? UNKNOWN : result;
 }
 
-function foldFlow(node: ts.Node, parts: () => Folded, visiting: Set<ts.Node>): Folded {
+function foldFlow(ev: Evaluation, node: ts.Node, parts: () => Folded, visiting: Set<ts.Node>): Folded {
   if (visiting.has(node)) return UNKNOWN;
-  step(node);
+  step(ev, node);
   visiting.add(node);
   try {
     return parts();
@@ -279,103 +231,107 @@ export function exactTexts(folded: Folded): string[] {
   return texts;
 }
 
-function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visiting: Set<ts.Node>): Folded {
+function foldAt(node: ts.Expression, ev: Evaluation, depth: number, visiting: Set<ts.Node>): Folded {
   if (depth > MAX_DEPTH) return UNKNOWN;
   const next = depth + 1;
   switch (node.kind) {
     case SyntaxKind.StringLiteral:
     case SyntaxKind.NoSubstitutionTemplateLiteral:
-      if (/\S/.test((node as ts.StringLiteral).text)) collecting?.literals.add(node);
+      if (/\S/.test((node as ts.StringLiteral).text)) ev.collecting?.literals.add(node);
       return [[(node as ts.StringLiteral).text]];
     case SyntaxKind.NumericLiteral:
     case SyntaxKind.BigIntLiteral:
       return [[(node as ts.NumericLiteral).text]];
     case SyntaxKind.TemplateExpression:
-      collecting?.literals.add(node);
-      return foldTemplate(node as ts.TemplateExpression, false, resolve, next, visiting);
+      ev.collecting?.literals.add(node);
+      return foldTemplate(node as ts.TemplateExpression, false, ev, next, visiting);
     case SyntaxKind.TaggedTemplateExpression: {
-      collecting?.literals.add(node);
+      ev.collecting?.literals.add(node);
       const tagged = node as ts.TaggedTemplateExpression;
       const raw = isStringRaw(tagged.tag);
       const template = tagged.template;
       if (isNoSubstitutionTemplateLiteral(template)) {
         return [[raw ? (template.rawText ?? template.text) : (template.text ?? template.rawText ?? "")]];
       }
-      return foldTemplate(template, raw, resolve, next, visiting);
+      return foldTemplate(template, raw, ev, next, visiting);
     }
     case SyntaxKind.ParenthesizedExpression:
     case SyntaxKind.AsExpression:
     case SyntaxKind.SatisfiesExpression:
     case SyntaxKind.NonNullExpression:
     case SyntaxKind.TypeAssertionExpression:
-      return foldAt((node as ts.ParenthesizedExpression).expression, resolve, next, visiting);
+      return foldAt((node as ts.ParenthesizedExpression).expression, ev, next, visiting);
     case SyntaxKind.BinaryExpression: {
       const binary = node as ts.BinaryExpression;
       switch (binary.operatorToken.kind) {
         case SyntaxKind.PlusToken:
-          return concat([foldAt(binary.left, resolve, next, visiting), foldAt(binary.right, resolve, next, visiting)]);
+          return concat([foldAt(binary.left, ev, next, visiting), foldAt(binary.right, ev, next, visiting)]);
         case SyntaxKind.QuestionQuestionToken:
         case SyntaxKind.BarBarToken:
-          return union(foldAt(binary.left, resolve, next, visiting), foldAt(binary.right, resolve, next, visiting));
+          return union(foldAt(binary.left, ev, next, visiting), foldAt(binary.right, ev, next, visiting));
         case SyntaxKind.CommaToken:
-          return foldAt(binary.right, resolve, next, visiting);
+          return foldAt(binary.right, ev, next, visiting);
+        case SyntaxKind.AmpersandAmpersandToken:
+          // `o.ifExists && "IF EXISTS"`: the text, or nothing (an array's
+          // `.filter(Boolean)` drops the falsy value).
+          return union(foldAt(binary.right, ev, next, visiting), [[""]]);
         default:
           return UNKNOWN;
       }
     }
     case SyntaxKind.ConditionalExpression: {
       const conditional = node as ts.ConditionalExpression;
-      return union(foldAt(conditional.whenTrue, resolve, next, visiting), foldAt(conditional.whenFalse, resolve, next, visiting));
+      return union(foldAt(conditional.whenTrue, ev, next, visiting), foldAt(conditional.whenFalse, ev, next, visiting));
     }
     case SyntaxKind.ElementAccessExpression: {
-      if (!mayOwnMembers(node)) return typed(node, resolve);
-      const member = memberValue(node as ts.ElementAccessExpression, ctxOf(resolve).valueOf, 0, mayBeMutable);
-      if (member === undefined || visiting.has(member)) return typed(node, resolve);
-      return foldFlow(node, () => foldAt(member, resolve, next, visiting), visiting);
+      if (!mayOwnMembers(ev, node)) return typed(node, ev);
+      const member = memberValue(node as ts.ElementAccessExpression, ev.valueOf, 0, (name) => mayBeMutable(ev, name));
+      if (member === undefined || visiting.has(member)) return typed(node, ev);
+      return foldFlow(ev, node, () => foldAt(member, ev, next, visiting), visiting);
     }
     case SyntaxKind.Identifier:
     case SyntaxKind.PropertyAccessExpression: {
       if (visiting.has(node)) return UNKNOWN;
-      const target = resolve(node as ts.Identifier | ts.PropertyAccessExpression);
+      const target = ev.resolve(node as ts.Identifier | ts.PropertyAccessExpression);
       if (target === undefined) {
         // A `let` built with `+=`, a member of a constant object or enum, or
         // what the value's type allows.
         if (isIdentifier(node)) {
-          const parts = mayBeMutable(node.text) ? letParts(node) : undefined;
-          if (parts !== undefined) return foldFlow(node, () => concat(parts.map((p) => foldAt(p, resolve, next, visiting))), visiting);
-        } else if (mayOwnMembers(node as ts.PropertyAccessExpression)) {
-          const member = memberValue(node as ts.PropertyAccessExpression, ctxOf(resolve).valueOf, 0, mayBeMutable);
-          if (member !== undefined && !visiting.has(member)) return foldFlow(node, () => foldAt(member, resolve, next, visiting), visiting);
+          const parts = mayBeMutable(ev, node.text) ? letParts(node) : undefined;
+          if (parts !== undefined) return foldFlow(ev, node, () => concat(parts.map((p) => foldAt(p, ev, next, visiting))), visiting);
+        } else if (mayOwnMembers(ev, node as ts.PropertyAccessExpression)) {
+          const member = memberValue(node as ts.PropertyAccessExpression, ev.valueOf, 0, (name) => mayBeMutable(ev, name));
+          if (member !== undefined && !visiting.has(member)) return foldFlow(ev, node, () => foldAt(member, ev, next, visiting), visiting);
         }
-        return typed(node as ts.Expression, resolve);
+        return typed(node as ts.Expression, ev);
       }
       if (visiting.has(target)) return UNKNOWN;
-      step(target);
+      step(ev, target);
       visiting.add(node);
       visiting.add(target);
       try {
-        return foldAt(target, resolve, next, visiting);
+        return foldAt(target, ev, next, visiting);
       } finally {
         visiting.delete(node);
         visiting.delete(target);
       }
     }
     case SyntaxKind.CallExpression:
-      return foldCall(node as ts.CallExpression, resolve, next, visiting);
+      return foldCall(node as ts.CallExpression, ev, next, visiting);
     case SyntaxKind.NewExpression: {
       const created = node as ts.NewExpression;
       // `new URL(path, base)`: the path is what the request goes to.
       if (isIdentifier(created.expression) && created.expression.text === "URL" && created.arguments?.[0] !== undefined) {
-        const path = foldAt(created.arguments[0], resolve, next, visiting);
+        const path = foldAt(created.arguments[0], ev, next, visiting);
         if (created.arguments[1] === undefined) return path;
         // An absolute path replaces the base's path; a relative one is
         // resolved below it (`new URL("vhosts/x", "http://mq/api/")`).
         if (path.every((alt) => typeof alt[0] === "string" && alt[0].startsWith("/"))) return concat([UNKNOWN, path]);
-        const base = foldAt(created.arguments[1], resolve, next, visiting);
+        const base = foldAt(created.arguments[1], ev, next, visiting);
         return concat([base, base.every((alt) => alt[alt.length - 1]?.endsWith("/") === true) ? [[""]] : [["/"]], path]);
       }
       if (isIdentifier(created.expression) && created.expression.text === "String" && created.arguments?.[0] !== undefined) {
-        return foldAt(created.arguments[0], resolve, next, visiting);
+        return foldAt(created.arguments[0], ev, next, visiting);
       }
       return UNKNOWN;
     }
@@ -387,7 +343,7 @@ function foldAt(node: ts.Expression, resolve: ConstResolver, depth: number, visi
 function foldTemplate(
   template: ts.TemplateExpression,
   raw: boolean,
-  resolve: ConstResolver,
+  ev: Evaluation,
   depth: number,
   visiting: Set<ts.Node>,
 ): Folded {
@@ -396,74 +352,121 @@ function foldTemplate(
   const textOf = (literal: ts.TemplateLiteralLikeNode) => (raw ? (literal.rawText ?? literal.text) : (literal.text ?? literal.rawText ?? ""));
   const parts: Folded[] = [[[textOf(template.head)]]];
   for (const span of template.templateSpans) {
-    parts.push(foldAt(span.expression, resolve, depth, visiting));
+    parts.push(foldAt(span.expression, ev, depth, visiting));
     parts.push([[textOf(span.literal)]]);
   }
   return concat(parts);
 }
 
-function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number, visiting: Set<ts.Node>): Folded {
+function foldCall(call: ts.CallExpression, ev: Evaluation, depth: number, visiting: Set<ts.Node>): Folded {
   const callee = call.expression;
   if (isIdentifier(callee) && callee.text === "String" && call.arguments[0] !== undefined) {
-    return foldAt(call.arguments[0], resolve, depth, visiting);
+    return foldAt(call.arguments[0], ev, depth, visiting);
   }
   if (isPathJoin(callee)) {
     // `path.posix.join("/api/vhosts", name)`: the parts, `/`-separated.
     const parts: Folded[] = [];
     call.arguments.forEach((argument, index) => {
       if (index > 0) parts.push([["/"]]);
-      parts.push(isSpreadElement(argument) ? UNKNOWN : foldAt(argument, resolve, depth, visiting));
+      parts.push(isSpreadElement(argument) ? UNKNOWN : foldAt(argument, ev, depth, visiting));
     });
     return concat(parts);
   }
   if (isIdentifier(callee)) {
-    // A local helper: what it returns.
-    const returned = mayBeHelper(callee.text) ? helperReturns(call) : undefined;
-    if (returned !== undefined) return foldFlow(call, () => foldAll(returned, resolve, depth, visiting), visiting);
-    return typed(call, resolve);
+    // A local helper: what it returns, its parameters bound to the call's arguments.
+    const returned = mayBeHelper(ev, callee.text) ? helperReturns(call) : undefined;
+    if (returned !== undefined) return foldFlow(ev, call, () => foldHelper(call, returned, ev, depth, visiting), visiting);
+    return typed(call, ev);
   }
   if (!isPropertyAccessExpression(callee)) return UNKNOWN;
   const method = callee.name.text;
-  if (callee.expression.kind === SyntaxKind.ThisKeyword) {
-    // A method of the enclosing class: what it returns.
-    const returned = helperReturns(call);
-    if (returned !== undefined) return foldFlow(call, () => foldAll(returned, resolve, depth, visiting), visiting);
+  if (callee.expression.kind === SyntaxKind.ThisKeyword || mayOwnMembers(ev, callee)) {
+    // A method of the enclosing class, or of a constant statements object: what it returns.
+    const returned = helperReturns(call, ev.valueOf);
+    if (returned !== undefined) return foldFlow(ev, call, () => foldHelper(call, returned, ev, depth, visiting), visiting);
   }
-  if (method === "get" && call.arguments.length === 1) {
-    // A constant Map's entry.
-    const key = exactTexts(quietly(() => foldAt(call.arguments[0]!, resolve, depth, visiting)));
-    const values = mapValues(call, ctxOf(resolve).valueOf, key.length === 1 ? key[0] : undefined);
-    if (values !== undefined) return foldFlow(call, () => foldAll(values, resolve, depth, visiting), visiting);
-    return typed(call, resolve);
+  switch (stringOperation(method, call)?.fold) {
+    case "map-entry": {
+      // A constant Map's entry.
+      const key = exactTexts(foldAt(call.arguments[0]!, quiet(ev), depth, visiting));
+      const values = mapValues(call, ev.valueOf, key.length === 1 ? key[0] : undefined);
+      if (values !== undefined) return foldFlow(ev, call, () => foldAll(values, ev, depth, visiting), visiting);
+      return typed(call, ev);
+    }
+    case "replace":
+    case "replaceAll":
+      return replaced(call, method === "replaceAll", ev, depth, visiting);
+    case "receiver":
+      // Case and padding keep the words, and matching ignores case.
+      return foldAt(callee.expression, ev, depth, visiting);
+    case "concat":
+      return concat([callee.expression, ...call.arguments].map((part) => foldAt(part, ev, depth, visiting)));
+    case "join":
+      return joined(call, callee.expression, ev, depth, visiting);
+    default:
+      return typed(call, ev);
   }
-  if ((method === "replace" || method === "replaceAll") && call.arguments.length === 2) {
-    return replaced(call, method === "replaceAll", resolve, depth, visiting);
+}
+
+// `array.join(sep)`: an array literal, or a name bound to one and `push`ed
+// onto (spreads of constant arrays are expanded), through the array
+// operations of the table before the join: `[…].filter(Boolean).join(" ")`
+// drops a falsy element with its separator.
+function joined(call: ts.CallExpression, receiver: ts.Expression, ev: Evaluation, depth: number, visiting: Set<ts.Node>): Folded {
+  let array = unwrap(receiver);
+  let truthy = false;
+  for (let operation = arrayOperation(array); operation !== undefined; operation = arrayOperation(array)) {
+    if (operation.kind === "truthy") truthy = true;
+    array = unwrap(operation.receiver);
   }
-  // Padding keeps the words.
-  if (method === "padStart" || method === "padEnd") return foldAt(callee.expression, resolve, depth, visiting);
-  if (CASE_PRESERVING_METHODS.has(method)) {
-    // Matching ignores case, so only the text matters.
-    return foldAt(callee.expression, resolve, depth, visiting);
-  }
-  if (method === "concat") {
-    return concat([callee.expression, ...call.arguments].map((part) => foldAt(part, resolve, depth, visiting)));
-  }
-  if (method === "join") {
-    // An array literal, or a name bound to one and `push`ed onto; spreads
-    // of constant arrays are expanded.
-    const elements = arrayElements(callee.expression, ctxOf(resolve).valueOf);
-    if (elements === undefined) return UNKNOWN;
-    const separator = call.arguments[0] === undefined ? [[","]] : foldAt(call.arguments[0], resolve, depth, visiting);
-    return foldFlow(call, () => {
-      const parts: Folded[] = [];
-      elements.forEach((element, index) => {
-        if (index > 0) parts.push(separator);
-        parts.push(element === null ? UNKNOWN : foldAt(element, resolve, depth, visiting));
-      });
-      return concat(parts);
-    }, visiting);
-  }
-  return typed(call, resolve);
+  const elements = arrayElements(array, ev.valueOf);
+  if (elements === undefined) return UNKNOWN;
+  const separator = call.arguments[0] === undefined ? [[","]] : foldAt(call.arguments[0], ev, depth, visiting);
+  return foldFlow(ev, call, () => {
+    const parts: Folded[] = [];
+    elements.forEach((element, index) => {
+      const optional = truthy && element !== null && isOptional(element);
+      const value = element === null
+        ? UNKNOWN
+        : foldAt(optional ? (unwrap(element) as ts.BinaryExpression).right : element, ev, depth, visiting);
+      const part = index > 0 ? concat([separator, value]) : value;
+      parts.push(optional ? union(part, [[""]]) : part);
+    });
+    return concat(parts);
+  }, visiting);
+}
+
+// An array operation of the table (`.filter(Boolean)`): its kind and the array it is called on.
+function arrayOperation(node: ts.Expression): { readonly kind: StringOperationKind; readonly receiver: ts.Expression } | undefined {
+  if (!isCallExpression(node)) return undefined;
+  const callee = unwrap(node.expression);
+  if (!isPropertyAccessExpression(callee)) return undefined;
+  const operation = stringOperation(callee.name.text, node);
+  return operation?.on === "array" && operation.gives === "array" ? { kind: operation.fold, receiver: callee.expression } : undefined;
+}
+
+// `cond && "X"`: present or absent.
+function isOptional(element: ts.Expression): boolean {
+  const bare = unwrap(element);
+  return bare.kind === SyntaxKind.BinaryExpression && (bare as ts.BinaryExpression).operatorToken.kind === SyntaxKind.AmpersandAmpersandToken;
+}
+
+// What a helper returns, with its parameters bound to the call's arguments:
+// `stmt("ROLE", name)` with ``stmt = (kind, id) => `DROP ${kind} ${id}` ``
+// folds to `DROP ROLE <hole>`.
+function foldHelper(call: ts.CallExpression, returned: readonly ts.Expression[], ev: Evaluation, depth: number, visiting: Set<ts.Node>): Folded {
+  const fn = helperFunction(call, ev.valueOf);
+  const bound = new Map<string, ts.Expression>();
+  fn?.parameters.forEach((parameter, index) => {
+    const argument = call.arguments[index];
+    if (isIdentifier(parameter.name) && argument !== undefined && !isSpreadElement(argument)) bound.set(parameter.name.text, argument);
+  });
+  if (fn === undefined || bound.size === 0) return foldAll(returned, ev, depth, visiting);
+  const inner: ConstResolver = (node) =>
+    isIdentifier(node) && bound.has(node.text) && node.pos >= fn.pos && node.end <= fn.end && node.getSourceFile() === fn.getSourceFile()
+      ? bound.get(node.text)
+      : ev.resolve(node);
+  return foldAll(returned, evaluation(inner, ev.types, ev.names, ev.collecting), depth, visiting);
 }
 
 // `text.replace(pattern, replacement)`: exact when the text, a string or
@@ -471,8 +474,8 @@ function foldCall(call: ts.CallExpression, resolve: ConstResolver, depth: number
 // else a string pattern becomes a hole in the known text, and any other
 // pattern leaves the text as it is (matching looks for words that the
 // replacement rarely removes).
-function replaced(call: ts.CallExpression, all: boolean, resolve: ConstResolver, depth: number, visiting: Set<ts.Node>): Folded {
-  const receiver = foldAt((call.expression as ts.PropertyAccessExpression).expression, resolve, depth, visiting);
+function replaced(call: ts.CallExpression, all: boolean, ev: Evaluation, depth: number, visiting: Set<ts.Node>): Folded {
+  const receiver = foldAt((call.expression as ts.PropertyAccessExpression).expression, ev, depth, visiting);
   const [patternNode, replacementNode] = call.arguments as unknown as [ts.Expression, ts.Expression];
   const pattern = unwrap(patternNode);
   let matcher: string | RegExp | undefined;
@@ -485,11 +488,11 @@ function replaced(call: ts.CallExpression, all: boolean, resolve: ConstResolver,
       matcher = undefined;
     }
   } else {
-    const texts = exactTexts(quietly(() => foldAt(pattern, resolve, depth, visiting)));
+    const texts = exactTexts(foldAt(pattern, quiet(ev), depth, visiting));
     if (texts.length === 1) matcher = texts[0];
   }
   if (matcher === undefined || matcher === "") return receiver;
-  const replacement = exactTexts(foldAt(replacementNode, resolve, depth, visiting));
+  const replacement = exactTexts(foldAt(replacementNode, ev, depth, visiting));
   return receiver.map((alternative) => {
     const out: Piece[] = [];
     for (const piece of alternative) {

@@ -34,6 +34,10 @@ const ASSERTIONS: ReadonlySet<string> = new Set([
   "assert", "ok", "equal", "notEqual", "strictEqual", "notStrictEqual", "deepEqual", "deepStrictEqual", "notDeepStrictEqual",
   "match", "doesNotMatch", "throws", "rejects", "doesNotThrow", "doesNotReject",
 ]);
+// Keys of a translation table's languages (`{ en: {…}, de: {…} }`, `"en-US"`).
+const LANGUAGES = /^(?:en|de|fr|es|it|pt|nl|ja|zh|ko|ru|pl|sv|da|fi|nb|nn|no|cs|sk|tr|uk|ar|he|hu|ro|el|bg|hr|sr|sl|et|lv|lt|vi|th|id|ms|hi)(?:[-_][A-Za-z]{2,4})?$/;
+// Names of a translation table (`const messages = {…}`, `i18n`, `translations`).
+const TRANSLATION_TABLES = /^(?:i18n|l10n|translations?|locales?|messages|strings|copy|texts)$/i;
 // Properties whose value is text for people.
 const MESSAGE_PROPERTIES: ReadonlySet<string> = new Set([
   "message", "msg", "description", "describe", "desc", "help", "hint", "summary", "title", "detail", "details",
@@ -60,7 +64,7 @@ export function isHumanText(root: ts.Expression): boolean {
       return true;
     case SyntaxKind.PropertyAssignment: {
       const property = parent as ts.PropertyAssignment;
-      return property.initializer === root && MESSAGE_PROPERTIES.has(keyText(property.name));
+      return property.initializer === root && (MESSAGE_PROPERTIES.has(keyText(property.name)) || inTranslationTable(property));
     }
     case SyntaxKind.CallExpression:
     case SyntaxKind.NewExpression: {
@@ -77,6 +81,8 @@ export function isHumanText(root: ts.Expression): boolean {
 
 function isMessageCall(call: ts.CallExpression | ts.NewExpression, index: number, count: number): boolean {
   let callee = unwrap(call.expression);
+  // `super(message)` in `class TenantDropError extends Error`.
+  if (callee.kind === SyntaxKind.SuperKeyword) return extendsError(call);
   // `it.each(table)("title", fn)`, `test.skip("title")`.
   if (callee.kind === SyntaxKind.CallExpression) callee = unwrap((callee as ts.CallExpression).expression);
   const name = nameOf(callee);
@@ -113,4 +119,34 @@ function nameOf(callee: ts.Expression): string | undefined {
 
 function keyText(name: ts.PropertyName): string {
   return isIdentifier(name) || isStringLiteral(name) ? name.text : "";
+}
+
+// Whether a property sits in a translation table: under a language key, or
+// in an object bound to a name such as `messages` or `translations`.
+function inTranslationTable(property: ts.PropertyAssignment): boolean {
+  for (let current: ts.Node = property; current.parent !== undefined; current = current.parent) {
+    const parent = current.parent;
+    if (parent.kind === SyntaxKind.PropertyAssignment) {
+      if (LANGUAGES.test(keyText((parent as ts.PropertyAssignment).name))) return true;
+      continue;
+    }
+    if (parent.kind === SyntaxKind.VariableDeclaration) {
+      const name = (parent as ts.VariableDeclaration).name;
+      return isIdentifier(name) && TRANSLATION_TABLES.test(name.text);
+    }
+    if (parent.kind !== SyntaxKind.ObjectLiteralExpression && unwrap(parent as ts.Expression) === parent) return false;
+  }
+  return false;
+}
+
+// Whether a `super(…)` call is an Error subclass's constructor.
+function extendsError(call: ts.CallExpression | ts.NewExpression): boolean {
+  for (let current: ts.Node | undefined = call.parent; current !== undefined; current = current.parent) {
+    if (current.kind !== SyntaxKind.ClassDeclaration && current.kind !== SyntaxKind.ClassExpression) continue;
+    const heritage = (current as ts.ClassLikeDeclaration).heritageClauses?.find((c) => c.token === SyntaxKind.ExtendsKeyword);
+    const base = heritage?.types[0]?.expression;
+    const name = base === undefined ? undefined : nameOf(unwrap(base));
+    return name !== undefined && /(?:Error|Exception)$/.test(name);
+  }
+  return false;
 }

@@ -100,6 +100,8 @@ export class SanctionedIndex {
     if (this.bodies.size === 0) return false;
     for (let current: ts.Node | undefined = node; current !== undefined; current = current.parent) {
       if (this.bodies.has(current)) return true;
+      // A decorator runs when its class is defined, not inside the method it decorates.
+      if (current.kind === SyntaxKind.Decorator) return false;
     }
     return false;
   }

@@ -7,7 +7,8 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
-import { CASE_PRESERVING_METHODS, type Folded, isPathJoin, unwrap } from "./_fold.ts";
+import { type Folded, isPathJoin, unwrap } from "./_fold.ts";
+import { stringOperation } from "./_string_operations.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
@@ -45,7 +46,7 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
         const op = binary.operatorToken.kind;
         if (
           op === SyntaxKind.PlusToken || op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken ||
-          (op === SyntaxKind.CommaToken && binary.right === current)
+          ((op === SyntaxKind.CommaToken || op === SyntaxKind.AmpersandAmpersandToken) && binary.right === current)
         ) {
           current = binary;
           continue;
@@ -68,10 +69,12 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
           current = access;
           continue;
         }
-        const method = access.name.text;
-        if (method === "join" && !isArrayLiteralExpression(unwrap(current)) && !isIdentifier(unwrap(current))) return current;
-        if (method === "get" && (call.arguments.length !== 1 || !nameChain(current, owners))) return current;
-        if (!RECEIVER_METHODS.has(method) && !CASE_PRESERVING_METHODS.has(method)) return current;
+        // The table's operations: a string's reach through those that give a
+        // string; an array's to the operation that makes it one (`join`).
+        const operation = stringOperation(access.name.text, call);
+        if (operation === undefined || operation.gives !== "string") return current;
+        if (operation.on === "array" && !isArrayLiteralExpression(unwrap(current)) && !isIdentifier(unwrap(current))) return current;
+        if (operation.on === "map" && !nameChain(current, owners)) return current;
         current = call;
         continue;
       }
@@ -85,23 +88,17 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
       case SyntaxKind.SpreadElement: {
         // `[...HEAD, name].join(" ")`: the joined array is the string.
         const array = parent.parent;
-        const join = array?.parent;
-        if (
-          array !== undefined && isArrayLiteralExpression(array) && join !== undefined && isPropertyAccessExpression(join) &&
-          join.name.text === "join" && join.expression === array && isCallExpression(join.parent) && join.parent.expression === join
-        ) {
-          current = join.parent;
+        const joined = array !== undefined && isArrayLiteralExpression(array) ? joinOf(array) : undefined;
+        if (joined !== undefined) {
+          current = joined;
           continue;
         }
         return current;
       }
       case SyntaxKind.ArrayLiteralExpression: {
-        const join = parent.parent;
-        if (
-          isPropertyAccessExpression(join) && join.name.text === "join" && join.expression === parent &&
-          isCallExpression(join.parent) && join.parent.expression === join
-        ) {
-          current = join.parent;
+        const joined = joinOf(parent as ts.ArrayLiteralExpression);
+        if (joined !== undefined) {
+          current = joined;
           continue;
         }
         return current;
@@ -133,8 +130,22 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
   }
 }
 
-// Methods whose result keeps the words of their receiver, for matching.
-const RECEIVER_METHODS: ReadonlySet<string> = new Set(["join", "concat", "replace", "replaceAll", "padStart", "padEnd", "get"]);
+// The call that makes an array literal a string: `[…].join(" ")`, through
+// the table's array operations (`[…].filter(Boolean).join(" ")`).
+function joinOf(array: ts.ArrayLiteralExpression): ts.CallExpression | undefined {
+  let receiver: ts.Expression = array;
+  for (let depth = 0; depth < 8; depth++) {
+    const access = receiver.parent;
+    if (!isPropertyAccessExpression(access) || access.expression !== receiver) return undefined;
+    const call = access.parent;
+    if (!isCallExpression(call) || call.expression !== access) return undefined;
+    const operation = stringOperation(access.name.text, call);
+    if (operation?.on !== "array") return undefined;
+    if (operation.gives === "string") return call;
+    receiver = call;
+  }
+  return undefined;
+}
 
 // `a`, `a.b`, `a["b"]`: a chain of names, whose members a fold can look up.
 function nameChain(node: ts.Expression, owners: ReadonlySet<string> | undefined): boolean {

@@ -8,8 +8,6 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-let cached: string | undefined;
-
 /**
  * The version of the guarded-drop package this file belongs to: from the
  * sources (`guard/`) or the build (`dist/guard/`) alike.
@@ -17,19 +15,16 @@ let cached: string | undefined;
  * @returns The version, or `0.0.0` when no package.json is found.
  */
 export function packageVersion(): string {
-  if (cached !== undefined) return cached;
-  cached = "0.0.0";
+  // Read at each call (once per run: --version, or one SARIF document): no
+  // module-level cache.
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     try {
       const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: unknown; version?: unknown };
-      if (manifest.name === "guarded-drop" && typeof manifest.version === "string") {
-        cached = manifest.version;
-        break;
-      }
+      if (manifest.name === "guarded-drop" && typeof manifest.version === "string") return manifest.version;
     } catch {
       // No package.json here: look further up.
     }
     if (dirname(dir) === dir) break;
   }
-  return cached;
+  return "0.0.0";
 }

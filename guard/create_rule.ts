@@ -49,6 +49,13 @@ export interface RuleDocs {
   readonly details: string;
   /** The rule resolves symbols with the type checker. */
   readonly requiresTypeChecking?: boolean;
+  /**
+   * GitHub code scanning's `security-severity` (0.0–10.0) of the rule's
+   * findings.
+   *
+   * @default {9.0}: an unaudited drop destroys customer data
+   */
+  readonly securitySeverity?: number;
 }
 
 /**
@@ -170,6 +177,37 @@ export interface ChokepointServices {
   readonly sanctionedNames: ReadonlySet<string>;
   /** Every reference to the sanctioned functions in the scanned files (calls, values, aliases followed). */
   referencesToSanctioned(): Iterable<SanctionedReference>;
+  /**
+   * The references to a function's second parameter (its drop callback) that
+   * skip guardedDrop, when the function forwards that parameter to
+   * guardedDrop on another path: the bypasses of a would-be wrapper (DESIGN §16).
+   * Empty for a wrapper that forwards on every path, and for a function that
+   * never forwards.
+   */
+  wrapperBypasses(fn: ts.FunctionLikeDeclaration): readonly ts.Identifier[];
+  /**
+   * The sanctioned methods of the scanned files that a framework calls
+   * through a decorator (`@OnEvent`, `@Cron`, `@Process`, `@EventPattern`,
+   * `@Subscribe`, `@MessagePattern`, an HTTP route's `@Delete`, …): reached
+   * without a name, so never inside a drop callback.
+   */
+  frameworkEntrances(): Iterable<FrameworkEntrance>;
+}
+
+/**
+ * A sanctioned method that a framework calls through a decorator.
+ * @example
+ * ```ts ignore
+ * for (const entrance of context.chokepoint.frameworkEntrances()) console.log(entrance.decorator);
+ * ```
+ */
+export interface FrameworkEntrance {
+  /** The decorator. */
+  readonly node: ts.Decorator;
+  /** The decorator's name (`OnEvent`). */
+  readonly decorator: string;
+  /** The sanctioned method's name. */
+  readonly name: string;
 }
 
 /**
@@ -231,6 +269,8 @@ export interface NodeTypes {
   ArrayLiteralExpression: ts.ArrayLiteralExpression;
   BindingElement: ts.BindingElement;
   Identifier: ts.Identifier;
+  ForInStatement: ts.ForInStatement;
+  SpreadAssignment: ts.SpreadAssignment;
 }
 
 /**

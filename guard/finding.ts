@@ -52,6 +52,11 @@ export interface Finding {
    * @default {"error"}
    */
   readonly level?: FindingLevel;
+  /**
+   * With a baseline (`--baseline`): `true` when the baseline records this
+   * finding (it does not fail the run), `false` when it is new.
+   */
+  readonly baselined?: boolean;
   /** On the findings of a comparison with a base revision (`--base`): that revision. */
   readonly base?: BaseRef;
   /**

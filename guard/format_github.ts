@@ -28,7 +28,7 @@ const COMMANDS: Readonly<Record<FindingLevel, string>> = { error: "error", warni
 export function formatGithub(result: Pick<ScanResult, "findings">): string {
   let out = "";
   for (const f of result.findings) {
-    if (f.suppression !== undefined) continue;
+    if (f.suppression !== undefined || f.baselined === true) continue;
     const properties = [
       `file=${property(f.file)}`,
       `line=${f.line}`,

@@ -68,11 +68,14 @@ export function formatSarif(result: ScanResult): string {
               shortDescription: { text: rule.meta.docs.description },
               fullDescription: { text: rule.meta.docs.details },
               help: { text: rule.meta.docs.details },
+              helpUri: ruleHelpUri(rule.name),
               defaultConfiguration: { level: rule.name === newSanction.name ? "note" : "error" },
               properties: {
                 tags: ["security", "data-loss"],
                 precision: "high",
                 "problem.severity": rule.name === newSanction.name ? "recommendation" : "error",
+                // GitHub code scanning ranks alerts by this number, a string with one decimal.
+                "security-severity": (rule.meta.docs.securitySeverity ?? DEFAULT_SECURITY_SEVERITY).toFixed(1),
               },
             })),
           },
@@ -106,6 +109,7 @@ export function formatSarif(result: ScanResult): string {
             }],
           }),
           partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
+          ...(finding.baselined === undefined ? {} : { baselineState: finding.baselined ? "unchanged" : "new" }),
           ...(finding.suppression === undefined
             ? {}
             : { suppressions: [{ kind: "inSource", status: "accepted", justification: finding.suppression.reason }] }),
@@ -116,6 +120,25 @@ export function formatSarif(result: ScanResult): string {
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+// An unaudited drop destroys customer data: critical, unless the rule says otherwise.
+const DEFAULT_SECURITY_SEVERITY = 9.0;
+
+/**
+ * Where a rule is documented: its row in the README's rules table.
+ *
+ * @param id The rule id.
+ * @returns The SARIF `helpUri`.
+ * @example
+ * ```ts
+ * import { ruleHelpUri } from "guarded-drop/guard";
+ *
+ * console.log(ruleHelpUri("sql-drop"));
+ * ```
+ */
+export function ruleHelpUri(id: string): string {
+  return `https://github.com/guarded-drop/guarded-drop/blob/main/README.md#rule-${id}`;
 }
 
 function sarifLocation(at: RelatedLocation) {

@@ -29,7 +29,7 @@ import type { ScanResult } from "./scan.ts";
 export function formatText(result: Pick<ScanResult, "findings">): string {
   let out = "";
   for (const f of result.findings) {
-    if (f.suppression !== undefined) continue;
+    if (f.suppression !== undefined || f.baselined === true) continue;
     const level = f.level === undefined || f.level === "error" ? "" : `${f.level}: `;
     out += `${f.file}:${f.line}:${f.column} ${f.ruleId} ${level}${f.message}${builtAt(f)}\n`;
   }

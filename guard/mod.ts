@@ -23,6 +23,7 @@
  * @module
  */
 
+export * from "./baseline.ts";
 export * from "./config.ts";
 export * from "./create_rule.ts";
 export * from "./finding.ts";

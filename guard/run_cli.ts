@@ -4,7 +4,10 @@
  * @module
  */
 
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { applyBaseline, parseBaseline, pruneBaseline, recordBaseline, serializeBaseline } from "./baseline.ts";
 import { packageVersion } from "./_version.ts";
 import { formatGithub } from "./format_github.ts";
 import { formatJson } from "./format_json.ts";
@@ -56,11 +59,15 @@ Options:
   -b, --base <git-ref>  compare with a base revision, read through git (e.g. origin/main): a suppression it
                         lacks is new-suppression, a config change that hides files or turns a rule off is
                         scope-narrowed (both errors), a newly sanctioned function is a new-sanction note
+      --baseline <file> adopt on an existing codebase: when the file is missing, record today's findings in it
+                        (exit 0); when it exists, only findings it does not record fail the run. Findings are
+                        matched by rule, file and fingerprint (the source line's text), so moved lines still match
+      --prune-baseline  with --baseline: remove the recorded findings that are fixed from the file
   -h, --help            show this help
   -v, --version         show the version
 
 Exit codes: 0 clean, 1 findings, 2 usage or config error.
-Suppress one line: // drop-guard-ignore-next-line <rule-id> -- <reason>
+Suppress one line: // drop-guard-ignore-next-line <rule-id> [until=YYYY-MM-DD] -- <reason>
 `;
 
 /**
@@ -94,6 +101,8 @@ export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): 
         config: { type: "string", short: "c" },
         format: { type: "string", short: "f", default: "text" },
         base: { type: "string", short: "b" },
+        baseline: { type: "string" },
+        "prune-baseline": { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -116,6 +125,10 @@ export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): 
     stderr(`drop-guard: Cannot run as '--format' must be one of ${FORMATS.join(", ")}: current value is '${format}'\n`);
     return 2;
   }
+  if (values["prune-baseline"] === true && values.baseline === undefined) {
+    stderr(`drop-guard: Cannot prune a baseline as '--prune-baseline' needs '--baseline <file>': current value is none\n`);
+    return 2;
+  }
   let result: ScanResult;
   try {
     result = await scan({
@@ -131,6 +144,17 @@ export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): 
       return 2;
     }
     throw err;
+  }
+  if (values.baseline !== undefined) {
+    try {
+      result = withBaseline(result, resolve(cwd, values.baseline), values.baseline, values["prune-baseline"] === true, stderr);
+    } catch (err) {
+      if (isGuardUsageError(err)) {
+        stderr(`drop-guard: ${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    }
   }
   switch (format as (typeof FORMATS)[number]) {
     case "text":
@@ -150,15 +174,37 @@ export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): 
   return exitCodeOf(result);
 }
 
+// `--baseline`: a missing file records today's findings (which then do not
+// fail this run); an existing one marks the findings it records; with
+// `--prune-baseline`, the recorded findings that are fixed leave the file.
+function withBaseline(result: ScanResult, path: string, shown: string, prune: boolean, stderr: (text: string) => void): ScanResult {
+  if (!existsSync(path)) {
+    const recorded = recordBaseline(result.findings);
+    writeFileSync(path, serializeBaseline(recorded));
+    stderr(`drop-guard: recorded ${recorded.findings.length} finding(s) in the baseline '${shown}': later runs fail only on new ones\n`);
+    return { ...result, findings: applyBaseline(result.findings, recorded).findings };
+  }
+  const baseline = parseBaseline(readFileSync(path, "utf8"), shown);
+  const { findings, fixed } = applyBaseline(result.findings, baseline);
+  if (prune && fixed.length > 0) {
+    writeFileSync(path, serializeBaseline(pruneBaseline(baseline, fixed)));
+    stderr(`drop-guard: pruned ${fixed.length} fixed finding(s) from the baseline '${shown}'\n`);
+  } else if (fixed.length > 0) {
+    stderr(`drop-guard: ${fixed.length} finding(s) in the baseline '${shown}' are fixed: run with --prune-baseline to remove them\n`);
+  }
+  return { ...result, findings };
+}
+
 // Files left out of the scan named in the warning before the rest are counted.
 const MAX_LEFT_OUT_NAMED = 10;
 
 // One line, then (after a comparison with a base) one per new sanctioned
 // function: a reviewer reads the summary, and a note never fails the run.
 function summary(result: ScanResult): string {
-  const open = result.findings.filter((f) => f.suppression === undefined);
+  const open = result.findings.filter((f) => f.suppression === undefined && f.baselined !== true);
   const count = (level: string) => open.filter((f) => (f.level ?? "error") === level).length;
-  const suppressed = result.findings.length - open.length;
+  const baselined = result.findings.filter((f) => f.baselined === true).length;
+  const suppressed = result.findings.length - open.length - baselined;
   const [warnings, notes] = [count("warning"), count("note")];
   let text = "";
   // Files the project leaves out are named: a drop there would go unseen.
@@ -168,7 +214,8 @@ function summary(result: ScanResult): string {
       `and were not scanned (add them to tsconfig.json, set allowJs for JavaScript, or exclude them in the config): ` +
       `${shown.join(", ")}${result.leftOut.length > shown.length ? ` and ${result.leftOut.length - shown.length} more` : ""}\n`;
   }
-  text += `drop-guard: ${count("error")} finding(s)${suppressed > 0 ? ` (${suppressed} suppressed)` : ""}` +
+  const quiet = [suppressed > 0 ? `${suppressed} suppressed` : "", baselined > 0 ? `${baselined} in the baseline` : ""].filter(Boolean);
+  text += `drop-guard: ${count("error")} ${baselined > 0 ? "new " : ""}finding(s)${quiet.length > 0 ? ` (${quiet.join(", ")})` : ""}` +
     `${warnings > 0 ? `, ${warnings} warning(s)` : ""}${notes > 0 ? `, ${notes} note(s)` : ""} in ${result.filesWithFindings} file(s) ` +
     `of ${result.filesScanned} scanned${result.leftOut.length > 0 ? `, ${result.leftOut.length} left out` : ""}; ` +
     `${result.sanctionedFound} sanctioned function(s) found\n`;

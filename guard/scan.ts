@@ -343,7 +343,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
  * ```
  */
 export function exitCodeOf(result: Pick<ScanResult, "findings">): 0 | 1 {
-  return result.findings.some((f) => f.suppression === undefined && (f.level ?? "error") === "error") ? 1 : 0;
+  return result.findings.some((f) => f.suppression === undefined && f.baselined !== true && (f.level ?? "error") === "error") ? 1 : 0;
 }
 
 // `include` entries: paths, and globs (as `exclude` takes them) expanded to

@@ -42,6 +42,7 @@ export const adapterDeprovision = createRule({
         "method is recognised by type: deprovision of guarded-drop's Deprovisioner, of a type from guarded-drop/adapters/*, " +
         "of a class implementing Deprovisioner, or of an object literal typed as one.",
       requiresTypeChecking: true,
+      securitySeverity: 8.0,
     },
     messages: {
       deferred: "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome " +

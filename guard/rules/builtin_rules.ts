@@ -6,6 +6,7 @@
 
 import type { RuleModule } from "../create_rule.ts";
 import { adapterDeprovision } from "./adapter_deprovision.ts";
+import { chokepointBypass } from "./chokepoint_bypass.ts";
 import { cliDrop } from "./cli_drop.ts";
 import { mongodbDrop } from "./mongodb_drop.ts";
 import { natsDelete } from "./nats_delete.ts";
@@ -40,4 +41,5 @@ export const rules: readonly RuleModule[] = Object.freeze([
   natsDelete,
   adapterDeprovision,
   sanctionedReference,
+  chokepointBypass,
 ] as RuleModule[]);

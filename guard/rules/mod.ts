@@ -13,12 +13,14 @@
  * | `nats-delete` | NATS JetStream `streams.delete`/`purge`, KV and object store `destroy()`, `$JS.API.STREAM.DELETE.*`, `nats stream rm` |
  * | `adapter-deprovision` | an adapter's `deprovision` outside guardedDrop |
  * | `sanctioned-reference` | a sanctioned function reached outside guardedDrop |
+ * | `chokepoint-bypass` | a guardedDrop wrapper that runs its drop callback without guardedDrop on some path |
  *
  * @module
  */
 
 export * from "./adapter_deprovision.ts";
 export * from "./builtin_rules.ts";
+export * from "./chokepoint_bypass.ts";
 export * from "./cli_drop.ts";
 export * from "./mongodb_drop.ts";
 export * from "./nats_delete.ts";

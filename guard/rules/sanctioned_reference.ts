@@ -6,7 +6,27 @@
  */
 
 import type ts from "typescript";
+import { typescript } from "../_typescript.ts";
 import { createRule } from "../create_rule.ts";
+
+// The TypeScript namespace exports its members as getters: read them once.
+const { isIdentifier, isPropertyAccessExpression } = typescript;
+
+// Calls that enumerate an object's members: `Object.values(ns)`,
+// `Object.keys(ns)` (then `ns[key]`), `Reflect.ownKeys(ns)`.
+const ENUMERATING: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ["Object", new Set(["values", "entries", "keys", "getOwnPropertyNames", "assign", "getOwnPropertyDescriptors"])],
+  ["Reflect", new Set(["ownKeys"])],
+]);
+
+// The object an enumerating call reads: `Object.values(x)` gives `x`
+// (`Object.assign(target, x)` reads every argument after the first).
+function enumerated(call: ts.CallExpression): readonly ts.Expression[] {
+  const callee = call.expression;
+  if (!isPropertyAccessExpression(callee) || !isIdentifier(callee.expression)) return [];
+  if (!ENUMERATING.get(callee.expression.text)?.has(callee.name.text)) return [];
+  return callee.name.text === "assign" ? call.arguments.slice(1) : call.arguments.slice(0, 1);
+}
 
 // A declaration's name, to point at.
 function nameOf(declaration: ts.Node): ts.Node {
@@ -44,12 +64,18 @@ export const sanctionedReference = createRule({
         "References are resolved with the type checker through imports, renames, re-exports and default exports; a " +
         "same-named function elsewhere is not sanctioned.",
       requiresTypeChecking: true,
+      securitySeverity: 8.0,
     },
     messages: {
       sanctionedReference: "sanctioned function `{{name}}` (declared at {{declaredAt}}) is referenced outside a guardedDrop " +
         "drop callback: reference it only inside a guardedDrop(request, () => …) drop callback or inside another sanctioned function",
       deferred: "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome " +
         "before the drop happens, so it escapes the audit: await it (or return it) inside the drop callback",
+      frameworkEntrance: "sanctioned function `{{name}}` is called by a framework through `@{{decorator}}`, without any code " +
+        "naming it, so it runs outside a guardedDrop drop callback: register a handler that calls " +
+        "guardedDrop(request, () => {{name}}(…)) instead, and keep `{{name}}` undecorated",
+      enumerated: "`{{what}}` enumerates sanctioned function(s) {{names}} without naming them, so the call that runs them is " +
+        "not seen: call each one by name inside a guardedDrop drop callback",
       callbackReference: "`{{name}}` holds drops and is passed to guardedDrop as the drop callback, so it must not be " +
         "reached any other way: reference it only inside a guardedDrop drop callback, or tag it /** @sanctionedDrop */",
     },
@@ -58,8 +84,22 @@ export const sanctionedReference = createRule({
   },
   defaultOptions: [],
   create(context) {
+    const names = context.chokepoint.sanctionedNames;
+    // A module's or an object's members enumerated: a finding when one of
+    // them is sanctioned. Asked of the checker only when something is sanctioned.
+    const checkEnumerated = (node: ts.Node, object: ts.Expression, how?: string): void => {
+      if (names.size === 0 || !context.typed) return;
+      const held = context.checker.getTypeAtLocation(object).getProperties()
+        .filter((p) => context.chokepoint.isSanctionedSymbol(p));
+      if (held.length === 0) return;
+      const what = how ?? node.getText().replace(/\s+/g, " ").slice(0, 60);
+      context.report({ node, messageId: "enumerated", data: { what, names: held.map((p) => `\`${p.name}\``).join(", ") } });
+    };
     return {
       "Program:exit"() {
+        for (const entrance of context.chokepoint.frameworkEntrances()) {
+          context.report({ node: entrance.node, messageId: "frameworkEntrance", data: { name: entrance.name, decorator: entrance.decorator } });
+        }
         for (const reference of context.chokepoint.referencesToSanctioned()) {
           context.report({
             node: reference.node,
@@ -70,6 +110,15 @@ export const sanctionedReference = createRule({
               : { related: [{ node: nameOf(reference.declaration), message: `the sanctioned function \`${reference.name}\`` }] }),
           });
         }
+      },
+      CallExpression(node) {
+        for (const object of enumerated(node)) checkEnumerated(node, object);
+      },
+      ForInStatement(node) {
+        checkEnumerated(node.expression, node.expression, "for…in");
+      },
+      SpreadAssignment(node) {
+        checkEnumerated(node, node.expression);
       },
       CallbackReference(reference) {
         context.report({ node: reference.node, messageId: "callbackReference", data: { name: reference.name } });
