@@ -34,7 +34,7 @@ export interface MysqlForm {
 }
 
 /** One call's connection, and the bounded session the statements run on. */
-interface OpenSession {
+export interface OpenSession {
   readonly conn: Connection;
   readonly session: MysqlSession;
 }
@@ -182,6 +182,37 @@ export class MysqlDeprovisioner implements Deprovisioner {
     const open = [...this.#connections];
     this.#connections.clear();
     await Promise.allSettled(open.map((conn) => endConnection(conn)));
+  }
+
+  /**
+   * Internal, for the quarantine (`_mysql_quarantine_deprovisioner.ts`):
+   * checks the token and names as `deprovision` does, then runs `body` on
+   * a fresh admin session that holds the tenant's lock (the key
+   * `deprovision` takes), so that a quarantine, a restore, a purge and a
+   * drop of one tenant never interleave.
+   */
+  protected async underTenantLock<T>(
+    context: FailureContext,
+    names: { readonly database: string; readonly user: string },
+    body: (open: OpenSession, step: (name: string) => void) => Promise<T>,
+  ): Promise<T> {
+    return await inSession(this.#hooks, context, async (open, step) => {
+      step("GET_LOCK");
+      if (!(await takeTenantLock(open.session, lockKey(names.database, names.user), this.#lockTimeoutMs))) {
+        throw backendError("failed", context, `another call held the tenant's lock for ${this.#lockTimeoutMs} ms; a retry finishes it`, undefined);
+      }
+      return await body(open, step);
+    });
+  }
+
+  /** Internal, for the quarantine: runs `body` on a fresh admin session, without a tenant's lock. */
+  protected async inAdminSession<T>(context: FailureContext, body: (open: OpenSession, step: (name: string) => void) => Promise<T>): Promise<T> {
+    return await inSession(this.#hooks, context, body);
+  }
+
+  /** Internal, for the quarantine: the tenant's checked names. */
+  protected tenantNames(token: string): { database: string; user: string } {
+    return this.#targets(token);
   }
 
   /** Checks the token and both names before anything touches the server. */

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
-import { MysqlDeprovisioner } from "./_mysql_deprovisioner.ts";
+import { MysqlQuarantineDeprovisioner } from "./_mysql_quarantine_deprovisioner.ts";
 import type { MysqlAdapterOptions } from "./mysql_options.ts";
+import type { MysqlAdapter } from "./mysql_quarantine.ts";
 
 /**
  * Makes the deprovisioner of tenants on a shared MySQL or MariaDB server:
@@ -67,8 +67,8 @@ import type { MysqlAdapterOptions } from "./mysql_options.ts";
  * }
  * ```
  */
-export function mysqlShared(options: MysqlAdapterOptions): Deprovisioner {
-  return new MysqlDeprovisioner(
+export function mysqlShared(options: MysqlAdapterOptions): MysqlAdapter {
+  return new MysqlQuarantineDeprovisioner(
     { backend: "shared", databasePrefix: "db_", userPrefix: "usr_", what: "the MySQL tenant", adapter: "the MySQL adapter" },
     options,
   );
