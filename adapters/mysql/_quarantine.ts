@@ -91,7 +91,9 @@ export async function quarantineTenant(
   }
   if (state.hosts.length > 0) {
     step("reading definers");
-    const holders = await definerDependencies(conn, tenant.database, tenant.user);
+    // The tenant's own earlier copies hold objects it defined: they are not another database's.
+    const copies = new Set((await readMarks(conn)).map((mark) => mark.name));
+    const holders = (await definerDependencies(conn, tenant.database, tenant.user)).filter((db) => !copies.has(db));
     if (holders.length > 0) {
       throw backendError(
         "failed",
@@ -214,6 +216,10 @@ async function moveBack(conn: QuarantineSession, step: (name: string) => void, m
   const { detail } = mark;
   step("UPDATE guarded_drop.quarantine");
   await setMarkState(conn, mark.name, "restoring");
+  // The user first, still locked: a view is made only when its definer
+  // may read what it reads, through the user's grants on its database.
+  step("RENAME USER");
+  await renameAccounts(conn, mark.name, mark.user, detail.hosts.map((h) => h.host));
   if (detail.createDatabase !== null) {
     step("CREATE DATABASE");
     await recreateDatabase(conn, mark.database, detail);
@@ -223,8 +229,6 @@ async function moveBack(conn: QuarantineSession, step: (name: string) => void, m
       await dropEmptySchema(conn, mark.name);
     }
   }
-  step("RENAME USER");
-  await renameAccounts(conn, mark.name, mark.user, detail.hosts.map((h) => h.host));
   step("ALTER USER ACCOUNT UNLOCK");
   for (const { host, locked } of detail.hosts) await setAccountLock(conn, mark.user, host, locked);
   step("DELETE FROM guarded_drop.quarantine");

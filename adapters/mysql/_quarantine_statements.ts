@@ -444,10 +444,10 @@ export async function createCopySchema(conn: MysqlSession, name: string, detail:
  * when it is already done, so a call interrupted anywhere is finished by
  * the next one.
  *
- * Into the quarantine (`toCopy`), views are made with `from`'s name replaced
- * by `to`'s in their definition, triggers and routines from their parts, and
- * events are disabled. Back (`!toCopy`), each is made from its original
- * text, and each event gets its status back.
+ * Into the quarantine (`toCopy`), views are kept in the mark alone,
+ * triggers are made from their parts, routines from their text, and events
+ * are disabled. Back (`!toCopy`), each is made from its original text, and
+ * each event gets its status back.
  *
  * @sanctionedDrop
  */
@@ -483,15 +483,25 @@ export async function moveObjects(
       : trigger.create;
     await runDefinition(conn, to, trigger.sqlMode, create);
   }
+  // Routines before views: a view may call a stored function.
+  step("CREATE PROCEDURE and FUNCTION");
+  for (const routine of detail.routines) {
+    const key = `${routine.kind} ${routine.name}`;
+    if (!dst.routines.includes(key)) await runDefinition(conn, to, routine.sqlMode, routine.create);
+    if (src.routines.includes(key)) await conn.query(`DROP ${routine.kind} IF EXISTS ${id(from, routine.name)}`, [], { waitsForLocks: true });
+  }
   step("CREATE VIEW");
-  // A view may read another view: make them in rounds until none is left or none succeeds.
-  let views = detail.views.filter((view) => !dst.views.includes(view.name));
+  // Into the copy, a view is kept in the mark only: MariaDB checks, when a
+  // view is made, that its definer may use what it reads, and the tenant's
+  // user has no grant on the copy schema. Back, each is made from its
+  // original text once the user is back under its name.
+  let views = toCopy ? [] : detail.views.filter((view) => !dst.views.includes(view.name));
   while (views.length > 0) {
+    // A view may read another view: make them in rounds until none is left or none succeeds.
     const failed: { view: ViewDefinition; err: unknown }[] = [];
     for (const view of views) {
-      const create = toCopy ? view.create.split(conn.escapeId(from)).join(conn.escapeId(to)) : view.create;
       try {
-        await runDefinition(conn, to, undefined, create);
+        await runDefinition(conn, to, undefined, view.create);
       } catch (err) {
         failed.push({ view, err });
       }
@@ -502,12 +512,6 @@ export async function moveObjects(
   step("DROP VIEW");
   for (const view of detail.views) {
     if (src.views.includes(view.name)) await conn.query(`DROP VIEW IF EXISTS ${id(from, view.name)}`, [], { waitsForLocks: true });
-  }
-  step("CREATE PROCEDURE and FUNCTION");
-  for (const routine of detail.routines) {
-    const key = `${routine.kind} ${routine.name}`;
-    if (!dst.routines.includes(key)) await runDefinition(conn, to, routine.sqlMode, routine.create);
-    if (src.routines.includes(key)) await conn.query(`DROP ${routine.kind} IF EXISTS ${id(from, routine.name)}`, [], { waitsForLocks: true });
   }
   step("ALTER EVENT RENAME");
   for (const event of detail.events) {
