@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
-import { RedisDedicatedDeprovisioner } from "./_redis_deprovisioner.ts";
+import { RedisDedicatedQuarantineDeprovisioner } from "./_redis_quarantine_deprovisioner.ts";
 import type { RedisDedicatedOptions } from "./redis_options.ts";
+import type { RedisAdapter } from "./redis_quarantine.ts";
 
 /**
  * Makes the deprovisioner of tenants on dedicated Redis servers: the tenant
@@ -81,6 +81,6 @@ import type { RedisDedicatedOptions } from "./redis_options.ts";
  * }
  * ```
  */
-export function redisDedicated(options: RedisDedicatedOptions): Deprovisioner {
-  return new RedisDedicatedDeprovisioner(options);
+export function redisDedicated(options: RedisDedicatedOptions): RedisAdapter {
+  return new RedisDedicatedQuarantineDeprovisioner(options);
 }

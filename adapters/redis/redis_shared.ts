@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
-import { RedisSharedDeprovisioner } from "./_redis_deprovisioner.ts";
+import { RedisSharedQuarantineDeprovisioner } from "./_redis_quarantine_deprovisioner.ts";
 import type { RedisSharedOptions } from "./redis_options.ts";
+import type { RedisAdapter } from "./redis_quarantine.ts";
 
 /**
  * Makes the deprovisioner of tenants on a shared Redis: the tenant `<t>` is
@@ -61,6 +61,6 @@ import type { RedisSharedOptions } from "./redis_options.ts";
  * }
  * ```
  */
-export function redisShared(options: RedisSharedOptions): Deprovisioner {
-  return new RedisSharedDeprovisioner(options);
+export function redisShared(options: RedisSharedOptions): RedisAdapter {
+  return new RedisSharedQuarantineDeprovisioner(options);
 }
