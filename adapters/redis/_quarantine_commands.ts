@@ -114,13 +114,14 @@ export function ruleTokens(rules: string): string[] {
 }
 
 /**
- * Makes the user again exactly: `ACL SETUSER <user> reset <rules…>`, then
- * checks that `ACL LIST` prints the same rules.
+ * Makes the (absent) user again exactly: `ACL SETUSER <user> <rules…>` (not
+ * `reset`, which adds `sanitize-payload`), then checks that `ACL LIST`
+ * prints the same rules.
  *
  * @throws {Error} When the server prints other rules than the mark's.
  */
 export async function recreateUser(client: Redis, user: string, rules: string): Promise<void> {
-  await client.call("ACL", "SETUSER", user, "reset", ...ruleTokens(rules));
+  await client.call("ACL", "SETUSER", user, ...ruleTokens(rules));
   const now = await aclRules(client, user);
   if (now !== rules) throw new Error(`the user ${JSON.stringify(user)} was made with other rules than its mark's`);
 }
