@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
-import { createGuardedDrop, type DropOutcome, type GuardedDrop, type GuardedDropOptions } from "../lib/mod.ts";
+import { createGuardedDrop, type DropAction, type DropOutcome, type GuardedDrop, type GuardedDropOptions } from "../lib/mod.ts";
 import { type AuditLogger, createAuditLogger } from "../adapters/pino/mod.ts";
 import { createDropCounter } from "../adapters/prom_client/mod.ts";
 
@@ -85,6 +85,11 @@ export interface AuditRecorder {
   failedRecords(requestId?: string): AuditLine[];
   /** The value of `provisioner_drop_total` for the labels (0 when the series does not exist). */
   count(labels: CountLabels): Promise<number>;
+  /**
+   * The value of `provisioner_drop_action_total` for these labels: calls by
+   * what they did (`destroy`, `quarantine`, `restore`).
+   */
+  countAction(labels: CountLabels & { action: DropAction }): Promise<number>;
   /** The sum of all series of `provisioner_drop_total`. */
   total(): Promise<number>;
   /** Closes the audit file and removes its temp dir. */
@@ -122,9 +127,9 @@ export function createAuditRecorder(
       JSON.parse(line) as AuditLine
     );
   }
-  async function values(): Promise<{ labels: Record<string, string | number>; value: number }[]> {
-    const metric = registry.getSingleMetric("provisioner_drop_total");
-    if (metric === undefined) throw new Error("provisioner_drop_total is not registered");
+  async function values(name = "provisioner_drop_total"): Promise<{ labels: Record<string, string | number>; value: number }[]> {
+    const metric = registry.getSingleMetric(name);
+    if (metric === undefined) throw new Error(`${name} is not registered`);
     return (await metric.get()).values as { labels: Record<string, string | number>; value: number }[];
   }
   const byEvent = (event: string, requestId: string | undefined) =>
@@ -142,6 +147,13 @@ export function createAuditRecorder(
       const series = (await values()).find((v) =>
         v.labels.resource_type === labels.resource_type && v.labels.backend === labels.backend &&
         v.labels.outcome === labels.outcome
+      );
+      return series?.value ?? 0;
+    },
+    async countAction(labels) {
+      const series = (await values("provisioner_drop_action_total")).find((v) =>
+        v.labels.resource_type === labels.resource_type && v.labels.backend === labels.backend &&
+        v.labels.outcome === labels.outcome && v.labels.action === labels.action
       );
       return series?.value ?? 0;
     },

@@ -18,7 +18,7 @@
  */
 
 export * from "./audit_recorder.ts";
-export * from "./conformance.ts";
+export * from "./conformance/mod.ts";
 export * from "./containers_provider.ts";
 export * from "./external_provider.ts";
 export * from "./fault_proxy.ts";

@@ -3,7 +3,8 @@
 // nothing here throws and every field is made safe to write.
 
 import type { DropFailedRecord, DropRecord, DropWarningRecord } from "./audit.ts";
-import type { DropCounterLabels } from "./drop_counter.ts";
+import type { DropActionLabels, DropCounterLabels } from "./drop_counter.ts";
+import { isDropAction } from "./drop_action.ts";
 import type { DropError } from "./drop_error.ts";
 import type { DropRequest } from "./drop_request.ts";
 import type { DropOutcome } from "./outcome.ts";
@@ -33,6 +34,7 @@ export function readRequest(req: unknown): GivenRequest {
       requestId: r.requestId,
       caller: r.caller,
       intent: r.intent,
+      action: r.action,
     };
   } catch (err) {
     // A hostile request still gets its record, with "unknown" fields, and is refused.
@@ -53,6 +55,7 @@ export function newRecord(given: GivenRequest): DropRecord {
     caller: fieldOf(given.caller, "unknown") || "unknown",
   };
   if (given.intent !== undefined) record.intent = fieldOf(given.intent, "unknown");
+  record.action = given.action === undefined ? "destroy" : fieldOf(given.action, "unknown");
   // Frozen: the logger, the store and the failed record all see this one
   // object, and a sink that changed it would change what the others write.
   return Object.freeze(record);
@@ -82,6 +85,14 @@ export function warningRecord(record: DropRecord, warning: string): DropWarningR
  */
 export function labelsOf(record: DropRecord, outcome: DropOutcome): DropCounterLabels {
   return { resource_type: record.resource_type || "unknown", backend: record.backend || "unknown", outcome };
+}
+
+/**
+ * The action labels of a call: a malformed action (the call is refused) is
+ * counted as `destroy`, the default, so that the label set stays closed.
+ */
+export function actionLabelsOf(record: DropRecord, outcome: DropOutcome): DropActionLabels {
+  return { ...labelsOf(record, outcome), action: isDropAction(record.action) ? record.action : "destroy" };
 }
 
 /**

@@ -12,7 +12,7 @@ import type { DropOutcome } from "./outcome.ts";
 import { AuditFailedError } from "./audit_failed_error.ts";
 import { withDeadline } from "./_deadline.ts";
 import { describeValue } from "./_describe_value.ts";
-import { failedRecord, labelsOf, warningRecord } from "./_drop_record.ts";
+import { actionLabelsOf, failedRecord, labelsOf, warningRecord } from "./_drop_record.ts";
 import { scrubError } from "./scrub_error.ts";
 import { scrubbedMessage } from "./scrub_credentials.ts";
 
@@ -138,6 +138,14 @@ export function count(sinks: DropSinks, record: DropRecord, outcome: DropOutcome
   } catch (err) {
     error?.suppressed.push(err);
     report(sinks, record, "provisioner_drop_total could not be incremented", err, error);
+  }
+  if (sinks.counter.incAction === undefined) return;
+  const what = "the action counter could not be incremented";
+  try {
+    catchLate(sinks, record, what, sinks.counter.incAction(actionLabelsOf(record, outcome)));
+  } catch (err) {
+    error?.suppressed.push(err);
+    report(sinks, record, what, err, error);
   }
 }
 

@@ -3,6 +3,7 @@
 
 import type { Backend, DropRequest } from "./drop_request.ts";
 import type { NameRules } from "./name_rules.ts";
+import { isDropAction } from "./drop_action.ts";
 import { RefusedError } from "./refused_error.ts";
 import type { GivenRequest } from "./_drop_record.ts";
 import { describeValue } from "./_describe_value.ts";
@@ -56,6 +57,12 @@ export function validateRequest(given: GivenRequest, drop: unknown, nameRules: N
   const providerResourceId = optionalString("providerResourceId", given.providerResourceId);
   const caller = optionalString("caller", given.caller);
   const intent = optionalString("intent", given.intent);
+  if (given.action !== undefined && !isDropAction(given.action)) {
+    throw new RefusedError(
+      `Cannot drop as 'action' must be "destroy", "quarantine" or "restore": current value is ${describeValue(given.action)}`,
+    );
+  }
+  const action = given.action;
   try {
     nameRules.checkNamingToken(token);
   } catch (err) {
@@ -77,6 +84,7 @@ export function validateRequest(given: GivenRequest, drop: unknown, nameRules: N
     ...(providerResourceId !== undefined && { providerResourceId }),
     ...(caller !== undefined && { caller }),
     ...(intent !== undefined && { intent }),
+    ...(action !== undefined && { action }),
   });
 }
 

@@ -34,6 +34,12 @@ export interface DropRecordFields {
   readonly caller: string;
   /** The request's intent, when it had one. */
   readonly intent?: string;
+  /**
+   * What the call does: `destroy`, `quarantine` or `restore` (see
+   * `DropAction`); the request's `action`, `destroy` when it had none. A
+   * malformed one is written as given (the call is then `refused`).
+   */
+  readonly action?: string;
 }
 
 /**

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { DropReport } from "./drop_action.ts";
 import type { Backend } from "./drop_request.ts";
 
 /**
@@ -30,7 +31,13 @@ export interface Deprovisioner {
   readonly resourceType: string;
   /** The tenant model: the `backend` label. */
   readonly backend: Backend;
-  deprovision(token: string): Promise<void>;
+  /**
+   * Drops (or, with `retention`, quarantines) the tenant. It may resolve
+   * with a {@linkcode DropReport} saying what it did, which guardedDrop
+   * records and counts: an adapter that quarantines resolves with
+   * `{ action: "quarantine" }`.
+   */
+  deprovision(token: string): Promise<void | DropReport>;
   exists(token: string): Promise<boolean>;
   close(): Promise<void>;
 }

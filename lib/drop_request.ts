@@ -4,12 +4,14 @@
  * @module
  */
 
+import type { DropAction } from "./drop_action.ts";
+
 /**
  * Where the tenant lives: on a multi-tenant cluster, or on its own server.
  *
  * @example
  * ```ts
- * import type { Backend } from "guarded-drop";
+import type { Backend } from "guarded-drop";
  *
  * const backend: Backend = "shared";
  * ```
@@ -67,4 +69,15 @@ export interface DropRequest {
   readonly caller?: string;
   /** A free-form reason, given to the policy and written in the record. */
   readonly intent?: string;
+  /**
+   * What the call does to the data: `destroy` (a drop or a purge),
+   * `quarantine` (an adapter with `retention`) or `restore`. Written in
+   * every record as `action` and counted by `incAction`, so that alerts on
+   * destruction never fire on quarantines. Anything else is `refused`.
+   * `restore` skips the drop budget: bringing a tenant back is never
+   * rate-limited as a destruction.
+   *
+   * @default {"destroy"}
+   */
+  readonly action?: DropAction;
 }

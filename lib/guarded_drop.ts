@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { AuditLogger, AuditStore } from "./audit.ts";
+import type { AuditLogger, AuditStore, DropRecord } from "./audit.ts";
+import { isDropAction } from "./drop_action.ts";
 import { type BreakerExecutor, type BreakerKey, CircuitBreaker, type CircuitBreakerOptions } from "./circuit_breaker.ts";
 import type { DropCallback } from "./drop_callback.ts";
 import type { DropCounter } from "./drop_counter.ts";
@@ -222,8 +223,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       const request = validateRequest(given, drop, nameRules);
       // 3. The deletion-intent policy.
       if (authorize !== undefined) writeWarning(sinks, record, await askPolicy(authorize, authorizeTimeoutMs, request));
-      // 4. The drop budget.
-      if (budget !== undefined) writeWarning(sinks, record, await takeBudget(budget, budgetTimeoutMs, request));
+      // 4. The drop budget. A restore destroys nothing, so it never spends it.
+      if (budget !== undefined && request.action !== "restore") writeWarning(sinks, record, await takeBudget(budget, budgetTimeoutMs, request));
       // 5. The circuit breaker, and the drop inside it.
       value = await breakers.run(request, record, drop);
     } catch (err) {
@@ -237,11 +238,25 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       if (appended) await settle(sinks, record, error.outcome, error);
       throw error;
     }
-    // 6. The count, once the outcome is known.
-    count(sinks, record, "ok");
-    if (appended) await settle(sinks, record, "ok");
+    // 6. The count, once the outcome is known, under the action the drop
+    // reports having done (an adapter with retention quarantines).
+    const done = reportedRecord(sinks, record, value);
+    count(sinks, done, "ok");
+    if (appended) await settle(sinks, done, "ok");
     return value;
   };
+}
+
+/**
+ * The record under the action the drop callback's value reports, when it
+ * reports one that differs from the request's: a warning record says so,
+ * and the count and the settled row carry what happened.
+ */
+function reportedRecord(sinks: DropSinks, record: DropRecord, value: unknown): DropRecord {
+  const reported = readProperty(value, "action");
+  if (!isDropAction(reported) || reported === record.action) return record;
+  writeWarning(sinks, record, `the drop reported action '${reported}', not the request's '${record.action ?? "destroy"}'`);
+  return Object.freeze({ ...record, action: reported });
 }
 
 function requireFunction(option: string, value: unknown): void {

@@ -78,6 +78,7 @@ export type TerminalityRule =
  * | `ttl_expired` | have `expiresAt` in the past |
  * | `provision_rollback` | have status `provisioning` or `failed` |
  * | `quarantine_expired` | have status `deleted` |
+ * | `quarantine_restore` | have status `deleted`, `deleting` or `restoring` (a restore: the platform takes it back) |
  *
  * @example Extending the defaults
  * ```ts
@@ -96,6 +97,7 @@ export const DEFAULT_TERMINALITY_RULES: Readonly<Record<string, TerminalityRule>
   ttl_expired: Object.freeze({ expired: true as const }),
   provision_rollback: Object.freeze({ statuses: Object.freeze(["provisioning", "failed"]) }),
   quarantine_expired: Object.freeze({ statuses: Object.freeze(["deleted"]) }),
+  quarantine_restore: Object.freeze({ statuses: Object.freeze(["deleted", "deleting", "restoring"]) }),
 });
 
 /**

@@ -19,12 +19,18 @@ export type AuditEvent = "provisioner.drop" | "provisioner.drop.settled";
  * `hash`. Absent values are `null`, never left out, so that setting a NULL
  * column later changes the hash.
  */
-export interface AuditRowContent extends Omit<DropRecordFields, "intent"> {
+export interface AuditRowContent extends Omit<DropRecordFields, "intent" | "action"> {
   readonly seq: number;
   /** ISO 8601 with milliseconds, UTC (`2026-12-01T22:16:37.123Z`): the server's clock at append. */
   readonly recorded_at: string;
   readonly event: AuditEvent;
   readonly intent: string | null;
+  /**
+   * `quarantine` or `restore`; `null` for a destruction (the default, and
+   * what every row before the column existed means). Optional, so that
+   * rows made before it existed hash as they always did.
+   */
+  readonly action?: string | null;
   /** Settled rows only. */
   readonly outcome: string | null;
   /** Settled rows only: the scrubbed error message of a non-ok outcome. */
@@ -52,6 +58,7 @@ export const CONTENT_COLUMNS = [
   "request_id",
   "caller",
   "intent",
+  "action",
   "outcome",
   "error",
   "reason",
@@ -68,7 +75,16 @@ const SORTED_COLUMNS = [...CONTENT_COLUMNS].sort();
  * `null`. For these value types it is RFC 8785 (JCS). It is hashed as UTF-8.
  */
 export function canonicalJson(content: AuditRowContent): string {
-  return `{${SORTED_COLUMNS.map((column) => member(column, content[column])).join(",")}}`;
+  return `{${SORTED_COLUMNS.filter((column) => present(column, content[column])).map((column) => member(column, content[column])).join(",")}}`;
+}
+
+/**
+ * Whether a column is part of the canonical form: every column always, but
+ * `action` only when set, so that a destruction's row (and every row written
+ * before the column existed) hashes exactly as before.
+ */
+function present(column: string, value: unknown): boolean {
+  return column !== "action" || (value !== null && value !== undefined);
 }
 
 /**
@@ -82,13 +98,14 @@ export function canonicalPieces(fields: Omit<AuditRowContent, "seq" | "recorded_
   readonly beforeSeq: string;
   readonly afterSeq: string;
 } {
-  const members = (columns: readonly string[]) =>
-    columns.map((column) => member(column, (fields as Record<string, unknown>)[column])).join(",");
+  const value = (column: string) => (fields as Record<string, unknown>)[column];
+  const members = (columns: readonly string[]) => columns.map((column) => member(column, value(column))).join(",");
   const atRecordedAt = SORTED_COLUMNS.indexOf("recorded_at");
   const atSeq = SORTED_COLUMNS.indexOf("seq");
-  const before = SORTED_COLUMNS.slice(0, atRecordedAt);
-  const between = SORTED_COLUMNS.slice(atRecordedAt + 1, atSeq);
-  const after = SORTED_COLUMNS.slice(atSeq + 1);
+  const kept = (columns: readonly string[]) => columns.filter((column) => present(column, value(column)));
+  const before = kept(SORTED_COLUMNS.slice(0, atRecordedAt));
+  const between = kept(SORTED_COLUMNS.slice(atRecordedAt + 1, atSeq));
+  const after = kept(SORTED_COLUMNS.slice(atSeq + 1));
   const comma = (columns: readonly string[]) => (columns.length > 0 ? "," : "");
   return {
     beforeRecordedAt: `{${members(before)}${comma(before)}"recorded_at":`,

@@ -19,6 +19,7 @@ export function auditRowOf(raw: Record<string, unknown>): AuditRow {
     request_id: text("request_id"),
     caller: text("caller"),
     intent: nullable("intent"),
+    action: nullable("action"),
     outcome: nullable("outcome"),
     error: nullable("error"),
     reason: nullable("reason"),

@@ -84,7 +84,15 @@ const RECORDED_AT_TEXT = `to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"
  * ORDER BY names the table's column through an alias.
  */
 export const SELECT_COLUMNS = INSERT_COLUMNS.map((column) =>
-  column === "seq" ? "seq::text AS seq" : column === "recorded_at" ? `${RECORDED_AT_TEXT} AS recorded_at` : column
+  column === "seq"
+    ? "seq::text AS seq"
+    : column === "recorded_at"
+    ? `${RECORDED_AT_TEXT} AS recorded_at`
+    // Read through the row's JSON: a table made before the column existed,
+    // and not migrated since, still reads (as null: a destruction).
+    : column === "action"
+    ? "(to_jsonb(r) ->> 'action') AS action"
+    : column
 ).join(", ");
 
 /** A row to append, but for what the server decides under the lock: seq, recorded_at, prev_hash, hash. */
@@ -120,7 +128,11 @@ export function statementsOf(table: AuditTable) {
     append(fields: AppendedFields): string {
       const pieces = canonicalPieces(fields);
       // Every content column after seq and recorded_at, in the INSERT's order.
-      const values = CONTENT_COLUMNS.slice(2).map((column) => sqlLiteral(fields[column as keyof AppendedFields] as string | null));
+      // A destruction (action null) leaves the column out, so that a table
+      // not yet migrated keeps taking the rows it always took; a quarantine
+      // or a restore on such a table fails the append (no audit, no drop).
+      const columns = CONTENT_COLUMNS.slice(2).filter((column) => column !== "action" || (fields.action ?? null) !== null);
+      const values = columns.map((column) => sqlLiteral((fields[column as keyof AppendedFields] ?? null) as string | null));
       const hashed = `n.prev || ${sqlLiteral(pieces.beforeRecordedAt)} || '"' || n.ts || '"' || ${sqlLiteral(pieces.beforeSeq)} ` +
         `|| n.seq::text || ${sqlLiteral(pieces.afterSeq)}`;
       return [
@@ -129,7 +141,7 @@ export function statementsOf(table: AuditTable) {
         "BEGIN ISOLATION LEVEL READ COMMITTED",
         "SET LOCAL synchronous_commit = off",
         lock,
-        `INSERT INTO ${t} (${INSERT_COLUMNS.join(", ")}) ` +
+        `INSERT INTO ${t} (seq, recorded_at, ${columns.join(", ")}, prev_hash, hash) ` +
         `SELECT n.seq, n.ts::timestamptz, ${values.join(", ")}, n.prev, encode(sha256(convert_to(${hashed}, 'UTF8')), 'hex') ` +
         `FROM (SELECT coalesce(h.seq, 0) + 1 AS seq, coalesce(h.hash, '${GENESIS_HASH}') AS prev, ${CLOCK_MS} AS ts ` +
         `FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1) AS h ON true) AS n ` +
@@ -140,14 +152,25 @@ export function statementsOf(table: AuditTable) {
       ].join(";\n");
     },
     /** A page of rows in chain order, after a seq. */
-    page: `SELECT ${SELECT_COLUMNS} FROM ${t} AS a WHERE a.seq > $1 ORDER BY a.seq LIMIT $2`,
+    page: `SELECT ${SELECT_COLUMNS} FROM ${t} AS r WHERE r.seq > $1 ORDER BY r.seq LIMIT $2`,
     /** The first row with a hash (for a broken link: where its predecessor went). */
-    byHash: `SELECT ${SELECT_COLUMNS} FROM ${t} AS a WHERE a.hash = $1 ORDER BY a.seq LIMIT 1`,
+    byHash: `SELECT ${SELECT_COLUMNS} FROM ${t} AS r WHERE r.hash = $1 ORDER BY r.seq LIMIT 1`,
     /** The row with the lowest seq above one. */
-    after: `SELECT ${SELECT_COLUMNS} FROM ${t} AS a WHERE a.seq > $1 ORDER BY a.seq LIMIT 1`,
-    /** Drops with an intent row and no settled row. */
-    pending: `SELECT ${SELECT_COLUMNS} FROM ${t} AS i WHERE i.event = 'provisioner.drop' AND NOT EXISTS ` +
-      `(SELECT 1 FROM ${t} AS s WHERE s.drop_id = i.drop_id AND s.event = 'provisioner.drop.settled') ORDER BY i.seq`,
+    after: `SELECT ${SELECT_COLUMNS} FROM ${t} AS r WHERE r.seq > $1 ORDER BY r.seq LIMIT 1`,
+    /**
+     * Drops with an intent row and no settled row (`$1`: the earliest
+     * recorded_at, or null), each with the drop_id of the first later
+     * settled `ok` of the same resource (token, resource type, backend,
+     * provider resource id) that resolves it, or null.
+     */
+    pending: `SELECT ${SELECT_COLUMNS}, (SELECT s.drop_id FROM ${t} AS s WHERE s.event = 'provisioner.drop.settled' AND s.outcome = 'ok' ` +
+      `AND s.seq > r.seq AND s.token = r.token AND s.resource_type = r.resource_type AND s.backend = r.backend ` +
+      `AND s.provider_resource_id = r.provider_resource_id ORDER BY s.seq LIMIT 1) AS resolved_by ` +
+      `FROM ${t} AS r WHERE r.event = 'provisioner.drop' AND ($1::timestamptz IS NULL OR r.recorded_at >= $1::timestamptz) AND NOT EXISTS ` +
+      `(SELECT 1 FROM ${t} AS s WHERE s.drop_id = r.drop_id AND s.event = 'provisioner.drop.settled') ORDER BY r.seq`,
+    /** The intent row of a drop, and whether it has a settled row. */
+    intentOf: `SELECT ${SELECT_COLUMNS}, EXISTS (SELECT 1 FROM ${t} AS s WHERE s.drop_id = r.drop_id ` +
+      `AND s.event = 'provisioner.drop.settled') AS settled FROM ${t} AS r WHERE r.drop_id = $1 AND r.event = 'provisioner.drop' ORDER BY r.seq LIMIT 1`,
     migrate: migrateStatements(table),
   };
 }
@@ -184,6 +207,8 @@ function migrateStatements(table: AuditTable): string {
   prev_hash text NOT NULL,
   hash text NOT NULL
 )`,
+    // Added after the first release: a table made before it gains it here.
+    `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS action text`,
     `CREATE INDEX IF NOT EXISTS "${table.relation}_drop_id_idx" ON ${t} (drop_id)`,
     `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN

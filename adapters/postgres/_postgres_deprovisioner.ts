@@ -2,7 +2,7 @@
 
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { type Backend, type BackendError, type DropError, type GuardedDrop, type NameRules, RefusedError } from "../../lib/mod.ts";
+import { type Backend, type BackendError, type DropError, type DropReport, type GuardedDrop, type NameRules, RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext, sleep } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
@@ -38,6 +38,8 @@ const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
 const CONCURRENT_UPDATE_ATTEMPTS = 5;
 
 const MIXED_CASE_MODES: ReadonlySet<unknown> = new Set(["refuse", "fold", "exact"]);
+/** What a quarantining deprovision resolves with: guardedDrop then records and counts a quarantine. */
+const QUARANTINED: DropReport = Object.freeze({ action: "quarantine" });
 
 /** Drops, or quarantines, one tenant's database and role on PostgreSQL. */
 export class PostgresDeprovisioner implements PostgresAdapter {
@@ -105,7 +107,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
    *
    * @sanctionedDrop
    */
-  async deprovision(token: string): Promise<void> {
+  async deprovision(token: string): Promise<void | DropReport> {
     const { token: checked, ...names } = this.#targets(token, "deprovision");
     const retention = this.#retention;
     if (retention !== undefined) {
@@ -117,7 +119,8 @@ export class PostgresDeprovisioner implements PostgresAdapter {
       const tenant = { token: checked, backend: this.backend, at: new Date(now) };
       await this.#underLock(context, names.database, (client, step) =>
         quarantineTenant(client, step, context, names, tenant, this.#dropDatabaseAttempts), (client) => gone(client, names));
-      return;
+      // Told to guardedDrop, which records and counts a quarantine, not a destruction.
+      return QUARANTINED;
     }
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token: checked };
     await this.#underLock(context, names.database, (client, step) =>

@@ -309,6 +309,9 @@ function recordFields(record: DropRecord, action: string) {
     request_id: text("request_id")!,
     caller: text("caller")!,
     intent: text("intent", true),
+    // A destruction is the default and stored as null, as every row before
+    // the column was: only a quarantine or a restore is written.
+    action: record.action === "quarantine" || record.action === "restore" ? record.action : null,
   };
 }
 

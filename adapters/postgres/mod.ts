@@ -23,6 +23,7 @@
 export * from "../_shared/adapter_options.ts";
 export * from "./audit_options.ts";
 export * from "./audit_pending.ts";
+export * from "./audit_resolve.ts";
 export * from "./audit_store.ts";
 export * from "./audit_verify.ts";
 export * from "./postgres_dedicated.ts";

@@ -7,29 +7,22 @@
  * @module
  */
 
-import type { Deprovisioner, DropError, GuardedDrop } from "../../lib/mod.ts";
+import type { GuardedDrop, PurgeOptions, PurgeResult as SharedPurgeResult, QuarantinedCopyInfo, RecoverableDeprovisioner } from "../../lib/mod.ts";
+
+// The shared contract's types, under the names this module always exported.
+export type { PurgeOptions, RetentionOptions } from "../../lib/mod.ts";
 
 /**
- * How long a quarantined tenant is kept before `purgeExpired` may drop it.
+ * What {@linkcode PostgresAdapter.purgeExpired} did, with PostgreSQL's copies.
  *
  * @example
  * ```ts
- * import type { RetentionOptions } from "guarded-drop/adapters/postgres";
+ * import type { PurgeResult } from "guarded-drop/adapters/postgres";
  *
- * const retention: RetentionOptions = { days: 30 };
+ * const nothing: PurgeResult = { purged: [], failed: [], kept: 2 };
  * ```
  */
-export interface RetentionOptions {
-  /** Days a copy is kept, counted from its quarantine. A positive finite number. */
-  readonly days: number;
-  /**
-   * The clock, in ms since the epoch: it stamps each quarantine and decides
-   * which copies have expired. Tests inject one instead of waiting.
-   *
-   * @default {Date.now}
-   */
-  readonly now?: () => number;
-}
+export type PurgeResult = SharedPurgeResult<QuarantinedCopy>;
 
 /**
  * One quarantined copy of a tenant, as read from the server: its database
@@ -52,7 +45,7 @@ export interface RetentionOptions {
  * };
  * ```
  */
-export interface QuarantinedCopy {
+export interface QuarantinedCopy extends QuarantinedCopyInfo {
   /** The tenant's token. */
   readonly token: string;
   /** The quarantine name, shared by the copy's database and role: `q_<yyyymmddhhmmss>_<12 hex>`. */
@@ -70,56 +63,6 @@ export interface QuarantinedCopy {
   readonly expiresAt: Date | null;
   /** The disk the copy's database still uses (`pg_database_size`), or `null` when it cannot be read. */
   readonly sizeBytes: number | null;
-}
-
-/**
- * Options of {@linkcode PostgresAdapter.purgeExpired}.
- *
- * @example
- * ```ts
- * import type { PurgeOptions } from "guarded-drop/adapters/postgres";
- *
- * const options: PurgeOptions = { requestId: "purge-2026-12-01", caller: "cron.quarantine-purge" };
- * ```
- */
-export interface PurgeOptions {
-  /**
-   * The prefix of each drop's request id: each copy is dropped with
-   * `<requestId>/<copy name>`.
-   *
-   * @default {"purge-<a random UUID>"}
-   */
-  readonly requestId?: string;
-  /**
-   * The `caller` of each drop's request.
-   *
-   * @default {"guarded-drop/quarantine-purge"}
-   */
-  readonly caller?: string;
-  /**
-   * The time to compare expiry with, in ms since the epoch.
-   *
-   * @default {retention.now()}
-   */
-  readonly now?: number;
-}
-
-/**
- * What {@linkcode PostgresAdapter.purgeExpired} did: the copies it dropped,
- * those whose drop failed (each with guardedDrop's error), and how many it
- * kept because they have not expired.
- *
- * @example
- * ```ts
- * import type { PurgeResult } from "guarded-drop/adapters/postgres";
- *
- * const nothing: PurgeResult = { purged: [], failed: [], kept: 2 };
- * ```
- */
-export interface PurgeResult {
-  readonly purged: readonly QuarantinedCopy[];
-  readonly failed: readonly { readonly copy: QuarantinedCopy; readonly error: DropError }[];
-  readonly kept: number;
 }
 
 /**
@@ -149,7 +92,7 @@ export interface PurgeResult {
  * }
  * ```
  */
-export interface PostgresAdapter extends Deprovisioner {
+export interface PostgresAdapter extends RecoverableDeprovisioner<QuarantinedCopy> {
   /**
    * The tenant's quarantined copies, newest first. Reads the catalog only.
    *

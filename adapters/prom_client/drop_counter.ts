@@ -5,10 +5,12 @@
  */
 
 import { Counter, register as defaultRegistry, type Registry } from "prom-client";
-import { BACKENDS, DROP_OUTCOMES } from "../../lib/mod.ts";
+import { BACKENDS, DROP_ACTIONS, DROP_OUTCOMES, type DropActionLabels, type DropCounter } from "../../lib/mod.ts";
 
 /** The label names, in the contract's order. */
 const LABEL_NAMES = ["resource_type", "backend", "outcome"] as const;
+/** The label names of the action counter. */
+const ACTION_LABEL_NAMES = ["resource_type", "backend", "action", "outcome"] as const;
 
 /**
  * The label names of the drop counter.
@@ -70,6 +72,14 @@ export interface DropCounterOptions {
    * @default {["shared", "dedicated"]}
    */
   backends?: readonly string[];
+  /**
+   * The name of the second metric, which counts each call again by what it
+   * did: `destroy`, `quarantine` or `restore` (its `action` label). Alerts on
+   * destruction read it with `action="destroy"`.
+   *
+   * @default {"provisioner_drop_action_total"}
+   */
+  actionName?: string;
 }
 
 /**
@@ -77,12 +87,17 @@ export interface DropCounterOptions {
  * in the registry, and sets every resource_type × backend × outcome series
  * to 0, so that `rate()` and `increase()` alerts work from the first drop.
  *
+ * It also gets or creates `provisioner_drop_action_total{resource_type,
+ * backend,action,outcome}` (168 series up front by default), which the
+ * returned counter's `incAction` feeds: guardedDrop counts every call there
+ * again by its action, so that a quarantine never looks like a destruction.
+ *
  * Calling it twice returns the same metric and never throws "already
  * registered". A resource type or backend outside the lists still counts: its
  * series appears at its first increment.
  *
  * @param options The registry, name, and the series to create up front.
- * @returns The prom-client counter; pass it as guardedDrop's `counter`.
+ * @returns The prom-client counter, with `incAction`; pass it as guardedDrop's `counter`.
  * @throws {TypeError} If the name is taken by a metric that is not a counter
  * with exactly these labels, or a list holds a non-string.
  *
@@ -97,42 +112,49 @@ export interface DropCounterOptions {
  * console.log((await registry.getSingleMetric("provisioner_drop_total")!.get()).values.length); // 56
  * ```
  */
-export function createDropCounter(options: DropCounterOptions = {}): Counter<DropCounterLabelName> {
+export function createDropCounter(options: DropCounterOptions = {}): Counter<DropCounterLabelName> & Required<Pick<DropCounter, "incAction">> {
   const registry = options.registry ?? defaultRegistry;
   const name = options.name ?? "provisioner_drop_total";
+  const actionName = options.actionName ?? "provisioner_drop_action_total";
   const resourceTypes = stringList("resourceTypes", options.resourceTypes ?? DEFAULT_RESOURCE_TYPES);
   const backends = stringList("backends", options.backends ?? BACKENDS);
 
-  const existing = registry.getSingleMetric(name);
-  let counter: Counter<DropCounterLabelName>;
-  if (existing === undefined) {
-    counter = new Counter({
-      name,
-      help: "Drops of tenant data through guardedDrop, by resource type, backend and outcome.",
-      labelNames: LABEL_NAMES,
-      registers: [registry],
-    });
-  } else {
-    const labelNames = (existing as unknown as { labelNames?: readonly string[] }).labelNames ?? [];
-    const type = (existing as unknown as { type?: string }).type;
-    if (
-      type !== "counter" || labelNames.length !== LABEL_NAMES.length ||
-      !LABEL_NAMES.every((label) => labelNames.includes(label))
-    ) {
-      throw new TypeError(
-        `Cannot create the drop counter as ${JSON.stringify(name)} is already registered as a ${type ?? "metric"} with labels [${
-          labelNames.join(", ")
-        }]: it must be a counter with labels [${LABEL_NAMES.join(", ")}]`,
-      );
-    }
-    counter = existing as Counter<DropCounterLabelName>;
-  }
+  const counter = counterIn(registry, name, LABEL_NAMES, "Drops of tenant data through guardedDrop, by resource type, backend and outcome.");
+  const actions = counterIn(
+    registry,
+    actionName,
+    ACTION_LABEL_NAMES,
+    "Calls through guardedDrop by what they did to the data (destroy, quarantine, restore), resource type, backend and outcome.",
+  );
   for (const resource_type of resourceTypes) {
     for (const backend of backends) {
-      for (const outcome of DROP_OUTCOMES) counter.inc({ resource_type, backend, outcome }, 0);
+      for (const outcome of DROP_OUTCOMES) {
+        counter.inc({ resource_type, backend, outcome }, 0);
+        for (const action of DROP_ACTIONS) actions.inc({ resource_type, backend, action, outcome }, 0);
+      }
     }
   }
-  return counter;
+  // The prom-client counter itself, so that it stays what users already pass
+  // and read; incAction is the one member guardedDrop adds to it.
+  const incAction = (labels: DropActionLabels) => actions.inc({ ...labels });
+  Object.defineProperty(counter, "incAction", { value: incAction, configurable: true, writable: true });
+  return counter as Counter<DropCounterLabelName> & Required<Pick<DropCounter, "incAction">>;
+}
+
+/** Gets the counter of that name and exactly these labels, or creates it. */
+function counterIn<L extends string>(registry: Registry, name: string, labels: readonly L[], help: string): Counter<L> {
+  const existing = registry.getSingleMetric(name);
+  if (existing === undefined) return new Counter({ name, help, labelNames: labels, registers: [registry] });
+  const labelNames = (existing as unknown as { labelNames?: readonly string[] }).labelNames ?? [];
+  const type = (existing as unknown as { type?: string }).type;
+  if (type !== "counter" || labelNames.length !== labels.length || !labels.every((label) => labelNames.includes(label))) {
+    throw new TypeError(
+      `Cannot create the drop counter as ${JSON.stringify(name)} is already registered as a ${type ?? "metric"} with labels [${
+        labelNames.join(", ")
+      }]: it must be a counter with labels [${labels.join(", ")}]`,
+    );
+  }
+  return existing as Counter<L>;
 }
 
 function stringList(option: string, list: readonly unknown[]): readonly string[] {

@@ -2,7 +2,7 @@
 // use. The harness re-exports every subject, and a team that checks only its
 // Redis code must not need pg, mongodb or ioredis installed to import it.
 
-import type { Backend, Deprovisioner } from "../../lib/mod.ts";
+import type { Backend, Deprovisioner, DropReport, RecoverableDeprovisioner } from "../../lib/mod.ts";
 
 export function lazyAdapter(resourceType: string, backend: Backend, load: () => Promise<Deprovisioner>): Deprovisioner {
   let loaded: Promise<Deprovisioner> | undefined;
@@ -15,8 +15,9 @@ export function lazyAdapter(resourceType: string, backend: Backend, load: () => 
      *
      * @sanctionedDrop
      */
-    async deprovision(token: string): Promise<void> {
-      await (await adapter()).deprovision(token);
+    // What it resolves with is kept: an adapter that quarantines says so to guardedDrop.
+    async deprovision(token: string): Promise<void | DropReport> {
+      return await (await adapter()).deprovision(token);
     },
     async exists(token: string): Promise<boolean> {
       return (await adapter()).exists(token);
@@ -24,5 +25,28 @@ export function lazyAdapter(resourceType: string, backend: Backend, load: () => 
     async close(): Promise<void> {
       if (loaded !== undefined) await (await loaded).close();
     },
+  };
+}
+
+/**
+ * {@linkcode lazyAdapter} for an adapter made with `retention`: its
+ * quarantine members are forwarded too.
+ */
+export function lazyRecoverableAdapter(
+  resourceType: string,
+  backend: Backend,
+  load: () => Promise<RecoverableDeprovisioner>,
+): RecoverableDeprovisioner {
+  let loaded: Promise<RecoverableDeprovisioner> | undefined;
+  const adapter = () => (loaded ??= load());
+  const base = lazyAdapter(resourceType, backend, adapter);
+  return {
+    ...base,
+    deprovision: (token) => base.deprovision(token),
+    exists: (token) => base.exists(token),
+    close: () => base.close(),
+    quarantined: async (token) => (await adapter()).quarantined(token),
+    restore: async (token) => (await adapter()).restore(token),
+    purgeExpired: async (guardedDrop, options) => (await adapter()).purgeExpired(guardedDrop, options),
   };
 }

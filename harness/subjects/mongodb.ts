@@ -7,7 +7,7 @@
 
 import type { Backend } from "../../lib/mod.ts";
 import { lazyAdapter } from "./_lazy_adapter.ts";
-import type { ConformanceSubject } from "../conformance.ts";
+import type { ConformanceSubject } from "../conformance/mod.ts";
 import type { ServerControl } from "../server_control.ts";
 
 /**

@@ -6,8 +6,8 @@
  */
 
 import type { Backend } from "../../lib/mod.ts";
-import { lazyAdapter } from "./_lazy_adapter.ts";
-import type { ConformanceSubject } from "../conformance.ts";
+import { lazyAdapter, lazyRecoverableAdapter } from "./_lazy_adapter.ts";
+import type { ConformanceSubject } from "../conformance/mod.ts";
 import type { ServerControl } from "../server_control.ts";
 
 /**
@@ -52,6 +52,14 @@ export function postgresSubject(server: ServerControl, backend: Backend): Confor
   const prefix = backend === "shared" ? "" : "dedicated_";
   const names = (token: string) => ({ database: `${prefix}db_${token}`, role: `${prefix}usr_${token}` });
   const url = () => server.urls().url!;
+  // Each tenant's password, from createTenant to loginAsTenant: this
+  // subject's own state, never the module's.
+  const passwords = new Map<string, string>();
+  const adapterFor = (config: { connectionString: string; connectTimeoutMs: number; operationTimeoutMs: number }) =>
+    lazyAdapter("postgres", backend, async () => {
+      const { postgresShared, postgresDedicated } = await import("../../adapters/postgres/mod.ts");
+      return (backend === "shared" ? postgresShared : postgresDedicated)(config);
+    });
 
   async function client(database?: string) {
     const { default: pg } = await import("pg");
@@ -67,18 +75,36 @@ export function postgresSubject(server: ServerControl, backend: Backend): Confor
     resourceType: "postgres",
     backend,
     server,
-    createAdapter: (options) => {
-      const config = { connectionString: url(), ...options };
-      return lazyAdapter("postgres", backend, async () => {
-        const { postgresShared, postgresDedicated } = await import("../../adapters/postgres/mod.ts");
-        return (backend === "shared" ? postgresShared : postgresDedicated)(config);
-      });
+    createAdapter: (options) => adapterFor({ connectionString: url(), ...options }),
+    recovery: {
+      createAdapter: (options) =>
+        lazyRecoverableAdapter("postgres", backend, async () => {
+          const { postgresShared, postgresDedicated } = await import("../../adapters/postgres/mod.ts");
+          return (backend === "shared" ? postgresShared : postgresDedicated)({ connectionString: url(), ...options });
+        }),
+      async loginAsTenant(token) {
+        const { database, role } = names(token);
+        const { default: pg } = await import("pg");
+        const target = new URL(url());
+        target.username = encodeURIComponent(role);
+        target.password = encodeURIComponent(passwords.get(token) ?? "");
+        target.pathname = `/${encodeURIComponent(database)}`;
+        const c = new pg.Client({ connectionString: target.href, connectionTimeoutMillis: 10_000 });
+        c.on("error", () => {});
+        try {
+          await c.connect();
+          await c.query("SELECT count(*) FROM invoices");
+        } finally {
+          await c.end().catch(() => {});
+        }
+      },
     },
     async createTenant(token) {
       const { database, role } = names(token);
       const admin = await client();
       try {
         const password = `pw-${crypto.randomUUID()}`;
+        passwords.set(token, password);
         await admin.query(`CREATE ROLE ${admin.escapeIdentifier(role)} LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
         await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(database)} OWNER ${admin.escapeIdentifier(role)}`);
       } finally {

@@ -50,6 +50,14 @@ describe("guarded-drop: usage", () => {
     ["a malformed --expect-head", ["audit", "verify", "--postgres", URL_WITH_SECRET, "--expect-head", "abc"], /'--expect-head' must be 64 lower-case hex/],
     ["--expect-head on pending", ["audit", "pending", "--postgres", URL_WITH_SECRET, "--expect-head", "a".repeat(64)], /is an option of 'audit verify'/],
     ["an extra argument", ["audit", "verify", "extra", "--postgres", URL_WITH_SECRET], /takes no further arguments/],
+    ["a --since that is neither a duration nor a time", ["audit", "pending", "--postgres", URL_WITH_SECRET, "--since", "yesterday"], /'--since' must be a duration \(90s, 30m, 24h, 7d, 2w\) or an ISO 8601 time .*: current value is yesterday/],
+    ["a --since with an impossible date", ["audit", "pending", "--postgres", URL_WITH_SECRET, "--since", "2026-13-45"], /'--since' must be a duration/],
+    ["a --since with a unit it does not know", ["audit", "pending", "--postgres", URL_WITH_SECRET, "--since", "3y"], /'--since' must be a duration/],
+    ["--since on verify", ["audit", "verify", "--postgres", URL_WITH_SECRET, "--since", "1h"], /'--since' is an option of 'audit pending'/],
+    ["resolve without a drop id", ["audit", "resolve", "--note", "x", "--postgres", URL_WITH_SECRET], /'<drop_id>' is required/],
+    ["resolve without a note", ["audit", "resolve", "drop-1", "--postgres", URL_WITH_SECRET], /'--note <text>' is required/],
+    ["resolve with a blank note", ["audit", "resolve", "drop-1", "--note", "  ", "--postgres", URL_WITH_SECRET], /'--note <text>' is required/],
+    ["--note on pending", ["audit", "pending", "--postgres", URL_WITH_SECRET, "--note", "x"], /'--note' is an option of 'audit resolve'/],
   ];
   for (const [name, args, message] of usage) {
     test(`${name}: exit 2, the reason and the usage on stderr, no credential`, async () => {
@@ -295,13 +303,18 @@ describe("guarded-drop audit on PostgreSQL", { skip: auditSkipReason ?? false },
     assert.match(dropId, /^\S{8,}$/);
     const pending = (...extra: string[]) => cli("audit", "pending", "--postgres", db.url, "--table", table, ...extra);
     const json = await pending("--json");
-    assert.equal(json.code, 0, json.err);
+    assert.equal(json.code, 1, "a drop in doubt exits 1");
     const listed = JSON.parse(json.out);
     assert.equal(listed.count, 1);
+    assert.equal(listed.inDoubt, 1);
     assert.deepEqual(listed.pending.map((d: { drop_id: string; request_id: string }) => [d.drop_id, d.request_id]), [[dropId, "req-crashed"]]);
     const text = await pending();
+    assert.equal(text.code, 1);
     assert.match(text.out, /^1 drop in doubt in .* \(an intent row and no settled row\):$/m);
-    assert.match(text.out, new RegExp(`^3 +\\S+ +${dropId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} +postgres +shared +acme42 +crash-test +req-crashed +-$`, "m"));
+    assert.match(
+      text.out,
+      new RegExp(`^3 +\\S+ +${dropId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} +IN DOUBT +destroy +postgres +shared +acme42 +crash-test +req-crashed +-$`, "m"),
+    );
     assert.equal((await verify(table)).code, 0, "a crash leaves the chain intact");
   });
 

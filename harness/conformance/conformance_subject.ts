@@ -1,0 +1,172 @@
+/**
+ * What the conformance checks run against: {@linkcode ConformanceSubject},
+ * the adapter timeouts it is made with, and {@linkcode NotOwnServer}.
+ *
+ * @module
+ */
+
+import type { Backend, Deprovisioner, RecoverableDeprovisioner, RetentionOptions } from "../../lib/mod.ts";
+import type { ServerControl } from "../server_control.ts";
+
+/**
+ * The timeouts a subject's adapter is made with.
+ *
+ * @example
+ * ```ts
+ * import type { ConformanceAdapterOptions } from "guarded-drop/harness";
+ *
+ * const options: ConformanceAdapterOptions = { connectTimeoutMs: 1000, operationTimeoutMs: 5000 };
+ * ```
+ */
+export interface ConformanceAdapterOptions {
+  readonly connectTimeoutMs: number;
+  readonly operationTimeoutMs: number;
+}
+
+/**
+ * What the checks run against: a deprovision function on a real server, a
+ * way to create a tenant with data, and a way to read a tenant back.
+ *
+ * @example Your own deprovision function
+ * ```ts
+ * import type { ConformanceSubject } from "guarded-drop/harness";
+ *
+ * declare function myAdapter(): import("guarded-drop").Deprovisioner;
+ * declare function seed(token: string): Promise<string[]>;
+ * declare function read(token: string): Promise<string[] | undefined>;
+ *
+ * const subject: ConformanceSubject<string[]> = {
+ *   name: "my postgres",
+ *   resourceType: "postgres",
+ *   backend: "shared",
+ *   createAdapter: () => myAdapter(),
+ *   createTenant: seed,
+ *   readTenant: read,
+ * };
+ * ```
+ */
+export interface ConformanceSubject<Data = unknown> {
+  /** A title for the checks, e.g. `postgres shared (containers)`. */
+  readonly name: string;
+  /** The `resource_type` label the drops are counted under. */
+  readonly resourceType: string;
+  /** The `backend` label. */
+  readonly backend: Backend;
+  /**
+   * Makes an adapter for the server as it is now: read the URL from the
+   * server control every time, because a restart can move it.
+   */
+  createAdapter(options: ConformanceAdapterOptions): Deprovisioner;
+  /** Creates a tenant with data, and returns the data as `readTenant` will read it. */
+  createTenant(token: string): Promise<Data>;
+  /**
+   * Reads the tenant straight from the server, not through the adapter: its
+   * data, or `undefined` when nothing of it is left.
+   */
+  readTenant(token: string): Promise<Data | undefined>;
+  /** Throws when a system object is gone (the `postgres` database, the `default` user, the `/` vhost…). */
+  systemIntact?(): Promise<void>;
+  /**
+   * Where the neighbour tenants live. By default on the same server, made
+   * by this subject. A backend whose server holds one tenant only (dedicated
+   * Redis: FLUSHALL takes the whole server) has its neighbours on another
+   * server, with their own adapter for the clean-up.
+   */
+  readonly neighbour?: Pick<ConformanceSubject<Data>, "createTenant" | "readTenant" | "createAdapter" | "resourceType" | "backend">;
+  /**
+   * Whether the server holds one tenant only. The concurrency check then
+   * drops that one tenant many times at once, instead of many tenants.
+   *
+   * @default {false}
+   */
+  readonly oneTenantPerServer?: boolean;
+  /**
+   * A server that is not the tenant's own, holding another tenant's data,
+   * for a subject whose drop must prove ownership first (a dedicated Redis
+   * drop is FLUSHALL). The `not-own-server` check points the adapter at it,
+   * expects `refused`, and reads the data back intact. Without it that check
+   * is skipped with a reason.
+   */
+  readonly notOwnServer?: NotOwnServer<Data>;
+  /** The server's fault controls. Without them the fault checks are skipped with a reason. */
+  readonly server?: ServerControl;
+  /** Why the fault checks cannot run on this server, when `server` cannot do faults. */
+  readonly faultsSkipReason?: string;
+  /**
+   * Recoverable drops: how to make the adapter with `retention` and log in
+   * as a tenant. With it, the quarantine → restore → purge checks run
+   * (DESIGN §14); without it they are skipped with a reason.
+   */
+  readonly recovery?: ConformanceRecovery;
+}
+
+/**
+ * What the recovery checks need beyond a {@linkcode ConformanceSubject}:
+ * the adapter made with `retention` (its `deprovision` quarantines), and a
+ * login as the tenant with the credentials `createTenant` gave it, which
+ * must fail while the tenant is quarantined and work again after `restore`.
+ *
+ * The fixture keeps each tenant's credentials itself (in the subject's own
+ * closure, never at module level) between `createTenant` and
+ * `loginAsTenant`.
+ *
+ * @example A PostgreSQL-like fixture
+ * ```ts
+ * import type { ConformanceRecovery } from "guarded-drop/harness";
+ * import type { RecoverableDeprovisioner } from "guarded-drop";
+ *
+ * declare function adapterWith(options: object): RecoverableDeprovisioner;
+ * declare function connectAs(token: string, password: string): Promise<void>;
+ * const passwords = new Map<string, string>(); // filled by createTenant
+ *
+ * const recovery: ConformanceRecovery = {
+ *   createAdapter: (options) => adapterWith(options),
+ *   loginAsTenant: (token) => connectAs(token, passwords.get(token)!),
+ * };
+ * ```
+ */
+export interface ConformanceRecovery {
+  /** Makes the subject's adapter with `retention`, on the server as it is now. */
+  createAdapter(options: ConformanceAdapterOptions & { readonly retention: RetentionOptions }): RecoverableDeprovisioner;
+  /**
+   * Logs in as the tenant with its own credentials and reads its data.
+   * Resolves when that works; rejects when it cannot (login refused, no
+   * permission), and always closes what it opened.
+   */
+  loginAsTenant(token: string): Promise<void>;
+}
+
+/**
+ * A server that is not the tenant's own (what a wrong URL points at), for
+ * the `not-own-server` check. Put it on a throwaway server: if the adapter
+ * under test is wrong, it wipes it.
+ *
+ * @example A Redis that holds another tenant's keys and only `default`
+ * ```ts
+ * import type { NotOwnServer } from "guarded-drop/harness";
+ *
+ * declare function adapterFor(url: string): import("guarded-drop").Deprovisioner;
+ * declare function writeKeys(url: string): Promise<string[]>;
+ * declare function readKeys(url: string): Promise<string[]>;
+ * declare function removeKeys(url: string): Promise<void>;
+ *
+ * const url = "redis://127.0.0.1:16380";
+ * const foreign: NotOwnServer<string[]> = {
+ *   createAdapter: () => adapterFor(url),
+ *   createData: () => writeKeys(url),
+ *   readData: () => readKeys(url),
+ *   removeData: () => removeKeys(url),
+ * };
+ * ```
+ */
+export interface NotOwnServer<Data = unknown> {
+  /** Makes the subject's adapter, pointed at this server. */
+  createAdapter(options: ConformanceAdapterOptions): Deprovisioner;
+  /** Puts another tenant's data on it, and returns it as `readData` will read it. */
+  createData(): Promise<Data>;
+  /** Reads that data straight from the server. */
+  readData(): Promise<Data>;
+  /** Removes that data afterwards, without the adapter. */
+  removeData(): Promise<void>;
+}
+
