@@ -4,7 +4,7 @@
 // adapters/postgres; the names are made and checked the same way.)
 
 import { createHash, randomBytes } from "node:crypto";
-import type { RetentionOptions } from "../postgres/postgres_quarantine.ts";
+import type { RetentionOptions } from "../../lib/mod.ts";
 import { describe, positive } from "./_resolve_options.ts";
 
 /** One day, in ms. */

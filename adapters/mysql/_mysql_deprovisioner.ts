@@ -2,7 +2,7 @@
 
 import { createHash } from "node:crypto";
 import type { Connection } from "mysql2/promise";
-import type { Backend, BackendError, Deprovisioner, NameRules } from "../../lib/mod.ts";
+import type { Backend, BackendError, Deprovisioner, DropReport, NameRules } from "../../lib/mod.ts";
 import { RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
@@ -93,7 +93,8 @@ export class MysqlDeprovisioner implements Deprovisioner {
    *
    * @sanctionedDrop
    */
-  async deprovision(token: string): Promise<void> {
+  // `DropReport`: the quarantining subclass resolves with one.
+  async deprovision(token: string): Promise<void | DropReport> {
     const { database, user } = this.#targets(token);
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token };
     await inSession(this.#hooks, context, async ({ session: conn }, step) => {

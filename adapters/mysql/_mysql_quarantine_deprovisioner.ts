@@ -2,7 +2,7 @@
 // mysqlShared and mysqlDedicated return. Without `retention` it is the
 // plain deprovisioner; with it, `deprovision` quarantines.
 
-import type { GuardedDrop } from "../../lib/mod.ts";
+import type { DropReport, GuardedDrop } from "../../lib/mod.ts";
 import type { FailureContext } from "../_shared/_errors.ts";
 import { purgeCopies } from "../_shared/_purge.ts";
 import { quarantineTime, resolveRetention } from "../_shared/_retention.ts";
@@ -12,6 +12,9 @@ import { copiesOf, dropQuarantinedCopy, type MysqlTenant, quarantineTenant, read
 import { type MysqlMark, type QuarantineSession, readMarks } from "./_quarantine_statements.ts";
 import type { MysqlAdapterOptions } from "./mysql_options.ts";
 import type { MysqlAdapter } from "./mysql_quarantine.ts";
+
+/** What a quarantining deprovision resolves with: guardedDrop then records and counts a quarantine, not a destruction. */
+const QUARANTINED: DropReport = Object.freeze({ action: "quarantine" });
 
 /** The session the quarantine statements run on: the deprovisioner's, with mysql2's escape for literals. */
 function quarantineSession(open: OpenSession): QuarantineSession {
@@ -35,13 +38,14 @@ export class MysqlQuarantineDeprovisioner extends MysqlDeprovisioner implements 
    *
    * @sanctionedDrop
    */
-  override async deprovision(token: string): Promise<void> {
+  override async deprovision(token: string): Promise<void | DropReport> {
     const retention = this.#retention;
     if (retention === undefined) return await super.deprovision(token);
     const tenant = this.#tenant(token);
     const at = quarantineTime(this.#form.what, retention);
     const context: FailureContext = { action: "quarantine", what: this.#form.what, token: tenant.token };
     await this.underTenantLock(context, tenant, (open, step) => quarantineTenant(quarantineSession(open), step, context, tenant, at));
+    return QUARANTINED;
   }
 
   /** The tenant's quarantined copies, newest first. */

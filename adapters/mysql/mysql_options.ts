@@ -6,7 +6,7 @@
  */
 
 import type { AdapterOptions } from "../_shared/adapter_options.ts";
-import type { RetentionOptions } from "../postgres/postgres_quarantine.ts";
+import type { RetentionOptions } from "../../lib/mod.ts";
 
 /**
  * How the MySQL adapters treat a token with upper-case letters.

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Deprovisioner, GuardedDrop } from "../../lib/mod.ts";
+import type { GuardedDrop, RecoverableDeprovisioner } from "../../lib/mod.ts";
 import type { PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions } from "../postgres/postgres_quarantine.ts";
 
 export type { PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions };
@@ -42,7 +42,7 @@ export type { PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions };
  * }
  * ```
  */
-export interface MysqlAdapter extends Deprovisioner {
+export interface MysqlAdapter extends RecoverableDeprovisioner<QuarantinedCopy> {
   /**
    * The tenant's quarantined copies, newest first, interrupted ones
    * included. Reads the marks and the catalog only.

@@ -3,7 +3,7 @@
 // deprovisioners; with it, `deprovision` quarantines.
 
 import type { Redis } from "ioredis";
-import { DEFAULT_NAME_RULES, type GuardedDrop } from "../../lib/mod.ts";
+import { DEFAULT_NAME_RULES, type DropReport, type GuardedDrop } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { purgeCopies } from "../_shared/_purge.ts";
 import { quarantineTime, resolveRetention } from "../_shared/_retention.ts";
@@ -27,6 +27,9 @@ import { aclRules, readMarks, takeLock } from "./_quarantine_commands.ts";
 import { RedisDedicatedDeprovisioner, RedisSharedDeprovisioner } from "./_redis_deprovisioner.ts";
 import { DEFAULT_SCAN_COUNT, type RedisDedicatedOptions, type RedisSharedOptions } from "./redis_options.ts";
 import type { RedisAdapter } from "./redis_quarantine.ts";
+
+/** What a quarantining deprovision resolves with: guardedDrop then records and counts a quarantine, not a destruction. */
+const QUARANTINED: DropReport = Object.freeze({ action: "quarantine" });
 
 /** How long a call waits for the tenant's lock. */
 const LOCK_WAIT_MS = 30_000;
@@ -88,7 +91,7 @@ export class RedisSharedQuarantineDeprovisioner extends RedisSharedDeprovisioner
    *
    * @sanctionedDrop
    */
-  override async deprovision(token: string): Promise<void> {
+  override async deprovision(token: string): Promise<void | DropReport> {
     const retention = this.#retention;
     if (retention === undefined) return await super.deprovision(token);
     const tenant = this.#tenant(token);
@@ -96,6 +99,7 @@ export class RedisSharedQuarantineDeprovisioner extends RedisSharedDeprovisioner
     const context: FailureContext = { action: "quarantine", what: "the Redis tenant", token: tenant.token };
     await underLock(this.hooks, context, tenant.user, (client, step) =>
       quarantineShared(client, step, context, tenant, at, this.#scanCount, tenantShapedBy(this.nameRules)));
+    return QUARANTINED;
   }
 
   /** The tenant's quarantined copies, newest first. */
@@ -179,13 +183,14 @@ export class RedisDedicatedQuarantineDeprovisioner extends RedisDedicatedDeprovi
    *
    * @sanctionedDrop
    */
-  override async deprovision(token: string): Promise<void> {
+  override async deprovision(token: string): Promise<void | DropReport> {
     const retention = this.#retention;
     if (retention === undefined) return await super.deprovision(token);
     const user = this.#user(token);
     const at = quarantineTime("the dedicated Redis tenant", retention);
     const context: FailureContext = { action: "quarantine", what: "the dedicated Redis tenant", token };
     await underLock(this.hooks, context, user, (client, step) => quarantineDedicated(client, step, context, user, at));
+    return QUARANTINED;
   }
 
   /** With `retention`: whether `ded_<t>` exists and is not quarantined, or, without it, the server holds a key. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Deprovisioner, GuardedDrop } from "../../lib/mod.ts";
+import type { GuardedDrop, RecoverableDeprovisioner } from "../../lib/mod.ts";
 import type { PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions } from "../postgres/postgres_quarantine.ts";
 
 export type { PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions };
@@ -46,7 +46,7 @@ export type { PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions };
  * }
  * ```
  */
-export interface RedisAdapter extends Deprovisioner {
+export interface RedisAdapter extends RecoverableDeprovisioner<QuarantinedCopy> {
   /**
    * The tenant's quarantined copies, newest first, interrupted ones included.
    *
