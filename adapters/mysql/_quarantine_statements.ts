@@ -190,16 +190,18 @@ export async function deleteMark(conn: MysqlSession, name: string): Promise<void
  */
 export async function markWriters(conn: MysqlSession, user: string): Promise<string[]> {
   const global = await conn.query<{ Host: string }>(
-    `SELECT Host FROM mysql.user WHERE BINARY User = ? AND (Insert_priv = 'Y' OR Update_priv = 'Y' OR Delete_priv = 'Y'
-        OR Create_priv = 'Y' OR Drop_priv = 'Y' OR Alter_priv = 'Y' OR Super_priv = 'Y' OR Grant_priv = 'Y')`,
+    // BINARY: on MariaDB, mysql.user is a view whose columns are computed,
+    // and their collation may differ from the connection's.
+    `SELECT Host FROM mysql.user WHERE BINARY User = ? AND 'Y' IN (BINARY Insert_priv, BINARY Update_priv, BINARY Delete_priv,
+        BINARY Create_priv, BINARY Drop_priv, BINARY Alter_priv, BINARY Super_priv, BINARY Grant_priv)`,
     [user],
   );
   const database = await conn.query<{ Host: string }>(
-    "SELECT Host FROM mysql.db WHERE BINARY User = ? AND ? LIKE Db",
+    "SELECT Host FROM mysql.db WHERE BINARY User = ? AND BINARY ? LIKE BINARY Db",
     [user, MARK_SCHEMA],
   );
   const table = await conn.query<{ Host: string }>(
-    "SELECT Host FROM mysql.tables_priv WHERE BINARY User = ? AND Db = ?",
+    "SELECT Host FROM mysql.tables_priv WHERE BINARY User = ? AND BINARY Db = ?",
     [user, MARK_SCHEMA],
   );
   return [...new Set([...global, ...database, ...table].map((row) => String(row.Host)))];

@@ -85,8 +85,13 @@ export async function quarantineShared(
       if (!(await anyKey(client, tenant.pattern, scanCount))) return undefined;
     }
     step("ACL DRYRUN");
+    // Every tenant's key patterns must miss the namespace; the tenant's own
+    // user must not rewrite users either, or it could widen its patterns.
+    // NOTE: a neighbour allowed ACL SETUSER could do the same; no tenant
+    // of a server with quarantines may hold @admin.
     const users = ((await client.call("ACL", "USERS")) as string[]).filter((u) => u === tenant.user || tenantShaped(u));
     const writers = await namespaceWriters(client, users);
+    if (acl !== null && !writers.includes(tenant.user) && (await canRewriteUsers(client, tenant.user))) writers.unshift(tenant.user);
     if (writers.length > 0) {
       throw backendError(
         "failed",

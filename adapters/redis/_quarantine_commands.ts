@@ -127,20 +127,13 @@ export async function recreateUser(client: Redis, user: string, rules: string): 
 }
 
 /**
- * The users, among `users`, that may write the quarantine's namespace or
- * rewrite users (`ACL DRYRUN <user> HSET #gdq:marks …` and `ACL DRYRUN
- * <user> ACL SETUSER …` answer OK). Nothing destructive.
+ * The users, among `users`, whose key patterns reach the quarantine's
+ * namespace (`ACL DRYRUN <user> HSET #gdq:marks …` answers OK). Nothing
+ * destructive.
  */
 export async function namespaceWriters(client: Redis, users: readonly string[]): Promise<string[]> {
-  const writers: string[] = [];
-  for (const user of users) {
-    const [write, rewrite] = await Promise.all([
-      client.call("ACL", "DRYRUN", user, "HSET", MARKS_KEY, "f", "v"),
-      client.call("ACL", "DRYRUN", user, "ACL", "SETUSER", `${user}-probe`),
-    ]);
-    if (write === "OK" || rewrite === "OK") writers.push(user);
-  }
-  return writers;
+  const replies = await Promise.all(users.map((user) => client.call("ACL", "DRYRUN", user, "HSET", MARKS_KEY, "f", "v")));
+  return users.filter((_, i) => replies[i] === "OK");
 }
 
 /** Whether the user may rewrite users (`ACL DRYRUN <user> ACL SETUSER …`). */
