@@ -1,22 +1,23 @@
-// Internal: what the quarantines of the MySQL and Redis adapters share with
-// PostgreSQL's: the `retention` option's check, the quarantine name, and the
-// copy's expiry. (PostgreSQL keeps its own copy of the same rules in
-// adapters/postgres; the names are made and checked the same way.)
+// Internal: the `retention` option every recoverable adapter takes, checked
+// up front with the same messages (DESIGN §11, §14), and what the MySQL and
+// Redis quarantines share with PostgreSQL's: the quarantine name and the
+// copy's expiry (PostgreSQL keeps its own copy of the same name rules).
 
 import { createHash, randomBytes } from "node:crypto";
 import type { RetentionOptions } from "../../lib/mod.ts";
 import { describe, positive } from "./_resolve_options.ts";
 
-/** One day, in ms. */
+/** One day, in ms: retention is counted in days. */
 export const DAY_MS = 86_400_000;
 
 /** The shape of a quarantine name: `q_`, 14 digits of UTC time, `_`, 12 hex digits. */
 export const QUARANTINE_NAME = /^q_\d{14}_[0-9a-f]{12}$/;
 
 /**
- * Checks `retention`: `undefined`, or `{ days: positive finite, now?: function }`.
+ * The retention with its clock, or `undefined` without one.
  *
- * @throws {TypeError} When it is malformed.
+ * @throws {TypeError} If it is not an object, `days` is not a positive
+ * finite number, or `now` is not a function.
  */
 export function resolveRetention(adapter: string, retention: RetentionOptions | undefined): Required<RetentionOptions> | undefined {
   if (retention === undefined) return undefined;

@@ -5,6 +5,7 @@ import { Client } from "pg";
 import { type Backend, type BackendError, type DropError, type DropReport, type GuardedDrop, type NameRules, RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext, sleep } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
+import { resolveRetention } from "../_shared/_retention.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyPostgresError, sqlStateOf, withRetryable } from "./_classify.ts";
 import { dropTenant, type TenantNames } from "./_drop_tenant.ts";
@@ -376,18 +377,3 @@ async function gone(client: Client, names: TenantNames): Promise<boolean> {
   return !state.databaseExists && !state.roleExists && (names.caseInsensitive !== true || state.caseVariants.length === 0);
 }
 
-/** Checks `retention`: `undefined`, or `{ days: positive finite, now?: function }`. */
-function resolveRetention(adapter: string, retention: RetentionOptions | undefined): Required<RetentionOptions> | undefined {
-  if (retention === undefined) return undefined;
-  if (typeof retention !== "object" || retention === null) {
-    throw new TypeError(`Cannot create ${adapter} as 'retention' must be an object: current value is ${describe(retention)}`);
-  }
-  const days = positive(adapter, "retention.days", retention.days, Number.NaN);
-  if (Number.isNaN(days)) {
-    throw new TypeError(`Cannot create ${adapter} as 'retention.days' must be a positive finite number: current value is undefined`);
-  }
-  if (retention.now !== undefined && typeof retention.now !== "function") {
-    throw new TypeError(`Cannot create ${adapter} as 'retention.now' must be a function: current value is ${describe(retention.now)}`);
-  }
-  return { days, now: retention.now ?? Date.now };
-}

@@ -66,7 +66,9 @@ export interface ApiAnswer {
 
 /** A request to the API. */
 export interface ApiRequest {
-  readonly method: "GET" | "DELETE";
+  readonly method: "GET" | "DELETE" | "PUT";
+  /** A PUT's JSON body. */
+  readonly body?: unknown;
   /** Path segments after `/api`, each URL-encoded here (a vhost named `/` is `%2F`). */
   readonly segments: readonly string[];
   readonly query?: Readonly<Record<string, string>>;
@@ -85,6 +87,7 @@ export async function callApi(endpoint: ManagementEndpoint, context: FailureCont
   const path = request.segments.map((segment) => encodeURIComponent(segment)).join("/");
   const query = request.query === undefined ? "" : `?${new URLSearchParams(request.query).toString()}`;
   const headers: Record<string, string> = { accept: "application/json" };
+  if (request.body !== undefined) headers["content-type"] = "application/json";
   if (endpoint.authorization !== undefined) headers.authorization = endpoint.authorization;
   // Shown in the broker's log as the reason a connection was closed.
   if (request.method === "DELETE") headers["x-reason"] = "guarded-drop: tenant deprovisioned";
@@ -94,6 +97,7 @@ export async function callApi(endpoint: ManagementEndpoint, context: FailureCont
     const response = await fetch(`${endpoint.base}/api/${path}${query}`, {
       method: request.method,
       headers,
+      ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
       // A redirect (to a login page, say) is a misconfigured base: reported, not followed.
       redirect: "manual",
       signal: endpoint.closed === undefined

@@ -19,4 +19,5 @@
 export * from "../_shared/adapter_options.ts";
 export * from "./rabbitmq_dedicated.ts";
 export * from "./rabbitmq_options.ts";
+export * from "./rabbitmq_quarantine.ts";
 export * from "./rabbitmq_shared.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
+import type { RabbitmqAdapter } from "./rabbitmq_quarantine.ts";
 import { RabbitmqDeprovisioner } from "./_rabbitmq_deprovisioner.ts";
 import type { RabbitmqAdapterOptions } from "./rabbitmq_options.ts";
 
@@ -44,7 +44,7 @@ import type { RabbitmqAdapterOptions } from "./rabbitmq_options.ts";
  * );
  * ```
  */
-export function rabbitmqDedicated(options: RabbitmqAdapterOptions): Deprovisioner {
+export function rabbitmqDedicated(options: RabbitmqAdapterOptions): RabbitmqAdapter {
   return new RabbitmqDeprovisioner(
     {
       backend: "dedicated",

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { RetentionOptions } from "../../lib/mod.ts";
 import type { AdapterOptions } from "../_shared/adapter_options.ts";
 
 /**
@@ -36,4 +37,12 @@ export interface RabbitmqAdapterOptions extends AdapterOptions {
    * @default {undefined}
    */
   url?: string;
+  /**
+   * Keep tenants recoverable: `deprovision` quarantines (revokes the user's
+   * permissions, closes its connections, keeps the vhost with its queues and
+   * messages), and `purgeExpired` drops the copies older than `days`.
+   *
+   * @default {undefined: deprovision deletes}
+   */
+  retention?: RetentionOptions;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
+import type { RabbitmqAdapter } from "./rabbitmq_quarantine.ts";
 import { RabbitmqDeprovisioner } from "./_rabbitmq_deprovisioner.ts";
 import type { RabbitmqAdapterOptions } from "./rabbitmq_options.ts";
 
@@ -57,7 +57,7 @@ import type { RabbitmqAdapterOptions } from "./rabbitmq_options.ts";
  * console.log(await adapter.exists("acme42")); // false
  * ```
  */
-export function rabbitmqShared(options: RabbitmqAdapterOptions): Deprovisioner {
+export function rabbitmqShared(options: RabbitmqAdapterOptions): RabbitmqAdapter {
   return new RabbitmqDeprovisioner(
     {
       backend: "shared",

@@ -6,7 +6,7 @@
  */
 
 import type { Backend } from "../../lib/mod.ts";
-import { lazyAdapter } from "./_lazy_adapter.ts";
+import { lazyAdapter, lazyRecoverableAdapter } from "./_lazy_adapter.ts";
 import type { ConformanceSubject } from "../conformance/mod.ts";
 import type { ServerControl } from "../server_control.ts";
 
@@ -57,6 +57,9 @@ export function rabbitmqSubject(server: ServerControl, backend: Backend): Confor
   const prefix = backend === "shared" ? "" : "dedicated_";
   const names = (token: string) => ({ vhost: `${prefix}vh_${token}`, user: `${prefix}usr_${token}` });
   const managementUrl = () => server.urls().managementUrl!;
+  // Each tenant's password, from createTenant to loginAsTenant: this
+  // subject's own state, never the module's.
+  const passwords = new Map<string, string>();
 
   async function api(method: string, path: string, body?: unknown): Promise<Response> {
     const base = new URL(managementUrl());
@@ -99,7 +102,9 @@ export function rabbitmqSubject(server: ServerControl, backend: Backend): Confor
     async createTenant(token) {
       const { vhost, user } = names(token);
       await ok("PUT", `vhosts/${e(vhost)}`, {});
-      await ok("PUT", `users/${e(user)}`, { password: `pw-${crypto.randomUUID()}`, tags: "" });
+      const password = `pw-${crypto.randomUUID()}`;
+      passwords.set(token, password);
+      await ok("PUT", `users/${e(user)}`, { password, tags: "" });
       await ok("PUT", `permissions/${e(vhost)}/${e(user)}`, { configure: ".*", write: ".*", read: ".*" });
       await ok("PUT", `queues/${e(vhost)}/${QUEUE}`, { durable: true, auto_delete: false });
       const messages = Array.from({ length: MESSAGES }, (_, i) => `${token} #${i + 1}`);
@@ -114,8 +119,36 @@ export function rabbitmqSubject(server: ServerControl, backend: Backend): Confor
       }
       return { vhost, user, messages };
     },
+    recovery: {
+      createAdapter: (options) =>
+        lazyRecoverableAdapter("rabbitmq", backend, async () => {
+          const { rabbitmqShared, rabbitmqDedicated } = await import("../../adapters/rabbitmq/mod.ts");
+          return (backend === "shared" ? rabbitmqShared : rabbitmqDedicated)({ managementUrl: managementUrl(), ...options });
+        }),
+      async loginAsTenant(token) {
+        const { vhost, user } = names(token);
+        const { default: amqp } = await import("amqplib");
+        const target = new URL(server.urls().amqpUrl!);
+        target.username = encodeURIComponent(user);
+        target.password = encodeURIComponent(passwords.get(token) ?? "");
+        target.pathname = `/${encodeURIComponent(vhost)}`;
+        const connection = await amqp.connect(target.href, { timeout: 10_000 });
+        connection.on("error", () => {});
+        try {
+          const channel = await connection.createChannel();
+          channel.on("error", () => {});
+          await channel.checkQueue(QUEUE);
+        } finally {
+          await connection.close().catch(() => {});
+        }
+      },
+    },
     async readTenant(token) {
       const { vhost, user } = names(token);
+      // A quarantined tenant keeps its vhost (RabbitMQ cannot rename one),
+      // marked by a global parameter only an administrator writes: the
+      // platform's view of the tenant is then "gone".
+      if ((await statusOf(`global-parameters/${e(`guarded-drop.quarantine.${vhost}`)}`)) === 200) return undefined;
       const hasVhost = (await statusOf(`vhosts/${e(vhost)}`)) === 200;
       const hasUser = (await statusOf(`users/${e(user)}`)) === 200;
       if (!hasVhost && !hasUser) return undefined;

@@ -1,25 +1,37 @@
-// The recovery checks (DESIGN §14) on PostgreSQL, shared and dedicated,
-// against the real server given by GD_POSTGRES_URL, plus a mutant whose
+// The recovery checks (DESIGN §14) on PostgreSQL and RabbitMQ, shared and
+// dedicated, against the real servers given by GD_POSTGRES_URL and
+// GD_RABBITMQ_MANAGEMENT_URL + GD_AMQP_URL, plus a mutant whose
 // "quarantine" really drops: the checks must fail on it (they have teeth).
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type ConformanceCheck, conformanceChecks, type ConformanceSubject, postgresSubject, type ServerControl } from "../../harness/mod.ts";
+import { type ConformanceCheck, conformanceChecks, type ConformanceSubject, postgresSubject, rabbitmqSubject, type ServerControl } from "../../harness/mod.ts";
 import { envUrl, HOW_TO_GET } from "../support/servers.ts";
 
 const RECOVERY_CHECKS = ["quarantine-restore-purge", "restore-taken", "restore-races-purge"];
 const url = envUrl("GD_POSTGRES_URL");
 const skip = url === undefined ? `GD_POSTGRES_URL is not set: ${HOW_TO_GET.postgres}` : false;
-
-function control(): ServerControl {
-  const refuse = async () => {
-    throw new Error("Cannot inject a fault into the shared PostgreSQL server: no recovery check needs one");
-  };
-  return { name: "postgres", provider: "external", urls: () => ({ url: url! }), stop: refuse, start: refuse, pause: refuse, unpause: refuse };
-}
+const managementUrl = envUrl("GD_RABBITMQ_MANAGEMENT_URL");
+const amqpUrl = envUrl("GD_AMQP_URL");
+const rabbitSkip = managementUrl === undefined || amqpUrl === undefined ? `GD_RABBITMQ_MANAGEMENT_URL or GD_AMQP_URL is not set: ${HOW_TO_GET.rabbitmq}` : false;
 
 const recoveryChecks = (subject: ConformanceSubject<unknown>): ConformanceCheck[] =>
   conformanceChecks(subject).filter((check) => RECOVERY_CHECKS.includes(check.id));
+
+function control(urls: Record<string, string> = { url: url! }): ServerControl {
+  const refuse = async () => {
+    throw new Error("Cannot inject a fault into a shared server: no recovery check needs one");
+  };
+  return { name: "shared", provider: "external", urls: () => urls, stop: refuse, start: refuse, pause: refuse, unpause: refuse };
+}
+
+describe("the recovery checks on RabbitMQ", { skip: rabbitSkip }, () => {
+  for (const backend of ["shared", "dedicated"] as const) {
+    for (const check of recoveryChecks(rabbitmqSubject(control({ managementUrl: managementUrl!, amqpUrl: amqpUrl! }), backend))) {
+      test(`${backend}: ${check.title}`, { skip: check.skip ?? false }, () => check.run());
+    }
+  }
+});
 
 describe("the recovery checks on PostgreSQL", { skip }, () => {
   for (const backend of ["shared", "dedicated"] as const) {
