@@ -32,6 +32,15 @@ import type { RedisAdapter } from "./redis_quarantine.ts";
  * throws `BackendError` of kind `unavailable`; any other reply (NOPERM,
  * WRONGPASS…), kind `failed`, with the reply's first word as `serverCode`.
  *
+ * With `retention: { days }`, `deprovision(t)` quarantines instead (and
+ * resolves `{ action: "quarantine" }`): the mark, a field of `#gdq:marks`
+ * holding the user's full `ACL LIST` rules; `ACL DELUSER`; the keys renamed
+ * with `RENAMENX` into `#gdq:d:<name>:`, in pipelined SCAN batches.
+ * `restore(t)` renames them back and makes the user again with exactly its
+ * rules; `purgeExpired(guardedDrop)` unlinks expired copies through that
+ * guardedDrop with intent `quarantine_expired`. A tenant whose ACL reaches
+ * `#gdq:*` (or may run ACL SETUSER) is refused. See docs/recovery.md.
+ *
  * NOTE: one logical database, one node. The keys of other logical
  * databases are not looked at, and Redis Cluster (keys spread over nodes)
  * is not supported: SCAN sees one node's keys only.
