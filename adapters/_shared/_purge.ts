@@ -4,7 +4,7 @@
 // and go on past a copy whose drop fails.
 
 import { randomUUID } from "node:crypto";
-import { type Backend, type DropError, type GuardedDrop, RefusedError } from "../../lib/mod.ts";
+import { type Backend, type DropError, type DropRequest, type GuardedDrop, RefusedError } from "../../lib/mod.ts";
 import type { PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions } from "../postgres/postgres_quarantine.ts";
 import { describe } from "./_resolve_options.ts";
 
@@ -19,8 +19,14 @@ export interface PurgeTarget {
   readonly retention: Required<RetentionOptions> | undefined;
   /** Every copy of the adapter's form, with its token. */
   list(): Promise<QuarantinedCopy[]>;
-  /** Drops one copy under its tenant's lock; `false` when it was restored or purged since the listing. */
-  drop(copy: QuarantinedCopy): Promise<boolean>;
+  /**
+   * `guardedDrop(request, () => <drop the copy under its tenant's lock>)`:
+   * the adapter makes the call itself, so that its sanctioned drop is
+   * referenced only inside a drop callback. When the copy was restored or
+   * purged since the listing, the callback calls `gone()` and throws
+   * {@linkcode goneError}.
+   */
+  guarded(request: DropRequest, copy: QuarantinedCopy, gone: () => void): Promise<unknown>;
 }
 
 /**
@@ -29,8 +35,6 @@ export interface PurgeTarget {
  * refused, and nothing was dropped.
  *
  * @throws {TypeError} Without `retention`, or with a malformed argument.
- *
- * @sanctionedDrop
  */
 export async function purgeCopies(target: PurgeTarget, guardedDrop: GuardedDrop, options: PurgeOptions = {}): Promise<PurgeResult> {
   const retention = target.retention;
@@ -51,30 +55,35 @@ export async function purgeCopies(target: PurgeTarget, guardedDrop: GuardedDrop,
   const failed: { copy: QuarantinedCopy; error: DropError }[] = [];
   for (const copy of expired) {
     let gone = false;
+    const request: DropRequest = {
+      token: copy.token,
+      providerResourceId: copy.name,
+      resourceType: target.resourceType,
+      backend: target.backend,
+      requestId: `${prefix}/${copy.name}`,
+      caller: options.caller ?? "guarded-drop/quarantine-purge",
+      intent: "quarantine_expired",
+    };
     try {
-      await guardedDrop(
-        {
-          token: copy.token,
-          providerResourceId: copy.name,
-          resourceType: target.resourceType,
-          backend: target.backend,
-          requestId: `${prefix}/${copy.name}`,
-          caller: options.caller ?? "guarded-drop/quarantine-purge",
-          intent: "quarantine_expired",
-        },
-        async () => {
-          if (await target.drop(copy)) return;
-          gone = true;
-          throw new RefusedError(
-            `Cannot purge the quarantined copy ${JSON.stringify(copy.name)} of ${target.what} ${JSON.stringify(copy.token)} as it ` +
-              "must still be quarantined: current value is gone (restored or purged meanwhile), nothing was dropped",
-          );
-        },
-      );
+      await target.guarded(request, copy, () => {
+        gone = true;
+      });
       purged.push(copy);
     } catch (err) {
+      // Restored (or purged by another job) since the listing: neither purged nor failed.
       if (!gone) failed.push({ copy, error: err as DropError });
     }
   }
   return { purged, failed, kept: copies.length - expired.length };
+}
+
+/**
+ * The refusal of a purge whose copy is gone since the listing: nothing was
+ * dropped, so its record must say refused, not ok.
+ */
+export function goneError(copy: QuarantinedCopy, what: string): RefusedError {
+  return new RefusedError(
+    `Cannot purge the quarantined copy ${JSON.stringify(copy.name)} of ${what} ${JSON.stringify(copy.token)} as it must still ` +
+      "be quarantined: current value is gone (restored or purged meanwhile), nothing was dropped",
+  );
 }

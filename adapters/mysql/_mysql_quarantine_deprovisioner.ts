@@ -4,7 +4,7 @@
 
 import type { DropReport, GuardedDrop } from "../../lib/mod.ts";
 import type { FailureContext } from "../_shared/_errors.ts";
-import { purgeCopies } from "../_shared/_purge.ts";
+import { goneError, purgeCopies } from "../_shared/_purge.ts";
 import { quarantineTime, resolveRetention } from "../_shared/_retention.ts";
 import type { PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions } from "../postgres/postgres_quarantine.ts";
 import { MysqlDeprovisioner, type MysqlForm, type OpenSession } from "./_mysql_deprovisioner.ts";
@@ -62,7 +62,13 @@ export class MysqlQuarantineDeprovisioner extends MysqlDeprovisioner implements 
     });
   }
 
-  /** Brings the tenant's newest quarantined copy back under its original names. */
+  /**
+   * Brings the tenant's newest quarantined copy back under its original
+   * names. It drops the emptied copy schema: call it inside guardedDrop,
+   * with `action: "restore"`.
+   *
+   * @sanctionedDrop
+   */
   async restore(token: string): Promise<QuarantinedCopy> {
     const tenant = this.#tenant(token);
     const context: FailureContext = { action: "restore", what: this.#form.what, token: tenant.token };
@@ -91,15 +97,26 @@ export class MysqlQuarantineDeprovisioner extends MysqlDeprovisioner implements 
               .map((marked) => marked.copy);
           });
         },
-        drop: (copy) => {
-          const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of ${what}`, token: copy.token };
-          const names = { database: copy.originalDatabase, user: copy.originalRole };
-          return this.underTenantLock(context, names, (open, step) => dropQuarantinedCopy(quarantineSession(open), step, copy));
-        },
+        guarded: (request, copy, gone) => guardedDrop(request, () => this.#purgeCopy(copy, gone)),
       },
       guardedDrop,
       options,
     );
+  }
+
+  /**
+   * Drops one expired copy under its tenant's lock, so that a restore
+   * cannot take it at the same moment.
+   *
+   * @sanctionedDrop
+   */
+  async #purgeCopy(copy: QuarantinedCopy, gone: () => void): Promise<void> {
+    const what = this.#form.what;
+    const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of ${what}`, token: copy.token };
+    const names = { database: copy.originalDatabase, user: copy.originalRole };
+    if (await this.underTenantLock(context, names, (open, step) => dropQuarantinedCopy(quarantineSession(open), step, copy))) return;
+    gone();
+    throw goneError(copy, what);
   }
 
   /**

@@ -170,6 +170,8 @@ export async function quarantineTenant(
  * The quarantine's steps after the mark: lock the accounts, kill the
  * sessions, make the copy schema, move everything into it, drop the
  * emptied database, rename the accounts, and mark the copy finished.
+ *
+ * @sanctionedDrop
  */
 async function moveIntoCopy(conn: QuarantineSession, step: (name: string) => void, mark: MysqlMark, foldsNames: boolean): Promise<void> {
   const { detail } = mark;
@@ -211,6 +213,8 @@ async function moveIntoCopy(conn: QuarantineSession, step: (name: string) => voi
  * moved back and made from its original definition, the copy schema
  * dropped once empty, the accounts renamed back and unlocked where they
  * were unlocked, and the mark deleted last.
+ *
+ * @sanctionedDrop
  */
 async function moveBack(conn: QuarantineSession, step: (name: string) => void, mark: MysqlMark): Promise<void> {
   const { detail } = mark;
@@ -299,6 +303,8 @@ export function copiesOf(
  * Brings back the tenant's newest copy (an interrupted quarantine or
  * restore first). Refuses, with nothing changed, when the database or an
  * account has the original names, or when there is no copy.
+ *
+ * @sanctionedDrop
  */
 export async function restoreTenant(
   conn: QuarantineSession,

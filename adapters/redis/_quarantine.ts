@@ -356,6 +356,8 @@ export async function quarantineDedicated(
  * was enabled) and deletes the mark user. Refuses, with nothing changed,
  * when `ded_<t>` is enabled already (given back, or a new tenant) or there
  * is no copy.
+ *
+ * @sanctionedDrop
  */
 export async function restoreDedicated(
   client: Redis,

@@ -5,7 +5,7 @@
 import type { Redis } from "ioredis";
 import { DEFAULT_NAME_RULES, type DropReport, type GuardedDrop } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
-import { purgeCopies } from "../_shared/_purge.ts";
+import { goneError, purgeCopies } from "../_shared/_purge.ts";
 import { quarantineTime, resolveRetention } from "../_shared/_retention.ts";
 import { inSession } from "../_shared/_session.ts";
 import type { PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions } from "../postgres/postgres_quarantine.ts";
@@ -138,14 +138,23 @@ export class RedisSharedQuarantineDeprovisioner extends RedisSharedDeprovisioner
               .filter((c) => c.mark.state === "quarantined")
               .map((c) => c.copy);
           }),
-        drop: (copy) => {
-          const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of the Redis tenant`, token: copy.token };
-          return underLock(this.hooks, context, copy.originalRole, (client, step) => dropSharedCopy(client, step, copy, this.#scanCount));
-        },
+        guarded: (request, copy, gone) => guardedDrop(request, () => this.#purgeCopy(copy, gone)),
       },
       guardedDrop,
       options,
     );
+  }
+
+  /**
+   * Drops one expired copy under its tenant's lock.
+   *
+   * @sanctionedDrop
+   */
+  async #purgeCopy(copy: QuarantinedCopy, gone: () => void): Promise<void> {
+    const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of the Redis tenant`, token: copy.token };
+    if (await underLock(this.hooks, context, copy.originalRole, (client, step) => dropSharedCopy(client, step, copy, this.#scanCount))) return;
+    gone();
+    throw goneError(copy, "the Redis tenant");
   }
 
   /** The token a mark's user and pattern were made from, when they are this form's and consistent. */
@@ -216,7 +225,12 @@ export class RedisDedicatedQuarantineDeprovisioner extends RedisDedicatedDeprovi
     });
   }
 
-  /** Gives the tenant its server back. */
+  /**
+   * Gives the tenant its server back. It deletes the mark user: call it
+   * inside guardedDrop, with `action: "restore"`.
+   *
+   * @sanctionedDrop
+   */
   async restore(token: string): Promise<QuarantinedCopy> {
     const user = this.#user(token);
     const context: FailureContext = { action: "restore", what: "the dedicated Redis tenant", token };
@@ -226,7 +240,6 @@ export class RedisDedicatedQuarantineDeprovisioner extends RedisDedicatedDeprovi
 
   /** Drops the expired copy on this server through `guardedDrop`, intent `quarantine_expired`. */
   async purgeExpired(guardedDrop: GuardedDrop, options: PurgeOptions = {}): Promise<PurgeResult> {
-    const shaped = tenantShapedBy(this.nameRules);
     return await purgeCopies(
       {
         adapter: "the dedicated Redis adapter",
@@ -242,15 +255,24 @@ export class RedisDedicatedQuarantineDeprovisioner extends RedisDedicatedDeprovi
               return token === undefined ? [] : [dedicatedCopy(mark, token, this.#retention?.days)];
             });
           }),
-        drop: (copy) => {
-          const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of the dedicated Redis tenant`, token: copy.token };
-          return underLock(this.hooks, context, copy.originalRole, (client, step) =>
-            dropDedicatedCopy(client, step, context, copy, this.#allowed, shaped));
-        },
+        guarded: (request, copy, gone) => guardedDrop(request, () => this.#purgeCopy(copy, gone)),
       },
       guardedDrop,
       options,
     );
+  }
+
+  /**
+   * Flushes the server of one expired copy under its tenant's lock.
+   *
+   * @sanctionedDrop
+   */
+  async #purgeCopy(copy: QuarantinedCopy, gone: () => void): Promise<void> {
+    const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of the dedicated Redis tenant`, token: copy.token };
+    const shaped = tenantShapedBy(this.nameRules);
+    if (await underLock(this.hooks, context, copy.originalRole, (client, step) => dropDedicatedCopy(client, step, context, copy, this.#allowed, shaped))) return;
+    gone();
+    throw goneError(copy, "the dedicated Redis tenant");
   }
 
   #ownToken(user: string): string | undefined {

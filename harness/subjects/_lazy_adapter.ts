@@ -41,12 +41,28 @@ export function lazyRecoverableAdapter(
   const adapter = () => (loaded ??= load());
   const base = lazyAdapter(resourceType, backend, adapter);
   return {
-    ...base,
-    deprovision: (token) => base.deprovision(token),
+    resourceType: base.resourceType,
+    backend: base.backend,
+    /**
+     * The adapter's deprovision, forwarded: call it inside guardedDrop.
+     *
+     * @sanctionedDrop
+     */
+    async deprovision(token) {
+      return await base.deprovision(token);
+    },
     exists: (token) => base.exists(token),
     close: () => base.close(),
     quarantined: async (token) => (await adapter()).quarantined(token),
-    restore: async (token) => (await adapter()).restore(token),
+    /**
+     * The adapter's restore, forwarded: call it inside guardedDrop, with
+     * `action: "restore"` (some restores drop an emptied copy).
+     *
+     * @sanctionedDrop
+     */
+    async restore(token) {
+      return await (await adapter()).restore(token);
+    },
     purgeExpired: async (guardedDrop, options) => (await adapter()).purgeExpired(guardedDrop, options),
   };
 }
