@@ -1,7 +1,35 @@
 // Internal: the MongoDB Deprovisioner behind mongodbShared and mongodbDedicated.
 
 import { MongoClient, type MongoClientOptions } from "mongodb";
-import { type Backend, type Deprovisioner, type NameRules, scrubbedMessage } from "../../lib/mod.ts";
+import { randomUUID } from "node:crypto";
+import {
+  type Backend,
+  type DropError,
+  type DropReport,
+  type GuardedDrop,
+  type NameRules,
+  type PurgeOptions,
+  type PurgeResult,
+  RefusedError,
+  type RetentionOptions,
+  scrubbedMessage,
+} from "../../lib/mod.ts";
+import { DAY_MS, resolveRetention } from "../_shared/_retention.ts";
+import {
+  grantRoles,
+  killUserSessions,
+  listMarks,
+  type MongodbMark,
+  type MongoTarget,
+  readMark,
+  removeMark,
+  revokeRoles,
+  sameRoles,
+  trustedMark,
+  userRoles,
+  writeMark,
+} from "./_quarantine.ts";
+import type { MongodbAdapter, MongodbQuarantinedCopy } from "./mongodb_quarantine.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { MONGODB_URL } from "../_shared/_connection_url.ts";
 import { describe, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
@@ -20,7 +48,9 @@ export interface MongodbForm {
 }
 
 /** Drops one tenant's user and database on MongoDB. */
-export class MongodbDeprovisioner implements Deprovisioner {
+const QUARANTINED: DropReport = Object.freeze({ action: "quarantine" });
+
+export class MongodbDeprovisioner implements MongodbAdapter {
   readonly resourceType = "mongodb";
   readonly backend: Backend;
   readonly #form: MongodbForm;
@@ -34,6 +64,7 @@ export class MongodbDeprovisioner implements Deprovisioner {
     classify: (context, step, err) => this.#classify(context, step, err),
     release: (client) => this.#release(client),
   };
+  readonly #retention: Required<RetentionOptions> | undefined;
   #closed = false;
 
   constructor(form: MongodbForm, options: MongodbAdapterOptions) {
@@ -47,6 +78,7 @@ export class MongodbDeprovisioner implements Deprovisioner {
     this.#connectTimeoutMs = resolved.connectTimeoutMs;
     this.#operationTimeoutMs = resolved.operationTimeoutMs;
     this.#nameRules = resolved.nameRules;
+    this.#retention = resolveRetention(form.adapter, options.retention);
     this.#checkDriverAccepts(form.adapter);
   }
 
@@ -80,32 +112,228 @@ export class MongodbDeprovisioner implements Deprovisioner {
   }
 
   /**
-   * `dropUser` in `admin` (UserNotFound is fine), then `dropDatabase`.
-   * Idempotent.
+   * Without `retention`: `dropUser` in `admin` (UserNotFound is fine), then
+   * `dropDatabase`. Idempotent. With `retention`: quarantines (see
+   * #quarantine), resolving `{ action: "quarantine" }`.
    *
    * @sanctionedDrop
    */
-  async deprovision(token: string): Promise<void> {
-    const { database, user } = this.#targets(token);
+  async deprovision(token: string): Promise<void | DropReport> {
+    const target = this.#target(token);
+    if (this.#retention !== undefined) return await this.#quarantine(target);
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token };
     await inSession(this.#hooks, context, async (client, step) => {
       step("dropUser");
-      await dropTenantUser(client, user);
+      await dropTenantUser(client, target.user);
       step("dropDatabase");
-      await dropTenantDatabase(client, database);
+      await dropTenantDatabase(client, target.database);
     });
   }
 
-  /** Whether the user (`usersInfo`) or the database (`listDatabases`) exists. */
+  /** Whether the user (`usersInfo`) or the database (`listDatabases`) exists, and is not quarantined. */
   async exists(token: string): Promise<boolean> {
-    const { database, user } = this.#targets(token);
+    const target = this.#target(token);
     const context: FailureContext = { action: "check", what: this.#form.what, token };
     return await inSession(this.#hooks, context, async (client, step) => {
+      step("reading the quarantine mark");
+      if (await readMark(client, target) !== undefined) return false;
       step("usersInfo");
-      if (await userExists(client, user)) return true;
+      if (await userExists(client, target.user)) return true;
       step("listDatabases");
-      return await databaseExists(client, database);
+      return await databaseExists(client, target.database);
     });
+  }
+
+  /** The tenant's quarantined copy (a database name holds one at most), or none. */
+  async quarantined(token: string): Promise<MongodbQuarantinedCopy[]> {
+    const target = this.#target(token);
+    const context: FailureContext = { action: "check", what: this.#form.what, token };
+    return await inSession(this.#hooks, context, async (client, step) => {
+      step("reading the quarantine mark");
+      const mark = await readMark(client, target);
+      return mark === undefined ? [] : [this.#copyOf(mark)];
+    });
+  }
+
+  /**
+   * Grants the recorded roles back, then removes the mark. Refused, with
+   * nothing changed, without a copy, without the user, or when the user has
+   * other roles now (a new tenant of that token).
+   */
+  async restore(token: string): Promise<MongodbQuarantinedCopy> {
+    const target = this.#target(token);
+    const context: FailureContext = { action: "restore", what: this.#form.what, token };
+    return await inSession(this.#hooks, context, async (client, step) => {
+      step("reading the quarantine mark");
+      const mark = await readMark(client, target);
+      if (mark === undefined) {
+        throw new RefusedError(`Cannot restore ${this.#form.what} ${JSON.stringify(token)} as it must have a quarantined copy: current value is none`);
+      }
+      step("usersInfo");
+      const roles = await userRoles(client, target.user);
+      if (roles === undefined) {
+        throw new RefusedError(
+          `Cannot restore ${this.#form.what} ${JSON.stringify(token)} as its user ${JSON.stringify(target.user)} must exist: current value is gone; nothing was changed`,
+        );
+      }
+      if (roles.length > 0 && !sameRoles(roles, mark.roles)) {
+        throw new RefusedError(
+          `Cannot restore ${this.#form.what} ${JSON.stringify(token)} as its user must have no role: current value is roles granted since the quarantine (a new tenant of that token?); the copy is kept, nothing was changed`,
+        );
+      }
+      step("grantRolesToUser");
+      await grantRoles(client, target.user, mark.roles);
+      step("removing the quarantine mark");
+      await removeMark(client, target.database);
+      return { ...this.#copyOf(mark), action: "restore" as const };
+    });
+  }
+
+  /** Drops each expired copy of this form through `guardedDrop`, intent `quarantine_expired`. */
+  async purgeExpired(guardedDrop: GuardedDrop, options: PurgeOptions = {}): Promise<PurgeResult<MongodbQuarantinedCopy>> {
+    const retention = this.#retention;
+    if (retention === undefined) {
+      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`);
+    }
+    if (typeof guardedDrop !== "function") {
+      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${describe(guardedDrop)}`);
+    }
+    const now = options.now ?? retention.now();
+    if (typeof now !== "number" || Number.isNaN(now)) {
+      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`);
+    }
+    const prefix = options.requestId ?? `purge-${randomUUID()}`;
+    const listing: FailureContext = { action: "purge", what: `the quarantined copies of each ${this.#form.what.replace(/^the /, "")}`, token: "*" };
+    const copies = await inSession(this.#hooks, listing, async (client, step) => {
+      step("reading the quarantine marks");
+      return (await listMarks(client)).flatMap((value) => {
+        const database = typeof value._id === "string" ? value._id : "";
+        if (!database.startsWith(this.#form.databasePrefix)) return [];
+        let target: MongoTarget;
+        try {
+          target = this.#target(database.slice(this.#form.databasePrefix.length));
+        } catch {
+          return []; // not a name this adapter makes
+        }
+        const mark = trustedMark(value, target);
+        return mark === undefined ? [] : [this.#copyOf(mark)];
+      });
+    });
+    const expired = copies.filter((copy) => copy.expiresAt !== null && copy.expiresAt.getTime() <= now);
+    const purged: MongodbQuarantinedCopy[] = [];
+    const failed: { copy: MongodbQuarantinedCopy; error: DropError }[] = [];
+    for (const copy of expired) {
+      try {
+        await guardedDrop(
+          {
+            token: copy.token,
+            providerResourceId: copy.name,
+            resourceType: this.resourceType,
+            backend: this.backend,
+            requestId: `${prefix}/${copy.name}`,
+            caller: options.caller ?? "guarded-drop/quarantine-purge",
+            intent: "quarantine_expired",
+          },
+          () => this.#purgeCopy(copy),
+        );
+        purged.push(copy);
+      } catch (err) {
+        failed.push({ copy, error: err as DropError });
+      }
+    }
+    return { purged, failed, kept: copies.length - expired.length };
+  }
+
+  /**
+   * The mark first (the user's roles, and when), then the revoke, then the
+   * sessions. Killed after the mark, the tenant is whole and listed as a
+   * copy that `restore` brings back; a mark left by an interrupted call is
+   * kept (its recorded roles survive a second call).
+   *
+   * A tenant without a vhost (database) has nothing to keep: its user is deleted.
+   *
+   * @sanctionedDrop
+   */
+  async #quarantine(target: MongoTarget): Promise<DropReport> {
+    const context: FailureContext = { action: "quarantine", what: this.#form.what, token: target.token };
+    return await inSession(this.#hooks, context, async (client, step) => {
+      step("reading the quarantine mark");
+      let mark = await readMark(client, target);
+      if (mark === undefined) {
+        step("usersInfo");
+        const roles = await userRoles(client, target.user);
+        step("listDatabases");
+        if (!(await databaseExists(client, target.database))) {
+          // No database, no data to keep: the user alone is dropped.
+          if (roles !== undefined) await dropTenantUser(client, target.user);
+          return { action: "destroy" } as DropReport;
+        }
+        const candidate: MongodbMark = {
+          _id: target.database,
+          guarded_drop: "quarantine",
+          v: 1,
+          token: target.token,
+          backend: target.backend,
+          database: target.database,
+          user: target.user,
+          quarantined_at: new Date(this.#retention!.now()).toISOString(),
+          roles: roles ?? [],
+        };
+        step("writing the quarantine mark");
+        await writeMark(client, candidate);
+        mark = (await readMark(client, target)) ?? candidate;
+      }
+      step("revokeRolesFromUser");
+      const now = await userRoles(client, target.user);
+      if (now !== undefined) await revokeRoles(client, target.user, now);
+      step("killAllSessionsByPattern");
+      await killUserSessions(client, target.user);
+      return QUARANTINED;
+    });
+  }
+
+  /**
+   * Drops one copy, when it is still marked with the same time (restored
+   * meanwhile: refused, nothing dropped).
+   *
+   * @sanctionedDrop
+   */
+  async #purgeCopy(copy: MongodbQuarantinedCopy): Promise<void> {
+    const target = this.#target(copy.token);
+    const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of ${this.#form.what}`, token: copy.token };
+    await inSession(this.#hooks, context, async (client, step) => {
+      step("reading the quarantine mark");
+      const mark = await readMark(client, target);
+      if (mark === undefined || mark.quarantined_at !== copy.quarantinedAt.toISOString()) {
+        throw new RefusedError(
+          `Cannot purge ${context.what} as it must still be quarantined: current value is gone (restored or purged meanwhile), nothing was dropped`,
+        );
+      }
+      step("dropUser");
+      await dropTenantUser(client, target.user);
+      step("dropDatabase");
+      await dropTenantDatabase(client, target.database);
+      step("removing the quarantine mark");
+      await removeMark(client, target.database);
+    });
+  }
+
+  #copyOf(mark: MongodbMark): MongodbQuarantinedCopy {
+    const quarantinedAt = new Date(mark.quarantined_at);
+    const days = this.#retention?.days;
+    return {
+      token: mark.token,
+      name: mark.database,
+      database: mark.database,
+      user: mark.user,
+      quarantinedAt,
+      expiresAt: days === undefined ? null : new Date(quarantinedAt.getTime() + days * DAY_MS),
+    };
+  }
+
+  #target(token: string): MongoTarget {
+    const checked = this.#nameRules.checkNamingToken(token);
+    return { token: checked, backend: this.backend, ...this.#targets(checked) };
   }
 
   /** Closes the clients of calls still running; later calls fail. */

@@ -20,4 +20,5 @@
 export * from "../_shared/adapter_options.ts";
 export * from "./mongodb_dedicated.ts";
 export * from "./mongodb_options.ts";
+export * from "./mongodb_quarantine.ts";
 export * from "./mongodb_shared.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
+import type { MongodbAdapter } from "./mongodb_quarantine.ts";
 import { MongodbDeprovisioner } from "./_mongodb_deprovisioner.ts";
 import type { MongodbAdapterOptions } from "./mongodb_options.ts";
 
@@ -47,7 +47,7 @@ import type { MongodbAdapterOptions } from "./mongodb_options.ts";
  * }
  * ```
  */
-export function mongodbDedicated(options: MongodbAdapterOptions): Deprovisioner {
+export function mongodbDedicated(options: MongodbAdapterOptions): MongodbAdapter {
   return new MongodbDeprovisioner(
     {
       backend: "dedicated",

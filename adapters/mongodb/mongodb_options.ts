@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { RetentionOptions } from "../../lib/mod.ts";
 import type { AdapterOptions } from "../_shared/adapter_options.ts";
 
 /**
@@ -25,4 +26,12 @@ export interface MongodbAdapterOptions extends AdapterOptions {
    * that an option the driver rejects is a `TypeError` there.
    */
   url: string;
+  /**
+   * Keep tenants recoverable: `deprovision` quarantines (revokes the user's
+   * roles, ends its sessions, keeps the database), and `purgeExpired` drops
+   * the copies older than `days`.
+   *
+   * @default {undefined: deprovision drops}
+   */
+  retention?: RetentionOptions;
 }

@@ -112,7 +112,12 @@ export async function grantRecorded(endpoint: ManagementEndpoint, context: Failu
 /** Whether the user's permissions now are exactly the recorded ones (a restore interrupted after its grants). */
 export function sameAsRecorded(now: Pick<RabbitmqMark, "permissions" | "topic_permissions">, mark: RabbitmqMark): boolean {
   const key = (t: { exchange: string; write: string; read: string }) => `${t.exchange}\u0000${t.write}\u0000${t.read}`;
-  return JSON.stringify(now.permissions) === JSON.stringify(mark.permissions) &&
+  // Field by field: the broker gives a stored parameter's keys back in its own order.
+  const same = now.permissions === null || mark.permissions === null
+    ? now.permissions === mark.permissions
+    : now.permissions.configure === mark.permissions.configure && now.permissions.write === mark.permissions.write &&
+      now.permissions.read === mark.permissions.read;
+  return same &&
     JSON.stringify(now.topic_permissions.map(key).sort()) === JSON.stringify(mark.topic_permissions.map(key).sort());
 }
 

@@ -189,6 +189,10 @@ export class RabbitmqDeprovisioner implements RabbitmqAdapter {
    * revoke, then the connections. Killed after the mark, the tenant is
    * whole and listed as a copy that `restore` brings back; a mark left by
    * an interrupted call is reused, so its recorded permissions survive.
+   *
+   * A tenant without a vhost (database) has nothing to keep: its user is deleted.
+   *
+   * @sanctionedDrop
    */
   async #quarantine(target: Target): Promise<DropReport> {
     const context = this.#context("quarantine", target.token);

@@ -41,18 +41,7 @@ export function lazyRecoverableAdapter(
   const adapter = () => (loaded ??= load());
   const base = lazyAdapter(resourceType, backend, adapter);
   return {
-    resourceType: base.resourceType,
-    backend: base.backend,
-    /**
-     * The adapter's deprovision, forwarded: call it inside guardedDrop.
-     *
-     * @sanctionedDrop
-     */
-    async deprovision(token) {
-      return await base.deprovision(token);
-    },
-    exists: (token) => base.exists(token),
-    close: () => base.close(),
+    ...base,
     quarantined: async (token) => (await adapter()).quarantined(token),
     /**
      * The adapter's restore, forwarded: call it inside guardedDrop, with

@@ -6,7 +6,7 @@
  */
 
 import type { Backend } from "../../lib/mod.ts";
-import { lazyAdapter } from "./_lazy_adapter.ts";
+import { lazyAdapter, lazyRecoverableAdapter } from "./_lazy_adapter.ts";
 import type { ConformanceSubject } from "../conformance/mod.ts";
 import type { ServerControl } from "../server_control.ts";
 
@@ -50,6 +50,9 @@ export function mongodbSubject(server: ServerControl, backend: Backend): Conform
   const prefix = backend === "shared" ? "" : "dedicated_";
   const names = (token: string) => ({ database: `${prefix}db_${token}`, user: `${prefix}usr_${token}` });
   const url = () => server.urls().url!;
+  // Each tenant's password, from createTenant to loginAsTenant: this
+  // subject's own state, never the module's.
+  const passwords = new Map<string, string>();
 
   async function withClient<T>(fn: (client: import("mongodb").MongoClient) => Promise<T>): Promise<T> {
     const { MongoClient } = await import("mongodb");
@@ -81,16 +84,43 @@ export function mongodbSubject(server: ServerControl, backend: Backend): Conform
         const { database, user } = names(token);
         const notes = Array.from({ length: DOCUMENTS }, (_, i) => `${token} #${i + 1}`);
         await client.db(database).collection("invoices").insertMany(notes.map((note, i) => ({ _id: i + 1, note })) as never);
+        const password = `pw-${crypto.randomUUID()}`;
+        passwords.set(token, password);
         await client.db("admin").command({
           createUser: user,
-          pwd: `pw-${crypto.randomUUID()}`,
+          pwd: password,
           roles: [{ role: "readWrite", db: database }],
         });
         return { database, user, notes };
       }),
+    recovery: {
+      createAdapter: (options) =>
+        lazyRecoverableAdapter("mongodb", backend, async () => {
+          const { mongodbShared, mongodbDedicated } = await import("../../adapters/mongodb/mod.ts");
+          return (backend === "shared" ? mongodbShared : mongodbDedicated)({ url: url(), ...options });
+        }),
+      async loginAsTenant(token) {
+        const { database, user } = names(token);
+        const { MongoClient } = await import("mongodb");
+        const target = new URL(url());
+        target.username = encodeURIComponent(user);
+        target.password = encodeURIComponent(passwords.get(token) ?? "");
+        target.searchParams.set("authSource", "admin");
+        const client = new MongoClient(target.href, { serverSelectionTimeoutMS: 10_000 });
+        try {
+          await client.connect();
+          await client.db(database).collection("invoices").countDocuments();
+        } finally {
+          await client.close();
+        }
+      },
+    },
     readTenant: (token) =>
       withClient(async (client) => {
         const { database, user } = names(token);
+        // A quarantined tenant keeps its database (MongoDB cannot rename
+        // one), marked in the platform's own database: gone for the platform.
+        if ((await client.db("guarded_drop").collection("quarantine").countDocuments({ _id: database as never })) > 0) return undefined;
         const databases = await client.db("admin").admin().listDatabases({ nameOnly: true });
         const hasDatabase = databases.databases.some((d) => d.name === database);
         const info = await client.db("admin").command({ usersInfo: user }) as { users: unknown[] };

@@ -1,11 +1,20 @@
-// The recovery checks (DESIGN §14) on PostgreSQL and RabbitMQ, shared and
-// dedicated, against the real servers given by GD_POSTGRES_URL and
-// GD_RABBITMQ_MANAGEMENT_URL + GD_AMQP_URL, plus a mutant whose
+// The recovery checks (DESIGN §14) on PostgreSQL, RabbitMQ and MongoDB,
+// shared and dedicated, against the real servers given by GD_POSTGRES_URL,
+// GD_RABBITMQ_MANAGEMENT_URL + GD_AMQP_URL and GD_MONGODB_URL (skipped with
+// the reason when one is not set), plus a mutant whose
 // "quarantine" really drops: the checks must fail on it (they have teeth).
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type ConformanceCheck, conformanceChecks, type ConformanceSubject, postgresSubject, rabbitmqSubject, type ServerControl } from "../../harness/mod.ts";
+import {
+  type ConformanceCheck,
+  conformanceChecks,
+  type ConformanceSubject,
+  mongodbSubject,
+  postgresSubject,
+  rabbitmqSubject,
+  type ServerControl,
+} from "../../harness/mod.ts";
 import { envUrl, HOW_TO_GET } from "../support/servers.ts";
 
 const RECOVERY_CHECKS = ["quarantine-restore-purge", "restore-taken", "restore-races-purge"];
@@ -24,6 +33,17 @@ function control(urls: Record<string, string> = { url: url! }): ServerControl {
   };
   return { name: "shared", provider: "external", urls: () => urls, stop: refuse, start: refuse, pause: refuse, unpause: refuse };
 }
+
+const mongodbUrl = envUrl("GD_MONGODB_URL");
+const mongodbSkip = mongodbUrl === undefined ? `GD_MONGODB_URL is not set: ${HOW_TO_GET.mongodb}` : false;
+
+describe("the recovery checks on MongoDB", { skip: mongodbSkip }, () => {
+  for (const backend of ["shared", "dedicated"] as const) {
+    for (const check of recoveryChecks(mongodbSubject(control({ url: mongodbUrl! }), backend))) {
+      test(`${backend}: ${check.title}`, { skip: check.skip ?? false }, () => check.run());
+    }
+  }
+});
 
 describe("the recovery checks on RabbitMQ", { skip: rabbitSkip }, () => {
   for (const backend of ["shared", "dedicated"] as const) {

@@ -6,7 +6,9 @@
 // retention options are a TypeError.
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { createAuditRecorder, rabbitmqSubject, type ServerControl } from "../../../harness/mod.ts";
 import { rabbitmqShared } from "../../../adapters/rabbitmq/mod.ts";
 import { envUrl, HOW_TO_GET, uniqueToken } from "../../support/servers.ts";
@@ -15,6 +17,27 @@ const managementUrl = envUrl("GD_RABBITMQ_MANAGEMENT_URL");
 const amqpUrl = envUrl("GD_AMQP_URL");
 const skip = managementUrl === undefined || amqpUrl === undefined ? `GD_RABBITMQ_MANAGEMENT_URL or GD_AMQP_URL is not set: ${HOW_TO_GET.rabbitmq}` : false;
 const MARK = (vhost: string) => `guarded-drop.quarantine.${vhost}`;
+const KILLED = fileURLToPath(new URL("./fixtures/kill_mid_quarantine.ts", import.meta.url));
+const CHILD_BOUND_MS = 60_000;
+
+/** Runs the fixture and SIGKILLs it once it stopped after its Nth changing request; answers what it printed. */
+function killAfter(args: readonly string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", KILLED, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_BOUND_MS);
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      if (out.includes("stopped")) child.kill("SIGKILL");
+    });
+    child.stderr.on("data", (chunk) => (err += chunk));
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve(`${out.trim()} (${code ?? signal})${err === "" ? "" : `: ${err}`}`);
+    });
+  });
+}
 
 describe("RabbitMQ quarantine", { skip }, () => {
   const server: ServerControl = {
@@ -101,6 +124,32 @@ describe("RabbitMQ quarantine", { skip }, () => {
       }
     }
   });
+
+  // The quarantine's changing requests: 1 the mark, 2 the revoke, 3 the
+  // topic revoke, 4 the close of the connections. Killed after each.
+  for (const step of [1, 2, 3]) {
+    test(`killed after the quarantine's change ${step}: the tenant is whole, or a copy that restore brings back whole`, async () => {
+      const { token, data, vhost, user } = await fresh();
+      assert.equal(await killAfter([managementUrl!, token, String(step)]), "stopped (SIGKILL)");
+      assert.equal((await api("GET", `global-parameters/${e(MARK(vhost))}`)).status, 200, "the mark was written first");
+      const adapter = rabbitmqShared(options);
+      try {
+        assert.equal(await adapter.exists(token), false, "exists() of the killed quarantine");
+        assert.equal((await adapter.quarantined(token)).length, 1, "the copy is listed");
+        const restored = await adapter.restore(token);
+        assert.equal(restored.vhost, vhost);
+        assert.deepEqual(await subject.readTenant(token), data, "the tenant's data after the restore");
+        await recovery.loginAsTenant(token);
+        assert.deepEqual(
+          (await api("GET", `permissions/${e(vhost)}/${e(user)}`)).body,
+          { user, vhost, configure: ".*", write: ".*", read: ".*" },
+          "the permissions the tenant had before the first call",
+        );
+      } finally {
+        await adapter.close();
+      }
+    });
+  }
 
   test("the tenant can write neither the mark nor its vhost's metadata; its queue arguments change nothing about the copy", async () => {
     const { token, vhost, user } = await fresh();
