@@ -327,6 +327,30 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
       assert.deepEqual([again.purged.length, again.failed.length], [0, 0]);
     });
 
+    test("a copy whose purge fails does not stop the others: one failed, the next purged", async () => {
+      const now = Date.now();
+      const [first, second] = [uniqueToken("pf"), uniqueToken("pg")];
+      for (const t of [first, second]) {
+        await createTenant(t, t, 30);
+        clock = now - 20 * DAY_MS;
+        await dropThrough(fixture, adapter, t, { expect: "ok" });
+      }
+      clock = now;
+      const [failing] = await adapter.quarantined(first);
+      const [next] = await adapter.quarantined(second);
+      // A guardedDrop that refuses one copy (its policy, say), and lets the others through.
+      const picky = (async (req, drop) => {
+        if (req.providerResourceId === failing!.name) throw Object.assign(new Error("denied by the test"), { outcome: "denied" });
+        return await fixture.guardedDrop(req, drop);
+      }) as typeof fixture.guardedDrop;
+      const result = await adapter.purgeExpired(picky, { requestId: `picky-${first}` });
+      assert.deepEqual(result.failed.map((f) => f.copy.name), [failing!.name]);
+      assert.ok(result.purged.some((c) => c.name === next!.name));
+      assert.deepEqual(await adapter.quarantined(second), []);
+      assert.deepEqual((await adapter.quarantined(first)).map((c) => c.name), [failing!.name]);
+      await adapter.restore(first);
+    });
+
     test("a purge racing a restore of the same expired copy: exactly one of them gets it", async () => {
       const now = Date.now();
       const contested = uniqueToken("rx");
