@@ -29,6 +29,9 @@ const CHILD = fileURLToPath(new URL("./mysql/quarantine_child.ts", import.meta.u
 const CHILD_TIMEOUT_MS = 60_000;
 
 type Admin = mysql.Connection;
+
+/** An identifier quoted whole (mysql2's escapeId splits names at dots). */
+const quoteId = (name: string) => `\`${name.replaceAll("`", "``")}\``;
 type Row = mysql.RowDataPacket;
 
 interface Form {
@@ -93,7 +96,7 @@ async function createTenant(admin: Admin, form: Form, token: string, marker: str
  * copy keeps them in its mark).
  */
 async function fingerprint(admin: Admin, schema: string, views = true): Promise<string> {
-  const db = admin.escapeId(schema);
+  const db = quoteId(schema);
   const parts: unknown[] = [];
   const norm = (text: unknown) => String(text).split(schema).join("<schema>");
   const [tables] = await admin.query<Row[]>(
@@ -101,7 +104,7 @@ async function fingerprint(admin: Admin, schema: string, views = true): Promise<
     [schema],
   );
   for (const { name, type } of tables) {
-    const id = `${db}.${admin.escapeId(String(name))}`;
+    const id = `${db}.${quoteId(String(name))}`;
     if (type === "VIEW") {
       if (!views) continue;
       const [[view]] = await admin.query<Row[]>(`SHOW CREATE VIEW ${id}`);
@@ -120,7 +123,7 @@ async function fingerprint(admin: Admin, schema: string, views = true): Promise<
     [schema],
   );
   for (const { name, kind } of routines) {
-    const [[shown]] = await admin.query<Row[]>(`SHOW CREATE ${kind} ${db}.${admin.escapeId(String(name))}`);
+    const [[shown]] = await admin.query<Row[]>(`SHOW CREATE ${kind} ${db}.${quoteId(String(name))}`);
     parts.push(["routine", kind, name, shown!.sql_mode, norm(shown![kind === "PROCEDURE" ? "Create Procedure" : "Create Function"])]);
   }
   const [triggers] = await admin.query<Row[]>(
@@ -144,7 +147,7 @@ async function fingerprint(admin: Admin, schema: string, views = true): Promise<
 async function tenantFingerprint(admin: Admin, form: Form, token: string): Promise<string> {
   const database = form.databasePrefix + token;
   const user = form.userPrefix + token;
-  const [[created]] = await admin.query<Row[]>(`SHOW CREATE DATABASE ${admin.escapeId(database)}`);
+  const [[created]] = await admin.query<Row[]>(`SHOW CREATE DATABASE ${quoteId(database)}`);
   const [status] = await admin.query<Row[]>("SELECT EVENT_NAME, STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1", [database]);
   const accounts: unknown[] = [];
   for (const host of HOSTS) {
@@ -400,6 +403,38 @@ describe("MySQL quarantine (retention) on a throwaway MariaDB", { skip: dedicate
         assert.equal(result.purged.some((c) => c.token === t || c.token === victim), false);
         await adapter.restore(t);
         assert.equal(await tenantFingerprint(admin, form, t), before);
+      });
+
+      test("a token with a dot is quarantined and restored whole, and the database named like its part before the dot is untouched", async () => {
+        // mysql2's escapeId would split `db_<t>.v2` into a table `v2` of a database `db_<t>`.
+        const base = uniqueToken("md");
+        const dotted = `${base}.v2`;
+        const quote = quoteId;
+        for (const db of [database(dotted), database(base)]) {
+          await admin.query(`CREATE DATABASE ${quote(db)}`);
+          await admin.query(`CREATE TABLE ${quote(db)}.${quote("v2")} (id int PRIMARY KEY, note text)`);
+          await admin.query(`INSERT INTO ${quote(db)}.${quote("v2")} VALUES (1, ?), (2, ?)`, [db, db]);
+        }
+        await admin.query("CREATE USER ?@'%' IDENTIFIED BY ?", [user(dotted), `pw-${dotted}`]);
+        await admin.query(`GRANT ALL ON ${quote(database(dotted).replaceAll("_", "\\_"))}.* TO ?@'%'`, [user(dotted)]);
+        const dottedPrint = await fingerprint(admin, database(dotted));
+        const dottedData = await fingerprint(admin, database(dotted), false);
+        const basePrint = await fingerprint(admin, database(base));
+        await dropThrough(fixture, adapter, dotted, { expect: "ok" });
+        assert.equal(await adapter.exists(dotted), false);
+        const [copy] = await adapter.quarantined(dotted);
+        assert.equal(await fingerprint(admin, copy!.name, false), dottedData);
+        assert.equal(await fingerprint(admin, database(base)), basePrint);
+        await adapter.restore(dotted);
+        assert.equal(await fingerprint(admin, database(dotted)), dottedPrint);
+        assert.equal(await fingerprint(admin, database(base)), basePrint);
+        const own = await connect(server.url, { user: user(dotted), password: `pw-${dotted}` });
+        try {
+          const [rows] = await own.query<Row[]>(`SELECT COUNT(*) AS n FROM ${quote(database(dotted))}.${quote("v2")}`);
+          assert.equal(Number(rows[0]!.n), 2);
+        } finally {
+          await own.end().catch(() => {});
+        }
       });
 
       test("a user that could write the mark table (global INSERT) is refused before anything changes", async () => {
