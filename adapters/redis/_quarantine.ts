@@ -16,10 +16,9 @@ import { RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { consistentName, expiryOf, quarantineName } from "../_shared/_retention.ts";
 import type { QuarantinedCopy } from "../postgres/postgres_quarantine.ts";
-import { deleteAclUser, purgeKeys, serverKeyCount, unexpectedAclUsers } from "./_commands.ts";
+import { anyKeyMatches, deleteAclUser, purgeKeys, serverKeyCount, unexpectedAclUsers } from "./_commands.ts";
 import {
   aclRules,
-  anyKey,
   atomically,
   canRewriteUsers,
   copyPrefix,
@@ -82,7 +81,7 @@ export async function quarantineShared(
     const acl = (await aclRules(client, tenant.user)) ?? null;
     if (acl === null) {
       step("SCAN");
-      if (!(await anyKey(client, tenant.pattern, scanCount))) return undefined;
+      if (!(await anyKeyMatches(client, tenant.pattern, scanCount))) return undefined;
     }
     step("ACL DRYRUN");
     // Every tenant's key patterns must miss the namespace; the tenant's own
@@ -194,7 +193,7 @@ export async function restoreShared(
   if (!isPending(chosen.mark)) {
     if (current !== undefined) throw taken(`the user ${JSON.stringify(tenant.user)}`);
     step("SCAN");
-    if (await anyKey(client, tenant.pattern, scanCount)) throw taken(`keys matching ${JSON.stringify(tenant.pattern)}`);
+    if (await anyKeyMatches(client, tenant.pattern, scanCount)) throw taken(`keys matching ${JSON.stringify(tenant.pattern)}`);
   } else if (current !== undefined && current !== chosen.mark.acl) {
     throw taken(`the user ${JSON.stringify(tenant.user)}, with other rules than the copy's,`);
   }

@@ -174,17 +174,6 @@ export async function moveKeys(client: Redis, pattern: string, rename: (key: Buf
   return moved;
 }
 
-/** Whether any key matches `pattern` (a SCAN that stops at the first). */
-export async function anyKey(client: Redis, pattern: string, count: number): Promise<boolean> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await client.scanBuffer(cursor, "MATCH", pattern, "COUNT", count);
-    if (keys.length > 0) return true;
-    cursor = String(next);
-  } while (cursor !== "0");
-  return false;
-}
-
 // Deletes the lock only when it is still ours.
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 // Extends the lock only when it is still ours.
