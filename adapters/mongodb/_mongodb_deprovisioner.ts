@@ -16,6 +16,7 @@ import {
 } from "../../lib/mod.ts";
 import { DAY_MS, resolveRetention } from "../_shared/_retention.ts";
 import {
+  flagMark,
   grantRoles,
   killUserSessions,
   listMarks,
@@ -24,9 +25,9 @@ import {
   readMark,
   removeMark,
   revokeRoles,
-  sameRoles,
   trustedMark,
   userRoles,
+  withinRecorded,
   writeMark,
 } from "./_quarantine.ts";
 import type { MongodbAdapter, MongodbQuarantinedCopy } from "./mongodb_quarantine.ts";
@@ -176,11 +177,15 @@ export class MongodbDeprovisioner implements MongodbAdapter {
           `Cannot restore ${this.#form.what} ${JSON.stringify(token)} as its user ${JSON.stringify(target.user)} must exist: current value is gone; nothing was changed`,
         );
       }
-      if (roles.length > 0 && !sameRoles(roles, mark.roles)) {
+      // Once the quarantine has revoked every role, any role was granted
+      // since (a new tenant), unless a restore of ours was granting.
+      const ours = mark.restoring === true || mark.revoked !== true ? withinRecorded(roles, mark.roles) : roles.length === 0;
+      if (!ours) {
         throw new RefusedError(
           `Cannot restore ${this.#form.what} ${JSON.stringify(token)} as its user must have no role: current value is roles granted since the quarantine (a new tenant of that token?); the copy is kept, nothing was changed`,
         );
       }
+      if (mark.restoring !== true) await flagMark(client, target.database, { restoring: true });
       step("grantRolesToUser");
       await grantRoles(client, target.user, mark.roles);
       step("removing the quarantine mark");
@@ -278,6 +283,7 @@ export class MongodbDeprovisioner implements MongodbAdapter {
           user: target.user,
           quarantined_at: new Date(this.#retention!.now()).toISOString(),
           roles: roles ?? [],
+          revoked: false,
         };
         step("writing the quarantine mark");
         await writeMark(client, candidate);
@@ -288,6 +294,8 @@ export class MongodbDeprovisioner implements MongodbAdapter {
       if (now !== undefined) await revokeRoles(client, target.user, now);
       step("killAllSessionsByPattern");
       await killUserSessions(client, target.user);
+      // From here on, a role of the user means someone granted it since.
+      if (mark.revoked !== true || mark.restoring === true) await flagMark(client, target.database, { revoked: true, restoring: false });
       return QUARANTINED;
     });
   }

@@ -27,6 +27,10 @@ export interface MongodbMark {
   readonly user: string;
   readonly quarantined_at: string;
   readonly roles: readonly RoleRef[];
+  /** Set once the quarantine has revoked every role: any role after it was granted since, by someone else. */
+  readonly revoked?: boolean;
+  /** Set by a restore before it grants: a restore killed midway is resumed, not refused. */
+  readonly restoring?: boolean;
 }
 
 /** The tenant a command is about. */
@@ -47,6 +51,7 @@ export function trustedMark(value: unknown, target: MongoTarget): MongodbMark | 
   if (m.token !== target.token || m.backend !== target.backend || m.database !== target.database || m.user !== target.user) return undefined;
   if (typeof m.quarantined_at !== "string" || Number.isNaN(Date.parse(m.quarantined_at))) return undefined;
   if (!Array.isArray(m.roles) || !m.roles.every((r) => typeof r?.role === "string" && typeof r?.db === "string")) return undefined;
+  if ((m.revoked !== undefined && typeof m.revoked !== "boolean") || (m.restoring !== undefined && typeof m.restoring !== "boolean")) return undefined;
   return value as MongodbMark;
 }
 
@@ -61,6 +66,11 @@ export async function listMarks(client: MongoClient): Promise<MongodbMark[]> {
 /** Writes the mark; a second writer of the same tenant finds it written (duplicate key) and keeps the first. */
 export async function writeMark(client: MongoClient, mark: MongodbMark): Promise<void> {
   await marks(client).updateOne({ _id: mark._id }, { $setOnInsert: mark }, { upsert: true });
+}
+
+/** Records how far a quarantine or a restore got. */
+export async function flagMark(client: MongoClient, database: string, flags: { revoked?: boolean; restoring?: boolean }): Promise<void> {
+  await marks(client).updateOne({ _id: database }, { $set: flags });
 }
 
 export async function removeMark(client: MongoClient, database: string): Promise<void> {
@@ -87,8 +97,9 @@ export async function killUserSessions(client: MongoClient, user: string): Promi
   await client.db("admin").command({ killAllSessionsByPattern: [{ users: [{ user, db: "admin" }] }] });
 }
 
-/** Whether two role lists hold the same roles. */
-export function sameRoles(a: readonly RoleRef[], b: readonly RoleRef[]): boolean {
+/** Whether every role the user has now is one the mark recorded. */
+export function withinRecorded(now: readonly RoleRef[], recorded: readonly RoleRef[]): boolean {
   const key = (r: RoleRef) => `${r.db}\u0000${r.role}`;
-  return JSON.stringify(a.map(key).sort()) === JSON.stringify(b.map(key).sort());
+  const known = new Set(recorded.map(key));
+  return now.every((r) => known.has(key(r)));
 }

@@ -143,9 +143,10 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     const { token: checked, ...names } = this.#targets(token, "restore");
     const context: FailureContext = { action: "restore", what: this.#form.what, token: checked };
     const restored = await this.#underLock(context, names.database, (client, step) =>
-      restoreTenant(client, step, context, names, this.backend, this.#retention?.days, this.#dropDatabaseAttempts));
-    // Without `done`, #underLock answers undefined never.
-    return restored as QuarantinedCopy;
+      restoreTenant(client, step, context, names, this.backend, this.#retention?.days, this.#dropDatabaseAttempts, this.#retention?.now() ?? Date.now()));
+    // Without `done`, #underLock answers undefined never. The action tells
+    // guardedDrop it was a restore, even when the request did not say so.
+    return { ...(restored as QuarantinedCopy), action: "restore" } as QuarantinedCopy;
   }
 
   /**

@@ -176,9 +176,11 @@ export function ofTenant(names: TenantNames, token: string, backend: string): (m
 }
 
 /**
- * Brings back the tenant's newest copy under its original names. Refuses,
- * with nothing changed, when a database or role has those names, or when
- * there is no copy.
+ * Brings back the tenant's newest copy under its original names. A
+ * quarantine interrupted before its renames (the role carries this tenant's
+ * mark under its own name) is undone in place instead. Refuses, with
+ * nothing changed, when a database or role has those names otherwise, or
+ * when there is no copy.
  */
 export async function restoreTenant(
   client: Client,
@@ -188,9 +190,33 @@ export async function restoreTenant(
   backend: string,
   retentionDays: number | undefined,
   attempts: number,
+  now: number,
 ): Promise<QuarantinedCopy> {
   step("reading pg_database and pg_roles");
   const state = await inspectTenant(client, names.database, names.role);
+  if (state.roleExists) {
+    // A quarantine interrupted before its renames: the role's mark (which
+    // only CREATEROLE can write) names this tenant. Undone in place.
+    step("reading the tenant's comments");
+    const source = await readQuarantineSource(client, names.database, names.role);
+    const pending = parseMark(source.roleComment);
+    const call = { token: context.token, backend, database: names.database, role: names.role, at: new Date(now) };
+    if (trustedMark(pending, call)) {
+      step("LOGIN, GRANT CONNECT and COMMENT ON back, in place");
+      await restoreFromQuarantine(client, pending, attempts, true);
+      return {
+        token: context.token,
+        name: pending.name,
+        database: state.databaseExists ? names.database : null,
+        role: names.role,
+        originalDatabase: names.database,
+        originalRole: names.role,
+        quarantinedAt: new Date(pending.quarantined_at),
+        expiresAt: retentionDays === undefined ? null : new Date(Date.parse(pending.quarantined_at) + retentionDays * DAY_MS),
+        sizeBytes: null,
+      };
+    }
+  }
   if (state.databaseExists || state.roleExists) {
     const taken = [
       state.databaseExists ? `database ${JSON.stringify(names.database)}` : undefined,

@@ -316,22 +316,25 @@ export async function listQuarantined(client: Client): Promise<CopyRow[]> {
  * NOTE: a CONNECT grant comes back without its grant option, and granted
  * by the database's owner.
  */
-export async function restoreFromQuarantine(client: Client, mark: QuarantineMark, attempts: number): Promise<void> {
-  const q = client.escapeIdentifier(mark.name);
+export async function restoreFromQuarantine(client: Client, mark: QuarantineMark, attempts: number, inPlace = false): Promise<void> {
+  // In place: a quarantine interrupted before its renames left the mark,
+  // the revokes and NOLOGIN on the original names; undo those alone.
+  const q = client.escapeIdentifier(inPlace ? mark.role : mark.name);
+  const from = inPlace ? { role: mark.role, database: mark.database } : { role: mark.name, database: mark.name };
   const db = client.escapeIdentifier(mark.database);
   const role = client.escapeIdentifier(mark.role);
   const commentOf = (text: string | null) => (text === null ? "NULL" : client.escapeLiteral(text));
   for (let attempt = 1;; attempt++) {
     try {
       await inTransaction(client, async () => {
-        const hasRole = await exists(client, "pg_roles", "rolname", mark.name);
+        const hasRole = await exists(client, "pg_roles", "rolname", from.role);
         if (hasRole) {
-          await client.query(`ALTER ROLE ${q} RENAME TO ${role}`);
+          if (!inPlace) await client.query(`ALTER ROLE ${q} RENAME TO ${role}`);
           await client.query(`ALTER ROLE ${role} ${mark.login ? "LOGIN" : "NOLOGIN"}`);
           await client.query(`COMMENT ON ROLE ${role} IS ${commentOf(mark.role_comment)}`);
         }
-        if (await exists(client, "pg_database", "datname", mark.name)) {
-          await client.query(`ALTER DATABASE ${q} RENAME TO ${db}`);
+        if (await exists(client, "pg_database", "datname", from.database)) {
+          if (!inPlace) await client.query(`ALTER DATABASE ${client.escapeIdentifier(mark.name)} RENAME TO ${db}`);
           await client.query(`COMMENT ON DATABASE ${db} IS ${commentOf(mark.database_comment)}`);
           // The tenant's role is back under its name by now; a grantee
           // dropped since the quarantine is left out.

@@ -24,6 +24,14 @@ export interface RabbitmqMark {
   readonly permissions: { readonly configure: string; readonly write: string; readonly read: string } | null;
   /** The user's topic permissions on the vhost. */
   readonly topic_permissions: readonly { readonly exchange: string; readonly write: string; readonly read: string }[];
+  /**
+   * Set once the quarantine has revoked every permission: before it, the
+   * recorded permissions may still be there (a quarantine killed midway);
+   * after it, any permission on the vhost was granted since, by someone else.
+   */
+  readonly revoked?: boolean;
+  /** Set by a restore before it grants: a restore killed midway is resumed, not refused. */
+  readonly restoring?: boolean;
 }
 
 /** The tenant a request is about. */
@@ -47,6 +55,7 @@ export function trustedMark(value: unknown, target: Target): RabbitmqMark | unde
   const p = m.permissions as Record<string, unknown> | null;
   if (p !== null && (typeof p !== "object" || ![p.configure, p.write, p.read].every((x) => typeof x === "string"))) return undefined;
   if (!Array.isArray(m.topic_permissions)) return undefined;
+  if ((m.revoked !== undefined && typeof m.revoked !== "boolean") || (m.restoring !== undefined && typeof m.restoring !== "boolean")) return undefined;
   return value as RabbitmqMark;
 }
 
@@ -109,16 +118,17 @@ export async function grantRecorded(endpoint: ManagementEndpoint, context: Failu
   }
 }
 
-/** Whether the user's permissions now are exactly the recorded ones (a restore interrupted after its grants). */
-export function sameAsRecorded(now: Pick<RabbitmqMark, "permissions" | "topic_permissions">, mark: RabbitmqMark): boolean {
-  const key = (t: { exchange: string; write: string; read: string }) => `${t.exchange}\u0000${t.write}\u0000${t.read}`;
+/**
+ * Whether every permission the user has now is one the mark recorded (what
+ * a quarantine or a restore killed midway leaves), and not one granted since.
+ */
+export function withinRecorded(now: Pick<RabbitmqMark, "permissions" | "topic_permissions">, mark: RabbitmqMark): boolean {
   // Field by field: the broker gives a stored parameter's keys back in its own order.
-  const same = now.permissions === null || mark.permissions === null
-    ? now.permissions === mark.permissions
-    : now.permissions.configure === mark.permissions.configure && now.permissions.write === mark.permissions.write &&
-      now.permissions.read === mark.permissions.read;
-  return same &&
-    JSON.stringify(now.topic_permissions.map(key).sort()) === JSON.stringify(mark.topic_permissions.map(key).sort());
+  const regular = now.permissions === null ||
+    (mark.permissions !== null && now.permissions.configure === mark.permissions.configure &&
+      now.permissions.write === mark.permissions.write && now.permissions.read === mark.permissions.read);
+  const recorded = new Set(mark.topic_permissions.map((t) => `${t.exchange}\u0000${t.write}\u0000${t.read}`));
+  return regular && now.topic_permissions.every((t) => recorded.has(`${t.exchange}\u0000${t.write}\u0000${t.read}`));
 }
 
 /** The refusal of a restore whose names a new tenant has taken. */

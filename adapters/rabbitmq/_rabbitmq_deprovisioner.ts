@@ -12,10 +12,10 @@ import {
   readPermissions,
   removeMark,
   revokePermissions,
-  sameAsRecorded,
   takenError,
   type Target,
   trustedMark,
+  withinRecorded,
   writeMark,
 } from "./_quarantine.ts";
 import type { RabbitmqAdapter, RabbitmqQuarantinedCopy } from "./rabbitmq_quarantine.ts";
@@ -124,8 +124,12 @@ export class RabbitmqDeprovisioner implements RabbitmqAdapter {
       }
       const now = await readPermissions(this.#endpoint, context, target, this.#operationTimeoutMs);
       const none = now.permissions === null && now.topic_permissions.length === 0;
-      // Exactly the recorded ones: a restore interrupted after its grants.
-      if (!none && !sameAsRecorded(now, mark)) throw takenError(context, target);
+      // Once the quarantine has revoked everything, any permission was
+      // granted since (a new tenant), unless a restore of ours was granting;
+      // before that, what is left must be what the mark recorded.
+      const ours = mark.restoring === true || mark.revoked !== true ? withinRecorded(now, mark) : none;
+      if (!ours) throw takenError(context, target);
+      if (mark.restoring !== true) await writeMark(this.#endpoint, context, { ...mark, restoring: true }, this.#operationTimeoutMs);
       await grantRecorded(this.#endpoint, context, mark, this.#operationTimeoutMs);
       await removeMark(this.#endpoint, context, target.vhost, this.#operationTimeoutMs);
       return { ...this.#copyOf(mark), action: "restore" as const };
@@ -215,11 +219,16 @@ export class RabbitmqDeprovisioner implements RabbitmqAdapter {
         user: target.user,
         quarantined_at: new Date(this.#retention!.now()).toISOString(),
         ...permissions,
+        revoked: false,
       };
       await writeMark(this.#endpoint, context, mark, this.#operationTimeoutMs);
     }
     await revokePermissions(this.#endpoint, context, target, this.#operationTimeoutMs);
     await closeUserConnections(this.#endpoint, context, target.user, this.#operationTimeoutMs);
+    // From here on, a permission on the vhost means someone granted it since.
+    if (mark.revoked !== true || mark.restoring === true) {
+      await writeMark(this.#endpoint, context, { ...mark, revoked: true, restoring: false }, this.#operationTimeoutMs);
+    }
     return QUARANTINED;
   }
 

@@ -329,6 +329,44 @@ describe("PostgreSQL quarantine (retention) on a throwaway cluster", { skip: ded
         await session.end();
       });
 
+      test("an interrupted quarantine (marked and revoked, not renamed) is undone by restore, in place: login, CONNECT and comments back", async () => {
+        const cut = uniqueToken("qu");
+        await createTenant(cut, 3, "undo");
+        const { database, role: roleName } = names(cut);
+        const at = new Date(clock - 60_000);
+        // Step 1 only, as a process killed right after it would leave it.
+        await markQuarantine(admin, {
+          guarded_drop: "quarantine",
+          v: 1,
+          token: cut,
+          backend: form.backend,
+          name: quarantineName(database, at),
+          database,
+          role: roleName,
+          quarantined_at: at.toISOString(),
+          had_database: true,
+          had_role: true,
+          login: true,
+          connect: ["PUBLIC", roleName],
+          database_comment: "platform: undo",
+          role_comment: null,
+        });
+        assert.equal((await role(roleName))!.login, false, "NOLOGIN after the interrupted quarantine");
+        const restored = await adapter.restore(cut);
+        assert.equal(restored.originalDatabase, database);
+        assert.equal((await role(roleName))!.login, true, "the login it had before");
+        assert.equal((await role(roleName))!.comment, null, "the role's comment back");
+        assert.equal(await databaseComment(database), "platform: undo", "the database's comment back");
+        assert.deepEqual(await contents(database), { n: 3, marker: "undo" });
+        const session = track(await connect(server.url, database, roleName));
+        assert.equal((await session.query<{ n: number }>("SELECT count(*)::int AS n FROM items")).rows[0]!.n, 3);
+        await session.end();
+        assert.equal(await adapter.exists(cut), true);
+        assert.deepEqual(await adapter.quarantined(cut), []);
+        // A second restore has nothing to undo: refused, names taken.
+        await assert.rejects(adapter.restore(cut), { code: "GD_REFUSED" });
+      });
+
       test("a mark the tenant writes on its own database (it owns it) is never trusted: each planted mark gives a fresh, listed copy", async () => {
         clock = Date.now();
         const victim = uniqueToken("qv");

@@ -126,8 +126,9 @@ describe("RabbitMQ quarantine", { skip }, () => {
   });
 
   // The quarantine's changing requests: 1 the mark, 2 the revoke, 3 the
-  // topic revoke, 4 the close of the connections. Killed after each.
-  for (const step of [1, 2, 3]) {
+  // topic revoke, 4 the close of the connections, 5 the mark's `revoked`.
+  // Killed after each.
+  for (const step of [1, 2, 3, 4, 5]) {
     test(`killed after the quarantine's change ${step}: the tenant is whole, or a copy that restore brings back whole`, async () => {
       const { token, data, vhost, user } = await fresh();
       assert.equal(await killAfter([managementUrl!, token, String(step)]), "stopped (SIGKILL)");
