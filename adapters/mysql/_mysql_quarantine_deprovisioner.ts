@@ -82,8 +82,10 @@ export class MysqlQuarantineDeprovisioner extends MysqlDeprovisioner implements 
   async restore(token: string): Promise<QuarantinedCopy> {
     const tenant = this.#tenant(token);
     const context: FailureContext = { action: "restore", what: this.#form.what, token: tenant.token };
-    return await this.underTenantLock(context, tenant, (open, step) =>
+    const restored = await this.underTenantLock(context, tenant, (open, step) =>
       restoreTenant(quarantineSession(open), step, context, tenant, this.#retention?.days));
+    // The action tells guardedDrop it was a restore, even when the request did not say so.
+    return { ...restored, action: "restore" } as QuarantinedCopy;
   }
 
   /** Drops each expired copy of this form through `guardedDrop`, intent `quarantine_expired`. */

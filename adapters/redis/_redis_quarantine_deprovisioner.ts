@@ -118,8 +118,10 @@ export class RedisSharedQuarantineDeprovisioner extends RedisSharedDeprovisioner
   async restore(token: string): Promise<QuarantinedCopy> {
     const tenant = this.#tenant(token);
     const context: FailureContext = { action: "restore", what: "the Redis tenant", token: tenant.token };
-    return await underLock(this.hooks, context, tenant.user, (client, step) =>
+    const restored = await underLock(this.hooks, context, tenant.user, (client, step) =>
       restoreShared(client, step, context, tenant, this.#retention?.days, this.#scanCount));
+    // The action tells guardedDrop it was a restore, even when the request did not say so.
+    return { ...restored, action: "restore" } as QuarantinedCopy;
   }
 
   /** Drops each expired copy through `guardedDrop`, intent `quarantine_expired`. */
@@ -235,7 +237,8 @@ export class RedisDedicatedQuarantineDeprovisioner extends RedisDedicatedDeprovi
     const user = this.#user(token);
     const context: FailureContext = { action: "restore", what: "the dedicated Redis tenant", token };
     const mark = await underLock(this.hooks, context, user, (client, step) => restoreDedicated(client, step, context, user));
-    return dedicatedCopy(mark, token, this.#retention?.days);
+    // The action tells guardedDrop it was a restore, even when the request did not say so.
+    return { ...dedicatedCopy(mark, token, this.#retention?.days), action: "restore" } as QuarantinedCopy;
   }
 
   /** Drops the expired copy on this server through `guardedDrop`, intent `quarantine_expired`. */
