@@ -126,14 +126,16 @@ try {
       if (rows.length !== 1) throw new Error("the raw query found no row");
     },
   );
-  const rawKeys = [`${keyPrefix}raw:global`, `${keyPrefix}raw:postgres`, `${keyPrefix}raw:cancelled`];
+  // The script's KEYS: two limits, the epoch hash, the cancel mark; ARGV: the member, the epoch
+  // seen ('' and 0: none), a new epoch id, the loss block, "0" (not through a loss), then the limits.
+  const rawKeys = [`${keyPrefix}raw:global`, `${keyPrefix}raw:postgres`, `${keyPrefix}raw:epoch`, `${keyPrefix}raw:cancelled`];
   const sha = await redis.script("LOAD", TAKE_SCRIPT) as string;
   const [takeTimes, rawScriptTimes] = await time(
     async (i) => {
       const verdict = await budget.take(requestFor(i));
       if (verdict.allowed !== true) throw new Error(`the take answered ${JSON.stringify(verdict)}`);
     },
-    (i) => redis.evalsha(sha, 3, ...rawKeys, `raw-${i}`, "1000000000", "600000", "1000000000", "600000"),
+    (i) => redis.evalsha(sha, 4, ...rawKeys, `raw-${i}`, "", "0", "raw-epoch", "600000", "0", "1000000000", "600000", "1000000000", "600000"),
   );
 
   const logger = createAuditLogger({ destination: join(auditDir, "audit.log") });

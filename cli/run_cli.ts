@@ -11,6 +11,7 @@ import type { AuditChainReport, PendingDrop } from "../adapters/postgres/mod.ts"
 // Only the checks: the adapter itself, and pg with it, are loaded when a command runs.
 import { HASH_PATTERN } from "../adapters/postgres/_audit_chain.ts";
 import { auditTable } from "../adapters/postgres/_audit_table.ts";
+import { packageVersion } from "../guard/_version.ts";
 
 /**
  * Where the CLI writes.
@@ -69,6 +70,7 @@ Options:
   --note <text>         resolve: what the operator checked (required)
   --json                print JSON
   -h, --help            show this help
+  -v, --version         show the version
 
 Exit codes: 0 intact (verify), nothing in doubt (pending), resolved (resolve);
 1 chain broken (verify), drops in doubt (pending), refused: unknown or settled drop (resolve);
@@ -112,7 +114,7 @@ export async function runGuardedDropCli(args: readonly string[], io: Partial<Gua
   const stdout = io.stdout ?? ((text: string) => void process.stdout.write(text));
   const stderr = io.stderr ?? ((text: string) => void process.stderr.write(text));
   const now = io.now ?? Date.now;
-  let parsed: Parsed | "help";
+  let parsed: Parsed | "help" | "version";
   try {
     parsed = parse(args, now);
   } catch (err) {
@@ -122,6 +124,10 @@ export async function runGuardedDropCli(args: readonly string[], io: Partial<Gua
   }
   if (parsed === "help") {
     stdout(USAGE);
+    return 0;
+  }
+  if (parsed === "version") {
+    stdout(`${packageVersion()}\n`);
     return 0;
   }
   const { json } = parsed;
@@ -165,7 +171,7 @@ export async function runGuardedDropCli(args: readonly string[], io: Partial<Gua
   }
 }
 
-function parse(args: readonly string[], now: () => number): Parsed | "help" {
+function parse(args: readonly string[], now: () => number): Parsed | "help" | "version" {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
@@ -181,12 +187,14 @@ function parse(args: readonly string[], now: () => number): Parsed | "help" {
         note: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
       },
     }));
   } catch (err) {
     throw new UsageError(parseProblem(err, args));
   }
   if (values.help === true) return "help";
+  if (values.version === true) return "version";
   const [group, command, ...rest] = positionals;
   const expected = "expected 'audit verify', 'audit pending' or 'audit resolve'";
   if (group === undefined) throw new UsageError(`Cannot run as no command was given: ${expected}`);

@@ -6,11 +6,16 @@
  * @module
  */
 
+import { containerLogTail, type LoggedContainer } from "./_container_log.ts";
 import type { ServerControl } from "./server_control.ts";
+import { HARNESS_BACKENDS } from "./backends/mod.ts";
 import { SERVER_ROLES, type ServerRole, type ServerSet } from "./server_set.ts";
 
+/** The backends that registered an image. */
+type ImageBackend = Extract<(typeof HARNESS_BACKENDS)[number], { readonly image: unknown }>["backend"];
+
 /**
- * The images, by backend.
+ * The images, by backend: every backend registered with an image.
  *
  * @example
  * ```ts
@@ -21,15 +26,13 @@ import { SERVER_ROLES, type ServerRole, type ServerSet } from "./server_set.ts";
  *   redis: "guarded-drop/redis:7-offline",
  *   rabbitmq: "guarded-drop/rabbitmq:3-offline",
  *   mongodb: "mongo:8",
+ *   nats: "guarded-drop/nats:2-offline",
  * };
  * ```
  */
-export interface ContainerImages {
-  readonly postgres: string;
-  readonly redis: string;
-  readonly rabbitmq: string;
-  readonly mongodb: string;
-}
+export type ContainerImages = Readonly<Record<ImageBackend, string>>;
+
+const IMAGE_BACKENDS = HARNESS_BACKENDS.flatMap((backend) => "image" in backend ? [backend] : []);
 
 /**
  * The official images, used unless a `GD_IMAGE_*` variable says otherwise.
@@ -41,16 +44,14 @@ export interface ContainerImages {
  * console.log(DEFAULT_IMAGES.postgres); // "postgres:17"
  * ```
  */
-export const DEFAULT_IMAGES: ContainerImages = Object.freeze({
-  postgres: "postgres:17",
-  redis: "redis:7",
-  rabbitmq: "rabbitmq:4-management",
-  mongodb: "mongo:8",
-});
+export const DEFAULT_IMAGES: ContainerImages = Object.freeze(
+  Object.fromEntries(IMAGE_BACKENDS.map((backend) => [backend.backend, backend.image.fallback])) as ContainerImages,
+);
 
 /**
- * The images from `GD_IMAGE_POSTGRES`, `GD_IMAGE_REDIS`, `GD_IMAGE_RABBITMQ`
- * and `GD_IMAGE_MONGODB`, each defaulting to the official image.
+ * The images from each backend's `GD_IMAGE_*` variable (`GD_IMAGE_POSTGRES`,
+ * `GD_IMAGE_REDIS`, `GD_IMAGE_RABBITMQ`, `GD_IMAGE_MONGODB`,
+ * `GD_IMAGE_NATS`), each defaulting to the official image.
  *
  * @param env The environment to read.
  * @returns The images.
@@ -64,12 +65,9 @@ export const DEFAULT_IMAGES: ContainerImages = Object.freeze({
  */
 export function imagesFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ContainerImages {
   const pick = (name: string, fallback: string) => (env[name] ?? "") === "" ? fallback : env[name]!;
-  return {
-    postgres: pick("GD_IMAGE_POSTGRES", DEFAULT_IMAGES.postgres),
-    redis: pick("GD_IMAGE_REDIS", DEFAULT_IMAGES.redis),
-    rabbitmq: pick("GD_IMAGE_RABBITMQ", DEFAULT_IMAGES.rabbitmq),
-    mongodb: pick("GD_IMAGE_MONGODB", DEFAULT_IMAGES.mongodb),
-  };
+  return Object.fromEntries(
+    IMAGE_BACKENDS.map((backend) => [backend.backend, pick(backend.image.variable, backend.image.fallback)]),
+  ) as ContainerImages;
 }
 
 /**
@@ -112,6 +110,37 @@ const MONGODB_STARTUP_TIMEOUT_MS = 120_000;
 // testcontainers defaults to 0, which kills the server at once: Redis then
 // loses its keys. Ten seconds lets every server shut down cleanly.
 const STOP_TIMEOUT_S = 10;
+// The @testcontainers/postgresql module's own user and database.
+const POSTGRES_USER = "test";
+const POSTGRES_DB = "test";
+// PostgreSQL's health check: how often and how long. It runs for the
+// container's whole life, not only at start; the wait for the first
+// healthy answer ends as soon as one comes.
+const POSTGRES_HEALTH_INTERVAL_MS = 250;
+const POSTGRES_HEALTH_TIMEOUT_MS = 5_000;
+
+/**
+ * Runs the container with Docker's init (`--init`) as PID 1, which reaps
+ * every orphaned process in the container.
+ *
+ * Without it the server is PID 1 and inherits the container's orphans.
+ * PostgreSQL's postmaster takes any child it did not start and that dies of
+ * a signal for a crashed backend: it ends every session and reinitialises
+ * ("the database system is in recovery mode"). Measured under load: the
+ * module's shell-form health check (`sh -c "pg_isready …"`, every 250 ms,
+ * 1 s timeout) timed out, Docker killed the shell, its pg_isready was
+ * reparented to the postmaster and died of SIGPIPE writing its answer to the
+ * closed exec pipe, and the log read "server process (PID 172) was
+ * terminated by signal 13: Broken pipe … all server processes terminated;
+ * reinitializing".
+ *
+ * NOTE: testcontainers 11 has no public setter for `--init`: the host
+ * config is a protected field of GenericContainer.
+ */
+function withInit<T extends object>(container: T): T {
+  (container as unknown as { hostConfig: { Init?: boolean } }).hostConfig.Init = true;
+  return container;
+}
 
 /**
  * Whether a Docker engine answers, and why not when it does not.
@@ -171,6 +200,9 @@ function containerControl(name: string, container: Started, urls: () => Record<s
     async unpause() {
       await (await runtime()).unpause();
     },
+    async logTail(lines) {
+      return await containerLogTail((await runtime()) as unknown as LoggedContainer, lines);
+    },
   };
 }
 
@@ -182,6 +214,10 @@ function containerControl(name: string, container: Started, urls: () => Record<s
  *
  * A server whose image cannot be had (no registry here, say) is listed in
  * `missing` with the reason; the others still start.
+ *
+ * Every container runs with Docker's init as PID 1, so that an orphaned
+ * process is never reaped by the server itself: PostgreSQL takes one that
+ * dies of a signal for a crashed backend and resets every session.
  *
  * @param options The images and the roles to start.
  * @returns The servers. Call `stop()` to remove the containers.
@@ -201,7 +237,7 @@ export async function startContainerServers(options: ContainerServersOptions = {
   if (reason !== undefined) throw new Error(`Cannot start containers as ${reason}`);
   const images = options.images ?? imagesFromEnv();
   const roles = new Set<ServerRole>(options.roles ?? SERVER_ROLES);
-  const [{ Wait }, { PostgreSqlContainer }, { RedisContainer }, { RabbitMQContainer }, { MongoDBContainer }] = await Promise.all([
+  const [{ GenericContainer, Wait }, { PostgreSqlContainer }, { RedisContainer }, { RabbitMQContainer }, { MongoDBContainer }] = await Promise.all([
     import("testcontainers"),
     import("@testcontainers/postgresql"),
     import("@testcontainers/redis"),
@@ -216,8 +252,18 @@ export async function startContainerServers(options: ContainerServersOptions = {
     // A test server: no fsync, as the suites' own initdb clusters run. Each
     // DROP DATABASE forces a checkpoint, and 50 at once on a loaded 2-core
     // machine with fsync on outlived the 30 s statement timeout.
-    const c = await new PostgreSqlContainer(images.postgres)
+    // The health check runs pg_isready itself (exec form, quiet): a check
+    // that times out kills it, and leaves no orphan behind (see withInit).
+    const c = await withInit(new PostgreSqlContainer(images.postgres))
+      .withUsername(POSTGRES_USER)
+      .withDatabase(POSTGRES_DB)
       .withCommand(["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+      .withHealthCheck({
+        test: ["CMD", "pg_isready", "--quiet", "--host", "localhost", "--username", POSTGRES_USER, "--dbname", POSTGRES_DB],
+        interval: POSTGRES_HEALTH_INTERVAL_MS,
+        timeout: POSTGRES_HEALTH_TIMEOUT_MS,
+        retries: 1000,
+      })
       .withStartupTimeout(POSTGRES_STARTUP_TIMEOUT_MS)
       .start();
     started.push(c);
@@ -231,7 +277,7 @@ export async function startContainerServers(options: ContainerServersOptions = {
     // Ready when it answers PING, not when a log line shows: after a restart
     // the module's log wait can miss the new line (a one-second `since`
     // window), and it then waited its whole timeout on a loaded machine.
-    const c = await new RedisContainer(images.redis)
+    const c = await withInit(new RedisContainer(images.redis))
       .withCommand(["redis-server", "--save", "", "--appendonly", "no"])
       .withWaitStrategy(Wait.forSuccessfulCommand("redis-cli -p 6379 ping | grep -q PONG"))
       .withStartupTimeout(REDIS_STARTUP_TIMEOUT_MS)
@@ -240,7 +286,7 @@ export async function startContainerServers(options: ContainerServersOptions = {
     servers[role] = containerControl(name, c, () => ({ url: c.getConnectionUrl() }));
   };
   const rabbitmq = async () => {
-    const c = await new RabbitMQContainer(images.rabbitmq).withStartupTimeout(RABBITMQ_STARTUP_TIMEOUT_MS).start();
+    const c = await withInit(new RabbitMQContainer(images.rabbitmq)).withStartupTimeout(RABBITMQ_STARTUP_TIMEOUT_MS).start();
     started.push(c);
     // getAmqpUrl() carries no credentials; the module sets guest/guest.
     const urls = () => ({
@@ -251,7 +297,7 @@ export async function startContainerServers(options: ContainerServersOptions = {
     if (roles.has("rabbitmqDedicated")) servers.rabbitmqDedicated = containerControl("rabbitmq-dedicated", c, urls);
   };
   const mongodb = async () => {
-    const c = await new MongoDBContainer(images.mongodb).withStartupTimeout(MONGODB_STARTUP_TIMEOUT_MS).start();
+    const c = await withInit(new MongoDBContainer(images.mongodb)).withStartupTimeout(MONGODB_STARTUP_TIMEOUT_MS).start();
     started.push(c);
     servers.mongodb = containerControl("mongodb", c, () => ({ url: `${c.getConnectionString()}?directConnection=true` }));
   };
@@ -267,12 +313,26 @@ export async function startContainerServers(options: ContainerServersOptions = {
   if (rabbitRoles.length > 0) jobs.push([[...rabbitRoles], images.rabbitmq, rabbitmq]);
   if (roles.has("mongodb")) jobs.push([["mongodb"], images.mongodb, mongodb]);
 
-  // NOTE: no MySQL/MariaDB image: none can be pulled here, and the offline
-  // Debian build does not make one yet. The roles are reported, never dropped.
-  for (const role of ["mysql", "mysqlDedicated"] as const) {
-    if (roles.has(role)) {
-      missing[role] = "the containers provider has no MySQL/MariaDB image yet: give the servers with GD_MYSQL_URL " +
-        "and GD_MYSQL_DEDICATED_URL (external provider)";
+  // A registered generic container: one per role (a dedicated server is the
+  // tenant's own). A backend with neither an image nor a container here is
+  // reported missing, never dropped.
+  for (const backend of HARNESS_BACKENDS) {
+    const spec = "container" in backend ? backend.container : undefined;
+    for (const { role, name, urlVariables } of backend.roles) {
+      if (!roles.has(role)) continue;
+      if (spec !== undefined && "image" in backend) {
+        const image = images[backend.backend];
+        jobs.push([[role], image, async () => {
+          let command = withInit(new GenericContainer(image)).withExposedPorts(spec.port);
+          if (spec.command !== undefined) command = command.withCommand([...spec.command]);
+          const c = await command.withWaitStrategy(Wait.forLogMessage(spec.readyLog)).withStartupTimeout(spec.startupTimeoutMs).start();
+          started.push(c);
+          servers[role] = containerControl(name, c, () => spec.urls(c.getHost(), c.getMappedPort(spec.port)));
+        }]);
+      } else if (!("image" in backend)) {
+        missing[role] = `the containers provider has no ${backend.backend} image yet: give the server with ${urlVariables.join(" and ")} ` +
+          "(external provider)";
+      }
     }
   }
 

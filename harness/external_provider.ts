@@ -6,7 +6,7 @@
  */
 
 import { type FaultProxy, startFaultProxy } from "./fault_proxy.ts";
-import type { ServerRole, ServerSet } from "./server_set.ts";
+import { ROLE_REGISTRATIONS, SERVER_ROLES, type ServerRole, type ServerSet } from "./server_set.ts";
 
 /**
  * The environment variables of the external provider, by server role.
@@ -18,34 +18,9 @@ import type { ServerRole, ServerSet } from "./server_set.ts";
  * console.log(EXTERNAL_URL_VARIABLES.postgres); // ["GD_POSTGRES_URL"]
  * ```
  */
-export const EXTERNAL_URL_VARIABLES: Readonly<Record<ServerRole, readonly string[]>> = Object.freeze({
-  postgres: ["GD_POSTGRES_URL"],
-  postgresDedicated: ["GD_POSTGRES_DEDICATED_URL"],
-  redis: ["GD_REDIS_URL"],
-  redisDedicated: ["GD_REDIS_DEDICATED_URL"],
-  rabbitmq: ["GD_AMQP_URL", "GD_RABBITMQ_MANAGEMENT_URL"],
-  rabbitmqDedicated: ["GD_AMQP_URL", "GD_RABBITMQ_MANAGEMENT_URL"],
-  mongodb: ["GD_MONGODB_URL"],
-  mysql: ["GD_MYSQL_URL"],
-  mysqlDedicated: ["GD_MYSQL_DEDICATED_URL"],
-});
-
-const URL_KEYS: Readonly<Record<string, string>> = {
-  GD_AMQP_URL: "amqpUrl",
-  GD_RABBITMQ_MANAGEMENT_URL: "managementUrl",
-};
-
-const NAMES: Readonly<Record<ServerRole, string>> = {
-  postgres: "postgres",
-  postgresDedicated: "postgres-dedicated",
-  redis: "redis",
-  redisDedicated: "redis-dedicated",
-  rabbitmq: "rabbitmq",
-  rabbitmqDedicated: "rabbitmq-dedicated",
-  mongodb: "mongodb",
-  mysql: "mysql",
-  mysqlDedicated: "mysql-dedicated",
-};
+export const EXTERNAL_URL_VARIABLES: Readonly<Record<ServerRole, readonly string[]>> = Object.freeze(
+  Object.fromEntries(SERVER_ROLES.map((role) => [role, ROLE_REGISTRATIONS[role].urlVariables])) as Record<ServerRole, readonly string[]>,
+);
 
 /**
  * Whether any external URL is set.
@@ -93,13 +68,14 @@ export async function startExternalServers(
       if (unset.length > 0) {
         missing[role] = `${unset.join(" and ")} ${unset.length > 1 ? "are" : "is"} not set: set ${
           unset.length > 1 ? "them" : "it"
-        } to a ${NAMES[role].replace("-", " ")} server's URL${
+        } to a ${ROLE_REGISTRATIONS[role].name.replace("-", " ")} server's URL${
           role.endsWith("Dedicated") ? " (a second server: the tenant's own)" : ""
         }`;
         continue;
       }
-      const urls = Object.fromEntries(variables.map((name) => [URL_KEYS[name] ?? "url", env[name]!]));
-      const proxy = await startFaultProxy({ name: NAMES[role], urls });
+      const keys: Readonly<Record<string, string>> = ROLE_REGISTRATIONS[role].urlKeys ?? {};
+      const urls = Object.fromEntries(variables.map((name) => [keys[name] ?? "url", env[name]!]));
+      const proxy = await startFaultProxy({ name: ROLE_REGISTRATIONS[role].name, urls });
       proxies.push(proxy);
       servers[role] = proxy;
     }

@@ -18,10 +18,12 @@
  */
 
 export * from "./audit_recorder.ts";
+export * from "./backends/mod.ts";
 export * from "./conformance/mod.ts";
 export * from "./containers_provider.ts";
 export * from "./external_provider.ts";
 export * from "./fault_proxy.ts";
+export * from "./harness_backend.ts";
 export * from "./select_servers.ts";
 export * from "./server_control.ts";
 export * from "./server_set.ts";

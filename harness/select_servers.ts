@@ -6,6 +6,7 @@
 
 import { dockerUnavailableReason, imagesFromEnv, startContainerServers } from "./containers_provider.ts";
 import { EXTERNAL_URL_VARIABLES, hasExternalUrls, startExternalServers } from "./external_provider.ts";
+import { HARNESS_BACKENDS } from "./backends/mod.ts";
 import type { ServerRole, ServerSet } from "./server_set.ts";
 
 /**
@@ -47,8 +48,9 @@ export interface SelectServersOptions {
   roles?: readonly ServerRole[];
 }
 
+const IMAGE_VARIABLES = HARNESS_BACKENDS.flatMap((backend) => "image" in backend ? [backend.image.variable] : []);
 const HOW_TO_GET_SERVERS = "start a Docker engine for the containers provider (where no registry answers, build the " +
-  "images first with `npm run images:offline` and set GD_IMAGE_POSTGRES, GD_IMAGE_REDIS and GD_IMAGE_RABBITMQ), or set " +
+  `images first with \`npm run images:offline\` and set ${IMAGE_VARIABLES.join(", ")}), or set ` +
   `${[...new Set(Object.values(EXTERNAL_URL_VARIABLES).flat())].join(", ")} for the external provider`;
 
 /**

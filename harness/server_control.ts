@@ -35,4 +35,11 @@ export interface ServerControl {
   pause(): Promise<void>;
   /** Unfreezes a paused server. */
   unpause(): Promise<void>;
+  /**
+   * The last `lines` lines of the server's own log, headed by its state
+   * (running, exit code, killed for memory), so that a check that failed
+   * because the server crashed or restarted can show why. Absent where the
+   * harness cannot read the log (a server given by URL).
+   */
+  logTail?(lines: number): Promise<string>;
 }

@@ -160,7 +160,8 @@ export async function settle(sinks: DropSinks, record: DropRecord, outcome: Drop
   }
 }
 
-function report(sinks: DropSinks, record: DropRecord, what: string, err: unknown, error: DropError | undefined): void {
+/** Reports a failure of a sink or observer through `logger.error`, else the console; it never throws. */
+export function report(sinks: DropSinks, record: DropRecord, what: string, err: unknown, error: DropError | undefined): void {
   const line = { event: "provisioner.drop.report_failed", drop_id: record.drop_id, what, error: scrubbedMessage(err) };
   let returned: unknown;
   try {

@@ -2,7 +2,7 @@
 // malformed field means `refused`, with a message that names the field.
 
 import type { Backend, DropRequest } from "./drop_request.ts";
-import type { NameRules } from "./name_rules.ts";
+import { checkTenantToken, type NameRules } from "./name_rules.ts";
 import { isDropAction } from "./drop_action.ts";
 import { RefusedError } from "./refused_error.ts";
 import type { GivenRequest } from "./_drop_record.ts";
@@ -64,7 +64,9 @@ export function validateRequest(given: GivenRequest, drop: unknown, nameRules: N
   }
   const action = given.action;
   try {
-    nameRules.checkNamingToken(token);
+    // The token and its case, decided here once for every backend: custom
+    // rules that declare no case policy refuse upper-case letters too.
+    checkTenantToken(nameRules, token);
   } catch (err) {
     const cause = scrubError(err);
     if (readProperty(err, "code") === "GD_REFUSED") {

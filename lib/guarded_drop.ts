@@ -13,12 +13,16 @@ import type { DropError } from "./drop_error.ts";
 import { DropFailedError } from "./drop_failed_error.ts";
 import type { DropAuthorizer, DropBudget } from "./drop_policy.ts";
 import type { DropRequest } from "./drop_request.ts";
+import type { DropTracer } from "./drop_tracer.ts";
 import { createNameRules, type NameRules } from "./name_rules.ts";
+import { AsyncLoggerError } from "./async_logger_error.ts";
 import { Breakers } from "./_breakers.ts";
+import { describeAsyncDestination } from "./_async_destination.ts";
 import { describeValue } from "./_describe_value.ts";
 import { appendRecord, count, type DropSinks, settle, writeFailed, writeRecord, writeWarning } from "./_drop_sinks.ts";
 import { newRecord, readRequest } from "./_drop_record.ts";
 import { askPolicy, takeBudget } from "./_policy_steps.ts";
+import { endSpan, inSpan, startSpan } from "./_span.ts";
 import { isOwnError } from "./_own_errors.ts";
 import { readProperty } from "./_read_property.ts";
 import { validateRequest } from "./_validate_request.ts";
@@ -67,8 +71,25 @@ export interface GuardedDrop {
  * ```
  */
 export interface GuardedDropOptions {
-  /** Where the records go. Its writes must be synchronous and throw on failure (see `guarded-drop/pino`). */
+  /**
+   * Where the records go. Its writes must be synchronous and throw on
+   * failure (see `guarded-drop/pino`). A pino logger whose destination is
+   * asynchronous is refused unless `allowAsyncLogger` is `true`.
+   */
   logger: AuditLogger;
+  /**
+   * Accepts a pino logger whose destination is asynchronous: a transport
+   * (`pino.transport()`), a SonicBoom with `sync: false`
+   * (`pino.destination({ sync: false })`, or pino's default stdout), or a
+   * multistream holding one. Its `provisioner.drop` line may then land after
+   * the drop, or never (a crash, a full disk the worker swallows), so "no
+   * audit line, no drop" no longer holds. When `true`, creation writes one
+   * `provisioner.audit_logger.async` warning through the logger; when not,
+   * creation throws an {@linkcode AsyncLoggerError}.
+   *
+   * @default {false}
+   */
+  allowAsyncLogger?: boolean;
   /** `provisioner_drop_total` (see `guarded-drop/prom-client`). */
   counter: DropCounter;
   /**
@@ -144,6 +165,16 @@ export interface GuardedDropOptions {
    * @default {createNameRules()}
    */
   nameRules?: NameRules;
+  /**
+   * Traces every guardedDrop as one span (see `guarded-drop/opentelemetry`).
+   * The span starts when the call starts, under the caller's active
+   * context, the drop callback runs inside it, and it ends once the outcome
+   * is known. A tracer that throws is reported through `logger.error` and
+   * never changes the outcome.
+   *
+   * @default {undefined: no span}
+   */
+  tracer?: DropTracer;
 }
 
 const DEFAULT_TIMEOUT_MS = 2000;
@@ -166,6 +197,8 @@ const DEFAULT_TIMEOUT_MS = 2000;
  * @param options The logger, counter and optional store, policy, budget and
  * breaker.
  * @returns The guarded drop function.
+ * @throws {AsyncLoggerError} If the logger is a pino logger with an
+ * asynchronous destination and `allowAsyncLogger` is not `true`.
  * @throws {TypeError} If the logger or counter lacks a method, an option
  * has the wrong type, or a timeout is longer than 2147483647 ms (the longest
  * timer: a longer one would fire after 1 ms).
@@ -196,6 +229,8 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   if (auditStore?.settle !== undefined) requireFunction("auditStore.settle", auditStore.settle);
   if (authorize !== undefined) requireFunction("authorize", authorize);
   if (budget !== undefined) requireFunction("budget.take", budget?.take);
+  const tracer = options.tracer;
+  if (tracer !== undefined) requireFunction("tracer.startDrop", tracer?.startDrop);
   const authorizeTimeoutMs = positiveMs("authorizeTimeoutMs", options.authorizeTimeoutMs);
   const budgetTimeoutMs = positiveMs("budgetTimeoutMs", options.budgetTimeoutMs);
   const sinks: DropSinks = { logger, counter, auditStore, auditTimeoutMs: positiveMs("auditTimeoutMs", options.auditTimeoutMs) };
@@ -205,10 +240,14 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   const breakerFor = options.breakerFor ?? (() => new CircuitBreaker(options.breaker));
   if (options.breakerFor === undefined) new CircuitBreaker(options.breaker); // its options are checked up front
   const breakers = new Breakers(breakerFor, isBreakerOpen);
+  // Last: its opt-in warning is written only when every other option is good.
+  checkLoggerIsSync(logger, options.allowAsyncLogger);
 
   return async function guardedDrop<T>(req: DropRequest, drop: DropCallback<T>): Promise<T> {
     const given = readRequest(req);
     const record = newRecord(given);
+    // Before the first await: the tracer sees the caller's active context.
+    const span = startSpan(sinks, tracer, record);
     let appended = false;
     let value: T;
     try {
@@ -226,7 +265,7 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       // 4. The drop budget. A restore destroys nothing, so it never spends it.
       if (budget !== undefined && request.action !== "restore") writeWarning(sinks, record, await takeBudget(budget, budgetTimeoutMs, request));
       // 5. The circuit breaker, and the drop inside it.
-      value = await breakers.run(request, record, drop);
+      value = await breakers.run(request, record, inSpan(sinks, span, record, drop));
     } catch (err) {
       // Every step above throws its outcome's error, made by this copy; anything else is a bug, and still an outcome.
       const error = isOwnError(err)
@@ -236,6 +275,7 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       writeFailed(sinks, record, error);
       count(sinks, record, error.outcome, error);
       if (appended) await settle(sinks, record, error.outcome, error);
+      endSpan(sinks, span, record, error.outcome, error);
       throw error;
     }
     // 6. The count, once the outcome is known, under the action the drop
@@ -243,6 +283,7 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
     const done = reportedRecord(sinks, record, value);
     count(sinks, done, "ok");
     if (appended) await settle(sinks, done, "ok");
+    endSpan(sinks, span, done, "ok");
     return value;
   };
 }
@@ -263,6 +304,26 @@ function requireFunction(option: string, value: unknown): void {
   if (typeof value !== "function") {
     throw new TypeError(`Cannot create guardedDrop as '${option}' must be a function: current value is ${describeValue(value)}`);
   }
+}
+
+/** Refuses a pino logger whose lines land later, or warns once when the caller opted in. */
+function checkLoggerIsSync(logger: AuditLogger, allowAsyncLogger: unknown): void {
+  if (allowAsyncLogger !== undefined && typeof allowAsyncLogger !== "boolean") {
+    throw new TypeError(`Cannot create guardedDrop as 'allowAsyncLogger' must be a boolean: current value is ${describeValue(allowAsyncLogger)}`);
+  }
+  const asyncDestination = describeAsyncDestination(logger);
+  if (asyncDestination === undefined) return;
+  if (allowAsyncLogger !== true) {
+    throw new AsyncLoggerError(
+      `Cannot create guardedDrop as 'logger' must write synchronously (a line that lands after the drop breaks "no audit line, no drop"): ` +
+        `current value is a pino logger writing to ${asyncDestination}. Build it with createAuditLogger from "guarded-drop/pino", ` +
+        `or pass allowAsyncLogger: true to accept the risk`,
+    );
+  }
+  logger.warn(
+    { event: "provisioner.audit_logger.async", destination: asyncDestination },
+    "guardedDrop accepted an asynchronous audit logger (allowAsyncLogger: true): a provisioner.drop line may land after its drop, or never",
+  );
 }
 
 /** The longest delay a timer takes: Node and browsers fire a longer one after 1 ms. */

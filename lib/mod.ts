@@ -24,12 +24,14 @@
  * @module
  */
 
+export * from "./async_logger_error.ts";
 export * from "./audit.ts";
 export * from "./audit_failed_error.ts";
 export * from "./backend_error.ts";
 export * from "./breaker_open_error.ts";
 export * from "./circuit_breaker.ts";
 export * from "./denied_error.ts";
+export * from "./deprovision_tenant.ts";
 export * from "./deprovisioner.ts";
 export * from "./drop_action.ts";
 export * from "./drop_callback.ts";
@@ -38,6 +40,7 @@ export * from "./drop_error.ts";
 export * from "./drop_failed_error.ts";
 export * from "./drop_policy.ts";
 export * from "./drop_request.ts";
+export * from "./drop_tracer.ts";
 export * from "./guarded_drop.ts";
 export * from "./name_rules.ts";
 export * from "./outcome.ts";

@@ -72,7 +72,37 @@ export const DEFAULT_NAME_RULES: Readonly<Required<NameRulesOptions>> = Object.f
     "doadmin",
   ]),
   systemNames: SYSTEM_NAMES,
+  mixedCaseTokens: "refuse",
 });
+
+/**
+ * The case policy of a tenant's naming token, decided once for every
+ * backend (DESIGN §4).
+ *
+ * - `"refuse"`: a token with upper-case letters (`relAbc`) is refused by
+ *   guardedDrop and by every adapter alike, before anything connects.
+ *   PostgreSQL folds unquoted names and MySQL may fold database names, so
+ *   such a tenant may be held as `db_relabc` there while Redis and RabbitMQ
+ *   hold `relAbc:*` and `vh_relAbc`: refusing it everywhere is the one answer
+ *   that never leaves a tenant half deleted.
+ * - `"exact"`: every backend takes the token exactly as given (Redis keys
+ *   `relAbc:*`, the vhost `vh_relAbc`, the quoted PostgreSQL names
+ *   `"db_relAbc"`, the MySQL names `db_relAbc`). For a platform that made
+ *   every name of its tenants with the token's own case.
+ *
+ * @example
+ * ```ts
+ * import { createNameRules, type MixedCaseTokens } from "guarded-drop";
+ *
+ * const policy: MixedCaseTokens = "exact";
+ * const rules = createNameRules({ mixedCaseTokens: policy });
+ * console.log(rules.checkNamingToken("relAbc")); // "relAbc"
+ * ```
+ */
+export type MixedCaseTokens = "refuse" | "exact";
+
+const MIXED_CASE_POLICIES: ReadonlySet<unknown> = new Set(["refuse", "exact"]);
+const UPPER_CASE = /[A-Z]/;
 
 /**
  * Options of {@linkcode createNameRules}.
@@ -121,6 +151,15 @@ export interface NameRulesOptions {
    * @default {DEFAULT_NAME_RULES.systemNames}
    */
   systemNames?: readonly string[];
+  /**
+   * What a naming token with upper-case letters means, for guardedDrop and
+   * every adapter given these rules: `"refuse"` it everywhere, or take it
+   * `"exact"`ly as given everywhere. Give the same rules to
+   * `createGuardedDrop` and to every adapter of a tenant.
+   *
+   * @default {"refuse"}
+   */
+  mixedCaseTokens?: MixedCaseTokens;
 }
 
 /**
@@ -136,8 +175,14 @@ export interface NameRulesOptions {
  * ```
  */
 export interface NameRules {
-  /** Checks a bare naming token (`acme42`). */
+  /** Checks a bare naming token (`acme42`), its case included. */
   checkNamingToken(token: unknown): string;
+  /**
+   * The case policy these rules decided (see {@linkcode MixedCaseTokens}).
+   * Rules that do not say are taken as `"refuse"`: guardedDrop and the
+   * adapters then refuse a token with upper-case letters themselves.
+   */
+  readonly mixedCaseTokens?: MixedCaseTokens;
   /** Checks a tenant database name (`db_acme42`). */
   checkDatabaseName(name: unknown): string;
   /** Checks a tenant user or role name (`usr_acme42`). */
@@ -152,8 +197,9 @@ export interface NameRules {
  * @param options Prefixes that replace the defaults, and reserved or system
  * names that extend them.
  * @returns The configured checks.
- * @throws {TypeError} If a prefix is empty or not a string, or a reserved or
- * system name is not a string.
+ * @throws {TypeError} If a prefix is empty or not a string, a reserved or
+ * system name is not a string, or `mixedCaseTokens` is neither "refuse" nor
+ * "exact".
  *
  * @example A platform with its own admin names
  * ```ts
@@ -173,12 +219,19 @@ export function createNameRules(options: NameRulesOptions = {}): NameRules {
   const vhostPrefixes = prefixList("vhostPrefixes", options.vhostPrefixes);
   const reserved = lowerCaseSet("reserved", DEFAULT_NAME_RULES.reserved, options.reserved);
   const systemNames = lowerCaseSet("systemNames", DEFAULT_NAME_RULES.systemNames, options.systemNames);
+  const mixedCaseTokens = options.mixedCaseTokens ?? DEFAULT_NAME_RULES.mixedCaseTokens;
+  if (!MIXED_CASE_POLICIES.has(mixedCaseTokens)) {
+    throw new TypeError(
+      `Cannot create name rules as 'mixedCaseTokens' must be "refuse" or "exact": current value is ${describeValue(mixedCaseTokens)}`,
+    );
+  }
 
   function checkNamingToken(token: unknown): string {
     const problem = tokenProblem(token, reserved);
     if (problem !== undefined) {
       throw new RefusedError(`Cannot drop as the naming token ${describeValue(token)} ${problem}`);
     }
+    if (mixedCaseTokens === "refuse") refuseMixedCase(token as string);
     return token as string;
   }
 
@@ -209,12 +262,55 @@ export function createNameRules(options: NameRulesOptions = {}): NameRules {
     throw new RefusedError(`Cannot drop the ${what} ${describeValue(name)} as it ${lastProblem}`);
   }
 
+  // NOTE: the case policy is the token's. The whole-name checks below also
+  // tell tenant-shaped names from others (the dedicated Redis proof reads
+  // every ACL user with them), so they accept either case.
   return {
+    mixedCaseTokens,
     checkNamingToken,
     checkDatabaseName: (name) => tenantName("database", databasePrefixes, name),
     checkUserName: (name) => tenantName("user", userPrefixes, name),
     checkVhostName: (name) => tenantName("vhost", vhostPrefixes, name),
   };
+}
+
+/**
+ * Checks a naming token with `rules`, then applies the case policy they
+ * declare: rules that do not declare `"exact"` (custom rules written before
+ * the policy, among them) refuse a token with upper-case letters. guardedDrop
+ * and every adapter check tokens through it, so one tenant is refused by all
+ * of them or by none.
+ *
+ * @param rules The name rules (built by {@linkcode createNameRules}, or custom).
+ * @param token The token to check.
+ * @returns The token.
+ * @throws {RefusedError} If the rules refuse it, or it has upper-case
+ * letters and the rules do not declare `mixedCaseTokens: "exact"`.
+ *
+ * @example A custom rule set that does not declare a case policy
+ * ```ts
+ * import { checkTenantToken, createNameRules, type NameRules } from "guarded-drop";
+ *
+ * const base = createNameRules({ mixedCaseTokens: "exact" });
+ * const custom: NameRules = { ...base, mixedCaseTokens: undefined };
+ * console.log(checkTenantToken(custom, "acme42")); // "acme42"
+ * try { checkTenantToken(custom, "AcmeX"); } catch (err) { console.log((err as { code: string }).code); } // "GD_REFUSED"
+ * ```
+ */
+export function checkTenantToken(rules: NameRules, token: unknown): string {
+  const checked = rules.checkNamingToken(token);
+  if (rules.mixedCaseTokens !== "exact") refuseMixedCase(checked);
+  return checked;
+}
+
+function refuseMixedCase(token: string): void {
+  if (typeof token !== "string" || !UPPER_CASE.test(token)) return;
+  throw new RefusedError(
+    `Cannot drop as the naming token must be lower case, the case policy of guardedDrop and every adapter: current value is ` +
+      `${describeValue(token)}. A server that folds names (PostgreSQL unquoted, MySQL with lower_case_table_names) may ` +
+      `hold it as ${describeValue(token.toLowerCase())}, so no backend drops it. Pass the lower-case token, or give ` +
+      `guardedDrop and every adapter name rules made with mixedCaseTokens: "exact"`,
+  );
 }
 
 /** Why `token` is not a tenant's naming token, or `undefined` when it is one. */
@@ -274,8 +370,8 @@ const defaultRules = createNameRules();
 
 /**
  * Checks a bare naming token with the default rules: non-empty, at most 63
- * bytes, only `[A-Za-z0-9._-]`, starting with a letter or digit, and not
- * reserved.
+ * bytes, only `[A-Za-z0-9._-]`, starting with a letter or digit, not
+ * reserved, and lower case (the default case policy, {@linkcode MixedCaseTokens}).
  *
  * @param token The token to check.
  * @returns The token.

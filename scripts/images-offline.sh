@@ -5,6 +5,7 @@
 #   guarded-drop/postgres:15-offline    harness/images/postgres  (Debian's postgresql-15)
 #   guarded-drop/redis:7-offline        harness/images/redis     (Debian's redis-server 7.0)
 #   guarded-drop/rabbitmq:3-offline     harness/images/rabbitmq  (Debian's rabbitmq-server 3.10)
+#   guarded-drop/nats:2-offline         harness/images/nats      (Debian's nats-server 2.9)
 #
 # Idempotent and cached: the base is imported only when its tag is missing, from a rootfs tarball
 # kept in the cache directory, so it is debootstrapped only once per machine. A service image is
@@ -21,7 +22,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 suite=bookworm
 base_tag=guarded-drop/debian-base:$suite
 hash_label=org.guarded-drop.build-hash
-services=(postgres:15 redis:7 rabbitmq:3)
+services=(postgres:15 redis:7 rabbitmq:3 nats:2)
 cache_dir=${GD_IMAGES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/guarded-drop}
 rootfs_tar=$cache_dir/debian-$suite-minbase.tar
 

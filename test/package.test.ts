@@ -1,7 +1,8 @@
 // The published shape: `npm pack` gives a tarball that publint and
 // @arethetypeswrong/cli accept; a plain JavaScript project on Node 20 installs
 // it with pino and prom-client alone (no TypeScript, at most 12 MB) and
-// imports it with no loader; and its drop-guard bin runs on the user's own
+// imports it with no loader; the core alone installs one package, also next
+// to a pinned TypeScript 4.9; and its drop-guard bin runs on the user's own
 // TypeScript, 5.x or 6.x, or exits 2 saying how to install one.
 //
 // Every entry point, bin and TypeScript check is derived from package.json,
@@ -18,6 +19,7 @@ import { publint } from "publint";
 const root = new URL("..", import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
   name: string;
+  version: string;
   license: string;
   exports: Record<string, string | Record<string, string>>;
   bin: Record<string, string>;
@@ -27,6 +29,8 @@ const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as
 const work = mkdtempSync(join(tmpdir(), "guarded-drop-pack-"));
 /** The core-only install: the tarball, pino and prom-client. */
 const consumer = join(work, "consumer");
+/** The tarball alone: the core installs nothing else. */
+const coreOnly = join(work, "core-only");
 /** The same, where each TypeScript under test is linked in turn. */
 const guardProject = join(work, "guard-project");
 const INSTALL_BUDGET_BYTES = 12 * 1024 * 1024;
@@ -112,6 +116,7 @@ before(() => {
   listing = packed[0]!.files.map((f) => f.path);
   install(consumer, [tarball, "pino", "prom-client"]);
   install(guardProject, [tarball]);
+  install(coreOnly, [tarball]);
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -160,9 +165,75 @@ describe("the packed tarball", () => {
     }
   });
 
-  test("TypeScript is an optional peer dependency, 5.x and 6.x", () => {
-    assert.equal(manifest.peerDependencies.typescript, ">=5.0 <7");
+  test("TypeScript is an optional peer of any version: the guard itself refuses one older than 5.x", () => {
+    // npm turns a conflict with an optional peer's range into ERESOLVE for the
+    // whole package, the core included; the guard checks the version it loads.
+    assert.equal(manifest.peerDependencies.typescript, "*");
     assert.equal(manifest.peerDependenciesMeta.typescript?.optional, true);
+  });
+
+  test("has no dependencies, and every peer dependency is optional", () => {
+    const raw = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown>;
+    for (const field of ["dependencies", "optionalDependencies", "bundleDependencies", "bundledDependencies"]) {
+      assert.equal(raw[field], undefined, field);
+    }
+    const required = Object.keys(manifest.peerDependencies).filter((name) => manifest.peerDependenciesMeta[name]?.optional !== true);
+    assert.deepEqual(required, []);
+    for (const name of ["pino", "prom-client", "@opentelemetry/api", "@grpc/grpc-js"]) assert.ok(name in manifest.peerDependencies, name);
+  });
+});
+
+/** The packages npm installed in a project, from its hidden lockfile. */
+function installedPackages(project: string): string[] {
+  const lock = JSON.parse(readFileSync(join(project, "node_modules", ".package-lock.json"), "utf8")) as { packages: Record<string, unknown> };
+  return Object.keys(lock.packages).filter((path) => path !== "").sort();
+}
+
+describe("the core alone (npm i guarded-drop in an empty project)", () => {
+  test("installs exactly one package, and the core runs a guarded drop with a plain logger", () => {
+    assert.deepEqual(installedPackages(coreOnly), [`node_modules/${manifest.name}`]);
+    writeFileSync(
+      join(coreOnly, "main.js"),
+      `
+import { createGuardedDrop } from "guarded-drop";
+const lines = [];
+const logger = { info: (o) => void lines.push(o), warn: (o) => void lines.push(o), error: (o) => void lines.push(o) };
+let counted = 0;
+const guardedDrop = createGuardedDrop({ logger, counter: { inc: () => void counted++ } });
+const value = await guardedDrop({ token: "acme42", resourceType: "postgres", backend: "shared", requestId: "r1" }, () => "dropped");
+console.log(JSON.stringify({ value, records: lines.length, counted }));
+`,
+    );
+    assert.deepEqual(JSON.parse(run(process.execPath, ["main.js"], coreOnly)), { value: "dropped", records: 1, counted: 1 });
+  });
+
+  test("guarded-drop/grpc loads without @grpc/grpc-js; guarded-drop/opentelemetry names its missing optional peer", () => {
+    writeFileSync(
+      join(coreOnly, "optional.js"),
+      `
+const { grpcCallerOf } = await import("guarded-drop/grpc");
+const otel = await import("guarded-drop/opentelemetry").then(() => "loaded", (err) => err.code + " " + err.message);
+console.log(JSON.stringify({ caller: grpcCallerOf({ getPeer: () => "10.0.0.7:5000" }), otel }));
+`,
+    );
+    const out = JSON.parse(run(process.execPath, ["optional.js"], coreOnly)) as { caller: string; otel: string };
+    assert.equal(out.caller, "unauthenticated (peer 10.0.0.7:5000)");
+    assert.match(out.otel, /^ERR_MODULE_NOT_FOUND .*'@opentelemetry\/api'/);
+  });
+
+  test("installs next to a pinned TypeScript 4.9 without ERESOLVE", (t) => {
+    const project = join(work, "typescript-4.9");
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+    const result = attempt("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "typescript@4.9", tarball], project);
+    if (result.status !== 0 && /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN/.test(result.stderr)) {
+      return t.skip(`typescript@4.9 could not be fetched from the npm registry: ${result.stderr.split("\n")[0]}`);
+    }
+    assert.doesNotMatch(result.stderr, /ERESOLVE/);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(installedPackages(project), [`node_modules/${manifest.name}`, "node_modules/typescript"]);
+    const typescript = JSON.parse(readFileSync(join(project, "node_modules", "typescript", "package.json"), "utf8")) as { version: string };
+    assert.match(typescript.version, /^4\.9\./);
   });
 });
 
@@ -235,10 +306,11 @@ console.log(JSON.stringify({
     }
   });
 
-  test("npx guarded-drop runs from the tarball: --help prints its usage, a usage error exits 2", () => {
+  test("npx guarded-drop runs from the tarball: --help prints its usage, --version the package's version, a usage error exits 2", () => {
     assert.match(run("npx", ["--no-install", "guarded-drop", "--help"], consumer), /Usage: guarded-drop audit verify/);
     const usage = attempt("npx", ["--no-install", "guarded-drop", "audit", "verify"], consumer);
     assert.equal(usage.status, 2, usage.stderr);
+    assert.equal(run("npx", ["--no-install", "guarded-drop", "--version"], consumer), `${manifest.version}\n`);
   });
 });
 

@@ -4,6 +4,7 @@ import { MongoClient, type MongoClientOptions } from "mongodb";
 import { randomUUID } from "node:crypto";
 import {
   type Backend,
+  checkTenantToken,
   type DropError,
   type DropReport,
   type GuardedDrop,
@@ -353,7 +354,8 @@ export class MongodbDeprovisioner implements MongodbAdapter {
   }
 
   #targets(token: string): { database: string; user: string } {
-    const checked = this.#nameRules.checkNamingToken(token);
+    // The token's case is the name rules' policy, the same for every backend.
+    const checked = checkTenantToken(this.#nameRules, token);
     return {
       database: this.#nameRules.checkDatabaseName(`${this.#form.databasePrefix}${checked}`),
       user: this.#nameRules.checkUserName(`${this.#form.userPrefix}${checked}`),

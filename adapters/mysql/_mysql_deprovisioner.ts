@@ -3,23 +3,15 @@
 import { createHash } from "node:crypto";
 import type { Connection } from "mysql2/promise";
 import type { Backend, BackendError, Deprovisioner, DropReport, NameRules } from "../../lib/mod.ts";
-import { RefusedError } from "../../lib/mod.ts";
+import { checkTenantToken } from "../../lib/mod.ts";
+import { adapterCaseRule } from "../_shared/_case_rule.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
-import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
+import { positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyMysqlError } from "./_classify.ts";
 import { MYSQL_URL, requireMysqlUrl } from "./_url.ts";
-import {
-  definerDependencies,
-  dropDatabase,
-  dropUser,
-  inspectTenant,
-  killSessions,
-  lockAccounts,
-  type MysqlSession,
-  type MysqlTenantState,
-  takeTenantLock,
-} from "./_statements.ts";
+import { dropTenant, type MysqlTenantNames, tenantExists } from "./_drop_tenant.ts";
+import { inspectTenant, type MysqlSession, quoteIdentifier, takeTenantLock } from "./_statements.ts";
 import type { MysqlAdapterOptions, MysqlCaseRule } from "./mysql_options.ts";
 
 /** The names of one tenant model. */
@@ -45,7 +37,7 @@ const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 // Past the server's own lock timeouts, so that a slow statement is reported
 // by the server (1205) and only a silent server trips the client's timer.
 const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
-const UPPER_CASE = /[A-Z]/;
+const CASE_RULES = ["refuse", "exact"] as const;
 
 /** Drops one tenant's database and user on MySQL or MariaDB. */
 export class MysqlDeprovisioner implements Deprovisioner {
@@ -70,12 +62,7 @@ export class MysqlDeprovisioner implements Deprovisioner {
     const adapter = form.adapter;
     const resolved = resolveAdapterOptions(adapter, options, { option: "url", rule: MYSQL_URL });
     this.#url = requireMysqlUrl(adapter, options.url);
-    const caseRule = options.mixedCaseTokens ?? "refuse";
-    if (caseRule !== "refuse" && caseRule !== "exact") {
-      throw new TypeError(
-        `Cannot create ${adapter} as 'mixedCaseTokens' must be "refuse" or "exact": current value is ${describe(caseRule)}`,
-      );
-    }
+    const caseRule = adapterCaseRule(adapter, resolved.nameRules, options.mixedCaseTokens, CASE_RULES);
     this.backend = form.backend;
     this.#form = form;
     this.#connectTimeoutMs = resolved.connectTimeoutMs;
@@ -86,94 +73,39 @@ export class MysqlDeprovisioner implements Deprovisioner {
   }
 
   /**
-   * Drops the tenant's database and user, under the tenant's lock: checks
-   * that no other database holds objects the user defined, ACCOUNT LOCK at
-   * every host, KILL its sessions, DROP DATABASE IF EXISTS, DROP USER IF
-   * EXISTS at every host, then reads the catalog again. Idempotent.
+   * Drops the tenant's database and user, under the tenant's lock: reads
+   * the catalog, and fails with nothing changed on anything a retry cannot
+   * cure (a role named like the user, a name differing only in case, a
+   * quoted name the server reads otherwise, objects the user defined in
+   * other databases); then ACCOUNT LOCK at every host, KILL its sessions,
+   * DROP DATABASE IF EXISTS, DROP USER IF EXISTS at every host, and reads
+   * the catalog again. Idempotent.
    *
    * @sanctionedDrop
    */
   // `DropReport`: the quarantining subclass resolves with one.
   async deprovision(token: string): Promise<void | DropReport> {
-    const { database, user } = this.#targets(token);
+    const names = this.#targets(token);
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token };
-    await inSession(this.#hooks, context, async ({ session: conn }, step) => {
-      step("GET_LOCK");
-      if (!(await takeTenantLock(conn, lockKey(database, user), this.#lockTimeoutMs))) {
-        throw backendError(
-          "failed",
-          context,
-          `another deprovision of the tenant held its lock for ${this.#lockTimeoutMs} ms; a retry finishes the deprovision`,
-          undefined,
-        );
-      }
-      step("reading mysql.user and information_schema");
-      const state = await inspectTenant(conn, database, user);
-      if (state.currentDatabase !== null && sameDatabase(state, state.currentDatabase, database)) {
-        throw backendError(
-          "failed",
-          context,
-          "the admin connection's default database is the tenant's own: connect without a database, or to another one",
-          undefined,
-        );
-      }
-      if (state.roleExists) {
-        // A MariaDB role with the user's name: DROP USER does not take it,
-        // and dropping a role takes privileges from whoever was granted it.
-        throw backendError(
-          "failed",
-          context,
-          `a role named ${JSON.stringify(user)} exists (MariaDB's mysql.user lists it with is_role = 'Y'): ` +
-            "drop or rename it (DROP ROLE) before the tenant can be deprovisioned; nothing was dropped",
-          undefined,
-        );
-      }
-      if (state.hosts.length > 0) {
-        // Before anything is touched: a failed call must leave nothing a
-        // retry or an operator would still need half-destroyed.
-        step("reading definers");
-        const holders = await definerDependencies(conn, database, user);
-        if (holders.length > 0) {
-          throw backendError(
-            "failed",
-            context,
-            `the user ${JSON.stringify(user)} is the DEFINER of views, routines, triggers or events in other databases ` +
-              `(${holders.map((db) => JSON.stringify(db)).join(", ")}): give them another definer or drop them first; nothing was dropped`,
-            undefined,
-          );
-        }
-        step("ALTER USER ACCOUNT LOCK");
-        await lockAccounts(conn, user, state.hosts);
-      }
-      step("KILL");
-      await killSessions(conn, database, user, state.foldsNames);
-      step("DROP DATABASE");
-      await dropDatabase(conn, database);
-      step("DROP USER");
-      await dropUser(conn, user, state.hosts);
-      step("reading mysql.user and information_schema");
-      const after = await inspectTenant(conn, database, user);
-      if (after.databaseExists || after.hosts.length > 0 || after.roleExists) {
-        // Made again meanwhile (an account at another host, by a platform
-        // that does not hold the tenant's lock): never report the tenant gone.
-        const left = [
-          ...(after.databaseExists ? [`the database ${JSON.stringify(database)}`] : []),
-          ...after.hosts.map((host) => `the user ${JSON.stringify(`${user}@${host}`)}`),
-          ...(after.roleExists ? [`a role named ${JSON.stringify(user)}`] : []),
-        ];
-        throw backendError("failed", context, `the tenant still exists after the drop (${left.join(", ")}); a retry drops what was made meanwhile`, undefined);
-      }
+    await inSession(this.#hooks, context, async ({ session }, step) => {
+      await dropTenant(session, step, context, names, {
+        lockTimeoutMs: this.#lockTimeoutMs,
+        lockKey: lockKey(names.database, names.user),
+      });
     });
   }
 
-  /** Whether the tenant's database or user still exists. Reads information_schema and mysql.user only. */
+  /**
+   * Whether the tenant's database or user still exists, or, under the
+   * lower-case policy, a name that differs from them only in case. Reads
+   * information_schema and mysql.user only.
+   */
   async exists(token: string): Promise<boolean> {
-    const { database, user } = this.#targets(token);
+    const names = this.#targets(token);
     const context: FailureContext = { action: "check", what: this.#form.what, token };
-    return await inSession(this.#hooks, context, async ({ session: conn }, step) => {
+    return await inSession(this.#hooks, context, async ({ session }, step) => {
       step("reading mysql.user and information_schema");
-      const state = await inspectTenant(conn, database, user);
-      return state.databaseExists || state.hosts.length > 0 || state.roleExists;
+      return tenantExists(names, await inspectTenant(session, names.database, names.user));
     });
   }
 
@@ -211,23 +143,18 @@ export class MysqlDeprovisioner implements Deprovisioner {
     return await inSession(this.#hooks, context, body);
   }
 
-  /** Internal, for the quarantine: the tenant's checked names. */
-  protected tenantNames(token: string): { database: string; user: string } {
+  /** Internal, for the quarantine: the tenant's checked names, as `deprovision` checks them. */
+  protected tenantNames(token: string): MysqlTenantNames {
     return this.#targets(token);
   }
 
-  /** Checks the token and both names before anything touches the server. */
-  #targets(token: string): { database: string; user: string } {
-    const checked = this.#nameRules.checkNamingToken(token);
-    if (this.#caseRule === "refuse" && UPPER_CASE.test(checked)) {
-      throw new RefusedError(
-        `Cannot drop the ${this.#form.what.replace(/^the /, "")} ${JSON.stringify(checked)} as its token has upper-case ` +
-          `letters: a server or platform that folds names may hold it in lower case (set mixedCaseTokens: "exact" to allow it)`,
-      );
-    }
+  /** Checks the token, its case and both names before anything touches the server. */
+  #targets(token: string): MysqlTenantNames {
+    const checked = checkTenantToken(this.#nameRules, token);
     return {
       database: this.#nameRules.checkDatabaseName(`${this.#form.databasePrefix}${checked}`),
       user: this.#nameRules.checkUserName(`${this.#form.userPrefix}${checked}`),
+      caseInsensitive: this.#caseRule !== "exact",
     };
   }
 
@@ -251,7 +178,7 @@ export class MysqlDeprovisioner implements Deprovisioner {
         const [rows] = await conn.query({ sql, values: [...values], timeout: options.waitsForLocks === true ? locking : plain });
         return rows as Row[];
       },
-      escapeId: (name) => conn.escapeId(name),
+      escapeId: quoteIdentifier,
     };
     try {
       // A metadata lock held by another session fails as 1205 within the
@@ -280,10 +207,6 @@ export class MysqlDeprovisioner implements Deprovisioner {
 /** The key of the tenant's GET_LOCK: at most 64 characters whatever the names. */
 function lockKey(database: string, user: string): string {
   return `guarded-drop:${createHash("sha256").update(`${database}\0${user}`).digest("hex").slice(0, 40)}`;
-}
-
-function sameDatabase(state: MysqlTenantState, a: string, b: string): boolean {
-  return state.foldsNames ? a.toLowerCase() === b.toLowerCase() : a === b;
 }
 
 /**

@@ -16,19 +16,9 @@ import type { MysqlAdapter } from "./mysql_quarantine.ts";
 /** What a quarantining deprovision resolves with: guardedDrop then records and counts a quarantine, not a destruction. */
 const QUARANTINED: DropReport = Object.freeze({ action: "quarantine" });
 
-/**
- * The session the quarantine statements run on: the deprovisioner's, with
- * mysql2's escape for literals, and identifiers quoted whole: mysql2's
- * escapeId splits a name at its dots (`db_a.b` would become `db_a`.`b`, a
- * table `b` in a database `db_a`), and a token may hold dots.
- */
+/** The session the quarantine statements run on: the deprovisioner's, with mysql2's escape for literals. */
 function quarantineSession(open: OpenSession): QuarantineSession {
-  return { ...open.session, escapeId: quoteIdentifier, escape: (value) => open.conn.escape(value) };
-}
-
-/** A MySQL identifier in backquotes, its backquotes doubled: never split at dots. */
-function quoteIdentifier(name: string): string {
-  return `\`${name.replaceAll("`", "``")}\``;
+  return { ...open.session, escape: (value) => open.conn.escape(value) };
 }
 
 /** Drops, or with `retention` quarantines, one tenant's database and user on MySQL or MariaDB. */

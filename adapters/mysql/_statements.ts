@@ -1,14 +1,25 @@
 // Internal: the statements a MySQL/MariaDB deprovision issues, in order.
-// Identifiers are quoted by mysql2's escapeId; account names and every other
-// value are bound as values (`?`), so no name is ever read as a LIKE
-// pattern or as SQL. Only MysqlDeprovisioner.deprovision calls the
-// destructive ones.
+// Identifiers are quoted by quoteIdentifier (never mysql2's escapeId, which
+// splits on dots); account names and every other value are bound as values
+// (`?`), so no name is ever read as a LIKE pattern or as SQL. Only the
+// deprovision (dropTenant) calls the destructive ones.
 
 import { hasErrno } from "./_classify.ts";
 
 /**
+ * Quotes one identifier: backticks around it, a backtick inside doubled.
+ * The whole name is one identifier, dots included: mysql2's `escapeId`
+ * (and `escapeId(name, true)`, whose flag the connection's method does not
+ * pass on) reads `db_r3.dot` as the database `db_r3` and the table `dot`.
+ */
+export function quoteIdentifier(name: string): string {
+  return `\`${name.replaceAll("`", "``")}\``;
+}
+
+/**
  * What the statements need of a connection: a query whose values are bound
- * (and whose wait is bounded by the deprovisioner), and mysql2's escapeId.
+ * (and whose wait is bounded by the deprovisioner), and the identifier
+ * quoting ({@linkcode quoteIdentifier}).
  */
 export interface MysqlSession {
   /**
@@ -22,6 +33,12 @@ export interface MysqlSession {
 
 /** What the server holds of a tenant, and how it compares database names. */
 export interface MysqlTenantState {
+  /**
+   * The databases, users and roles whose names differ from the tenant's only
+   * in case (`database "db_r3Case"`, `user "usr_r3Case"@"%"`), as the server
+   * holds them. A server that folds database names has no database variant.
+   */
+  readonly caseVariants: readonly string[];
   /** The admin connection's default database, or null. */
   readonly currentDatabase: string | null;
   readonly databaseExists: boolean;
@@ -33,50 +50,89 @@ export interface MysqlTenantState {
   readonly foldsNames: boolean;
 }
 
-// Two fixed forms: exact, or folded when the server folds names itself.
-const DATABASE_EXACT = "BINARY SCHEMA_NAME = ?";
-const DATABASE_FOLDED = "LOWER(SCHEMA_NAME) = LOWER(?)";
-
-/** Reads whether the tenant's database and user exist. Nothing destructive. */
+/** Reads whether the tenant's database and user exist, and their case variants. Nothing destructive. */
 export async function inspectTenant(conn: MysqlSession, database: string, user: string): Promise<MysqlTenantState> {
   const [settings] = await conn.query<{ current_database: string | null; folds: number | string }>(
     "SELECT DATABASE() AS current_database, @@lower_case_table_names AS folds",
   );
   const foldsNames = Number(settings?.folds ?? 0) !== 0;
-  const schemata = await conn.query<{ n: number }>(
-    `SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE ${foldsNames ? DATABASE_FOLDED : DATABASE_EXACT}`,
+  // Every name equal to the tenant's but for case; which of them is the
+  // tenant's own is decided here, in one place. Values are bound, and LOWER
+  // = LOWER is no pattern: `_` and `%` match only themselves.
+  const schemata = await conn.query<{ name: string }>(
+    "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE LOWER(SCHEMA_NAME) = LOWER(?) ORDER BY SCHEMA_NAME",
     [database],
   );
+  const names = schemata.map((row) => String(row.name));
   // mysql.user is a view over mysql.global_priv on MariaDB 10.4+, and the
-  // table itself on MySQL: it answers on both. User is a binary column, so
-  // `=` is exact.
+  // table itself on MySQL: it answers on both. User has a binary collation,
+  // so the names compare exactly, and LOWER() still applies to it.
   const accounts = await readAccounts(conn, user);
+  const own = accounts.filter((row) => row.User === user);
+  const variantAccounts = accounts.filter((row) => row.User !== user);
   return {
     currentDatabase: settings?.current_database ?? null,
-    databaseExists: Number(schemata[0]?.n ?? 0) > 0,
-    hosts: accounts.filter((row) => row.is_role !== "Y").map((row) => String(row.Host)),
-    roleExists: accounts.some((row) => row.is_role === "Y"),
+    // Where the server folds names, any of them is the tenant's database.
+    databaseExists: foldsNames ? names.length > 0 : names.includes(database),
+    hosts: own.filter((row) => row.is_role !== "Y").map((row) => String(row.Host)),
+    roleExists: own.some((row) => row.is_role === "Y"),
     foldsNames,
+    caseVariants: [
+      ...(foldsNames ? [] : names.filter((name) => name !== database).map((name) => `database ${JSON.stringify(name)}`)),
+      ...variantAccounts.map((row) =>
+        row.is_role === "Y" ? `role ${JSON.stringify(row.User)}` : `user ${JSON.stringify(row.User)}@${JSON.stringify(row.Host)}`
+      ),
+    ],
   };
 }
 
+interface AccountRow {
+  readonly User: string;
+  readonly Host: string;
+  readonly is_role: string;
+}
+
 /**
- * The accounts with the user's name. MariaDB lists its roles in mysql.user
- * too (`is_role = 'Y'`, host ''); MySQL has no such column (its roles are
- * accounts), so the column is asked for and, where it is unknown (1054),
- * left out.
+ * The accounts whose user name is the tenant's but for case. MariaDB lists
+ * its roles in mysql.user too (`is_role = 'Y'`, host ''); MySQL has no such
+ * column (its roles are accounts), so the column is asked for and, where it
+ * is unknown (1054), left out.
  */
-async function readAccounts(conn: MysqlSession, user: string): Promise<{ Host: string; is_role: string }[]> {
+async function readAccounts(conn: MysqlSession, user: string): Promise<AccountRow[]> {
+  let rows: AccountRow[];
   try {
-    return await conn.query<{ Host: string; is_role: string }>(
-      "SELECT Host, is_role FROM mysql.user WHERE BINARY User = ? ORDER BY Host",
+    rows = await conn.query<AccountRow>(
+      "SELECT User, Host, is_role FROM mysql.user WHERE LOWER(User) = LOWER(?) ORDER BY User, Host",
       [user],
     );
   } catch (err) {
     if (!hasErrno(err, 1054)) throw err;
-    return await conn.query<{ Host: string; is_role: string }>(
-      "SELECT Host, 'N' AS is_role FROM mysql.user WHERE BINARY User = ? ORDER BY Host",
+    rows = await conn.query<AccountRow>(
+      "SELECT User, Host, 'N' AS is_role FROM mysql.user WHERE LOWER(User) = LOWER(?) ORDER BY User, Host",
       [user],
+    );
+  }
+  return rows.map((row) => ({ User: String(row.User), Host: String(row.Host), is_role: String(row.is_role) }));
+}
+
+/**
+ * Sends the tenant database's quoted name to the server in a statement that
+ * changes nothing, `SHOW CREATE DATABASE`, and checks that the server
+ * answers with that very database. A quoting the server reads otherwise
+ * (a parse error, another name) then fails here, before anything is locked
+ * or killed, instead of at `DROP DATABASE`, after.
+ *
+ * @throws {Error} The server's error, or one naming both names when the server
+ * answered for another database.
+ */
+export async function probeDatabaseName(conn: MysqlSession, database: string, foldsNames: boolean): Promise<void> {
+  const rows = await conn.query<{ Database: string }>(`SHOW CREATE DATABASE ${conn.escapeId(database)}`);
+  const answered = rows[0]?.Database === undefined ? undefined : String(rows[0].Database);
+  const same = answered !== undefined && (foldsNames ? answered.toLowerCase() === database.toLowerCase() : answered === database);
+  if (!same) {
+    throw new Error(
+      `SHOW CREATE DATABASE ${conn.escapeId(database)} answered for ${answered === undefined ? "no database" : JSON.stringify(answered)}, ` +
+        `not ${JSON.stringify(database)}: the quoted name does not address the tenant's database`,
     );
   }
 }
@@ -161,7 +217,7 @@ export async function killSessions(conn: MysqlSession, database: string, user: s
 }
 
 /**
- * Step 3: `DROP DATABASE IF EXISTS`, the name quoted by mysql2's escapeId.
+ * Step 3: `DROP DATABASE IF EXISTS`, the name quoted by {@linkcode quoteIdentifier}.
  *
  * @sanctionedDrop
  */

@@ -14,9 +14,11 @@ import type { MysqlAdapter } from "./mysql_quarantine.ts";
  * the tenant `<t>` is the database `dedicated_db_<t>` and the user
  * `dedicated_usr_<t>` (at every host) on the server the URL names.
  *
- * The steps are those of {@linkcode mysqlShared}: the tenant's lock, the
- * DEFINER check, ACCOUNT LOCK, KILL, `DROP DATABASE IF EXISTS`, `DROP USER
- * IF EXISTS` at every host, and a last read of the catalog. The server
+ * The steps are those of {@linkcode mysqlShared}: the tenant's lock, every
+ * check a retry cannot cure (a role named like the user, a case variant,
+ * the quoted name, the DEFINER check), then ACCOUNT LOCK, KILL, `DROP
+ * DATABASE IF EXISTS`, `DROP USER IF EXISTS` at every host, and a last read
+ * of the catalog. The server
  * itself, its other databases and users are left alone: the platform
  * decommissions the server separately.
  *

@@ -20,21 +20,24 @@ import type { MysqlAdapter } from "./mysql_quarantine.ts";
  * 1. `SELECT GET_LOCK(?, ?)` on a key derived from the tenant's names, so
  *    that concurrent deprovisions of one tenant, in any process, run one at
  *    a time (the lock goes with the connection);
- * 2. reads `information_schema.SCHEMATA` and `mysql.user` (exact, binary
- *    comparisons with bound values: `_` and `%` in a token never match
- *    another tenant), and refuses, before touching anything, when the user
- *    is the DEFINER of views, routines, triggers or events in another
- *    database;
+ * 2. reads `information_schema.SCHEMATA` and `mysql.user` (bound values,
+ *    `LOWER() = LOWER()` then exact comparison in one place: `_` and `%` in
+ *    a token never match another tenant), and fails `failed` before
+ *    touching anything when a role has the user's name, a name differs
+ *    from the tenant's only in case, `SHOW CREATE DATABASE` with the quoted
+ *    name answers for another database, or the user is the DEFINER of
+ *    views, routines, triggers or events in another database;
  * 3. `ALTER USER ?@? ACCOUNT LOCK` at every host, so nobody logs in again;
  * 4. `KILL CONNECTION` for every session of the user and every session on
  *    the database (`information_schema.PROCESSLIST`);
- * 5. `DROP DATABASE IF EXISTS \`db_<t>\`` (quoted by mysql2's escapeId);
+ * 5. ``DROP DATABASE IF EXISTS `db_<t>` `` (backticks, a backtick doubled:
+ *    the whole name is one identifier, dots included);
  * 6. `DROP USER IF EXISTS ?@?` at every host;
  * 7. reads the catalog again, and fails rather than report the tenant gone
  *    while any of it remains.
  *
  * It is idempotent. A token with upper-case letters is refused by default
- * (`mixedCaseTokens`). `exists(t)` reads the same catalog as step 2.
+ * (the name rules' case policy). `exists(t)` reads the same catalog as step 2.
  *
  * With `retention: { days }`, `deprovision(t)` quarantines instead of
  * dropping (and resolves `{ action: "quarantine" }`): the mark, a row of the

@@ -127,7 +127,7 @@ export function failOnCaseVariants(context: FailureContext, names: TenantNames, 
       `${state.caseVariants.join(" and ")} ${state.caseVariants.length === 1 ? "differs" : "differ"} from its names ` +
         `(${JSON.stringify(names.database)}, ${JSON.stringify(names.role)}) only in case, so nothing was changed: ` +
         `PostgreSQL keeps quoted names as given, and the platform may have meant ${state.caseVariants.length === 1 ? "it" : "them"}. ` +
-        `Drop it by its exact name with mixedCaseTokens: "exact", or rename it`,
+        `Drop it by its exact name (name rules made with mixedCaseTokens: "exact"), or rename it`,
       undefined,
     ),
     false,

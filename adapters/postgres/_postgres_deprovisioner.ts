@@ -2,7 +2,17 @@
 
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { type Backend, type BackendError, type DropError, type DropReport, type GuardedDrop, type NameRules, RefusedError } from "../../lib/mod.ts";
+import {
+  type Backend,
+  type BackendError,
+  checkTenantToken,
+  type DropError,
+  type DropReport,
+  type GuardedDrop,
+  type NameRules,
+  RefusedError,
+} from "../../lib/mod.ts";
+import { adapterCaseRule } from "../_shared/_case_rule.ts";
 import { backendError, type FailureContext, sleep } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { resolveRetention } from "../_shared/_retention.ts";
@@ -38,7 +48,7 @@ const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
 // the tenant's lock (XX000 "tuple concurrently updated").
 const CONCURRENT_UPDATE_ATTEMPTS = 5;
 
-const MIXED_CASE_MODES: ReadonlySet<unknown> = new Set(["refuse", "fold", "exact"]);
+const MIXED_CASE_MODES = ["refuse", "fold", "exact"] as const;
 /** What a quarantining deprovision resolves with: guardedDrop then records and counts a quarantine. */
 const QUARANTINED: DropReport = Object.freeze({ action: "quarantine" });
 
@@ -77,12 +87,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     if (!Number.isInteger(attempts)) {
       throw new TypeError(`Cannot create ${adapter} as 'dropDatabaseAttempts' must be a positive integer: current value is ${attempts}`);
     }
-    const mixedCase = options.mixedCaseTokens ?? "refuse";
-    if (!MIXED_CASE_MODES.has(mixedCase)) {
-      throw new TypeError(
-        `Cannot create ${adapter} as 'mixedCaseTokens' must be "refuse", "fold" or "exact": current value is ${describe(mixedCase)}`,
-      );
-    }
+    const mixedCase = adapterCaseRule(adapter, resolved.nameRules, options.mixedCaseTokens, MIXED_CASE_MODES);
     this.backend = form.backend;
     this.#form = form;
     this.#connectionString = connectionString;
@@ -109,7 +114,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
    * @sanctionedDrop
    */
   async deprovision(token: string): Promise<void | DropReport> {
-    const { token: checked, ...names } = this.#targets(token, "deprovision");
+    const { token: checked, ...names } = this.#targets(token);
     const retention = this.#retention;
     if (retention !== undefined) {
       const context: FailureContext = { action: "quarantine", what: this.#form.what, token: checked };
@@ -130,7 +135,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
 
   /** The tenant's quarantined copies, newest first. */
   async quarantined(token: string): Promise<QuarantinedCopy[]> {
-    const { token: checked, ...names } = this.#targets(token, "check");
+    const { token: checked, ...names } = this.#targets(token);
     const context: FailureContext = { action: "check", what: this.#form.what, token: checked };
     return await inSession(this.#hooks, context, async (client, step) => {
       step("reading the quarantined copies");
@@ -140,7 +145,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
 
   /** Brings the tenant's newest quarantined copy back under its original names. */
   async restore(token: string): Promise<QuarantinedCopy> {
-    const { token: checked, ...names } = this.#targets(token, "restore");
+    const { token: checked, ...names } = this.#targets(token);
     const context: FailureContext = { action: "restore", what: this.#form.what, token: checked };
     const restored = await this.#underLock(context, names.database, (client, step) =>
       restoreTenant(client, step, context, names, this.backend, this.#retention?.days, this.#dropDatabaseAttempts, this.#retention?.now() ?? Date.now()));
@@ -205,7 +210,7 @@ export class PostgresDeprovisioner implements PostgresAdapter {
    * "exact", so does a database or role whose name differs only in case.
    */
   async exists(token: string): Promise<boolean> {
-    const { database, role, caseInsensitive } = this.#targets(token, "check");
+    const { database, role, caseInsensitive } = this.#targets(token);
     const context: FailureContext = { action: "check", what: this.#form.what, token };
     return await inSession(this.#hooks, context, async (client, step) => {
       step("reading pg_database and pg_roles");
@@ -263,21 +268,14 @@ export class PostgresDeprovisioner implements PostgresAdapter {
 
   /**
    * Checks the token and both names before anything touches the server, and
-   * applies the case rule (`mixedCaseTokens`).
+   * applies the case rule (`mixedCaseTokens`). A token with upper-case
+   * letters gets here only when the name rules' policy is "exact" (the
+   * policy refuses it otherwise, for every backend alike): it is then folded
+   * ("fold") or used as given ("exact").
    */
-  #targets(token: string, action: FailureContext["action"]): TenantNames & { token: string } {
-    let checked = this.#nameRules.checkNamingToken(token);
-    if (/[A-Z]/.test(checked)) {
-      if (this.#mixedCaseTokens === "refuse") {
-        const folded = checked.toLowerCase();
-        throw new RefusedError(
-          `Cannot ${action} ${this.#form.what} ${JSON.stringify(checked)} as its token must be lower case: PostgreSQL ` +
-            `folds unquoted names, so ${JSON.stringify(this.#form.databasePrefix + folded)} may be the tenant's. Pass ` +
-            `${JSON.stringify(folded)}, or set mixedCaseTokens to "fold" or "exact": current value is ${JSON.stringify(checked)}`,
-        );
-      }
-      if (this.#mixedCaseTokens === "fold") checked = checked.toLowerCase();
-    }
+  #targets(token: string): TenantNames & { token: string } {
+    let checked = checkTenantToken(this.#nameRules, token);
+    if (this.#mixedCaseTokens === "fold") checked = checked.toLowerCase();
     return {
       token: checked,
       caseInsensitive: this.#mixedCaseTokens !== "exact",

@@ -52,22 +52,31 @@ export interface PostgresAdapterOptions extends AdapterOptions {
    */
   lockWaitMs?: number;
   /**
-   * What a token with upper-case letters means. PostgreSQL folds unquoted
-   * names to lower case, so a platform that ran `CREATE DATABASE db_relAbc`
-   * made `db_relabc`, and a drop of the exact name `db_relAbc` would find
-   * nothing and answer "gone" while the tenant's data is still there.
+   * What a token with upper-case letters means. The case policy is the name
+   * rules' (`createNameRules({ mixedCaseTokens })`), shared by guardedDrop
+   * and every adapter of a tenant, so that a tenant is refused by all of its
+   * backends or dropped by all of them; this option follows it.
    *
-   * - `"refuse"`: such a token is refused ({@linkcode RefusedError}, code
-   *   `GD_REFUSED`) by `deprovision` and `exists` alike, before any
-   *   connection.
-   * - `"fold"`: the token is lower-cased, as the server does with unquoted
-   *   names (`relAbc` drops `db_relabc`). For platforms that create names
-   *   unquoted.
-   * - `"exact"`: the names are used as given, quoted (`relAbc` drops
-   *   `"db_relAbc"` only). For platforms that create names quoted, where
-   *   `relabc` is another tenant.
+   * - `"refuse"`, the only value the default rules allow: such a token is
+   *   refused ({@linkcode RefusedError}, code `GD_REFUSED`) by `deprovision`
+   *   and `exists` alike, before any connection. PostgreSQL folds unquoted
+   *   names, so a platform that ran `CREATE DATABASE db_relAbc` made
+   *   `db_relabc`, and a drop of the exact name `db_relAbc` would find
+   *   nothing and answer "gone" while the tenant's data is still there.
+   * - With rules made with `mixedCaseTokens: "exact"`: `"exact"` (the
+   *   default then) uses the names as given, quoted (`relAbc` drops
+   *   `"db_relAbc"` only), for platforms that create names quoted; `"fold"`
+   *   lower-cases the token, as the server does with unquoted names
+   *   (`relAbc` drops `db_relabc`), for platforms that create PostgreSQL
+   *   names unquoted.
    *
-   * @default {"refuse"}
+   * Unless it is `"exact"`, a name that differs from the tenant's only in
+   * case makes `exists` answer true and the drop fail with nothing changed.
+   *
+   * @default {the name rules' policy: "refuse", or "exact" with rules that accept mixed case}
+   * @throws {TypeError} From the factory, when it disagrees with the name
+   * rules' policy ("fold" or "exact" with rules that refuse, "refuse" with
+   * rules that accept).
    */
   mixedCaseTokens?: "refuse" | "fold" | "exact";
   /**

@@ -55,7 +55,11 @@ export interface DropCounterOptions {
    */
   registry?: Registry;
   /**
-   * The metric name.
+   * The metric name. It must follow the Prometheus conventions for a
+   * counter, or creation throws a {@linkcode MetricNameError}: snake_case
+   * (lower-case letters, digits and `_`, starting with a letter), ending in
+   * `_total`, with no `__` prefix (reserved) and no `:` (kept for recording
+   * rules).
    *
    * @default {"provisioner_drop_total"}
    */
@@ -83,6 +87,64 @@ export interface DropCounterOptions {
 }
 
 /**
+ * A custom counter name that breaks the Prometheus conventions (no `_total`
+ * suffix, camelCase, a character a metric name cannot hold). Refused rather
+ * than warned about: dashboards and alerts are written against the name, and
+ * a name that `promtool check metrics` flags is cheapest to fix before the
+ * first scrape. Its `.code` is `GD_METRIC_NAME`.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "prom-client";
+ * import { createDropCounter } from "guarded-drop/prom-client";
+ *
+ * try {
+ *   createDropCounter({ registry: new Registry(), name: "provisionerDrops" });
+ * } catch (err) {
+ *   console.log((err as { code: string }).code); // "GD_METRIC_NAME"
+ * }
+ * ```
+ */
+export class MetricNameError extends TypeError {
+  /** Always `GD_METRIC_NAME`. */
+  readonly code: "GD_METRIC_NAME" = "GD_METRIC_NAME";
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param message What is wrong with the name, and a name that would do.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "MetricNameError";
+  }
+}
+
+/** snake_case: what a Prometheus metric name may hold, minus upper case and `:`. */
+const SNAKE_CASE = /^[a-z][a-z0-9_]*$/;
+
+/** Throws a {@linkcode MetricNameError} when `name` breaks the conventions of a counter's name. */
+function checkCounterName(name: unknown, option: "name" | "actionName" = "name"): string {
+  const fail = (must: string, suggestion?: string) => {
+    throw new MetricNameError(
+      `Cannot create the drop counter as '${option}' must ${must}: current value is ${JSON.stringify(name)}${
+        suggestion === undefined ? "" : ` (try ${JSON.stringify(suggestion)})`
+      }`,
+    );
+  };
+  if (typeof name !== "string" || name === "") return fail("be a non-empty string");
+  const snake = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
+  const suggestion = /^[a-z]/.test(snake) ? (snake.endsWith("_total") ? snake : `${snake}_total`) : undefined;
+  if (name.startsWith("__")) return fail("not start with '__' (reserved for Prometheus' own use)", suggestion);
+  if (name.includes(":")) return fail("not hold ':' (reserved for recording rules)", suggestion);
+  if (!SNAKE_CASE.test(name)) {
+    return fail("be snake_case: lower-case letters, digits and '_', starting with a letter", suggestion);
+  }
+  if (!name.endsWith("_total") || name === "_total") return fail("end with '_total', as every counter's name does", suggestion);
+  return name;
+}
+
+/**
  * Gets or creates `provisioner_drop_total{resource_type,backend,outcome}`
  * in the registry, and sets every resource_type × backend × outcome series
  * to 0, so that `rate()` and `increase()` alerts work from the first drop.
@@ -98,6 +160,8 @@ export interface DropCounterOptions {
  *
  * @param options The registry, name, and the series to create up front.
  * @returns The prom-client counter, with `incAction`; pass it as guardedDrop's `counter`.
+ * @throws {MetricNameError} If a custom name breaks the Prometheus
+ * conventions (see {@linkcode DropCounterOptions.name}).
  * @throws {TypeError} If the name is taken by a metric that is not a counter
  * with exactly these labels, or a list holds a non-string.
  *
@@ -114,8 +178,8 @@ export interface DropCounterOptions {
  */
 export function createDropCounter(options: DropCounterOptions = {}): Counter<DropCounterLabelName> & Required<Pick<DropCounter, "incAction">> {
   const registry = options.registry ?? defaultRegistry;
-  const name = options.name ?? "provisioner_drop_total";
-  const actionName = options.actionName ?? "provisioner_drop_action_total";
+  const name = checkCounterName(options.name ?? "provisioner_drop_total");
+  const actionName = checkCounterName(options.actionName ?? "provisioner_drop_action_total", "actionName");
   const resourceTypes = stringList("resourceTypes", options.resourceTypes ?? DEFAULT_RESOURCE_TYPES);
   const backends = stringList("backends", options.backends ?? BACKENDS);
 

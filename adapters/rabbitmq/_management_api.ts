@@ -1,6 +1,8 @@
-// Internal: the RabbitMQ management HTTP API over the built-in fetch, with
-// timeouts and classified errors.
+// Internal: the RabbitMQ management HTTP API over node:http, with timeouts
+// this module holds (see ../_shared/_http_request.ts for why not fetch) and
+// classified errors.
 
+import { boundedHttpRequest } from "../_shared/_http_request.ts";
 import { backendError, type FailureContext, isTimeoutError, networkCodeOf } from "../_shared/_errors.ts";
 import { describe } from "../_shared/_resolve_options.ts";
 
@@ -94,18 +96,15 @@ export async function callApi(endpoint: ManagementEndpoint, context: FailureCont
   let status: number;
   let text: string;
   try {
-    const response = await fetch(`${endpoint.base}/api/${path}${query}`, {
+    // A redirect (to a login page, say) is a misconfigured base: reported, not followed.
+    ({ status, text } = await boundedHttpRequest({
       method: request.method,
+      url: `${endpoint.base}/api/${path}${query}`,
       headers,
       ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
-      // A redirect (to a login page, say) is a misconfigured base: reported, not followed.
-      redirect: "manual",
-      signal: endpoint.closed === undefined
-        ? AbortSignal.timeout(request.timeoutMs)
-        : AbortSignal.any([AbortSignal.timeout(request.timeoutMs), endpoint.closed]),
-    });
-    status = response.status;
-    text = await response.text();
+      timeoutMs: request.timeoutMs,
+      signal: endpoint.closed,
+    }));
   } catch (err) {
     if (endpoint.closed?.aborted === true) {
       throw backendError("failed", context, `the adapter was closed during ${request.step}`, undefined);
@@ -131,9 +130,9 @@ export async function callApi(endpoint: ManagementEndpoint, context: FailureCont
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)|_CERT/;
 
 /**
- * What fetch itself threw: it says only "fetch failed", and the socket's
- * error is its cause. Named by that cause's code (ECONNREFUSED, ENOTFOUND,
- * ETIMEDOUT…), and its message is the detail.
+ * What the request threw: the socket's error, or an error whose cause is
+ * (an AggregateError holds one per address of a host name). Named by its
+ * code (ECONNREFUSED, ENOTFOUND, ETIMEDOUT…), and its message is the detail.
  */
 function transportError(context: FailureContext, step: string, err: unknown) {
   const network = networkCodeOf(err);
@@ -153,7 +152,7 @@ function transportError(context: FailureContext, step: string, err: unknown) {
   );
 }
 
-/** The deepest `cause` of an error: the socket's error under fetch's "fetch failed". */
+/** The deepest `cause` of an error: the socket's error under any wrapper. */
 function innermostCause(err: unknown): unknown {
   let current = err;
   for (let depth = 0; depth < 8; depth++) {

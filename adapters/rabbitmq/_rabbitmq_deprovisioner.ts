@@ -1,7 +1,7 @@
 // Internal: the RabbitMQ Deprovisioner behind rabbitmqShared and rabbitmqDedicated.
 
 import { randomUUID } from "node:crypto";
-import { type Backend, type DropError, type DropReport, type GuardedDrop, type NameRules, type PurgeOptions, type PurgeResult, RefusedError } from "../../lib/mod.ts";
+import { type Backend, checkTenantToken, type DropError, type DropReport, type GuardedDrop, type NameRules, type PurgeOptions, type PurgeResult, RefusedError } from "../../lib/mod.ts";
 import { describe } from "../_shared/_resolve_options.ts";
 import { DAY_MS, resolveRetention } from "../_shared/_retention.ts";
 import {
@@ -297,7 +297,8 @@ export class RabbitmqDeprovisioner implements RabbitmqAdapter {
   }
 
   #targets(token: string): { vhost: string; user: string } {
-    const checked = this.#nameRules.checkNamingToken(token);
+    // The token's case is the name rules' policy, the same for every backend.
+    const checked = checkTenantToken(this.#nameRules, token);
     return {
       vhost: this.#nameRules.checkVhostName(`${this.#form.vhostPrefix}${checked}`),
       user: this.#nameRules.checkUserName(`${this.#form.userPrefix}${checked}`),

@@ -11,7 +11,8 @@
  * // await guardedDrop(request, () => adapter.deprovision("acme42"));
  * ```
  *
- * It needs no driver: requests go through the built-in `fetch`.
+ * It needs no driver: requests go through `node:http` and `node:https`, each
+ * bounded by a timer of its own.
  *
  * @module
  */

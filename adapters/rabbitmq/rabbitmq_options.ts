@@ -19,14 +19,14 @@ import type { AdapterOptions } from "../_shared/adapter_options.ts";
  * ```
  */
 export interface RabbitmqAdapterOptions extends AdapterOptions {
-  // NOTE: fetch has no connect timeout of its own, so `connectTimeoutMs`
+  // NOTE: each request has one bound, connect included, so `connectTimeoutMs`
   // bounds the whole first request (`GET /api/whoami`: connect and answer),
   // and `operationTimeoutMs` each request after it.
   /**
    * The management HTTP API's base, without `/api`
    * (`http://host:15672`, or `https://host/rabbitmq` behind a path prefix).
    * It may carry `user:password@`: they are sent as a Basic
-   * `Authorization` header, since fetch rejects credentials in URLs, and are
+   * `Authorization` header, never in the request's URL, and are
    * never written into an error. The user needs the `administrator` tag.
    */
   managementUrl: string;

@@ -12,7 +12,7 @@ import type { RabbitmqAdapterOptions } from "./rabbitmq_options.ts";
 /**
  * Makes the deprovisioner of tenants on a shared RabbitMQ broker: the
  * tenant `<t>` is the vhost `vh_<t>` and the user `usr_<t>`. It speaks to
- * the management HTTP API with the built-in `fetch`; every path segment is
+ * the management HTTP API over `node:http(s)`; every path segment is
  * URL-encoded.
  *
  * `deprovision(t)` checks the token and both names, then:
@@ -30,7 +30,8 @@ import type { RabbitmqAdapterOptions } from "./rabbitmq_options.ts";
  * /api/vhosts/vh_<t>` and `GET /api/users/usr_<t>`.
  *
  * Errors: a hostile token throws {@linkcode RefusedError} before any
- * request. A network error, a timeout (`AbortSignal.timeout`) or HTTP 502,
+ * request. A network error, a timeout (a timer the request holds, whatever the
+ * garbage collector does) or HTTP 502,
  * 503 or 504 throws `BackendError` of kind `unavailable`; any other status
  * (401, 403, 500…), kind `failed`, with the status as `serverCode`.
  * Credentials travel in an `Authorization` header and never appear in a

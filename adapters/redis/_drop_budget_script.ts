@@ -1,56 +1,115 @@
-// Internal: the Lua script of redisDropBudget, and how to call it.
+// Internal: the Lua scripts of redisDropBudget, and how to call them.
 //
 // One script, so that checking and charging every limit is one atomic step
-// on the server: two replicas can never both see the last free slot.
+// on the server: two replicas can never both see the last free slot. The
+// same step checks that the windows it reads are whole (see TAKE_SCRIPT).
 
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
+
+/** A connection the scripts run on: one node, or a Redis Cluster. */
+export type BudgetClient = Redis | Cluster;
 
 /**
- * KEYS[i] (all but the last) is the sorted set of limit i: one member per
- * drop it let through, scored by the server's time in ms. The last key is
- * this take's cancel mark (see {@linkcode CANCEL_SCRIPT}): when it exists, the
- * take was given up by its caller before it ran, and it charges nothing.
- * ARGV[1] is a member unique to this take; ARGV[2i] and ARGV[2i+1] are limit
+ * KEYS: the sorted set of each limit (one member per drop it let through,
+ * scored by the server's time in ms), then the budget's epoch hash, then
+ * this take's cancel mark (see {@linkcode CANCEL_SCRIPT}).
+ *
+ * ARGV: [1] a member unique to this take; [2] the epoch id this client last
+ * saw ('' when it has seen none); [3] the charge count it last saw; [4] a
+ * new epoch id, used if the epoch must be created; [5] how long a loss
+ * blocks, in ms (the longest window); [6] '1' when takes go on through a
+ * loss (onUnavailable "allow"); then [7 + 2(i-1)] and [8 + 2(i-1)] are limit
  * i's max and window in ms.
  *
- * First every limit is checked (entries older than its window are removed
- * first: a sliding window), then, only when all have room, every limit is
- * charged. The reply is empty when the take was charged, and otherwise lists
- * `i, retryAfterMs` for each spent limit: the time until the entry whose
- * expiry frees a slot leaves the window.
+ * The epoch hash holds `id` (made once, by the first take ever, or the first
+ * after a loss), `seq` (how many takes were charged in that epoch, only ever
+ * growing), `until` (no take is charged before this server time, ms: set
+ * when a loss is found) and, per limit key, `last:<key>` (when it was last
+ * charged). A loss is found when:
+ * - the hash is missing, and this client saw an epoch before: the server
+ *   restarted without persistence, was flushed, evicted the hash, or is
+ *   another server (a replica that never had it);
+ * - the hash's id is not the one this client saw: the hash was lost and made
+ *   again by a client that had seen none;
+ * - its `seq` is below the one this client saw: a replica promoted before it
+ *   had every write;
+ * - a limit's set is missing while `last:<key>` says it was charged within
+ *   its window: the set was evicted or deleted.
+ * Then `until` becomes the end of a full window from the moment before
+ * which the lost charges were made (now, or the epoch's creation when the
+ * epoch changed), so the lost window is never granted a second time.
  *
- * The clock is the server's TIME, not the callers': replicas whose clocks
- * disagree still share one window. A script that reads TIME and then writes
- * is replicated by its effects (the ZADD with its score), which is the only
- * mode since Redis 7 and the default since 5; replicate_commands() turns it
- * on for Redis 3.2 to 4 and is a no-op after.
+ * The reply: { status, epoch id, seq, ms until the loss ends (0 if none),
+ * then `i, retryAfterMs` for each spent limit }. status is 'charged',
+ * 'spent', 'lost' (nothing charged), or 'cancelled' (the cancel mark was set
+ * first). Under "allow", a loss does not stop the check: the reply is
+ * 'charged' or 'spent' with the loss's ms.
+ *
+ * The clock is the server's TIME. A script that reads TIME and then writes
+ * is replicated by its effects, which is the only mode since Redis 7 and the
+ * default since 5; replicate_commands() turns it on for Redis 3.2 to 4.
  */
 export const TAKE_SCRIPT = `
 if redis.replicate_commands then redis.replicate_commands() end
-if redis.call('EXISTS', KEYS[#KEYS]) == 1 then return 'cancelled' end
+local cancelKey = KEYS[#KEYS]
+local epochKey = KEYS[#KEYS - 1]
+local limits = #KEYS - 2
+if redis.call('EXISTS', cancelKey) == 1 then return {'cancelled'} end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local spent = {}
-for i = 1, #KEYS - 1 do
+local known, knownSeq, lossMs = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[5])
+local id = redis.call('HGET', epochKey, 'id')
+local seq = tonumber(redis.call('HGET', epochKey, 'seq') or '0')
+local untilMs = tonumber(redis.call('HGET', epochKey, 'until') or '0')
+local function lost(from)
+  if from + lossMs > untilMs then untilMs = from + lossMs end
+end
+if not id then
+  id = ARGV[4]
+  seq = 0
+  untilMs = 0
+  redis.call('HSET', epochKey, 'id', id, 'seq', 0, 'created', now)
+  if known ~= '' then lost(now) end
+elseif known ~= '' and known ~= id then
+  lost(tonumber(redis.call('HGET', epochKey, 'created') or now))
+elseif known == id and knownSeq > seq then
+  lost(now)
+  seq = knownSeq
+  redis.call('HSET', epochKey, 'seq', seq)
+end
+for i = 1, limits do
+  local last = tonumber(redis.call('HGET', epochKey, 'last:' .. KEYS[i]) or '0')
+  if last > now - tonumber(ARGV[8 + 2 * (i - 1)]) and redis.call('EXISTS', KEYS[i]) == 0 then
+    lost(last)
+  end
+end
+if untilMs > 0 then redis.call('HSET', epochKey, 'until', untilMs) end
+local lossLeft = 0
+if untilMs > now then lossLeft = untilMs - now end
+if lossLeft > 0 and ARGV[6] ~= '1' then return {'lost', id, seq, lossLeft} end
+local reply = {'spent', id, seq, lossLeft}
+for i = 1, limits do
   local key = KEYS[i]
-  local max = tonumber(ARGV[2 * i])
-  local window = tonumber(ARGV[2 * i + 1])
+  local max = tonumber(ARGV[7 + 2 * (i - 1)])
+  local window = tonumber(ARGV[8 + 2 * (i - 1)])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
   local count = redis.call('ZCARD', key)
   if count >= max then
     local freeing = redis.call('ZRANGE', key, count - max, count - max, 'WITHSCORES')
-    spent[#spent + 1] = i
-    spent[#spent + 1] = tonumber(freeing[2]) + window - now
+    reply[#reply + 1] = i
+    reply[#reply + 1] = tonumber(freeing[2]) + window - now
   end
 end
-if #spent > 0 then return spent end
-for i = 1, #KEYS - 1 do
+if #reply > 4 then return reply end
+for i = 1, limits do
   local key = KEYS[i]
   redis.call('ZADD', key, now, ARGV[1])
-  redis.call('PEXPIRE', key, ARGV[2 * i + 1])
+  redis.call('PEXPIRE', key, ARGV[8 + 2 * (i - 1)])
+  redis.call('HSET', epochKey, 'last:' .. key, now)
 end
-return spent
+seq = redis.call('HINCRBY', epochKey, 'seq', 1)
+return {'charged', id, seq, lossLeft}
 `;
 
 const TAKE_SCRIPT_SHA = createHash("sha1").update(TAKE_SCRIPT).digest("hex");
@@ -59,26 +118,35 @@ const TAKE_SCRIPT_SHA = createHash("sha1").update(TAKE_SCRIPT).digest("hex");
  * Undoes a take whose caller was told it did not count (it timed out, was
  * aborted, or its connection broke after the script was sent): the script may
  * have run, may run later (a paused server that wakes up, a delayed packet),
- * or may never run. KEYS are the take's limit keys and its cancel mark;
- * ARGV[1] is its member, ARGV[2] how long the mark lives, in ms.
+ * or may never run. KEYS are the take's limit keys, the epoch hash and its
+ * cancel mark; ARGV[1] is its member, ARGV[2] how long the mark lives, in ms.
  *
  * It removes the member from every limit (a no-op when the take never ran
  * or was refused) and sets the mark, which {@linkcode TAKE_SCRIPT} checks
  * first: a take that arrives after its cancel charges nothing. So the order
- * of the two does not matter, and running it twice changes nothing.
+ * of the two does not matter, and running it twice changes nothing. Each
+ * set it changes has its `last:` field set back to its newest entry left,
+ * or removed when none is left (Redis then deletes the set): `last:` must
+ * stay the newest entry's time, or the set emptied later by its window
+ * would be read as a loss. The epoch's `seq` keeps counting the undone
+ * take: it only ever grows.
  */
 export const CANCEL_SCRIPT = `
 redis.call('SET', KEYS[#KEYS], '1', 'PX', ARGV[2])
-for i = 1, #KEYS - 1 do
-  redis.call('ZREM', KEYS[i], ARGV[1])
+local epochKey = KEYS[#KEYS - 1]
+for i = 1, #KEYS - 2 do
+  local key = KEYS[i]
+  if redis.call('ZREM', key, ARGV[1]) == 1 then
+    local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+    if newest[2] then
+      redis.call('HSET', epochKey, 'last:' .. key, newest[2])
+    else
+      redis.call('HDEL', epochKey, 'last:' .. key)
+    end
+  end
 end
 return 1
 `;
-
-/** The key of a take's cancel mark, under the budget's key base. */
-export function cancelKeyOf(base: string, member: string): string {
-  return `${base}cancelled:${member}`;
-}
 
 /** One limit as the script reads it. */
 export interface ScriptLimit {
@@ -87,10 +155,44 @@ export interface ScriptLimit {
   readonly windowMs: number;
 }
 
+/** What this client knows of the budget's epoch, sent with each take. */
+export interface EpochSeen {
+  /** The epoch id last seen, or '' before the first answer. */
+  readonly id: string;
+  /** The charge count last seen. */
+  readonly seq: number;
+}
+
+/** A take as the script runs it. */
+export interface TakeCall {
+  readonly limits: readonly ScriptLimit[];
+  readonly epochKey: string;
+  readonly cancelKey: string;
+  readonly member: string;
+  readonly seen: EpochSeen;
+  /** A new epoch id, used only if the epoch must be made. */
+  readonly newEpochId: string;
+  /** How long a loss blocks, in ms. */
+  readonly lossMs: number;
+  /** Whether takes go on through a loss (onUnavailable "allow"). */
+  readonly throughLoss: boolean;
+}
+
 /** A spent limit: its index in the list given, and when a slot frees. */
 export interface SpentLimit {
   readonly index: number;
   readonly retryAfterMs: number;
+}
+
+/** The script's answer. */
+export interface TakeReply {
+  readonly status: "charged" | "spent" | "lost";
+  /** The epoch as the server has it now. */
+  readonly epoch: EpochSeen;
+  /** How long the budget's found loss still blocks, in ms; 0 when there is none. */
+  readonly lossLeftMs: number;
+  /** The spent limits, when status is `spent`. */
+  readonly spent: readonly SpentLimit[];
 }
 
 /**
@@ -99,12 +201,19 @@ export interface SpentLimit {
  * written to the connection before this returns, so a command sent on the
  * same connection earlier runs first.
  *
- * @returns The spent limits; empty when every limit was charged.
  * @throws {Error} If the take's cancel mark was set first, or the reply is not the script's.
  */
-export async function runTake(client: Redis, limits: readonly ScriptLimit[], cancelKey: string, member: string): Promise<SpentLimit[]> {
-  const keys = [...limits.map((limit) => limit.key), cancelKey];
-  const args = [member, ...limits.flatMap((limit) => [String(limit.max), String(limit.windowMs)])];
+export async function runTake(client: BudgetClient, call: TakeCall): Promise<TakeReply> {
+  const keys = [...call.limits.map((limit) => limit.key), call.epochKey, call.cancelKey];
+  const args = [
+    call.member,
+    call.seen.id,
+    String(call.seen.seq),
+    call.newEpochId,
+    String(call.lossMs),
+    call.throughLoss ? "1" : "0",
+    ...call.limits.flatMap((limit) => [String(limit.max), String(limit.windowMs)]),
+  ];
   let reply: unknown;
   try {
     reply = await client.evalsha(TAKE_SCRIPT_SHA, keys.length, ...keys, ...args);
@@ -112,15 +221,17 @@ export async function runTake(client: Redis, limits: readonly ScriptLimit[], can
     if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
     reply = await client.eval(TAKE_SCRIPT, keys.length, ...keys, ...args);
   }
-  if (reply === "cancelled") throw new Error("the take was cancelled before it ran");
-  if (!Array.isArray(reply) || reply.length % 2 !== 0) {
-    throw new Error(`the budget script answered ${Array.isArray(reply) ? `a list of ${reply.length}` : typeof reply}`);
+  if (!Array.isArray(reply)) throw new Error(`the budget script answered ${typeof reply}`);
+  if (reply[0] === "cancelled") throw new Error("the take was cancelled before it ran");
+  const status: unknown = reply[0];
+  if ((status !== "charged" && status !== "spent" && status !== "lost") || reply.length < 4 || reply.length % 2 !== 0) {
+    throw new Error(`the budget script answered a list of ${reply.length} starting with ${JSON.stringify(String(status)).slice(0, 40)}`);
   }
   const spent: SpentLimit[] = [];
-  for (let i = 0; i < reply.length; i += 2) {
+  for (let i = 4; i < reply.length; i += 2) {
     spent.push({ index: Number(reply[i]) - 1, retryAfterMs: Number(reply[i + 1]) });
   }
-  return spent;
+  return { status, epoch: { id: String(reply[1]), seq: Number(reply[2]) }, lossLeftMs: Number(reply[3]), spent };
 }
 
 /**
@@ -130,6 +241,15 @@ export async function runTake(client: Redis, limits: readonly ScriptLimit[], can
  *
  * @param markMs How long the cancel mark lives, in ms.
  */
-export async function runCancel(client: Redis, limitKeys: readonly string[], cancelKey: string, member: string, markMs: number): Promise<void> {
-  await client.eval(CANCEL_SCRIPT, limitKeys.length + 1, ...limitKeys, cancelKey, member, String(markMs));
+export async function runCancel(client: BudgetClient, cancel: OwedCancel, markMs: number): Promise<void> {
+  const keys = [...cancel.limitKeys, cancel.epochKey, cancel.cancelKey];
+  await client.eval(CANCEL_SCRIPT, keys.length, ...keys, cancel.member, String(markMs));
+}
+
+/** A take to undo: its member and the keys it may have charged. */
+export interface OwedCancel {
+  readonly member: string;
+  readonly limitKeys: readonly string[];
+  readonly epochKey: string;
+  readonly cancelKey: string;
 }

@@ -1,7 +1,7 @@
 // Internal: the Redis Deprovisioners behind redisShared and redisDedicated.
 
 import type { Redis } from "ioredis";
-import { type Backend, DEFAULT_NAME_RULES, type Deprovisioner, type DropReport, type NameRules, RefusedError } from "../../lib/mod.ts";
+import { type Backend, checkTenantToken, DEFAULT_NAME_RULES, type Deprovisioner, type DropReport, type NameRules, RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { REDIS_URL } from "../_shared/_connection_url.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
@@ -121,7 +121,8 @@ export class RedisSharedDeprovisioner extends RedisDeprovisioner implements Depr
   }
 
   #targets(token: string): { user: string; pattern: string } {
-    const checked = this.nameRules.checkNamingToken(token);
+    // The token's case is the name rules' policy, the same for every backend.
+    const checked = checkTenantToken(this.nameRules, token);
     return { user: this.nameRules.checkUserName(`usr_${checked}`), pattern: tenantKeyPattern(checked) };
   }
 }
@@ -205,7 +206,7 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
   }
 
   #target(token: string): string {
-    return this.nameRules.checkUserName(`ded_${this.nameRules.checkNamingToken(token)}`);
+    return this.nameRules.checkUserName(`ded_${checkTenantToken(this.nameRules, token)}`);
   }
 
   /**

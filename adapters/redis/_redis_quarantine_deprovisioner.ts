@@ -3,7 +3,7 @@
 // deprovisioners; with it, `deprovision` quarantines.
 
 import type { Redis } from "ioredis";
-import { DEFAULT_NAME_RULES, type DropReport, type GuardedDrop } from "../../lib/mod.ts";
+import { checkTenantToken, DEFAULT_NAME_RULES, type DropReport, type GuardedDrop } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { goneError, purgeCopies } from "../_shared/_purge.ts";
 import { quarantineTime, resolveRetention } from "../_shared/_retention.ts";
@@ -172,7 +172,7 @@ export class RedisSharedQuarantineDeprovisioner extends RedisSharedDeprovisioner
   }
 
   #tenant(token: string): SharedTenant {
-    const checked = this.nameRules.checkNamingToken(token);
+    const checked = checkTenantToken(this.nameRules, token);
     return { token: checked, backend: this.backend, user: this.nameRules.checkUserName(`usr_${checked}`), pattern: tenantKeyPattern(checked) };
   }
 }
@@ -289,6 +289,6 @@ export class RedisDedicatedQuarantineDeprovisioner extends RedisDedicatedDeprovi
   }
 
   #user(token: string): string {
-    return this.nameRules.checkUserName(`ded_${this.nameRules.checkNamingToken(token)}`);
+    return this.nameRules.checkUserName(`ded_${checkTenantToken(this.nameRules, token)}`);
   }
 }

@@ -6,13 +6,14 @@
  */
 
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
 import type { DropBudget, DropRequest, DropVerdict } from "../../lib/mod.ts";
-import type { FailureContext } from "../_shared/_errors.ts";
-import { checkConnectionUrl, REDIS_URL } from "../_shared/_connection_url.ts";
+import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { describe } from "../_shared/_resolve_options.ts";
-import { classifyRedisError, closeRedis, openRedis } from "./_connection.ts";
-import { cancelKeyOf, runCancel, runTake, type ScriptLimit } from "./_drop_budget_script.ts";
+import { BudgetConnection, isClusterLost } from "./_budget_connection.ts";
+import { type BudgetSettings, checkBudgetOptions } from "./_budget_options.ts";
+import { CancelQueue } from "./_cancel_queue.ts";
+import { classifyRedisError } from "./_connection.ts";
+import { type EpochSeen, runTake, type ScriptLimit, type TakeReply } from "./_drop_budget_script.ts";
 
 /**
  * One limit of a {@linkcode redisDropBudget}: at most `max` drops in any
@@ -55,17 +56,40 @@ export interface DropLimit {
 export interface RedisDropBudgetOptions {
   /**
    * The Redis every replica shares (`redis://[user:password@]host:port[/db]`,
-   * `rediss://` for TLS). Its user needs no more than
-   * `~<keyPrefix>* +evalsha +eval +time +zremrangebyscore +zcard +zrange +zadd +pexpire +exists +set +zrem +info`.
-   * It is never written into an error.
+   * `rediss://` for TLS), or with `cluster`, one node of a Redis Cluster.
+   * Its user needs no more than
+   * `~<keyPrefix>* +evalsha +eval +time +zremrangebyscore +zcard +zrange +zadd +pexpire +exists +set +zrem +hget +hset +hdel +hincrby +info`
+   * (and `+cluster` on a cluster). It is never written into an error.
+   *
+   * The budget is only as durable as this Redis: see the README's "Drop
+   * budget" section (AOF with `appendfsync everysec` or `always`,
+   * `maxmemory-policy noeviction`). A lost window is found and blocks drops
+   * for a window; it is never granted twice.
    */
   url: string;
+  /**
+   * Whether `url` names one node of a Redis Cluster (`cluster_enabled:1`):
+   * the budget then speaks through ioredis's Cluster client, which finds the
+   * other nodes and follows the slot of the budget's keys (they all share
+   * the hash tag `{budget}`, so one script can touch them together). The
+   * URL must name database 0.
+   *
+   * NOTE: the URL is the one seed: when that node is down as the budget
+   * connects, the take is unavailable (as `onUnavailable` says). Give a
+   * name that always reaches a live node (DNS over the nodes, a load
+   * balancer).
+   *
+   * @default {false}
+   */
+  cluster?: boolean;
   /** The limits, every one of which a drop must fit in. At least one. */
   limits: readonly DropLimit[];
   /**
    * The start of every key of the budget. Replicas that share a budget use
-   * the same prefix. Each key then holds the hash tag `{budget}`, so that the
-   * keys of one take would share a Cluster slot.
+   * the same prefix. Each key then holds the hash tag `{budget}`, so that all
+   * keys of one budget share a Cluster slot. A limit's key also names its
+   * scope, max and window (`<prefix>{budget}:global:5per60000ms`), so that
+   * two services whose limits differ never count in one set.
    *
    * @default {"guarded-drop:"}
    */
@@ -77,6 +101,11 @@ export interface RedisDropBudgetOptions {
    * cancelled), with a warning that guardedDrop writes as a
    * `provisioner.drop.warning` record. Any other failure (a script
    * error, a wrong key type, a read-only replica) always says no.
+   *
+   * The same choice decides a take while a lost window blocks (see
+   * {@linkcode redisDropBudget}): `deny` says no until a full window has
+   * passed; `allow` charges and checks the new window as usual and lets
+   * the drop go on with a warning.
    *
    * @default {"deny"}
    */
@@ -116,16 +145,6 @@ export interface RedisDropBudget extends DropBudget {
 }
 
 const FACTORY = "redisDropBudget";
-const DEFAULT_KEY_PREFIX = "guarded-drop:";
-const DEFAULT_TIMEOUT_MS = 1_000;
-const SCOPES: ReadonlySet<string> = new Set(["global", "resource_type"]);
-/** The shortest life of a cancel mark, in ms. */
-const MIN_CANCEL_MARK_MS = 60_000;
-/** The first and the longest pause between tries of the cancels still owed, in ms. */
-const MIN_RETRY_MS = 250;
-const MAX_RETRY_MS = 30_000;
-/** How many owed cancels are remembered; beyond, the oldest is forgotten (its charge ends with its window). */
-const MAX_PENDING = 10_000;
 
 /**
  * Builds a drop budget shared through Redis. Each `take` runs one Lua
@@ -139,12 +158,31 @@ const MAX_PENDING = 10_000;
  * limits are spent and when the window frees a slot, which guardedDrop turns
  * into a `rate_limited` RateLimitedError carrying both.
  *
+ * **A lost window is never granted twice.** The same script keeps an epoch
+ * hash beside the windows: an id made by the first take ever, a count of
+ * charges that only grows, and when each window was last charged. Each
+ * budget remembers the id and count it last saw. A take finds a loss when
+ * the epoch is gone though this budget saw one (Redis restarted without
+ * persistence, was flushed, or evicted it; or the URL now reaches another
+ * server), when its id changed, when its count went back (a replica
+ * promoted before it had every write), or when a window's set is gone
+ * though it was charged within its window (evicted). Every take then says
+ * no, `rate_limited` with the loss as its reason, until a full window (the
+ * longest) has passed since the lost charges; a budget made later (a new
+ * process) reads that block from the server too. With `onUnavailable:
+ * "allow"`, drops go on through it with a warning.
+ *
+ * NOTE: first use and loss are told apart by what the budget saw before.
+ * A process that starts after the loss and reaches the budget before any
+ * process that saw the old epoch takes the fresh server for a new
+ * deployment: its takes count in a new window, and the block starts at the
+ * first take of a process that saw the old epoch (and lasts a window from
+ * the new epoch's start). When every replica restarts with the Redis, no
+ * one remembers: only a durable Redis (AOF) keeps the promise then.
+ *
  * The connection never queues and never retries: a take that Redis cannot
  * answer within `timeoutMs` ends then, as `onUnavailable` says. A broken
  * connection is replaced on the next take.
- *
- * NOTE: it connects to one Redis node (a standalone server or a primary),
- * not through a Redis Cluster client.
  *
  * A take whose caller was told it did not count (no answer within
  * `timeoutMs`, the signal aborted, the connection lost after the script was
@@ -186,130 +224,66 @@ const MAX_PENDING = 10_000;
  * // await guardedDrop(request, () => adapter.deprovision(token));
  * await budget.close(); // on shutdown
  * ```
+ *
+ * @example On a Redis Cluster: any node's URL
+ * ```ts
+ * import { redisDropBudget } from "guarded-drop/adapters/redis";
+ *
+ * const budget = redisDropBudget({
+ *   url: "redis://budget:secret@redis-cluster-0.internal:6379",
+ *   cluster: true,
+ *   limits: [{ scope: "global", max: 10, windowMs: 600_000 }],
+ * });
+ * await budget.close();
+ * ```
  */
 export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudget {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot create ${FACTORY} as 'options' must be an object: current value is ${describe(options)}`);
-  }
-  const url = checkUrl(options.url);
-  const limits = checkLimits(options.limits);
-  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  if (typeof keyPrefix !== "string") {
-    throw new TypeError(`Cannot create ${FACTORY} as 'keyPrefix' must be a string: current value is ${describe(keyPrefix)}`);
-  }
-  const onUnavailable = options.onUnavailable ?? "deny";
-  if (onUnavailable !== "deny" && onUnavailable !== "allow") {
-    throw new TypeError(
-      `Cannot create ${FACTORY} as 'onUnavailable' must be "deny" or "allow": current value is ${describe(onUnavailable)}`,
-    );
-  }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError(`Cannot create ${FACTORY} as 'timeoutMs' must be a positive finite number: current value is ${describe(timeoutMs)}`);
-  }
-  // Computed once: only resource_type keys depend on the request.
-  const base = `${keyPrefix}{budget}:`;
-  const keyOf = (limit: DropLimit, resourceType: string) =>
-    limit.scope === "global" ? `${base}global:${limit.windowMs}ms` : `${base}resource_type:${resourceType}:${limit.windowMs}ms`;
-  const labelOf = (limit: DropLimit, resourceType: string) =>
-    limit.scope === "global" ? "the global limit" : `the resource_type ${JSON.stringify(resourceType)} limit`;
+  return new SharedDropBudget(checkBudgetOptions(options));
+}
 
-  let client: Redis | undefined;
-  let connecting: Promise<Redis> | undefined;
-  let closed = false;
-  // The cancel mark must outlive any delay a given-up take can still have:
-  // a charge it would make lasts a window at most, so a window is enough,
-  // and a minute at least for short windows.
-  const markMs = Math.max(MIN_CANCEL_MARK_MS, ...limits.map((limit) => limit.windowMs));
-  /** Takes whose caller was told they did not count, by member: their limit keys, until a cancel is confirmed. */
-  const pending = new Map<string, readonly string[]>();
-  let flushing: Promise<void> | undefined;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  let retryDelayMs = Math.max(MIN_RETRY_MS, timeoutMs);
+/** Why a take said no, or warned, while a lost window blocks. */
+function lossMessage(lossLeftMs: number): string {
+  return "the budget's window was lost (its Redis restarted without persistence, was flushed, evicted its keys, " +
+    `or failed over to a replica that missed writes): a full window must pass before it counts again, ${lossLeftMs} ms from now`;
+}
 
-  /** The connection, opened on first use and again after it broke. */
-  function connection(): Promise<Redis> {
-    if (client !== undefined && client.status === "ready") return Promise.resolve(client);
-    if (client !== undefined) {
-      closeRedis(client);
-      client = undefined;
-    }
-    connecting ??= openRedis(url, { connectTimeoutMs: timeoutMs, operationTimeoutMs: timeoutMs }).then(
-      (opened) => {
-        connecting = undefined;
-        if (closed) {
-          closeRedis(opened);
-          throw new Error("the budget was closed");
-        }
-        client = opened;
-        return opened;
-      },
-      (err: unknown) => {
-        connecting = undefined;
-        throw err;
-      },
-    );
-    return connecting;
+/** The budget {@linkcode redisDropBudget} returns. */
+class SharedDropBudget implements RedisDropBudget {
+  readonly #settings: BudgetSettings;
+  readonly #connection: BudgetConnection;
+  readonly #cancels: CancelQueue;
+  /** The epoch this budget last saw: how it tells a lost window from first use. */
+  #seen: EpochSeen = { id: "", seq: 0 };
+  #closed = false;
+
+  constructor(settings: BudgetSettings) {
+    this.#settings = settings;
+    this.#connection = new BudgetConnection({ url: settings.url, cluster: settings.cluster, timeoutMs: settings.timeoutMs });
+    this.#cancels = new CancelQueue(this.#connection, settings.timeoutMs, settings.markMs);
   }
 
   /**
-   * Writes a cancel for every pending take to `redis`, before anything sent
-   * after this call on the same connection, and forgets each once it is
-   * confirmed. Resolves whether all were confirmed; never rejects.
+   * Checks and charges every limit, atomically: all are charged, or none.
+   * It never rejects: every failure is a verdict with its reason.
+   *
+   * @example
+   * ```ts
+   * import { redisDropBudget } from "guarded-drop/adapters/redis";
+   *
+   * const budget = redisDropBudget({ url: "redis://127.0.0.1:6379", limits: [{ scope: "global", max: 5, windowMs: 60_000 }] });
+   * // const verdict = await budget.take(request);  // { allowed: true } or { allowed: false, reason, retryAfterMs }
+   * await budget.close();
+   * ```
    */
-  function sendCancels(redis: Redis): Promise<boolean> {
-    const sent = [...pending].map(([member, limitKeys]) =>
-      runCancel(redis, limitKeys, cancelKeyOf(base, member), member, markMs).then(
-        () => {
-          pending.delete(member);
-          return true;
-        },
-        () => false,
-      )
-    );
-    return Promise.all(sent).then((confirmed) => confirmed.every(Boolean));
-  }
-
-  /** Sends the pending cancels now, on a connection of their own bound, and again later until they are confirmed. */
-  function flushSoon(): void {
-    if (closed || pending.size === 0 || flushing !== undefined) return;
-    clearTimeout(retryTimer);
-    retryTimer = undefined;
-    flushing = bounded(connection().then(sendCancels), timeoutMs)
-      .catch(() => false)
-      .then((confirmed) => {
-        flushing = undefined;
-        if (confirmed && pending.size === 0) {
-          retryDelayMs = Math.max(MIN_RETRY_MS, timeoutMs);
-          return;
-        }
-        if (!confirmed && client !== undefined && client.status === "ready") {
-          // It hung on a connection that looked fine: do not reuse it.
-          closeRedis(client);
-          client = undefined;
-        }
-        if (closed) return;
-        retryTimer = setTimeout(flushSoon, retryDelayMs);
-        retryTimer.unref?.();
-        retryDelayMs = Math.min(MAX_RETRY_MS, retryDelayMs * 2);
-      });
-  }
-
-  /** Remembers a take its caller was told did not count, and cancels it. */
-  function cancelLater(member: string, limitKeys: readonly string[]): void {
-    if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value!);
-    pending.set(member, limitKeys);
-    flushSoon();
-  }
-
-  async function take(req: DropRequest, signal?: AbortSignal): Promise<DropVerdict> {
+  async take(req: DropRequest, signal?: AbortSignal): Promise<DropVerdict> {
     const resourceType = req?.resourceType;
     const token = typeof req?.token === "string" ? req.token : "unknown";
-    if (closed) return { allowed: false, reason: `${FACTORY} is closed` };
+    if (this.#closed) return { allowed: false, reason: `${FACTORY} is closed` };
     if (typeof resourceType !== "string" || resourceType.length === 0) {
       return { allowed: false, reason: `the request has no resourceType to count it by: current value is ${describe(resourceType)}` };
     }
-    const scriptLimits: ScriptLimit[] = limits.map((limit) => ({ ...limit, key: keyOf(limit, resourceType) }));
+    const { keys, limits, timeoutMs } = this.#settings;
+    const scriptLimits: ScriptLimit[] = limits.map((limit) => ({ ...limit, key: keys.limit(limit, resourceType) }));
     const member = randomUUID();
     let step = "connect";
     // Set when the caller is told no; a connection that opens later then sends nothing.
@@ -328,43 +302,44 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
       signal?.addEventListener("abort", onAbort, { once: true });
     });
     try {
-      const spent = await Promise.race([
-        connection().then((redis) => {
+      const reply = await Promise.race([
+        this.#connection.open().then((client) => {
           if (givenUp) throw new Error("the take was given up before it was sent");
           step = "EVALSHA";
           // Cancels still owed go first on this connection, so that this take counts without them.
-          if (pending.size > 0) void sendCancels(redis);
+          if (this.#cancels.size > 0) void this.#cancels.sendOn(client);
           sent = true;
-          return runTake(redis, scriptLimits, cancelKeyOf(base, member), member);
+          return runTake(client, {
+            limits: scriptLimits,
+            epochKey: keys.epoch,
+            cancelKey: keys.cancelMark(member),
+            member,
+            seen: this.#seen,
+            newEpochId: randomUUID(),
+            lossMs: this.#settings.longestWindowMs,
+            throughLoss: this.#settings.onUnavailable === "allow",
+          });
         }),
         timedOut,
       ]);
+      this.#see(reply.epoch);
       // The core's deadline aborts the signal when it has already said no.
       if (signal?.aborted) throw Object.assign(new Error("the take was aborted"), { code: "ETIMEDOUT" });
-      if (spent.length === 0) return { allowed: true };
-      const reasons = spent.map(({ index }) => {
-        const limit = limits[index]!;
-        return `${labelOf(limit, resourceType)} is spent: max ${limit.max} per ${limit.windowMs} ms`;
-      });
-      return {
-        allowed: false,
-        reason: reasons.join("; "),
-        // The drop can run only when every spent limit has a free slot again.
-        retryAfterMs: Math.max(...spent.map((s) => s.retryAfterMs)),
-      };
+      return this.#verdictOf(reply, resourceType);
     } catch (err) {
       givenUp = true;
       const context: FailureContext = { action: "check", what: "the drop budget of", token };
-      const error = classifyRedisError(context, step, err, timeoutMs);
-      if (error.kind === "unavailable") {
-        // A connection that broke or hung is not reused: the next take opens a new one.
-        closeRedis(client);
-        client = undefined;
-      }
+      const error = isClusterLost(err)
+        ? backendError("unavailable", context, `the cluster was lost at ${step}`, err)
+        : classifyRedisError(context, step, err, timeoutMs);
+      // A connection that broke or hung is not reused: the next take opens a new one.
+      if (error.kind === "unavailable") this.#connection.discard();
       // Once sent, the script may have run, or may still run: undo it.
-      if (sent) cancelLater(member, scriptLimits.map((limit) => limit.key));
+      if (sent) {
+        this.#cancels.owe({ member, limitKeys: scriptLimits.map((limit) => limit.key), epochKey: keys.epoch, cancelKey: keys.cancelMark(member) });
+      }
       const charge = sent ? "it may have been charged on the server, and a cancel of that charge was sent" : "it was not charged";
-      if (error.kind === "unavailable" && onUnavailable === "allow") {
+      if (error.kind === "unavailable" && this.#settings.onUnavailable === "allow") {
         return { allowed: true, warning: `the drop went on (onUnavailable: "allow"); ${charge}: ${error.message}` };
       }
       return { allowed: false, reason: sent ? `${error.message} (${charge})` : error.message };
@@ -374,85 +349,49 @@ export function redisDropBudget(options: RedisDropBudgetOptions): RedisDropBudge
     }
   }
 
-  async function close(): Promise<void> {
-    closed = true;
-    clearTimeout(retryTimer);
-    retryTimer = undefined;
-    await flushing;
-    if (pending.size > 0) {
-      // A last try, bounded, for the cancels still owed.
-      const reuse = client !== undefined && client.status === "ready" ? client : undefined;
-      const opening = reuse !== undefined ? Promise.resolve(reuse) : openRedis(url, { connectTimeoutMs: timeoutMs, operationTimeoutMs: timeoutMs });
-      await bounded(opening.then(sendCancels), timeoutMs).catch(() => false);
-      void opening.then((redis) => redis !== reuse && closeRedis(redis), () => {});
-    }
-    closeRedis(client);
-    client = undefined;
+  /**
+   * Closes the connection, after a last bounded try of the cancels still
+   * owed. Later takes say no.
+   *
+   * @example
+   * ```ts
+   * import { redisDropBudget } from "guarded-drop/adapters/redis";
+   *
+   * const budget = redisDropBudget({ url: "redis://127.0.0.1:6379", limits: [{ scope: "global", max: 5, windowMs: 60_000 }] });
+   * await budget.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#cancels.close();
+    this.#connection.close();
   }
 
-  return { take, close };
-}
-
-function checkUrl(url: unknown): string {
-  if (typeof url !== "string" || url.length === 0) {
-    throw new TypeError(
-      `Cannot create ${FACTORY} as 'url' must be a URL such as ${REDIS_URL.example}: current value is ${describe(url)}`,
-    );
+  /** Remembers the newest epoch seen: a new id replaces the old; a count only grows. */
+  #see(epoch: EpochSeen): void {
+    if (epoch.id !== this.#seen.id) this.#seen = epoch;
+    else if (epoch.seq > this.#seen.seq) this.#seen = epoch;
   }
-  // Its host too: without one, ioredis would quietly use localhost, a budget
-  // no other replica shares.
-  checkConnectionUrl(FACTORY, "url", url, REDIS_URL);
-  return url;
-}
 
-function checkLimits(limits: unknown): readonly DropLimit[] {
-  if (!Array.isArray(limits) || limits.length === 0) {
-    throw new TypeError(`Cannot create ${FACTORY} as 'limits' must be a non-empty array: current value is ${
-      Array.isArray(limits) ? "an empty array" : describe(limits)
-    }`);
-  }
-  const seen = new Map<string, number>();
-  return Object.freeze(limits.map((limit: unknown, i): DropLimit => {
-    const at = `limits[${i}]`;
-    if (typeof limit !== "object" || limit === null) {
-      throw new TypeError(`Cannot create ${FACTORY} as '${at}' must be an object: current value is ${describe(limit)}`);
+  #verdictOf(reply: TakeReply, resourceType: string): DropVerdict {
+    if (reply.status === "lost") {
+      return { allowed: false, reason: lossMessage(reply.lossLeftMs), retryAfterMs: reply.lossLeftMs };
     }
-    const { scope, max, windowMs } = limit as Record<string, unknown>;
-    if (typeof scope !== "string" || !SCOPES.has(scope)) {
-      throw new TypeError(
-        `Cannot create ${FACTORY} as '${at}.scope' must be "global" or "resource_type": current value is ${
-          typeof scope === "string" && scope.length <= 40 ? JSON.stringify(scope) : describe(scope)
-        }`,
-      );
+    if (reply.status === "charged") {
+      return reply.lossLeftMs > 0
+        ? { allowed: true, warning: `the drop went on (onUnavailable: "allow"): ${lossMessage(reply.lossLeftMs)}` }
+        : { allowed: true };
     }
-    for (const [name, value] of [["max", max], ["windowMs", windowMs]] as const) {
-      if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-        throw new TypeError(`Cannot create ${FACTORY} as '${at}.${name}' must be a positive integer: current value is ${describe(value)}`);
-      }
-    }
-    const identity = `${scope}:${windowMs}`;
-    const first = seen.get(identity);
-    if (first !== undefined) {
-      throw new TypeError(
-        `Cannot create ${FACTORY} as '${at}' must not repeat the scope and window of 'limits[${first}]': current value is ${scope} per ${windowMs} ms`,
-      );
-    }
-    seen.set(identity, i);
-    return Object.freeze({ scope: scope as DropLimit["scope"], max: max as number, windowMs: windowMs as number });
-  }));
-}
-
-/** `promise`, or a rejection once `ms` have passed: a wait that never hangs. */
-async function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+    const reasons = reply.spent.map(({ index }) => {
+      const limit = this.#settings.limits[index]!;
+      const label = limit.scope === "global" ? "the global limit" : `the resource_type ${JSON.stringify(resourceType)} limit`;
+      return `${label} is spent: max ${limit.max} per ${limit.windowMs} ms`;
+    });
+    return {
+      allowed: false,
+      reason: reasons.join("; "),
+      // The drop can run only when every spent limit has a free slot again.
+      retryAfterMs: Math.max(...reply.spent.map((s) => s.retryAfterMs)),
+    };
   }
 }

@@ -8,6 +8,7 @@ import type { RuleModule } from "../create_rule.ts";
 import { adapterDeprovision } from "./adapter_deprovision.ts";
 import { cliDrop } from "./cli_drop.ts";
 import { mongodbDrop } from "./mongodb_drop.ts";
+import { natsDelete } from "./nats_delete.ts";
 import { ormDrop } from "./orm_drop.ts";
 import { rabbitmqDelete } from "./rabbitmq_delete.ts";
 import { redisAclDeluser } from "./redis_acl_deluser.ts";
@@ -36,6 +37,7 @@ export const rules: readonly RuleModule[] = Object.freeze([
   redisFlush,
   mongodbDrop,
   rabbitmqDelete,
+  natsDelete,
   adapterDeprovision,
   sanctionedReference,
 ] as RuleModule[]);

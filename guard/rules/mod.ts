@@ -10,6 +10,7 @@
  * | `redis-flush` | Redis `FLUSHALL`, `FLUSHDB` |
  * | `mongodb-drop` | MongoDB `dropDatabase`, `dropUser`, `dropAllUsersFromDatabase` |
  * | `rabbitmq-delete` | RabbitMQ vhost and user deletion |
+ * | `nats-delete` | NATS JetStream `streams.delete`/`purge`, KV and object store `destroy()`, `$JS.API.STREAM.DELETE.*`, `nats stream rm` |
  * | `adapter-deprovision` | an adapter's `deprovision` outside guardedDrop |
  * | `sanctioned-reference` | a sanctioned function reached outside guardedDrop |
  *
@@ -20,6 +21,7 @@ export * from "./adapter_deprovision.ts";
 export * from "./builtin_rules.ts";
 export * from "./cli_drop.ts";
 export * from "./mongodb_drop.ts";
+export * from "./nats_delete.ts";
 export * from "./orm_drop.ts";
 export * from "./rabbitmq_delete.ts";
 export * from "./redis_acl_deluser.ts";

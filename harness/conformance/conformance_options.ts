@@ -127,7 +127,8 @@ export interface ConformanceOptions {
  */
 export interface ConformanceCheck {
   /**
-   * A stable id: `drop`, `idempotent`, `hostile`, `concurrent`,
+   * A stable id: `drop`, `idempotent`, `hostile`, `odd-tokens`,
+   * `case-variants`, `nothing-changed`, `concurrent`,
    * `same-tenant`, `audit-sink`, `not-own-server`, `active-denied`,
    * `quarantine-restore-purge`, `restore-taken`, `restore-races-purge`,
    * `stopped-server`, `breaker`, `paused-server`.

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Backend, Deprovisioner, RecoverableDeprovisioner, RetentionOptions } from "../../lib/mod.ts";
+import type { Backend, Deprovisioner, NameRules, RecoverableDeprovisioner, RetentionOptions } from "../../lib/mod.ts";
 import type { ServerControl } from "../server_control.ts";
 
 /**
@@ -21,6 +21,14 @@ import type { ServerControl } from "../server_control.ts";
 export interface ConformanceAdapterOptions {
   readonly connectTimeoutMs: number;
   readonly operationTimeoutMs: number;
+  /**
+   * The name rules, when a check needs others than the defaults (the
+   * `case-variants` check drops a variant by its exact name with rules made
+   * with `mixedCaseTokens: "exact"`). Pass it on to the adapter's factory.
+   *
+   * @default {undefined: the adapter's defaults}
+   */
+  readonly nameRules?: NameRules;
 }
 
 /**
@@ -92,6 +100,48 @@ export interface ConformanceSubject<Data = unknown> {
   readonly server?: ServerControl;
   /** Why the fault checks cannot run on this server, when `server` cannot do faults. */
   readonly faultsSkipReason?: string;
+  /**
+   * Whether a name that differs from the tenant's only in case may be what
+   * the platform meant (PostgreSQL folds unquoted names; MySQL keeps user
+   * names, and database names where `lower_case_table_names` is 0, as given).
+   * The `case-variants` check then makes a tenant whose token has an
+   * upper-case letter beside the lower-case one, and requires the lower-case
+   * drop to fail with nothing changed and `exists()` to say true, until the
+   * variant is dropped by its exact name. `createTenant` must accept such a
+   * token, and `createAdapter` must pass `nameRules` on. Without it that
+   * check is skipped with a reason: the backend's names are compared
+   * exactly, so a variant is another tenant.
+   *
+   * @default {false}
+   */
+  readonly caseInsensitiveNames?: boolean;
+  /**
+   * Characters the name rules accept but the backend's names cannot hold
+   * (NATS stream and bucket names cannot hold `.`), which its adapter
+   * refuses with `RefusedError` before it connects. The `odd-tokens` check
+   * then expects each token holding one to be refused, by `exists()` and by
+   * the guarded drop, with the tenant left whole, instead of dropped. A
+   * platform that deletes tenants across backends checks every backend's
+   * names first (`deprovisionTenant` does), so such a tenant is refused by
+   * all of them, never half deleted.
+   *
+   * @default {""}
+   */
+  readonly refusedTokenCharacters?: string;
+  /**
+   * Puts something in place that makes the tenant's drop fail in a way no
+   * retry cures (a PostgreSQL role that owns a database outside its own, a
+   * MariaDB role with the user's name), and resolves a function that takes
+   * it away. The `nothing-changed` check drops the tenant, expects `error`,
+   * reads it back exactly as it was made, takes the block away and drops it
+   * again. Without it, a subject with `caseInsensitiveNames` is blocked by a
+   * case variant; any other is skipped with a reason. `readTenant` should
+   * show what a disruptive step changes (a locked account, a revoked
+   * CONNECT), or the check cannot see it.
+   *
+   * @default {undefined}
+   */
+  blockDrop?(token: string): Promise<() => Promise<void>>;
   /**
    * Recoverable drops: how to make the adapter with `retention` and log in
    * as a tenant. With it, the quarantine → restore → purge checks run

@@ -8,6 +8,7 @@
 
 export * from "./mongodb.ts";
 export * from "./mysql.ts";
+export * from "./nats.ts";
 export * from "./postgres.ts";
 export * from "./rabbitmq.ts";
 export * from "./redis.ts";

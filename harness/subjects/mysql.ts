@@ -12,22 +12,32 @@ import type { ServerControl } from "../server_control.ts";
 
 /**
  * A MySQL tenant as read straight from the server: its database, the hosts
- * its user is defined for, and the rows of its `invoices` table.
+ * its user is defined for, those whose account is locked (`ACCOUNT LOCK`,
+ * which a drop that failed must not leave behind), and the rows of its
+ * `invoices` table.
  *
  * @example
  * ```ts
  * import type { MysqlTenant } from "guarded-drop/harness";
  *
- * const intact: MysqlTenant = { database: "db_acme", hosts: ["%"], rows: ["acme #1"] };
+ * const intact: MysqlTenant = { database: "db_acme", hosts: ["%"], locked: [], rows: ["acme #1"] };
  * ```
  */
 export interface MysqlTenant {
   readonly database: string | null;
   readonly hosts: readonly string[];
+  readonly locked: readonly string[];
   readonly rows: readonly string[];
 }
 
 const ROWS = 3;
+
+/**
+ * One identifier, quoted by hand: backticks, a backtick doubled. The whole
+ * name is one identifier, dots included (mysql2's escapeId would split
+ * `db_a.b` into a database and a table).
+ */
+const quoteId = (name: string) => `\`${name.replaceAll("`", "``")}\``;
 const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema"] as const;
 
 /**
@@ -74,6 +84,9 @@ export function mysqlSubject(server: ServerControl, backend: Backend): Conforman
     resourceType: "mysql",
     backend,
     server,
+    // User names are kept as given, and database names where
+    // lower_case_table_names is 0: a name in another case may be the tenant's.
+    caseInsensitiveNames: true,
     createAdapter: (options) => {
       const config = { url: url(), ...options };
       return lazyAdapter("mysql", backend, async () => {
@@ -107,7 +120,7 @@ export function mysqlSubject(server: ServerControl, backend: Backend): Conforman
       const { database, user } = names(token);
       const rows = Array.from({ length: ROWS }, (_, i) => `${token} #${i + 1}`);
       await withAdmin(async (admin) => {
-        const db = admin.escapeId(database);
+        const db = quoteId(database);
         const password = `pw-${crypto.randomUUID()}`;
         passwords.set(token, password);
         await admin.query(`CREATE DATABASE ${db}`);
@@ -118,7 +131,7 @@ export function mysqlSubject(server: ServerControl, backend: Backend): Conforman
         await admin.query(`CREATE TABLE ${db}.invoices (id int PRIMARY KEY, note text NOT NULL)`);
         await admin.query(`INSERT INTO ${db}.invoices (id, note) VALUES ?`, [rows.map((note, i) => [i + 1, note])]);
       });
-      return { database, hosts: ["%", "localhost"], rows };
+      return { database, hosts: ["%", "localhost"], locked: [], rows };
     },
     async readTenant(token) {
       const { database, user } = names(token);
@@ -134,14 +147,20 @@ export function mysqlSubject(server: ServerControl, backend: Backend): Conforman
         const found = Number(schemata[0]!.n) > 0;
         const hosts = accounts.map((row) => String(row.Host));
         if (!found && hosts.length === 0) return undefined;
+        // SHOW CREATE USER says ACCOUNT LOCK on MySQL and MariaDB alike.
+        const locked: string[] = [];
+        for (const host of hosts) {
+          const [shown] = await admin.query<import("mysql2/promise").RowDataPacket[]>("SHOW CREATE USER ?@?", [user, host]);
+          if (/\bACCOUNT LOCK\b/.test(String(Object.values(shown[0] ?? {})[0] ?? ""))) locked.push(host);
+        }
         let rows: string[] = [];
         if (found) {
           const [notes] = await admin.query<import("mysql2/promise").RowDataPacket[]>(
-            `SELECT note FROM ${admin.escapeId(database)}.invoices ORDER BY id`,
+            `SELECT note FROM ${quoteId(database)}.invoices ORDER BY id`,
           );
           rows = notes.map((row) => String(row.note));
         }
-        return { database: found ? database : null, hosts, rows };
+        return { database: found ? database : null, hosts, locked, rows };
       });
     },
     async systemIntact() {

@@ -12,18 +12,21 @@ import type { ServerControl } from "../server_control.ts";
 
 /**
  * A PostgreSQL tenant as read straight from the server: its database, its
- * role, and the rows of its `invoices` table.
+ * role, whether the role can still log in to its database (LOGIN and
+ * CONNECT, which a drop that failed must not leave revoked), and the rows
+ * of its `invoices` table.
  *
  * @example
  * ```ts
  * import type { PostgresTenant } from "guarded-drop/harness";
  *
- * const intact: PostgresTenant = { database: "db_acme", role: "usr_acme", rows: ["acme #1"] };
+ * const intact: PostgresTenant = { database: "db_acme", role: "usr_acme", canConnect: true, rows: ["acme #1"] };
  * ```
  */
 export interface PostgresTenant {
   readonly database: string | null;
   readonly role: string | null;
+  readonly canConnect: boolean;
   readonly rows: readonly string[];
 }
 
@@ -75,6 +78,8 @@ export function postgresSubject(server: ServerControl, backend: Backend): Confor
     resourceType: "postgres",
     backend,
     server,
+    // PostgreSQL folds unquoted names: a quoted name in another case may be the tenant's.
+    caseInsensitiveNames: true,
     createAdapter: (options) => adapterFor({ connectionString: url(), ...options }),
     recovery: {
       createAdapter: (options) =>
@@ -119,15 +124,17 @@ export function postgresSubject(server: ServerControl, backend: Backend): Confor
       } finally {
         await db.end();
       }
-      return { database, role, rows };
+      return { database, role, canConnect: true, rows };
     },
     async readTenant(token) {
       const { database, role } = names(token);
       const admin = await client();
-      let found: { db: boolean; role: boolean };
+      let found: { db: boolean; role: boolean; connect: boolean };
       try {
-        const result = await admin.query<{ db: boolean; role: boolean }>(
-          "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS db, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2) AS role",
+        const result = await admin.query<{ db: boolean; role: boolean; connect: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS db, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2) AS role,
+                  COALESCE((SELECT r.rolcanlogin AND has_database_privilege(r.oid, d.oid, 'CONNECT')
+                              FROM pg_roles r, pg_database d WHERE r.rolname = $2 AND d.datname = $1), false) AS connect`,
           [database, role],
         );
         found = result.rows[0]!;
@@ -144,7 +151,7 @@ export function postgresSubject(server: ServerControl, backend: Backend): Confor
           await db.end();
         }
       }
-      return { database: found.db ? database : null, role: found.role ? role : null, rows };
+      return { database: found.db ? database : null, role: found.role ? role : null, canConnect: found.connect, rows };
     },
     async systemIntact() {
       const admin = await client();

@@ -6,9 +6,15 @@
  */
 
 import type { Backend } from "../../lib/mod.ts";
+import { boundedHttpRequest } from "../../adapters/_shared/_http_request.ts";
 import { lazyAdapter, lazyRecoverableAdapter } from "./_lazy_adapter.ts";
 import type { ConformanceSubject } from "../conformance/mod.ts";
 import type { ServerControl } from "../server_control.ts";
+
+/** The bound of one management API request the fixture sends. */
+const API_TIMEOUT_MS = 10_000;
+/** Statuses whose Response cannot carry a body. */
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304]);
 
 /**
  * A RabbitMQ tenant as read straight from the broker: its vhost, its user,
@@ -66,13 +72,16 @@ export function rabbitmqSubject(server: ServerControl, backend: Backend): Confor
     const authorization = `Basic ${btoa(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`)}`;
     base.username = "";
     base.password = "";
-    const response = await fetch(new URL(`api/${path}`, base.href.endsWith("/") ? base.href : `${base.href}/`), {
-      method,
+    // Bounded by a timer the request holds, not a signal fetch may lose under GC (see
+    // adapters/_shared/_http_request.ts); wrapped as a Response for the readers below.
+    const answer = await boundedHttpRequest({
+      method: method as "GET" | "PUT" | "POST" | "DELETE",
+      url: new URL(`api/${path}`, base.href.endsWith("/") ? base.href : `${base.href}/`).href,
       headers: { authorization, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
+      timeoutMs: API_TIMEOUT_MS,
     });
-    return response;
+    return new Response(NULL_BODY_STATUSES.has(answer.status) ? null : answer.text, { status: answer.status });
   }
   /** The status of a GET; the body is read and dropped, so that no socket waits for it. */
   async function statusOf(path: string): Promise<number> {

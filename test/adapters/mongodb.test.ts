@@ -14,8 +14,10 @@ import { mongodbDedicated, type MongodbAdapterOptions, mongodbShared } from "../
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
 import { envUrl, freePort, HOW_TO_GET, uniqueToken } from "../support/servers.ts";
+import { HEALTHY_CONNECT_TIMEOUT_MS } from "../support/timing.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
+/** The connect timeout of the unreachable-server checks; healthy adapters use HEALTHY_CONNECT_TIMEOUT_MS. */
 const CONNECT_TIMEOUT_MS = 1_500;
 const MARGIN_MS = 1_500;
 const DOCUMENTS = 100;
@@ -118,7 +120,7 @@ for (const form of FORMS) {
       fixture = createAuditFixture();
       admin = new MongoClient(mongoUrl!, { serverSelectionTimeoutMS: 5_000 });
       await admin.connect();
-      adapter = form.factory({ url: mongoUrl!, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      adapter = form.factory({ url: mongoUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
       tenantSession = await createTenant(token);
       neighbourSession = await createTenant(neighbour);
     });

@@ -9,8 +9,19 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import mysql from "mysql2/promise";
 import type { Deprovisioner, DropError } from "../../lib/mod.ts";
-import { type MysqlAdapterOptions, mysqlDedicated, mysqlShared } from "../../adapters/mysql/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
+import {
+  type Admin,
+  adminFor,
+  catalog,
+  createTenant,
+  DEDICATED,
+  type Form,
+  ROWS,
+  rowCount,
+  SHARED,
+  tenantSession,
+} from "../support/mysql_tenants.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
 import {
   type ControlledServer,
@@ -21,81 +32,16 @@ import {
   startDedicatedMysql,
   uniqueToken,
 } from "../support/servers.ts";
+import { HEALTHY_CONNECT_TIMEOUT_MS, LOADED_MACHINE_SLACK_MS } from "../support/timing.ts";
+import { explainCrashes } from "../support/crash_report.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
+import { mixedCaseToken } from "../support/tokens.ts";
 
+/** The connect timeout of the unreachable-server checks; healthy adapters use HEALTHY_CONNECT_TIMEOUT_MS. */
 const CONNECT_TIMEOUT_MS = 1_500;
 /** Scheduling slack on a loaded 2-core machine. */
 const MARGIN_MS = 1_500;
-const ROWS = 50;
 const CHILD = fileURLToPath(new URL("./mysql/deprovision_child.ts", import.meta.url));
-
-interface Form {
-  readonly name: string;
-  readonly factory: (options: MysqlAdapterOptions) => Deprovisioner;
-  readonly databasePrefix: string;
-  readonly userPrefix: string;
-  readonly backend: "shared" | "dedicated";
-}
-
-const SHARED: Form = { name: "mysqlShared", factory: mysqlShared, databasePrefix: "db_", userPrefix: "usr_", backend: "shared" };
-const DEDICATED: Form = {
-  name: "mysqlDedicated",
-  factory: mysqlDedicated,
-  databasePrefix: "dedicated_db_",
-  userPrefix: "dedicated_usr_",
-  backend: "dedicated",
-};
-
-type Admin = mysql.Connection;
-
-async function adminFor(url: string): Promise<Admin> {
-  const admin = await mysql.createConnection({ uri: url, connectTimeout: 5_000 });
-  admin.on("error", () => {});
-  return admin;
-}
-
-/**
- * A tenant made the way a provisioner makes one: a user at two hosts, with
- * all privileges on its database, which holds a table of rows.
- */
-async function createTenant(admin: Admin, form: Form, token: string): Promise<void> {
-  const db = admin.escapeId(form.databasePrefix + token);
-  const user = form.userPrefix + token;
-  await admin.query(`CREATE DATABASE ${db}`);
-  for (const host of ["%", "localhost"]) {
-    await admin.query("CREATE USER ?@? IDENTIFIED BY ?", [user, host, `pw-${token}`]);
-    await admin.query(`GRANT ALL ON ${db}.* TO ?@?`, [user, host]);
-  }
-  await admin.query(`CREATE TABLE ${db}.items (id int PRIMARY KEY, body text)`);
-  const rows = Array.from({ length: ROWS }, (_, i) => [i + 1, `row ${i + 1}`]);
-  await admin.query(`INSERT INTO ${db}.items (id, body) VALUES ?`, [rows]);
-}
-
-async function tenantSession(url: string, form: Form, token: string): Promise<Admin> {
-  const target = new URL(url);
-  target.username = form.userPrefix + token;
-  target.password = `pw-${token}`;
-  target.pathname = `/${form.databasePrefix + token}`;
-  const session = await mysql.createConnection({ uri: target.href, connectTimeout: 5_000 });
-  session.on("error", () => {}); // the drop kills it
-  return session;
-}
-
-async function catalog(admin: Admin, form: Form, token: string): Promise<{ databases: number; users: number }> {
-  const [rows] = await admin.query<mysql.RowDataPacket[]>(
-    `SELECT (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE BINARY SCHEMA_NAME = ?) AS dbs,
-            (SELECT COUNT(*) FROM mysql.user WHERE BINARY User = ?) AS users`,
-    [form.databasePrefix + token, form.userPrefix + token],
-  );
-  return { databases: Number(rows[0]!.dbs), users: Number(rows[0]!.users) };
-}
-
-async function rowCount(admin: Admin, form: Form, token: string): Promise<number> {
-  const [rows] = await admin.query<mysql.RowDataPacket[]>(
-    `SELECT COUNT(*) AS n FROM ${admin.escapeId(form.databasePrefix + token)}.items`,
-  );
-  return Number(rows[0]!.n);
-}
 
 /** Runs the child that deprovisions one tenant `count` times at once, and resolves its outcomes. */
 function deprovisionInChild(url: string, backend: string, token: string, count: number): Promise<string[]> {
@@ -119,6 +65,7 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
   describe(form.name, { skip: skip ?? false }, () => {
     let fixture: AuditFixture;
     let controlled: ControlledServer;
+    explainCrashes(() => [controlled]);
     let url: string;
     let admin: Admin;
     let adapter: Deprovisioner;
@@ -141,7 +88,7 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
       url = controlled.url;
       fixture = createAuditFixture();
       admin = await adminFor(url);
-      adapter = form.factory({ url, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      adapter = form.factory({ url, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
       for (const t of [token, lookAlike, neighbour]) await tenant(t);
       session = await tenantSession(url, form, token);
       neighbourSession = await tenantSession(url, form, neighbour);
@@ -258,13 +205,14 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
       const locked = uniqueToken("lk");
       await tenant(locked);
       const holder = await adminFor(url);
-      const quick = form.factory({ url, connectTimeoutMs: CONNECT_TIMEOUT_MS, lockTimeoutMs: 1_000 });
+      const quick = form.factory({ url, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS, lockTimeoutMs: 1_000 });
       try {
         await holder.query(`LOCK TABLES ${admin.escapeId(form.databasePrefix + locked)}.items READ`);
         const result = await dropThrough(fixture, quick, locked, { expect: "error" });
         assert.equal(result.error?.kind, "failed");
         assert.match(result.error!.message, /1205.*a retry finishes/);
-        assert.ok(result.elapsedMs < 1_000 + CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
+        // Bounded, not fast: without the lock timeout it would wait until UNLOCK TABLES.
+        assert.ok(result.elapsedMs < 1_000 + LOADED_MACHINE_SLACK_MS, `${result.elapsedMs} ms`);
         await holder.query("UNLOCK TABLES");
         await dropThrough(fixture, quick, locked, { expect: "ok" });
         assert.deepEqual(await catalog(admin, form, locked), { databases: 0, users: 0 });
@@ -296,7 +244,7 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
     test("a connection option the driver rejects is `failed`, never `unavailable`", async () => {
       const target = new URL(url);
       target.searchParams.set("ssl", "bogus");
-      const misconfigured = form.factory({ url: target.href, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      const misconfigured = form.factory({ url: target.href, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
       try {
         const result = await dropThrough(fixture, misconfigured, neighbour, { expect: "error" });
         assert.equal(result.error?.kind, "failed");
@@ -308,17 +256,19 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
     });
 
     test("a token with upper-case letters is refused by default, and the folded tenant is left whole", async () => {
-      const folded = uniqueToken("rel");
+      // Upper-case letters by construction: a clock- or hex-derived token may have none.
+      const mixed = mixedCaseToken("rel");
+      const folded = mixed.toLowerCase();
       await tenant(folded);
-      const mixed = `${folded.slice(0, 3)}${folded.slice(3).toUpperCase()}`;
       const result = await dropThrough(fixture, adapter, mixed, { requestToken: folded, expect: "refused" });
-      assert.match(result.error!.message, /upper-case/);
+      assert.match(result.error!.message, /the naming token must be lower case/);
       await assert.rejects(adapter.exists(mixed), (err: { code?: string }) => err.code === "GD_REFUSED");
       assert.deepEqual(await catalog(admin, form, folded), { databases: 1, users: 2 });
       assert.throws(
         () => form.factory({ url, mixedCaseTokens: "fold" as never }),
         /'mixedCaseTokens' must be "refuse" or "exact"/,
       );
+      assert.throws(() => form.factory({ url, mixedCaseTokens: "exact" }), /must agree with the case policy of its name rules, "refuse"/);
     });
 
     test("hostile tokens are refused, by guardedDrop and by the adapter itself, and the system schemas stay", async () => {
@@ -399,7 +349,7 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
       try {
         const result = await dropThrough(fixture, adapter, later, { expect: "error" });
         assert.equal(result.error?.kind, "unavailable");
-        assert.ok(result.elapsedMs < CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
+        assert.ok(result.elapsedMs < HEALTHY_CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
       } finally {
         await controlled.start();
         admin = await adminFor(url);

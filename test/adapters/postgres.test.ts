@@ -18,8 +18,10 @@ import {
   startDedicatedPostgres,
   uniqueToken,
 } from "../support/servers.ts";
+import { HEALTHY_CONNECT_TIMEOUT_MS } from "../support/timing.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
+/** The connect timeout of the unreachable-server checks; healthy adapters use HEALTHY_CONNECT_TIMEOUT_MS. */
 const CONNECT_TIMEOUT_MS = 1_500;
 /** Scheduling slack on a loaded 2-core machine. */
 const MARGIN_MS = 1_500;
@@ -96,7 +98,7 @@ function definePostgresSuite(form: Form, skip: string | undefined, server: () =>
       fixture = createAuditFixture();
       admin = new pg.Client({ connectionString: url });
       await admin.connect();
-      adapter = form.factory({ connectionString: url, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      adapter = form.factory({ connectionString: url, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
       tenantSession = await createTenant(admin, url, form, token);
       neighbourSession = await createTenant(admin, url, form, neighbour);
     });
@@ -237,7 +239,7 @@ function definePostgresSuite(form: Form, skip: string | undefined, server: () =>
       try {
         const result = await dropThrough(fixture, adapter, later, { expect: "error" });
         assert.equal(result.error?.kind, "unavailable");
-        assert.ok(result.elapsedMs < CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
+        assert.ok(result.elapsedMs < HEALTHY_CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
       } finally {
         await controlled!.start();
         admin = new pg.Client({ connectionString: url });

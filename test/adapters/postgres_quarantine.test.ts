@@ -19,6 +19,7 @@ import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.
 import { assertConcurrentDropsAcrossProcesses } from "../support/concurrent_drops.ts";
 import { dropThrough } from "../support/drop_through.ts";
 import { type ControlledServer, dedicatedPostgresSkipReason, startDedicatedPostgres, uniqueToken } from "../support/servers.ts";
+import { explainCrashes } from "../support/crash_report.ts";
 import { connectPostgres } from "../support/pg_connect.ts";
 
 const DAY_MS = 86_400_000;
@@ -42,6 +43,7 @@ const connect = connectPostgres;
 
 describe("PostgreSQL quarantine (retention) on a throwaway cluster", { skip: dedicatedPostgresSkipReason() ?? false }, () => {
   let server: ControlledServer;
+  explainCrashes(() => [server]);
   let admin: pg.Client;
   let fixture: AuditFixture;
   const open: pg.Client[] = [];

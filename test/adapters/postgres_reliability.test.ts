@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import type { Deprovisioner, DropError } from "../../lib/mod.ts";
+import { createNameRules, type Deprovisioner, type DropError } from "../../lib/mod.ts";
 import { isRetryablePostgresError, postgresShared, type PostgresAdapterOptions } from "../../adapters/postgres/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { assertBreakerRule } from "../support/breaker_rule.ts";
@@ -24,9 +24,9 @@ import {
   startDedicatedPostgres,
   uniqueToken,
 } from "../support/servers.ts";
-
-/** Scheduling slack on a loaded 2-core machine. */
-const MARGIN_MS = 2_000;
+import { mixedCaseToken } from "../support/tokens.ts";
+import { explainCrashes } from "../support/crash_report.ts";
+import { LOADED_MACHINE_SLACK_MS } from "../support/timing.ts";
 
 const sharedUrl = envUrl("GD_POSTGRES_URL");
 const sharedSkip = sharedUrl === undefined ? `GD_POSTGRES_URL is not set: ${HOW_TO_GET.postgres}` : false;
@@ -119,23 +119,6 @@ describe("postgresShared: concurrent deprovisions of one tenant", { skip: shared
     });
   }
 
-  test("20 concurrent drops with a 1 s operationTimeoutMs all end ok: the lock wait is not cut by statement_timeout", async () => {
-    const token = await fresh("tight", 1);
-    const next = await fresh("tightnext");
-    // 300 ms bounds each statement; the holder's DROP DATABASE on a loaded
-    // 2-core machine needs more, so 1 s here: 20 waiters behind it still
-    // wait longer than that in all.
-    const tight = postgresShared({ connectionString: sharedUrl!, operationTimeoutMs: 1_000 });
-    const session = await tenantSession(sharedUrl!, token);
-    try {
-      await assertConcurrentDropsOk(fixture, tight, token, 20, next);
-      assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
-    } finally {
-      await session.end().catch(() => {});
-      await tight.close();
-    }
-  });
-
   for (const processes of [2, 3]) {
     test(`${processes} child processes of 5 concurrent drops each, all at once, all end ok`, async () => {
       const token = await fresh("xproc", 1_000);
@@ -151,19 +134,23 @@ describe("postgresShared: concurrent deprovisions of one tenant", { skip: shared
 describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
   let admin: pg.Client;
   let fixture: AuditFixture;
+  // The case policy is the name rules': "fold" and "exact" need rules that
+  // accept upper-case tokens, in guardedDrop (exactFixture) and the adapter.
+  const exactRules = createNameRules({ mixedCaseTokens: "exact" });
+  let exactFixture: AuditFixture;
   const adapters: Deprovisioner[] = [];
   const cleanup: string[] = [];
   const make = (options: Partial<PostgresAdapterOptions> = {}) => {
-    const adapter = postgresShared({ connectionString: sharedUrl!, ...options });
+    const rules = options.mixedCaseTokens === undefined ? {} : { nameRules: exactRules };
+    const adapter = postgresShared({ connectionString: sharedUrl!, ...rules, ...options });
     adapters.push(adapter);
     return adapter;
   };
-  /** `relAbc…`: the unique token with upper-case letters. */
-  const mixed = (token: string) => `${token.slice(0, 3)}${token.slice(3, 6).toUpperCase()}${token.slice(6)}`;
 
   before(async () => {
     admin = await connect(sharedUrl!);
     fixture = createAuditFixture();
+    exactFixture = createAuditFixture({ nameRules: exactRules });
   });
 
   after(async () => {
@@ -174,6 +161,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
     for (const adapter of adapters) await adapter.close();
     await admin?.end().catch(() => {});
     fixture?.close();
+    exactFixture?.close();
   });
 
   /** The platform's own unquoted CREATE: the server folds `db_relAbc` to `db_relabc`. */
@@ -187,7 +175,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
 
   /** The platform's quoted CREATE: the server keeps `"db_relAbc"` as given. */
   async function createQuoted(): Promise<{ token: string; lower: string }> {
-    const token = mixed(uniqueToken("rel"));
+    const token = mixedCaseToken("rel");
     const lower = token.toLowerCase();
     cleanup.push(token, lower);
     await admin.query(`CREATE ROLE ${admin.escapeIdentifier(`usr_${token}`)} LOGIN`);
@@ -196,7 +184,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
   }
 
   test("by default a mixed-case token is refused, and the folded tenant is left whole and reported", async () => {
-    const token = mixed(uniqueToken("rel"));
+    const token = mixedCaseToken("rel");
     await createUnquoted(token);
     const adapter = make();
     const result = await dropThrough(fixture, adapter, token, { expect: "refused" });
@@ -207,11 +195,11 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
   });
 
   test('with mixedCaseTokens: "fold", the token is folded as the server folds it, and the tenant is dropped', async () => {
-    const token = mixed(uniqueToken("rel"));
+    const token = mixedCaseToken("rel");
     await createUnquoted(token);
     const adapter = make({ mixedCaseTokens: "fold" });
     assert.equal(await adapter.exists(token), true);
-    await dropThrough(fixture, adapter, token, { expect: "ok" });
+    await dropThrough(exactFixture, adapter, token, { expect: "ok" });
     assert.deepEqual(await sharedCatalog(admin, token.toLowerCase()), { databases: 0, roles: 0 });
     assert.equal(await adapter.exists(token), false);
   });
@@ -230,7 +218,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
       assert.deepEqual(await sharedCatalog(admin, token), { databases: 1, roles: 1 });
     }
     // Dropped by its exact name, the variant is gone, and the lower-case tenant can go.
-    await dropThrough(fixture, make({ mixedCaseTokens: "exact" }), token, { expect: "ok" });
+    await dropThrough(exactFixture, make({ mixedCaseTokens: "exact" }), token, { expect: "ok" });
     const adapter = make();
     await dropThrough(fixture, adapter, lower, { expect: "ok" });
     assert.equal(await adapter.exists(lower), false);
@@ -243,7 +231,7 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
     await admin.query(`CREATE DATABASE db_${lower} OWNER usr_${lower}`);
     const adapter = make({ mixedCaseTokens: "exact" });
     assert.equal(await adapter.exists(token), true);
-    await dropThrough(fixture, adapter, token, { expect: "ok" });
+    await dropThrough(exactFixture, adapter, token, { expect: "ok" });
     assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
     assert.equal(await adapter.exists(token), false);
     assert.deepEqual(await sharedCatalog(admin, lower), { databases: 1, roles: 1 });
@@ -259,6 +247,7 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
   let fixture: AuditFixture;
   let adapter: Deprovisioner;
   const closers: (() => Promise<unknown>)[] = [];
+  explainCrashes(() => [server]);
 
   before(async () => {
     server = await startDedicatedPostgres();
@@ -290,6 +279,25 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     closers.push(() => holder.end());
     await holder.query("SELECT pg_advisory_lock(hashtext('guarded-drop/postgres'), hashtext($1))", [`db_${token}`]);
     return holder;
+  }
+
+  /**
+   * Waits, bounded (1200 polls of 50 ms), until `n` guarded-drop sessions
+   * on this cluster are polling for a tenant lock the test holds: a drop's
+   * first statement is its first try of the lock, and between tries it reads
+   * the catalog, so a session that has run any statement is in that loop.
+   */
+  async function waitForLockPollers(n: number): Promise<void> {
+    let polling = 0;
+    for (let i = 0; i < 1_200 && polling < n; i++) {
+      const { rows } = await admin.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE application_name = 'guarded-drop' AND query <> ''`,
+      );
+      polling = rows[0]!.n;
+      if (polling < n) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(polling, n, "drops polling for the tenant's lock");
   }
 
   const adminTable = async (name: string) =>
@@ -415,18 +423,20 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     const token = uniqueToken("lck");
     await createTenant(admin, server.url, token);
     const holder = await holdTenantLock(token);
-    // A statement timeout of 1 s leaves the catalog reads room on a loaded
-    // machine (200 ms did not); the lock's own bound is longer still.
-    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 1_000, lockWaitMs: 2_500 });
+    // The statement timeout leaves the catalog reads room on a loaded machine
+    // (200 ms, then 1 s, did not); the lock's own bound is longer still.
+    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 2_000, lockWaitMs: 4_000 });
     try {
       const result = await dropThrough(fixture, bounded, token, { expect: "error" });
       assert.equal(result.error?.kind, "failed");
       assert.equal((result.error?.cause as { sqlState?: string }).sqlState, "55P03");
       assert.equal(isRetryablePostgresError(result.error), true);
       await assert.rejects(bounded.deprovision(token), { code: "GD_BACKEND_FAILED", retryable: true, sqlState: "55P03" });
-      assert.match(result.error!.message, /advisory lock was held by another call for more than 2500 ms \(lockWaitMs\): a retry can succeed/);
-      // Past the 1 s statement timeout: the wait is the lock's own bound.
-      assert.ok(result.elapsedMs >= 2_500 && result.elapsedMs < 2_500 + MARGIN_MS, `${result.elapsedMs} ms`);
+      assert.match(result.error!.message, /advisory lock was held by another call for more than 4000 ms \(lockWaitMs\): a retry can succeed/);
+      // Past the 2 s statement timeout: the wait is the lock's own bound. It
+      // ends then, not when the holder lets go (never, here): the upper bound
+      // only has to tell "bounded" from "unbounded", with a loaded machine's slack.
+      assert.ok(result.elapsedMs >= 4_000 && result.elapsedMs < 4_000 + LOADED_MACHINE_SLACK_MS, `${result.elapsedMs} ms`);
       assert.deepEqual(await sharedCatalog(admin, token), { databases: 1, roles: 1 });
       await holder.query("SELECT pg_advisory_unlock_all()");
       await dropThrough(fixture, bounded, token, { expect: "ok" });
@@ -440,18 +450,69 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     const token = uniqueToken("lgo");
     await createTenant(admin, server.url, token);
     const holder = await holdTenantLock(token);
-    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 1_000, lockWaitMs: 20_000 });
+    const lockWaitMs = 60_000;
+    const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 5_000, lockWaitMs });
     try {
       const waiting = dropThrough(fixture, bounded, token, { expect: "ok" });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Bounded: until the drop polls for the lock (this cluster is the
+      // suite's own, so its only guarded-drop session is this drop), not a
+      // sleep that hopes it does.
+      await waitForLockPollers(1);
+      const removed = performance.now();
       await admin.query(`DROP DATABASE db_${token} WITH (FORCE)`);
       await admin.query(`DROP ROLE usr_${token}`);
       const result = await waiting;
-      assert.ok(result.elapsedMs < 300 + MARGIN_MS, `${result.elapsedMs} ms`);
+      // "At once": far sooner than the lockWaitMs it would otherwise wait out.
+      const afterRemoval = performance.now() - removed;
+      assert.ok(afterRemoval < lockWaitMs / 4, `${afterRemoval} ms after the removal`);
       assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
     } finally {
       await holder.query("SELECT pg_advisory_unlock_all()").catch(() => {});
       await bounded.close();
+    }
+  });
+
+  test("20 concurrent drops wait out a tenant lock held 3× their statement timeout, and all end ok: the lock wait is not cut by statement_timeout", async () => {
+    // Independent of the machine's speed: the test holds the tenant's lock
+    // itself until all 20 drops are polling for it, for three times their
+    // statement timeout, and then removes the tenant as the holding drop
+    // would, so that no waiter runs a DROP under the short timeout.
+    const statementMs = 1_000;
+    const holdMs = 3 * statementMs;
+    const n = 20;
+    const token = uniqueToken("tight");
+    await createTenant(admin, server.url, token, 1);
+    const session = await tenantSession(server.url, token);
+    closers.push(() => session.end());
+    const holder = await holdTenantLock(token);
+    const tight = postgresShared({ connectionString: server.url, operationTimeoutMs: statementMs, lockWaitMs: 120_000 });
+    const labels = { resource_type: "postgres", backend: "shared" } as const;
+    const okBefore = await fixture.count({ ...labels, outcome: "ok" });
+    const batch = `tight-${randomUUID()}`;
+    try {
+      const drops = Promise.allSettled(Array.from({ length: n }, (_, i) =>
+        fixture.guardedDrop(
+          { token, resourceType: "postgres", backend: "shared", requestId: `${batch}-${i}`, caller: "test/timeout" },
+          () => tight.deprovision(token),
+        )));
+      // This cluster is the suite's own, so every guarded-drop session is one of these drops.
+      await waitForLockPollers(n);
+      await new Promise((resolve) => setTimeout(resolve, holdMs));
+      await admin.query(`DROP DATABASE ${admin.escapeIdentifier(`db_${token}`)} WITH (FORCE)`);
+      await admin.query(`DROP ROLE ${admin.escapeIdentifier(`usr_${token}`)}`);
+      await holder.query("SELECT pg_advisory_unlock_all()");
+      const failures = (await drops).flatMap((r) => r.status === "rejected" ? [String((r.reason as Error).message)] : []);
+      assert.deepEqual(failures, [], `${n} drops that waited ${holdMs} ms for the lock, with a ${statementMs} ms statement timeout`);
+      assert.equal(fixture.dropRecords().filter((r) => r.request_id.startsWith(batch)).length, n);
+      assert.equal(await fixture.count({ ...labels, outcome: "ok" }) - okBefore, n);
+      assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
+      // The breaker stayed closed: the next tenant's drop goes through.
+      const next = uniqueToken("tightnext");
+      await createTenant(admin, server.url, next, 1);
+      await dropThrough(fixture, adapter, next, { expect: "ok" });
+    } finally {
+      await holder.query("SELECT pg_advisory_unlock_all()").catch(() => {});
+      await tight.close();
     }
   });
 

@@ -13,10 +13,12 @@ import { rabbitmqDedicated, rabbitmqShared, type RabbitmqAdapterOptions } from "
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
 import { envUrl, freePort, HOW_TO_GET, uniqueToken } from "../support/servers.ts";
+import { HEALTHY_CONNECT_TIMEOUT_MS } from "../support/timing.ts";
 import { assertBreakerRule } from "../support/breaker_rule.ts";
 import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
+/** The connect timeout of the unreachable-server checks; healthy adapters use HEALTHY_CONNECT_TIMEOUT_MS. */
 const CONNECT_TIMEOUT_MS = 1_500;
 const MARGIN_MS = 1_500;
 const MESSAGES = 50;
@@ -114,7 +116,7 @@ function defineSuite(form: Form) {
     before(async () => {
       fixture = createAuditFixture();
       // The amqp URL is accepted and ignored.
-      adapter = form.factory({ managementUrl: managementUrl!, url: amqpUrl!, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      adapter = form.factory({ managementUrl: managementUrl!, url: amqpUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
       tenant = await createTenant(form, token);
       next = await createTenant(form, neighbour);
     });

@@ -18,10 +18,13 @@ import {
   startDedicatedRedis,
   uniqueToken,
 } from "../support/servers.ts";
+import { HEALTHY_CONNECT_TIMEOUT_MS } from "../support/timing.ts";
+import { explainCrashes } from "../support/crash_report.ts";
 import { assertBreakerRule } from "../support/breaker_rule.ts";
 import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
 import { assertClosedPortUnavailable, assertHungServerUnavailable, SECRET } from "../support/unreachable.ts";
 
+/** The connect timeout of the unreachable-server checks; healthy adapters use HEALTHY_CONNECT_TIMEOUT_MS. */
 const CONNECT_TIMEOUT_MS = 1_500;
 const MARGIN_MS = 1_500;
 const KEYS_PER_TENANT = 20_000;
@@ -115,7 +118,7 @@ describe("redisShared", { skip: sharedUrl === undefined ? `GD_REDIS_URL is not s
     fixture = createAuditFixture();
     admin = client(sharedUrl!);
     await admin.connect();
-    adapter = redisShared({ url: sharedUrl!, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    adapter = redisShared({ url: sharedUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
     tenantSession = await createTenant(token);
     neighbourSession = await createTenant(neighbour);
     // Keys that only look close to the tenant's: no colon right after the token.
@@ -230,7 +233,7 @@ describe("redisShared under concurrency and failure", { skip: sharedUrl === unde
     fixture = createAuditFixture();
     admin = client(sharedUrl!);
     await admin.connect();
-    adapter = redisShared({ url: sharedUrl!, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    adapter = redisShared({ url: sharedUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
   });
   after(async () => {
     await adapter?.close();
@@ -300,6 +303,7 @@ describe("redisShared under concurrency and failure", { skip: sharedUrl === unde
 describe("redisDedicated", { skip: dedicatedRedisSkipReason() ?? false }, () => {
   let fixture: AuditFixture;
   let server: ControlledServer;
+  explainCrashes(() => [server]);
   let admin: Redis;
   let adapter: Deprovisioner;
   const token = uniqueToken();
@@ -320,7 +324,7 @@ describe("redisDedicated", { skip: dedicatedRedisSkipReason() ?? false }, () => 
     server = await startDedicatedRedis();
     admin = client(server.url);
     await admin.connect();
-    adapter = redisDedicated({ url: server.url, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    adapter = redisDedicated({ url: server.url, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
   });
 
   after(async () => {
@@ -491,7 +495,7 @@ describe("redisDedicated", { skip: dedicatedRedisSkipReason() ?? false }, () => 
     try {
       const result = await dropThrough(fixture, adapter, t, { expect: "error" });
       assert.equal(result.error?.kind, "unavailable");
-      assert.ok(result.elapsedMs < CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
+      assert.ok(result.elapsedMs < HEALTHY_CONNECT_TIMEOUT_MS + MARGIN_MS, `${result.elapsedMs} ms`);
     } finally {
       await server.start();
       admin = client(server.url);

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type AuditRowContent, chainHash } from "../../adapters/postgres/_audit_chain.ts";
@@ -76,6 +77,14 @@ describe("guarded-drop: usage", () => {
       assert.equal(run.code, 0);
       assert.match(run.out, /Exit codes: 0 intact/);
       assert.equal(run.err, "");
+    });
+  }
+
+  for (const flag of ["--version", "-v"]) {
+    test(`${flag}: the package's version on stdout, exit 0`, async () => {
+      const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+      const run = await cli(flag);
+      assert.deepEqual(run, { code: 0, out: `${version}\n`, err: "" });
     });
   }
 

@@ -91,7 +91,7 @@ describe("output formats", () => {
     assert.equal(driver.name, "drop-guard");
     assert.match(driver.version, /^\d+\.\d+\.\d+/);
     const ids = driver.rules.map((r: { id: string }) => r.id);
-    for (const id of ["sql-drop", "redis-acl-deluser", "redis-flush", "mongodb-drop", "rabbitmq-delete", "adapter-deprovision", "sanctioned-reference", "invalid-suppression", "unused-suppression", "sanctioned-not-found"]) {
+    for (const id of ["sql-drop", "redis-acl-deluser", "redis-flush", "mongodb-drop", "rabbitmq-delete", "nats-delete", "adapter-deprovision", "sanctioned-reference", "invalid-suppression", "unused-suppression", "sanctioned-not-found"]) {
       assert.ok(ids.includes(id), `rule ${id} is listed`);
     }
     for (const rule of driver.rules) {

@@ -19,8 +19,8 @@ import { before, describe, test } from "node:test";
 import { REPO } from "./_rule_tester.ts";
 
 const SCANNED = ["lib", "adapters", "harness"];
-const BACKENDS = ["postgres", "redis", "mongodb", "rabbitmq"];
-const DESTRUCTIVE_RULES = new Set(["cli-drop", "orm-drop", "sql-drop", "redis-acl-deluser", "redis-flush", "mongodb-drop", "rabbitmq-delete"]);
+const BACKENDS = ["postgres", "redis", "mongodb", "rabbitmq", "nats"];
+const DESTRUCTIVE_RULES = new Set(["cli-drop", "orm-drop", "sql-drop", "redis-acl-deluser", "redis-flush", "mongodb-drop", "rabbitmq-delete", "nats-delete"]);
 
 interface Report {
   filesScanned: number;

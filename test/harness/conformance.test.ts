@@ -4,7 +4,8 @@
 // here when no URL is given). A provider or server that cannot run shows as
 // skipped with its reason.
 //
-// GD_PROVIDER=containers|external limits the run to one provider.
+// GD_PROVIDER=containers|external limits the run to one provider, and
+// GD_CONFORMANCE_BACKENDS=nats,redis to some backends (by default all of them).
 
 import { after, describe } from "node:test";
 import { createTerminalityPolicy } from "../../lib/mod.ts";
@@ -12,11 +13,7 @@ import {
   type ConformancePolicy,
   type ConformanceSubject,
   describeConformance,
-  mongodbSubject,
-  mysqlSubject,
-  postgresSubject,
-  rabbitmqSubject,
-  redisSubject,
+  HARNESS_BACKENDS,
   selectServers,
   type ServerControl,
   type ServerRole,
@@ -33,6 +30,8 @@ import {
   startThrowawayRedis,
   throwawayRedisSkipReason,
 } from "../support/servers.ts";
+import { startThrowawayNats, throwawayNatsSkipReason } from "../support/nats_server.ts";
+import { explainCrashes } from "../support/crash_report.ts";
 
 /**
  * The platform's policy for the `active-denied` check: the library's own
@@ -55,81 +54,92 @@ function platformPolicy(): ConformancePolicy {
 }
 
 const forced = process.env.GD_PROVIDER;
+const onlyBackends = (process.env.GD_CONFORMANCE_BACKENDS ?? "").split(",").map((b) => b.trim()).filter((b) => b !== "");
+const wanted = (backend: string) => onlyBackends.length === 0 || onlyBackends.includes(backend);
+const wantedRoles = HARNESS_BACKENDS.filter((b) => wanted(b.backend)).flatMap((b) => b.roles.map((r) => r.role));
 const providers: readonly ("containers" | "external")[] = forced === "containers" || forced === "external" ? [forced] : ["containers", "external"];
 
 /** Second instances for the external provider's dedicated roles, when no URL names one. */
 async function dedicatedInstances(
   env: NodeJS.ProcessEnv,
-): Promise<{ env: NodeJS.ProcessEnv; started: ControlledServer[]; notOwnRedis?: ServerControl }> {
+): Promise<{ env: NodeJS.ProcessEnv; started: ControlledServer[]; notOwn: Partial<Record<ServerRole, ServerControl>> }> {
   const started: ControlledServer[] = [];
-  let notOwnRedis: ServerControl | undefined;
+  const notOwn: Partial<Record<ServerRole, ServerControl>> = {};
   const out = { ...env };
-  if ((out.GD_POSTGRES_URL ?? "") !== "" && (out.GD_POSTGRES_DEDICATED_URL ?? "") === "" && dedicatedPostgresSkipReason() === undefined) {
+  if (wanted("postgres") && (out.GD_POSTGRES_URL ?? "") !== "" && (out.GD_POSTGRES_DEDICATED_URL ?? "") === "" && dedicatedPostgresSkipReason() === undefined) {
     const server = await startDedicatedPostgres();
     started.push(server);
     out.GD_POSTGRES_DEDICATED_URL = server.url;
   }
-  if ((out.GD_REDIS_URL ?? "") !== "" && (out.GD_REDIS_DEDICATED_URL ?? "") === "" && dedicatedRedisSkipReason() === undefined) {
+  if (wanted("redis") && (out.GD_REDIS_URL ?? "") !== "" && (out.GD_REDIS_DEDICATED_URL ?? "") === "" && dedicatedRedisSkipReason() === undefined) {
     const server = await startDedicatedRedis();
     started.push(server);
     out.GD_REDIS_DEDICATED_URL = server.url;
   }
-  if ((out.GD_MYSQL_URL ?? "") !== "" && (out.GD_MYSQL_DEDICATED_URL ?? "") === "" && dedicatedMysqlSkipReason() === undefined) {
+  if (wanted("mysql") && (out.GD_MYSQL_URL ?? "") !== "" && (out.GD_MYSQL_DEDICATED_URL ?? "") === "" && dedicatedMysqlSkipReason() === undefined) {
     const server = await startDedicatedMysql();
     started.push(server);
     out.GD_MYSQL_DEDICATED_URL = server.url;
   }
   // A third Redis for the ownership check: a wrong URL must never point the
   // dedicated adapter at the shared server, whose data other runs own.
-  if ((out.GD_REDIS_URL ?? "") !== "" && throwawayRedisSkipReason() === undefined) {
+  if (wanted("redis") && (out.GD_REDIS_URL ?? "") !== "" && throwawayRedisSkipReason() === undefined) {
     const server = await startThrowawayRedis();
     started.push(server);
-    notOwnRedis = {
-      name: "redis-not-own",
-      provider: "external",
-      urls: () => ({ url: server.url }),
-      stop: () => server.stop(),
-      start: () => server.start(),
-      pause: async () => {
-        throw new Error("Cannot pause the not-own Redis: no check needs it");
-      },
-      unpause: async () => {},
-    };
+    notOwn.redisDedicated = notOwnControl("redis-not-own", server);
   }
-  return { env: out, started, notOwnRedis };
+  // NATS: the tenant's own server, and a third one for the ownership check.
+  if (wanted("nats") && (out.GD_NATS_URL ?? "") !== "" && throwawayNatsSkipReason() === undefined) {
+    if ((out.GD_NATS_DEDICATED_URL ?? "") === "") {
+      const server = await startThrowawayNats();
+      started.push(server);
+      out.GD_NATS_DEDICATED_URL = server.url;
+    }
+    const server = await startThrowawayNats();
+    started.push(server);
+    notOwn.natsDedicated = notOwnControl("nats-not-own", server);
+  }
+  return { env: out, started, notOwn };
 }
 
-function subjects(set: ServerSet, notOwnRedis: ServerControl | undefined): Record<ServerRole, ConformanceSubject<unknown> | undefined> {
-  const { servers } = set;
-  const redisShared = servers.redis && redisSubject(servers.redis, "shared");
+/** A throwaway server as the control of a `not-own-server` check. */
+function notOwnControl(name: string, server: ControlledServer): ServerControl {
   return {
-    postgres: servers.postgres && postgresSubject(servers.postgres, "shared"),
-    postgresDedicated: servers.postgresDedicated && postgresSubject(servers.postgresDedicated, "dedicated"),
-    redis: redisShared,
-    // A dedicated Redis holds one tenant; its neighbours live on the shared server.
-    // Its ownership check writes another tenant's keys on a throwaway server: the
-    // shared container with the containers provider, a third instance otherwise.
-    redisDedicated: servers.redisDedicated &&
-      redisSubject(servers.redisDedicated, "dedicated", redisShared, { notOwnServer: notOwnRedis ?? (set.provider === "containers" ? servers.redis : undefined) }),
-    rabbitmq: servers.rabbitmq && rabbitmqSubject(servers.rabbitmq, "shared"),
-    rabbitmqDedicated: servers.rabbitmqDedicated && rabbitmqSubject(servers.rabbitmqDedicated, "dedicated"),
-    mongodb: servers.mongodb && mongodbSubject(servers.mongodb, "shared"),
-    mysql: servers.mysql && mysqlSubject(servers.mysql, "shared"),
-    mysqlDedicated: servers.mysqlDedicated && mysqlSubject(servers.mysqlDedicated, "dedicated"),
-  } as Record<ServerRole, ConformanceSubject<unknown> | undefined>;
+    name,
+    provider: "external",
+    urls: () => ({ url: server.url }),
+    stop: () => server.stop(),
+    start: () => server.start(),
+    pause: async () => {
+      throw new Error(`Cannot pause the ${name} server: no check needs it`);
+    },
+    unpause: async () => {},
+  };
+}
+
+/** Every registered backend's subjects, by role (each backend registers them in harness/backends/). */
+function subjects(set: ServerSet, notOwn: Partial<Record<ServerRole, ServerControl>>): Record<ServerRole, ConformanceSubject<unknown> | undefined> {
+  const context = { provider: set.provider, servers: set.servers, notOwnServers: notOwn };
+  const all: Record<string, ConformanceSubject<unknown> | undefined> = {};
+  for (const backend of HARNESS_BACKENDS) {
+    if (!wanted(backend.backend)) continue;
+    const made: Record<string, ConformanceSubject<unknown> | undefined> = backend.subjects(context);
+    for (const { role } of backend.roles) all[role] = made[role];
+  }
+  return all as Record<ServerRole, ConformanceSubject<unknown> | undefined>;
 }
 
 for (const provider of providers) {
   let env = process.env;
   const instances: ControlledServer[] = [];
-  let notOwnRedis: ServerControl | undefined;
+  let notOwn: Partial<Record<ServerRole, ServerControl>> = {};
   if (provider === "external") {
     const dedicated = await dedicatedInstances(process.env);
     env = dedicated.env;
     instances.push(...dedicated.started);
-    notOwnRedis = dedicated.notOwnRedis;
+    notOwn = dedicated.notOwn;
   }
-  const selection = await selectServers({ provider, env });
+  const selection = await selectServers({ provider, env, roles: wantedRoles });
   if ("skip" in selection) {
     describe(`conformance on ${provider}`, { skip: selection.skip }, () => {});
     await Promise.all(instances.map((s) => s.dispose()));
@@ -140,8 +150,10 @@ for (const provider of providers) {
     await set.stop();
     await Promise.all(instances.map((s) => s.dispose()));
   });
-  const bySubject = subjects(set, notOwnRedis);
+  const bySubject = subjects(set, notOwn);
   describe(`conformance on ${provider}`, async () => {
+    // A check that fails because a server crashed ends with that server's log.
+    explainCrashes(() => [...Object.values(set.servers), ...instances]);
     for (const [role, subject] of Object.entries(bySubject) as [ServerRole, ConformanceSubject<unknown> | undefined][]) {
       if (subject !== undefined) {
         await describeConformance(subject, { policy: platformPolicy() });

@@ -2,9 +2,11 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { createAuditFixture } from "../support/audit_fixture.ts";
 import {
   checkDatabaseName,
   checkNamingToken,
+  checkTenantToken,
   checkUserName,
   checkVhostName,
   createNameRules,
@@ -64,7 +66,7 @@ const hostileTokens: [string, unknown][] = [
   ["reserved doadmin", "doadmin"],
 ];
 
-const legitimateTokens = ["acme42", "a", "A", "0", "acme.eu-west_1", "t-1.2_3", "a".repeat(63), "postgres2", "admins"];
+const legitimateTokens = ["acme42", "a", "0", "acme.eu-west_1", "t-1.2_3", "a".repeat(63), "postgres2", "admins"];
 
 describe("checkNamingToken", () => {
   for (const [name, token] of hostileTokens) {
@@ -165,5 +167,74 @@ describe("createNameRules", () => {
     assert.throws(() => createNameRules({ databasePrefixes: [] }), /'databasePrefixes' must be a non-empty array/);
     assert.throws(() => createNameRules({ userPrefixes: [""] }), /non-empty string/);
     assert.throws(() => createNameRules({ reserved: [1 as unknown as string] }), /'reserved' entry must be a string/);
+    assert.throws(() => createNameRules({ mixedCaseTokens: "fold" as never }), /'mixedCaseTokens' must be "refuse" or "exact"/);
+  });
+});
+
+describe("the case policy (mixedCaseTokens), decided once for every backend", () => {
+  const mixed = ["relAbc", "A", "Z9", "a.B-c_d", "ACME42"];
+
+  test("by default a token with upper-case letters is refused, with the lower-case token named", () => {
+    assert.equal(createNameRules().mixedCaseTokens, "refuse");
+    for (const token of mixed) {
+      for (const check of [checkNamingToken, createNameRules().checkNamingToken]) {
+        assert.throws(() => check(token), (err: Error) => {
+          assert.equal(isRefusedError(err), true);
+          assert.equal(
+            err.message.startsWith(`Cannot drop as the naming token must be lower case, the case policy of guardedDrop and every adapter: current value is ${JSON.stringify(token)}.`),
+            true,
+            err.message,
+          );
+          assert.match(err.message, new RegExp(`may hold it as ${JSON.stringify(token.toLowerCase()).replace(/[.]/g, "\\.")}`));
+          return true;
+        });
+      }
+    }
+  });
+
+  test('"exact" accepts them as given; whole names accept either case under both policies', () => {
+    const exact = createNameRules({ mixedCaseTokens: "exact" });
+    assert.equal(exact.mixedCaseTokens, "exact");
+    for (const token of mixed) assert.equal(exact.checkNamingToken(token), token);
+    for (const rules of [exact, createNameRules()]) {
+      assert.equal(rules.checkDatabaseName("db_relAbc"), "db_relAbc");
+      assert.equal(rules.checkUserName("usr_relAbc"), "usr_relAbc");
+      assert.throws(() => rules.checkNamingToken("POSTGRES"), /reserved/, "reserved words stay reserved in any case");
+    }
+  });
+
+  test("checkTenantToken refuses upper case for rules that declare no policy, and follows those that do", () => {
+    const exact = createNameRules({ mixedCaseTokens: "exact" });
+    const undeclared = { ...exact, mixedCaseTokens: undefined };
+    assert.equal(checkTenantToken(undeclared, "acme42"), "acme42");
+    assert.throws(() => checkTenantToken(undeclared, "Acme42"), /must be lower case/);
+    assert.equal(checkTenantToken(exact, "Acme42"), "Acme42");
+    assert.throws(() => checkTenantToken(createNameRules(), "Acme42"), /must be lower case/);
+    assert.throws(() => checkTenantToken(exact, "acme 42"), isRefusedError, "the rules' own checks still run");
+  });
+
+  test("guardedDrop refuses a mixed-case token before the drop runs, with any rules that do not declare exact", async () => {
+    const exact = createNameRules({ mixedCaseTokens: "exact" });
+    for (const [nameRules, expected] of [
+      [undefined, "refused"],
+      [{ ...exact, mixedCaseTokens: undefined }, "refused"],
+      [exact, "ok"],
+    ] as const) {
+      const recorder = createAuditFixture(nameRules === undefined ? {} : { nameRules });
+      try {
+        let ran = 0;
+        const request = { token: "relAbc", resourceType: "redis", backend: "shared", requestId: "req-case" } as const;
+        const outcome = await recorder.guardedDrop(request, () => {
+          ran++;
+        }).then(() => "ok", (err: { outcome?: string }) => err.outcome);
+        assert.equal(outcome, expected);
+        assert.equal(ran, expected === "ok" ? 1 : 0);
+        assert.equal(recorder.dropRecords().length, 1);
+        assert.deepEqual(recorder.failedRecords().map((line) => line.outcome), expected === "ok" ? [] : ["refused"]);
+        assert.equal(await recorder.count({ resource_type: "redis", backend: "shared", outcome: expected }), 1);
+      } finally {
+        recorder.close();
+      }
+    }
   });
 });

@@ -18,7 +18,9 @@ export interface ChildSpec {
     | "rabbitmqShared"
     | "rabbitmqDedicated"
     | "postgresShared"
-    | "postgresDedicated";
+    | "postgresDedicated"
+    | "natsShared"
+    | "natsDedicated";
   readonly options: Record<string, unknown>;
   readonly token: string;
   readonly drops: number;
@@ -39,6 +41,11 @@ async function makeAdapter(spec: ChildSpec): Promise<Deprovisioner> {
     case "redisDedicated": {
       const { redisShared, redisDedicated } = await import("../../adapters/redis/mod.ts");
       return (spec.adapter === "redisShared" ? redisShared : redisDedicated)(spec.options as never);
+    }
+    case "natsShared":
+    case "natsDedicated": {
+      const { natsShared, natsDedicated } = await import("../../adapters/nats/mod.ts");
+      return (spec.adapter === "natsShared" ? natsShared : natsDedicated)(spec.options as never);
     }
     case "postgresShared":
     case "postgresDedicated": {

@@ -14,7 +14,6 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { randomBytes } from "node:crypto";
 import { startFaultProxy } from "../../harness/fault_proxy.ts";
 
 /** How long a second instance may take to answer after it is started. */
@@ -39,13 +38,9 @@ export function envUrl(name: string): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
-/**
- * A naming token no other run or test file uses: lower-case letters and
- * digits, 14 characters, so that `dedicated_db_<t>x` stays far below 63 bytes.
- */
-export function uniqueToken(prefix = "gd"): string {
-  return `${prefix}${Date.now().toString(36).slice(-5)}${randomBytes(4).toString("hex")}`.slice(0, 16);
-}
+// The suites have always imported their tokens from here; the helpers and
+// their guarantees live in tokens.ts.
+export { mixedCaseToken, uniqueToken } from "./tokens.ts";
 
 /** Whether an executable is on PATH. */
 export function onPath(command: string): boolean {
@@ -96,6 +91,8 @@ export async function startSilentServer(): Promise<SilentServer> {
 
 /** A second instance a suite controls: it can be stopped and started again on the same port. */
 export interface ControlledServer {
+  /** What failure reports call it: `postgres on port 40123`, … */
+  readonly name: string;
   /** A URL to connect as the server's admin. */
   readonly url: string;
   readonly port: number;
@@ -107,6 +104,12 @@ export interface ControlledServer {
   start(): Promise<void>;
   /** Stops it and removes its files. */
   dispose(): Promise<void>;
+  /**
+   * Its state (running, or how its process ended), then the last `lines`
+   * lines of its own log: what {@linkcode explainCrashes} shows when a test
+   * fails. Absent for a server given by URL or behind a proxy.
+   */
+  logTail?(lines: number): Promise<string>;
 }
 
 // ---------------------------------------------------------------------------
@@ -146,6 +149,7 @@ export async function startThrowawayRedis(): Promise<ControlledServer> {
   return await startChildServer({
     name: "redis-server",
     dir,
+    log: join(dir, "redis.log"),
     url: (port) => `redis://${LOOPBACK}:${port}`,
     args: (port) => [
       "--port", String(port),
@@ -161,11 +165,13 @@ export async function startThrowawayRedis(): Promise<ControlledServer> {
 }
 
 /** How {@linkcode startChildServer} runs one server binary. */
-interface ChildServerSpec {
+export interface ChildServerSpec {
   /** The executable, for spawn and for messages. */
   readonly name: string;
   /** Its temp dir, removed on dispose and when it cannot start. */
   readonly dir: string;
+  /** The log file its arguments make it write. */
+  readonly log: string;
   readonly url: (port: number) => string;
   readonly args: (port: number) => string[];
   /** Whether the server answers on the port yet. */
@@ -177,12 +183,18 @@ interface ChildServerSpec {
  * (SIGKILL: a crash, which is what the fault checks want), started again on
  * the same port. If it cannot start, nothing is left running or on disk.
  */
-async function startChildServer(spec: ChildServerSpec): Promise<ControlledServer> {
+export async function startChildServer(spec: ChildServerSpec): Promise<ControlledServer> {
   let port = 0;
   let child: ChildProcess | undefined;
+  /** How the last process ended when the suite did not stop it: a crash. */
+  let crashed: string | undefined;
   const start = async () => {
     child = spawn(spec.name, spec.args(port), { stdio: "ignore" });
     const started = child;
+    crashed = undefined;
+    started.once("exit", (code, signal) => {
+      if (child === started) crashed = `crashed: its process ${started.pid} exited with ${signal ?? `code ${code}`}`;
+    });
     await waitFor(`${spec.name} on port ${port}`, async () => {
       if (started.exitCode !== null) throw new Error(`${spec.name} exited with ${started.exitCode} (port ${port} taken?)`);
       return await spec.answers(port);
@@ -207,6 +219,7 @@ async function startChildServer(spec: ChildServerSpec): Promise<ControlledServer
     throw err;
   }
   return {
+    name: `${spec.name} on port ${port}`,
     url: spec.url(port),
     port,
     controlled: true,
@@ -216,7 +229,17 @@ async function startChildServer(spec: ChildServerSpec): Promise<ControlledServer
       await stop();
       rmSync(spec.dir, { recursive: true, force: true });
     },
+    logTail: async (lines) => {
+      const state = crashed ?? (child === undefined ? "stopped by the suite" : `running, pid ${child.pid}`);
+      return `state: ${state}\n${fileTail(spec.log, lines)}`;
+    },
   };
+}
+
+/** The last `lines` lines of a log file, or why there are none. */
+function fileTail(path: string, lines: number): string {
+  if (!existsSync(path)) return `(no log at ${path})`;
+  return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
 }
 
 /** Sends a RESP PING and resolves whether `+PONG` came back. */
@@ -300,6 +323,7 @@ export async function startDedicatedPostgres(): Promise<ControlledServer> {
     return start();
   });
   return {
+    name: `postgres on port ${port}`,
     url: `postgres://postgres@${LOOPBACK}:${port}/postgres`,
     port,
     controlled: true,
@@ -309,7 +333,21 @@ export async function startDedicatedPostgres(): Promise<ControlledServer> {
       await stop().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },
+    logTail: async (lines) => `state: ${postmasterState(data)}\n${fileTail(join(dir, "postgres.log"), lines)}`,
   };
+}
+
+/** Whether the cluster's postmaster runs: its pid file names a live process. */
+function postmasterState(data: string): string {
+  const pidFile = join(data, "postmaster.pid");
+  if (!existsSync(pidFile)) return "stopped (no postmaster.pid)";
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  try {
+    process.kill(pid, 0);
+    return `running, postmaster pid ${pid}`;
+  } catch {
+    return `crashed: postmaster ${pid} is gone but its postmaster.pid is left`;
+  }
 }
 
 function isRoot(): boolean {
@@ -343,6 +381,7 @@ export async function proxiedServer(url: string): Promise<ControlledServer> {
   const proxy = await startFaultProxy({ name: "proxied", urls: { url } });
   const proxied = proxy.urls().url!;
   return {
+    name: `proxy to ${new URL(url).host}`,
     url: proxied,
     port: Number(new URL(proxied).port),
     controlled: true,
@@ -356,7 +395,15 @@ function externalServer(url: string): ControlledServer {
   const cannot = async () => {
     throw new Error("Cannot stop or start a server given by URL");
   };
-  return { url, port: Number(new URL(url).port) || 0, controlled: false, stop: cannot, start: cannot, dispose: async () => {} };
+  return {
+    name: `server at ${new URL(url).host}`,
+    url,
+    port: Number(new URL(url).port) || 0,
+    controlled: false,
+    stop: cannot,
+    start: cannot,
+    dispose: async () => {},
+  };
 }
 
 /**
@@ -436,6 +483,7 @@ export async function startDedicatedMysql(): Promise<ControlledServer> {
   return await startChildServer({
     name: "mariadbd",
     dir,
+    log: join(dir, "mariadb.log"),
     url: (port) => `mysql://root@${LOOPBACK}:${port}/`,
     args: (port) => [
       "--no-defaults",
@@ -444,6 +492,7 @@ export async function startDedicatedMysql(): Promise<ControlledServer> {
       `--bind-address=${LOOPBACK}`,
       `--socket=${join(dir, "mysqld.sock")}`,
       `--pid-file=${join(dir, "mysqld.pid")}`,
+      `--log-error=${join(dir, "mariadb.log")}`,
       "--skip-log-bin",
       "--skip-name-resolve",
       "--innodb-buffer-pool-size=16M",

@@ -2,8 +2,9 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MongoNetworkError, MongoServerError } from "mongodb";
+import { MongoClient, MongoNetworkError, MongoServerError } from "mongodb";
 import { classifyMongoError } from "../../../adapters/mongodb/_classify.ts";
+import { dropTenantDatabase } from "../../../adapters/mongodb/_commands.ts";
 import { mongodbDedicated, mongodbShared } from "../../../adapters/mongodb/mod.ts";
 
 describe("classifyMongoError", () => {
@@ -34,5 +35,18 @@ describe("mongodbShared and mongodbDedicated options", () => {
     assert.throws(() => mongodbDedicated({ url: "mongodb://x", connectTimeoutMs: 0 }), /'connectTimeoutMs' must be a positive finite number/);
     assert.equal(mongodbShared({ url: "mongodb://x" }).resourceType, "mongodb");
     assert.equal(mongodbDedicated({ url: "mongodb://x" }).backend, "dedicated");
+  });
+});
+
+describe("dropTenantDatabase", () => {
+  test("a name with a dot, which MongoDB cannot hold, is already gone: nothing is sent, the drop of its user goes on", async () => {
+    // Port 1: nothing listens, so anything sent would reject after the selection timeout.
+    const client = new MongoClient("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300");
+    try {
+      assert.throws(() => client.db("db_r3.dot"), /cannot contain the character '\.'/);
+      await dropTenantDatabase(client, "db_r3.dot");
+    } finally {
+      await client.close();
+    }
   });
 });

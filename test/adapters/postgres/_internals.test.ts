@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Client } from "pg";
-import type { GuardedDrop } from "../../../lib/mod.ts";
+import { createNameRules, type GuardedDrop } from "../../../lib/mod.ts";
 import { classifyPostgresError, sqlStateOf } from "../../../adapters/postgres/_classify.ts";
 import { dropDatabase, dropRole } from "../../../adapters/postgres/_statements.ts";
 import { isRetryablePostgresError, postgresDedicated, postgresShared } from "../../../adapters/postgres/mod.ts";
@@ -179,12 +179,22 @@ describe("postgresShared and postgresDedicated options", () => {
           await assert.rejects(call(), (err: Error & { code?: string }) => {
             assert.equal(err.code, "GD_REFUSED");
             assert.equal(err.name, "RefusedError");
-            assert.match(err.message, /as its token must be lower case: PostgreSQL folds unquoted names, so "(dedicated_)?db_[a-z.-]+" may be the tenant's/);
+            assert.match(err.message, /the naming token must be lower case, the case policy of guardedDrop and every adapter: current value is "[A-Za-z.-]+"\. A server that folds names \(PostgreSQL unquoted/);
             return true;
           });
         }
       }
       assert.throws(() => factory({ connectionString: "postgres://x", mixedCaseTokens: "lower" as never }), /'mixedCaseTokens' must be "refuse", "fold" or "exact"/);
+      // The adapter's rule follows the name rules' case policy, never against it.
+      for (const mode of ["fold", "exact"] as const) {
+        assert.throws(() => factory({ connectionString: "postgres://x", mixedCaseTokens: mode }), /'mixedCaseTokens' must agree with the case policy of its name rules, "refuse"/);
+      }
+      const exact = createNameRules({ mixedCaseTokens: "exact" });
+      assert.throws(
+        () => factory({ connectionString: "postgres://x", nameRules: exact, mixedCaseTokens: "refuse" }),
+        /'mixedCaseTokens' must agree with the case policy of its name rules, "exact"/,
+      );
+      factory({ connectionString: "postgres://x", nameRules: exact, mixedCaseTokens: "fold" });
       await adapter.close();
     });
   }

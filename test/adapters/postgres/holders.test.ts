@@ -11,6 +11,7 @@ import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { type PostgresAdapter, postgresShared } from "../../../adapters/postgres/mod.ts";
 import { type ControlledServer, dedicatedPostgresSkipReason, startDedicatedPostgres, uniqueToken } from "../../support/servers.ts";
+import { explainCrashes } from "../../support/crash_report.ts";
 import { connectPostgres } from "../../support/pg_connect.ts";
 
 const connect = connectPostgres;
@@ -19,6 +20,7 @@ describe("PostgreSQL: a prepared transaction or a subscription fails the call at
   skip: dedicatedPostgresSkipReason() ?? false,
 }, () => {
   let server: ControlledServer;
+  explainCrashes(() => [server]);
   let admin: pg.Client;
   const adapters: PostgresAdapter[] = [];
 

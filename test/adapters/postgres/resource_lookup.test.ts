@@ -20,11 +20,16 @@ import {
   startSilentServer,
   uniqueToken,
 } from "../../support/servers.ts";
+import { LOADED_MACHINE_SLACK_MS } from "../../support/timing.ts";
 import { SECRET } from "../../support/unreachable.ts";
 
 const sharedUrl = envUrl("GD_POSTGRES_URL");
 /** Scheduling slack on a loaded 2-core machine. */
 const MARGIN_MS = 1_500;
+/** The lookups' statement_timeout (their default): it ends a query whose cancel was lost. */
+const QUERY_TIMEOUT_MS = 5_000;
+/** How much longer than QUERY_TIMEOUT_MS a query may take to leave pg_stat_activity on a loaded machine. */
+const GONE_SLACK_MS = 25_000;
 const HOUR_MS = 3_600_000;
 
 const request = (token: string, intent: string | undefined, providerResourceId: string | undefined = `res-${token}`) => ({
@@ -304,13 +309,19 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
   });
 
   test("after an abort the pool serves the next lookup on a fresh connection", async () => {
+    // A marker of its own: no other test's query can be counted here.
+    const own = `${marker}-pool`;
     const lookup = lookupOf({ poolSize: 1 });
-    const sleepy = lookupOf({ poolSize: 1, query: `/* ${marker} */ SELECT status FROM ${table}, pg_sleep(30) WHERE token = $1` });
+    const sleepy = lookupOf({
+      poolSize: 1,
+      query: `/* ${own} */ SELECT status FROM ${table}, pg_sleep(30) WHERE token = $1`,
+      queryTimeoutMs: QUERY_TIMEOUT_MS,
+    });
     try {
       await assert.rejects(sleepy(request(tokens.deleted, undefined), AbortSignal.timeout(100)));
       assert.equal((await lookup(request(tokens.deleted, undefined), AbortSignal.timeout(5_000)))?.status, "deleted");
       await assert.rejects(sleepy(request(tokens.deleted, undefined), AbortSignal.timeout(100)), { name: "TimeoutError" });
-      assert.ok(await queriesGone(admin, marker));
+      assert.ok(await queriesGone(admin, own));
     } finally {
       await lookup.close();
       await sleepy.close();
@@ -394,9 +405,17 @@ async function runningQueries(admin: pg.Client, marker: string): Promise<number>
   return rows[0]!.n;
 }
 
-/** Whether the queries with the marker are gone; the cancel is asynchronous on the server, so within a bound. */
+/**
+ * Whether the queries with the marker are gone, waiting for them within a
+ * bound. The cancel is asynchronous on the server, and on a loaded machine
+ * an abort can even land before the query has started (the cancel then finds
+ * nothing to cancel, and the discarded connection's query runs on): what
+ * ends it for certain is the lookup's statement_timeout (queryTimeoutMs,
+ * 5 s by default). The bound is well past that; a query that is gone ends
+ * the wait at once.
+ */
 async function queriesGone(admin: pg.Client, marker: string): Promise<boolean> {
-  const deadline = Date.now() + 3_000;
+  const deadline = Date.now() + QUERY_TIMEOUT_MS + GONE_SLACK_MS;
   while ((await runningQueries(admin, marker)) > 0) {
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -404,10 +423,11 @@ async function queriesGone(admin: pg.Client, marker: string): Promise<boolean> {
   return true;
 }
 
+/** Waits for `check`, bounded: a loaded machine's slack, returning as soon as it holds. */
 async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + LOADED_MACHINE_SLACK_MS;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within 5000 ms`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${LOADED_MACHINE_SLACK_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Counter, Gauge, Registry } from "prom-client";
-import { createDropCounter } from "../../../adapters/prom_client/mod.ts";
+import { createDropCounter, MetricNameError } from "../../../adapters/prom_client/mod.ts";
 
 async function series(registry: Registry, name = "provisioner_drop_total") {
   return (await registry.getSingleMetric(name)!.get()).values;
@@ -54,6 +54,39 @@ describe("createDropCounter", () => {
     const other = new Registry();
     new Counter({ name: "provisioner_drop_total", help: "x", labelNames: ["type"], registers: [other] });
     assert.throws(() => createDropCounter({ registry: other }), /must be a counter with labels \[resource_type, backend, outcome\]/);
+  });
+
+  test("a custom name that breaks the Prometheus conventions is refused with a MetricNameError, and registers nothing", () => {
+    const cases: [unknown, RegExp][] = [
+      ["provisioner_drops", /must end with '_total'.*current value is "provisioner_drops" \(try "provisioner_drops_total"\)/],
+      ["provisionerDropTotal", /must be snake_case.*\(try "provisioner_drop_total"\)/],
+      ["provisionerDrops", /must be snake_case.*\(try "provisioner_drops_total"\)/],
+      ["provisioner-drop_total", /must be snake_case.*\(try "provisioner_drop_total"\)/],
+      ["provisioner drop_total", /must be snake_case/],
+      ["1drops_total", /must be snake_case/],
+      ["__drops_total", /must not start with '__'/],
+      ["job:provisioner_drop:rate5m", /must not hold ':'/],
+      ["_total", /must be snake_case/],
+      ["", /must be a non-empty string/],
+    ];
+    for (const [name, message] of cases) {
+      const registry = new Registry();
+      assert.throws(() => createDropCounter({ registry, name: name as string }), (err: unknown) => {
+        assert.ok(err instanceof MetricNameError, String(name));
+        assert.ok(err instanceof TypeError);
+        assert.equal((err as MetricNameError).code, "GD_METRIC_NAME");
+        assert.match((err as Error).message, /^Cannot create the drop counter as 'name' must /);
+        assert.match((err as Error).message, message);
+        return true;
+      });
+      assert.equal(registry.getMetricsAsArray().length, 0, `${String(name)}: nothing registered`);
+    }
+  });
+
+  test("a conventional custom name is accepted", async () => {
+    const registry = new Registry();
+    createDropCounter({ registry, name: "tenant_data_drops_total", resourceTypes: ["redis"], backends: ["shared"] });
+    assert.equal((await registry.getSingleMetric("tenant_data_drops_total")!.get()).values.length, 7);
   });
 
   test("bad lists are a TypeError", () => {
