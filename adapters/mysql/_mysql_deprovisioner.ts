@@ -2,7 +2,7 @@
 
 import { createHash } from "node:crypto";
 import type { Connection } from "mysql2/promise";
-import type { Backend, BackendError, Deprovisioner, NameRules } from "../../lib/mod.ts";
+import type { Backend, BackendError, Deprovisioner, DropReport, NameRules } from "../../lib/mod.ts";
 import { checkTenantToken } from "../../lib/mod.ts";
 import { adapterCaseRule } from "../_shared/_case_rule.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
@@ -11,7 +11,7 @@ import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyMysqlError } from "./_classify.ts";
 import { MYSQL_URL, requireMysqlUrl } from "./_url.ts";
 import { dropTenant, type MysqlTenantNames, tenantExists } from "./_drop_tenant.ts";
-import { inspectTenant, type MysqlSession, quoteIdentifier } from "./_statements.ts";
+import { inspectTenant, type MysqlSession, quoteIdentifier, takeTenantLock } from "./_statements.ts";
 import type { MysqlAdapterOptions, MysqlCaseRule } from "./mysql_options.ts";
 
 /** The names of one tenant model. */
@@ -26,7 +26,7 @@ export interface MysqlForm {
 }
 
 /** One call's connection, and the bounded session the statements run on. */
-interface OpenSession {
+export interface OpenSession {
   readonly conn: Connection;
   readonly session: MysqlSession;
 }
@@ -83,7 +83,8 @@ export class MysqlDeprovisioner implements Deprovisioner {
    *
    * @sanctionedDrop
    */
-  async deprovision(token: string): Promise<void> {
+  // `DropReport`: the quarantining subclass resolves with one.
+  async deprovision(token: string): Promise<void | DropReport> {
     const names = this.#targets(token);
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token };
     await inSession(this.#hooks, context, async ({ session }, step) => {
@@ -114,6 +115,37 @@ export class MysqlDeprovisioner implements Deprovisioner {
     const open = [...this.#connections];
     this.#connections.clear();
     await Promise.allSettled(open.map((conn) => endConnection(conn)));
+  }
+
+  /**
+   * Internal, for the quarantine (`_mysql_quarantine_deprovisioner.ts`):
+   * checks the token and names as `deprovision` does, then runs `body` on
+   * a fresh admin session that holds the tenant's lock (the key
+   * `deprovision` takes), so that a quarantine, a restore, a purge and a
+   * drop of one tenant never interleave.
+   */
+  protected async underTenantLock<T>(
+    context: FailureContext,
+    names: { readonly database: string; readonly user: string },
+    body: (open: OpenSession, step: (name: string) => void) => Promise<T>,
+  ): Promise<T> {
+    return await inSession(this.#hooks, context, async (open, step) => {
+      step("GET_LOCK");
+      if (!(await takeTenantLock(open.session, lockKey(names.database, names.user), this.#lockTimeoutMs))) {
+        throw backendError("failed", context, `another call held the tenant's lock for ${this.#lockTimeoutMs} ms; a retry finishes it`, undefined);
+      }
+      return await body(open, step);
+    });
+  }
+
+  /** Internal, for the quarantine: runs `body` on a fresh admin session, without a tenant's lock. */
+  protected async inAdminSession<T>(context: FailureContext, body: (open: OpenSession, step: (name: string) => void) => Promise<T>): Promise<T> {
+    return await inSession(this.#hooks, context, body);
+  }
+
+  /** Internal, for the quarantine: the tenant's checked names, as `deprovision` checks them. */
+  protected tenantNames(token: string): MysqlTenantNames {
+    return this.#targets(token);
   }
 
   /** Checks the token, its case and both names before anything touches the server. */

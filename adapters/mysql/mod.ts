@@ -20,4 +20,5 @@
 export * from "../_shared/adapter_options.ts";
 export * from "./mysql_dedicated.ts";
 export * from "./mysql_options.ts";
+export * from "./mysql_quarantine.ts";
 export * from "./mysql_shared.ts";

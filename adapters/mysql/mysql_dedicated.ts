@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
-import { MysqlDeprovisioner } from "./_mysql_deprovisioner.ts";
+import { MysqlQuarantineDeprovisioner } from "./_mysql_quarantine_deprovisioner.ts";
 import type { MysqlAdapterOptions } from "./mysql_options.ts";
+import type { MysqlAdapter } from "./mysql_quarantine.ts";
 
 /**
  * Makes the deprovisioner of tenants on dedicated MySQL or MariaDB servers:
@@ -45,8 +45,8 @@ import type { MysqlAdapterOptions } from "./mysql_options.ts";
  * }
  * ```
  */
-export function mysqlDedicated(options: MysqlAdapterOptions): Deprovisioner {
-  return new MysqlDeprovisioner(
+export function mysqlDedicated(options: MysqlAdapterOptions): MysqlAdapter {
+  return new MysqlQuarantineDeprovisioner(
     {
       backend: "dedicated",
       databasePrefix: "dedicated_db_",

@@ -6,6 +6,7 @@
  */
 
 import type { AdapterOptions } from "../_shared/adapter_options.ts";
+import type { RetentionOptions } from "../../lib/mod.ts";
 
 /**
  * How the MySQL adapters treat a token with upper-case letters. The case
@@ -73,4 +74,13 @@ export interface MysqlAdapterOptions extends AdapterOptions {
    * @default {30000}
    */
   lockTimeoutMs?: number;
+  /**
+   * Quarantine instead of dropping: `deprovision` moves the tenant into a
+   * quarantine schema and renames and locks its user (see
+   * {@linkcode mysqlShared}); `restore` brings the newest copy back, and
+   * `purgeExpired` drops the copies older than `days`.
+   *
+   * @default {undefined: deprovision drops}
+   */
+  retention?: RetentionOptions;
 }

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
-import { MysqlDeprovisioner } from "./_mysql_deprovisioner.ts";
+import { MysqlQuarantineDeprovisioner } from "./_mysql_quarantine_deprovisioner.ts";
 import type { MysqlAdapterOptions } from "./mysql_options.ts";
+import type { MysqlAdapter } from "./mysql_quarantine.ts";
 
 /**
  * Makes the deprovisioner of tenants on a shared MySQL or MariaDB server:
@@ -38,6 +38,18 @@ import type { MysqlAdapterOptions } from "./mysql_options.ts";
  *
  * It is idempotent. A token with upper-case letters is refused by default
  * (the name rules' case policy). `exists(t)` reads the same catalog as step 2.
+ *
+ * With `retention: { days }`, `deprovision(t)` quarantines instead of
+ * dropping (and resolves `{ action: "quarantine" }`): the mark, a row of the
+ * platform table `guarded_drop.quarantine`, records every definition; the
+ * accounts are locked and the sessions killed; the tables move with
+ * `RENAME TABLE` into the schema `q_<yyyymmddhhmmss>_<12 hex>`, where
+ * routines and triggers are made again and events moved, disabled; the
+ * emptied database is dropped and the user renamed to the quarantine name.
+ * `quarantined(t)` lists the copies, `restore(t)` brings the newest back
+ * from the original definitions with the tenant's own password and grants,
+ * and `purgeExpired(guardedDrop)` drops the expired ones, each through that
+ * guardedDrop with intent `quarantine_expired`. See docs/recovery.md.
  *
  * Errors: a hostile token throws {@linkcode RefusedError} before any
  * connection. 1040, 1053, 1927, 2002, 2003, 2006, 2013, mysql2's lost
@@ -70,8 +82,8 @@ import type { MysqlAdapterOptions } from "./mysql_options.ts";
  * }
  * ```
  */
-export function mysqlShared(options: MysqlAdapterOptions): Deprovisioner {
-  return new MysqlDeprovisioner(
+export function mysqlShared(options: MysqlAdapterOptions): MysqlAdapter {
+  return new MysqlQuarantineDeprovisioner(
     { backend: "shared", databasePrefix: "db_", userPrefix: "usr_", what: "the MySQL tenant", adapter: "the MySQL adapter" },
     options,
   );

@@ -94,7 +94,8 @@ export async function purgeKeys(client: Redis, pattern: string, count: number): 
   let cursor = "0";
   let unlinking: Promise<number> | undefined;
   do {
-    const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", count);
+    // Buffers: a key that is not UTF-8 must be unlinked under its own bytes.
+    const [next, keys] = await client.scanBuffer(cursor, "MATCH", pattern, "COUNT", count);
     // Replies come in order, so the UNLINK sent before this SCAN has
     // answered already: awaiting it here costs nothing and surfaces its error.
     if (unlinking !== undefined) removed += await unlinking;
@@ -102,7 +103,7 @@ export async function purgeKeys(client: Redis, pattern: string, count: number): 
     // Handled here too: it may reject while the next SCAN is awaited, before
     // the await below; the await still sees the error.
     unlinking?.catch(() => {});
-    cursor = next;
+    cursor = String(next);
   } while (cursor !== "0");
   if (unlinking !== undefined) removed += await unlinking;
   return removed;

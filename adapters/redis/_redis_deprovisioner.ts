@@ -1,7 +1,7 @@
 // Internal: the Redis Deprovisioners behind redisShared and redisDedicated.
 
 import type { Redis } from "ioredis";
-import { type Backend, checkTenantToken, DEFAULT_NAME_RULES, type Deprovisioner, type NameRules, RefusedError } from "../../lib/mod.ts";
+import { type Backend, checkTenantToken, DEFAULT_NAME_RULES, type Deprovisioner, type DropReport, type NameRules, RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { REDIS_URL } from "../_shared/_connection_url.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
@@ -96,7 +96,8 @@ export class RedisSharedDeprovisioner extends RedisDeprovisioner implements Depr
    *
    * @sanctionedDrop
    */
-  async deprovision(token: string): Promise<void> {
+  // `DropReport`: the quarantining subclass resolves with one.
+  async deprovision(token: string): Promise<void | DropReport> {
     const { user, pattern } = this.#targets(token);
     const context: FailureContext = { action: "deprovision", what: "the Redis tenant", token };
     await inSession(this.hooks, context, async (client, step) => {
@@ -152,7 +153,8 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
    *
    * @sanctionedDrop
    */
-  async deprovision(token: string): Promise<void> {
+  // `DropReport`: the quarantining subclass resolves with one.
+  async deprovision(token: string): Promise<void | DropReport> {
     const user = this.#target(token);
     const context: FailureContext = { action: "deprovision", what: "the dedicated Redis tenant", token };
     await inSession(this.hooks, context, async (client, step) => {

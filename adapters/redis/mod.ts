@@ -22,4 +22,5 @@ export * from "../_shared/adapter_options.ts";
 export * from "./drop_budget.ts";
 export * from "./redis_dedicated.ts";
 export * from "./redis_options.ts";
+export * from "./redis_quarantine.ts";
 export * from "./redis_shared.ts";

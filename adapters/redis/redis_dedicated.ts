@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
-import { RedisDedicatedDeprovisioner } from "./_redis_deprovisioner.ts";
+import { RedisDedicatedQuarantineDeprovisioner } from "./_redis_quarantine_deprovisioner.ts";
 import type { RedisDedicatedOptions } from "./redis_options.ts";
+import type { RedisAdapter } from "./redis_quarantine.ts";
 
 /**
  * Makes the deprovisioner of tenants on dedicated Redis servers: the tenant
@@ -54,6 +54,14 @@ import type { RedisDedicatedOptions } from "./redis_options.ts";
  * It is idempotent. `exists(t)` is `ACL GETUSER ded_<t>`, then whether
  * `INFO keyspace` lists any key.
  *
+ * With `retention: { days }`, `deprovision(t)` quarantines instead (and
+ * resolves `{ action: "quarantine" }`): one transaction makes the mark, an
+ * ACL user `gd-quarantine~<name>~ded_<t>~<on|off>` that only an admin can
+ * make, sets `ded_<t>` off and kills its clients; every key stays.
+ * `exists(t)` is then false. `restore(t)` enables the user again;
+ * `purgeExpired(guardedDrop)` flushes the server of an expired copy, with
+ * the proof above, through that guardedDrop. See docs/recovery.md.
+ *
  * Errors are classified as in {@linkcode redisShared}.
  *
  * @param options The admin URL of the tenant's server, the platform's own
@@ -81,6 +89,6 @@ import type { RedisDedicatedOptions } from "./redis_options.ts";
  * }
  * ```
  */
-export function redisDedicated(options: RedisDedicatedOptions): Deprovisioner {
-  return new RedisDedicatedDeprovisioner(options);
+export function redisDedicated(options: RedisDedicatedOptions): RedisAdapter {
+  return new RedisDedicatedQuarantineDeprovisioner(options);
 }

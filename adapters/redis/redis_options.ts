@@ -6,6 +6,7 @@
  */
 
 import type { AdapterOptions } from "../_shared/adapter_options.ts";
+import type { RetentionOptions } from "../../lib/mod.ts";
 
 /**
  * How many slots one `SCAN` visits by default when a shared tenant's keys
@@ -48,6 +49,15 @@ export interface RedisSharedOptions extends AdapterOptions {
    * @default {DEFAULT_SCAN_COUNT}
    */
   scanCount?: number;
+  /**
+   * Quarantine instead of dropping: `deprovision` keeps the user's rules in
+   * a mark, deletes the user (cutting its clients) and renames the keys into
+   * `#gdq:d:<name>:` (see {@linkcode redisShared}); `restore` brings the
+   * newest copy back, and `purgeExpired` drops the copies older than `days`.
+   *
+   * @default {undefined: deprovision drops}
+   */
+  retention?: RetentionOptions;
 }
 
 /**
@@ -78,4 +88,13 @@ export interface RedisDedicatedOptions extends AdapterOptions {
    * @default {[]}
    */
   allowedUsers?: readonly string[];
+  /**
+   * Quarantine instead of dropping: `deprovision` disables `ded_<t>`, kills
+   * its clients and keeps every key (see {@linkcode redisDedicated});
+   * `restore` enables it again, and `purgeExpired` flushes the servers whose
+   * copy is older than `days`.
+   *
+   * @default {undefined: deprovision drops}
+   */
+  retention?: RetentionOptions;
 }

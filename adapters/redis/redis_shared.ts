@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { Deprovisioner } from "../../lib/mod.ts";
-import { RedisSharedDeprovisioner } from "./_redis_deprovisioner.ts";
+import { RedisSharedQuarantineDeprovisioner } from "./_redis_quarantine_deprovisioner.ts";
 import type { RedisSharedOptions } from "./redis_options.ts";
+import type { RedisAdapter } from "./redis_quarantine.ts";
 
 /**
  * Makes the deprovisioner of tenants on a shared Redis: the tenant `<t>` is
@@ -31,6 +31,15 @@ import type { RedisSharedOptions } from "./redis_options.ts";
  * connection or a LOADING, BUSY, MASTERDOWN, TRYAGAIN or CLUSTERDOWN reply
  * throws `BackendError` of kind `unavailable`; any other reply (NOPERM,
  * WRONGPASS…), kind `failed`, with the reply's first word as `serverCode`.
+ *
+ * With `retention: { days }`, `deprovision(t)` quarantines instead (and
+ * resolves `{ action: "quarantine" }`): the mark, a field of `#gdq:marks`
+ * holding the user's full `ACL LIST` rules; `ACL DELUSER`; the keys renamed
+ * with `RENAMENX` into `#gdq:d:<name>:`, in pipelined SCAN batches.
+ * `restore(t)` renames them back and makes the user again with exactly its
+ * rules; `purgeExpired(guardedDrop)` unlinks expired copies through that
+ * guardedDrop with intent `quarantine_expired`. A tenant whose ACL reaches
+ * `#gdq:*` (or may run ACL SETUSER) is refused. See docs/recovery.md.
  *
  * NOTE: one logical database, one node. The keys of other logical
  * databases are not looked at, and Redis Cluster (keys spread over nodes)
@@ -61,6 +70,6 @@ import type { RedisSharedOptions } from "./redis_options.ts";
  * }
  * ```
  */
-export function redisShared(options: RedisSharedOptions): Deprovisioner {
-  return new RedisSharedDeprovisioner(options);
+export function redisShared(options: RedisSharedOptions): RedisAdapter {
+  return new RedisSharedQuarantineDeprovisioner(options);
 }

@@ -43,7 +43,15 @@ export function lazyRecoverableAdapter(
   return {
     ...base,
     quarantined: async (token) => (await adapter()).quarantined(token),
-    restore: async (token) => (await adapter()).restore(token),
+    /**
+     * The adapter's restore, forwarded: call it inside guardedDrop, with
+     * `action: "restore"` (some restores drop an emptied copy).
+     *
+     * @sanctionedDrop
+     */
+    async restore(token) {
+      return await (await adapter()).restore(token);
+    },
     purgeExpired: async (guardedDrop, options) => (await adapter()).purgeExpired(guardedDrop, options),
   };
 }

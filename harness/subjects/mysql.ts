@@ -6,7 +6,7 @@
  */
 
 import type { Backend } from "../../lib/mod.ts";
-import { lazyAdapter } from "./_lazy_adapter.ts";
+import { lazyAdapter, lazyRecoverableAdapter } from "./_lazy_adapter.ts";
 import type { ConformanceSubject } from "../conformance/mod.ts";
 import type { ServerControl } from "../server_control.ts";
 
@@ -64,6 +64,9 @@ export function mysqlSubject(server: ServerControl, backend: Backend): Conforman
   const prefix = backend === "shared" ? "" : "dedicated_";
   const names = (token: string) => ({ database: `${prefix}db_${token}`, user: `${prefix}usr_${token}` });
   const url = () => server.urls().url!;
+  // Each tenant's password, from createTenant to loginAsTenant: this
+  // subject's own state, never the module's.
+  const passwords = new Map<string, string>();
 
   async function withAdmin<T>(body: (admin: import("mysql2/promise").Connection) => Promise<T>): Promise<T> {
     const { createConnection } = await import("mysql2/promise");
@@ -91,12 +94,35 @@ export function mysqlSubject(server: ServerControl, backend: Backend): Conforman
         return (backend === "shared" ? mysqlShared : mysqlDedicated)(config);
       });
     },
+    recovery: {
+      createAdapter: (options) =>
+        lazyRecoverableAdapter("mysql", backend, async () => {
+          const { mysqlShared, mysqlDedicated } = await import("../../adapters/mysql/mod.ts");
+          return (backend === "shared" ? mysqlShared : mysqlDedicated)({ url: url(), ...options });
+        }),
+      async loginAsTenant(token) {
+        const { database, user } = names(token);
+        const { createConnection } = await import("mysql2/promise");
+        const target = new URL(url());
+        target.username = encodeURIComponent(user);
+        target.password = encodeURIComponent(passwords.get(token) ?? "");
+        target.pathname = `/${encodeURIComponent(database)}`;
+        const conn = await createConnection({ uri: target.href, connectTimeout: 10_000 });
+        conn.on("error", () => {});
+        try {
+          await conn.query("SELECT COUNT(*) FROM invoices");
+        } finally {
+          await conn.end().catch(() => conn.destroy());
+        }
+      },
+    },
     async createTenant(token) {
       const { database, user } = names(token);
       const rows = Array.from({ length: ROWS }, (_, i) => `${token} #${i + 1}`);
       await withAdmin(async (admin) => {
         const db = quoteId(database);
         const password = `pw-${crypto.randomUUID()}`;
+        passwords.set(token, password);
         await admin.query(`CREATE DATABASE ${db}`);
         for (const host of ["%", "localhost"]) {
           await admin.query("CREATE USER ?@? IDENTIFIED BY ?", [user, host, password]);

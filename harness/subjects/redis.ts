@@ -6,7 +6,7 @@
  */
 
 import type { Backend } from "../../lib/mod.ts";
-import { lazyAdapter } from "./_lazy_adapter.ts";
+import { lazyAdapter, lazyRecoverableAdapter } from "./_lazy_adapter.ts";
 import { type ConformanceSubject, newTenantToken, type NotOwnServer } from "../conformance/mod.ts";
 import type { ServerControl } from "../server_control.ts";
 
@@ -111,6 +111,9 @@ export function redisSubject(
   const userOf = (token: string) => `${backend === "shared" ? "usr_" : "ded_"}${token}`;
   const url = () => server.urls().url!;
   const withClient = <T>(fn: (redis: import("ioredis").Redis) => Promise<T>) => withRedis(url(), fn);
+  // Each tenant's password, from createTenant to loginAsTenant: this
+  // subject's own state, never the module's.
+  const passwords = new Map<string, string>();
   const adapterFor = (target: () => string) => (adapterOptions: { connectTimeoutMs: number; operationTimeoutMs: number }) => {
     const config = { url: target(), ...adapterOptions };
     return lazyAdapter("redis", backend, async () => {
@@ -162,10 +165,48 @@ export function redisSubject(
     oneTenantPerServer: backend === "dedicated",
     notOwnServer,
     createAdapter: adapterFor(url),
+    // The shared form's quarantine keeps the data out of sight under another
+    // name; the dedicated form's keeps it in place on the tenant's own
+    // server (its user disabled), where a direct read still sees it, so the
+    // generic recovery checks are for the shared form (the dedicated one has
+    // its own suite, test/adapters/redis_quarantine.test.ts).
+    recovery: backend === "shared"
+      ? {
+        createAdapter: (options) =>
+          lazyRecoverableAdapter("redis", backend, async () => {
+            const { redisShared } = await import("../../adapters/redis/mod.ts");
+            return redisShared({ url: url(), ...options });
+          }),
+        async loginAsTenant(token) {
+          const { Redis } = await import("ioredis");
+          const redis = new Redis(url(), {
+            username: userOf(token),
+            password: passwords.get(token) ?? "",
+            lazyConnect: true,
+            connectTimeout: 10_000,
+            retryStrategy: () => null,
+            maxRetriesPerRequest: 0,
+            enableOfflineQueue: false,
+            enableReadyCheck: false,
+          });
+          redis.on("error", () => {});
+          try {
+            await redis.connect();
+            await redis.get(`${token}:1`);
+          } finally {
+            redis.disconnect();
+          }
+        },
+      }
+      : undefined,
     createTenant: (token) =>
       withClient(async (redis) => {
         const user = userOf(token);
-        await redis.call("ACL", "SETUSER", user, "on", `>pw-${crypto.randomUUID()}`, `~${token}:*`, "+@all");
+        const password = `pw-${crypto.randomUUID()}`;
+        passwords.set(token, password);
+        // No @admin: a tenant that could run ACL SETUSER could widen its own
+        // rules, and the quarantine refuses such a tenant.
+        await redis.call("ACL", "SETUSER", user, "on", `>${password}`, `~${token}:*`, "+@all", "-@admin");
         const keys: Record<string, string> = {};
         for (let i = 1; i <= KEYS; i++) keys[`${token}:${i}`] = `${token} value ${i}`;
         await redis.mset(keys);
