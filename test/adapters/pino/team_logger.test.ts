@@ -13,6 +13,7 @@ import { after, describe, test } from "node:test";
 import { pino } from "pino";
 import { AsyncLoggerError, createGuardedDrop, isAsyncLoggerError } from "../../../lib/mod.ts";
 import { createAuditLogger } from "../../../adapters/pino/mod.ts";
+import { bounded } from "../../support/bounded.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "guarded-drop-team-pino-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -170,8 +171,12 @@ describe("createGuardedDrop refuses an asynchronous pino destination", () => {
     const guardedDrop = createGuardedDrop({ logger, counter, allowAsyncLogger: true });
     await guardedDrop(request, () => undefined);
     await guardedDrop({ ...request, requestId: "req-2" }, () => undefined);
-    asyncFile.flushSync();
+    // flushSync writes only what is still buffered: the warning's own write may
+    // be in flight in libuv's pool (it is, on a loaded machine), and lands when
+    // it lands. "close" comes after every write has.
+    const closed = once(asyncFile, "close");
     asyncFile.end();
+    await bounded(closed, 30_000, "the async destination's close after end()");
     const lines = linesOf(file);
     const warnings = lines.filter((l) => l["event"] === "provisioner.audit_logger.async");
     assert.equal(warnings.length, 1);
