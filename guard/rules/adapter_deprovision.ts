@@ -7,7 +7,7 @@
 
 import type ts from "typescript";
 import { typescript } from "../_typescript.ts";
-import { createRule } from "../create_rule.ts";
+import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
@@ -32,7 +32,7 @@ const MAX_RECEIVER_LENGTH = 40;
  * await guardedDrop(request, () => adapter.deprovision(token));    // quiet
  * ```
  */
-export const adapterDeprovision = createRule({
+export const adapterDeprovision: RuleModule<"deferred" | "deprovision", readonly []> = createRule({
   name: "adapter-deprovision",
   meta: {
     docs: {

@@ -7,7 +7,7 @@
 
 import type ts from "typescript";
 import { typescript } from "../_typescript.ts";
-import { createRule } from "../create_rule.ts";
+import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const { isFunctionLike, isIdentifier } = typescript;
@@ -48,7 +48,7 @@ function wrapperName(fn: ts.FunctionLikeDeclaration): string {
  * const run2 = (req: DropRequest, drop: DropCallback<void>) => guardedDrop(req, drop);              // quiet
  * ```
  */
-export const chokepointBypass = createRule({
+export const chokepointBypass: RuleModule<"bypass", readonly []> = createRule({
   name: "chokepoint-bypass",
   meta: {
     docs: {

@@ -13,7 +13,7 @@ import { type Folded, unwrap } from "../_fold.ts";
 import { localBinding } from "../_scope.ts";
 import { namedLikeRunner, ProcessRunners } from "./_process_runner.ts";
 import { findSqlDrops, SQL_DROP_OBJECTS, textWithHoles } from "../_sql.ts";
-import { createRule } from "../create_rule.ts";
+import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
@@ -50,7 +50,7 @@ const MAX_ARGV_DEPTH = 8;
  * execFileSync("createdb", [name]);                            // quiet
  * ```
  */
-export const cliDrop = createRule({
+export const cliDrop: RuleModule<"command", readonly []> = createRule({
   name: "cli-drop",
   meta: {
     docs: {

@@ -10,7 +10,7 @@ import { typescript } from "../_typescript.ts";
 import { unwrap } from "../_fold.ts";
 import { ormOf } from "../_declaring_packages.ts";
 import { textWithHoles, wordsOf } from "../_sql.ts";
-import { createRule } from "../create_rule.ts";
+import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
@@ -64,7 +64,7 @@ const DATABASE_RECEIVER = /(?:\b(?:db|database|admin|mongo)|Db|Database|Admin)\s
  * interface Db { dropDatabase(): Promise<void> }     // quiet
  * ```
  */
-export const mongodbDrop = createRule({
+export const mongodbDrop: RuleModule<"command" | "method", readonly [MongodbDropOptions]> = createRule({
   name: "mongodb-drop",
   meta: {
     docs: {

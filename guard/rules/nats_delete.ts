@@ -7,7 +7,7 @@
 
 import type ts from "typescript";
 import { typescript } from "../_typescript.ts";
-import { createRule } from "../create_rule.ts";
+import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const { isCallExpression, isNewExpression, isNoSubstitutionTemplateLiteral, isPropertyAccessExpression, isStringLiteral } =
@@ -64,7 +64,7 @@ function literalText(node: ts.Node): string | undefined {
  * socket.destroy();                             // quiet
  * ```
  */
-export const natsDelete = createRule({
+export const natsDelete: RuleModule<"delete", readonly []> = createRule({
   name: "nats-delete",
   meta: {
     docs: {

@@ -10,7 +10,7 @@ import { typescript } from "../_typescript.ts";
 import { ormOf } from "../_declaring_packages.ts";
 import { unwrap } from "../_fold.ts";
 import { findSqlDrops, SQL_DROP_OBJECTS } from "../_sql.ts";
-import { createRule } from "../create_rule.ts";
+import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
@@ -64,7 +64,7 @@ const OBJECTS: ReadonlySet<string> = new Set(SQL_DROP_OBJECTS);
  * await myCache.dropSchema("x");                               // quiet: not an ORM
  * ```
  */
-export const ormDrop = createRule({
+export const ormDrop: RuleModule<"method" | "option" | "raw", readonly []> = createRule({
   name: "orm-drop",
   meta: {
     docs: {

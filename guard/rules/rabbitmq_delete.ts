@@ -10,7 +10,7 @@ import { exactTexts, type Folded, unwrap } from "../_fold.ts";
 import { textWithHoles, wordsOf } from "../_sql.ts";
 import { optionObjects } from "../_flow.ts";
 import { localBinding } from "../_scope.ts";
-import { createRule } from "../create_rule.ts";
+import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
@@ -57,7 +57,7 @@ const DELETE_CALLEE = /^(?:delete|del|remove|destroy)(?![a-z])|(?:delete|remove|
  * await fetch(`${base}/api/vhosts/${vhost}`, { headers });                    // quiet: a GET
  * ```
  */
-export const rabbitmqDelete = createRule({
+export const rabbitmqDelete: RuleModule<"api" | "cli", readonly []> = createRule({
   name: "rabbitmq-delete",
   meta: {
     docs: {

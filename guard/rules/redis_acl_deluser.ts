@@ -8,7 +8,7 @@ import type ts from "typescript";
 import { typescript } from "../_typescript.ts";
 import { unwrap } from "../_fold.ts";
 import { redisWords } from "../_redis_words.ts";
-import { createRule } from "../create_rule.ts";
+import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
@@ -30,7 +30,7 @@ const { isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpressio
  * await redis.acl("DELUSER", user);
  * ```
  */
-export const redisAclDeluser = createRule({
+export const redisAclDeluser: RuleModule<"deluser", readonly []> = createRule({
   name: "redis-acl-deluser",
   meta: {
     docs: {

@@ -6,7 +6,7 @@
 
 import { typescript } from "../_typescript.ts";
 import { followsRename, isRenamed, redisWords } from "../_redis_words.ts";
-import { createRule } from "../create_rule.ts";
+import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const { isIdentifier } = typescript;
@@ -33,7 +33,7 @@ const FLUSH_WORD = /flush(?:all|db)/i;
  * if (command === "FLUSHALL") deny();       // quiet: a comparison
  * ```
  */
-export const redisFlush = createRule({
+export const redisFlush: RuleModule<"flush", readonly []> = createRule({
   name: "redis-flush",
   meta: {
     docs: {

@@ -7,7 +7,7 @@
 
 import type ts from "typescript";
 import { typescript } from "../_typescript.ts";
-import { createRule } from "../create_rule.ts";
+import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const { isIdentifier, isPropertyAccessExpression } = typescript;
@@ -53,7 +53,7 @@ function nameOf(declaration: ts.Node): ts.Node {
  * await guardedDrop(request, () => dropTenant(token));          // quiet
  * ```
  */
-export const sanctionedReference = createRule({
+export const sanctionedReference: RuleModule<"deferred" | "sanctionedReference" | "frameworkEntrance" | "enumerated" | "callbackReference", readonly []> = createRule({
   name: "sanctioned-reference",
   meta: {
     docs: {

@@ -5,7 +5,7 @@
  */
 
 import { findSqlDrops, SQL_DROP_OBJECTS, type SqlDropObject } from "../_sql.ts";
-import { createRule } from "../create_rule.ts";
+import { createRule, type RuleModule } from "../create_rule.ts";
 
 /**
  * The options of {@linkcode sqlDrop}.
@@ -43,7 +43,7 @@ export interface SqlDropOptions {
  * const config: DropGuardConfig = { rules: { "sql-drop": ["error", { objects: ["DATABASE", "ROLE"] }] } };
  * ```
  */
-export const sqlDrop = createRule({
+export const sqlDrop: RuleModule<"sqlDrop", readonly [SqlDropOptions]> = createRule({
   name: "sql-drop",
   meta: {
     docs: {

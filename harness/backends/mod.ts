@@ -24,6 +24,13 @@ export { MONGODB_BACKEND, MYSQL_BACKEND, NATS_BACKEND, POSTGRES_BACKEND, RABBITM
  * console.log(HARNESS_BACKENDS.map((b) => b.backend)); // ["postgres", "redis", "rabbitmq", "mongodb", "mysql", "nats"]
  * ```
  */
-export const HARNESS_BACKENDS = Object.freeze(
+export const HARNESS_BACKENDS: readonly [
+  typeof POSTGRES_BACKEND,
+  typeof REDIS_BACKEND,
+  typeof RABBITMQ_BACKEND,
+  typeof MONGODB_BACKEND,
+  typeof MYSQL_BACKEND,
+  typeof NATS_BACKEND,
+] = Object.freeze(
   [POSTGRES_BACKEND, REDIS_BACKEND, RABBITMQ_BACKEND, MONGODB_BACKEND, MYSQL_BACKEND, NATS_BACKEND] as const,
 );

@@ -5,7 +5,7 @@
  */
 
 import type { ConformanceSubject } from "../conformance/mod.ts";
-import type { HarnessBackend } from "../harness_backend.ts";
+import type { HarnessBackend, SubjectContext } from "../harness_backend.ts";
 import { mongodbSubject } from "../subjects/mongodb.ts";
 
 /**
@@ -22,7 +22,7 @@ export const MONGODB_BACKEND = {
   backend: "mongodb",
   roles: [{ role: "mongodb", name: "mongodb", urlVariables: ["GD_MONGODB_URL"] }],
   image: { variable: "GD_IMAGE_MONGODB", fallback: "mongo:8" },
-  subjects: ({ servers }) => ({
+  subjects: ({ servers }: SubjectContext): Record<string, ConformanceSubject<unknown> | undefined> => ({
     mongodb: servers.mongodb && mongodbSubject(servers.mongodb, "shared") as ConformanceSubject<unknown>,
   }),
 } as const satisfies HarnessBackend;

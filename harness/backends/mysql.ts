@@ -6,7 +6,7 @@
  */
 
 import type { ConformanceSubject } from "../conformance/mod.ts";
-import type { HarnessBackend } from "../harness_backend.ts";
+import type { HarnessBackend, SubjectContext } from "../harness_backend.ts";
 import { mysqlSubject } from "../subjects/mysql.ts";
 
 /**
@@ -25,7 +25,7 @@ export const MYSQL_BACKEND = {
     { role: "mysql", name: "mysql", urlVariables: ["GD_MYSQL_URL"] },
     { role: "mysqlDedicated", name: "mysql-dedicated", urlVariables: ["GD_MYSQL_DEDICATED_URL"] },
   ],
-  subjects: ({ servers }) => ({
+  subjects: ({ servers }: SubjectContext): Record<string, ConformanceSubject<unknown> | undefined> => ({
     mysql: servers.mysql && mysqlSubject(servers.mysql, "shared") as ConformanceSubject<unknown>,
     mysqlDedicated: servers.mysqlDedicated && mysqlSubject(servers.mysqlDedicated, "dedicated") as ConformanceSubject<unknown>,
   }),

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { HarnessBackend } from "../harness_backend.ts";
+import type { HarnessBackend, SubjectContext } from "../harness_backend.ts";
 import { natsSubject } from "../subjects/nats.ts";
 import type { ConformanceSubject } from "../conformance/mod.ts";
 
@@ -34,9 +34,9 @@ export const NATS_BACKEND = {
     readyLog: "Server is ready",
     // A NATS start takes under a second; a loaded 2-core machine gets minutes, as every server.
     startupTimeoutMs: 120_000,
-    urls: (host: string, port: number) => ({ url: `nats://${host}:${port}` }),
+    urls: (host: string, port: number): Record<string, string> => ({ url: `nats://${host}:${port}` }),
   },
-  subjects({ provider, servers, notOwnServers }) {
+  subjects: ({ provider, servers, notOwnServers }: SubjectContext): Record<string, ConformanceSubject<unknown> | undefined> => {
     const shared = servers.nats && natsSubject(servers.nats, "shared");
     // A dedicated server holds one tenant; its neighbours live on the shared one.
     const dedicated = servers.natsDedicated &&

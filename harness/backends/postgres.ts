@@ -5,7 +5,7 @@
  */
 
 import type { ConformanceSubject } from "../conformance/mod.ts";
-import type { HarnessBackend } from "../harness_backend.ts";
+import type { HarnessBackend, SubjectContext } from "../harness_backend.ts";
 import { postgresSubject } from "../subjects/postgres.ts";
 
 /**
@@ -25,7 +25,7 @@ export const POSTGRES_BACKEND = {
     { role: "postgresDedicated", name: "postgres-dedicated", urlVariables: ["GD_POSTGRES_DEDICATED_URL"] },
   ],
   image: { variable: "GD_IMAGE_POSTGRES", fallback: "postgres:17" },
-  subjects: ({ servers }) => ({
+  subjects: ({ servers }: SubjectContext): Record<string, ConformanceSubject<unknown> | undefined> => ({
     postgres: servers.postgres && postgresSubject(servers.postgres, "shared") as ConformanceSubject<unknown>,
     postgresDedicated: servers.postgresDedicated && postgresSubject(servers.postgresDedicated, "dedicated") as ConformanceSubject<unknown>,
   }),

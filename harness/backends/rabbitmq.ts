@@ -5,7 +5,7 @@
  */
 
 import type { ConformanceSubject } from "../conformance/mod.ts";
-import type { HarnessBackend } from "../harness_backend.ts";
+import type { HarnessBackend, SubjectContext } from "../harness_backend.ts";
 import { rabbitmqSubject } from "../subjects/rabbitmq.ts";
 
 const URL_KEYS = { GD_AMQP_URL: "amqpUrl", GD_RABBITMQ_MANAGEMENT_URL: "managementUrl" };
@@ -29,7 +29,7 @@ export const RABBITMQ_BACKEND = {
     { role: "rabbitmqDedicated", name: "rabbitmq-dedicated", urlVariables: ["GD_AMQP_URL", "GD_RABBITMQ_MANAGEMENT_URL"], urlKeys: URL_KEYS },
   ],
   image: { variable: "GD_IMAGE_RABBITMQ", fallback: "rabbitmq:4-management" },
-  subjects: ({ servers }) => ({
+  subjects: ({ servers }: SubjectContext): Record<string, ConformanceSubject<unknown> | undefined> => ({
     rabbitmq: servers.rabbitmq && rabbitmqSubject(servers.rabbitmq, "shared") as ConformanceSubject<unknown>,
     rabbitmqDedicated: servers.rabbitmqDedicated && rabbitmqSubject(servers.rabbitmqDedicated, "dedicated") as ConformanceSubject<unknown>,
   }),

@@ -5,7 +5,7 @@
  */
 
 import type { ConformanceSubject } from "../conformance/mod.ts";
-import type { HarnessBackend } from "../harness_backend.ts";
+import type { HarnessBackend, SubjectContext } from "../harness_backend.ts";
 import { redisSubject } from "../subjects/redis.ts";
 
 /**
@@ -25,7 +25,7 @@ export const REDIS_BACKEND = {
     { role: "redisDedicated", name: "redis-dedicated", urlVariables: ["GD_REDIS_DEDICATED_URL"] },
   ],
   image: { variable: "GD_IMAGE_REDIS", fallback: "redis:7" },
-  subjects({ provider, servers, notOwnServers }) {
+  subjects: ({ provider, servers, notOwnServers }: SubjectContext): Record<string, ConformanceSubject<unknown> | undefined> => {
     const shared = servers.redis && redisSubject(servers.redis, "shared");
     // A dedicated Redis holds one tenant; its neighbours live on the shared server.
     // Its ownership check writes another tenant's keys on a throwaway server: the
