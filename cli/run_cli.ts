@@ -24,7 +24,9 @@ import { packageVersion } from "../guard/_version.ts";
  * ```
  */
 export interface GuardedDropCliIo {
+  /** Receives what the CLI prints on standard output. */
   readonly stdout: (text: string) => void;
+  /** Receives what the CLI prints on standard error. */
   readonly stderr: (text: string) => void;
   /**
    * The clock a `--since` duration counts back from, in ms since the epoch.

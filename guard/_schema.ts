@@ -10,13 +10,21 @@
  * `uniqueItems` and `description`.
  */
 export interface JsonSchema {
+  /** The JSON type of the value. */
   readonly type?: "object" | "array" | "string" | "boolean" | "number" | "integer";
+  /** What the option is for, shown in the rule's documentation. */
   readonly description?: string;
+  /** An object's properties, each with its own schema. */
   readonly properties?: Readonly<Record<string, JsonSchema>>;
+  /** Always `false` on an object: an unknown property is an error, never ignored. */
   readonly additionalProperties?: false;
+  /** An array's items' schema. */
   readonly items?: JsonSchema;
+  /** The only values allowed. */
   readonly enum?: readonly (string | number | boolean)[];
+  /** An array's least length. */
   readonly minItems?: number;
+  /** Whether an array's items must differ from one another. */
   readonly uniqueItems?: boolean;
 }
 

@@ -27,8 +27,11 @@ export const BASELINE_VERSION = 1;
  * ```
  */
 export interface BaselineEntry {
+  /** The rule that found it. */
   readonly ruleId: string;
+  /** The file, relative to the working directory, with `/` separators. */
   readonly file: string;
+  /** The finding's fingerprint: stable across edits elsewhere in the file. */
   readonly fingerprint: string;
   /** For a reader of the file only; not matched. */
   readonly message: string;
@@ -45,7 +48,9 @@ export interface BaselineEntry {
  * ```
  */
 export interface Baseline {
+  /** The baseline file's format version. */
   readonly version: typeof BASELINE_VERSION;
+  /** The accepted findings. */
   readonly findings: readonly BaselineEntry[];
 }
 

@@ -90,6 +90,7 @@ export type NewSuppressionsLevel = "error" | "warning";
  * ```
  */
 export interface LoadedConfig {
+  /** The configuration read, with its defaults filled in. */
   readonly config: DropGuardConfig;
   /** The absolute path of the file, when there is one. */
   readonly path: string | undefined;

@@ -76,6 +76,7 @@ export interface RuleDocs {
  * ```
  */
 export interface RuleMeta<MessageIds extends string> {
+  /** The rule's documentation: what it finds and why. */
   readonly docs: RuleDocs;
   /** The message of each report, with `{{placeholders}}` filled from the report's `data`. */
   readonly messages: Readonly<Record<MessageIds, string>>;
@@ -97,8 +98,11 @@ export interface RuleMeta<MessageIds extends string> {
  * ```
  */
 export interface ReportDescriptor<MessageIds extends string> {
+  /** The node the finding is at: its start and end are the finding's. */
   readonly node: ts.Node;
+  /** Which of the rule's messages to report. */
   readonly messageId: MessageIds;
+  /** The values of the message's `{{placeholders}}`. */
   readonly data?: Readonly<Record<string, string>>;
   /**
    * Where the reported operation's destructive text was written, when the
@@ -240,7 +244,9 @@ export interface SanctionedReference {
  * ```
  */
 export interface StringExpression {
+  /** The expression, as written. */
   readonly node: ts.Expression;
+  /** What it folds to: its constant text, with holes where a value is only known at run time. */
   readonly folded: Folded;
   /**
    * The known text of all alternatives, separated by `\uFFFF` (which also
@@ -259,17 +265,29 @@ export interface StringExpression {
  * ```
  */
 export interface NodeTypes {
+  /** A call: `f(x)`. */
   CallExpression: ts.CallExpression;
+  /** A construction: `new C(x)`. */
   NewExpression: ts.NewExpression;
+  /** A property access: `a.b`. */
   PropertyAccessExpression: ts.PropertyAccessExpression;
+  /** An element access: `a["b"]`. */
   ElementAccessExpression: ts.ElementAccessExpression;
+  /** An object literal: `{ a: 1 }`. */
   ObjectLiteralExpression: ts.ObjectLiteralExpression;
+  /** A property of an object literal: `a: 1`. */
   PropertyAssignment: ts.PropertyAssignment;
+  /** A shorthand property of an object literal: `{ a }`. */
   ShorthandPropertyAssignment: ts.ShorthandPropertyAssignment;
+  /** An array literal: `[a, b]`. */
   ArrayLiteralExpression: ts.ArrayLiteralExpression;
+  /** An element of a destructuring pattern: `{ a }` in `const { a } = o`. */
   BindingElement: ts.BindingElement;
+  /** An identifier. */
   Identifier: ts.Identifier;
+  /** A `for (const k in o)` statement. */
   ForInStatement: ts.ForInStatement;
+  /** A spread in an object literal: `{ ...o }`. */
   SpreadAssignment: ts.SpreadAssignment;
 }
 
@@ -340,8 +358,11 @@ export interface CallbackReference {
 export interface RuleModule<MessageIds extends string = string, Options extends readonly unknown[] = readonly unknown[]> {
   /** The stable id, used in config files, suppressions and SARIF. */
   readonly name: string;
+  /** What the rule is: its documentation, messages, option schema and where it is allowed. */
   readonly meta: RuleMeta<MessageIds>;
+  /** The options used when the configuration gives none. */
   readonly defaultOptions: Options;
+  /** Builds the rule's listeners for one run over a program. */
   create(context: RuleContext<MessageIds, Options>): RuleListener;
 }
 

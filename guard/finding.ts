@@ -38,7 +38,9 @@ export interface Finding {
   readonly line: number;
   /** 1-based, in UTF-16 code units. */
   readonly column: number;
+  /** 1-based line of the finding's end. */
   readonly endLine: number;
+  /** 1-based column of the finding's end, in UTF-16 code units. */
   readonly endColumn: number;
   /**
    * Stable across edits elsewhere in the file: a hash of the rule id, the
@@ -96,7 +98,9 @@ export interface RelatedLocation {
   readonly line: number;
   /** 1-based, in UTF-16 code units. */
   readonly column: number;
+  /** 1-based line of the location's end. */
   readonly endLine: number;
+  /** 1-based column of the location's end, in UTF-16 code units. */
   readonly endColumn: number;
   /** What is there. */
   readonly message: string;
@@ -146,7 +150,9 @@ export interface SanctionedFunction {
   readonly name: string;
   /** Relative to the working directory. */
   readonly file: string;
+  /** 1-based line of the function's declaration. */
   readonly line: number;
+  /** 1-based column of the function's declaration, in UTF-16 code units. */
   readonly column: number;
   /** A `@sanctionedDrop` tag, or the config file. */
   readonly source: "jsdoc" | "config";
@@ -166,9 +172,13 @@ export interface SanctionedFunction {
  * ```
  */
 export interface AllowedOperation {
+  /** The rule that found the operation. */
   readonly ruleId: string;
+  /** The file, relative to the working directory, with `/` separators. */
   readonly file: string;
+  /** 1-based line. */
   readonly line: number;
+  /** 1-based column, in UTF-16 code units. */
   readonly column: number;
   /** Inside a sanctioned function, or inside a guardedDrop drop callback. */
   readonly where: "sanctioned" | "drop-callback";

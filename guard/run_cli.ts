@@ -39,9 +39,15 @@ export const FORMATS = ["text", "json", "sarif", "github"] as const;
  * ```
  */
 export interface CliIo {
-  /** @default {process.cwd()} */
+  /**
+   * The directory the CLI runs in: paths are relative to it.
+   *
+   * @default {process.cwd()}
+   */
   readonly cwd: string;
+  /** Receives what the CLI prints on standard output. */
   readonly stdout: (text: string) => void;
+  /** Receives what the CLI prints on standard error. */
   readonly stderr: (text: string) => void;
 }
 

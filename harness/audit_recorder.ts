@@ -27,18 +27,31 @@ import { createDropCounter } from "../adapters/prom_client/mod.ts";
  * ```
  */
 export interface AuditLine {
+  /** pino's level: 30 info, 40 warn, 50 error. */
   level: number;
+  /** `provisioner.drop`, `provisioner.drop.failed`… */
   event: string;
+  /** Unique per guardedDrop call. */
   drop_id: string;
+  /** The tenant's token. */
   token: string;
+  /** The provider's id of the resource dropped. */
   provider_resource_id: string;
+  /** The resource type (`postgres`, `redis`…). */
   resource_type: string;
+  /** `shared` or `dedicated`. */
   backend: string;
+  /** The request's id. */
   request_id: string;
+  /** Who asked for the drop; `unknown` when the request had none. */
   caller: string;
+  /** The request's intent, when it had one. */
   intent?: string;
+  /** How the drop ended, on a failed record. */
   outcome?: string;
+  /** The error's message, scrubbed of credentials, on a failed record. */
   error?: string;
+  /** Any other field the record carries. */
   [key: string]: unknown;
 }
 
@@ -53,8 +66,11 @@ export interface AuditLine {
  * ```
  */
 export interface CountLabels {
+  /** The `resource_type` label. */
   resource_type: string;
+  /** The `backend` label. */
   backend: string;
+  /** The `outcome` label. */
   outcome: DropOutcome;
 }
 
@@ -72,8 +88,11 @@ export interface CountLabels {
  * ```
  */
 export interface AuditRecorder {
+  /** A guardedDrop that writes to `logger` and counts in `registry`. */
   readonly guardedDrop: GuardedDrop;
+  /** The logger that keeps every record written. */
   readonly logger: AuditLogger;
+  /** The prom-client registry holding the drop counter. */
   readonly registry: Registry;
   /** The audit file. */
   readonly file: string;

@@ -77,8 +77,11 @@ export interface HarnessContainer {
  * ```
  */
 export interface SubjectContext {
+  /** Which provider gave the servers. */
   readonly provider: "containers" | "external";
+  /** The servers the provider gave, by role. */
   readonly servers: Readonly<Record<string, ServerControl | undefined>>;
+  /** Throwaway servers that are not the tenant's own, by role, for the `not-own-server` checks. */
   readonly notOwnServers: Readonly<Record<string, ServerControl | undefined>>;
 }
 
@@ -102,6 +105,7 @@ export interface SubjectContext {
 export interface HarnessBackend {
   /** The backend's name, and the key of its image. */
   readonly backend: string;
+  /** The backend's server roles. */
   readonly roles: readonly HarnessRole[];
   /** Its image for the containers provider: the variable that overrides it, and the default. */
   readonly image?: { readonly variable: string; readonly fallback: string };

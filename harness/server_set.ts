@@ -69,6 +69,7 @@ export const ROLE_REGISTRATIONS: Readonly<Record<ServerRole, HarnessRole & { rea
 export interface ServerSet {
   /** `containers` or `external`. */
   readonly provider: "containers" | "external";
+  /** The servers, by role: a role without a server is missing. */
   readonly servers: Readonly<Partial<Record<ServerRole, ServerControl>>>;
   /** Why a role has no server, and how to get one. */
   readonly missing: Readonly<Partial<Record<ServerRole, string>>>;

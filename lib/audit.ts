@@ -25,10 +25,15 @@ import type { DropOutcome } from "./outcome.ts";
 export interface DropRecordFields {
   /** Unique per guardedDrop call. Ties the record, the failed record and the error together. */
   readonly drop_id: string;
+  /** The tenant's token. */
   readonly token: string;
+  /** The provider's id of the resource dropped (the database, vhost or key prefix). */
   readonly provider_resource_id: string;
+  /** The resource type of the drop (`postgres`, `redis`…). */
   readonly resource_type: string;
+  /** `shared` or `dedicated`. */
   readonly backend: string;
+  /** The request's id, as the caller gave it. */
   readonly request_id: string;
   /** `unknown` when the request had none. */
   readonly caller: string;
@@ -55,6 +60,7 @@ export interface DropRecordFields {
  * ```
  */
 export interface DropRecord extends DropRecordFields {
+  /** The record written before the drop runs. */
   readonly event: "provisioner.drop";
 }
 
@@ -71,7 +77,9 @@ export interface DropRecord extends DropRecordFields {
  * ```
  */
 export interface DropFailedRecord extends DropRecordFields {
+  /** The record written when the drop did not end ok. */
   readonly event: "provisioner.drop.failed";
+  /** How the drop ended: never `ok`. */
   readonly outcome: Exclude<DropOutcome, "ok">;
   /** The error's message, scrubbed of credentials. */
   readonly error: string;
@@ -92,6 +100,7 @@ export interface DropFailedRecord extends DropRecordFields {
  * ```
  */
 export interface DropWarningRecord extends DropRecordFields {
+  /** The record written when a drop proceeds with a warning. */
   readonly event: "provisioner.drop.warning";
   /** What the policy or the budget warned about, scrubbed of credentials. */
   readonly warning: string;
@@ -126,8 +135,11 @@ export interface DropWarningRecord extends DropRecordFields {
  * ```
  */
 export interface AuditLogger {
+  /** Writes an info line: `obj`'s fields, then `msg`. Must have written it when it returns. */
   info(obj: object, msg?: string): void;
+  /** Writes a warning line: `obj`'s fields, then `msg`. */
   warn(obj: object, msg?: string): void;
+  /** Writes an error line: `obj`'s fields, then `msg`. */
   error(obj: object, msg?: string): void;
   /** When given, it must be a function, and the audit write counts as failed unless it answers exactly `true` for `info`. */
   isLevelEnabled?(level: string): boolean;

@@ -39,7 +39,9 @@ export interface BreakerExecutor {
  * ```
  */
 export interface BreakerKey {
+  /** The resource type the breaker counts (`postgres`, `redis`…). */
   readonly resourceType: string;
+  /** The backend the breaker counts. */
   readonly backend: Backend;
 }
 

@@ -38,6 +38,8 @@ export interface Deprovisioner {
    * `{ action: "quarantine" }`.
    */
   deprovision(token: string): Promise<void | DropReport>;
+  /** Whether anything of the tenant is still there. */
   exists(token: string): Promise<boolean>;
+  /** Closes the adapter's connections. */
   close(): Promise<void>;
 }

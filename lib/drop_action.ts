@@ -54,6 +54,7 @@ export const DROP_ACTIONS: readonly DropAction[] = Object.freeze(["destroy", "qu
  * ```
  */
 export interface DropReport {
+  /** What the drop did: quarantine, destruction or restore. */
   readonly action: DropAction;
 }
 

@@ -26,6 +26,7 @@ export interface DropCounterLabels {
   readonly resource_type: string;
   /** The request's backend, or `unknown` when it had none. */
   readonly backend: string;
+  /** How the drop ended. */
   readonly outcome: DropOutcome;
 }
 
@@ -70,5 +71,6 @@ export interface DropCounter {
  * ```
  */
 export interface DropActionLabels extends DropCounterLabels {
+  /** What the drop did: quarantine, destruction or restore. */
   readonly action: DropAction;
 }

@@ -29,9 +29,13 @@ import type { DropRequest } from "./drop_request.ts";
  * ```
  */
 export interface DropVerdict {
+  /** Whether the drop may run. */
   readonly allowed: boolean;
+  /** Why it may not, when `allowed` is false. */
   readonly reason?: string;
+  /** When to ask again, in ms, when `allowed` is false. */
   readonly retryAfterMs?: number;
+  /** What to warn about when it may run (written as a provisioner.drop.warning record). */
   readonly warning?: string;
 }
 
@@ -71,5 +75,6 @@ export type DropAuthorizer = (
  * ```
  */
 export interface DropBudget {
+  /** Takes one drop from the budget: answers whether it may run, or a verdict saying why not. */
   take(req: DropRequest, signal?: AbortSignal): Promise<boolean | DropVerdict> | boolean | DropVerdict;
 }

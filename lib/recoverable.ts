@@ -55,6 +55,7 @@ export interface QuarantinedCopyInfo {
   readonly token: string;
   /** The copy's name, unique on its server: the purge's `providerResourceId`. */
   readonly name: string;
+  /** When the quarantine was recorded. */
   readonly quarantinedAt: Date;
   /** When `purgeExpired` may drop it; `null` when the adapter has no `retention`. */
   readonly expiresAt: Date | null;
@@ -105,8 +106,11 @@ export interface PurgeOptions {
  * ```
  */
 export interface PurgeResult<Copy extends QuarantinedCopyInfo = QuarantinedCopyInfo> {
+  /** The copies dropped, each past its retention. */
   readonly purged: readonly Copy[];
+  /** The copies whose drop failed, each with its error: the next purge retries them. */
   readonly failed: readonly { readonly copy: Copy; readonly error: DropError }[];
+  /** How many copies are still within their retention, left as they are. */
   readonly kept: number;
 }
 

@@ -18,7 +18,9 @@ import { readProperty } from "./_read_property.ts";
  * ```
  */
 export interface GrpcStatus {
+  /** The status's number. */
   readonly code: number;
+  /** The status's name. */
   readonly name: string;
 }
 

@@ -67,7 +67,7 @@ const SPLIT = {
  * recorded times (a clean clone) they start first, so that none of them is
  * left to run alone at the end. Only the order depends on it.
  */
-const LONGEST = ["test/package.test.ts", "test/guard/cli.test.ts", "test/guard/self.test.ts", "test/guard/base.test.ts"];
+const LONGEST = ["test/package.test.ts", "test/guard/cli.test.ts", "test/guard/self.test.ts", "test/guard/base.test.ts", "test/jsr.test.ts"];
 /** Suites that must not run while another one runs (none today: add a file here, with the reason). */
 const SERIAL = [];
 

@@ -1,7 +1,8 @@
 // JSR: `deno publish --dry-run` passes (every listed entry point type-checks
-// with no slow types), and deno.json lists the same entry points, name and
-// version as package.json, each the TypeScript source of the compiled file
-// npm ships.
+// with no slow types), `deno doc --lint` finds nothing on any entry point
+// (every exported member documented, no public type naming a private one),
+// and deno.json lists the same entry points, name and version as
+// package.json, each the TypeScript source of the compiled file npm ships.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -15,11 +16,19 @@ const npm = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
   exports: Record<string, string | { types: string; default: string }>;
 };
 const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8")) as { name?: string; version?: string; exports?: Record<string, string> };
-/**
- * npm entry points not yet on JSR, each with the reason. `./guard`: its rule
- * constants have no explicit type (slow types); the repo-wide JSR pass adds it.
- */
-const NOT_YET_ON_JSR: Readonly<Record<string, string>> = { "./guard": "slow types in guard/rules/*.ts" };
+const DENO = join(root, "node_modules", ".bin", "deno");
+
+/** Runs deno in the package's root, without colours; answers its exit status and its whole output. */
+function runDeno(args: readonly string[]): { status: number | null; output: string } {
+  const result = spawnSync(DENO, args, {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 170_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
 
 describe("JSR", () => {
   test("deno.json has a scoped name, package.json's version, and the npm entry points as their sources", () => {
@@ -27,7 +36,7 @@ describe("JSR", () => {
     assert.equal(deno.version, npm.version);
     const expected: Record<string, string> = {};
     for (const [subpath, target] of Object.entries(npm.exports)) {
-      if (subpath === "./package.json" || subpath in NOT_YET_ON_JSR) continue;
+      if (subpath === "./package.json") continue;
       const built = typeof target === "string" ? target : target.default;
       expected[subpath] = built.replace(/^\.\/dist\//, "./").replace(/\.js$/, ".ts");
     }
@@ -35,16 +44,17 @@ describe("JSR", () => {
   });
 
   test("deno publish --dry-run passes: no slow types, every entry point type-checks", () => {
-    const result = spawnSync(join(root, "node_modules", ".bin", "deno"), ["publish", "--dry-run", "--allow-dirty"], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, NO_COLOR: "1" },
-      timeout: 170_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const output = `${result.stdout}${result.stderr}`;
-    assert.equal(result.status, 0, output);
+    const { status, output } = runDeno(["publish", "--dry-run", "--allow-dirty"]);
+    assert.equal(status, 0, output);
     assert.match(output, /Success Dry run complete/);
     assert.doesNotMatch(output, /^error/m);
+  });
+
+  test("deno doc --lint finds nothing on any entry point: every export documented, no public type naming a private one", () => {
+    const entryPoints = Object.values(deno.exports ?? {});
+    assert.equal(entryPoints.length, Object.keys(npm.exports).length - 1, "every npm entry point but ./package.json");
+    const { status, output } = runDeno(["doc", "--lint", ...entryPoints]);
+    assert.doesNotMatch(output, /^error/m, output);
+    assert.equal(status, 0, output);
   });
 });

@@ -28,7 +28,9 @@ export type { PurgeOptions, PurgeResult, RetentionOptions } from "../../lib/mod.
  * ```
  */
 export interface MongodbQuarantinedCopy extends QuarantinedCopyInfo {
+  /** The database the copy keeps, renamed out of the tenant's way. */
   readonly database: string;
+  /** The tenant's user, whose roles were revoked (restore grants them back). */
   readonly user: string;
 }
 

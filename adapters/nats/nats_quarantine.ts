@@ -37,6 +37,7 @@ export interface NatsQuarantinedCopy {
   readonly name: string;
   /** The streams of the copy (KV buckets as `KV_<bucket>`, object stores as `OBJ_<bucket>`). */
   readonly streams: readonly string[];
+  /** When the quarantine was recorded. */
   readonly quarantinedAt: Date;
   /** When `purgeExpired` may delete it; `null` when the adapter has no `retention`. */
   readonly expiresAt: Date | null;
@@ -53,8 +54,11 @@ export interface NatsQuarantinedCopy {
  * ```
  */
 export interface NatsPurgeResult {
+  /** The copies dropped, each past its retention. */
   readonly purged: readonly NatsQuarantinedCopy[];
+  /** The copies whose drop failed, each with its error: the next purge retries them. */
   readonly failed: readonly { readonly copy: NatsQuarantinedCopy; readonly error: DropError }[];
+  /** How many copies are still within their retention, left as they are. */
   readonly kept: number;
 }
 

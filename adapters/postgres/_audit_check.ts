@@ -10,6 +10,7 @@ export type ChainBreakKind = "edited" | "deleted" | "inserted" | "reordered" | "
 
 /** The first break found. */
 export interface ChainBreak {
+  /** What is wrong with the chain at this row. */
   readonly kind: ChainBreakKind;
   /** The seq of the row named: the edited, inserted or misplaced row, or the first missing seq. */
   readonly seq: number;

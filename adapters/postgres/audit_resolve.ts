@@ -56,9 +56,13 @@ export interface ResolveOptions extends AuditConnectionOptions {
  * ```
  */
 export interface ResolvedDrop {
+  /** The drop's id, as in its audit records. */
   readonly dropId: string;
+  /** The tenant's token. */
   readonly token: string;
+  /** The resource type of the drop (`postgres`, `redis`…). */
   readonly resourceType: string;
+  /** `shared` or `dedicated`. */
   readonly backend: string;
 }
 

@@ -58,6 +58,7 @@ export interface QuarantinedCopy extends QuarantinedCopyInfo {
   readonly originalDatabase: string;
   /** The role's name before the quarantine, which `restore` gives back. */
   readonly originalRole: string;
+  /** When the quarantine was recorded. */
   readonly quarantinedAt: Date;
   /** When `purgeExpired` may drop it; `null` when the adapter has no `retention`. */
   readonly expiresAt: Date | null;

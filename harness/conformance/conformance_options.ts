@@ -134,9 +134,11 @@ export interface ConformanceCheck {
    * `stopped-server`, `breaker`, `paused-server`.
    */
   readonly id: string;
+  /** The check's title, as the test runner shows it. */
   readonly title: string;
   /** Why the check cannot run here, when it cannot. Report it as skipped, never as passed. */
   readonly skip?: string;
+  /** Runs the check: rejects with the failed assertion. */
   run(): Promise<void>;
 }
 

@@ -19,7 +19,9 @@ import type { ServerControl } from "../server_control.ts";
  * ```
  */
 export interface ConformanceAdapterOptions {
+  /** The bound of a connection, in ms. */
   readonly connectTimeoutMs: number;
+  /** The bound of one operation, in ms. */
   readonly operationTimeoutMs: number;
   /**
    * The name rules, when a check needs others than the defaults (the

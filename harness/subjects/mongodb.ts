@@ -22,8 +22,11 @@ import type { ServerControl } from "../server_control.ts";
  * ```
  */
 export interface MongodbTenant {
+  /** The tenant's database, or `null` when there is none. */
   readonly database: string | null;
+  /** The tenant's user, or `null` when there is none. */
   readonly user: string | null;
+  /** What else was seen, one line each. */
   readonly notes: readonly string[];
 }
 

@@ -24,9 +24,13 @@ import type { ServerControl } from "../server_control.ts";
  * ```
  */
 export interface MysqlTenant {
+  /** The tenant's database, or `null` when there is none. */
   readonly database: string | null;
+  /** The hosts the tenant's user exists for. */
   readonly hosts: readonly string[];
+  /** The hosts the tenant's user is locked on. */
   readonly locked: readonly string[];
+  /** The tenant's rows, as text. */
   readonly rows: readonly string[];
 }
 

@@ -22,9 +22,13 @@ import type { ServerControl } from "../server_control.ts";
  * ```
  */
 export interface NatsStreamPrint {
+  /** How many messages the stream holds. */
   readonly messages: number;
+  /** How many bytes the stream holds. */
   readonly bytes: number;
+  /** The stream's last sequence number. */
   readonly lastSeq: number;
+  /** How many consumers the stream has. */
   readonly consumers: number;
 }
 
@@ -41,6 +45,7 @@ export interface NatsStreamPrint {
  * ```
  */
 export interface NatsTenant {
+  /** The tenant's streams, by name. */
   readonly streams: Readonly<Record<string, NatsStreamPrint>>;
 }
 

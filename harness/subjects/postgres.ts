@@ -24,9 +24,13 @@ import type { ServerControl } from "../server_control.ts";
  * ```
  */
 export interface PostgresTenant {
+  /** The tenant's database, or `null` when there is none. */
   readonly database: string | null;
+  /** The tenant's role, or `null` when there is none. */
   readonly role: string | null;
+  /** Whether the role may connect to the database. */
   readonly canConnect: boolean;
+  /** The tenant's rows, as text. */
   readonly rows: readonly string[];
 }
 

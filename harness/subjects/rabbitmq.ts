@@ -28,8 +28,11 @@ const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304]);
  * ```
  */
 export interface RabbitmqTenant {
+  /** The tenant's vhost, or `null` when there is none. */
   readonly vhost: string | null;
+  /** The tenant's user, or `null` when there is none. */
   readonly user: string | null;
+  /** The messages in the tenant's queues, as text. */
   readonly messages: readonly string[];
 }
 

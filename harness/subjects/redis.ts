@@ -22,7 +22,9 @@ import type { ServerControl } from "../server_control.ts";
  * ```
  */
 export interface RedisTenant {
+  /** The tenant's ACL user, or `null` when there is none. */
   readonly user: string | null;
+  /** The tenant's keys and their values. */
   readonly keys: Readonly<Record<string, string>>;
 }
 
