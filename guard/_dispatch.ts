@@ -20,7 +20,9 @@ const { SyntaxKind } = typescript;
 
 /** A rule with its options applied. */
 export interface ActiveRule {
+  /** The rule. */
   readonly rule: RuleModule;
+  /** Its options: the configuration's, or the rule's `defaultOptions`. */
   readonly options: readonly unknown[];
 }
 

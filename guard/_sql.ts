@@ -7,7 +7,7 @@
 import type { Folded, Piece } from "./_fold.ts";
 
 /** The SQL objects whose drop destroys tenant data. */
-export const SQL_DROP_OBJECTS = Object.freeze(["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"] as const);
+export const SQL_DROP_OBJECTS: readonly ["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"] = Object.freeze(["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"] as const);
 
 /** One of {@linkcode SQL_DROP_OBJECTS}. */
 export type SqlDropObject = (typeof SQL_DROP_OBJECTS)[number];

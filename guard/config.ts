@@ -10,6 +10,9 @@ import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import type { ActiveRule } from "./_engine.ts";
 import type { SanctionedEntry } from "./_sanctioned.ts";
+
+// Named by activeRules and sanctionedEntries: public through them.
+export type { ActiveRule, SanctionedEntry };
 import { validate } from "./_schema.ts";
 import type { RuleModule } from "./create_rule.ts";
 import { GuardUsageError } from "./usage_error.ts";

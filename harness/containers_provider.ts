@@ -11,8 +11,17 @@ import type { ServerControl } from "./server_control.ts";
 import { HARNESS_BACKENDS } from "./backends/mod.ts";
 import { SERVER_ROLES, type ServerRole, type ServerSet } from "./server_set.ts";
 
-/** The backends that registered an image. */
-type ImageBackend = Extract<(typeof HARNESS_BACKENDS)[number], { readonly image: unknown }>["backend"];
+/**
+ * The backends that registered an image: the keys of {@linkcode ContainerImages}.
+ *
+ * @example
+ * ```ts
+ * import type { ImageBackend } from "guarded-drop/harness";
+ *
+ * const backend: ImageBackend = "postgres";
+ * ```
+ */
+export type ImageBackend = Extract<(typeof HARNESS_BACKENDS)[number], { readonly image: unknown }>["backend"];
 
 /**
  * The images, by backend: every backend registered with an image.

@@ -18,6 +18,23 @@ const npm = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
 const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8")) as { name?: string; version?: string; exports?: Record<string, string> };
 const DENO = join(root, "node_modules", ".bin", "deno");
 
+/**
+ * Types of the dependencies the public API names, which `deno doc --lint`
+ * reports as private-type-ref, each with where it comes from. Re-exporting
+ * one makes its whole declaration part of our docs, linted: `export type {
+ * default as ts } from "typescript"` turns 44 reports into 4,334, all in the
+ * dependency's .d.ts. Replacing them with hand-written structural types
+ * would change the API (the guard's rules receive TypeScript's own nodes).
+ */
+const DEPENDENCY_TYPES: Readonly<Record<string, string>> = {
+  ts: "typescript: the guard's rule API (RuleContext, ReportDescriptor, NodeTypes…) hands rules the compiler's own nodes",
+  ClientConfig: "pg: the `ssl` options of the postgres adapter and audit store are pg's",
+  Registry: "prom-client: the registry createDropCounter and the harness's AuditRecorder count in",
+  Counter: "prom-client: what createDropCounter answers",
+  Tracer: "@opentelemetry/api: DropTracerOptions.tracer",
+  TracerProvider: "@opentelemetry/api: DropTracerOptions.tracerProvider",
+};
+
 /** Runs deno in the package's root, without colours; answers its exit status and its whole output. */
 function runDeno(args: readonly string[]): { status: number | null; output: string } {
   const result = spawnSync(DENO, args, {
@@ -50,11 +67,20 @@ describe("JSR", () => {
     assert.doesNotMatch(output, /^error/m);
   });
 
-  test("deno doc --lint finds nothing on any entry point: every export documented, no public type naming a private one", () => {
+  test("deno doc --lint finds nothing on any entry point but the listed dependency types: every export documented", () => {
     const entryPoints = Object.values(deno.exports ?? {});
     assert.equal(entryPoints.length, Object.keys(npm.exports).length - 1, "every npm entry point but ./package.json");
     const { status, output } = runDeno(["doc", "--lint", ...entryPoints]);
-    assert.doesNotMatch(output, /^error/m, output);
-    assert.equal(status, 0, output);
+    const errors = output.split("\n").filter((line) => /^error\[/.test(line));
+    const named = new Set<string>();
+    const unexpected = errors.filter((line) => {
+      const privateType = /^error\[private-type-ref\]: public type '.+' references private type '([^']+)'$/.exec(line)?.[1];
+      const allowed = privateType === undefined ? undefined : Object.keys(DEPENDENCY_TYPES).find((name) => privateType === name || privateType.startsWith(`${name}.`));
+      if (allowed !== undefined) named.add(allowed);
+      return allowed === undefined;
+    });
+    assert.deepEqual(unexpected, [], output);
+    assert.deepEqual([...named].sort(), Object.keys(DEPENDENCY_TYPES).sort(), "every listed dependency type is still named (drop the ones no longer)");
+    assert.equal(status, errors.length === 0 ? 0 : 1, output);
   });
 });

@@ -8,7 +8,7 @@ import { Counter, register as defaultRegistry, type Registry } from "prom-client
 import { BACKENDS, DROP_ACTIONS, DROP_OUTCOMES, type DropActionLabels, type DropCounter } from "../../lib/mod.ts";
 
 /** The label names, in the contract's order. */
-const LABEL_NAMES = ["resource_type", "backend", "outcome"] as const;
+const LABEL_NAMES = ["resource_type", "backend", "outcome"] as const satisfies readonly DropCounterLabelName[];
 /** The label names of the action counter. */
 const ACTION_LABEL_NAMES = ["resource_type", "backend", "action", "outcome"] as const;
 
@@ -22,7 +22,7 @@ const ACTION_LABEL_NAMES = ["resource_type", "backend", "action", "outcome"] as 
  * const label: DropCounterLabelName = "outcome";
  * ```
  */
-export type DropCounterLabelName = (typeof LABEL_NAMES)[number];
+export type DropCounterLabelName = "resource_type" | "backend" | "outcome";
 
 /**
  * The resource types of the four adapters.

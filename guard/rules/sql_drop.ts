@@ -5,6 +5,9 @@
  */
 
 import { findSqlDrops, SQL_DROP_OBJECTS, type SqlDropObject } from "../_sql.ts";
+
+// Named by SqlDropOptions['objects']: public through it.
+export { SQL_DROP_OBJECTS, type SqlDropObject };
 import { createRule, type RuleModule } from "../create_rule.ts";
 
 /**
