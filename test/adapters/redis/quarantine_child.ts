@@ -20,7 +20,9 @@ const sendCommand = proto.sendCommand;
 proto.sendCommand = function (this: unknown, command, ...rest) {
   const n = sent++;
   const first = command.args[0];
-  commands.push(`${command.name.toUpperCase()}${typeof first === "string" && /^[A-Za-z]+$/.test(first) ? ` ${first.toUpperCase()}` : ""}`);
+  // A script is named by the command it runs: the renames are "EVAL RENAMENX".
+  const word = typeof first === "string" && /^[A-Za-z]+$/.test(first) ? first : typeof first === "string" ? /\bredis\.pcall\('([A-Z]+)'/.exec(first)?.[1] : undefined;
+  commands.push(`${command.name.toUpperCase()}${word === undefined ? "" : ` ${word.toUpperCase()}`}`);
   if (n === stop) {
     writeSync(1, `at ${n} ${commands[n]}\n`);
     // Blocks this thread until the parent's SIGKILL: nothing else runs.
