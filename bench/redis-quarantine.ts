@@ -53,6 +53,9 @@ interface Sample {
   readonly gets: number;
   /** This process's event-loop delay p99 in ms: how long the call kept the provisioner's other work waiting. */
   readonly loopP99: number;
+  /** The server's CPU seconds (INFO cpu) and this process's: the work done, which other load on the machine barely moves. */
+  readonly serverCpu: number;
+  readonly clientCpu: number;
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -92,16 +95,34 @@ async function pipelinedRenames(client: Redis, pattern: string, rename: (key: Bu
   } while (cursor !== "0");
 }
 
-async function measure(neighbour: Neighbour, work: () => Promise<unknown>): Promise<Sample> {
+async function serverCpu(admin: Redis): Promise<number> {
+  const info = await admin.info("cpu");
+  const value = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(info)?.[1] ?? 0);
+  return value("used_cpu_user") + value("used_cpu_sys");
+}
+
+async function measure(admin: Redis, neighbour: Neighbour, work: () => Promise<unknown>): Promise<Sample> {
   const loop = monitorEventLoopDelay({ resolution: 1 });
+  const serverBefore = await serverCpu(admin);
   neighbour.record();
   loop.enable();
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
   await work();
   const seconds = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(clientBefore);
   loop.disable();
   const latencies = (await neighbour.report()).sort((a, b) => a - b);
-  return { seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), gets: latencies.length, loopP99: loop.percentile(99) / 1e6 };
+  return {
+    seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    gets: latencies.length,
+    loopP99: loop.percentile(99) / 1e6,
+    // The neighbour's GETs are in the server's figure too, alike for every operation.
+    serverCpu: (await serverCpu(admin)) - serverBefore,
+    clientCpu: (client.user + client.system) / 1e6,
+  };
 }
 
 async function expectKeys(admin: Redis, pattern: string, expected: number, after: string): Promise<void> {
@@ -118,7 +139,7 @@ async function main(): Promise<number> {
   const samples = new Map<string, Sample[]>();
   const record = (label: string, sample: Sample) => {
     samples.set(label, [...(samples.get(label) ?? []), sample]);
-    console.error(`  ${label}: ${fmt(sample.seconds, 2)} s, neighbour GET p99 ${fmt(sample.p99, 2)} ms, event loop p99 ${fmt(sample.loopP99, 1)} ms`);
+    console.error(`  ${label}: ${fmt(sample.seconds, 2)} s, neighbour GET p99 ${fmt(sample.p99, 2)} ms, event loop p99 ${fmt(sample.loopP99, 1)} ms, CPU s server ${fmt(sample.serverCpu, 2)} client ${fmt(sample.clientCpu, 2)}`);
   };
   await admin.set("other:1", "neighbour's value");
   const neighbour = startNeighbour(server.url, "other:1");
@@ -128,20 +149,20 @@ async function main(): Promise<number> {
     for (let run = 0; run < RUNS; run++) {
       await fill(admin);
       const adapter = async () => {
-        record("quarantine (adapter)", await measure(neighbour, () => quarantining.deprovision(TOKEN)));
+        record("quarantine (adapter)", await measure(admin, neighbour, () => quarantining.deprovision(TOKEN)));
         await expectKeys(admin, `${TOKEN}:*`, 0, "the quarantine");
-        record("restore (adapter)", await measure(neighbour, () => quarantining.restore(TOKEN)));
+        record("restore (adapter)", await measure(admin, neighbour, () => quarantining.restore(TOKEN)));
         await expectKeys(admin, `${TOKEN}:*`, KEYS, "the restore");
       };
       const before = async () => {
         const prefix = Buffer.from(PREFIX);
-        record("move out, before (pipelined RENAMENX)", await measure(neighbour, () => pipelinedRenames(rawClient, `${TOKEN}:*`, (k) => Buffer.concat([prefix, k]))));
+        record("move out, before (pipelined RENAMENX)", await measure(admin, neighbour, () => pipelinedRenames(rawClient, `${TOKEN}:*`, (k) => Buffer.concat([prefix, k]))));
         await expectKeys(admin, `${TOKEN}:*`, 0, "the pipelined move out");
-        record("move back, before (pipelined RENAMENX)", await measure(neighbour, () => pipelinedRenames(rawClient, `${PREFIX}*`, (k) => k.subarray(prefix.length))));
+        record("move back, before (pipelined RENAMENX)", await measure(admin, neighbour, () => pipelinedRenames(rawClient, `${PREFIX}*`, (k) => k.subarray(prefix.length))));
         await expectKeys(admin, `${TOKEN}:*`, KEYS, "the pipelined move back");
       };
       for (const step of run % 2 === 0 ? [adapter, before] : [before, adapter]) await step();
-      record("drop (baseline)", await measure(neighbour, () => dropping.deprovision(TOKEN)));
+      record("drop (baseline)", await measure(admin, neighbour, () => dropping.deprovision(TOKEN)));
       await expectKeys(admin, `${TOKEN}:*`, 0, "the drop");
     }
   } finally {
@@ -156,13 +177,14 @@ async function main(): Promise<number> {
   const med = (label: string, pick: (s: Sample) => number) => median((samples.get(label) ?? []).map(pick));
   const drop = med("drop (baseline)", (s) => s.seconds);
   console.log(`\n### Redis quarantine: ${fmt(KEYS)} keys, median of ${RUNS} alternating runs (throwaway redis-server)\n`);
-  console.log("| operation | seconds | × the drop | neighbour GET p50 | neighbour GET p99 | GETs | this process's event-loop delay p99 |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|");
+  console.log("| operation | seconds | × the drop | neighbour GET p50 | neighbour GET p99 | GETs | this process's event-loop delay p99 | CPU s: server + this process |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const label of samples.keys()) {
     const seconds = med(label, (s) => s.seconds);
     console.log(
       `| ${label} | ${fmt(seconds, 2)} | ${fmt(seconds / drop, 2)}× | ${fmt(med(label, (s) => s.p50), 3)} ms | ` +
-        `${fmt(med(label, (s) => s.p99), 3)} ms | ${fmt(med(label, (s) => s.gets))} | ${fmt(med(label, (s) => s.loopP99), 1)} ms |`,
+        `${fmt(med(label, (s) => s.p99), 3)} ms | ${fmt(med(label, (s) => s.gets))} | ${fmt(med(label, (s) => s.loopP99), 1)} ms | ` +
+        `${fmt(med(label, (s) => s.serverCpu), 2)} + ${fmt(med(label, (s) => s.clientCpu), 2)} |`,
     );
   }
   const ratio = med("quarantine (adapter)", (s) => s.seconds) / drop;
