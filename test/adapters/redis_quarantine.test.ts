@@ -511,6 +511,25 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
       assert.deepEqual((await admin.call("ACL", "USERS")) as string[], ["default"]);
       assert.equal(await adapter.exists(token), false);
     });
+
+    test("a plain drop (no retention) of a quarantined tenant takes its mark user with the flush", async () => {
+      const other = uniqueToken("rd");
+      const otherUser = `ded_${other}`;
+      await admin.call("ACL", "SETUSER", otherUser, "on", `>pw-${other}`, "~*", "&*", ...TENANT_RULES);
+      await fillKeys(admin, "", "plain", 20);
+      await dropThrough(fixture, adapter, other, { expect: "ok" });
+      const users = (await admin.call("ACL", "USERS")) as string[];
+      assert.equal(users.filter((u) => u.startsWith("gd-quarantine~")).length, 1, "the mark user");
+      const plain = redisDedicated({ url: server.url });
+      try {
+        await dropThrough(fixture, plain, other, { expect: "ok" });
+      } finally {
+        await plain.close();
+      }
+      assert.equal(await admin.dbsize(), 0);
+      assert.deepEqual((await admin.call("ACL", "USERS")) as string[], ["default"]);
+      assert.deepEqual(await adapter.quarantined(other), []);
+    });
   });
 });
 
