@@ -17,9 +17,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { setPriority } from "node:os";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
@@ -27,6 +24,7 @@ import { createGuardedDrop } from "../lib/mod.ts";
 import { createAuditLogger } from "../adapters/pino/mod.ts";
 import { createDropCounter } from "../adapters/prom_client/mod.ts";
 import { DEFAULT_SCAN_COUNT, redisShared } from "../adapters/redis/mod.ts";
+import { median, type Neighbour, percentile, startNeighbour } from "./_redis_neighbour.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -124,108 +122,6 @@ async function adapterPurge(scanCount: number): Promise<void> {
   }
 }
 
-// The neighbour reads in its own process and over its own socket, speaking
-// RESP directly, so that its latencies are the server's and not this
-// process's event loop, which is busy parsing SCAN replies. On 2 cores the
-// server, this process and the neighbour compete for CPU; the neighbour's
-// priority is raised (when allowed) so that it is scheduled like a client on
-// its own machine, and what it measures is the server's stalls.
-const NEIGHBOUR = `
-const net = require("node:net");
-const { host, port, username, password, key } = JSON.parse(process.argv[1]);
-const socket = net.connect(port, host);
-socket.setNoDelay(true);
-let buffered = "";
-let waiting = null;
-socket.on("data", (data) => {
-  buffered += data.toString("latin1");
-  if (waiting !== null && complete(buffered)) { const done = waiting; waiting = null; buffered = ""; done(); }
-});
-function complete(text) {
-  if (text.startsWith("+") || text.startsWith("-") || text.startsWith(":")) return text.endsWith("\\r\\n");
-  if (text.startsWith("$-1")) return text.endsWith("\\r\\n");
-  const header = text.indexOf("\\r\\n");
-  if (header < 0) return false;
-  return text.length >= header + 2 + Number(text.slice(1, header)) + 2;
-}
-function command(parts) {
-  return new Promise((resolve) => {
-    waiting = resolve;
-    socket.write("*" + parts.length + "\\r\\n" + parts.map((p) => "$" + Buffer.byteLength(p) + "\\r\\n" + p + "\\r\\n").join(""));
-  });
-}
-let recording = false;
-let stopped = false;
-let latencies = [];
-process.on("message", (message) => {
-  if (message === "record") { latencies = []; recording = true; }
-  else if (message === "report") { recording = false; process.send(latencies); }
-  else if (message === "stop") { stopped = true; }
-});
-socket.once("connect", async () => {
-  if (password) await command(username ? ["AUTH", username, password] : ["AUTH", password]);
-  process.send("ready");
-  while (!stopped) {
-    const started = performance.now();
-    await command(["GET", key]);
-    if (recording) latencies.push(performance.now() - started);
-  }
-  socket.end();
-  process.disconnect();
-});
-`;
-
-interface Neighbour {
-  readonly child: ChildProcess;
-  readonly ready: Promise<unknown>;
-  record(): void;
-  report(): Promise<number[]>;
-  stop(): Promise<void>;
-}
-
-function startNeighbour(): Neighbour {
-  const parsed = new URL(url);
-  const config = {
-    host: parsed.hostname.replace(/^\[|\]$/g, ""),
-    port: Number(parsed.port || 6379),
-    username: decodeURIComponent(parsed.username),
-    password: decodeURIComponent(parsed.password),
-    key: neighbourKey,
-  };
-  const child = spawn(process.execPath, ["-e", NEIGHBOUR, JSON.stringify(config)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  try {
-    setPriority(child.pid!, -10);
-  } catch {
-    // Not allowed (not root): the measure then includes CPU contention on this machine.
-  }
-  return {
-    child,
-    ready: once(child, "message"),
-    record: () => child.send("record"),
-    report: async () => {
-      const answer = once(child, "message");
-      child.send("report");
-      return (await answer)[0] as number[];
-    },
-    stop: async () => {
-      const exited = once(child, "exit");
-      child.send("stop");
-      await exited;
-    },
-  };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 async function measure(
   method: string,
   neighbour: Neighbour,
@@ -259,7 +155,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFracti
 
 async function main(): Promise<number> {
   await admin.set(neighbourKey, "neighbour's value");
-  const neighbour = startNeighbour();
+  const neighbour = startNeighbour(url, neighbourKey);
   await neighbour.ready;
   const rawClient = new Redis(url);
   const adapterRuns: Run[] = [];

@@ -3,14 +3,14 @@
 // the other's CPU. Each prints a markdown table and exits non-zero when it
 // misses its budget. Timing never happens in tests.
 //
-// Usage: npm run bench [-- chokepoint redis-purge guard audit-store policy nats]   (default: all)
+// Usage: npm run bench [-- chokepoint redis-purge redis-quarantine guard audit-store policy nats]   (default: all)
 
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const all = ["chokepoint", "redis-purge", "guard", "audit-store", "policy", "nats"];
+const all = ["chokepoint", "redis-purge", "redis-quarantine", "guard", "audit-store", "policy", "nats"];
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : all;
 
 const results = [];

@@ -38,6 +38,7 @@ import { describe, resolveAdapterOptions } from "../_shared/_resolve_options.ts"
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import { classifyMongoError } from "./_classify.ts";
 import { databaseExists, dropTenantDatabase, dropTenantUser, userExists } from "./_commands.ts";
+import { readCaseVariants } from "./_case_variants.ts";
 import type { MongodbAdapterOptions } from "./mongodb_options.ts";
 
 /** The names of one tenant model. */
@@ -67,6 +68,12 @@ export class MongodbDeprovisioner implements MongodbAdapter {
     release: (client) => this.#release(client),
   };
   readonly #retention: Required<RetentionOptions> | undefined;
+  /**
+   * Whether a name that differs from the tenant's only in case may be the
+   * one the platform meant: unless the name rules take tokens exactly as
+   * given (`mixedCaseTokens: "exact"`), where such a name is another tenant.
+   */
+  readonly #caseInsensitive: boolean;
   #closed = false;
 
   constructor(form: MongodbForm, options: MongodbAdapterOptions) {
@@ -81,6 +88,7 @@ export class MongodbDeprovisioner implements MongodbAdapter {
     this.#operationTimeoutMs = resolved.operationTimeoutMs;
     this.#nameRules = resolved.nameRules;
     this.#retention = resolveRetention(form.adapter, options.retention);
+    this.#caseInsensitive = this.#nameRules.mixedCaseTokens !== "exact";
     this.#checkDriverAccepts(form.adapter);
   }
 
@@ -116,7 +124,9 @@ export class MongodbDeprovisioner implements MongodbAdapter {
   /**
    * Without `retention`: `dropUser` in `admin` (UserNotFound is fine), then
    * `dropDatabase`. Idempotent. With `retention`: quarantines (see
-   * #quarantine), resolving `{ action: "quarantine" }`.
+   * #quarantine), resolving `{ action: "quarantine" }`. Either way it fails,
+   * with nothing changed, while a database or user whose name differs from
+   * the tenant's only in case exists (see #failOnCaseVariants).
    *
    * @sanctionedDrop
    */
@@ -125,6 +135,7 @@ export class MongodbDeprovisioner implements MongodbAdapter {
     if (this.#retention !== undefined) return await this.#quarantine(target);
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token };
     await inSession(this.#hooks, context, async (client, step) => {
+      await this.#failOnCaseVariants(client, step, context, target);
       step("dropUser");
       await dropTenantUser(client, target.user);
       step("dropDatabase");
@@ -132,11 +143,20 @@ export class MongodbDeprovisioner implements MongodbAdapter {
     });
   }
 
-  /** Whether the user (`usersInfo`) or the database (`listDatabases`) exists, and is not quarantined. */
+  /**
+   * Whether the user (`usersInfo`) or the database (`listDatabases`) exists,
+   * and is not quarantined; true as well while a database or user whose name
+   * differs from the tenant's only in case exists (unless the name rules are
+   * "exact"), since that may be the tenant the platform meant.
+   */
   async exists(token: string): Promise<boolean> {
     const target = this.#target(token);
     const context: FailureContext = { action: "check", what: this.#form.what, token };
     return await inSession(this.#hooks, context, async (client, step) => {
+      if (this.#caseInsensitive) {
+        step("listDatabases and usersInfo in any case");
+        if ((await readCaseVariants(client, target.database, target.user)).length > 0) return true;
+      }
       step("reading the quarantine mark");
       if (await readMark(client, target) !== undefined) return false;
       step("usersInfo");
@@ -263,6 +283,7 @@ export class MongodbDeprovisioner implements MongodbAdapter {
   async #quarantine(target: MongoTarget): Promise<DropReport> {
     const context: FailureContext = { action: "quarantine", what: this.#form.what, token: target.token };
     return await inSession(this.#hooks, context, async (client, step) => {
+      await this.#failOnCaseVariants(client, step, context, target);
       step("reading the quarantine mark");
       let mark = await readMark(client, target);
       if (mark === undefined) {
@@ -325,6 +346,31 @@ export class MongodbDeprovisioner implements MongodbAdapter {
       step("removing the quarantine mark");
       await removeMark(client, target.database);
     });
+  }
+
+  /**
+   * Fails, before anything is changed, while a database or user whose name
+   * differs from the tenant's only in case exists: MongoDB refuses a second
+   * database name in another case, so `db_Acme` is the database the
+   * platform may have meant by "acme", and `usr_Acme` its user. No retry
+   * cures it: an operator drops the variant by its exact name, or renames it.
+   */
+  async #failOnCaseVariants(client: MongoClient, step: (name: string) => void, context: FailureContext, target: MongoTarget): Promise<void> {
+    if (!this.#caseInsensitive) return;
+    step("listDatabases and usersInfo in any case");
+    const variants = await readCaseVariants(client, target.database, target.user);
+    if (variants.length === 0) return;
+    const many = variants.length > 1;
+    throw backendError(
+      "failed",
+      context,
+      `${variants.join(" and ")} ${many ? "differ" : "differs"} from its names (${JSON.stringify(target.database)}, ` +
+        `${JSON.stringify(target.user)}) only in case, so nothing was changed: MongoDB refuses two database names that differ ` +
+        `only in case and keeps user names as given, and the platform may have meant ${many ? "them" : "it"}. Drop ` +
+        `${many ? "them" : "it"} by ${many ? "their" : "its"} exact name (name rules made with mixedCaseTokens: "exact"), ` +
+        `or rename ${many ? "them" : "it"}`,
+      undefined,
+    );
   }
 
   #copyOf(mark: MongodbMark): MongodbQuarantinedCopy {

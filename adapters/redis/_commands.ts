@@ -113,14 +113,15 @@ export async function purgeKeys(client: Redis, pattern: string, count: number): 
  * `MULTI`, `FLUSHALL ASYNC`, `ACL DELUSER <user>`, `EXEC`: every key of
  * every logical database of the tenant's own server, freed in the
  * background, and the tenant's user with its connections, in one
- * transaction. No client can write between the two, and no crash can leave
+ * transaction (with `more` users: the tenant's own quarantine marks, whose
+ * copy the flush takes). No client can write between the two, and no crash can leave
  * the server empty with the user (the proof that it is the tenant's) gone
  * and data written after the flush: either both ran or neither did.
  *
  * @sanctionedDrop
  */
-export async function flushServerAndDeleteUser(client: Redis, user: string): Promise<void> {
-  const replies = await client.multi().flushall("ASYNC").call("ACL", "DELUSER", user).exec();
+export async function flushServerAndDeleteUser(client: Redis, user: string, ...more: readonly string[]): Promise<void> {
+  const replies = await client.multi().flushall("ASYNC").call("ACL", "DELUSER", user, ...more).exec();
   // A null EXEC reply means the transaction was aborted (a WATCH fired, or
   // the connection dropped): nothing ran, and that must not read as done.
   if (replies === null) throw new Error("EXECABORT the transaction of FLUSHALL and ACL DELUSER was aborted");

@@ -16,6 +16,7 @@ import {
   unexpectedAclUsers,
 } from "./_commands.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
+import { parseMarker } from "./_quarantine.ts";
 import { classifyRedisError, closeRedis, openRedis, type RedisTimeouts } from "./_connection.ts";
 import { DEFAULT_SCAN_COUNT, type RedisDedicatedOptions, type RedisSharedOptions } from "./redis_options.ts";
 
@@ -175,7 +176,13 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
         );
       }
       step("ACL USERS");
-      const { users: others, self } = await unexpectedAclUsers(client, user, this.#allowedUsers, (name) => this.#tenantShaped(name));
+      // The tenant's own quarantine marks (`gd-quarantine~<name>~ded_<t>~…`,
+      // disabled, no permission, made only by an admin) are the platform's:
+      // a copy in place that the flush takes, so they go with the user.
+      const users = (await client.call("ACL", "USERS")) as string[];
+      const marks = users.filter((name) => parseMarker(name)?.user === user);
+      const allowed = new Set([...this.#allowedUsers, ...marks]);
+      const { users: others, self } = await unexpectedAclUsers(client, user, allowed, (name) => this.#tenantShaped(name));
       if (others.length > 0) {
         const shown = others.slice(0, 5).map((name) => JSON.stringify(name)).join(", ");
         const own = others.includes(self)
@@ -189,7 +196,7 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
         );
       }
       step("MULTI FLUSHALL ASYNC, ACL DELUSER");
-      await flushServerAndDeleteUser(client, user);
+      await flushServerAndDeleteUser(client, user, ...marks);
     });
   }
 

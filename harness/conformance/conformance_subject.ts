@@ -186,6 +186,19 @@ export interface ConformanceRecovery {
    * permission), and always closes what it opened.
    */
   loginAsTenant(token: string): Promise<void>;
+  /**
+   * Whether the quarantined copy stays under the tenant's own names, on a
+   * server that is the tenant's own (a dedicated Redis: its keys stay where
+   * they are, its user is disabled). A direct read (`readTenant`) then still
+   * finds the data after the quarantine, so the `quarantine-restore-purge`
+   * check asserts instead that it reads back unchanged (the same checksum),
+   * while the tenant's own login fails and `exists()` is false, as for any
+   * other subject. Only for a server that holds this tenant alone: on a
+   * shared server a copy in place would stay in the neighbours' reach.
+   *
+   * @default {false}
+   */
+  readonly keepsCopyInPlace?: boolean;
 }
 
 /**

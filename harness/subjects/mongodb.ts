@@ -10,6 +10,9 @@ import { lazyAdapter, lazyRecoverableAdapter } from "./_lazy_adapter.ts";
 import type { ConformanceSubject } from "../conformance/mod.ts";
 import type { ServerControl } from "../server_control.ts";
 
+/** DatabaseDifferCase: MongoDB refuses a database whose name differs from an existing one only in case. */
+const DATABASE_DIFFER_CASE = 13297;
+
 /**
  * A MongoDB tenant as read straight from the server: its database, its user
  * (in `admin`), and the notes of its `invoices` collection.
@@ -91,7 +94,16 @@ export function mongodbSubject(server: ServerControl, backend: Backend): Conform
           return { database: null, user, notes: [] };
         }
         const notes = Array.from({ length: DOCUMENTS }, (_, i) => `${token} #${i + 1}`);
-        await client.db(database).collection("invoices").insertMany(notes.map((note, i) => ({ _id: i + 1, note })) as never);
+        try {
+          await client.db(database).collection("invoices").insertMany(notes.map((note, i) => ({ _id: i + 1, note })) as never);
+        } catch (err) {
+          // A tenant beside its case variant (the case-variants check): the
+          // server holds one database of that name in any case, the
+          // variant's, so this tenant is its user alone, as on a platform.
+          if ((err as { code?: unknown }).code !== DATABASE_DIFFER_CASE) throw err;
+          await client.db("admin").command({ createUser: user, pwd: `pw-${crypto.randomUUID()}`, roles: [] });
+          return { database: null, user, notes: [] };
+        }
         const password = `pw-${crypto.randomUUID()}`;
         passwords.set(token, password);
         await client.db("admin").command({
@@ -100,6 +112,20 @@ export function mongodbSubject(server: ServerControl, backend: Backend): Conform
           roles: [{ role: "readWrite", db: database }],
         });
         return { database, user, notes };
+      }),
+    // MongoDB refuses two database names that differ only in case, and
+    // keeps user names as given: `db_Acme` or `usr_Acme` may be the tenant
+    // the platform meant by "acme".
+    caseInsensitiveNames: true,
+    // A user whose name differs from the tenant's only in case (no role, no
+    // database): the drop fails before it changes anything, until it goes.
+    blockDrop: (token) =>
+      withClient(async (client) => {
+        const { user } = names(token);
+        const variant = `${user.slice(0, user.length - token.length)}${token.charAt(0).toUpperCase()}${token.slice(1)}`;
+        if (variant === user) throw new Error(`Cannot block the drop of ${JSON.stringify(token)} as its first character must have an upper case`);
+        await client.db("admin").command({ createUser: variant, pwd: `pw-${crypto.randomUUID()}`, roles: [] });
+        return () => withClient(async (c) => void (await c.db("admin").command({ dropUser: variant })));
       }),
     recovery: {
       createAdapter: (options) =>

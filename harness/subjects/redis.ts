@@ -169,38 +169,36 @@ export function redisSubject(
     createAdapter: adapterFor(url),
     // The shared form's quarantine keeps the data out of sight under another
     // name; the dedicated form's keeps it in place on the tenant's own
-    // server (its user disabled), where a direct read still sees it, so the
-    // generic recovery checks are for the shared form (the dedicated one has
-    // its own suite, test/adapters/redis_quarantine.test.ts).
-    recovery: backend === "shared"
-      ? {
-        createAdapter: (options) =>
-          lazyRecoverableAdapter("redis", backend, async () => {
-            const { redisShared } = await import("../../adapters/redis/mod.ts");
-            return redisShared({ url: url(), ...options });
-          }),
-        async loginAsTenant(token) {
-          const { Redis } = await import("ioredis");
-          const redis = new Redis(url(), {
-            username: userOf(token),
-            password: passwords.get(token) ?? "",
-            lazyConnect: true,
-            connectTimeout: 10_000,
-            retryStrategy: () => null,
-            maxRetriesPerRequest: 0,
-            enableOfflineQueue: false,
-            enableReadyCheck: false,
-          });
-          redis.on("error", () => {});
-          try {
-            await redis.connect();
-            await redis.get(`${token}:1`);
-          } finally {
-            redis.disconnect();
-          }
-        },
-      }
-      : undefined,
+    // server (its user disabled), where a direct read still sees it
+    // unchanged: `keepsCopyInPlace`.
+    recovery: {
+      keepsCopyInPlace: backend === "dedicated",
+      createAdapter: (options) =>
+        lazyRecoverableAdapter("redis", backend, async () => {
+          const { redisShared, redisDedicated } = await import("../../adapters/redis/mod.ts");
+          return (backend === "shared" ? redisShared : redisDedicated)({ url: url(), ...options });
+        }),
+      async loginAsTenant(token) {
+        const { Redis } = await import("ioredis");
+        const redis = new Redis(url(), {
+          username: userOf(token),
+          password: passwords.get(token) ?? "",
+          lazyConnect: true,
+          connectTimeout: 10_000,
+          retryStrategy: () => null,
+          maxRetriesPerRequest: 0,
+          enableOfflineQueue: false,
+          enableReadyCheck: false,
+        });
+        redis.on("error", () => {});
+        try {
+          await redis.connect();
+          await redis.get(`${token}:1`);
+        } finally {
+          redis.disconnect();
+        }
+      },
+    },
     createTenant: (token) =>
       withClient(async (redis) => {
         const user = userOf(token);

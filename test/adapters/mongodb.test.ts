@@ -186,4 +186,85 @@ for (const form of FORMS) {
       assert.deepEqual(await catalog(neighbour), { users: 1, databases: 1 });
     });
   });
+
+  describe(`${form.name}: names that differ only in case`, { skip: mongoUrl === undefined ? `GD_MONGODB_URL is not set: ${HOW_TO_GET.mongodb}` : false }, () => {
+    let fixture: AuditFixture;
+    let admin: MongoClient;
+    let adapter: Deprovisioner;
+
+    before(async () => {
+      fixture = createAuditFixture();
+      admin = new MongoClient(mongoUrl!, { serverSelectionTimeoutMS: 5_000 });
+      await admin.connect();
+      adapter = form.factory({ url: mongoUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
+    });
+
+    after(async () => {
+      await adapter?.close();
+      await admin?.close().catch(() => {});
+      fixture?.close();
+    });
+
+    /** The token with its first letter in upper case (uniqueToken starts with a letter). */
+    const variantOf = (t: string) => `${t.charAt(0).toUpperCase()}${t.slice(1)}`;
+
+    async function counts(database: string, user: string): Promise<{ users: number; databases: number; documents: number }> {
+      const info = await admin.db("admin").command({ usersInfo: { user, db: "admin" } });
+      const { databases } = await admin.db("admin").admin().listDatabases({ nameOnly: true });
+      const hasDatabase = databases.some((d) => d.name === database);
+      return {
+        users: info.users.length,
+        databases: hasDatabase ? 1 : 0,
+        documents: hasDatabase ? await admin.db(database).collection("items").countDocuments() : 0,
+      };
+    }
+
+    async function removeExactly(database: string, user: string): Promise<void> {
+      await admin.db("admin").command({ dropUser: user }).catch(() => {});
+      await admin.db(database).dropDatabase();
+    }
+
+    for (const variantHas of ["a database and a user", "a user alone"] as const) {
+      test(`a variant with ${variantHas} keeps deprovision from ok and exists() from false, with nothing changed`, async () => {
+        const t = uniqueToken("mc");
+        const variant = { database: form.databasePrefix + variantOf(t), user: form.userPrefix + variantOf(t) };
+        await admin.db("admin").command({ createUser: variant.user, pwd: `pw-${t}`, roles: [] });
+        if (variantHas === "a database and a user") {
+          await admin.db(variant.database).collection("items").insertMany([{ _id: 1, body: "variant" }, { _id: 2, body: "variant" }] as never[]);
+        }
+        const expected = await counts(variant.database, variant.user);
+        assert.deepEqual(expected, variantHas === "a database and a user" ? { users: 1, databases: 1, documents: 2 } : { users: 1, databases: 0, documents: 0 });
+        try {
+          assert.equal(await adapter.exists(t), true, "exists() sees the variant");
+          for (let attempt = 1; attempt <= 2; attempt++) {
+            const { error } = await dropThrough(fixture, adapter, t, { expect: "error" });
+            const named = variantHas === "a user alone" ? `user ${JSON.stringify(variant.user)}` : `database ${JSON.stringify(variant.database)}`;
+            assert.ok(error!.message.includes(named), `the error names the ${named}: ${error!.message}`);
+            assert.match(error!.message, /only in case, so nothing was changed/);
+            assert.deepEqual(await counts(variant.database, variant.user), expected, `the variant after attempt ${attempt}`);
+          }
+        } finally {
+          await removeExactly(variant.database, variant.user);
+        }
+        assert.equal(await adapter.exists(t), false, "exists() once the variant is gone");
+        await dropThrough(fixture, adapter, t, { expect: "ok" });
+      });
+    }
+
+    test("with name rules that take tokens exactly, a variant is another tenant", async () => {
+      const { createNameRules } = await import("../../lib/mod.ts");
+      const exact = form.factory({ url: mongoUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS, nameRules: createNameRules({ mixedCaseTokens: "exact" }) });
+      const t = uniqueToken("mc");
+      const variant = { database: form.databasePrefix + variantOf(t), user: form.userPrefix + variantOf(t) };
+      await admin.db("admin").command({ createUser: variant.user, pwd: `pw-${t}`, roles: [] });
+      try {
+        assert.equal(await exact.exists(t), false);
+        await exact.deprovision(t);
+        assert.deepEqual(await counts(variant.database, variant.user), { users: 1, databases: 0, documents: 0 });
+      } finally {
+        await exact.close();
+        await removeExactly(variant.database, variant.user);
+      }
+    });
+  });
 }

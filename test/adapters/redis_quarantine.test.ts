@@ -381,15 +381,17 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
         const full = (await runChild(server.url, probe, action, -1)).split("\n");
         const sent = JSON.parse(full[1]!) as string[];
         // Before the first command of each kind that changes something, and
-        // in the middle of the renames (a batch of 100 of 358 keys).
+        // in the middle of the renames (between two scripts of at most 100
+        // RENAMENX each, for SCAN batches of 100 of 358 keys).
         const seen = new Set<string>();
         const points = sent.flatMap((command, i) => {
           if (/^(SCAN|HGETALL|INFO|GET)\b|^ACL (LIST|USERS|DRYRUN|GETUSER)/.test(command) || seen.has(command)) return [];
           seen.add(command);
           return [i];
         });
-        const renames = sent.flatMap((command, i) => (command === "RENAMENX" ? [i] : []));
-        points.push(renames[150]!, sent.length - 1);
+        const renames = sent.flatMap((command, i) => (command === "EVAL RENAMENX" ? [i] : []));
+        assert.ok(renames.length >= 3, `the renames took ${renames.length} scripts`);
+        points.push(renames[Math.floor(renames.length / 2)]!, sent.length - 1);
         assert.ok(points.length >= 5, JSON.stringify(sent.slice(0, 20)));
         for (const [n, stop] of points.entries()) {
           const t = uniqueToken("rk");
@@ -508,6 +510,25 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
       assert.equal(await admin.dbsize(), 0);
       assert.deepEqual((await admin.call("ACL", "USERS")) as string[], ["default"]);
       assert.equal(await adapter.exists(token), false);
+    });
+
+    test("a plain drop (no retention) of a quarantined tenant takes its mark user with the flush", async () => {
+      const other = uniqueToken("rd");
+      const otherUser = `ded_${other}`;
+      await admin.call("ACL", "SETUSER", otherUser, "on", `>pw-${other}`, "~*", "&*", ...TENANT_RULES);
+      await fillKeys(admin, "", "plain", 20);
+      await dropThrough(fixture, adapter, other, { expect: "ok" });
+      const users = (await admin.call("ACL", "USERS")) as string[];
+      assert.equal(users.filter((u) => u.startsWith("gd-quarantine~")).length, 1, "the mark user");
+      const plain = redisDedicated({ url: server.url });
+      try {
+        await dropThrough(fixture, plain, other, { expect: "ok" });
+      } finally {
+        await plain.close();
+      }
+      assert.equal(await admin.dbsize(), 0);
+      assert.deepEqual((await admin.call("ACL", "USERS")) as string[], ["default"]);
+      assert.deepEqual(await adapter.quarantined(other), []);
     });
   });
 });

@@ -1,11 +1,13 @@
 // The recovery checks (DESIGN §14) on PostgreSQL, RabbitMQ and MongoDB,
 // shared and dedicated, against the real servers given by GD_POSTGRES_URL,
 // GD_RABBITMQ_MANAGEMENT_URL + GD_AMQP_URL and GD_MONGODB_URL (skipped with
-// the reason when one is not set), plus a mutant whose
-// "quarantine" really drops: the checks must fail on it (they have teeth).
+// the reason when one is not set), and on a dedicated Redis (a throwaway
+// redis-server, its neighbours on GD_REDIS_URL), whose copy stays in place;
+// plus mutants whose "quarantine" really drops, or changes nothing: the
+// checks must fail on them (they have teeth).
 
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import {
   type ConformanceCheck,
   conformanceChecks,
@@ -13,9 +15,10 @@ import {
   mongodbSubject,
   postgresSubject,
   rabbitmqSubject,
+  redisSubject,
   type ServerControl,
 } from "../../harness/mod.ts";
-import { envUrl, HOW_TO_GET } from "../support/servers.ts";
+import { type ControlledServer, envUrl, HOW_TO_GET, startThrowawayRedis, throwawayRedisSkipReason } from "../support/servers.ts";
 
 const RECOVERY_CHECKS = ["quarantine-restore-purge", "restore-taken", "restore-races-purge"];
 const url = envUrl("GD_POSTGRES_URL");
@@ -43,6 +46,51 @@ describe("the recovery checks on MongoDB", { skip: mongodbSkip }, () => {
       test(`${backend}: ${check.title}`, { skip: check.skip ?? false }, () => check.run());
     }
   }
+});
+
+const redisUrl = envUrl("GD_REDIS_URL");
+const redisSkip = redisUrl === undefined ? `GD_REDIS_URL is not set: ${HOW_TO_GET.redis}` : throwawayRedisSkipReason() ?? false;
+
+describe("the recovery checks on dedicated Redis (the copy stays in place on the tenant's own server)", { skip: redisSkip }, () => {
+  let own: ControlledServer | undefined;
+  // The tenant's own server is a throwaway one: its purge is FLUSHALL.
+  const ownControl = (): ServerControl => ({ ...control({ url: own!.url }), name: "redis-dedicated" });
+  const subject = () => redisSubject(ownControl(), "dedicated", redisSubject(control({ url: redisUrl! }), "shared"));
+
+  before(async () => {
+    own = await startThrowawayRedis();
+  });
+  after(async () => {
+    await own?.dispose();
+  });
+
+  for (const id of RECOVERY_CHECKS) {
+    test(`dedicated: ${id}`, async () => {
+      const [check] = recoveryChecks(subject()).filter((c) => c.id === id);
+      assert.equal(check!.skip, undefined);
+      await check!.run();
+    });
+  }
+
+  test("a mutant whose quarantine changes nothing fails quarantine-restore-purge", async () => {
+    const real = subject();
+    const mutant: ConformanceSubject<unknown> = {
+      ...real,
+      recovery: {
+        ...real.recovery!,
+        createAdapter: (options) => ({ ...real.recovery!.createAdapter(options), deprovision: async () => ({ action: "quarantine" as const }) }),
+      },
+    };
+    const [check] = recoveryChecks(mutant).filter((c) => c.id === "quarantine-restore-purge");
+    await assert.rejects(check!.run(), /exists\(\) after the quarantine/);
+  });
+
+  test("a copy kept in place is refused on a server that holds other tenants", async () => {
+    const real = redisSubject(control({ url: redisUrl! }), "shared");
+    const mutant: ConformanceSubject<unknown> = { ...real, recovery: { ...real.recovery!, keepsCopyInPlace: true } };
+    const [check] = recoveryChecks(mutant).filter((c) => c.id === "quarantine-restore-purge");
+    await assert.rejects(check!.run(), /only for a server that holds one tenant/);
+  });
 });
 
 describe("the recovery checks on RabbitMQ", { skip: rabbitSkip }, () => {

@@ -1,7 +1,9 @@
 /**
  * `quarantine-restore-purge`: the recovery promise on the real server
- * (DESIGN §14). Quarantine: the tenant's own login fails, and it is counted
- * as a quarantine, not a destruction. Restore: the data is identical
+ * (DESIGN §14). Quarantine: the tenant's own login fails, `exists()` is
+ * false, a direct read under its names finds nothing (or, for a copy kept
+ * in place on the tenant's own server, `keepsCopyInPlace`, finds the data
+ * unchanged), and it is counted as a quarantine, not a destruction. Restore: the data is identical
  * (checksums) and the login works, counted as a restore. Quarantine again,
  * then purge with the clock past the retention through guardedDrop: nothing
  * is left, counted as a destruction. The neighbour is intact at every step.
@@ -35,7 +37,14 @@ export const quarantineRestorePurgeCheck: CheckModule = {
         // 1. Quarantine, through guardedDrop like any drop.
         await recorder.guardedDrop(ctx.request(token), () => adapter.deprovision(token));
         assert.equal(await adapter.exists(token), false, "exists() after the quarantine");
-        assert.equal(await subject.readTenant(token), undefined, "a direct read under the tenant's names after the quarantine");
+        if (recovery.keepsCopyInPlace === true) {
+          // The tenant's own server keeps the copy under its names: it reads
+          // back unchanged, while the tenant's login fails (below).
+          assert.ok(subject.oneTenantPerServer === true, "a copy kept in place is only for a server that holds one tenant (oneTenantPerServer)");
+          assert.equal(checksumOf(await subject.readTenant(token)), sum, "the data's checksum in place after the quarantine");
+        } else {
+          assert.equal(await subject.readTenant(token), undefined, "a direct read under the tenant's names after the quarantine");
+        }
         assert.equal(await canLogIn(recovery, token), false, "the tenant's own login after the quarantine");
         assert.equal((await adapter.quarantined(token)).length, 1, "quarantined copies");
         assert.equal(await recorder.countAction({ ...labels("ok"), action: "quarantine" }), 1, "provisioner_drop_action_total{action=quarantine}");

@@ -20,7 +20,11 @@ const sendCommand = proto.sendCommand;
 proto.sendCommand = function (this: unknown, command, ...rest) {
   const n = sent++;
   const first = command.args[0];
-  commands.push(`${command.name.toUpperCase()}${typeof first === "string" && /^[A-Za-z]+$/.test(first) ? ` ${first.toUpperCase()}` : ""}`);
+  // The renames' scripts (EVAL or EVALSHA) are "EVAL RENAMENX": they are
+  // the scripts whose keys include a copy's (`#gdq:d:…`), moved in or out.
+  const moves = /^eval/i.test(command.name) && command.args.some((arg) => String(arg).startsWith("#gdq:d:"));
+  const word = moves ? "RENAMENX" : typeof first === "string" && /^[A-Za-z]+$/.test(first) ? first : undefined;
+  commands.push(`${moves ? "EVAL" : command.name.toUpperCase()}${word === undefined ? "" : ` ${word.toUpperCase()}`}`);
   if (n === stop) {
     writeSync(1, `at ${n} ${commands[n]}\n`);
     // Blocks this thread until the parent's SIGKILL: nothing else runs.
