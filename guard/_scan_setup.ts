@@ -31,7 +31,15 @@ import { GuardUsageError } from "./usage_error.ts";
 /** A sanctioned entry of the config, with where the config file names it. */
 export type LocatedEntry = SanctionedEntry & { readonly line: number; readonly column: number };
 
-/** Everything a scan needs from its options and config, checked and derived once. */
+/**
+ * Everything a scan needs from its options and config, checked and derived once.
+ *
+ * @example
+ * ```ts ignore
+ * const setup: ScanSetup = prepareScan({ config: { rules: { "redis-flush": "off" } } });
+ * console.log(setup.active.length, setup.configFile); // every rule but one, "(config)"
+ * ```
+ */
 export interface ScanSetup {
   /** The working directory (absolute): paths are resolved from it and findings reported relative to it. */
   readonly cwd: string;
@@ -77,6 +85,12 @@ export interface ScanSetup {
  * @param options The scan's options.
  * @returns The finished setup.
  * @throws {GuardUsageError} On an invalid config (an unknown key or rule is named), or an `include` that matches no file.
+ *
+ * @example
+ * ```ts ignore
+ * const setup = prepareScan({ cwd: "/repo", paths: ["src"] });
+ * console.log(setup.given); // ["/repo/src"]
+ * ```
  */
 export function prepareScan(options: ScanOptions): ScanSetup {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -117,6 +131,11 @@ export function prepareScan(options: ScanOptions): ScanSetup {
  *
  * @param setup The head's setup.
  * @returns An absolute path, or `undefined`.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(versionedConfigPath(prepareScan({ cwd: "/repo" }))); // "/repo/dropguard.json"
+ * ```
  */
 export function versionedConfigPath(setup: ScanSetup): string | undefined {
   return setup.inline ? undefined : (setup.configPath ?? resolve(setup.cwd, DEFAULT_CONFIG_FILE));
@@ -128,6 +147,11 @@ export function versionedConfigPath(setup: ScanSetup): string | undefined {
  * @param cwd The working directory.
  * @param file An absolute path.
  * @returns The relative path, or `.` for `cwd` itself.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(relativeTo("/repo", "/repo/src/a.ts")); // "src/a.ts"
+ * ```
  */
 export function relativeTo(cwd: string, file: string): string {
   const rel = relative(cwd, file).split("\\").join("/");
