@@ -15,7 +15,7 @@ import type { PackageLookup } from "./_package.ts";
 // them once here, not at every node.
 const {
   forEachChild, isArrowFunction, isBinaryExpression, isCallExpression, isClassLike, isConditionalExpression,
-  isFunctionDeclaration, isFunctionExpression, isFunctionLike, isIdentifier, isInterfaceDeclaration,
+  isElementAccessExpression, isFunctionDeclaration, isFunctionExpression, isFunctionLike, isIdentifier, isInterfaceDeclaration,
   isMethodDeclaration, isObjectLiteralExpression, isParameter, isPropertyAccessExpression, isPropertyAssignment,
   isPropertyDeclaration, isReturnStatement, isShorthandPropertyAssignment, isTypeLiteralNode, isVariableDeclaration, SymbolFlags, SyntaxKind,
 } = typescript;
@@ -31,6 +31,8 @@ const MAX_HERITAGE_DEPTH = 8;
 // A guardedDrop value is followed back through this many bindings, factories
 // and wrappers to the createGuardedDrop call it came from.
 const MAX_PROVENANCE_DEPTH = 8;
+// The members of a function that run it: reading them keeps a parameter the drop callback.
+const FUNCTION_MEMBERS: ReadonlySet<string> = new Set(["call", "apply", "bind"]);
 
 /**
  * What a function is to the chokepoint: a wrapper that forwards its drop
@@ -201,6 +203,9 @@ export class Chokepoint {
     if (drop === undefined || !isIdentifier(drop) || fn.body === undefined) return NOT_A_WRAPPER;
     const references = referencesTo(drop.text, fn.body);
     if (references.length === 0) return NOT_A_WRAPPER;
+    // A parameter whose members are read is an object (an adapter whose
+    // `deprovision` runs inside a drop callback), not the drop callback.
+    if (references.some(isReceiver)) return NOT_A_WRAPPER;
     const bypasses = references.filter((ref) => !this.#throughChokepoint(ref, fn));
     if (bypasses.length === references.length) return NOT_A_WRAPPER;
     return bypasses.length === 0 ? WRAPPER : { kind: "bypassed", bypasses };
@@ -463,6 +468,13 @@ function referencesTo(name: string, body: ts.Node): ts.Identifier[] {
   return found;
 }
 
+// `adapter.exists(…)`: the reference is the object of a member access other
+// than a function's own `call`, `apply` and `bind` (which run the callback).
+function isReceiver(ref: ts.Identifier): boolean {
+  const parent = ref.parent;
+  if (isPropertyAccessExpression(parent) && parent.expression === ref) return !FUNCTION_MEMBERS.has(parent.name.text);
+  return isElementAccessExpression(parent) && parent.expression === ref;
+}
 function isMemberName(node: ts.Identifier, parent: ts.Node): boolean {
   return (isPropertyAccessExpression(parent) && parent.name === node) ||
     ((isPropertyAssignment(parent) || isMethodDeclaration(parent) || isPropertyDeclaration(parent)) && parent.name === node);

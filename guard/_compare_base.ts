@@ -7,7 +7,7 @@
  */
 
 import { existsSync, statSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { type Occurrence, unmatched } from "./_base_match.ts";
@@ -18,8 +18,8 @@ import type { ActiveRule } from "./_engine.ts";
 import { indexSanctioned, SANCTIONED_TAG } from "./_sanctioned.ts";
 import { findSuppressions, type Suppression, SUPPRESSION_DIRECTIVE } from "./_suppressions.ts";
 import { scopeFindings, selectedFiles, type Selection, selects } from "./_base_scope.ts";
-import { activeRules, DEFAULT_CONFIG_FILE, type DropGuardConfig, type LoadedConfig, parseConfig, sanctionedEntries } from "./config.ts";
-import type { RuleModule } from "./create_rule.ts";
+import { relativeTo, type ScanSetup, versionedConfigPath } from "./_scan_setup.ts";
+import { activeRules, type DropGuardConfig, type LoadedConfig, parseConfig, sanctionedEntries } from "./config.ts";
 import type { Finding, SanctionedFunction } from "./finding.ts";
 import { GuardUsageError } from "./usage_error.ts";
 
@@ -39,54 +39,33 @@ export interface BaseState {
  * directory when the head has none); no file there means the defaults.
  *
  * @param ref The git ref.
- * @param cwd The working directory.
- * @param head The head's config.
- * @param inline Whether the head's config was given as an object (not versioned: the base uses it too).
- * @param available The rules that exist.
- * @param paths The paths to scan (absolute).
+ * @param head The head's setup.
  * @returns The base.
  * @throws {GuardUsageError} On a bad ref, no git repository or history, or a base config that does not parse or validate (the message names the ref).
  */
-export function openBase(
-  ref: string,
-  cwd: string,
-  head: LoadedConfig,
-  inline: boolean,
-  available: readonly RuleModule[],
-  paths: readonly string[],
-): BaseState {
+export function openBase(ref: string, head: ScanSetup): BaseState {
+  const { cwd } = head;
+  const paths = head.given.length > 0 ? head.given : head.paths.map((p) => resolve(cwd, p));
   // The config's directory and the paths to scan find the repository when
   // the working directory is outside it.
   const anchors = [
-    ...(head.path === undefined ? [] : [dirname(head.path)]),
+    ...(head.configPath === undefined ? [] : [dirname(head.configPath)]),
     ...paths.map((p) => (existsSync(p) && !statSync(p).isDirectory() ? dirname(p) : p)),
   ];
   const revision = openBaseRevision(ref, cwd, anchors.filter((p) => existsSync(p)));
   let config = head.config;
-  let configText = head.text;
+  let configText = head.configText;
   // NOTE: a config given inline or kept outside the repository is not
   // versioned, so the base is compared with the head's own.
-  const path = inline ? undefined : revision.pathOf(head.path ?? resolve(cwd, DEFAULT_CONFIG_FILE));
+  const versioned = versionedConfigPath(head);
+  const path = versioned === undefined ? undefined : revision.pathOf(versioned);
   let source = "the config";
   if (path !== undefined) {
     source = `the base config '${path}' at ${revision.label}`;
     configText = revision.readText(path);
     config = configText === undefined ? {} : parseConfig(configText, path, source);
   }
-  return { revision, config, configText, rules: activeRules(config, available, source) };
-}
-
-/** What the head's run knows when the comparison starts: after the rules ran, before findings are made. */
-export interface HeadRun {
-  readonly cwd: string;
-  /** Paths given on the command line, absolute. */
-  readonly paths: readonly string[];
-  readonly loaded: LoadedConfig;
-  /** Whether the config was given as an object. */
-  readonly inline: boolean;
-  readonly ruleIds: ReadonlySet<string>;
-  /** The suppressions of each scanned file. */
-  readonly suppressions: ReadonlyMap<ts.SourceFile, readonly Suppression[]>;
+  return { revision, config, configText, rules: activeRules(config, head.available, source) };
 }
 
 /** What the head's run knows at its end. */
@@ -97,7 +76,6 @@ export interface HeadResult {
   readonly sanctioned: readonly SanctionedFunction[];
   /** The tsconfig.json used (absolute), if any. */
   readonly project: string | undefined;
-  readonly active: readonly ActiveRule[];
   readonly hash: (text: string) => string;
 }
 
@@ -114,27 +92,32 @@ export interface Comparison {
  * matches the suppressions now, and the scope and the sanctions at the end.
  *
  * @param base The base.
- * @param run The head's run.
+ * @param head The head's setup.
+ * @param suppressionsOf The suppressions of each scanned file (after the rules ran, before findings are made).
  * @returns The comparison.
  * @throws {GuardUsageError} If git fails.
  */
-export function startComparison(base: BaseState, run: HeadRun): Comparison {
-  const { cwd, loaded } = run;
+export function startComparison(
+  base: BaseState,
+  head: ScanSetup,
+  suppressionsOf: ReadonlyMap<ts.SourceFile, readonly Suppression[]>,
+): Comparison {
+  const { cwd } = head;
   const revision = base.revision;
-  const headSelection: Selection = { paths: run.paths, config: loaded.config, directory: loaded.directory };
-  const baseSelection: Selection = { paths: run.paths, config: base.config, directory: loaded.directory };
-  const sources = readBaseSources(base, baseSelection, cwd, run.ruleIds);
+  const headSelection: Selection = { paths: head.given, config: head.config, directory: head.configDirectory };
+  const baseSelection: Selection = { paths: head.given, config: base.config, directory: head.configDirectory };
+  const sources = readBaseSources(base, baseSelection, cwd, head.knownIds);
 
   const fileOf = new Map<string, ts.SourceFile>();
-  const head: SuppressionOccurrence[] = [];
-  for (const [file, suppressions] of run.suppressions) {
+  const occurrences: SuppressionOccurrence[] = [];
+  for (const [file, suppressions] of suppressionsOf) {
     if (suppressions.length === 0) continue;
     const rel = relativeTo(cwd, file.fileName);
     fileOf.set(rel, file);
-    head.push(...suppressionOccurrences(file, rel, suppressions));
+    occurrences.push(...suppressionOccurrences(file, rel, suppressions));
   }
   const newSuppressions = new Map<ts.SourceFile, Omit<Finding, "fingerprint">[]>();
-  for (const finding of newSuppressionFindings(head, sources, loaded.config.newSuppressions ?? "error", revision)) {
+  for (const finding of newSuppressionFindings(occurrences, sources, head.newSuppressions, revision)) {
     const file = fileOf.get(finding.file)!;
     newSuppressions.set(file, [...(newSuppressions.get(file) ?? []), finding]);
   }
@@ -143,6 +126,7 @@ export function startComparison(base: BaseState, run: HeadRun): Comparison {
     newSuppressions,
     finish(result) {
       const project = result.project ?? resolve(cwd, "tsconfig.json");
+      const versioned = versionedConfigPath(head);
       return [
         ...scopeFindings({
           cwd,
@@ -152,12 +136,12 @@ export function startComparison(base: BaseState, run: HeadRun): Comparison {
           headFiles: result.scanned,
           baseFiles: selectedFiles(baseSelection, () => baseProjectFiles(base, project)),
           projectFile: relativeTo(cwd, project),
-          headRules: result.active,
+          headRules: head.active,
           baseRules: base.rules,
-          headLevel: loaded.config.newSuppressions ?? "error",
+          headLevel: head.newSuppressions,
           baseLevel: base.config.newSuppressions ?? "error",
-          configFile: run.inline ? "(config)" : relativeTo(cwd, loaded.path ?? resolve(cwd, DEFAULT_CONFIG_FILE)),
-          configText: loaded.text,
+          configFile: versioned === undefined ? "(config)" : relativeTo(cwd, versioned),
+          configText: head.configText,
           hash: result.hash,
         }),
         ...newSanctionFindings(result.sanctioned, sources, revision, result.hash),
@@ -347,9 +331,4 @@ function baseProjectFiles(base: BaseState, project: string): readonly string[] {
     );
   }
   return typescript.parseJsonConfigFileContent(json.config, typescript.sys, dirname(project), undefined, project).fileNames;
-}
-
-function relativeTo(cwd: string, file: string): string {
-  const rel = relative(cwd, file).split("\\").join("/");
-  return rel.length === 0 ? "." : rel;
 }

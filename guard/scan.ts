@@ -5,22 +5,20 @@
  */
 
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import type ts from "typescript";
 import { BASE_RULES } from "./_base_rules.ts";
 import { type BaseState, openBase, startComparison } from "./_compare_base.ts";
-import { type ActiveRule, runEngine } from "./_engine.ts";
+import { runEngine } from "./_engine.ts";
 import { META_RULES, invalidSuppression, sanctionedNotFound, unusedSuppression } from "./_meta_rules.ts";
 import { PackageLookup } from "./_package.ts";
-import { globBase, includes, isGlob } from "./_glob.ts";
-import { createGuardProgram, sourceFilesUnder } from "./_program.ts";
+import { createGuardProgram } from "./_program.ts";
 import { indexSanctioned } from "./_sanctioned.ts";
 import { findSuppressions } from "./_suppressions.ts";
-import { activeRules, checkConfig, type DropGuardConfig, type LoadedConfig, loadConfig, sanctionedEntries } from "./config.ts";
+import { prepareScan, relativeTo } from "./_scan_setup.ts";
+import type { DropGuardConfig } from "./config.ts";
 import type { RuleModule } from "./create_rule.ts";
 import type { AllowedOperation, BaseRef, Finding, RelatedLocation, SanctionedFunction } from "./finding.ts";
-import { rules as builtinRules } from "./rules/builtin_rules.ts";
 import { GuardUsageError } from "./usage_error.ts";
 
 /**
@@ -166,30 +164,18 @@ export interface ScanResult {
  * ```
  */
 export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
-  const cwd = resolve(options.cwd ?? process.cwd());
-  const loaded: LoadedConfig = typeof options.config === "object"
-    ? { config: checkConfig(options.config, "the config object"), path: undefined, directory: cwd, text: undefined }
-    : loadConfig(options.config, cwd);
-  const source = loaded.path === undefined ? "the config" : relativeTo(cwd, loaded.path);
-  const available = options.rules ?? builtinRules;
-  const active: ActiveRule[] = activeRules(loaded.config, available, source);
-  const paths = options.paths !== undefined && options.paths.length > 0
-    ? options.paths
-    : expandInclude(loaded.config.include ?? [], loaded.directory, source);
-  const given = (options.paths ?? []).map((path) => resolve(cwd, path));
-  const inline = typeof options.config === "object";
+  const setup = prepareScan(options);
+  const { cwd, paths, given } = setup;
   // Before the program is built: a bad ref fails fast.
-  const base: BaseState | undefined = options.base === undefined
-    ? undefined
-    : openBase(options.base, cwd, loaded, inline, available, given.length > 0 ? given : paths.map((p) => resolve(cwd, p)));
+  const base: BaseState | undefined = setup.base === undefined ? undefined : openBase(setup.base, setup);
 
   const started = performance.now();
   const { program, files, project, leftOut } = createGuardProgram({
     cwd,
-    project: options.project,
+    project: setup.project,
     paths,
-    exclude: loaded.config.exclude ?? [],
-    excludeBase: loaded.directory,
+    exclude: setup.exclude,
+    excludeBase: setup.configDirectory,
   });
   const programMs = performance.now() - started;
   if (files.length === 0) {
@@ -199,28 +185,26 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
     );
   }
 
-  const entries = sanctionedEntries(loaded);
+  const entries = setup.sanctionedEntries;
   const fileByName = new Map(program.getSourceFiles().map((f) => [f.fileName, f]));
   const sanctioned = indexSanctioned(program.getSourceFiles(), entries, fileByName);
-  const output = runEngine({ program, files, rules: active, sanctioned, packages: new PackageLookup(), semantic: true });
+  const output = runEngine({ program, files, rules: setup.active, sanctioned, packages: new PackageLookup(), semantic: true });
 
   const findings: Finding[] = [];
-  const ruleIds = new Set(active.map((r) => r.rule.name));
   const byFile = new Map<ts.SourceFile, typeof output.reports>();
   for (const report of output.reports) {
     const list = byFile.get(report.file) ?? [];
     list.push(report);
     byFile.set(report.file, list);
   }
-  const knownIds = new Set(available.map((r) => r.name));
   const suppressionsOf = new Map(
-    files.map((file) => [file, file.text.includes("drop-guard-ignore") ? findSuppressions(file, knownIds) : []]),
+    files.map((file) => [file, file.text.includes("drop-guard-ignore") ? findSuppressions(file, setup.knownIds) : []]),
   );
 
   // With a base: the suppressions it does not have, by file, go with the file's findings.
   const comparison = base === undefined
     ? undefined
-    : startComparison(base, { cwd, paths: given, loaded, inline, ruleIds: knownIds, suppressions: suppressionsOf });
+    : startComparison(base, setup, suppressionsOf);
 
   for (const file of files) {
     const reports = byFile.get(file) ?? [];
@@ -257,7 +241,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
           messageId: "invalid",
           message: format(invalidSuppression, "invalid", { problems: suppression.problems.join(", and ") }),
         });
-      } else if (!used.has(index) && suppression.ruleIds.every((id) => ruleIds.has(id))) {
+      } else if (!used.has(index) && suppression.ruleIds.every((id) => setup.activeIds.has(id))) {
         // A suppression naming a rule that is off is not judged: the rule did not run.
         fileFindings.push({
           ...base,
@@ -277,7 +261,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   for (const { entry, reason } of sanctioned.missing) {
     const located = entries.find((e) => e.entry === entry.entry)!;
     const messageId = found === 0 ? "noneFound" : "missing";
-    const configFile = loaded.path === undefined ? "(config)" : relativeTo(cwd, loaded.path);
+    const configFile = setup.configFile;
     findings.push({
       ruleId: sanctionedNotFound.name,
       messageId,
@@ -301,7 +285,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
     )
     .map(({ name, file, line, column, source }) => ({ name, file: relativeTo(cwd, file), line, column, source }));
 
-  if (comparison !== undefined) findings.push(...comparison.finish({ scanned: scannedNames, sanctioned: sites, project, active, hash }));
+  if (comparison !== undefined) findings.push(...comparison.finish({ scanned: scannedNames, sanctioned: sites, project, hash }));
 
   return {
     findings,
@@ -319,10 +303,10 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
         const { line, character } = report.file.getLineAndCharacterOfPosition(report.node.getStart(report.file));
         return { ruleId: report.rule.name, file: relativeTo(cwd, report.file.fileName), line: line + 1, column: character + 1, where: report.where };
       }),
-    rules: [...active.map((r) => r.rule), ...META_RULES, ...(base === undefined ? [] : BASE_RULES)],
+    rules: [...setup.active.map((r) => r.rule), ...META_RULES, ...(base === undefined ? [] : BASE_RULES)],
     cwd,
     project: project === undefined ? undefined : relativeTo(cwd, project),
-    config: loaded.path === undefined ? undefined : relativeTo(cwd, loaded.path),
+    config: setup.configPath === undefined ? undefined : relativeTo(cwd, setup.configPath),
     ...(base === undefined ? {} : { base: { ref: base.revision.ref, commit: base.revision.commit } }),
     timings: { programMs, rulesMs: performance.now() - started - programMs },
   };
@@ -344,29 +328,6 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
  */
 export function exitCodeOf(result: Pick<ScanResult, "findings">): 0 | 1 {
   return result.findings.some((f) => f.suppression === undefined && f.baselined !== true && (f.level ?? "error") === "error") ? 1 : 0;
-}
-
-// `include` entries: paths, and globs (as `exclude` takes them) expanded to
-// the files they match.
-function expandInclude(include: readonly string[], directory: string, source: string): string[] {
-  const paths: string[] = [];
-  for (const entry of include) {
-    if (!isGlob(entry)) {
-      paths.push(resolve(directory, entry));
-      continue;
-    }
-    const base = resolve(directory, globBase(entry));
-    const matched = existsSync(base)
-      ? sourceFilesUnder(base).filter((file) => includes([entry], relative(directory, file).split("\\").join("/")))
-      : [];
-    paths.push(...matched);
-  }
-  if (include.length > 0 && paths.length === 0) {
-    throw new GuardUsageError(
-      `Cannot scan as the include of ${source} matches no file: current value is ${JSON.stringify(include)}`,
-    );
-  }
-  return paths;
 }
 
 function format(rule: RuleModule, messageId: string, data: Record<string, string>): string {
@@ -406,9 +367,4 @@ function withFingerprints(file: ts.SourceFile, findings: readonly Omit<Finding, 
 
 function hash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 32);
-}
-
-function relativeTo(cwd: string, file: string): string {
-  const rel = relative(cwd, file).split("\\").join("/");
-  return rel.length === 0 ? "." : rel;
 }

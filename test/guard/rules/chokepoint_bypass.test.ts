@@ -27,8 +27,22 @@ ruleTester(chokepointBypass, {
       name: "a property of the same name is not a reference",
       code: `${H}export const run = (r: DropRequest, drop: DropCallback<void>) => { const o = { drop: 1 }; void o.drop; return guardedDrop(r, drop); };`,
     },
+    {
+      name: "a second parameter whose members are read is an object, not the drop callback (the conformance checks' adapter)",
+      code: `${H}declare const adapter0: { exists(t: string): Promise<boolean>; deprovision(t: string): Promise<void> };
+export const check = async (r: DropRequest, adapter: typeof adapter0) => {
+  if (await adapter.exists(r.token)) await guardedDrop(r, () => adapter.deprovision(r.token));
+  await inspect(adapter);
+};
+declare function inspect(a: typeof adapter0): Promise<void>;`,
+    },
   ],
   invalid: [
+    {
+      name: "drop.call runs the callback: still the drop callback, and a bypass",
+      code: `${H}export const run: GuardedDrop = (r, drop) =>\n  process.env.SKIP_AUDIT === "1" ? drop.call(undefined, {} as never) : guardedDrop(r, drop);`,
+      errors: [bypass(5, 36)],
+    },
     {
       name: "an environment flag ternary",
       code: `${H}export const run: GuardedDrop = (r, drop) =>\n  process.env.SKIP_AUDIT === "1" ? Promise.resolve(drop({} as never)) : guardedDrop(r, drop);`,
