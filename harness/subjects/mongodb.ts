@@ -117,16 +117,6 @@ export function mongodbSubject(server: ServerControl, backend: Backend): Conform
     // keeps user names as given: `db_Acme` or `usr_Acme` may be the tenant
     // the platform meant by "acme".
     caseInsensitiveNames: true,
-    // A user whose name differs from the tenant's only in case (no role, no
-    // database): the drop fails before it changes anything, until it goes.
-    blockDrop: (token) =>
-      withClient(async (client) => {
-        const { user } = names(token);
-        const variant = `${user.slice(0, user.length - token.length)}${token.charAt(0).toUpperCase()}${token.slice(1)}`;
-        if (variant === user) throw new Error(`Cannot block the drop of ${JSON.stringify(token)} as its first character must have an upper case`);
-        await client.db("admin").command({ createUser: variant, pwd: `pw-${crypto.randomUUID()}`, roles: [] });
-        return () => withClient(async (c) => void (await c.db("admin").command({ dropUser: variant })));
-      }),
     recovery: {
       createAdapter: (options) =>
         lazyRecoverableAdapter("mongodb", backend, async () => {
