@@ -15,10 +15,11 @@
 // the others, and so does the containers load test (it loads the machine).
 //
 // Bounds: each test file is killed after GD_TEST_FILE_TIMEOUT_S seconds
-// (default 180; the conformance suite 600), and the report names the tests
-// that were still running in it. The whole run is killed after
-// GD_TEST_RUN_TIMEOUT_S seconds (default 1500), printing which files and tests
-// were still running. A hang therefore fails in minutes, with its name.
+// (default 180; the conformance suite 600, the files in SLOW their own
+// bound), and the report names the tests that were still running in it. The
+// whole run is killed after GD_TEST_RUN_TIMEOUT_S seconds (default 1500),
+// printing which files and tests were still running. A hang therefore fails
+// in minutes, with its name.
 
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -60,6 +61,22 @@ const SPLIT = {
   // (`after`): its busy loops beside them made other files twice as slow,
   // close to their own bound, which is a failure by chance.
   "test/harness/containers_postgres_load.test.ts": { variable: "GD_PROVIDER", values: ["containers"], timeoutS: 600, after: true },
+};
+/**
+ * Files whose own work outlasts the default per-file bound on a loaded
+ * machine, each with its bound in seconds and the reason. They run as one
+ * job of their own (beside the others), since node:test bounds every file of
+ * a job alike. A bound here must still end a hang in minutes.
+ */
+const SLOW = {
+  // Kills a child process (a fresh node + tsx) before each kind of statement
+  // of a deprovision and of a restore on a throwaway MariaDB, and checks the
+  // tenant after each: ~25 child starts and ~30 tenants. 90–120 s alone,
+  // 180 s (the default bound) reached beside a whole run and two busy loops.
+  "test/adapters/mysql_quarantine.test.ts": 480,
+  // The same kill-at-each-command checks on throwaway Redis servers: 169 s
+  // beside a whole run and two busy loops, at the default bound's edge.
+  "test/adapters/redis_quarantine.test.ts": 480,
 };
 /**
  * The files that took longest on the reference machine (they pack the
@@ -117,6 +134,7 @@ const nodeTestJob = (tag, title, testFiles, { env = {}, concurrency = CONCURRENC
 jobs.push({ tag: "tsc", title: "type-check (tsc --noEmit)", command: bin("tsc"), args: ["-p", "tsconfig.json"] });
 const serial = files.filter((f) => SERIAL.includes(rel(f)));
 const split = files.filter((f) => !serial.includes(f) && SPLIT[rel(f)] !== undefined);
+const slow = files.filter((f) => !serial.includes(f) && !split.includes(f) && SLOW[rel(f)] !== undefined);
 let known = {};
 let unrecorded = Infinity; // a file with no recorded time may be slow: it goes first
 try {
@@ -128,9 +146,13 @@ try {
 }
 const weight = (file) => known[rel(file)] ?? unrecorded;
 const parallel = files
-  .filter((f) => !serial.includes(f) && !split.includes(f))
+  .filter((f) => !serial.includes(f) && !split.includes(f) && !slow.includes(f))
   .sort((a, b) => weight(b) - weight(a) || a.localeCompare(b));
 if (parallel.length > 0) nodeTestJob("node", `node:test (${parallel.length} files, ${CONCURRENCY} at a time)`, parallel);
+if (slow.length > 0) {
+  const timeoutS = Math.max(FILE_TIMEOUT_S, ...slow.map((f) => SLOW[rel(f)]));
+  nodeTestJob("slow", `node:test (${slow.length} slow files, each bounded at ${timeoutS} s)`, slow, { timeoutS });
+}
 for (const file of split) {
   const { variable, values, timeoutS, after } = SPLIT[rel(file)];
   const forced = process.env[variable];

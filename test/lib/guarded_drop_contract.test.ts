@@ -14,6 +14,7 @@ import {
 } from "../../lib/mod.ts";
 import type { AuditFixture } from "../support/audit_fixture.ts";
 import { fixtureScope, labels, rejection, sampleRequest } from "../support/drop_kit.ts";
+import { LOADED_MACHINE_SLACK_MS } from "../support/timing.ts";
 
 const request = sampleRequest;
 const fixture = fixtureScope();
@@ -38,7 +39,9 @@ describe("auditTimeoutMs: a bound on the audit store", () => {
     let ran = 0;
     const started = Date.now();
     const err = await rejection(f.guardedDrop(request, () => void ran++));
-    assert.ok(Date.now() - started < 1500, "settled within the bound, not at the default");
+    // The message names the 50 ms bound (the default would say 2000 ms); the
+    // time only has to tell a bound from a hang (the append never resolves).
+    assert.ok(Date.now() - started < 50 + LOADED_MACHINE_SLACK_MS, "settled within a bound");
     assert.equal(err.code, "GD_AUDIT_FAILED");
     assert.match(err.message, /audit store did not answer within 50 ms/);
     assert.equal(ran, 0);

@@ -15,8 +15,6 @@ import { type AuditSchema, auditServerUrl, auditSkipReason, createAuditSchema, o
 import { dedicatedPostgresSkipReason, freePort, startDedicatedPostgres, startSilentServer } from "../../support/servers.ts";
 import { LOADED_MACHINE_SLACK_MS } from "../../support/timing.ts";
 
-/** Scheduling slack on a loaded 2-core machine. */
-const MARGIN_MS = 2_000;
 const WRITER = fileURLToPath(new URL("./fixtures/audit_writer.ts", import.meta.url));
 
 function record(dropId: string, overrides: Partial<DropRecord> = {}): DropRecord {
@@ -508,7 +506,7 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
             return true;
           },
         );
-        assert.ok(performance.now() - started < 1_000 + MARGIN_MS);
+        assert.ok(performance.now() - started < 1_000 + LOADED_MACHINE_SLACK_MS);
         assert.equal(calls, 0);
         assert.equal(fixture.dropRecords("req-down").length, 1);
         assert.equal(fixture.failedRecords("req-down").length, 1);
@@ -532,7 +530,7 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
           fixture.guardedDrop({ token: "acme42", resourceType: "postgres", backend: "shared", requestId: "req-hung" }, () => void calls++),
           { outcome: "audit_failed" },
         );
-        assert.ok(performance.now() - started < 800 + MARGIN_MS);
+        assert.ok(performance.now() - started < 800 + LOADED_MACHINE_SLACK_MS);
         assert.equal(calls, 0);
         assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "audit_failed" }), 1);
       } finally {

@@ -24,8 +24,6 @@ import { LOADED_MACHINE_SLACK_MS } from "../../support/timing.ts";
 import { SECRET } from "../../support/unreachable.ts";
 
 const sharedUrl = envUrl("GD_POSTGRES_URL");
-/** Scheduling slack on a loaded 2-core machine. */
-const MARGIN_MS = 1_500;
 /** The lookups' statement_timeout (their default): it ends a query whose cancel was lost. */
 const QUERY_TIMEOUT_MS = 5_000;
 /** How much longer than QUERY_TIMEOUT_MS a query may take to leave pg_stat_activity on a loaded machine. */
@@ -272,12 +270,12 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
   test("a slow lookup is denied within authorizeTimeoutMs, and its query is cancelled on the server", async () => {
     const authorizeTimeoutMs = 400;
     const lookup = lookupOf({
-      query: `/* ${marker} */ SELECT 'deleted' AS status, NULL::timestamptz AS expires_at FROM pg_sleep(30) WHERE $1::text IS NOT NULL`,
+      query: `/* ${marker} */ SELECT 'deleted' AS status, NULL::timestamptz AS expires_at FROM pg_sleep(120) WHERE $1::text IS NOT NULL`,
     });
     const fixture = createAuditFixture({ authorize: createTerminalityPolicy({ lookup }), authorizeTimeoutMs });
     try {
       const { error, elapsedMs } = await guardedCall(fixture, request(tokens.deleted, "customer_request"), "denied");
-      assert.ok(elapsedMs >= authorizeTimeoutMs - 50 && elapsedMs < authorizeTimeoutMs + MARGIN_MS, `${elapsedMs} ms`);
+      assert.ok(elapsedMs >= authorizeTimeoutMs - 50 && elapsedMs < authorizeTimeoutMs + LOADED_MACHINE_SLACK_MS, `${elapsedMs} ms`);
       assert.match(error!.reason!, /within 400 ms/);
       assert.ok(await queriesGone(admin, marker), "the pg_sleep query is gone from pg_stat_activity");
     } finally {
@@ -288,19 +286,19 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
 
   test("an aborted lookup rejects at once with the signal's reason; close() ends running ones", async () => {
     const lookup = lookupOf({
-      query: `/* ${marker} */ SELECT 'deleted' AS status FROM pg_sleep(30) WHERE $1::text IS NOT NULL`,
+      query: `/* ${marker} */ SELECT 'deleted' AS status FROM pg_sleep(120) WHERE $1::text IS NOT NULL`,
     });
     try {
       const started = performance.now();
       await assert.rejects(lookup(request(tokens.deleted, undefined), AbortSignal.timeout(200)), { name: "TimeoutError" });
-      assert.ok(performance.now() - started < 200 + MARGIN_MS);
+      assert.ok(performance.now() - started < 200 + LOADED_MACHINE_SLACK_MS);
       await assert.rejects(lookup(request(tokens.deleted, undefined), AbortSignal.abort()), { name: "AbortError" });
       const running = assert.rejects(lookup(request(tokens.deleted, undefined), new AbortController().signal), /was closed/);
       await waitUntil(async () => (await runningQueries(admin, marker)) === 1, "the lookup query started");
       const closing = performance.now();
       await lookup.close();
       await running;
-      assert.ok(performance.now() - closing < MARGIN_MS, "close() does not wait for the query");
+      assert.ok(performance.now() - closing < LOADED_MACHINE_SLACK_MS, "close() does not wait for the query");
       assert.ok(await queriesGone(admin, marker));
       await assert.rejects(lookup(request(tokens.deleted, undefined), new AbortController().signal), /the lookup is closed/);
     } finally {
@@ -339,7 +337,7 @@ describe("postgresResourceLookup when the server is away", () => {
     try {
       const { error, elapsedMs } = await guardedCall(fixture, request(uniqueToken("down"), "customer_request"), "denied");
       assert.match(error!.reason!, /ECONNREFUSED/);
-      assert.ok(elapsedMs < MARGIN_MS, `${elapsedMs} ms`);
+      assert.ok(elapsedMs < LOADED_MACHINE_SLACK_MS, `${elapsedMs} ms`);
       assert.doesNotMatch(JSON.stringify(fixture.lines()) + error!.message, new RegExp(SECRET));
     } finally {
       await lookup.close();
@@ -353,11 +351,11 @@ describe("postgresResourceLookup when the server is away", () => {
     const fixture = createAuditFixture({ authorize: createTerminalityPolicy({ lookup }), authorizeTimeoutMs: 400 });
     try {
       const { error, elapsedMs } = await guardedCall(fixture, request(uniqueToken("hung"), "customer_request"), "denied");
-      assert.ok(elapsedMs >= 350 && elapsedMs < 400 + MARGIN_MS, `${elapsedMs} ms`);
+      assert.ok(elapsedMs >= 350 && elapsedMs < 400 + LOADED_MACHINE_SLACK_MS, `${elapsedMs} ms`);
       assert.match(error!.reason!, /within 400 ms/);
       const closing = performance.now();
       await lookup.close();
-      assert.ok(performance.now() - closing < MARGIN_MS, "close() is bounded");
+      assert.ok(performance.now() - closing < LOADED_MACHINE_SLACK_MS, "close() is bounded");
     } finally {
       await lookup.close();
       fixture.close();
@@ -385,7 +383,7 @@ describe("postgresResourceLookup when the server is away", () => {
       await server.stop();
       const { error, elapsedMs } = await guardedCall(fixture, request(token, "customer_request"), "denied");
       assert.match(error!.reason!, /unavailable|unreachable|lost|terminated|within/);
-      assert.ok(elapsedMs < 1_500 + MARGIN_MS, `${elapsedMs} ms`);
+      assert.ok(elapsedMs < 1_500 + LOADED_MACHINE_SLACK_MS, `${elapsedMs} ms`);
       await server.start();
       await guardedCall(fixture, request(token, "customer_request"), "ok");
     } finally {
