@@ -138,7 +138,7 @@ const DEFAULT_SECURITY_SEVERITY = 9.0;
  * ```
  */
 export function ruleHelpUri(id: string): string {
-  return `https://github.com/guarded-drop/guarded-drop/blob/main/README.md#rule-${id}`;
+  return `https://github.com/guarded-drop/guarded-drop/blob/main/docs/guard.md#rule-${id}`;
 }
 
 function sarifLocation(at: RelatedLocation) {

@@ -121,12 +121,13 @@ before(() => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the packed tarball", () => {
-  test("ships compiled JavaScript, declarations, LICENSE and README; no sources or tests", () => {
-    for (const file of ["package.json", "LICENSE", "README.md", "dist/lib/mod.js", "dist/lib/mod.d.ts", "dist/adapters/pino/mod.js"]) {
+  test("ships compiled JavaScript, declarations, LICENSE, the README and docs/; no sources or tests", () => {
+    for (const file of ["package.json", "LICENSE", "README.md", "CONTRIBUTING.md", "docs/contract.md", "dist/lib/mod.js", "dist/lib/mod.d.ts", "dist/adapters/pino/mod.js"]) {
       assert.ok(listing.includes(file), file);
     }
     assert.deepEqual(listing.filter((p) => p.endsWith(".ts") && !p.endsWith(".d.ts")), [], "no .ts sources");
-    assert.deepEqual(listing.filter((p) => !p.startsWith("dist/") && !["package.json", "LICENSE", "README.md"].includes(p)), []);
+    const docs = (p: string) => p.startsWith("docs/") && p.endsWith(".md");
+    assert.deepEqual(listing.filter((p) => !p.startsWith("dist/") && !docs(p) && !["package.json", "LICENSE", "README.md", "CONTRIBUTING.md"].includes(p)), []);
     assert.match(readFileSync(join(root, "LICENSE"), "utf8"), new RegExp(`^${manifest.license} License`));
   });
 

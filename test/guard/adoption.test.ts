@@ -130,7 +130,7 @@ describe("SARIF for code scanning, and --version", () => {
         .runs[0]!.tool.driver.rules;
       assert.ok(rules.length >= 12);
       for (const rule of rules) {
-        assert.equal(rule.helpUri, `https://github.com/guarded-drop/guarded-drop/blob/main/README.md#rule-${rule.id}`);
+        assert.equal(rule.helpUri, `https://github.com/guarded-drop/guarded-drop/blob/main/docs/guard.md#rule-${rule.id}`);
         assert.match(rule.properties["security-severity"]!, /^(?:10|\d)\.\d$/, rule.id);
       }
       assert.equal(rules.find((r) => r.id === "sql-drop")!.properties["security-severity"], "9.0");
