@@ -15,7 +15,11 @@ const npm = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
   version: string;
   exports: Record<string, string | { types: string; default: string }>;
 };
-const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8")) as { name?: string; version?: string; exports?: Record<string, string> };
+const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8")) as {
+  name?: string;
+  version?: string;
+  exports?: Record<string, string>;
+};
 const DENO = join(root, "node_modules", ".bin", "deno");
 
 /**
@@ -27,7 +31,8 @@ const DENO = join(root, "node_modules", ".bin", "deno");
  * would change the API (the guard's rules receive TypeScript's own nodes).
  */
 const DEPENDENCY_TYPES: Readonly<Record<string, string>> = {
-  ts: "typescript: the guard's rule API (RuleContext, ReportDescriptor, NodeTypes…) hands rules the compiler's own nodes",
+  ts:
+    "typescript: the guard's rule API (RuleContext, ReportDescriptor, NodeTypes…) hands rules the compiler's own nodes",
   ClientConfig: "pg: the `ssl` options of the postgres adapter and audit store are pg's",
   Registry: "prom-client: the registry createDropCounter and the harness's AuditRecorder count in",
   Counter: "prom-client: what createDropCounter answers",
@@ -60,6 +65,11 @@ describe("JSR", () => {
     assert.deepEqual(deno.exports, expected);
   });
 
+  test("the one formatter, deno fmt with deno.json's settings, finds every source file formatted", () => {
+    const { status, output } = runDeno(["fmt", "--check"]);
+    assert.equal(status, 0, output.split("\n").slice(0, 40).join("\n"));
+  });
+
   test("deno publish --dry-run passes: no slow types, every entry point type-checks", () => {
     const { status, output } = runDeno(["publish", "--dry-run", "--allow-dirty"]);
     assert.equal(status, 0, output);
@@ -74,13 +84,20 @@ describe("JSR", () => {
     const errors = output.split("\n").filter((line) => /^error\[/.test(line));
     const named = new Set<string>();
     const unexpected = errors.filter((line) => {
-      const privateType = /^error\[private-type-ref\]: public type '.+' references private type '([^']+)'$/.exec(line)?.[1];
-      const allowed = privateType === undefined ? undefined : Object.keys(DEPENDENCY_TYPES).find((name) => privateType === name || privateType.startsWith(`${name}.`));
+      const privateType = /^error\[private-type-ref\]: public type '.+' references private type '([^']+)'$/.exec(line)
+        ?.[1];
+      const allowed = privateType === undefined
+        ? undefined
+        : Object.keys(DEPENDENCY_TYPES).find((name) => privateType === name || privateType.startsWith(`${name}.`));
       if (allowed !== undefined) named.add(allowed);
       return allowed === undefined;
     });
     assert.deepEqual(unexpected, [], output);
-    assert.deepEqual([...named].sort(), Object.keys(DEPENDENCY_TYPES).sort(), "every listed dependency type is still named (drop the ones no longer)");
+    assert.deepEqual(
+      [...named].sort(),
+      Object.keys(DEPENDENCY_TYPES).sort(),
+      "every listed dependency type is still named (drop the ones no longer)",
+    );
     assert.equal(status, errors.length === 0 ? 0 : 1, output);
   });
 });
