@@ -76,7 +76,9 @@ export function startNeighbour(url: string, key: string): Neighbour {
     password: decodeURIComponent(parsed.password),
     key,
   };
-  const child = spawn(process.execPath, ["-e", NEIGHBOUR, JSON.stringify(config)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = spawn(process.execPath, ["-e", NEIGHBOUR, JSON.stringify(config)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   try {
     setPriority(child.pid!, -10);
   } catch {
@@ -111,4 +113,3 @@ export function median(values: readonly number[]): number {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
-

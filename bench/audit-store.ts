@@ -36,7 +36,16 @@ interface Writer {
 }
 
 function startWriter(table: string, name: string, raw: boolean): Promise<Writer> {
-  const child = spawn(process.execPath, ["--import", "tsx", WRITER, url, table, String(PER_WRITER), name, ...(raw ? ["--raw"] : [])], {
+  const child = spawn(process.execPath, [
+    "--import",
+    "tsx",
+    WRITER,
+    url,
+    table,
+    String(PER_WRITER),
+    name,
+    ...(raw ? ["--raw"] : []),
+  ], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   let out = "";
@@ -81,7 +90,9 @@ try {
     await store.migrate();
     await store.close();
     await admin.query(`CREATE TABLE ${schema}.raw_${i} (LIKE ${table} INCLUDING DEFAULTS)`);
-    await admin.query(`ALTER TABLE ${schema}.raw_${i} ALTER seq ADD GENERATED ALWAYS AS IDENTITY, ALTER prev_hash DROP NOT NULL, ALTER hash DROP NOT NULL`);
+    await admin.query(
+      `ALTER TABLE ${schema}.raw_${i} ALTER seq ADD GENERATED ALWAYS AS IDENTITY, ALTER prev_hash DROP NOT NULL, ALTER hash DROP NOT NULL`,
+    );
     chained.push(await run(table, false));
     raws.push(await run(`${schema}.raw_${i}`, true));
     const started = performance.now();
@@ -94,9 +105,21 @@ try {
   ok = chainOk && rate >= BUDGET_PER_S;
   console.log(`| measure (${WRITERS} writer processes × ${PER_WRITER} appends, median of ${RUNS}) | value | budget |`);
   console.log("|---|---|---|");
-  console.log(`| chained appends/s (postgresAuditStore, advisory lock, hash chain) | **${rate.toFixed(0)}** (runs: ${chained.map((r) => r.toFixed(0)).join(", ")}) | ≥ ${BUDGET_PER_S} |`);
-  console.log(`| plain autocommit INSERTs/s into an unchained table, same writers | ${median(raws).toFixed(0)} (chained = ${(rate / median(raws) * 100).toFixed(0)} %) | – |`);
-  console.log(`| chain verified afterwards | ${chainOk ? "intact" : "**BROKEN**"}, ${verified.map((v) => v.rows).join("/")} rows, verify ${median(verified.map((v) => v.ms)).toFixed(0)} ms | intact |`);
+  console.log(
+    `| chained appends/s (postgresAuditStore, advisory lock, hash chain) | **${rate.toFixed(0)}** (runs: ${
+      chained.map((r) => r.toFixed(0)).join(", ")
+    }) | ≥ ${BUDGET_PER_S} |`,
+  );
+  console.log(
+    `| plain autocommit INSERTs/s into an unchained table, same writers | ${median(raws).toFixed(0)} (chained = ${
+      (rate / median(raws) * 100).toFixed(0)
+    } %) | – |`,
+  );
+  console.log(
+    `| chain verified afterwards | ${chainOk ? "intact" : "**BROKEN**"}, ${
+      verified.map((v) => v.rows).join("/")
+    } rows, verify ${median(verified.map((v) => v.ms)).toFixed(0)} ms | intact |`,
+  );
 } finally {
   await admin.query(`DROP SCHEMA ${schema} CASCADE`);
   await admin.end();

@@ -130,15 +130,22 @@ for (let r = 0; r < rounds; r++) {
 logger.destination.close();
 rmSync(dir, { recursive: true, force: true });
 
-console.log(`## chokepoint (${rounds} rounds × ${opsPerRound} interleaved pairs per request, Node ${process.version})\n`);
-console.log("| request | baseline: one sync pino line + one counter increment, by hand | guardedDrop with a no-op drop | **ratio** (median of per-round ratios; budget ≤ " + BUDGET + "×) | per-round ratios |");
+console.log(
+  `## chokepoint (${rounds} rounds × ${opsPerRound} interleaved pairs per request, Node ${process.version})\n`,
+);
+console.log(
+  "| request | baseline: one sync pino line + one counter increment, by hand | guardedDrop with a no-op drop | **ratio** (median of per-round ratios; budget ≤ " +
+    BUDGET + "×) | per-round ratios |",
+);
 console.log("|---|---|---|---|---|");
 let over = false;
 for (const [name, { ratios, baselineUs, guardedUs }] of results) {
   const ratio = median(ratios);
   over ||= ratio > BUDGET;
   console.log(
-    `| ${name} | ${median(baselineUs).toFixed(2)} µs | ${median(guardedUs).toFixed(2)} µs | **${ratio.toFixed(3)}×** | ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)} |`,
+    `| ${name} | ${median(baselineUs).toFixed(2)} µs | ${median(guardedUs).toFixed(2)} µs | **${
+      ratio.toFixed(3)
+    }×** | ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)} |`,
   );
 }
 if (over) {

@@ -124,29 +124,110 @@ export class TenantAdapter implements Deprovisioner {
 function plantedCode(n: number): { lines: string[]; at: number; ruleId: string; imports: string } {
   switch (n) {
     case 0:
-      return { lines: ["export async function purge0(name: string) {", '  await client.query("DROP DATABASE " + name);', "}"], at: 1, ruleId: "sql-drop", imports: "" };
+      return {
+        lines: ["export async function purge0(name: string) {", '  await client.query("DROP DATABASE " + name);', "}"],
+        at: 1,
+        ruleId: "sql-drop",
+        imports: "",
+      };
     case 1:
-      return { lines: ["export async function purge1(name: string) {", "  await client.query(`${DROP_ROLE} usr_${name}`);", "}"], at: 1, ruleId: "sql-drop", imports: 'import { DROP_ROLE } from "./sql_consts.ts";\n' };
+      return {
+        lines: [
+          "export async function purge1(name: string) {",
+          "  await client.query(`${DROP_ROLE} usr_${name}`);",
+          "}",
+        ],
+        at: 1,
+        ruleId: "sql-drop",
+        imports: 'import { DROP_ROLE } from "./sql_consts.ts";\n',
+      };
     case 2:
-      return { lines: ["export async function purge2(name: string) {", "  await client.query(`drop /* why not */", "     schema t_${name} cascade`);", "}"], at: 1, ruleId: "sql-drop", imports: "" };
+      return {
+        lines: [
+          "export async function purge2(name: string) {",
+          "  await client.query(`drop /* why not */",
+          "     schema t_${name} cascade`);",
+          "}",
+        ],
+        at: 1,
+        ruleId: "sql-drop",
+        imports: "",
+      };
     case 3:
-      return { lines: ["export async function purge3() {", '  await redis.flushall("ASYNC");', "}"], at: 1, ruleId: "redis-flush", imports: "" };
+      return {
+        lines: ["export async function purge3() {", '  await redis.flushall("ASYNC");', "}"],
+        at: 1,
+        ruleId: "redis-flush",
+        imports: "",
+      };
     case 4:
-      return { lines: ["export async function purge4(user: string) {", '  await redis.call("acl", "deluser", user);', "}"], at: 1, ruleId: "redis-acl-deluser", imports: "" };
+      return {
+        lines: ["export async function purge4(user: string) {", '  await redis.call("acl", "deluser", user);', "}"],
+        at: 1,
+        ruleId: "redis-acl-deluser",
+        imports: "",
+      };
     case 5:
-      return { lines: ["export async function purge5() {", "  await db.dropDatabase();", "}"], at: 1, ruleId: "mongodb-drop", imports: "" };
+      return {
+        lines: ["export async function purge5() {", "  await db.dropDatabase();", "}"],
+        at: 1,
+        ruleId: "mongodb-drop",
+        imports: "",
+      };
     case 6:
-      return { lines: ["export async function purge6(user: string) {", "  await db.command({ dropUser: user });", "}"], at: 1, ruleId: "mongodb-drop", imports: "" };
+      return {
+        lines: ["export async function purge6(user: string) {", "  await db.command({ dropUser: user });", "}"],
+        at: 1,
+        ruleId: "mongodb-drop",
+        imports: "",
+      };
     case 7:
-      return { lines: ["export async function purge7(vhost: string) {", '  await fetch(`${mgmt}/api/vhosts/${encodeURIComponent(vhost)}`, { method: "DELETE" });', "}"], at: 1, ruleId: "rabbitmq-delete", imports: "" };
+      return {
+        lines: [
+          "export async function purge7(vhost: string) {",
+          '  await fetch(`${mgmt}/api/vhosts/${encodeURIComponent(vhost)}`, { method: "DELETE" });',
+          "}",
+        ],
+        at: 1,
+        ruleId: "rabbitmq-delete",
+        imports: "",
+      };
     case 8:
-      return { lines: ["export function purge8(user: string) {", '  return spawn("rabbitmqctl", ["delete_user", user]);', "}"], at: 1, ruleId: "cli-drop", imports: 'import { spawn } from "node:child_process";\n' };
+      return {
+        lines: ["export function purge8(user: string) {", '  return spawn("rabbitmqctl", ["delete_user", user]);', "}"],
+        at: 1,
+        ruleId: "cli-drop",
+        imports: 'import { spawn } from "node:child_process";\n',
+      };
     case 9:
-      return { lines: ["export async function purge9(token: string) {", "  await new TenantAdapter().deprovision(token);", "}"], at: 1, ruleId: "adapter-deprovision", imports: 'import { TenantAdapter } from "./adapters.ts";\n' };
+      return {
+        lines: [
+          "export async function purge9(token: string) {",
+          "  await new TenantAdapter().deprovision(token);",
+          "}",
+        ],
+        at: 1,
+        ruleId: "adapter-deprovision",
+        imports: 'import { TenantAdapter } from "./adapters.ts";\n',
+      };
     case 10:
-      return { lines: ["export async function purge10(token: string) {", "  await dropTenantCache(token);", "}"], at: 1, ruleId: "sanctioned-reference", imports: 'import { dropTenantCache } from "./adapters.ts";\n' };
+      return {
+        lines: ["export async function purge10(token: string) {", "  await dropTenantCache(token);", "}"],
+        at: 1,
+        ruleId: "sanctioned-reference",
+        imports: 'import { dropTenantCache } from "./adapters.ts";\n',
+      };
     default:
-      return { lines: ["export function purge11(events: EventEmitter) {", '  events.on("tenant.cancelled", dropTenantDatabase);', "}"], at: 1, ruleId: "sanctioned-reference", imports: 'import { EventEmitter } from "node:events";\nimport { dropTenantDatabase } from "./adapters.ts";\n' };
+      return {
+        lines: [
+          "export function purge11(events: EventEmitter) {",
+          '  events.on("tenant.cancelled", dropTenantDatabase);',
+          "}",
+        ],
+        at: 1,
+        ruleId: "sanctioned-reference",
+        imports: 'import { EventEmitter } from "node:events";\nimport { dropTenantDatabase } from "./adapters.ts";\n',
+      };
   }
 }
 
@@ -285,8 +366,14 @@ function generateDriverHeavy(dir: string): Planted[] {
     join(dir, "tsconfig.json"),
     JSON.stringify({
       compilerOptions: {
-        target: "ES2023", lib: ["ES2023"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true,
-        skipLibCheck: true, types: ["node"],
+        target: "ES2023",
+        lib: ["ES2023"],
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ["node"],
         paths: {
           typeorm: [join(stubs, "typeorm", "index.d.ts")],
           sequelize: [join(stubs, "sequelize", "types", "index.d.ts")],
@@ -301,10 +388,26 @@ function generateDriverHeavy(dir: string): Planted[] {
   // install measures with fewer).
   const installed = (name: string) => existsSync(join(REPO, "node_modules", name, "package.json"));
   const drivers = [
-    installed("@types/pg") && [`import pg from "pg";`, `  const pool = new pg.Pool({ connectionString: url });`, `  await pool.query("SELECT * FROM records WHERE tenant = $1", [tenant]);`],
-    installed("ioredis") && [`import { Redis } from "ioredis";`, `  const redis = new Redis(url);`, `  await redis.get(\`cache:\${tenant}\`);`],
-    installed("mongodb") && [`import { MongoClient } from "mongodb";`, `  const mongo = new MongoClient(url);`, `  await mongo.db(tenant).collection("events").findOne({});`],
-    installed("mysql2") && [`import mysql from "mysql2/promise";`, `  const my = await mysql.createConnection(url);`, `  await my.query("SELECT 1");`],
+    installed("@types/pg") &&
+    [
+      `import pg from "pg";`,
+      `  const pool = new pg.Pool({ connectionString: url });`,
+      `  await pool.query("SELECT * FROM records WHERE tenant = $1", [tenant]);`,
+    ],
+    installed("ioredis") &&
+    [`import { Redis } from "ioredis";`, `  const redis = new Redis(url);`, `  await redis.get(\`cache:\${tenant}\`);`],
+    installed("mongodb") &&
+    [
+      `import { MongoClient } from "mongodb";`,
+      `  const mongo = new MongoClient(url);`,
+      `  await mongo.db(tenant).collection("events").findOne({});`,
+    ],
+    installed("mysql2") &&
+    [
+      `import mysql from "mysql2/promise";`,
+      `  const my = await mysql.createConnection(url);`,
+      `  await my.query("SELECT 1");`,
+    ],
   ].filter((d): d is string[] => d !== false);
   for (let i = 0; i < HEAVY_MODULES; i++) {
     const lines = [
@@ -343,15 +446,28 @@ function median(values: number[]): number {
 
 function spawnTimed(command: string, commandArgs: string[], cwd: string, okCodes: number[]): () => void {
   return () => {
-    const run = spawnSync(command, commandArgs, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: "" } });
-    if (!okCodes.includes(run.status ?? -1)) throw new Error(`${command} ${commandArgs.join(" ")} exited ${run.status}: ${run.stderr}`);
+    const run = spawnSync(command, commandArgs, {
+      cwd,
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    if (!okCodes.includes(run.status ?? -1)) {
+      throw new Error(`${command} ${commandArgs.join(" ")} exited ${run.status}: ${run.stderr}`);
+    }
   };
 }
 
 // Runs a node script as a child process and reads its peak memory: a
 // preload writes `process.resourceUsage().maxRSS` (KiB) to a file when the
 // child exits (tsc and the guard's CLI both end with process.exit).
-function spawnMeasured(script: string, scriptArgs: string[], cwd: string, okCodes: number[], preload: string): () => { ms: number; maxRssKiB: number } {
+function spawnMeasured(
+  script: string,
+  scriptArgs: string[],
+  cwd: string,
+  okCodes: number[],
+  preload: string,
+): () => { ms: number; maxRssKiB: number } {
   return () => {
     const report = join(cwd, `.maxrss-${process.pid}`);
     const started = performance.now();
@@ -362,7 +478,9 @@ function spawnMeasured(script: string, scriptArgs: string[], cwd: string, okCode
       env: { ...process.env, NODE_OPTIONS: "", GD_MAXRSS_FILE: report },
     });
     const ms = performance.now() - started;
-    if (!okCodes.includes(run.status ?? -1)) throw new Error(`${script} ${scriptArgs.join(" ")} exited ${run.status}: ${run.stderr}`);
+    if (!okCodes.includes(run.status ?? -1)) {
+      throw new Error(`${script} ${scriptArgs.join(" ")} exited ${run.status}: ${run.stderr}`);
+    }
     const maxRssKiB = Number(readFileSync(report, "utf8"));
     rmSync(report);
     return { ms, maxRssKiB };
@@ -393,16 +511,36 @@ try {
   execFileSync(
     join(REPO, "node_modules", ".bin", "tsc"),
     [
-      "--ignoreConfig", "--outDir", build, "--rootDir", REPO, "--target", "ES2023", "--lib", "ES2023", "--module", "NodeNext",
-      "--moduleResolution", "NodeNext", "--types", "node", "--strict", "--skipLibCheck", "--allowImportingTsExtensions",
-      "--rewriteRelativeImportExtensions", "--verbatimModuleSyntax", join(REPO, "guard", "cli.ts"), join(REPO, "guard", "mod.ts"),
+      "--ignoreConfig",
+      "--outDir",
+      build,
+      "--rootDir",
+      REPO,
+      "--target",
+      "ES2023",
+      "--lib",
+      "ES2023",
+      "--module",
+      "NodeNext",
+      "--moduleResolution",
+      "NodeNext",
+      "--types",
+      "node",
+      "--strict",
+      "--skipLibCheck",
+      "--allowImportingTsExtensions",
+      "--rewriteRelativeImportExtensions",
+      "--verbatimModuleSyntax",
+      join(REPO, "guard", "cli.ts"),
+      join(REPO, "guard", "mod.ts"),
     ],
     { cwd: REPO },
   );
   const cli = join(build, "guard", "cli.js");
   // In-process measures use the same compiled JavaScript, not the sources
   // through a TypeScript loader.
-  const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(join(build, "guard", file)).href)) as T;
+  const load = async <T>(file: string): Promise<T> =>
+    (await import(pathToFileURL(join(build, "guard", file)).href)) as T;
   const { rules, scan } = await load<typeof import("../guard/mod.ts")>("mod.js");
   const { runEngine } = await load<typeof import("../guard/_engine.ts")>("_engine.js");
   const { PackageLookup } = await load<typeof import("../guard/_package.ts")>("_package.js");
@@ -412,36 +550,57 @@ try {
   const key = (f: { file: string; line: number; ruleId: string }) => `${f.file}:${f.line} ${f.ruleId}`;
   const expected = planted.map(key).sort();
   const result = await scan({ cwd: work, project: "tsconfig.json", config: {} });
-  const cliRun = spawnSync(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], { cwd: work, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const cliRun = spawnSync(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], {
+    cwd: work,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const cliFindings = (JSON.parse(cliRun.stdout) as { findings: Planted[] }).findings;
   for (const [what, found] of [["scan()", result.findings], ["drop-guard CLI", cliFindings]] as const) {
     const actual = found.map(key).sort();
     if (JSON.stringify(actual) !== JSON.stringify(expected)) {
       failed = true;
-      console.error(`FAIL: ${what} found\n  ${actual.join("\n  ")}\nbut the planted drops are\n  ${expected.join("\n  ")}`);
+      console.error(
+        `FAIL: ${what} found\n  ${actual.join("\n  ")}\nbut the planted drops are\n  ${expected.join("\n  ")}`,
+      );
     }
   }
   if (cliRun.status !== 1) {
     failed = true;
     console.error(`FAIL: the CLI exited ${cliRun.status}, not 1: ${cliRun.stderr}`);
   }
-  console.log(`The guard found exactly the ${planted.length} planted drops: ${!failed}; ${result.sanctionedFound} sanctioned functions, ${result.allowed.length} allowed operations.`);
+  console.log(
+    `The guard found exactly the ${planted.length} planted drops: ${!failed}; ${result.sanctionedFound} sanctioned functions, ${result.allowed.length} allowed operations.`,
+  );
 
   const runCli = spawnTimed(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], work, [1]);
   const runTsc = spawnTimed(join(REPO, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json", "--noEmit"], work, [0]);
   const runScan = () => scan({ cwd: work, project: "tsconfig.json", config: {} });
   // Both keep the trees until they are done, as a program does: the
   // difference is the guard's walk alone.
-  const parse = () => files.map((file, i) => ts.createSourceFile(file, texts[i]!, { languageVersion: ts.ScriptTarget.ES2023, jsDocParsingMode: JSDOC_MODE }));
+  const parse = () =>
+    files.map((file, i) =>
+      ts.createSourceFile(file, texts[i]!, { languageVersion: ts.ScriptTarget.ES2023, jsDocParsingMode: JSDOC_MODE })
+    );
   const parseOnly = () => parse().length;
   // The syntactic pass: the same parse, then the walk (which sets the parent
   // pointers), the folding and the syntactic rules; no checker, no program.
-  const syntacticRules = rules.filter((r) => r.meta.docs.requiresTypeChecking !== true).map((rule) => ({ rule, options: rule.defaultOptions }));
+  const syntacticRules = rules.filter((r) => r.meta.docs.requiresTypeChecking !== true).map((rule) => ({
+    rule,
+    options: rule.defaultOptions,
+  }));
   const syntacticPass = () => {
     const sourceFiles = parse();
     const program = { getSourceFiles: () => sourceFiles, getCurrentDirectory: () => work } as unknown as ts.Program;
     const sanctioned = indexSanctioned(sourceFiles, [], new Map());
-    runEngine({ program, files: sourceFiles, rules: syntacticRules, sanctioned, packages: new PackageLookup(), semantic: false });
+    runEngine({
+      program,
+      files: sourceFiles,
+      rules: syntacticRules,
+      sanctioned,
+      packages: new PackageLookup(),
+      semantic: false,
+    });
   };
   const drop = "(DATABASE|ROLE|USER|SCHEMA|OWNED)";
   const selectors = [
@@ -459,7 +618,11 @@ try {
     const linter = new ESLint({
       cwd: work,
       overrideConfigFile: true,
-      overrideConfig: [{ files: ["**/*.ts"], languageOptions: { parser: tsParser }, rules: { "no-restricted-syntax": ["error", ...selectors] } }],
+      overrideConfig: [{
+        files: ["**/*.ts"],
+        languageOptions: { parser: tsParser },
+        rules: { "no-restricted-syntax": ["error", ...selectors] },
+      }],
     });
     const results = await linter.lintFiles(["src/**/*.ts"]);
     eslintProblems = results.reduce((n, r) => n + r.errorCount, 0);
@@ -473,7 +636,12 @@ try {
   syntacticPass();
   await runEslint();
   const samples: Record<"cli" | "tsc" | "syntactic" | "parse" | "scan" | "eslint", number[]> = {
-    cli: [], tsc: [], syntactic: [], parse: [], scan: [], eslint: [],
+    cli: [],
+    tsc: [],
+    syntactic: [],
+    parse: [],
+    scan: [],
+    eslint: [],
   };
   const once = async (fn: () => unknown) => {
     const started = performance.now();
@@ -504,39 +672,83 @@ try {
     samples.eslint.push(eslintMs);
     ratios.tsc.push(cliMs / tscMs);
     ratios.eslint.push(eslintMs / scanMs);
-    console.log(`round ${round + 1}/${RUNS}: cli/tsc ${(cliMs / tscMs).toFixed(2)}, syntactic/parse ${(syntacticMs / parseMs).toFixed(2)}, eslint/scan ${(eslintMs / scanMs).toFixed(2)}`);
+    console.log(
+      `round ${round + 1}/${RUNS}: cli/tsc ${(cliMs / tscMs).toFixed(2)}, syntactic/parse ${
+        (syntacticMs / parseMs).toFixed(2)
+      }, eslint/scan ${(eslintMs / scanMs).toFixed(2)}`,
+    );
   }
   const toTsc = median(ratios.tsc);
   const toParse = median(ratios.parse);
   const eslintTimes = median(ratios.eslint);
   const rows: [string, number, string, string, boolean | undefined][] = [
-    ["guard full run: `drop-guard` CLI (compiled, spawned)", median(samples.cli), `${toTsc.toFixed(2)}× tsc`, `≤ ${BUDGET_TSC}× tsc`, toTsc <= BUDGET_TSC],
+    [
+      "guard full run: `drop-guard` CLI (compiled, spawned)",
+      median(samples.cli),
+      `${toTsc.toFixed(2)}× tsc`,
+      `≤ ${BUDGET_TSC}× tsc`,
+      toTsc <= BUDGET_TSC,
+    ],
     ["`tsc --noEmit` (spawned)", median(samples.tsc), "1.00× tsc", "", undefined],
-    ["guard syntactic pass: parse + walk + syntactic rules (in-process)", median(samples.syntactic), `${toParse.toFixed(2)}× parse`, `≤ ${BUDGET_PARSE}× parse`, toParse <= BUDGET_PARSE],
+    [
+      "guard syntactic pass: parse + walk + syntactic rules (in-process)",
+      median(samples.syntactic),
+      `${toParse.toFixed(2)}× parse`,
+      `≤ ${BUDGET_PARSE}× parse`,
+      toParse <= BUDGET_PARSE,
+    ],
     ["parse-only: `ts.createSourceFile` per file (in-process)", median(samples.parse), "1.00× parse", "", undefined],
-    ["guard full run: `scan()` (in-process)", median(samples.scan), `ESLint takes ${eslintTimes.toFixed(2)}×`, `ESLint ≥ ${BUDGET_ESLINT}×`, eslintTimes >= BUDGET_ESLINT],
-    [`ESLint \`no-restricted-syntax\`, typescript-eslint parser (in-process; ${eslintProblems} matches)`, median(samples.eslint), "", "", undefined],
+    [
+      "guard full run: `scan()` (in-process)",
+      median(samples.scan),
+      `ESLint takes ${eslintTimes.toFixed(2)}×`,
+      `ESLint ≥ ${BUDGET_ESLINT}×`,
+      eslintTimes >= BUDGET_ESLINT,
+    ],
+    [
+      `ESLint \`no-restricted-syntax\`, typescript-eslint parser (in-process; ${eslintProblems} matches)`,
+      median(samples.eslint),
+      "",
+      "",
+      undefined,
+    ],
   ];
-  console.log(`\n${files.length} modules, ${lines} lines; medians of ${RUNS} alternating rounds; ${process.platform}/${process.arch}, Node ${process.version}\n`);
+  console.log(
+    `\n${files.length} modules, ${lines} lines; medians of ${RUNS} alternating rounds; ${process.platform}/${process.arch}, Node ${process.version}\n`,
+  );
   console.log("| measure | median | ratio (median of rounds) | budget | met |");
   console.log("|---|---:|---:|---|---|");
   for (const [name, ms, ratio, budget, ok] of rows) {
-    console.log(`| ${name} | ${ms.toFixed(0)} ms | ${ratio} | ${budget} | ${ok === undefined ? "" : ok ? "yes" : "**NO**"} |`);
+    console.log(
+      `| ${name} | ${ms.toFixed(0)} ms | ${ratio} | ${budget} | ${ok === undefined ? "" : ok ? "yes" : "**NO**"} |`,
+    );
     if (ok === false) failed = true;
   }
-  console.log(`\nscan() of the correctness run: program ${result.timings.programMs.toFixed(0)} ms, rules ${result.timings.rulesMs.toFixed(0)} ms`);
+  console.log(
+    `\nscan() of the correctness run: program ${result.timings.programMs.toFixed(0)} ms, rules ${
+      result.timings.rulesMs.toFixed(0)
+    } ms`,
+  );
 
   // The driver-heavy project: most of tsc's time is the drivers' declarations.
   const heavy = join(work, "driver-heavy");
   const heavyPlanted = generateDriverHeavy(heavy);
-  const heavyRun = spawnSync(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], { cwd: heavy, encoding: "utf8" });
-  const heavyFound = (JSON.parse(heavyRun.stdout) as { findings: { file: string; line: number; ruleId: string }[] }).findings.map(key).sort();
+  const heavyRun = spawnSync(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], {
+    cwd: heavy,
+    encoding: "utf8",
+  });
+  const heavyFound = (JSON.parse(heavyRun.stdout) as { findings: { file: string; line: number; ruleId: string }[] })
+    .findings.map(key).sort();
   if (JSON.stringify(heavyFound) !== JSON.stringify(heavyPlanted.map(key).sort())) {
-    console.error(`driver-heavy: expected ${JSON.stringify(heavyPlanted.map(key))}, found ${JSON.stringify(heavyFound)}`);
+    console.error(
+      `driver-heavy: expected ${JSON.stringify(heavyPlanted.map(key))}, found ${JSON.stringify(heavyFound)}`,
+    );
     failed = true;
   }
   const heavyCli = spawnTimed(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], heavy, [1]);
-  const heavyTsc = spawnTimed(join(REPO, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json", "--noEmit"], heavy, [0]);
+  const heavyTsc = spawnTimed(join(REPO, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json", "--noEmit"], heavy, [
+    0,
+  ]);
   const heavySamples = { cli: [] as number[], tsc: [] as number[], ratio: [] as number[] };
   for (let round = 0; round < RUNS; round++) {
     const cliMs = await once(heavyCli);
@@ -548,8 +760,12 @@ try {
   const heavyRatio = median(heavySamples.ratio);
   console.log(
     `\ndriver-heavy (${HEAVY_MODULES} modules importing pg, ioredis, mongodb, mysql2, typeorm, sequelize, prisma; the guard finds its ` +
-      `${heavyPlanted.length} planted drops: ${JSON.stringify(heavyFound) === JSON.stringify(heavyPlanted.map(key).sort())}): CLI ` +
-      `${median(heavySamples.cli).toFixed(0)} ms against tsc ${median(heavySamples.tsc).toFixed(0)} ms, ${heavyRatio.toFixed(2)}× tsc ` +
+      `${heavyPlanted.length} planted drops: ${
+        JSON.stringify(heavyFound) === JSON.stringify(heavyPlanted.map(key).sort())
+      }): CLI ` +
+      `${median(heavySamples.cli).toFixed(0)} ms against tsc ${median(heavySamples.tsc).toFixed(0)} ms, ${
+        heavyRatio.toFixed(2)
+      }× tsc ` +
       `(budget ≤ ${BUDGET_DRIVER_HEAVY}×): ${heavyRatio <= BUDGET_DRIVER_HEAVY ? "met" : "**NOT MET**"}`,
   );
   if (heavyRatio > BUDGET_DRIVER_HEAVY) failed = true;
@@ -564,14 +780,25 @@ try {
     const tscJs = join(REPO, "node_modules", "typescript", "lib", "tsc.js");
     const scaleCli = spawnMeasured(cli, ["--project", "tsconfig.json", "--format", "json"], scale, [1], preload);
     const scaleTsc = spawnMeasured(tscJs, ["-p", "tsconfig.json", "--noEmit"], scale, [0], preload);
-    const scaleRun = spawnSync(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], { cwd: scale, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const scaleRun = spawnSync(process.execPath, [cli, "--project", "tsconfig.json", "--format", "json"], {
+      cwd: scale,
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
     const scaleFound = (JSON.parse(scaleRun.stdout) as { findings: Planted[] }).findings.map(key).sort();
     const scaleOk = JSON.stringify(scaleFound) === JSON.stringify(scalePlanted.map(key).sort());
     if (!scaleOk) {
       console.error(`scale: expected ${JSON.stringify(scalePlanted.map(key))}, found ${JSON.stringify(scaleFound)}`);
       failed = true;
     }
-    const scaleSamples = { cli: [] as number[], tsc: [] as number[], time: [] as number[], cliRss: [] as number[], tscRss: [] as number[], memory: [] as number[] };
+    const scaleSamples = {
+      cli: [] as number[],
+      tsc: [] as number[],
+      time: [] as number[],
+      cliRss: [] as number[],
+      tscRss: [] as number[],
+      memory: [] as number[],
+    };
     for (let round = 0; round < SCALE_RUNS; round++) {
       const guard = scaleCli();
       const checker = scaleTsc();
@@ -581,16 +808,30 @@ try {
       scaleSamples.cliRss.push(guard.maxRssKiB);
       scaleSamples.tscRss.push(checker.maxRssKiB);
       scaleSamples.memory.push(guard.maxRssKiB / checker.maxRssKiB);
-      console.log(`scale round ${round + 1}/${SCALE_RUNS}: cli/tsc time ${(guard.ms / checker.ms).toFixed(2)}, peak memory ${(guard.maxRssKiB / checker.maxRssKiB).toFixed(2)}`);
+      console.log(
+        `scale round ${round + 1}/${SCALE_RUNS}: cli/tsc time ${(guard.ms / checker.ms).toFixed(2)}, peak memory ${
+          (guard.maxRssKiB / checker.maxRssKiB).toFixed(2)
+        }`,
+      );
     }
     const timeRatio = median(scaleSamples.time);
     const memoryRatio = median(scaleSamples.memory);
     const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
-    console.log(`\nscale: ${scaleFiles.length} modules; the guard finds its ${scalePlanted.length} planted drops: ${scaleOk}; medians of ${SCALE_RUNS} alternating rounds\n`);
+    console.log(
+      `\nscale: ${scaleFiles.length} modules; the guard finds its ${scalePlanted.length} planted drops: ${scaleOk}; medians of ${SCALE_RUNS} alternating rounds\n`,
+    );
     console.log("| measure | guard CLI | `tsc --noEmit` | ratio (median of rounds) | budget | met |");
     console.log("|---|---:|---:|---:|---|---|");
-    console.log(`| time | ${median(scaleSamples.cli).toFixed(0)} ms | ${median(scaleSamples.tsc).toFixed(0)} ms | ${timeRatio.toFixed(2)}× | ≤ ${BUDGET_SCALE_TSC}× | ${timeRatio <= BUDGET_SCALE_TSC ? "yes" : "**NO**"} |`);
-    console.log(`| peak memory (maxRSS) | ${mib(median(scaleSamples.cliRss))} | ${mib(median(scaleSamples.tscRss))} | ${memoryRatio.toFixed(2)}× | ≤ ${BUDGET_SCALE_MEMORY}× | ${memoryRatio <= BUDGET_SCALE_MEMORY ? "yes" : "**NO**"} |`);
+    console.log(
+      `| time | ${median(scaleSamples.cli).toFixed(0)} ms | ${median(scaleSamples.tsc).toFixed(0)} ms | ${
+        timeRatio.toFixed(2)
+      }× | ≤ ${BUDGET_SCALE_TSC}× | ${timeRatio <= BUDGET_SCALE_TSC ? "yes" : "**NO**"} |`,
+    );
+    console.log(
+      `| peak memory (maxRSS) | ${mib(median(scaleSamples.cliRss))} | ${mib(median(scaleSamples.tscRss))} | ${
+        memoryRatio.toFixed(2)
+      }× | ≤ ${BUDGET_SCALE_MEMORY}× | ${memoryRatio <= BUDGET_SCALE_MEMORY ? "yes" : "**NO**"} |`,
+    );
     if (timeRatio > BUDGET_SCALE_TSC || memoryRatio > BUDGET_SCALE_MEMORY) failed = true;
   }
 } finally {

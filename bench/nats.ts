@@ -58,12 +58,18 @@ async function fill(): Promise<void> {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc, { timeout: 60_000 });
     for (const name of names) {
-      await jsm.streams.add({ name, subjects: [`bench.${token}.${name}`], description: `guarded-drop tenant ${token}` });
+      await jsm.streams.add({
+        name,
+        subjects: [`bench.${token}.${name}`],
+        description: `guarded-drop tenant ${token}`,
+      });
       await jsm.consumers.add(name, { durable_name: "reader", ack_policy: "explicit" as never });
     }
     for (let sent = 0; sent < MESSAGES; sent += PUBLISH_BATCH) {
       const batch = Math.min(PUBLISH_BATCH, MESSAGES - sent);
-      await Promise.all(Array.from({ length: batch }, (_, i) => js.publish(`bench.${token}.${names[(sent + i) % STREAMS]}`, payload)));
+      await Promise.all(
+        Array.from({ length: batch }, (_, i) => js.publish(`bench.${token}.${names[(sent + i) % STREAMS]}`, payload)),
+      );
     }
     let stored = 0;
     for (const name of names) stored += (await jsm.streams.info(name)).state.messages;
@@ -109,7 +115,13 @@ try {
         adapterMs.push(
           await timed(() =>
             guardedDrop(
-              { token, resourceType: adapter.resourceType, backend: adapter.backend, requestId: `bench-${run}`, caller: "bench/nats" },
+              {
+                token,
+                resourceType: adapter.resourceType,
+                backend: adapter.backend,
+                requestId: `bench-${run}`,
+                caller: "bench/nats",
+              },
               () => adapter.deprovision(token),
             )
           ),
@@ -129,5 +141,9 @@ console.log("|---|---|");
 console.log(`| natsShared deprovision through guardedDrop | ${median(adapterMs).toFixed(1)} |`);
 console.log(`| raw jsm.streams.delete loop (connect, delete, close) | ${median(rawMs).toFixed(1)} |`);
 console.log(`| ratio (budget <= ${RATIO_BUDGET}) | ${ratio.toFixed(2)} |`);
-console.log(`\nall runs (ms): adapter ${adapterMs.map((v) => v.toFixed(1)).join(", ")}; raw ${rawMs.map((v) => v.toFixed(1)).join(", ")}`);
+console.log(
+  `\nall runs (ms): adapter ${adapterMs.map((v) => v.toFixed(1)).join(", ")}; raw ${
+    rawMs.map((v) => v.toFixed(1)).join(", ")
+  }`,
+);
 process.exit(ratio <= RATIO_BUDGET ? 0 : 1);

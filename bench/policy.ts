@@ -110,7 +110,9 @@ try {
   await rawPg.connect();
   await redis.connect();
   await admin.query(`CREATE SCHEMA "${schema}"`);
-  await admin.query(`CREATE TABLE "${schema}".resources (token text PRIMARY KEY, status text NOT NULL, expires_at timestamptz)`);
+  await admin.query(
+    `CREATE TABLE "${schema}".resources (token text PRIMARY KEY, status text NOT NULL, expires_at timestamptz)`,
+  );
   await admin.query(
     `INSERT INTO "${schema}".resources SELECT 'tenant' || g, 'deleted', NULL FROM generate_series(0, $1) AS g`,
     [ROWS - 1],
@@ -131,14 +133,35 @@ try {
   );
   // The script's KEYS: two limits, the epoch hash, the cancel mark; ARGV: the member, the epoch
   // seen ('' and 0: none), a new epoch id, the loss block, "0" (not through a loss), "1" (a young server trusted, as the budget above), then the limits.
-  const rawKeys = [`${keyPrefix}raw:global`, `${keyPrefix}raw:postgres`, `${keyPrefix}raw:epoch`, `${keyPrefix}raw:cancelled`];
+  const rawKeys = [
+    `${keyPrefix}raw:global`,
+    `${keyPrefix}raw:postgres`,
+    `${keyPrefix}raw:epoch`,
+    `${keyPrefix}raw:cancelled`,
+  ];
   const sha = await redis.script("LOAD", TAKE_SCRIPT) as string;
   const [takeTimes, rawScriptTimes] = await time(
     async (i) => {
       const verdict = await budget.take(requestFor(i));
       if (verdict.allowed !== true) throw new Error(`the take answered ${JSON.stringify(verdict)}`);
     },
-    (i) => redis.evalsha(sha, 4, ...rawKeys, `raw-${i}`, "", "0", "raw-epoch", "600000", "0", "1", "1000000000", "600000", "1000000000", "600000"),
+    (i) =>
+      redis.evalsha(
+        sha,
+        4,
+        ...rawKeys,
+        `raw-${i}`,
+        "",
+        "0",
+        "raw-epoch",
+        "600000",
+        "0",
+        "1",
+        "1000000000",
+        "600000",
+        "1000000000",
+        "600000",
+      ),
   );
 
   const logger = createAuditLogger({ destination: join(auditDir, "audit.log") });
@@ -146,18 +169,41 @@ try {
   const plain = createGuardedDrop({ logger, counter });
   const guarded = createGuardedDrop({ logger, counter, authorize: createTerminalityPolicy({ lookup }), budget });
   const noop = () => {};
-  const [plainTimes, guardedTimes] = await time((i) => plain(requestFor(i), noop), () => guarded(requestFor(random()), noop));
+  const [plainTimes, guardedTimes] = await time(
+    (i) => plain(requestFor(i), noop),
+    () => guarded(requestFor(random()), noop),
+  );
 
   const ms = (v: number) => `${v.toFixed(3)} ms`;
   console.log(`${ITERATIONS} timed calls each, one at a time, after ${WARMUP} untimed ones\n`);
   console.log("| measured | p50 | p99 | budget |");
   console.log("|---|---|---|---|");
-  console.log(`| postgresResourceLookup (indexed table of ${ROWS} rows) | ${ms(lookupTimes!.p50)} | ${ms(lookupTimes!.p99)} | p99 ≤ ${P99_BUDGET_MS} ms |`);
-  console.log(`| … baseline: the same query on a bare pg.Client | ${ms(rawQueryTimes!.p50)} | ${ms(rawQueryTimes!.p99)} | |`);
-  console.log(`| redisDropBudget take (a global and a resource_type limit) | ${ms(takeTimes!.p50)} | ${ms(takeTimes!.p99)} | p99 ≤ ${P99_BUDGET_MS} ms |`);
-  console.log(`| … baseline: the same script by EVALSHA on a bare ioredis client | ${ms(rawScriptTimes!.p50)} | ${ms(rawScriptTimes!.p99)} | |`);
-  console.log(`| guardedDrop, no-op drop, without policy or budget | ${ms(plainTimes!.p50)} | ${ms(plainTimes!.p99)} | |`);
-  console.log(`| guardedDrop, no-op drop, with the terminality policy and the budget | ${ms(guardedTimes!.p50)} | ${ms(guardedTimes!.p99)} | |`);
+  console.log(
+    `| postgresResourceLookup (indexed table of ${ROWS} rows) | ${ms(lookupTimes!.p50)} | ${
+      ms(lookupTimes!.p99)
+    } | p99 ≤ ${P99_BUDGET_MS} ms |`,
+  );
+  console.log(
+    `| … baseline: the same query on a bare pg.Client | ${ms(rawQueryTimes!.p50)} | ${ms(rawQueryTimes!.p99)} | |`,
+  );
+  console.log(
+    `| redisDropBudget take (a global and a resource_type limit) | ${ms(takeTimes!.p50)} | ${
+      ms(takeTimes!.p99)
+    } | p99 ≤ ${P99_BUDGET_MS} ms |`,
+  );
+  console.log(
+    `| … baseline: the same script by EVALSHA on a bare ioredis client | ${ms(rawScriptTimes!.p50)} | ${
+      ms(rawScriptTimes!.p99)
+    } | |`,
+  );
+  console.log(
+    `| guardedDrop, no-op drop, without policy or budget | ${ms(plainTimes!.p50)} | ${ms(plainTimes!.p99)} | |`,
+  );
+  console.log(
+    `| guardedDrop, no-op drop, with the terminality policy and the budget | ${ms(guardedTimes!.p50)} | ${
+      ms(guardedTimes!.p99)
+    } | |`,
+  );
   for (const [name, measured] of [["lookup", lookupTimes!], ["take", takeTimes!]] as const) {
     if (measured.p99 > P99_BUDGET_MS) {
       console.log(`\nOVER BUDGET: the ${name}'s p99 is ${ms(measured.p99)}`);
@@ -173,7 +219,9 @@ try {
   // SCAN, never KEYS: the Redis is shared.
   let cursor = "0";
   do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 1_000).catch(() => ["0", []] as [string, string[]]);
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 1_000).catch(() =>
+      ["0", []] as [string, string[]]
+    );
     if (keys.length > 0) await redis.del(...keys);
     cursor = next;
   } while (cursor !== "0");

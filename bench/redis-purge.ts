@@ -72,7 +72,9 @@ async function fill(): Promise<void> {
     const pipeline = admin.pipeline();
     for (let from = start; from < Math.min(KEYS, start + FILL_BATCH); from += MSET_SIZE) {
       const pairs: string[] = [];
-      for (let i = from; i < Math.min(KEYS, from + MSET_SIZE, start + FILL_BATCH); i++) pairs.push(`${token}:${i}`, `v${i}`);
+      for (let i = from; i < Math.min(KEYS, from + MSET_SIZE, start + FILL_BATCH); i++) {
+        pairs.push(`${token}:${i}`, `v${i}`);
+      }
       pipeline.mset(...pairs);
     }
     await pipeline.exec();
@@ -114,7 +116,13 @@ async function adapterPurge(scanCount: number): Promise<void> {
   const adapter = redisShared({ url, scanCount });
   try {
     await guardedDrop(
-      { token, resourceType: adapter.resourceType, backend: adapter.backend, requestId: `bench-${Date.now()}`, caller: "bench/redis-purge" },
+      {
+        token,
+        resourceType: adapter.resourceType,
+        backend: adapter.backend,
+        requestId: `bench-${Date.now()}`,
+        caller: "bench/redis-purge",
+      },
       () => adapter.deprovision(token),
     );
   } finally {
@@ -151,7 +159,8 @@ async function measure(
   };
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<number> {
   await admin.set(neighbourKey, "neighbour's value");
@@ -202,21 +211,33 @@ async function main(): Promise<number> {
   const p99Ok = p99 < P99_BUDGET_MS;
 
   console.log(`\n### Redis purge: ${fmt(KEYS)} keys, median of ${RUNS} runs each (Redis at ${new URL(url).host})\n`);
-  console.log("| purge | keys/s | seconds | server CPU s | neighbour GET p50 | neighbour GET p99 | GETs during purge |");
+  console.log(
+    "| purge | keys/s | seconds | server CPU s | neighbour GET p50 | neighbour GET p99 | GETs during purge |",
+  );
   console.log("|---|---:|---:|---:|---:|---:|---:|");
   const row = (name: string, runs: Run[]) =>
     console.log(
-      `| ${name} | ${fmt(median(runs.map((r) => r.keysPerSecond)))} | ${fmt(median(runs.map((r) => r.seconds)), 2)} | ` +
+      `| ${name} | ${fmt(median(runs.map((r) => r.keysPerSecond)))} | ${
+        fmt(median(runs.map((r) => r.seconds)), 2)
+      } | ` +
         `${fmt(median(runs.map((r) => r.serverCpuSeconds)), 2)} | ` +
-        `${fmt(median(runs.map((r) => r.p50)), 3)} ms | ${fmt(median(runs.map((r) => r.p99)), 3)} ms | ${fmt(median(runs.map((r) => r.gets)))} |`,
+        `${fmt(median(runs.map((r) => r.p50)), 3)} ms | ${fmt(median(runs.map((r) => r.p99)), 3)} ms | ${
+          fmt(median(runs.map((r) => r.gets)))
+        } |`,
     );
   row(adapterRuns[0]!.method, adapterRuns);
   row(rawRuns[0]!.method, rawRuns);
   console.log("");
   console.log("| budget | measured | verdict |");
   console.log("|---|---:|---|");
-  console.log(`| adapter throughput ≥ 90 % of the raw loop | ${fmt(ratio * 100, 1)} % | ${ratioOk ? "met" : "MISSED"} |`);
-  console.log(`| neighbour GET p99 < 5 ms during the adapter's purge | ${fmt(p99, 3)} ms (p50 ${fmt(p50, 3)} ms; raw loop p99 ${fmt(rawP99, 3)} ms) | ${p99Ok ? "met" : "MISSED"} |`);
+  console.log(
+    `| adapter throughput ≥ 90 % of the raw loop | ${fmt(ratio * 100, 1)} % | ${ratioOk ? "met" : "MISSED"} |`,
+  );
+  console.log(
+    `| neighbour GET p99 < 5 ms during the adapter's purge | ${fmt(p99, 3)} ms (p50 ${fmt(p50, 3)} ms; raw loop p99 ${
+      fmt(rawP99, 3)
+    } ms) | ${p99Ok ? "met" : "MISSED"} |`,
+  );
   if (sweepRuns.length > 0) {
     console.log("\n| SCAN COUNT (adapter, one run each) | keys/s | neighbour GET p50 | neighbour GET p99 |");
     console.log("|---:|---:|---:|---:|");

@@ -61,7 +61,8 @@ interface Sample {
   readonly clientCpu: number;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** The tenant: its ACL user and `big:<i>` keys. */
 async function fill(admin: Redis): Promise<void> {
@@ -130,7 +131,11 @@ async function measure(admin: Redis, neighbour: Neighbour, work: () => Promise<u
 
 async function expectKeys(admin: Redis, pattern: string, expected: number, after: string): Promise<void> {
   const found = await countKeys(admin, pattern);
-  if (found !== expected) throw new Error(`Cannot go on as ${after} must leave ${expected} keys matching ${pattern}: current value is ${found}`);
+  if (found !== expected) {
+    throw new Error(
+      `Cannot go on as ${after} must leave ${expected} keys matching ${pattern}: current value is ${found}`,
+    );
+  }
 }
 
 async function main(): Promise<number> {
@@ -142,13 +147,21 @@ async function main(): Promise<number> {
   const samples = new Map<string, Sample[]>();
   const record = (label: string, sample: Sample) => {
     samples.set(label, [...(samples.get(label) ?? []), sample]);
-    console.error(`  ${label}: ${fmt(sample.seconds, 2)} s, neighbour GET p99 ${fmt(sample.p99, 2)} ms, event loop p99 ${fmt(sample.loopP99, 1)} ms, CPU s server ${fmt(sample.serverCpu, 2)} client ${fmt(sample.clientCpu, 2)}`);
+    console.error(
+      `  ${label}: ${fmt(sample.seconds, 2)} s, neighbour GET p99 ${fmt(sample.p99, 2)} ms, event loop p99 ${
+        fmt(sample.loopP99, 1)
+      } ms, CPU s server ${fmt(sample.serverCpu, 2)} client ${fmt(sample.clientCpu, 2)}`,
+    );
   };
   await admin.set("other:1", "neighbour's value");
   const neighbour = startNeighbour(server.url, "other:1");
   await neighbour.ready;
   try {
-    console.error(`${fmt(KEYS)} keys, ${RUNS} runs, SCAN COUNT ${SCAN_COUNT}, on a throwaway redis-server at ${new URL(server.url).host}…`);
+    console.error(
+      `${fmt(KEYS)} keys, ${RUNS} runs, SCAN COUNT ${SCAN_COUNT}, on a throwaway redis-server at ${
+        new URL(server.url).host
+      }…`,
+    );
     for (let run = 0; run < RUNS; run++) {
       await fill(admin);
       const adapter = async () => {
@@ -159,9 +172,23 @@ async function main(): Promise<number> {
       };
       const before = async () => {
         const prefix = Buffer.from(PREFIX);
-        record("move out, before (pipelined RENAMENX)", await measure(admin, neighbour, () => pipelinedRenames(rawClient, `${TOKEN}:*`, (k) => Buffer.concat([prefix, k]))));
+        record(
+          "move out, before (pipelined RENAMENX)",
+          await measure(
+            admin,
+            neighbour,
+            () => pipelinedRenames(rawClient, `${TOKEN}:*`, (k) => Buffer.concat([prefix, k])),
+          ),
+        );
         await expectKeys(admin, `${TOKEN}:*`, 0, "the pipelined move out");
-        record("move back, before (pipelined RENAMENX)", await measure(admin, neighbour, () => pipelinedRenames(rawClient, `${PREFIX}*`, (k) => k.subarray(prefix.length))));
+        record(
+          "move back, before (pipelined RENAMENX)",
+          await measure(
+            admin,
+            neighbour,
+            () => pipelinedRenames(rawClient, `${PREFIX}*`, (k) => k.subarray(prefix.length)),
+          ),
+        );
         await expectKeys(admin, `${TOKEN}:*`, KEYS, "the pipelined move back");
       };
       for (const step of run % 2 === 0 ? [adapter, before] : [before, adapter]) await step();
@@ -179,14 +206,20 @@ async function main(): Promise<number> {
 
   const med = (label: string, pick: (s: Sample) => number) => median((samples.get(label) ?? []).map(pick));
   const drop = med("drop (baseline)", (s) => s.seconds);
-  console.log(`\n### Redis quarantine: ${fmt(KEYS)} keys, median of ${RUNS} alternating runs (throwaway redis-server)\n`);
-  console.log("| operation | seconds | × the drop | neighbour GET p50 | neighbour GET p99 | GETs | this process's event-loop delay p99 | CPU s: server + this process |");
+  console.log(
+    `\n### Redis quarantine: ${fmt(KEYS)} keys, median of ${RUNS} alternating runs (throwaway redis-server)\n`,
+  );
+  console.log(
+    "| operation | seconds | × the drop | neighbour GET p50 | neighbour GET p99 | GETs | this process's event-loop delay p99 | CPU s: server + this process |",
+  );
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const label of samples.keys()) {
     const seconds = med(label, (s) => s.seconds);
     console.log(
       `| ${label} | ${fmt(seconds, 2)} | ${fmt(seconds / drop, 2)}× | ${fmt(med(label, (s) => s.p50), 3)} ms | ` +
-        `${fmt(med(label, (s) => s.p99), 3)} ms | ${fmt(med(label, (s) => s.gets))} | ${fmt(med(label, (s) => s.loopP99), 1)} ms | ` +
+        `${fmt(med(label, (s) => s.p99), 3)} ms | ${fmt(med(label, (s) => s.gets))} | ${
+          fmt(med(label, (s) => s.loopP99), 1)
+        } ms | ` +
         `${fmt(med(label, (s) => s.serverCpu), 2)} + ${fmt(med(label, (s) => s.clientCpu), 2)} |`,
     );
   }
@@ -200,10 +233,16 @@ async function main(): Promise<number> {
   console.log("|---|---:|---|");
   console.log(
     `| quarantine's CPU (server + this process) ≤ ${CPU_RATIO_BUDGET}× the plain drop's | ${fmt(ratio, 2)}× ` +
-      `(wall time ${fmt(wallRatio, 2)}×; before: ${fmt(cpu("move out, before (pipelined RENAMENX)") / cpu("drop (baseline)"), 2)}× for the move alone) | ` +
+      `(wall time ${fmt(wallRatio, 2)}×; before: ${
+        fmt(cpu("move out, before (pipelined RENAMENX)") / cpu("drop (baseline)"), 2)
+      }× for the move alone) | ` +
       `${ratioOk ? "met" : "MISSED"} |`,
   );
-  console.log(`| neighbour GET p99 < ${P99_BUDGET_MS} ms during the quarantine | ${fmt(p99, 3)} ms | ${p99Ok ? "met" : "MISSED"} |`);
+  console.log(
+    `| neighbour GET p99 < ${P99_BUDGET_MS} ms during the quarantine | ${fmt(p99, 3)} ms | ${
+      p99Ok ? "met" : "MISSED"
+    } |`,
+  );
   return ratioOk && p99Ok ? 0 : 1;
 }
 

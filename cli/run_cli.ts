@@ -112,7 +112,10 @@ interface Parsed {
  * console.log(code, out);
  * ```
  */
-export async function runGuardedDropCli(args: readonly string[], io: Partial<GuardedDropCliIo> = {}): Promise<GuardedDropExitCode> {
+export async function runGuardedDropCli(
+  args: readonly string[],
+  io: Partial<GuardedDropCliIo> = {},
+): Promise<GuardedDropExitCode> {
   const stdout = io.stdout ?? ((text: string) => void process.stdout.write(text));
   const stderr = io.stderr ?? ((text: string) => void process.stderr.write(text));
   const now = io.now ?? Date.now;
@@ -135,9 +138,15 @@ export async function runGuardedDropCli(args: readonly string[], io: Partial<Gua
   const { json } = parsed;
   try {
     const postgres = await import("../adapters/postgres/mod.ts");
-    const connection = { connectionString: parsed.postgres, ...(parsed.table === undefined ? {} : { table: parsed.table }) };
+    const connection = {
+      connectionString: parsed.postgres,
+      ...(parsed.table === undefined ? {} : { table: parsed.table }),
+    };
     if (parsed.command === "verify") {
-      const report = await postgres.verifyAuditChain({ ...connection, ...(parsed.expectHead === undefined ? {} : { expectHead: parsed.expectHead }) });
+      const report = await postgres.verifyAuditChain({
+        ...connection,
+        ...(parsed.expectHead === undefined ? {} : { expectHead: parsed.expectHead }),
+      });
       stdout(json ? `${JSON.stringify(report, null, 2)}\n` : verifyText(report));
       return report.intact ? 0 : 1;
     }
@@ -145,7 +154,11 @@ export async function runGuardedDropCli(args: readonly string[], io: Partial<Gua
     if (parsed.command === "resolve") {
       try {
         const resolved = await postgres.resolveDrop({ ...connection, dropId: parsed.dropId!, note: parsed.note! });
-        stdout(json ? `${JSON.stringify({ table, resolved }, null, 2)}\n` : `resolved drop ${resolved.dropId} (${resolved.resourceType}/${resolved.backend} ${resolved.token}) in ${table}\n`);
+        stdout(
+          json
+            ? `${JSON.stringify({ table, resolved }, null, 2)}\n`
+            : `resolved drop ${resolved.dropId} (${resolved.resourceType}/${resolved.backend} ${resolved.token}) in ${table}\n`,
+        );
         return 0;
       } catch (err) {
         if ((err as { code?: unknown } | null)?.code !== "GD_REFUSED") throw err;
@@ -155,12 +168,21 @@ export async function runGuardedDropCli(args: readonly string[], io: Partial<Gua
         return 1;
       }
     }
-    const pending = await postgres.pendingDrops({ ...connection, ...(parsed.since === undefined ? {} : { since: parsed.since }) });
+    const pending = await postgres.pendingDrops({
+      ...connection,
+      ...(parsed.since === undefined ? {} : { since: parsed.since }),
+    });
     const inDoubt = pending.filter((drop) => drop.resolvedBy === null).length;
     const since = parsed.since?.toISOString() ?? null;
     stdout(
       json
-        ? `${JSON.stringify({ table, since, count: pending.length, inDoubt, resolved: pending.length - inDoubt, pending }, null, 2)}\n`
+        ? `${
+          JSON.stringify(
+            { table, since, count: pending.length, inDoubt, resolved: pending.length - inDoubt, pending },
+            null,
+            2,
+          )
+        }\n`
         : pendingText(table, pending, inDoubt),
     );
     // Non-zero while anything is in doubt, so that cron and CI alert on it.
@@ -209,10 +231,18 @@ function parse(args: readonly string[], now: () => number): Parsed | "help" | "v
     );
   }
   const dropId = command === "resolve" ? rest.shift() : undefined;
-  if (command === "resolve" && dropId === undefined) throw new UsageError("Cannot run 'audit resolve' as '<drop_id>' is required");
-  if (rest.length > 0) throw new UsageError(`Cannot run 'audit ${command}' as it takes no further arguments: current value is ${rest.length} more`);
+  if (command === "resolve" && dropId === undefined) {
+    throw new UsageError("Cannot run 'audit resolve' as '<drop_id>' is required");
+  }
+  if (rest.length > 0) {
+    throw new UsageError(
+      `Cannot run 'audit ${command}' as it takes no further arguments: current value is ${rest.length} more`,
+    );
+  }
   const postgres = values.postgres;
-  if (typeof postgres !== "string") throw new UsageError(`Cannot run 'audit ${command}' as '--postgres <url>' is required`);
+  if (typeof postgres !== "string") {
+    throw new UsageError(`Cannot run 'audit ${command}' as '--postgres <url>' is required`);
+  }
   if (!isPostgresUrl(postgres)) {
     // Never echoed: a malformed URL is where a password is least likely to be recognised and scrubbed.
     throw new UsageError(
@@ -228,14 +258,24 @@ function parse(args: readonly string[], now: () => number): Parsed | "help" | "v
     }
   }
   const expectHead = values["expect-head"] as string | undefined;
-  if (expectHead !== undefined && command !== "verify") throw new UsageError("Cannot run 'audit pending' as '--expect-head' is an option of 'audit verify'");
+  if (expectHead !== undefined && command !== "verify") {
+    throw new UsageError("Cannot run 'audit pending' as '--expect-head' is an option of 'audit verify'");
+  }
   if (expectHead !== undefined && !HASH_PATTERN.test(expectHead)) {
-    throw new UsageError(`Cannot run 'audit verify' as '--expect-head' must be 64 lower-case hex characters: current value is ${shown(expectHead)}`);
+    throw new UsageError(
+      `Cannot run 'audit verify' as '--expect-head' must be 64 lower-case hex characters: current value is ${
+        shown(expectHead)
+      }`,
+    );
   }
   const since = values.since as string | undefined;
-  if (since !== undefined && command !== "pending") throw new UsageError(`Cannot run 'audit ${command}' as '--since' is an option of 'audit pending'`);
+  if (since !== undefined && command !== "pending") {
+    throw new UsageError(`Cannot run 'audit ${command}' as '--since' is an option of 'audit pending'`);
+  }
   const note = values.note as string | undefined;
-  if (note !== undefined && command !== "resolve") throw new UsageError(`Cannot run 'audit ${command}' as '--note' is an option of 'audit resolve'`);
+  if (note !== undefined && command !== "resolve") {
+    throw new UsageError(`Cannot run 'audit ${command}' as '--note' is an option of 'audit resolve'`);
+  }
   if (command === "resolve" && (note === undefined || note.trim().length === 0)) {
     throw new UsageError("Cannot run 'audit resolve' as '--note <text>' is required: say what was checked");
   }
@@ -262,7 +302,9 @@ function parseSince(text: string, now: () => number): Date {
   const time = ISO_TIME.test(text) ? new Date(text) : undefined;
   if (time === undefined || Number.isNaN(time.getTime())) {
     throw new UsageError(
-      `Cannot run 'audit pending' as '--since' must be a duration (90s, 30m, 24h, 7d, 2w) or an ISO 8601 time (2026-12-01T08:00:00Z): current value is ${shown(text)}`,
+      `Cannot run 'audit pending' as '--since' must be a duration (90s, 30m, 24h, 7d, 2w) or an ISO 8601 time (2026-12-01T08:00:00Z): current value is ${
+        shown(text)
+      }`,
     );
   }
   return time;
@@ -285,13 +327,26 @@ function parseProblem(err: unknown, args: readonly string[]): string {
     return `Cannot run as '${shown(option?.split("=")[0] ?? "?")}' is not an option`;
   }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    const option = args.find((arg, i) => KNOWN.has(arg) && arg !== "--json" && arg !== "--help" && arg !== "-h" && args[i + 1] === undefined);
-    return option !== undefined ? `Cannot run as '${option}' needs a value` : "Cannot run as an option has a malformed value";
+    const option = args.find((arg, i) =>
+      KNOWN.has(arg) && arg !== "--json" && arg !== "--help" && arg !== "-h" && args[i + 1] === undefined
+    );
+    return option !== undefined
+      ? `Cannot run as '${option}' needs a value`
+      : "Cannot run as an option has a malformed value";
   }
   return `Cannot run as the arguments are malformed (${scrubbedMessage(err).split("\n")[0]})`;
 }
 
-const KNOWN: ReadonlySet<string> = new Set(["--postgres", "--table", "--expect-head", "--since", "--note", "--json", "--help", "-h"]);
+const KNOWN: ReadonlySet<string> = new Set([
+  "--postgres",
+  "--table",
+  "--expect-head",
+  "--since",
+  "--note",
+  "--json",
+  "--help",
+  "-h",
+]);
 
 /** A user's argument, shown only when it is short and plain: an argument in the wrong place may be a URL. */
 function shown(text: string): string {
@@ -325,7 +380,9 @@ function verifyText(report: AuditChainReport): string {
   if (report.head !== null) {
     lines.push(`head: seq ${report.head.seq} hash ${report.head.hash}`);
     if (report.intact) {
-      lines.push("Store the head hash where the database's admins cannot write, and check it later with --expect-head <hash>:");
+      lines.push(
+        "Store the head hash where the database's admins cannot write, and check it later with --expect-head <hash>:",
+      );
       lines.push("rows deleted from the end of the chain are visible only that way.");
     }
   }
@@ -334,7 +391,19 @@ function verifyText(report: AuditChainReport): string {
 
 function pendingText(table: string, pending: readonly PendingDrop[], inDoubt: number): string {
   if (pending.length === 0) return `no drops in doubt in ${table}\n`;
-  const header = ["seq", "recorded_at", "drop_id", "status", "action", "resource_type", "backend", "token", "caller", "request_id", "intent"];
+  const header = [
+    "seq",
+    "recorded_at",
+    "drop_id",
+    "status",
+    "action",
+    "resource_type",
+    "backend",
+    "token",
+    "caller",
+    "request_id",
+    "intent",
+  ];
   const rows = pending.map((drop) => [
     String(drop.seq),
     drop.recorded_at,
@@ -356,7 +425,9 @@ function pendingText(table: string, pending: readonly PendingDrop[], inDoubt: nu
     (resolved > 0 ? `, ${resolved} resolved by a later ok drop of the same resource:` : ":"),
     line(header),
     ...rows.map(line),
-    inDoubt > 0 ? "Check each resource in doubt; re-run its drop, or close it with: guarded-drop audit resolve <drop_id> --note <text>" : "",
+    inDoubt > 0
+      ? "Check each resource in doubt; re-run its drop, or close it with: guarded-drop audit resolve <drop_id> --note <text>"
+      : "",
     "",
   ].join("\n").replace(/\n\n$/, "\n");
 }

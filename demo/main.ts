@@ -127,7 +127,9 @@ async function tenantState(server: Server, token: string) {
     [`db_${token}`, `usr_${token}`],
   );
   const invoices = row!.db && server.perDatabaseData
-    ? (await query<{ note: string }>(server.url, "SELECT note FROM invoices ORDER BY id", [], `db_${token}`)).map((r) => r.note)
+    ? (await query<{ note: string }>(server.url, "SELECT note FROM invoices ORDER BY id", [], `db_${token}`)).map((r) =>
+      r.note
+    )
     : [];
   return { database: row!.db, role: row!.role, invoices };
 }
@@ -143,7 +145,10 @@ try {
   console.log(`audit log:  ${auditFile}`);
 
   // The platform's source of truth: which tenant is active, which the customer cancelled.
-  await query(server.url, `CREATE TABLE ${e(RESOURCES)} (token text PRIMARY KEY, status text NOT NULL, expires_at timestamptz)`);
+  await query(
+    server.url,
+    `CREATE TABLE ${e(RESOURCES)} (token text PRIMARY KEY, status text NOT NULL, expires_at timestamptz)`,
+  );
   const lookup = postgresResourceLookup({
     connectionString: server.url,
     query: `SELECT status, expires_at FROM ${e(RESOURCES)} WHERE token = $1`,
@@ -169,7 +174,10 @@ try {
   section("1. provision two tenants; the customer of one cancels");
   await provision(server, TENANT);
   await provision(server, NEIGHBOUR);
-  await query(server.url, `INSERT INTO ${e(RESOURCES)} VALUES ($1, 'deleted', NULL), ($2, 'active', NULL)`, [TENANT, NEIGHBOUR]);
+  await query(server.url, `INSERT INTO ${e(RESOURCES)} VALUES ($1, 'deleted', NULL), ($2, 'active', NULL)`, [
+    TENANT,
+    NEIGHBOUR,
+  ]);
   console.log(`  ${RESOURCES}: ${TENANT} is 'deleted' (cancelled), ${NEIGHBOUR} is 'active' (paying)`);
   if (!server.perDatabaseData) {
     console.log("  (PGlite serves one database per process, so the tenants' data here are their databases and roles;");
@@ -217,37 +225,69 @@ try {
     console.log(`  the adapter refused: ${mismatched.code}: ${mismatched.message}`);
     console.log(`  (its record, req-demo-4 below, holds the request's token "${TENANT}"; the error names "template1")`);
   }
-  const [system] = await query<{ n: string }>(server.url, "SELECT count(*) AS n FROM pg_database WHERE datname IN ('postgres', 'template0', 'template1')");
+  const [system] = await query<{ n: string }>(
+    server.url,
+    "SELECT count(*) AS n FROM pg_database WHERE datname IN ('postgres', 'template0', 'template1')",
+  );
   expect(Number(system!.n) === 3, "postgres, template0 and template1 all still exist");
 
   section(`5. the active neighbour "${NEIGHBOUR}" survived`);
   const neighbourAfter = await tenantState(server, NEIGHBOUR);
-  console.log(`  db_${NEIGHBOUR}: ${neighbourAfter.database ? "exists" : "GONE"}, usr_${NEIGHBOUR}: ${neighbourAfter.role ? "exists" : "GONE"}${
-    server.perDatabaseData ? `, invoices: ${JSON.stringify(neighbourAfter.invoices)}` : ""
-  }`);
-  expect(JSON.stringify(neighbourAfter) === JSON.stringify(neighbourBefore) && neighbourAfter.database && neighbourAfter.role, "the neighbour is exactly as it was");
+  console.log(
+    `  db_${NEIGHBOUR}: ${neighbourAfter.database ? "exists" : "GONE"}, usr_${NEIGHBOUR}: ${
+      neighbourAfter.role ? "exists" : "GONE"
+    }${server.perDatabaseData ? `, invoices: ${JSON.stringify(neighbourAfter.invoices)}` : ""}`,
+  );
+  expect(
+    JSON.stringify(neighbourAfter) === JSON.stringify(neighbourBefore) && neighbourAfter.database &&
+      neighbourAfter.role,
+    "the neighbour is exactly as it was",
+  );
 
   section(`6. the audit records (${auditFile})`);
-  const lines = readFileSync(auditFile, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = readFileSync(auditFile, "utf8").trim().split("\n").map((line) =>
+    JSON.parse(line) as Record<string, unknown>
+  );
   for (const line of lines) {
     const { level: _level, time: _time, pid: _pid, hostname: _hostname, msg: _msg, ...fields } = line;
     console.log(`  ${JSON.stringify(fields)}`);
   }
   expect(lines.filter((l) => l.event === "provisioner.drop").length === 4, "one provisioner.drop record per call (4)");
-  expect(lines.filter((l) => l.event === "provisioner.drop.failed").length === 3, "one provisioner.drop.failed record per call that was not ok (3)");
+  expect(
+    lines.filter((l) => l.event === "provisioner.drop.failed").length === 3,
+    "one provisioner.drop.failed record per call that was not ok (3)",
+  );
   const deniedRecord = lines.find((l) => l.event === "provisioner.drop.failed" && l.outcome === "denied");
-  expect(deniedRecord?.token === NEIGHBOUR && typeof deniedRecord.reason === "string", `the denied record names "${NEIGHBOUR}" and carries the reason`);
+  expect(
+    deniedRecord?.token === NEIGHBOUR && typeof deniedRecord.reason === "string",
+    `the denied record names "${NEIGHBOUR}" and carries the reason`,
+  );
   const mismatchedRecord = lines.find((l) => l.event === "provisioner.drop.failed" && l.request_id === "req-demo-4");
   expect(mismatchedRecord?.token === TENANT, `the mismatched call's record holds the request's token "${TENANT}"`);
 
   section("7. the counter, as Prometheus scrapes it");
   const exposition = await registry.metrics();
   const series = exposition.split("\n").filter((l) => l.startsWith("provisioner_drop_total{"));
-  for (const line of exposition.split("\n")) if (line.startsWith("#") || (line.length > 0 && !line.endsWith(" 0"))) console.log(`  ${line}`);
-  console.log(`  … and ${series.filter((l) => l.endsWith(" 0")).length} more series at 0, created up front so that rate() alerts work from the first drop`);
-  expect(series.includes('provisioner_drop_total{resource_type="postgres",backend="shared",outcome="ok"} 1'), "outcome=ok counted once");
-  expect(series.includes('provisioner_drop_total{resource_type="postgres",backend="shared",outcome="denied"} 1'), "outcome=denied counted once");
-  expect(series.includes('provisioner_drop_total{resource_type="postgres",backend="shared",outcome="refused"} 2'), "outcome=refused counted twice");
+  for (const line of exposition.split("\n")) {
+    if (line.startsWith("#") || (line.length > 0 && !line.endsWith(" 0"))) console.log(`  ${line}`);
+  }
+  console.log(
+    `  … and ${
+      series.filter((l) => l.endsWith(" 0")).length
+    } more series at 0, created up front so that rate() alerts work from the first drop`,
+  );
+  expect(
+    series.includes('provisioner_drop_total{resource_type="postgres",backend="shared",outcome="ok"} 1'),
+    "outcome=ok counted once",
+  );
+  expect(
+    series.includes('provisioner_drop_total{resource_type="postgres",backend="shared",outcome="denied"} 1'),
+    "outcome=denied counted once",
+  );
+  expect(
+    series.includes('provisioner_drop_total{resource_type="postgres",backend="shared",outcome="refused"} 2'),
+    "outcome=refused counted twice",
+  );
 
   // Clean up the neighbour the way the platform would: its customer cancels,
   // and then the drop goes through the chokepoint.
@@ -265,4 +305,10 @@ if (failures.length > 0) {
   console.log(`\n${failures.length} expectation(s) did not hold.`);
   process.exit(1);
 }
-console.log(`\n${bold("Every drop was audited before it ran and counted once; the active tenant's drop was denied, and it was untouched.")}`);
+console.log(
+  `\n${
+    bold(
+      "Every drop was audited before it ran and counted once; the active tenant's drop was denied, and it was untouched.",
+    )
+  }`,
+);

@@ -55,7 +55,9 @@ export interface BaseRevision {
 export function openBaseRevision(ref: string, cwd: string, anchors: readonly string[] = []): BaseRevision {
   const root = resolve(cwd);
   if (ref.length === 0 || ref.startsWith("-") || /[\0\n]/.test(ref)) {
-    throw new GuardUsageError(`Cannot compare with a base as '--base' must be a git ref: current value is ${JSON.stringify(ref)}`);
+    throw new GuardUsageError(
+      `Cannot compare with a base as '--base' must be a git ref: current value is ${JSON.stringify(ref)}`,
+    );
   }
   let toplevel: string | undefined;
   let failure: unknown;
@@ -126,7 +128,9 @@ export function openBaseRevision(ref: string, cwd: string, anchors: readonly str
         out = gitBuffer(["cat-file", "--batch"], top, asked.map((p) => `${commit}:${p}\n`).join(""));
       } catch (err) {
         if (isGuardUsageError(err)) throw err;
-        throw new GuardUsageError(`Cannot compare with ${label} as git cat-file failed: ${gitMessage(err)}`, { cause: err });
+        throw new GuardUsageError(`Cannot compare with ${label} as git cat-file failed: ${gitMessage(err)}`, {
+          cause: err,
+        });
       }
       let at = 0;
       for (const path of asked) {
@@ -149,7 +153,9 @@ export function openBaseRevision(ref: string, cwd: string, anchors: readonly str
       } catch (err) {
         if (isGuardUsageError(err)) throw err;
         if ((err as { status?: number }).status === 1) return []; // no match
-        throw new GuardUsageError(`Cannot compare with ${label} as git grep failed: ${gitMessage(err)}`, { cause: err });
+        throw new GuardUsageError(`Cannot compare with ${label} as git grep failed: ${gitMessage(err)}`, {
+          cause: err,
+        });
       }
       return out.split("\0").filter((line) => line.length > 0).map((line) => line.slice(commit.length + 1));
     },
@@ -173,12 +179,17 @@ function gitBuffer(args: readonly string[], cwd: string, input?: string): Buffer
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === "ENOENT") {
-      throw new GuardUsageError(`Cannot compare with a base as git cannot be run: ${(err as Error).message}`, { cause: err });
-    }
-    if (code === "ETIMEDOUT") {
-      throw new GuardUsageError(`Cannot compare with a base as 'git ${args[0]}' did not finish within ${GIT_TIMEOUT_MS / 1000} s`, {
+      throw new GuardUsageError(`Cannot compare with a base as git cannot be run: ${(err as Error).message}`, {
         cause: err,
       });
+    }
+    if (code === "ETIMEDOUT") {
+      throw new GuardUsageError(
+        `Cannot compare with a base as 'git ${args[0]}' did not finish within ${GIT_TIMEOUT_MS / 1000} s`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   }

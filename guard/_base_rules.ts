@@ -39,7 +39,8 @@ export const scopeNarrowed: RuleModule = createRule({
         "compared over the working tree: those the base's config scans and the head's does not are named.",
     },
     messages: {
-      exclude: "the exclude pattern '{{pattern}}', new since {{base}}, takes {{count}} file(s) out of the scan: {{files}}",
+      exclude:
+        "the exclude pattern '{{pattern}}', new since {{base}}, takes {{count}} file(s) out of the scan: {{files}}",
       include: "the config's include no longer covers {{count}} file(s) that {{base}} scans: {{files}}",
       project: "the scan no longer covers {{count}} file(s) that {{base}} scans ({{how}}): {{files}}",
       ruleOff: "the config turns the rule '{{rule}}' off, which {{base}} runs",
@@ -60,11 +61,14 @@ export const newSanction: RuleModule = createRule({
     docs: {
       securitySeverity: 1.0,
       description: "A function sanctioned (by @sanctionedDrop or by the config) since the base revision",
-      details: "A sanctioned function may hold destructive statements, and is still reached only inside a guardedDrop " +
+      details:
+        "A sanctioned function may hold destructive statements, and is still reached only inside a guardedDrop " +
         "drop callback, so it stays audited. A reviewer should still see each new one: it is listed at level note, " +
         "and never changes the exit code.",
     },
-    messages: { new: "'{{name}}' is newly sanctioned ({{how}}) since {{base}}: it may hold destructive statements; review it" },
+    messages: {
+      new: "'{{name}}' is newly sanctioned ({{how}}) since {{base}}: it may hold destructive statements; review it",
+    },
     schema: [],
     allowedIn: "sanctioned",
   },

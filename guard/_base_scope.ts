@@ -45,7 +45,9 @@ export function selects(selection: Selection, absolute: string, root: string): b
   const within = scopes.find((scope) => file === scope || file.startsWith(`${scope}/`));
   if (within === undefined) return false;
   // The walk of a directory skips dot-directories and node_modules below it.
-  if (file.slice(within.length).split("/").slice(0, -1).some((part) => part.startsWith(".") || part === "node_modules")) return false;
+  if (
+    file.slice(within.length).split("/").slice(0, -1).some((part) => part.startsWith(".") || part === "node_modules")
+  ) return false;
   return included(selection, file) && !excluded(selection, file);
 }
 
@@ -60,7 +62,9 @@ export function selectedFiles(selection: Selection, projectFiles: () => readonly
   const scopes = scopesOf(selection);
   const candidates = scopes === undefined
     ? projectFiles().map(normalize).filter((f) => isSource(f) && !/\/node_modules\//.test(f))
-    : scopes.filter((scope) => existsSync(scope)).flatMap((scope) => sourceFilesUnder(scope).map(normalize)).filter(isSource);
+    : scopes.filter((scope) => existsSync(scope)).flatMap((scope) => sourceFilesUnder(scope).map(normalize)).filter(
+      isSource,
+    );
   return new Set(candidates.filter((file) => included(selection, file) && !excluded(selection, file)));
 }
 
@@ -97,7 +101,13 @@ export interface ScopeComparison {
 export function scopeFindings(input: ScopeComparison): Finding[] {
   const { head, baseSelection, cwd } = input;
   const findings: Finding[] = [];
-  const add = (messageId: string, data: Record<string, string>, at: Position, cause: string, file = input.configFile) => {
+  const add = (
+    messageId: string,
+    data: Record<string, string>,
+    at: Position,
+    cause: string,
+    file = input.configFile,
+  ) => {
     findings.push({
       ruleId: scopeNarrowed.name,
       messageId,
@@ -113,7 +123,10 @@ export function scopeFindings(input: ScopeComparison): Finding[] {
   // Files: each hidden file is put down to the first new exclude pattern
   // that matches it, else to the include (or the project) that lost it.
   const baseExcludes = new Set(baseSelection.config.exclude ?? []);
-  const newPatterns = (head.config.exclude ?? []).filter((p) => !baseExcludes.has(p)).map((p) => ({ p, re: globToRegExp(p) }));
+  const newPatterns = (head.config.exclude ?? []).filter((p) => !baseExcludes.has(p)).map((p) => ({
+    p,
+    re: globToRegExp(p),
+  }));
   const byCause = new Map<string, string[]>();
   for (const file of [...input.baseFiles].sort()) {
     if (input.headFiles.has(file)) continue;
@@ -145,11 +158,21 @@ export function scopeFindings(input: ScopeComparison): Finding[] {
     const at = locate(input.configText, JSON.stringify(rule.name), '"rules"');
     if (now === undefined) add("ruleOff", { rule: rule.name }, at, `off:${rule.name}`);
     else if (narrows(options, now)) {
-      add("ruleOptions", { rule: rule.name, from: JSON.stringify(options), to: JSON.stringify(now) }, at, `options:${rule.name}`);
+      add(
+        "ruleOptions",
+        { rule: rule.name, from: JSON.stringify(options), to: JSON.stringify(now) },
+        at,
+        `options:${rule.name}`,
+      );
     }
   }
   if (input.baseLevel === "error" && input.headLevel !== "error") {
-    add("level", { from: input.baseLevel, to: input.headLevel }, locate(input.configText, '"newSuppressions"'), "level");
+    add(
+      "level",
+      { from: input.baseLevel, to: input.headLevel },
+      locate(input.configText, '"newSuppressions"'),
+      "level",
+    );
   }
   return findings;
 }
@@ -165,7 +188,8 @@ export function scopeFindings(input: ScopeComparison): Finding[] {
 export function narrows(base: unknown, head: unknown): boolean {
   if (Array.isArray(base) && Array.isArray(head)) {
     if (
-      base.every((item) => typeof item !== "object" || item === null) && head.every((item) => typeof item !== "object" || item === null)
+      base.every((item) => typeof item !== "object" || item === null) &&
+      head.every((item) => typeof item !== "object" || item === null)
     ) {
       return base.some((item) => !head.includes(item));
     }

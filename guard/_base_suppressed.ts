@@ -18,29 +18,61 @@ import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
-const { forEachChild, isIdentifier, isImportDeclaration, isVariableDeclarationList, NodeFlags, SyntaxKind } = typescript;
+const { forEachChild, isIdentifier, isImportDeclaration, isVariableDeclarationList, NodeFlags, SyntaxKind } =
+  typescript;
 
 // Constants used through other constants deeper than this are not followed.
 const MAX_CONST_DEPTH = 8;
 
 // Statements that are one unit of code: the statement a finding belongs to.
 const SIMPLE_STATEMENTS: ReadonlySet<ts.SyntaxKind> = new Set([
-  SyntaxKind.ExpressionStatement, SyntaxKind.VariableStatement, SyntaxKind.ReturnStatement, SyntaxKind.ThrowStatement,
-  SyntaxKind.ExportAssignment, SyntaxKind.PropertyDeclaration, SyntaxKind.ImportDeclaration, SyntaxKind.ExportDeclaration,
+  SyntaxKind.ExpressionStatement,
+  SyntaxKind.VariableStatement,
+  SyntaxKind.ReturnStatement,
+  SyntaxKind.ThrowStatement,
+  SyntaxKind.ExportAssignment,
+  SyntaxKind.PropertyDeclaration,
+  SyntaxKind.ImportDeclaration,
+  SyntaxKind.ExportDeclaration,
 ]);
 // Statements and declarations that hold others: the unit is their part on the line (a condition, a parameter).
 const COMPOUND: ReadonlySet<ts.SyntaxKind> = new Set([
-  SyntaxKind.SourceFile, SyntaxKind.Block, SyntaxKind.IfStatement, SyntaxKind.WhileStatement, SyntaxKind.DoStatement,
-  SyntaxKind.ForStatement, SyntaxKind.ForInStatement, SyntaxKind.ForOfStatement, SyntaxKind.SwitchStatement,
-  SyntaxKind.CaseBlock, SyntaxKind.CaseClause, SyntaxKind.DefaultClause, SyntaxKind.TryStatement, SyntaxKind.CatchClause,
-  SyntaxKind.LabeledStatement, SyntaxKind.FunctionDeclaration, SyntaxKind.ClassDeclaration, SyntaxKind.ModuleDeclaration,
-  SyntaxKind.ModuleBlock, SyntaxKind.MethodDeclaration, SyntaxKind.Constructor, SyntaxKind.GetAccessor,
-  SyntaxKind.SetAccessor, SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression, SyntaxKind.ClassExpression,
+  SyntaxKind.SourceFile,
+  SyntaxKind.Block,
+  SyntaxKind.IfStatement,
+  SyntaxKind.WhileStatement,
+  SyntaxKind.DoStatement,
+  SyntaxKind.ForStatement,
+  SyntaxKind.ForInStatement,
+  SyntaxKind.ForOfStatement,
+  SyntaxKind.SwitchStatement,
+  SyntaxKind.CaseBlock,
+  SyntaxKind.CaseClause,
+  SyntaxKind.DefaultClause,
+  SyntaxKind.TryStatement,
+  SyntaxKind.CatchClause,
+  SyntaxKind.LabeledStatement,
+  SyntaxKind.FunctionDeclaration,
+  SyntaxKind.ClassDeclaration,
+  SyntaxKind.ModuleDeclaration,
+  SyntaxKind.ModuleBlock,
+  SyntaxKind.MethodDeclaration,
+  SyntaxKind.Constructor,
+  SyntaxKind.GetAccessor,
+  SyntaxKind.SetAccessor,
+  SyntaxKind.ArrowFunction,
+  SyntaxKind.FunctionExpression,
+  SyntaxKind.ClassExpression,
   SyntaxKind.WithStatement,
 ]);
 const STRING_TOKENS: ReadonlySet<ts.SyntaxKind> = new Set([
-  SyntaxKind.StringLiteral, SyntaxKind.NoSubstitutionTemplateLiteral, SyntaxKind.TemplateHead, SyntaxKind.TemplateMiddle,
-  SyntaxKind.TemplateTail, SyntaxKind.RegularExpressionLiteral, SyntaxKind.JsxText,
+  SyntaxKind.StringLiteral,
+  SyntaxKind.NoSubstitutionTemplateLiteral,
+  SyntaxKind.TemplateHead,
+  SyntaxKind.TemplateMiddle,
+  SyntaxKind.TemplateTail,
+  SyntaxKind.RegularExpressionLiteral,
+  SyntaxKind.JsxText,
 ]);
 
 /**
@@ -115,7 +147,10 @@ function constantsUsed(units: readonly ts.Node[], file: ts.SourceFile): string[]
     if (isVariableDeclarationList(node) && node.flags & NodeFlags.Const) {
       for (const declaration of node.declarations) {
         if (!isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
-        constants.set(declaration.name.text, [...(constants.get(declaration.name.text) ?? []), declaration.initializer]);
+        constants.set(declaration.name.text, [
+          ...(constants.get(declaration.name.text) ?? []),
+          declaration.initializer,
+        ]);
       }
     }
     if (isImportDeclaration(node)) {

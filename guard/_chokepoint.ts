@@ -14,10 +14,30 @@ import type { PackageLookup } from "./_package.ts";
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  forEachChild, isArrowFunction, isBinaryExpression, isCallExpression, isClassLike, isConditionalExpression,
-  isElementAccessExpression, isFunctionDeclaration, isFunctionExpression, isFunctionLike, isIdentifier, isInterfaceDeclaration,
-  isMethodDeclaration, isObjectLiteralExpression, isParameter, isPropertyAccessExpression, isPropertyAssignment,
-  isPropertyDeclaration, isReturnStatement, isShorthandPropertyAssignment, isTypeLiteralNode, isVariableDeclaration, SymbolFlags, SyntaxKind,
+  forEachChild,
+  isArrowFunction,
+  isBinaryExpression,
+  isCallExpression,
+  isClassLike,
+  isConditionalExpression,
+  isElementAccessExpression,
+  isFunctionDeclaration,
+  isFunctionExpression,
+  isFunctionLike,
+  isIdentifier,
+  isInterfaceDeclaration,
+  isMethodDeclaration,
+  isObjectLiteralExpression,
+  isParameter,
+  isPropertyAccessExpression,
+  isPropertyAssignment,
+  isPropertyDeclaration,
+  isReturnStatement,
+  isShorthandPropertyAssignment,
+  isTypeLiteralNode,
+  isVariableDeclaration,
+  SymbolFlags,
+  SyntaxKind,
 } = typescript;
 
 // Where guarded-drop declares its contract types: the sources in this
@@ -95,7 +115,8 @@ export class Chokepoint {
     if (known === undefined) {
       this.#calls.set(call, false); // a wrapper calling itself is not a chokepoint
       known = call.arguments.length >= 2 && (
-        (this.#isGuardedDropType(this.#checker().getTypeAtLocation(call.expression), 0) && this.#madeByCreateGuardedDrop(call.expression, 0)) ||
+        (this.#isGuardedDropType(this.#checker().getTypeAtLocation(call.expression), 0) &&
+          this.#madeByCreateGuardedDrop(call.expression, 0)) ||
         this.#isWrapperCall(call)
       );
       this.#calls.set(call, known);
@@ -120,8 +141,12 @@ export class Chokepoint {
     if (isCallExpression(value)) {
       const callee = unwrap(value.expression);
       // `guardedDrop.bind(null)`: the same function.
-      if (isPropertyAccessExpression(callee) && callee.name.text === "bind") return this.#madeByCreateGuardedDrop(callee.expression, depth);
-      const symbol = this.#resolved(checker.getSymbolAtLocation(isPropertyAccessExpression(callee) ? callee.name : callee));
+      if (isPropertyAccessExpression(callee) && callee.name.text === "bind") {
+        return this.#madeByCreateGuardedDrop(callee.expression, depth);
+      }
+      const symbol = this.#resolved(
+        checker.getSymbolAtLocation(isPropertyAccessExpression(callee) ? callee.name : callee),
+      );
       if (symbol === undefined) return true;
       let seen = false;
       for (const declaration of symbol.declarations ?? []) {
@@ -136,7 +161,8 @@ export class Chokepoint {
       return !seen;
     }
     if (isConditionalExpression(value)) {
-      return this.#madeByCreateGuardedDrop(value.whenTrue, depth) && this.#madeByCreateGuardedDrop(value.whenFalse, depth);
+      return this.#madeByCreateGuardedDrop(value.whenTrue, depth) &&
+        this.#madeByCreateGuardedDrop(value.whenFalse, depth);
     }
     if (isBinaryExpression(value)) {
       const op = value.operatorToken.kind;
@@ -147,7 +173,9 @@ export class Chokepoint {
     }
     if (isArrowFunction(value) || isFunctionExpression(value)) return this.#isWrapper(value);
     if (isIdentifier(value) || isPropertyAccessExpression(value)) {
-      const symbol = this.#resolved(checker.getSymbolAtLocation(isPropertyAccessExpression(value) ? value.name : value));
+      const symbol = this.#resolved(
+        checker.getSymbolAtLocation(isPropertyAccessExpression(value) ? value.name : value),
+      );
       if (symbol === undefined) return true;
       for (const declaration of symbol.declarations ?? []) {
         if (declaration.getSourceFile().isDeclarationFile) return true;
@@ -159,7 +187,8 @@ export class Chokepoint {
           if (this.#madeByCreateGuardedDrop(declaration.name, depth)) return true;
           continue;
         }
-        const initializer = (isVariableDeclaration(declaration) || isPropertyDeclaration(declaration) || isPropertyAssignment(declaration))
+        const initializer = (isVariableDeclaration(declaration) || isPropertyDeclaration(declaration) ||
+            isPropertyAssignment(declaration))
           ? declaration.initializer
           : undefined;
         // A parameter, a property assigned elsewhere, a destructured value: no origin in sight.
@@ -249,12 +278,18 @@ export class Chokepoint {
       return found;
     }
     if (!isIdentifier(value) && !isPropertyAccessExpression(value)) return [];
-    const symbol = this.#resolved(this.#checker().getSymbolAtLocation(isPropertyAccessExpression(value) ? value.name : value));
+    const symbol = this.#resolved(
+      this.#checker().getSymbolAtLocation(isPropertyAccessExpression(value) ? value.name : value),
+    );
     const found: ts.FunctionLikeDeclaration[] = [];
     for (const declaration of symbol?.declarations ?? []) {
       if (declaration.getSourceFile().isDeclarationFile) continue;
-      if ((isFunctionDeclaration(declaration) || isMethodDeclaration(declaration)) && declaration.body !== undefined) found.push(declaration);
-      else if ((isVariableDeclaration(declaration) || isPropertyDeclaration(declaration) || isPropertyAssignment(declaration)) && declaration.initializer !== undefined) {
+      if ((isFunctionDeclaration(declaration) || isMethodDeclaration(declaration)) && declaration.body !== undefined) {
+        found.push(declaration);
+      } else if (
+        (isVariableDeclaration(declaration) || isPropertyDeclaration(declaration) ||
+          isPropertyAssignment(declaration)) && declaration.initializer !== undefined
+      ) {
         found.push(...this.#functionsOf(unwrap(declaration.initializer), depth + 1));
       }
     }
@@ -283,7 +318,9 @@ export class Chokepoint {
     for (const fn of this.calleeFunctions(call.expression)) {
       const verdict = this.wrapperVerdict(fn);
       if (verdict.kind !== "bypassed") continue;
-      const at = verdict.bypasses.map((b) => `line ${b.getSourceFile().getLineAndCharacterOfPosition(b.getStart()).line + 1}`).join(", ");
+      const at = verdict.bypasses.map((b) =>
+        `line ${b.getSourceFile().getLineAndCharacterOfPosition(b.getStart()).line + 1}`
+      ).join(", ");
       return `\`${name}\` is not a chokepoint: it runs its drop callback without guardedDrop (${at}); ` +
         `a wrapper counts when every path hands the callback to guardedDrop`;
     }
@@ -385,7 +422,11 @@ export class Chokepoint {
     for (const declaration of symbol.declarations ?? []) {
       if (!isInterfaceDeclaration(declaration)) continue;
       const name = declaration.name.text;
-      const files = name === "GuardedDrop" ? GUARDED_DROP_FILES : name === "Deprovisioner" ? DEPROVISIONER_FILES : undefined;
+      const files = name === "GuardedDrop"
+        ? GUARDED_DROP_FILES
+        : name === "Deprovisioner"
+        ? DEPROVISIONER_FILES
+        : undefined;
       const inPackage = files && this.#packages.pathInGuardedDrop(declaration.getSourceFile().fileName);
       if (inPackage !== undefined && files!.has(inPackage)) {
         known = name as "GuardedDrop" | "Deprovisioner";
@@ -408,7 +449,9 @@ export class Chokepoint {
         if (symbol.flags & SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
         if (this.#contractOf(symbol) === "Deprovisioner") return true;
         for (const base of symbol.declarations ?? []) {
-          if ((isInterfaceDeclaration(base) || isClassLike(base)) && this.#extendsDeprovisioner(base, depth + 1)) return true;
+          if ((isInterfaceDeclaration(base) || isClassLike(base)) && this.#extendsDeprovisioner(base, depth + 1)) {
+            return true;
+          }
         }
       }
     }
@@ -420,7 +463,9 @@ export class Chokepoint {
 // guardedDrop.
 function factoryBody(declaration: ts.Node): ts.FunctionLikeDeclaration | undefined {
   if (declaration.getSourceFile().isDeclarationFile) return undefined;
-  if ((isFunctionDeclaration(declaration) || isMethodDeclaration(declaration)) && declaration.body !== undefined) return declaration;
+  if ((isFunctionDeclaration(declaration) || isMethodDeclaration(declaration)) && declaration.body !== undefined) {
+    return declaration;
+  }
   if (isVariableDeclaration(declaration) && declaration.initializer !== undefined) {
     const value = unwrap(declaration.initializer);
     if (isArrowFunction(value) || isFunctionExpression(value)) return value;
@@ -461,7 +506,10 @@ function referencesTo(name: string, body: ts.Node): ts.Identifier[] {
       }
       return;
     }
-    if (isFunctionLike(node) && (node as ts.SignatureDeclaration).parameters.some((p) => isIdentifier(p.name) && p.name.text === name)) return;
+    if (
+      isFunctionLike(node) &&
+      (node as ts.SignatureDeclaration).parameters.some((p) => isIdentifier(p.name) && p.name.text === name)
+    ) return;
     forEachChild(node, (child) => visit(child, node));
   };
   forEachChild(body, (child) => visit(child, body));
@@ -477,14 +525,17 @@ function isReceiver(ref: ts.Identifier): boolean {
 }
 function isMemberName(node: ts.Identifier, parent: ts.Node): boolean {
   return (isPropertyAccessExpression(parent) && parent.name === node) ||
-    ((isPropertyAssignment(parent) || isMethodDeclaration(parent) || isPropertyDeclaration(parent)) && parent.name === node);
+    ((isPropertyAssignment(parent) || isMethodDeclaration(parent) || isPropertyDeclaration(parent)) &&
+      parent.name === node);
 }
 
 // The call a reference is handed to as its second argument (through
 // parentheses and casts): `g(req, drop)`.
 function forwardingCall(ref: ts.Node): ts.CallExpression | undefined {
   let current: ts.Node = ref;
-  while (current.parent !== undefined && unwrap(current.parent as ts.Expression) !== current.parent) current = current.parent;
+  while (current.parent !== undefined && unwrap(current.parent as ts.Expression) !== current.parent) {
+    current = current.parent;
+  }
   const parent = current.parent;
   return parent !== undefined && isCallExpression(parent) && parent.arguments[1] === current ? parent : undefined;
 }

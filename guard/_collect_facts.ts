@@ -19,8 +19,16 @@ import { climb, isNameCandidate, isValueLiteral, isValuePosition } from "./_stri
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  forEachChild, getCombinedNodeFlags, isBinaryExpression, isCallExpression, isIdentifier, isNamedImports,
-  isPropertyAccessExpression, isStringLiteralLike, NodeFlags, SyntaxKind,
+  forEachChild,
+  getCombinedNodeFlags,
+  isBinaryExpression,
+  isCallExpression,
+  isIdentifier,
+  isNamedImports,
+  isPropertyAccessExpression,
+  isStringLiteralLike,
+  NodeFlags,
+  SyntaxKind,
 } = typescript;
 
 const FIRST_TYPE_NODE = SyntaxKind.FirstTypeNode;
@@ -90,7 +98,10 @@ export function collectFacts(file: ts.SourceFile, dispatch: RuleDispatch, semant
         break;
       case SyntaxKind.PropertyAccessExpression: {
         const owner = (node as ts.PropertyAccessExpression).expression;
-        if (isIdentifier(owner) && imports.get(owner.text) === "namespace" && isNameCandidate(node as ts.PropertyAccessExpression)) {
+        if (
+          isIdentifier(owner) && imports.get(owner.text) === "namespace" &&
+          isNameCandidate(node as ts.PropertyAccessExpression)
+        ) {
           nameNodes.push(node as ts.PropertyAccessExpression);
         }
         break;
@@ -103,7 +114,8 @@ export function collectFacts(file: ts.SourceFile, dispatch: RuleDispatch, semant
           if (
             value !== undefined &&
             (value.kind === SyntaxKind.ObjectLiteralExpression || value.kind === SyntaxKind.NewExpression ||
-              (value.kind === SyntaxKind.CallExpression && /^Object\s*\.\s*freeze$/.test((value as ts.CallExpression).expression.getText(file))))
+              (value.kind === SyntaxKind.CallExpression &&
+                /^Object\s*\.\s*freeze$/.test((value as ts.CallExpression).expression.getText(file))))
           ) {
             owners.add(declaration.name.text);
           }
@@ -128,7 +140,9 @@ export function collectFacts(file: ts.SourceFile, dispatch: RuleDispatch, semant
       }
       case SyntaxKind.CallExpression: {
         const call = node as ts.CallExpression;
-        if (semantic && call.arguments.length === 2 && callbackTarget(call.arguments[1]!) !== undefined) referenceCallbacks.push(call);
+        if (semantic && call.arguments.length === 2 && callbackTarget(call.arguments[1]!) !== undefined) {
+          referenceCallbacks.push(call);
+        }
         break;
       }
     }
@@ -152,7 +166,9 @@ export function collectFacts(file: ts.SourceFile, dispatch: RuleDispatch, semant
     reads.add(name.text);
   }
   for (const name of nameNodes) {
-    if (isIdentifier(name) && !constNames.has(name.text) && !imports.has(name.text) && !mutable.has(name.text)) continue;
+    if (isIdentifier(name) && !constNames.has(name.text) && !imports.has(name.text) && !mutable.has(name.text)) {
+      continue;
+    }
     const root = climb(name, owners);
     if (root === name && !isValuePosition(name)) continue;
     roots.add(root);
@@ -163,7 +179,9 @@ export function collectFacts(file: ts.SourceFile, dispatch: RuleDispatch, semant
   // the arguments.
   for (const root of [...roots]) {
     const call = root.parent;
-    if (call === undefined || !isStringLiteralLike(root) || !isCallExpression(call) || !call.arguments.includes(root)) continue;
+    if (call === undefined || !isStringLiteralLike(root) || !isCallExpression(call) || !call.arguments.includes(root)) {
+      continue;
+    }
     const callee = unwrap(call.expression);
     const helper = isIdentifier(callee)
       ? functions.has(callee.text) || constNames.has(callee.text)

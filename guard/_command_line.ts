@@ -33,17 +33,69 @@ const MAX_NESTING = 4;
 // Tools whose very name is the drop.
 const DROP_TOOLS: ReadonlySet<string> = new Set(["dropdb", "dropuser"]);
 // SQL clients: a DROP statement in their arguments or their input.
-const SQL_CLIENTS: ReadonlySet<string> = new Set(["psql", "mysql", "mariadb", "cockroach", "clickhouse-client", "sqlcmd"]);
+const SQL_CLIENTS: ReadonlySet<string> = new Set([
+  "psql",
+  "mysql",
+  "mariadb",
+  "cockroach",
+  "clickhouse-client",
+  "sqlcmd",
+]);
 const REDIS_CLIENTS: ReadonlySet<string> = new Set(["redis-cli", "valkey-cli", "keydb-cli"]);
 const MONGO_SHELLS: ReadonlySet<string> = new Set(["mongosh", "mongo"]);
 const MONGO_DROP = /\b(dropDatabase|dropUser|dropAllUsersFromDatabase|removeUser)\b/;
 // Programs that run the command after them.
-const WRAPPERS: ReadonlySet<string> = new Set(["time", "nohup", "exec", "nice", "ionice", "stdbuf", "timeout", "xargs", "chronic"]);
+const WRAPPERS: ReadonlySet<string> = new Set([
+  "time",
+  "nohup",
+  "exec",
+  "nice",
+  "ionice",
+  "stdbuf",
+  "timeout",
+  "xargs",
+  "chronic",
+]);
 const SHELLS: ReadonlySet<string> = new Set(["sh", "bash", "zsh", "dash", "ash", "ksh"]);
 // Options of sudo, docker exec and ssh that take a value.
-const SUDO_VALUE_OPTIONS: ReadonlySet<string> = new Set(["-u", "-g", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "-h", "--user", "--group"]);
-const DOCKER_VALUE_OPTIONS: ReadonlySet<string> = new Set(["-u", "-e", "-w", "--user", "--env", "--workdir", "--env-file"]);
-const SSH_VALUE_OPTIONS: ReadonlySet<string> = new Set(["-p", "-i", "-o", "-l", "-J", "-F", "-b", "-c", "-E", "-L", "-R", "-D", "-W"]);
+const SUDO_VALUE_OPTIONS: ReadonlySet<string> = new Set([
+  "-u",
+  "-g",
+  "-p",
+  "-C",
+  "-D",
+  "-r",
+  "-t",
+  "-U",
+  "-T",
+  "-h",
+  "--user",
+  "--group",
+]);
+const DOCKER_VALUE_OPTIONS: ReadonlySet<string> = new Set([
+  "-u",
+  "-e",
+  "-w",
+  "--user",
+  "--env",
+  "--workdir",
+  "--env-file",
+]);
+const SSH_VALUE_OPTIONS: ReadonlySet<string> = new Set([
+  "-p",
+  "-i",
+  "-o",
+  "-l",
+  "-J",
+  "-F",
+  "-b",
+  "-c",
+  "-E",
+  "-L",
+  "-R",
+  "-D",
+  "-W",
+]);
 const KUBECTL_VALUE_OPTIONS: ReadonlySet<string> = new Set(["-n", "-c", "--namespace", "--container", "--context"]);
 
 /**
@@ -53,7 +105,8 @@ const KUBECTL_VALUE_OPTIONS: ReadonlySet<string> = new Set(["-n", "-c", "--names
  * @returns `true` when a tool's name occurs.
  */
 export function mayRunTool(text: string): boolean {
-  return /drop(?:db|user)|psql|mysql|mariadb|cockroach|clickhouse|sqlcmd|redis-cli|valkey-cli|keydb-cli|rabbitmq|mongo/i.test(text);
+  return /drop(?:db|user)|psql|mysql|mariadb|cockroach|clickhouse|sqlcmd|redis-cli|valkey-cli|keydb-cli|rabbitmq|mongo/i
+    .test(text);
 }
 
 /**
@@ -217,7 +270,9 @@ export function findCliDrops<N>(
     return sub === undefined ? [] : [{ command: `rabbitmqctl ${sub.text}`, node: sub.node }];
   }
   if (tool === "rabbitmqadmin") {
-    const k = args.findIndex((w, n) => w.text === "delete" && (args[n + 1]?.text === "vhost" || args[n + 1]?.text === "user"));
+    const k = args.findIndex((w, n) =>
+      w.text === "delete" && (args[n + 1]?.text === "vhost" || args[n + 1]?.text === "user")
+    );
     return k === -1 ? [] : [{ command: `rabbitmqadmin delete ${args[k + 1]!.text}`, node: args[k]!.node }];
   }
   if (MONGO_SHELLS.has(tool)) {

@@ -167,7 +167,11 @@ export interface SuppressionOccurrence extends Occurrence {
  * @param suppressions Its suppressions.
  * @returns One occurrence per suppression without problems.
  */
-function suppressionOccurrences(file: ts.SourceFile, relFile: string, suppressions: readonly Suppression[]): SuppressionOccurrence[] {
+function suppressionOccurrences(
+  file: ts.SourceFile,
+  relFile: string,
+  suppressions: readonly Suppression[],
+): SuppressionOccurrence[] {
   const lines = file.text.split(/\r?\n/);
   const code = (index: number) => (lines[index] ?? "").replace(/\s+/g, "");
   return suppressions
@@ -175,7 +179,9 @@ function suppressionOccurrences(file: ts.SourceFile, relFile: string, suppressio
     .map((suppression) => ({
       // What it suppresses, not the one line below it: a multi-line statement
       // whose target changed, or a constant it uses, makes it new.
-      key: `${[...suppression.ruleIds].sort().join(",")}\u0000${suppression.reason.replace(/\s+/g, " ")}\u0000${suppressedText(file, suppression.line)}`,
+      key: `${[...suppression.ruleIds].sort().join(",")}\u0000${suppression.reason.replace(/\s+/g, " ")}\u0000${
+        suppressedText(file, suppression.line)
+      }`,
       file: relFile,
       line: suppression.line,
       // The line above the comment and the line below the covered one.
@@ -202,7 +208,12 @@ export interface BaseSources {
  * @param ruleIds The rule ids that exist.
  * @returns The occurrences.
  */
-function readBaseSources(base: BaseState, selection: Selection, cwd: string, ruleIds: ReadonlySet<string>): BaseSources {
+function readBaseSources(
+  base: BaseState,
+  selection: Selection,
+  cwd: string,
+  ruleIds: ReadonlySet<string>,
+): BaseSources {
   const { revision } = base;
   // The whole tree: paths given on the command line may lie outside `cwd`.
   const paths = revision.filesContaining([SUPPRESSION_DIRECTIVE, `@${SANCTIONED_TAG}`], "")
@@ -222,7 +233,12 @@ function readBaseSources(base: BaseState, selection: Selection, cwd: string, rul
     file: relativeTo(cwd, site.file),
     line: site.line,
   }));
-  const loaded: LoadedConfig = { config: base.config, path: undefined, directory: selection.directory, text: base.configText };
+  const loaded: LoadedConfig = {
+    config: base.config,
+    path: undefined,
+    directory: selection.directory,
+    text: base.configText,
+  };
   for (const entry of sanctionedEntries(loaded)) {
     sanctioned.push({ key: entry.path.join("."), file: relativeTo(cwd, entry.file), line: 0 });
   }
@@ -330,5 +346,6 @@ function baseProjectFiles(base: BaseState, project: string): readonly string[] {
       }`,
     );
   }
-  return typescript.parseJsonConfigFileContent(json.config, typescript.sys, dirname(project), undefined, project).fileNames;
+  return typescript.parseJsonConfigFileContent(json.config, typescript.sys, dirname(project), undefined, project)
+    .fileNames;
 }

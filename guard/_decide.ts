@@ -62,7 +62,10 @@ export interface CallbackSearch {
   /** Whether any rule listens to references to such functions. */
   readonly wanted: boolean;
   /** The references, outside guardedDrop, to the given functions. */
-  readonly references: (declarations: ReadonlySet<ts.Node>, names: ReadonlySet<string>) => Iterable<{ node: ts.Node; declaration: ts.Node }>;
+  readonly references: (
+    declarations: ReadonlySet<ts.Node>,
+    names: ReadonlySet<string>,
+  ) => Iterable<{ node: ts.Node; declaration: ts.Node }>;
   /** Hands a reference to the listening rules (whose reports come back through {@linkcode Decisions.decide}). */
   readonly report: (reference: CallbackReference) => void;
 }
@@ -140,9 +143,13 @@ export class Decisions {
       // Only calls that name a function enclosing a pending report are
       // resolved: most two-argument calls are never asked about.
       const names = new Set(pending.flatMap((report) => enclosingFunctionNames(report.node)));
-      const calls = search.referenceCallbacks.filter((call) => !resolvedCalls.has(call) && names.has(callbackTarget(call.arguments[1]!)!.name.text));
+      const calls = search.referenceCallbacks.filter((call) =>
+        !resolvedCalls.has(call) && names.has(callbackTarget(call.arguments[1]!)!.name.text)
+      );
       for (const call of calls) resolvedCalls.add(call);
-      for (const [body, declaration] of callbackBodies(calls, this.#chokepoint, search.checker())) callbacks.set(body, declaration);
+      for (const [body, declaration] of callbackBodies(calls, this.#chokepoint, search.checker())) {
+        callbacks.set(body, declaration);
+      }
       const fresh = new Set<ts.Node>();
       for (const report of pending.splice(0)) {
         const declaration = enclosingCallback(report.node, callbacks);
@@ -190,9 +197,17 @@ export class Decisions {
  */
 export function toReport(rule: RuleModule, descriptor: ReportDescriptor<string>, file?: ts.SourceFile): RawReport {
   const template = (rule.meta.messages as Record<string, string>)[descriptor.messageId];
-  if (template === undefined) throw new TypeError(`Cannot report as rule '${rule.name}' has no message '${descriptor.messageId}'`);
+  if (template === undefined) {
+    throw new TypeError(`Cannot report as rule '${rule.name}' has no message '${descriptor.messageId}'`);
+  }
   const message = template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => descriptor.data?.[key] ?? whole);
-  return { rule, messageId: descriptor.messageId, message, node: descriptor.node, file: file ?? descriptor.node.getSourceFile() };
+  return {
+    rule,
+    messageId: descriptor.messageId,
+    message,
+    node: descriptor.node,
+    file: file ?? descriptor.node.getSourceFile(),
+  };
 }
 
 // A report inside the drop callback of a wrapper that does not count: the
@@ -253,7 +268,6 @@ function deferred(report: RawReport, how: string): RawReport {
   return { ...report, messageId: "deferred", message: template.replace("{{name}}", what).replace("{{how}}", how) };
 }
 
-
 // One operation reported by two rules is one finding: the same node (an
 // adapter's sanctioned `deprovision` is both adapter-deprovision's and
 // sanctioned-reference's), or one node inside the other (`spawn("redis-cli",
@@ -289,4 +303,3 @@ function dedupe<R extends RawReport>(reports: readonly R[], rules: readonly Acti
   }
   return reports.filter((r) => !dropped.has(r));
 }
-

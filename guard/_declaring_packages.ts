@@ -10,7 +10,8 @@ import { typescript } from "./_typescript.ts";
 import type { PackageLookup } from "./_package.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
-const { isExportDeclaration, isImportDeclaration, isModuleDeclaration, isSourceFile, isStringLiteral, SymbolFlags } = typescript;
+const { isExportDeclaration, isImportDeclaration, isModuleDeclaration, isSourceFile, isStringLiteral, SymbolFlags } =
+  typescript;
 
 // Prisma generates its client: into `node_modules/.prisma/client`, or into
 // the project (`output` in schema.prisma), where it imports Prisma's runtime.
@@ -76,7 +77,7 @@ export class DeclaringPackages {
       const imported = this.#importedAsOf(file);
       if (imported !== undefined) names.add(imported);
       if (names.has(PRISMA_GENERATED) || names.has(".prisma") || importsPrismaRuntime(file)) names.add(PRISMA);
-      this.#byFile.set(file, (known = [...names]));
+      this.#byFile.set(file, known = [...names]);
     }
     return known;
   }
@@ -89,10 +90,14 @@ export class DeclaringPackages {
       const importedAs = new Map<ts.SourceFile, string>();
       for (const from of this.#files()) {
         for (const statement of from.statements) {
-          const specifier = isImportDeclaration(statement) || isExportDeclaration(statement) ? statement.moduleSpecifier : undefined;
+          const specifier = isImportDeclaration(statement) || isExportDeclaration(statement)
+            ? statement.moduleSpecifier
+            : undefined;
           if (specifier === undefined || !isStringLiteral(specifier) || /^[./]/.test(specifier.text)) continue;
           const target = checker.getSymbolAtLocation(specifier)?.declarations?.[0];
-          if (target !== undefined && isSourceFile(target) && !importedAs.has(target)) importedAs.set(target, packageOfSpecifier(specifier.text));
+          if (target !== undefined && isSourceFile(target) && !importedAs.has(target)) {
+            importedAs.set(target, packageOfSpecifier(specifier.text));
+          }
         }
       }
       this.#importedAs = importedAs;
@@ -112,7 +117,9 @@ function fromTypesPackage(name: string): string {
 }
 
 function importsPrismaRuntime(file: ts.SourceFile): boolean {
-  return file.statements.some((s) => isImportDeclaration(s) && isStringLiteral(s.moduleSpecifier) && PRISMA_RUNTIME.test(s.moduleSpecifier.text));
+  return file.statements.some((s) =>
+    isImportDeclaration(s) && isStringLiteral(s.moduleSpecifier) && PRISMA_RUNTIME.test(s.moduleSpecifier.text)
+  );
 }
 
 // `knex/types` → `knex`, `@mikro-orm/core/typings` → `@mikro-orm/core`.

@@ -68,7 +68,10 @@ export class RuleDispatch {
    * @param contextFor Makes a rule's context.
    * @throws {TypeError} If a rule listens to an unknown event.
    */
-  constructor(rules: readonly ActiveRule[], contextFor: (rule: RuleModule, options: readonly unknown[]) => RuleContext<string, readonly unknown[]>) {
+  constructor(
+    rules: readonly ActiveRule[],
+    contextFor: (rule: RuleModule, options: readonly unknown[]) => RuleContext<string, readonly unknown[]>,
+  ) {
     for (const { rule, options } of rules) {
       const listener: RuleListener = rule.create(contextFor(rule, options));
       for (const [name, handler] of Object.entries(listener) as [string, ((arg: never) => void) | undefined][]) {
@@ -79,8 +82,9 @@ export class RuleDispatch {
         else if (name === "SourceFile:exit") this.#fileExit.push(handler as (file: ts.SourceFile) => void);
         else if (name === "StringExpression") this.#strings.push(handler as (expression: StringExpression) => void);
         else if (name === "Program:exit") this.#programExit.push(handler as () => void);
-        else if (name === "CallbackReference") this.#callbackReferences.push(handler as (reference: CallbackReference) => void);
-        else throw new TypeError(`Cannot run rule '${rule.name}' as it listens to an unknown event '${name}'`);
+        else if (name === "CallbackReference") {
+          this.#callbackReferences.push(handler as (reference: CallbackReference) => void);
+        } else throw new TypeError(`Cannot run rule '${rule.name}' as it listens to an unknown event '${name}'`);
       }
     }
   }
@@ -98,7 +102,7 @@ export class RuleDispatch {
   /** Hands a node to the listeners of its kind. */
   node(node: ts.Node): void {
     const handlers = this.#byKind[node.kind];
-    if (handlers !== undefined) for (const handler of handlers) handler(node);
+    if (handlers !== undefined) { for (const handler of handlers) handler(node); }
   }
 
   /** A file's walk begins. */

@@ -12,20 +12,49 @@ import { unwrap } from "./_fold.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
-  forEachChild, getCombinedModifierFlags, isArrowFunction, isBlock, isCallExpression, isFunctionDeclaration,
-  isFunctionExpression, isFunctionLike, isIdentifier, isMethodDeclaration, isPrivateIdentifier,
-  isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isReturnStatement, isVariableDeclaration,
-  ModifierFlags, SymbolFlags, SyntaxKind,
+  forEachChild,
+  getCombinedModifierFlags,
+  isArrowFunction,
+  isBlock,
+  isCallExpression,
+  isFunctionDeclaration,
+  isFunctionExpression,
+  isFunctionLike,
+  isIdentifier,
+  isMethodDeclaration,
+  isPrivateIdentifier,
+  isPropertyAccessExpression,
+  isPropertyAssignment,
+  isPropertyDeclaration,
+  isReturnStatement,
+  isVariableDeclaration,
+  ModifierFlags,
+  SymbolFlags,
+  SyntaxKind,
 } = typescript;
 
 // Calls that run a function later, after the drop callback has returned.
 const DEFERRING_FUNCTIONS: ReadonlySet<string> = new Set([
-  "setTimeout", "setInterval", "setImmediate", "queueMicrotask", "requestIdleCallback", "requestAnimationFrame",
+  "setTimeout",
+  "setInterval",
+  "setImmediate",
+  "queueMicrotask",
+  "requestIdleCallback",
+  "requestAnimationFrame",
 ]);
 const DEFERRING_METHODS: ReadonlySet<string> = new Set([
-  "nextTick", "setTimeout", "setInterval", "setImmediate", "queueMicrotask",
+  "nextTick",
+  "setTimeout",
+  "setInterval",
+  "setImmediate",
+  "queueMicrotask",
   // An event handler runs when the event comes.
-  "on", "once", "addListener", "prependListener", "prependOnceListener", "addEventListener",
+  "on",
+  "once",
+  "addListener",
+  "prependListener",
+  "prependOnceListener",
+  "addEventListener",
 ]);
 // Methods that keep a value for later: a promise handed to them is not awaited here.
 const STORING_METHODS: ReadonlySet<string> = new Set(["push", "unshift", "add", "set", "enqueue", "schedule"]);
@@ -93,7 +122,9 @@ function deferring(fn: ts.Node): string | undefined {
   if (!isPropertyAccessExpression(callee)) return undefined;
   const method = callee.name.text;
   if (DEFERRING_METHODS.has(method)) return `${callee.getText().replace(/\s+/g, "")}()`;
-  if (method === "forEach" && isFunctionLike(fn) && getCombinedModifierFlags(fn as ts.Declaration) & ModifierFlags.Async) {
+  if (
+    method === "forEach" && isFunctionLike(fn) && getCombinedModifierFlags(fn as ts.Declaration) & ModifierFlags.Async
+  ) {
     return "an async forEach callback";
   }
   return undefined;
@@ -148,7 +179,9 @@ function unawaited(node: ts.Node, callback: ts.Node, chokepoint: Chokepoint): st
         // settles: `.then(() => drop())` follows its chain,
         // `.map((t) => drop(t))` makes an array of the promises.
         if (parent.kind === SyntaxKind.AwaitExpression && inArray) return NOT_JOINED;
-        const fn = parent.kind === SyntaxKind.ReturnStatement || parent.kind === SyntaxKind.AwaitExpression ? enclosingFunction(parent) : parent;
+        const fn = parent.kind === SyntaxKind.ReturnStatement || parent.kind === SyntaxKind.AwaitExpression
+          ? enclosingFunction(parent)
+          : parent;
         if (fn === undefined) return undefined;
         if (fn === callback) return inArray ? NOT_JOINED : undefined;
         if (inArray) return undefined;
@@ -168,14 +201,19 @@ function unawaited(node: ts.Node, callback: ts.Node, chokepoint: Chokepoint): st
         const outer = parent as ts.CallExpression;
         const callee = unwrap(outer.expression);
         if (outer.expression === call) return undefined;
-        if (inArray && isPropertyAccessExpression(callee) && isIdentifier(callee.expression) && callee.expression.text === "Promise" &&
-          PROMISE_JOINS.has(callee.name.text)) {
+        if (
+          inArray && isPropertyAccessExpression(callee) && isIdentifier(callee.expression) &&
+          callee.expression.text === "Promise" &&
+          PROMISE_JOINS.has(callee.name.text)
+        ) {
           call = outer;
           inArray = false;
           continue;
         }
         if (isPropertyAccessExpression(callee) && STORING_METHODS.has(callee.name.text)) {
-          return inArray || chokepoint.isPromiseLike(call) ? `a promise stored with .${callee.name.text}() for later` : undefined;
+          return inArray || chokepoint.isPromiseLike(call)
+            ? `a promise stored with .${callee.name.text}() for later`
+            : undefined;
         }
         return undefined;
       }
@@ -184,7 +222,8 @@ function unawaited(node: ts.Node, callback: ts.Node, chokepoint: Chokepoint): st
         if (binary.operatorToken.kind !== SyntaxKind.EqualsToken || binary.right !== call) return undefined;
         // Kept in a property or a variable of the enclosing scope, for later.
         const target = unwrap(binary.left);
-        const outside = isPropertyAccessExpression(target) || (isIdentifier(target) && !declaredWithin(target, callback));
+        const outside = isPropertyAccessExpression(target) ||
+          (isIdentifier(target) && !declaredWithin(target, callback));
         return outside && (inArray || chokepoint.isPromiseLike(call)) ? "a promise stored for later" : undefined;
       }
       case SyntaxKind.VariableDeclaration: {
@@ -241,7 +280,9 @@ function chainOf(fn: ts.Node): ts.CallExpression | undefined {
 }
 
 function enclosingFunction(node: ts.Node): ts.Node | undefined {
-  for (let current = node.parent; current !== undefined; current = current.parent) if (isFunctionLike(current)) return current;
+  for (let current = node.parent; current !== undefined; current = current.parent) {
+    if (isFunctionLike(current)) return current;
+  }
   return undefined;
 }
 
@@ -259,7 +300,9 @@ function declaredWithin(name: ts.Identifier, callback: ts.Node): boolean {
 
 // The function a drop callback names: `fn`, `this.fn`, `fn.bind(x)`, or a
 // factory whose result is the callback: `makeDrop(adapter)`.
-export function callbackTarget(argument: ts.Expression): { readonly name: ts.MemberName; readonly factory: boolean } | undefined {
+export function callbackTarget(
+  argument: ts.Expression,
+): { readonly name: ts.MemberName; readonly factory: boolean } | undefined {
   let target = unwrap(argument);
   let factory = false;
   if (isCallExpression(target)) {
@@ -278,7 +321,11 @@ export function callbackTarget(argument: ts.Expression): { readonly name: ts.Mem
 // The function bodies that run as drop callbacks, each mapped to the
 // declaration that names it: the function passed by reference, or the
 // functions a factory returns.
-export function callbackBodies(calls: readonly ts.CallExpression[], chokepoint: Chokepoint, checker: ts.TypeChecker): Map<ts.Node, ts.Node> {
+export function callbackBodies(
+  calls: readonly ts.CallExpression[],
+  chokepoint: Chokepoint,
+  checker: ts.TypeChecker,
+): Map<ts.Node, ts.Node> {
   const bodies = new Map<ts.Node, ts.Node>();
   for (const call of calls) {
     const target = callbackTarget(call.arguments[1]!);
@@ -335,7 +382,10 @@ export function enclosingFunctionNames(node: ts.Node): string[] {
     const own = (current as ts.NamedDeclaration).name;
     if (own !== undefined && (isIdentifier(own) || isPrivateIdentifier(own))) names.push(own.text);
     const holder = current.parent;
-    if (holder !== undefined && (isVariableDeclaration(holder) || isPropertyDeclaration(holder) || isPropertyAssignment(holder))) {
+    if (
+      holder !== undefined &&
+      (isVariableDeclaration(holder) || isPropertyDeclaration(holder) || isPropertyAssignment(holder))
+    ) {
       if (isIdentifier(holder.name) || isPrivateIdentifier(holder.name)) names.push(holder.name.text);
     }
   }

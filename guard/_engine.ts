@@ -118,7 +118,12 @@ export function runEngine(input: EngineInput): EngineOutput {
       for (const ref of findReferences(getChecker(), files, programFiles, sanctioned.declarations, sanctioned.names)) {
         const site = sites.get(ref.declaration)!;
         sanctionedInUse.add(ref.declaration);
-        yield { node: ref.node, name: site.name, declaredAt: `${displayPath(program, site.file)}:${site.line}`, declaration: site.declaration };
+        yield {
+          node: ref.node,
+          name: site.name,
+          declaredAt: `${displayPath(program, site.file)}:${site.line}`,
+          declaration: site.declaration,
+        };
       }
     },
   };
@@ -143,7 +148,11 @@ export function runEngine(input: EngineInput): EngineOutput {
     chokepoint: services,
     fold: (node) => evaluator.fold(node),
     report: (descriptor: ReportDescriptor<string>) => {
-      const report = withOrigin(toReport(rule, descriptor, current), descriptor, current === undefined ? undefined : evaluator);
+      const report = withOrigin(
+        toReport(rule, descriptor, current),
+        descriptor,
+        current === undefined ? undefined : evaluator,
+      );
       if (current !== undefined) fileReports.push(report);
       else decisions.decide(report);
     },
@@ -217,12 +226,21 @@ export function runEngine(input: EngineInput): EngineOutput {
 // The literals a report's text was built from: those of the folded string
 // expression it reports, or of one inside it (a call whose argument it is).
 // Folded again, collecting its literals: only reported expressions pay for it.
-function withOrigin(report: RawReport, descriptor: ReportDescriptor<string>, evaluator: StringEvaluator | undefined): RawReport {
+function withOrigin(
+  report: RawReport,
+  descriptor: ReportDescriptor<string>,
+  evaluator: StringEvaluator | undefined,
+): RawReport {
   const own = descriptor.related ?? [];
   const root = evaluator?.foldedWithin(descriptor.node);
   const provenance = root === undefined ? undefined : evaluator!.provenance(root);
-  if (provenance === undefined || provenance.literals.length === 0) return own.length === 0 ? report : { ...report, related: own };
-  const related = [...own, ...provenance.literals.map((node) => ({ node, message: "the destructive text is written here" }))];
+  if (provenance === undefined || provenance.literals.length === 0) {
+    return own.length === 0 ? report : { ...report, related: own };
+  }
+  const related = [
+    ...own,
+    ...provenance.literals.map((node) => ({ node, message: "the destructive text is written here" })),
+  ];
   const crossed = provenance.steps.filter((step) => !provenance.literals.includes(step)).reverse();
   const flow = provenance.steps.length > 0 || provenance.literals.some((l) => !within(l, descriptor.node))
     ? [...provenance.literals, ...crossed, descriptor.node]
@@ -238,7 +256,8 @@ function isExported(name: ts.Identifier): boolean {
   const file = statement.parent;
   if (file.kind !== SyntaxKind.SourceFile) return false;
   return (file as ts.SourceFile).statements.some((s) =>
-    isExportDeclaration(s) && s.moduleSpecifier === undefined && s.exportClause !== undefined && isNamedExports(s.exportClause) &&
+    isExportDeclaration(s) && s.moduleSpecifier === undefined && s.exportClause !== undefined &&
+    isNamedExports(s.exportClause) &&
     s.exportClause.elements.some((e) => (e.propertyName ?? e.name).text === name.text)
   );
 }

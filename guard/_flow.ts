@@ -13,11 +13,35 @@ import { localBinding } from "./_scope.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
-  forEachChild, getCombinedNodeFlags, isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock,
-  isCallExpression, isClassLike, isEnumDeclaration, isExpressionStatement, isMethodDeclaration, isPropertyDeclaration, isFunctionDeclaration, isFunctionExpression,
-  isFunctionLike, isIdentifier, isModuleBlock, isNewExpression, isObjectLiteralExpression, isPropertyAccessExpression,
-  isPropertyAssignment, isShorthandPropertyAssignment, isSourceFile, isSpreadElement, isStringLiteralLike,
-  isVariableDeclaration, isVariableStatement, NodeFlags, SyntaxKind,
+  forEachChild,
+  getCombinedNodeFlags,
+  isArrayLiteralExpression,
+  isArrowFunction,
+  isBinaryExpression,
+  isBlock,
+  isCallExpression,
+  isClassLike,
+  isEnumDeclaration,
+  isExpressionStatement,
+  isMethodDeclaration,
+  isPropertyDeclaration,
+  isFunctionDeclaration,
+  isFunctionExpression,
+  isFunctionLike,
+  isIdentifier,
+  isModuleBlock,
+  isNewExpression,
+  isObjectLiteralExpression,
+  isPropertyAccessExpression,
+  isPropertyAssignment,
+  isShorthandPropertyAssignment,
+  isSourceFile,
+  isSpreadElement,
+  isStringLiteralLike,
+  isVariableDeclaration,
+  isVariableStatement,
+  NodeFlags,
+  SyntaxKind,
 } = typescript;
 
 /** Follows a name to the expression a constant binds it to (the fold's resolver, with unwrapping). */
@@ -199,14 +223,27 @@ export function memberValue(
  * @param keyText The key's text, when known.
  * @returns The values (alternatives), or `undefined`.
  */
-export function mapValues(call: ts.CallExpression, valueOf: ValueOf, keyText: string | undefined): ts.Expression[] | undefined {
+export function mapValues(
+  call: ts.CallExpression,
+  valueOf: ValueOf,
+  keyText: string | undefined,
+): ts.Expression[] | undefined {
   const callee = unwrapped(call.expression);
-  if (!isPropertyAccessExpression(callee) || callee.name.text !== "get" || call.arguments.length !== 1) return undefined;
+  if (!isPropertyAccessExpression(callee) || callee.name.text !== "get" || call.arguments.length !== 1) {
+    return undefined;
+  }
   const owner = unwrapped(callee.expression);
-  const created = isIdentifier(owner) ? valueOf(owner) : isPropertyAccessExpression(owner) ? memberValue(owner, valueOf) : undefined;
+  const created = isIdentifier(owner)
+    ? valueOf(owner)
+    : isPropertyAccessExpression(owner)
+    ? memberValue(owner, valueOf)
+    : undefined;
   if (created === undefined) return undefined;
   const map = unwrapped(created);
-  if (!isNewExpression(map) || !isIdentifier(map.expression) || map.expression.text !== "Map" || map.arguments?.[0] === undefined) {
+  if (
+    !isNewExpression(map) || !isIdentifier(map.expression) || map.expression.text !== "Map" ||
+    map.arguments?.[0] === undefined
+  ) {
     return undefined;
   }
   const entries = arrayElements(map.arguments[0], valueOf);
@@ -272,7 +309,8 @@ const localConst: ValueOf = (node) => {
 function frozen(node: ts.Expression): ts.Expression {
   if (!isCallExpression(node) || node.arguments.length !== 1) return node;
   const callee = unwrapped(node.expression);
-  const isFreeze = isPropertyAccessExpression(callee) && callee.name.text === "freeze" && isIdentifier(callee.expression) &&
+  const isFreeze = isPropertyAccessExpression(callee) && callee.name.text === "freeze" &&
+    isIdentifier(callee.expression) &&
     callee.expression.text === "Object";
   return isFreeze ? unwrapped(node.arguments[0]!) : node;
 }
@@ -309,7 +347,9 @@ function declarationOf(name: ts.Identifier): ts.Node | undefined {
     if (!(isBlock(scope) || isSourceFile(scope) || isModuleBlock(scope))) continue;
     for (const statement of scope.statements) {
       if (isVariableStatement(statement)) {
-        const declaration = statement.declarationList.declarations.find((d) => isIdentifier(d.name) && d.name.text === text);
+        const declaration = statement.declarationList.declarations.find((d) =>
+          isIdentifier(d.name) && d.name.text === text
+        );
         if (declaration !== undefined) return declaration;
       } else if ((isFunctionDeclaration(statement) || isEnumDeclaration(statement)) && statement.name?.text === text) {
         return statement;
@@ -355,7 +395,9 @@ function localFunction(name: ts.Identifier): ts.FunctionLikeDeclaration | undefi
   const found = declarationOf(name);
   if (found === undefined) return undefined;
   if (isFunctionDeclaration(found)) return found;
-  if (isVariableDeclaration(found) && found.initializer !== undefined && getCombinedNodeFlags(found) & NodeFlags.Const) {
+  if (
+    isVariableDeclaration(found) && found.initializer !== undefined && getCombinedNodeFlags(found) & NodeFlags.Const
+  ) {
     const value = unwrapped(found.initializer);
     if (isArrowFunction(value) || isFunctionExpression(value)) return value;
   }
@@ -383,7 +425,9 @@ function ownMethod(callee: ts.PropertyAccessExpression): ts.FunctionLikeDeclarat
 function enumMemberValue(owner: ts.Identifier, key: string): ts.Expression | undefined {
   const found = declarationOf(owner);
   if (found === undefined || !isEnumDeclaration(found)) return undefined;
-  const member = found.members.find((m) => (isIdentifier(m.name) || isStringLiteralLike(m.name)) && m.name.text === key);
+  const member = found.members.find((m) =>
+    (isIdentifier(m.name) || isStringLiteralLike(m.name)) && m.name.text === key
+  );
   return member?.initializer;
 }
 
@@ -404,7 +448,10 @@ export function argumentsOf(parameter: ts.ParameterDeclaration): ts.Expression[]
   const index = fn.parameters.indexOf(parameter);
   let name: string | undefined;
   if (isFunctionDeclaration(fn) && fn.name !== undefined) name = fn.name.text;
-  else if ((isArrowFunction(fn) || isFunctionExpression(fn)) && isVariableDeclaration(fn.parent) && isIdentifier(fn.parent.name)) {
+  else if (
+    (isArrowFunction(fn) || isFunctionExpression(fn)) && isVariableDeclaration(fn.parent) &&
+    isIdentifier(fn.parent.name)
+  ) {
     name = fn.parent.name.text;
   }
   if (name === undefined || index < 0) return [];

@@ -8,14 +8,30 @@
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
 import { stringOperation, type StringOperationKind } from "./_string_operations.ts";
-import { arrayElements, helperFunction, helperReturns, letParts, mapValues, memberValue, type ValueOf } from "./_flow.ts";
+import {
+  arrayElements,
+  helperFunction,
+  helperReturns,
+  letParts,
+  mapValues,
+  memberValue,
+  type ValueOf,
+} from "./_flow.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isAsExpression, isCallExpression, isIdentifier, isNonNullExpression, isNoSubstitutionTemplateLiteral,
-  isParenthesizedExpression, isPropertyAccessExpression, isSatisfiesExpression, isSpreadElement,
-  isTypeAssertionExpression, SyntaxKind,
+  isAsExpression,
+  isCallExpression,
+  isIdentifier,
+  isNonNullExpression,
+  isNoSubstitutionTemplateLiteral,
+  isParenthesizedExpression,
+  isPropertyAccessExpression,
+  isSatisfiesExpression,
+  isSpreadElement,
+  isTypeAssertionExpression,
+  SyntaxKind,
 } = typescript;
 
 /**
@@ -172,7 +188,8 @@ function mayOwnMembers(ev: Evaluation, node: ts.Expression): boolean {
   }
   return isIdentifier(base) && ev.names.owners.has(base.text);
 }
-const mayBeHelper = (ev: Evaluation, name: string) => ev.names === undefined || ev.names.functions.has(name) || ev.names.constants.has(name);
+const mayBeHelper = (ev: Evaluation, name: string) =>
+  ev.names === undefined || ev.names.functions.has(name) || ev.names.constants.has(name);
 
 // The same evaluation, without collecting literals: for what is not part of
 // the text (a Map key, a replace pattern).
@@ -187,7 +204,9 @@ function step(ev: Evaluation, node: ts.Node): void {
 // A value the code does not show: the string literals its type allows.
 function typed(node: ts.Expression, ev: Evaluation): Folded {
   const values = ev.types?.(node);
-  return values === undefined || values.length === 0 ? UNKNOWN : values.slice(0, MAX_ALTERNATIVES).map((value) => [value]);
+  return values === undefined || values.length === 0
+    ? UNKNOWN
+    : values.slice(0, MAX_ALTERNATIVES).map((value) => [value]);
 }
 
 function foldAll(nodes: readonly ts.Expression[], ev: Evaluation, depth: number, visiting: Set<ts.Node>): Folded {
@@ -298,10 +317,19 @@ function foldAt(node: ts.Expression, ev: Evaluation, depth: number, visiting: Se
         // what the value's type allows.
         if (isIdentifier(node)) {
           const parts = mayBeMutable(ev, node.text) ? letParts(node) : undefined;
-          if (parts !== undefined) return foldFlow(ev, node, () => concat(parts.map((p) => foldAt(p, ev, next, visiting))), visiting);
+          if (parts !== undefined) {
+            return foldFlow(ev, node, () => concat(parts.map((p) => foldAt(p, ev, next, visiting))), visiting);
+          }
         } else if (mayOwnMembers(ev, node as ts.PropertyAccessExpression)) {
-          const member = memberValue(node as ts.PropertyAccessExpression, ev.valueOf, 0, (name) => mayBeMutable(ev, name));
-          if (member !== undefined && !visiting.has(member)) return foldFlow(ev, node, () => foldAt(member, ev, next, visiting), visiting);
+          const member = memberValue(
+            node as ts.PropertyAccessExpression,
+            ev.valueOf,
+            0,
+            (name) => mayBeMutable(ev, name),
+          );
+          if (member !== undefined && !visiting.has(member)) {
+            return foldFlow(ev, node, () => foldAt(member, ev, next, visiting), visiting);
+          }
         }
         return typed(node as ts.Expression, ev);
       }
@@ -321,16 +349,24 @@ function foldAt(node: ts.Expression, ev: Evaluation, depth: number, visiting: Se
     case SyntaxKind.NewExpression: {
       const created = node as ts.NewExpression;
       // `new URL(path, base)`: the path is what the request goes to.
-      if (isIdentifier(created.expression) && created.expression.text === "URL" && created.arguments?.[0] !== undefined) {
+      if (
+        isIdentifier(created.expression) && created.expression.text === "URL" && created.arguments?.[0] !== undefined
+      ) {
         const path = foldAt(created.arguments[0], ev, next, visiting);
         if (created.arguments[1] === undefined) return path;
         // An absolute path replaces the base's path; a relative one is
         // resolved below it (`new URL("vhosts/x", "http://mq/api/")`).
         if (path.every((alt) => typeof alt[0] === "string" && alt[0].startsWith("/"))) return concat([UNKNOWN, path]);
         const base = foldAt(created.arguments[1], ev, next, visiting);
-        return concat([base, base.every((alt) => alt[alt.length - 1]?.endsWith("/") === true) ? [[""]] : [["/"]], path]);
+        return concat([
+          base,
+          base.every((alt) => alt[alt.length - 1]?.endsWith("/") === true) ? [[""]] : [["/"]],
+          path,
+        ]);
       }
-      if (isIdentifier(created.expression) && created.expression.text === "String" && created.arguments?.[0] !== undefined) {
+      if (
+        isIdentifier(created.expression) && created.expression.text === "String" && created.arguments?.[0] !== undefined
+      ) {
         return foldAt(created.arguments[0], ev, next, visiting);
       }
       return UNKNOWN;
@@ -349,7 +385,9 @@ function foldTemplate(
 ): Folded {
   // An invalid escape in a tagged template has no cooked text: the tag sees
   // `undefined` there, but the raw text is what a SQL tag would send.
-  const textOf = (literal: ts.TemplateLiteralLikeNode) => (raw ? (literal.rawText ?? literal.text) : (literal.text ?? literal.rawText ?? ""));
+  const textOf = (
+    literal: ts.TemplateLiteralLikeNode,
+  ) => (raw ? (literal.rawText ?? literal.text) : (literal.text ?? literal.rawText ?? ""));
   const parts: Folded[] = [[[textOf(template.head)]]];
   for (const span of template.templateSpans) {
     parts.push(foldAt(span.expression, ev, depth, visiting));
@@ -375,7 +413,9 @@ function foldCall(call: ts.CallExpression, ev: Evaluation, depth: number, visiti
   if (isIdentifier(callee)) {
     // A local helper: what it returns, its parameters bound to the call's arguments.
     const returned = mayBeHelper(ev, callee.text) ? helperReturns(call) : undefined;
-    if (returned !== undefined) return foldFlow(ev, call, () => foldHelper(call, returned, ev, depth, visiting), visiting);
+    if (returned !== undefined) {
+      return foldFlow(ev, call, () => foldHelper(call, returned, ev, depth, visiting), visiting);
+    }
     return typed(call, ev);
   }
   if (!isPropertyAccessExpression(callee)) return UNKNOWN;
@@ -383,7 +423,9 @@ function foldCall(call: ts.CallExpression, ev: Evaluation, depth: number, visiti
   if (callee.expression.kind === SyntaxKind.ThisKeyword || mayOwnMembers(ev, callee)) {
     // A method of the enclosing class, or of a constant statements object: what it returns.
     const returned = helperReturns(call, ev.valueOf);
-    if (returned !== undefined) return foldFlow(ev, call, () => foldHelper(call, returned, ev, depth, visiting), visiting);
+    if (returned !== undefined) {
+      return foldFlow(ev, call, () => foldHelper(call, returned, ev, depth, visiting), visiting);
+    }
   }
   switch (stringOperation(method, call)?.fold) {
     case "map-entry": {
@@ -412,7 +454,13 @@ function foldCall(call: ts.CallExpression, ev: Evaluation, depth: number, visiti
 // onto (spreads of constant arrays are expanded), through the array
 // operations of the table before the join: `[…].filter(Boolean).join(" ")`
 // drops a falsy element with its separator.
-function joined(call: ts.CallExpression, receiver: ts.Expression, ev: Evaluation, depth: number, visiting: Set<ts.Node>): Folded {
+function joined(
+  call: ts.CallExpression,
+  receiver: ts.Expression,
+  ev: Evaluation,
+  depth: number,
+  visiting: Set<ts.Node>,
+): Folded {
   let array = unwrap(receiver);
   let truthy = false;
   for (let operation = arrayOperation(array); operation !== undefined; operation = arrayOperation(array)) {
@@ -437,33 +485,47 @@ function joined(call: ts.CallExpression, receiver: ts.Expression, ev: Evaluation
 }
 
 // An array operation of the table (`.filter(Boolean)`): its kind and the array it is called on.
-function arrayOperation(node: ts.Expression): { readonly kind: StringOperationKind; readonly receiver: ts.Expression } | undefined {
+function arrayOperation(
+  node: ts.Expression,
+): { readonly kind: StringOperationKind; readonly receiver: ts.Expression } | undefined {
   if (!isCallExpression(node)) return undefined;
   const callee = unwrap(node.expression);
   if (!isPropertyAccessExpression(callee)) return undefined;
   const operation = stringOperation(callee.name.text, node);
-  return operation?.on === "array" && operation.gives === "array" ? { kind: operation.fold, receiver: callee.expression } : undefined;
+  return operation?.on === "array" && operation.gives === "array"
+    ? { kind: operation.fold, receiver: callee.expression }
+    : undefined;
 }
 
 // `cond && "X"`: present or absent.
 function isOptional(element: ts.Expression): boolean {
   const bare = unwrap(element);
-  return bare.kind === SyntaxKind.BinaryExpression && (bare as ts.BinaryExpression).operatorToken.kind === SyntaxKind.AmpersandAmpersandToken;
+  return bare.kind === SyntaxKind.BinaryExpression &&
+    (bare as ts.BinaryExpression).operatorToken.kind === SyntaxKind.AmpersandAmpersandToken;
 }
 
 // What a helper returns, with its parameters bound to the call's arguments:
 // `stmt("ROLE", name)` with ``stmt = (kind, id) => `DROP ${kind} ${id}` ``
 // folds to `DROP ROLE <hole>`.
-function foldHelper(call: ts.CallExpression, returned: readonly ts.Expression[], ev: Evaluation, depth: number, visiting: Set<ts.Node>): Folded {
+function foldHelper(
+  call: ts.CallExpression,
+  returned: readonly ts.Expression[],
+  ev: Evaluation,
+  depth: number,
+  visiting: Set<ts.Node>,
+): Folded {
   const fn = helperFunction(call, ev.valueOf);
   const bound = new Map<string, ts.Expression>();
   fn?.parameters.forEach((parameter, index) => {
     const argument = call.arguments[index];
-    if (isIdentifier(parameter.name) && argument !== undefined && !isSpreadElement(argument)) bound.set(parameter.name.text, argument);
+    if (isIdentifier(parameter.name) && argument !== undefined && !isSpreadElement(argument)) {
+      bound.set(parameter.name.text, argument);
+    }
   });
   if (fn === undefined || bound.size === 0) return foldAll(returned, ev, depth, visiting);
   const inner: ConstResolver = (node) =>
-    isIdentifier(node) && bound.has(node.text) && node.pos >= fn.pos && node.end <= fn.end && node.getSourceFile() === fn.getSourceFile()
+    isIdentifier(node) && bound.has(node.text) && node.pos >= fn.pos && node.end <= fn.end &&
+      node.getSourceFile() === fn.getSourceFile()
       ? bound.get(node.text)
       : ev.resolve(node);
   return foldAll(returned, evaluation(inner, ev.types, ev.names, ev.collecting), depth, visiting);
@@ -474,7 +536,13 @@ function foldHelper(call: ts.CallExpression, returned: readonly ts.Expression[],
 // else a string pattern becomes a hole in the known text, and any other
 // pattern leaves the text as it is (matching looks for words that the
 // replacement rarely removes).
-function replaced(call: ts.CallExpression, all: boolean, ev: Evaluation, depth: number, visiting: Set<ts.Node>): Folded {
+function replaced(
+  call: ts.CallExpression,
+  all: boolean,
+  ev: Evaluation,
+  depth: number,
+  visiting: Set<ts.Node>,
+): Folded {
   const receiver = foldAt((call.expression as ts.PropertyAccessExpression).expression, ev, depth, visiting);
   const [patternNode, replacementNode] = call.arguments as unknown as [ts.Expression, ts.Expression];
   const pattern = unwrap(patternNode);

@@ -16,18 +16,48 @@ const { canHaveDecorators, getDecorators, isCallExpression, isIdentifier, isProp
 // annotates (`@Injectable`, `@Trace`) is not one.
 const ENTRANCE_DECORATORS: ReadonlySet<string> = new Set([
   // @nestjs/event-emitter, @nestjs/schedule
-  "OnEvent", "Cron", "Interval", "Timeout",
+  "OnEvent",
+  "Cron",
+  "Interval",
+  "Timeout",
   // @nestjs/bull, @nestjs/bullmq
-  "Process", "OnQueueEvent", "OnQueueActive", "OnQueueCompleted", "OnQueueFailed", "OnWorkerEvent",
+  "Process",
+  "OnQueueEvent",
+  "OnQueueActive",
+  "OnQueueCompleted",
+  "OnQueueFailed",
+  "OnWorkerEvent",
   // @nestjs/microservices, NATS, Kafka, RabbitMQ and SQS helpers
-  "EventPattern", "MessagePattern", "Subscribe", "RabbitSubscribe", "RabbitRPC", "SqsMessageHandler", "SqsConsumerEventHandler",
-  "Consumer", "Consume", "KafkaListener", "Listener", "Handler", "Processor",
+  "EventPattern",
+  "MessagePattern",
+  "Subscribe",
+  "RabbitSubscribe",
+  "RabbitRPC",
+  "SqsMessageHandler",
+  "SqsConsumerEventHandler",
+  "Consumer",
+  "Consume",
+  "KafkaListener",
+  "Listener",
+  "Handler",
+  "Processor",
   // HTTP routes (NestJS, routing-controllers, tsoa)
-  "Delete", "Post", "Put", "Patch", "Get", "All",
+  "Delete",
+  "Post",
+  "Put",
+  "Patch",
+  "Get",
+  "All",
   // GraphQL resolvers
-  "Mutation", "Query", "Subscription", "ResolveField",
+  "Mutation",
+  "Query",
+  "Subscription",
+  "ResolveField",
   // TypeORM entity listeners
-  "AfterRemove", "BeforeRemove", "AfterInsert", "AfterUpdate",
+  "AfterRemove",
+  "BeforeRemove",
+  "AfterInsert",
+  "AfterUpdate",
 ]);
 
 /**
@@ -40,7 +70,9 @@ const ENTRANCE_DECORATORS: ReadonlySet<string> = new Set([
  * for (const { decorator } of frameworkDecorators(method)) console.log(`@${decorator}`);
  * ```
  */
-export function frameworkDecorators(declaration: ts.Node): { readonly node: ts.Decorator; readonly decorator: string }[] {
+export function frameworkDecorators(
+  declaration: ts.Node,
+): { readonly node: ts.Decorator; readonly decorator: string }[] {
   if (!canHaveDecorators(declaration)) return [];
   const found: { node: ts.Decorator; decorator: string }[] = [];
   for (const decorator of getDecorators(declaration) ?? []) {

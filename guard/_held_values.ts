@@ -11,8 +11,15 @@ import { argumentsOf } from "./_flow.ts";
 import { unwrap } from "./_fold.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
-const { isIdentifier, isParameter, isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isVariableDeclaration, SymbolFlags } =
-  typescript;
+const {
+  isIdentifier,
+  isParameter,
+  isPropertyAccessExpression,
+  isPropertyAssignment,
+  isPropertyDeclaration,
+  isVariableDeclaration,
+  SymbolFlags,
+} = typescript;
 
 // Bindings followed from one to the next.
 const MAX_DEPTH = 8;
@@ -43,7 +50,9 @@ function valuesAt(checker: ts.TypeChecker, receiver: ts.Expression, depth: numbe
       values.push(...argumentsOf(declaration));
       continue;
     }
-    if (!(isVariableDeclaration(declaration) || isPropertyDeclaration(declaration) || isPropertyAssignment(declaration))) continue;
+    if (
+      !(isVariableDeclaration(declaration) || isPropertyDeclaration(declaration) || isPropertyAssignment(declaration))
+    ) continue;
     const initializer = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
     if (initializer === undefined) continue;
     values.push(initializer, ...valuesAt(checker, initializer, depth + 1));

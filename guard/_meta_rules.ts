@@ -33,7 +33,8 @@ export const unusedSuppression: RuleModule = createRule({
     docs: {
       securitySeverity: 2.0,
       description: "A drop-guard-ignore-next-line comment that suppresses nothing",
-      details: "A suppression whose next line has no finding of the named rule is stale: remove it, so that it cannot " +
+      details:
+        "A suppression whose next line has no finding of the named rule is stale: remove it, so that it cannot " +
         "silently cover a drop added there later.",
     },
     messages: { unused: "unused suppression: no `{{ruleIds}}` finding on the next line; remove the comment" },
@@ -51,13 +52,15 @@ export const sanctionedNotFound: RuleModule = createRule({
     docs: {
       securitySeverity: 5.0,
       description: "The config sanctions a function that is not found",
-      details: "Every entry of 'sanctioned' in the config must name a function, method or const of the program. A stale " +
+      details:
+        "Every entry of 'sanctioned' in the config must name a function, method or const of the program. A stale " +
         "entry would sanction whatever is later declared under that name; a config of which no entry is found leaves " +
         "the guard checking nothing it was told to.",
     },
     messages: {
       missing: "the config sanctions '{{entry}}', but {{reason}}",
-      noneFound: "the config sanctions '{{entry}}', but {{reason}}; none of the {{count}} configured sanctioned functions was found",
+      noneFound:
+        "the config sanctions '{{entry}}', but {{reason}}; none of the {{count}} configured sanctioned functions was found",
     },
     schema: [],
     allowedIn: "sanctioned",
@@ -67,4 +70,8 @@ export const sanctionedNotFound: RuleModule = createRule({
 });
 
 /** The guard's own rules, after the scanning rules in SARIF. */
-export const META_RULES: readonly RuleModule[] = Object.freeze([invalidSuppression, unusedSuppression, sanctionedNotFound]);
+export const META_RULES: readonly RuleModule[] = Object.freeze([
+  invalidSuppression,
+  unusedSuppression,
+  sanctionedNotFound,
+]);

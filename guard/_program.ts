@@ -91,7 +91,9 @@ export function createGuardProgram(request: ProgramRequest): GuardProgram {
   });
   // Without a project or paths, the sources under the working directory
   // (JavaScript on its own too) are the project.
-  const extra = given.length === 0 && projectPath === undefined ? sourceFilesUnder(cwd) : given.flatMap((path) => sourceFilesUnder(path));
+  const extra = given.length === 0 && projectPath === undefined
+    ? sourceFilesUnder(cwd)
+    : given.flatMap((path) => sourceFilesUnder(path));
   options = {
     ...options,
     noEmit: true,
@@ -140,7 +142,9 @@ export function createGuardProgram(request: ProgramRequest): GuardProgram {
   const scanned = new Set(files.map((f) => f.fileName));
   const outputs = [options.outDir, options.declarationDir].filter((d): d is string => d !== undefined).map(normalized);
   const walked = scopes.length > 0 ? given : [projectPath === undefined ? cwd : dirname(projectPath)];
-  const leftOut = [...new Set(walked.flatMap((path) => (existsSync(path) ? sourceFilesUnder(path) : [])).map(normalized))].filter((file) => {
+  const leftOut = [
+    ...new Set(walked.flatMap((path) => (existsSync(path) ? sourceFilesUnder(path) : [])).map(normalized)),
+  ].filter((file) => {
     if (scanned.has(file) || outputs.some((dir) => file.startsWith(`${dir}/`))) return false;
     const rel = normalized(relative(excludeBase, file));
     return !excludes.some((pattern) => pattern.test(rel));
@@ -185,10 +189,12 @@ function parseProject(path: string): ts.ParsedCommandLine {
     ...typescript.sys,
     onUnRecoverableConfigFileDiagnostic: (diagnostic) => void diagnostics.push(diagnostic),
   });
-  const errors = [...diagnostics, ...(parsed?.errors ?? [])].filter((d) => d.category === typescript.DiagnosticCategory.Error &&
+  const errors = [...diagnostics, ...(parsed?.errors ?? [])].filter((d) =>
+    d.category === typescript.DiagnosticCategory.Error &&
     // "No inputs were found" is fine when paths are given; the guard's own
     // zero-files check decides.
-    d.code !== 18003);
+    d.code !== 18003
+  );
   if (parsed === undefined || errors.length > 0) {
     const message = errors.map((d) => typescript.flattenDiagnosticMessageText(d.messageText, " ")).join("; ");
     throw new GuardUsageError(`Cannot scan as the project '${path}' is invalid: ${message}`);
@@ -212,7 +218,9 @@ export function sourceFilesUnder(path: string): string[] {
       if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
       const child = resolve(directory, entry.name);
       if (entry.isDirectory()) walk(child);
-      else if (SOURCE_EXTENSIONS.some((ext) => entry.name.endsWith(ext)) && !/\.d\.[cm]?ts$/.test(entry.name)) found.push(child);
+      else if (SOURCE_EXTENSIONS.some((ext) => entry.name.endsWith(ext)) && !/\.d\.[cm]?ts$/.test(entry.name)) {
+        found.push(child);
+      }
     }
   };
   walk(path);

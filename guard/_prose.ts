@@ -16,32 +16,110 @@ const { isIdentifier, isPrivateIdentifier, isPropertyAccessExpression, isStringL
 // (`console.warn`, `logger.error`, `log.info`, pino, winston, `debug`),
 // CLI help (commander, yargs) and assertion messages.
 const MESSAGE_METHODS: ReadonlySet<string> = new Set([
-  "log", "info", "warn", "warning", "error", "debug", "trace", "fatal", "notice", "verbose", "silly", "success",
-  "description", "describe", "usage", "help", "addHelpText", "epilog", "epilogue", "summary",
-  "setFailed", "fail",
+  "log",
+  "info",
+  "warn",
+  "warning",
+  "error",
+  "debug",
+  "trace",
+  "fatal",
+  "notice",
+  "verbose",
+  "silly",
+  "success",
+  "description",
+  "describe",
+  "usage",
+  "help",
+  "addHelpText",
+  "epilog",
+  "epilogue",
+  "summary",
+  "setFailed",
+  "fail",
 ]);
 // Methods whose arguments after the first are human-readable text:
 // commander's `.option(flags, description)`, yargs' `.example(cmd, text)`.
 // yargs' `.command(name, description)`.
-const DESCRIBED_METHODS: ReadonlySet<string> = new Set(["option", "requiredOption", "argument", "example", "positional", "command"]);
+const DESCRIBED_METHODS: ReadonlySet<string> = new Set([
+  "option",
+  "requiredOption",
+  "argument",
+  "example",
+  "positional",
+  "command",
+]);
 // Test registrations: the first argument is a title.
 const TEST_FUNCTIONS: ReadonlySet<string> = new Set([
-  "test", "it", "describe", "suite", "context", "specify", "bench", "xit", "fit", "xtest", "xdescribe", "fdescribe",
+  "test",
+  "it",
+  "describe",
+  "suite",
+  "context",
+  "specify",
+  "bench",
+  "xit",
+  "fit",
+  "xtest",
+  "xdescribe",
+  "fdescribe",
 ]);
-const TEST_MODIFIERS: ReadonlySet<string> = new Set(["skip", "only", "todo", "concurrent", "each", "failing", "fails", "serial", "sequential"]);
+const TEST_MODIFIERS: ReadonlySet<string> = new Set([
+  "skip",
+  "only",
+  "todo",
+  "concurrent",
+  "each",
+  "failing",
+  "fails",
+  "serial",
+  "sequential",
+]);
 // Assertion functions: the last argument is the message.
 const ASSERTIONS: ReadonlySet<string> = new Set([
-  "assert", "ok", "equal", "notEqual", "strictEqual", "notStrictEqual", "deepEqual", "deepStrictEqual", "notDeepStrictEqual",
-  "match", "doesNotMatch", "throws", "rejects", "doesNotThrow", "doesNotReject",
+  "assert",
+  "ok",
+  "equal",
+  "notEqual",
+  "strictEqual",
+  "notStrictEqual",
+  "deepEqual",
+  "deepStrictEqual",
+  "notDeepStrictEqual",
+  "match",
+  "doesNotMatch",
+  "throws",
+  "rejects",
+  "doesNotThrow",
+  "doesNotReject",
 ]);
 // Keys of a translation table's languages (`{ en: {…}, de: {…} }`, `"en-US"`).
-const LANGUAGES = /^(?:en|de|fr|es|it|pt|nl|ja|zh|ko|ru|pl|sv|da|fi|nb|nn|no|cs|sk|tr|uk|ar|he|hu|ro|el|bg|hr|sr|sl|et|lv|lt|vi|th|id|ms|hi)(?:[-_][A-Za-z]{2,4})?$/;
+const LANGUAGES =
+  /^(?:en|de|fr|es|it|pt|nl|ja|zh|ko|ru|pl|sv|da|fi|nb|nn|no|cs|sk|tr|uk|ar|he|hu|ro|el|bg|hr|sr|sl|et|lv|lt|vi|th|id|ms|hi)(?:[-_][A-Za-z]{2,4})?$/;
 // Names of a translation table (`const messages = {…}`, `i18n`, `translations`).
 const TRANSLATION_TABLES = /^(?:i18n|l10n|translations?|locales?|messages|strings|copy|texts)$/i;
 // Properties whose value is text for people.
 const MESSAGE_PROPERTIES: ReadonlySet<string> = new Set([
-  "message", "msg", "description", "describe", "desc", "help", "hint", "summary", "title", "detail", "details",
-  "reason", "label", "warning", "note", "usage", "tooltip", "errorMessage", "error",
+  "message",
+  "msg",
+  "description",
+  "describe",
+  "desc",
+  "help",
+  "hint",
+  "summary",
+  "title",
+  "detail",
+  "details",
+  "reason",
+  "label",
+  "warning",
+  "note",
+  "usage",
+  "tooltip",
+  "errorMessage",
+  "error",
 ]);
 
 /**
@@ -64,7 +142,8 @@ export function isHumanText(root: ts.Expression): boolean {
       return true;
     case SyntaxKind.PropertyAssignment: {
       const property = parent as ts.PropertyAssignment;
-      return property.initializer === root && (MESSAGE_PROPERTIES.has(keyText(property.name)) || inTranslationTable(property));
+      return property.initializer === root &&
+        (MESSAGE_PROPERTIES.has(keyText(property.name)) || inTranslationTable(property));
     }
     case SyntaxKind.CallExpression:
     case SyntaxKind.NewExpression: {
@@ -143,7 +222,9 @@ function inTranslationTable(property: ts.PropertyAssignment): boolean {
 function extendsError(call: ts.CallExpression | ts.NewExpression): boolean {
   for (let current: ts.Node | undefined = call.parent; current !== undefined; current = current.parent) {
     if (current.kind !== SyntaxKind.ClassDeclaration && current.kind !== SyntaxKind.ClassExpression) continue;
-    const heritage = (current as ts.ClassLikeDeclaration).heritageClauses?.find((c) => c.token === SyntaxKind.ExtendsKeyword);
+    const heritage = (current as ts.ClassLikeDeclaration).heritageClauses?.find((c) =>
+      c.token === SyntaxKind.ExtendsKeyword
+    );
     const base = heritage?.types[0]?.expression;
     const name = base === undefined ? undefined : nameOf(unwrap(base));
     return name !== undefined && /(?:Error|Exception)$/.test(name);

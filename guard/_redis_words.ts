@@ -8,7 +8,7 @@
 
 import type ts from "typescript";
 import { typescript } from "./_typescript.ts";
-import { type Folded, exactTexts, type Piece, unwrap } from "./_fold.ts";
+import { exactTexts, type Folded, type Piece, unwrap } from "./_fold.ts";
 import { wordsOf } from "./_sql.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
@@ -58,7 +58,9 @@ export function followsRename(node: ts.Expression, fold: (node: ts.Expression) =
   const parent = node.parent;
   let siblings: readonly ts.Expression[] | undefined;
   if (isArrayLiteralExpression(parent)) siblings = parent.elements;
-  else if ((isCallExpression(parent) || isNewExpression(parent)) && parent.expression !== node) siblings = parent.arguments;
+  else if ((isCallExpression(parent) || isNewExpression(parent)) && parent.expression !== node) {
+    siblings = parent.arguments;
+  }
   const index = siblings?.indexOf(node) ?? -1;
   if (index <= 0) return false;
   return exactTexts(fold(unwrap(siblings![index - 1]!))).some((text) => /^-{0,2}rename-command$/i.test(text.trim()));

@@ -13,12 +13,35 @@ import { heldValues } from "./_held_values.ts";
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  forEachChild, isBindingElement, isCallExpression, isClassLike, isElementAccessExpression, isExportAssignment,
-  isExportDeclaration, isExportSpecifier, isIdentifier, isImportClause, isImportDeclaration, isImportEqualsDeclaration,
-  isImportSpecifier, isInterfaceDeclaration, isNamedExports, isNamedImports, isNamespaceImport, isObjectBindingPattern,
-  isObjectLiteralExpression, isPrivateIdentifier, isPropertyAccessExpression, isQualifiedName,
-  isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteralLike, isTypeAliasDeclaration, isTypeLiteralNode,
-  isTypeQueryNode, isTypeReferenceNode,
+  forEachChild,
+  isBindingElement,
+  isCallExpression,
+  isClassLike,
+  isElementAccessExpression,
+  isExportAssignment,
+  isExportDeclaration,
+  isExportSpecifier,
+  isIdentifier,
+  isImportClause,
+  isImportDeclaration,
+  isImportEqualsDeclaration,
+  isImportSpecifier,
+  isInterfaceDeclaration,
+  isNamedExports,
+  isNamedImports,
+  isNamespaceImport,
+  isObjectBindingPattern,
+  isObjectLiteralExpression,
+  isPrivateIdentifier,
+  isPropertyAccessExpression,
+  isQualifiedName,
+  isPropertyAssignment,
+  isShorthandPropertyAssignment,
+  isStringLiteralLike,
+  isTypeAliasDeclaration,
+  isTypeLiteralNode,
+  isTypeQueryNode,
+  isTypeReferenceNode,
   SymbolFlags,
 } = typescript;
 
@@ -70,7 +93,8 @@ export function findReferences(
   const targetOf = (symbol: ts.Symbol | undefined, receiver?: ts.Expression): ts.Node | undefined => {
     if (symbol === undefined) return undefined;
     const resolved = symbol.flags & SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
-    return resolved.declarations?.find((d) => declarations.has(d)) ?? dispatch.target(resolved, receiver) ?? heldFunction(resolved);
+    return resolved.declarations?.find((d) => declarations.has(d)) ?? dispatch.target(resolved, receiver) ??
+      heldFunction(resolved);
   };
   // A property whose value is the function: `export default { dropTenant }`,
   // `const api = { drop: dropTenant }`; `api.drop()` reaches it.
@@ -78,7 +102,9 @@ export function findReferences(
     for (const declaration of symbol.declarations ?? []) {
       let value: ts.Symbol | undefined;
       if (isShorthandPropertyAssignment(declaration)) value = checker.getShorthandAssignmentValueSymbol(declaration);
-      else if (isPropertyAssignment(declaration) && isIdentifier(declaration.initializer)) value = checker.getSymbolAtLocation(declaration.initializer);
+      else if (isPropertyAssignment(declaration) && isIdentifier(declaration.initializer)) {
+        value = checker.getSymbolAtLocation(declaration.initializer);
+      }
       if (value === undefined) continue;
       const resolved = value.flags & SymbolFlags.Alias ? checker.getAliasedSymbol(value) : value;
       const found = resolved.declarations?.find((d) => declarations.has(d));
@@ -172,7 +198,10 @@ function referenced(
     const property = checker.getTypeAtLocation(parent.parent).getProperty(node.text);
     return targetOf(property);
   }
-  return targetOf(checker.getSymbolAtLocation(node), isPropertyAccessExpression(parent) && parent.name === node ? parent.expression : undefined);
+  return targetOf(
+    checker.getSymbolAtLocation(node),
+    isPropertyAccessExpression(parent) && parent.name === node ? parent.expression : undefined,
+  );
 }
 
 // A member named by a string: `ns["drop"]`, `Reflect.get(ns, "drop")`.
@@ -185,7 +214,10 @@ function namedMember(
   if (isElementAccessExpression(parent) && parent.argumentExpression === node) {
     return targetOf(checker.getTypeAtLocation(parent.expression).getProperty(node.text), parent.expression);
   }
-  if (isCallExpression(parent) && parent.arguments[1] === node && parent.arguments[0] !== undefined && isReflectGet(parent.expression)) {
+  if (
+    isCallExpression(parent) && parent.arguments[1] === node && parent.arguments[0] !== undefined &&
+    isReflectGet(parent.expression)
+  ) {
     return targetOf(checker.getTypeAtLocation(parent.arguments[0]).getProperty(node.text));
   }
   return undefined;
@@ -212,7 +244,10 @@ function literalKeys(checker: ts.TypeChecker, key: ts.Expression): string[] {
  */
 class Dispatch {
   readonly #checker: ts.TypeChecker;
-  readonly #byName = new Map<string, { declaration: ts.Node; container: ts.ClassLikeDeclaration | ts.ObjectLiteralExpression }[]>();
+  readonly #byName = new Map<
+    string,
+    { declaration: ts.Node; container: ts.ClassLikeDeclaration | ts.ObjectLiteralExpression }[]
+  >();
   readonly #known = new Map<ts.Symbol, ts.Node | null>();
 
   constructor(checker: ts.TypeChecker, declarations: ReadonlySet<ts.Node>) {
@@ -220,7 +255,10 @@ class Dispatch {
     for (const declaration of declarations) {
       const container = declaration.parent;
       const name = (declaration as ts.NamedDeclaration).name;
-      if (container === undefined || name === undefined || !(isIdentifier(name) || isPrivateIdentifier(name) || isStringLiteralLike(name))) {
+      if (
+        container === undefined || name === undefined ||
+        !(isIdentifier(name) || isPrivateIdentifier(name) || isStringLiteralLike(name))
+      ) {
         continue;
       }
       if (!isClassLike(container) && !isObjectLiteralExpression(container)) continue;
@@ -240,7 +278,10 @@ class Dispatch {
       this.#known.set(symbol, known);
     }
     if (known !== null) return known;
-    if (receiver === undefined || !(symbol.declarations ?? []).some((d) => isInterfaceDeclaration(d.parent) || isTypeLiteralNode(d.parent))) {
+    if (
+      receiver === undefined ||
+      !(symbol.declarations ?? []).some((d) => isInterfaceDeclaration(d.parent) || isTypeLiteralNode(d.parent))
+    ) {
       return undefined;
     }
     // A structural type: what the receiver holds decides.
@@ -252,7 +293,10 @@ class Dispatch {
     return undefined;
   }
 
-  #inHeritage(symbol: ts.Symbol, candidates: readonly { declaration: ts.Node; container: ts.Node }[]): ts.Node | undefined {
+  #inHeritage(
+    symbol: ts.Symbol,
+    candidates: readonly { declaration: ts.Node; container: ts.Node }[],
+  ): ts.Node | undefined {
     const holders = new Set((symbol.declarations ?? []).map((d) => d.parent));
     for (const { declaration, container } of candidates) {
       if (isClassLike(container) && this.#inherits(container, holders, 0)) return declaration;
@@ -260,7 +304,11 @@ class Dispatch {
     return undefined;
   }
 
-  #inherits(container: ts.ClassLikeDeclaration | ts.InterfaceDeclaration, holders: ReadonlySet<ts.Node>, depth: number): boolean {
+  #inherits(
+    container: ts.ClassLikeDeclaration | ts.InterfaceDeclaration,
+    holders: ReadonlySet<ts.Node>,
+    depth: number,
+  ): boolean {
     if (depth > MAX_ALIAS_ROUNDS * 2) return false;
     for (const clause of container.heritageClauses ?? []) {
       for (const heritage of clause.types) {
@@ -269,7 +317,9 @@ class Dispatch {
         for (const base of symbol?.declarations ?? []) {
           // `implements Shape` of `type Shape = { … }`: the members are the literal's.
           if (holders.has(base) || (isTypeAliasDeclaration(base) && holders.has(base.type))) return true;
-          if ((isClassLike(base) || isInterfaceDeclaration(base)) && this.#inherits(base, holders, depth + 1)) return true;
+          if ((isClassLike(base) || isInterfaceDeclaration(base)) && this.#inherits(base, holders, depth + 1)) {
+            return true;
+          }
         }
       }
     }
@@ -293,7 +343,9 @@ function aliasesIn(statement: ts.Statement): { imported: string; local: ts.Ident
         aliases.push({ imported: moduleExportName(element.propertyName ?? element.name), local: element.name });
       }
     }
-  } else if (isExportDeclaration(statement) && statement.exportClause !== undefined && isNamedExports(statement.exportClause)) {
+  } else if (
+    isExportDeclaration(statement) && statement.exportClause !== undefined && isNamedExports(statement.exportClause)
+  ) {
     for (const element of statement.exportClause.elements) {
       if (isIdentifier(element.name)) {
         aliases.push({ imported: moduleExportName(element.propertyName ?? element.name), local: element.name });

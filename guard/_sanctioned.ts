@@ -12,11 +12,32 @@ import { unwrap } from "./_fold.ts";
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  canHaveModifiers, forEachChild, getLeadingCommentRanges, getModifiers, getTrailingCommentRanges, isAsExpression, isClassDeclaration,
-  isClassLike, isExportAssignment, isFunctionDeclaration, isGetAccessor, isIdentifier, isInterfaceDeclaration,
-  isMethodDeclaration, isNumericLiteral, isObjectLiteralExpression, isParenthesizedExpression, isPrivateIdentifier,
-  isPropertyAssignment, isPropertyDeclaration, isSatisfiesExpression, isSetAccessor, isStringLiteral,
-  isVariableDeclaration, isVariableStatement, SyntaxKind,
+  canHaveModifiers,
+  forEachChild,
+  getLeadingCommentRanges,
+  getModifiers,
+  getTrailingCommentRanges,
+  isAsExpression,
+  isClassDeclaration,
+  isClassLike,
+  isExportAssignment,
+  isFunctionDeclaration,
+  isGetAccessor,
+  isIdentifier,
+  isInterfaceDeclaration,
+  isMethodDeclaration,
+  isNumericLiteral,
+  isObjectLiteralExpression,
+  isParenthesizedExpression,
+  isPrivateIdentifier,
+  isPropertyAssignment,
+  isPropertyDeclaration,
+  isSatisfiesExpression,
+  isSetAccessor,
+  isStringLiteral,
+  isVariableDeclaration,
+  isVariableStatement,
+  SyntaxKind,
 } = typescript;
 
 /** The JSDoc tag that sanctions a function. */
@@ -147,7 +168,10 @@ export function indexSanctioned(
     }
     const found = resolveEntry(file, entry.path);
     if (found === undefined) {
-      index.missing.push({ entry, reason: `'${entry.path.join(".")}' is not declared in that file as a function, method or const` });
+      index.missing.push({
+        entry,
+        reason: `'${entry.path.join(".")}' is not declared in that file as a function, method or const`,
+      });
       continue;
     }
     index.add(siteOf(found.declaration, found.body, entry.path.join("."), file, "config"));
@@ -165,9 +189,14 @@ export function indexSanctioned(
 export function hasSanctionedTag(node: ts.Node, file: ts.SourceFile): boolean {
   // A comment on the line of the previous token (`class A { /** @sanctionedDrop */ m() {} }`)
   // is that token's trailing comment to TypeScript, but it tags what follows.
-  const ranges = [...(getTrailingCommentRanges(file.text, node.pos) ?? []), ...(getLeadingCommentRanges(file.text, node.pos) ?? [])];
+  const ranges = [
+    ...(getTrailingCommentRanges(file.text, node.pos) ?? []),
+    ...(getLeadingCommentRanges(file.text, node.pos) ?? []),
+  ];
   for (const range of ranges) {
-    if (range.kind !== SyntaxKind.MultiLineCommentTrivia || file.text.charCodeAt(range.pos + 2) !== 42 /* * */) continue;
+    if (range.kind !== SyntaxKind.MultiLineCommentTrivia || file.text.charCodeAt(range.pos + 2) !== 42 /* * */) {
+      continue;
+    }
     if (TAG_PATTERN.test(file.text.slice(range.pos + 3, range.end - 2))) return true;
   }
   return false;
@@ -181,11 +210,21 @@ function taggedSites(node: ts.Node, file: ts.SourceFile): SanctionedSite[] {
     case SyntaxKind.SetAccessor: {
       if (!hasSanctionedTag(node, file)) return [];
       const declaration = node as ts.FunctionDeclaration | ts.MethodDeclaration;
-      return [siteOf(declaration, declaration.body === undefined ? undefined : declaration, qualifiedName(declaration), file, "jsdoc")];
+      return [
+        siteOf(
+          declaration,
+          declaration.body === undefined ? undefined : declaration,
+          qualifiedName(declaration),
+          file,
+          "jsdoc",
+        ),
+      ];
     }
     case SyntaxKind.MethodSignature:
     case SyntaxKind.PropertySignature:
-      return hasSanctionedTag(node, file) ? [siteOf(node, undefined, qualifiedName(node as ts.MethodSignature), file, "jsdoc")] : [];
+      return hasSanctionedTag(node, file)
+        ? [siteOf(node, undefined, qualifiedName(node as ts.MethodSignature), file, "jsdoc")]
+        : [];
     case SyntaxKind.PropertyDeclaration:
     case SyntaxKind.PropertyAssignment: {
       if (!hasSanctionedTag(node, file)) return [];
@@ -196,16 +235,26 @@ function taggedSites(node: ts.Node, file: ts.SourceFile): SanctionedSite[] {
       if (!hasSanctionedTag(node, file)) return [];
       return (node as ts.VariableStatement).declarationList.declarations
         .filter((declaration) => isIdentifier(declaration.name))
-        .map((declaration) => siteOf(declaration, declaration.initializer, (declaration.name as ts.Identifier).text, file, "jsdoc"));
+        .map((declaration) =>
+          siteOf(declaration, declaration.initializer, (declaration.name as ts.Identifier).text, file, "jsdoc")
+        );
     }
     case SyntaxKind.ExportAssignment:
-      return hasSanctionedTag(node, file) ? [siteOf(node, (node as ts.ExportAssignment).expression, "default", file, "jsdoc")] : [];
+      return hasSanctionedTag(node, file)
+        ? [siteOf(node, (node as ts.ExportAssignment).expression, "default", file, "jsdoc")]
+        : [];
     default:
       return [];
   }
 }
 
-function siteOf(declaration: ts.Node, body: ts.Node | undefined, name: string, file: ts.SourceFile, source: "jsdoc" | "config"): SanctionedSite {
+function siteOf(
+  declaration: ts.Node,
+  body: ts.Node | undefined,
+  name: string,
+  file: ts.SourceFile,
+  source: "jsdoc" | "config",
+): SanctionedSite {
   const named = (declaration as { name?: ts.Node }).name;
   const start = (named ?? declaration).getStart(file);
   const { line, character } = file.getLineAndCharacterOfPosition(start);
@@ -220,7 +269,9 @@ function qualifiedName(declaration: ts.NamedDeclaration): string {
   }
   if (container !== undefined && isObjectLiteralExpression(container)) {
     const holder = unwrapParents(container).parent;
-    if (holder !== undefined && isVariableDeclaration(holder)) return `${nameText(holder.name) ?? "(anonymous)"}.${own}`;
+    if (holder !== undefined && isVariableDeclaration(holder)) {
+      return `${nameText(holder.name) ?? "(anonymous)"}.${own}`;
+    }
   }
   return own;
 }
@@ -229,7 +280,8 @@ function unwrapParents(node: ts.Node): ts.Node {
   let current = node;
   while (
     current.parent !== undefined &&
-    (isParenthesizedExpression(current.parent) || isAsExpression(current.parent) || isSatisfiesExpression(current.parent))
+    (isParenthesizedExpression(current.parent) || isAsExpression(current.parent) ||
+      isSatisfiesExpression(current.parent))
   ) {
     current = current.parent;
   }
@@ -244,7 +296,9 @@ function unwrapParents(node: ts.Node): ts.Node {
  */
 export function nameText(name: ts.Node | undefined): string | undefined {
   if (name === undefined) return undefined;
-  if (isIdentifier(name) || isPrivateIdentifier(name) || isStringLiteral(name) || isNumericLiteral(name)) return name.text;
+  if (isIdentifier(name) || isPrivateIdentifier(name) || isStringLiteral(name) || isNumericLiteral(name)) {
+    return name.text;
+  }
   return undefined;
 }
 
@@ -255,7 +309,10 @@ function isDefaultExport(node: ts.Node): boolean {
 
 // Finds `name`, `Class.member`, `object.member` or `default` among a file's
 // top-level declarations.
-function resolveEntry(file: ts.SourceFile, path: readonly string[]): { declaration: ts.Node; body: ts.Node | undefined } | undefined {
+function resolveEntry(
+  file: ts.SourceFile,
+  path: readonly string[],
+): { declaration: ts.Node; body: ts.Node | undefined } | undefined {
   const [head, member, ...rest] = path;
   if (head === undefined || rest.length > 0) return undefined;
   let top: ts.Node | undefined;
@@ -288,7 +345,9 @@ function topLevel(file: ts.SourceFile, name: string): ts.Node | undefined {
       return statement;
     }
     if (isVariableStatement(statement)) {
-      const declaration = statement.declarationList.declarations.find((d) => isIdentifier(d.name) && d.name.text === name);
+      const declaration = statement.declarationList.declarations.find((d) =>
+        isIdentifier(d.name) && d.name.text === name
+      );
       if (declaration !== undefined) return declaration;
     }
   }
@@ -299,7 +358,10 @@ function asFunction(node: ts.Node): { declaration: ts.Node; body: ts.Node | unde
   if (isFunctionDeclaration(node) || isMethodDeclaration(node) || isGetAccessor(node) || isSetAccessor(node)) {
     return node.body === undefined ? undefined : { declaration: node, body: node };
   }
-  if ((isVariableDeclaration(node) || isPropertyDeclaration(node) || isPropertyAssignment(node)) && node.initializer !== undefined) {
+  if (
+    (isVariableDeclaration(node) || isPropertyDeclaration(node) || isPropertyAssignment(node)) &&
+    node.initializer !== undefined
+  ) {
     return { declaration: node, body: node.initializer };
   }
   if (isExportAssignment(node)) return { declaration: node, body: node.expression };

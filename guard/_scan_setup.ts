@@ -17,8 +17,8 @@ import {
   checkConfig,
   DEFAULT_CONFIG_FILE,
   type DropGuardConfig,
-  type LoadedConfig,
   loadConfig,
+  type LoadedConfig,
   type NewSuppressionsLevel,
   sanctionedEntries,
 } from "./config.ts";

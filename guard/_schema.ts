@@ -56,7 +56,9 @@ function check(value: unknown, schema: JsonSchema, where: string, problems: stri
           if (schema.additionalProperties === false) {
             const known = Object.keys(properties);
             problems.push(
-              `'${where}' has an unknown key '${key}'${known.length > 0 ? `: known keys are ${known.join(", ")}` : ": it takes no keys"}`,
+              `'${where}' has an unknown key '${key}'${
+                known.length > 0 ? `: known keys are ${known.join(", ")}` : ": it takes no keys"
+              }`,
             );
           }
           continue;
@@ -76,7 +78,9 @@ function check(value: unknown, schema: JsonSchema, where: string, problems: stri
       if (schema.uniqueItems === true && new Set(value.map((v) => JSON.stringify(v))).size !== value.length) {
         problems.push(`'${where}' must not repeat an item`);
       }
-      if (schema.items !== undefined) value.forEach((item, i) => check(item, schema.items!, `${where}[${i}]`, problems));
+      if (schema.items !== undefined) {
+        value.forEach((item, i) => check(item, schema.items!, `${where}[${i}]`, problems));
+      }
       return;
     }
     case "string":
@@ -88,13 +92,23 @@ function check(value: unknown, schema: JsonSchema, where: string, problems: stri
       break;
     case "number":
     case "integer":
-      if (typeof value !== "number" || !Number.isFinite(value) || (schema.type === "integer" && !Number.isInteger(value))) {
-        problems.push(`'${where}' must be a${schema.type === "integer" ? "n integer" : " number"}: current value is ${JSON.stringify(value)}`);
+      if (
+        typeof value !== "number" || !Number.isFinite(value) || (schema.type === "integer" && !Number.isInteger(value))
+      ) {
+        problems.push(
+          `'${where}' must be a${schema.type === "integer" ? "n integer" : " number"}: current value is ${
+            JSON.stringify(value)
+          }`,
+        );
         return;
       }
       break;
   }
   if (schema.enum !== undefined && !schema.enum.includes(value as string)) {
-    problems.push(`'${where}' must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}: current value is ${JSON.stringify(value)}`);
+    problems.push(
+      `'${where}' must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}: current value is ${
+        JSON.stringify(value)
+      }`,
+    );
   }
 }

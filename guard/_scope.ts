@@ -10,11 +10,35 @@ import { typescript } from "./_typescript.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
-  forEachChild, getCombinedNodeFlags, getModifiers, isBlock, isCaseClause, isCatchClause, isClassDeclaration,
-  isDefaultClause, isEnumDeclaration, isEnumMember, isExportDeclaration, isForInStatement, isForOfStatement, isForStatement,
-  isFunctionDeclaration, isFunctionLike, isIdentifier, isImportDeclaration, isModuleBlock, isNamedExports,
-  isNamespaceImport, isOmittedExpression, isSourceFile, isVariableDeclaration, isVariableDeclarationList,
-  isVariableStatement, NodeFlags, SymbolFlags, SyntaxKind,
+  forEachChild,
+  getCombinedNodeFlags,
+  getModifiers,
+  isBlock,
+  isCaseClause,
+  isCatchClause,
+  isClassDeclaration,
+  isDefaultClause,
+  isEnumDeclaration,
+  isEnumMember,
+  isExportDeclaration,
+  isForInStatement,
+  isForOfStatement,
+  isForStatement,
+  isFunctionDeclaration,
+  isFunctionLike,
+  isIdentifier,
+  isImportDeclaration,
+  isModuleBlock,
+  isNamedExports,
+  isNamespaceImport,
+  isOmittedExpression,
+  isSourceFile,
+  isVariableDeclaration,
+  isVariableDeclarationList,
+  isVariableStatement,
+  NodeFlags,
+  SymbolFlags,
+  SyntaxKind,
 } = typescript;
 
 /** The file a node is in, by its parent pointers. */
@@ -78,10 +102,14 @@ export function localBinding(name: ts.Identifier): Binding | undefined {
     }
     if (isForStatement(scope) || isForOfStatement(scope) || isForInStatement(scope)) {
       const init = scope.initializer;
-      if (init !== undefined && isVariableDeclarationList(init) && init.declarations.some((d) => binds(d.name, text))) return OTHER;
+      if (init !== undefined && isVariableDeclarationList(init) && init.declarations.some((d) => binds(d.name, text))) {
+        return OTHER;
+      }
       continue;
     }
-    if (isBlock(scope) || isSourceFile(scope) || isModuleBlock(scope) || isCaseClause(scope) || isDefaultClause(scope)) {
+    if (
+      isBlock(scope) || isSourceFile(scope) || isModuleBlock(scope) || isCaseClause(scope) || isDefaultClause(scope)
+    ) {
       const found = bindingIn(scope.statements, text);
       if (found !== undefined) return found;
     }
@@ -138,7 +166,9 @@ export function exportedConstNames(files: readonly ts.SourceFile[]): Set<string>
     const locals = new Set<string>();
     for (const statement of file.statements) {
       // The members of an exported enum are read as `Enum.Member`.
-      if (isEnumDeclaration(statement) && (getModifiers(statement) ?? []).some((m) => m.kind === SyntaxKind.ExportKeyword)) {
+      if (
+        isEnumDeclaration(statement) && (getModifiers(statement) ?? []).some((m) => m.kind === SyntaxKind.ExportKeyword)
+      ) {
         for (const member of statement.members) if (isIdentifier(member.name)) names.add(member.name.text);
         continue;
       }
@@ -151,7 +181,10 @@ export function exportedConstNames(files: readonly ts.SourceFile[]): Set<string>
       }
     }
     for (const statement of file.statements) {
-      if (!isExportDeclaration(statement) || statement.exportClause === undefined || !isNamedExports(statement.exportClause)) continue;
+      if (
+        !isExportDeclaration(statement) || statement.exportClause === undefined ||
+        !isNamedExports(statement.exportClause)
+      ) continue;
       for (const element of statement.exportClause.elements) {
         const from = (element.propertyName ?? element.name).text;
         if (statement.moduleSpecifier === undefined && locals.has(from)) names.add(element.name.text);

@@ -7,7 +7,9 @@
 import type { Folded, Piece } from "./_fold.ts";
 
 /** The SQL objects whose drop destroys tenant data. */
-export const SQL_DROP_OBJECTS: readonly ["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"] = Object.freeze(["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"] as const);
+export const SQL_DROP_OBJECTS: readonly ["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"] = Object.freeze(
+  ["DATABASE", "ROLE", "USER", "SCHEMA", "OWNED"] as const,
+);
 
 /** One of {@linkcode SQL_DROP_OBJECTS}. */
 export type SqlDropObject = (typeof SQL_DROP_OBJECTS)[number];
@@ -39,10 +41,29 @@ const PROSE_QUOTE: Token = { kind: "other", char: 34 };
 // statement starters, a query that builds statements (`SELECT 'DROP …' \gexec`,
 // `PREPARE s FROM 'DROP …'`) and a shell that feeds one (`echo 'DROP …' | psql`).
 // After any other word a quote is human-readable text: `refusing "DROP DATABASE x"`.
-const QUOTE_STARTERS: ReadonlySet<string> = new Set(["SELECT", "PERFORM", "RETURN", "FROM", "CALL", "EXEC", "ECHO", "PRINTF"]);
+const QUOTE_STARTERS: ReadonlySet<string> = new Set([
+  "SELECT",
+  "PERFORM",
+  "RETURN",
+  "FROM",
+  "CALL",
+  "EXEC",
+  "ECHO",
+  "PRINTF",
+]);
 // Punctuation after which a quote may open a statement: an assignment
 // (`sql="DROP …"`), an argument list, concatenation, a pipe or a redirect.
-const QUOTE_AFTER = new Set([61 /* = */, 44 /* , */, 124 /* | */, 60 /* < */, 62 /* > */, 43 /* + */, 38 /* & */, 123 /* { */, 91 /* [ */]);
+const QUOTE_AFTER = new Set([
+  61, /* = */
+  44, /* , */
+  124, /* | */
+  60, /* < */
+  62, /* > */
+  43, /* + */
+  38, /* & */
+  123, /* { */
+  91, /* [ */
+]);
 
 // Words after which a statement may begin: PL/pgSQL and procedural blocks
 // (`DO $$ BEGIN DROP ROLE …; END $$`, `IF … THEN DROP …`), dynamic SQL
@@ -92,7 +113,9 @@ export function findSqlDrops(folded: Folded, objects: ReadonlySet<string>): stri
       if (token.kind !== "word" || token.text !== "DROP") continue;
       const object = tokens[i + 1]!;
       // `DROP GROUP` is PostgreSQL's alias of DROP ROLE.
-      if (object.kind !== "word" || !(objects.has(object.text) || (object.text === "GROUP" && objects.has("ROLE")))) continue;
+      if (object.kind !== "word" || !(objects.has(object.text) || (object.text === "GROUP" && objects.has("ROLE")))) {
+        continue;
+      }
       // `DROP USER MAPPING` drops a foreign-server login, not a user.
       const after = tokens[i + 2];
       if (object.text === "USER" && after?.kind === "word" && after.text === "MAPPING") continue;
@@ -122,7 +145,9 @@ function canStartStatement(previous: Token | undefined): boolean {
 // than quoting in human-readable text.
 function quoteCanStart(previous: Token | undefined, adjacent: boolean): boolean {
   // `E'DROP …'`: a string prefix.
-  if (previous?.kind === "word") return adjacent || STATEMENT_STARTERS.has(previous.text) || QUOTE_STARTERS.has(previous.text);
+  if (previous?.kind === "word") {
+    return adjacent || STATEMENT_STARTERS.has(previous.text) || QUOTE_STARTERS.has(previous.text);
+  }
   if (previous?.kind === "other") return QUOTE_AFTER.has(previous.char);
   return canStartStatement(previous);
 }
@@ -237,7 +262,8 @@ function pushFlag(tokens: Token[], text: string, i: number): number {
 const HOLE_CODE = HOLE_CHAR.charCodeAt(0);
 
 function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0xfeff || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 ||
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0xfeff || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
     c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0x1680;
 }
 

@@ -113,7 +113,8 @@ export class StringEvaluator {
    * @returns The literals and the steps between.
    */
   provenance(node: ts.Expression): Provenance {
-    return foldWithProvenance(node, this.#resolve, this.#semantic ? this.#literalTypes : undefined, this.#names).provenance;
+    return foldWithProvenance(node, this.#resolve, this.#semantic ? this.#literalTypes : undefined, this.#names)
+      .provenance;
   }
 
   // A name's constant initializer: bound in its file, or imported (asked of
@@ -133,7 +134,9 @@ export class StringEvaluator {
     const owner = unwrap(node.expression);
     if (!this.#semantic || !isIdentifier(owner) || !this.#mayBeExportedConst(node.name.text)) return undefined;
     const file = sourceFileOf(owner);
-    if (file === undefined || !this.#namesOf(file).has(owner.text) || localBinding(owner)?.kind !== "import") return undefined;
+    if (file === undefined || !this.#namesOf(file).has(owner.text) || localBinding(owner)?.kind !== "import") {
+      return undefined;
+    }
     return constWithChecker(this.#checker(), node.name);
   };
 
@@ -149,7 +152,7 @@ export class StringEvaluator {
   // neither is not worth a scope walk.
   #namesOf(file: ts.SourceFile): ReadonlySet<string> {
     let names = this.#fileNames.get(file);
-    if (names === undefined) this.#fileNames.set(file, (names = boundNames(file)));
+    if (names === undefined) this.#fileNames.set(file, names = boundNames(file));
     return names;
   }
 

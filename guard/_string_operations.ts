@@ -99,5 +99,7 @@ export const STRING_OPERATIONS: ReadonlyMap<string, StringOperation> = new Map<s
  */
 export function stringOperation(method: string, call: ts.CallExpression): StringOperation | undefined {
   const operation = STRING_OPERATIONS.get(method);
-  return operation === undefined || (operation.accepts !== undefined && !operation.accepts(call)) ? undefined : operation;
+  return operation === undefined || (operation.accepts !== undefined && !operation.accepts(call))
+    ? undefined
+    : operation;
 }

@@ -12,9 +12,19 @@ import { stringOperation } from "./_string_operations.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
-  getCombinedNodeFlags, isArrayLiteralExpression, isBinaryExpression, isCallExpression, isCaseClause, isElementAccessExpression,
+  getCombinedNodeFlags,
+  isArrayLiteralExpression,
+  isBinaryExpression,
+  isCallExpression,
+  isCaseClause,
+  isElementAccessExpression,
   isStringLiteralLike,
-  isConditionalExpression, isIdentifier, isPropertyAccessExpression, isTemplateSpan, isVariableDeclaration, NodeFlags,
+  isConditionalExpression,
+  isIdentifier,
+  isPropertyAccessExpression,
+  isTemplateSpan,
+  isVariableDeclaration,
+  NodeFlags,
   SyntaxKind,
 } = typescript;
 
@@ -73,7 +83,9 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
         // string; an array's to the operation that makes it one (`join`).
         const operation = stringOperation(access.name.text, call);
         if (operation === undefined || operation.gives !== "string") return current;
-        if (operation.on === "array" && !isArrayLiteralExpression(unwrap(current)) && !isIdentifier(unwrap(current))) return current;
+        if (operation.on === "array" && !isArrayLiteralExpression(unwrap(current)) && !isIdentifier(unwrap(current))) {
+          return current;
+        }
         if (operation.on === "map" && !nameChain(current, owners)) return current;
         current = call;
         continue;
@@ -81,7 +93,10 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
       case SyntaxKind.ElementAccessExpression: {
         // `SQL["drop"]`.
         const access = parent as ts.ElementAccessExpression;
-        if (access.expression !== current || !isStringLiteralLike(access.argumentExpression) || !nameChain(current, owners)) return current;
+        if (
+          access.expression !== current || !isStringLiteralLike(access.argumentExpression) ||
+          !nameChain(current, owners)
+        ) return current;
         current = access;
         continue;
       }
@@ -116,7 +131,8 @@ export function climb(node: ts.Expression, owners?: ReadonlySet<string>): ts.Exp
       case SyntaxKind.NewExpression: {
         const created = parent as ts.NewExpression;
         if (
-          isIdentifier(created.expression) && (created.expression.text === "URL" || created.expression.text === "String") &&
+          isIdentifier(created.expression) &&
+          (created.expression.text === "URL" || created.expression.text === "String") &&
           created.arguments?.[0] === current
         ) {
           current = created;
@@ -152,7 +168,9 @@ function nameChain(node: ts.Expression, owners: ReadonlySet<string> | undefined)
   const bare = unwrap(node);
   if (isIdentifier(bare)) return owners === undefined || owners.has(bare.text);
   if (isPropertyAccessExpression(bare)) return nameChain(bare.expression, owners);
-  if (isElementAccessExpression(bare)) return isStringLiteralLike(bare.argumentExpression) && nameChain(bare.expression, owners);
+  if (isElementAccessExpression(bare)) {
+    return isStringLiteralLike(bare.argumentExpression) && nameChain(bare.expression, owners);
+  }
   return false;
 }
 
@@ -203,7 +221,8 @@ export function isNameCandidate(node: ts.Identifier | ts.PropertyAccessExpressio
     case SyntaxKind.NonNullExpression:
     case SyntaxKind.PropertyAccessExpression:
     case SyntaxKind.ElementAccessExpression:
-      return (parent as { expression?: ts.Node }).expression === node || isBinaryExpression(parent) || isTemplateSpan(parent) ||
+      return (parent as { expression?: ts.Node }).expression === node || isBinaryExpression(parent) ||
+        isTemplateSpan(parent) ||
         isConditionalExpression(parent);
     default:
       return isValuePosition(node);
@@ -238,7 +257,8 @@ export function isValuePosition(node: ts.Expression): boolean {
     case SyntaxKind.ArrowFunction:
       return (parent as ts.ArrowFunction).body === node;
     case SyntaxKind.BinaryExpression:
-      return (parent as ts.BinaryExpression).operatorToken.kind === SyntaxKind.EqualsToken && (parent as ts.BinaryExpression).right === node;
+      return (parent as ts.BinaryExpression).operatorToken.kind === SyntaxKind.EqualsToken &&
+        (parent as ts.BinaryExpression).right === node;
     default:
       return false;
   }
@@ -267,10 +287,33 @@ export function isConstDefinition(root: ts.Expression): boolean {
 // Methods and matchers that compare a string with another, or look for it
 // in one: their string argument is data, never run.
 const COMPARING_METHODS: ReadonlySet<string> = new Set([
-  "startsWith", "endsWith", "includes", "indexOf", "lastIndexOf", "localeCompare",
-  "toBe", "toEqual", "toStrictEqual", "toContain", "toMatch", "toContainEqual", "toMatchInlineSnapshot",
-  "toHaveBeenCalledWith", "toHaveBeenLastCalledWith", "toHaveBeenNthCalledWith", "toBeCalledWith", "toThrow",
-  "equal", "notEqual", "strictEqual", "notStrictEqual", "deepEqual", "deepStrictEqual", "notDeepStrictEqual", "eql", "equals",
+  "startsWith",
+  "endsWith",
+  "includes",
+  "indexOf",
+  "lastIndexOf",
+  "localeCompare",
+  "toBe",
+  "toEqual",
+  "toStrictEqual",
+  "toContain",
+  "toMatch",
+  "toContainEqual",
+  "toMatchInlineSnapshot",
+  "toHaveBeenCalledWith",
+  "toHaveBeenLastCalledWith",
+  "toHaveBeenNthCalledWith",
+  "toBeCalledWith",
+  "toThrow",
+  "equal",
+  "notEqual",
+  "strictEqual",
+  "notStrictEqual",
+  "deepEqual",
+  "deepStrictEqual",
+  "notDeepStrictEqual",
+  "eql",
+  "equals",
 ]);
 
 // `cmd === "FLUSHALL"`, `case "FLUSHALL":`, `sql.startsWith("drop user")`,

@@ -37,7 +37,11 @@ export interface Suppression {
  * @param ruleIds The rule ids that exist.
  * @returns The suppressions, in file order.
  */
-export function findSuppressions(file: ts.SourceFile, ruleIds: ReadonlySet<string>, today: string = utcDay(new Date())): Suppression[] {
+export function findSuppressions(
+  file: ts.SourceFile,
+  ruleIds: ReadonlySet<string>,
+  today: string = utcDay(new Date()),
+): Suppression[] {
   const suppressions: Suppression[] = [];
   const text = file.text;
   for (let at = text.indexOf(SUPPRESSION_DIRECTIVE); at !== -1; at = text.indexOf(SUPPRESSION_DIRECTIVE, at + 1)) {
@@ -52,13 +56,17 @@ export function findSuppressions(file: ts.SourceFile, ruleIds: ReadonlySet<strin
     const reason = separator === -1 ? "" : rest.slice(separator).replace(/^\s*--/, "").trim();
     const words = idsText.split(/[\s,]+/).filter((id) => id.length > 0);
     const ids = words.filter((word) => !word.startsWith(EXPIRY_PREFIX));
-    const expiries = words.filter((word) => word.startsWith(EXPIRY_PREFIX)).map((word) => word.slice(EXPIRY_PREFIX.length));
+    const expiries = words.filter((word) => word.startsWith(EXPIRY_PREFIX)).map((word) =>
+      word.slice(EXPIRY_PREFIX.length)
+    );
     const problems: string[] = [];
     const until = expiries[0];
     if (expiries.length > 1) problems.push("has more than one expiry: write one until=YYYY-MM-DD");
     if (until !== undefined) {
       if (!isCalendarDay(until)) problems.push(`has an unreadable expiry '${until}': write until=YYYY-MM-DD`);
-      else if (until < today) problems.push(`expired on ${until}: fix the finding, or renew the suppression with a new date and reason`);
+      else if (until < today) {
+        problems.push(`expired on ${until}: fix the finding, or renew the suppression with a new date and reason`);
+      }
     }
     if (ids.length === 0) problems.push("names no rule id");
     for (const id of ids) if (!ruleIds.has(id)) problems.push(`names an unknown rule id '${id}'`);

@@ -39,7 +39,9 @@ function loadTypescript(): typeof ts {
   const major = Number.parseInt(String(loaded.version), 10);
   if (!SUPPORTED_MAJORS.includes(major)) {
     throw new GuardUsageError(
-      `Cannot run drop-guard as 'typescript' must be 5.x or 6.x: current value is ${String(loaded.version)} (${path}). ` +
+      `Cannot run drop-guard as 'typescript' must be 5.x or 6.x: current value is ${
+        String(loaded.version)
+      } (${path}). ` +
         `Install a supported one with: ${INSTALL}@6`,
     );
   }

@@ -17,9 +17,12 @@ import { fileURLToPath } from "node:url";
 export function packageVersion(): string {
   // Read at each call (once per run: --version, or one SARIF document): no
   // module-level cache.
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+  for (let dir = dirname(fileURLToPath(import.meta.url));; dir = dirname(dir)) {
     try {
-      const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: unknown; version?: unknown };
+      const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+        name?: unknown;
+        version?: unknown;
+      };
       if (manifest.name === "guarded-drop" && typeof manifest.version === "string") return manifest.version;
     } catch {
       // No package.json here: look further up.

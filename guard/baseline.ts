@@ -73,7 +73,9 @@ export function recordBaseline(findings: readonly Finding[]): Baseline {
   const recorded = findings
     .filter((f) => f.suppression === undefined && (f.level ?? "error") !== "note")
     .map((f) => ({ ruleId: f.ruleId, file: f.file, fingerprint: f.fingerprint, message: f.message }))
-    .sort((a, b) => a.file.localeCompare(b.file) || a.ruleId.localeCompare(b.ruleId) || a.fingerprint.localeCompare(b.fingerprint));
+    .sort((a, b) =>
+      a.file.localeCompare(b.file) || a.ruleId.localeCompare(b.ruleId) || a.fingerprint.localeCompare(b.fingerprint)
+    );
   return { version: BASELINE_VERSION, findings: recorded };
 }
 
@@ -95,7 +97,10 @@ export function recordBaseline(findings: readonly Finding[]): Baseline {
  * process.exitCode = exitCodeOf({ findings });
  * ```
  */
-export function applyBaseline(findings: readonly Finding[], baseline: Baseline): { findings: Finding[]; fixed: BaselineEntry[] } {
+export function applyBaseline(
+  findings: readonly Finding[],
+  baseline: Baseline,
+): { findings: Finding[]; fixed: BaselineEntry[] } {
   const remaining = new Map<string, BaselineEntry[]>();
   for (const entry of baseline.findings) {
     const key = keyOf(entry);
@@ -146,10 +151,15 @@ export function parseBaseline(text: string, path: string): Baseline {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new GuardUsageError(`Cannot read the baseline '${path}' as it is not JSON: ${(err as Error).message}`, { cause: err });
+    throw new GuardUsageError(`Cannot read the baseline '${path}' as it is not JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const value = parsed as { version?: unknown; findings?: unknown };
-  if (typeof parsed !== "object" || parsed === null || value.version !== BASELINE_VERSION || !Array.isArray(value.findings)) {
+  if (
+    typeof parsed !== "object" || parsed === null || value.version !== BASELINE_VERSION ||
+    !Array.isArray(value.findings)
+  ) {
     throw new GuardUsageError(
       `Cannot read the baseline '${path}' as it must be { "version": ${BASELINE_VERSION}, "findings": [...] }: ` +
         `current version is ${JSON.stringify(value?.version)}`,
@@ -157,7 +167,10 @@ export function parseBaseline(text: string, path: string): Baseline {
   }
   for (const [index, entry] of (value.findings as unknown[]).entries()) {
     const e = entry as Partial<BaselineEntry> | null;
-    if (typeof e !== "object" || e === null || typeof e.ruleId !== "string" || typeof e.file !== "string" || typeof e.fingerprint !== "string") {
+    if (
+      typeof e !== "object" || e === null || typeof e.ruleId !== "string" || typeof e.file !== "string" ||
+      typeof e.fingerprint !== "string"
+    ) {
       throw new GuardUsageError(
         `Cannot read the baseline '${path}' as finding ${index} must have string 'ruleId', 'file' and 'fingerprint': ` +
           `current value is ${JSON.stringify(entry)}`,

@@ -143,7 +143,9 @@ export function loadConfig(path: string | undefined, cwd: string): LoadedConfig 
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new GuardUsageError(`Cannot load config as '${file}' cannot be read: ${(err as Error).message}`, { cause: err });
+    throw new GuardUsageError(`Cannot load config as '${file}' cannot be read: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return { config: parseConfig(text, file, `'${file}'`), path: file, directory: dirname(file), text };
 }
@@ -170,7 +172,9 @@ export function parseConfig(text: string, file: string, source: string): DropGua
   const parsed = typescript.parseConfigFileTextToJson(file, text);
   if (parsed.error !== undefined) {
     throw new GuardUsageError(
-      `Cannot load config as ${source} is not valid JSON: ${typescript.flattenDiagnosticMessageText(parsed.error.messageText, " ")}`,
+      `Cannot load config as ${source} is not valid JSON: ${
+        typescript.flattenDiagnosticMessageText(parsed.error.messageText, " ")
+      }`,
     );
   }
   return checkConfig(parsed.config, source);
@@ -209,7 +213,9 @@ export function checkConfig(value: unknown, source: string): DropGuardConfig {
   const config = value as Record<string, unknown>;
   for (const key of ["include", "exclude", "sanctioned"] as const) {
     const list = config[key];
-    if (list !== undefined && (!Array.isArray(list) || list.some((item) => typeof item !== "string" || item.length === 0))) {
+    if (
+      list !== undefined && (!Array.isArray(list) || list.some((item) => typeof item !== "string" || item.length === 0))
+    ) {
       throw new GuardUsageError(`Cannot load config as '${key}' in ${source} must be an array of non-empty strings`);
     }
   }
@@ -260,7 +266,9 @@ export function activeRules(config: DropGuardConfig, available: readonly RuleMod
   for (const id of Object.keys(settings)) {
     if (!byName.has(id)) {
       throw new GuardUsageError(
-        `Cannot load config as 'rules' in ${source} names an unknown rule '${id}': known rules are ${[...byName.keys()].join(", ")}`,
+        `Cannot load config as 'rules' in ${source} names an unknown rule '${id}': known rules are ${
+          [...byName.keys()].join(", ")
+        }`,
       );
     }
   }
@@ -276,9 +284,13 @@ export function activeRules(config: DropGuardConfig, available: readonly RuleMod
       );
     }
     if (given.length > rule.meta.schema.length) {
-      throw new GuardUsageError(`Cannot load config as rule '${rule.name}' in ${source} takes ${rule.meta.schema.length} option(s)`);
+      throw new GuardUsageError(
+        `Cannot load config as rule '${rule.name}' in ${source} takes ${rule.meta.schema.length} option(s)`,
+      );
     }
-    const problems = given.flatMap((option, i) => validate(option, rule.meta.schema[i]!, `rules.${rule.name}[${i + 1}]`));
+    const problems = given.flatMap((option, i) =>
+      validate(option, rule.meta.schema[i]!, `rules.${rule.name}[${i + 1}]`)
+    );
     if (problems.length > 0) throw new GuardUsageError(`Cannot load config as ${problems.join("; ")} in ${source}`);
     if (level === "off") continue;
     const options = rule.defaultOptions.map((fallback, i) => {
@@ -304,14 +316,22 @@ export function activeRules(config: DropGuardConfig, available: readonly RuleMod
  * for (const entry of sanctionedEntries(loadConfig("dropguard.json", process.cwd()))) console.log(entry);
  * ```
  */
-export function sanctionedEntries(loaded: LoadedConfig): (SanctionedEntry & { readonly line: number; readonly column: number })[] {
+export function sanctionedEntries(
+  loaded: LoadedConfig,
+): (SanctionedEntry & { readonly line: number; readonly column: number })[] {
   return (loaded.config.sanctioned ?? []).map((entry) => {
     const [, file, name] = ENTRY_PATTERN.exec(entry)!;
     const at = loaded.text?.indexOf(JSON.stringify(entry)) ?? -1;
     const before = at < 0 ? "" : loaded.text!.slice(0, at);
     const line = at < 0 ? 1 : before.split("\n").length;
     const column = at < 0 ? 1 : at - before.lastIndexOf("\n");
-    return { entry, file: resolve(loaded.directory, file!).split("\\").join("/"), path: name!.split("."), line, column };
+    return {
+      entry,
+      file: resolve(loaded.directory, file!).split("\\").join("/"),
+      path: name!.split("."),
+      line,
+      column,
+    };
   });
 }
 

@@ -355,7 +355,10 @@ export interface CallbackReference {
  * const rule: RuleModule<"found", []> = createRule({ … });
  * ```
  */
-export interface RuleModule<MessageIds extends string = string, Options extends readonly unknown[] = readonly unknown[]> {
+export interface RuleModule<
+  MessageIds extends string = string,
+  Options extends readonly unknown[] = readonly unknown[],
+> {
   /** The stable id, used in config files, suppressions and SARIF. */
   readonly name: string;
   /** What the rule is: its documentation, messages, option schema and where it is allowed. */
@@ -404,11 +407,15 @@ export function createRule<MessageIds extends string, const Options extends read
   rule: RuleModule<MessageIds, Options>,
 ): RuleModule<MessageIds, Options> {
   if (!/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/.test(rule.name)) {
-    throw new TypeError(`Cannot create rule as 'name' must be kebab-case: current value is ${JSON.stringify(rule.name)}`);
+    throw new TypeError(
+      `Cannot create rule as 'name' must be kebab-case: current value is ${JSON.stringify(rule.name)}`,
+    );
   }
   for (const schema of rule.meta.schema) {
     if (schema.type === "object" && schema.additionalProperties !== false) {
-      throw new TypeError(`Cannot create rule '${rule.name}' as its option schema must set 'additionalProperties: false'`);
+      throw new TypeError(
+        `Cannot create rule '${rule.name}' as its option schema must set 'additionalProperties: false'`,
+      );
     }
   }
   return Object.freeze(rule);

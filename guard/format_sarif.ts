@@ -80,7 +80,9 @@ export function formatSarif(result: ScanResult): string {
             })),
           },
         },
-        originalUriBaseIds: { "%SRCROOT%": { uri: pathToFileURL(result.cwd.endsWith("/") ? result.cwd : `${result.cwd}/`).href } },
+        originalUriBaseIds: {
+          "%SRCROOT%": { uri: pathToFileURL(result.cwd.endsWith("/") ? result.cwd : `${result.cwd}/`).href },
+        },
         columnKind: "utf16CodeUnits",
         results: result.findings.map((finding) => ({
           ruleId: finding.ruleId,
@@ -100,12 +102,20 @@ export function formatSarif(result: ScanResult): string {
               },
             },
           ],
-          ...(finding.related === undefined || finding.related.length === 0
-            ? {}
-            : { relatedLocations: finding.related.map((r, id) => ({ id, ...sarifLocation(r), message: { text: r.message } })) }),
+          ...(finding.related === undefined || finding.related.length === 0 ? {} : {
+            relatedLocations: finding.related.map((r, id) => ({
+              id,
+              ...sarifLocation(r),
+              message: { text: r.message },
+            })),
+          }),
           ...(finding.flow === undefined || finding.flow.length === 0 ? {} : {
             codeFlows: [{
-              threadFlows: [{ locations: finding.flow.map((r) => ({ location: { ...sarifLocation(r), message: { text: r.message } } })) }],
+              threadFlows: [{
+                locations: finding.flow.map((r) => ({
+                  location: { ...sarifLocation(r), message: { text: r.message } },
+                })),
+              }],
             }],
           }),
           partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
@@ -113,9 +123,13 @@ export function formatSarif(result: ScanResult): string {
           ...(finding.suppression === undefined
             ? {}
             : { suppressions: [{ kind: "inSource", status: "accepted", justification: finding.suppression.reason }] }),
-          ...(finding.base === undefined ? {} : { properties: { baseRef: finding.base.ref, baseCommit: finding.base.commit } }),
+          ...(finding.base === undefined
+            ? {}
+            : { properties: { baseRef: finding.base.ref, baseCommit: finding.base.commit } }),
         })),
-        ...(result.base === undefined ? {} : { properties: { baseRef: result.base.ref, baseCommit: result.base.commit } }),
+        ...(result.base === undefined
+          ? {}
+          : { properties: { baseRef: result.base.ref, baseCommit: result.base.commit } }),
       },
     ],
   };

@@ -40,6 +40,8 @@ function builtAt(finding: Finding): string {
   const related = finding.related ?? [];
   if (related.length === 0) return "";
   const at = [...new Set(related.map((r) => `${r.file}:${r.line}`))];
-  const what = finding.ruleId === "sanctioned-reference" || finding.ruleId === "adapter-deprovision" ? "declared at" : "built at";
+  const what = finding.ruleId === "sanctioned-reference" || finding.ruleId === "adapter-deprovision"
+    ? "declared at"
+    : "built at";
   return ` (${what} ${at.join(", ")})`;
 }

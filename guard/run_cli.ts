@@ -132,7 +132,9 @@ export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): 
     return 2;
   }
   if (values["prune-baseline"] === true && values.baseline === undefined) {
-    stderr(`drop-guard: Cannot prune a baseline as '--prune-baseline' needs '--baseline <file>': current value is none\n`);
+    stderr(
+      `drop-guard: Cannot prune a baseline as '--prune-baseline' needs '--baseline <file>': current value is none\n`,
+    );
     return 2;
   }
   let result: ScanResult;
@@ -153,7 +155,13 @@ export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): 
   }
   if (values.baseline !== undefined) {
     try {
-      result = withBaseline(result, resolve(cwd, values.baseline), values.baseline, values["prune-baseline"] === true, stderr);
+      result = withBaseline(
+        result,
+        resolve(cwd, values.baseline),
+        values.baseline,
+        values["prune-baseline"] === true,
+        stderr,
+      );
     } catch (err) {
       if (isGuardUsageError(err)) {
         stderr(`drop-guard: ${err.message}\n`);
@@ -183,11 +191,19 @@ export async function runCli(args: readonly string[], io: Partial<CliIo> = {}): 
 // `--baseline`: a missing file records today's findings (which then do not
 // fail this run); an existing one marks the findings it records; with
 // `--prune-baseline`, the recorded findings that are fixed leave the file.
-function withBaseline(result: ScanResult, path: string, shown: string, prune: boolean, stderr: (text: string) => void): ScanResult {
+function withBaseline(
+  result: ScanResult,
+  path: string,
+  shown: string,
+  prune: boolean,
+  stderr: (text: string) => void,
+): ScanResult {
   if (!existsSync(path)) {
     const recorded = recordBaseline(result.findings);
     writeFileSync(path, serializeBaseline(recorded));
-    stderr(`drop-guard: recorded ${recorded.findings.length} finding(s) in the baseline '${shown}': later runs fail only on new ones\n`);
+    stderr(
+      `drop-guard: recorded ${recorded.findings.length} finding(s) in the baseline '${shown}': later runs fail only on new ones\n`,
+    );
     return { ...result, findings: applyBaseline(result.findings, recorded).findings };
   }
   const baseline = parseBaseline(readFileSync(path, "utf8"), shown);
@@ -196,7 +212,9 @@ function withBaseline(result: ScanResult, path: string, shown: string, prune: bo
     writeFileSync(path, serializeBaseline(pruneBaseline(baseline, fixed)));
     stderr(`drop-guard: pruned ${fixed.length} fixed finding(s) from the baseline '${shown}'\n`);
   } else if (fixed.length > 0) {
-    stderr(`drop-guard: ${fixed.length} finding(s) in the baseline '${shown}' are fixed: run with --prune-baseline to remove them\n`);
+    stderr(
+      `drop-guard: ${fixed.length} finding(s) in the baseline '${shown}' are fixed: run with --prune-baseline to remove them\n`,
+    );
   }
   return { ...result, findings };
 }
@@ -216,13 +234,22 @@ function summary(result: ScanResult): string {
   // Files the project leaves out are named: a drop there would go unseen.
   const shown = result.leftOut.slice(0, MAX_LEFT_OUT_NAMED);
   if (result.leftOut.length > 0) {
-    text += `drop-guard: warning: ${result.leftOut.length} source file(s) under the scanned directories are not in the project ` +
+    text +=
+      `drop-guard: warning: ${result.leftOut.length} source file(s) under the scanned directories are not in the project ` +
       `and were not scanned (add them to tsconfig.json, set allowJs for JavaScript, or exclude them in the config): ` +
-      `${shown.join(", ")}${result.leftOut.length > shown.length ? ` and ${result.leftOut.length - shown.length} more` : ""}\n`;
+      `${shown.join(", ")}${
+        result.leftOut.length > shown.length ? ` and ${result.leftOut.length - shown.length} more` : ""
+      }\n`;
   }
-  const quiet = [suppressed > 0 ? `${suppressed} suppressed` : "", baselined > 0 ? `${baselined} in the baseline` : ""].filter(Boolean);
-  text += `drop-guard: ${count("error")} ${baselined > 0 ? "new " : ""}finding(s)${quiet.length > 0 ? ` (${quiet.join(", ")})` : ""}` +
-    `${warnings > 0 ? `, ${warnings} warning(s)` : ""}${notes > 0 ? `, ${notes} note(s)` : ""} in ${result.filesWithFindings} file(s) ` +
+  const quiet = [suppressed > 0 ? `${suppressed} suppressed` : "", baselined > 0 ? `${baselined} in the baseline` : ""]
+    .filter(Boolean);
+  text +=
+    `drop-guard: ${count("error")} ${baselined > 0 ? "new " : ""}finding(s)${
+      quiet.length > 0 ? ` (${quiet.join(", ")})` : ""
+    }` +
+    `${warnings > 0 ? `, ${warnings} warning(s)` : ""}${
+      notes > 0 ? `, ${notes} note(s)` : ""
+    } in ${result.filesWithFindings} file(s) ` +
     `of ${result.filesScanned} scanned${result.leftOut.length > 0 ? `, ${result.leftOut.length} left out` : ""}; ` +
     `${result.sanctionedFound} sanctioned function(s) found\n`;
   if (result.base !== undefined) {

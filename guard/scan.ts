@@ -10,7 +10,7 @@ import type ts from "typescript";
 import { BASE_RULES } from "./_base_rules.ts";
 import { type BaseState, openBase, startComparison } from "./_compare_base.ts";
 import { runEngine } from "./_engine.ts";
-import { META_RULES, invalidSuppression, sanctionedNotFound, unusedSuppression } from "./_meta_rules.ts";
+import { invalidSuppression, META_RULES, sanctionedNotFound, unusedSuppression } from "./_meta_rules.ts";
 import { PackageLookup } from "./_package.ts";
 import { createGuardProgram } from "./_program.ts";
 import { indexSanctioned } from "./_sanctioned.ts";
@@ -188,7 +188,14 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   const entries = setup.sanctionedEntries;
   const fileByName = new Map(program.getSourceFiles().map((f) => [f.fileName, f]));
   const sanctioned = indexSanctioned(program.getSourceFiles(), entries, fileByName);
-  const output = runEngine({ program, files, rules: setup.active, sanctioned, packages: new PackageLookup(), semantic: true });
+  const output = runEngine({
+    program,
+    files,
+    rules: setup.active,
+    sanctioned,
+    packages: new PackageLookup(),
+    semantic: true,
+  });
 
   const findings: Finding[] = [];
   const byFile = new Map<ts.SourceFile, typeof output.reports>();
@@ -202,9 +209,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   );
 
   // With a base: the suppressions it does not have, by file, go with the file's findings.
-  const comparison = base === undefined
-    ? undefined
-    : startComparison(base, setup, suppressionsOf);
+  const comparison = base === undefined ? undefined : startComparison(base, setup, suppressionsOf);
 
   for (const file of files) {
     const reports = byFile.get(file) ?? [];
@@ -222,13 +227,20 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
         message: report.message,
         file: relativeTo(cwd, file.fileName),
         ...position,
-        ...(report.related === undefined ? {} : { related: report.related.map((r) => locationOf(cwd, r.node, r.message)) }),
-        ...(report.flow === undefined ? {} : { flow: report.flow.map((node, i, all) => locationOf(cwd, node, flowMessage(i, all.length))) }),
+        ...(report.related === undefined
+          ? {}
+          : { related: report.related.map((r) => locationOf(cwd, r.node, r.message)) }),
+        ...(report.flow === undefined
+          ? {}
+          : { flow: report.flow.map((node, i, all) => locationOf(cwd, node, flowMessage(i, all.length))) }),
       };
       if (index === -1) fileFindings.push(base);
       else {
         used.add(index);
-        fileFindings.push({ ...base, suppression: { reason: suppressions[index]!.reason, line: suppressions[index]!.line } });
+        fileFindings.push({
+          ...base,
+          suppression: { reason: suppressions[index]!.reason, line: suppressions[index]!.line },
+        });
       }
     }
     suppressions.forEach((suppression, index) => {
@@ -281,11 +293,14 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   const narrowed = given.length > 0;
   const sites: SanctionedFunction[] = sanctioned.sites
     .filter((site) =>
-      scannedNames.has(site.file) || (narrowed ? output.sanctionedInUse.has(site.declaration) : site.source === "config")
+      scannedNames.has(site.file) ||
+      (narrowed ? output.sanctionedInUse.has(site.declaration) : site.source === "config")
     )
     .map(({ name, file, line, column, source }) => ({ name, file: relativeTo(cwd, file), line, column, source }));
 
-  if (comparison !== undefined) findings.push(...comparison.finish({ scanned: scannedNames, sanctioned: sites, project, hash }));
+  if (comparison !== undefined) {
+    findings.push(...comparison.finish({ scanned: scannedNames, sanctioned: sites, project, hash }));
+  }
 
   return {
     findings,
@@ -301,7 +316,13 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
       .filter((report) => scannedNames.has(report.file.fileName))
       .map((report) => {
         const { line, character } = report.file.getLineAndCharacterOfPosition(report.node.getStart(report.file));
-        return { ruleId: report.rule.name, file: relativeTo(cwd, report.file.fileName), line: line + 1, column: character + 1, where: report.where };
+        return {
+          ruleId: report.rule.name,
+          file: relativeTo(cwd, report.file.fileName),
+          line: line + 1,
+          column: character + 1,
+          where: report.where,
+        };
       }),
     rules: [...setup.active.map((r) => r.rule), ...META_RULES, ...(base === undefined ? [] : BASE_RULES)],
     cwd,
@@ -327,7 +348,11 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
  * ```
  */
 export function exitCodeOf(result: Pick<ScanResult, "findings">): 0 | 1 {
-  return result.findings.some((f) => f.suppression === undefined && f.baselined !== true && (f.level ?? "error") === "error") ? 1 : 0;
+  return result.findings.some((f) =>
+      f.suppression === undefined && f.baselined !== true && (f.level ?? "error") === "error"
+    )
+    ? 1
+    : 0;
 }
 
 function format(rule: RuleModule, messageId: string, data: Record<string, string>): string {

@@ -12,7 +12,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
-import { createGuardedDrop, type DropAction, type DropOutcome, type GuardedDrop, type GuardedDropOptions } from "../lib/mod.ts";
+import {
+  createGuardedDrop,
+  type DropAction,
+  type DropOutcome,
+  type GuardedDrop,
+  type GuardedDropOptions,
+} from "../lib/mod.ts";
 import { type AuditLogger, createAuditLogger } from "../adapters/pino/mod.ts";
 import { createDropCounter } from "../adapters/prom_client/mod.ts";
 
@@ -146,7 +152,9 @@ export function createAuditRecorder(
       JSON.parse(line) as AuditLine
     );
   }
-  async function values(name = "provisioner_drop_total"): Promise<{ labels: Record<string, string | number>; value: number }[]> {
+  async function values(
+    name = "provisioner_drop_total",
+  ): Promise<{ labels: Record<string, string | number>; value: number }[]> {
     const metric = registry.getSingleMetric(name);
     if (metric === undefined) throw new Error(`${name} is not registered`);
     return (await metric.get()).values as { labels: Record<string, string | number>; value: number }[];

@@ -246,7 +246,13 @@ export async function startContainerServers(options: ContainerServersOptions = {
   if (reason !== undefined) throw new Error(`Cannot start containers as ${reason}`);
   const images = options.images ?? imagesFromEnv();
   const roles = new Set<ServerRole>(options.roles ?? SERVER_ROLES);
-  const [{ GenericContainer, Wait }, { PostgreSqlContainer }, { RedisContainer }, { RabbitMQContainer }, { MongoDBContainer }] = await Promise.all([
+  const [
+    { GenericContainer, Wait },
+    { PostgreSqlContainer },
+    { RedisContainer },
+    { RabbitMQContainer },
+    { MongoDBContainer },
+  ] = await Promise.all([
     import("testcontainers"),
     import("@testcontainers/postgresql"),
     import("@testcontainers/redis"),
@@ -268,7 +274,17 @@ export async function startContainerServers(options: ContainerServersOptions = {
       .withDatabase(POSTGRES_DB)
       .withCommand(["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
       .withHealthCheck({
-        test: ["CMD", "pg_isready", "--quiet", "--host", "localhost", "--username", POSTGRES_USER, "--dbname", POSTGRES_DB],
+        test: [
+          "CMD",
+          "pg_isready",
+          "--quiet",
+          "--host",
+          "localhost",
+          "--username",
+          POSTGRES_USER,
+          "--dbname",
+          POSTGRES_DB,
+        ],
         interval: POSTGRES_HEALTH_INTERVAL_MS,
         timeout: POSTGRES_HEALTH_TIMEOUT_MS,
         retries: 1000,
@@ -295,7 +311,8 @@ export async function startContainerServers(options: ContainerServersOptions = {
     servers[role] = containerControl(name, c, () => ({ url: c.getConnectionUrl() }));
   };
   const rabbitmq = async () => {
-    const c = await withInit(new RabbitMQContainer(images.rabbitmq)).withStartupTimeout(RABBITMQ_STARTUP_TIMEOUT_MS).start();
+    const c = await withInit(new RabbitMQContainer(images.rabbitmq)).withStartupTimeout(RABBITMQ_STARTUP_TIMEOUT_MS)
+      .start();
     started.push(c);
     // getAmqpUrl() carries no credentials; the module sets guest/guest.
     const urls = () => ({
@@ -306,9 +323,14 @@ export async function startContainerServers(options: ContainerServersOptions = {
     if (roles.has("rabbitmqDedicated")) servers.rabbitmqDedicated = containerControl("rabbitmq-dedicated", c, urls);
   };
   const mongodb = async () => {
-    const c = await withInit(new MongoDBContainer(images.mongodb)).withStartupTimeout(MONGODB_STARTUP_TIMEOUT_MS).start();
+    const c = await withInit(new MongoDBContainer(images.mongodb)).withStartupTimeout(MONGODB_STARTUP_TIMEOUT_MS)
+      .start();
     started.push(c);
-    servers.mongodb = containerControl("mongodb", c, () => ({ url: `${c.getConnectionString()}?directConnection=true` }));
+    servers.mongodb = containerControl(
+      "mongodb",
+      c,
+      () => ({ url: `${c.getConnectionString()}?directConnection=true` }),
+    );
   };
 
   const jobs: [ServerRole[], string, () => Promise<void>][] = [];
@@ -317,7 +339,9 @@ export async function startContainerServers(options: ContainerServersOptions = {
     jobs.push([["postgresDedicated"], images.postgres, () => postgres("postgresDedicated", "postgres-dedicated")]);
   }
   if (roles.has("redis")) jobs.push([["redis"], images.redis, () => redis("redis", "redis")]);
-  if (roles.has("redisDedicated")) jobs.push([["redisDedicated"], images.redis, () => redis("redisDedicated", "redis-dedicated")]);
+  if (roles.has("redisDedicated")) {
+    jobs.push([["redisDedicated"], images.redis, () => redis("redisDedicated", "redis-dedicated")]);
+  }
   const rabbitRoles = (["rabbitmq", "rabbitmqDedicated"] as const).filter((r) => roles.has(r));
   if (rabbitRoles.length > 0) jobs.push([[...rabbitRoles], images.rabbitmq, rabbitmq]);
   if (roles.has("mongodb")) jobs.push([["mongodb"], images.mongodb, mongodb]);
@@ -334,12 +358,17 @@ export async function startContainerServers(options: ContainerServersOptions = {
         jobs.push([[role], image, async () => {
           let command = withInit(new GenericContainer(image)).withExposedPorts(spec.port);
           if (spec.command !== undefined) command = command.withCommand([...spec.command]);
-          const c = await command.withWaitStrategy(Wait.forLogMessage(spec.readyLog)).withStartupTimeout(spec.startupTimeoutMs).start();
+          const c = await command.withWaitStrategy(Wait.forLogMessage(spec.readyLog)).withStartupTimeout(
+            spec.startupTimeoutMs,
+          ).start();
           started.push(c);
           servers[role] = containerControl(name, c, () => spec.urls(c.getHost(), c.getMappedPort(spec.port)));
         }]);
       } else if (!("image" in backend)) {
-        missing[role] = `the containers provider has no ${backend.backend} image yet: give the server with ${urlVariables.join(" and ")} ` +
+        missing[role] =
+          `the containers provider has no ${backend.backend} image yet: give the server with ${
+            urlVariables.join(" and ")
+          } ` +
           "(external provider)";
       }
     }

@@ -19,7 +19,10 @@ import { ROLE_REGISTRATIONS, SERVER_ROLES, type ServerRole, type ServerSet } fro
  * ```
  */
 export const EXTERNAL_URL_VARIABLES: Readonly<Record<ServerRole, readonly string[]>> = Object.freeze(
-  Object.fromEntries(SERVER_ROLES.map((role) => [role, ROLE_REGISTRATIONS[role].urlVariables])) as Record<ServerRole, readonly string[]>,
+  Object.fromEntries(SERVER_ROLES.map((role) => [role, ROLE_REGISTRATIONS[role].urlVariables])) as Record<
+    ServerRole,
+    readonly string[]
+  >,
 );
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createServer, type Server, type Socket, connect } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import type { ServerControl } from "./server_control.ts";
 
 /**
@@ -134,7 +134,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       });
     });
     const address = listener.server.address();
-    if (address === null || typeof address === "string") throw new Error("Cannot start the fault proxy: no TCP address");
+    if (address === null || typeof address === "string") {
+      throw new Error("Cannot start the fault proxy: no TCP address");
+    }
     listener.port = address.port;
   }
 
@@ -161,7 +163,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     sockets.clear();
     pairs.clear();
     held.length = 0;
-    return Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())))).then(() => {});
+    return Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())))).then(
+      () => {},
+    );
   }
 
   return {

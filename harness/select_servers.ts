@@ -80,7 +80,9 @@ export async function selectServers(options: SelectServersOptions = {}): Promise
   }
   if (provider === "containers" || provider === "auto") {
     const dockerReason = await dockerUnavailableReason();
-    if (dockerReason === undefined) return { set: await startContainerServers({ images: imagesFromEnv(env), roles: options.roles }) };
+    if (dockerReason === undefined) {
+      return { set: await startContainerServers({ images: imagesFromEnv(env), roles: options.roles }) };
+    }
     if (provider === "containers") return { skip: `the containers provider was asked for, but ${dockerReason}` };
   }
   if (!hasExternalUrls(env)) {

@@ -47,11 +47,16 @@ export const SERVER_ROLES: readonly ServerRole[] = Object.freeze(
  * console.log(ROLE_REGISTRATIONS.natsDedicated.name); // "nats-dedicated"
  * ```
  */
-export const ROLE_REGISTRATIONS: Readonly<Record<ServerRole, HarnessRole & { readonly backend: string }>> = Object.freeze(
-  Object.fromEntries(
-    HARNESS_BACKENDS.flatMap((backend) => backend.roles.map((role): [string, HarnessRole & { readonly backend: string }] => [role.role, { ...role, backend: backend.backend }])),
-  ) as Record<ServerRole, HarnessRole & { readonly backend: string }>,
-);
+export const ROLE_REGISTRATIONS: Readonly<Record<ServerRole, HarnessRole & { readonly backend: string }>> = Object
+  .freeze(
+    Object.fromEntries(
+      HARNESS_BACKENDS.flatMap((backend) =>
+        backend.roles.map((
+          role,
+        ): [string, HarnessRole & { readonly backend: string }] => [role.role, { ...role, backend: backend.backend }])
+      ),
+    ) as Record<ServerRole, HarnessRole & { readonly backend: string }>,
+  );
 
 /**
  * What a provider gave: a control per available server, and for every

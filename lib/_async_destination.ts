@@ -65,8 +65,12 @@ function describeStream(stream: unknown, nesting: number): string | undefined {
     return undefined;
   }
   const sync = readProperty(stream, "sync");
-  if (name === "SonicBoom" && sync !== true) return "a SonicBoom with sync: false (pino.destination({ sync: false }), or pino's default stdout)";
-  if (sync === false) return `a stream with sync: false (${typeof name === "string" && name !== "" ? name : "unnamed"})`;
+  if (name === "SonicBoom" && sync !== true) {
+    return "a SonicBoom with sync: false (pino.destination({ sync: false }), or pino's default stdout)";
+  }
+  if (sync === false) {
+    return `a stream with sync: false (${typeof name === "string" && name !== "" ? name : "unnamed"})`;
+  }
   return undefined;
 }
 

@@ -33,7 +33,9 @@ export class Breakers {
       value = await this.#of(key).execute(async () => {
         // At most once per call: a replacement breaker that retries (or
         // calls fn twice) must not run a second drop under the one record.
-        if (called) throw new Error("the drop was already run once for this request; a breaker must call it at most once");
+        if (called) {
+          throw new Error("the drop was already run once for this request; a breaker must call it at most once");
+        }
         called = true;
         return await drop({ dropId: record.drop_id });
       });
@@ -42,7 +44,9 @@ export class Breakers {
     }
     // A replacement breaker can resolve without running the drop (opossum's
     // fallback does, while open): nothing was dropped, so it is no `ok`.
-    if (!called) throw new BreakerOpenError("Cannot drop as the circuit breaker resolved without calling the drop (a fallback?)");
+    if (!called) {
+      throw new BreakerOpenError("Cannot drop as the circuit breaker resolved without calling the drop (a fallback?)");
+    }
     return value;
   }
 
@@ -52,7 +56,9 @@ export class Breakers {
     if (breaker === undefined) {
       breaker = this.#breakerFor({ resourceType, backend });
       if (typeof breaker?.execute !== "function") {
-        throw new TypeError(`'breakerFor' returned no 'execute' function for ${JSON.stringify({ resourceType, backend })}`);
+        throw new TypeError(
+          `'breakerFor' returned no 'execute' function for ${JSON.stringify({ resourceType, backend })}`,
+        );
       }
       this.#byKey.set(key, breaker);
     }

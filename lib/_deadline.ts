@@ -37,7 +37,11 @@ export class DeadlineError extends Error {
  * {@linkcode DeadlineError} (and aborts the signal) when `ms` pass first. A
  * synchronous throw of `fn` becomes a rejection.
  */
-export async function withDeadline<T>(what: string, ms: number, fn: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  what: string,
+  ms: number,
+  fn: (signal: AbortSignal) => T | Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {

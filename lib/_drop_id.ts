@@ -12,7 +12,8 @@ const random = crypto.getRandomValues(new Uint8Array(12));
 let prefix = "";
 for (let i = 0; i < random.length; i += 3) {
   const bits = (random[i]! << 16) | (random[i + 1]! << 8) | random[i + 2]!;
-  prefix += BASE64URL[(bits >> 18) & 63]! + BASE64URL[(bits >> 12) & 63]! + BASE64URL[(bits >> 6) & 63]! + BASE64URL[bits & 63]!;
+  prefix += BASE64URL[(bits >> 18) & 63]! + BASE64URL[(bits >> 12) & 63]! + BASE64URL[(bits >> 6) & 63]! +
+    BASE64URL[bits & 63]!;
 }
 prefix += ".";
 let sequence = 0;

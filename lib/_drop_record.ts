@@ -108,6 +108,8 @@ export function fieldOf(value: unknown, missing: string): string {
   if (typeof value === "string") text = value;
   else if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") text = String(value);
   else return missing;
-  if (text.length > MAX_FIELD_LENGTH) return `<${text.length} characters: longer than ${MAX_FIELD_LENGTH}, not written>`;
+  if (text.length > MAX_FIELD_LENGTH) {
+    return `<${text.length} characters: longer than ${MAX_FIELD_LENGTH}, not written>`;
+  }
   return scrubCredentials(text);
 }

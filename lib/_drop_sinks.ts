@@ -49,7 +49,9 @@ export function writeRecord(sinks: DropSinks, record: DropRecord): Promise<void>
       const enabled: unknown = logger.isLevelEnabled("info");
       if (enabled !== true) {
         throw new Error(
-          `the audit logger has level 'info' disabled (isLevelEnabled("info") answered ${describeValue(enabled)}, not true), so the provisioner.drop record would be lost`,
+          `the audit logger has level 'info' disabled (isLevelEnabled("info") answered ${
+            describeValue(enabled)
+          }, not true), so the provisioner.drop record would be lost`,
         );
       }
     }
@@ -134,7 +136,12 @@ export function writeWarning(sinks: DropSinks, record: DropRecord, warning: stri
 /** Increments `provisioner_drop_total` with the record's labels. */
 export function count(sinks: DropSinks, record: DropRecord, outcome: DropOutcome, error?: DropError): void {
   try {
-    catchLate(sinks, record, "provisioner_drop_total could not be incremented", sinks.counter.inc(labelsOf(record, outcome)));
+    catchLate(
+      sinks,
+      record,
+      "provisioner_drop_total could not be incremented",
+      sinks.counter.inc(labelsOf(record, outcome)),
+    );
   } catch (err) {
     error?.suppressed.push(err);
     report(sinks, record, "provisioner_drop_total could not be incremented", err, error);
@@ -150,18 +157,33 @@ export function count(sinks: DropSinks, record: DropRecord, outcome: DropOutcome
 }
 
 /** Tells the store the outcome, within `auditTimeoutMs`, when it has `settle`. */
-export async function settle(sinks: DropSinks, record: DropRecord, outcome: DropOutcome, error?: DropError): Promise<void> {
+export async function settle(
+  sinks: DropSinks,
+  record: DropRecord,
+  outcome: DropOutcome,
+  error?: DropError,
+): Promise<void> {
   const { auditStore } = sinks;
   if (auditStore?.settle === undefined) return;
   try {
-    await withDeadline("the audit store's settle", sinks.auditTimeoutMs, (signal) => auditStore.settle!(record, outcome, error, signal));
+    await withDeadline(
+      "the audit store's settle",
+      sinks.auditTimeoutMs,
+      (signal) => auditStore.settle!(record, outcome, error, signal),
+    );
   } catch (err) {
     report(sinks, record, "the audit store could not settle the record", err, error);
   }
 }
 
 /** Reports a failure of a sink or observer through `logger.error`, else the console; it never throws. */
-export function report(sinks: DropSinks, record: DropRecord, what: string, err: unknown, error: DropError | undefined): void {
+export function report(
+  sinks: DropSinks,
+  record: DropRecord,
+  what: string,
+  err: unknown,
+  error: DropError | undefined,
+): void {
   const line = { event: "provisioner.drop.report_failed", drop_id: record.drop_id, what, error: scrubbedMessage(err) };
   let returned: unknown;
   try {
@@ -173,7 +195,10 @@ export function report(sinks: DropSinks, record: DropRecord, what: string, err: 
   }
   // An async logger.error that rejects: the console is the last place left.
   if (mayBeThenable(returned)) {
-    Promise.resolve(returned).then(undefined, (loggerErr: unknown) => toConsole(record, what, err, loggerErr, undefined));
+    Promise.resolve(returned).then(
+      undefined,
+      (loggerErr: unknown) => toConsole(record, what, err, loggerErr, undefined),
+    );
   }
 }
 
@@ -182,9 +207,19 @@ export function report(sinks: DropSinks, record: DropRecord, what: string, err: 
  * kept on the outcome's error as `suppressed`, and goes no further: a
  * report must never turn a finished drop into a rejection.
  */
-function toConsole(record: DropRecord, what: string, err: unknown, loggerErr: unknown, error: DropError | undefined): void {
+function toConsole(
+  record: DropRecord,
+  what: string,
+  err: unknown,
+  loggerErr: unknown,
+  error: DropError | undefined,
+): void {
   try {
-    console.error(`guarded-drop: drop ${record.drop_id}: ${what}: ${scrubbedMessage(err)}; logger.error failed too: ${scrubbedMessage(loggerErr)}`);
+    console.error(
+      `guarded-drop: drop ${record.drop_id}: ${what}: ${scrubbedMessage(err)}; logger.error failed too: ${
+        scrubbedMessage(loggerErr)
+      }`,
+    );
   } catch (consoleErr) {
     error?.suppressed.push(consoleErr);
   }

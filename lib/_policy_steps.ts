@@ -18,13 +18,19 @@ import { scrubbedMessage } from "./scrub_credentials.ts";
  * @returns The policy's warning, when it allowed with one.
  * @throws {DeniedError} Unless it allowed within `timeoutMs`.
  */
-export async function askPolicy(authorize: DropAuthorizer, timeoutMs: number, request: DropRequest): Promise<string | undefined> {
+export async function askPolicy(
+  authorize: DropAuthorizer,
+  timeoutMs: number,
+  request: DropRequest,
+): Promise<string | undefined> {
   let answer: unknown;
   try {
     answer = await withDeadline("the policy", timeoutMs, (signal) => authorize(request, signal));
   } catch (err) {
     if (isDeadlineError(err)) {
-      throw new DeniedError(`Cannot drop as the deletion-intent policy did not answer within ${err.ms} ms`, { reason: err.message });
+      throw new DeniedError(`Cannot drop as the deletion-intent policy did not answer within ${err.ms} ms`, {
+        reason: err.message,
+      });
     }
     const message = scrubbedMessage(err);
     throw new DeniedError(`Cannot drop as the deletion-intent policy failed: ${message}`, {
@@ -34,7 +40,9 @@ export async function askPolicy(authorize: DropAuthorizer, timeoutMs: number, re
   }
   const verdict = readVerdict(answer, "the policy");
   if (!verdict.allowed) {
-    throw new DeniedError(`Cannot drop as the deletion-intent policy denied it: ${verdict.reason}`, { reason: verdict.reason });
+    throw new DeniedError(`Cannot drop as the deletion-intent policy denied it: ${verdict.reason}`, {
+      reason: verdict.reason,
+    });
   }
   return verdict.warning;
 }
@@ -45,7 +53,11 @@ export async function askPolicy(authorize: DropAuthorizer, timeoutMs: number, re
  * @returns The budget's warning, when it allowed with one.
  * @throws {RateLimitedError} Unless it allowed within `timeoutMs`.
  */
-export async function takeBudget(budget: DropBudget, timeoutMs: number, request: DropRequest): Promise<string | undefined> {
+export async function takeBudget(
+  budget: DropBudget,
+  timeoutMs: number,
+  request: DropRequest,
+): Promise<string | undefined> {
   let answer: unknown;
   try {
     answer = await withDeadline("the budget", timeoutMs, (signal) => budget.take(request, signal));

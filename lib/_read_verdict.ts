@@ -34,8 +34,14 @@ export function readVerdict(answer: unknown, who: string): ReadVerdict {
   const warning = readProperty(answer, "warning");
   return {
     allowed,
-    reason: typeof reason === "string" && reason.length > 0 ? fieldOf(reason, "") : allowed ? undefined : `${who} gave no reason`,
-    retryAfterMs: typeof retryAfterMs === "number" && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? retryAfterMs : undefined,
+    reason: typeof reason === "string" && reason.length > 0
+      ? fieldOf(reason, "")
+      : allowed
+      ? undefined
+      : `${who} gave no reason`,
+    retryAfterMs: typeof retryAfterMs === "number" && Number.isFinite(retryAfterMs) && retryAfterMs >= 0
+      ? retryAfterMs
+      : undefined,
     warning: allowed && typeof warning === "string" && warning.length > 0 ? fieldOf(warning, "") : undefined,
   };
 }

@@ -15,7 +15,8 @@ const SECRET_PAIR =
 
 // Command-line and configuration forms whose value follows a space:
 // `--password hunter2`, Redis's `requirepass hunter2` and `masterauth`.
-const SECRET_FLAG = /((?:--(?:password|passwd|passphrase|pass|pw)|\b(?:requirepass|masterauth))[ \t]+)("[^"\n]{0,1024}"|'[^'\n]{0,1024}'|[^\s"']+)/gi;
+const SECRET_FLAG =
+  /((?:--(?:password|passwd|passphrase|pass|pw)|\b(?:requirepass|masterauth))[ \t]+)("[^"\n]{0,1024}"|'[^'\n]{0,1024}'|[^\s"']+)/gi;
 
 // Redis's AUTH command as a server or a client echoes it: `AUTH password` or
 // `AUTH user password`. Both words go, as one cannot tell which form it is.
@@ -39,8 +40,10 @@ export function scrubForms(text: string): string {
   let out = text.includes("@") ? scrubUserinfo(text) : text;
   if (!CREDENTIAL_WORD.test(out)) return out;
   out = out.replace(SECRET_PAIR, "$1***").replace(SECRET_FLAG, "$1***").replace(REDIS_AUTH, "$1***");
-  return out.replace(AUTHORIZATION, (_m, head: string, scheme: string | undefined, space: string | undefined) =>
-    scheme === undefined ? `${head}***` : `${head}${scheme}${space}***`
+  return out.replace(
+    AUTHORIZATION,
+    (_m, head: string, scheme: string | undefined, space: string | undefined) =>
+      scheme === undefined ? `${head}***` : `${head}${scheme}${space}***`,
   );
 }
 
@@ -177,7 +180,9 @@ function scrubRun(run: string): string {
  */
 function scrubBare(run: string): string {
   let at = run.lastIndexOf("@");
-  while (at >= 0 && !(at + 1 < run.length && HOST_START.test(run[at + 1]!))) at = at > 0 ? run.lastIndexOf("@", at - 1) : -1;
+  while (at >= 0 && !(at + 1 < run.length && HOST_START.test(run[at + 1]!))) {
+    at = at > 0 ? run.lastIndexOf("@", at - 1) : -1;
+  }
   if (at <= 0) return run;
   let userStart = 0;
   for (let i = 0; i < at; i++) {

@@ -14,7 +14,9 @@ export function startSpan(sinks: DropSinks, tracer: DropTracer | undefined, reco
   if (tracer === undefined) return undefined;
   try {
     const span = tracer.startDrop(record);
-    if (typeof span?.end !== "function") throw new TypeError("'tracer.startDrop' returned no span with an 'end' function");
+    if (typeof span?.end !== "function") {
+      throw new TypeError("'tracer.startDrop' returned no span with an 'end' function");
+    }
     return span;
   } catch (err) {
     report(sinks, record, "the drop's span could not be started", err, undefined);
@@ -27,7 +29,12 @@ export function startSpan(sinks: DropSinks, tracer: DropTracer | undefined, reco
  * A `run` that throws before calling the drop is reported, and the drop runs
  * outside the span's context.
  */
-export function inSpan<T>(sinks: DropSinks, span: DropSpan | undefined, record: DropRecord, drop: DropCallback<T>): DropCallback<T> {
+export function inSpan<T>(
+  sinks: DropSinks,
+  span: DropSpan | undefined,
+  record: DropRecord,
+  drop: DropCallback<T>,
+): DropCallback<T> {
   if (span?.run === undefined) return drop;
   const run = span.run.bind(span);
   return (context) => {
@@ -46,7 +53,13 @@ export function inSpan<T>(sinks: DropSinks, span: DropSpan | undefined, record: 
 }
 
 /** Ends the span with the outcome; a failure is reported, never thrown. */
-export function endSpan(sinks: DropSinks, span: DropSpan | undefined, record: DropRecord, outcome: DropOutcome, error?: DropError): void {
+export function endSpan(
+  sinks: DropSinks,
+  span: DropSpan | undefined,
+  record: DropRecord,
+  outcome: DropOutcome,
+  error?: DropError,
+): void {
   if (span === undefined) return;
   try {
     span.end(outcome, error);

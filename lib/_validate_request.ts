@@ -44,7 +44,9 @@ export function validateRequest(given: GivenRequest, drop: unknown, nameRules: N
   const resourceType = nonEmptyString("resourceType", given.resourceType);
   if (!PRINTABLE_ASCII.test(resourceType) && INVISIBLE_OR_SPACE.test(resourceType)) {
     throw new RefusedError(
-      `Cannot drop as 'resourceType' must hold no whitespace, control or invisible character: current value is ${describeValue(resourceType)}`,
+      `Cannot drop as 'resourceType' must hold no whitespace, control or invisible character: current value is ${
+        describeValue(resourceType)
+      }`,
     );
   }
   const requestId = nonEmptyString("requestId", given.requestId);
@@ -59,7 +61,9 @@ export function validateRequest(given: GivenRequest, drop: unknown, nameRules: N
   const intent = optionalString("intent", given.intent);
   if (given.action !== undefined && !isDropAction(given.action)) {
     throw new RefusedError(
-      `Cannot drop as 'action' must be "destroy", "quarantine" or "restore": current value is ${describeValue(given.action)}`,
+      `Cannot drop as 'action' must be "destroy", "quarantine" or "restore": current value is ${
+        describeValue(given.action)
+      }`,
     );
   }
   const action = given.action;
@@ -92,10 +96,14 @@ export function validateRequest(given: GivenRequest, drop: unknown, nameRules: N
 
 function nonEmptyString(field: string, value: unknown): string {
   if (typeof value === "string" && value.length > 0) return value;
-  throw new RefusedError(`Cannot drop as '${field}' must be a non-empty string: current value is ${describeValue(value)}`);
+  throw new RefusedError(
+    `Cannot drop as '${field}' must be a non-empty string: current value is ${describeValue(value)}`,
+  );
 }
 
 function optionalString(field: string, value: unknown): string | undefined {
   if (value === undefined || typeof value === "string") return value;
-  throw new RefusedError(`Cannot drop as '${field}' must be a string when given: current value is ${describeValue(value)}`);
+  throw new RefusedError(
+    `Cannot drop as '${field}' must be a string when given: current value is ${describeValue(value)}`,
+  );
 }

@@ -250,14 +250,19 @@ export class CircuitBreaker implements BreakerExecutor {
         `Cannot create a circuit breaker as 'cooldownMs' must be a non-negative finite number: current value is ${cooldownMs}`,
       );
     }
-    if (trialTimeoutMs !== undefined && (typeof trialTimeoutMs !== "number" || !Number.isFinite(trialTimeoutMs) || trialTimeoutMs <= 0)) {
+    if (
+      trialTimeoutMs !== undefined &&
+      (typeof trialTimeoutMs !== "number" || !Number.isFinite(trialTimeoutMs) || trialTimeoutMs <= 0)
+    ) {
       throw new TypeError(
         `Cannot create a circuit breaker as 'trialTimeoutMs' must be a positive finite number: current value is ${trialTimeoutMs}`,
       );
     }
     for (const [option, value] of [["now", now], ["isNeutral", isNeutral], ["isFailure", isFailure]] as const) {
       if (typeof value !== "function") {
-        throw new TypeError(`Cannot create a circuit breaker as '${option}' must be a function: current value is ${typeof value}`);
+        throw new TypeError(
+          `Cannot create a circuit breaker as '${option}' must be a function: current value is ${typeof value}`,
+        );
       }
     }
     this.#failureThreshold = failureThreshold;
@@ -309,28 +314,42 @@ export class CircuitBreaker implements BreakerExecutor {
       case "open": {
         const now = this.#time();
         // A clock that gives no finite time cannot say the cooldown passed: still open.
-        if (now === undefined) throw this.#openError("The circuit is open; the clock gives no finite time", this.#cooldownMs);
+        if (now === undefined) {
+          throw this.#openError("The circuit is open; the clock gives no finite time", this.#cooldownMs);
+        }
         // A clock that went backwards (or an opening without a finite time)
         // restarts the cooldown from now: never longer than one cooldown.
         if (!(state.openedAt <= now)) this.#state = { value: "open", openedAt: now };
         const left = (this.#state as { openedAt: number }).openedAt + this.#cooldownMs - now;
-        if (left > 0) throw this.#openError(`The circuit is open; one trial is allowed in ${this.#retryAfter(left)} ms`, left);
+        if (left > 0) {
+          throw this.#openError(`The circuit is open; one trial is allowed in ${this.#retryAfter(left)} ms`, left);
+        }
         return this.#startTrial(now);
       }
       case "half_open": {
         const now = this.#time();
         if (state.trial === undefined) {
-          if (now === undefined) throw this.#openError("The circuit is half-open; the clock gives no finite time", this.#cooldownMs);
+          if (now === undefined) {
+            throw this.#openError("The circuit is half-open; the clock gives no finite time", this.#cooldownMs);
+          }
           return this.#startTrial(now);
         }
         if (now === undefined) {
-          throw this.#openError("The circuit is half-open and its one trial is still running; the clock gives no finite time", this.#cooldownMs);
+          throw this.#openError(
+            "The circuit is half-open and its one trial is still running; the clock gives no finite time",
+            this.#cooldownMs,
+          );
         }
         if (!(this.#trialStartedAt <= now)) this.#trialStartedAt = now;
         const boundAt = this.#trialStartedAt + this.#trialTimeoutMs;
         const left = boundAt - now;
         if (left > 0) {
-          throw this.#openError(`The circuit is half-open and its one trial is still running; it is given up in ${this.#retryAfter(left)} ms`, left);
+          throw this.#openError(
+            `The circuit is half-open and its one trial is still running; it is given up in ${
+              this.#retryAfter(left)
+            } ms`,
+            left,
+          );
         }
         // The trial outlived its bound: it counts as failed at that moment,
         // and the circuit is open again from then, so that a hung drop cannot
@@ -410,7 +429,9 @@ export class CircuitBreaker implements BreakerExecutor {
         return;
       }
       case "half_open":
-        if (trial !== undefined && state.trial === trial) this.#state = { value: "open", openedAt: this.#time() ?? Number.NaN };
+        if (trial !== undefined && state.trial === trial) {
+          this.#state = { value: "open", openedAt: this.#time() ?? Number.NaN };
+        }
         return;
       case "open":
         return;

@@ -216,7 +216,11 @@ export async function deprovisionTenant(options: DeprovisionTenantOptions): Prom
     const refusals = await checkNames(adapters, token, deadline);
     if (refusals === "deadline") return summarize(adapters.map((a) => resultOf(a, "deadline_exceeded", 0)));
     if (refusals.some((r) => r !== undefined)) {
-      return summarize(adapters.map((a, i) => refusals[i] === undefined ? resultOf(a, "skipped", 0) : resultOf(a, "refused", 0, { error: refusals[i] })));
+      return summarize(
+        adapters.map((a, i) =>
+          refusals[i] === undefined ? resultOf(a, "skipped", 0) : resultOf(a, "refused", 0, { error: refusals[i] })
+        ),
+      );
     }
     // 2 and 3. The drops, and the retries of what a retry can cure.
     const results: TenantBackendResult[] = adapters.map((a) => resultOf(a, "deadline_exceeded", 0));
@@ -237,7 +241,8 @@ export async function deprovisionTenant(options: DeprovisionTenantOptions): Prom
   }
 }
 
-interface CheckedOptions extends Required<Pick<DeprovisionTenantOptions, "guardedDrop" | "adapters" | "token" | "requestId">> {
+interface CheckedOptions
+  extends Required<Pick<DeprovisionTenantOptions, "guardedDrop" | "adapters" | "token" | "requestId">> {
   readonly caller: string | undefined;
   readonly intent: string | undefined;
   readonly providerResourceId: string | undefined;
@@ -248,14 +253,18 @@ interface CheckedOptions extends Required<Pick<DeprovisionTenantOptions, "guarde
 }
 
 function fail(option: string, must: string, value: unknown): never {
-  throw new TypeError(`Cannot deprovision the tenant as '${option}' must be ${must}: current value is ${describeValue(value)}`);
+  throw new TypeError(
+    `Cannot deprovision the tenant as '${option}' must be ${must}: current value is ${describeValue(value)}`,
+  );
 }
 
 function checkOptions(options: DeprovisionTenantOptions): CheckedOptions {
   if (typeof options !== "object" || options === null) fail("options", "an object", options);
   const { guardedDrop, adapters, token, requestId, caller, intent, providerResourceId } = options;
   if (typeof guardedDrop !== "function") fail("guardedDrop", "a function (createGuardedDrop's)", guardedDrop);
-  if (!Array.isArray(adapters) || adapters.length === 0) fail("adapters", "a non-empty array of Deprovisioners", adapters);
+  if (!Array.isArray(adapters) || adapters.length === 0) {
+    fail("adapters", "a non-empty array of Deprovisioners", adapters);
+  }
   adapters.forEach((adapter, i) => {
     if (typeof adapter?.deprovision !== "function" || typeof adapter?.exists !== "function") {
       fail(`adapters[${i}]`, "a Deprovisioner (deprovision and exists)", adapter);
@@ -264,7 +273,9 @@ function checkOptions(options: DeprovisionTenantOptions): CheckedOptions {
   for (const [name, value] of [["token", token], ["requestId", requestId]] as const) {
     if (typeof value !== "string" || value === "") fail(name, "a non-empty string", value);
   }
-  for (const [name, value] of [["caller", caller], ["intent", intent], ["providerResourceId", providerResourceId]] as const) {
+  for (
+    const [name, value] of [["caller", caller], ["intent", intent], ["providerResourceId", providerResourceId]] as const
+  ) {
     if (value !== undefined && typeof value !== "string") fail(name, "a string", value);
   }
   const ids = options.providerResourceIds ?? {};
@@ -288,7 +299,10 @@ function checkOptions(options: DeprovisionTenantOptions): CheckedOptions {
 
 function positive(option: string, value: unknown, fallback: number, zeroAllowed = false): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed) || value > MAX_TIMER_MS) {
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed) ||
+    value > MAX_TIMER_MS
+  ) {
     fail(option, `a ${zeroAllowed ? "non-negative" : "positive"} number of ms, at most ${MAX_TIMER_MS}`, value);
   }
   return value;
@@ -296,7 +310,9 @@ function positive(option: string, value: unknown, fallback: number, zeroAllowed 
 
 function attempts(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_ATTEMPTS;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) fail("maxAttempts", "a positive integer", value);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    fail("maxAttempts", "a positive integer", value);
+  }
   return value;
 }
 
@@ -328,7 +344,11 @@ function startDeadline(ms: number): Deadline {
 }
 
 /** Each adapter's refusal of the token's names (`undefined`: not refused), or "deadline" when the checks outlived it. */
-async function checkNames(adapters: readonly Deprovisioner[], token: string, deadline: Deadline): Promise<(Error | undefined)[] | "deadline"> {
+async function checkNames(
+  adapters: readonly Deprovisioner[],
+  token: string,
+  deadline: Deadline,
+): Promise<(Error | undefined)[] | "deadline"> {
   const checks = Promise.all(adapters.map(async (adapter) => {
     try {
       await adapter.exists(token);
@@ -341,12 +361,22 @@ async function checkNames(adapters: readonly Deprovisioner[], token: string, dea
   return await Promise.race([checks, deadline.passed]);
 }
 
-function resultOf(adapter: Deprovisioner, outcome: TenantBackendOutcome, attempts: number, more: Partial<TenantBackendResult> = {}): TenantBackendResult {
+function resultOf(
+  adapter: Deprovisioner,
+  outcome: TenantBackendOutcome,
+  attempts: number,
+  more: Partial<TenantBackendResult> = {},
+): TenantBackendResult {
   return { resourceType: adapter.resourceType, backend: adapter.backend, outcome, attempts, ...more };
 }
 
 /** One guarded drop of one backend, cut short (not cancelled) by the deadline. It never rejects. */
-async function dropOne(options: CheckedOptions, adapter: Deprovisioner, attempt: number, deadline: Deadline): Promise<TenantBackendResult> {
+async function dropOne(
+  options: CheckedOptions,
+  adapter: Deprovisioner,
+  attempt: number,
+  deadline: Deadline,
+): Promise<TenantBackendResult> {
   const { guardedDrop, token, requestId, caller, intent } = options;
   const providerResourceId = options.providerResourceIds[adapter.resourceType] ?? options.providerResourceId;
   let dropId: string | undefined;
@@ -367,7 +397,12 @@ async function dropOne(options: CheckedOptions, adapter: Deprovisioner, attempt:
   ).then(
     () => resultOf(adapter, "ok", attempt, { dropId }),
     (err: unknown) => {
-      if (!isDropError(err)) return resultOf(adapter, "error", attempt, { dropId, error: err instanceof Error ? err : new Error(String(err)) });
+      if (!isDropError(err)) {
+        return resultOf(adapter, "error", attempt, {
+          dropId,
+          error: err instanceof Error ? err : new Error(String(err)),
+        });
+      }
       const retryAfterMs = readProperty(err, "retryAfterMs");
       return resultOf(adapter, err.outcome, attempt, {
         dropId: err.dropId ?? dropId,
@@ -377,7 +412,9 @@ async function dropOne(options: CheckedOptions, adapter: Deprovisioner, attempt:
     },
   );
   const first = await Promise.race([drop, deadline.passed]);
-  return first === "deadline" ? resultOf(adapter, "deadline_exceeded", attempt, dropId === undefined ? {} : { dropId }) : first;
+  return first === "deadline"
+    ? resultOf(adapter, "deadline_exceeded", attempt, dropId === undefined ? {} : { dropId })
+    : first;
 }
 
 /** Worth another attempt: nothing was dropped, or the server was not there. Never a refusal or a denial. */

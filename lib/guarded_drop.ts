@@ -6,7 +6,12 @@
 
 import type { AuditLogger, AuditStore, DropRecord } from "./audit.ts";
 import { isDropAction } from "./drop_action.ts";
-import { type BreakerExecutor, type BreakerKey, CircuitBreaker, type CircuitBreakerOptions } from "./circuit_breaker.ts";
+import {
+  type BreakerExecutor,
+  type BreakerKey,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+} from "./circuit_breaker.ts";
 import type { DropCallback } from "./drop_callback.ts";
 import type { DropCounter } from "./drop_counter.ts";
 import type { DropError } from "./drop_error.ts";
@@ -52,7 +57,6 @@ import { scrubbedMessage } from "./scrub_credentials.ts";
 export interface GuardedDrop {
   <T>(request: DropRequest, drop: DropCallback<T>): Promise<T>;
 }
-
 
 /**
  * Options of {@linkcode createGuardedDrop}.
@@ -219,7 +223,9 @@ const DEFAULT_TIMEOUT_MS = 2000;
  */
 export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot create guardedDrop as 'options' must be an object: current value is ${describeValue(options)}`);
+    throw new TypeError(
+      `Cannot create guardedDrop as 'options' must be an object: current value is ${describeValue(options)}`,
+    );
   }
   const { logger, counter, auditStore, authorize, budget } = options;
   for (const method of ["info", "warn", "error"] as const) requireFunction(`logger.${method}`, logger?.[method]);
@@ -233,8 +239,15 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
   if (tracer !== undefined) requireFunction("tracer.startDrop", tracer?.startDrop);
   const authorizeTimeoutMs = positiveMs("authorizeTimeoutMs", options.authorizeTimeoutMs);
   const budgetTimeoutMs = positiveMs("budgetTimeoutMs", options.budgetTimeoutMs);
-  const sinks: DropSinks = { logger, counter, auditStore, auditTimeoutMs: positiveMs("auditTimeoutMs", options.auditTimeoutMs) };
-  if (options.nameRules !== undefined) requireFunction("nameRules.checkNamingToken", options.nameRules?.checkNamingToken);
+  const sinks: DropSinks = {
+    logger,
+    counter,
+    auditStore,
+    auditTimeoutMs: positiveMs("auditTimeoutMs", options.auditTimeoutMs),
+  };
+  if (options.nameRules !== undefined) {
+    requireFunction("nameRules.checkNamingToken", options.nameRules?.checkNamingToken);
+  }
   const nameRules = options.nameRules ?? createNameRules();
   const isBreakerOpen = options.isBreakerOpen ?? ((err: unknown) => readProperty(err, "code") === "GD_BREAKER_OPEN");
   const breakerFor = options.breakerFor ?? (() => new CircuitBreaker(options.breaker));
@@ -263,7 +276,9 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
       // 3. The deletion-intent policy.
       if (authorize !== undefined) writeWarning(sinks, record, await askPolicy(authorize, authorizeTimeoutMs, request));
       // 4. The drop budget. A restore destroys nothing, so it never spends it.
-      if (budget !== undefined && request.action !== "restore") writeWarning(sinks, record, await takeBudget(budget, budgetTimeoutMs, request));
+      if (budget !== undefined && request.action !== "restore") {
+        writeWarning(sinks, record, await takeBudget(budget, budgetTimeoutMs, request));
+      }
       // 5. The circuit breaker, and the drop inside it.
       value = await breakers.run(request, record, inSpan(sinks, span, record, drop));
     } catch (err) {
@@ -296,20 +311,30 @@ export function createGuardedDrop(options: GuardedDropOptions): GuardedDrop {
 function reportedRecord(sinks: DropSinks, record: DropRecord, value: unknown): DropRecord {
   const reported = readProperty(value, "action");
   if (!isDropAction(reported) || reported === record.action) return record;
-  writeWarning(sinks, record, `the drop reported action '${reported}', not the request's '${record.action ?? "destroy"}'`);
+  writeWarning(
+    sinks,
+    record,
+    `the drop reported action '${reported}', not the request's '${record.action ?? "destroy"}'`,
+  );
   return Object.freeze({ ...record, action: reported });
 }
 
 function requireFunction(option: string, value: unknown): void {
   if (typeof value !== "function") {
-    throw new TypeError(`Cannot create guardedDrop as '${option}' must be a function: current value is ${describeValue(value)}`);
+    throw new TypeError(
+      `Cannot create guardedDrop as '${option}' must be a function: current value is ${describeValue(value)}`,
+    );
   }
 }
 
 /** Refuses a pino logger whose lines land later, or warns once when the caller opted in. */
 function checkLoggerIsSync(logger: AuditLogger, allowAsyncLogger: unknown): void {
   if (allowAsyncLogger !== undefined && typeof allowAsyncLogger !== "boolean") {
-    throw new TypeError(`Cannot create guardedDrop as 'allowAsyncLogger' must be a boolean: current value is ${describeValue(allowAsyncLogger)}`);
+    throw new TypeError(
+      `Cannot create guardedDrop as 'allowAsyncLogger' must be a boolean: current value is ${
+        describeValue(allowAsyncLogger)
+      }`,
+    );
   }
   const asyncDestination = describeAsyncDestination(logger);
   if (asyncDestination === undefined) return;
@@ -332,11 +357,17 @@ const MAX_TIMER_MS = 2_147_483_647;
 function positiveMs(option: string, value: unknown): number {
   if (value === undefined) return DEFAULT_TIMEOUT_MS;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`Cannot create guardedDrop as '${option}' must be a positive finite number: current value is ${describeValue(value)}`);
+    throw new TypeError(
+      `Cannot create guardedDrop as '${option}' must be a positive finite number: current value is ${
+        describeValue(value)
+      }`,
+    );
   }
   if (value > MAX_TIMER_MS) {
     throw new TypeError(
-      `Cannot create guardedDrop as '${option}' must be at most ${MAX_TIMER_MS} ms (a longer timer fires at once): current value is ${describeValue(value)}`,
+      `Cannot create guardedDrop as '${option}' must be at most ${MAX_TIMER_MS} ms (a longer timer fires at once): current value is ${
+        describeValue(value)
+      }`,
     );
   }
   return value;

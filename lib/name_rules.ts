@@ -222,7 +222,9 @@ export function createNameRules(options: NameRulesOptions = {}): NameRules {
   const mixedCaseTokens = options.mixedCaseTokens ?? DEFAULT_NAME_RULES.mixedCaseTokens;
   if (!MIXED_CASE_POLICIES.has(mixedCaseTokens)) {
     throw new TypeError(
-      `Cannot create name rules as 'mixedCaseTokens' must be "refuse" or "exact": current value is ${describeValue(mixedCaseTokens)}`,
+      `Cannot create name rules as 'mixedCaseTokens' must be "refuse" or "exact": current value is ${
+        describeValue(mixedCaseTokens)
+      }`,
     );
   }
 
@@ -237,12 +239,16 @@ export function createNameRules(options: NameRulesOptions = {}): NameRules {
 
   function tenantName(what: string, prefixes: readonly string[], name: unknown): string {
     if (typeof name !== "string" || name.length === 0) {
-      throw new RefusedError(`Cannot drop as the ${what} name must be a non-empty string: current value is ${describeValue(name)}`);
+      throw new RefusedError(
+        `Cannot drop as the ${what} name must be a non-empty string: current value is ${describeValue(name)}`,
+      );
     }
     const bytes = utf8Length(name);
     if (bytes > MAX_NAME_BYTES) {
       throw new RefusedError(
-        `Cannot drop the ${what} ${describeValue(name)} as it is ${bytes} bytes long: a name has at most ${MAX_NAME_BYTES} bytes`,
+        `Cannot drop the ${what} ${
+          describeValue(name)
+        } as it is ${bytes} bytes long: a name has at most ${MAX_NAME_BYTES} bytes`,
       );
     }
     // Kept although a mandatory prefix makes it unreachable with the default
@@ -251,7 +257,9 @@ export function createNameRules(options: NameRulesOptions = {}): NameRules {
     if (systemNames.has(name.toLowerCase())) {
       throw new RefusedError(`Cannot drop the ${what} ${describeValue(name)} as it is a system name`);
     }
-    let lastProblem = `does not start with a tenant prefix (${prefixes.map((prefix) => describeValue(prefix)).join(", ")})`;
+    let lastProblem = `does not start with a tenant prefix (${
+      prefixes.map((prefix) => describeValue(prefix)).join(", ")
+    })`;
     for (const prefix of prefixes) {
       if (!name.startsWith(prefix)) continue;
       const token = name.slice(prefix.length);
@@ -307,7 +315,9 @@ function refuseMixedCase(token: string): void {
   if (typeof token !== "string" || !UPPER_CASE.test(token)) return;
   throw new RefusedError(
     `Cannot drop as the naming token must be lower case, the case policy of guardedDrop and every adapter: current value is ` +
-      `${describeValue(token)}. A server that folds names (PostgreSQL unquoted, MySQL with lower_case_table_names) may ` +
+      `${
+        describeValue(token)
+      }. A server that folds names (PostgreSQL unquoted, MySQL with lower_case_table_names) may ` +
       `hold it as ${describeValue(token.toLowerCase())}, so no backend drops it. Pass the lower-case token, or give ` +
       `guardedDrop and every adapter name rules made with mixedCaseTokens: "exact"`,
   );
@@ -320,13 +330,17 @@ function tokenProblem(token: unknown, reserved: ReadonlySet<string>): string | u
   // The pattern is ASCII-only, so a token that matches has as many bytes as
   // characters: the byte count is only computed for a message.
   if (!TOKEN_PATTERN.test(token)) {
-    if (utf8Length(token) > MAX_NAME_BYTES) return `is ${utf8Length(token)} bytes long: a token has at most ${MAX_NAME_BYTES} bytes`;
+    if (utf8Length(token) > MAX_NAME_BYTES) {
+      return `is ${utf8Length(token)} bytes long: a token has at most ${MAX_NAME_BYTES} bytes`;
+    }
     const bad = [...token].find((ch) => !TOKEN_CHARACTER.test(ch));
     return bad === undefined
       ? "must start with a letter or a digit"
       : `holds ${describeValue(bad)}: a token uses only [A-Za-z0-9._-]`;
   }
-  if (token.length > MAX_NAME_BYTES) return `is ${token.length} bytes long: a token has at most ${MAX_NAME_BYTES} bytes`;
+  if (token.length > MAX_NAME_BYTES) {
+    return `is ${token.length} bytes long: a token has at most ${MAX_NAME_BYTES} bytes`;
+  }
   if (reserved.has(token.toLowerCase())) return "is reserved";
   return undefined;
 }
@@ -334,26 +348,40 @@ function tokenProblem(token: unknown, reserved: ReadonlySet<string>): string | u
 function prefixList(option: string, given: readonly string[] | undefined): readonly string[] {
   const list = given ?? DEFAULT_NAME_RULES[option as "databasePrefixes"];
   if (!Array.isArray(list) || list.length === 0) {
-    throw new TypeError(`Cannot create name rules as '${option}' must be a non-empty array: current value is ${describeValue(list)}`);
+    throw new TypeError(
+      `Cannot create name rules as '${option}' must be a non-empty array: current value is ${describeValue(list)}`,
+    );
   }
   for (const prefix of list) {
     if (typeof prefix !== "string" || prefix.length === 0) {
-      throw new TypeError(`Cannot create name rules as every '${option}' entry must be a non-empty string: found ${describeValue(prefix)}`);
+      throw new TypeError(
+        `Cannot create name rules as every '${option}' entry must be a non-empty string: found ${
+          describeValue(prefix)
+        }`,
+      );
     }
   }
   // Longest first, so that "dedicated_db_" is tried before a shorter prefix of it.
   return Object.freeze([...list].sort((a, b) => b.length - a.length));
 }
 
-function lowerCaseSet(option: string, defaults: readonly string[], extra: readonly string[] | undefined): ReadonlySet<string> {
+function lowerCaseSet(
+  option: string,
+  defaults: readonly string[],
+  extra: readonly string[] | undefined,
+): ReadonlySet<string> {
   const set = new Set(defaults.map((name) => name.toLowerCase()));
   if (extra === undefined) return set;
   if (!Array.isArray(extra)) {
-    throw new TypeError(`Cannot create name rules as '${option}' must be an array: current value is ${describeValue(extra)}`);
+    throw new TypeError(
+      `Cannot create name rules as '${option}' must be an array: current value is ${describeValue(extra)}`,
+    );
   }
   for (const name of extra) {
     if (typeof name !== "string") {
-      throw new TypeError(`Cannot create name rules as every '${option}' entry must be a string: found ${describeValue(name)}`);
+      throw new TypeError(
+        `Cannot create name rules as every '${option}' entry must be a string: found ${describeValue(name)}`,
+      );
     }
     set.add(name.toLowerCase());
   }

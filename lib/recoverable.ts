@@ -132,7 +132,8 @@ export interface PurgeResult<Copy extends QuarantinedCopyInfo = QuarantinedCopyI
  * );
  * ```
  */
-export interface RecoverableDeprovisioner<Copy extends QuarantinedCopyInfo = QuarantinedCopyInfo> extends Deprovisioner {
+export interface RecoverableDeprovisioner<Copy extends QuarantinedCopyInfo = QuarantinedCopyInfo>
+  extends Deprovisioner {
   /**
    * The tenant's quarantined copies, newest first.
    *

@@ -11,7 +11,17 @@ import { scrubbedMessage, scrubCredentials } from "./scrub_credentials.ts";
 const MAX_CAUSE_DEPTH = 8;
 
 /** Plain properties that say what failed and never hold data: kept on a copy. */
-const SAFE_KEYS = ["name", "code", "kind", "outcome", "serverCode", "sqlState", "errno", "syscall", "retryable"] as const;
+const SAFE_KEYS = [
+  "name",
+  "code",
+  "kind",
+  "outcome",
+  "serverCode",
+  "sqlState",
+  "errno",
+  "syscall",
+  "retryable",
+] as const;
 
 /**
  * Returns `err` itself when it is one of this package's own errors (a

@@ -172,14 +172,20 @@ export interface TerminalityPolicyOptions {
  */
 export function createTerminalityPolicy(options: TerminalityPolicyOptions): DropAuthorizer {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot create a terminality policy as 'options' must be an object: current value is ${describeValue(options)}`);
+    throw new TypeError(
+      `Cannot create a terminality policy as 'options' must be an object: current value is ${describeValue(options)}`,
+    );
   }
   const { lookup, rules = DEFAULT_TERMINALITY_RULES, now = Date.now } = options;
   if (typeof lookup !== "function") {
-    throw new TypeError(`Cannot create a terminality policy as 'lookup' must be a function: current value is ${describeValue(lookup)}`);
+    throw new TypeError(
+      `Cannot create a terminality policy as 'lookup' must be a function: current value is ${describeValue(lookup)}`,
+    );
   }
   if (typeof now !== "function") {
-    throw new TypeError(`Cannot create a terminality policy as 'now' must be a function: current value is ${describeValue(now)}`);
+    throw new TypeError(
+      `Cannot create a terminality policy as 'now' must be a function: current value is ${describeValue(now)}`,
+    );
   }
   const checked = checkRules(rules);
   const known = checked.size > 0 ? [...checked.keys()].join(", ") : "(none: no intent has a rule)";
@@ -188,14 +194,18 @@ export function createTerminalityPolicy(options: TerminalityPolicyOptions): Drop
     const intent = req.intent;
     if (intent === undefined || intent === "") return denied(`the request has no intent; a drop needs one of ${known}`);
     const rule = checked.get(intent);
-    if (rule === undefined) return denied(`intent ${describeValue(intent)} has no rule; the known intents are ${known}`);
+    if (rule === undefined) {
+      return denied(`intent ${describeValue(intent)} has no rule; the known intents are ${known}`);
+    }
     let answer: unknown;
     try {
       answer = await lookup(req, signal);
     } catch (err) {
       return denied(`the resource lookup failed: ${scrubbedMessage(err)}`);
     }
-    if (answer === undefined || answer === null) return denied(`the resource lookup does not know the resource of token ${describeValue(req.token)}`);
+    if (answer === undefined || answer === null) {
+      return denied(`the resource lookup does not know the resource of token ${describeValue(req.token)}`);
+    }
     const read = readResource(answer);
     if (typeof read === "string") return denied(read);
     // Fail-closed on a bad clock: NaN compares false with everything, so an
@@ -242,7 +252,9 @@ function readResource(answer: unknown): ReadResource | string {
     return { state: { status, expiresAt: expiresAt as null | undefined }, expiresAtMs: undefined };
   }
   const expiresAtMs = timeOfDate(expiresAt);
-  if (expiresAtMs === undefined) return `the resource lookup answered an expiresAt of ${describeValue(expiresAt)}, ${shape}`;
+  if (expiresAtMs === undefined) {
+    return `the resource lookup answered an expiresAt of ${describeValue(expiresAt)}, ${shape}`;
+  }
   return { state: { status, expiresAt: expiresAt as Date }, expiresAtMs };
 }
 
@@ -262,7 +274,13 @@ function timeOfDate(value: unknown): number | undefined {
 }
 
 /** Why `rule` does not allow `resource`, or `undefined` when it does. */
-function ruleProblem(rule: TerminalityRule, intent: string, read: ReadResource, req: DropRequest, now: number): string | undefined {
+function ruleProblem(
+  rule: TerminalityRule,
+  intent: string,
+  read: ReadResource,
+  req: DropRequest,
+  now: number,
+): string | undefined {
   const resource = read.state;
   if (typeof rule === "function") {
     let answer: unknown;
@@ -282,7 +300,9 @@ function ruleProblem(rule: TerminalityRule, intent: string, read: ReadResource, 
     const expiresAtMs = read.expiresAtMs;
     if (expiresAtMs === undefined) return `resource has no expiresAt; intent ${intent} needs one in the past`;
     if (!(expiresAtMs < now)) {
-      return `resource expires at ${new Date(expiresAtMs).toISOString()}, not in the past; intent ${intent} needs one in the past`;
+      return `resource expires at ${
+        new Date(expiresAtMs).toISOString()
+      }, not in the past; intent ${intent} needs one in the past`;
     }
   }
   return undefined;
@@ -296,7 +316,9 @@ function quoted(status: string): string {
 /** Checks the rules up front, and copies them: a caller's later change cannot loosen the policy. */
 function checkRules(rules: unknown): ReadonlyMap<string, TerminalityRule> {
   if (typeof rules !== "object" || rules === null || Array.isArray(rules)) {
-    throw new TypeError(`Cannot create a terminality policy as 'rules' must be an object: current value is ${describeValue(rules)}`);
+    throw new TypeError(
+      `Cannot create a terminality policy as 'rules' must be an object: current value is ${describeValue(rules)}`,
+    );
   }
   const checked = new Map<string, TerminalityRule>();
   for (const [intent, rule] of Object.entries(rules)) {
@@ -306,28 +328,44 @@ function checkRules(rules: unknown): ReadonlyMap<string, TerminalityRule> {
       continue;
     }
     if (typeof rule !== "object" || rule === null || Array.isArray(rule)) {
-      throw new TypeError(`${where}' must be an object { statuses?, expired? } or a function: current value is ${describeValue(rule)}`);
+      throw new TypeError(
+        `${where}' must be an object { statuses?, expired? } or a function: current value is ${describeValue(rule)}`,
+      );
     }
     const { statuses, expired, ...rest } = rule as { statuses?: unknown; expired?: unknown };
     const extra = Object.keys(rest);
     if (extra.length > 0) {
-      throw new TypeError(`${where}' must have only 'statuses' and 'expired': current value also has ${describeValue(extra[0])}`);
+      throw new TypeError(
+        `${where}' must have only 'statuses' and 'expired': current value also has ${describeValue(extra[0])}`,
+      );
     }
     if (statuses !== undefined) {
-      if (!Array.isArray(statuses) || statuses.length === 0 || !statuses.every((s) => typeof s === "string" && s.length > 0)) {
-        throw new TypeError(`${where}.statuses' must be a non-empty array of non-empty strings: current value is ${describeValue(statuses)}`);
+      if (
+        !Array.isArray(statuses) || statuses.length === 0 ||
+        !statuses.every((s) => typeof s === "string" && s.length > 0)
+      ) {
+        throw new TypeError(
+          `${where}.statuses' must be a non-empty array of non-empty strings: current value is ${
+            describeValue(statuses)
+          }`,
+        );
       }
     }
     if (expired !== undefined && expired !== true) {
       throw new TypeError(`${where}.expired' must be true when given: current value is ${describeValue(expired)}`);
     }
     if (statuses === undefined && expired === undefined) {
-      throw new TypeError(`${where}' must give 'statuses' or 'expired': current value is an empty rule, which would allow everything`);
+      throw new TypeError(
+        `${where}' must give 'statuses' or 'expired': current value is an empty rule, which would allow everything`,
+      );
     }
-    checked.set(intent, Object.freeze({
-      ...(statuses !== undefined && { statuses: Object.freeze([...(statuses as string[])]) }),
-      ...(expired === true && { expired: true as const }),
-    }));
+    checked.set(
+      intent,
+      Object.freeze({
+        ...(statuses !== undefined && { statuses: Object.freeze([...(statuses as string[])]) }),
+        ...(expired === true && { expired: true as const }),
+      }),
+    );
   }
   return checked;
 }

@@ -28,7 +28,8 @@ const url = `http://127.0.0.1:${server.address().port}/`;
 
 /** Each returns [signal, cleanup]. */
 const MODES = {
-  "AbortSignal.any([AbortSignal.timeout, controller])": () => [AbortSignal.any([AbortSignal.timeout(BOUND_MS), new AbortController().signal]), () => {}],
+  "AbortSignal.any([AbortSignal.timeout, controller])":
+    () => [AbortSignal.any([AbortSignal.timeout(BOUND_MS), new AbortController().signal]), () => {}],
   "AbortSignal.timeout alone": () => [AbortSignal.timeout(BOUND_MS), () => {}],
   "AbortController aborted by a held setTimeout": () => {
     const controller = new AbortController();
@@ -59,7 +60,9 @@ for (const gcOn of [false, true]) {
       results.push(`${outcome}@${Math.round(performance.now() - started)}ms`);
     }
     const held = results.filter((r) => r.startsWith("TimeoutError")).length;
-    console.log(`${process.version} gc=${gcOn ? "every 5 ms" : "off"} | ${mode} | held ${held}/${trials} | ${results.join(" ")}`);
+    console.log(
+      `${process.version} gc=${gcOn ? "every 5 ms" : "off"} | ${mode} | held ${held}/${trials} | ${results.join(" ")}`,
+    );
   }
   clearInterval(pressure);
 }
@@ -73,7 +76,9 @@ for (const gcOn of [false, true]) {
     const composite = AbortSignal.any([AbortSignal.timeout(BOUND_MS), new AbortController().signal]);
     let watchdog;
     const outcome = await Promise.race([
-      new Promise((resolve) => composite.addEventListener("abort", () => resolve(composite.reason?.name), { once: true })),
+      new Promise((resolve) =>
+        composite.addEventListener("abort", () => resolve(composite.reason?.name), { once: true })
+      ),
       new Promise((resolve) => (watchdog = setTimeout(() => resolve("STILL-WAITING"), WATCH_MS))),
     ]);
     clearTimeout(watchdog);
@@ -81,7 +86,11 @@ for (const gcOn of [false, true]) {
   }
   clearInterval(pressure);
   const held = results.filter((r) => r.startsWith("TimeoutError")).length;
-  console.log(`${process.version} gc=every 5 ms | no fetch: an abort listener on AbortSignal.any([AbortSignal.timeout, controller]) | held ${held}/${trials} | ${results.join(" ")}`);
+  console.log(
+    `${process.version} gc=every 5 ms | no fetch: an abort listener on AbortSignal.any([AbortSignal.timeout, controller]) | held ${held}/${trials} | ${
+      results.join(" ")
+    }`,
+  );
 }
 for (const socket of sockets) socket.destroy();
 server.close();

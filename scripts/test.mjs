@@ -37,7 +37,9 @@ mkdirSync(tmp, { recursive: true });
 const seconds = (name, fallback) => {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isFinite(value) || value <= 0) {
-    console.error(`Cannot run the tests as '${name}' must be a positive number of seconds: current value is '${process.env[name]}'`);
+    console.error(
+      `Cannot run the tests as '${name}' must be a positive number of seconds: current value is '${process.env[name]}'`,
+    );
     process.exit(2);
   }
   return value;
@@ -47,7 +49,9 @@ const RUN_TIMEOUT_S = seconds("GD_TEST_RUN_TIMEOUT_S", 1500);
 const CONCURRENCY = (() => {
   const value = Number(process.env.GD_TEST_CONCURRENCY ?? Math.max(2, 2 * availableParallelism()));
   if (!Number.isInteger(value) || value < 1) {
-    console.error(`Cannot run the tests as 'GD_TEST_CONCURRENCY' must be a whole number of files, 1 or more: current value is '${process.env.GD_TEST_CONCURRENCY}'`);
+    console.error(
+      `Cannot run the tests as 'GD_TEST_CONCURRENCY' must be a whole number of files, 1 or more: current value is '${process.env.GD_TEST_CONCURRENCY}'`,
+    );
     process.exit(2);
   }
   return value;
@@ -60,7 +64,12 @@ const SPLIT = {
   // own: 1–2 min, so a job (and a bound) of its own. It runs after the others
   // (`after`): its busy loops beside them made other files twice as slow,
   // close to their own bound, which is a failure by chance.
-  "test/harness/containers_postgres_load.test.ts": { variable: "GD_PROVIDER", values: ["containers"], timeoutS: 600, after: true },
+  "test/harness/containers_postgres_load.test.ts": {
+    variable: "GD_PROVIDER",
+    values: ["containers"],
+    timeoutS: 600,
+    after: true,
+  },
 };
 /**
  * Files whose own work outlasts the default per-file bound on a loaded
@@ -84,7 +93,13 @@ const SLOW = {
  * recorded times (a clean clone) they start first, so that none of them is
  * left to run alone at the end. Only the order depends on it.
  */
-const LONGEST = ["test/package.test.ts", "test/guard/cli.test.ts", "test/guard/self.test.ts", "test/guard/base.test.ts", "test/jsr.test.ts"];
+const LONGEST = [
+  "test/package.test.ts",
+  "test/guard/cli.test.ts",
+  "test/guard/self.test.ts",
+  "test/guard/base.test.ts",
+  "test/jsr.test.ts",
+];
 /** Suites that must not run while another one runs (none today: add a file here, with the reason). */
 const SERIAL = [];
 
@@ -109,7 +124,12 @@ const onlyCore = files.every((f) => rel(f).startsWith("test/lib"));
 // A job is one command; jobs run at the same time, except `after` jobs.
 
 const jobs = [];
-const nodeTestJob = (tag, title, testFiles, { env = {}, concurrency = CONCURRENCY, timeoutS = FILE_TIMEOUT_S, after } = {}) => {
+const nodeTestJob = (
+  tag,
+  title,
+  testFiles,
+  { env = {}, concurrency = CONCURRENCY, timeoutS = FILE_TIMEOUT_S, after } = {},
+) => {
   jobs.push({
     tag,
     title,
@@ -118,12 +138,15 @@ const nodeTestJob = (tag, title, testFiles, { env = {}, concurrency = CONCURRENC
     after,
     command: process.execPath,
     args: [
-      "--import", "tsx",
+      "--import",
+      "tsx",
       "--test",
       `--test-concurrency=${concurrency}`,
       `--test-timeout=${Math.round(timeoutS * 1000)}`,
-      "--test-reporter=spec", "--test-reporter-destination=stdout",
-      `--test-reporter=${join(root, "scripts", "test_progress_reporter.mjs")}`, "--test-reporter-destination=stdout",
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      `--test-reporter=${join(root, "scripts", "test_progress_reporter.mjs")}`,
+      "--test-reporter-destination=stdout",
       ...testFiles,
     ],
     env,
@@ -148,7 +171,9 @@ const weight = (file) => known[rel(file)] ?? unrecorded;
 const parallel = files
   .filter((f) => !serial.includes(f) && !split.includes(f) && !slow.includes(f))
   .sort((a, b) => weight(b) - weight(a) || a.localeCompare(b));
-if (parallel.length > 0) nodeTestJob("node", `node:test (${parallel.length} files, ${CONCURRENCY} at a time)`, parallel);
+if (parallel.length > 0) {
+  nodeTestJob("node", `node:test (${parallel.length} files, ${CONCURRENCY} at a time)`, parallel);
+}
 if (slow.length > 0) {
   const timeoutS = Math.max(FILE_TIMEOUT_S, ...slow.map((f) => SLOW[rel(f)]));
   nodeTestJob("slow", `node:test (${slow.length} slow files, each bounded at ${timeoutS} s)`, slow, { timeoutS });
@@ -157,13 +182,33 @@ for (const file of split) {
   const { variable, values, timeoutS, after } = SPLIT[rel(file)];
   const forced = process.env[variable];
   for (const value of forced ? [forced] : values) {
-    nodeTestJob(`${rel(file).split("/").pop().replace(".test.ts", "")}:${value}`, `node:test ${rel(file)} with ${variable}=${value}`, [file], { env: { [variable]: value }, timeoutS: Math.max(timeoutS, FILE_TIMEOUT_S), after });
+    nodeTestJob(
+      `${rel(file).split("/").pop().replace(".test.ts", "")}:${value}`,
+      `node:test ${rel(file)} with ${variable}=${value}`,
+      [file],
+      { env: { [variable]: value }, timeoutS: Math.max(timeoutS, FILE_TIMEOUT_S), after },
+    );
   }
 }
-if (serial.length > 0) nodeTestJob("serial", `node:test (${serial.length} serial files)`, serial, { concurrency: 1, after: true });
+if (serial.length > 0) {
+  nodeTestJob("serial", `node:test (${serial.length} serial files)`, serial, { concurrency: 1, after: true });
+}
 if (requested.length === 0 || onlyCore) {
-  jobs.push({ tag: "deno-check", title: "deno check lib/", command: bin("deno"), args: ["check", "lib/mod.ts"], env: { NO_COLOR: "1" } });
-  jobs.push({ tag: "deno-test", title: "deno test test/lib/", kind: "deno", command: bin("deno"), args: ["test", "--allow-all", "test/lib/"], env: { NO_COLOR: "1" } });
+  jobs.push({
+    tag: "deno-check",
+    title: "deno check lib/",
+    command: bin("deno"),
+    args: ["check", "lib/mod.ts"],
+    env: { NO_COLOR: "1" },
+  });
+  jobs.push({
+    tag: "deno-test",
+    title: "deno test test/lib/",
+    kind: "deno",
+    command: bin("deno"),
+    args: ["test", "--allow-all", "test/lib/"],
+    env: { NO_COLOR: "1" },
+  });
 }
 
 // --- Running -------------------------------------------------------------------
@@ -175,7 +220,11 @@ const elapsed = (from = started) => `${((performance.now() - from) / 1000).toFix
 function runJob(job) {
   const { tag } = job;
   return new Promise((resolve) => {
-    console.log(`\n### ${tag} start: ${job.title}\n$ ${[job.command, ...job.args].map((a) => (a.startsWith(root) ? rel(a) : a)).join(" ")}`);
+    console.log(
+      `\n### ${tag} start: ${job.title}\n$ ${
+        [job.command, ...job.args].map((a) => (a.startsWith(root) ? rel(a) : a)).join(" ")
+      }`,
+    );
     const begun = performance.now();
     const child = spawn(job.command, job.args, {
       cwd: root,
@@ -229,7 +278,13 @@ function stillRunning() {
     try {
       const { running } = JSON.parse(readFileSync(job.progress, "utf8"));
       for (const [file, { started: since, tests }] of Object.entries(running)) {
-        lines.push(`      ${rel(file)} (for ${((Date.now() - since) / 1000).toFixed(0)} s): ${tests.length > 0 ? tests.join(" › ") : "(none reported yet: node:test hands on a file's tests in file order)"}`);
+        lines.push(
+          `      ${rel(file)} (for ${((Date.now() - since) / 1000).toFixed(0)} s): ${
+            tests.length > 0
+              ? tests.join(" › ")
+              : "(none reported yet: node:test hands on a file's tests in file order)"
+          }`,
+        );
       }
     } catch {
       lines.push("      (no progress recorded yet)");
@@ -239,7 +294,9 @@ function stillRunning() {
 }
 
 const watchdog = setTimeout(() => {
-  console.log(`\n### WATCHDOG: the whole run took longer than ${RUN_TIMEOUT_S} s (GD_TEST_RUN_TIMEOUT_S); still running:`);
+  console.log(
+    `\n### WATCHDOG: the whole run took longer than ${RUN_TIMEOUT_S} s (GD_TEST_RUN_TIMEOUT_S); still running:`,
+  );
   for (const line of stillRunning()) console.log(line);
   for (const job of jobs) {
     if (job.child !== undefined && job.ok === undefined) {
@@ -283,7 +340,9 @@ for (const job of jobs) {
     counts.skipped += progress.counts.skipped;
     if (!job.ok && progress.counts.failed === 0) counts.failed += 1; // it failed without a failing test: say so
     for (const skip of progress.skips) skips.push(`${rel(skip.file)}: ${skip.name}: ${skip.reason}`);
-    for (const failure of progress.failures) failures.push(`${rel(failure.file)}: ${failure.name}: ${failure.error.split("\n")[0]}`);
+    for (const failure of progress.failures) {
+      failures.push(`${rel(failure.file)}: ${failure.name}: ${failure.error.split("\n")[0]}`);
+    }
   } else if (job.kind === "deno") {
     const result = /(\d+) passed[^\n]*?\| (\d+) failed/.exec(job.output);
     if (result) {
@@ -299,7 +358,9 @@ for (const job of jobs) {
 console.log(`\n### Summary (${elapsed()} in all)`);
 for (const job of jobs) console.log(`${job.ok ? "ok    " : "FAILED"} ${job.title} (${job.seconds})`);
 const slowest = Object.entries(took).sort(([, a], [, b]) => b - a).slice(0, 5);
-if (slowest.length > 0) console.log(`\nSlowest files: ${slowest.map(([file, ms]) => `${file} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
+if (slowest.length > 0) {
+  console.log(`\nSlowest files: ${slowest.map(([file, ms]) => `${file} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
+}
 try {
   writeFileSync(durationsFile, JSON.stringify({ ...known, ...took }, null, 1));
 } catch {

@@ -107,7 +107,11 @@ export default async function* progress(source) {
           }
         } else if (event.type === "test:fail" && error?.failureType === "hookFailed") {
           counts.failed += 1;
-          failures.push({ file, name: `${name} (a hook)`, error: String(error?.cause?.message ?? error?.message ?? error) });
+          failures.push({
+            file,
+            name: `${name} (a hook)`,
+            error: String(error?.cause?.message ?? error?.message ?? error),
+          });
         } else if (skipped) {
           // A skipped suite runs none of its tests: it is one skip, with its reason.
           counts.skipped += 1;

@@ -12,7 +12,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
-import { type DocBlock, docFiles, headingAnchors, linkedFile, relativeLinks, typeScriptBlocks } from "./support/doc_blocks.ts";
+import {
+  type DocBlock,
+  docFiles,
+  headingAnchors,
+  linkedFile,
+  relativeLinks,
+  typeScriptBlocks,
+} from "./support/doc_blocks.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const work = join(root, ".tmp", "docs-check");
@@ -66,7 +73,9 @@ function typeCheck(blocks: readonly DocBlock[]): string[] {
     // `export {}` makes every block a module: its names are its own, and top-level await works.
     writeFileSync(file, `${block.code}\nexport {};\n`);
   }
-  const base = JSON.parse(readFileSync(join(root, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
+  const base = JSON.parse(readFileSync(join(root, "tsconfig.json"), "utf8")) as {
+    compilerOptions: Record<string, unknown>;
+  };
   writeFileSync(
     join(work, "tsconfig.json"),
     JSON.stringify({
@@ -77,7 +86,12 @@ function typeCheck(blocks: readonly DocBlock[]): string[] {
   const tsc = join(root, "node_modules", ".bin", "tsc");
   let output = "";
   try {
-    execFileSync(tsc, ["-p", join(work, "tsconfig.json"), "--pretty", "false"], { cwd: work, encoding: "utf8", stdio: "pipe", timeout: 170_000 });
+    execFileSync(tsc, ["-p", join(work, "tsconfig.json"), "--pretty", "false"], {
+      cwd: work,
+      encoding: "utf8",
+      stdio: "pipe",
+      timeout: 170_000,
+    });
   } catch (err) {
     const { stdout, stderr } = err as { stdout?: string; stderr?: string };
     output = `${stdout ?? ""}${stderr ?? ""}`;
@@ -125,7 +139,9 @@ describe("docs", () => {
   });
 
   test("the README links only to files that ship in the npm package", () => {
-    const shipped = (file: string) => ["package.json", "LICENSE"].includes(file) || manifest.files.some((entry) => file === entry || file.startsWith(`${entry}/`));
+    const shipped = (file: string) =>
+      ["package.json", "LICENSE"].includes(file) ||
+      manifest.files.some((entry) => file === entry || file.startsWith(`${entry}/`));
     const unshipped = relativeLinks(root, "README.md").filter((link) => !shipped(linkedFile(link)));
     assert.deepEqual(unshipped.map((link) => `README.md:${link.line} → ${link.target}`), []);
   });

@@ -10,7 +10,18 @@
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -50,8 +61,17 @@ function run(command: string, args: string[], cwd: string): string {
 }
 
 /** Runs a command that may fail; its status, stdout and stderr. */
-function attempt(command: string, args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" }, maxBuffer: 64 * 1024 * 1024 });
+function attempt(
+  command: string,
+  args: string[],
+  cwd: string,
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -96,7 +116,11 @@ function typescriptDir(version: string): string {
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   writeFileSync(join(staging, "package.json"), JSON.stringify({ private: true }));
-  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-package-lock", `typescript@${version}`], staging);
+  run(
+    "npm",
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-package-lock", `typescript@${version}`],
+    staging,
+  );
   rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
   return target;
@@ -111,7 +135,10 @@ function useTypescript(project: string, dir: string): string {
 
 before(() => {
   // `npm pack` runs `prepack`, which builds dist/ from a clean tsc run.
-  const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], root)) as { filename: string; files: { path: string }[] }[];
+  const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], root)) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   tarball = join(work, packed[0]!.filename);
   listing = packed[0]!.files.map((f) => f.path);
   install(consumer, [tarball, "pino", "prom-client"]);
@@ -122,18 +149,37 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the packed tarball", () => {
   test("ships compiled JavaScript, declarations, LICENSE, the README and docs/; no sources or tests", () => {
-    for (const file of ["package.json", "LICENSE", "README.md", "CONTRIBUTING.md", "docs/contract.md", "dist/lib/mod.js", "dist/lib/mod.d.ts", "dist/adapters/pino/mod.js"]) {
+    for (
+      const file of [
+        "package.json",
+        "LICENSE",
+        "README.md",
+        "CONTRIBUTING.md",
+        "docs/contract.md",
+        "dist/lib/mod.js",
+        "dist/lib/mod.d.ts",
+        "dist/adapters/pino/mod.js",
+      ]
+    ) {
       assert.ok(listing.includes(file), file);
     }
     assert.deepEqual(listing.filter((p) => p.endsWith(".ts") && !p.endsWith(".d.ts")), [], "no .ts sources");
     const docs = (p: string) => p.startsWith("docs/") && p.endsWith(".md");
-    assert.deepEqual(listing.filter((p) => !p.startsWith("dist/") && !docs(p) && !["package.json", "LICENSE", "README.md", "CONTRIBUTING.md"].includes(p)), []);
+    assert.deepEqual(
+      listing.filter((p) =>
+        !p.startsWith("dist/") && !docs(p) && !["package.json", "LICENSE", "README.md", "CONTRIBUTING.md"].includes(p)
+      ),
+      [],
+    );
     assert.match(readFileSync(join(root, "LICENSE"), "utf8"), new RegExp(`^${manifest.license} License`));
   });
 
   test("publint finds no error and no warning", async () => {
     const data = readFileSync(tarball);
-    const { messages } = await publint({ pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) }, level: "suggestion" });
+    const { messages } = await publint({
+      pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) },
+      level: "suggestion",
+    });
     assert.deepEqual(messages.filter((m) => m.type !== "suggestion"), []);
     assert.deepEqual(messages, [], "not even a suggestion");
   });
@@ -141,11 +187,22 @@ describe("the packed tarball", () => {
   test("@arethetypeswrong/cli finds no problem on any entry point of the ESM-only package", () => {
     // esm-only: CommonJS (node16-cjs) and pre-exports resolution (node10) do
     // not apply to a package that is ESM only and requires Node 20.
-    const result = attempt(join(root, "node_modules", ".bin", "attw"), [tarball, "--profile", "esm-only", "--format", "json"], work);
+    const result = attempt(join(root, "node_modules", ".bin", "attw"), [
+      tarball,
+      "--profile",
+      "esm-only",
+      "--format",
+      "json",
+    ], work);
     const report = JSON.parse(result.stdout) as {
-      analysis: { entrypoints: Record<string, unknown>; problems: { kind: string; entrypoint: string; resolutionKind?: string }[] };
+      analysis: {
+        entrypoints: Record<string, unknown>;
+        problems: { kind: string; entrypoint: string; resolutionKind?: string }[];
+      };
     };
-    const problems = report.analysis.problems.filter((p) => p.resolutionKind !== "node10" && p.resolutionKind !== "node16-cjs");
+    const problems = report.analysis.problems.filter((p) =>
+      p.resolutionKind !== "node10" && p.resolutionKind !== "node16-cjs"
+    );
     assert.deepEqual(problems, []);
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(Object.keys(report.analysis.entrypoints).sort(), Object.keys(manifest.exports).sort());
@@ -157,7 +214,9 @@ describe("the packed tarball", () => {
       const files = typeof target === "string" ? [target] : Object.values(target);
       assert.ok(files.length > 0, subpath);
       for (const file of files) assert.ok(existsSync(join(dir, file)), `${subpath} → ${file}`);
-      if (typeof target !== "string") assert.equal(Object.keys(target)[0], "types", `${subpath}: "types" must come first`);
+      if (typeof target !== "string") {
+        assert.equal(Object.keys(target)[0], "types", `${subpath}: "types" must come first`);
+      }
     }
     assert.ok(Object.keys(manifest.bin).length > 0);
     for (const [name, file] of Object.entries(manifest.bin)) {
@@ -178,15 +237,21 @@ describe("the packed tarball", () => {
     for (const field of ["dependencies", "optionalDependencies", "bundleDependencies", "bundledDependencies"]) {
       assert.equal(raw[field], undefined, field);
     }
-    const required = Object.keys(manifest.peerDependencies).filter((name) => manifest.peerDependenciesMeta[name]?.optional !== true);
+    const required = Object.keys(manifest.peerDependencies).filter((name) =>
+      manifest.peerDependenciesMeta[name]?.optional !== true
+    );
     assert.deepEqual(required, []);
-    for (const name of ["pino", "prom-client", "@opentelemetry/api", "@grpc/grpc-js"]) assert.ok(name in manifest.peerDependencies, name);
+    for (const name of ["pino", "prom-client", "@opentelemetry/api", "@grpc/grpc-js"]) {
+      assert.ok(name in manifest.peerDependencies, name);
+    }
   });
 });
 
 /** The packages npm installed in a project, from its hidden lockfile. */
 function installedPackages(project: string): string[] {
-  const lock = JSON.parse(readFileSync(join(project, "node_modules", ".package-lock.json"), "utf8")) as { packages: Record<string, unknown> };
+  const lock = JSON.parse(readFileSync(join(project, "node_modules", ".package-lock.json"), "utf8")) as {
+    packages: Record<string, unknown>;
+  };
   return Object.keys(lock.packages).filter((path) => path !== "").sort();
 }
 
@@ -205,7 +270,11 @@ const value = await guardedDrop({ token: "acme42", resourceType: "postgres", bac
 console.log(JSON.stringify({ value, records: lines.length, counted }));
 `,
     );
-    assert.deepEqual(JSON.parse(run(process.execPath, ["main.js"], coreOnly)), { value: "dropped", records: 1, counted: 1 });
+    assert.deepEqual(JSON.parse(run(process.execPath, ["main.js"], coreOnly)), {
+      value: "dropped",
+      records: 1,
+      counted: 1,
+    });
   });
 
   test("guarded-drop/grpc loads without @grpc/grpc-js; guarded-drop/opentelemetry names its missing optional peer", () => {
@@ -226,14 +295,20 @@ console.log(JSON.stringify({ caller: grpcCallerOf({ getPeer: () => "10.0.0.7:500
     const project = join(work, "typescript-4.9");
     mkdirSync(project, { recursive: true });
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    const result = attempt("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "typescript@4.9", tarball], project);
+    const result = attempt(
+      "npm",
+      ["install", "--prefer-offline", "--no-audit", "--no-fund", "typescript@4.9", tarball],
+      project,
+    );
     if (result.status !== 0 && /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN/.test(result.stderr)) {
       return t.skip(`typescript@4.9 could not be fetched from the npm registry: ${result.stderr.split("\n")[0]}`);
     }
     assert.doesNotMatch(result.stderr, /ERESOLVE/);
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(installedPackages(project), [`node_modules/${manifest.name}`, "node_modules/typescript"]);
-    const typescript = JSON.parse(readFileSync(join(project, "node_modules", "typescript", "package.json"), "utf8")) as { version: string };
+    const typescript = JSON.parse(
+      readFileSync(join(project, "node_modules", "typescript", "package.json"), "utf8"),
+    ) as { version: string };
     assert.match(typescript.version, /^4\.9\./);
   });
 });
@@ -242,7 +317,9 @@ describe("a core-only install (the tarball, pino and prom-client)", () => {
   test(`pulls in no TypeScript and stays within ${INSTALL_BUDGET_BYTES / 1024 / 1024} MB`, (t) => {
     assert.deepEqual(installed(join(consumer, "node_modules"), "typescript"), []);
     const bytes = sizeOf(join(consumer, "node_modules"));
-    const message = `core-only install: ${(bytes / 1024 / 1024).toFixed(2)} MB in node_modules (budget ${INSTALL_BUDGET_BYTES / 1024 / 1024} MB)`;
+    const message = `core-only install: ${(bytes / 1024 / 1024).toFixed(2)} MB in node_modules (budget ${
+      INSTALL_BUDGET_BYTES / 1024 / 1024
+    } MB)`;
     t.diagnostic(message);
     console.log(message);
     assert.ok(bytes <= INSTALL_BUDGET_BYTES, message);
@@ -285,17 +362,33 @@ console.log(JSON.stringify({
 `,
     );
     const out = JSON.parse(run(process.execPath, ["main.js"], consumer));
-    assert.deepEqual(out, { value: "dropped", refused: "GD_REFUSED", records: 2, ok: true, db: "db_acme42", typescriptLoaded: false });
+    assert.deepEqual(out, {
+      value: "dropped",
+      refused: "GD_REFUSED",
+      records: 2,
+      ok: true,
+      db: "db_acme42",
+      typescriptLoaded: false,
+    });
   });
 
   test("drop-guard without TypeScript exits 2 and says how to install it", () => {
     const result = attempt("npx", ["--no-install", "drop-guard", "--format", "sarif"], consumer);
     assert.equal(result.status, 2, result.stderr);
     assert.equal(result.stdout, "");
-    assert.match(result.stderr, /^drop-guard: Cannot run drop-guard as 'typescript' must be installed .*: current value is not installed\. Install it with: npm i -D typescript\n$/);
+    assert.match(
+      result.stderr,
+      /^drop-guard: Cannot run drop-guard as 'typescript' must be installed .*: current value is not installed\. Install it with: npm i -D typescript\n$/,
+    );
     // The library entry says the same, as a typed usage error.
-    writeFileSync(join(consumer, "guard.js"), `await import("guarded-drop/guard").catch((err) => console.log(JSON.stringify({ code: err.code, name: err.name })));\n`);
-    assert.deepEqual(JSON.parse(run(process.execPath, ["guard.js"], consumer)), { code: "GD_GUARD_USAGE", name: "GuardUsageError" });
+    writeFileSync(
+      join(consumer, "guard.js"),
+      `await import("guarded-drop/guard").catch((err) => console.log(JSON.stringify({ code: err.code, name: err.name })));\n`,
+    );
+    assert.deepEqual(JSON.parse(run(process.execPath, ["guard.js"], consumer)), {
+      code: "GD_GUARD_USAGE",
+      name: "GuardUsageError",
+    });
   });
 
   test("every other bin answers --help with no optional dependency installed", () => {
@@ -317,7 +410,14 @@ console.log(JSON.stringify({
 
 const CONSUMER_TSCONFIG = JSON.stringify({
   // ES2022: TypeScript 5.0 has no ES2023 target.
-  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, noEmit: true },
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+  },
   include: ["src"],
 });
 const CONSUMER_SOURCE = `import { createGuardedDrop } from "guarded-drop";
@@ -357,7 +457,9 @@ for (const version of TYPESCRIPTS) {
       try {
         actual = useTypescript(guardProject, typescriptDir(version));
       } catch (err) {
-        skip = `typescript@${version} could not be installed from the npm registry: ${(err as Error).message.split("\n")[0]}`;
+        skip = `typescript@${version} could not be installed from the npm registry: ${
+          (err as Error).message.split("\n")[0]
+        }`;
       }
     });
     const cli = join(guardProject, "node_modules", manifest.name, manifest.bin["drop-guard"]!);
@@ -386,7 +488,10 @@ for (const version of TYPESCRIPTS) {
       const result = attempt(process.execPath, [cli, "src", "--format", "json"], guardProject);
       assert.equal(result.status, 1, result.stderr);
       const report = JSON.parse(result.stdout) as { findings: { line: number; ruleId: string }[] };
-      assert.deepEqual(report.findings.map((f) => `${f.line} ${f.ruleId}`), ["12 adapter-deprovision", "23 sanctioned-reference"]);
+      assert.deepEqual(report.findings.map((f) => `${f.line} ${f.ruleId}`), [
+        "12 adapter-deprovision",
+        "23 sanctioned-reference",
+      ]);
     });
 
     // This repository and the fixture are configured for ES2023, which TypeScript 5.0 does not know.
@@ -394,12 +499,28 @@ for (const version of TYPESCRIPTS) {
 
     test("on this repository (self-application) and on the reachability fixture, it reports exactly what TypeScript 6 reports", (t) => {
       if (skip) return t.skip(skip);
-      const self = attempt(process.execPath, [cli, "--project", "tsconfig.json", "--config", "dropguard.json", "--format", "json"], root);
+      const self = attempt(process.execPath, [
+        cli,
+        "--project",
+        "tsconfig.json",
+        "--config",
+        "dropguard.json",
+        "--format",
+        "json",
+      ], root);
       assert.equal(self.status, 0, self.stderr);
-      const selfReport = JSON.parse(self.stdout) as { filesScanned: number; sanctionedFound: number; findings: { suppression?: unknown }[] };
+      const selfReport = JSON.parse(self.stdout) as {
+        filesScanned: number;
+        sanctionedFound: number;
+        findings: { suppression?: unknown }[];
+      };
       assert.equal(selfReport.findings.filter((f) => f.suppression === undefined).length, 0);
       assert.ok(selfReport.filesScanned > 0 && selfReport.sanctionedFound > 0, self.stderr);
-      const fixture = attempt(process.execPath, [cli, "--format", "json"], join(root, "test", "guard", "fixtures", "reachability"));
+      const fixture = attempt(
+        process.execPath,
+        [cli, "--format", "json"],
+        join(root, "test", "guard", "fixtures", "reachability"),
+      );
       assert.equal(fixture.status, 1, fixture.stderr);
       const fixtureReport = JSON.parse(fixture.stdout) as { findings: unknown[]; sanctionedFound: number };
       assert.equal(fixtureReport.findings.length, 26);
@@ -421,11 +542,17 @@ describe("drop-guard on an unsupported TypeScript", () => {
     // A stand-in package: the guard reads `version` before using anything else.
     const fake = join(work, "typescript-4");
     mkdirSync(fake, { recursive: true });
-    writeFileSync(join(fake, "package.json"), JSON.stringify({ name: "typescript", version: "4.9.5", main: "index.js" }));
+    writeFileSync(
+      join(fake, "package.json"),
+      JSON.stringify({ name: "typescript", version: "4.9.5", main: "index.js" }),
+    );
     writeFileSync(join(fake, "index.js"), `module.exports = { version: "4.9.5" };\n`);
     useTypescript(guardProject, fake);
     const result = attempt("npx", ["--no-install", "drop-guard"], guardProject);
     assert.equal(result.status, 2, result.stderr);
-    assert.match(result.stderr, /^drop-guard: Cannot run drop-guard as 'typescript' must be 5\.x or 6\.x: current value is 4\.9\.5 .*npm i -D typescript@6\n$/);
+    assert.match(
+      result.stderr,
+      /^drop-guard: Cannot run drop-guard as 'typescript' must be 5\.x or 6\.x: current value is 4\.9\.5 .*npm i -D typescript@6\n$/,
+    );
   });
 });

@@ -30,13 +30,17 @@ export function adapterCaseRule<Mode extends string>(
   if (given === undefined) return policy as Mode;
   if (!modes.includes(given as Mode)) {
     throw new TypeError(
-      `Cannot create ${adapter} as 'mixedCaseTokens' must be ${modes.map((mode) => JSON.stringify(mode)).join(", ").replace(/, ([^,]*)$/, " or $1")}: ` +
+      `Cannot create ${adapter} as 'mixedCaseTokens' must be ${
+        modes.map((mode) => JSON.stringify(mode)).join(", ").replace(/, ([^,]*)$/, " or $1")
+      }: ` +
         `current value is ${describe(given)}`,
     );
   }
   if ((policy === "refuse") !== (given === "refuse")) {
     throw new TypeError(
-      `Cannot create ${adapter} as 'mixedCaseTokens' must agree with the case policy of its name rules, ${JSON.stringify(policy)}, ` +
+      `Cannot create ${adapter} as 'mixedCaseTokens' must agree with the case policy of its name rules, ${
+        JSON.stringify(policy)
+      }, ` +
         `so that every backend of a tenant refuses or drops it alike: current value is ${JSON.stringify(given)}. ` +
         (policy === "refuse"
           ? `To accept tokens with upper-case letters, give guardedDrop and every adapter name rules made with createNameRules({ mixedCaseTokens: "exact" })`

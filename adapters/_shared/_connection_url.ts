@@ -78,10 +78,20 @@ export function checkConnectionUrl(adapter: string, option: string, value: strin
     return;
   }
   const scheme = SCHEME.exec(value);
-  if (scheme === null) fail(`current value is a string of ${value.length} characters without a scheme (${rule.schemes.map((s) => `${s}//`).join(", ")})`);
+  if (scheme === null) {
+    fail(
+      `current value is a string of ${value.length} characters without a scheme (${
+        rule.schemes.map((s) => `${s}//`).join(", ")
+      })`,
+    );
+  }
   const protocol = scheme![1]!.toLowerCase();
   if (!rule.schemes.includes(protocol)) {
-    fail(`current scheme is ${JSON.stringify(protocol)}, expected ${rule.schemes.map((s) => JSON.stringify(s)).join(" or ")}`);
+    fail(
+      `current scheme is ${JSON.stringify(protocol)}, expected ${
+        rule.schemes.map((s) => JSON.stringify(s)).join(" or ")
+      }`,
+    );
   }
   const rest = value.slice(scheme![0].length);
   const end = rest.search(/[/?#]/);
@@ -94,10 +104,14 @@ export function checkConnectionUrl(adapter: string, option: string, value: strin
     fail("its user name or password holds an unencoded '/', '?' or '#' (percent-encode them: %2F, %3F, %23)");
   }
   if (credentials.includes("@")) fail("its user name or password holds an unencoded '@' (percent-encode it: %40)");
-  if (BAD_ESCAPE.test(credentials)) fail("its user name or password holds a '%' that is not a percent-escape (write it as %25)");
+  if (BAD_ESCAPE.test(credentials)) {
+    fail("its user name or password holds a '%' that is not a percent-escape (write it as %25)");
+  }
   // The drivers decodeURIComponent the user name and password when they
   // connect: %FF or %C3%28 would fail every drop as "URI malformed".
-  if (!decodes(credentials)) fail(`its user name or password holds a percent-escape that is not UTF-8 text (${NOT_UTF8})`);
+  if (!decodes(credentials)) {
+    fail(`its user name or password holds a percent-escape that is not UTF-8 text (${NOT_UTF8})`);
+  }
   if (after.includes("#")) fail("it has a fragment ('#…'), which no connection uses");
   const queryAt = after.indexOf("?");
   const path = queryAt === -1 ? after : after.slice(0, queryAt);
@@ -110,7 +124,11 @@ export function checkConnectionUrl(adapter: string, option: string, value: strin
     // socket) or `postgres:///db?host=/run/postgresql`. Without a path the
     // driver cannot parse it (`postgres://u:pw@` is "Invalid URL" at drop time).
     if (rule.emptyHost === true && path.startsWith("/") && (path.length > 1 || /(?:^|&)host=[^&]/.test(query))) return;
-    fail(rule.emptyHost === true ? "it names no host, and no database path or ?host= of a Unix socket" : "it names no host");
+    fail(
+      rule.emptyHost === true
+        ? "it names no host, and no database path or ?host= of a Unix socket"
+        : "it names no host",
+    );
   }
   if (BAD_ESCAPE.test(hosts)) fail("its host holds a '%' that is not a percent-escape (write it as %25)");
   if (!decodes(hosts)) fail(`its host holds a percent-escape that is not UTF-8 text (${NOT_UTF8})`);
@@ -118,7 +136,9 @@ export function checkConnectionUrl(adapter: string, option: string, value: strin
   for (const host of list) {
     const match = HOST.exec(host);
     if (match === null) fail(`it names an invalid host${list.length > 1 ? " in its host list" : ""}`);
-    if (match![1] !== undefined && (Number(match![1]) < 1 || Number(match![1]) > 65_535)) fail("its port is not within 1–65535");
+    if (match![1] !== undefined && (Number(match![1]) < 1 || Number(match![1]) > 65_535)) {
+      fail("its port is not within 1–65535");
+    }
   }
   if (rule.path !== undefined && !rule.path.pattern.test(path)) fail(`its path must be ${rule.path.what}`);
 }

@@ -11,7 +11,7 @@
 // node:http lets this module own the whole bound: one timer, held by this
 // call's closure until the answer is read, that destroys the socket.
 
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { type IncomingMessage, type OutgoingHttpHeaders, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 
 /** One request. */
@@ -64,14 +64,25 @@ export function boundedHttpRequest(call: BoundedHttpRequest): Promise<BoundedHtt
       call.timeoutMs,
     );
     const onAbort = () => finish(named("AbortError", "the request was aborted"));
-    const headers = call.body === undefined ? call.headers : { ...call.headers, "content-length": Buffer.byteLength(call.body) };
+    const headers = call.body === undefined
+      ? call.headers
+      : { ...call.headers, "content-length": Buffer.byteLength(call.body) };
     const req = send(call.url, { method: call.method, headers, agent: false }, (response: IncomingMessage) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("error", (err) => finish(err));
-      response.on("end", () => finish(undefined, { status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      response.on(
+        "end",
+        () => finish(undefined, { status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
+      );
       // After "end" this is a no-op; before it, the body was cut short.
-      response.on("close", () => finish(Object.assign(named("Error", "the connection was closed before the body ended"), { code: "ECONNRESET" })));
+      response.on(
+        "close",
+        () =>
+          finish(
+            Object.assign(named("Error", "the connection was closed before the body ended"), { code: "ECONNRESET" }),
+          ),
+      );
     });
     req.on("error", (err) => finish(err));
     if (call.signal?.aborted === true) return onAbort();

@@ -36,17 +36,27 @@ export interface PurgeTarget {
  *
  * @throws {TypeError} Without `retention`, or with a malformed argument.
  */
-export async function purgeCopies(target: PurgeTarget, guardedDrop: GuardedDrop, options: PurgeOptions = {}): Promise<PurgeResult> {
+export async function purgeCopies(
+  target: PurgeTarget,
+  guardedDrop: GuardedDrop,
+  options: PurgeOptions = {},
+): Promise<PurgeResult> {
   const retention = target.retention;
   if (retention === undefined) {
     throw new TypeError(`Cannot purge with ${target.adapter} as 'retention' must be set: current value is undefined`);
   }
   if (typeof guardedDrop !== "function") {
-    throw new TypeError(`Cannot purge with ${target.adapter} as 'guardedDrop' must be a function: current value is ${describe(guardedDrop)}`);
+    throw new TypeError(
+      `Cannot purge with ${target.adapter} as 'guardedDrop' must be a function: current value is ${
+        describe(guardedDrop)
+      }`,
+    );
   }
   const now = options.now ?? retention.now();
   if (typeof now !== "number" || Number.isNaN(now)) {
-    throw new TypeError(`Cannot purge with ${target.adapter} as 'now' must be a number: current value is ${describe(now)}`);
+    throw new TypeError(
+      `Cannot purge with ${target.adapter} as 'now' must be a number: current value is ${describe(now)}`,
+    );
   }
   const prefix = options.requestId ?? `purge-${randomUUID()}`;
   const copies = await target.list();
@@ -83,7 +93,9 @@ export async function purgeCopies(target: PurgeTarget, guardedDrop: GuardedDrop,
  */
 export function goneError(copy: QuarantinedCopy, what: string): RefusedError {
   return new RefusedError(
-    `Cannot purge the quarantined copy ${JSON.stringify(copy.name)} of ${what} ${JSON.stringify(copy.token)} as it must still ` +
+    `Cannot purge the quarantined copy ${JSON.stringify(copy.name)} of ${what} ${
+      JSON.stringify(copy.token)
+    } as it must still ` +
       "be quarantined: current value is gone (restored or purged meanwhile), nothing was dropped",
   );
 }

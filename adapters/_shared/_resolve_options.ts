@@ -35,19 +35,33 @@ export interface ResolvedAdapterOptions {
 export function resolveAdapterOptions(
   adapter: string,
   options: AdapterOptions | undefined,
-  connection: { readonly option: string; readonly rule: ConnectionUrlRule } = { option: "connectionString", rule: POSTGRES_URL },
+  connection: { readonly option: string; readonly rule: ConnectionUrlRule } = {
+    option: "connectionString",
+    rule: POSTGRES_URL,
+  },
 ): ResolvedAdapterOptions {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot create ${adapter} as 'options' must be an object: current value is ${describe(options)}`);
+    throw new TypeError(
+      `Cannot create ${adapter} as 'options' must be an object: current value is ${describe(options)}`,
+    );
   }
   const url = (options as Record<string, unknown>)[connection.option];
   if (typeof url === "string" && url.length > 0) checkConnectionUrl(adapter, connection.option, url, connection.rule);
   const connectTimeoutMs = positive(adapter, "connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
-  const operationTimeoutMs = positive(adapter, "operationTimeoutMs", options.operationTimeoutMs, DEFAULT_OPERATION_TIMEOUT_MS);
+  const operationTimeoutMs = positive(
+    adapter,
+    "operationTimeoutMs",
+    options.operationTimeoutMs,
+    DEFAULT_OPERATION_TIMEOUT_MS,
+  );
   const nameRules = options.nameRules ?? createNameRules();
   for (const check of ["checkNamingToken", "checkDatabaseName", "checkUserName", "checkVhostName"] as const) {
     if (typeof nameRules?.[check] !== "function") {
-      throw new TypeError(`Cannot create ${adapter} as 'nameRules.${check}' must be a function: current value is ${describe(nameRules?.[check])}`);
+      throw new TypeError(
+        `Cannot create ${adapter} as 'nameRules.${check}' must be a function: current value is ${
+          describe(nameRules?.[check])
+        }`,
+      );
     }
   }
   return { connectTimeoutMs, operationTimeoutMs, nameRules };
@@ -61,7 +75,9 @@ export function resolveAdapterOptions(
 export function positive(adapter: string, option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`Cannot create ${adapter} as '${option}' must be a positive finite number: current value is ${describe(value)}`);
+    throw new TypeError(
+      `Cannot create ${adapter} as '${option}' must be a positive finite number: current value is ${describe(value)}`,
+    );
   }
   return value;
 }

@@ -19,17 +19,26 @@ export const QUARANTINE_NAME = /^q_\d{14}_[0-9a-f]{12}$/;
  * @throws {TypeError} If it is not an object, `days` is not a positive
  * finite number, or `now` is not a function.
  */
-export function resolveRetention(adapter: string, retention: RetentionOptions | undefined): Required<RetentionOptions> | undefined {
+export function resolveRetention(
+  adapter: string,
+  retention: RetentionOptions | undefined,
+): Required<RetentionOptions> | undefined {
   if (retention === undefined) return undefined;
   if (typeof retention !== "object" || retention === null) {
-    throw new TypeError(`Cannot create ${adapter} as 'retention' must be an object: current value is ${describe(retention)}`);
+    throw new TypeError(
+      `Cannot create ${adapter} as 'retention' must be an object: current value is ${describe(retention)}`,
+    );
   }
   const days = positive(adapter, "retention.days", retention.days, Number.NaN);
   if (Number.isNaN(days)) {
-    throw new TypeError(`Cannot create ${adapter} as 'retention.days' must be a positive finite number: current value is undefined`);
+    throw new TypeError(
+      `Cannot create ${adapter} as 'retention.days' must be a positive finite number: current value is undefined`,
+    );
   }
   if (retention.now !== undefined && typeof retention.now !== "function") {
-    throw new TypeError(`Cannot create ${adapter} as 'retention.now' must be a function: current value is ${describe(retention.now)}`);
+    throw new TypeError(
+      `Cannot create ${adapter} as 'retention.now' must be a function: current value is ${describe(retention.now)}`,
+    );
   }
   return { days, now: retention.now ?? Date.now };
 }
@@ -42,7 +51,9 @@ export function resolveRetention(adapter: string, retention: RetentionOptions | 
 export function quarantineTime(what: string, retention: Required<RetentionOptions>): Date {
   const now = retention.now();
   if (typeof now !== "number" || !Number.isFinite(now)) {
-    throw new TypeError(`Cannot quarantine ${what} as 'retention.now()' must return a finite number: current value is ${describe(now)}`);
+    throw new TypeError(
+      `Cannot quarantine ${what} as 'retention.now()' must return a finite number: current value is ${describe(now)}`,
+    );
   }
   return new Date(now);
 }

@@ -41,7 +41,10 @@ export interface GrpcServerCallLike {
    * The transport's authentication: grpc-js (1.10 and later) gives the
    * client certificate here only when the server verified it against its CA.
    */
-  getAuthContext?(): { readonly transportSecurityType?: string; readonly sslPeerCertificate?: GrpcPeerCertificate | undefined };
+  getAuthContext?(): {
+    readonly transportSecurityType?: string;
+    readonly sslPeerCertificate?: GrpcPeerCertificate | undefined;
+  };
 }
 
 /**
@@ -103,7 +106,10 @@ function sanEntries(subjectaltname: string | undefined): [string, string][] {
     .split(/,\s*/)
     .map((entry) => {
       const colon = entry.indexOf(":");
-      return [entry.slice(0, colon).trim(), entry.slice(colon + 1).trim().replace(/^"(.*)"$/, "$1")] as [string, string];
+      return [entry.slice(0, colon).trim(), entry.slice(colon + 1).trim().replace(/^"(.*)"$/, "$1")] as [
+        string,
+        string,
+      ];
     })
     .filter(([type, value]) => type !== "" && value !== "");
 }
@@ -144,11 +150,17 @@ function peerOf(call: GrpcServerCallLike): string {
  */
 export function readGrpcCaller(call: GrpcServerCallLike, options: GrpcCallerOptions = {}): GrpcCaller {
   if (typeof call?.getPeer !== "function") {
-    throw new TypeError(`Cannot read the gRPC caller as 'call' must be a grpc-js server call: current value has no getPeer()`);
+    throw new TypeError(
+      `Cannot read the gRPC caller as 'call' must be a grpc-js server call: current value has no getPeer()`,
+    );
   }
   const { authenticatedAs } = options;
   if (authenticatedAs !== undefined && (typeof authenticatedAs !== "string" || authenticatedAs.trim() === "")) {
-    throw new TypeError(`Cannot read the gRPC caller as 'authenticatedAs' must be a non-empty string: current value is ${JSON.stringify(authenticatedAs)}`);
+    throw new TypeError(
+      `Cannot read the gRPC caller as 'authenticatedAs' must be a non-empty string: current value is ${
+        JSON.stringify(authenticatedAs)
+      }`,
+    );
   }
   const peer = peerOf(call);
   if (authenticatedAs !== undefined) return { identity: authenticatedAs.trim(), source: "authenticated-as", peer };

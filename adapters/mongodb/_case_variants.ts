@@ -41,7 +41,9 @@ export async function readCaseVariants(client: MongoClient, database: string, us
     admin.command({ listDatabases: 1, nameOnly: true, filter: { name: anyCase(database) } }),
     admin.command({ usersInfo: 1, filter: { user: anyCase(user) } }),
   ]);
-  const databases = Array.isArray(listed.databases) ? listed.databases.map((d: { name?: unknown }) => String(d.name)) : [];
+  const databases = Array.isArray(listed.databases)
+    ? listed.databases.map((d: { name?: unknown }) => String(d.name))
+    : [];
   const users = Array.isArray(info.users) ? info.users.map((u: { user?: unknown }) => String(u.user)) : [];
   return [
     ...caseVariantsOf(databases, database).map((name) => `database ${JSON.stringify(name)}`),

@@ -20,7 +20,19 @@ const UNAVAILABLE_ERROR_NAMES: ReadonlySet<string> = new Set([
 // 9001 SocketException, 10107 NotWritablePrimary, 11600
 // InterruptedAtShutdown, 11602 InterruptedDueToReplStateChange, 13435
 // NotPrimaryNoSecondaryOk, 13436 NotPrimaryOrSecondary.
-const UNAVAILABLE_SERVER_CODES: ReadonlySet<number> = new Set([6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 13435, 13436]);
+const UNAVAILABLE_SERVER_CODES: ReadonlySet<number> = new Set([
+  6,
+  7,
+  89,
+  91,
+  189,
+  9001,
+  10107,
+  11600,
+  11602,
+  13435,
+  13436,
+]);
 
 /** The server's numeric error code, when the error carries one. */
 export function mongoCodeOf(err: unknown): number | undefined {
@@ -34,7 +46,12 @@ export function mongoCodeOf(err: unknown): number | undefined {
  * any other error (Unauthorized, AuthenticationFailed…) is `failed`, with
  * the server's codeName as `serverCode`.
  */
-export function classifyMongoError(context: FailureContext, step: string, err: unknown, connectTimeoutMs: number): BackendError {
+export function classifyMongoError(
+  context: FailureContext,
+  step: string,
+  err: unknown,
+  connectTimeoutMs: number,
+): BackendError {
   const { name, codeName } = (err ?? {}) as { name?: unknown; codeName?: unknown };
   const code = mongoCodeOf(err);
   const serverCode = typeof codeName === "string" ? codeName : code === undefined ? undefined : String(code);

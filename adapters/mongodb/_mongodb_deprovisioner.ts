@@ -79,7 +79,9 @@ export class MongodbDeprovisioner implements MongodbAdapter {
   constructor(form: MongodbForm, options: MongodbAdapterOptions) {
     const resolved = resolveAdapterOptions(form.adapter, options, { option: "url", rule: MONGODB_URL });
     if (typeof options.url !== "string" || options.url.length === 0) {
-      throw new TypeError(`Cannot create ${form.adapter} as 'url' must be a non-empty string: current value is ${describe(options.url)}`);
+      throw new TypeError(
+        `Cannot create ${form.adapter} as 'url' must be a non-empty string: current value is ${describe(options.url)}`,
+      );
     }
     this.backend = form.backend;
     this.#form = form;
@@ -105,7 +107,9 @@ export class MongodbDeprovisioner implements MongodbAdapter {
       const why = scrubbedMessage(err).split(this.#url).join("<url>").slice(0, 200);
       const name = (err as { name?: unknown } | null)?.name;
       throw new TypeError(
-        `Cannot create ${adapter} as 'url' must be a connection string the MongoDB driver accepts: it rejects it (${typeof name === "string" ? `${name}: ` : ""}${why})`,
+        `Cannot create ${adapter} as 'url' must be a connection string the MongoDB driver accepts: it rejects it (${
+          typeof name === "string" ? `${name}: ` : ""
+        }${why})`,
       );
     }
     // Nothing was opened; close() only settles the client's bookkeeping.
@@ -189,21 +193,31 @@ export class MongodbDeprovisioner implements MongodbAdapter {
       step("reading the quarantine mark");
       const mark = await readMark(client, target);
       if (mark === undefined) {
-        throw new RefusedError(`Cannot restore ${this.#form.what} ${JSON.stringify(token)} as it must have a quarantined copy: current value is none`);
+        throw new RefusedError(
+          `Cannot restore ${this.#form.what} ${
+            JSON.stringify(token)
+          } as it must have a quarantined copy: current value is none`,
+        );
       }
       step("usersInfo");
       const roles = await userRoles(client, target.user);
       if (roles === undefined) {
         throw new RefusedError(
-          `Cannot restore ${this.#form.what} ${JSON.stringify(token)} as its user ${JSON.stringify(target.user)} must exist: current value is gone; nothing was changed`,
+          `Cannot restore ${this.#form.what} ${JSON.stringify(token)} as its user ${
+            JSON.stringify(target.user)
+          } must exist: current value is gone; nothing was changed`,
         );
       }
       // Once the quarantine has revoked every role, any role was granted
       // since (a new tenant), unless a restore of ours was granting.
-      const ours = mark.restoring === true || mark.revoked !== true ? withinRecorded(roles, mark.roles) : roles.length === 0;
+      const ours = mark.restoring === true || mark.revoked !== true
+        ? withinRecorded(roles, mark.roles)
+        : roles.length === 0;
       if (!ours) {
         throw new RefusedError(
-          `Cannot restore ${this.#form.what} ${JSON.stringify(token)} as its user must have no role: current value is roles granted since the quarantine (a new tenant of that token?); the copy is kept, nothing was changed`,
+          `Cannot restore ${this.#form.what} ${
+            JSON.stringify(token)
+          } as its user must have no role: current value is roles granted since the quarantine (a new tenant of that token?); the copy is kept, nothing was changed`,
         );
       }
       if (mark.restoring !== true) await flagMark(client, target.database, { restoring: true });
@@ -216,20 +230,35 @@ export class MongodbDeprovisioner implements MongodbAdapter {
   }
 
   /** Drops each expired copy of this form through `guardedDrop`, intent `quarantine_expired`. */
-  async purgeExpired(guardedDrop: GuardedDrop, options: PurgeOptions = {}): Promise<PurgeResult<MongodbQuarantinedCopy>> {
+  async purgeExpired(
+    guardedDrop: GuardedDrop,
+    options: PurgeOptions = {},
+  ): Promise<PurgeResult<MongodbQuarantinedCopy>> {
     const retention = this.#retention;
     if (retention === undefined) {
-      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`);
+      throw new TypeError(
+        `Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`,
+      );
     }
     if (typeof guardedDrop !== "function") {
-      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${describe(guardedDrop)}`);
+      throw new TypeError(
+        `Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${
+          describe(guardedDrop)
+        }`,
+      );
     }
     const now = options.now ?? retention.now();
     if (typeof now !== "number" || Number.isNaN(now)) {
-      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`);
+      throw new TypeError(
+        `Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`,
+      );
     }
     const prefix = options.requestId ?? `purge-${randomUUID()}`;
-    const listing: FailureContext = { action: "purge", what: `the quarantined copies of each ${this.#form.what.replace(/^the /, "")}`, token: "*" };
+    const listing: FailureContext = {
+      action: "purge",
+      what: `the quarantined copies of each ${this.#form.what.replace(/^the /, "")}`,
+      token: "*",
+    };
     const copies = await inSession(this.#hooks, listing, async (client, step) => {
       step("reading the quarantine marks");
       return (await listMarks(client)).flatMap((value) => {
@@ -317,7 +346,9 @@ export class MongodbDeprovisioner implements MongodbAdapter {
       step("killAllSessionsByPattern");
       await killUserSessions(client, target.user);
       // From here on, a role of the user means someone granted it since.
-      if (mark.revoked !== true || mark.restoring === true) await flagMark(client, target.database, { revoked: true, restoring: false });
+      if (mark.revoked !== true || mark.restoring === true) {
+        await flagMark(client, target.database, { revoked: true, restoring: false });
+      }
       return QUARANTINED;
     });
   }
@@ -330,7 +361,11 @@ export class MongodbDeprovisioner implements MongodbAdapter {
    */
   async #purgeCopy(copy: MongodbQuarantinedCopy): Promise<void> {
     const target = this.#target(copy.token);
-    const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of ${this.#form.what}`, token: copy.token };
+    const context: FailureContext = {
+      action: "purge",
+      what: `the quarantined copy ${JSON.stringify(copy.name)} of ${this.#form.what}`,
+      token: copy.token,
+    };
     await inSession(this.#hooks, context, async (client, step) => {
       step("reading the quarantine mark");
       const mark = await readMark(client, target);
@@ -355,7 +390,12 @@ export class MongodbDeprovisioner implements MongodbAdapter {
    * platform may have meant by "acme", and `usr_Acme` its user. No retry
    * cures it: an operator drops the variant by its exact name, or renames it.
    */
-  async #failOnCaseVariants(client: MongoClient, step: (name: string) => void, context: FailureContext, target: MongoTarget): Promise<void> {
+  async #failOnCaseVariants(
+    client: MongoClient,
+    step: (name: string) => void,
+    context: FailureContext,
+    target: MongoTarget,
+  ): Promise<void> {
     if (!this.#caseInsensitive) return;
     step("listDatabases and usersInfo in any case");
     const variants = await readCaseVariants(client, target.database, target.user);
@@ -365,9 +405,13 @@ export class MongodbDeprovisioner implements MongodbAdapter {
       "failed",
       context,
       `${variants.join(" and ")} ${many ? "differ" : "differs"} from its names (${JSON.stringify(target.database)}, ` +
-        `${JSON.stringify(target.user)}) only in case, so nothing was changed: MongoDB refuses two database names that differ ` +
+        `${
+          JSON.stringify(target.user)
+        }) only in case, so nothing was changed: MongoDB refuses two database names that differ ` +
         `only in case and keeps user names as given, and the platform may have meant ${many ? "them" : "it"}. Drop ` +
-        `${many ? "them" : "it"} by ${many ? "their" : "its"} exact name (name rules made with mixedCaseTokens: "exact"), ` +
+        `${many ? "them" : "it"} by ${
+          many ? "their" : "its"
+        } exact name (name rules made with mixedCaseTokens: "exact"), ` +
         `or rename ${many ? "them" : "it"}`,
       undefined,
     );

@@ -48,10 +48,17 @@ export function trustedMark(value: unknown, target: MongoTarget): MongodbMark | 
   if (typeof value !== "object" || value === null) return undefined;
   const m = value as Record<string, unknown>;
   if (m.guarded_drop !== "quarantine" || m.v !== 1 || m._id !== target.database) return undefined;
-  if (m.token !== target.token || m.backend !== target.backend || m.database !== target.database || m.user !== target.user) return undefined;
+  if (
+    m.token !== target.token || m.backend !== target.backend || m.database !== target.database || m.user !== target.user
+  ) return undefined;
   if (typeof m.quarantined_at !== "string" || Number.isNaN(Date.parse(m.quarantined_at))) return undefined;
-  if (!Array.isArray(m.roles) || !m.roles.every((r) => typeof r?.role === "string" && typeof r?.db === "string")) return undefined;
-  if ((m.revoked !== undefined && typeof m.revoked !== "boolean") || (m.restoring !== undefined && typeof m.restoring !== "boolean")) return undefined;
+  if (!Array.isArray(m.roles) || !m.roles.every((r) => typeof r?.role === "string" && typeof r?.db === "string")) {
+    return undefined;
+  }
+  if (
+    (m.revoked !== undefined && typeof m.revoked !== "boolean") ||
+    (m.restoring !== undefined && typeof m.restoring !== "boolean")
+  ) return undefined;
   return value as MongodbMark;
 }
 
@@ -69,7 +76,11 @@ export async function writeMark(client: MongoClient, mark: MongodbMark): Promise
 }
 
 /** Records how far a quarantine or a restore got. */
-export async function flagMark(client: MongoClient, database: string, flags: { revoked?: boolean; restoring?: boolean }): Promise<void> {
+export async function flagMark(
+  client: MongoClient,
+  database: string,
+  flags: { revoked?: boolean; restoring?: boolean },
+): Promise<void> {
   await marks(client).updateOne({ _id: database }, { $set: flags });
 }
 

@@ -5,7 +5,13 @@
  * @module
  */
 
-import type { GuardedDrop, PurgeOptions, PurgeResult, QuarantinedCopyInfo, RecoverableDeprovisioner } from "../../lib/mod.ts";
+import type {
+  GuardedDrop,
+  PurgeOptions,
+  PurgeResult,
+  QuarantinedCopyInfo,
+  RecoverableDeprovisioner,
+} from "../../lib/mod.ts";
 
 export type { PurgeOptions, PurgeResult, RetentionOptions } from "../../lib/mod.ts";
 

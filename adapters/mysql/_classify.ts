@@ -50,15 +50,24 @@ export function hasErrno(err: unknown, errno: number): boolean {
  * server error is `failed` (a lock or statement timeout says it is worth a
  * retry).
  */
-export function classifyMysqlError(context: FailureContext, step: string, err: unknown, connectTimeoutMs: number): BackendError {
+export function classifyMysqlError(
+  context: FailureContext,
+  step: string,
+  err: unknown,
+  connectTimeoutMs: number,
+): BackendError {
   const { errno, code } = mysqlCodesOf(err);
   const serverCode = errno !== undefined ? `${code ?? "ER"} ${errno}` : code;
   if ((errno !== undefined && UNAVAILABLE_ERRNOS.has(errno)) || (code !== undefined && UNAVAILABLE_CODES.has(code))) {
-    return backendError("unavailable", context, `the server is unavailable (${serverCode} at ${step})`, err, { serverCode });
+    return backendError("unavailable", context, `the server is unavailable (${serverCode} at ${step})`, err, {
+      serverCode,
+    });
   }
   const network = networkCodeOf(err);
   if (network !== undefined) {
-    return backendError("unavailable", context, `the server is unreachable (${network} at ${step})`, err, { serverCode: network });
+    return backendError("unavailable", context, `the server is unreachable (${network} at ${step})`, err, {
+      serverCode: network,
+    });
   }
   if (step === "connect" && errno === undefined && isTimeout(err)) {
     return backendError("unavailable", context, `no connection was made within ${connectTimeoutMs} ms`, err);
@@ -70,11 +79,23 @@ export function classifyMysqlError(context: FailureContext, step: string, err: u
     return backendError("failed", context, "the connection could not be set up with the given options", err);
   }
   if (errno !== undefined && RETRYABLE_ERRNOS.has(errno)) {
-    return backendError("failed", context, `${step} timed out waiting (${serverCode}); a retry finishes the deprovision`, err, {
-      serverCode,
-    });
+    return backendError(
+      "failed",
+      context,
+      `${step} timed out waiting (${serverCode}); a retry finishes the deprovision`,
+      err,
+      {
+        serverCode,
+      },
+    );
   }
-  return backendError("failed", context, serverCode === undefined ? `${step} failed` : `${step} failed with ${serverCode}`, err, {
-    serverCode,
-  });
+  return backendError(
+    "failed",
+    context,
+    serverCode === undefined ? `${step} failed` : `${step} failed with ${serverCode}`,
+    err,
+    {
+      serverCode,
+    },
+  );
 }

@@ -110,7 +110,8 @@ export async function dropTenant(
  * still exists: what `exists()` answers.
  */
 export function tenantExists(names: MysqlTenantNames, state: MysqlTenantState): boolean {
-  return state.databaseExists || state.hosts.length > 0 || state.roleExists || (names.caseInsensitive && state.caseVariants.length > 0);
+  return state.databaseExists || state.hosts.length > 0 || state.roleExists ||
+    (names.caseInsensitive && state.caseVariants.length > 0);
 }
 
 /**
@@ -146,8 +147,12 @@ async function checkNothingBlocks(
       context,
       `${state.caseVariants.join(" and ")} ${many ? "differ" : "differs"} from its names ` +
         `(${JSON.stringify(database)}, ${JSON.stringify(user)}) only in case, so nothing was changed: MySQL keeps ` +
-        `user names${state.foldsNames ? "" : " and, with lower_case_table_names = 0, database names"} as given, and the ` +
-        `platform may have meant ${many ? "them" : "it"}. Drop ${many ? "them" : "it"} by ${many ? "their" : "its"} exact ` +
+        `user names${
+          state.foldsNames ? "" : " and, with lower_case_table_names = 0, database names"
+        } as given, and the ` +
+        `platform may have meant ${many ? "them" : "it"}. Drop ${many ? "them" : "it"} by ${
+          many ? "their" : "its"
+        } exact ` +
         `name (name rules made with mixedCaseTokens: "exact"), or rename ${many ? "them" : "it"}`,
     );
   }
@@ -162,7 +167,9 @@ async function checkNothingBlocks(
       throw nothingChanged(
         context,
         `the user ${JSON.stringify(user)} is the DEFINER of views, routines, triggers or events in other databases ` +
-          `(${holders.map((db) => JSON.stringify(db)).join(", ")}): give them another definer or drop them first; nothing was dropped`,
+          `(${
+            holders.map((db) => JSON.stringify(db)).join(", ")
+          }): give them another definer or drop them first; nothing was dropped`,
       );
     }
   }

@@ -132,14 +132,22 @@ export class MysqlDeprovisioner implements Deprovisioner {
     return await inSession(this.#hooks, context, async (open, step) => {
       step("GET_LOCK");
       if (!(await takeTenantLock(open.session, lockKey(names.database, names.user), this.#lockTimeoutMs))) {
-        throw backendError("failed", context, `another call held the tenant's lock for ${this.#lockTimeoutMs} ms; a retry finishes it`, undefined);
+        throw backendError(
+          "failed",
+          context,
+          `another call held the tenant's lock for ${this.#lockTimeoutMs} ms; a retry finishes it`,
+          undefined,
+        );
       }
       return await body(open, step);
     });
   }
 
   /** Internal, for the quarantine: runs `body` on a fresh admin session, without a tenant's lock. */
-  protected async inAdminSession<T>(context: FailureContext, body: (open: OpenSession, step: (name: string) => void) => Promise<T>): Promise<T> {
+  protected async inAdminSession<T>(
+    context: FailureContext,
+    body: (open: OpenSession, step: (name: string) => void) => Promise<T>,
+  ): Promise<T> {
     return await inSession(this.#hooks, context, body);
   }
 
@@ -163,7 +171,11 @@ export class MysqlDeprovisioner implements Deprovisioner {
   async #connect(context: FailureContext): Promise<OpenSession> {
     if (this.#closed) throw backendError("failed", context, "the adapter is closed", undefined);
     const { createConnection } = await import("mysql2/promise");
-    const conn = await createConnection({ uri: this.#url, connectTimeout: this.#connectTimeoutMs, multipleStatements: false });
+    const conn = await createConnection({
+      uri: this.#url,
+      connectTimeout: this.#connectTimeoutMs,
+      multipleStatements: false,
+    });
     // Without a listener, a connection the server ends would crash the process.
     conn.on("error", () => {});
     this.#connections.add(conn);
@@ -174,8 +186,16 @@ export class MysqlDeprovisioner implements Deprovisioner {
     const plain = this.#operationTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS;
     const locking = plain + this.#lockTimeoutMs;
     const session: MysqlSession = {
-      query: async <Row>(sql: string, values: readonly unknown[] = [], options: { readonly waitsForLocks?: boolean } = {}) => {
-        const [rows] = await conn.query({ sql, values: [...values], timeout: options.waitsForLocks === true ? locking : plain });
+      query: async <Row>(
+        sql: string,
+        values: readonly unknown[] = [],
+        options: { readonly waitsForLocks?: boolean } = {},
+      ) => {
+        const [rows] = await conn.query({
+          sql,
+          values: [...values],
+          timeout: options.waitsForLocks === true ? locking : plain,
+        });
         return rows as Row[];
       },
       escapeId: quoteIdentifier,

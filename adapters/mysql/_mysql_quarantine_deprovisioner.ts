@@ -8,7 +8,14 @@ import { goneError, purgeCopies } from "../_shared/_purge.ts";
 import { quarantineTime, resolveRetention } from "../_shared/_retention.ts";
 import type { PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions } from "../postgres/postgres_quarantine.ts";
 import { MysqlDeprovisioner, type MysqlForm, type OpenSession } from "./_mysql_deprovisioner.ts";
-import { copiesOf, dropQuarantinedCopy, type MysqlTenant, quarantineTenant, readCopyCatalog, restoreTenant } from "./_quarantine.ts";
+import {
+  copiesOf,
+  dropQuarantinedCopy,
+  type MysqlTenant,
+  quarantineTenant,
+  readCopyCatalog,
+  restoreTenant,
+} from "./_quarantine.ts";
 import { type MysqlMark, type QuarantineSession, readMarks } from "./_quarantine_statements.ts";
 import type { MysqlAdapterOptions } from "./mysql_options.ts";
 import type { MysqlAdapter } from "./mysql_quarantine.ts";
@@ -44,7 +51,11 @@ export class MysqlQuarantineDeprovisioner extends MysqlDeprovisioner implements 
     const tenant = this.#tenant(token);
     const at = quarantineTime(this.#form.what, retention);
     const context: FailureContext = { action: "quarantine", what: this.#form.what, token: tenant.token };
-    await this.underTenantLock(context, tenant, (open, step) => quarantineTenant(quarantineSession(open), step, context, tenant, at));
+    await this.underTenantLock(
+      context,
+      tenant,
+      (open, step) => quarantineTenant(quarantineSession(open), step, context, tenant, at),
+    );
     return QUARANTINED;
   }
 
@@ -57,7 +68,9 @@ export class MysqlQuarantineDeprovisioner extends MysqlDeprovisioner implements 
       const session = quarantineSession(open);
       const marks = await readMarks(session);
       const own = (mark: MysqlMark) =>
-        mark.database === tenant.database && mark.user === tenant.user && mark.backend === tenant.backend ? tenant.token : undefined;
+        mark.database === tenant.database && mark.user === tenant.user && mark.backend === tenant.backend
+          ? tenant.token
+          : undefined;
       return copiesOf(marks, await readCopyCatalog(session), own, this.#retention?.days).map((marked) => marked.copy);
     });
   }
@@ -72,8 +85,11 @@ export class MysqlQuarantineDeprovisioner extends MysqlDeprovisioner implements 
   async restore(token: string): Promise<QuarantinedCopy> {
     const tenant = this.#tenant(token);
     const context: FailureContext = { action: "restore", what: this.#form.what, token: tenant.token };
-    const restored = await this.underTenantLock(context, tenant, (open, step) =>
-      restoreTenant(quarantineSession(open), step, context, tenant, this.#retention?.days));
+    const restored = await this.underTenantLock(
+      context,
+      tenant,
+      (open, step) => restoreTenant(quarantineSession(open), step, context, tenant, this.#retention?.days),
+    );
     // The action tells guardedDrop it was a restore, even when the request did not say so.
     return { ...restored, action: "restore" } as QuarantinedCopy;
   }
@@ -89,12 +105,21 @@ export class MysqlQuarantineDeprovisioner extends MysqlDeprovisioner implements 
         backend: this.backend,
         retention: this.#retention,
         list: () => {
-          const context: FailureContext = { action: "purge", what: `the quarantined copies of each ${what.replace(/^the /, "")}`, token: "*" };
+          const context: FailureContext = {
+            action: "purge",
+            what: `the quarantined copies of each ${what.replace(/^the /, "")}`,
+            token: "*",
+          };
           return this.inAdminSession(context, async (open, step) => {
             step("reading the quarantined copies");
             const session = quarantineSession(open);
             const marks = await readMarks(session);
-            return copiesOf(marks, await readCopyCatalog(session), (mark) => this.#ownToken(mark), this.#retention?.days)
+            return copiesOf(
+              marks,
+              await readCopyCatalog(session),
+              (mark) => this.#ownToken(mark),
+              this.#retention?.days,
+            )
               .filter((marked) => marked.mark.state === "quarantined")
               .map((marked) => marked.copy);
           });
@@ -114,9 +139,19 @@ export class MysqlQuarantineDeprovisioner extends MysqlDeprovisioner implements 
    */
   async #purgeCopy(copy: QuarantinedCopy, gone: () => void): Promise<void> {
     const what = this.#form.what;
-    const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of ${what}`, token: copy.token };
+    const context: FailureContext = {
+      action: "purge",
+      what: `the quarantined copy ${JSON.stringify(copy.name)} of ${what}`,
+      token: copy.token,
+    };
     const names = { database: copy.originalDatabase, user: copy.originalRole };
-    if (await this.underTenantLock(context, names, (open, step) => dropQuarantinedCopy(quarantineSession(open), step, copy))) return;
+    if (
+      await this.underTenantLock(
+        context,
+        names,
+        (open, step) => dropQuarantinedCopy(quarantineSession(open), step, copy),
+      )
+    ) return;
     gone();
     throw goneError(copy, what);
   }

@@ -75,7 +75,12 @@ export async function quarantineTenant(
   step("reading mysql.user and information_schema");
   const state = await inspectTenant(conn, tenant.database, tenant.user);
   if (state.currentDatabase !== null && state.currentDatabase === tenant.database) {
-    throw backendError("failed", context, "the admin connection's default database is the tenant's own: connect without a database", undefined);
+    throw backendError(
+      "failed",
+      context,
+      "the admin connection's default database is the tenant's own: connect without a database",
+      undefined,
+    );
   }
   step("reading the quarantine marks");
   const pending = (await readMarks(conn)).find((mark) => isPending(mark) && isTenants(mark, tenant));
@@ -87,7 +92,12 @@ export async function quarantineTenant(
   if (!state.databaseExists && state.hosts.length === 0) return undefined;
   const unchanged = "; nothing was changed";
   if (state.roleExists) {
-    throw backendError("failed", context, `a role named ${JSON.stringify(tenant.user)} exists: drop or rename it first${unchanged}`, undefined);
+    throw backendError(
+      "failed",
+      context,
+      `a role named ${JSON.stringify(tenant.user)} exists: drop or rename it first${unchanged}`,
+      undefined,
+    );
   }
   if (state.hosts.length > 0) {
     step("reading definers");
@@ -110,7 +120,9 @@ export async function quarantineTenant(
         "failed",
         context,
         `the user ${JSON.stringify(tenant.user)} holds global privileges or privileges on the schema "guarded_drop" ` +
-          `(at ${writers.map((h) => JSON.stringify(h)).join(", ")}), so it could write its own quarantine mark${unchanged}`,
+          `(at ${
+            writers.map((h) => JSON.stringify(h)).join(", ")
+          }), so it could write its own quarantine mark${unchanged}`,
         undefined,
       );
     }
@@ -126,7 +138,9 @@ export async function quarantineTenant(
   step("choosing the quarantine name");
   let name = quarantineName(tenant.database, at);
   for (let attempt = 1; await nameTaken(conn, name); attempt++) {
-    if (attempt >= NAME_ATTEMPTS) throw backendError("failed", context, `no free quarantine name was found in ${NAME_ATTEMPTS} tries`, undefined);
+    if (attempt >= NAME_ATTEMPTS) {
+      throw backendError("failed", context, `no free quarantine name was found in ${NAME_ATTEMPTS} tries`, undefined);
+    }
     name = quarantineName(tenant.database, at);
   }
   step("CREATE TABLE guarded_drop.quarantine");
@@ -149,7 +163,9 @@ export async function quarantineTenant(
     // Only what the server refused (an object that cannot be made in the
     // copy) is put back: a lost connection leaves the mark pending, and the
     // next call finishes the quarantine.
-    if (typeof (err as { errno?: unknown }).errno !== "number" || (err as { fatal?: unknown }).fatal === true) throw err;
+    if (typeof (err as { errno?: unknown }).errno !== "number" || (err as { fatal?: unknown }).fatal === true) {
+      throw err;
+    }
     try {
       await moveBack(conn, step, mark);
     } catch (undo) {
@@ -161,7 +177,12 @@ export async function quarantineTenant(
         undo,
       );
     }
-    throw backendError("failed", context, `the tenant could not be moved into quarantine intact; everything was put back${unchanged}`, err);
+    throw backendError(
+      "failed",
+      context,
+      `the tenant could not be moved into quarantine intact; everything was put back${unchanged}`,
+      err,
+    );
   }
   return mark;
 }
@@ -173,7 +194,12 @@ export async function quarantineTenant(
  *
  * @sanctionedDrop
  */
-async function moveIntoCopy(conn: QuarantineSession, step: (name: string) => void, mark: MysqlMark, foldsNames: boolean): Promise<void> {
+async function moveIntoCopy(
+  conn: QuarantineSession,
+  step: (name: string) => void,
+  mark: MysqlMark,
+  foldsNames: boolean,
+): Promise<void> {
   const { detail } = mark;
   step("ALTER USER ACCOUNT LOCK");
   for (const { host } of detail.hosts) await setAccountLock(conn, mark.user, host, true);
@@ -190,10 +216,19 @@ async function moveIntoCopy(conn: QuarantineSession, step: (name: string) => voi
         ...detail.triggers.map((t) => t.name),
         ...detail.events.map((e) => e.name),
       ]);
-      const unknown = [...present.tables, ...present.unmovable, ...present.views, ...present.routines, ...present.triggers, ...present.events]
+      const unknown = [
+        ...present.tables,
+        ...present.unmovable,
+        ...present.views,
+        ...present.routines,
+        ...present.triggers,
+        ...present.events,
+      ]
         .filter((name) => !known.has(name));
       if (unknown.length > 0) {
-        throw new Error(`the database holds objects its quarantine mark does not list: ${unknown.slice(0, 10).join(", ")}`);
+        throw new Error(
+          `the database holds objects its quarantine mark does not list: ${unknown.slice(0, 10).join(", ")}`,
+        );
       }
       step("CREATE DATABASE");
       await createCopySchema(conn, mark.name, detail);
@@ -247,9 +282,16 @@ export interface CopyCatalog {
 
 /** Reads which quarantine schemas and accounts exist. Nothing destructive. */
 export async function readCopyCatalog(conn: QuarantineSession): Promise<CopyCatalog> {
-  const schemas = await conn.query<{ name: string }>("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'q\\_%'");
-  const accounts = await conn.query<{ name: string }>("SELECT DISTINCT User AS name FROM mysql.user WHERE User LIKE 'q\\_%'");
-  return { schemas: new Set(schemas.map((r) => String(r.name))), accounts: new Set(accounts.map((r) => String(r.name))) };
+  const schemas = await conn.query<{ name: string }>(
+    "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'q\\_%'",
+  );
+  const accounts = await conn.query<{ name: string }>(
+    "SELECT DISTINCT User AS name FROM mysql.user WHERE User LIKE 'q\\_%'",
+  );
+  return {
+    schemas: new Set(schemas.map((r) => String(r.name))),
+    accounts: new Set(accounts.map((r) => String(r.name))),
+  };
 }
 
 /**
@@ -296,7 +338,9 @@ export function copiesOf(
       };
       return [{ mark, copy }];
     })
-    .sort((a, b) => b.copy.quarantinedAt.getTime() - a.copy.quarantinedAt.getTime() || (a.copy.name < b.copy.name ? 1 : -1));
+    .sort((a, b) =>
+      b.copy.quarantinedAt.getTime() - a.copy.quarantinedAt.getTime() || (a.copy.name < b.copy.name ? 1 : -1)
+    );
 }
 
 /**
@@ -315,10 +359,19 @@ export async function restoreTenant(
 ): Promise<QuarantinedCopy> {
   step("reading the quarantined copies");
   const marks = await readMarks(conn);
-  const copies = copiesOf(marks, await readCopyCatalog(conn), (mark) => (isTenants(mark, tenant) ? tenant.token : undefined), retentionDays);
+  const copies = copiesOf(
+    marks,
+    await readCopyCatalog(conn),
+    (mark) => (isTenants(mark, tenant) ? tenant.token : undefined),
+    retentionDays,
+  );
   const chosen = copies.find((c) => isPending(c.mark)) ?? copies[0];
   if (chosen === undefined) {
-    throw new RefusedError(`Cannot restore ${context.what} ${JSON.stringify(context.token)} as it must have a quarantined copy: current value is none`);
+    throw new RefusedError(
+      `Cannot restore ${context.what} ${
+        JSON.stringify(context.token)
+      } as it must have a quarantined copy: current value is none`,
+    );
   }
   if (!isPending(chosen.mark)) {
     step("reading mysql.user and information_schema");
@@ -348,10 +401,15 @@ export async function restoreTenant(
  *
  * @sanctionedDrop
  */
-export async function dropQuarantinedCopy(conn: QuarantineSession, step: (name: string) => void, copy: QuarantinedCopy): Promise<boolean> {
+export async function dropQuarantinedCopy(
+  conn: QuarantineSession,
+  step: (name: string) => void,
+  copy: QuarantinedCopy,
+): Promise<boolean> {
   step("reading the quarantined copies");
   const mark = (await readMarks(conn)).find((m) =>
-    m.name === copy.name && m.state === "quarantined" && m.database === copy.originalDatabase && m.user === copy.originalRole
+    m.name === copy.name && m.state === "quarantined" && m.database === copy.originalDatabase &&
+    m.user === copy.originalRole
   );
   if (mark === undefined) return false;
   step("DROP DATABASE and DROP USER");

@@ -102,7 +102,9 @@ const MOVABLE_TABLES: ReadonlySet<string> = new Set(["BASE TABLE", "SEQUENCE", "
 /** Creates the mark table when it is missing. */
 export async function ensureMarkTable(conn: MysqlSession): Promise<void> {
   const table = `${conn.escapeId(MARK_SCHEMA)}.${conn.escapeId(MARK_TABLE)}`;
-  await conn.query(`CREATE DATABASE IF NOT EXISTS ${conn.escapeId(MARK_SCHEMA)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  await conn.query(
+    `CREATE DATABASE IF NOT EXISTS ${conn.escapeId(MARK_SCHEMA)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+  );
   await conn.query(
     `CREATE TABLE IF NOT EXISTS ${table} (
        name VARCHAR(64) NOT NULL PRIMARY KEY,
@@ -161,7 +163,16 @@ export async function insertMark(conn: MysqlSession, mark: MysqlMark): Promise<v
   await conn.query(
     `INSERT INTO ${conn.escapeId(MARK_SCHEMA)}.${conn.escapeId(MARK_TABLE)}
        (name, backend, token, original_database, original_user, quarantined_at, state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [mark.name, mark.backend, mark.token, mark.database, mark.user, mark.quarantinedAt, mark.state, JSON.stringify(mark.detail)],
+    [
+      mark.name,
+      mark.backend,
+      mark.token,
+      mark.database,
+      mark.user,
+      mark.quarantinedAt,
+      mark.state,
+      JSON.stringify(mark.detail),
+    ],
     { waitsForLocks: true },
   );
 }
@@ -219,13 +230,18 @@ export async function nameTaken(conn: MysqlSession, name: string): Promise<boole
 
 /** Whether a schema exists (exact name). */
 export async function schemaExists(conn: MysqlSession, name: string): Promise<boolean> {
-  const rows = await conn.query<{ n: number }>("SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE BINARY SCHEMA_NAME = ?", [name]);
+  const rows = await conn.query<{ n: number }>(
+    "SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE BINARY SCHEMA_NAME = ?",
+    [name],
+  );
   return Number(rows[0]?.n ?? 0) > 0;
 }
 
 /** The hosts at which an account named `user` exists. */
 export async function accountHosts(conn: MysqlSession, user: string): Promise<string[]> {
-  const rows = await conn.query<{ Host: string }>("SELECT Host FROM mysql.user WHERE BINARY User = ? ORDER BY Host", [user]);
+  const rows = await conn.query<{ Host: string }>("SELECT Host FROM mysql.user WHERE BINARY User = ? ORDER BY Host", [
+    user,
+  ]);
   return rows.map((row) => String(row.Host));
 }
 
@@ -260,7 +276,9 @@ export async function schemaObjects(conn: MysqlSession, schema: string): Promise
   );
   return {
     tables: tables.filter((t) => MOVABLE_TABLES.has(String(t.type))).map((t) => String(t.name)),
-    unmovable: tables.filter((t) => String(t.type) !== "VIEW" && !MOVABLE_TABLES.has(String(t.type))).map((t) => `${t.name} (${t.type})`),
+    unmovable: tables.filter((t) => String(t.type) !== "VIEW" && !MOVABLE_TABLES.has(String(t.type))).map((t) =>
+      `${t.name} (${t.type})`
+    ),
     views: tables.filter((t) => String(t.type) === "VIEW").map((t) => String(t.name)),
     routines: routines.map((r) => `${r.kind} ${r.name}`),
     triggers: triggers.map((t) => String(t.name)),
@@ -284,7 +302,18 @@ export function isEmpty(objects: SchemaObjects): boolean {
 export async function readDetail(conn: MysqlSession, database: string | null, user: string): Promise<CopyDetail> {
   const hosts = await readHosts(conn, user);
   if (database === null) {
-    return { v: 1, createDatabase: null, charset: null, collation: null, hosts, tables: [], views: [], routines: [], triggers: [], events: [] };
+    return {
+      v: 1,
+      createDatabase: null,
+      charset: null,
+      collation: null,
+      hosts,
+      tables: [],
+      views: [],
+      routines: [],
+      triggers: [],
+      events: [],
+    };
   }
   const db = conn.escapeId(database);
   const [schema] = await conn.query<{ charset: string; collation: string }>(
@@ -313,7 +342,10 @@ export async function readDetail(conn: MysqlSession, database: string | null, us
     routines.push({
       kind,
       name: String(name),
-      create: required(row?.[kind === "PROCEDURE" ? "Create Procedure" : "Create Function"], `${kind.toLowerCase()} ${name}`),
+      create: required(
+        row?.[kind === "PROCEDURE" ? "Create Procedure" : "Create Function"],
+        `${kind.toLowerCase()} ${name}`,
+      ),
       sqlMode: String(row?.sql_mode ?? ""),
     });
   }
@@ -329,7 +361,9 @@ export async function readDetail(conn: MysqlSession, database: string | null, us
   );
   const triggers: TriggerDefinition[] = [];
   for (const row of triggerRows) {
-    const [shown] = await conn.query<Record<string, string>>(`SHOW CREATE TRIGGER ${db}.${conn.escapeId(String(row.name))}`);
+    const [shown] = await conn.query<Record<string, string>>(
+      `SHOW CREATE TRIGGER ${db}.${conn.escapeId(String(row.name))}`,
+    );
     triggers.push({
       name: String(row.name),
       table: String(row.tbl),
@@ -373,7 +407,10 @@ async function readHosts(conn: MysqlSession, user: string): Promise<{ host: stri
       `SELECT Host, JSON_VALUE(Priv, '$.account_locked') AS locked FROM mysql.global_priv WHERE BINARY User = ? ORDER BY Host`,
       [user],
     );
-    return rows.map((row) => ({ host: String(row.Host), locked: String(row.locked) === "true" || Number(row.locked) === 1 }));
+    return rows.map((row) => ({
+      host: String(row.Host),
+      locked: String(row.locked) === "true" || Number(row.locked) === 1,
+    }));
   } catch (err) {
     // 1146: MySQL, which has no global_priv; its mysql.user says it.
     if (!hasErrno(err, 1146)) throw err;
@@ -396,7 +433,12 @@ function definerClause(conn: QuarantineSession, definer: string): string {
  * Runs one definition with its sql_mode, in `schema` (USE), so that the
  * unqualified names of a routine, trigger or view land there.
  */
-async function runDefinition(conn: QuarantineSession, schema: string, sqlMode: string | undefined, sql: string): Promise<void> {
+async function runDefinition(
+  conn: QuarantineSession,
+  schema: string,
+  sqlMode: string | undefined,
+  sql: string,
+): Promise<void> {
   await conn.query(`USE ${conn.escapeId(schema)}`);
   if (sqlMode === undefined) {
     // No values: a `?` in the tenant's text stays what it is.
@@ -421,7 +463,12 @@ export async function setAccountLock(conn: MysqlSession, user: string, host: str
 }
 
 /** `RENAME USER from@host TO to@host` at each host where `from` exists and `to` does not. */
-export async function renameAccounts(conn: MysqlSession, from: string, to: string, hosts: readonly string[]): Promise<void> {
+export async function renameAccounts(
+  conn: MysqlSession,
+  from: string,
+  to: string,
+  hosts: readonly string[],
+): Promise<void> {
   const have = new Set(await accountHosts(conn, from));
   const taken = new Set(await accountHosts(conn, to));
   for (const host of hosts) {
@@ -434,7 +481,9 @@ export async function renameAccounts(conn: MysqlSession, from: string, to: strin
 export async function createCopySchema(conn: MysqlSession, name: string, detail: CopyDetail): Promise<void> {
   const charset = detail.charset === null ? "" : ` CHARACTER SET ${conn.escapeId(detail.charset)}`;
   const collation = detail.collation === null ? "" : ` COLLATE ${conn.escapeId(detail.collation)}`;
-  await conn.query(`CREATE DATABASE IF NOT EXISTS ${conn.escapeId(name)}${charset}${collation}`, [], { waitsForLocks: true });
+  await conn.query(`CREATE DATABASE IF NOT EXISTS ${conn.escapeId(name)}${charset}${collation}`, [], {
+    waitsForLocks: true,
+  });
 }
 
 /**
@@ -467,20 +516,26 @@ export async function moveObjects(
 
   step("DROP TRIGGER");
   for (const trigger of detail.triggers) {
-    if (src.triggers.includes(trigger.name)) await conn.query(`DROP TRIGGER ${id(from, trigger.name)}`, [], { waitsForLocks: true });
+    if (src.triggers.includes(trigger.name)) {
+      await conn.query(`DROP TRIGGER ${id(from, trigger.name)}`, [], { waitsForLocks: true });
+    }
   }
   step("RENAME TABLE");
   const moving = detail.tables.filter((table) => src.tables.includes(table));
   const clash = moving.filter((table) => dst.tables.includes(table));
   if (clash.length > 0) throw new Error(`the tables ${clash.join(", ")} exist on both sides of the move`);
   if (moving.length > 0) {
-    await conn.query(`RENAME TABLE ${moving.map((t) => `${id(from, t)} TO ${id(to, t)}`).join(", ")}`, [], { waitsForLocks: true });
+    await conn.query(`RENAME TABLE ${moving.map((t) => `${id(from, t)} TO ${id(to, t)}`).join(", ")}`, [], {
+      waitsForLocks: true,
+    });
   }
   step("CREATE TRIGGER");
   for (const trigger of detail.triggers) {
     if (dst.triggers.includes(trigger.name)) continue;
     const create = toCopy
-      ? `CREATE ${definerClause(conn, trigger.definer)} TRIGGER ${id(to, trigger.name)} ${trigger.timing} ${trigger.event} ` +
+      ? `CREATE ${definerClause(conn, trigger.definer)} TRIGGER ${
+        id(to, trigger.name)
+      } ${trigger.timing} ${trigger.event} ` +
         `ON ${id(to, trigger.table)} FOR EACH ROW ${trigger.statement}`
       : trigger.create;
     await runDefinition(conn, to, trigger.sqlMode, create);
@@ -490,7 +545,9 @@ export async function moveObjects(
   for (const routine of detail.routines) {
     const key = `${routine.kind} ${routine.name}`;
     if (!dst.routines.includes(key)) await runDefinition(conn, to, routine.sqlMode, routine.create);
-    if (src.routines.includes(key)) await conn.query(`DROP ${routine.kind} IF EXISTS ${id(from, routine.name)}`, [], { waitsForLocks: true });
+    if (src.routines.includes(key)) {
+      await conn.query(`DROP ${routine.kind} IF EXISTS ${id(from, routine.name)}`, [], { waitsForLocks: true });
+    }
   }
   step("CREATE VIEW");
   // Into the copy, a view is kept in the mark only: MariaDB checks, when a
@@ -513,14 +570,24 @@ export async function moveObjects(
   }
   step("DROP VIEW");
   for (const view of detail.views) {
-    if (src.views.includes(view.name)) await conn.query(`DROP VIEW IF EXISTS ${id(from, view.name)}`, [], { waitsForLocks: true });
+    if (src.views.includes(view.name)) {
+      await conn.query(`DROP VIEW IF EXISTS ${id(from, view.name)}`, [], { waitsForLocks: true });
+    }
   }
   step("ALTER EVENT RENAME");
   for (const event of detail.events) {
     if (!src.events.includes(event.name)) continue;
-    const status = toCopy ? "DISABLE" : event.status === "ENABLED" ? "ENABLE" : event.status === "SLAVESIDE_DISABLED" ? "DISABLE ON SLAVE" : "DISABLE";
+    const status = toCopy
+      ? "DISABLE"
+      : event.status === "ENABLED"
+      ? "ENABLE"
+      : event.status === "SLAVESIDE_DISABLED"
+      ? "DISABLE ON SLAVE"
+      : "DISABLE";
     await conn.query(
-      `ALTER ${definerClause(conn, event.definer)} EVENT ${id(from, event.name)} RENAME TO ${id(to, event.name)} ${status}`,
+      `ALTER ${definerClause(conn, event.definer)} EVENT ${id(from, event.name)} RENAME TO ${
+        id(to, event.name)
+      } ${status}`,
       [],
       { waitsForLocks: true },
     );
@@ -537,7 +604,14 @@ export async function dropEmptySchema(conn: MysqlSession, schema: string): Promi
   if (!(await schemaExists(conn, schema))) return;
   const left = await schemaObjects(conn, schema);
   if (!isEmpty(left)) {
-    const names = [...left.tables, ...left.unmovable, ...left.views, ...left.routines, ...left.triggers, ...left.events];
+    const names = [
+      ...left.tables,
+      ...left.unmovable,
+      ...left.views,
+      ...left.routines,
+      ...left.triggers,
+      ...left.events,
+    ];
     throw new Error(`the schema ${JSON.stringify(schema)} still holds ${names.slice(0, 10).join(", ")} after the move`);
   }
   await conn.query(`DROP DATABASE ${conn.escapeId(schema)}`, [], { waitsForLocks: true });

@@ -78,9 +78,13 @@ export async function inspectTenant(conn: MysqlSession, database: string, user: 
     roleExists: own.some((row) => row.is_role === "Y"),
     foldsNames,
     caseVariants: [
-      ...(foldsNames ? [] : names.filter((name) => name !== database).map((name) => `database ${JSON.stringify(name)}`)),
+      ...(foldsNames
+        ? []
+        : names.filter((name) => name !== database).map((name) => `database ${JSON.stringify(name)}`)),
       ...variantAccounts.map((row) =>
-        row.is_role === "Y" ? `role ${JSON.stringify(row.User)}` : `user ${JSON.stringify(row.User)}@${JSON.stringify(row.Host)}`
+        row.is_role === "Y"
+          ? `role ${JSON.stringify(row.User)}`
+          : `user ${JSON.stringify(row.User)}@${JSON.stringify(row.Host)}`
       ),
     ],
   };
@@ -128,10 +132,13 @@ async function readAccounts(conn: MysqlSession, user: string): Promise<AccountRo
 export async function probeDatabaseName(conn: MysqlSession, database: string, foldsNames: boolean): Promise<void> {
   const rows = await conn.query<{ Database: string }>(`SHOW CREATE DATABASE ${conn.escapeId(database)}`);
   const answered = rows[0]?.Database === undefined ? undefined : String(rows[0].Database);
-  const same = answered !== undefined && (foldsNames ? answered.toLowerCase() === database.toLowerCase() : answered === database);
+  const same = answered !== undefined &&
+    (foldsNames ? answered.toLowerCase() === database.toLowerCase() : answered === database);
   if (!same) {
     throw new Error(
-      `SHOW CREATE DATABASE ${conn.escapeId(database)} answered for ${answered === undefined ? "no database" : JSON.stringify(answered)}, ` +
+      `SHOW CREATE DATABASE ${conn.escapeId(database)} answered for ${
+        answered === undefined ? "no database" : JSON.stringify(answered)
+      }, ` +
         `not ${JSON.stringify(database)}: the quoted name does not address the tenant's database`,
     );
   }
@@ -198,7 +205,12 @@ export async function lockAccounts(conn: MysqlSession, user: string, hosts: read
  *
  * @sanctionedDrop
  */
-export async function killSessions(conn: MysqlSession, database: string, user: string, foldsNames: boolean): Promise<number> {
+export async function killSessions(
+  conn: MysqlSession,
+  database: string,
+  user: string,
+  foldsNames: boolean,
+): Promise<number> {
   const rows = await conn.query<{ id: number | string }>(
     `SELECT ID AS id FROM information_schema.PROCESSLIST
       WHERE (BINARY USER = ? OR ${foldsNames ? "LOWER(DB) = LOWER(?)" : "BINARY DB = ?"}) AND ID <> CONNECTION_ID()`,

@@ -19,7 +19,9 @@ export const MYSQL_URL: ConnectionUrlRule = {
  */
 export function requireMysqlUrl(adapter: string, url: unknown): string {
   if (typeof url !== "string" || url.length === 0) {
-    throw new TypeError(`Cannot create ${adapter} as 'url' must be a non-empty string: current value is ${describe(url)}`);
+    throw new TypeError(
+      `Cannot create ${adapter} as 'url' must be a non-empty string: current value is ${describe(url)}`,
+    );
   }
   return url;
 }

@@ -84,7 +84,13 @@ import type { MysqlAdapter } from "./mysql_quarantine.ts";
  */
 export function mysqlShared(options: MysqlAdapterOptions): MysqlAdapter {
   return new MysqlQuarantineDeprovisioner(
-    { backend: "shared", databasePrefix: "db_", userPrefix: "usr_", what: "the MySQL tenant", adapter: "the MySQL adapter" },
+    {
+      backend: "shared",
+      databasePrefix: "db_",
+      userPrefix: "usr_",
+      what: "the MySQL tenant",
+      adapter: "the MySQL adapter",
+    },
     options,
   );
 }

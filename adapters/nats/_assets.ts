@@ -102,9 +102,18 @@ export function shownNames(names: readonly string[]): string {
  * the steps that raced (found their target already gone), so that an
  * operator sees who else was deleting.
  */
-export function leftOverError(context: FailureContext, left: readonly StreamEntry[], raced: readonly string[]): BackendError {
+export function leftOverError(
+  context: FailureContext,
+  left: readonly StreamEntry[],
+  raced: readonly string[],
+): BackendError {
   const races = raced.length === 0
     ? "; no step raced another deletion"
     : `; these steps found their target already gone (another deletion raced them): ${raced.slice(0, 5).join("; ")}`;
-  return backendError("failed", context, `its streams ${shownNames(left.map((s) => s.name))} are still there after the drop${races}`, undefined);
+  return backendError(
+    "failed",
+    context,
+    `its streams ${shownNames(left.map((s) => s.name))} are still there after the drop${races}`,
+    undefined,
+  );
 }

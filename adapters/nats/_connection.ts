@@ -36,7 +36,10 @@ const CLOSE_TIMEOUT_MS = 1_000;
  * the URL and given as options, so the URL the client keeps has none.
  */
 export async function openNats(url: string, timeouts: NatsTimeouts): Promise<NatsSession> {
-  const [{ connect }, { jetstreamManager }] = await Promise.all([import("@nats-io/transport-node"), import("@nats-io/jetstream")]);
+  const [{ connect }, { jetstreamManager }] = await Promise.all([
+    import("@nats-io/transport-node"),
+    import("@nats-io/jetstream"),
+  ]);
   const parsed = new URL(url);
   const auth: { user?: string; pass?: string; token?: string } = {};
   if (parsed.username !== "" && parsed.password !== "") {
@@ -51,7 +54,12 @@ export async function openNats(url: string, timeouts: NatsTimeouts): Promise<Nat
   // whole handshake, TLS included.
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(Object.assign(new Error(`connect ETIMEDOUT: no answer within ${timeouts.connectTimeoutMs} ms`), { code: "ETIMEDOUT" })),
+      () =>
+        reject(
+          Object.assign(new Error(`connect ETIMEDOUT: no answer within ${timeouts.connectTimeoutMs} ms`), {
+            code: "ETIMEDOUT",
+          }),
+        ),
       timeouts.connectTimeoutMs,
     );
   });
@@ -129,18 +137,40 @@ const JETSTREAM_OFF: ReadonlySet<number> = new Set([10076, 10039]);
  * API error (permissions, limits…) is `failed`, with its `err_code` as
  * `serverCode`.
  */
-export function classifyNatsError(context: FailureContext, step: string, err: unknown, connectTimeoutMs: number): BackendError {
+export function classifyNatsError(
+  context: FailureContext,
+  step: string,
+  err: unknown,
+  connectTimeoutMs: number,
+): BackendError {
   const name = (err as { name?: unknown } | null)?.name;
   const network = networkCodeOf(err);
   const apiCode = apiErrorCode(err);
   if (step === "connect" && (network !== undefined || isTimeoutError(err) || name === "ConnectionError")) {
-    return backendError("unavailable", context, `the NATS server did not accept a connection within ${connectTimeoutMs} ms`, err);
+    return backendError(
+      "unavailable",
+      context,
+      `the NATS server did not accept a connection within ${connectTimeoutMs} ms`,
+      err,
+    );
   }
   if (name === "JetStreamNotEnabled" || (apiCode !== undefined && JETSTREAM_OFF.has(apiCode))) {
-    return backendError("unavailable", context, `the NATS server has no JetStream (during ${step})`, err, apiCode === undefined ? {} : { serverCode: String(apiCode) });
+    return backendError(
+      "unavailable",
+      context,
+      `the NATS server has no JetStream (during ${step})`,
+      err,
+      apiCode === undefined ? {} : { serverCode: String(apiCode) },
+    );
   }
   if (network !== undefined || (typeof name === "string" && UNAVAILABLE_NAMES.has(name))) {
     return backendError("unavailable", context, `the NATS server did not answer (during ${step})`, err);
   }
-  return backendError("failed", context, `the NATS server refused ${step}`, err, apiCode === undefined ? {} : { serverCode: String(apiCode) });
+  return backendError(
+    "failed",
+    context,
+    `the NATS server refused ${step}`,
+    err,
+    apiCode === undefined ? {} : { serverCode: String(apiCode) },
+  );
 }

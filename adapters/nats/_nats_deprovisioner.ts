@@ -10,7 +10,14 @@ import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_o
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
 import type { PurgeOptions, RetentionOptions } from "../postgres/postgres_quarantine.ts";
 import { deleteStreams, leftOverError, listStreams, shownNames, type StreamEntry } from "./_assets.ts";
-import { classifyNatsError, closeNats, NATS_URL, type NatsSession, type NatsTimeouts, openNats } from "./_connection.ts";
+import {
+  classifyNatsError,
+  closeNats,
+  NATS_URL,
+  type NatsSession,
+  type NatsTimeouts,
+  openNats,
+} from "./_connection.ts";
 import {
   checkNatsToken,
   DEDICATED_MARKER_STREAM,
@@ -61,7 +68,9 @@ abstract class NatsDeprovisioner implements NatsAdapter {
   constructor(adapter: string, what: string, options: NatsSharedOptions | NatsDedicatedOptions) {
     const resolved = resolveAdapterOptions(adapter, options, { option: "url", rule: NATS_URL });
     if (typeof options.url !== "string" || options.url.length === 0) {
-      throw new TypeError(`Cannot create ${adapter} as 'url' must be a non-empty string: current value is ${describe(options.url)}`);
+      throw new TypeError(
+        `Cannot create ${adapter} as 'url' must be a non-empty string: current value is ${describe(options.url)}`,
+      );
     }
     this.#url = options.url;
     this.#timeouts = { connectTimeoutMs: resolved.connectTimeoutMs, operationTimeoutMs: resolved.operationTimeoutMs };
@@ -141,7 +150,10 @@ abstract class NatsDeprovisioner implements NatsAdapter {
       const kv = await existingQuarantineBucket(nc, jsm);
       const found = kv === undefined ? undefined : await readRecord(kv, this.backend, checked);
       if (kv === undefined || found === undefined || found.record.state === "purging") {
-        throw restoreRefused(context, `it must have a quarantined copy: current value is ${found === undefined ? "none" : "one being purged"}`);
+        throw restoreRefused(
+          context,
+          `it must have a quarantined copy: current value is ${found === undefined ? "none" : "one being purged"}`,
+        );
       }
       step("listing the streams");
       const listed = await listStreams(jsm);
@@ -149,12 +161,17 @@ abstract class NatsDeprovisioner implements NatsAdapter {
       if (live.length > 0) {
         throw restoreRefused(
           context,
-          `its names must be free: current value is the live streams ${shownNames(live.map((s) => s.name))} (the quarantined copy is kept)`,
+          `its names must be free: current value is the live streams ${
+            shownNames(live.map((s) => s.name))
+          } (the quarantined copy is kept)`,
         );
       }
       step("claiming the quarantine record");
       if (!(await claimRecord(kv, found.record, found.revision, "restoring"))) {
-        throw restoreRefused(context, "its copy must not be claimed by another restore or purge: current value is claimed");
+        throw restoreRefused(
+          context,
+          "its copy must not be claimed by another restore or purge: current value is claimed",
+        );
       }
       await restoreStreams(jsm, kv, step, found.record, listed);
       return copyOf(found.record, this.#retention?.days);
@@ -168,14 +185,24 @@ abstract class NatsDeprovisioner implements NatsAdapter {
       throw new TypeError(`Cannot purge with ${this.#adapter} as 'retention' must be set: current value is undefined`);
     }
     if (typeof guardedDrop !== "function") {
-      throw new TypeError(`Cannot purge with ${this.#adapter} as 'guardedDrop' must be a function: current value is ${describe(guardedDrop)}`);
+      throw new TypeError(
+        `Cannot purge with ${this.#adapter} as 'guardedDrop' must be a function: current value is ${
+          describe(guardedDrop)
+        }`,
+      );
     }
     const now = options.now ?? retention.now();
     if (typeof now !== "number" || Number.isNaN(now)) {
-      throw new TypeError(`Cannot purge with ${this.#adapter} as 'now' must be a number: current value is ${describe(now)}`);
+      throw new TypeError(
+        `Cannot purge with ${this.#adapter} as 'now' must be a number: current value is ${describe(now)}`,
+      );
     }
     const prefix = options.requestId ?? `purge-${randomUUID()}`;
-    const listing: FailureContext = { action: "purge", what: `the quarantined copies of each ${this.#what.replace(/^the /, "")}`, token: "*" };
+    const listing: FailureContext = {
+      action: "purge",
+      what: `the quarantined copies of each ${this.#what.replace(/^the /, "")}`,
+      token: "*",
+    };
     const copies = await inSession(this.#hooks, listing, async ({ nc, jsm }, step) => {
       step("reading the quarantine records");
       const kv = await existingQuarantineBucket(nc, jsm);
@@ -230,7 +257,11 @@ abstract class NatsDeprovisioner implements NatsAdapter {
     const context: FailureContext = { action: "quarantine", what: this.#what, token };
     const now = retention.now();
     if (typeof now !== "number" || !Number.isFinite(now)) {
-      throw new TypeError(`Cannot quarantine ${this.#what} as 'retention.now()' must return a finite number: current value is ${describe(now)}`);
+      throw new TypeError(
+        `Cannot quarantine ${this.#what} as 'retention.now()' must return a finite number: current value is ${
+          describe(now)
+        }`,
+      );
     }
     await inSession(this.#hooks, context, async ({ nc, jsm }, step) => {
       step("listing the streams");
@@ -260,7 +291,11 @@ abstract class NatsDeprovisioner implements NatsAdapter {
       const found = kv === undefined ? undefined : await readRecord(kv, this.backend, copy.token);
       if (kv === undefined || found === undefined || found.record.name !== copy.name) return false;
       if (found.record.state === "restoring") {
-        throw new RefusedError(`Cannot purge ${this.#what} ${JSON.stringify(copy.token)} as its copy must not be being restored: current value is restoring`);
+        throw new RefusedError(
+          `Cannot purge ${this.#what} ${
+            JSON.stringify(copy.token)
+          } as its copy must not be being restored: current value is restoring`,
+        );
       }
       step("claiming the quarantine record");
       if (!(await claimRecord(kv, found.record, found.revision, "purging"))) return false;
@@ -385,7 +420,9 @@ export class NatsDedicatedDeprovisioner extends NatsDeprovisioner {
     });
     if (foreign.length > 0) {
       throw new RefusedError(
-        `${context} its server must hold no other tenant's streams: current value is ${shownNames(foreign.map((s) => s.name))} ` +
+        `${context} its server must hold no other tenant's streams: current value is ${
+          shownNames(foreign.map((s) => s.name))
+        } ` +
           "marked for other tenants. Check that the URL is the tenant's own server; nothing was changed",
       );
     }
@@ -397,24 +434,37 @@ export class NatsDedicatedDeprovisioner extends NatsDeprovisioner {
     throw new RefusedError(
       `${context} its server must hold the marker stream ${JSON.stringify(DEDICATED_MARKER_STREAM)} described ` +
         `${JSON.stringify(dedicatedMark(token))}, the proof that it is the tenant's own: current value is ` +
-        `${marker === undefined ? "no marker" : `a marker described ${JSON.stringify(marker)}`}, and ${others.length} ` +
-        `stream${others.length === 1 ? "" : "s"}. Check that the URL is the tenant's own server; if it is, create the marker first`,
+        `${
+          marker === undefined ? "no marker" : `a marker described ${JSON.stringify(marker)}`
+        }, and ${others.length} ` +
+        `stream${
+          others.length === 1 ? "" : "s"
+        }. Check that the URL is the tenant's own server; if it is, create the marker first`,
     );
   }
 }
 
 /** Checks `retention`: `undefined`, or `{ days: positive finite, now?: function }`. */
-function resolveRetention(adapter: string, retention: RetentionOptions | undefined): Required<RetentionOptions> | undefined {
+function resolveRetention(
+  adapter: string,
+  retention: RetentionOptions | undefined,
+): Required<RetentionOptions> | undefined {
   if (retention === undefined) return undefined;
   if (typeof retention !== "object" || retention === null) {
-    throw new TypeError(`Cannot create ${adapter} as 'retention' must be an object: current value is ${describe(retention)}`);
+    throw new TypeError(
+      `Cannot create ${adapter} as 'retention' must be an object: current value is ${describe(retention)}`,
+    );
   }
   const days = positive(adapter, "retention.days", retention.days, Number.NaN);
   if (Number.isNaN(days)) {
-    throw new TypeError(`Cannot create ${adapter} as 'retention.days' must be a positive finite number: current value is undefined`);
+    throw new TypeError(
+      `Cannot create ${adapter} as 'retention.days' must be a positive finite number: current value is undefined`,
+    );
   }
   if (retention.now !== undefined && typeof retention.now !== "function") {
-    throw new TypeError(`Cannot create ${adapter} as 'retention.now' must be a function: current value is ${describe(retention.now)}`);
+    throw new TypeError(
+      `Cannot create ${adapter} as 'retention.now' must be a function: current value is ${describe(retention.now)}`,
+    );
   }
   return { days, now: retention.now ?? Date.now };
 }

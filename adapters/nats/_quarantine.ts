@@ -16,7 +16,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
-import { type StreamEntry, shownNames } from "./_assets.ts";
+import { shownNames, type StreamEntry } from "./_assets.ts";
 import { apiErrorCode, STREAM_NOT_FOUND } from "./_connection.ts";
 import { QUARANTINE_BUCKET, quarantineMark } from "./_names.ts";
 import type { NatsQuarantinedCopy } from "./nats_quarantine.ts";
@@ -32,7 +32,11 @@ export interface QuarantineRecord {
   readonly name: string;
   readonly quarantined_at: string;
   /** Each stream, with the description and subjects it had. */
-  readonly streams: readonly { readonly name: string; readonly description: string | null; readonly subjects?: readonly string[] }[];
+  readonly streams: readonly {
+    readonly name: string;
+    readonly description: string | null;
+    readonly subjects?: readonly string[];
+  }[];
   /** `quarantined`, or what a restore or a purge that claimed it is doing. */
   readonly state: "quarantined" | "restoring" | "purging";
 }
@@ -74,7 +78,10 @@ export async function readRecord(
   } catch {
     return undefined;
   }
-  if (record?.guarded_drop !== "quarantine" || record.token !== token || record.backend !== backend || !Array.isArray(record.streams)) {
+  if (
+    record?.guarded_drop !== "quarantine" || record.token !== token || record.backend !== backend ||
+    !Array.isArray(record.streams)
+  ) {
     return undefined;
   }
   return { record, revision: entry.revision };
@@ -106,12 +113,19 @@ function quarantineSubject(copy: string, stream: string): string {
  * Sets one stream's description and, when given, its subjects, keeping the
  * rest of its configuration. A stream without subjects (a mirror) keeps none.
  */
-async function remarkStream(jsm: JetStreamManager, name: string, description: string | null, subjects: readonly string[] | undefined): Promise<void> {
+async function remarkStream(
+  jsm: JetStreamManager,
+  name: string,
+  description: string | null,
+  subjects: readonly string[] | undefined,
+): Promise<void> {
   const { config } = await jsm.streams.info(name);
   // The client merges an update into the stream's current configuration:
   // an absent description would keep the old one, an empty one clears it.
   const next = { ...config, description: description ?? "" };
-  if (subjects !== undefined && subjects.length > 0 && (config.subjects ?? []).length > 0) next.subjects = [...subjects];
+  if (subjects !== undefined && subjects.length > 0 && (config.subjects ?? []).length > 0) {
+    next.subjects = [...subjects];
+  }
   await jsm.streams.update(name, next);
 }
 
@@ -140,7 +154,11 @@ export async function quarantineStreams(
     backend: tenant.backend,
     name: copyName(tenant.at),
     quarantined_at: tenant.at.toISOString(),
-    streams: live.map((stream) => ({ name: stream.name, description: stream.description ?? null, subjects: stream.subjects })),
+    streams: live.map((stream) => ({
+      name: stream.name,
+      description: stream.description ?? null,
+      subjects: stream.subjects,
+    })),
     state: "quarantined",
   };
   step("creating the quarantine record");
@@ -155,8 +173,12 @@ export async function quarantineStreams(
     const uncovered = live.filter((stream) => !covered.has(stream.name)).map((stream) => stream.name);
     if (uncovered.length > 0 || record.state !== "quarantined") {
       throw new RefusedError(
-        `Cannot quarantine ${context.what} ${JSON.stringify(context.token)} as it must have no other quarantined copy: current value is ` +
-          `the copy ${JSON.stringify(record.name)} (${record.state}), while ${shownNames(uncovered)} ${uncovered.length === 1 ? "is" : "are"} ` +
+        `Cannot quarantine ${context.what} ${
+          JSON.stringify(context.token)
+        } as it must have no other quarantined copy: current value is ` +
+          `the copy ${JSON.stringify(record.name)} (${record.state}), while ${shownNames(uncovered)} ${
+            uncovered.length === 1 ? "is" : "are"
+          } ` +
           "live. Restore or purge that copy first; nothing was changed",
       );
     }
@@ -169,13 +191,20 @@ export async function quarantineStreams(
 }
 
 /** Claims a record by revision for a restore or a purge; `false` when another call claimed it first. */
-export async function claimRecord(kv: KV, record: QuarantineRecord, revision: number, state: "restoring" | "purging"): Promise<boolean> {
+export async function claimRecord(
+  kv: KV,
+  record: QuarantineRecord,
+  revision: number,
+  state: "restoring" | "purging",
+): Promise<boolean> {
   try {
     await kv.update(recordKey(record.backend, record.token), JSON.stringify({ ...record, state }), revision);
     return true;
   } catch (err) {
     // JetStream's "wrong last sequence": another call claimed or removed it.
-    if ((err as { code?: unknown } | null)?.code === 10071 || /wrong last sequence/i.test(String((err as Error)?.message))) return false;
+    if (
+      (err as { code?: unknown } | null)?.code === 10071 || /wrong last sequence/i.test(String((err as Error)?.message))
+    ) return false;
     throw err;
   }
 }
@@ -216,5 +245,10 @@ export function restoreRefused(context: FailureContext, why: string): RefusedErr
 
 /** The error of a quarantine that left live streams behind. */
 export function leftLive(context: FailureContext, names: readonly string[]) {
-  return backendError("failed", context, `its streams ${shownNames(names)} are still live after the quarantine`, undefined);
+  return backendError(
+    "failed",
+    context,
+    `its streams ${shownNames(names)} are still live after the quarantine`,
+    undefined,
+  );
 }

@@ -5,7 +5,15 @@
  * @module
  */
 
-import { context, type Context, SpanKind, SpanStatusCode, trace, type Tracer, type TracerProvider } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+  type TracerProvider,
+} from "@opentelemetry/api";
 import type { DropError, DropOutcome, DropRecord, DropSpan, DropTracer } from "../../lib/mod.ts";
 import { dbSystemNameOf } from "./db_system_name.ts";
 
@@ -119,13 +127,19 @@ export function dropSpanAttributes(record: DropRecord): Record<string, string> {
  */
 export function createDropTracer(options: DropTracerOptions = {}): DropTracer {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot create a drop tracer as 'options' must be an object: current value is ${String(options)}`);
+    throw new TypeError(
+      `Cannot create a drop tracer as 'options' must be an object: current value is ${String(options)}`,
+    );
   }
   if (options.tracer !== undefined && typeof options.tracer?.startSpan !== "function") {
-    throw new TypeError("Cannot create a drop tracer as 'tracer' must be an OpenTelemetry Tracer: current value has no startSpan()");
+    throw new TypeError(
+      "Cannot create a drop tracer as 'tracer' must be an OpenTelemetry Tracer: current value has no startSpan()",
+    );
   }
   if (options.tracerProvider !== undefined && typeof options.tracerProvider?.getTracer !== "function") {
-    throw new TypeError("Cannot create a drop tracer as 'tracerProvider' must be an OpenTelemetry TracerProvider: current value has no getTracer()");
+    throw new TypeError(
+      "Cannot create a drop tracer as 'tracerProvider' must be an OpenTelemetry TracerProvider: current value has no getTracer()",
+    );
   }
   const tracer = options.tracer ?? (options.tracerProvider ?? trace).getTracer(TRACER_NAME);
   return {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { pino, type Logger, type LoggerOptions } from "pino";
+import { type Logger, type LoggerOptions, pino } from "pino";
 import { createSyncDestination, type SyncDestination } from "./sync_destination.ts";
 
 /**
@@ -131,10 +131,14 @@ export type AuditLogger = Logger & {
  */
 export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot create an audit logger as 'options' must be an object: current value is ${String(options)}`);
+    throw new TypeError(
+      `Cannot create an audit logger as 'options' must be an object: current value is ${String(options)}`,
+    );
   }
   if (options.logger !== undefined && options.pinoOptions !== undefined) {
-    throw new TypeError("Cannot create an audit logger as 'pinoOptions' must be left out when 'logger' is given: configure the team's logger instead");
+    throw new TypeError(
+      "Cannot create an audit logger as 'pinoOptions' must be left out when 'logger' is given: configure the team's logger instead",
+    );
   }
   if (options.logger !== undefined) checkTeamLogger(options.logger);
   if (options.level !== undefined) checkLevel(options.level);
@@ -143,7 +147,10 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
     ...(options.writeTimeoutMs === undefined ? {} : { writeTimeoutMs: options.writeTimeoutMs }),
   });
   const logger = options.logger === undefined
-    ? pino({ ...options.pinoOptions, level: options.level ?? "info", timestamp: pino.stdTimeFunctions.isoTime }, destination)
+    ? pino(
+      { ...options.pinoOptions, level: options.level ?? "info", timestamp: pino.stdTimeFunctions.isoTime },
+      destination,
+    )
     : childWritingTo(options.logger, destination, options.level);
   Object.defineProperty(logger, "destination", { value: destination, enumerable: false });
   return logger as AuditLogger;
@@ -152,7 +159,9 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
 function checkLevel(level: unknown): void {
   if (level !== "info" && level !== "debug" && level !== "trace") {
     throw new TypeError(
-      `Cannot create an audit logger as 'level' must enable info ("info", "debug" or "trace"): current value is ${JSON.stringify(level)}`,
+      `Cannot create an audit logger as 'level' must enable info ("info", "debug" or "trace"): current value is ${
+        JSON.stringify(level)
+      }`,
     );
   }
 }
@@ -160,8 +169,13 @@ function checkLevel(level: unknown): void {
 /** A pino logger has `child` and levels, and knows `info` (a logger with only custom levels may not). */
 function checkTeamLogger(logger: unknown): void {
   const candidate = logger as Partial<Logger> | null;
-  if (typeof candidate !== "object" || candidate === null || typeof candidate.child !== "function" || typeof candidate.levels?.values !== "object") {
-    throw new TypeError(`Cannot create an audit logger as 'logger' must be a pino logger: current value is ${describe(logger)}`);
+  if (
+    typeof candidate !== "object" || candidate === null || typeof candidate.child !== "function" ||
+    typeof candidate.levels?.values !== "object"
+  ) {
+    throw new TypeError(
+      `Cannot create an audit logger as 'logger' must be a pino logger: current value is ${describe(logger)}`,
+    );
   }
   if (typeof candidate.levels.values["info"] !== "number") {
     throw new TypeError(
@@ -185,6 +199,11 @@ function describe(value: unknown): string {
 function childWritingTo(team: Logger, destination: SyncDestination, level: string | undefined): Logger {
   const childLevel = level ?? (team.isLevelEnabled("info") ? team.level : "info");
   const child = team.child({}, { level: childLevel });
-  Object.defineProperty(child, pino.symbols.streamSym, { value: destination, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(child, pino.symbols.streamSym, {
+    value: destination,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
   return child;
 }

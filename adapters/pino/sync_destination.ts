@@ -135,11 +135,16 @@ export interface SyncDestination {
  * }
  * ```
  */
-export function createSyncDestination(destination: string | number, options: SyncDestinationOptions = {}): SyncDestination {
+export function createSyncDestination(
+  destination: string | number,
+  options: SyncDestinationOptions = {},
+): SyncDestination {
   const { fsync = false, mode = 0o640, writeTimeoutMs = DEFAULT_WRITE_TIMEOUT_MS } = options;
   if (typeof writeTimeoutMs !== "number" || !Number.isFinite(writeTimeoutMs) || writeTimeoutMs <= 0) {
     throw new TypeError(
-      `Cannot create an audit destination as 'writeTimeoutMs' must be a positive finite number: current value is ${String(writeTimeoutMs)}`,
+      `Cannot create an audit destination as 'writeTimeoutMs' must be a positive finite number: current value is ${
+        String(writeTimeoutMs)
+      }`,
     );
   }
   let fd: number;

@@ -75,7 +75,10 @@ const SORTED_COLUMNS = [...CONTENT_COLUMNS].sort();
  * `null`. For these value types it is RFC 8785 (JCS). It is hashed as UTF-8.
  */
 export function canonicalJson(content: AuditRowContent): string {
-  return `{${SORTED_COLUMNS.filter((column) => present(column, content[column])).map((column) => member(column, content[column])).join(",")}}`;
+  return `{${
+    SORTED_COLUMNS.filter((column) => present(column, content[column])).map((column) => member(column, content[column]))
+      .join(",")
+  }}`;
 }
 
 /**
@@ -125,7 +128,9 @@ function member(column: string, value: unknown): string {
   if (value === null) encoded = "null";
   else if (typeof value === "string") encoded = JSON.stringify(value);
   else if (typeof value === "number" && Number.isSafeInteger(value)) encoded = String(value);
-  else throw new TypeError(`Cannot hash the audit row as '${column}' must be a string, a safe integer or null: current value is ${typeof value}`);
+  else {throw new TypeError(
+      `Cannot hash the audit row as '${column}' must be a string, a safe integer or null: current value is ${typeof value}`,
+    );}
   return `${JSON.stringify(column)}:${encoded}`;
 }
 

@@ -106,16 +106,33 @@ async function breakAt(
   const selfConsistent = safeHash(row.prev_hash, row) === row.hash;
   const linked = row.prev_hash === expectedPrev;
   if (linked && selfConsistent && row.seq === expectedSeq) return undefined;
-  const named = (kind: ChainBreakKind, at: AuditRow, detail: string): ChainBreak => ({ kind, seq: at.seq, drop_id: at.drop_id, detail });
+  const named = (kind: ChainBreakKind, at: AuditRow, detail: string): ChainBreak => ({
+    kind,
+    seq: at.seq,
+    drop_id: at.drop_id,
+    detail,
+  });
   const where = (at: AuditRow) => `seq ${at.seq} (drop_id ${at.drop_id})`;
 
   if (linked) {
     return row.seq === expectedSeq
-      ? named("edited", row, `the fields of ${where(row)} do not hash to its stored hash: a field or the hash was changed`)
-      : named("edited", row, `${where(row)} is chained to seq ${expectedSeq - 1} but numbered ${row.seq}: its seq was changed`);
+      ? named(
+        "edited",
+        row,
+        `the fields of ${where(row)} do not hash to its stored hash: a field or the hash was changed`,
+      )
+      : named(
+        "edited",
+        row,
+        `${where(row)} is chained to seq ${expectedSeq - 1} but numbered ${row.seq}: its seq was changed`,
+      );
   }
   if (row.seq === expectedSeq && safeHash(expectedPrev, row) === row.hash) {
-    return named("edited", row, `the prev_hash of ${where(row)} was changed: its fields hash correctly from the row before it`);
+    return named(
+      "edited",
+      row,
+      `the prev_hash of ${where(row)} was changed: its fields hash correctly from the row before it`,
+    );
   }
   const twin = await source.byHash(row.hash);
   if (twin !== undefined && twin.seq < row.seq) {
@@ -125,12 +142,20 @@ async function breakAt(
     // Chained as the first row but not first: something was put before it.
     const first = await source.after(0);
     if (first !== undefined && first.seq < row.seq) {
-      return named("inserted", first, `${where(row)} is chained as the first row, so the rows from ${where(first)} on were inserted before it`);
+      return named(
+        "inserted",
+        first,
+        `${where(row)} is chained as the first row, so the rows from ${where(first)} on were inserted before it`,
+      );
     }
   }
   const predecessor = row.prev_hash === GENESIS_HASH ? undefined : await source.byHash(row.prev_hash);
   if (predecessor !== undefined && predecessor.seq > row.seq) {
-    return named("reordered", row, `${where(row)} is chained to seq ${predecessor.seq}, which comes after it: rows were reordered`);
+    return named(
+      "reordered",
+      row,
+      `${where(row)} is chained to seq ${predecessor.seq}, which comes after it: rows were reordered`,
+    );
   }
   if (predecessor !== undefined && previous !== undefined && predecessor.seq < previous.seq) {
     if (hashesAt(row, predecessor.seq + 1)) {
@@ -138,12 +163,24 @@ async function breakAt(
       // stands between them now was put there.
       const first = await source.after(predecessor.seq);
       const at = first ?? row;
-      return named("inserted", at, `${where(row)} is chained to seq ${predecessor.seq}, so the rows from ${where(at)} on were inserted after it`);
+      return named(
+        "inserted",
+        at,
+        `${where(row)} is chained to seq ${predecessor.seq}, so the rows from ${where(at)} on were inserted after it`,
+      );
     }
-    return named("inserted", row, `${where(row)} claims seq ${predecessor.seq} as its predecessor but was never numbered after it: a forged row`);
+    return named(
+      "inserted",
+      row,
+      `${where(row)} claims seq ${predecessor.seq} as its predecessor but was never numbered after it: a forged row`,
+    );
   }
   if (next !== undefined && next.prev_hash === expectedPrev) {
-    return named("inserted", row, `${where(row)} was inserted: the row after it, seq ${next.seq}, is chained to the row before it`);
+    return named(
+      "inserted",
+      row,
+      `${where(row)} was inserted: the row after it, seq ${next.seq}, is chained to the row before it`,
+    );
   }
   if (row.seq > expectedSeq) {
     const missing = row.seq - expectedSeq === 1 ? `seq ${expectedSeq} is` : `seq ${expectedSeq}–${row.seq - 1} are`;
@@ -151,7 +188,10 @@ async function breakAt(
       kind: "deleted",
       seq: expectedSeq,
       drop_id: null,
-      detail: `${missing} missing: ${previous === undefined ? "the chain starts" : `${where(previous)} is followed`} by ${where(row)}, ` +
+      detail:
+        `${missing} missing: ${previous === undefined ? "the chain starts" : `${where(previous)} is followed`} by ${
+          where(row)
+        }, ` +
         `which is chained to a row no longer in the table`,
     };
   }
@@ -160,25 +200,38 @@ async function breakAt(
       kind: "deleted",
       seq: row.seq,
       drop_id: null,
-      detail: `rows before ${where(row)} are missing: it is chained to a row no longer in the table, and the chain was renumbered`,
+      detail: `rows before ${
+        where(row)
+      } are missing: it is chained to a row no longer in the table, and the chain was renumbered`,
     };
   }
   if (selfConsistent) {
     // The row is intact and chained to a hash no row has any longer: the
     // row before it was changed and its hash recomputed, or replaced.
-    return named("edited", previous, `${where(row)} is chained to a hash no row has: ${where(previous)} was changed and its hash ` +
-      `recomputed, or replaced`);
+    return named(
+      "edited",
+      previous,
+      `${where(row)} is chained to a hash no row has: ${where(previous)} was changed and its hash ` +
+        `recomputed, or replaced`,
+    );
   }
   if (renumberedFrom(row) !== undefined) {
     return {
       kind: "deleted",
       seq: row.seq,
       drop_id: null,
-      detail: `a row before ${where(row)} was deleted and the rows after it renumbered: it was seq ${renumberedFrom(row)}, and is ` +
+      detail:
+        `a row before ${where(row)} was deleted and the rows after it renumbered: it was seq ${
+          renumberedFrom(row)
+        }, and is ` +
         `chained to a row no longer in the table`,
     };
   }
-  return named("inserted", row, `${where(row)} is chained to a hash no row has, and hashes to its own hash under no seq: a forged row`);
+  return named(
+    "inserted",
+    row,
+    `${where(row)} is chained to a hash no row has, and hashes to its own hash under no seq: a forged row`,
+  );
 }
 
 /** How far back a renumbering is searched for: a hash per try, only on a broken chain. */

@@ -42,7 +42,9 @@ export function resolveConnection(what: string, options: AuditConnectionOptions)
   }
   if (typeof options.connectionString !== "string" || options.connectionString.length === 0) {
     throw new TypeError(
-      `Cannot create ${what} as 'connectionString' must be a non-empty string: current value is ${describe(options.connectionString)}`,
+      `Cannot create ${what} as 'connectionString' must be a non-empty string: current value is ${
+        describe(options.connectionString)
+      }`,
     );
   }
   // As every adapter's: a malformed URL is a configuration error here, never
@@ -78,18 +80,23 @@ export function failureReason(err: unknown, resolved: ResolvedConnection): strin
   const sqlState = sqlStateOf(err);
   const message = oneLine(scrubbedMessage(err));
   if (sqlState === "42P01") return `the table does not exist (SQLSTATE 42P01: ${message}); run migrate() first`;
-  if (sqlState === "57014") return `a statement outlived statementTimeoutMs (${resolved.statementTimeoutMs} ms; SQLSTATE 57014)`;
+  if (sqlState === "57014") {
+    return `a statement outlived statementTimeoutMs (${resolved.statementTimeoutMs} ms; SQLSTATE 57014)`;
+  }
   if (sqlState !== undefined) return `the server answered SQLSTATE ${sqlState}: ${message}`;
   const network = networkCodeOf(err);
   if (network !== undefined) return `the server is unreachable (${network})`;
   if (connectionLost(err)) return `the connection was lost (${message})`;
   if (/timeout expired/i.test(message)) return `no connection was made within ${resolved.connectTimeoutMs} ms`;
-  if (/Query read timeout/i.test(message)) return `the server did not answer within ${resolved.statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS} ms`;
+  if (/Query read timeout/i.test(message)) {
+    return `the server did not answer within ${resolved.statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS} ms`;
+  }
   return message;
 }
 
 // pg's own messages when the socket dies; these errors carry no code.
-const CONNECTION_LOST = /Connection terminated|not queryable|connection is closed|Client has encountered a connection error/i;
+const CONNECTION_LOST =
+  /Connection terminated|not queryable|connection is closed|Client has encountered a connection error/i;
 
 /** Whether the connection died under a statement (not a server's answer, not a timeout). */
 export function connectionLost(err: unknown): boolean {
@@ -117,7 +124,9 @@ function oneLine(text: string): string {
  */
 export function cancelBackend(client: Client): Promise<void> {
   const c = client as unknown as { processID?: number | null; secretKey?: number | null; host?: string; port?: number };
-  if (typeof c.processID !== "number" || typeof c.secretKey !== "number" || c.host === undefined || c.port === undefined) {
+  if (
+    typeof c.processID !== "number" || typeof c.secretKey !== "number" || c.host === undefined || c.port === undefined
+  ) {
     return Promise.resolve();
   }
   const { processID, secretKey, host, port } = c;
@@ -150,7 +159,11 @@ interface CancelConnection {
  * Runs `body` on a fresh connection, always closed after. For the readers,
  * which run once: a pool would only be something to close.
  */
-export async function withClient<T>(resolved: ResolvedConnection, what: string, body: (client: Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  resolved: ResolvedConnection,
+  what: string,
+  body: (client: Client) => Promise<T>,
+): Promise<T> {
   const client = new Client(resolved.config);
   // Without a listener, a connection the server ends would crash the process.
   client.on("error", () => {});

@@ -68,7 +68,11 @@ export function sqlLiteral(value: string | null): string {
 function describeName(value: unknown): string {
   // Shown only when it cannot be a URL or a key=value pair: a connection
   // string passed as the table must not be echoed.
-  if (typeof value === "string") return value.length <= 100 && !/[:@/=]/.test(value) ? JSON.stringify(value) : `a string of ${value.length} characters`;
+  if (typeof value === "string") {
+    return value.length <= 100 && !/[:@/=]/.test(value)
+      ? JSON.stringify(value)
+      : `a string of ${value.length} characters`;
+  }
   return value === null ? "null" : typeof value;
 }
 
@@ -84,9 +88,7 @@ const RECORDED_AT_TEXT = `to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"
  * ORDER BY names the table's column through an alias.
  */
 export const SELECT_COLUMNS = INSERT_COLUMNS.map((column) =>
-  column === "seq"
-    ? "seq::text AS seq"
-    : column === "recorded_at"
+  column === "seq" ? "seq::text AS seq" : column === "recorded_at"
     ? `${RECORDED_AT_TEXT} AS recorded_at`
     // Read through the row's JSON: a table made before the column existed,
     // and not migrated since, still reads (as null: a destruction).
@@ -131,9 +133,14 @@ export function statementsOf(table: AuditTable) {
       // A destruction (action null) leaves the column out, so that a table
       // not yet migrated keeps taking the rows it always took; a quarantine
       // or a restore on such a table fails the append (no audit, no drop).
-      const columns = CONTENT_COLUMNS.slice(2).filter((column) => column !== "action" || (fields.action ?? null) !== null);
-      const values = columns.map((column) => sqlLiteral((fields[column as keyof AppendedFields] ?? null) as string | null));
-      const hashed = `n.prev || ${sqlLiteral(pieces.beforeRecordedAt)} || '"' || n.ts || '"' || ${sqlLiteral(pieces.beforeSeq)} ` +
+      const columns = CONTENT_COLUMNS.slice(2).filter((column) =>
+        column !== "action" || (fields.action ?? null) !== null
+      );
+      const values = columns.map((column) =>
+        sqlLiteral((fields[column as keyof AppendedFields] ?? null) as string | null)
+      );
+      const hashed =
+        `n.prev || ${sqlLiteral(pieces.beforeRecordedAt)} || '"' || n.ts || '"' || ${sqlLiteral(pieces.beforeSeq)} ` +
         `|| n.seq::text || ${sqlLiteral(pieces.afterSeq)}`;
       return [
         // READ COMMITTED whatever the role's default: under REPEATABLE READ
@@ -142,10 +149,14 @@ export function statementsOf(table: AuditTable) {
         "SET LOCAL synchronous_commit = off",
         lock,
         `INSERT INTO ${t} (seq, recorded_at, ${columns.join(", ")}, prev_hash, hash) ` +
-        `SELECT n.seq, n.ts::timestamptz, ${values.join(", ")}, n.prev, encode(sha256(convert_to(${hashed}, 'UTF8')), 'hex') ` +
+        `SELECT n.seq, n.ts::timestamptz, ${
+          values.join(", ")
+        }, n.prev, encode(sha256(convert_to(${hashed}, 'UTF8')), 'hex') ` +
         `FROM (SELECT coalesce(h.seq, 0) + 1 AS seq, coalesce(h.hash, '${GENESIS_HASH}') AS prev, ${CLOCK_MS} AS ts ` +
         `FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1) AS h ON true) AS n ` +
-        `WHERE NOT EXISTS (SELECT 1 FROM ${t} AS d WHERE d.drop_id = ${sqlLiteral(fields.drop_id)} AND d.event = ${sqlLiteral(fields.event)})`,
+        `WHERE NOT EXISTS (SELECT 1 FROM ${t} AS d WHERE d.drop_id = ${sqlLiteral(fields.drop_id)} AND d.event = ${
+          sqlLiteral(fields.event)
+        })`,
         "COMMIT",
         // Transactional, so that it takes an xid and its commit is a synchronous one that flushes.
         "SELECT pg_logical_emit_message(true, 'guarded-drop', 'flush')",
@@ -163,7 +174,8 @@ export function statementsOf(table: AuditTable) {
      * settled `ok` of the same resource (token, resource type, backend,
      * provider resource id) that resolves it, or null.
      */
-    pending: `SELECT ${SELECT_COLUMNS}, (SELECT s.drop_id FROM ${t} AS s WHERE s.event = 'provisioner.drop.settled' AND s.outcome = 'ok' ` +
+    pending:
+      `SELECT ${SELECT_COLUMNS}, (SELECT s.drop_id FROM ${t} AS s WHERE s.event = 'provisioner.drop.settled' AND s.outcome = 'ok' ` +
       `AND s.seq > r.seq AND s.token = r.token AND s.resource_type = r.resource_type AND s.backend = r.backend ` +
       `AND s.provider_resource_id = r.provider_resource_id ORDER BY s.seq LIMIT 1) AS resolved_by ` +
       `FROM ${t} AS r WHERE r.event = 'provisioner.drop' AND ($1::timestamptz IS NULL OR r.recorded_at >= $1::timestamptz) AND NOT EXISTS ` +
@@ -185,7 +197,9 @@ function migrateStatements(table: AuditTable): string {
   const fn = `${table.schemaPrefix}"guarded_drop_audit_reject"`;
   const trigger = (name: string, definition: string) =>
     `IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = '${t}'::regclass AND tgname = '${name}') THEN ` +
-    `CREATE TRIGGER ${name} ${definition} ON ${t} ${name.endsWith("truncate") ? "FOR EACH STATEMENT" : "FOR EACH ROW"} EXECUTE FUNCTION ${fn}(); END IF;`;
+    `CREATE TRIGGER ${name} ${definition} ON ${t} ${
+      name.endsWith("truncate") ? "FOR EACH STATEMENT" : "FOR EACH ROW"
+    } EXECUTE FUNCTION ${fn}(); END IF;`;
   return [
     "BEGIN",
     `SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, ${MIGRATE_KEY})`,

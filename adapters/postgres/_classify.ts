@@ -61,7 +61,10 @@ export function classifyPostgresError(
 ): PostgresBackendError {
   const classified = classify(context, step, err, connectTimeoutMs);
   const sqlState = classified.sqlState;
-  return withRetryable(classified, classified.kind === "unavailable" || (sqlState !== undefined && RETRYABLE_SQLSTATES.has(sqlState)));
+  return withRetryable(
+    classified,
+    classified.kind === "unavailable" || (sqlState !== undefined && RETRYABLE_SQLSTATES.has(sqlState)),
+  );
 }
 
 function classify(context: FailureContext, step: string, err: unknown, connectTimeoutMs: number): BackendError {
@@ -73,14 +76,18 @@ function classify(context: FailureContext, step: string, err: unknown, connectTi
       context,
       unavailable
         ? `the server is unavailable (SQLSTATE ${sqlState} at ${step})`
-        : `${step} failed with SQLSTATE ${sqlState}${sqlState === "57014" ? " (a statement timeout; a retry can succeed)" : ""}`,
+        : `${step} failed with SQLSTATE ${sqlState}${
+          sqlState === "57014" ? " (a statement timeout; a retry can succeed)" : ""
+        }`,
       withDetail(err),
       { sqlState },
     );
   }
   const network = networkCodeOf(err);
   if (network !== undefined) {
-    return backendError("unavailable", context, `the server is unreachable (${network} at ${step})`, err, { serverCode: network });
+    return backendError("unavailable", context, `the server is unreachable (${network} at ${step})`, err, {
+      serverCode: network,
+    });
   }
   if (step === "connect") {
     // Before the server has said anything, whatever goes wrong (a timeout,

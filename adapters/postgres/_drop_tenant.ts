@@ -6,7 +6,15 @@ import type { Client } from "pg";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { sqlStateOf, withRetryable } from "./_classify.ts";
 import { type Blockers, hasLocalDependencies, roleBlockers } from "./_role_dependencies.ts";
-import { databaseHolders, dropDatabase, dropRole, inspectTenant, revokeConnect, type TenantState, terminateBackends } from "./_statements.ts";
+import {
+  databaseHolders,
+  dropDatabase,
+  dropRole,
+  inspectTenant,
+  revokeConnect,
+  type TenantState,
+  terminateBackends,
+} from "./_statements.ts";
 
 /** A database and a role to drop together. */
 export interface TenantNames {
@@ -67,7 +75,9 @@ export async function dropTenant(
     await dropDatabase(client, database, dropDatabaseAttempts);
   } catch (err) {
     // One made since the first check: a retry could not succeed either.
-    if (sqlStateOf(err) === "55006") await failOnHolders(client, context, database, "its CONNECT was revoked and its sessions ended");
+    if (sqlStateOf(err) === "55006") {
+      await failOnHolders(client, context, database, "its CONNECT was revoked and its sessions ended");
+    }
     throw err;
   }
   step("reading pg_shdepend");
@@ -82,14 +92,21 @@ export async function dropTenant(
  * can drop or rename it until an operator commits or rolls back the one
  * (COMMIT PREPARED / ROLLBACK PREPARED) or drops the other.
  */
-export async function failOnHolders(client: Client, context: FailureContext, database: string, changed: string): Promise<void> {
+export async function failOnHolders(
+  client: Client,
+  context: FailureContext,
+  database: string,
+  changed: string,
+): Promise<void> {
   const holders = await databaseHolders(client, database);
   if (holders.length === 0) return;
   throw withRetryable(
     backendError(
       "failed",
       context,
-      `its database ${JSON.stringify(database)} is held by ${holders.join(", ")}, which no retry can end, so ${changed}: ` +
+      `its database ${JSON.stringify(database)} is held by ${
+        holders.join(", ")
+      }, which no retry can end, so ${changed}: ` +
         `COMMIT PREPARED or ROLLBACK PREPARED the transaction, or DROP SUBSCRIPTION, and retry`,
       undefined,
       { sqlState: "55006" },
@@ -126,7 +143,9 @@ export function failOnCaseVariants(context: FailureContext, names: TenantNames, 
       context,
       `${state.caseVariants.join(" and ")} ${state.caseVariants.length === 1 ? "differs" : "differ"} from its names ` +
         `(${JSON.stringify(names.database)}, ${JSON.stringify(names.role)}) only in case, so nothing was changed: ` +
-        `PostgreSQL keeps quoted names as given, and the platform may have meant ${state.caseVariants.length === 1 ? "it" : "them"}. ` +
+        `PostgreSQL keeps quoted names as given, and the platform may have meant ${
+          state.caseVariants.length === 1 ? "it" : "them"
+        }. ` +
         `Drop it by its exact name (name rules made with mixedCaseTokens: "exact"), or rename it`,
       undefined,
     ),

@@ -23,9 +23,15 @@ import { copiesOf, dropQuarantinedCopy, ofTenant, quarantineTenant, restoreTenan
 import { listQuarantined } from "./_quarantine_statements.ts";
 import { inspectTenant } from "./_statements.ts";
 import { endClient } from "./_pg_client.ts";
-import { LockWaitExpired, lockTenant, lockWaitMs, unlockTenant } from "./_tenant_lock.ts";
+import { lockTenant, LockWaitExpired, lockWaitMs, unlockTenant } from "./_tenant_lock.ts";
 import type { PostgresAdapterOptions } from "./postgres_options.ts";
-import type { PostgresAdapter, PurgeOptions, PurgeResult, QuarantinedCopy, RetentionOptions } from "./postgres_quarantine.ts";
+import type {
+  PostgresAdapter,
+  PurgeOptions,
+  PurgeResult,
+  QuarantinedCopy,
+  RetentionOptions,
+} from "./postgres_quarantine.ts";
 
 /** The names of one tenant model. */
 export interface PostgresForm {
@@ -37,7 +43,6 @@ export interface PostgresForm {
   /** For option messages: "the PostgreSQL adapter". */
   readonly adapter: string;
 }
-
 
 // Past the server's statement_timeout, so that a slow statement is reported
 // by the server (57014) and only a silent server trips the client's timer.
@@ -79,13 +84,17 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     const resolved = resolveAdapterOptions(adapter, options);
     if (typeof options.connectionString !== "string" || options.connectionString.length === 0) {
       throw new TypeError(
-        `Cannot create ${adapter} as 'connectionString' must be a non-empty string: current value is ${describe(options.connectionString)}`,
+        `Cannot create ${adapter} as 'connectionString' must be a non-empty string: current value is ${
+          describe(options.connectionString)
+        }`,
       );
     }
     const connectionString = options.connectionString;
     const attempts = positive(adapter, "dropDatabaseAttempts", options.dropDatabaseAttempts, 5);
     if (!Number.isInteger(attempts)) {
-      throw new TypeError(`Cannot create ${adapter} as 'dropDatabaseAttempts' must be a positive integer: current value is ${attempts}`);
+      throw new TypeError(
+        `Cannot create ${adapter} as 'dropDatabaseAttempts' must be a positive integer: current value is ${attempts}`,
+      );
     }
     const mixedCase = adapterCaseRule(adapter, resolved.nameRules, options.mixedCaseTokens, MIXED_CASE_MODES);
     this.backend = form.backend;
@@ -120,17 +129,29 @@ export class PostgresDeprovisioner implements PostgresAdapter {
       const context: FailureContext = { action: "quarantine", what: this.#form.what, token: checked };
       const now = retention.now();
       if (typeof now !== "number" || !Number.isFinite(now)) {
-        throw new TypeError(`Cannot quarantine ${this.#form.what} as 'retention.now()' must return a finite number: current value is ${describe(now)}`);
+        throw new TypeError(
+          `Cannot quarantine ${this.#form.what} as 'retention.now()' must return a finite number: current value is ${
+            describe(now)
+          }`,
+        );
       }
       const tenant = { token: checked, backend: this.backend, at: new Date(now) };
-      await this.#underLock(context, names.database, (client, step) =>
-        quarantineTenant(client, step, context, names, tenant, this.#dropDatabaseAttempts), (client) => gone(client, names));
+      await this.#underLock(
+        context,
+        names.database,
+        (client, step) => quarantineTenant(client, step, context, names, tenant, this.#dropDatabaseAttempts),
+        (client) => gone(client, names),
+      );
       // Told to guardedDrop, which records and counts a quarantine, not a destruction.
       return QUARANTINED;
     }
     const context: FailureContext = { action: "deprovision", what: this.#form.what, token: checked };
-    await this.#underLock(context, names.database, (client, step) =>
-      dropTenant(client, step, context, names, this.#dropDatabaseAttempts), (client) => gone(client, names));
+    await this.#underLock(
+      context,
+      names.database,
+      (client, step) => dropTenant(client, step, context, names, this.#dropDatabaseAttempts),
+      (client) => gone(client, names),
+    );
   }
 
   /** The tenant's quarantined copies, newest first. */
@@ -139,7 +160,9 @@ export class PostgresDeprovisioner implements PostgresAdapter {
     const context: FailureContext = { action: "check", what: this.#form.what, token: checked };
     return await inSession(this.#hooks, context, async (client, step) => {
       step("reading the quarantined copies");
-      return copiesOf(await listQuarantined(client), ofTenant(names, checked, this.backend), this.#retention?.days).map((marked) => marked.copy);
+      return copiesOf(await listQuarantined(client), ofTenant(names, checked, this.backend), this.#retention?.days).map(
+        (marked) => marked.copy,
+      );
     });
   }
 
@@ -147,8 +170,21 @@ export class PostgresDeprovisioner implements PostgresAdapter {
   async restore(token: string): Promise<QuarantinedCopy> {
     const { token: checked, ...names } = this.#targets(token);
     const context: FailureContext = { action: "restore", what: this.#form.what, token: checked };
-    const restored = await this.#underLock(context, names.database, (client, step) =>
-      restoreTenant(client, step, context, names, this.backend, this.#retention?.days, this.#dropDatabaseAttempts, this.#retention?.now() ?? Date.now()));
+    const restored = await this.#underLock(
+      context,
+      names.database,
+      (client, step) =>
+        restoreTenant(
+          client,
+          step,
+          context,
+          names,
+          this.backend,
+          this.#retention?.days,
+          this.#dropDatabaseAttempts,
+          this.#retention?.now() ?? Date.now(),
+        ),
+    );
     // Without `done`, #underLock answers undefined never. The action tells
     // guardedDrop it was a restore, even when the request did not say so.
     return { ...(restored as QuarantinedCopy), action: "restore" } as QuarantinedCopy;
@@ -161,20 +197,34 @@ export class PostgresDeprovisioner implements PostgresAdapter {
   async purgeExpired(guardedDrop: GuardedDrop, options: PurgeOptions = {}): Promise<PurgeResult> {
     const retention = this.#retention;
     if (retention === undefined) {
-      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`);
+      throw new TypeError(
+        `Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`,
+      );
     }
     if (typeof guardedDrop !== "function") {
-      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${describe(guardedDrop)}`);
+      throw new TypeError(
+        `Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${
+          describe(guardedDrop)
+        }`,
+      );
     }
     const now = options.now ?? retention.now();
     if (typeof now !== "number" || Number.isNaN(now)) {
-      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`);
+      throw new TypeError(
+        `Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`,
+      );
     }
     const prefix = options.requestId ?? `purge-${randomUUID()}`;
-    const listing: FailureContext = { action: "purge", what: `the quarantined copies of each ${this.#form.what.replace(/^the /, "")}`, token: "*" };
+    const listing: FailureContext = {
+      action: "purge",
+      what: `the quarantined copies of each ${this.#form.what.replace(/^the /, "")}`,
+      token: "*",
+    };
     const copies = await inSession(this.#hooks, listing, async (client, step) => {
       step("reading the quarantined copies");
-      return copiesOf(await listQuarantined(client), (mark) => this.#ownToken(mark), retention.days).map((marked) => marked.copy);
+      return copiesOf(await listQuarantined(client), (mark) => this.#ownToken(mark), retention.days).map((marked) =>
+        marked.copy
+      );
     });
     const expired = copies.filter((copy) => copy.expiresAt !== null && copy.expiresAt.getTime() <= now);
     const purged: QuarantinedCopy[] = [];
@@ -234,9 +284,16 @@ export class PostgresDeprovisioner implements PostgresAdapter {
    * @sanctionedDrop
    */
   async #purgeCopy(copy: QuarantinedCopy, gone: Set<string>): Promise<true> {
-    const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of ${this.#form.what}`, token: copy.token };
-    const dropped = await this.#underLock(context, copy.originalDatabase, (client, step) =>
-      dropQuarantinedCopy(client, step, context, copy, this.#dropDatabaseAttempts));
+    const context: FailureContext = {
+      action: "purge",
+      what: `the quarantined copy ${JSON.stringify(copy.name)} of ${this.#form.what}`,
+      token: copy.token,
+    };
+    const dropped = await this.#underLock(
+      context,
+      copy.originalDatabase,
+      (client, step) => dropQuarantinedCopy(client, step, context, copy, this.#dropDatabaseAttempts),
+    );
     if (dropped !== true) {
       // Restored (or purged by another job) since the listing: nothing was
       // dropped, so the record must not say ok, nor count as a drop.
@@ -304,7 +361,9 @@ export class PostgresDeprovisioner implements PostgresAdapter {
       } catch (err) {
         if (!(err instanceof LockWaitExpired)) throw err;
         throw withRetryable(
-          backendError("failed", context, `${err.message} (lockWaitMs): a retry can succeed`, undefined, { sqlState: "55P03" }),
+          backendError("failed", context, `${err.message} (lockWaitMs): a retry can succeed`, undefined, {
+            sqlState: "55P03",
+          }),
           true,
         );
       }
@@ -373,6 +432,6 @@ export class PostgresDeprovisioner implements PostgresAdapter {
  */
 async function gone(client: Client, names: TenantNames): Promise<boolean> {
   const state = await inspectTenant(client, names.database, names.role);
-  return !state.databaseExists && !state.roleExists && (names.caseInsensitive !== true || state.caseVariants.length === 0);
+  return !state.databaseExists && !state.roleExists &&
+    (names.caseInsensitive !== true || state.caseVariants.length === 0);
 }
-

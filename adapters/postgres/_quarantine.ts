@@ -80,7 +80,10 @@ export async function quarantineTenant(
     let name = quarantineName(names.database, tenant.at);
     for (let attempt = 1; await nameTaken(client, name); attempt++) {
       if (attempt >= NAME_ATTEMPTS) {
-        throw withRetryable(backendError("failed", context, `no free quarantine name was found in ${NAME_ATTEMPTS} tries`, undefined), true);
+        throw withRetryable(
+          backendError("failed", context, `no free quarantine name was found in ${NAME_ATTEMPTS} tries`, undefined),
+          true,
+        );
       }
       name = quarantineName(names.database, tenant.at);
     }
@@ -110,7 +113,9 @@ export async function quarantineTenant(
   try {
     await renameToQuarantine(client, mark, attempts);
   } catch (err) {
-    if (sqlStateOf(err) === "55006") await failOnHolders(client, context, names.database, "it is marked and locked out, not renamed");
+    if (sqlStateOf(err) === "55006") {
+      await failOnHolders(client, context, names.database, "it is marked and locked out, not renamed");
+    }
     throw err;
   }
   return mark;
@@ -130,9 +135,13 @@ export function copiesOf(
   tokenOf: (mark: QuarantineMark) => string | undefined,
   retentionDays: number | undefined,
 ): MarkedCopy[] {
-  const byName = new Map<string, { mark: QuarantineMark; fromRole: boolean; database: boolean; role: boolean; sizeBytes: number | null; oid: number }>();
+  const byName = new Map<
+    string,
+    { mark: QuarantineMark; fromRole: boolean; database: boolean; role: boolean; sizeBytes: number | null; oid: number }
+  >();
   for (const row of rows) {
-    const entry = byName.get(row.name) ?? { mark: row.mark, fromRole: false, database: false, role: false, sizeBytes: null, oid: 0 };
+    const entry = byName.get(row.name) ??
+      { mark: row.mark, fromRole: false, database: false, role: false, sizeBytes: null, oid: 0 };
     entry.oid = Math.max(entry.oid, row.oid);
     if (row.kind === "database") {
       entry.database = true;
@@ -171,8 +180,14 @@ export function copiesOf(
 }
 
 /** The copies of one tenant, by its original names and backend: answers its token. */
-export function ofTenant(names: TenantNames, token: string, backend: string): (mark: QuarantineMark) => string | undefined {
-  return (mark) => (mark.database === names.database && mark.role === names.role && mark.backend === backend ? token : undefined);
+export function ofTenant(
+  names: TenantNames,
+  token: string,
+  backend: string,
+): (mark: QuarantineMark) => string | undefined {
+  return (
+    mark,
+  ) => (mark.database === names.database && mark.role === names.role && mark.backend === backend ? token : undefined);
 }
 
 /**
@@ -212,7 +227,9 @@ export async function restoreTenant(
         originalDatabase: names.database,
         originalRole: names.role,
         quarantinedAt: new Date(pending.quarantined_at),
-        expiresAt: retentionDays === undefined ? null : new Date(Date.parse(pending.quarantined_at) + retentionDays * DAY_MS),
+        expiresAt: retentionDays === undefined
+          ? null
+          : new Date(Date.parse(pending.quarantined_at) + retentionDays * DAY_MS),
         sizeBytes: null,
       };
     }
@@ -231,7 +248,9 @@ export async function restoreTenant(
   const newest = copiesOf(await listQuarantined(client), ofTenant(names, context.token, backend), retentionDays)[0];
   if (newest === undefined) {
     throw new RefusedError(
-      `Cannot restore ${context.what} ${JSON.stringify(context.token)} as it must have a quarantined copy: current value is none`,
+      `Cannot restore ${context.what} ${
+        JSON.stringify(context.token)
+      } as it must have a quarantined copy: current value is none`,
     );
   }
   step("ALTER DATABASE and ALTER ROLE RENAME back");
@@ -264,7 +283,12 @@ export async function dropQuarantinedCopy(
     (state.roleExists && !marked.some((row) => row.kind === "role"));
   if (unmarked) {
     throw withRetryable(
-      backendError("failed", context, `the database or role named ${JSON.stringify(copy.name)} no longer carries its quarantine mark`, undefined),
+      backendError(
+        "failed",
+        context,
+        `the database or role named ${JSON.stringify(copy.name)} no longer carries its quarantine mark`,
+        undefined,
+      ),
       false,
     );
   }

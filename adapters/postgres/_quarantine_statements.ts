@@ -90,7 +90,9 @@ export function parseMark(comment: string | null | undefined): QuarantineMark | 
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
   const mark = value as Record<string, unknown>;
   if (mark.guarded_drop !== "quarantine" || mark.v !== 1) return undefined;
-  if (![mark.token, mark.backend, mark.name, mark.database, mark.role, mark.quarantined_at].every(isString)) return undefined;
+  if (![mark.token, mark.backend, mark.name, mark.database, mark.role, mark.quarantined_at].every(isString)) {
+    return undefined;
+  }
   if (![mark.had_database, mark.had_role, mark.login].every((b) => typeof b === "boolean")) return undefined;
   if (!isStringOrNull(mark.database_comment) || !isStringOrNull(mark.role_comment)) return undefined;
   if (!Array.isArray(mark.connect) || !mark.connect.every(isString)) return undefined;
@@ -98,7 +100,8 @@ export function parseMark(comment: string | null | undefined): QuarantineMark | 
     const members = mark.members;
     if (!Array.isArray(members)) return undefined;
     const valid = members.every((m) =>
-      typeof m === "object" && m !== null && isString((m as { role?: unknown }).role) && typeof (m as { admin?: unknown }).admin === "boolean"
+      typeof m === "object" && m !== null && isString((m as { role?: unknown }).role) &&
+      typeof (m as { admin?: unknown }).admin === "boolean"
     );
     if (!valid) return undefined;
   }
@@ -115,7 +118,13 @@ export function parseMark(comment: string | null | undefined): QuarantineMark | 
  */
 export function trustedMark(
   mark: QuarantineMark | undefined,
-  tenant: { readonly token: string; readonly backend: string; readonly database: string; readonly role: string; readonly at: Date },
+  tenant: {
+    readonly token: string;
+    readonly backend: string;
+    readonly database: string;
+    readonly role: string;
+    readonly at: Date;
+  },
 ): mark is QuarantineMark {
   return mark !== undefined && mark.token === tenant.token && mark.backend === tenant.backend &&
     mark.database === tenant.database && mark.role === tenant.role && consistentName(mark) &&
@@ -226,7 +235,9 @@ export async function markQuarantine(client: Client, mark: QuarantineMark): Prom
         [mark.role],
       );
       if (rows.length > 0) {
-        await client.query(`REVOKE ${role} FROM ${rows.map((r) => client.escapeIdentifier(r.member)).join(", ")} CASCADE`);
+        await client.query(
+          `REVOKE ${role} FROM ${rows.map((r) => client.escapeIdentifier(r.member)).join(", ")} CASCADE`,
+        );
       }
       await client.query(`ALTER ROLE ${role} NOLOGIN`);
     }
@@ -291,7 +302,9 @@ export interface CopyRow {
  * starts with `q_` and whose comment is a mark naming them.
  */
 export async function listQuarantined(client: Client): Promise<CopyRow[]> {
-  const { rows } = await client.query<{ kind: "database" | "role"; name: string; comment: string | null; size: string | null; oid: string }>(
+  const { rows } = await client.query<
+    { kind: "database" | "role"; name: string; comment: string | null; size: string | null; oid: string }
+  >(
     `SELECT 'database' AS kind, d.datname AS name, pg_catalog.shobj_description(d.oid, 'pg_database') AS comment, d.oid::int8 AS oid,
             CASE WHEN d.datconnlimit <> -2 AND pg_catalog.has_database_privilege(d.oid, 'CONNECT')
                  THEN pg_catalog.pg_database_size(d.oid) END AS size
@@ -304,7 +317,13 @@ export async function listQuarantined(client: Client): Promise<CopyRow[]> {
   return rows.flatMap((row) => {
     const mark = parseMark(row.comment);
     if (mark === undefined || mark.name !== row.name) return [];
-    return [{ kind: row.kind, name: row.name, mark, sizeBytes: row.size === null ? null : Number(row.size), oid: Number(row.oid) }];
+    return [{
+      kind: row.kind,
+      name: row.name,
+      mark,
+      sizeBytes: row.size === null ? null : Number(row.size),
+      oid: Number(row.oid),
+    }];
   });
 }
 
@@ -316,7 +335,12 @@ export async function listQuarantined(client: Client): Promise<CopyRow[]> {
  * NOTE: a CONNECT grant comes back without its grant option, and granted
  * by the database's owner.
  */
-export async function restoreFromQuarantine(client: Client, mark: QuarantineMark, attempts: number, inPlace = false): Promise<void> {
+export async function restoreFromQuarantine(
+  client: Client,
+  mark: QuarantineMark,
+  attempts: number,
+  inPlace = false,
+): Promise<void> {
   // In place: a quarantine interrupted before its renames left the mark,
   // the revokes and NOLOGIN on the original names; undo those alone.
   const q = client.escapeIdentifier(inPlace ? mark.role : mark.name);
@@ -350,7 +374,9 @@ export async function restoreFromQuarantine(client: Client, mark: QuarantineMark
         if (hasRole) {
           for (const member of mark.members ?? []) {
             if (!(await exists(client, "pg_roles", "rolname", member.role))) continue;
-            await client.query(`GRANT ${role} TO ${client.escapeIdentifier(member.role)}${member.admin ? " WITH ADMIN OPTION" : ""}`);
+            await client.query(
+              `GRANT ${role} TO ${client.escapeIdentifier(member.role)}${member.admin ? " WITH ADMIN OPTION" : ""}`,
+            );
           }
         }
       });
@@ -363,7 +389,12 @@ export async function restoreFromQuarantine(client: Client, mark: QuarantineMark
   }
 }
 
-async function exists(client: Client, catalog: "pg_database" | "pg_roles", column: "datname" | "rolname", name: string): Promise<boolean> {
+async function exists(
+  client: Client,
+  catalog: "pg_database" | "pg_roles",
+  column: "datname" | "rolname",
+  name: string,
+): Promise<boolean> {
   const { rows } = await client.query<{ found: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_catalog.${catalog} WHERE ${column} = $1) AS found`,
     [name],

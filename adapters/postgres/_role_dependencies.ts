@@ -88,7 +88,9 @@ export async function roleBlockers(client: Client, role: string, database: strin
     ].filter((part) => part !== undefined);
     return `${row.place}: ${parts.join(", ")}`;
   });
-  const databases = [...new Set(result.rows.map((row) => row.database).filter((name): name is string => name !== null))];
+  const databases = [
+    ...new Set(result.rows.map((row) => row.database).filter((name): name is string => name !== null)),
+  ];
   return { places, databases };
 }
 

@@ -96,7 +96,12 @@ export async function revokeConnect(client: Client, database: string, role: stri
  *
  * @sanctionedDrop
  */
-export async function terminateBackends(client: Client, database: string, role: string, members: readonly string[] = []): Promise<number> {
+export async function terminateBackends(
+  client: Client,
+  database: string,
+  role: string,
+  members: readonly string[] = [],
+): Promise<number> {
   const result = await client.query<{ terminated: string }>(
     `WITH RECURSIVE m(oid) AS (
        SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ANY($3::text[])

@@ -75,6 +75,9 @@ export async function lockTenant(
  */
 export async function unlockTenant(client: Client, database: string): Promise<void> {
   await client
-    .query("SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtext($1), pg_catalog.hashtext($2))", [NAMESPACE, database])
+    .query("SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtext($1), pg_catalog.hashtext($2))", [
+      NAMESPACE,
+      database,
+    ])
     .catch(() => {});
 }

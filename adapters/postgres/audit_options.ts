@@ -52,4 +52,3 @@ export interface AuditConnectionOptions {
    */
   ssl?: ClientConfig["ssl"];
 }
-

@@ -98,14 +98,22 @@ export async function resolveDrop(options: ResolveOptions): Promise<ResolvedDrop
   const table = auditTable(options.table, what);
   const { dropId, note } = options;
   if (typeof dropId !== "string" || dropId.length === 0 || dropId.length > 200) {
-    throw new TypeError(`Cannot ${what} as 'dropId' must be a string of 1 to 200 characters: current value is ${describe(dropId)}`);
+    throw new TypeError(
+      `Cannot ${what} as 'dropId' must be a string of 1 to 200 characters: current value is ${describe(dropId)}`,
+    );
   }
   if (typeof note !== "string" || note.trim().length === 0 || note.length > MAX_NOTE_LENGTH) {
-    throw new TypeError(`Cannot ${what} as 'note' must be a non-blank string of at most ${MAX_NOTE_LENGTH} characters: current value is ${describe(note)}`);
+    throw new TypeError(
+      `Cannot ${what} as 'note' must be a non-blank string of at most ${MAX_NOTE_LENGTH} characters: current value is ${
+        describe(note)
+      }`,
+    );
   }
   const caller = options.caller ?? "guarded-drop audit resolve";
   if (typeof caller !== "string" || caller.length === 0 || caller.length > 200) {
-    throw new TypeError(`Cannot ${what} as 'caller' must be a string of 1 to 200 characters: current value is ${describe(caller)}`);
+    throw new TypeError(
+      `Cannot ${what} as 'caller' must be a string of 1 to 200 characters: current value is ${describe(caller)}`,
+    );
   }
   const statements = statementsOf(table);
   // The refusals are thrown outside the connection: withClient describes
@@ -134,10 +142,16 @@ export async function resolveDrop(options: ResolveOptions): Promise<ResolvedDrop
     return { dropId: intent.drop_id, token: intent.token, resourceType: intent.resource_type, backend: intent.backend };
   });
   if (done === "unknown") {
-    throw new RefusedError(`Cannot ${what} as 'dropId' must name a drop in the audit table: current value is ${JSON.stringify(dropId)}, which has no provisioner.drop row`);
+    throw new RefusedError(
+      `Cannot ${what} as 'dropId' must name a drop in the audit table: current value is ${
+        JSON.stringify(dropId)
+      }, which has no provisioner.drop row`,
+    );
   }
   if (done === "settled") {
-    throw new RefusedError(`Cannot ${what} as it must be in doubt: current value is ${JSON.stringify(dropId)}, which is settled already`);
+    throw new RefusedError(
+      `Cannot ${what} as it must be in doubt: current value is ${JSON.stringify(dropId)}, which is settled already`,
+    );
   }
   return done;
 }

@@ -17,8 +17,8 @@ import {
   connectionLost,
   destroyClient,
   endClient,
-  type ResolvedConnection,
   resolveConnection,
+  type ResolvedConnection,
 } from "./_audit_connection.ts";
 import { auditTable, statementsOf } from "./_audit_table.ts";
 
@@ -146,10 +146,19 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
   const table = auditTable(options.table, `create ${what}`);
   const maxConnections = positive(what, "maxConnections", options.maxConnections, DEFAULT_MAX_CONNECTIONS);
   if (!Number.isInteger(maxConnections)) {
-    throw new TypeError(`Cannot create ${what} as 'maxConnections' must be a positive integer: current value is ${describe(maxConnections)}`);
+    throw new TypeError(
+      `Cannot create ${what} as 'maxConnections' must be a positive integer: current value is ${
+        describe(maxConnections)
+      }`,
+    );
   }
   const statements = statementsOf(table);
-  const pool = new pg.Pool({ ...resolved.config, max: maxConnections, idleTimeoutMillis: IDLE_TIMEOUT_MS, allowExitOnIdle: true });
+  const pool = new pg.Pool({
+    ...resolved.config,
+    max: maxConnections,
+    idleTimeoutMillis: IDLE_TIMEOUT_MS,
+    allowExitOnIdle: true,
+  });
   // An idle connection the server ends is reported here; without a listener
   // it would crash the process. The pool drops that connection itself.
   pool.on("error", () => {});
@@ -161,7 +170,12 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
   let closed = false;
   const target = `the audit table "${table.name}"`;
 
-  async function write(event: AuditEvent, record: DropRecord, settled: Settled | undefined, signal: AbortSignal | undefined) {
+  async function write(
+    event: AuditEvent,
+    record: DropRecord,
+    settled: Settled | undefined,
+    signal: AbortSignal | undefined,
+  ) {
     const action = `${event === "provisioner.drop" ? "append to" : "settle in"} ${target}`;
     const fields = recordFields(record, action);
     const appended = statements.append({
@@ -187,7 +201,11 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
    * the append is idempotent: it skips a row its drop_id and event already
    * have, and flushes whatever is there.
    */
-  async function onConnection(action: string, signal: AbortSignal | undefined, body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  async function onConnection(
+    action: string,
+    signal: AbortSignal | undefined,
+    body: (client: pg.PoolClient) => Promise<void>,
+  ): Promise<void> {
     for (let attempt = 1;; attempt++) {
       try {
         await once(action, signal, body);
@@ -199,7 +217,11 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
     }
   }
 
-  async function once(action: string, signal: AbortSignal | undefined, body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  async function once(
+    action: string,
+    signal: AbortSignal | undefined,
+    body: (client: pg.PoolClient) => Promise<void>,
+  ): Promise<void> {
     if (closed) throw new Error(`Cannot ${action} as the store is closed`);
     if (signal?.aborted) throw abortedError(action, signal);
     let client: pg.PoolClient | undefined;
@@ -241,7 +263,10 @@ export function postgresAuditStore(options: PostgresAuditStoreOptions): Postgres
         client.release(true);
       }
       if (signal?.aborted) throw abortedError(action, signal);
-      const failure: StoreFailure = { [REPORTED]: auditError(action, err, resolved), [LOST]: client !== undefined && connectionLost(err) };
+      const failure: StoreFailure = {
+        [REPORTED]: auditError(action, err, resolved),
+        [LOST]: client !== undefined && connectionLost(err),
+      };
       throw failure;
     } finally {
       if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
@@ -296,7 +321,9 @@ function recordFields(record: DropRecord, action: string) {
     const value: unknown = record[field];
     if (optional && (value === undefined || value === null)) return null;
     if (typeof value !== "string") {
-      throw new TypeError(`Cannot ${action} as 'record.${field}' must be a string: current value is ${describe(value)}`);
+      throw new TypeError(
+        `Cannot ${action} as 'record.${field}' must be a string: current value is ${describe(value)}`,
+      );
     }
     return storable(value);
   };
@@ -344,7 +371,10 @@ function bounded(text: string): string {
 function abortedError(action: string, signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   const why = reason instanceof Error ? `${reason.name}: ${scrubCredentials(reason.message)}` : "aborted";
-  return new Error(`Cannot ${action} as the call was aborted (${why}); an abort during COMMIT may still have committed the row`, {
-    cause: reason,
-  });
+  return new Error(
+    `Cannot ${action} as the call was aborted (${why}); an abort during COMMIT may still have committed the row`,
+    {
+      cause: reason,
+    },
+  );
 }

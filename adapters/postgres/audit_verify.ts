@@ -7,7 +7,7 @@
 
 import type { Client } from "pg";
 import { type AuditRow, HASH_PATTERN } from "./_audit_chain.ts";
-import { type ChainBreak, checkChain, type ChainSource } from "./_audit_check.ts";
+import { type ChainBreak, type ChainSource, checkChain } from "./_audit_check.ts";
 import { type AuditConnectionOptions, resolveConnection, withClient } from "./_audit_connection.ts";
 import { auditRowOf } from "./_audit_rows.ts";
 import { auditTable, statementsOf } from "./_audit_table.ts";

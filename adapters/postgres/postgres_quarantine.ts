@@ -7,7 +7,13 @@
  * @module
  */
 
-import type { GuardedDrop, PurgeOptions, PurgeResult as SharedPurgeResult, QuarantinedCopyInfo, RecoverableDeprovisioner } from "../../lib/mod.ts";
+import type {
+  GuardedDrop,
+  PurgeOptions,
+  PurgeResult as SharedPurgeResult,
+  QuarantinedCopyInfo,
+  RecoverableDeprovisioner,
+} from "../../lib/mod.ts";
 
 // The shared contract's types, under the names this module always exported.
 export type { PurgeOptions, RetentionOptions } from "../../lib/mod.ts";

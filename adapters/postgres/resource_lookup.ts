@@ -151,12 +151,16 @@ const MAX_PARAMETER = 2;
  */
 export function postgresResourceLookup(options: PostgresResourceLookupOptions): PostgresResourceLookup {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot create ${ADAPTER} as 'options' must be an object: current value is ${describe(options)}`);
+    throw new TypeError(
+      `Cannot create ${ADAPTER} as 'options' must be an object: current value is ${describe(options)}`,
+    );
   }
   const { connectionString, query } = options;
   if (typeof connectionString !== "string" || connectionString.length === 0) {
     throw new TypeError(
-      `Cannot create ${ADAPTER} as 'connectionString' must be a non-empty string: current value is ${describe(connectionString)}`,
+      `Cannot create ${ADAPTER} as 'connectionString' must be a non-empty string: current value is ${
+        describe(connectionString)
+      }`,
     );
   }
   checkConnectionUrl(ADAPTER, "connectionString", connectionString, POSTGRES_URL);
@@ -218,7 +222,11 @@ export function postgresResourceLookup(options: PostgresResourceLookupOptions): 
    * discarded: a cancel that arrives after the query ended would hit the
    * next query on that backend.
    */
-  async function run(params: unknown[], context: FailureContext, signal: AbortSignal): Promise<Record<string, unknown>[]> {
+  async function run(
+    params: unknown[],
+    context: FailureContext,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>[]> {
     let step = "connect";
     let client: PoolClient | undefined;
     let released = false;
@@ -311,7 +319,10 @@ function resourceOf(rows: Record<string, unknown>[], context: FailureContext): R
   // pg reads 'infinity' and '-infinity' as numbers: never, and since always.
   if (expires === Infinity) return { status, expiresAt: null };
   if (expires === -Infinity) return { status, expiresAt: new Date(-8.64e15) };
-  throw notAResource(context, `the query's 'expires_at' column must be a timestamp or NULL: current value is ${describe(expires)}`);
+  throw notAResource(
+    context,
+    `the query's 'expires_at' column must be a timestamp or NULL: current value is ${describe(expires)}`,
+  );
 }
 
 function notAResource(context: FailureContext, reason: string): BackendError {
@@ -321,7 +332,9 @@ function notAResource(context: FailureContext, reason: string): BackendError {
 /** Checks the query and returns how many parameters it binds (1 or 2). */
 function checkQuery(query: unknown): 1 | 2 {
   if (typeof query !== "string" || query.trim().length === 0) {
-    throw new TypeError(`Cannot create ${ADAPTER} as 'query' must be a non-empty string: current value is ${describe(query)}`);
+    throw new TypeError(
+      `Cannot create ${ADAPTER} as 'query' must be a non-empty string: current value is ${describe(query)}`,
+    );
   }
   const used = new Set([...query.matchAll(/\$(\d+)/g)].map((match) => Number(match[1])));
   if (!used.has(1)) {
@@ -332,7 +345,9 @@ function checkQuery(query: unknown): 1 | 2 {
   const beyond = [...used].filter((n) => n < 1 || n > MAX_PARAMETER).sort((a, b) => a - b);
   if (beyond.length > 0) {
     throw new TypeError(
-      `Cannot create ${ADAPTER} as 'query' may only use $1 (the token) and $2 (the provider resource id): current value uses $${beyond[0]}`,
+      `Cannot create ${ADAPTER} as 'query' may only use $1 (the token) and $2 (the provider resource id): current value uses $${
+        beyond[0]
+      }`,
     );
   }
   return used.has(2) ? 2 : 1;
@@ -341,7 +356,9 @@ function checkQuery(query: unknown): 1 | 2 {
 function positiveInteger(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(`Cannot create ${ADAPTER} as '${option}' must be a positive integer: current value is ${describe(value)}`);
+    throw new TypeError(
+      `Cannot create ${ADAPTER} as '${option}' must be a positive integer: current value is ${describe(value)}`,
+    );
   }
   return value;
 }

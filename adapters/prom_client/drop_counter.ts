@@ -133,14 +133,19 @@ function checkCounterName(name: unknown, option: "name" | "actionName" = "name")
     );
   };
   if (typeof name !== "string" || name === "") return fail("be a non-empty string");
-  const snake = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
+  const snake = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(
+    /^_+|_+$/g,
+    "",
+  );
   const suggestion = /^[a-z]/.test(snake) ? (snake.endsWith("_total") ? snake : `${snake}_total`) : undefined;
   if (name.startsWith("__")) return fail("not start with '__' (reserved for Prometheus' own use)", suggestion);
   if (name.includes(":")) return fail("not hold ':' (reserved for recording rules)", suggestion);
   if (!SNAKE_CASE.test(name)) {
     return fail("be snake_case: lower-case letters, digits and '_', starting with a letter", suggestion);
   }
-  if (!name.endsWith("_total") || name === "_total") return fail("end with '_total', as every counter's name does", suggestion);
+  if (!name.endsWith("_total") || name === "_total") {
+    return fail("end with '_total', as every counter's name does", suggestion);
+  }
   return name;
 }
 
@@ -176,14 +181,21 @@ function checkCounterName(name: unknown, option: "name" | "actionName" = "name")
  * console.log((await registry.getSingleMetric("provisioner_drop_total")!.get()).values.length); // 56
  * ```
  */
-export function createDropCounter(options: DropCounterOptions = {}): Counter<DropCounterLabelName> & Required<Pick<DropCounter, "incAction">> {
+export function createDropCounter(
+  options: DropCounterOptions = {},
+): Counter<DropCounterLabelName> & Required<Pick<DropCounter, "incAction">> {
   const registry = options.registry ?? defaultRegistry;
   const name = checkCounterName(options.name ?? "provisioner_drop_total");
   const actionName = checkCounterName(options.actionName ?? "provisioner_drop_action_total", "actionName");
   const resourceTypes = stringList("resourceTypes", options.resourceTypes ?? DEFAULT_RESOURCE_TYPES);
   const backends = stringList("backends", options.backends ?? BACKENDS);
 
-  const counter = counterIn(registry, name, LABEL_NAMES, "Drops of tenant data through guardedDrop, by resource type, backend and outcome.");
+  const counter = counterIn(
+    registry,
+    name,
+    LABEL_NAMES,
+    "Drops of tenant data through guardedDrop, by resource type, backend and outcome.",
+  );
   const actions = counterIn(
     registry,
     actionName,
@@ -211,11 +223,13 @@ function counterIn<L extends string>(registry: Registry, name: string, labels: r
   if (existing === undefined) return new Counter({ name, help, labelNames: labels, registers: [registry] });
   const labelNames = (existing as unknown as { labelNames?: readonly string[] }).labelNames ?? [];
   const type = (existing as unknown as { type?: string }).type;
-  if (type !== "counter" || labelNames.length !== labels.length || !labels.every((label) => labelNames.includes(label))) {
+  if (
+    type !== "counter" || labelNames.length !== labels.length || !labels.every((label) => labelNames.includes(label))
+  ) {
     throw new TypeError(
-      `Cannot create the drop counter as ${JSON.stringify(name)} is already registered as a ${type ?? "metric"} with labels [${
-        labelNames.join(", ")
-      }]: it must be a counter with labels [${labels.join(", ")}]`,
+      `Cannot create the drop counter as ${JSON.stringify(name)} is already registered as a ${
+        type ?? "metric"
+      } with labels [${labelNames.join(", ")}]: it must be a counter with labels [${labels.join(", ")}]`,
     );
   }
   return existing as Counter<L>;

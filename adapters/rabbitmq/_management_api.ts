@@ -27,16 +27,26 @@ export interface ManagementEndpoint {
  */
 export function parseManagementUrl(adapter: string, managementUrl: unknown): ManagementEndpoint {
   if (typeof managementUrl !== "string" || managementUrl.length === 0) {
-    throw new TypeError(`Cannot create ${adapter} as 'managementUrl' must be a non-empty string: current value is ${describe(managementUrl)}`);
+    throw new TypeError(
+      `Cannot create ${adapter} as 'managementUrl' must be a non-empty string: current value is ${
+        describe(managementUrl)
+      }`,
+    );
   }
   let url: URL;
   try {
     url = new URL(managementUrl);
   } catch {
-    throw new TypeError(`Cannot create ${adapter} as 'managementUrl' must be an absolute http(s) URL: current value is not a URL`);
+    throw new TypeError(
+      `Cannot create ${adapter} as 'managementUrl' must be an absolute http(s) URL: current value is not a URL`,
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new TypeError(`Cannot create ${adapter} as 'managementUrl' must be an http(s) URL: current scheme is ${JSON.stringify(url.protocol)}`);
+    throw new TypeError(
+      `Cannot create ${adapter} as 'managementUrl' must be an http(s) URL: current scheme is ${
+        JSON.stringify(url.protocol)
+      }`,
+    );
   }
   if (url.search !== "" || url.hash !== "") {
     throw new TypeError(`Cannot create ${adapter} as 'managementUrl' must be a base URL without a query or fragment`);
@@ -85,7 +95,11 @@ export interface ApiRequest {
  * network error, a timeout or 502/503/504 is `unavailable`, anything else
  * (401, 403, 5xx…) is `failed`.
  */
-export async function callApi(endpoint: ManagementEndpoint, context: FailureContext, request: ApiRequest): Promise<ApiAnswer> {
+export async function callApi(
+  endpoint: ManagementEndpoint,
+  context: FailureContext,
+  request: ApiRequest,
+): Promise<ApiAnswer> {
   const path = request.segments.map((segment) => encodeURIComponent(segment)).join("/");
   const query = request.query === undefined ? "" : `?${new URLSearchParams(request.query).toString()}`;
   const headers: Record<string, string> = { accept: "application/json" };
@@ -141,7 +155,13 @@ function transportError(context: FailureContext, step: string, err: unknown) {
   // undici's own name for a connect that timed out.
   const named = code === "UND_ERR_CONNECT_TIMEOUT" ? "ETIMEDOUT" : code;
   if (network === undefined && code !== undefined && TLS_CODE.test(code)) {
-    return backendError("failed", context, `the TLS handshake with the management API failed (${code} at ${step})`, inner, { serverCode: code });
+    return backendError(
+      "failed",
+      context,
+      `the TLS handshake with the management API failed (${code} at ${step})`,
+      inner,
+      { serverCode: code },
+    );
   }
   return backendError(
     "unavailable",
@@ -158,7 +178,9 @@ function innermostCause(err: unknown): unknown {
   for (let depth = 0; depth < 8; depth++) {
     // An AggregateError (one error per address of a host name) holds them in `errors`.
     const errors = (current as { errors?: unknown } | null)?.errors;
-    const next = Array.isArray(errors) && errors.length > 0 ? errors[0] : (current as { cause?: unknown } | null)?.cause;
+    const next = Array.isArray(errors) && errors.length > 0
+      ? errors[0]
+      : (current as { cause?: unknown } | null)?.cause;
     if (typeof next !== "object" || next === null) break;
     current = next;
   }

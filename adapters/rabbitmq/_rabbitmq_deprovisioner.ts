@@ -1,7 +1,17 @@
 // Internal: the RabbitMQ Deprovisioner behind rabbitmqShared and rabbitmqDedicated.
 
 import { randomUUID } from "node:crypto";
-import { type Backend, checkTenantToken, type DropError, type DropReport, type GuardedDrop, type NameRules, type PurgeOptions, type PurgeResult, RefusedError } from "../../lib/mod.ts";
+import {
+  type Backend,
+  checkTenantToken,
+  type DropError,
+  type DropReport,
+  type GuardedDrop,
+  type NameRules,
+  type PurgeOptions,
+  type PurgeResult,
+  RefusedError,
+} from "../../lib/mod.ts";
 import { describe } from "../_shared/_resolve_options.ts";
 import { DAY_MS, resolveRetention } from "../_shared/_retention.ts";
 import {
@@ -114,12 +124,21 @@ export class RabbitmqDeprovisioner implements RabbitmqAdapter {
       const context = this.#context("restore", token);
       await checkApi(this.#endpoint, context, this.#connectTimeoutMs);
       const mark = await readMark(this.#endpoint, context, target, this.#operationTimeoutMs);
-      if (mark === undefined || !(await objectExists(this.#endpoint, context, "vhosts", target.vhost, this.#operationTimeoutMs))) {
-        throw new RefusedError(`Cannot restore ${this.#form.what} ${JSON.stringify(token)} as it must have a quarantined copy: current value is none`);
+      if (
+        mark === undefined ||
+        !(await objectExists(this.#endpoint, context, "vhosts", target.vhost, this.#operationTimeoutMs))
+      ) {
+        throw new RefusedError(
+          `Cannot restore ${this.#form.what} ${
+            JSON.stringify(token)
+          } as it must have a quarantined copy: current value is none`,
+        );
       }
       if (!(await objectExists(this.#endpoint, context, "users", target.user, this.#operationTimeoutMs))) {
         throw new RefusedError(
-          `Cannot restore ${this.#form.what} ${JSON.stringify(token)} as its user ${JSON.stringify(target.user)} must exist: current value is gone (deleted since the quarantine); nothing was changed`,
+          `Cannot restore ${this.#form.what} ${JSON.stringify(token)} as its user ${
+            JSON.stringify(target.user)
+          } must exist: current value is gone (deleted since the quarantine); nothing was changed`,
         );
       }
       const now = await readPermissions(this.#endpoint, context, target, this.#operationTimeoutMs);
@@ -129,7 +148,9 @@ export class RabbitmqDeprovisioner implements RabbitmqAdapter {
       // before that, what is left must be what the mark recorded.
       const ours = mark.restoring === true || mark.revoked !== true ? withinRecorded(now, mark) : none;
       if (!ours) throw takenError(context, target);
-      if (mark.restoring !== true) await writeMark(this.#endpoint, context, { ...mark, restoring: true }, this.#operationTimeoutMs);
+      if (mark.restoring !== true) {
+        await writeMark(this.#endpoint, context, { ...mark, restoring: true }, this.#operationTimeoutMs);
+      }
       await grantRecorded(this.#endpoint, context, mark, this.#operationTimeoutMs);
       await removeMark(this.#endpoint, context, target.vhost, this.#operationTimeoutMs);
       return { ...this.#copyOf(mark), action: "restore" as const };
@@ -137,17 +158,28 @@ export class RabbitmqDeprovisioner implements RabbitmqAdapter {
   }
 
   /** Drops each expired copy of this form through `guardedDrop`, intent `quarantine_expired`. */
-  async purgeExpired(guardedDrop: GuardedDrop, options: PurgeOptions = {}): Promise<PurgeResult<RabbitmqQuarantinedCopy>> {
+  async purgeExpired(
+    guardedDrop: GuardedDrop,
+    options: PurgeOptions = {},
+  ): Promise<PurgeResult<RabbitmqQuarantinedCopy>> {
     const retention = this.#retention;
     if (retention === undefined) {
-      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`);
+      throw new TypeError(
+        `Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`,
+      );
     }
     if (typeof guardedDrop !== "function") {
-      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${describe(guardedDrop)}`);
+      throw new TypeError(
+        `Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${
+          describe(guardedDrop)
+        }`,
+      );
     }
     const now = options.now ?? retention.now();
     if (typeof now !== "number" || Number.isNaN(now)) {
-      throw new TypeError(`Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`);
+      throw new TypeError(
+        `Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`,
+      );
     }
     const prefix = options.requestId ?? `purge-${randomUUID()}`;
     const context = this.#context("purge", "*");
@@ -244,7 +276,9 @@ export class RabbitmqDeprovisioner implements RabbitmqAdapter {
     const mark = await readMark(this.#endpoint, context, target, this.#operationTimeoutMs);
     if (mark === undefined || mark.quarantined_at !== copy.quarantinedAt.toISOString()) {
       throw new RefusedError(
-        `Cannot purge the quarantined copy ${JSON.stringify(copy.name)} of ${this.#form.what} as it must still be quarantined: current value is gone (restored or purged meanwhile), nothing was dropped`,
+        `Cannot purge the quarantined copy ${
+          JSON.stringify(copy.name)
+        } of ${this.#form.what} as it must still be quarantined: current value is gone (restored or purged meanwhile), nothing was dropped`,
       );
     }
     await closeUserConnections(this.#endpoint, context, target.user, this.#operationTimeoutMs);

@@ -46,10 +46,19 @@ async function deleteRacing(
  * believed: a wrong base URL answers 404 to everything, and a 404 would
  * otherwise read as "already gone". It is sent with the connect timeout.
  */
-export async function checkApi(endpoint: ManagementEndpoint, context: FailureContext, timeoutMs: number): Promise<void> {
+export async function checkApi(
+  endpoint: ManagementEndpoint,
+  context: FailureContext,
+  timeoutMs: number,
+): Promise<void> {
   let answer: ApiAnswer;
   try {
-    answer = await callApi(endpoint, context, { method: "GET", segments: ["whoami"], step: "GET /api/whoami", timeoutMs });
+    answer = await callApi(endpoint, context, {
+      method: "GET",
+      segments: ["whoami"],
+      step: "GET /api/whoami",
+      timeoutMs,
+    });
   } catch (err) {
     // Unreachable, unavailable, or the credentials are wrong (401, 403):
     // those say so themselves. Any other status is a wrong base URL.
@@ -80,7 +89,12 @@ export async function objectExists(
   name: string,
   timeoutMs: number,
 ): Promise<boolean> {
-  const answer = await callApi(endpoint, context, { method: "GET", segments: [kind, name], step: `GET /api/${kind}/{name}`, timeoutMs });
+  const answer = await callApi(endpoint, context, {
+    method: "GET",
+    segments: [kind, name],
+    step: `GET /api/${kind}/{name}`,
+    timeoutMs,
+  });
   return answer.status !== 404;
 }
 
@@ -139,8 +153,18 @@ export async function closeUserConnections(
  *
  * @sanctionedDrop
  */
-export async function deleteVhost(endpoint: ManagementEndpoint, context: FailureContext, vhost: string, timeoutMs: number): Promise<void> {
-  await deleteRacing(endpoint, context, { method: "DELETE", segments: ["vhosts", vhost], step: "DELETE /api/vhosts/{vhost}", timeoutMs }, [
+export async function deleteVhost(
+  endpoint: ManagementEndpoint,
+  context: FailureContext,
+  vhost: string,
+  timeoutMs: number,
+): Promise<void> {
+  await deleteRacing(endpoint, context, {
+    method: "DELETE",
+    segments: ["vhosts", vhost],
+    step: "DELETE /api/vhosts/{vhost}",
+    timeoutMs,
+  }, [
     "vhosts",
     vhost,
   ]);
@@ -153,6 +177,16 @@ export async function deleteVhost(endpoint: ManagementEndpoint, context: Failure
  *
  * @sanctionedDrop
  */
-export async function deleteUser(endpoint: ManagementEndpoint, context: FailureContext, user: string, timeoutMs: number): Promise<void> {
-  await deleteRacing(endpoint, context, { method: "DELETE", segments: ["users", user], step: "DELETE /api/users/{user}", timeoutMs }, ["users", user]);
+export async function deleteUser(
+  endpoint: ManagementEndpoint,
+  context: FailureContext,
+  user: string,
+  timeoutMs: number,
+): Promise<void> {
+  await deleteRacing(endpoint, context, {
+    method: "DELETE",
+    segments: ["users", user],
+    step: "DELETE /api/users/{user}",
+    timeoutMs,
+  }, ["users", user]);
 }

@@ -77,7 +77,8 @@ export class BudgetConnection {
 
 // ioredis Cluster's own messages when its nodes are gone or its slot map is
 // stale; they carry no code.
-const CLUSTER_LOST = /Cluster is ended|Cluster isn't ready|Failed to refresh slots cache|Too many Cluster redirections|None of startup nodes is available/i;
+const CLUSTER_LOST =
+  /Cluster is ended|Cluster isn't ready|Failed to refresh slots cache|Too many Cluster redirections|None of startup nodes is available/i;
 
 /** Whether `err` is the Cluster client saying its nodes cannot be reached: `unavailable`, as a lost connection is. */
 export function isClusterLost(err: unknown): boolean {
@@ -131,7 +132,12 @@ async function openCluster(url: string, timeoutMs: number): Promise<Cluster> {
       cluster.connect(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(Object.assign(new Error(`connect ETIMEDOUT: no cluster ready within ${timeoutMs} ms`), { code: "ETIMEDOUT" })),
+          () =>
+            reject(
+              Object.assign(new Error(`connect ETIMEDOUT: no cluster ready within ${timeoutMs} ms`), {
+                code: "ETIMEDOUT",
+              }),
+            ),
           timeoutMs,
         );
       }),

@@ -45,7 +45,9 @@ export class BudgetKeys {
   /** The sorted set of `limit`'s window, for a request of `resourceType`. */
   limit(limit: DropLimit, resourceType: string): string {
     const counted = `${limit.max}per${limit.windowMs}ms`;
-    return limit.scope === "global" ? `${this.#base}global:${counted}` : `${this.#base}resource_type:${resourceType}:${counted}`;
+    return limit.scope === "global"
+      ? `${this.#base}global:${counted}`
+      : `${this.#base}resource_type:${resourceType}:${counted}`;
   }
 
   /** The hash that tells a whole window from a lost one (see TAKE_SCRIPT). */
@@ -64,34 +66,52 @@ export class BudgetKeys {
  */
 export function checkBudgetOptions(options: RedisDropBudgetOptions): BudgetSettings {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot create ${FACTORY} as 'options' must be an object: current value is ${describe(options)}`);
+    throw new TypeError(
+      `Cannot create ${FACTORY} as 'options' must be an object: current value is ${describe(options)}`,
+    );
   }
   const url = checkUrl(options.url);
   const limits = checkLimits(options.limits);
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   if (typeof keyPrefix !== "string") {
-    throw new TypeError(`Cannot create ${FACTORY} as 'keyPrefix' must be a string: current value is ${describe(keyPrefix)}`);
+    throw new TypeError(
+      `Cannot create ${FACTORY} as 'keyPrefix' must be a string: current value is ${describe(keyPrefix)}`,
+    );
   }
   const onUnavailable = options.onUnavailable ?? "deny";
   if (onUnavailable !== "deny" && onUnavailable !== "allow") {
     throw new TypeError(
-      `Cannot create ${FACTORY} as 'onUnavailable' must be "deny" or "allow": current value is ${describe(onUnavailable)}`,
+      `Cannot create ${FACTORY} as 'onUnavailable' must be "deny" or "allow": current value is ${
+        describe(onUnavailable)
+      }`,
     );
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError(`Cannot create ${FACTORY} as 'timeoutMs' must be a positive finite number: current value is ${describe(timeoutMs)}`);
+    throw new TypeError(
+      `Cannot create ${FACTORY} as 'timeoutMs' must be a positive finite number: current value is ${
+        describe(timeoutMs)
+      }`,
+    );
   }
   const cluster = options.cluster ?? false;
   if (typeof cluster !== "boolean") {
-    throw new TypeError(`Cannot create ${FACTORY} as 'cluster' must be a boolean: current value is ${describe(cluster)}`);
+    throw new TypeError(
+      `Cannot create ${FACTORY} as 'cluster' must be a boolean: current value is ${describe(cluster)}`,
+    );
   }
   if (cluster && !/^\/?0?$/.test(new URL(url).pathname)) {
-    throw new TypeError(`Cannot create ${FACTORY} as 'url' must name database 0 when 'cluster' is true: a Redis Cluster has no other`);
+    throw new TypeError(
+      `Cannot create ${FACTORY} as 'url' must name database 0 when 'cluster' is true: a Redis Cluster has no other`,
+    );
   }
   const trustFreshServer = options.trustFreshServer ?? false;
   if (typeof trustFreshServer !== "boolean") {
-    throw new TypeError(`Cannot create ${FACTORY} as 'trustFreshServer' must be a boolean: current value is ${describe(trustFreshServer)}`);
+    throw new TypeError(
+      `Cannot create ${FACTORY} as 'trustFreshServer' must be a boolean: current value is ${
+        describe(trustFreshServer)
+      }`,
+    );
   }
   const longestWindowMs = Math.max(...limits.map((limit) => limit.windowMs));
   return {
@@ -123,9 +143,11 @@ function checkUrl(url: unknown): string {
 
 function checkLimits(limits: unknown): readonly DropLimit[] {
   if (!Array.isArray(limits) || limits.length === 0) {
-    throw new TypeError(`Cannot create ${FACTORY} as 'limits' must be a non-empty array: current value is ${
-      Array.isArray(limits) ? "an empty array" : describe(limits)
-    }`);
+    throw new TypeError(
+      `Cannot create ${FACTORY} as 'limits' must be a non-empty array: current value is ${
+        Array.isArray(limits) ? "an empty array" : describe(limits)
+      }`,
+    );
   }
   const seen = new Map<string, number>();
   return Object.freeze(limits.map((limit: unknown, i): DropLimit => {
@@ -143,7 +165,9 @@ function checkLimits(limits: unknown): readonly DropLimit[] {
     }
     for (const [name, value] of [["max", max], ["windowMs", windowMs]] as const) {
       if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-        throw new TypeError(`Cannot create ${FACTORY} as '${at}.${name}' must be a positive integer: current value is ${describe(value)}`);
+        throw new TypeError(
+          `Cannot create ${FACTORY} as '${at}.${name}' must be a positive integer: current value is ${describe(value)}`,
+        );
       }
     }
     const identity = `${scope}:${windowMs}`;

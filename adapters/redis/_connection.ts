@@ -10,7 +10,8 @@ import { backendError, type FailureContext, networkCodeOf } from "../_shared/_er
 const UNAVAILABLE_REPLIES: ReadonlySet<string> = new Set(["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"]);
 
 // ioredis's own messages when the socket is gone or a timer fired; they carry no code.
-const CONNECTION_LOST = /Connection is closed|Command timed out|Stream isn't writeable|connect ETIMEDOUT|MaxRetriesPerRequest/i;
+const CONNECTION_LOST =
+  /Connection is closed|Command timed out|Stream isn't writeable|connect ETIMEDOUT|MaxRetriesPerRequest/i;
 
 /** Timeouts of one connection. */
 export interface RedisTimeouts {
@@ -46,7 +47,12 @@ export async function openRedis(url: string, timeouts: RedisTimeouts): Promise<R
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(Object.assign(new Error(`connect ETIMEDOUT: no answer within ${timeouts.connectTimeoutMs} ms`), { code: "ETIMEDOUT" })),
+      () =>
+        reject(
+          Object.assign(new Error(`connect ETIMEDOUT: no answer within ${timeouts.connectTimeoutMs} ms`), {
+            code: "ETIMEDOUT",
+          }),
+        ),
       timeouts.connectTimeoutMs,
     );
   });
@@ -76,16 +82,25 @@ function isReplyError(err: unknown): err is Error {
  * TRYAGAIN/CLUSTERDOWN reply is `unavailable`; any other reply (NOPERM,
  * WRONGPASS, ERR…) is `failed`, with the reply's first word as `serverCode`.
  */
-export function classifyRedisError(context: FailureContext, step: string, err: unknown, connectTimeoutMs: number): BackendError {
+export function classifyRedisError(
+  context: FailureContext,
+  step: string,
+  err: unknown,
+  connectTimeoutMs: number,
+): BackendError {
   const network = networkCodeOf(err);
   if (network !== undefined) {
-    return backendError("unavailable", context, `the server is unreachable (${network} at ${step})`, err, { serverCode: network });
+    return backendError("unavailable", context, `the server is unreachable (${network} at ${step})`, err, {
+      serverCode: network,
+    });
   }
   if (isReplyError(err)) {
     const reply = err.message.split(" ", 1)[0] ?? "";
     const serverCode = /^[A-Z]+$/.test(reply) ? reply : undefined;
     if (serverCode !== undefined && UNAVAILABLE_REPLIES.has(serverCode)) {
-      return backendError("unavailable", context, `the server is unavailable (${serverCode} at ${step})`, err, { serverCode });
+      return backendError("unavailable", context, `the server is unavailable (${serverCode} at ${step})`, err, {
+        serverCode,
+      });
     }
     return backendError("failed", context, `${step} failed`, err, { serverCode });
   }

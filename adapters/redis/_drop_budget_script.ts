@@ -249,7 +249,11 @@ export async function runTake(client: BudgetClient, call: TakeCall): Promise<Tak
   if (reply[0] === "cancelled") throw new Error("the take was cancelled before it ran");
   const status: unknown = reply[0];
   if ((status !== "charged" && status !== "spent" && status !== "lost") || reply.length < 4 || reply.length % 2 !== 0) {
-    throw new Error(`the budget script answered a list of ${reply.length} starting with ${JSON.stringify(String(status)).slice(0, 40)}`);
+    throw new Error(
+      `the budget script answered a list of ${reply.length} starting with ${
+        JSON.stringify(String(status)).slice(0, 40)
+      }`,
+    );
   }
   const spent: SpentLimit[] = [];
   for (let i = 4; i < reply.length; i += 2) {

@@ -75,7 +75,9 @@ export async function quarantineShared(
 ): Promise<RedisMark | undefined> {
   step("HGETALL #gdq:marks");
   const marks = await readMarks(client);
-  let mark = marks.find((m) => isPending(m) && isTenants(m, tenant) && consistentName(m.name, m.user, m.quarantined_at));
+  let mark = marks.find((m) =>
+    isPending(m) && isTenants(m, tenant) && consistentName(m.name, m.user, m.quarantined_at)
+  );
   if (mark === undefined) {
     step("ACL LIST");
     const acl = (await aclRules(client, tenant.user)) ?? null;
@@ -90,19 +92,25 @@ export async function quarantineShared(
     // of a server with quarantines may hold @admin.
     const users = ((await client.call("ACL", "USERS")) as string[]).filter((u) => u === tenant.user || tenantShaped(u));
     const writers = await namespaceWriters(client, users);
-    if (acl !== null && !writers.includes(tenant.user) && (await canRewriteUsers(client, tenant.user))) writers.unshift(tenant.user);
+    if (acl !== null && !writers.includes(tenant.user) && (await canRewriteUsers(client, tenant.user))) {
+      writers.unshift(tenant.user);
+    }
     if (writers.length > 0) {
       throw backendError(
         "failed",
         context,
-        `the users ${writers.slice(0, 5).map((u) => JSON.stringify(u)).join(", ")} may write the quarantine's keys ("#gdq:*") or ` +
+        `the users ${
+          writers.slice(0, 5).map((u) => JSON.stringify(u)).join(", ")
+        } may write the quarantine's keys ("#gdq:*") or ` +
           "rewrite users, so the mark would not be out of a tenant's reach: narrow their ACL; nothing was changed",
         undefined,
       );
     }
     let name = quarantineName(tenant.user, at);
     for (let attempt = 1; marks.some((m) => m.name === name); attempt++) {
-      if (attempt >= NAME_ATTEMPTS) throw backendError("failed", context, `no free quarantine name was found in ${NAME_ATTEMPTS} tries`, undefined);
+      if (attempt >= NAME_ATTEMPTS) {
+        throw backendError("failed", context, `no free quarantine name was found in ${NAME_ATTEMPTS} tries`, undefined);
+      }
       name = quarantineName(tenant.user, at);
     }
     mark = {
@@ -161,7 +169,9 @@ export function sharedCopies(
       };
       return [{ mark, copy }];
     })
-    .sort((a, b) => b.copy.quarantinedAt.getTime() - a.copy.quarantinedAt.getTime() || (a.copy.name < b.copy.name ? 1 : -1));
+    .sort((a, b) =>
+      b.copy.quarantinedAt.getTime() - a.copy.quarantinedAt.getTime() || (a.copy.name < b.copy.name ? 1 : -1)
+    );
 }
 
 /**
@@ -178,22 +188,34 @@ export async function restoreShared(
   scanCount: number,
 ): Promise<QuarantinedCopy> {
   step("HGETALL #gdq:marks");
-  const copies = sharedCopies(await readMarks(client), (m) => (isTenants(m, tenant) ? tenant.token : undefined), retentionDays);
+  const copies = sharedCopies(
+    await readMarks(client),
+    (m) => (isTenants(m, tenant) ? tenant.token : undefined),
+    retentionDays,
+  );
   const chosen = copies.find((c) => isPending(c.mark)) ?? copies[0];
   if (chosen === undefined) {
-    throw new RefusedError(`Cannot restore ${context.what} ${JSON.stringify(context.token)} as it must have a quarantined copy: current value is none`);
+    throw new RefusedError(
+      `Cannot restore ${context.what} ${
+        JSON.stringify(context.token)
+      } as it must have a quarantined copy: current value is none`,
+    );
   }
   step("ACL LIST");
   const current = await aclRules(client, tenant.user);
   const taken = (what: string) =>
     new RefusedError(
-      `Cannot restore ${context.what} ${JSON.stringify(context.token)} as its names must be free: current value is ${what} ` +
+      `Cannot restore ${context.what} ${
+        JSON.stringify(context.token)
+      } as its names must be free: current value is ${what} ` +
         "existing (the quarantined copies are kept; delete those first)",
     );
   if (!isPending(chosen.mark)) {
     if (current !== undefined) throw taken(`the user ${JSON.stringify(tenant.user)}`);
     step("SCAN");
-    if (await anyKeyMatches(client, tenant.pattern, scanCount)) throw taken(`keys matching ${JSON.stringify(tenant.pattern)}`);
+    if (await anyKeyMatches(client, tenant.pattern, scanCount)) {
+      throw taken(`keys matching ${JSON.stringify(tenant.pattern)}`);
+    }
   } else if (current !== undefined && current !== chosen.mark.acl) {
     throw taken(`the user ${JSON.stringify(tenant.user)}, with other rules than the copy's,`);
   }
@@ -219,9 +241,16 @@ export async function restoreShared(
  *
  * @sanctionedDrop
  */
-export async function dropSharedCopy(client: Redis, step: (name: string) => void, copy: QuarantinedCopy, scanCount: number): Promise<boolean> {
+export async function dropSharedCopy(
+  client: Redis,
+  step: (name: string) => void,
+  copy: QuarantinedCopy,
+  scanCount: number,
+): Promise<boolean> {
   step("HGETALL #gdq:marks");
-  const mark = (await readMarks(client)).find((m) => m.name === copy.name && m.state === "quarantined" && m.user === copy.originalRole);
+  const mark = (await readMarks(client)).find((m) =>
+    m.name === copy.name && m.state === "quarantined" && m.user === copy.originalRole
+  );
   if (mark === undefined) return false;
   step("SCAN and UNLINK");
   await purgeKeys(client, prefixPattern(copyPrefix(mark.name)), scanCount);
@@ -253,7 +282,9 @@ function markerOf(name: string, user: string, wasOn: boolean): string {
 export function parseMarker(marker: string): DedicatedMark | undefined {
   if (!marker.startsWith(MARK_USER_PREFIX)) return undefined;
   const [name, user, state, ...rest] = marker.slice(MARK_USER_PREFIX.length).split("~");
-  if (name === undefined || user === undefined || (state !== "on" && state !== "off") || rest.length > 0) return undefined;
+  if (name === undefined || user === undefined || (state !== "on" && state !== "off") || rest.length > 0) {
+    return undefined;
+  }
   const stamp = /^q_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_/.exec(name);
   if (stamp === null) return undefined;
   const at = new Date(`${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}:${stamp[5]}:${stamp[6]}.000Z`);
@@ -318,7 +349,9 @@ export async function quarantineDedicated(
     const keys = await serverKeyCount(client);
     if (keys === 0) return undefined;
     throw new RefusedError(
-      `Cannot quarantine ${context.what} ${JSON.stringify(context.token)} as its server must hold its ACL user ${JSON.stringify(user)}, ` +
+      `Cannot quarantine ${context.what} ${JSON.stringify(context.token)} as its server must hold its ACL user ${
+        JSON.stringify(user)
+      }, ` +
         `the proof that it is the tenant's own: current value is no such user and ${keys} key${keys === 1 ? "" : "s"}`,
     );
   }
@@ -330,13 +363,17 @@ export async function quarantineDedicated(
     throw backendError(
       "failed",
       context,
-      `the user ${JSON.stringify(user)} may rewrite users (ACL SETUSER), so it could forge its own quarantine mark: narrow its ACL; nothing was changed`,
+      `the user ${
+        JSON.stringify(user)
+      } may rewrite users (ACL SETUSER), so it could forge its own quarantine mark: narrow its ACL; nothing was changed`,
       undefined,
     );
   }
   let name = quarantineName(user, at);
   for (let attempt = 1; marks.some((m) => m.name === name); attempt++) {
-    if (attempt >= NAME_ATTEMPTS) throw backendError("failed", context, `no free quarantine name was found in ${NAME_ATTEMPTS} tries`, undefined);
+    if (attempt >= NAME_ATTEMPTS) {
+      throw backendError("failed", context, `no free quarantine name was found in ${NAME_ATTEMPTS} tries`, undefined);
+    }
     name = quarantineName(user, at);
   }
   const marker = markerOf(name, user, enabled(rules));
@@ -367,16 +404,27 @@ export async function restoreDedicated(
   step("ACL USERS");
   const [newest, ...older] = await dedicatedMarks(client, user);
   if (newest === undefined) {
-    throw new RefusedError(`Cannot restore ${context.what} ${JSON.stringify(context.token)} as it must have a quarantined copy: current value is none`);
+    throw new RefusedError(
+      `Cannot restore ${context.what} ${
+        JSON.stringify(context.token)
+      } as it must have a quarantined copy: current value is none`,
+    );
   }
   step("ACL LIST");
   const rules = await aclRules(client, user);
   if (rules === undefined) {
-    throw backendError("failed", context, `its user ${JSON.stringify(user)} is gone, so its quarantined server cannot be given back`, undefined);
+    throw backendError(
+      "failed",
+      context,
+      `its user ${JSON.stringify(user)} is gone, so its quarantined server cannot be given back`,
+      undefined,
+    );
   }
   if (enabled(rules)) {
     throw new RefusedError(
-      `Cannot restore ${context.what} ${JSON.stringify(context.token)} as its names must be free: current value is the user ` +
+      `Cannot restore ${context.what} ${
+        JSON.stringify(context.token)
+      } as its names must be free: current value is the user ` +
         `${JSON.stringify(user)} enabled`,
     );
   }
@@ -411,11 +459,20 @@ export async function dropDedicatedCopy(
   step("ACL LIST");
   const rules = await aclRules(client, mark.user);
   if (rules === undefined || enabled(rules)) return false;
-  const { users: others } = await unexpectedAclUsers(client, mark.user, new Set([...allowed, mark.marker]), tenantShaped);
+  const { users: others } = await unexpectedAclUsers(
+    client,
+    mark.user,
+    new Set([...allowed, mark.marker]),
+    tenantShaped,
+  );
   if (others.length > 0) {
     throw new RefusedError(
-      `Cannot purge ${context.what} ${JSON.stringify(context.token)} as its server must hold no other ACL users: current value is ` +
-        `${others.slice(0, 5).map((u) => JSON.stringify(u)).join(", ")} (FLUSHALL there could wipe another tenant's data)`,
+      `Cannot purge ${context.what} ${
+        JSON.stringify(context.token)
+      } as its server must hold no other ACL users: current value is ` +
+        `${
+          others.slice(0, 5).map((u) => JSON.stringify(u)).join(", ")
+        } (FLUSHALL there could wipe another tenant's data)`,
     );
   }
   step("MULTI FLUSHALL ASYNC, ACL DELUSER");

@@ -72,7 +72,9 @@ export async function readMarks(client: Redis): Promise<RedisMark[]> {
     }
     const mark = value as Partial<RedisMark> | null;
     if (typeof mark !== "object" || mark === null || mark.v !== 1 || mark.name !== name) return [];
-    const strings = [mark.backend, mark.token, mark.user, mark.pattern, mark.quarantined_at].every((s) => typeof s === "string");
+    const strings = [mark.backend, mark.token, mark.user, mark.pattern, mark.quarantined_at].every((s) =>
+      typeof s === "string"
+    );
     const state = mark.state === "moving" || mark.state === "quarantined" || mark.state === "restoring";
     if (!strings || !state || !(mark.acl === null || typeof mark.acl === "string")) return [];
     return [mark as RedisMark];
@@ -132,7 +134,9 @@ export async function recreateUser(client: Redis, user: string, rules: string): 
  * destructive.
  */
 export async function namespaceWriters(client: Redis, users: readonly string[]): Promise<string[]> {
-  const replies = await Promise.all(users.map((user) => client.call("ACL", "DRYRUN", user, "HSET", MARKS_KEY, "f", "v")));
+  const replies = await Promise.all(
+    users.map((user) => client.call("ACL", "DRYRUN", user, "HSET", MARKS_KEY, "f", "v")),
+  );
   return users.filter((_, i) => replies[i] === "OK");
 }
 
@@ -168,7 +172,11 @@ return { moved, 0 }`;
 const MOVE_SCRIPT_SHA = createHash("sha1").update(MOVE_SCRIPT).digest("hex");
 
 /** Runs the move script by its SHA1, and by its text when the server does not know it yet (NOSCRIPT). */
-async function runMoveScript(client: Redis, sources: readonly Buffer[], targets: readonly Buffer[]): Promise<[number, number]> {
+async function runMoveScript(
+  client: Redis,
+  sources: readonly Buffer[],
+  targets: readonly Buffer[],
+): Promise<[number, number]> {
   const keys = sources.length + targets.length;
   try {
     return (await client.evalsha(MOVE_SCRIPT_SHA, keys, ...sources, ...targets)) as [number, number];
@@ -192,7 +200,12 @@ async function runMoveScript(client: Redis, sources: readonly Buffer[], targets:
  *
  * @returns How many keys moved.
  */
-export async function moveKeys(client: Redis, pattern: string, rename: (key: Buffer) => Buffer, count: number): Promise<number> {
+export async function moveKeys(
+  client: Redis,
+  pattern: string,
+  rename: (key: Buffer) => Buffer,
+  count: number,
+): Promise<number> {
   let moved = 0;
   let cursor = "0";
   let moving: Promise<number> | undefined;
@@ -226,14 +239,17 @@ async function moveBatch(client: Redis, keys: readonly Buffer[], rename: (key: B
     moved += count;
     if (at > 0) refused ??= rename(keys[i * MOVE_SCRIPT_KEYS + at - 1]!);
   }
-  if (refused !== undefined) throw new Error(`the key ${JSON.stringify(refused.toString())} exists already, so its key was not moved`);
+  if (refused !== undefined) {
+    throw new Error(`the key ${JSON.stringify(refused.toString())} exists already, so its key was not moved`);
+  }
   return moved;
 }
 
 // Deletes the lock only when it is still ours.
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 // Extends the lock only when it is still ours.
-const EXTEND = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+const EXTEND =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
 
 /** A held tenant lock. */
 export interface HeldLock {
@@ -249,7 +265,12 @@ export interface HeldLock {
  *
  * @returns The lock, or `undefined` when it was not free within `waitMs`.
  */
-export async function takeLock(client: Redis, user: string, waitMs: number, ttlMs: number): Promise<HeldLock | undefined> {
+export async function takeLock(
+  client: Redis,
+  user: string,
+  waitMs: number,
+  ttlMs: number,
+): Promise<HeldLock | undefined> {
   const key = `${QUARANTINE_NAMESPACE}lock:${user}`;
   const owner = randomBytes(16).toString("hex");
   const deadline = Date.now() + waitMs;

@@ -1,7 +1,15 @@
 // Internal: the Redis Deprovisioners behind redisShared and redisDedicated.
 
 import type { Redis } from "ioredis";
-import { type Backend, checkTenantToken, DEFAULT_NAME_RULES, type Deprovisioner, type DropReport, type NameRules, RefusedError } from "../../lib/mod.ts";
+import {
+  type Backend,
+  checkTenantToken,
+  DEFAULT_NAME_RULES,
+  type Deprovisioner,
+  type DropReport,
+  type NameRules,
+  RefusedError,
+} from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { REDIS_URL } from "../_shared/_connection_url.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
@@ -38,7 +46,9 @@ abstract class RedisDeprovisioner {
   constructor(adapter: string, options: RedisSharedOptions | RedisDedicatedOptions) {
     const resolved = resolveAdapterOptions(adapter, options, { option: "url", rule: REDIS_URL });
     if (typeof options.url !== "string" || options.url.length === 0) {
-      throw new TypeError(`Cannot create ${adapter} as 'url' must be a non-empty string: current value is ${describe(options.url)}`);
+      throw new TypeError(
+        `Cannot create ${adapter} as 'url' must be a non-empty string: current value is ${describe(options.url)}`,
+      );
     }
     this.#url = options.url;
     this.#timeouts = { connectTimeoutMs: resolved.connectTimeoutMs, operationTimeoutMs: resolved.operationTimeoutMs };
@@ -85,7 +95,9 @@ export class RedisSharedDeprovisioner extends RedisDeprovisioner implements Depr
     super("the Redis adapter", options);
     const scanCount = positive("the Redis adapter", "scanCount", options.scanCount, DEFAULT_SCAN_COUNT);
     if (!Number.isInteger(scanCount)) {
-      throw new TypeError(`Cannot create the Redis adapter as 'scanCount' must be a positive integer: current value is ${scanCount}`);
+      throw new TypeError(
+        `Cannot create the Redis adapter as 'scanCount' must be a positive integer: current value is ${scanCount}`,
+      );
     }
     this.#scanCount = scanCount;
   }
@@ -138,7 +150,9 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
     const allowed = options.allowedUsers ?? [];
     if (!Array.isArray(allowed) || !allowed.every((user) => typeof user === "string" && user.length > 0)) {
       throw new TypeError(
-        `Cannot create the dedicated Redis adapter as 'allowedUsers' must be an array of non-empty strings: current value is ${describe(allowed)}`,
+        `Cannot create the dedicated Redis adapter as 'allowedUsers' must be an array of non-empty strings: current value is ${
+          describe(allowed)
+        }`,
       );
     }
     this.#allowedUsers = new Set(allowed);
@@ -170,7 +184,9 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
         if (keys === 0) return;
         throw new RefusedError(
           `Cannot deprovision the dedicated Redis tenant ${JSON.stringify(token)} as its server holds no ACL user ` +
-            `${JSON.stringify(user)}, the proof that it is the tenant's own, and holds ${keys} key${keys === 1 ? "" : "s"}: ` +
+            `${JSON.stringify(user)}, the proof that it is the tenant's own, and holds ${keys} key${
+              keys === 1 ? "" : "s"
+            }: ` +
             "FLUSHALL there could wipe another tenant's data. Check that the URL is the tenant's own server; " +
             `if it is, create the user ${JSON.stringify(user)} on it first`,
         );
@@ -182,16 +198,27 @@ export class RedisDedicatedDeprovisioner extends RedisDeprovisioner implements D
       const users = (await client.call("ACL", "USERS")) as string[];
       const marks = users.filter((name) => parseMarker(name)?.user === user);
       const allowed = new Set([...this.#allowedUsers, ...marks]);
-      const { users: others, self } = await unexpectedAclUsers(client, user, allowed, (name) => this.#tenantShaped(name));
+      const { users: others, self } = await unexpectedAclUsers(
+        client,
+        user,
+        allowed,
+        (name) => this.#tenantShaped(name),
+      );
       if (others.length > 0) {
         const shown = others.slice(0, 5).map((name) => JSON.stringify(name)).join(", ");
         const own = others.includes(self)
-          ? `. ${JSON.stringify(self)} is the connection's own user, named like a tenant's: a URL with a tenant's credentials ` +
+          ? `. ${
+            JSON.stringify(self)
+          } is the connection's own user, named like a tenant's: a URL with a tenant's credentials ` +
             "points at that tenant's server"
           : "";
         throw new RefusedError(
-          `Cannot deprovision the dedicated Redis tenant ${JSON.stringify(token)} as its server holds other ACL users ` +
-            `(${shown}${others.length > 5 ? `, and ${others.length - 5} more` : ""}): FLUSHALL there could wipe another ` +
+          `Cannot deprovision the dedicated Redis tenant ${
+            JSON.stringify(token)
+          } as its server holds other ACL users ` +
+            `(${shown}${
+              others.length > 5 ? `, and ${others.length - 5} more` : ""
+            }): FLUSHALL there could wipe another ` +
             `tenant's data${own}. Check that the URL is the tenant's own server, or list the platform's users in 'allowedUsers'`,
         );
       }

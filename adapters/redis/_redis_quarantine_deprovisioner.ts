@@ -20,8 +20,8 @@ import {
   quarantineShared,
   restoreDedicated,
   restoreShared,
-  type SharedTenant,
   sharedCopies,
+  type SharedTenant,
 } from "./_quarantine.ts";
 import { aclRules, readMarks, takeLock } from "./_quarantine_commands.ts";
 import { RedisDedicatedDeprovisioner, RedisSharedDeprovisioner } from "./_redis_deprovisioner.ts";
@@ -47,7 +47,12 @@ async function underLock<T>(
     step("SET #gdq:lock NX");
     const lock = await takeLock(client, user, LOCK_WAIT_MS, LOCK_TTL_MS);
     if (lock === undefined) {
-      throw backendError("failed", context, `another call held the tenant's lock for ${LOCK_WAIT_MS} ms; a retry finishes it`, undefined);
+      throw backendError(
+        "failed",
+        context,
+        `another call held the tenant's lock for ${LOCK_WAIT_MS} ms; a retry finishes it`,
+        undefined,
+      );
     }
     try {
       return await body(client, step);
@@ -97,8 +102,13 @@ export class RedisSharedQuarantineDeprovisioner extends RedisSharedDeprovisioner
     const tenant = this.#tenant(token);
     const at = quarantineTime("the Redis tenant", retention);
     const context: FailureContext = { action: "quarantine", what: "the Redis tenant", token: tenant.token };
-    await underLock(this.hooks, context, tenant.user, (client, step) =>
-      quarantineShared(client, step, context, tenant, at, this.#scanCount, tenantShapedBy(this.nameRules)));
+    await underLock(
+      this.hooks,
+      context,
+      tenant.user,
+      (client, step) =>
+        quarantineShared(client, step, context, tenant, at, this.#scanCount, tenantShapedBy(this.nameRules)),
+    );
     return QUARANTINED;
   }
 
@@ -109,7 +119,9 @@ export class RedisSharedQuarantineDeprovisioner extends RedisSharedDeprovisioner
     return await inSession(this.hooks, context, async (client, step) => {
       step("HGETALL #gdq:marks");
       const own = (m: { user: string; pattern: string; backend: string }) =>
-        m.user === tenant.user && m.pattern === tenant.pattern && m.backend === tenant.backend ? tenant.token : undefined;
+        m.user === tenant.user && m.pattern === tenant.pattern && m.backend === tenant.backend
+          ? tenant.token
+          : undefined;
       return sharedCopies(await readMarks(client), own, this.#retention?.days).map((c) => c.copy);
     });
   }
@@ -118,8 +130,12 @@ export class RedisSharedQuarantineDeprovisioner extends RedisSharedDeprovisioner
   async restore(token: string): Promise<QuarantinedCopy> {
     const tenant = this.#tenant(token);
     const context: FailureContext = { action: "restore", what: "the Redis tenant", token: tenant.token };
-    const restored = await underLock(this.hooks, context, tenant.user, (client, step) =>
-      restoreShared(client, step, context, tenant, this.#retention?.days, this.#scanCount));
+    const restored = await underLock(
+      this.hooks,
+      context,
+      tenant.user,
+      (client, step) => restoreShared(client, step, context, tenant, this.#retention?.days, this.#scanCount),
+    );
     // The action tells guardedDrop it was a restore, even when the request did not say so.
     return { ...restored, action: "restore" } as QuarantinedCopy;
   }
@@ -134,12 +150,16 @@ export class RedisSharedQuarantineDeprovisioner extends RedisSharedDeprovisioner
         backend: this.backend,
         retention: this.#retention,
         list: () =>
-          inSession(this.hooks, { action: "purge", what: "the quarantined copies of each Redis tenant", token: "*" }, async (client, step) => {
-            step("HGETALL #gdq:marks");
-            return sharedCopies(await readMarks(client), (mark) => this.#ownToken(mark), this.#retention?.days)
-              .filter((c) => c.mark.state === "quarantined")
-              .map((c) => c.copy);
-          }),
+          inSession(
+            this.hooks,
+            { action: "purge", what: "the quarantined copies of each Redis tenant", token: "*" },
+            async (client, step) => {
+              step("HGETALL #gdq:marks");
+              return sharedCopies(await readMarks(client), (mark) => this.#ownToken(mark), this.#retention?.days)
+                .filter((c) => c.mark.state === "quarantined")
+                .map((c) => c.copy);
+            },
+          ),
         guarded: (request, copy, gone) => guardedDrop(request, () => this.#purgeCopy(copy, gone)),
       },
       guardedDrop,
@@ -153,8 +173,19 @@ export class RedisSharedQuarantineDeprovisioner extends RedisSharedDeprovisioner
    * @sanctionedDrop
    */
   async #purgeCopy(copy: QuarantinedCopy, gone: () => void): Promise<void> {
-    const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of the Redis tenant`, token: copy.token };
-    if (await underLock(this.hooks, context, copy.originalRole, (client, step) => dropSharedCopy(client, step, copy, this.#scanCount))) return;
+    const context: FailureContext = {
+      action: "purge",
+      what: `the quarantined copy ${JSON.stringify(copy.name)} of the Redis tenant`,
+      token: copy.token,
+    };
+    if (
+      await underLock(
+        this.hooks,
+        context,
+        copy.originalRole,
+        (client, step) => dropSharedCopy(client, step, copy, this.#scanCount),
+      )
+    ) return;
     gone();
     throw goneError(copy, "the Redis tenant");
   }
@@ -173,7 +204,12 @@ export class RedisSharedQuarantineDeprovisioner extends RedisSharedDeprovisioner
 
   #tenant(token: string): SharedTenant {
     const checked = checkTenantToken(this.nameRules, token);
-    return { token: checked, backend: this.backend, user: this.nameRules.checkUserName(`usr_${checked}`), pattern: tenantKeyPattern(checked) };
+    return {
+      token: checked,
+      backend: this.backend,
+      user: this.nameRules.checkUserName(`usr_${checked}`),
+      pattern: tenantKeyPattern(checked),
+    };
   }
 }
 
@@ -236,7 +272,12 @@ export class RedisDedicatedQuarantineDeprovisioner extends RedisDedicatedDeprovi
   async restore(token: string): Promise<QuarantinedCopy> {
     const user = this.#user(token);
     const context: FailureContext = { action: "restore", what: "the dedicated Redis tenant", token };
-    const mark = await underLock(this.hooks, context, user, (client, step) => restoreDedicated(client, step, context, user));
+    const mark = await underLock(
+      this.hooks,
+      context,
+      user,
+      (client, step) => restoreDedicated(client, step, context, user),
+    );
     // The action tells guardedDrop it was a restore, even when the request did not say so.
     return { ...dedicatedCopy(mark, token, this.#retention?.days), action: "restore" } as QuarantinedCopy;
   }
@@ -251,7 +292,11 @@ export class RedisDedicatedQuarantineDeprovisioner extends RedisDedicatedDeprovi
         backend: this.backend,
         retention: this.#retention,
         list: () =>
-          inSession(this.hooks, { action: "purge", what: "the quarantined copies of each dedicated Redis tenant", token: "*" }, async (client, step) => {
+          inSession(this.hooks, {
+            action: "purge",
+            what: "the quarantined copies of each dedicated Redis tenant",
+            token: "*",
+          }, async (client, step) => {
             step("ACL USERS");
             return (await dedicatedMarks(client)).flatMap((mark) => {
               const token = this.#ownToken(mark.user);
@@ -271,9 +316,20 @@ export class RedisDedicatedQuarantineDeprovisioner extends RedisDedicatedDeprovi
    * @sanctionedDrop
    */
   async #purgeCopy(copy: QuarantinedCopy, gone: () => void): Promise<void> {
-    const context: FailureContext = { action: "purge", what: `the quarantined copy ${JSON.stringify(copy.name)} of the dedicated Redis tenant`, token: copy.token };
+    const context: FailureContext = {
+      action: "purge",
+      what: `the quarantined copy ${JSON.stringify(copy.name)} of the dedicated Redis tenant`,
+      token: copy.token,
+    };
     const shaped = tenantShapedBy(this.nameRules);
-    if (await underLock(this.hooks, context, copy.originalRole, (client, step) => dropDedicatedCopy(client, step, context, copy, this.#allowed, shaped))) return;
+    if (
+      await underLock(
+        this.hooks,
+        context,
+        copy.originalRole,
+        (client, step) => dropDedicatedCopy(client, step, context, copy, this.#allowed, shaped),
+      )
+    ) return;
     gone();
     throw goneError(copy, "the dedicated Redis tenant");
   }

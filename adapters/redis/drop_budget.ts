@@ -286,7 +286,11 @@ class SharedDropBudget implements RedisDropBudget {
 
   constructor(settings: BudgetSettings) {
     this.#settings = settings;
-    this.#connection = new BudgetConnection({ url: settings.url, cluster: settings.cluster, timeoutMs: settings.timeoutMs });
+    this.#connection = new BudgetConnection({
+      url: settings.url,
+      cluster: settings.cluster,
+      timeoutMs: settings.timeoutMs,
+    });
     this.#cancels = new CancelQueue(this.#connection, settings.timeoutMs, settings.markMs);
   }
 
@@ -308,7 +312,10 @@ class SharedDropBudget implements RedisDropBudget {
     const token = typeof req?.token === "string" ? req.token : "unknown";
     if (this.#closed) return { allowed: false, reason: `${FACTORY} is closed` };
     if (typeof resourceType !== "string" || resourceType.length === 0) {
-      return { allowed: false, reason: `the request has no resourceType to count it by: current value is ${describe(resourceType)}` };
+      return {
+        allowed: false,
+        reason: `the request has no resourceType to count it by: current value is ${describe(resourceType)}`,
+      };
     }
     const { keys, limits, timeoutMs } = this.#settings;
     const scriptLimits: ScriptLimit[] = limits.map((limit) => ({ ...limit, key: keys.limit(limit, resourceType) }));
@@ -365,9 +372,16 @@ class SharedDropBudget implements RedisDropBudget {
       if (error.kind === "unavailable") this.#connection.discard();
       // Once sent, the script may have run, or may still run: undo it.
       if (sent) {
-        this.#cancels.owe({ member, limitKeys: scriptLimits.map((limit) => limit.key), epochKey: keys.epoch, cancelKey: keys.cancelMark(member) });
+        this.#cancels.owe({
+          member,
+          limitKeys: scriptLimits.map((limit) => limit.key),
+          epochKey: keys.epoch,
+          cancelKey: keys.cancelMark(member),
+        });
       }
-      const charge = sent ? "it may have been charged on the server, and a cancel of that charge was sent" : "it was not charged";
+      const charge = sent
+        ? "it may have been charged on the server, and a cancel of that charge was sent"
+        : "it was not charged";
       if (error.kind === "unavailable" && this.#settings.onUnavailable === "allow") {
         return { allowed: true, warning: `the drop went on (onUnavailable: "allow"); ${charge}: ${error.message}` };
       }
@@ -413,7 +427,9 @@ class SharedDropBudget implements RedisDropBudget {
     }
     const reasons = reply.spent.map(({ index }) => {
       const limit = this.#settings.limits[index]!;
-      const label = limit.scope === "global" ? "the global limit" : `the resource_type ${JSON.stringify(resourceType)} limit`;
+      const label = limit.scope === "global"
+        ? "the global limit"
+        : `the resource_type ${JSON.stringify(resourceType)} limit`;
       return `${label} is spent: max ${limit.max} per ${limit.windowMs} ms`;
     });
     return {

@@ -14,15 +14,44 @@ import { unwrap } from "../_fold.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
 const {
-  forEachChild, isArrowFunction, isBindingElement, isCallExpression, isElementAccessExpression, isFunctionDeclaration,
-  isFunctionExpression, isIdentifier, isImportClause, isImportSpecifier, isMethodDeclaration, isModuleBlock,
-  isModuleDeclaration, isNamespaceImport, isNewExpression, isObjectBindingPattern, isPropertyAccessExpression,
-  isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isVariableDeclaration, SymbolFlags,
-  isAwaitExpression, isParameter, isQualifiedName, isTypeQueryNode, SyntaxKind,
+  forEachChild,
+  isArrowFunction,
+  isBindingElement,
+  isCallExpression,
+  isElementAccessExpression,
+  isFunctionDeclaration,
+  isFunctionExpression,
+  isIdentifier,
+  isImportClause,
+  isImportSpecifier,
+  isMethodDeclaration,
+  isModuleBlock,
+  isModuleDeclaration,
+  isNamespaceImport,
+  isNewExpression,
+  isObjectBindingPattern,
+  isPropertyAccessExpression,
+  isPropertyAssignment,
+  isShorthandPropertyAssignment,
+  isStringLiteral,
+  isVariableDeclaration,
+  SymbolFlags,
+  isAwaitExpression,
+  isParameter,
+  isQualifiedName,
+  isTypeQueryNode,
+  SyntaxKind,
 } = typescript;
 
 const CHILD_PROCESS: ReadonlySet<string> = new Set(["child_process", "node:child_process"]);
-const CHILD_PROCESS_RUNNERS: ReadonlySet<string> = new Set(["exec", "execFile", "spawn", "execSync", "execFileSync", "spawnSync"]);
+const CHILD_PROCESS_RUNNERS: ReadonlySet<string> = new Set([
+  "exec",
+  "execFile",
+  "spawn",
+  "execSync",
+  "execFileSync",
+  "spawnSync",
+]);
 const UTIL: ReadonlySet<string> = new Set(["util", "node:util"]);
 // Every export of execa runs a process: execa, execaSync, execaCommand, $, execaNode.
 const EXECA = "execa";
@@ -83,7 +112,9 @@ export class ProcessRunners {
     const value = unwrap(node);
     if (isCallExpression(value)) {
       // `promisify(execFile)`, `util.promisify(cp.execFile)`: the function itself.
-      if (value.arguments.length >= 1 && this.#isPromisify(value.expression)) return this.#ofExpression(value.arguments[0]!, depth + 1);
+      if (value.arguments.length >= 1 && this.#isPromisify(value.expression)) {
+        return this.#ofExpression(value.arguments[0]!, depth + 1);
+      }
       return "unknown";
     }
     const at = isIdentifier(value) ? value : isPropertyAccessExpression(value) ? value.name : undefined;
@@ -112,9 +143,13 @@ export class ProcessRunners {
       }
     }
     const packages = this.#services.packagesOf(resolved);
-    if ([...packages].some((p) => CHILD_PROCESS.has(p))) return CHILD_PROCESS_RUNNERS.has(resolved.name) ? "runner" : "other";
+    if ([...packages].some((p) => CHILD_PROCESS.has(p))) {
+      return CHILD_PROCESS_RUNNERS.has(resolved.name) ? "runner" : "other";
+    }
     if (packages.has(EXECA)) return "runner";
-    if (packages.has("bun") || packages.has("bun-types") || packages.has("@types/bun")) return BUN_RUNNERS.has(resolved.name) ? "runner" : "other";
+    if (packages.has("bun") || packages.has("bun-types") || packages.has("@types/bun")) {
+      return BUN_RUNNERS.has(resolved.name) ? "runner" : "other";
+    }
     let verdict: Verdict = "unknown";
     for (const declaration of resolved.declarations ?? []) {
       const found = this.#ofDeclaration(declaration, depth);
@@ -129,7 +164,9 @@ export class ProcessRunners {
     const namespace = enclosingNamespace(declaration);
     if (namespace === "Deno") return DENO_RUNNERS.has(declaredName(declaration) ?? "") ? "runner" : "other";
     // Another package's function (a database client's `exec`) is not a runner.
-    if (/[\\/]node_modules[\\/]/.test(declaration.getSourceFile().fileName) || ambientModuleOf(declaration) !== undefined) return "other";
+    if (
+      /[\\/]node_modules[\\/]/.test(declaration.getSourceFile().fileName) || ambientModuleOf(declaration) !== undefined
+    ) return "other";
     // `f: typeof cp.execFile`, read from the type's name: another package's
     // declarations may not be loaded.
     if (isParameter(declaration) && declaration.type !== undefined && isTypeQueryNode(declaration.type)) {
@@ -138,7 +175,9 @@ export class ProcessRunners {
         const symbol = this.#services.checker!.getSymbolAtLocation(name);
         return symbol === undefined ? "unknown" : this.#ofSymbol(symbol, depth + 1);
       }
-      if (isQualifiedName(name) && isIdentifier(name.left)) return this.#ofMember(name.left, name.right.text, depth + 1);
+      if (isQualifiedName(name) && isIdentifier(name.left)) {
+        return this.#ofMember(name.left, name.right.text, depth + 1);
+      }
       return "unknown";
     }
     if (isPropertyAssignment(declaration)) return this.#ofExpression(declaration.initializer, depth + 1);
@@ -150,7 +189,9 @@ export class ProcessRunners {
       // `const launch = cp.execFile`, `const run = promisify(execFile)`, `const run = (…) => execFileSync(…)`.
       if (declaration.initializer === undefined) return "unknown";
       const initializer = unwrap(declaration.initializer);
-      if (isArrowFunction(initializer) || isFunctionExpression(initializer)) return this.#ofFunction(initializer, depth);
+      if (isArrowFunction(initializer) || isFunctionExpression(initializer)) {
+        return this.#ofFunction(initializer, depth);
+      }
       return this.#ofExpression(initializer, depth + 1);
     }
     if (isBindingElement(declaration) && isObjectBindingPattern(declaration.parent)) {
@@ -160,7 +201,10 @@ export class ProcessRunners {
       if (!isIdentifier(key) || !isVariableDeclaration(holder) || holder.initializer === undefined) return "unknown";
       return this.#ofMember(holder.initializer, key.text, depth + 1);
     }
-    if (isFunctionDeclaration(declaration) || isFunctionExpression(declaration) || isArrowFunction(declaration) || isMethodDeclaration(declaration)) {
+    if (
+      isFunctionDeclaration(declaration) || isFunctionExpression(declaration) || isArrowFunction(declaration) ||
+      isMethodDeclaration(declaration)
+    ) {
       return this.#ofFunction(declaration, depth);
     }
     return "unknown";
@@ -206,7 +250,9 @@ export class ProcessRunners {
     let verdict: Verdict = "other";
     const visit = (node: ts.Node): void => {
       if (verdict === "runner") return;
-      if ((isCallExpression(node) || isNewExpression(node)) && (node.arguments ?? []).some((a) => mentions(a, parameters))) {
+      if (
+        (isCallExpression(node) || isNewExpression(node)) && (node.arguments ?? []).some((a) => mentions(a, parameters))
+      ) {
         const inner = this.#ofCall(node, depth + 1);
         if (inner === "runner" || (inner === "unknown" && namedLikeRunner(node.expression))) verdict = "runner";
       }
@@ -237,7 +283,8 @@ export class ProcessRunners {
       if (name === "__promisify__") {
         // `namespace execFile { function __promisify__(…) }`.
         const namespace = declaration.parent;
-        return isModuleBlock(namespace) && isModuleDeclaration(namespace.parent) && CHILD_PROCESS_RUNNERS.has(namespace.parent.name.text);
+        return isModuleBlock(namespace) && isModuleDeclaration(namespace.parent) &&
+          CHILD_PROCESS_RUNNERS.has(namespace.parent.name.text);
       }
       return name !== undefined && CHILD_PROCESS_RUNNERS.has(name);
     }
@@ -339,5 +386,6 @@ export function namedLikeRunner(callee: ts.Expression): boolean {
     : isElementAccessExpression(value) && isStringLiteral(value.argumentExpression)
     ? value.argumentExpression.text
     : "";
-  return RUNNER_NAMES.has(name) || name.includes("xec") || name.includes("XEC") || name.includes("pawn") || name.includes("PAWN");
+  return RUNNER_NAMES.has(name) || name.includes("xec") || name.includes("XEC") || name.includes("pawn") ||
+    name.includes("PAWN");
 }

@@ -37,7 +37,8 @@ export const adapterDeprovision: RuleModule<"deferred" | "deprovision", readonly
   meta: {
     docs: {
       description: "An adapter's deprovision() reached outside a guardedDrop drop callback",
-      details: "An adapter's deprovision(token) drops a tenant. It may be called, or taken as a value, only inside the drop " +
+      details:
+        "An adapter's deprovision(token) drops a tenant. It may be called, or taken as a value, only inside the drop " +
         "callback of a guardedDrop call, which audits, counts and guards the drop, or inside a sanctioned function. The " +
         "method is recognised by type: deprovision of guarded-drop's Deprovisioner, of a type from guarded-drop/adapters/*, " +
         "of a class implementing Deprovisioner, or of an object literal typed as one.",
@@ -45,9 +46,11 @@ export const adapterDeprovision: RuleModule<"deferred" | "deprovision", readonly
       securitySeverity: 8.0,
     },
     messages: {
-      deferred: "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome " +
+      deferred:
+        "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome " +
         "before the drop happens, so it escapes the audit: await it (or return it) inside the drop callback",
-      deprovision: "`{{receiver}}.deprovision` is an adapter's deprovision outside a guardedDrop drop callback: call it as " +
+      deprovision:
+        "`{{receiver}}.deprovision` is an adapter's deprovision outside a guardedDrop drop callback: call it as " +
         "guardedDrop(request, () => {{receiver}}.deprovision(token))",
     },
     schema: [],
@@ -63,13 +66,18 @@ export const adapterDeprovision: RuleModule<"deferred" | "deprovision", readonly
       if (symbol === undefined || !context.chokepoint.isAdapterDeprovision(symbol, receiver)) return;
       let text = receiver?.getText() ?? "adapter";
       if (text.length > MAX_RECEIVER_LENGTH) text = `${text.slice(0, MAX_RECEIVER_LENGTH - 1)}…`;
-      const declared = symbol.declarations?.find((d) => !d.getSourceFile().isDeclarationFile) ?? symbol.declarations?.[0];
-      const related = declared === undefined ? [] : [{ node: (declared as ts.NamedDeclaration).name ?? declared, message: "the deprovision reached" }];
+      const declared = symbol.declarations?.find((d) => !d.getSourceFile().isDeclarationFile) ??
+        symbol.declarations?.[0];
+      const related = declared === undefined
+        ? []
+        : [{ node: (declared as ts.NamedDeclaration).name ?? declared, message: "the deprovision reached" }];
       context.report({ node: name, messageId: "deprovision", data: { receiver: text.replace(/\s+/g, " ") }, related });
     };
     return {
       PropertyAccessExpression(node) {
-        if (node.name.text === "deprovision") check(node.name, typeChecker().getSymbolAtLocation(node.name), node.expression);
+        if (node.name.text === "deprovision") {
+          check(node.name, typeChecker().getSymbolAtLocation(node.name), node.expression);
+        }
       },
       ElementAccessExpression(node) {
         const key = node.argumentExpression;

@@ -19,7 +19,9 @@ function wrapperOf(argument: ts.Identifier, call: ts.CallExpression): ts.Functio
   for (let current: ts.Node | undefined = call; current !== undefined; current = current.parent) {
     if (!isFunctionLike(current)) continue;
     const second = current.parameters[1]?.name;
-    if (second !== undefined && isIdentifier(second) && second.text === argument.text) return current as ts.FunctionLikeDeclaration;
+    if (second !== undefined && isIdentifier(second) && second.text === argument.text) {
+      return current as ts.FunctionLikeDeclaration;
+    }
     if (current.parameters.some((p) => isIdentifier(p.name) && p.name.text === argument.text)) return undefined;
   }
   return undefined;
@@ -53,7 +55,8 @@ export const chokepointBypass: RuleModule<"bypass", readonly []> = createRule({
   meta: {
     docs: {
       description: "A guardedDrop wrapper that runs its drop callback without guardedDrop on some path",
-      details: "A function that hands its drop callback (its second parameter) on to guardedDrop is a wrapper, and the " +
+      details:
+        "A function that hands its drop callback (its second parameter) on to guardedDrop is a wrapper, and the " +
         "drops routed through it count as audited only when every path does so. A path that calls the callback directly " +
         "or hands it elsewhere (an environment flag that skips the audit, a catch that retries the drop, an early return) " +
         "is a bypass: it is reported where it is, and the wrapper is not a chokepoint. Hand the callback to guardedDrop on " +
@@ -62,7 +65,8 @@ export const chokepointBypass: RuleModule<"bypass", readonly []> = createRule({
       securitySeverity: 9.0,
     },
     messages: {
-      bypass: "`{{wrapper}}` forwards its drop callback `{{drop}}` to guardedDrop, but here it runs or hands it on without " +
+      bypass:
+        "`{{wrapper}}` forwards its drop callback `{{drop}}` to guardedDrop, but here it runs or hands it on without " +
         "guardedDrop, so `{{wrapper}}` is not a chokepoint and no drop routed through it is audited: hand `{{drop}}` to " +
         "guardedDrop on every path (remove this bypass), and the wrapper counts",
     },
@@ -81,7 +85,11 @@ export const chokepointBypass: RuleModule<"bypass", readonly []> = createRule({
         if (fn === undefined || judged.has(fn)) return;
         judged.add(fn);
         for (const bypass of context.chokepoint.wrapperBypasses(fn)) {
-          context.report({ node: bypass, messageId: "bypass", data: { wrapper: wrapperName(fn), drop: argument.text } });
+          context.report({
+            node: bypass,
+            messageId: "bypass",
+            data: { wrapper: wrapperName(fn), drop: argument.text },
+          });
         }
       },
     };

@@ -18,8 +18,15 @@ import { createRule, type RuleModule } from "../create_rule.ts";
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isArrayLiteralExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isSpreadElement, isStringLiteral, isTemplateExpression,
+  isArrayLiteralExpression,
+  isIdentifier,
+  isNoSubstitutionTemplateLiteral,
+  isObjectLiteralExpression,
+  isPropertyAccessExpression,
+  isPropertyAssignment,
+  isSpreadElement,
+  isStringLiteral,
+  isTemplateExpression,
 } = typescript;
 
 const SQL_OBJECTS: ReadonlySet<string> = new Set(SQL_DROP_OBJECTS);
@@ -55,7 +62,8 @@ export const cliDrop: RuleModule<"command", readonly []> = createRule({
   meta: {
     docs: {
       description: "A database tool run as a child process to drop a tenant, outside a sanctioned function",
-      details: "dropdb, dropuser, psql or mysql running a DROP (-c, --command=, -e, or the input), mysqladmin drop, redis-cli " +
+      details:
+        "dropdb, dropuser, psql or mysql running a DROP (-c, --command=, -e, or the input), mysqladmin drop, redis-cli " +
         "FLUSHALL/FLUSHDB/ACL DELUSER, rabbitmqctl delete_vhost/delete_user, rabbitmqadmin delete vhost/user and mongosh " +
         "--eval dropping a database or user destroy a tenant from outside the process. They may run only inside a function " +
         "tagged /** @sanctionedDrop */ that is called only inside a guardedDrop drop callback. The command is read from one " +
@@ -130,7 +138,9 @@ export const cliDrop: RuleModule<"command", readonly []> = createRule({
           if (argv.input !== undefined && sqlClientOf([argv.words.map((w) => w.text)]) !== undefined) {
             const drops = findSqlDrops(context.fold(argv.input), SQL_OBJECTS);
             const client = sqlClientOf([argv.words.map((w) => w.text)])!;
-            if (drops.length > 0 && runners.isRunner(call)) report([{ command: `${client} DROP ${drops.join(", DROP ")}`, node: argv.input }]);
+            if (drops.length > 0 && runners.isRunner(call)) {
+              report([{ command: `${client} DROP ${drops.join(", DROP ")}`, node: argv.input }]);
+            }
           }
         }
       },
@@ -172,7 +182,9 @@ function argvOf(
     const value = unwrap(argument);
     if (isObjectLiteralExpression(value)) {
       for (const property of value.properties) {
-        if (!isPropertyAssignment(property) || !(isIdentifier(property.name) || isStringLiteral(property.name))) continue;
+        if (!isPropertyAssignment(property) || !(isIdentifier(property.name) || isStringLiteral(property.name))) {
+          continue;
+        }
         const key = property.name.text;
         // `{ input: "DROP …" }` (child_process, execa); `{ args: […] }` (Deno.Command).
         if (key === "input") input = property.initializer;
@@ -185,7 +197,9 @@ function argvOf(
       return;
     }
     // The program, or a command line before the argv (`execa("sudo -u pg", […])`).
-    if (index === 0) for (const text of shellCommands(fold(argument)[0] ?? [null])[0] ?? []) words.push({ text, node: argument });
+    if (index === 0) {
+      for (const text of shellCommands(fold(argument)[0] ?? [null])[0] ?? []) words.push({ text, node: argument });
+    }
   });
   return array || input !== undefined ? { words, input } : undefined;
 }

@@ -30,4 +30,3 @@ export * from "./redis_acl_deluser.ts";
 export * from "./redis_flush.ts";
 export * from "./sanctioned_reference.ts";
 export * from "./sql_drop.ts";
-

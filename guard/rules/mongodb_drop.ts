@@ -15,7 +15,12 @@ import { createRule, type RuleModule } from "../create_rule.ts";
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isArrowFunction, isComputedPropertyName, isElementAccessExpression, isFunctionExpression, isIdentifier, isPrivateIdentifier,
+  isArrowFunction,
+  isComputedPropertyName,
+  isElementAccessExpression,
+  isFunctionExpression,
+  isIdentifier,
+  isPrivateIdentifier,
   isStringLiteral,
 } = typescript;
 
@@ -40,7 +45,8 @@ const DEFAULT_COMMANDS: readonly string[] = Object.freeze(["dropDatabase", "drop
 // The driver's helper for the dropUser command (`db.removeUser(name)`).
 const REMOVE_USER = "removeUser";
 const MONGO_PACKAGES: ReadonlySet<string> = new Set(["mongodb", "mongoose"]);
-const DATABASE_RECEIVER = /(?:\b(?:db|database|admin|mongo)|Db|Database|Admin)\s*[!?]?$|\.(?:db|admin)\([^()]*\)\s*[!?]?$/;
+const DATABASE_RECEIVER =
+  /(?:\b(?:db|database|admin|mongo)|Db|Database|Admin)\s*[!?]?$|\.(?:db|admin)\([^()]*\)\s*[!?]?$/;
 
 /**
  * Reports a MongoDB database or user drop outside a sanctioned function: a
@@ -69,16 +75,19 @@ export const mongodbDrop: RuleModule<"command" | "method", readonly [MongodbDrop
   meta: {
     docs: {
       description: "MongoDB dropDatabase, dropUser or dropAllUsersFromDatabase outside a sanctioned function",
-      details: "Dropping a MongoDB database or its users destroys a tenant. Such a call or command document may appear only " +
+      details:
+        "Dropping a MongoDB database or its users destroys a tenant. Such a call or command document may appear only " +
         "inside a function tagged /** @sanctionedDrop */ that is called only inside a guardedDrop drop callback. Method calls " +
-        "and references (db.dropDatabase(), db[\"dropUser\"]), the driver's removeUser() (by type, also through mongoose), " +
+        'and references (db.dropDatabase(), db["dropUser"]), the driver\'s removeUser() (by type, also through mongoose), ' +
         "command documents ({ dropUser: name }, computed keys too) and the command in script strings (mongosh --eval) are " +
         "reported. Collection drops, index drops, method declarations, ORM methods of the same name and privilege lists are not.",
     },
     messages: {
-      method: "MongoDB `{{command}}()` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ " +
+      method:
+        "MongoDB `{{command}}()` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ " +
         "and call that function only inside a guardedDrop(request, () => …) drop callback",
-      command: "MongoDB command document `{ {{command}}: … }` outside a sanctioned function: move it into a function tagged " +
+      command:
+        "MongoDB command document `{ {{command}}: … }` outside a sanctioned function: move it into a function tagged " +
         "/** @sanctionedDrop */ and call that function only inside a guardedDrop(request, () => …) drop callback",
     },
     schema: [
@@ -97,7 +106,10 @@ export const mongodbDrop: RuleModule<"command" | "method", readonly [MongodbDrop
     const anywhere = new RegExp(alternatives, "i");
     const whole = new RegExp(`^(?:${alternatives})$`, "i");
     // In a script (`mongosh --eval`): a call, a method, or a command document's key.
-    const inCode = new RegExp(`(?:\\.\\s*(?:${alternatives})\\b|\\b(?:${alternatives})\\s*\\(|\\b(?:${alternatives})["']?\\s*:)`, "i");
+    const inCode = new RegExp(
+      `(?:\\.\\s*(?:${alternatives})\\b|\\b(?:${alternatives})\\s*\\(|\\b(?:${alternatives})["']?\\s*:)`,
+      "i",
+    );
     const lengths = new Set([...commands.keys()].map((c) => c.length));
     // The type decides only when it can: in the syntactic pass, and on an
     // untyped receiver, the name alone is reported.
@@ -105,7 +117,8 @@ export const mongodbDrop: RuleModule<"command" | "method", readonly [MongodbDrop
     const packagesOf = (name: ts.Node, receiver: ts.Expression, method: string): ReadonlySet<string> | undefined => {
       if (!context.typed) return undefined;
       checker ??= context.checker;
-      const symbol = checker.getSymbolAtLocation(name) ?? checker.getNonNullableType(checker.getTypeAtLocation(receiver)).getProperty(method);
+      const symbol = checker.getSymbolAtLocation(name) ??
+        checker.getNonNullableType(checker.getTypeAtLocation(receiver)).getProperty(method);
       return symbol === undefined ? undefined : context.packagesOf(symbol);
     };
     const reportMethod = (name: ts.MemberName | ts.StringLiteral, receiver: ts.Expression) => {

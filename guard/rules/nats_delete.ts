@@ -10,14 +10,20 @@ import { typescript } from "../_typescript.ts";
 import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: read them once.
-const { isCallExpression, isNewExpression, isNoSubstitutionTemplateLiteral, isPropertyAccessExpression, isStringLiteral } =
-  typescript;
+const {
+  isCallExpression,
+  isNewExpression,
+  isNoSubstitutionTemplateLiteral,
+  isPropertyAccessExpression,
+  isStringLiteral,
+} = typescript;
 
 const STREAM_METHODS: ReadonlySet<string> = new Set(["delete", "purge"]);
 const DESTROY = "destroy";
 const NATS_PACKAGES: ReadonlySet<string> = new Set(["@nats-io/kv", "@nats-io/obj", "nats"]);
 // An untyped receiver of destroy() named for a KV bucket or an object store.
-const STORE_RECEIVER = /(?:^|[.\s])(?:kv|os|obj|bucket|store|objectStore|objStore|kvStore)\s*[!?]?$|(?:Kv|KV|Bucket|Store)\s*[!?]?$/;
+const STORE_RECEIVER =
+  /(?:^|[.\s])(?:kv|os|obj|bucket|store|objectStore|objStore|kvStore)\s*[!?]?$|(?:Kv|KV|Bucket|Store)\s*[!?]?$/;
 // A request sent by hand to the JetStream API.
 const API_SUBJECT = /\$JS\.API\.STREAM\.(DELETE|PURGE)\./i;
 // The `nats` CLI's destructive commands: `nats stream rm`, `nats kv del`, `nats obj rm`…
@@ -69,14 +75,16 @@ export const natsDelete: RuleModule<"delete", readonly []> = createRule({
   meta: {
     docs: {
       description: "A NATS JetStream stream, KV bucket or object store deleted or purged outside a sanctioned function",
-      details: "A JetStream stream holds a tenant's messages; KV buckets (KV_<bucket>) and object stores (OBJ_<bucket>) are " +
+      details:
+        "A JetStream stream holds a tenant's messages; KV buckets (KV_<bucket>) and object stores (OBJ_<bucket>) are " +
         "streams too. jsm.streams.delete(), jsm.streams.purge(), kv.destroy() and os.destroy() (by type, or by a receiver " +
         "named for a bucket or store when untyped), requests sent by hand to $JS.API.STREAM.DELETE.* or " +
         "$JS.API.STREAM.PURGE.*, and the nats CLI's stream rm, kv del/rm and obj rm may appear only inside a function tagged " +
         "/** @sanctionedDrop */ that is called only inside a guardedDrop drop callback.",
     },
     messages: {
-      delete: "NATS `{{operation}}` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ and " +
+      delete:
+        "NATS `{{operation}}` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ and " +
         "call that function only inside a guardedDrop(request, () => …) drop callback",
     },
     schema: [],
@@ -89,7 +97,8 @@ export const natsDelete: RuleModule<"delete", readonly []> = createRule({
     const packagesOf = (name: ts.Node, receiver: ts.Expression): ReadonlySet<string> | undefined => {
       if (!context.typed) return undefined;
       checker ??= context.checker;
-      const symbol = checker.getSymbolAtLocation(name) ?? checker.getNonNullableType(checker.getTypeAtLocation(receiver)).getProperty(DESTROY);
+      const symbol = checker.getSymbolAtLocation(name) ??
+        checker.getNonNullableType(checker.getTypeAtLocation(receiver)).getProperty(DESTROY);
       const packages = symbol === undefined ? undefined : context.packagesOf(symbol);
       return packages === undefined || packages.size === 0 ? undefined : packages;
     };
@@ -106,8 +115,16 @@ export const natsDelete: RuleModule<"delete", readonly []> = createRule({
         }
         if (name !== DESTROY) return;
         const packages = packagesOf(node.name, node.expression);
-        const nats = packages === undefined ? STORE_RECEIVER.test(node.expression.getText()) : [...packages].some((p) => NATS_PACKAGES.has(p));
-        if (nats) context.report({ node: node.name, messageId: "delete", data: { operation: `${node.expression.getText()}.destroy()` } });
+        const nats = packages === undefined
+          ? STORE_RECEIVER.test(node.expression.getText())
+          : [...packages].some((p) => NATS_PACKAGES.has(p));
+        if (nats) {
+          context.report({
+            node: node.name,
+            messageId: "delete",
+            data: { operation: `${node.expression.getText()}.destroy()` },
+          });
+        }
       },
       ArrayLiteralExpression(node) {
         // `execFileSync("nats", ["stream", "rm", name, "-f"])`.

@@ -15,9 +15,17 @@ import { createRule, type RuleModule } from "../create_rule.ts";
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isCallExpression, isElementAccessExpression, isIdentifier, isMethodDeclaration, isMethodSignature, isObjectLiteralExpression,
+  isCallExpression,
+  isElementAccessExpression,
+  isIdentifier,
+  isMethodDeclaration,
+  isMethodSignature,
+  isObjectLiteralExpression,
   isPropertyAccessExpression,
-  isStringLiteralLike, isTaggedTemplateExpression, SymbolFlags, SyntaxKind,
+  isStringLiteralLike,
+  isTaggedTemplateExpression,
+  SymbolFlags,
+  SyntaxKind,
 } = typescript;
 
 // What each method drops. The receiver's type decides whether it is the
@@ -69,7 +77,8 @@ export const ormDrop: RuleModule<"method" | "option" | "raw", readonly []> = cre
   meta: {
     docs: {
       description: "An ORM's or schema builder's database or schema drop outside a sanctioned function",
-      details: "knex, Kysely, Sequelize, TypeORM, MikroORM and Prisma can drop a tenant's database or schema: dropDatabase(), " +
+      details:
+        "knex, Kysely, Sequelize, TypeORM, MikroORM and Prisma can drop a tenant's database or schema: dropDatabase(), " +
         "dropSchema(), dropSchemaIfExists(), dropAllSchemas(), MikroORM's refreshDatabase(), TypeORM's synchronize(true) and " +
         "dropSchema: true option, and Prisma's $executeRaw/$queryRaw (also Unsafe) carrying a DROP. They may appear only " +
         "inside a function tagged /** @sanctionedDrop */ that is called only inside a guardedDrop drop callback. The method " +
@@ -77,11 +86,14 @@ export const ormDrop: RuleModule<"method" | "option" | "raw", readonly []> = cre
       requiresTypeChecking: true,
     },
     messages: {
-      method: "{{library}} `{{method}}()` drops {{what}} outside a sanctioned function: move it into a function tagged " +
+      method:
+        "{{library}} `{{method}}()` drops {{what}} outside a sanctioned function: move it into a function tagged " +
         "/** @sanctionedDrop */ and call that function only inside a guardedDrop(request, () => …) drop callback",
-      option: "{{library}} option `dropSchema: true` drops the schema whenever the data source is initialized: remove it, or " +
+      option:
+        "{{library}} option `dropSchema: true` drops the schema whenever the data source is initialized: remove it, or " +
         "drop through a function tagged /** @sanctionedDrop */ inside a guardedDrop drop callback",
-      raw: "{{library}} `{{method}}` runs `DROP {{object}}` outside a sanctioned function: move it into a function tagged " +
+      raw:
+        "{{library}} `{{method}}` runs `DROP {{object}}` outside a sanctioned function: move it into a function tagged " +
         "/** @sanctionedDrop */ and call that function only inside a guardedDrop(request, () => …) drop callback",
     },
     schema: [],
@@ -95,7 +107,8 @@ export const ormDrop: RuleModule<"method" | "option" | "raw", readonly []> = cre
     const typeChecker = (): ts.TypeChecker => (checker ??= context.checker);
     const libraryOf = (name: ts.Node, receiver: ts.Expression, method: string): string | undefined => {
       const checker = typeChecker();
-      const symbol = checker.getSymbolAtLocation(name) ?? checker.getNonNullableType(checker.getTypeAtLocation(receiver)).getProperty(method);
+      const symbol = checker.getSymbolAtLocation(name) ??
+        checker.getNonNullableType(checker.getTypeAtLocation(receiver)).getProperty(method);
       // A method: `options.dropSchema`, a boolean option, is no drop by itself.
       if (symbol === undefined || !isMethod(symbol)) return undefined;
       return ormOf(context.packagesOf(symbol));
@@ -128,19 +141,25 @@ export const ormDrop: RuleModule<"method" | "option" | "raw", readonly []> = cre
       },
       ElementAccessExpression(node) {
         const key = node.argumentExpression;
-        if (isStringLiteralLike(key) && (METHODS.has(key.text) || RAW_METHODS.has(key.text))) candidates.push([node, key, key.text]);
+        if (isStringLiteralLike(key) && (METHODS.has(key.text) || RAW_METHODS.has(key.text))) {
+          candidates.push([node, key, key.text]);
+        }
       },
       "SourceFile:exit"() {
         for (const [access, name, method] of candidates.splice(0)) check(access, name, method);
       },
       PropertyAssignment(node) {
         // `new DataSource({ …, dropSchema: true })`
-        if (!isIdentifier(node.name) || node.name.text !== "dropSchema" || !isObjectLiteralExpression(node.parent)) return;
+        if (!isIdentifier(node.name) || node.name.text !== "dropSchema" || !isObjectLiteralExpression(node.parent)) {
+          return;
+        }
         if (unwrap(node.initializer).kind === SyntaxKind.FalseKeyword) return;
         const checker = typeChecker();
         const contextual = checker.getContextualType(node.parent);
         // An optional parameter's type is `Options | undefined`.
-        const symbol = contextual === undefined ? undefined : checker.getNonNullableType(contextual).getProperty("dropSchema");
+        const symbol = contextual === undefined
+          ? undefined
+          : checker.getNonNullableType(contextual).getProperty("dropSchema");
         const library = symbol === undefined ? undefined : ormOf(context.packagesOf(symbol));
         if (library === "TypeORM") context.report({ node: node.name, messageId: "option", data: { library } });
       },
@@ -179,6 +198,12 @@ function sqlOf(access: ts.PropertyAccessExpression | ts.ElementAccessExpression)
 
 function isWrapper(callee: ts.Expression): boolean {
   const bare = unwrap(callee);
-  const name = isIdentifier(bare) ? bare.text : isPropertyAccessExpression(bare) ? bare.name.text : isElementAccessExpression(bare) ? "" : "";
+  const name = isIdentifier(bare)
+    ? bare.text
+    : isPropertyAccessExpression(bare)
+    ? bare.name.text
+    : isElementAccessExpression(bare)
+    ? ""
+    : "";
   return SQL_WRAPPERS.has(name);
 }

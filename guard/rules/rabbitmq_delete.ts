@@ -15,9 +15,19 @@ import { createRule, type RuleModule } from "../create_rule.ts";
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
 const {
-  isArrayLiteralExpression, isCallExpression, isClassLike, isIdentifier, isNewExpression, isObjectLiteralExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isShorthandPropertyAssignment, isSpreadElement,
-  isStringLiteral, SyntaxKind,
+  isArrayLiteralExpression,
+  isCallExpression,
+  isClassLike,
+  isIdentifier,
+  isNewExpression,
+  isObjectLiteralExpression,
+  isPropertyAccessExpression,
+  isPropertyAssignment,
+  isPropertyDeclaration,
+  isShorthandPropertyAssignment,
+  isSpreadElement,
+  isStringLiteral,
+  SyntaxKind,
 } = typescript;
 
 // `/api/vhosts/<name>` and `/api/users/<name>` of the management API: the
@@ -62,16 +72,19 @@ export const rabbitmqDelete: RuleModule<"api" | "cli", readonly []> = createRule
   meta: {
     docs: {
       description: "RabbitMQ vhost or user deletion (management API DELETE, rabbitmqctl) outside a sanctioned function",
-      details: "Deleting a vhost takes its queues and messages; deleting a user locks the tenant out. A management API DELETE " +
-        "of /api/vhosts/… or /api/users/… (fetch with method DELETE, axios-style .delete(url), request(\"DELETE\", url)), " +
+      details:
+        "Deleting a vhost takes its queues and messages; deleting a user locks the tenant out. A management API DELETE " +
+        'of /api/vhosts/… or /api/users/… (fetch with method DELETE, axios-style .delete(url), request("DELETE", url)), ' +
         "a POST to /api/users/bulk-delete, and rabbitmqctl delete_vhost/delete_user or rabbitmqadmin delete vhost/user " +
         "(one command line, or spawn/exec arguments) may appear only inside a function tagged /** @sanctionedDrop */ that " +
         "is called only inside a guardedDrop drop callback. Read-only requests are not reported.",
     },
     messages: {
-      api: "RabbitMQ management API `DELETE /api/{{what}}/…` outside a sanctioned function: move it into a function tagged " +
+      api:
+        "RabbitMQ management API `DELETE /api/{{what}}/…` outside a sanctioned function: move it into a function tagged " +
         "/** @sanctionedDrop */ and call that function only inside a guardedDrop(request, () => …) drop callback",
-      cli: "`{{command}}` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ and call that " +
+      cli:
+        "`{{command}}` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ and call that " +
         "function only inside a guardedDrop(request, () => …) drop callback",
     },
     schema: [],
@@ -90,7 +103,10 @@ export const rabbitmqDelete: RuleModule<"api" | "cli", readonly []> = createRule
           return;
         }
         const call = requestOf(node);
-        if (call !== undefined && !reportedCalls.has(call) && words.some((w) => w.some((word) => word !== null && CLI_WORDS.has(word)))) {
+        if (
+          call !== undefined && !reportedCalls.has(call) &&
+          words.some((w) => w.some((word) => word !== null && CLI_WORDS.has(word)))
+        ) {
           // spawn("rabbitmqctl", ["delete_vhost", v]): the words are spread
           // over the arguments.
           const spread = cliCommand([argumentWords(call, context.fold)]);
@@ -113,7 +129,10 @@ export const rabbitmqDelete: RuleModule<"api" | "cli", readonly []> = createRule
           // `vhosts/${v}` below a base URL that carries `/api`: axios'
           // `baseURL`, got's and ky's `prefixUrl`, on the call or the instance.
           const relative = RELATIVE_PATH.exec(text);
-          if (relative !== null && call !== undefined && sendsDelete(call, context.fold) && baseCarriesApi(call, context.fold)) {
+          if (
+            relative !== null && call !== undefined && sendsDelete(call, context.fold) &&
+            baseCarriesApi(call, context.fold)
+          ) {
             context.report({ node, messageId: "api", data: { what: relative[1]! } });
             return;
           }
@@ -135,7 +154,9 @@ function requestOf(node: ts.Expression): ts.CallExpression | ts.NewExpression | 
     current = parent;
     parent = current.parent;
   }
-  if ((isCallExpression(parent) || isNewExpression(parent)) && parent.arguments?.includes(current as ts.Expression)) return parent;
+  if ((isCallExpression(parent) || isNewExpression(parent)) && parent.arguments?.includes(current as ts.Expression)) {
+    return parent;
+  }
   return undefined;
 }
 
@@ -174,7 +195,10 @@ function sendsDelete(call: ts.CallExpression | ts.NewExpression, fold: (node: ts
 
 // The words of all arguments, arrays flattened, in order: the command line
 // a spawn/exec call runs.
-function argumentWords(call: ts.CallExpression | ts.NewExpression, fold: (node: ts.Expression) => Folded): (string | null)[] {
+function argumentWords(
+  call: ts.CallExpression | ts.NewExpression,
+  fold: (node: ts.Expression) => Folded,
+): (string | null)[] {
   const words: (string | null)[] = [];
   for (const argument of call.arguments ?? []) {
     const value = unwrap(argument);
@@ -226,7 +250,9 @@ function optionsCarryApi(argument: ts.Expression, fold: (node: ts.Expression) =>
   const value = unwrap(argument);
   if (!isObjectLiteralExpression(value)) return false;
   return value.properties.some((property) => {
-    if (!isPropertyAssignment(property) || !(isIdentifier(property.name) || isStringLiteral(property.name))) return false;
+    if (!isPropertyAssignment(property) || !(isIdentifier(property.name) || isStringLiteral(property.name))) {
+      return false;
+    }
     if (!BASE_OPTIONS.has(property.name.text)) return false;
     return fold(property.initializer).some((alternative) => API_BASE.test(textWithHoles(alternative)));
   });
@@ -244,7 +270,9 @@ function instanceOf(receiver: ts.Expression): ts.Expression | undefined {
     let scope: ts.Node | undefined = receiver.parent;
     while (scope !== undefined && !isClassLike(scope)) scope = scope.parent;
     const member = scope?.members.find((m) => isPropertyDeclaration(m) && m.name.getText() === receiver.name.text);
-    return member !== undefined && isPropertyDeclaration(member) && member.initializer !== undefined ? unwrap(member.initializer) : undefined;
+    return member !== undefined && isPropertyDeclaration(member) && member.initializer !== undefined
+      ? unwrap(member.initializer)
+      : undefined;
   }
   return undefined;
 }

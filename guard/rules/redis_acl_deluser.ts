@@ -12,7 +12,14 @@ import { createRule, type RuleModule } from "../create_rule.ts";
 
 // The TypeScript namespace exports its members as getters: the walk reads
 // them once here, not at every node.
-const { isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression, isPropertyAccessExpression, isStringLiteralLike } = typescript;
+const {
+  isArrayLiteralExpression,
+  isCallExpression,
+  isIdentifier,
+  isNewExpression,
+  isPropertyAccessExpression,
+  isStringLiteralLike,
+} = typescript;
 
 /**
  * Reports a Redis `ACL DELUSER` outside a sanctioned function: the command in
@@ -35,13 +42,15 @@ export const redisAclDeluser: RuleModule<"deluser", readonly []> = createRule({
   meta: {
     docs: {
       description: "Redis ACL DELUSER outside a sanctioned function",
-      details: "ACL DELUSER deletes a tenant's Redis user and disconnects its clients. It may appear only inside a function " +
+      details:
+        "ACL DELUSER deletes a tenant's Redis user and disconnects its clients. It may appear only inside a function " +
         "tagged /** @sanctionedDrop */ that is called only inside a guardedDrop drop callback. The command is found in any " +
-        "case: as one string, as separate arguments (call(\"acl\", \"deluser\", u), sendCommand([\"ACL\", \"DELUSER\", u]), " +
-        "acl(\"DELUSER\", u)), and as the node-redis helper aclDelUser().",
+        'case: as one string, as separate arguments (call("acl", "deluser", u), sendCommand(["ACL", "DELUSER", u]), ' +
+        'acl("DELUSER", u)), and as the node-redis helper aclDelUser().',
     },
     messages: {
-      deluser: "Redis `ACL DELUSER` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ " +
+      deluser:
+        "Redis `ACL DELUSER` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ " +
         "and call that function only inside a guardedDrop(request, () => …) drop callback",
     },
     schema: [],
@@ -53,7 +62,9 @@ export const redisAclDeluser: RuleModule<"deluser", readonly []> = createRule({
       PropertyAccessExpression(node) {
         const name = node.name.text;
         // A length test first: this runs on every property access.
-        if ((name.length === 10 || name.length === 11) && /^acl_?deluser$/i.test(name)) context.report({ node: node.name, messageId: "deluser" });
+        if ((name.length === 10 || name.length === 11) && /^acl_?deluser$/i.test(name)) {
+          context.report({ node: node.name, messageId: "deluser" });
+        }
       },
       StringExpression({ node, folded, text }) {
         if (!/deluser/i.test(text)) return;
@@ -98,7 +109,8 @@ function isProgram(node: ts.Expression): boolean {
     parent = parent.parent;
     // `spawn("sudo", ["deluser", u])`: the program is the first element after a prefix.
     const prefixed = (isCallExpression(parent) || isNewExpression(parent)) && parent.arguments?.[1] === current &&
-      isStringLiteralLike(unwrap(parent.arguments[0]!)) && PREFIXES.has((unwrap(parent.arguments[0]!) as ts.StringLiteral).text);
+      isStringLiteralLike(unwrap(parent.arguments[0]!)) &&
+      PREFIXES.has((unwrap(parent.arguments[0]!) as ts.StringLiteral).text);
     if (prefixed && index === 0) return true;
     if (index !== 0) return false;
   }

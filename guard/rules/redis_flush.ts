@@ -38,14 +38,16 @@ export const redisFlush: RuleModule<"flush", readonly []> = createRule({
   meta: {
     docs: {
       description: "Redis FLUSHALL or FLUSHDB outside a sanctioned function",
-      details: "FLUSHALL and FLUSHDB delete every key of a server or database: on a dedicated tenant server that is the " +
+      details:
+        "FLUSHALL and FLUSHDB delete every key of a server or database: on a dedicated tenant server that is the " +
         "tenant's data. They may appear only inside a function tagged /** @sanctionedDrop */ that is called only inside a " +
         "guardedDrop drop callback. Client helpers of any case (flushall(), flushAll(), in pipelines too) and the command " +
-        "name as a word in any string (call(\"flushall\"), sendCommand([\"FLUSHDB\"]), Lua scripts, redis-cli lines) are " +
+        'name as a word in any string (call("flushall"), sendCommand(["FLUSHDB"]), Lua scripts, redis-cli lines) are ' +
         "reported; comparisons with the name, ACL rules (-flushall), rename-command and messages are not.",
     },
     messages: {
-      flush: "Redis `{{command}}` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ and " +
+      flush:
+        "Redis `{{command}}` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ and " +
         "call that function only inside a guardedDrop(request, () => …) drop callback",
     },
     schema: [],
@@ -64,7 +66,9 @@ export const redisFlush: RuleModule<"flush", readonly []> = createRule({
       PropertyAccessExpression(node) {
         const name = node.name.text;
         // A length test first: this runs on every property access.
-        if ((name.length === 7 || name.length === 8) && FLUSH_METHOD.test(name)) context.report({ node: node.name, messageId: "flush", data: { command: name.toUpperCase() } });
+        if ((name.length === 7 || name.length === 8) && FLUSH_METHOD.test(name)) {
+          context.report({ node: node.name, messageId: "flush", data: { command: name.toUpperCase() } });
+        }
       },
       StringExpression({ node, folded, text }) {
         if (!FLUSH_WORD.test(text)) return;

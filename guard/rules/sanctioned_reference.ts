@@ -53,7 +53,10 @@ function nameOf(declaration: ts.Node): ts.Node {
  * await guardedDrop(request, () => dropTenant(token));          // quiet
  * ```
  */
-export const sanctionedReference: RuleModule<"deferred" | "sanctionedReference" | "frameworkEntrance" | "enumerated" | "callbackReference", readonly []> = createRule({
+export const sanctionedReference: RuleModule<
+  "deferred" | "sanctionedReference" | "frameworkEntrance" | "enumerated" | "callbackReference",
+  readonly []
+> = createRule({
   name: "sanctioned-reference",
   meta: {
     docs: {
@@ -67,16 +70,21 @@ export const sanctionedReference: RuleModule<"deferred" | "sanctionedReference" 
       securitySeverity: 8.0,
     },
     messages: {
-      sanctionedReference: "sanctioned function `{{name}}` (declared at {{declaredAt}}) is referenced outside a guardedDrop " +
+      sanctionedReference:
+        "sanctioned function `{{name}}` (declared at {{declaredAt}}) is referenced outside a guardedDrop " +
         "drop callback: reference it only inside a guardedDrop(request, () => …) drop callback or inside another sanctioned function",
-      deferred: "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome " +
+      deferred:
+        "`{{name}}` runs deferred out of the guardedDrop drop callback ({{how}}): guardedDrop records the outcome " +
         "before the drop happens, so it escapes the audit: await it (or return it) inside the drop callback",
-      frameworkEntrance: "sanctioned function `{{name}}` is called by a framework through `@{{decorator}}`, without any code " +
+      frameworkEntrance:
+        "sanctioned function `{{name}}` is called by a framework through `@{{decorator}}`, without any code " +
         "naming it, so it runs outside a guardedDrop drop callback: register a handler that calls " +
         "guardedDrop(request, () => {{name}}(…)) instead, and keep `{{name}}` undecorated",
-      enumerated: "`{{what}}` enumerates sanctioned function(s) {{names}} without naming them, so the call that runs them is " +
+      enumerated:
+        "`{{what}}` enumerates sanctioned function(s) {{names}} without naming them, so the call that runs them is " +
         "not seen: call each one by name inside a guardedDrop drop callback",
-      callbackReference: "`{{name}}` holds drops and is passed to guardedDrop as the drop callback, so it must not be " +
+      callbackReference:
+        "`{{name}}` holds drops and is passed to guardedDrop as the drop callback, so it must not be " +
         "reached any other way: reference it only inside a guardedDrop drop callback, or tag it /** @sanctionedDrop */",
     },
     schema: [],
@@ -93,21 +101,32 @@ export const sanctionedReference: RuleModule<"deferred" | "sanctionedReference" 
         .filter((p) => context.chokepoint.isSanctionedSymbol(p));
       if (held.length === 0) return;
       const what = how ?? node.getText().replace(/\s+/g, " ").slice(0, 60);
-      context.report({ node, messageId: "enumerated", data: { what, names: held.map((p) => `\`${p.name}\``).join(", ") } });
+      context.report({
+        node,
+        messageId: "enumerated",
+        data: { what, names: held.map((p) => `\`${p.name}\``).join(", ") },
+      });
     };
     return {
       "Program:exit"() {
         for (const entrance of context.chokepoint.frameworkEntrances()) {
-          context.report({ node: entrance.node, messageId: "frameworkEntrance", data: { name: entrance.name, decorator: entrance.decorator } });
+          context.report({
+            node: entrance.node,
+            messageId: "frameworkEntrance",
+            data: { name: entrance.name, decorator: entrance.decorator },
+          });
         }
         for (const reference of context.chokepoint.referencesToSanctioned()) {
           context.report({
             node: reference.node,
             messageId: "sanctionedReference",
             data: { name: reference.name, declaredAt: reference.declaredAt },
-            ...(reference.declaration === undefined
-              ? {}
-              : { related: [{ node: nameOf(reference.declaration), message: `the sanctioned function \`${reference.name}\`` }] }),
+            ...(reference.declaration === undefined ? {} : {
+              related: [{
+                node: nameOf(reference.declaration),
+                message: `the sanctioned function \`${reference.name}\``,
+              }],
+            }),
           });
         }
       },

@@ -51,14 +51,16 @@ export const sqlDrop: RuleModule<"sqlDrop", readonly [SqlDropOptions]> = createR
   meta: {
     docs: {
       description: "SQL DROP DATABASE, ROLE, USER, SCHEMA or OWNED outside a sanctioned function",
-      details: "Dropping a database, role, user or schema, or everything a role owns, destroys a tenant. Such SQL may appear " +
+      details:
+        "Dropping a database, role, user or schema, or everything a role owns, destroys a tenant. Such SQL may appear " +
         "only inside a function tagged /** @sanctionedDrop */, which in turn may only be called inside a guardedDrop " +
         "drop callback, so that every drop is audited and counted. The SQL is folded first (concatenation, template " +
         "literals, String.raw, const bindings across modules) and matched ignoring case, whitespace and SQL comments. " +
         "DROP TABLE, DROP INDEX and English prose are not reported.",
     },
     messages: {
-      sqlDrop: "SQL `DROP {{object}}` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ " +
+      sqlDrop:
+        "SQL `DROP {{object}}` outside a sanctioned function: move it into a function tagged /** @sanctionedDrop */ " +
         "and call that function only inside a guardedDrop(request, () => …) drop callback",
     },
     schema: [

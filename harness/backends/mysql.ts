@@ -27,6 +27,7 @@ export const MYSQL_BACKEND = {
   ],
   subjects: ({ servers }: SubjectContext): Record<string, ConformanceSubject<unknown> | undefined> => ({
     mysql: servers.mysql && mysqlSubject(servers.mysql, "shared") as ConformanceSubject<unknown>,
-    mysqlDedicated: servers.mysqlDedicated && mysqlSubject(servers.mysqlDedicated, "dedicated") as ConformanceSubject<unknown>,
+    mysqlDedicated: servers.mysqlDedicated &&
+      mysqlSubject(servers.mysqlDedicated, "dedicated") as ConformanceSubject<unknown>,
   }),
 } as const satisfies HarnessBackend;

@@ -36,7 +36,9 @@ export const NATS_BACKEND = {
     startupTimeoutMs: 120_000,
     urls: (host: string, port: number): Record<string, string> => ({ url: `nats://${host}:${port}` }),
   },
-  subjects: ({ provider, servers, notOwnServers }: SubjectContext): Record<string, ConformanceSubject<unknown> | undefined> => {
+  subjects: (
+    { provider, servers, notOwnServers }: SubjectContext,
+  ): Record<string, ConformanceSubject<unknown> | undefined> => {
     const shared = servers.nats && natsSubject(servers.nats, "shared");
     // A dedicated server holds one tenant; its neighbours live on the shared one.
     const dedicated = servers.natsDedicated &&
@@ -44,6 +46,9 @@ export const NATS_BACKEND = {
         // Never the external shared server: a wrong adapter would wipe it.
         notOwnServer: notOwnServers.natsDedicated ?? (provider === "containers" ? servers.nats : undefined),
       });
-    return { nats: shared as ConformanceSubject<unknown> | undefined, natsDedicated: dedicated as ConformanceSubject<unknown> | undefined };
+    return {
+      nats: shared as ConformanceSubject<unknown> | undefined,
+      natsDedicated: dedicated as ConformanceSubject<unknown> | undefined,
+    };
   },
 } as const satisfies HarnessBackend;

@@ -27,6 +27,7 @@ export const POSTGRES_BACKEND = {
   image: { variable: "GD_IMAGE_POSTGRES", fallback: "postgres:17" },
   subjects: ({ servers }: SubjectContext): Record<string, ConformanceSubject<unknown> | undefined> => ({
     postgres: servers.postgres && postgresSubject(servers.postgres, "shared") as ConformanceSubject<unknown>,
-    postgresDedicated: servers.postgresDedicated && postgresSubject(servers.postgresDedicated, "dedicated") as ConformanceSubject<unknown>,
+    postgresDedicated: servers.postgresDedicated &&
+      postgresSubject(servers.postgresDedicated, "dedicated") as ConformanceSubject<unknown>,
   }),
 } as const satisfies HarnessBackend;

@@ -25,12 +25,23 @@ const URL_KEYS = { GD_AMQP_URL: "amqpUrl", GD_RABBITMQ_MANAGEMENT_URL: "manageme
 export const RABBITMQ_BACKEND = {
   backend: "rabbitmq",
   roles: [
-    { role: "rabbitmq", name: "rabbitmq", urlVariables: ["GD_AMQP_URL", "GD_RABBITMQ_MANAGEMENT_URL"], urlKeys: URL_KEYS },
-    { role: "rabbitmqDedicated", name: "rabbitmq-dedicated", urlVariables: ["GD_AMQP_URL", "GD_RABBITMQ_MANAGEMENT_URL"], urlKeys: URL_KEYS },
+    {
+      role: "rabbitmq",
+      name: "rabbitmq",
+      urlVariables: ["GD_AMQP_URL", "GD_RABBITMQ_MANAGEMENT_URL"],
+      urlKeys: URL_KEYS,
+    },
+    {
+      role: "rabbitmqDedicated",
+      name: "rabbitmq-dedicated",
+      urlVariables: ["GD_AMQP_URL", "GD_RABBITMQ_MANAGEMENT_URL"],
+      urlKeys: URL_KEYS,
+    },
   ],
   image: { variable: "GD_IMAGE_RABBITMQ", fallback: "rabbitmq:4-management" },
   subjects: ({ servers }: SubjectContext): Record<string, ConformanceSubject<unknown> | undefined> => ({
     rabbitmq: servers.rabbitmq && rabbitmqSubject(servers.rabbitmq, "shared") as ConformanceSubject<unknown>,
-    rabbitmqDedicated: servers.rabbitmqDedicated && rabbitmqSubject(servers.rabbitmqDedicated, "dedicated") as ConformanceSubject<unknown>,
+    rabbitmqDedicated: servers.rabbitmqDedicated &&
+      rabbitmqSubject(servers.rabbitmqDedicated, "dedicated") as ConformanceSubject<unknown>,
   }),
 } as const satisfies HarnessBackend;

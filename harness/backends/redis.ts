@@ -25,7 +25,9 @@ export const REDIS_BACKEND = {
     { role: "redisDedicated", name: "redis-dedicated", urlVariables: ["GD_REDIS_DEDICATED_URL"] },
   ],
   image: { variable: "GD_IMAGE_REDIS", fallback: "redis:7" },
-  subjects: ({ provider, servers, notOwnServers }: SubjectContext): Record<string, ConformanceSubject<unknown> | undefined> => {
+  subjects: (
+    { provider, servers, notOwnServers }: SubjectContext,
+  ): Record<string, ConformanceSubject<unknown> | undefined> => {
     const shared = servers.redis && redisSubject(servers.redis, "shared");
     // A dedicated Redis holds one tenant; its neighbours live on the shared server.
     // Its ownership check writes another tenant's keys on a throwaway server: the
@@ -34,6 +36,9 @@ export const REDIS_BACKEND = {
       redisSubject(servers.redisDedicated, "dedicated", shared, {
         notOwnServer: notOwnServers.redisDedicated ?? (provider === "containers" ? servers.redis : undefined),
       });
-    return { redis: shared as ConformanceSubject<unknown> | undefined, redisDedicated: dedicated as ConformanceSubject<unknown> | undefined };
+    return {
+      redis: shared as ConformanceSubject<unknown> | undefined,
+      redisDedicated: dedicated as ConformanceSubject<unknown> | undefined,
+    };
   },
 } as const satisfies HarnessBackend;

@@ -25,7 +25,10 @@ export type DropBody<A extends Deprovisioner = Deprovisioner> = (recorder: Audit
 export interface CheckContext {
   readonly subject: ConformanceSubject;
   /** Where the neighbour tenants live: `subject.neighbour`, else the subject. */
-  readonly neighbour: Pick<ConformanceSubject, "createTenant" | "readTenant" | "createAdapter" | "resourceType" | "backend">;
+  readonly neighbour: Pick<
+    ConformanceSubject,
+    "createTenant" | "readTenant" | "createAdapter" | "resourceType" | "backend"
+  >;
   readonly concurrentDrops: number;
   readonly sameTenantDrops: number;
   readonly policy: ConformancePolicy | undefined;
@@ -61,7 +64,9 @@ const ANSWER_POLL_MS = 250;
 function checkCount(value: unknown, option: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Cannot make the conformance checks as '${option}' must be a positive integer: current value is ${String(value)}`);
+    throw new TypeError(
+      `Cannot make the conformance checks as '${option}' must be a positive integer: current value is ${String(value)}`,
+    );
   }
   return value;
 }
@@ -104,7 +109,12 @@ export function createCheckContext(subject: ConformanceSubject, options: Conform
     request,
     labels: (outcome) => ({ resource_type: resourceType, backend, outcome }),
 
-    async withDrop(body, adapterOpts = adapterOptions, recorder = createAuditRecorder(), makeAdapter = (o) => subject.createAdapter(o)) {
+    async withDrop(
+      body,
+      adapterOpts = adapterOptions,
+      recorder = createAuditRecorder(),
+      makeAdapter = (o) => subject.createAdapter(o),
+    ) {
       let adapter: Deprovisioner;
       try {
         adapter = makeAdapter(adapterOpts);

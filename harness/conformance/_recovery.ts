@@ -35,7 +35,11 @@ export function checksumOf(data: unknown): string {
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
   if (typeof value === "object" && value !== null) {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${stableJson((value as Record<string, unknown>)[key])}`).join(",")}}`;
+    return `{${
+      Object.keys(value).sort().map((key) =>
+        `${JSON.stringify(key)}:${stableJson((value as Record<string, unknown>)[key])}`
+      ).join(",")
+    }}`;
   }
   return JSON.stringify(value) ?? "null";
 }

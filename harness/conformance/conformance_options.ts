@@ -141,4 +141,3 @@ export interface ConformanceCheck {
   /** Runs the check: rejects with the failed assertion. */
   run(): Promise<void>;
 }
-

@@ -82,7 +82,10 @@ export interface ConformanceSubject<Data = unknown> {
    * Redis: FLUSHALL takes the whole server) has its neighbours on another
    * server, with their own adapter for the clean-up.
    */
-  readonly neighbour?: Pick<ConformanceSubject<Data>, "createTenant" | "readTenant" | "createAdapter" | "resourceType" | "backend">;
+  readonly neighbour?: Pick<
+    ConformanceSubject<Data>,
+    "createTenant" | "readTenant" | "createAdapter" | "resourceType" | "backend"
+  >;
   /**
    * Whether the server holds one tenant only. The concurrency check then
    * drops that one tenant many times at once, instead of many tenants.
@@ -179,7 +182,9 @@ export interface ConformanceSubject<Data = unknown> {
  */
 export interface ConformanceRecovery {
   /** Makes the subject's adapter with `retention`, on the server as it is now. */
-  createAdapter(options: ConformanceAdapterOptions & { readonly retention: RetentionOptions }): RecoverableDeprovisioner;
+  createAdapter(
+    options: ConformanceAdapterOptions & { readonly retention: RetentionOptions },
+  ): RecoverableDeprovisioner;
   /**
    * Logs in as the tenant with its own credentials and reads its data.
    * Resolves when that works; rejects when it cannot (login refused, no
@@ -234,4 +239,3 @@ export interface NotOwnServer<Data = unknown> {
   /** Removes that data afterwards, without the adapter. */
   removeData(): Promise<void>;
 }
-

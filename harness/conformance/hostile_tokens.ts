@@ -43,4 +43,3 @@ export const HOSTILE_TOKENS: readonly string[] = Object.freeze([
   "acme\u0000",
   "x".repeat(64),
 ]);
-

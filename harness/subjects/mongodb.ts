@@ -95,7 +95,9 @@ export function mongodbSubject(server: ServerControl, backend: Backend): Conform
         }
         const notes = Array.from({ length: DOCUMENTS }, (_, i) => `${token} #${i + 1}`);
         try {
-          await client.db(database).collection("invoices").insertMany(notes.map((note, i) => ({ _id: i + 1, note })) as never);
+          await client.db(database).collection("invoices").insertMany(
+            notes.map((note, i) => ({ _id: i + 1, note })) as never,
+          );
         } catch (err) {
           // A tenant beside its case variant (the case-variants check): the
           // server holds one database of that name in any case, the
@@ -144,14 +146,18 @@ export function mongodbSubject(server: ServerControl, backend: Backend): Conform
         const { database, user } = names(token);
         // A quarantined tenant keeps its database (MongoDB cannot rename
         // one), marked in the platform's own database: gone for the platform.
-        if ((await client.db("guarded_drop").collection("quarantine").countDocuments({ _id: database as never })) > 0) return undefined;
+        if (
+          (await client.db("guarded_drop").collection("quarantine").countDocuments({ _id: database as never })) > 0
+        ) return undefined;
         const databases = await client.db("admin").admin().listDatabases({ nameOnly: true });
         const hasDatabase = databases.databases.some((d) => d.name === database);
         const info = await client.db("admin").command({ usersInfo: user }) as { users: unknown[] };
         const hasUser = info.users.length > 0;
         if (!hasDatabase && !hasUser) return undefined;
         const notes = hasDatabase
-          ? (await client.db(database).collection<{ note: string }>("invoices").find().sort({ _id: 1 }).toArray()).map((d) => d.note)
+          ? (await client.db(database).collection<{ note: string }>("invoices").find().sort({ _id: 1 }).toArray()).map((
+            d,
+          ) => d.note)
           : [];
         return { database: hasDatabase ? database : null, user: hasUser ? user : null, notes };
       }),

@@ -154,7 +154,10 @@ export function mysqlSubject(server: ServerControl, backend: Backend): Conforman
         // SHOW CREATE USER says ACCOUNT LOCK on MySQL and MariaDB alike.
         const locked: string[] = [];
         for (const host of hosts) {
-          const [shown] = await admin.query<import("mysql2/promise").RowDataPacket[]>("SHOW CREATE USER ?@?", [user, host]);
+          const [shown] = await admin.query<import("mysql2/promise").RowDataPacket[]>("SHOW CREATE USER ?@?", [
+            user,
+            host,
+          ]);
           if (/\bACCOUNT LOCK\b/.test(String(Object.values(shown[0] ?? {})[0] ?? ""))) locked.push(host);
         }
         let rows: string[] = [];

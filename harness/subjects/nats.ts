@@ -58,9 +58,14 @@ const QUARANTINE_STREAM = "KV_gd_quarantine";
 /** A NATS connection, closed in `finally`, with its JetStream manager and client. */
 async function withNats<T>(
   url: string,
-  fn: (nats: { nc: import("@nats-io/nats-core").NatsConnection; jsm: import("@nats-io/jetstream").JetStreamManager }) => Promise<T>,
+  fn: (
+    nats: { nc: import("@nats-io/nats-core").NatsConnection; jsm: import("@nats-io/jetstream").JetStreamManager },
+  ) => Promise<T>,
 ): Promise<T> {
-  const [{ connect }, { jetstreamManager }] = await Promise.all([import("@nats-io/transport-node"), import("@nats-io/jetstream")]);
+  const [{ connect }, { jetstreamManager }] = await Promise.all([
+    import("@nats-io/transport-node"),
+    import("@nats-io/jetstream"),
+  ]);
   const nc = await connect({ servers: url, timeout: 10_000, reconnect: false, ignoreClusterUpdates: true });
   try {
     return await fn({ nc, jsm: await jetstreamManager(nc, { timeout: 30_000 }) });
@@ -93,8 +98,17 @@ async function printsOf(
  * `<prefix>config` with 2 keys and an object store `<prefix>files` with one
  * object, each described `description`.
  */
-async function writeTenant(url: string, prefix: string, subjectRoot: string, description: string | undefined): Promise<void> {
-  const [{ jetstream }, { Kvm }, { Objm }] = await Promise.all([import("@nats-io/jetstream"), import("@nats-io/kv"), import("@nats-io/obj")]);
+async function writeTenant(
+  url: string,
+  prefix: string,
+  subjectRoot: string,
+  description: string | undefined,
+): Promise<void> {
+  const [{ jetstream }, { Kvm }, { Objm }] = await Promise.all([
+    import("@nats-io/jetstream"),
+    import("@nats-io/kv"),
+    import("@nats-io/obj"),
+  ]);
   await withNats(url, async ({ nc, jsm }) => {
     const described = description === undefined ? {} : { description };
     const js = jetstream(nc, { timeout: 30_000 });
@@ -163,13 +177,14 @@ export function natsSubject(
 ): ConformanceSubject<NatsTenant> {
   const url = () => server.urls().url!;
   const prefixOf = (token: string) => `t${token.length}_${token}_`;
-  const adapterFor = (target: () => string) => (adapterOptions: { connectTimeoutMs: number; operationTimeoutMs: number }) => {
-    const config = { url: target(), ...adapterOptions };
-    return lazyAdapter("nats", backend, async () => {
-      const { natsShared, natsDedicated } = await import("../../adapters/nats/mod.ts");
-      return (backend === "shared" ? natsShared : natsDedicated)(config);
-    });
-  };
+  const adapterFor =
+    (target: () => string) => (adapterOptions: { connectTimeoutMs: number; operationTimeoutMs: number }) => {
+      const config = { url: target(), ...adapterOptions };
+      return lazyAdapter("nats", backend, async () => {
+        const { natsShared, natsDedicated } = await import("../../adapters/nats/mod.ts");
+        return (backend === "shared" ? natsShared : natsDedicated)(config);
+      });
+    };
   // A shared tenant's streams by name, with or without the mark: the direct
   // check that nothing of it is left. A dedicated server's streams are all
   // the tenant's while the marker names it.
@@ -180,8 +195,10 @@ export function natsSubject(
         const prefix = prefixOf(token);
         streams = await printsOf(jsm, (name) => name.replace(/^(?:KV|OBJ)_/, "").startsWith(prefix));
       } else {
-        const marker = await printsOf(jsm, (name, description) => name === MARKER_STREAM && description?.includes(` ${token}`) === true);
-        streams = Object.keys(marker).length === 0 ? {} : await printsOf(jsm, (name) => name !== QUARANTINE_STREAM);
+        const marker = await printsOf(jsm, (name, description) =>
+          name === MARKER_STREAM && description?.includes(` ${token}`) === true);
+        streams = Object.keys(marker).length === 0 ? {} : await printsOf(jsm, (name) =>
+          name !== QUARANTINE_STREAM);
       }
       return Object.keys(streams).length === 0 ? undefined : { streams };
     });
@@ -192,7 +209,8 @@ export function natsSubject(
     const foreignUrl = () => foreignServer.urls().url!;
     const other = newTenantToken({ prefix: "gdforeign" });
     const stream = `${prefixOf(other)}ledger`;
-    const read = () => withNats(foreignUrl(), async ({ jsm }) => ({ streams: await printsOf(jsm, (name) => name === stream) }));
+    const read = () =>
+      withNats(foreignUrl(), async ({ jsm }) => ({ streams: await printsOf(jsm, (name) => name === stream) }));
     notOwnServer = {
       createAdapter: adapterFor(foreignUrl),
       createData: async () => {
@@ -210,7 +228,9 @@ export function natsSubject(
       // throwaway, and an unmarked stream belongs to no tenant's checks.
       removeData: () =>
         withNats(foreignUrl(), async ({ jsm }) => {
-          for (let seq = 1; seq <= FOREIGN_MESSAGES; seq++) await jsm.streams.deleteMessage(stream, seq, false).catch(() => false);
+          for (let seq = 1; seq <= FOREIGN_MESSAGES; seq++) {
+            await jsm.streams.deleteMessage(stream, seq, false).catch(() => false);
+          }
         }),
     };
   }
@@ -231,7 +251,11 @@ export function natsSubject(
         await writeTenant(url(), prefixOf(token), `t.${token}`, `guarded-drop tenant ${token}`);
       } else {
         await withNats(url(), async ({ jsm }) => {
-          await jsm.streams.add({ name: MARKER_STREAM, subjects: ["gd.owner"], description: `guarded-drop dedicated ${token}` });
+          await jsm.streams.add({
+            name: MARKER_STREAM,
+            subjects: ["gd.owner"],
+            description: `guarded-drop dedicated ${token}`,
+          });
         });
         await writeTenant(url(), "", "app", undefined);
       }

@@ -114,7 +114,9 @@ export function postgresSubject(server: ServerControl, backend: Backend): Confor
       try {
         const password = `pw-${crypto.randomUUID()}`;
         passwords.set(token, password);
-        await admin.query(`CREATE ROLE ${admin.escapeIdentifier(role)} LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
+        await admin.query(
+          `CREATE ROLE ${admin.escapeIdentifier(role)} LOGIN PASSWORD ${admin.escapeLiteral(password)}`,
+        );
         await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(database)} OWNER ${admin.escapeIdentifier(role)}`);
       } finally {
         await admin.end();
@@ -160,8 +162,12 @@ export function postgresSubject(server: ServerControl, backend: Backend): Confor
     async systemIntact() {
       const admin = await client();
       try {
-        const dbs = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname IN ('postgres', 'template0', 'template1')");
-        if (dbs.rows.length !== 3) throw new Error(`system databases left: ${dbs.rows.map((r) => r.datname).join(", ")}`);
+        const dbs = await admin.query<{ datname: string }>(
+          "SELECT datname FROM pg_database WHERE datname IN ('postgres', 'template0', 'template1')",
+        );
+        if (dbs.rows.length !== 3) {
+          throw new Error(`system databases left: ${dbs.rows.map((r) => r.datname).join(", ")}`);
+        }
         const self = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = current_user");
         if (self.rows.length !== 1) throw new Error("the admin role is gone");
       } finally {

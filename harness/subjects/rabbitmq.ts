@@ -135,7 +135,10 @@ export function rabbitmqSubject(server: ServerControl, backend: Backend): Confor
       createAdapter: (options) =>
         lazyRecoverableAdapter("rabbitmq", backend, async () => {
           const { rabbitmqShared, rabbitmqDedicated } = await import("../../adapters/rabbitmq/mod.ts");
-          return (backend === "shared" ? rabbitmqShared : rabbitmqDedicated)({ managementUrl: managementUrl(), ...options });
+          return (backend === "shared" ? rabbitmqShared : rabbitmqDedicated)({
+            managementUrl: managementUrl(),
+            ...options,
+          });
         }),
       async loginAsTenant(token) {
         const { vhost, user } = names(token);

@@ -116,13 +116,14 @@ export function redisSubject(
   // Each tenant's password, from createTenant to loginAsTenant: this
   // subject's own state, never the module's.
   const passwords = new Map<string, string>();
-  const adapterFor = (target: () => string) => (adapterOptions: { connectTimeoutMs: number; operationTimeoutMs: number }) => {
-    const config = { url: target(), ...adapterOptions };
-    return lazyAdapter("redis", backend, async () => {
-      const { redisShared, redisDedicated } = await import("../../adapters/redis/mod.ts");
-      return (backend === "shared" ? redisShared : redisDedicated)(config);
-    });
-  };
+  const adapterFor =
+    (target: () => string) => (adapterOptions: { connectTimeoutMs: number; operationTimeoutMs: number }) => {
+      const config = { url: target(), ...adapterOptions };
+      return lazyAdapter("redis", backend, async () => {
+        const { redisShared, redisDedicated } = await import("../../adapters/redis/mod.ts");
+        return (backend === "shared" ? redisShared : redisDedicated)(config);
+      });
+    };
   const foreignServer = backend === "dedicated" ? options.notOwnServer : undefined;
   let notOwnServer: NotOwnServer<RedisTenant> | undefined;
   if (foreignServer !== undefined) {
@@ -143,7 +144,9 @@ export function redisSubject(
       createData: () =>
         withRedis(foreignUrl(), async (redis) => {
           const users = (await redis.call("ACL", "USERS")) as string[];
-          if (users.some((user) => user.startsWith("ded_"))) throw new Error("the not-own server holds a ded_ user: it must not");
+          if (users.some((user) => user.startsWith("ded_"))) {
+            throw new Error("the not-own server holds a ded_ user: it must not");
+          }
           const keys: Record<string, string> = {};
           for (let i = 1; i <= FOREIGN_KEYS; i++) keys[`${other}:${i}`] = `${other} value ${i}`;
           await redis.mset(keys);

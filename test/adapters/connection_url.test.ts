@@ -21,7 +21,13 @@ const factories: readonly Factory[] = [
     make: (url: string) => f({ url }),
     scheme: "redis",
     option: "url",
-    valid: ["redis://127.0.0.1:6379", "redis://admin:p%2Fw%23d%3F@cache.internal:6379/3", "rediss://u:pw@cache:6380", "redis://:pw@[::1]:6379", "/run/redis.sock"],
+    valid: [
+      "redis://127.0.0.1:6379",
+      "redis://admin:p%2Fw%23d%3F@cache.internal:6379/3",
+      "rediss://u:pw@cache:6380",
+      "redis://:pw@[::1]:6379",
+      "/run/redis.sock",
+    ],
   })),
   ...[rabbitmqShared, rabbitmqDedicated].map((f) => ({
     name: f.name,
@@ -35,14 +41,23 @@ const factories: readonly Factory[] = [
     make: (url: string) => f({ url }),
     scheme: "mongodb",
     option: "url",
-    valid: ["mongodb://admin:pw@127.0.0.1:27017/?authSource=admin", "mongodb://a:p%2F@h1:27017,h2:27018/?replicaSet=rs0", "mongodb+srv://u:pw@cluster.example.net/"],
+    valid: [
+      "mongodb://admin:pw@127.0.0.1:27017/?authSource=admin",
+      "mongodb://a:p%2F@h1:27017,h2:27018/?replicaSet=rs0",
+      "mongodb+srv://u:pw@cluster.example.net/",
+    ],
   })),
   ...[postgresShared, postgresDedicated].map((f) => ({
     name: f.name,
     make: (url: string) => f({ connectionString: url }),
     scheme: "postgres",
     option: "connectionString",
-    valid: ["postgres://postgres@127.0.0.1:5432/postgres", "postgresql://u:p%23w@db:5432/x?sslmode=require", "postgres:///postgres?host=/run/postgresql", "/run/postgresql"],
+    valid: [
+      "postgres://postgres@127.0.0.1:5432/postgres",
+      "postgresql://u:p%23w@db:5432/x?sslmode=require",
+      "postgres:///postgres?host=/run/postgresql",
+      "/run/postgresql",
+    ],
   })),
 ];
 
@@ -53,7 +68,11 @@ function malformed(scheme: string): [string, string, RegExp][] {
     ["a password with an unencoded '/'", `${scheme}://admin:${SECRET}/x@${host}/0`, /unencoded '\/', '\?' or '#'/],
     ["a password with an unencoded '#'", `${scheme}://admin:${SECRET}#1@${host}`, /unencoded '\/', '\?' or '#'/],
     ["a password with an unencoded '?'", `${scheme}://admin:${SECRET}?x@${host}`, /unencoded '\/', '\?' or '#'/],
-    ["a numeric password with an unencoded '#' (which parses as a valid host and port)", `${scheme}://admin:1234#${SECRET}@${host}`, /unencoded/],
+    [
+      "a numeric password with an unencoded '#' (which parses as a valid host and port)",
+      `${scheme}://admin:1234#${SECRET}@${host}`,
+      /unencoded/,
+    ],
     ["a password with an unencoded '@'", `${scheme}://admin:${SECRET}@x@${host}`, /unencoded '@'/],
     ["a password with a bad percent-escape", `${scheme}://admin:${SECRET}%zz@${host}`, /not a percent-escape/],
     ["a wrong scheme", `ftp://admin:${SECRET}@${host}`, /current scheme is "ftp:"/],
@@ -69,7 +88,10 @@ for (const factory of factories) {
       test(`${what} is a TypeError from the factory, without the password`, () => {
         assert.throws(() => factory.make(url), (err: Error) => {
           assert.equal(err.name, "TypeError");
-          assert.match(err.message, new RegExp(`^Cannot create the (dedicated )?\\w+ adapter as '${factory.option}' must be`));
+          assert.match(
+            err.message,
+            new RegExp(`^Cannot create the (dedicated )?\\w+ adapter as '${factory.option}' must be`),
+          );
           assert.match(err.message, reason);
           assert.doesNotMatch(err.message, /hunter2/);
           assert.doesNotMatch(JSON.stringify(err), /hunter2/);

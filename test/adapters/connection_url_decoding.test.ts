@@ -37,11 +37,21 @@ const factories: readonly Factory[] = [
     option: "url",
     path: "/0",
     invalid: [
-      ["a path that is no database number", `redis://u:${SECRET}@cache:6379/db3`, /path must be a logical database number/],
+      [
+        "a path that is no database number",
+        `redis://u:${SECRET}@cache:6379/db3`,
+        /path must be a logical database number/,
+      ],
       ["a path with two segments", `redis://u:${SECRET}@cache:6379/0/x`, /path must be a logical database number/],
       ["a socket path whose query does not decode", `/run/redis.sock?db=%FF&password=${SECRET}`, NOT_UTF8],
     ],
-    valid: ["redis://u:pw@cache:6379", "redis://u:pw@cache:6379/", "redis://u:pw@cache:6379/15", "redis://u:p%C3%BCw@cache:6379/0", "redis://u:pü w@cache:6379/0"],
+    valid: [
+      "redis://u:pw@cache:6379",
+      "redis://u:pw@cache:6379/",
+      "redis://u:pw@cache:6379/15",
+      "redis://u:p%C3%BCw@cache:6379/0",
+      "redis://u:pü w@cache:6379/0",
+    ],
   })),
   ...[rabbitmqShared, rabbitmqDedicated].map((f): Factory => ({
     name: f.name,
@@ -59,12 +69,28 @@ const factories: readonly Factory[] = [
     option: "url",
     path: "/admin",
     invalid: [
-      ["an option the driver does not support", `mongodb://u:${SECRET}@h:27017/?replSet=rs0`, /MongoDB driver accepts.*replset is not supported/],
-      ["an SRV URL with a port", `mongodb+srv://u:${SECRET}@cluster.example.net:27017/`, /MongoDB driver accepts.*cannot have port/],
-      ["directConnection with two hosts", `mongodb://u:${SECRET}@h1:27017,h2:27017/?directConnection=true`, /MongoDB driver accepts.*exactly one host/],
+      [
+        "an option the driver does not support",
+        `mongodb://u:${SECRET}@h:27017/?replSet=rs0`,
+        /MongoDB driver accepts.*replset is not supported/,
+      ],
+      [
+        "an SRV URL with a port",
+        `mongodb+srv://u:${SECRET}@cluster.example.net:27017/`,
+        /MongoDB driver accepts.*cannot have port/,
+      ],
+      [
+        "directConnection with two hosts",
+        `mongodb://u:${SECRET}@h1:27017,h2:27017/?directConnection=true`,
+        /MongoDB driver accepts.*exactly one host/,
+      ],
       ["an option value the driver rejects", `mongodb://u:${SECRET}@h:27017/?tls=maybe`, /MongoDB driver accepts/],
     ],
-    valid: ["mongodb://u:p%C3%BCw@h:27017/?authSource=admin", "mongodb://u:pw@h1:27017,h2:27017/admin?replicaSet=rs0", "mongodb+srv://u:pw@cluster.example.net/"],
+    valid: [
+      "mongodb://u:p%C3%BCw@h:27017/?authSource=admin",
+      "mongodb://u:pw@h1:27017,h2:27017/admin?replicaSet=rs0",
+      "mongodb+srv://u:pw@cluster.example.net/",
+    ],
   })),
   ...[postgresShared, postgresDedicated].map((f): Factory => ({
     name: f.name,
@@ -108,11 +134,31 @@ function undecodable(factory: Factory): [string, string, RegExp][] {
     ["a lone continuation byte %80", `${scheme}://admin:${SECRET}%80x@${host}${path}`, NOT_UTF8],
     ["a truncated sequence %E2%82", `${scheme}://admin:${SECRET}%E2%82@${host}${path}`, NOT_UTF8],
     ["a user name with %FF", `${scheme}://adm%FFin:${SECRET}@${host}${path}`, NOT_UTF8],
-    ["a path with %FF", `${scheme}://admin:${SECRET}@${host}/db%FF`, /its path holds a percent-escape that is not UTF-8/],
-    ["a path with a bad escape %zz", `${scheme}://admin:${SECRET}@${host}/db%zz`, /its path holds a '%' that is not a percent-escape/],
-    ["a query value with %C3%28", `${scheme}://admin:${SECRET}@${host}${path}?appName=%C3%28`, /its query holds a percent-escape that is not UTF-8/],
-    ["a host with %FF", `${scheme}://admin:${SECRET}@db%FF.internal:1234${path}`, /its host holds a percent-escape that is not UTF-8/],
-    ["a host with a bad escape %zz", `${scheme}://admin:${SECRET}@db%zz.internal:1234${path}`, /its host holds a '%' that is not a percent-escape/],
+    [
+      "a path with %FF",
+      `${scheme}://admin:${SECRET}@${host}/db%FF`,
+      /its path holds a percent-escape that is not UTF-8/,
+    ],
+    [
+      "a path with a bad escape %zz",
+      `${scheme}://admin:${SECRET}@${host}/db%zz`,
+      /its path holds a '%' that is not a percent-escape/,
+    ],
+    [
+      "a query value with %C3%28",
+      `${scheme}://admin:${SECRET}@${host}${path}?appName=%C3%28`,
+      /its query holds a percent-escape that is not UTF-8/,
+    ],
+    [
+      "a host with %FF",
+      `${scheme}://admin:${SECRET}@db%FF.internal:1234${path}`,
+      /its host holds a percent-escape that is not UTF-8/,
+    ],
+    [
+      "a host with a bad escape %zz",
+      `${scheme}://admin:${SECRET}@db%zz.internal:1234${path}`,
+      /its host holds a '%' that is not a percent-escape/,
+    ],
   ];
 }
 
@@ -145,7 +191,10 @@ describe("parseManagementUrl", () => {
     for (const url of [`http://admin:${SECRET}%FF@mq:15672`, `http://adm%C3%28:${SECRET}@mq:15672`]) {
       assert.throws(() => parseManagementUrl("the RabbitMQ adapter", url), (err: Error) => {
         assert.equal(err.constructor, TypeError);
-        assert.match(err.message, /^Cannot create the RabbitMQ adapter as 'managementUrl' must hold a percent-encoded user name and password/);
+        assert.match(
+          err.message,
+          /^Cannot create the RabbitMQ adapter as 'managementUrl' must hold a percent-encoded user name and password/,
+        );
         assert.doesNotMatch(`${err.message}\n${err.stack}`, /hunter2/);
         return true;
       });

@@ -16,27 +16,42 @@ import {
   deprovisionTenant,
   type GuardedDrop,
 } from "../../lib/mod.ts";
-import { postgresResourceLookup, type PostgresResourceLookup } from "../../adapters/postgres/mod.ts";
-import { type ConformanceSubject, mysqlSubject, postgresSubject, rabbitmqSubject, redisSubject, type ServerSet, startExternalServers } from "../../harness/mod.ts";
+import { type PostgresResourceLookup, postgresResourceLookup } from "../../adapters/postgres/mod.ts";
+import {
+  type ConformanceSubject,
+  mysqlSubject,
+  postgresSubject,
+  rabbitmqSubject,
+  redisSubject,
+  type ServerSet,
+  startExternalServers,
+} from "../../harness/mod.ts";
 import { envUrl, uniqueToken } from "../support/servers.ts";
 
 const ROLES = ["postgres", "redis", "rabbitmq", "mysql"] as const;
 const ADAPTER_OPTIONS = { connectTimeoutMs: 5_000, operationTimeoutMs: 20_000 };
-const missingUrls = ["GD_POSTGRES_URL", "GD_REDIS_URL", "GD_RABBITMQ_MANAGEMENT_URL", "GD_AMQP_URL", "GD_MYSQL_URL"].filter((name) => envUrl(name) === undefined);
+const missingUrls = ["GD_POSTGRES_URL", "GD_REDIS_URL", "GD_RABBITMQ_MANAGEMENT_URL", "GD_AMQP_URL", "GD_MYSQL_URL"]
+  .filter((name) => envUrl(name) === undefined);
 const skip = missingUrls.length > 0
-  ? `${missingUrls.join(", ")} ${missingUrls.length > 1 ? "are" : "is"} not set: this suite needs the shared PostgreSQL, Redis, RabbitMQ and MariaDB (see test/support/servers.ts)`
+  ? `${missingUrls.join(", ")} ${
+    missingUrls.length > 1 ? "are" : "is"
+  } not set: this suite needs the shared PostgreSQL, Redis, RabbitMQ and MariaDB (see test/support/servers.ts)`
   : false;
 
 /** Why the RabbitMQ management API (which the adapter drives) does not answer, or `undefined` when it does. */
 async function rabbitmqManagementProblem(): Promise<string | undefined> {
   const url = new URL("api/overview", envUrl("GD_RABBITMQ_MANAGEMENT_URL")!);
-  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`;
+  const authorization = `Basic ${
+    Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")
+  }`;
   url.username = url.password = "";
   try {
     const response = await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(5_000) });
     return response.ok ? undefined : `the RabbitMQ management API at ${url.host} answered ${response.status}`;
   } catch (err) {
-    return `the RabbitMQ management API at ${url.host} does not answer (${(err as Error).message}): enable it with \`rabbitmq-plugins enable rabbitmq_management\``;
+    return `the RabbitMQ management API at ${url.host} does not answer (${
+      (err as Error).message
+    }): enable it with \`rabbitmq-plugins enable rabbitmq_management\``;
   }
 }
 
@@ -73,8 +88,10 @@ describe("deprovisionTenant on the real servers, with the terminality policy on"
     admin = new pg.Client({ connectionString: envUrl("GD_POSTGRES_URL"), connectionTimeoutMillis: 10_000 });
     await admin.connect();
     await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.query(`CREATE TABLE ${schema}.resources (token text NOT NULL, provider_resource_id text NOT NULL, status text NOT NULL, expires_at timestamptz,
-      PRIMARY KEY (token, provider_resource_id))`);
+    await admin.query(
+      `CREATE TABLE ${schema}.resources (token text NOT NULL, provider_resource_id text NOT NULL, status text NOT NULL, expires_at timestamptz,
+      PRIMARY KEY (token, provider_resource_id))`,
+    );
     lookup = postgresResourceLookup({
       connectionString: envUrl("GD_POSTGRES_URL")!,
       query: `SELECT status, expires_at FROM ${schema}.resources WHERE token = $1 AND provider_resource_id = $2`,
@@ -92,26 +109,40 @@ describe("deprovisionTenant on the real servers, with the terminality policy on"
   });
 
   /** A tenant with data on all four backends, and one `resources` row per backend with the given status. */
-  async function tenant(statuses: Partial<Record<string, string>> = {}): Promise<{ token: string; ids: Record<string, string> }> {
+  async function tenant(
+    statuses: Partial<Record<string, string>> = {},
+  ): Promise<{ token: string; ids: Record<string, string> }> {
     const token = uniqueToken("te");
     const ids: Record<string, string> = {};
     for (const subject of subjects) {
       await subject.createTenant(token);
       ids[subject.resourceType] = `res-${subject.resourceType}-${token}`;
-      await admin.query(`INSERT INTO ${schema}.resources VALUES ($1, $2, $3, NULL)`, [token, ids[subject.resourceType], statuses[subject.resourceType] ?? "deleted"]);
+      await admin.query(`INSERT INTO ${schema}.resources VALUES ($1, $2, $3, NULL)`, [
+        token,
+        ids[subject.resourceType],
+        statuses[subject.resourceType] ?? "deleted",
+      ]);
     }
     return { token, ids };
   }
 
   async function remaining(token: string): Promise<string[]> {
     const left: string[] = [];
-    for (const subject of subjects) if ((await subject.readTenant(token)) !== undefined) left.push(subject.resourceType);
+    for (const subject of subjects) {
+      if ((await subject.readTenant(token)) !== undefined) left.push(subject.resourceType);
+    }
     return left;
   }
 
   async function cleanUp(token: string): Promise<void> {
     for (const adapter of adapters) {
-      await cleanupDrop({ token, resourceType: adapter.resourceType, backend: adapter.backend, requestId: "cleanup", caller: "test cleanup" }, () => adapter.deprovision(token));
+      await cleanupDrop({
+        token,
+        resourceType: adapter.resourceType,
+        backend: adapter.backend,
+        requestId: "cleanup",
+        caller: "test cleanup",
+      }, () => adapter.deprovision(token));
     }
   }
 
@@ -120,7 +151,8 @@ describe("deprovisionTenant on the real servers, with the terminality policy on"
     assert.deepEqual(backendNames, ["postgres", "redis", "rabbitmq", "mysql"]);
   });
 
-  const dropRecordsOf = (token: string) => records.filter((r) => r["event"] === "provisioner.drop" && r["token"] === token);
+  const dropRecordsOf = (token: string) =>
+    records.filter((r) => r["event"] === "provisioner.drop" && r["token"] === token);
 
   test("every backend's resource deleted: every backend dropped, each with the intent and its own providerResourceId", async () => {
     const { token, ids } = await tenant();
@@ -136,7 +168,10 @@ describe("deprovisionTenant on the real servers, with the terminality policy on"
         providerResourceIds: ids,
         deadlineMs: 60_000,
       });
-      assert.deepEqual(result.backends.map((b) => `${b.resourceType} ${b.outcome} ${b.attempts}`), backendNames.map((n) => `${n} ok 1`));
+      assert.deepEqual(
+        result.backends.map((b) => `${b.resourceType} ${b.outcome} ${b.attempts}`),
+        backendNames.map((n) => `${n} ok 1`),
+      );
       assert.equal(result.status, 200);
       assert.deepEqual(await remaining(token), []);
       const written = dropRecordsOf(token);
@@ -154,8 +189,17 @@ describe("deprovisionTenant on the real servers, with the terminality policy on"
   test("no intent (the old recipe): every backend denied by the policy, not retried, all data intact", async () => {
     const { token, ids } = await tenant();
     try {
-      const result = await deprovisionTenant({ guardedDrop, adapters, token, requestId: `req-${token}`, providerResourceIds: ids });
-      assert.deepEqual(result.backends.map((b) => `${b.resourceType} ${b.outcome} ${b.attempts}`), backendNames.map((n) => `${n} denied 1`));
+      const result = await deprovisionTenant({
+        guardedDrop,
+        adapters,
+        token,
+        requestId: `req-${token}`,
+        providerResourceIds: ids,
+      });
+      assert.deepEqual(
+        result.backends.map((b) => `${b.resourceType} ${b.outcome} ${b.attempts}`),
+        backendNames.map((n) => `${n} denied 1`),
+      );
       assert.equal(result.status, 403);
       assert.deepEqual(await remaining(token), backendNames);
     } finally {
@@ -166,9 +210,22 @@ describe("deprovisionTenant on the real servers, with the terminality policy on"
   test("one backend's resource still active: that one is denied and kept, the others dropped (each backend is its own resource)", async () => {
     const { token, ids } = await tenant({ redis: "active" });
     try {
-      const result = await deprovisionTenant({ guardedDrop, adapters, token, requestId: `req-${token}`, intent: "customer_request", providerResourceIds: ids });
-      assert.deepEqual(result.backends.map((b) => `${b.resourceType} ${b.outcome}`), backendNames.map((n) => `${n} ${n === "redis" ? "denied" : "ok"}`));
-      assert.match(String(result.backends.find((b) => b.resourceType === "redis")!.error?.message), /status is 'active'/);
+      const result = await deprovisionTenant({
+        guardedDrop,
+        adapters,
+        token,
+        requestId: `req-${token}`,
+        intent: "customer_request",
+        providerResourceIds: ids,
+      });
+      assert.deepEqual(
+        result.backends.map((b) => `${b.resourceType} ${b.outcome}`),
+        backendNames.map((n) => `${n} ${n === "redis" ? "denied" : "ok"}`),
+      );
+      assert.match(
+        String(result.backends.find((b) => b.resourceType === "redis")!.error?.message),
+        /status is 'active'/,
+      );
       assert.deepEqual(await remaining(token), ["redis"]);
     } finally {
       await cleanUp(token);
@@ -177,7 +234,9 @@ describe("deprovisionTenant on the real servers, with the terminality policy on"
 
   test("a token one backend's name rules refuse: no backend drops anything, and no drop record is written", async () => {
     const { token, ids } = await tenant();
-    const strictMysql = subjects.at(-1)!.createAdapter({ ...ADAPTER_OPTIONS, nameRules: createNameRules({ reserved: [token] }) } as typeof ADAPTER_OPTIONS);
+    const strictMysql = subjects.at(-1)!.createAdapter(
+      { ...ADAPTER_OPTIONS, nameRules: createNameRules({ reserved: [token] }) } as typeof ADAPTER_OPTIONS,
+    );
     try {
       const result = await deprovisionTenant({
         guardedDrop,

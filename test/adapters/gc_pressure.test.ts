@@ -37,14 +37,37 @@ const MIN_COLLECTIONS = 1;
 
 /** The adapters, each made for a port that accepts and never answers. */
 const ADAPTERS: readonly [string, (port: number) => Deprovisioner][] = [
-  ["postgresShared", (port) => postgresShared({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, connectTimeoutMs: TIMEOUT_MS })],
-  ["postgresDedicated", (port) => postgresDedicated({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, connectTimeoutMs: TIMEOUT_MS })],
+  [
+    "postgresShared",
+    (port) =>
+      postgresShared({
+        connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        connectTimeoutMs: TIMEOUT_MS,
+      }),
+  ],
+  [
+    "postgresDedicated",
+    (port) =>
+      postgresDedicated({
+        connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        connectTimeoutMs: TIMEOUT_MS,
+      }),
+  ],
   ["mysqlShared", (port) => mysqlShared({ url: `mysql://root@127.0.0.1:${port}/`, connectTimeoutMs: TIMEOUT_MS })],
-  ["mysqlDedicated", (port) => mysqlDedicated({ url: `mysql://root@127.0.0.1:${port}/`, connectTimeoutMs: TIMEOUT_MS })],
+  [
+    "mysqlDedicated",
+    (port) => mysqlDedicated({ url: `mysql://root@127.0.0.1:${port}/`, connectTimeoutMs: TIMEOUT_MS }),
+  ],
   ["redisShared", (port) => redisShared({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: TIMEOUT_MS })],
   ["redisDedicated", (port) => redisDedicated({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: TIMEOUT_MS })],
-  ["rabbitmqShared", (port) => rabbitmqShared({ managementUrl: `http://127.0.0.1:${port}`, connectTimeoutMs: TIMEOUT_MS })],
-  ["rabbitmqDedicated", (port) => rabbitmqDedicated({ managementUrl: `http://127.0.0.1:${port}`, connectTimeoutMs: TIMEOUT_MS })],
+  [
+    "rabbitmqShared",
+    (port) => rabbitmqShared({ managementUrl: `http://127.0.0.1:${port}`, connectTimeoutMs: TIMEOUT_MS }),
+  ],
+  [
+    "rabbitmqDedicated",
+    (port) => rabbitmqDedicated({ managementUrl: `http://127.0.0.1:${port}`, connectTimeoutMs: TIMEOUT_MS }),
+  ],
 ];
 
 /** Asserts that `call` rejects with an `unavailable` BackendError within the bound, under forced collections. */
@@ -76,10 +99,16 @@ describe("every adapter's bound holds under forced garbage collection", () => {
     });
   }
 
-  for (const [name, factory] of [["rabbitmqShared", rabbitmqShared], ["rabbitmqDedicated", rabbitmqDedicated]] as const) {
+  for (
+    const [name, factory] of [["rabbitmqShared", rabbitmqShared], ["rabbitmqDedicated", rabbitmqDedicated]] as const
+  ) {
     test(`${name}: a broker that answers GET /api/whoami and then pauses is unavailable within operationTimeoutMs`, async () => {
       const broker = await startPausingApi();
-      const adapter = factory({ managementUrl: `http://guest:guest@127.0.0.1:${broker.port}`, connectTimeoutMs: TIMEOUT_MS, operationTimeoutMs: TIMEOUT_MS });
+      const adapter = factory({
+        managementUrl: `http://guest:guest@127.0.0.1:${broker.port}`,
+        connectTimeoutMs: TIMEOUT_MS,
+        operationTimeoutMs: TIMEOUT_MS,
+      });
       try {
         await assertBoundedUnderGc(`${name}.deprovision`, () => adapter.deprovision("gcpressure2"), TIMEOUT_MS);
         assert.ok(broker.whoamiAnswered() >= 1, "the whoami check passed, so the wait was on a later request");
@@ -92,11 +121,19 @@ describe("every adapter's bound holds under forced garbage collection", () => {
 
   test("redisDropBudget: a take on a server that never answers is a no within timeoutMs", async () => {
     const silent = await startSilentServer();
-    const budget = redisDropBudget({ url: `redis://127.0.0.1:${silent.port}`, limits: [{ scope: "global", max: 5, windowMs: 60_000 }], timeoutMs: TIMEOUT_MS });
+    const budget = redisDropBudget({
+      url: `redis://127.0.0.1:${silent.port}`,
+      limits: [{ scope: "global", max: 5, windowMs: 60_000 }],
+      timeoutMs: TIMEOUT_MS,
+    });
     try {
       const started = performance.now();
       const { result: verdict, collections } = await underGcPressure(() =>
-        bounded(budget.take({ token: "gcpressure3", resourceType: "redis", backend: "shared", requestId: "r1" }), HANG_MS, "take")
+        bounded(
+          budget.take({ token: "gcpressure3", resourceType: "redis", backend: "shared", requestId: "r1" }),
+          HANG_MS,
+          "take",
+        )
       );
       const elapsedMs = performance.now() - started;
       assert.equal(verdict.allowed, false);
@@ -131,7 +168,9 @@ async function startPausingApi(): Promise<{ port: number; whoamiAnswered(): numb
         if (!request.startsWith("GET /api/whoami ")) return; // paused from here on
         whoami++;
         const body = JSON.stringify({ name: "guest", tags: ["administrator"] });
-        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+        socket.write(
+          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+        );
       }
     });
   });

@@ -13,7 +13,9 @@ import { LOADED_MACHINE_SLACK_MS } from "../support/timing.ts";
 /** The test's own bound on a call the client must end: a lost bound never settles, so this tells it from a kept one. */
 const HANG_MS = 500 + 2 * LOADED_MACHINE_SLACK_MS;
 
-async function listening<T extends Server | ReturnType<typeof createTcpServer>>(server: T): Promise<{ server: T; port: number }> {
+async function listening<T extends Server | ReturnType<typeof createTcpServer>>(
+  server: T,
+): Promise<{ server: T; port: number }> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, port: (server.address() as AddressInfo).port };
 }
@@ -56,12 +58,26 @@ describe("boundedHttpRequest", () => {
       response.end("x".repeat(100_000));
     }));
     try {
-      const ok = await boundedHttpRequest({ method: "GET", url: `http://127.0.0.1:${port}/api`, headers: { authorization: "Basic abc" }, timeoutMs: 5_000 });
+      const ok = await boundedHttpRequest({
+        method: "GET",
+        url: `http://127.0.0.1:${port}/api`,
+        headers: { authorization: "Basic abc" },
+        timeoutMs: 5_000,
+      });
       assert.equal(ok.status, 200);
       assert.equal(ok.text.length, 100_000);
-      const gone = await boundedHttpRequest({ method: "DELETE", url: `http://127.0.0.1:${port}/gone`, headers: {}, timeoutMs: 5_000 });
+      const gone = await boundedHttpRequest({
+        method: "DELETE",
+        url: `http://127.0.0.1:${port}/gone`,
+        headers: {},
+        timeoutMs: 5_000,
+      });
       assert.equal(gone.status, 404);
-      assert.deepEqual(seen.map((r) => [r.method, r.url, r.headers.authorization ?? null]), [["GET", "/api", "Basic abc"], ["DELETE", "/gone", null]]);
+      assert.deepEqual(seen.map((r) => [r.method, r.url, r.headers.authorization ?? null]), [[
+        "GET",
+        "/api",
+        "Basic abc",
+      ], ["DELETE", "/gone", null]]);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -73,7 +89,11 @@ describe("boundedHttpRequest", () => {
     try {
       const started = performance.now();
       await assert.rejects(
-        bounded(boundedHttpRequest({ method: "GET", url: `http://127.0.0.1:${hung.port}/`, headers: {}, timeoutMs: 500 }), HANG_MS, "the request"),
+        bounded(
+          boundedHttpRequest({ method: "GET", url: `http://127.0.0.1:${hung.port}/`, headers: {}, timeoutMs: 500 }),
+          HANG_MS,
+          "the request",
+        ),
         { name: "TimeoutError", message: "no answer within 500 ms" },
       );
       const elapsedMs = performance.now() - started;
@@ -91,7 +111,8 @@ describe("boundedHttpRequest", () => {
       const started = performance.now();
       const { result, collections } = await underGcPressure(() =>
         bounded(
-          boundedHttpRequest({ method: "GET", url: `http://127.0.0.1:${hung.port}/`, headers: {}, timeoutMs: 500 }).then(() => undefined, (err: Error) => err),
+          boundedHttpRequest({ method: "GET", url: `http://127.0.0.1:${hung.port}/`, headers: {}, timeoutMs: 500 })
+            .then(() => undefined, (err: Error) => err),
           HANG_MS,
           "the request under forced collections",
         )
@@ -110,7 +131,13 @@ describe("boundedHttpRequest", () => {
     const hung = await silent();
     const controller = new AbortController();
     try {
-      const pending = boundedHttpRequest({ method: "GET", url: `http://127.0.0.1:${hung.port}/`, headers: {}, timeoutMs: 60_000, signal: controller.signal });
+      const pending = boundedHttpRequest({
+        method: "GET",
+        url: `http://127.0.0.1:${hung.port}/`,
+        headers: {},
+        timeoutMs: 60_000,
+        signal: controller.signal,
+      });
       await until(() => hung.accepted() === 1, 2_000, "the connection");
       const started = performance.now();
       controller.abort();
@@ -119,7 +146,13 @@ describe("boundedHttpRequest", () => {
       assert.ok(performance.now() - started < LOADED_MACHINE_SLACK_MS);
       await until(() => hung.closed() === 1, 2_000, "the socket closed");
       await assert.rejects(
-        boundedHttpRequest({ method: "GET", url: `http://127.0.0.1:${hung.port}/`, headers: {}, timeoutMs: 60_000, signal: controller.signal }),
+        boundedHttpRequest({
+          method: "GET",
+          url: `http://127.0.0.1:${hung.port}/`,
+          headers: {},
+          timeoutMs: 60_000,
+          signal: controller.signal,
+        }),
         { name: "AbortError" },
         "already aborted: nothing is sent",
       );
@@ -137,10 +170,13 @@ describe("boundedHttpRequest", () => {
       });
     }));
     try {
-      await assert.rejects(boundedHttpRequest({ method: "GET", url: `http://127.0.0.1:${port}/`, headers: {}, timeoutMs: 5_000 }), (err: Error & { code?: string }) => {
-        assert.ok(err.code === "ECONNRESET", `${err.name} ${err.code}: ${err.message}`);
-        return true;
-      });
+      await assert.rejects(
+        boundedHttpRequest({ method: "GET", url: `http://127.0.0.1:${port}/`, headers: {}, timeoutMs: 5_000 }),
+        (err: Error & { code?: string }) => {
+          assert.ok(err.code === "ECONNRESET", `${err.name} ${err.code}: ${err.message}`);
+          return true;
+        },
+      );
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

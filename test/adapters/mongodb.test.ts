@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { MongoClient } from "mongodb";
 import type { Deprovisioner } from "../../lib/mod.ts";
-import { mongodbDedicated, type MongodbAdapterOptions, mongodbShared } from "../../adapters/mongodb/mod.ts";
+import { type MongodbAdapterOptions, mongodbDedicated, mongodbShared } from "../../adapters/mongodb/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
 import { envUrl, freePort, HOW_TO_GET, uniqueToken } from "../support/servers.ts";
@@ -31,7 +31,12 @@ interface Form {
 
 const FORMS: readonly Form[] = [
   { name: "mongodbShared", factory: mongodbShared, databasePrefix: "db_", userPrefix: "usr_" },
-  { name: "mongodbDedicated", factory: mongodbDedicated, databasePrefix: "dedicated_db_", userPrefix: "dedicated_usr_" },
+  {
+    name: "mongodbDedicated",
+    factory: mongodbDedicated,
+    databasePrefix: "dedicated_db_",
+    userPrefix: "dedicated_usr_",
+  },
 ];
 
 const mongoUrl = envUrl("GD_MONGODB_URL");
@@ -46,7 +51,10 @@ for (const form of FORMS) {
 
     test("hostile tokens are refused before any connection", async () => {
       // A closed port: had the adapter connected, it would have failed `unavailable`, not `refused`.
-      const adapter = form.factory({ url: `mongodb://127.0.0.1:${await freePort()}`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      const adapter = form.factory({
+        url: `mongodb://127.0.0.1:${await freePort()}`,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      });
       try {
         for (const hostile of HOSTILE_TOKENS) {
           await dropThrough(fixture, adapter, hostile, { expect: "refused" });
@@ -60,134 +68,152 @@ for (const form of FORMS) {
       }
     });
 
-    const unreachable = () => ({ fixture, token: uniqueToken(), connectTimeoutMs: CONNECT_TIMEOUT_MS, marginMs: MARGIN_MS });
+    const unreachable = () => ({
+      fixture,
+      token: uniqueToken(),
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      marginMs: MARGIN_MS,
+    });
 
     test("a closed port is unavailable within the connect timeout, with one record and one count", () =>
       assertClosedPortUnavailable({
         ...unreachable(),
         adapterFor: (port) =>
-          form.factory({ url: `mongodb://admin:${SECRET}@127.0.0.1:${port}/?authSource=admin`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+          form.factory({
+            url: `mongodb://admin:${SECRET}@127.0.0.1:${port}/?authSource=admin`,
+            connectTimeoutMs: CONNECT_TIMEOUT_MS,
+          }),
         message: /^Cannot check the (dedicated )?MongoDB tenant "[^"]+" as no server was selected within 1500 ms/,
       }));
 
     test("a server that accepts and never answers is unavailable within the connect timeout", () =>
       assertHungServerUnavailable({
         ...unreachable(),
-        adapterFor: (port) => form.factory({ url: `mongodb://127.0.0.1:${port}`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+        adapterFor: (port) =>
+          form.factory({ url: `mongodb://127.0.0.1:${port}`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
         waitsForTimeout: false,
       }));
   });
 
-  describe(form.name, { skip: mongoUrl === undefined ? `GD_MONGODB_URL is not set: ${HOW_TO_GET.mongodb}` : false }, () => {
-    let fixture: AuditFixture;
-    let admin: MongoClient;
-    let adapter: Deprovisioner;
-    const token = uniqueToken();
-    const neighbour = `${token}x`;
-    let tenantSession: MongoClient;
-    let neighbourSession: MongoClient;
-    const authEnforced = mongoUrl !== undefined && new URL(mongoUrl).username !== "";
+  describe(
+    form.name,
+    { skip: mongoUrl === undefined ? `GD_MONGODB_URL is not set: ${HOW_TO_GET.mongodb}` : false },
+    () => {
+      let fixture: AuditFixture;
+      let admin: MongoClient;
+      let adapter: Deprovisioner;
+      const token = uniqueToken();
+      const neighbour = `${token}x`;
+      let tenantSession: MongoClient;
+      let neighbourSession: MongoClient;
+      const authEnforced = mongoUrl !== undefined && new URL(mongoUrl).username !== "";
 
-    function tenantClient(t: string): MongoClient {
-      const url = new URL(mongoUrl!);
-      url.username = encodeURIComponent(form.userPrefix + t);
-      url.password = encodeURIComponent(`pw-${t}`);
-      url.searchParams.set("authSource", "admin");
-      return new MongoClient(url.toString(), { serverSelectionTimeoutMS: 5_000 });
-    }
+      function tenantClient(t: string): MongoClient {
+        const url = new URL(mongoUrl!);
+        url.username = encodeURIComponent(form.userPrefix + t);
+        url.password = encodeURIComponent(`pw-${t}`);
+        url.searchParams.set("authSource", "admin");
+        return new MongoClient(url.toString(), { serverSelectionTimeoutMS: 5_000 });
+      }
 
-    async function createTenant(t: string): Promise<MongoClient> {
-      await admin.db("admin").command({
-        createUser: form.userPrefix + t,
-        pwd: `pw-${t}`,
-        roles: [{ role: "readWrite", db: form.databasePrefix + t }],
+      async function createTenant(t: string): Promise<MongoClient> {
+        await admin.db("admin").command({
+          createUser: form.userPrefix + t,
+          pwd: `pw-${t}`,
+          roles: [{ role: "readWrite", db: form.databasePrefix + t }],
+        });
+        const session = tenantClient(t);
+        await session.connect();
+        await session.db(form.databasePrefix + t).collection("items").insertMany(
+          Array.from({ length: DOCUMENTS }, (_, i) => ({ _id: i, body: `document ${i}` })) as never[],
+        );
+        return session;
+      }
+
+      async function catalog(t: string): Promise<{ users: number; databases: number }> {
+        const users = await admin.db("admin").command({ usersInfo: { user: form.userPrefix + t, db: "admin" } });
+        const { databases } = await admin.db("admin").admin().listDatabases({ nameOnly: true });
+        return {
+          users: users.users.length,
+          databases: databases.filter((d) => d.name === form.databasePrefix + t).length,
+        };
+      }
+
+      before(async () => {
+        fixture = createAuditFixture();
+        admin = new MongoClient(mongoUrl!, { serverSelectionTimeoutMS: 5_000 });
+        await admin.connect();
+        adapter = form.factory({ url: mongoUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
+        tenantSession = await createTenant(token);
+        neighbourSession = await createTenant(neighbour);
       });
-      const session = tenantClient(t);
-      await session.connect();
-      await session.db(form.databasePrefix + t).collection("items").insertMany(
-        Array.from({ length: DOCUMENTS }, (_, i) => ({ _id: i, body: `document ${i}` })) as never[],
-      );
-      return session;
-    }
 
-    async function catalog(t: string): Promise<{ users: number; databases: number }> {
-      const users = await admin.db("admin").command({ usersInfo: { user: form.userPrefix + t, db: "admin" } });
-      const { databases } = await admin.db("admin").admin().listDatabases({ nameOnly: true });
-      return { users: users.users.length, databases: databases.filter((d) => d.name === form.databasePrefix + t).length };
-    }
+      after(async () => {
+        await tenantSession?.close(true).catch(() => {});
+        await neighbourSession?.close(true).catch(() => {});
+        if (adapter !== undefined) {
+          await dropThrough(fixture, adapter, neighbour, { expect: "ok" }).catch(() => {});
+          await dropThrough(fixture, adapter, token, { expect: "ok" }).catch(() => {});
+          await adapter.close();
+        }
+        await admin?.close().catch(() => {});
+        fixture?.close();
+      });
 
-    before(async () => {
-      fixture = createAuditFixture();
-      admin = new MongoClient(mongoUrl!, { serverSelectionTimeoutMS: 5_000 });
-      await admin.connect();
-      adapter = form.factory({ url: mongoUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
-      tenantSession = await createTenant(token);
-      neighbourSession = await createTenant(neighbour);
-    });
+      test("the tenant exists before the drop", async () => {
+        assert.equal(await adapter.exists(token), true);
+        assert.deepEqual(await catalog(token), { users: 1, databases: 1 });
+      });
 
-    after(async () => {
-      await tenantSession?.close(true).catch(() => {});
-      await neighbourSession?.close(true).catch(() => {});
-      if (adapter !== undefined) {
-        await dropThrough(fixture, adapter, neighbour, { expect: "ok" }).catch(() => {});
-        await dropThrough(fixture, adapter, token, { expect: "ok" }).catch(() => {});
-        await adapter.close();
-      }
-      await admin?.close().catch(() => {});
-      fixture?.close();
-    });
+      test("deprovision drops the user and the database, and leaves the neighbour whole", async () => {
+        await dropThrough(fixture, adapter, token, { expect: "ok" });
 
-    test("the tenant exists before the drop", async () => {
-      assert.equal(await adapter.exists(token), true);
-      assert.deepEqual(await catalog(token), { users: 1, databases: 1 });
-    });
+        assert.equal(await adapter.exists(token), false);
+        assert.deepEqual(await catalog(token), { users: 0, databases: 0 });
+        if (authEnforced) {
+          // The open session lost its user: its next command is refused.
+          await assert.rejects(tenantSession.db(form.databasePrefix + token).collection("items").countDocuments());
+          const again = tenantClient(token);
+          await assert.rejects(again.connect());
+          await again.close(true).catch(() => {});
+        }
 
-    test("deprovision drops the user and the database, and leaves the neighbour whole", async () => {
-      await dropThrough(fixture, adapter, token, { expect: "ok" });
+        assert.equal(await adapter.exists(neighbour), true);
+        assert.deepEqual(await catalog(neighbour), { users: 1, databases: 1 });
+        const items = neighbourSession.db(form.databasePrefix + neighbour).collection("items");
+        assert.equal(await items.countDocuments(), DOCUMENTS);
+        assert.deepEqual(await items.findOne({ _id: 7 as never }), { _id: 7, body: "document 7" });
+      });
 
-      assert.equal(await adapter.exists(token), false);
-      assert.deepEqual(await catalog(token), { users: 0, databases: 0 });
-      if (authEnforced) {
-        // The open session lost its user: its next command is refused.
-        await assert.rejects(tenantSession.db(form.databasePrefix + token).collection("items").countDocuments());
-        const again = tenantClient(token);
-        await assert.rejects(again.connect());
-        await again.close(true).catch(() => {});
-      }
+      test("a second deprovision of the gone tenant succeeds, and is audited and counted", async () => {
+        await dropThrough(fixture, adapter, token, { expect: "ok" });
+        await dropThrough(fixture, adapter, token, { expect: "ok" });
+        assert.equal(await adapter.exists(token), false);
+      });
 
-      assert.equal(await adapter.exists(neighbour), true);
-      assert.deepEqual(await catalog(neighbour), { users: 1, databases: 1 });
-      const items = neighbourSession.db(form.databasePrefix + neighbour).collection("items");
-      assert.equal(await items.countDocuments(), DOCUMENTS);
-      assert.deepEqual(await items.findOne({ _id: 7 as never }), { _id: 7, body: "document 7" });
-    });
+      test("hostile tokens are refused, and nothing is dropped", async () => {
+        for (const hostile of HOSTILE_TOKENS) {
+          await dropThrough(fixture, adapter, hostile, { expect: "refused" });
+          await dropThrough(fixture, adapter, hostile, { requestToken: neighbour, expect: "refused" });
+          await assert.rejects(adapter.exists(hostile), (err: { code?: string }) => err.code === "GD_REFUSED");
+        }
+        const { databases } = await admin.db("admin").admin().listDatabases({ nameOnly: true });
+        const names = new Set(databases.map((d) => d.name));
+        assert.ok(names.has("admin"), "admin database");
+        assert.ok(names.has("local") || names.has("config"), "local or config database");
+        if (authEnforced) {
+          const self = decodeURIComponent(new URL(mongoUrl!).username);
+          const info = await admin.db("admin").command({ usersInfo: { user: self, db: "admin" } });
+          assert.equal(info.users.length, 1, "the admin user still exists");
+        }
+        assert.deepEqual(await catalog(neighbour), { users: 1, databases: 1 });
+      });
+    },
+  );
 
-    test("a second deprovision of the gone tenant succeeds, and is audited and counted", async () => {
-      await dropThrough(fixture, adapter, token, { expect: "ok" });
-      await dropThrough(fixture, adapter, token, { expect: "ok" });
-      assert.equal(await adapter.exists(token), false);
-    });
-
-    test("hostile tokens are refused, and nothing is dropped", async () => {
-      for (const hostile of HOSTILE_TOKENS) {
-        await dropThrough(fixture, adapter, hostile, { expect: "refused" });
-        await dropThrough(fixture, adapter, hostile, { requestToken: neighbour, expect: "refused" });
-        await assert.rejects(adapter.exists(hostile), (err: { code?: string }) => err.code === "GD_REFUSED");
-      }
-      const { databases } = await admin.db("admin").admin().listDatabases({ nameOnly: true });
-      const names = new Set(databases.map((d) => d.name));
-      assert.ok(names.has("admin"), "admin database");
-      assert.ok(names.has("local") || names.has("config"), "local or config database");
-      if (authEnforced) {
-        const self = decodeURIComponent(new URL(mongoUrl!).username);
-        const info = await admin.db("admin").command({ usersInfo: { user: self, db: "admin" } });
-        assert.equal(info.users.length, 1, "the admin user still exists");
-      }
-      assert.deepEqual(await catalog(neighbour), { users: 1, databases: 1 });
-    });
-  });
-
-  describe(`${form.name}: names that differ only in case`, { skip: mongoUrl === undefined ? `GD_MONGODB_URL is not set: ${HOW_TO_GET.mongodb}` : false }, () => {
+  describe(`${form.name}: names that differ only in case`, {
+    skip: mongoUrl === undefined ? `GD_MONGODB_URL is not set: ${HOW_TO_GET.mongodb}` : false,
+  }, () => {
     let fixture: AuditFixture;
     let admin: MongoClient;
     let adapter: Deprovisioner;
@@ -208,7 +234,10 @@ for (const form of FORMS) {
     /** The token with its first letter in upper case (uniqueToken starts with a letter). */
     const variantOf = (t: string) => `${t.charAt(0).toUpperCase()}${t.slice(1)}`;
 
-    async function counts(database: string, user: string): Promise<{ users: number; databases: number; documents: number }> {
+    async function counts(
+      database: string,
+      user: string,
+    ): Promise<{ users: number; databases: number; documents: number }> {
       const info = await admin.db("admin").command({ usersInfo: { user, db: "admin" } });
       const { databases } = await admin.db("admin").admin().listDatabases({ nameOnly: true });
       const hasDatabase = databases.some((d) => d.name === database);
@@ -230,18 +259,31 @@ for (const form of FORMS) {
         const variant = { database: form.databasePrefix + variantOf(t), user: form.userPrefix + variantOf(t) };
         await admin.db("admin").command({ createUser: variant.user, pwd: `pw-${t}`, roles: [] });
         if (variantHas === "a database and a user") {
-          await admin.db(variant.database).collection("items").insertMany([{ _id: 1, body: "variant" }, { _id: 2, body: "variant" }] as never[]);
+          await admin.db(variant.database).collection("items").insertMany(
+            [{ _id: 1, body: "variant" }, { _id: 2, body: "variant" }] as never[],
+          );
         }
         const expected = await counts(variant.database, variant.user);
-        assert.deepEqual(expected, variantHas === "a database and a user" ? { users: 1, databases: 1, documents: 2 } : { users: 1, databases: 0, documents: 0 });
+        assert.deepEqual(
+          expected,
+          variantHas === "a database and a user"
+            ? { users: 1, databases: 1, documents: 2 }
+            : { users: 1, databases: 0, documents: 0 },
+        );
         try {
           assert.equal(await adapter.exists(t), true, "exists() sees the variant");
           for (let attempt = 1; attempt <= 2; attempt++) {
             const { error } = await dropThrough(fixture, adapter, t, { expect: "error" });
-            const named = variantHas === "a user alone" ? `user ${JSON.stringify(variant.user)}` : `database ${JSON.stringify(variant.database)}`;
+            const named = variantHas === "a user alone"
+              ? `user ${JSON.stringify(variant.user)}`
+              : `database ${JSON.stringify(variant.database)}`;
             assert.ok(error!.message.includes(named), `the error names the ${named}: ${error!.message}`);
             assert.match(error!.message, /only in case, so nothing was changed/);
-            assert.deepEqual(await counts(variant.database, variant.user), expected, `the variant after attempt ${attempt}`);
+            assert.deepEqual(
+              await counts(variant.database, variant.user),
+              expected,
+              `the variant after attempt ${attempt}`,
+            );
           }
         } finally {
           await removeExactly(variant.database, variant.user);
@@ -253,7 +295,11 @@ for (const form of FORMS) {
 
     test("with name rules that take tokens exactly, a variant is another tenant", async () => {
       const { createNameRules } = await import("../../lib/mod.ts");
-      const exact = form.factory({ url: mongoUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS, nameRules: createNameRules({ mixedCaseTokens: "exact" }) });
+      const exact = form.factory({
+        url: mongoUrl!,
+        connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS,
+        nameRules: createNameRules({ mixedCaseTokens: "exact" }),
+      });
       const t = uniqueToken("mc");
       const variant = { database: form.databasePrefix + variantOf(t), user: form.userPrefix + variantOf(t) };
       await admin.db("admin").command({ createUser: variant.user, pwd: `pw-${t}`, roles: [] });

@@ -17,8 +17,8 @@ import {
   createTenant,
   DEDICATED,
   type Form,
-  ROWS,
   rowCount,
+  ROWS,
   SHARED,
   tenantSession,
 } from "../support/mysql_tenants.ts";
@@ -150,7 +150,13 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
       const requestIds = Array.from({ length: 10 }, (_, i) => `req-${same}-${i}`);
       const outcomes = await Promise.all(requestIds.map((requestId) =>
         fixture.guardedDrop(
-          { token: same, resourceType: adapter.resourceType, backend: adapter.backend, requestId, caller: "test/adapters" },
+          {
+            token: same,
+            resourceType: adapter.resourceType,
+            backend: adapter.backend,
+            requestId,
+            caller: "test/adapters",
+          },
           () => adapter.deprovision(same),
         ).then(() => "ok", (err: DropError) => `${err.outcome}: ${err.message}`)
       ));
@@ -188,7 +194,10 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
       );
       const result = await dropThrough(fixture, adapter, definer, { expect: "error" });
       assert.equal(result.error?.kind, "failed");
-      assert.match(result.error!.message, new RegExp(`DEFINER.*"${form.databasePrefix}${holder}".*nothing was dropped`));
+      assert.match(
+        result.error!.message,
+        new RegExp(`DEFINER.*"${form.databasePrefix}${holder}".*nothing was dropped`),
+      );
       assert.deepEqual(await catalog(admin, form, definer), { databases: 1, users: 2 });
       assert.equal(await rowCount(admin, form, definer), ROWS);
       // Not even locked: the tenant still logs in.
@@ -268,11 +277,16 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
         () => form.factory({ url, mixedCaseTokens: "fold" as never }),
         /'mixedCaseTokens' must be "refuse" or "exact"/,
       );
-      assert.throws(() => form.factory({ url, mixedCaseTokens: "exact" }), /must agree with the case policy of its name rules, "refuse"/);
+      assert.throws(
+        () => form.factory({ url, mixedCaseTokens: "exact" }),
+        /must agree with the case policy of its name rules, "refuse"/,
+      );
     });
 
     test("hostile tokens are refused, by guardedDrop and by the adapter itself, and the system schemas stay", async () => {
-      for (const hostile of [...HOSTILE_TOKENS, "mysql", "sys", "performance_schema", "information_schema", "a_%", "a%"]) {
+      for (
+        const hostile of [...HOSTILE_TOKENS, "mysql", "sys", "performance_schema", "information_schema", "a_%", "a%"]
+      ) {
         const byRequest = await dropThrough(fixture, adapter, hostile, { expect: "refused" });
         assert.equal(byRequest.error?.code, "GD_REFUSED", hostile);
         const byAdapter = await dropThrough(fixture, adapter, hostile, { requestToken: neighbour, expect: "refused" });
@@ -283,20 +297,24 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
         "SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN ('mysql', 'sys', 'performance_schema', 'information_schema')",
       );
       assert.equal(Number(schemas[0]!.n), 4);
-      const [root] = await admin.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM mysql.user WHERE User = 'root'");
+      const [root] = await admin.query<mysql.RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM mysql.user WHERE User = 'root'",
+      );
       assert.ok(Number(root[0]!.n) >= 1);
       assert.deepEqual(await catalog(admin, form, neighbour), { databases: 1, users: 2 });
     });
 
     test("a malformed URL is a TypeError from the factory, without its password", () => {
-      for (const bad of [
-        `mysql://root:12/${SECRET}@127.0.0.1:3306/`,
-        `mysql://root:${SECRET}#x@127.0.0.1:3306/`,
-        `mysql://root:a?${SECRET}@127.0.0.1/`,
-        `postgres://root:${SECRET}@127.0.0.1:3306/`,
-        "not a url",
-        "",
-      ]) {
+      for (
+        const bad of [
+          `mysql://root:12/${SECRET}@127.0.0.1:3306/`,
+          `mysql://root:${SECRET}#x@127.0.0.1:3306/`,
+          `mysql://root:a?${SECRET}@127.0.0.1/`,
+          `postgres://root:${SECRET}@127.0.0.1:3306/`,
+          "not a url",
+          "",
+        ]
+      ) {
         assert.throws(() => form.factory({ url: bad }), (err: Error) => {
           assert.ok(err instanceof TypeError, bad);
           assert.match(err.message, /^Cannot create the (dedicated )?MySQL adapter as 'url' must be/);
@@ -306,19 +324,26 @@ function defineMysqlSuite(form: Form, skip: string | undefined, server: () => Pr
       }
     });
 
-    const unreachable = () => ({ fixture, token: neighbour, connectTimeoutMs: CONNECT_TIMEOUT_MS, marginMs: MARGIN_MS });
+    const unreachable = () => ({
+      fixture,
+      token: neighbour,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      marginMs: MARGIN_MS,
+    });
 
     test("a closed port is unavailable within the connect timeout, with one record and one count", () =>
       assertClosedPortUnavailable({
         ...unreachable(),
-        adapterFor: (port) => form.factory({ url: `mysql://admin:${SECRET}@127.0.0.1:${port}/`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+        adapterFor: (port) =>
+          form.factory({ url: `mysql://admin:${SECRET}@127.0.0.1:${port}/`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
         message: /^Cannot check the (dedicated )?MySQL tenant "[^"]+" as the server is unreachable \(ECONNREFUSED/,
       }));
 
     test("a server that accepts and never answers is unavailable within the connect timeout", () =>
       assertHungServerUnavailable({
         ...unreachable(),
-        adapterFor: (port) => form.factory({ url: `mysql://root@127.0.0.1:${port}/`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+        adapterFor: (port) =>
+          form.factory({ url: `mysql://root@127.0.0.1:${port}/`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
         waitsForTimeout: true,
       }));
 
@@ -372,6 +397,8 @@ defineMysqlSuite(
 const dedicatedGiven = envUrl("GD_MYSQL_DEDICATED_URL") !== undefined;
 defineMysqlSuite(
   DEDICATED,
-  dedicatedGiven ? "GD_MYSQL_DEDICATED_URL names a server this file may not stop; its stop/restart test needs one it starts" : dedicatedMysqlSkipReason(),
+  dedicatedGiven
+    ? "GD_MYSQL_DEDICATED_URL names a server this file may not stop; its stop/restart test needs one it starts"
+    : dedicatedMysqlSkipReason(),
   startDedicatedMysql,
 );

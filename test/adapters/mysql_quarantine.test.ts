@@ -19,7 +19,12 @@ import mysql from "mysql2/promise";
 import { type MysqlAdapter, type MysqlAdapterOptions, mysqlDedicated, mysqlShared } from "../../adapters/mysql/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough } from "../support/drop_through.ts";
-import { type ControlledServer, dedicatedMysqlSkipReason, startDedicatedMysql, uniqueToken } from "../support/servers.ts";
+import {
+  type ControlledServer,
+  dedicatedMysqlSkipReason,
+  startDedicatedMysql,
+  uniqueToken,
+} from "../support/servers.ts";
 
 const DAY_MS = 86_400_000;
 const RETENTION_DAYS = 7;
@@ -44,10 +49,19 @@ interface Form {
 
 const FORMS: readonly Form[] = [
   { name: "mysqlShared", factory: mysqlShared, databasePrefix: "db_", userPrefix: "usr_", backend: "shared" },
-  { name: "mysqlDedicated", factory: mysqlDedicated, databasePrefix: "dedicated_db_", userPrefix: "dedicated_usr_", backend: "dedicated" },
+  {
+    name: "mysqlDedicated",
+    factory: mysqlDedicated,
+    databasePrefix: "dedicated_db_",
+    userPrefix: "dedicated_usr_",
+    backend: "dedicated",
+  },
 ];
 
-async function connect(url: string, options: { user?: string; password?: string; database?: string } = {}): Promise<Admin> {
+async function connect(
+  url: string,
+  options: { user?: string; password?: string; database?: string } = {},
+): Promise<Admin> {
   const target = new URL(url);
   if (options.user !== undefined) target.username = options.user;
   if (options.password !== undefined) target.password = options.password;
@@ -69,7 +83,11 @@ async function createTenant(admin: Admin, form: Form, token: string, marker: str
   const user = form.userPrefix + token;
   const db = admin.escapeId(database);
   const definer = `DEFINER=${admin.escape(user)}@'%'`;
-  await admin.query(`CREATE DATABASE ${db} CHARACTER SET latin1 COLLATE latin1_swedish_ci COMMENT ${admin.escape(`platform: ${marker}`)}`);
+  await admin.query(
+    `CREATE DATABASE ${db} CHARACTER SET latin1 COLLATE latin1_swedish_ci COMMENT ${
+      admin.escape(`platform: ${marker}`)
+    }`,
+  );
   await admin.query(`CREATE TABLE ${db}.items (id int PRIMARY KEY, body text NOT NULL) ENGINE=InnoDB`);
   await admin.query(`CREATE TABLE ${db}.audit (id int AUTO_INCREMENT PRIMARY KEY, note varchar(100)) ENGINE=Aria`);
   await admin.query(`CREATE SEQUENCE ${db}.seq START WITH 100`);
@@ -78,15 +96,27 @@ async function createTenant(admin: Admin, form: Form, token: string, marker: str
     await admin.query(`GRANT ALL ON ${db}.* TO ?@?`, [user, host]);
   }
   await admin.query(`GRANT SELECT (id) ON ${db}.items TO ?@'%'`, [user]);
-  const values = Array.from({ length: rows }, (_, i) => [i + 1, i === 0 ? `? \`${database}\` ${marker}` : `${marker} row ${i + 1}`]);
+  const values = Array.from(
+    { length: rows },
+    (_, i) => [i + 1, i === 0 ? `? \`${database}\` ${marker}` : `${marker} row ${i + 1}`],
+  );
   await admin.query(`INSERT INTO ${db}.items (id, body) VALUES ?`, [values]);
   await admin.query(`USE ${db}`);
   await admin.query(`CREATE ${definer} FUNCTION next_id(x int) RETURNS int DETERMINISTIC RETURN x + 1`, []);
   await admin.query(`CREATE ${definer} PROCEDURE item_count() BEGIN SELECT COUNT(*) AS n FROM items; END`, []);
-  await admin.query(`CREATE ${definer} TRIGGER items_audit AFTER INSERT ON items FOR EACH ROW INSERT INTO audit (note) VALUES (CONCAT('new ', NEW.id))`, []);
-  await admin.query(`CREATE ${definer} SQL SECURITY INVOKER VIEW v_items AS SELECT id, next_id(id) AS next FROM items WHERE body <> '?'`, []);
+  await admin.query(
+    `CREATE ${definer} TRIGGER items_audit AFTER INSERT ON items FOR EACH ROW INSERT INTO audit (note) VALUES (CONCAT('new ', NEW.id))`,
+    [],
+  );
+  await admin.query(
+    `CREATE ${definer} SQL SECURITY INVOKER VIEW v_items AS SELECT id, next_id(id) AS next FROM items WHERE body <> '?'`,
+    [],
+  );
   await admin.query(`CREATE ${definer} VIEW v_top AS SELECT id FROM v_items WHERE id < 10`, []);
-  await admin.query(`CREATE ${definer} EVENT purge_audit ON SCHEDULE EVERY 1 DAY STARTS '2037-01-01 00:00:00' DO DELETE FROM audit`, []);
+  await admin.query(
+    `CREATE ${definer} EVENT purge_audit ON SCHEDULE EVERY 1 DAY STARTS '2037-01-01 00:00:00' DO DELETE FROM audit`,
+    [],
+  );
   await admin.query("USE mysql");
 }
 
@@ -124,7 +154,13 @@ async function fingerprint(admin: Admin, schema: string, views = true): Promise<
   );
   for (const { name, kind } of routines) {
     const [[shown]] = await admin.query<Row[]>(`SHOW CREATE ${kind} ${db}.${quoteId(String(name))}`);
-    parts.push(["routine", kind, name, shown!.sql_mode, norm(shown![kind === "PROCEDURE" ? "Create Procedure" : "Create Function"])]);
+    parts.push([
+      "routine",
+      kind,
+      name,
+      shown!.sql_mode,
+      norm(shown![kind === "PROCEDURE" ? "Create Procedure" : "Create Function"]),
+    ]);
   }
   const [triggers] = await admin.query<Row[]>(
     `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS tbl, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event,
@@ -148,7 +184,10 @@ async function tenantFingerprint(admin: Admin, form: Form, token: string): Promi
   const database = form.databasePrefix + token;
   const user = form.userPrefix + token;
   const [[created]] = await admin.query<Row[]>(`SHOW CREATE DATABASE ${quoteId(database)}`);
-  const [status] = await admin.query<Row[]>("SELECT EVENT_NAME, STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1", [database]);
+  const [status] = await admin.query<Row[]>(
+    "SELECT EVENT_NAME, STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1",
+    [database],
+  );
   const accounts: unknown[] = [];
   for (const host of HOSTS) {
     const [grants] = await admin.query<Row[]>("SHOW GRANTS FOR ?@?", [user, host]);
@@ -158,7 +197,9 @@ async function tenantFingerprint(admin: Admin, form: Form, token: string): Promi
     );
     accounts.push([host, grants.map((g) => Object.values(g)[0]), auth]);
   }
-  return `${await fingerprint(admin, database)}/${createHash("sha256").update(JSON.stringify([created, status, accounts])).digest("hex")}`;
+  return `${await fingerprint(admin, database)}/${
+    createHash("sha256").update(JSON.stringify([created, status, accounts])).digest("hex")
+  }`;
 }
 
 /** Logs in as the tenant with its own password, reads its rows, calls its procedure and fires its trigger. */
@@ -225,11 +266,21 @@ async function eachAtOnce<T>(
 }
 
 /** Runs the crash child; resolves what it printed once it stopped (then it is killed) or finished. */
-function runChild(url: string, form: Form, token: string, action: "deprovision" | "restore", stopAt: number): Promise<string> {
+function runChild(
+  url: string,
+  form: Form,
+  token: string,
+  action: "deprovision" | "restore",
+  stopAt: number,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, url, form.backend, token, action, String(stopAt)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", CHILD, url, form.backend, token, action, String(stopAt)],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     let err = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
@@ -291,7 +342,11 @@ describe("MySQL quarantine (retention) on a throwaway MariaDB", { skip: dedicate
         neighbourPrint = await tenantFingerprint(admin, form, neighbour);
         const dataPrint = await fingerprint(admin, database(token), false);
         assert.equal(await tenantWorks(server.url, form, token), 40);
-        const session = await connect(server.url, { user: user(token), password: `pw-${token}`, database: database(token) });
+        const session = await connect(server.url, {
+          user: user(token),
+          password: `pw-${token}`,
+          database: database(token),
+        });
 
         await dropThrough(fixture, adapter, token, { expect: "ok" });
 
@@ -315,10 +370,15 @@ describe("MySQL quarantine (retention) on a throwaway MariaDB", { skip: dedicate
         await assert.rejects(connect(server.url, { user: copy.name, password: `pw-${token}` }), /locked|Access denied/);
         // The copy holds the same rows and definitions (its schema name aside; its views are in its mark); its event is disabled.
         assert.equal(await fingerprint(admin, copy.name, false), dataPrint);
-        const [[event]] = await admin.query<Row[]>("SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?", [copy.name]);
+        const [[event]] = await admin.query<Row[]>(
+          "SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?",
+          [copy.name],
+        );
         assert.equal(event!.STATUS, "DISABLED");
         // The mark lives in the platform's table, not in anything of the tenant's.
-        const [marks] = await admin.query<Row[]>("SELECT token, state FROM guarded_drop.quarantine WHERE name = ?", [copy.name]);
+        const [marks] = await admin.query<Row[]>("SELECT token, state FROM guarded_drop.quarantine WHERE name = ?", [
+          copy.name,
+        ]);
         assert.deepEqual(marks.map((m) => ({ ...m })), [{ token, state: "quarantined" }]);
         // The neighbour, whose token extends the tenant's, is untouched and works.
         assert.equal(await tenantFingerprint(admin, form, neighbour), neighbourPrint);
@@ -340,7 +400,9 @@ describe("MySQL quarantine (retention) on a throwaway MariaDB", { skip: dedicate
         assert.deepEqual(await adapter.quarantined(token), []);
         assert.equal(await tenantFingerprint(admin, form, token), original);
         assert.equal(await tenantWorks(server.url, form, token), 40);
-        const [[left]] = await admin.query<Row[]>("SELECT COUNT(*) AS n FROM guarded_drop.quarantine WHERE name = ?", [copy!.name]);
+        const [[left]] = await admin.query<Row[]>("SELECT COUNT(*) AS n FROM guarded_drop.quarantine WHERE name = ?", [
+          copy!.name,
+        ]);
         assert.equal(Number(left!.n), 0);
         assert.equal(await tenantFingerprint(admin, form, neighbour), neighbourPrint);
       });
@@ -357,12 +419,18 @@ describe("MySQL quarantine (retention) on a throwaway MariaDB", { skip: dedicate
         await createTenant(admin, form, token, "second", 5);
         const second = await tenantFingerprint(admin, form, token);
         const copies = await adapter.quarantined(token);
-        await assert.rejects(adapter.restore(token), { code: "GD_REFUSED", message: /names must be free: current value is database/ });
+        await assert.rejects(adapter.restore(token), {
+          code: "GD_REFUSED",
+          message: /names must be free: current value is database/,
+        });
         assert.equal(await tenantFingerprint(admin, form, token), second);
         assert.deepEqual(await adapter.quarantined(token), copies);
         // Only the user taken: still refused.
         await admin.query(`DROP DATABASE ${admin.escapeId(database(token))}`);
-        await assert.rejects(adapter.restore(token), { code: "GD_REFUSED", message: /names must be free: current value is user/ });
+        await assert.rejects(adapter.restore(token), {
+          code: "GD_REFUSED",
+          message: /names must be free: current value is user/,
+        });
         // Put the second tenant back as it was for the next test.
         for (const host of HOSTS) await admin.query("DROP USER ?@?", [user(token), host]);
         await createTenant(admin, form, token, "second", 5);
@@ -392,11 +460,20 @@ describe("MySQL quarantine (retention) on a throwaway MariaDB", { skip: dedicate
         const results = await Promise.allSettled(
           Array.from({ length: 5 }, (_, i) =>
             fixture.guardedDrop(
-              { token: racer, resourceType: "mysql", backend: form.backend, requestId: `race-${racer}-${i}`, caller: "test/quarantine" },
+              {
+                token: racer,
+                resourceType: "mysql",
+                backend: form.backend,
+                requestId: `race-${racer}-${i}`,
+                caller: "test/quarantine",
+              },
               () => adapter.deprovision(racer),
             )),
         );
-        assert.deepEqual(results.map((r) => r.status === "fulfilled" ? "ok" : String((r.reason as Error).message)), Array(5).fill("ok"));
+        assert.deepEqual(
+          results.map((r) => r.status === "fulfilled" ? "ok" : String((r.reason as Error).message)),
+          Array(5).fill("ok"),
+        );
         const copies = await adapter.quarantined(racer);
         assert.equal(copies.length, 1);
         assert.equal(await fingerprint(admin, copies[0]!.name, false), first);
@@ -408,7 +485,9 @@ describe("MySQL quarantine (retention) on a throwaway MariaDB", { skip: dedicate
         assert.equal(quarantine.status, "fulfilled");
         if (restore.status === "rejected") assert.equal((restore.reason as { code?: string }).code, "GD_REFUSED");
         // Whichever ran first, both tenants exist: one live or quarantined, the other quarantined.
-        const prints = await Promise.all((await adapter.quarantined(racer)).map((c) => fingerprint(admin, c.name, false)));
+        const prints = await Promise.all(
+          (await adapter.quarantined(racer)).map((c) => fingerprint(admin, c.name, false)),
+        );
         if (await adapter.exists(racer)) prints.push(await fingerprint(admin, database(racer), false));
         assert.deepEqual(prints.sort(), [first, secondPrint].sort());
       });
@@ -420,10 +499,17 @@ describe("MySQL quarantine (retention) on a throwaway MariaDB", { skip: dedicate
         await createTenant(admin, form, t, "tamper", 3);
         const own = await connect(server.url, { user: user(t), password: `pw-${t}`, database: database(t) });
         try {
-          const fake = JSON.stringify({ guarded_drop: "quarantine", token: victim, quarantined_at: new Date(0).toISOString(), name: "q_19700101000000_000000000000" });
+          const fake = JSON.stringify({
+            guarded_drop: "quarantine",
+            token: victim,
+            quarantined_at: new Date(0).toISOString(),
+            name: "q_19700101000000_000000000000",
+          });
           await own.query(`ALTER DATABASE ${own.escapeId(database(t))} COMMENT ${own.escape(fake)}`);
           await own.query("CREATE TABLE quarantine (name varchar(64), quarantined_at varchar(24))");
-          await own.query("INSERT INTO quarantine VALUES ('q_19700101000000_000000000000', '1970-01-01T00:00:00.000Z')");
+          await own.query(
+            "INSERT INTO quarantine VALUES ('q_19700101000000_000000000000', '1970-01-01T00:00:00.000Z')",
+          );
           // The platform's mark table is out of its reach.
           await assert.rejects(own.query("INSERT INTO guarded_drop.quarantine (name) VALUES ('x')"), /denied/);
           await assert.rejects(own.query("CREATE DATABASE q_19700101000000_000000000000"), /denied/);
@@ -433,7 +519,10 @@ describe("MySQL quarantine (retention) on a throwaway MariaDB", { skip: dedicate
         const before = await tenantFingerprint(admin, form, t);
         await dropThrough(fixture, adapter, t, { expect: "ok" });
         const [copy] = await adapter.quarantined(t);
-        assert.deepEqual([copy!.token, copy!.quarantinedAt.getTime()], [t, new Date(new Date(clock).toISOString()).getTime()]);
+        assert.deepEqual([copy!.token, copy!.quarantinedAt.getTime()], [
+          t,
+          new Date(new Date(clock).toISOString()).getTime(),
+        ]);
         assert.deepEqual(await adapter.quarantined(victim), []);
         // A purge now drops nothing of it.
         const result = await adapter.purgeExpired(fixture.guardedDrop, { requestId: `tamper-${t}` });
@@ -537,7 +626,9 @@ describe("MySQL quarantine (retention) on a throwaway MariaDB", { skip: dedicate
         const [next] = await adapter.quarantined(second);
         // A guardedDrop that refuses one copy (its policy, say), and lets the others through.
         const picky = (async (req, drop) => {
-          if (req.providerResourceId === failing!.name) throw Object.assign(new Error("denied by the test"), { outcome: "denied" });
+          if (req.providerResourceId === failing!.name) {
+            throw Object.assign(new Error("denied by the test"), { outcome: "denied" });
+          }
           return await fixture.guardedDrop(req, drop);
         }) as typeof fixture.guardedDrop;
         const result = await adapter.purgeExpired(picky, { requestId: `picky-${first}` });

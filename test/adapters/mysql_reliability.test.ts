@@ -21,8 +21,8 @@ import {
   DEDICATED,
   type Form,
   quoteId,
-  ROWS,
   rowCount,
+  ROWS,
   SHARED,
   tenantSession,
 } from "../support/mysql_tenants.ts";
@@ -185,7 +185,9 @@ for (const form of [SHARED, DEDICATED]) {
       assert.equal(alone.error?.kind, "failed");
       assert.match(
         alone.error!.message,
-        new RegExp(`database "${form.databasePrefix}${variant}" and user "${form.userPrefix}${variant}"@"%" differ from its names .* only in case, so nothing was changed`),
+        new RegExp(
+          `database "${form.databasePrefix}${variant}" and user "${form.userPrefix}${variant}"@"%" differ from its names .* only in case, so nothing was changed`,
+        ),
       );
       // With the tenant itself beside it: still not ok, and nothing of it changed.
       await createTenant(admin, form, token);
@@ -217,7 +219,8 @@ for (const form of [SHARED, DEDICATED]) {
       // The session of the adapter, with the quoting of the issue's report
       // injected: mysql2's escapeId, which reads `db_x.dot` as db_x, table dot.
       const session: MysqlSession = {
-        query: async <Row>(sql: string, values: readonly unknown[] = []) => (await conn.query({ sql, values: [...values] }))[0] as Row[],
+        query: async <Row>(sql: string, values: readonly unknown[] = []) =>
+          (await conn.query({ sql, values: [...values] }))[0] as Row[],
         escapeId: (name) => conn.escapeId(name),
       };
       const steps: string[] = [];

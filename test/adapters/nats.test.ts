@@ -39,7 +39,10 @@ async function everyStream(url: string): Promise<Map<string, string>> {
     const all = new Map<string, string>();
     for await (const info of jsm.streams.list()) {
       if (info?.config?.name === undefined) continue;
-      all.set(info.config.name, `${info.state.messages}/${info.state.bytes}/${info.state.last_seq}/${info.config.description ?? ""}`);
+      all.set(
+        info.config.name,
+        `${info.state.messages}/${info.state.bytes}/${info.state.last_seq}/${info.config.description ?? ""}`,
+      );
     }
     return all;
   } finally {
@@ -48,7 +51,10 @@ async function everyStream(url: string): Promise<Map<string, string>> {
 }
 
 /** Runs `fn` with a JetStream manager on `url`, closed in `finally`. */
-async function withJsm<T>(url: string, fn: (jsm: Awaited<ReturnType<typeof jetstreamManager>>, nc: Awaited<ReturnType<typeof connect>>) => Promise<T>): Promise<T> {
+async function withJsm<T>(
+  url: string,
+  fn: (jsm: Awaited<ReturnType<typeof jetstreamManager>>, nc: Awaited<ReturnType<typeof connect>>) => Promise<T>,
+): Promise<T> {
   const nc = await connect({ servers: url, reconnect: false });
   try {
     return await fn(await jetstreamManager(nc), nc);
@@ -57,7 +63,8 @@ async function withJsm<T>(url: string, fn: (jsm: Awaited<ReturnType<typeof jetst
   }
 }
 
-const totalMessages = (tenant: NatsTenant | undefined) => Object.values(tenant?.streams ?? {}).reduce((sum, s) => sum + s.messages, 0);
+const totalMessages = (tenant: NatsTenant | undefined) =>
+  Object.values(tenant?.streams ?? {}).reduce((sum, s) => sum + s.messages, 0);
 
 describe("natsShared", { skip: sharedUrl === undefined ? `no shared NATS server: ${HOW_TO_GET_NATS}` : false }, () => {
   const url = sharedUrl!;
@@ -91,16 +98,24 @@ describe("natsShared", { skip: sharedUrl === undefined ? `no shared NATS server:
       await dropThrough(fixture, adapter, token, { expect: "ok" });
 
       const left = await subject.readTenant(token);
-      assert.deepEqual(Object.keys(left?.streams ?? {}), [lookAlike], "only the look-alike is left under the tenant's naming");
+      assert.deepEqual(
+        Object.keys(left?.streams ?? {}),
+        [lookAlike],
+        "only the look-alike is left under the tenant's naming",
+      );
       assert.equal(left?.streams[lookAlike]?.messages, 1);
       assert.equal(await adapter.exists(token), false);
       // Other suites share this server: only the neighbours' and the
       // look-alike's streams are compared, each by name, messages, bytes,
       // last sequence and description.
       const afterDrop = await everyStream(url);
-      const neighbourPrints = [...before].filter(([name]) => name.includes(token) && !Object.hasOwn(written.streams, name));
+      const neighbourPrints = [...before].filter(([name]) =>
+        name.includes(token) && !Object.hasOwn(written.streams, name)
+      );
       assert.equal(neighbourPrints.length, 3 * 4 + 1, "3 neighbours of 4 streams, and the look-alike");
-      for (const [name, print] of neighbourPrints) assert.equal(afterDrop.get(name), print, `${name}'s fingerprint is unchanged`);
+      for (const [name, print] of neighbourPrints) {
+        assert.equal(afterDrop.get(name), print, `${name}'s fingerprint is unchanged`);
+      }
       for (const name of Object.keys(written.streams)) assert.equal(afterDrop.has(name), false, `${name} is gone`);
       for (const n of neighbours) {
         const read = await subject.readTenant(n);
@@ -151,7 +166,8 @@ describe("natsShared", { skip: sharedUrl === undefined ? `no shared NATS server:
       token,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       marginMs: MARGIN_MS,
-      adapterFor: (port) => natsShared({ url: `nats://gd:${SECRET}@127.0.0.1:${port}`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+      adapterFor: (port) =>
+        natsShared({ url: `nats://gd:${SECRET}@127.0.0.1:${port}`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
       message: /did not accept a connection/,
     });
     await assertHungServerUnavailable({
@@ -165,9 +181,15 @@ describe("natsShared", { skip: sharedUrl === undefined ? `no shared NATS server:
   });
 
   test("a malformed url is a TypeError in the factory, never echoed", () => {
-    assert.throws(() => natsShared({ url: "redis://u:hunter2@h:1" }), /'url' must be a URL such as nats:\/\/user:password@host:4222/);
+    assert.throws(
+      () => natsShared({ url: "redis://u:hunter2@h:1" }),
+      /'url' must be a URL such as nats:\/\/user:password@host:4222/,
+    );
     assert.throws(() => natsShared({ url: "" }), /'url' must be a non-empty string/);
-    assert.throws(() => natsShared({ url, retention: { days: 0 } }), /'retention.days' must be a positive finite number/);
+    assert.throws(
+      () => natsShared({ url, retention: { days: 0 } }),
+      /'retention.days' must be a positive finite number/,
+    );
   });
 });
 
@@ -186,7 +208,10 @@ describe("natsShared against a server without JetStream", { skip: throwawayNatsS
     try {
       const result = await dropThrough(fixture, adapter, uniqueToken("gn"), { expect: "error" });
       assert.equal(result.error?.kind, "unavailable");
-      assert.match(result.error!.message, /as the NATS server has no JetStream \(during connect\): jetstream is not enabled/);
+      assert.match(
+        result.error!.message,
+        /as the NATS server has no JetStream \(during connect\): jetstream is not enabled/,
+      );
       assert.ok(result.elapsedMs < 2_000 + LOADED_MACHINE_SLACK_MS, `${result.elapsedMs} ms`);
       await assert.rejects(adapter.exists("acme"), (err: unknown) => isBackendError(err) && err.kind === "unavailable");
     } finally {
@@ -216,11 +241,18 @@ describe("natsDedicated", { skip: throwawayNatsSkipReason() ?? false }, () => {
       });
       const before = await everyStream(server.url);
       const result = await dropThrough(fixture, adapter, "acme", { expect: "refused" });
-      assert.match(result.error!.message, /must hold the marker stream "gd_owner" described "guarded-drop dedicated acme"/);
+      assert.match(
+        result.error!.message,
+        /must hold the marker stream "gd_owner" described "guarded-drop dedicated acme"/,
+      );
       assert.deepEqual(await everyStream(server.url), before);
       assert.equal(await adapter.exists("acme"), true, "streams of unknown owner exist");
       // Another tenant's marker is no proof either.
-      await withJsm(server.url, (jsm) => jsm.streams.add({ name: "gd_owner", subjects: ["gd.owner"], description: "guarded-drop dedicated zz" }));
+      await withJsm(
+        server.url,
+        (jsm) =>
+          jsm.streams.add({ name: "gd_owner", subjects: ["gd.owner"], description: "guarded-drop dedicated zz" }),
+      );
       const other = await dropThrough(fixture, adapter, "acme", { expect: "refused" });
       assert.match(other.error!.message, /marked for other tenants/);
       assert.equal((await everyStream(server.url)).size, 2);
@@ -250,7 +282,12 @@ describe("natsDedicated", { skip: throwawayNatsSkipReason() ?? false }, () => {
       assert.equal((await everyStream(server.url)).size, 0);
 
       await subject.createTenant("acme4");
-      await assertConcurrentDropsAcrossProcesses({ adapter: "natsDedicated", options: { url: server.url }, token: "acme4", drops: 10 }, 2);
+      await assertConcurrentDropsAcrossProcesses({
+        adapter: "natsDedicated",
+        options: { url: server.url },
+        token: "acme4",
+        drops: 10,
+      }, 2);
       assert.equal((await everyStream(server.url)).size, 0);
     } finally {
       await adapter.close();

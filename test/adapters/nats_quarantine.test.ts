@@ -46,7 +46,9 @@ async function descriptions(url: string, pick: (name: string) => boolean): Promi
   try {
     const jsm = await jetstreamManager(nc);
     const out: Record<string, string | undefined> = {};
-    for await (const info of jsm.streams.list()) if (info?.config?.name !== undefined && pick(info.config.name)) out[info.config.name] = info.config.description;
+    for await (const info of jsm.streams.list()) {
+      if (info?.config?.name !== undefined && pick(info.config.name)) out[info.config.name] = info.config.description;
+    }
     return out;
   } finally {
     await nc.close();
@@ -93,7 +95,11 @@ describe("natsShared with retention", { skip: sharedUrl === undefined ? HOW_TO_G
     clock = START;
     await dropThrough(fixture, adapter, token, { expect: "ok" });
     assert.equal(await adapter.exists(token), false);
-    assert.deepEqual(await subject.readTenant(token), written, "messages, bytes, last sequences and consumers unchanged");
+    assert.deepEqual(
+      await subject.readTenant(token),
+      written,
+      "messages, bytes, last sequences and consumers unchanged",
+    );
     const copies = await adapter.quarantined(token);
     assert.equal(copies.length, 1);
     assert.deepEqual([...copies[0]!.streams].sort(), Object.keys(written.streams).sort());
@@ -112,7 +118,9 @@ describe("natsShared with retention", { skip: sharedUrl === undefined ? HOW_TO_G
     assert.equal(restored.name, copies[0]!.name);
     assert.equal(await adapter.exists(token), true);
     assert.deepEqual(await subject.readTenant(token), written);
-    for (const description of Object.values(await descriptions(url, isTenant))) assert.equal(description, `guarded-drop tenant ${token}`);
+    for (const description of Object.values(await descriptions(url, isTenant))) {
+      assert.equal(description, `guarded-drop tenant ${token}`);
+    }
     assert.deepEqual(await adapter.quarantined(token), []);
     // The subjects are back: a publish is stored again, then the tenant is as written plus one.
     assert.equal(await publishStored(url, `t.${token}.orders`), true);
@@ -124,7 +132,10 @@ describe("natsShared with retention", { skip: sharedUrl === undefined ? HOW_TO_G
     const early = await adapter.purgeExpired(fixture.guardedDrop, { now: START + 30 * DAY_MS });
     assert.equal(early.purged.filter((c) => c.token === token).length, 0, "not expired one day short of 31");
     assert.deepEqual(await subject.readTenant(token), afterWrite);
-    const purge = await adapter.purgeExpired(fixture.guardedDrop, { now: START + 31 * DAY_MS, requestId: `purge-${token}` });
+    const purge = await adapter.purgeExpired(fixture.guardedDrop, {
+      now: START + 31 * DAY_MS,
+      requestId: `purge-${token}`,
+    });
     assert.equal(purge.purged.filter((c) => c.token === token).length, 1);
     assert.deepEqual(purge.failed.filter((f) => f.copy.token === token), []);
     assert.equal(await subject.readTenant(token), undefined, "nothing of the tenant is left");
@@ -146,8 +157,15 @@ describe("natsShared with retention", { skip: sharedUrl === undefined ? HOW_TO_G
     const nc = await connect({ servers: url, reconnect: false });
     try {
       const jsm = await jetstreamManager(nc);
-      await jsm.streams.add({ name: fresh, subjects: [`t.${token}.fresh`], description: `guarded-drop tenant ${token}` });
-      await assert.rejects(adapter.restore(token), (err: unknown) => isRefusedError(err) && /names must be free/.test((err as Error).message));
+      await jsm.streams.add({
+        name: fresh,
+        subjects: [`t.${token}.fresh`],
+        description: `guarded-drop tenant ${token}`,
+      });
+      await assert.rejects(
+        adapter.restore(token),
+        (err: unknown) => isRefusedError(err) && /names must be free/.test((err as Error).message),
+      );
       assert.equal((await adapter.quarantined(token)).length, 1, "the copy is kept");
       const read = await subject.readTenant(token);
       assert.deepEqual(Object.keys(read!.streams).sort(), [...Object.keys(written.streams), fresh].sort());
@@ -168,7 +186,10 @@ describe("natsShared with retention", { skip: sharedUrl === undefined ? HOW_TO_G
     const written = await subject.createTenant(token);
     clock = START;
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => adapter.deprovision(token)));
-    assert.deepEqual(results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason)), []);
+    assert.deepEqual(
+      results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason)),
+      [],
+    );
     const copies = await adapter.quarantined(token);
     assert.equal(copies.length, 1);
     assert.equal(copies[0]!.streams.length, 4);
@@ -208,7 +229,10 @@ describe("natsDedicated with retention", { skip: throwawayNatsSkipReason() ?? fa
     try {
       // Reads never create the record bucket.
       assert.deepEqual(await adapter.quarantined("acme"), []);
-      await assert.rejects(adapter.restore("acme"), (err: unknown) => isRefusedError(err) && /current value is none/.test((err as Error).message));
+      await assert.rejects(
+        adapter.restore("acme"),
+        (err: unknown) => isRefusedError(err) && /current value is none/.test((err as Error).message),
+      );
       assert.deepEqual((await adapter.purgeExpired(fixture.guardedDrop)).purged, []);
       assert.deepEqual(Object.keys(await descriptions(server.url, () => true)), []);
       const written = await subject.createTenant("acme");
@@ -225,7 +249,11 @@ describe("natsDedicated with retention", { skip: throwawayNatsSkipReason() ?? fa
       await dropThrough(fixture, adapter, "acme", { expect: "ok" });
       const purge = await adapter.purgeExpired(fixture.guardedDrop, { now: START + 8 * DAY_MS });
       assert.equal(purge.purged.length, 1);
-      assert.deepEqual(Object.keys(await descriptions(server.url, () => true)), ["KV_gd_quarantine"], "only the empty record bucket is left");
+      assert.deepEqual(
+        Object.keys(await descriptions(server.url, () => true)),
+        ["KV_gd_quarantine"],
+        "only the empty record bucket is left",
+      );
       assert.equal(await adapter.exists("acme"), false);
     } finally {
       await adapter.close();

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import type { Deprovisioner } from "../../lib/mod.ts";
-import { postgresDedicated, postgresShared, type PostgresAdapterOptions } from "../../adapters/postgres/mod.ts";
+import { type PostgresAdapterOptions, postgresDedicated, postgresShared } from "../../adapters/postgres/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
 import {
@@ -34,7 +34,13 @@ interface Form {
   readonly backend: "shared" | "dedicated";
 }
 
-const SHARED: Form = { name: "postgresShared", factory: postgresShared, databasePrefix: "db_", rolePrefix: "usr_", backend: "shared" };
+const SHARED: Form = {
+  name: "postgresShared",
+  factory: postgresShared,
+  databasePrefix: "db_",
+  rolePrefix: "usr_",
+  backend: "shared",
+};
 const DEDICATED: Form = {
   name: "postgresDedicated",
   factory: postgresDedicated,
@@ -195,7 +201,10 @@ function definePostgresSuite(form: Form, skip: string | undefined, server: () =>
       assertClosedPortUnavailable({
         ...unreachable(),
         adapterFor: (port) =>
-          form.factory({ connectionString: `postgres://admin:${SECRET}@127.0.0.1:${port}/postgres`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+          form.factory({
+            connectionString: `postgres://admin:${SECRET}@127.0.0.1:${port}/postgres`,
+            connectTimeoutMs: CONNECT_TIMEOUT_MS,
+          }),
         message: /^Cannot check the (dedicated )?PostgreSQL tenant "[^"]+" as the server is unreachable \(ECONNREFUSED/,
       }));
 
@@ -203,7 +212,10 @@ function definePostgresSuite(form: Form, skip: string | undefined, server: () =>
       assertHungServerUnavailable({
         ...unreachable(),
         adapterFor: (port) =>
-          form.factory({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+          form.factory({
+            connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+            connectTimeoutMs: CONNECT_TIMEOUT_MS,
+          }),
         waitsForTimeout: true,
       }));
 

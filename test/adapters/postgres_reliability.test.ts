@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { createNameRules, type Deprovisioner, type DropError } from "../../lib/mod.ts";
-import { isRetryablePostgresError, postgresShared, type PostgresAdapterOptions } from "../../adapters/postgres/mod.ts";
+import { isRetryablePostgresError, type PostgresAdapterOptions, postgresShared } from "../../adapters/postgres/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { assertBreakerRule } from "../support/breaker_rule.ts";
 import { assertConcurrentDropsAcrossProcesses, assertConcurrentDropsOk } from "../support/concurrent_drops.ts";
@@ -67,7 +67,11 @@ async function tenantSession(url: string, token: string): Promise<pg.Client> {
   return client;
 }
 
-async function catalog(admin: pg.Client, database: string, role: string): Promise<{ databases: number; roles: number }> {
+async function catalog(
+  admin: pg.Client,
+  database: string,
+  role: string,
+): Promise<{ databases: number; roles: number }> {
   const { rows } = await admin.query<{ databases: number; roles: number }>(
     `SELECT (SELECT count(*)::int FROM pg_database WHERE datname = $1) AS databases,
             (SELECT count(*)::int FROM pg_roles WHERE rolname = $2) AS roles`,
@@ -179,7 +183,9 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
     const lower = token.toLowerCase();
     cleanup.push(token, lower);
     await admin.query(`CREATE ROLE ${admin.escapeIdentifier(`usr_${token}`)} LOGIN`);
-    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(`db_${token}`)} OWNER ${admin.escapeIdentifier(`usr_${token}`)}`);
+    await admin.query(
+      `CREATE DATABASE ${admin.escapeIdentifier(`db_${token}`)} OWNER ${admin.escapeIdentifier(`usr_${token}`)}`,
+    );
     return { token, lower };
   }
 
@@ -213,7 +219,12 @@ describe("postgresShared: case-folded names", { skip: sharedSkip }, () => {
       const result = await dropThrough(fixture, adapter, lower, { expect: "error" });
       assert.equal(result.error?.kind, "failed");
       assert.equal(isRetryablePostgresError(result.error), false);
-      assert.match(result.error!.message, new RegExp(`database "db_${token}" and role "usr_${token}" differ from its names .* only in case, so nothing was changed`));
+      assert.match(
+        result.error!.message,
+        new RegExp(
+          `database "db_${token}" and role "usr_${token}" differ from its names .* only in case, so nothing was changed`,
+        ),
+      );
       assert.deepEqual(await sharedCatalog(admin, lower), { databases: 1, roles: 1 });
       assert.deepEqual(await sharedCatalog(admin, token), { databases: 1, roles: 1 });
     }
@@ -324,7 +335,11 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     assert.equal(isRetryablePostgresError(failed.error), false);
     assert.equal(cause.sqlState, "2BP01");
     // The adapter's own error says it too.
-    await assert.rejects(adapter.deprovision(token), { code: "GD_BACKEND_FAILED", retryable: false, sqlState: "2BP01" });
+    await assert.rejects(adapter.deprovision(token), {
+      code: "GD_BACKEND_FAILED",
+      retryable: false,
+      sqlState: "2BP01",
+    });
     assert.match(failed.error!.message, new RegExp(`database db_${neighbour}: 1 privilege`));
     assert.match(failed.error!.message, /nothing was changed/);
     assert.doesNotMatch(failed.error!.message, new RegExp(`db_${token}[^a-z0-9]`), "its own database is not a blocker");
@@ -364,7 +379,10 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     assert.equal(failed.error?.kind, "failed");
     assert.match(failed.error!.message, new RegExp(`database db_${neighbour}: 1 owned object`));
     assert.match(failed.error!.message, new RegExp(`owns database gd_other_${token}`));
-    assert.match(failed.error!.message, new RegExp(`REASSIGN OWNED / DROP OWNED in "(db_${neighbour}|gd_other_${token})", "`));
+    assert.match(
+      failed.error!.message,
+      new RegExp(`REASSIGN OWNED / DROP OWNED in "(db_${neighbour}|gd_other_${token})", "`),
+    );
     assert.deepEqual(await sharedCatalog(admin, token), { databases: 1, roles: 1 });
     assert.equal((await neighbourDb.query("SELECT 1 FROM pg_class WHERE relname = 'borrowed'")).rows.length, 1);
     assert.equal((await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [other])).rows.length, 1);
@@ -378,7 +396,11 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
 
   test("a privilege on a neighbour's database itself (a shared object) is revoked, not a blocker", async () => {
     const { token, neighbour } = await tenantAndNeighbour();
-    await admin.query(`GRANT CONNECT ON DATABASE ${admin.escapeIdentifier(`db_${neighbour}`)} TO ${admin.escapeIdentifier(`usr_${token}`)}`);
+    await admin.query(
+      `GRANT CONNECT ON DATABASE ${admin.escapeIdentifier(`db_${neighbour}`)} TO ${
+        admin.escapeIdentifier(`usr_${token}`)
+      }`,
+    );
     await dropThrough(fixture, adapter, token, { expect: "ok" });
     assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
     assert.deepEqual(await sharedCatalog(admin, neighbour), { databases: 1, roles: 1 });
@@ -393,10 +415,15 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     await createTenant(admin, server.url, blocked);
     await createTenant(admin, server.url, locked);
     const other = `gd_other_${blocked}`;
-    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(other)} OWNER ${admin.escapeIdentifier(`usr_${blocked}`)}`);
+    await admin.query(
+      `CREATE DATABASE ${admin.escapeIdentifier(other)} OWNER ${admin.escapeIdentifier(`usr_${blocked}`)}`,
+    );
     const holder = await holdTenantLock(locked);
     const bounded = postgresShared({ connectionString: server.url, operationTimeoutMs: 200, lockWaitMs: 400 });
-    const down = postgresShared({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`, connectTimeoutMs: 1_500 });
+    const down = postgresShared({
+      connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`,
+      connectTimeoutMs: 1_500,
+    });
     let turn = 0;
     try {
       await assertBreakerRule({
@@ -405,7 +432,8 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
         healthy: adapter,
         failedToken: () => (turn++ % 2 === 0 ? blocked : locked),
         token: () => uniqueToken("nx"),
-        eachFailed: (result) => assert.equal(isRetryablePostgresError(result.error), /57014|lockWaitMs/.test(result.error!.message)),
+        eachFailed: (result) =>
+          assert.equal(isRetryablePostgresError(result.error), /57014|lockWaitMs/.test(result.error!.message)),
       });
       assert.deepEqual(await sharedCatalog(admin, blocked), { databases: 1, roles: 1 });
       assert.deepEqual(await sharedCatalog(admin, locked), { databases: 1, roles: 1 });
@@ -431,12 +459,22 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
       assert.equal(result.error?.kind, "failed");
       assert.equal((result.error?.cause as { sqlState?: string }).sqlState, "55P03");
       assert.equal(isRetryablePostgresError(result.error), true);
-      await assert.rejects(bounded.deprovision(token), { code: "GD_BACKEND_FAILED", retryable: true, sqlState: "55P03" });
-      assert.match(result.error!.message, /advisory lock was held by another call for more than 4000 ms \(lockWaitMs\): a retry can succeed/);
+      await assert.rejects(bounded.deprovision(token), {
+        code: "GD_BACKEND_FAILED",
+        retryable: true,
+        sqlState: "55P03",
+      });
+      assert.match(
+        result.error!.message,
+        /advisory lock was held by another call for more than 4000 ms \(lockWaitMs\): a retry can succeed/,
+      );
       // Past the 2 s statement timeout: the wait is the lock's own bound. It
       // ends then, not when the holder lets go (never, here): the upper bound
       // only has to tell "bounded" from "unbounded", with a loaded machine's slack.
-      assert.ok(result.elapsedMs >= 4_000 && result.elapsedMs < 4_000 + LOADED_MACHINE_SLACK_MS, `${result.elapsedMs} ms`);
+      assert.ok(
+        result.elapsedMs >= 4_000 && result.elapsedMs < 4_000 + LOADED_MACHINE_SLACK_MS,
+        `${result.elapsedMs} ms`,
+      );
       assert.deepEqual(await sharedCatalog(admin, token), { databases: 1, roles: 1 });
       await holder.query("SELECT pg_advisory_unlock_all()");
       await dropThrough(fixture, bounded, token, { expect: "ok" });
@@ -485,7 +523,11 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     const session = await tenantSession(server.url, token);
     closers.push(() => session.end());
     const holder = await holdTenantLock(token);
-    const tight = postgresShared({ connectionString: server.url, operationTimeoutMs: statementMs, lockWaitMs: 120_000 });
+    const tight = postgresShared({
+      connectionString: server.url,
+      operationTimeoutMs: statementMs,
+      lockWaitMs: 120_000,
+    });
     const labels = { resource_type: "postgres", backend: "shared" } as const;
     const okBefore = await fixture.count({ ...labels, outcome: "ok" });
     const batch = `tight-${randomUUID()}`;
@@ -501,8 +543,14 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
       await admin.query(`DROP DATABASE ${admin.escapeIdentifier(`db_${token}`)} WITH (FORCE)`);
       await admin.query(`DROP ROLE ${admin.escapeIdentifier(`usr_${token}`)}`);
       await holder.query("SELECT pg_advisory_unlock_all()");
-      const failures = (await drops).flatMap((r) => r.status === "rejected" ? [String((r.reason as Error).message)] : []);
-      assert.deepEqual(failures, [], `${n} drops that waited ${holdMs} ms for the lock, with a ${statementMs} ms statement timeout`);
+      const failures = (await drops).flatMap((r) =>
+        r.status === "rejected" ? [String((r.reason as Error).message)] : []
+      );
+      assert.deepEqual(
+        failures,
+        [],
+        `${n} drops that waited ${holdMs} ms for the lock, with a ${statementMs} ms statement timeout`,
+      );
       assert.equal(fixture.dropRecords().filter((r) => r.request_id.startsWith(batch)).length, n);
       assert.equal(await fixture.count({ ...labels, outcome: "ok" }) - okBefore, n);
       assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });
@@ -562,7 +610,10 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
     }
     const hurried = postgresShared({ connectionString: server.url, operationTimeoutMs: 20 });
     const labels = { resource_type: "postgres", backend: "shared" } as const;
-    const before = { ok: await fixture.count({ ...labels, outcome: "ok" }), error: await fixture.count({ ...labels, outcome: "error" }) };
+    const before = {
+      ok: await fixture.count({ ...labels, outcome: "ok" }),
+      error: await fixture.count({ ...labels, outcome: "error" }),
+    };
     let attempts = 0;
     let invalidSeen = 0;
     try {
@@ -570,8 +621,13 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
         const requestId = `req-${randomUUID()}`;
         let error: DropError | undefined;
         try {
-          await fixture.guardedDrop({ token, resourceType: "postgres", backend: "shared", requestId, caller: "test/timeout" }, () =>
-            hurried.deprovision(token));
+          await fixture.guardedDrop({
+            token,
+            resourceType: "postgres",
+            backend: "shared",
+            requestId,
+            caller: "test/timeout",
+          }, () => hurried.deprovision(token));
         } catch (err) {
           error = err as DropError;
         }
@@ -580,9 +636,12 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
         assert.equal(error.outcome, "error");
         assert.equal(isRetryablePostgresError(error), true, error.message);
         const state = await sharedCatalog(admin, token);
-        const { rows } = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_database WHERE datname = $1 AND datconnlimit = -2", [
-          `db_${token}`,
-        ]);
+        const { rows } = await admin.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_database WHERE datname = $1 AND datconnlimit = -2",
+          [
+            `db_${token}`,
+          ],
+        );
         invalidSeen += rows[0]!.n;
         assert.equal(await adapter.exists(token), state.databases + state.roles > 0);
       }
@@ -614,7 +673,11 @@ describe("postgresShared on a throwaway cluster: ownership, timeouts, a half-dro
       assert.equal(result.error?.kind, "unavailable");
       assert.equal((result.error?.cause as { sqlState?: string }).sqlState, "53300");
       assert.equal(isRetryablePostgresError(result.error), true);
-      await assert.rejects(adapter.exists(token), { code: "GD_BACKEND_UNAVAILABLE", retryable: true, sqlState: "53300" });
+      await assert.rejects(adapter.exists(token), {
+        code: "GD_BACKEND_UNAVAILABLE",
+        retryable: true,
+        sqlState: "53300",
+      });
       await fillers.pop()!.end();
       await dropThrough(fixture, adapter, token, { expect: "ok" });
       assert.deepEqual(await sharedCatalog(admin, token), { databases: 0, roles: 0 });

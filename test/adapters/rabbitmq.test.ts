@@ -9,7 +9,7 @@ import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import amqp from "amqplib";
 import type { Deprovisioner } from "../../lib/mod.ts";
-import { rabbitmqDedicated, rabbitmqShared, type RabbitmqAdapterOptions } from "../../adapters/rabbitmq/mod.ts";
+import { type RabbitmqAdapterOptions, rabbitmqDedicated, rabbitmqShared } from "../../adapters/rabbitmq/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough, HOSTILE_TOKENS } from "../support/drop_through.ts";
 import { envUrl, freePort, HOW_TO_GET, uniqueToken } from "../support/servers.ts";
@@ -38,9 +38,15 @@ interface Form {
 }
 
 /** The management API, as a test's own direct check (independent of the adapter). */
-async function api(method: "GET" | "PUT" | "DELETE", path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+async function api(
+  method: "GET" | "PUT" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   const url = new URL(managementUrl!);
-  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`;
+  const authorization = `Basic ${
+    Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")
+  }`;
   url.username = "";
   url.password = "";
   const response = await fetch(`${url.origin}${url.pathname.replace(/\/+$/, "")}/api/${path}`, {
@@ -72,7 +78,9 @@ async function createTenant(form: Form, token: string): Promise<Session> {
   );
   const session = await connectAs(form, token);
   await session.channel.assertQueue(QUEUE, { durable: true });
-  for (let i = 0; i < MESSAGES; i++) session.channel.sendToQueue(QUEUE, Buffer.from(`message ${i}`), { persistent: true });
+  for (let i = 0; i < MESSAGES; i++) {
+    session.channel.sendToQueue(QUEUE, Buffer.from(`message ${i}`), { persistent: true });
+  }
   await session.channel.waitForConfirms();
   return session;
 }
@@ -100,7 +108,9 @@ async function catalog(form: Form, token: string): Promise<{ vhost: number; user
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([
     promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms).unref()),
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms).unref()
+    ),
   ]);
 }
 
@@ -116,7 +126,11 @@ function defineSuite(form: Form) {
     before(async () => {
       fixture = createAuditFixture();
       // The amqp URL is accepted and ignored.
-      adapter = form.factory({ managementUrl: managementUrl!, url: amqpUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
+      adapter = form.factory({
+        managementUrl: managementUrl!,
+        url: amqpUrl!,
+        connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS,
+      });
       tenant = await createTenant(form, token);
       next = await createTenant(form, neighbour);
     });
@@ -199,7 +213,12 @@ function defineSuite(form: Form) {
       const session = await createTenant(form, t);
       try {
         await assertConcurrentDropsAcrossProcesses(
-          { adapter: form.name as "rabbitmqShared" | "rabbitmqDedicated", options: { managementUrl: managementUrl! }, token: t, drops: 10 },
+          {
+            adapter: form.name as "rabbitmqShared" | "rabbitmqDedicated",
+            options: { managementUrl: managementUrl! },
+            token: t,
+            drops: 10,
+          },
           2,
         );
         assert.deepEqual(await catalog(form, t), { vhost: 404, user: 404 });
@@ -213,15 +232,21 @@ function defineSuite(form: Form) {
     test("a closed port is unavailable within the connect timeout, with one record and one count", () =>
       assertClosedPortUnavailable({
         ...unreachable(),
-        adapterFor: (port) => form.factory({ managementUrl: `http://admin:${SECRET}@127.0.0.1:${port}`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+        adapterFor: (port) =>
+          form.factory({
+            managementUrl: `http://admin:${SECRET}@127.0.0.1:${port}`,
+            connectTimeoutMs: CONNECT_TIMEOUT_MS,
+          }),
         serverCode: "ECONNREFUSED",
-        message: /^Cannot check the (dedicated )?RabbitMQ tenant "[^"]+" as the management API is unreachable \(ECONNREFUSED/,
+        message:
+          /^Cannot check the (dedicated )?RabbitMQ tenant "[^"]+" as the management API is unreachable \(ECONNREFUSED/,
       }));
 
     test("an API that accepts and never answers is unavailable within the connect timeout", () =>
       assertHungServerUnavailable({
         ...unreachable(),
-        adapterFor: (port) => form.factory({ managementUrl: `http://127.0.0.1:${port}`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+        adapterFor: (port) =>
+          form.factory({ managementUrl: `http://127.0.0.1:${port}`, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
         waitsForTimeout: true,
       }));
 
@@ -240,9 +265,18 @@ function defineSuite(form: Form) {
       const url = new URL(managementUrl!);
       url.password = "hunter2-wrong";
       const wrong = form.factory({ managementUrl: url.toString() });
-      const down = form.factory({ managementUrl: `http://127.0.0.1:${await freePort()}`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      const down = form.factory({
+        managementUrl: `http://127.0.0.1:${await freePort()}`,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      });
       try {
-        await assertBreakerRule({ failing: wrong, down, healthy: adapter, failedToken: () => uniqueToken("nf"), token: () => uniqueToken("nx") });
+        await assertBreakerRule({
+          failing: wrong,
+          down,
+          healthy: adapter,
+          failedToken: () => uniqueToken("nf"),
+          token: () => uniqueToken("nx"),
+        });
       } finally {
         await wrong.close();
         await down.close();
@@ -262,4 +296,9 @@ function defineSuite(form: Form) {
 }
 
 defineSuite({ name: "rabbitmqShared", factory: rabbitmqShared, vhostPrefix: "vh_", userPrefix: "usr_" });
-defineSuite({ name: "rabbitmqDedicated", factory: rabbitmqDedicated, vhostPrefix: "dedicated_vh_", userPrefix: "dedicated_usr_" });
+defineSuite({
+  name: "rabbitmqDedicated",
+  factory: rabbitmqDedicated,
+  vhostPrefix: "dedicated_vh_",
+  userPrefix: "dedicated_usr_",
+});

@@ -13,8 +13,8 @@ import {
   type ControlledServer,
   dedicatedRedisSkipReason,
   envUrl,
-  HOW_TO_GET,
   freePort as freePortOf,
+  HOW_TO_GET,
   startDedicatedRedis,
   uniqueToken,
 } from "../support/servers.ts";
@@ -91,140 +91,149 @@ async function unavailableChecks(fixture: AuditFixture, factory: (url: string) =
     serverCode: "ECONNREFUSED",
     message: /^Cannot check the (dedicated )?Redis tenant "[^"]+" as the server is unreachable \(ECONNREFUSED/,
   });
-  await assertHungServerUnavailable({ ...common, adapterFor: (port) => factory(`redis://127.0.0.1:${port}`), waitsForTimeout: true });
+  await assertHungServerUnavailable({
+    ...common,
+    adapterFor: (port) => factory(`redis://127.0.0.1:${port}`),
+    waitsForTimeout: true,
+  });
 }
 
 const sharedUrl = envUrl("GD_REDIS_URL");
 
-describe("redisShared", { skip: sharedUrl === undefined ? `GD_REDIS_URL is not set: ${HOW_TO_GET.redis}` : false }, () => {
-  let fixture: AuditFixture;
-  let admin: Redis;
-  let adapter: Deprovisioner;
-  const token = uniqueToken();
-  const neighbour = `${token}x`;
-  let tenantSession: Redis;
-  let neighbourSession: Redis;
+describe(
+  "redisShared",
+  { skip: sharedUrl === undefined ? `GD_REDIS_URL is not set: ${HOW_TO_GET.redis}` : false },
+  () => {
+    let fixture: AuditFixture;
+    let admin: Redis;
+    let adapter: Deprovisioner;
+    const token = uniqueToken();
+    const neighbour = `${token}x`;
+    let tenantSession: Redis;
+    let neighbourSession: Redis;
 
-  async function createTenant(t: string): Promise<Redis> {
-    await admin.call("ACL", "SETUSER", `usr_${t}`, "reset", "on", `>pw-${t}`, `~${t}:*`, "+@all");
-    await fill(admin, `${t}:`, KEYS_PER_TENANT);
-    const session = client(sharedUrl!, { name: `usr_${t}`, password: `pw-${t}` });
-    await session.connect();
-    assert.equal(await session.get(`${t}:7`), `value-${t}:7`);
-    return session;
-  }
-
-  before(async () => {
-    fixture = createAuditFixture();
-    admin = client(sharedUrl!);
-    await admin.connect();
-    adapter = redisShared({ url: sharedUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
-    tenantSession = await createTenant(token);
-    neighbourSession = await createTenant(neighbour);
-    // Keys that only look close to the tenant's: no colon right after the token.
-    await admin.set(`${token}`, "bare");
-    await admin.set(`${token}-other:1`, "dash");
-  });
-
-  after(async () => {
-    tenantSession?.disconnect();
-    neighbourSession?.disconnect();
-    if (adapter !== undefined) {
-      await dropThrough(fixture, adapter, neighbour, { expect: "ok" }).catch(() => {});
-      await dropThrough(fixture, adapter, token, { expect: "ok" }).catch(() => {});
-      await adapter.close();
+    async function createTenant(t: string): Promise<Redis> {
+      await admin.call("ACL", "SETUSER", `usr_${t}`, "reset", "on", `>pw-${t}`, `~${t}:*`, "+@all");
+      await fill(admin, `${t}:`, KEYS_PER_TENANT);
+      const session = client(sharedUrl!, { name: `usr_${t}`, password: `pw-${t}` });
+      await session.connect();
+      assert.equal(await session.get(`${t}:7`), `value-${t}:7`);
+      return session;
     }
-    await admin?.unlink(`${token}`, `${token}-other:1`).catch(() => {});
-    admin?.disconnect();
-    fixture?.close();
-  });
 
-  test("the tenant exists before the drop", async () => {
-    assert.equal(await adapter.exists(token), true);
-    assert.equal(await countKeys(admin, `${token}:*`), KEYS_PER_TENANT);
-  });
+    before(async () => {
+      fixture = createAuditFixture();
+      admin = client(sharedUrl!);
+      await admin.connect();
+      adapter = redisShared({ url: sharedUrl!, connectTimeoutMs: HEALTHY_CONNECT_TIMEOUT_MS });
+      tenantSession = await createTenant(token);
+      neighbourSession = await createTenant(neighbour);
+      // Keys that only look close to the tenant's: no colon right after the token.
+      await admin.set(`${token}`, "bare");
+      await admin.set(`${token}-other:1`, "dash");
+    });
 
-  test("deprovision removes the user and every key, ends the open session, and leaves the neighbour whole", async () => {
-    const sizeBefore = await admin.dbsize();
-    await dropThrough(fixture, adapter, token, { expect: "ok" });
+    after(async () => {
+      tenantSession?.disconnect();
+      neighbourSession?.disconnect();
+      if (adapter !== undefined) {
+        await dropThrough(fixture, adapter, neighbour, { expect: "ok" }).catch(() => {});
+        await dropThrough(fixture, adapter, token, { expect: "ok" }).catch(() => {});
+        await adapter.close();
+      }
+      await admin?.unlink(`${token}`, `${token}-other:1`).catch(() => {});
+      admin?.disconnect();
+      fixture?.close();
+    });
 
-    assert.equal(await adapter.exists(token), false);
-    assert.ok(!(await aclUsers(admin)).includes(`usr_${token}`));
-    assert.equal(await admin.call("ACL", "GETUSER", `usr_${token}`), null);
-    assert.equal(await countKeys(admin, `${token}:*`), 0);
-    // The tenant's session was disconnected by ACL DELUSER, and cannot authenticate again.
-    await assert.rejects(tenantSession.get(`${token}:1`));
-    const again = client(sharedUrl!, { name: `usr_${token}`, password: `pw-${token}` });
-    await assert.rejects(again.connect());
-    again.disconnect();
+    test("the tenant exists before the drop", async () => {
+      assert.equal(await adapter.exists(token), true);
+      assert.equal(await countKeys(admin, `${token}:*`), KEYS_PER_TENANT);
+    });
 
-    // The neighbour `<t>x` and the look-alike keys are untouched.
-    assert.equal(await adapter.exists(neighbour), true);
-    assert.ok((await aclUsers(admin)).includes(`usr_${neighbour}`));
-    assert.equal(await countKeys(admin, `${neighbour}:*`), KEYS_PER_TENANT);
-    assert.equal(await neighbourSession.get(`${neighbour}:19999`), `value-${neighbour}:19999`);
-    assert.equal(await admin.get(`${token}`), "bare");
-    assert.equal(await admin.get(`${token}-other:1`), "dash");
-    // Only the tenant's keys left the database (others may come and go
-    // meanwhile, so this is a bound, not an equality).
-    assert.ok(sizeBefore - (await admin.dbsize()) <= KEYS_PER_TENANT + 100);
-  });
+    test("deprovision removes the user and every key, ends the open session, and leaves the neighbour whole", async () => {
+      const sizeBefore = await admin.dbsize();
+      await dropThrough(fixture, adapter, token, { expect: "ok" });
 
-  test("a second deprovision of the gone tenant succeeds, and is audited and counted", async () => {
-    await dropThrough(fixture, adapter, token, { expect: "ok" });
-    await dropThrough(fixture, adapter, token, { expect: "ok" });
-    assert.equal(await adapter.exists(token), false);
-  });
+      assert.equal(await adapter.exists(token), false);
+      assert.ok(!(await aclUsers(admin)).includes(`usr_${token}`));
+      assert.equal(await admin.call("ACL", "GETUSER", `usr_${token}`), null);
+      assert.equal(await countKeys(admin, `${token}:*`), 0);
+      // The tenant's session was disconnected by ACL DELUSER, and cannot authenticate again.
+      await assert.rejects(tenantSession.get(`${token}:1`));
+      const again = client(sharedUrl!, { name: `usr_${token}`, password: `pw-${token}` });
+      await assert.rejects(again.connect());
+      again.disconnect();
 
-  test("keys alone, without an ACL user, are found by exists() and purged", async () => {
-    const keysOnly = uniqueToken("ko");
-    await fill(admin, `${keysOnly}:`, 10);
-    assert.equal(await adapter.exists(keysOnly), true);
-    await dropThrough(fixture, adapter, keysOnly, { expect: "ok" });
-    assert.equal(await countKeys(admin, `${keysOnly}:*`), 0);
-    assert.equal(await adapter.exists(keysOnly), false);
-  });
-
-  test("hostile tokens are refused, and nothing is dropped", async () => {
-    const defaultBefore = await admin.call("ACL", "GETUSER", "default");
-    for (const hostile of HOSTILE_TOKENS) {
-      const byRequest = await dropThrough(fixture, adapter, hostile, { expect: "refused" });
-      assert.equal(byRequest.error?.code, "GD_REFUSED");
-      const byAdapter = await dropThrough(fixture, adapter, hostile, { requestToken: neighbour, expect: "refused" });
-      assert.equal(byAdapter.error?.code, "GD_REFUSED");
-      await assert.rejects(adapter.exists(hostile), (err: { code?: string }) => err.code === "GD_REFUSED");
-    }
-    assert.deepEqual(await admin.call("ACL", "GETUSER", "default"), defaultBefore);
-    assert.ok((await aclUsers(admin)).includes("default"));
-    assert.equal(await countKeys(admin, `${neighbour}:*`), KEYS_PER_TENANT);
-    assert.equal(await admin.get(`${token}`), "bare");
-  });
-
-  test("an unreachable server is unavailable within the connect timeout, with one record and one count", async () => {
-    await unavailableChecks(fixture, (url) => redisShared({ url, connectTimeoutMs: CONNECT_TIMEOUT_MS }), token);
-  });
-
-  test("a reply error (NOPERM) is `failed`, with the reply as serverCode", async () => {
-    const weak = uniqueToken("weak");
-    await admin.call("ACL", "SETUSER", `gd_weak_${weak}`, "on", ">pw", "~*", "+@read", "+ping", "+info");
-    const target = new URL(sharedUrl!);
-    target.username = `gd_weak_${weak}`;
-    target.password = "pw";
-    const limited = redisShared({ url: target.toString() });
-    try {
-      const result = await dropThrough(fixture, limited, neighbour, { expect: "error" });
-      assert.equal(result.error?.kind, "failed");
-      assert.equal((result.error?.cause as { serverCode?: string }).serverCode, "NOPERM");
+      // The neighbour `<t>x` and the look-alike keys are untouched.
+      assert.equal(await adapter.exists(neighbour), true);
+      assert.ok((await aclUsers(admin)).includes(`usr_${neighbour}`));
       assert.equal(await countKeys(admin, `${neighbour}:*`), KEYS_PER_TENANT);
-    } finally {
-      await limited.close();
-      await admin.call("ACL", "DELUSER", `gd_weak_${weak}`);
-    }
-  });
-});
+      assert.equal(await neighbourSession.get(`${neighbour}:19999`), `value-${neighbour}:19999`);
+      assert.equal(await admin.get(`${token}`), "bare");
+      assert.equal(await admin.get(`${token}-other:1`), "dash");
+      // Only the tenant's keys left the database (others may come and go
+      // meanwhile, so this is a bound, not an equality).
+      assert.ok(sizeBefore - (await admin.dbsize()) <= KEYS_PER_TENANT + 100);
+    });
 
+    test("a second deprovision of the gone tenant succeeds, and is audited and counted", async () => {
+      await dropThrough(fixture, adapter, token, { expect: "ok" });
+      await dropThrough(fixture, adapter, token, { expect: "ok" });
+      assert.equal(await adapter.exists(token), false);
+    });
 
-describe("redisShared under concurrency and failure", { skip: sharedUrl === undefined ? `GD_REDIS_URL is not set: ${HOW_TO_GET.redis}` : false }, () => {
+    test("keys alone, without an ACL user, are found by exists() and purged", async () => {
+      const keysOnly = uniqueToken("ko");
+      await fill(admin, `${keysOnly}:`, 10);
+      assert.equal(await adapter.exists(keysOnly), true);
+      await dropThrough(fixture, adapter, keysOnly, { expect: "ok" });
+      assert.equal(await countKeys(admin, `${keysOnly}:*`), 0);
+      assert.equal(await adapter.exists(keysOnly), false);
+    });
+
+    test("hostile tokens are refused, and nothing is dropped", async () => {
+      const defaultBefore = await admin.call("ACL", "GETUSER", "default");
+      for (const hostile of HOSTILE_TOKENS) {
+        const byRequest = await dropThrough(fixture, adapter, hostile, { expect: "refused" });
+        assert.equal(byRequest.error?.code, "GD_REFUSED");
+        const byAdapter = await dropThrough(fixture, adapter, hostile, { requestToken: neighbour, expect: "refused" });
+        assert.equal(byAdapter.error?.code, "GD_REFUSED");
+        await assert.rejects(adapter.exists(hostile), (err: { code?: string }) => err.code === "GD_REFUSED");
+      }
+      assert.deepEqual(await admin.call("ACL", "GETUSER", "default"), defaultBefore);
+      assert.ok((await aclUsers(admin)).includes("default"));
+      assert.equal(await countKeys(admin, `${neighbour}:*`), KEYS_PER_TENANT);
+      assert.equal(await admin.get(`${token}`), "bare");
+    });
+
+    test("an unreachable server is unavailable within the connect timeout, with one record and one count", async () => {
+      await unavailableChecks(fixture, (url) => redisShared({ url, connectTimeoutMs: CONNECT_TIMEOUT_MS }), token);
+    });
+
+    test("a reply error (NOPERM) is `failed`, with the reply as serverCode", async () => {
+      const weak = uniqueToken("weak");
+      await admin.call("ACL", "SETUSER", `gd_weak_${weak}`, "on", ">pw", "~*", "+@read", "+ping", "+info");
+      const target = new URL(sharedUrl!);
+      target.username = `gd_weak_${weak}`;
+      target.password = "pw";
+      const limited = redisShared({ url: target.toString() });
+      try {
+        const result = await dropThrough(fixture, limited, neighbour, { expect: "error" });
+        assert.equal(result.error?.kind, "failed");
+        assert.equal((result.error?.cause as { serverCode?: string }).serverCode, "NOPERM");
+        assert.equal(await countKeys(admin, `${neighbour}:*`), KEYS_PER_TENANT);
+      } finally {
+        await limited.close();
+        await admin.call("ACL", "DELUSER", `gd_weak_${weak}`);
+      }
+    });
+  },
+);
+
+describe("redisShared under concurrency and failure", {
+  skip: sharedUrl === undefined ? `GD_REDIS_URL is not set: ${HOW_TO_GET.redis}` : false,
+}, () => {
   let fixture: AuditFixture;
   let admin: Redis;
   let adapter: Deprovisioner;
@@ -266,7 +275,12 @@ describe("redisShared under concurrency and failure", { skip: sharedUrl === unde
   test("2 processes × 10 concurrent deprovisions of one tenant all end ok", async () => {
     const t = uniqueToken("cp");
     await seed(t, 2_000);
-    await assertConcurrentDropsAcrossProcesses({ adapter: "redisShared", options: { url: sharedUrl! }, token: t, drops: 10 }, 2);
+    await assertConcurrentDropsAcrossProcesses({
+      adapter: "redisShared",
+      options: { url: sharedUrl! },
+      token: t,
+      drops: 10,
+    }, 2);
     assert.equal(await countKeys(admin, `${t}:*`), 0);
     assert.equal(await admin.call("ACL", "GETUSER", `usr_${t}`), null);
   });
@@ -366,7 +380,10 @@ describe("redisDedicated", { skip: dedicatedRedisSkipReason() ?? false }, () => 
       assert.deepEqual(await aclUsers(admin), ["default"]);
       const result = await dropThrough(fixture, adapter, t, { expect: "refused" });
       assert.equal(result.error?.code, "GD_REFUSED");
-      assert.match(result.error!.message, new RegExp(`holds no ACL user "ded_${t}", the proof that it is the tenant's own, and holds 100 keys`));
+      assert.match(
+        result.error!.message,
+        new RegExp(`holds no ACL user "ded_${t}", the proof that it is the tenant's own, and holds 100 keys`),
+      );
       assert.equal(await countKeys(admin, `${other}:*`), 100);
       assert.equal(await admin.dbsize(), 100);
       assert.equal(await flushallCalls(admin), flushes, "FLUSHALL calls");
@@ -409,7 +426,11 @@ describe("redisDedicated", { skip: dedicatedRedisSkipReason() ?? false }, () => 
     const flushes = await flushallCalls(admin);
     await dropThrough(fixture, adapter, t, { expect: "ok" });
     await dropThrough(fixture, adapter, t, { expect: "ok" });
-    assert.equal(await flushallCalls(admin), flushes, "FLUSHALL calls: an empty server without the user is not flushed again");
+    assert.equal(
+      await flushallCalls(admin),
+      flushes,
+      "FLUSHALL calls: an empty server without the user is not flushed again",
+    );
     assert.equal(await adapter.exists(t), false);
   });
 
@@ -427,7 +448,12 @@ describe("redisDedicated", { skip: dedicatedRedisSkipReason() ?? false }, () => 
   test("2 processes × 10 concurrent deprovisions of the tenant all end ok", async () => {
     const t = uniqueToken();
     (await createTenant(t)).disconnect();
-    await assertConcurrentDropsAcrossProcesses({ adapter: "redisDedicated", options: { url: server.url }, token: t, drops: 10 }, 2);
+    await assertConcurrentDropsAcrossProcesses({
+      adapter: "redisDedicated",
+      options: { url: server.url },
+      token: t,
+      drops: 10,
+    }, 2);
     assert.deepEqual(await aclUsers(admin), ["default"]);
     assert.equal(await admin.dbsize(), 0);
   });

@@ -18,7 +18,12 @@ import { Redis } from "ioredis";
 import { type RedisAdapter, redisDedicated, redisShared } from "../../adapters/redis/mod.ts";
 import { type AuditFixture, createAuditFixture } from "../support/audit_fixture.ts";
 import { dropThrough } from "../support/drop_through.ts";
-import { type ControlledServer, startThrowawayRedis, throwawayRedisSkipReason, uniqueToken } from "../support/servers.ts";
+import {
+  type ControlledServer,
+  startThrowawayRedis,
+  throwawayRedisSkipReason,
+  uniqueToken,
+} from "../support/servers.ts";
 
 const DAY_MS = 86_400_000;
 const RETENTION_DAYS = 7;
@@ -62,7 +67,9 @@ async function fingerprint(redis: Redis, prefix: string): Promise<{ keys: number
     const type = await redis.type(key);
     const dump = await redis.dumpBuffer(key);
     const expiry = await redis.call("PEXPIRETIME", key);
-    rows.push(JSON.stringify([key.subarray(Buffer.byteLength(prefix)).toString("hex"), type, dump?.toString("hex"), expiry]));
+    rows.push(
+      JSON.stringify([key.subarray(Buffer.byteLength(prefix)).toString("hex"), type, dump?.toString("hex"), expiry]),
+    );
   }
   rows.sort();
   return { keys: keys.length, hash: createHash("sha256").update(rows.join("\n")).digest("hex") };
@@ -132,7 +139,11 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
       server = await startThrowawayRedis();
       admin = track(connect(server.url));
       await admin.connect();
-      adapter = redisShared({ url: server.url, scanCount: SCAN_COUNT, retention: { days: RETENTION_DAYS, now: () => clock } });
+      adapter = redisShared({
+        url: server.url,
+        scanCount: SCAN_COUNT,
+        retention: { days: RETENTION_DAYS, now: () => clock },
+      });
       adapters.push(adapter);
     });
 
@@ -141,7 +152,17 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
     });
 
     async function createTenant(t: string, marker: string, bulk = 20): Promise<void> {
-      await admin.call("ACL", "SETUSER", `usr_${t}`, "on", `>pw-${t}`, `~${t}:*`, "resetchannels", `&${t}:*`, ...TENANT_RULES);
+      await admin.call(
+        "ACL",
+        "SETUSER",
+        `usr_${t}`,
+        "on",
+        `>pw-${t}`,
+        `~${t}:*`,
+        "resetchannels",
+        `&${t}:*`,
+        ...TENANT_RULES,
+      );
       await fillKeys(admin, `${t}:`, marker, bulk);
     }
 
@@ -211,16 +232,25 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
     });
 
     test("restore refuses, with nothing changed, when the user or a key is taken, or there is no copy", async () => {
-      await assert.rejects(adapter.restore(token), { code: "GD_REFUSED", message: /must have a quarantined copy: current value is none/ });
+      await assert.rejects(adapter.restore(token), {
+        code: "GD_REFUSED",
+        message: /must have a quarantined copy: current value is none/,
+      });
       await dropThrough(fixture, adapter, token, { expect: "ok" });
       const [copy] = await adapter.quarantined(token);
       const copyPrint = await fingerprint(admin, copy!.database!);
       // A new tenant of the same token: a key only, then a user only.
       await admin.set(`${token}:new`, "new tenant");
-      await assert.rejects(adapter.restore(token), { code: "GD_REFUSED", message: /names must be free: current value is keys matching/ });
+      await assert.rejects(adapter.restore(token), {
+        code: "GD_REFUSED",
+        message: /names must be free: current value is keys matching/,
+      });
       await admin.del(`${token}:new`);
       await admin.call("ACL", "SETUSER", `usr_${token}`, "on", ">other");
-      await assert.rejects(adapter.restore(token), { code: "GD_REFUSED", message: /names must be free: current value is the user/ });
+      await assert.rejects(adapter.restore(token), {
+        code: "GD_REFUSED",
+        message: /names must be free: current value is the user/,
+      });
       assert.deepEqual(await fingerprint(admin, copy!.database!), copyPrint);
       assert.deepEqual((await adapter.quarantined(token)).map((c) => c.name), [copy!.name]);
       await admin.call("ACL", "DELUSER", `usr_${token}`);
@@ -235,11 +265,20 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
       const results = await Promise.allSettled(
         Array.from({ length: 5 }, (_, i) =>
           fixture.guardedDrop(
-            { token: racer, resourceType: "redis", backend: "shared", requestId: `race-${racer}-${i}`, caller: "test/quarantine" },
+            {
+              token: racer,
+              resourceType: "redis",
+              backend: "shared",
+              requestId: `race-${racer}-${i}`,
+              caller: "test/quarantine",
+            },
             () => adapter.deprovision(racer),
           )),
       );
-      assert.deepEqual(results.map((r) => (r.status === "fulfilled" ? "ok" : String((r.reason as Error).message))), Array(5).fill("ok"));
+      assert.deepEqual(
+        results.map((r) => (r.status === "fulfilled" ? "ok" : String((r.reason as Error).message))),
+        Array(5).fill("ok"),
+      );
       const copies = await adapter.quarantined(racer);
       assert.equal(copies.length, 1);
       assert.deepEqual(await fingerprint(admin, `${copies[0]!.database}${racer}:`), first);
@@ -250,7 +289,9 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
       const [quarantine, restore] = await Promise.allSettled([adapter.deprovision(racer), adapter.restore(racer)]);
       assert.equal(quarantine.status, "fulfilled");
       if (restore.status === "rejected") assert.equal((restore.reason as { code?: string }).code, "GD_REFUSED");
-      const prints = await Promise.all((await adapter.quarantined(racer)).map((c) => fingerprint(admin, `${c.database}${racer}:`)));
+      const prints = await Promise.all(
+        (await adapter.quarantined(racer)).map((c) => fingerprint(admin, `${c.database}${racer}:`)),
+      );
       if (await adapter.exists(racer)) prints.push(await fingerprint(admin, `${racer}:`));
       assert.deepEqual(prints.map((p) => p.hash).sort(), [first.hash, second.hash].sort());
     });
@@ -261,7 +302,17 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
       const t = uniqueToken("rt");
       await createTenant(t, "tamper");
       const session = await login(t);
-      const fake = JSON.stringify({ v: 1, name: "q_19700101000000_000000000000", backend: "shared", token: victim, user: `usr_${victim}`, pattern: `${victim}:*`, quarantined_at: new Date(0).toISOString(), state: "quarantined", acl: "on nopass ~* +@all" });
+      const fake = JSON.stringify({
+        v: 1,
+        name: "q_19700101000000_000000000000",
+        backend: "shared",
+        token: victim,
+        user: `usr_${victim}`,
+        pattern: `${victim}:*`,
+        quarantined_at: new Date(0).toISOString(),
+        state: "quarantined",
+        acl: "on nopass ~* +@all",
+      });
       await session.hset(`${t}:#gdq:marks`, "q_19700101000000_000000000000", fake);
       // The quarantine's namespace and the ACL are out of its reach.
       await assert.rejects(session.hset("#gdq:marks", "q_19700101000000_000000000000", fake), /NOPERM/);
@@ -340,7 +391,9 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
       const [next] = await adapter.quarantined(second);
       // A guardedDrop that refuses one copy (its policy, say), and lets the others through.
       const picky = (async (req, drop) => {
-        if (req.providerResourceId === failing!.name) throw Object.assign(new Error("denied by the test"), { outcome: "denied" });
+        if (req.providerResourceId === failing!.name) {
+          throw Object.assign(new Error("denied by the test"), { outcome: "denied" });
+        }
         return await fixture.guardedDrop(req, drop);
       }) as typeof fixture.guardedDrop;
       const result = await adapter.purgeExpired(picky, { requestId: `picky-${first}` });
@@ -385,7 +438,9 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
         // RENAMENX each, for SCAN batches of 100 of 358 keys).
         const seen = new Set<string>();
         const points = sent.flatMap((command, i) => {
-          if (/^(SCAN|HGETALL|INFO|GET)\b|^ACL (LIST|USERS|DRYRUN|GETUSER)/.test(command) || seen.has(command)) return [];
+          if (/^(SCAN|HGETALL|INFO|GET)\b|^ACL (LIST|USERS|DRYRUN|GETUSER)/.test(command) || seen.has(command)) {
+            return [];
+          }
           seen.add(command);
           return [i];
         });
@@ -404,8 +459,9 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
           await admin.del(`#gdq:lock:usr_${t}`);
           if (n % 2 === 0) await adapter.deprovision(t);
           const copies = await adapter.quarantined(t);
-          if (copies.length === 0) assert.equal(await adapter.exists(t), true, `${out}: neither a live tenant nor a copy`);
-          else {
+          if (copies.length === 0) {
+            assert.equal(await adapter.exists(t), true, `${out}: neither a live tenant nor a copy`);
+          } else {
             assert.equal(copies.length, 1, `${out}: more than one copy`);
             await adapter.restore(t);
           }
@@ -476,7 +532,10 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
     test("restore refuses, with nothing changed, when the user was enabled again by hand", async () => {
       await dropThrough(fixture, adapter, token, { expect: "ok" });
       await admin.call("ACL", "SETUSER", user, "on");
-      await assert.rejects(adapter.restore(token), { code: "GD_REFUSED", message: /names must be free: current value is the user .* enabled/ });
+      await assert.rejects(adapter.restore(token), {
+        code: "GD_REFUSED",
+        message: /names must be free: current value is the user .* enabled/,
+      });
       assert.equal((await adapter.quarantined(token)).length, 1);
       // A quarantine now replaces the stale mark.
       await dropThrough(fixture, adapter, token, { expect: "ok" });
@@ -503,7 +562,10 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
       assert.deepEqual([fresh.purged.length, fresh.kept], [0, 1]);
       assert.deepEqual(await fingerprint(admin, ""), original);
       const [copy] = await adapter.quarantined(token);
-      const result = await adapter.purgeExpired(fixture.guardedDrop, { requestId: `purge-${token}`, now: now + 10 * DAY_MS });
+      const result = await adapter.purgeExpired(fixture.guardedDrop, {
+        requestId: `purge-${token}`,
+        now: now + 10 * DAY_MS,
+      });
       assert.deepEqual(result.purged.map((c) => c.name), [copy!.name]);
       const [record] = fixture.dropRecords(`purge-${token}/${copy!.name}`);
       assert.deepEqual([record!.intent, record!.token], ["quarantine_expired", token]);
@@ -536,7 +598,16 @@ describe("Redis quarantine (retention) on throwaway servers", { skip: throwawayR
 /** Runs the crash child; resolves what it printed once it stopped (then it is killed) or finished. */
 function runChild(url: string, token: string, action: "deprovision" | "restore", stopAt: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, url, token, action, String(stopAt), String(SCAN_COUNT)], {
+    const child = spawn(process.execPath, [
+      "--import",
+      "tsx",
+      CHILD,
+      url,
+      token,
+      action,
+      String(stopAt),
+      String(SCAN_COUNT),
+    ], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

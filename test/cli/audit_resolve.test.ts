@@ -78,7 +78,9 @@ describe("guarded-drop audit pending and resolve after a SIGKILL mid-drop", { sk
       const ids = await killMidDrops([db.url, table, auditServerUrl!, tokens.join(",")], DROPS);
       assert.equal(new Set(ids).size, DROPS, "unique drop ids");
       const left = async () =>
-        (await admin.query<{ n: string }>("SELECT count(*) AS n FROM pg_database WHERE datname = ANY($1)", [tokens.map((t) => `db_${t}`)])).rows[0]!.n;
+        (await admin.query<{ n: string }>("SELECT count(*) AS n FROM pg_database WHERE datname = ANY($1)", [
+          tokens.map((t) => `db_${t}`),
+        ])).rows[0]!.n;
       assert.equal(await left(), String(DROPS), "the killed drops destroyed nothing");
 
       const pending = (...extra: string[]) => cli("audit", "pending", "--postgres", db.url, "--table", table, ...extra);
@@ -90,10 +92,21 @@ describe("guarded-drop audit pending and resolve after a SIGKILL mid-drop", { sk
 
       // The platform re-runs the drops of all but one tenant: each settles ok.
       const silent = () => {};
-      const guardedDrop = createGuardedDrop({ logger: { info: silent, warn: silent, error: silent }, counter: { inc: silent }, auditStore: store });
+      const guardedDrop = createGuardedDrop({
+        logger: { info: silent, warn: silent, error: silent },
+        counter: { inc: silent },
+        auditStore: store,
+      });
       for (const token of tokens.slice(0, REDROPPED)) {
         await guardedDrop(
-          { token, providerResourceId: `res-${token}`, resourceType: "postgres", backend: "shared", requestId: `again-${token}`, caller: "kill-test" },
+          {
+            token,
+            providerResourceId: `res-${token}`,
+            resourceType: "postgres",
+            backend: "shared",
+            requestId: `again-${token}`,
+            caller: "kill-test",
+          },
           () => adapter.deprovision(token),
         );
       }
@@ -105,7 +118,13 @@ describe("guarded-drop audit pending and resolve after a SIGKILL mid-drop", { sk
       const last = partlyListed.pending.find((d: { resolvedBy: string | null }) => d.resolvedBy === null);
       assert.equal(last.token, tokens[DROPS - 1]);
       const text = await pending();
-      assert.match(text.out, new RegExp(`^1 drop in doubt in ${table} .*, ${REDROPPED} resolved by a later ok drop of the same resource:$`, "m"));
+      assert.match(
+        text.out,
+        new RegExp(
+          `^1 drop in doubt in ${table} .*, ${REDROPPED} resolved by a later ok drop of the same resource:$`,
+          "m",
+        ),
+      );
       assert.equal(text.out.split("\n").filter((line) => / resolved by \S+ +destroy /.test(line)).length, REDROPPED);
       assert.equal(text.out.split("\n").filter((line) => / IN DOUBT +destroy /.test(line)).length, 1);
 
@@ -116,15 +135,34 @@ describe("guarded-drop audit pending and resolve after a SIGKILL mid-drop", { sk
       assert.equal(JSON.parse(future.out).count, 0);
 
       // The operator checks the last tenant by hand and closes its drop.
-      const resolve = (id: string, ...extra: string[]) => cli("audit", "resolve", id, "--note", "checked by hand: INC-1234", "--postgres", db.url, "--table", table, ...extra);
+      const resolve = (id: string, ...extra: string[]) =>
+        cli(
+          "audit",
+          "resolve",
+          id,
+          "--note",
+          "checked by hand: INC-1234",
+          "--postgres",
+          db.url,
+          "--table",
+          table,
+          ...extra,
+        );
       const closed = await resolve(last.drop_id);
       assert.equal(closed.code, 0, closed.err);
       assert.match(closed.out, new RegExp(`^resolved drop ${last.drop_id} \\(postgres/shared ${last.token}\\)`));
       const done = await pending("--json");
       assert.equal(done.code, 0, "nothing in doubt exits 0");
       assert.deepEqual([JSON.parse(done.out).count, JSON.parse(done.out).inDoubt], [REDROPPED, 0]);
-      const { rows } = await db.admin.query(`SELECT outcome, reason, caller FROM ${table} WHERE drop_id = $1 AND event = 'provisioner.drop.settled'`, [last.drop_id]);
-      assert.deepEqual(rows, [{ outcome: "resolved", reason: "checked by hand: INC-1234", caller: "guarded-drop audit resolve" }]);
+      const { rows } = await db.admin.query(
+        `SELECT outcome, reason, caller FROM ${table} WHERE drop_id = $1 AND event = 'provisioner.drop.settled'`,
+        [last.drop_id],
+      );
+      assert.deepEqual(rows, [{
+        outcome: "resolved",
+        reason: "checked by hand: INC-1234",
+        caller: "guarded-drop audit resolve",
+      }]);
 
       // Refused: settled already, and an unknown id. Nothing is written.
       const rowsBefore = (await db.seqs(table)).length;

@@ -40,25 +40,96 @@ describe("guarded-drop: usage", () => {
     ["an unknown subcommand", ["audit", "nope", "--postgres", URL_WITH_SECRET], /'nope' is not a subcommand/],
     ["no --postgres", ["audit", "verify"], /'--postgres <url>' is required/],
     ["--postgres without a value", ["audit", "verify", "--postgres"], /'--postgres' needs a value/],
-    ["a --postgres that is not a URL", ["audit", "pending", "--postgres", "host=db password=hunter2"], /must be a postgres:\/\/ or postgresql:\/\/ URL/],
-    ["a --postgres of another scheme", ["audit", "verify", "--postgres", "mysql://u:hunter2@h/x"], /must be a postgres:\/\/ or postgresql:\/\/ URL/],
-    ["a --postgres URL with a malformed host", ["audit", "verify", "--postgres", "postgres://u:hunter2@[bad/x"], /must be a postgres:\/\/ or postgresql:\/\/ URL/],
-    ["a --postgres URL with a malformed port", ["audit", "verify", "--postgres", "postgres://u:hunter2@h:99999/x"], /must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    [
+      "a --postgres that is not a URL",
+      ["audit", "pending", "--postgres", "host=db password=hunter2"],
+      /must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    ],
+    [
+      "a --postgres of another scheme",
+      ["audit", "verify", "--postgres", "mysql://u:hunter2@h/x"],
+      /must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    ],
+    [
+      "a --postgres URL with a malformed host",
+      ["audit", "verify", "--postgres", "postgres://u:hunter2@[bad/x"],
+      /must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    ],
+    [
+      "a --postgres URL with a malformed port",
+      ["audit", "verify", "--postgres", "postgres://u:hunter2@h:99999/x"],
+      /must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    ],
     ["an unknown option", ["audit", "verify", "--postgres", URL_WITH_SECRET, "--bogus"], /'--bogus' is not an option/],
-    ["an unknown option holding a URL", ["audit", "verify", "--postgress=postgres://u:hunter2@h/x"], /'--postgress' is not an option/],
-    ["a malformed --table", ["audit", "verify", "--postgres", URL_WITH_SECRET, "--table", "Bad-Name"], /'--table' must be "name" or "schema.name"/],
-    ["a --table holding a URL", ["audit", "verify", "--postgres", URL_WITH_SECRET, "--table", "postgres://u:hunter2@h"], /'--table' must be/],
-    ["a malformed --expect-head", ["audit", "verify", "--postgres", URL_WITH_SECRET, "--expect-head", "abc"], /'--expect-head' must be 64 lower-case hex/],
-    ["--expect-head on pending", ["audit", "pending", "--postgres", URL_WITH_SECRET, "--expect-head", "a".repeat(64)], /is an option of 'audit verify'/],
+    [
+      "an unknown option holding a URL",
+      ["audit", "verify", "--postgress=postgres://u:hunter2@h/x"],
+      /'--postgress' is not an option/,
+    ],
+    [
+      "a malformed --table",
+      ["audit", "verify", "--postgres", URL_WITH_SECRET, "--table", "Bad-Name"],
+      /'--table' must be "name" or "schema.name"/,
+    ],
+    [
+      "a --table holding a URL",
+      ["audit", "verify", "--postgres", URL_WITH_SECRET, "--table", "postgres://u:hunter2@h"],
+      /'--table' must be/,
+    ],
+    [
+      "a malformed --expect-head",
+      ["audit", "verify", "--postgres", URL_WITH_SECRET, "--expect-head", "abc"],
+      /'--expect-head' must be 64 lower-case hex/,
+    ],
+    [
+      "--expect-head on pending",
+      ["audit", "pending", "--postgres", URL_WITH_SECRET, "--expect-head", "a".repeat(64)],
+      /is an option of 'audit verify'/,
+    ],
     ["an extra argument", ["audit", "verify", "extra", "--postgres", URL_WITH_SECRET], /takes no further arguments/],
-    ["a --since that is neither a duration nor a time", ["audit", "pending", "--postgres", URL_WITH_SECRET, "--since", "yesterday"], /'--since' must be a duration \(90s, 30m, 24h, 7d, 2w\) or an ISO 8601 time .*: current value is yesterday/],
-    ["a --since with an impossible date", ["audit", "pending", "--postgres", URL_WITH_SECRET, "--since", "2026-13-45"], /'--since' must be a duration/],
-    ["a --since with a unit it does not know", ["audit", "pending", "--postgres", URL_WITH_SECRET, "--since", "3y"], /'--since' must be a duration/],
-    ["--since on verify", ["audit", "verify", "--postgres", URL_WITH_SECRET, "--since", "1h"], /'--since' is an option of 'audit pending'/],
-    ["resolve without a drop id", ["audit", "resolve", "--note", "x", "--postgres", URL_WITH_SECRET], /'<drop_id>' is required/],
-    ["resolve without a note", ["audit", "resolve", "drop-1", "--postgres", URL_WITH_SECRET], /'--note <text>' is required/],
-    ["resolve with a blank note", ["audit", "resolve", "drop-1", "--note", "  ", "--postgres", URL_WITH_SECRET], /'--note <text>' is required/],
-    ["--note on pending", ["audit", "pending", "--postgres", URL_WITH_SECRET, "--note", "x"], /'--note' is an option of 'audit resolve'/],
+    ["a --since that is neither a duration nor a time", [
+      "audit",
+      "pending",
+      "--postgres",
+      URL_WITH_SECRET,
+      "--since",
+      "yesterday",
+    ], /'--since' must be a duration \(90s, 30m, 24h, 7d, 2w\) or an ISO 8601 time .*: current value is yesterday/],
+    [
+      "a --since with an impossible date",
+      ["audit", "pending", "--postgres", URL_WITH_SECRET, "--since", "2026-13-45"],
+      /'--since' must be a duration/,
+    ],
+    [
+      "a --since with a unit it does not know",
+      ["audit", "pending", "--postgres", URL_WITH_SECRET, "--since", "3y"],
+      /'--since' must be a duration/,
+    ],
+    [
+      "--since on verify",
+      ["audit", "verify", "--postgres", URL_WITH_SECRET, "--since", "1h"],
+      /'--since' is an option of 'audit pending'/,
+    ],
+    [
+      "resolve without a drop id",
+      ["audit", "resolve", "--note", "x", "--postgres", URL_WITH_SECRET],
+      /'<drop_id>' is required/,
+    ],
+    [
+      "resolve without a note",
+      ["audit", "resolve", "drop-1", "--postgres", URL_WITH_SECRET],
+      /'--note <text>' is required/,
+    ],
+    [
+      "resolve with a blank note",
+      ["audit", "resolve", "drop-1", "--note", "  ", "--postgres", URL_WITH_SECRET],
+      /'--note <text>' is required/,
+    ],
+    [
+      "--note on pending",
+      ["audit", "pending", "--postgres", URL_WITH_SECRET, "--note", "x"],
+      /'--note' is an option of 'audit resolve'/,
+    ],
   ];
   for (const [name, args, message] of usage) {
     test(`${name}: exit 2, the reason and the usage on stderr, no credential`, async () => {
@@ -82,7 +153,9 @@ describe("guarded-drop: usage", () => {
 
   for (const flag of ["--version", "-v"]) {
     test(`${flag}: the package's version on stdout, exit 0`, async () => {
-      const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+      const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+        version: string;
+      };
       const run = await cli(flag);
       assert.deepEqual(run, { code: 0, out: `${version}\n`, err: "" });
     });
@@ -145,7 +218,8 @@ describe("guarded-drop audit on PostgreSQL", { skip: auditSkipReason ?? false },
     return rows[0]!;
   }
 
-  const verify = (table: string, ...extra: string[]) => cli("audit", "verify", "--postgres", db.url, "--table", table, ...extra);
+  const verify = (table: string, ...extra: string[]) =>
+    cli("audit", "verify", "--postgres", db.url, "--table", table, ...extra);
 
   test("an intact chain: exit 0, the row count and the head's hash, in text and JSON", async () => {
     const table = await chainOf(5);
@@ -157,7 +231,14 @@ describe("guarded-drop audit on PostgreSQL", { skip: auditSkipReason ?? false },
     assert.match(text.out, /--expect-head/);
     const json = await verify(table, "--json");
     assert.equal(json.code, 0);
-    assert.deepEqual(JSON.parse(json.out), { table, intact: true, rows: 10, head: { seq: 10, hash: head.hash }, break: null, anchorSeq: null });
+    assert.deepEqual(JSON.parse(json.out), {
+      table,
+      intact: true,
+      rows: 10,
+      head: { seq: 10, hash: head.hash },
+      break: null,
+      anchorSeq: null,
+    });
   });
 
   test("an empty table is intact", async () => {
@@ -269,7 +350,10 @@ describe("guarded-drop audit on PostgreSQL", { skip: auditSkipReason ?? false },
       assert.equal(report.break.drop_id, await dropId(table), report.break.detail);
       const text = await verify(table);
       assert.equal(text.code, 1);
-      assert.match(text.out, new RegExp(`^audit chain BROKEN: table ${table}, first break at seq ${seq}.*: ${kind}$`, "m"));
+      assert.match(
+        text.out,
+        new RegExp(`^audit chain BROKEN: table ${table}, first break at seq ${seq}.*: ${kind}$`, "m"),
+      );
     });
   }
 
@@ -289,7 +373,16 @@ describe("guarded-drop audit on PostgreSQL", { skip: auditSkipReason ?? false },
     const anchor = JSON.parse((await verify(table, "--json")).out).head.hash as string;
     const store = postgresAuditStore({ connectionString: db.url, table });
     try {
-      await store.append({ event: "provisioner.drop", drop_id: "later", token: "t", provider_resource_id: "", resource_type: "redis", backend: "shared", request_id: "r", caller: "c" });
+      await store.append({
+        event: "provisioner.drop",
+        drop_id: "later",
+        token: "t",
+        provider_resource_id: "",
+        resource_type: "redis",
+        backend: "shared",
+        request_id: "r",
+        caller: "c",
+      });
     } finally {
       await store.close();
     }
@@ -316,13 +409,21 @@ describe("guarded-drop audit on PostgreSQL", { skip: auditSkipReason ?? false },
     const listed = JSON.parse(json.out);
     assert.equal(listed.count, 1);
     assert.equal(listed.inDoubt, 1);
-    assert.deepEqual(listed.pending.map((d: { drop_id: string; request_id: string }) => [d.drop_id, d.request_id]), [[dropId, "req-crashed"]]);
+    assert.deepEqual(listed.pending.map((d: { drop_id: string; request_id: string }) => [d.drop_id, d.request_id]), [[
+      dropId,
+      "req-crashed",
+    ]]);
     const text = await pending();
     assert.equal(text.code, 1);
     assert.match(text.out, /^1 drop in doubt in .* \(an intent row and no settled row\):$/m);
     assert.match(
       text.out,
-      new RegExp(`^3 +\\S+ +${dropId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} +IN DOUBT +destroy +postgres +shared +acme42 +crash-test +req-crashed +-$`, "m"),
+      new RegExp(
+        `^3 +\\S+ +${
+          dropId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+        } +IN DOUBT +destroy +postgres +shared +acme42 +crash-test +req-crashed +-$`,
+        "m",
+      ),
     );
     assert.equal((await verify(table)).code, 0, "a crash leaves the chain intact");
   });
@@ -336,7 +437,11 @@ describe("guarded-drop audit on PostgreSQL", { skip: auditSkipReason ?? false },
 
   test("the bin runs as a process: exit codes and output", async () => {
     const bin = (args: string[]) =>
-      spawnSync(process.execPath, ["--import", "tsx", "cli/guarded_drop.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+      spawnSync(process.execPath, ["--import", "tsx", "cli/guarded_drop.ts", ...args], {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 60_000,
+      });
     const table = await chainOf(1);
     const intact = bin(["audit", "verify", "--postgres", db.url, "--table", table]);
     assert.equal(intact.status, 0, intact.stderr);

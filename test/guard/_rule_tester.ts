@@ -92,10 +92,18 @@ export function testTsconfig(extra: Record<string, unknown> = {}): string {
  * Registers a `describe` block that runs the rule over every case and checks
  * it: valid cases have no finding, invalid cases exactly the expected ones.
  */
-export function ruleTester(rule: RuleModule, cases: { valid: readonly ValidCase[]; invalid: readonly InvalidCase[] }): void {
+export function ruleTester(
+  rule: RuleModule,
+  cases: { valid: readonly ValidCase[]; invalid: readonly InvalidCase[] },
+): void {
   describe(`rule ${rule.name}`, () => {
     const all: { kind: "valid" | "invalid"; index: number; case: CaseBase; errors: readonly ExpectedError[] }[] = [
-      ...cases.valid.map((c, index) => ({ kind: "valid" as const, index, case: typeof c === "string" ? { code: c } : c, errors: [] })),
+      ...cases.valid.map((c, index) => ({
+        kind: "valid" as const,
+        index,
+        case: typeof c === "string" ? { code: c } : c,
+        errors: [],
+      })),
       ...cases.invalid.map((c, index) => ({ kind: "invalid" as const, index, case: c, errors: c.errors })),
     ];
     const results = new Map<string, Finding[]>();
@@ -139,7 +147,8 @@ export function ruleTester(rule: RuleModule, cases: { valid: readonly ValidCase[
     });
 
     for (const item of all) {
-      const title = item.case.name ?? item.case.code.trim().split("\n").find((l) => l.trim() !== "" && !l.startsWith("import"))!.trim();
+      const title = item.case.name ??
+        item.case.code.trim().split("\n").find((l) => l.trim() !== "" && !l.startsWith("import"))!.trim();
       test(`${item.kind} #${item.index}: ${title.slice(0, 100)}`, () => {
         const prefix = `${item.kind}${item.index}/`;
         const actual = (results.get(prefix) ?? []).map((f) => ({
@@ -148,13 +157,20 @@ export function ruleTester(rule: RuleModule, cases: { valid: readonly ValidCase[
           column: f.column,
           file: f.file.slice(prefix.length),
         }));
-        const expected = item.errors.map((e) => ({ messageId: e.messageId, line: e.line, column: e.column, file: e.file ?? "main.ts" }));
+        const expected = item.errors.map((e) => ({
+          messageId: e.messageId,
+          line: e.line,
+          column: e.column,
+          file: e.file ?? "main.ts",
+        }));
         const order = (a: { file: string; line: number; column: number }, b: typeof a) =>
           a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
         assert.deepEqual(
           actual.sort(order),
           expected.sort(order),
-          `${item.kind} case #${item.index} of ${rule.name}:\n${item.case.code}\nfindings: ${JSON.stringify(results.get(prefix), null, 2)}`,
+          `${item.kind} case #${item.index} of ${rule.name}:\n${item.case.code}\nfindings: ${
+            JSON.stringify(results.get(prefix), null, 2)
+          }`,
         );
       });
     }

@@ -17,7 +17,11 @@ const TWO_DROPS = `${HEAD}await client.query("DROP DATABASE a");\nawait client.q
 async function cli(cwd: string, ...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(["main.ts", ...args], { cwd, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+  const code = await runCli(["main.ts", ...args], {
+    cwd,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  });
   return { code, stdout, stderr };
 }
 
@@ -33,7 +37,10 @@ describe("--baseline", () => {
     const recorded = await cli(dir, "--baseline", "baseline.json");
     assert.equal(recorded.code, 0, recorded.stderr);
     assert.match(recorded.stderr, /recorded 2 finding\(s\) in the baseline 'baseline\.json'/);
-    const file = JSON.parse(readFileSync(join(dir, "baseline.json"), "utf8")) as { version: number; findings: { ruleId: string }[] };
+    const file = JSON.parse(readFileSync(join(dir, "baseline.json"), "utf8")) as {
+      version: number;
+      findings: { ruleId: string }[];
+    };
     assert.equal(file.version, 1);
     assert.deepEqual(file.findings.map((f) => f.ruleId), ["sql-drop", "sql-drop"]);
 
@@ -64,7 +71,10 @@ describe("--baseline", () => {
     const pruned = await cli(dir, "--baseline", "baseline.json", "--prune-baseline");
     assert.equal(pruned.code, 0);
     assert.match(pruned.stderr, /pruned 1 fixed finding\(s\)/);
-    assert.equal((JSON.parse(readFileSync(join(dir, "baseline.json"), "utf8")) as { findings: unknown[] }).findings.length, 1);
+    assert.equal(
+      (JSON.parse(readFileSync(join(dir, "baseline.json"), "utf8")) as { findings: unknown[] }).findings.length,
+      1,
+    );
 
     // The fixed drop coming back is new again.
     writeFileSync(join(dir, "main.ts"), TWO_DROPS);
@@ -91,9 +101,13 @@ describe("suppression expiry", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const run = async (until: string) => {
-    writeFileSync(join(dir, "main.ts"), `${HEAD}// drop-guard-ignore-next-line sql-drop ${until} -- a fixture the checks must refuse\nawait client.query("DROP DATABASE a");\n`);
+    writeFileSync(
+      join(dir, "main.ts"),
+      `${HEAD}// drop-guard-ignore-next-line sql-drop ${until} -- a fixture the checks must refuse\nawait client.query("DROP DATABASE a");\n`,
+    );
     const { code, stdout } = await cli(dir, "--format", "json");
-    const findings = (JSON.parse(stdout) as { findings: { ruleId: string; message: string; suppression?: unknown }[] }).findings;
+    const findings =
+      (JSON.parse(stdout) as { findings: { ruleId: string; message: string; suppression?: unknown }[] }).findings;
     return { code, open: findings.filter((f) => f.suppression === undefined) };
   };
 
@@ -126,11 +140,18 @@ describe("SARIF for code scanning, and --version", () => {
     try {
       writeFileSync(join(dir, "main.ts"), TWO_DROPS);
       const { stdout } = await cli(dir, "--format", "sarif");
-      const rules = (JSON.parse(stdout) as { runs: { tool: { driver: { rules: { id: string; helpUri: string; properties: Record<string, string> }[] } } }[] })
+      const rules = (JSON.parse(stdout) as {
+        runs: {
+          tool: { driver: { rules: { id: string; helpUri: string; properties: Record<string, string> }[] } };
+        }[];
+      })
         .runs[0]!.tool.driver.rules;
       assert.ok(rules.length >= 12);
       for (const rule of rules) {
-        assert.equal(rule.helpUri, `https://github.com/guarded-drop/guarded-drop/blob/main/docs/guard.md#rule-${rule.id}`);
+        assert.equal(
+          rule.helpUri,
+          `https://github.com/guarded-drop/guarded-drop/blob/main/docs/guard.md#rule-${rule.id}`,
+        );
         assert.match(rule.properties["security-severity"]!, /^(?:10|\d)\.\d$/, rule.id);
       }
       assert.equal(rules.find((r) => r.id === "sql-drop")!.properties["security-severity"], "9.0");
@@ -143,6 +164,9 @@ describe("SARIF for code scanning, and --version", () => {
   test("--version prints the package version and exits 0", async () => {
     const { code, stdout } = await cli(REPO, "--version");
     assert.equal(code, 0);
-    assert.equal(stdout.trim(), (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version);
+    assert.equal(
+      stdout.trim(),
+      (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version,
+    );
   });
 });

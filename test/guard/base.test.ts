@@ -46,7 +46,12 @@ class Repo {
     return execFileSync("git", args, {
       cwd: this.dir,
       encoding: "utf8",
-      env: { ...GIT_ENV, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: join(this.dir, "..", "no-global-gitconfig"), HOME: join(this.dir, "..") },
+      env: {
+        ...GIT_ENV,
+        GIT_CONFIG_NOSYSTEM: "1",
+        GIT_CONFIG_GLOBAL: join(this.dir, "..", "no-global-gitconfig"),
+        HOME: join(this.dir, ".."),
+      },
       timeout: 30_000,
     });
   }
@@ -73,7 +78,9 @@ class Repo {
     return run(this.dir, ...args);
   }
 
-  async json(...args: string[]): Promise<{ code: number; findings: Finding[]; report: Record<string, unknown>; stderr: string }> {
+  async json(
+    ...args: string[]
+  ): Promise<{ code: number; findings: Finding[]; report: Record<string, unknown>; stderr: string }> {
     const result = await this.cli(...args, "--format", "json");
     const report = JSON.parse(result.stdout) as { findings: Finding[] };
     return { code: result.code, findings: report.findings, report, stderr: result.stderr };
@@ -112,23 +119,34 @@ const open = (findings: readonly Finding[]) => findings.filter((f) => f.suppress
 const at = (findings: readonly Finding[]) => open(findings).map((f) => `${f.file}:${f.line} ${f.ruleId}`);
 
 const D = "declare const client: { query(q: string): Promise<void> }; declare const redis: any;\n";
-const FLUSH = `${D}export async function wipe() {\n  // drop-guard-ignore-next-line redis-flush -- the test server is wiped between runs\n  await redis.flushall();\n}\n`;
+const FLUSH =
+  `${D}export async function wipe() {\n  // drop-guard-ignore-next-line redis-flush -- the test server is wiped between runs\n  await redis.flushall();\n}\n`;
 const RAW_DROP = `${D}export async function purge() {\n  await client.query("DROP DATABASE db_x");\n}\n`;
 const CLEAN = `${D}export function hello() {\n  return "hello";\n}\n`;
-const SANCTIONED = `${D}/** @sanctionedDrop */\nexport async function dropIt() {\n  await client.query("DROP DATABASE db_x");\n}\n`;
+const SANCTIONED =
+  `${D}/** @sanctionedDrop */\nexport async function dropIt() {\n  await client.query("DROP DATABASE db_x");\n}\n`;
 
 describe("new-suppression", () => {
   test("a suppression the base does not have: exit 1, naming the file, the line and the reason", async () => {
     await withRepo({ "src/a.ts": CLEAN }, async (repo) => {
-      repo.write({ "src/a.ts": `${D}export async function purge() {\n  // drop-guard-ignore-next-line sql-drop -- cleanup\n  await client.query("DROP DATABASE db_x");\n}\n` });
+      repo.write({
+        "src/a.ts":
+          `${D}export async function purge() {\n  // drop-guard-ignore-next-line sql-drop -- cleanup\n  await client.query("DROP DATABASE db_x");\n}\n`,
+      });
       repo.commit("head");
       assert.equal((await repo.cli()).code, 0, "the head alone passes: the suppression silences the drop");
       const head = await repo.cli("--base", "HEAD~1");
       assert.equal(head.code, 1, head.stderr);
       const lines = head.stdout.trimEnd().split("\n");
       assert.equal(lines.length, 1);
-      assert.match(lines[0]!, /^src\/a\.ts:3:3 new-suppression new suppression of `sql-drop`, not in 'HEAD~1' \([0-9a-f]{7}\), with the reason: cleanup$/);
-      assert.match(head.stderr, /compared with 'HEAD~1' \([0-9a-f]{7}\): 1 new suppression\(s\), 0 scope change\(s\), 0 new sanctioned function\(s\)/);
+      assert.match(
+        lines[0]!,
+        /^src\/a\.ts:3:3 new-suppression new suppression of `sql-drop`, not in 'HEAD~1' \([0-9a-f]{7}\), with the reason: cleanup$/,
+      );
+      assert.match(
+        head.stderr,
+        /compared with 'HEAD~1' \([0-9a-f]{7}\): 1 new suppression\(s\), 0 scope change\(s\), 0 new sanctioned function\(s\)/,
+      );
 
       const sarif = JSON.parse((await repo.cli("--base", "HEAD~1", "--format", "sarif")).stdout);
       const [sarifRun] = sarif.runs;
@@ -168,28 +186,36 @@ describe("new-suppression", () => {
     await withRepo({ "src/a.ts": FLUSH, "src/b.ts": FLUSH.replace("wipe", "wipeB") }, async (repo) => {
       repo.write({
         // Lines added above, and the code re-indented inside a new block.
-        "src/a.ts": `${D}// a new first line\n\nexport async function wipe(really: boolean) {\n  if (really) {\n        // drop-guard-ignore-next-line   redis-flush   --   the test server is wiped between runs\n        await   redis.flushall( );\n  }\n}\n`,
+        "src/a.ts":
+          `${D}// a new first line\n\nexport async function wipe(really: boolean) {\n  if (really) {\n        // drop-guard-ignore-next-line   redis-flush   --   the test server is wiped between runs\n        await   redis.flushall( );\n  }\n}\n`,
         "src/b.ts": null,
         "src/renamed/b2.ts": FLUSH.replace("wipe", "wipeB"),
       });
       repo.commit("head: move and rename");
       const result = await repo.json("--base", "HEAD~1");
       assert.equal(result.code, 0, JSON.stringify(at(result.findings)));
-      assert.deepEqual(result.findings.map((f) => `${f.file}:${f.line} ${f.ruleId}`), ["src/a.ts:7 redis-flush", "src/renamed/b2.ts:4 redis-flush"]);
+      assert.deepEqual(result.findings.map((f) => `${f.file}:${f.line} ${f.ruleId}`), [
+        "src/a.ts:7 redis-flush",
+        "src/renamed/b2.ts:4 redis-flush",
+      ]);
     });
   });
 
   test("a suppression moved in from a file the base did not scan is new", async () => {
-    await withRepo({ "src/a.ts": CLEAN, "test/fixture.ts": FLUSH, "dropguard.json": `{ "include": ["src"] }` }, async (repo) => {
-      repo.write({ "test/fixture.ts": null, "src/a.ts": FLUSH });
-      const result = await repo.json("--base", "HEAD");
-      assert.equal(result.code, 1);
-      assert.deepEqual(at(result.findings), ["src/a.ts:3 new-suppression"]);
-    });
+    await withRepo(
+      { "src/a.ts": CLEAN, "test/fixture.ts": FLUSH, "dropguard.json": `{ "include": ["src"] }` },
+      async (repo) => {
+        repo.write({ "test/fixture.ts": null, "src/a.ts": FLUSH });
+        const result = await repo.json("--base", "HEAD");
+        assert.equal(result.code, 1);
+        assert.deepEqual(at(result.findings), ["src/a.ts:3 new-suppression"]);
+      },
+    );
   });
 
   test("two identical suppressions in the head and one in the base: one is new, the added one", async () => {
-    const twice = `${FLUSH}export async function wipeAgain() {\n  // drop-guard-ignore-next-line redis-flush -- the test server is wiped between runs\n  await redis.flushall();\n}\n`;
+    const twice =
+      `${FLUSH}export async function wipeAgain() {\n  // drop-guard-ignore-next-line redis-flush -- the test server is wiped between runs\n  await redis.flushall();\n}\n`;
     await withRepo({ "src/a.ts": FLUSH }, async (repo) => {
       repo.write({ "src/a.ts": twice });
       repo.commit("head: a copy");
@@ -233,19 +259,35 @@ describe("new-suppression", () => {
       repo.write({ "src/a.ts": FLUSH });
       const text = await repo.cli("--base", "HEAD");
       assert.equal(text.code, 0, text.stdout);
-      assert.match(text.stdout, /^src\/a\.ts:3:3 new-suppression warning: new suppression of `redis-flush`, not in 'HEAD' \([0-9a-f]{7}\), with the reason: the test server is wiped between runs\n$/);
+      assert.match(
+        text.stdout,
+        /^src\/a\.ts:3:3 new-suppression warning: new suppression of `redis-flush`, not in 'HEAD' \([0-9a-f]{7}\), with the reason: the test server is wiped between runs\n$/,
+      );
       assert.match(text.stderr, /0 finding\(s\) \(1 suppressed\), 1 warning\(s\) in 1 file\(s\)/);
       const github = await repo.cli("--base", "HEAD", "--format", "github");
-      assert.match(github.stdout, /^::warning file=src\/a\.ts,line=3,col=3,.*title=drop-guard new-suppression::new suppression/);
+      assert.match(
+        github.stdout,
+        /^::warning file=src\/a\.ts,line=3,col=3,.*title=drop-guard new-suppression::new suppression/,
+      );
       const sarif = JSON.parse((await repo.cli("--base", "HEAD", "--format", "sarif")).stdout);
-      assert.deepEqual(sarif.runs[0].results.map((r: { ruleId: string; level: string }) => `${r.ruleId} ${r.level}`), ["new-suppression warning", "redis-flush error"]);
+      assert.deepEqual(sarif.runs[0].results.map((r: { ruleId: string; level: string }) => `${r.ruleId} ${r.level}`), [
+        "new-suppression warning",
+        "redis-flush error",
+      ]);
     });
     await withRepo({ "src/a.ts": CLEAN, "dropguard.json": `{ "include": ["src"] }` }, async (repo) => {
       repo.write({ "dropguard.json": config });
       const result = await repo.json("--base", "HEAD");
       assert.equal(result.code, 1);
       assert.deepEqual(open(result.findings).map((f) => [f.file, f.line, f.ruleId, f.message]), [
-        ["dropguard.json", 1, "scope-narrowed", `the config lowers newSuppressions from "error" to "warning", since 'HEAD' (${repo.git("rev-parse", "--short=7", "HEAD").trim()})`],
+        [
+          "dropguard.json",
+          1,
+          "scope-narrowed",
+          `the config lowers newSuppressions from "error" to "warning", since 'HEAD' (${
+            repo.git("rev-parse", "--short=7", "HEAD").trim()
+          })`,
+        ],
       ]);
     });
   });
@@ -253,53 +295,86 @@ describe("new-suppression", () => {
 
 describe("scope-narrowed", () => {
   test("a new exclude that hides a raw DROP: exit 1, naming the hidden file", async () => {
-    await withRepo({ "src/a.ts": CLEAN, "src/legacy/purge.ts": CLEAN, "dropguard.json": `{ "include": ["src"] }` }, async (repo) => {
-      repo.write({ "src/legacy/purge.ts": RAW_DROP, "dropguard.json": `{\n  "include": ["src"],\n  "exclude": ["**/*.test.ts", "src/legacy"]\n}\n` });
-      repo.commit("head: exclude legacy");
-      assert.equal((await repo.cli()).code, 0, "the head alone passes: the drop is excluded");
-      const result = await repo.cli("--base", "HEAD~1");
-      assert.equal(result.code, 1);
-      assert.equal(
-        result.stdout,
-        `dropguard.json:3:31 scope-narrowed the exclude pattern 'src/legacy', new since 'HEAD~1' (${repo.git("rev-parse", "--short=7", "HEAD~1").trim()}), takes 1 file(s) out of the scan: src/legacy/purge.ts\n`,
-      );
-      assert.match(result.stderr, /0 new suppression\(s\), 1 scope change\(s\)/);
-    });
+    await withRepo(
+      { "src/a.ts": CLEAN, "src/legacy/purge.ts": CLEAN, "dropguard.json": `{ "include": ["src"] }` },
+      async (repo) => {
+        repo.write({
+          "src/legacy/purge.ts": RAW_DROP,
+          "dropguard.json": `{\n  "include": ["src"],\n  "exclude": ["**/*.test.ts", "src/legacy"]\n}\n`,
+        });
+        repo.commit("head: exclude legacy");
+        assert.equal((await repo.cli()).code, 0, "the head alone passes: the drop is excluded");
+        const result = await repo.cli("--base", "HEAD~1");
+        assert.equal(result.code, 1);
+        assert.equal(
+          result.stdout,
+          `dropguard.json:3:31 scope-narrowed the exclude pattern 'src/legacy', new since 'HEAD~1' (${
+            repo.git("rev-parse", "--short=7", "HEAD~1").trim()
+          }), takes 1 file(s) out of the scan: src/legacy/purge.ts\n`,
+        );
+        assert.match(result.stderr, /0 new suppression\(s\), 1 scope change\(s\)/);
+      },
+    );
   });
 
   test("a narrowed include: exit 1, naming every file it no longer covers", async () => {
-    await withRepo({ "src/a.ts": CLEAN, "jobs/nightly.ts": RAW_DROP, "jobs/weekly.ts": CLEAN, "dropguard.json": `{ "include": ["src", "jobs"] }` }, async (repo) => {
+    await withRepo({
+      "src/a.ts": CLEAN,
+      "jobs/nightly.ts": RAW_DROP,
+      "jobs/weekly.ts": CLEAN,
+      "dropguard.json": `{ "include": ["src", "jobs"] }`,
+    }, async (repo) => {
       repo.write({ "dropguard.json": `{ "include": ["src"] }` });
       assert.equal((await repo.cli()).code, 0);
       const result = await repo.json("--base", "HEAD");
       assert.equal(result.code, 1);
-      assert.deepEqual(open(result.findings).map((f) => [f.file, f.line, f.column, f.ruleId]), [["dropguard.json", 1, 3, "scope-narrowed"]]);
-      assert.match(open(result.findings)[0]!.message, /^the config's include no longer covers 2 file\(s\) that 'HEAD' \([0-9a-f]{7}\) scans: jobs\/nightly\.ts, jobs\/weekly\.ts$/);
+      assert.deepEqual(open(result.findings).map((f) => [f.file, f.line, f.column, f.ruleId]), [[
+        "dropguard.json",
+        1,
+        3,
+        "scope-narrowed",
+      ]]);
+      assert.match(
+        open(result.findings)[0]!.message,
+        /^the config's include no longer covers 2 file\(s\) that 'HEAD' \([0-9a-f]{7}\) scans: jobs\/nightly\.ts, jobs\/weekly\.ts$/,
+      );
       // Changed paths: the include points elsewhere.
       repo.write({ "dropguard.json": `{ "include": ["src", "cron"] }`, "cron/x.ts": CLEAN });
       const moved = await repo.json("--base", "HEAD");
       assert.equal(moved.code, 1);
-      assert.match(open(moved.findings)[0]!.message, /no longer covers 2 file\(s\).*jobs\/nightly\.ts, jobs\/weekly\.ts/);
+      assert.match(
+        open(moved.findings)[0]!.message,
+        /no longer covers 2 file\(s\).*jobs\/nightly\.ts, jobs\/weekly\.ts/,
+      );
     });
   });
 
   test("a removed config widens the scan: not a finding, and the drop it hid is found", async () => {
-    await withRepo({ "src/a.ts": CLEAN, "jobs/nightly.ts": RAW_DROP, "dropguard.json": `{ "exclude": ["jobs"] }` }, async (repo) => {
-      repo.write({ "dropguard.json": null });
-      const wider = await repo.json("--base", "HEAD");
-      assert.equal(wider.code, 1);
-      assert.deepEqual(at(wider.findings), ["jobs/nightly.ts:3 sql-drop"]);
-    });
+    await withRepo(
+      { "src/a.ts": CLEAN, "jobs/nightly.ts": RAW_DROP, "dropguard.json": `{ "exclude": ["jobs"] }` },
+      async (repo) => {
+        repo.write({ "dropguard.json": null });
+        const wider = await repo.json("--base", "HEAD");
+        assert.equal(wider.code, 1);
+        assert.deepEqual(at(wider.findings), ["jobs/nightly.ts:3 sql-drop"]);
+      },
+    );
   });
 
   test("a tsconfig.json that lists fewer files, when the config has no include: exit 1, at the tsconfig.json", async () => {
     await withRepo({ "src/a.ts": CLEAN, "lib/c.ts": RAW_DROP.replace("DROP DATABASE", "SELECT") }, async (repo) => {
-      repo.write({ "tsconfig.json": testTsconfig({ types: [] }).replace(`"**/*.ts"`, `"src/**/*.ts"`), "lib/c.ts": RAW_DROP });
+      repo.write({
+        "tsconfig.json": testTsconfig({ types: [] }).replace(`"**/*.ts"`, `"src/**/*.ts"`),
+        "lib/c.ts": RAW_DROP,
+      });
       assert.equal((await repo.cli()).code, 0);
       const fewer = await repo.json("--base", "HEAD");
       assert.equal(fewer.code, 1);
       assert.deepEqual(open(fewer.findings).map((f) => [f.file, f.ruleId]), [["tsconfig.json", "scope-narrowed"]]);
-      assert.match(open(fewer.findings)[0]!.message, /no longer covers 1 file\(s\) that 'HEAD' .* scans \('tsconfig\.json' includes fewer files\): lib\/c\.ts$/);
+      assert.match(
+        open(fewer.findings)[0]!.message,
+        /no longer covers 1 file\(s\) that 'HEAD' .* scans \('tsconfig\.json' includes fewer files\): lib\/c\.ts$/,
+      );
       // The same tsconfig.json named with --project.
       const named = await repo.json("--project", "tsconfig.json", "--base", "HEAD");
       assert.deepEqual(open(named.findings).map((f) => [f.file, f.ruleId]), [["tsconfig.json", "scope-narrowed"]]);
@@ -307,26 +382,52 @@ describe("scope-narrowed", () => {
   });
 
   test("a file the head deletes is not hidden; an exclude that hides nothing is not a finding", async () => {
-    await withRepo({ "src/a.ts": CLEAN, "src/old.ts": CLEAN, "dropguard.json": `{ "include": ["src"] }` }, async (repo) => {
-      repo.write({ "src/old.ts": null, "dropguard.json": `{ "include": ["src"], "exclude": ["src/old.ts", "**/*.test.ts"] }` });
-      const result = await repo.json("--base", "HEAD");
-      assert.equal(result.code, 0, JSON.stringify(at(result.findings)));
-      assert.deepEqual(result.findings, []);
-    });
+    await withRepo(
+      { "src/a.ts": CLEAN, "src/old.ts": CLEAN, "dropguard.json": `{ "include": ["src"] }` },
+      async (repo) => {
+        repo.write({
+          "src/old.ts": null,
+          "dropguard.json": `{ "include": ["src"], "exclude": ["src/old.ts", "**/*.test.ts"] }`,
+        });
+        const result = await repo.json("--base", "HEAD");
+        assert.equal(result.code, 0, JSON.stringify(at(result.findings)));
+        assert.deepEqual(result.findings, []);
+      },
+    );
   });
 
   test("a rule turned off: exit 1, naming the rule; narrowed options too; widened options are fine", async () => {
-    await withRepo({ "src/a.ts": CLEAN, "dropguard.json": `{ "include": ["src"], "rules": { "sql-drop": ["error", { "objects": ["DATABASE", "ROLE"] }] } }` }, async (repo) => {
-      repo.write({ "dropguard.json": `{\n  "include": ["src"],\n  "rules": {\n    "redis-flush": "off",\n    "sql-drop": ["error", { "objects": ["DATABASE", "ROLE"] }]\n  }\n}\n` });
+    await withRepo({
+      "src/a.ts": CLEAN,
+      "dropguard.json":
+        `{ "include": ["src"], "rules": { "sql-drop": ["error", { "objects": ["DATABASE", "ROLE"] }] } }`,
+    }, async (repo) => {
+      repo.write({
+        "dropguard.json":
+          `{\n  "include": ["src"],\n  "rules": {\n    "redis-flush": "off",\n    "sql-drop": ["error", { "objects": ["DATABASE", "ROLE"] }]\n  }\n}\n`,
+      });
       const off = await repo.json("--base", "HEAD");
       assert.equal(off.code, 1);
-      assert.deepEqual(open(off.findings).map((f) => [f.file, f.line, f.column, f.ruleId]), [["dropguard.json", 4, 5, "scope-narrowed"]]);
-      assert.match(open(off.findings)[0]!.message, /^the config turns the rule 'redis-flush' off, which 'HEAD' \([0-9a-f]{7}\) runs$/);
+      assert.deepEqual(open(off.findings).map((f) => [f.file, f.line, f.column, f.ruleId]), [[
+        "dropguard.json",
+        4,
+        5,
+        "scope-narrowed",
+      ]]);
+      assert.match(
+        open(off.findings)[0]!.message,
+        /^the config turns the rule 'redis-flush' off, which 'HEAD' \([0-9a-f]{7}\) runs$/,
+      );
 
-      repo.write({ "dropguard.json": `{ "include": ["src"], "rules": { "sql-drop": ["error", { "objects": ["DATABASE"] }] } }` });
+      repo.write({
+        "dropguard.json": `{ "include": ["src"], "rules": { "sql-drop": ["error", { "objects": ["DATABASE"] }] } }`,
+      });
       const narrowed = await repo.json("--base", "HEAD");
       assert.equal(narrowed.code, 1);
-      assert.match(open(narrowed.findings)[0]!.message, /narrows the options of the rule 'sql-drop' from \[\{"objects":\["DATABASE","ROLE"\]\}\] to \[\{"objects":\["DATABASE"\]\}\]/);
+      assert.match(
+        open(narrowed.findings)[0]!.message,
+        /narrows the options of the rule 'sql-drop' from \[\{"objects":\["DATABASE","ROLE"\]\}\] to \[\{"objects":\["DATABASE"\]\}\]/,
+      );
 
       repo.write({ "dropguard.json": `{ "include": ["src"] }` });
       const widened = await repo.json("--base", "HEAD");
@@ -337,7 +438,11 @@ describe("scope-narrowed", () => {
 
 describe("new-sanction", () => {
   test("a newly sanctioned function: exit 0, a note in SARIF and in the text summary", async () => {
-    await withRepo({ "src/old.ts": SANCTIONED, "src/legacy.ts": RAW_DROP, "dropguard.json": `{ "include": ["src"], "sanctioned": ["src/legacy.ts#purge"] }` }, async (repo) => {
+    await withRepo({
+      "src/old.ts": SANCTIONED,
+      "src/legacy.ts": RAW_DROP,
+      "dropguard.json": `{ "include": ["src"], "sanctioned": ["src/legacy.ts#purge"] }`,
+    }, async (repo) => {
       repo.write({
         "src/new.ts": SANCTIONED.replace("dropIt", "dropNew"),
         "src/cfg.ts": RAW_DROP.replace("purge", "purgeMore"),
@@ -347,10 +452,17 @@ describe("new-sanction", () => {
       const text = await repo.cli("--base", "HEAD~1");
       assert.equal(text.code, 0, text.stdout);
       assert.deepEqual(text.stdout.trimEnd().split("\n").sort(), [
-        `src/cfg.ts:2:23 new-sanction note: 'purgeMore' is newly sanctioned (by the config) since 'HEAD~1' (${repo.git("rev-parse", "--short=7", "HEAD~1").trim()}): it may hold destructive statements; review it`,
-        `src/new.ts:3:23 new-sanction note: 'dropNew' is newly sanctioned (by @sanctionedDrop) since 'HEAD~1' (${repo.git("rev-parse", "--short=7", "HEAD~1").trim()}): it may hold destructive statements; review it`,
+        `src/cfg.ts:2:23 new-sanction note: 'purgeMore' is newly sanctioned (by the config) since 'HEAD~1' (${
+          repo.git("rev-parse", "--short=7", "HEAD~1").trim()
+        }): it may hold destructive statements; review it`,
+        `src/new.ts:3:23 new-sanction note: 'dropNew' is newly sanctioned (by @sanctionedDrop) since 'HEAD~1' (${
+          repo.git("rev-parse", "--short=7", "HEAD~1").trim()
+        }): it may hold destructive statements; review it`,
       ]);
-      assert.match(text.stderr, /0 finding\(s\), 2 note\(s\) in 2 file\(s\) of 4 scanned; 4 sanctioned function\(s\) found/);
+      assert.match(
+        text.stderr,
+        /0 finding\(s\), 2 note\(s\) in 2 file\(s\) of 4 scanned; 4 sanctioned function\(s\) found/,
+      );
       assert.match(text.stderr, /: 0 new suppression\(s\), 0 scope change\(s\), 2 new sanctioned function\(s\)/);
       assert.match(text.stderr, /new sanctioned function src\/new\.ts:3: 'dropNew'/);
       assert.match(text.stderr, /new sanctioned function src\/cfg\.ts:2: 'purgeMore'/);
@@ -374,7 +486,11 @@ describe("new-sanction", () => {
       repo.write({ "src/old.ts": null, "src/moved.ts": SANCTIONED });
       const renamed = await repo.json("--base", "HEAD");
       assert.deepEqual(renamed.findings, []);
-      repo.write({ "src/moved.ts": null, "src/old.ts": SANCTIONED.replace("/** @sanctionedDrop */\n", ""), "dropguard.json": `{ "sanctioned": ["src/old.ts#dropIt"] }` });
+      repo.write({
+        "src/moved.ts": null,
+        "src/old.ts": SANCTIONED.replace("/** @sanctionedDrop */\n", ""),
+        "dropguard.json": `{ "sanctioned": ["src/old.ts#dropIt"] }`,
+      });
       const configured = await repo.json("--base", "HEAD");
       assert.equal(configured.code, 0);
       assert.deepEqual(configured.findings, []);
@@ -407,12 +523,32 @@ describe("paths, --project and a guard root below the repository's top level", (
     await withRepo({ "src/a.ts": CLEAN, "dropguard.json": `{ "include": ["src"] }` }, async (repo) => {
       repo.write({ "src/a.ts": FLUSH });
       const top = join(repo.dir, "..", "..");
-      const result = await run(top, "--project", "packages/api/tsconfig.json", "--config", "packages/api/dropguard.json", "--base", "HEAD", "--format", "json");
+      const result = await run(
+        top,
+        "--project",
+        "packages/api/tsconfig.json",
+        "--config",
+        "packages/api/dropguard.json",
+        "--base",
+        "HEAD",
+        "--format",
+        "json",
+      );
       assert.equal(result.code, 1, result.stderr);
       assert.deepEqual(at(JSON.parse(result.stdout).findings), ["packages/api/src/a.ts:3 new-suppression"]);
       // From outside the repository: the config's directory finds it.
       const outside = join(top, "..");
-      const far = await run(outside, "--project", "repo/packages/api/tsconfig.json", "--config", "repo/packages/api/dropguard.json", "--base", "HEAD", "--format", "json");
+      const far = await run(
+        outside,
+        "--project",
+        "repo/packages/api/tsconfig.json",
+        "--config",
+        "repo/packages/api/dropguard.json",
+        "--base",
+        "HEAD",
+        "--format",
+        "json",
+      );
       assert.equal(far.code, 1, far.stderr);
       assert.deepEqual(at(JSON.parse(far.stdout).findings), ["repo/packages/api/src/a.ts:3 new-suppression"]);
       // Or the paths to scan.
@@ -427,7 +563,10 @@ describe("bad input: exit 2 with a clear message", () => {
     await withRepo({ "src/a.ts": CLEAN }, async (repo) => {
       const result = await repo.cli("--base", "origin/nope");
       assert.equal(result.code, 2);
-      assert.match(result.stderr, /^drop-guard: Cannot compare with a base as '--base' must name a commit of the repository '.*': current value is 'origin\/nope', which git does not know; is it fetched\? \(in GitHub Actions, check out with `fetch-depth: 0`/);
+      assert.match(
+        result.stderr,
+        /^drop-guard: Cannot compare with a base as '--base' must name a commit of the repository '.*': current value is 'origin\/nope', which git does not know; is it fetched\? \(in GitHub Actions, check out with `fetch-depth: 0`/,
+      );
       assert.equal(result.stdout, "");
       // A shallow clone has no parent commit, and the message says why.
       repo.write({ "src/b.ts": CLEAN });
@@ -436,7 +575,10 @@ describe("bad input: exit 2 with a clear message", () => {
       repo.git("clone", "-q", "--depth", "1", `file://${repo.dir}`, shallow);
       const parent = await run(shallow, "--base", "HEAD~1");
       assert.equal(parent.code, 2);
-      assert.match(parent.stderr, /current value is 'HEAD~1', which git does not know; the clone is shallow \(in GitHub Actions, check out with `fetch-depth: 0`/);
+      assert.match(
+        parent.stderr,
+        /current value is 'HEAD~1', which git does not know; the clone is shallow \(in GitHub Actions, check out with `fetch-depth: 0`/,
+      );
       for (const ref of ["", "--output=/tmp/x", "-n"]) {
         const bad = await repo.cli(`--base=${ref}`);
         assert.equal(bad.code, 2, ref);
@@ -451,11 +593,17 @@ describe("bad input: exit 2 with a clear message", () => {
       writeFileSync(join(work, "a.ts"), CLEAN);
       const result = await run(work, "a.ts", "--base", "main");
       assert.equal(result.code, 2);
-      assert.match(result.stderr, /Cannot compare with 'main' as '.*' is not inside a git repository: --base reads the base revision through git/);
+      assert.match(
+        result.stderr,
+        /Cannot compare with 'main' as '.*' is not inside a git repository: --base reads the base revision through git/,
+      );
       execFileSync("git", ["init", "-q"], { cwd: work, env: GIT_ENV });
       const empty = await run(work, "a.ts", "--base", "HEAD");
       assert.equal(empty.code, 2);
-      assert.match(empty.stderr, /Cannot compare with 'HEAD' as the git repository '.*' has no history: there is no commit yet/);
+      assert.match(
+        empty.stderr,
+        /Cannot compare with 'HEAD' as the git repository '.*' has no history: there is no commit yet/,
+      );
       assert.equal((await run(work, "a.ts")).code, 0, "without --base git is not needed");
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -486,13 +634,19 @@ describe("bad input: exit 2 with a clear message", () => {
       repo.write({ "dropguard.json": `{ "include": ["src"] }` });
       const broken = await repo.cli("--base", "HEAD");
       assert.equal(broken.code, 2);
-      assert.match(broken.stderr, /^drop-guard: Cannot load config as the base config 'dropguard\.json' at 'HEAD' \([0-9a-f]{7}\) is not valid JSON/);
+      assert.match(
+        broken.stderr,
+        /^drop-guard: Cannot load config as the base config 'dropguard\.json' at 'HEAD' \([0-9a-f]{7}\) is not valid JSON/,
+      );
       repo.write({ "dropguard.json": `{ "include": ["src"], "exlcude": [] }` });
       repo.commit("bad key");
       repo.write({ "dropguard.json": `{ "include": ["src"] }` });
       const key = await repo.cli("--base", "HEAD");
       assert.equal(key.code, 2);
-      assert.match(key.stderr, /the base config 'dropguard\.json' at 'HEAD' \([0-9a-f]{7}\) has an unknown key 'exlcude'/);
+      assert.match(
+        key.stderr,
+        /the base config 'dropguard\.json' at 'HEAD' \([0-9a-f]{7}\) has an unknown key 'exlcude'/,
+      );
     });
   });
 
@@ -502,7 +656,10 @@ describe("bad input: exit 2 with a clear message", () => {
       repo.write({ "dropguard.json": `{ "include": ["src"] }` });
       const result = await repo.json("--base", "HEAD");
       assert.equal(result.code, 1);
-      assert.match(open(result.findings)[0]!.message, /include no longer covers 1 file\(s\) that 'HEAD' \([0-9a-f]{7}\) scans: scripts\/seed\.ts$/);
+      assert.match(
+        open(result.findings)[0]!.message,
+        /include no longer covers 1 file\(s\) that 'HEAD' \([0-9a-f]{7}\) scans: scripts\/seed\.ts$/,
+      );
     });
   });
 });
@@ -515,7 +672,9 @@ describe("new-suppression: what the suppression covers", () => {
   const multi = (target: string, indent = "  ", inner = "    ") =>
     `${C}export async function seed() {\n${indent}// drop-guard-ignore-next-line sql-drop -- ${REASON}\n${indent}await c.query(\`DROP DATABASE\n${inner}${target}\`);\n}\n`;
   const above = (sql: string) =>
-    `${C}const sql = ${JSON.stringify(sql)};\nexport async function seed() {\n  // drop-guard-ignore-next-line sql-drop -- ${REASON}\n  await c.query(sql);\n}\n`;
+    `${C}const sql = ${
+      JSON.stringify(sql)
+    };\nexport async function seed() {\n  // drop-guard-ignore-next-line sql-drop -- ${REASON}\n  await c.query(sql);\n}\n`;
 
   test("a multi-line statement whose second line changes its target: exit 1, naming the file, the line and the reason", async () => {
     await withRepo({ "src/a.ts": multi("fixture_db") }, async (repo) => {
@@ -526,7 +685,12 @@ describe("new-suppression: what the suppression covers", () => {
       assert.equal(head.code, 1, head.stderr);
       const lines = head.stdout.trimEnd().split("\n");
       assert.equal(lines.length, 1, head.stdout);
-      assert.match(lines[0]!, new RegExp(`^src/a\\.ts:3:3 new-suppression new suppression of \`sql-drop\`, not in 'HEAD~1' \\([0-9a-f]{7}\\), with the reason: ${REASON}$`));
+      assert.match(
+        lines[0]!,
+        new RegExp(
+          `^src/a\\.ts:3:3 new-suppression new suppression of \`sql-drop\`, not in 'HEAD~1' \\([0-9a-f]{7}\\), with the reason: ${REASON}$`,
+        ),
+      );
     });
   });
 
@@ -537,7 +701,8 @@ describe("new-suppression: what the suppression covers", () => {
       assert.equal(result.code, 1, result.stderr);
       assert.deepEqual(at(result.findings), ["src/a.ts:4 new-suppression"]);
       // A constant that the constant uses, changed, is a changed target too.
-      const chained = (name: string) => `${C}const db = "${name}";\nconst sql = "DROP DATABASE " + db;\nexport async function seed() {\n  // drop-guard-ignore-next-line sql-drop -- ${REASON}\n  await c.query(sql);\n}\n`;
+      const chained = (name: string) =>
+        `${C}const db = "${name}";\nconst sql = "DROP DATABASE " + db;\nexport async function seed() {\n  // drop-guard-ignore-next-line sql-drop -- ${REASON}\n  await c.query(sql);\n}\n`;
       repo.write({ "src/a.ts": chained("fixture_db") });
       repo.commit("chained");
       repo.write({ "src/a.ts": chained("prod_customers") });
@@ -550,13 +715,18 @@ describe("new-suppression: what the suppression covers", () => {
   test("the same multi-line statement re-indented, or moved with lines added above: exit 0", async () => {
     await withRepo({ "src/a.ts": multi("fixture_db"), "src/b.ts": above("DROP DATABASE fixture_db") }, async (repo) => {
       repo.write({
-        "src/a.ts": `// a new first line\n\n${multi("fixture_db", "      ", "          ").replace("await c.query(", "await   c.query( ")}`,
+        "src/a.ts": `// a new first line\n\n${
+          multi("fixture_db", "      ", "          ").replace("await c.query(", "await   c.query( ")
+        }`,
         "src/b.ts": `// moved down\n${above("DROP DATABASE fixture_db").replace("export async", "\n\nexport async")}`,
       });
       repo.commit("head: re-indent and move");
       const result = await repo.json("--base", "HEAD~1");
       assert.equal(result.code, 0, JSON.stringify(at(result.findings)));
-      assert.deepEqual(result.findings.map((f) => `${f.file}:${f.line} ${f.ruleId}`), ["src/a.ts:6 sql-drop", "src/b.ts:8 sql-drop"]);
+      assert.deepEqual(result.findings.map((f) => `${f.file}:${f.line} ${f.ruleId}`), [
+        "src/a.ts:6 sql-drop",
+        "src/b.ts:8 sql-drop",
+      ]);
     });
   });
 });

@@ -20,7 +20,14 @@ for (const { base, head, narrower } of options) {
 }
 
 const root = "/repo/pkg";
-const selections: { name: string; file: string; include?: string[]; exclude?: string[]; paths?: string[]; selected: boolean }[] = [
+const selections: {
+  name: string;
+  file: string;
+  include?: string[];
+  exclude?: string[];
+  paths?: string[];
+  selected: boolean;
+}[] = [
   { name: "a source file under the root", file: "/repo/pkg/src/a.ts", selected: true },
   { name: "a declaration file", file: "/repo/pkg/src/a.d.ts", selected: false },
   { name: "not a source file", file: "/repo/pkg/README.md", selected: false },
@@ -30,7 +37,13 @@ const selections: { name: string; file: string; include?: string[]; exclude?: st
   { name: "inside include", file: "/repo/pkg/src/a.ts", include: ["src"], selected: true },
   { name: "outside include", file: "/repo/pkg/jobs/a.ts", include: ["src"], selected: false },
   { name: "excluded", file: "/repo/pkg/src/a.test.ts", include: ["src"], exclude: ["*.test.ts"], selected: false },
-  { name: "paths replace include", file: "/repo/pkg/jobs/a.ts", include: ["src"], paths: ["/repo/pkg/jobs"], selected: true },
+  {
+    name: "paths replace include",
+    file: "/repo/pkg/jobs/a.ts",
+    include: ["src"],
+    paths: ["/repo/pkg/jobs"],
+    selected: true,
+  },
 ];
 for (const { name, file, include, exclude, paths, selected } of selections) {
   test(`selects: ${name}`, () => {

@@ -39,7 +39,8 @@ function project(name: string, files: Record<string, string>): string {
 }
 
 const D = "declare const client: { query(q: string): Promise<void> }; declare const redis: any;\n";
-const BAD = `${D}export async function a() {\n  await client.query("DROP DATABASE db_x");\n  await redis.flushall();\n}\n`;
+const BAD =
+  `${D}export async function a() {\n  await client.query("DROP DATABASE db_x");\n  await redis.flushall();\n}\n`;
 const CLEAN = `${D}/** @sanctionedDrop */\nexport async function a() { await client.query("DROP DATABASE db_x"); }\n`;
 
 before(() => {
@@ -52,7 +53,8 @@ describe("output formats", () => {
   before(() => {
     dir = project("formats", {
       "bad.ts": BAD,
-      "quiet.ts": `${D}// drop-guard-ignore-next-line redis-flush -- the test server is wiped between runs\nawait redis.flushall();\n`,
+      "quiet.ts":
+        `${D}// drop-guard-ignore-next-line redis-flush -- the test server is wiped between runs\nawait redis.flushall();\n`,
     });
   });
 
@@ -61,8 +63,14 @@ describe("output formats", () => {
     assert.equal(run.code, 1);
     const lines = run.stdout.trimEnd().split("\n");
     assert.equal(lines.length, 2);
-    assert.match(lines[0]!, /^bad\.ts:3:22 sql-drop SQL `DROP DATABASE` outside a sanctioned function: .*guardedDrop\(request, \(\) => …\)/);
-    assert.match(lines[1]!, /^bad\.ts:4:15 redis-flush Redis `FLUSHALL` outside a sanctioned function: .*@sanctionedDrop/);
+    assert.match(
+      lines[0]!,
+      /^bad\.ts:3:22 sql-drop SQL `DROP DATABASE` outside a sanctioned function: .*guardedDrop\(request, \(\) => …\)/,
+    );
+    assert.match(
+      lines[1]!,
+      /^bad\.ts:4:15 redis-flush Redis `FLUSHALL` outside a sanctioned function: .*@sanctionedDrop/,
+    );
     assert.match(run.stderr, /2 finding\(s\) \(1 suppressed\) in 1 file\(s\) of 2 scanned/);
   });
 
@@ -73,9 +81,14 @@ describe("output formats", () => {
     assert.equal(report.filesScanned, 2);
     assert.equal(report.findings.length, 3);
     const suppressed = report.findings.filter((f: { suppression?: unknown }) => f.suppression !== undefined);
-    assert.deepEqual(suppressed.map((f: { file: string; line: number; suppression: { reason: string } }) => [f.file, f.line, f.suppression.reason]), [
-      ["quiet.ts", 3, "the test server is wiped between runs"],
-    ]);
+    assert.deepEqual(
+      suppressed.map((
+        f: { file: string; line: number; suppression: { reason: string } },
+      ) => [f.file, f.line, f.suppression.reason]),
+      [
+        ["quiet.ts", 3, "the test server is wiped between runs"],
+      ],
+    );
     for (const f of report.findings) assert.match(f.fingerprint, /^[0-9a-f]{32}$/);
   });
 
@@ -91,7 +104,21 @@ describe("output formats", () => {
     assert.equal(driver.name, "drop-guard");
     assert.match(driver.version, /^\d+\.\d+\.\d+/);
     const ids = driver.rules.map((r: { id: string }) => r.id);
-    for (const id of ["sql-drop", "redis-acl-deluser", "redis-flush", "mongodb-drop", "rabbitmq-delete", "nats-delete", "adapter-deprovision", "sanctioned-reference", "invalid-suppression", "unused-suppression", "sanctioned-not-found"]) {
+    for (
+      const id of [
+        "sql-drop",
+        "redis-acl-deluser",
+        "redis-flush",
+        "mongodb-drop",
+        "rabbitmq-delete",
+        "nats-delete",
+        "adapter-deprovision",
+        "sanctioned-reference",
+        "invalid-suppression",
+        "unused-suppression",
+        "sanctioned-not-found",
+      ]
+    ) {
       assert.ok(ids.includes(id), `rule ${id} is listed`);
     }
     for (const rule of driver.rules) {
@@ -114,7 +141,11 @@ describe("output formats", () => {
     assert.match(sarifRun.originalUriBaseIds["%SRCROOT%"].uri, /^file:\/\/.*\/$/);
     const suppressed = sarifRun.results.filter((r: { suppressions?: unknown[] }) => r.suppressions !== undefined);
     assert.equal(suppressed.length, 1);
-    assert.deepEqual(suppressed[0].suppressions, [{ kind: "inSource", status: "accepted", justification: "the test server is wiped between runs" }]);
+    assert.deepEqual(suppressed[0].suppressions, [{
+      kind: "inSource",
+      status: "accepted",
+      justification: "the test server is wiped between runs",
+    }]);
     assert.equal(suppressed[0].ruleId, "redis-flush");
   });
 
@@ -123,15 +154,24 @@ describe("output formats", () => {
     assert.equal(run.code, 1);
     const lines = run.stdout.trimEnd().split("\n");
     assert.equal(lines.length, 2);
-    assert.match(lines[0]!, /^::error file=bad\.ts,line=3,col=22,endLine=3,endColumn=\d+,title=drop-guard sql-drop::SQL `DROP DATABASE` outside/);
-    assert.match(lines[1]!, /^::error file=bad\.ts,line=4,col=15,endLine=4,endColumn=\d+,title=drop-guard redis-flush::Redis `FLUSHALL`/);
+    assert.match(
+      lines[0]!,
+      /^::error file=bad\.ts,line=3,col=22,endLine=3,endColumn=\d+,title=drop-guard sql-drop::SQL `DROP DATABASE` outside/,
+    );
+    assert.match(
+      lines[1]!,
+      /^::error file=bad\.ts,line=4,col=15,endLine=4,endColumn=\d+,title=drop-guard redis-flush::Redis `FLUSHALL`/,
+    );
   });
 
   test("fingerprints stay the same when lines above are added", async () => {
     const before = JSON.parse((await cli(dir, "--format", "json")).stdout).findings;
     const moved = project("moved", { "bad.ts": `// a new first line\n\n${BAD}` });
     const later = JSON.parse((await cli(moved, "--format", "json")).stdout).findings;
-    assert.deepEqual(later.map((f: { fingerprint: string }) => f.fingerprint), before.filter((f: { file: string }) => f.file === "bad.ts").map((f: { fingerprint: string }) => f.fingerprint));
+    assert.deepEqual(
+      later.map((f: { fingerprint: string }) => f.fingerprint),
+      before.filter((f: { file: string }) => f.file === "bad.ts").map((f: { fingerprint: string }) => f.fingerprint),
+    );
     assert.deepEqual(later.map((f: { line: number }) => f.line), [5, 6]);
   });
 });
@@ -221,7 +261,12 @@ describe("exit codes", () => {
   });
 
   test("2 for an unknown rule or a bad rule option in the config, naming it", async () => {
-    const dir = project("config-rule", { "clean.ts": CLEAN, "a.json": `{ "rules": { "sql-dorp": "off" } }`, "b.json": `{ "rules": { "sql-drop": ["error", { "objects": ["TABLE"] }] } }`, "c.json": `{ "rules": { "sql-drop": ["error", { "object": [] }] } }` });
+    const dir = project("config-rule", {
+      "clean.ts": CLEAN,
+      "a.json": `{ "rules": { "sql-dorp": "off" } }`,
+      "b.json": `{ "rules": { "sql-drop": ["error", { "objects": ["TABLE"] }] } }`,
+      "c.json": `{ "rules": { "sql-drop": ["error", { "object": [] }] } }`,
+    });
     const a = await cli(dir, "--config", "a.json");
     assert.equal(a.code, 2);
     assert.match(a.stderr, /unknown rule 'sql-dorp'/);
@@ -250,7 +295,10 @@ describe("exit codes", () => {
     assert.equal(run.code, 1);
     const lines = run.stdout.trimEnd().split("\n");
     assert.equal(lines.length, 2);
-    assert.match(lines[0]!, /^dropguard\.json:1:\d+ sanctioned-not-found the config sanctions 'clean\.ts#gone', but .*none of the 2 configured sanctioned functions was found/);
+    assert.match(
+      lines[0]!,
+      /^dropguard\.json:1:\d+ sanctioned-not-found the config sanctions 'clean\.ts#gone', but .*none of the 2 configured sanctioned functions was found/,
+    );
     assert.match(lines[1]!, /'missing\.ts#dropAll', but the file is not part of the program/);
   });
 
@@ -262,9 +310,14 @@ describe("exit codes", () => {
     const run = await cli(dir, "--format", "json");
     assert.equal(run.code, 1);
     const report = JSON.parse(run.stdout);
-    assert.deepEqual(report.findings.map((f: { file: string; line: number; column: number; ruleId: string; messageId: string }) => [f.file, f.line, f.column, f.ruleId, f.messageId]), [
-      ["dropguard.json", 4, 5, "sanctioned-not-found", "missing"],
-    ]);
+    assert.deepEqual(
+      report.findings.map((
+        f: { file: string; line: number; column: number; ruleId: string; messageId: string },
+      ) => [f.file, f.line, f.column, f.ruleId, f.messageId]),
+      [
+        ["dropguard.json", 4, 5, "sanctioned-not-found", "missing"],
+      ],
+    );
     assert.equal(report.sanctionedFound, 1);
   });
 });
@@ -275,10 +328,19 @@ describe("suppressions", () => {
     ["with a reason", `// drop-guard-ignore-next-line redis-flush -- wiping the test server`, []],
     ["with two rules", `// drop-guard-ignore-next-line sql-drop, redis-flush -- wiping the test server`, []],
     ["without a reason", `// drop-guard-ignore-next-line redis-flush`, ["2:1 invalid-suppression", "3:13 redis-flush"]],
-    ["with an empty reason", `// drop-guard-ignore-next-line redis-flush --`, ["2:1 invalid-suppression", "3:13 redis-flush"]],
-    ["with an unknown rule id", `// drop-guard-ignore-next-line redis-flsuh -- typo`, ["2:1 invalid-suppression", "3:13 redis-flush"]],
+    ["with an empty reason", `// drop-guard-ignore-next-line redis-flush --`, [
+      "2:1 invalid-suppression",
+      "3:13 redis-flush",
+    ]],
+    ["with an unknown rule id", `// drop-guard-ignore-next-line redis-flsuh -- typo`, [
+      "2:1 invalid-suppression",
+      "3:13 redis-flush",
+    ]],
     ["without a rule id", `// drop-guard-ignore-next-line -- no rule`, ["2:1 invalid-suppression", "3:13 redis-flush"]],
-    ["for another rule", `// drop-guard-ignore-next-line sql-drop -- wrong rule`, ["2:1 unused-suppression", "3:13 redis-flush"]],
+    ["for another rule", `// drop-guard-ignore-next-line sql-drop -- wrong rule`, [
+      "2:1 unused-suppression",
+      "3:13 redis-flush",
+    ]],
   ];
   for (const [name, comment, expected] of cases) {
     test(`a suppression ${name}`, async () => {
@@ -286,32 +348,48 @@ describe("suppressions", () => {
       const run = await cli(dir, "--format", "json");
       const report = JSON.parse(run.stdout);
       const open = report.findings.filter((f: { suppression?: unknown }) => f.suppression === undefined);
-      assert.deepEqual(open.map((f: { line: number; column: number; ruleId: string }) => `${f.line}:${f.column} ${f.ruleId}`), expected);
+      assert.deepEqual(
+        open.map((f: { line: number; column: number; ruleId: string }) => `${f.line}:${f.column} ${f.ruleId}`),
+        expected,
+      );
       assert.equal(run.code, expected.length > 0 ? 1 : 0);
     });
   }
 
   test("an unused suppression is reported, with its rule id", async () => {
-    const dir = project("suppress-unused", { "a.ts": `${D}// drop-guard-ignore-next-line redis-flush -- nothing here any more\nconsole.log("ok");\n` });
+    const dir = project("suppress-unused", {
+      "a.ts": `${D}// drop-guard-ignore-next-line redis-flush -- nothing here any more\nconsole.log("ok");\n`,
+    });
     const run = await cli(dir);
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /^a\.ts:2:1 unused-suppression unused suppression: no `redis-flush` finding on the next line/);
+    assert.match(
+      run.stdout,
+      /^a\.ts:2:1 unused-suppression unused suppression: no `redis-flush` finding on the next line/,
+    );
   });
 
   test("the directive in a string or a block comment is not a suppression", async () => {
     const dir = project("suppress-string", {
-      "a.ts": `${D}const doc = "// drop-guard-ignore-next-line redis-flush -- in a string";\n/* // drop-guard-ignore-next-line redis-flush -- in a block */\n${flush}\nconsole.log(doc);\n`,
+      "a.ts":
+        `${D}const doc = "// drop-guard-ignore-next-line redis-flush -- in a string";\n/* // drop-guard-ignore-next-line redis-flush -- in a block */\n${flush}\nconsole.log(doc);\n`,
     });
     const run = await cli(dir, "--format", "json");
     const report = JSON.parse(run.stdout);
-    assert.deepEqual(report.findings.map((f: { line: number; ruleId: string }) => `${f.line} ${f.ruleId}`), ["4 redis-flush"]);
+    assert.deepEqual(report.findings.map((f: { line: number; ruleId: string }) => `${f.line} ${f.ruleId}`), [
+      "4 redis-flush",
+    ]);
   });
 
   test("a suppression applies to the next line only", async () => {
-    const dir = project("suppress-next", { "a.ts": `${D}// drop-guard-ignore-next-line redis-flush -- only the next line\n\n${flush}\n` });
+    const dir = project("suppress-next", {
+      "a.ts": `${D}// drop-guard-ignore-next-line redis-flush -- only the next line\n\n${flush}\n`,
+    });
     const run = await cli(dir, "--format", "json");
     const report = JSON.parse(run.stdout);
-    assert.deepEqual(report.findings.map((f: { line: number; ruleId: string }) => `${f.line} ${f.ruleId}`), ["2 unused-suppression", "4 redis-flush"]);
+    assert.deepEqual(report.findings.map((f: { line: number; ruleId: string }) => `${f.line} ${f.ruleId}`), [
+      "2 unused-suppression",
+      "4 redis-flush",
+    ]);
   });
 });
 
@@ -321,7 +399,11 @@ describe("the bin", () => {
     const bin = join(REPO, "guard", "cli.ts");
     // The temporary project has no node_modules: the loader is named by path.
     const tsx = import.meta.resolve("tsx");
-    const bad = spawnSync(process.execPath, ["--import", tsx, bin, "bad.ts"], { cwd: dir, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+    const bad = spawnSync(process.execPath, ["--import", tsx, bin, "bad.ts"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
     assert.equal(bad.status, 1, bad.stderr);
     assert.match(bad.stdout, /^bad\.ts:3:22 sql-drop /);
     const clean = spawnSync(process.execPath, ["--import", tsx, bin, "clean"], { cwd: dir, encoding: "utf8" });
@@ -343,15 +425,38 @@ describe("the bin", () => {
       execFileSync(
         join(REPO, "node_modules", ".bin", "tsc"),
         [
-          "--ignoreConfig", "--outDir", out, "--rootDir", REPO, "--target", "ES2023", "--lib", "ES2023", "--module", "NodeNext",
-          "--moduleResolution", "NodeNext", "--types", "node", "--strict", "--skipLibCheck", "--allowImportingTsExtensions",
-          "--rewriteRelativeImportExtensions", "--verbatimModuleSyntax", "--declaration",
-          join(REPO, "guard", "cli.ts"), join(REPO, "guard", "mod.ts"),
+          "--ignoreConfig",
+          "--outDir",
+          out,
+          "--rootDir",
+          REPO,
+          "--target",
+          "ES2023",
+          "--lib",
+          "ES2023",
+          "--module",
+          "NodeNext",
+          "--moduleResolution",
+          "NodeNext",
+          "--types",
+          "node",
+          "--strict",
+          "--skipLibCheck",
+          "--allowImportingTsExtensions",
+          "--rewriteRelativeImportExtensions",
+          "--verbatimModuleSyntax",
+          "--declaration",
+          join(REPO, "guard", "cli.ts"),
+          join(REPO, "guard", "mod.ts"),
         ],
         { cwd: REPO, encoding: "utf8" },
       );
       const dir = project("compiled", { "bad.ts": BAD });
-      const run = spawnSync(process.execPath, [join(out, "guard", "cli.js"), "--format", "sarif"], { cwd: dir, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+      const run = spawnSync(process.execPath, [join(out, "guard", "cli.js"), "--format", "sarif"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, NODE_OPTIONS: "" },
+      });
       assert.equal(run.status, 1, run.stderr);
       const log = JSON.parse(run.stdout);
       assert.equal(log.runs[0].results.length, 2);

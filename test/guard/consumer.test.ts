@@ -22,9 +22,27 @@ before(() => {
   execFileSync(
     join(REPO, "node_modules", ".bin", "tsc"),
     [
-      "--ignoreConfig", "--declaration", "--emitDeclarationOnly", "--outDir", join(pkg, "dist"), "--rootDir", REPO,
-      "--target", "ES2023", "--lib", "ES2023", "--module", "NodeNext", "--moduleResolution", "NodeNext", "--types", "node",
-      "--strict", "--skipLibCheck", "--allowImportingTsExtensions", "--rewriteRelativeImportExtensions",
+      "--ignoreConfig",
+      "--declaration",
+      "--emitDeclarationOnly",
+      "--outDir",
+      join(pkg, "dist"),
+      "--rootDir",
+      REPO,
+      "--target",
+      "ES2023",
+      "--lib",
+      "ES2023",
+      "--module",
+      "NodeNext",
+      "--moduleResolution",
+      "NodeNext",
+      "--types",
+      "node",
+      "--strict",
+      "--skipLibCheck",
+      "--allowImportingTsExtensions",
+      "--rewriteRelativeImportExtensions",
       join(REPO, "lib", "mod.ts"),
     ],
     { cwd: REPO, encoding: "utf8" },
@@ -38,7 +56,8 @@ before(() => {
         "./adapters/fake": { types: "./dist/adapters/fake/mod.d.ts", default: "./dist/adapters/fake/mod.js" },
       },
     }),
-    "node_modules/guarded-drop/dist/adapters/fake/mod.d.ts": `import type { Backend, Deprovisioner } from "../../lib/mod.js";
+    "node_modules/guarded-drop/dist/adapters/fake/mod.d.ts":
+      `import type { Backend, Deprovisioner } from "../../lib/mod.js";
 export declare class FakeAdapter implements Deprovisioner {
   readonly resourceType = "fake";
   readonly backend: Backend;
@@ -57,7 +76,15 @@ export declare function dropEverything(): Promise<void>;
 `,
     "package.json": JSON.stringify({ name: "consumer", type: "module" }),
     "tsconfig.json": JSON.stringify({
-      compilerOptions: { target: "ES2023", lib: ["ES2023"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, types: [], noEmit: true },
+      compilerOptions: {
+        target: "ES2023",
+        lib: ["ES2023"],
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        types: [],
+        noEmit: true,
+      },
       include: ["src"],
     }),
     "src/app.ts": `import { createGuardedDrop, type DropRequest } from "guarded-drop";
@@ -94,11 +121,14 @@ describe("a consumer of the installed package", () => {
 
   test("a same-named GuardedDrop outside the package is not the chokepoint", async () => {
     const own = join(consumer, "src", "own.ts");
-    writeFileSync(own, `import type { Deprovisioner, DropRequest } from "guarded-drop";
+    writeFileSync(
+      own,
+      `import type { Deprovisioner, DropRequest } from "guarded-drop";
 export interface GuardedDrop { <T>(request: DropRequest, drop: () => Promise<T>): Promise<T> }
 declare const guardedDrop: GuardedDrop; declare const adapter: Deprovisioner; declare const request: DropRequest;
 await guardedDrop(request, () => adapter.deprovision(request.token));
-`);
+`,
+    );
     try {
       const result = await scan({ cwd: consumer, paths: ["src/own.ts"] });
       assert.deepEqual(result.findings.map((f) => `${f.line}:${f.column} ${f.ruleId}`), ["4:42 adapter-deprovision"]);

@@ -50,11 +50,19 @@ await client.query("DROP ROLE x");
   test("a statement defined in one module and run in another is reported where it runs, with its literal", async () => {
     const result = await scan({ cwd: dir, project: "tsconfig.json", config: {} });
     const found = result.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}`);
-    assert.deepEqual(found, ["main.ts:4:20 sql-drop", "main.ts:6:20 sql-drop", "main.ts:7:20 sql-drop", "unused.ts:1:19 sql-drop"]);
+    assert.deepEqual(found, [
+      "main.ts:4:20 sql-drop",
+      "main.ts:6:20 sql-drop",
+      "main.ts:7:20 sql-drop",
+      "unused.ts:1:19 sql-drop",
+    ]);
     const [imported, built, inline, unused] = result.findings;
     assert.deepEqual(imported!.related!.map((r) => `${r.file}:${r.line}:${r.column}`), ["sql.ts:2:25"]);
     // Several literals reach one sink: each is a related location.
-    assert.deepEqual(built!.related!.map((r) => `${r.file}:${r.line}:${r.column}`).sort(), ["main.ts:5:31", "sql.ts:1:26"]);
+    assert.deepEqual(built!.related!.map((r) => `${r.file}:${r.line}:${r.column}`).sort(), [
+      "main.ts:5:31",
+      "sql.ts:1:26",
+    ]);
     // It crossed bindings: a flow from the literals to the call.
     assert.ok(built!.flow!.length >= 3);
     assert.equal(`${built!.flow!.at(-1)!.file}:${built!.flow!.at(-1)!.line}`, "main.ts:6");
@@ -65,10 +73,23 @@ await client.query("DROP ROLE x");
     assert.deepEqual(unused!.related!.map((r) => `${r.file}:${r.line}`), ["unused.ts:1"]);
 
     const sarif = JSON.parse(formatSarif(result)) as {
-      runs: { results: { relatedLocations?: { id: number; physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[]; codeFlows?: unknown[] }[] }[];
+      runs: {
+        results: {
+          relatedLocations?: {
+            id: number;
+            physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+          }[];
+          codeFlows?: unknown[];
+        }[];
+      }[];
     };
     const results = sarif.runs[0]!.results;
-    assert.deepEqual(results[0]!.relatedLocations!.map((r) => `${r.physicalLocation.artifactLocation.uri}:${r.physicalLocation.region.startLine}`), ["sql.ts:2"]);
+    assert.deepEqual(
+      results[0]!.relatedLocations!.map((r) =>
+        `${r.physicalLocation.artifactLocation.uri}:${r.physicalLocation.region.startLine}`
+      ),
+      ["sql.ts:2"],
+    );
     assert.equal(results[0]!.codeFlows!.length, 1);
     assert.equal(results[1]!.relatedLocations!.length, 2);
     assert.equal(results[2]!.codeFlows, undefined);
@@ -85,9 +106,12 @@ await client.query("DROP ROLE x");
       "main.ts": `import { dropTenant } from "./drop.ts";\nawait dropTenant("t");\n`,
     });
     const result = await scan({ cwd: reach, project: "tsconfig.json", config: {} });
-    assert.deepEqual(result.findings.map((f) => `${f.file}:${f.line} ${f.related?.map((r) => `${r.file}:${r.line}`).join(",")}`), [
-      "main.ts:2 drop.ts:2",
-    ]);
+    assert.deepEqual(
+      result.findings.map((f) => `${f.file}:${f.line} ${f.related?.map((r) => `${r.file}:${r.line}`).join(",")}`),
+      [
+        "main.ts:2 drop.ts:2",
+      ],
+    );
     assert.match(formatText(result), /\(declared at drop\.ts:2\)\n$/);
   });
 });
@@ -96,14 +120,25 @@ describe("the files the scan covers", () => {
   const JS = `const client = { async query(sql) { void sql; } };\nawait client.query("DROP DATABASE x");\n`;
 
   test("JavaScript on its own, without a tsconfig.json: .js, .mjs and .cjs are scanned", async () => {
-    const dir = project("js-only", { "a.js": JS, "b.mjs": JS, "lib/c.cjs": `const c = { query(s) {} };\nc.query("DROP ROLE r");\n` });
+    const dir = project("js-only", {
+      "a.js": JS,
+      "b.mjs": JS,
+      "lib/c.cjs": `const c = { query(s) {} };\nc.query("DROP ROLE r");\n`,
+    });
     const result = await scan({ cwd: dir, config: {} });
     assert.deepEqual(result.findings.map((f) => `${f.file}:${f.line}`), ["a.js:2", "b.mjs:2", "lib/c.cjs:2"]);
     assert.equal(result.filesScanned, 3);
   });
 
   test("JavaScript a project leaves out (no allowJs) is named and counted; with allowJs it is scanned", async () => {
-    const options = { target: "ES2023", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: [] };
+    const options = {
+      target: "ES2023",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      strict: true,
+      noEmit: true,
+      types: [],
+    };
     const dir = project("js-left-out", {
       "tsconfig.json": JSON.stringify({ compilerOptions: options, include: ["src"] }),
       "src/a.ts": `export const ok = "SELECT 1";\n`,
@@ -115,9 +150,15 @@ describe("the files the scan covers", () => {
     assert.match(run.stderr, /warning: 2 source file\(s\) .* not scanned .*: scripts\/wipe\.ts, src\/legacy\.mjs\n/);
     assert.match(run.stderr, /0 finding\(s\) in 0 file\(s\) of 1 scanned, 2 left out;/);
 
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { ...options, allowJs: true }, include: ["src", "scripts"] }));
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { ...options, allowJs: true }, include: ["src", "scripts"] }),
+    );
     const scanned = await scan({ cwd: dir, config: {} });
-    assert.deepEqual(scanned.findings.map((f) => `${f.file}:${f.line}`).sort(), ["scripts/wipe.ts:2", "src/legacy.mjs:2"]);
+    assert.deepEqual(scanned.findings.map((f) => `${f.file}:${f.line}`).sort(), [
+      "scripts/wipe.ts:2",
+      "src/legacy.mjs:2",
+    ]);
     assert.deepEqual(scanned.leftOut, []);
   });
 
@@ -131,7 +172,10 @@ describe("the files the scan covers", () => {
     const result = await scan({ cwd: dir, project: "tsconfig.json", config: { include: ["packages/*/src/**/*.ts"] } });
     assert.deepEqual(result.files, ["packages/a/src/drop.ts", "packages/b/src/drop.ts"]);
     assert.equal(result.findings.length, 2);
-    await assert.rejects(scan({ cwd: dir, project: "tsconfig.json", config: { include: ["nothing/**/*.ts"] } }), /matches no file/);
+    await assert.rejects(
+      scan({ cwd: dir, project: "tsconfig.json", config: { include: ["nothing/**/*.ts"] } }),
+      /matches no file/,
+    );
   });
 
   test("the summary counts files with findings; narrowed by paths, the sanctioned functions in use", async () => {

@@ -45,7 +45,9 @@ describe("reachability fixture", () => {
       "src/shim.ts:20:29 sanctioned-reference", // a shim typed GuardedDrop is not a chokepoint
       "src/tenant_drops.ts:36:16 sanctioned-reference", // this.dropSchema() from an unsanctioned method
     ]);
-    for (const f of result.findings.filter((f) => f.file === "src/deferred.ts")) assert.match(f.message, /runs deferred out of/);
+    for (const f of result.findings.filter((f) => f.file === "src/deferred.ts")) {
+      assert.match(f.message, /runs deferred out of/);
+    }
     assert.equal(result.filesScanned, 11);
     assert.deepEqual(result.sanctioned.map((s) => `${s.file}#${s.name} ${s.source}`).sort(), [
       "src/dispatch.ts#TenantPurger.purge jsdoc",
@@ -70,7 +72,12 @@ describe("reachability fixture", () => {
   });
 
   test("scanning one directory still resolves through files outside it", async () => {
-    const result = await scan({ cwd: FIXTURE, project: "tsconfig.json", config: "dropguard.json", paths: ["src/bypass.ts"] });
+    const result = await scan({
+      cwd: FIXTURE,
+      project: "tsconfig.json",
+      config: "dropguard.json",
+      paths: ["src/bypass.ts"],
+    });
     assert.equal(result.filesScanned, 1);
     assert.equal(result.findings.length, 8);
     assert.ok(result.findings.every((f) => f.file === "src/bypass.ts" && f.ruleId === "sanctioned-reference"));

@@ -10,7 +10,11 @@ import { prepareScan, relativeTo, versionedConfigPath } from "../../guard/_scan_
 import { rules as builtinRules } from "../../guard/mod.ts";
 
 test("an inline config: reported at (config), not versioned, every rule but the one turned off", () => {
-  const setup = prepareScan({ cwd: "/repo", config: { rules: { "redis-flush": "off" }, newSuppressions: "warning" }, paths: ["src", "/abs/b.ts"] });
+  const setup = prepareScan({
+    cwd: "/repo",
+    config: { rules: { "redis-flush": "off" }, newSuppressions: "warning" },
+    paths: ["src", "/abs/b.ts"],
+  });
   assert.equal(setup.inline, true);
   assert.equal(setup.configFile, "(config)");
   assert.equal(setup.configPath, undefined);

@@ -20,13 +20,30 @@ import { REPO } from "./_rule_tester.ts";
 
 const SCANNED = ["lib", "adapters", "harness"];
 const BACKENDS = ["postgres", "redis", "mongodb", "rabbitmq", "nats"];
-const DESTRUCTIVE_RULES = new Set(["cli-drop", "orm-drop", "sql-drop", "redis-acl-deluser", "redis-flush", "mongodb-drop", "rabbitmq-delete", "nats-delete"]);
+const DESTRUCTIVE_RULES = new Set([
+  "cli-drop",
+  "orm-drop",
+  "sql-drop",
+  "redis-acl-deluser",
+  "redis-flush",
+  "mongodb-drop",
+  "rabbitmq-delete",
+  "nats-delete",
+]);
 
 interface Report {
   filesScanned: number;
   sanctionedFound: number;
   files: string[];
-  findings: { file: string; line: number; column: number; ruleId: string; message: string; level?: string; suppression?: unknown }[];
+  findings: {
+    file: string;
+    line: number;
+    column: number;
+    ruleId: string;
+    message: string;
+    level?: string;
+    suppression?: unknown;
+  }[];
   sanctioned: { name: string; file: string; source: string }[];
   allowed: { ruleId: string; file: string; line: number; where: string }[];
   base: { ref: string; commit: string } | null;
@@ -36,7 +53,8 @@ interface Report {
 function chooseBase(): { ref: string } | { skip: string } {
   const given = process.env.GD_GUARD_BASE;
   if (given !== undefined && given.length > 0) return { ref: given };
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 30_000 });
+  const git = (...args: string[]) =>
+    execFileSync("git", args, { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 30_000 });
   try {
     git("rev-parse", "--git-dir");
   } catch {
@@ -46,7 +64,9 @@ function chooseBase(): { ref: string } | { skip: string } {
     git("rev-parse", "--verify", "--quiet", "HEAD~1^{commit}");
     return { ref: "HEAD~1" };
   } catch {
-    return { skip: "HEAD~1 is not in this checkout (the first commit, or a shallow clone): set GD_GUARD_BASE to the base ref" };
+    return {
+      skip: "HEAD~1 is not in this checkout (the first commit, or a shallow clone): set GD_GUARD_BASE to the base ref",
+    };
   }
 }
 
@@ -69,7 +89,15 @@ before(() => {
   const run = spawnSync(
     process.execPath,
     [
-      "--import", "tsx", join("guard", "cli.ts"), "--project", "tsconfig.json", "--config", "dropguard.json", "--format", "json",
+      "--import",
+      "tsx",
+      join("guard", "cli.ts"),
+      "--project",
+      "tsconfig.json",
+      "--config",
+      "dropguard.json",
+      "--format",
+      "json",
       ...("ref" in base ? ["--base", base.ref] : []),
     ],
     { cwd: REPO, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: "" } },
@@ -94,12 +122,20 @@ describe("drop-guard on this repository", () => {
       return;
     }
     assert.equal(report.base?.ref, base.ref);
-    const commit = execFileSync("git", ["rev-parse", "--verify", `${base.ref}^{commit}`], { cwd: REPO, encoding: "utf8", timeout: 30_000 }).trim();
+    const commit = execFileSync("git", ["rev-parse", "--verify", `${base.ref}^{commit}`], {
+      cwd: REPO,
+      encoding: "utf8",
+      timeout: 30_000,
+    }).trim();
     assert.equal(report.base?.commit, commit);
     const changed = report.findings.filter((f) => f.ruleId === "new-suppression" || f.ruleId === "scope-narrowed");
     assert.deepEqual(changed.map((f) => `${f.file}:${f.line} ${f.ruleId} ${f.message}`), [], stderr);
     const notes = report.findings.filter((f) => f.ruleId === "new-sanction");
-    t.diagnostic(`compared with ${base.ref} (${commit.slice(0, 7)}); ${notes.length} new sanctioned function(s)${notes.map((f) => `\n  ${f.file}:${f.line} ${f.message}`).join("")}`);
+    t.diagnostic(
+      `compared with ${base.ref} (${commit.slice(0, 7)}); ${notes.length} new sanctioned function(s)${
+        notes.map((f) => `\n  ${f.file}:${f.line} ${f.message}`).join("")
+      }`,
+    );
   });
 
   test("scans every source file of lib/, adapters/ and harness/, and nothing else", () => {
@@ -123,7 +159,10 @@ describe("drop-guard on this repository", () => {
       }
       const sites = report.sanctioned.filter((s) => s.file.startsWith(dir));
       assert.ok(sites.length > 0, `no sanctioned function in ${dir}`);
-      assert.ok(sites.some((s) => /(?:^|\.)deprovision$/.test(s.name)), `no sanctioned deprovision in ${dir}: ${sites.map((s) => s.name)}`);
+      assert.ok(
+        sites.some((s) => /(?:^|\.)deprovision$/.test(s.name)),
+        `no sanctioned deprovision in ${dir}: ${sites.map((s) => s.name)}`,
+      );
       const drops = report.allowed.filter((a) => a.file.startsWith(dir) && DESTRUCTIVE_RULES.has(a.ruleId));
       assert.ok(drops.length > 0, `the guard saw no destructive statement in ${dir}`);
       assert.ok(drops.every((a) => a.where === "sanctioned"));
@@ -131,7 +170,9 @@ describe("drop-guard on this repository", () => {
   }
 
   test("harness/ reaches the adapters only inside guardedDrop drop callbacks", (t) => {
-    const callers = sources(join(REPO, "harness")).filter((f) => /\bguardedDrop\s*\(/.test(readFileSync(join(REPO, f), "utf8")));
+    const callers = sources(join(REPO, "harness")).filter((f) =>
+      /\bguardedDrop\s*\(/.test(readFileSync(join(REPO, f), "utf8"))
+    );
     if (callers.length === 0) {
       t.skip("harness/ calls no guardedDrop yet");
       return;

@@ -11,9 +11,14 @@ import { sqlDrop } from "../../guard/mod.ts";
 import { STRING_OPERATIONS } from "../../guard/_string_operations.ts";
 import { ruleTester } from "./_rule_tester.ts";
 
-const D = "declare const client: { query(q: unknown): Promise<unknown> }; declare const name: string; declare const o: { ifExists?: boolean };\n";
+const D =
+  "declare const client: { query(q: unknown): Promise<unknown> }; declare const name: string; declare const o: { ifExists?: boolean };\n";
 // Each statement is reported where it runs: the argument of `client.query(…)` on line 2.
-const flagged = (code: string) => ({ messageId: "sqlDrop", line: 2, column: code.indexOf("client.query(") + "client.query(".length + 1 });
+const flagged = (code: string) => ({
+  messageId: "sqlDrop",
+  line: 2,
+  column: code.indexOf("client.query(") + "client.query(".length + 1,
+});
 
 // One statement per operation.
 const ROWS: Readonly<Record<string, string>> = {
@@ -43,5 +48,9 @@ test("every string operation of the table has a test row", () => {
 
 ruleTester(sqlDrop, {
   valid: [],
-  invalid: Object.entries(ROWS).map(([method, code]) => ({ name: `.${method}()`, code: `${D}${code}`, errors: [flagged(code)] })),
+  invalid: Object.entries(ROWS).map(([method, code]) => ({
+    name: `.${method}()`,
+    code: `${D}${code}`,
+    errors: [flagged(code)],
+  })),
 });

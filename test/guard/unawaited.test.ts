@@ -28,19 +28,55 @@ ruleTester(sanctionedReference, {
     `${H}await guardedDrop(req, () => dropTenantRole("a").then(() => dropTenantRole("b")));`,
   ],
   invalid: [
-    { name: "map with no Promise.all", code: `${H}await guardedDrop(req, async () => { tokens.map((t) => dropTenantRole(t)); });`, errors: [deferred(5, 56)] },
-    { name: "map returned as an array", code: `${H}await guardedDrop(req, () => tokens.map((t) => dropTenantRole(t)));`, errors: [deferred(5, 48)] },
-    { name: "map awaited as an array", code: `${H}await guardedDrop(req, async () => { await tokens.map((t) => dropTenantRole(t)); });`, errors: [deferred(5, 62)] },
-    { name: "map by reference", code: `${H}await guardedDrop(req, async () => { tokens.map(dropTenantRole); });`, errors: [deferred(5, 49)] },
+    {
+      name: "map with no Promise.all",
+      code: `${H}await guardedDrop(req, async () => { tokens.map((t) => dropTenantRole(t)); });`,
+      errors: [deferred(5, 56)],
+    },
+    {
+      name: "map returned as an array",
+      code: `${H}await guardedDrop(req, () => tokens.map((t) => dropTenantRole(t)));`,
+      errors: [deferred(5, 48)],
+    },
+    {
+      name: "map awaited as an array",
+      code: `${H}await guardedDrop(req, async () => { await tokens.map((t) => dropTenantRole(t)); });`,
+      errors: [deferred(5, 62)],
+    },
+    {
+      name: "map by reference",
+      code: `${H}await guardedDrop(req, async () => { tokens.map(dropTenantRole); });`,
+      errors: [deferred(5, 49)],
+    },
     {
       name: "map of async functions that await, with no Promise.all",
       code: `${H}await guardedDrop(req, async () => { tokens.map(async (t) => { await dropTenantRole(t); }); });`,
       errors: [deferred(5, 70)],
     },
-    { name: "void Promise.all", code: `${H}await guardedDrop(req, async () => { void Promise.all(tokens.map((t) => dropTenantRole(t))); });`, errors: [deferred(5, 73)] },
-    { name: "Promise.all as a statement", code: `${H}await guardedDrop(req, async () => { Promise.all([dropTenantRole("a")]); });`, errors: [deferred(5, 51)] },
-    { name: "a promise stored and never awaited", code: `${H}await guardedDrop(req, async () => { const p = dropTenantRole("a"); void p; });`, errors: [deferred(5, 48)] },
-    { name: "forEach of a function returning the promise", code: `${H}await guardedDrop(req, async () => { tokens.forEach((t) => dropTenantRole(t)); });`, errors: [deferred(5, 60)] },
-    { name: "forEach by reference", code: `${H}await guardedDrop(req, async () => { tokens.forEach(dropTenantRole); });`, errors: [deferred(5, 53)] },
+    {
+      name: "void Promise.all",
+      code: `${H}await guardedDrop(req, async () => { void Promise.all(tokens.map((t) => dropTenantRole(t))); });`,
+      errors: [deferred(5, 73)],
+    },
+    {
+      name: "Promise.all as a statement",
+      code: `${H}await guardedDrop(req, async () => { Promise.all([dropTenantRole("a")]); });`,
+      errors: [deferred(5, 51)],
+    },
+    {
+      name: "a promise stored and never awaited",
+      code: `${H}await guardedDrop(req, async () => { const p = dropTenantRole("a"); void p; });`,
+      errors: [deferred(5, 48)],
+    },
+    {
+      name: "forEach of a function returning the promise",
+      code: `${H}await guardedDrop(req, async () => { tokens.forEach((t) => dropTenantRole(t)); });`,
+      errors: [deferred(5, 60)],
+    },
+    {
+      name: "forEach by reference",
+      code: `${H}await guardedDrop(req, async () => { tokens.forEach(dropTenantRole); });`,
+      errors: [deferred(5, 53)],
+    },
   ],
 });

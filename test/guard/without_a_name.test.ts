@@ -13,7 +13,8 @@ declare function Subscribe(name: string): MethodDecorator; declare function Mess
 declare function Injectable(): MethodDecorator;
 `;
 // Line 7 is the first line after the header.
-const DROPS = `/** @sanctionedDrop */\nexport async function dropTenant(token: string): Promise<void> { void token; }\n` +
+const DROPS =
+  `/** @sanctionedDrop */\nexport async function dropTenant(token: string): Promise<void> { void token; }\n` +
   `/** @sanctionedDrop */\nexport async function dropRole(token: string): Promise<void> { void token; }\n`;
 const files = { "drops.ts": DROPS, "plain.ts": `export async function list(): Promise<void> {}\n` };
 const entrance = (line: number, column: number) => ({ messageId: "frameworkEntrance", line, column });
@@ -26,10 +27,20 @@ ruleTester(sanctionedReference, {
     { name: "an annotation that no framework calls through", code: method(`@Injectable()`) },
     {
       name: "a decorated handler that goes through guardedDrop",
-      code: `${H}class Tenants {\n  /** @sanctionedDrop */\n  async drop(token: string) { void token; }\n  @OnEvent("tenant.deleted")\n  async onDeleted(token: string) { await guardedDrop(req, () => this.drop(token)); }\n}\nvoid Tenants;`,
+      code:
+        `${H}class Tenants {\n  /** @sanctionedDrop */\n  async drop(token: string) { void token; }\n  @OnEvent("tenant.deleted")\n  async onDeleted(token: string) { await guardedDrop(req, () => this.drop(token)); }\n}\nvoid Tenants;`,
     },
-    { name: "a plain module enumerated", code: `${H}import * as plain from "./plain.ts";\nfor (const f of Object.values(plain)) await f();`, files },
-    { name: "enumerated inside a drop callback", code: `${H}import * as ns from "./drops.ts";\nawait guardedDrop(req, () => Promise.all(Object.values(ns).map((f) => f(req.token))));`, files },
+    {
+      name: "a plain module enumerated",
+      code: `${H}import * as plain from "./plain.ts";\nfor (const f of Object.values(plain)) await f();`,
+      files,
+    },
+    {
+      name: "enumerated inside a drop callback",
+      code:
+        `${H}import * as ns from "./drops.ts";\nawait guardedDrop(req, () => Promise.all(Object.values(ns).map((f) => f(req.token))));`,
+      files,
+    },
     `${H}const o = { a: 1 };\nexport const p = { ...o };\nfor (const k in o) void k;`,
   ],
   invalid: [
@@ -39,11 +50,22 @@ ruleTester(sanctionedReference, {
     { name: "@EventPattern", code: method(`@EventPattern("tenant.deleted")`), errors: [entrance(9, 3)] },
     { name: "@Subscribe", code: method(`@Subscribe("tenant.deleted")`), errors: [entrance(9, 3)] },
     { name: "@MessagePattern", code: method(`@MessagePattern({ cmd: "drop" } as never)`), errors: [entrance(9, 3)] },
-    { name: "Object.values", code: `${H}import * as ns from "./drops.ts";\nfor (const f of Object.values(ns)) await f("t");`, files, errors: [enumerated(8, 17)] },
-    { name: "Object.entries", code: `${H}import * as ns from "./drops.ts";\nfor (const [, f] of Object.entries(ns)) await f("t");`, files, errors: [enumerated(8, 21)] },
+    {
+      name: "Object.values",
+      code: `${H}import * as ns from "./drops.ts";\nfor (const f of Object.values(ns)) await f("t");`,
+      files,
+      errors: [enumerated(8, 17)],
+    },
+    {
+      name: "Object.entries",
+      code: `${H}import * as ns from "./drops.ts";\nfor (const [, f] of Object.entries(ns)) await f("t");`,
+      files,
+      errors: [enumerated(8, 21)],
+    },
     {
       name: "Object.keys and an index",
-      code: `${H}import * as ns from "./drops.ts";\nfor (const k of Object.keys(ns)) await ns[k as keyof typeof ns]("t");`,
+      code:
+        `${H}import * as ns from "./drops.ts";\nfor (const k of Object.keys(ns)) await ns[k as keyof typeof ns]("t");`,
       files,
       errors: [enumerated(8, 17)],
     },
@@ -53,6 +75,11 @@ ruleTester(sanctionedReference, {
       files,
       errors: [enumerated(8, 17)],
     },
-    { name: "a spread", code: `${H}import * as ns from "./drops.ts";\nexport const all = { ...ns };`, files, errors: [enumerated(8, 22)] },
+    {
+      name: "a spread",
+      code: `${H}import * as ns from "./drops.ts";\nexport const all = { ...ns };`,
+      files,
+      errors: [enumerated(8, 22)],
+    },
   ],
 });

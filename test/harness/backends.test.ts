@@ -39,7 +39,10 @@ test("the external provider names the missing variable of each role, and proxies
   try {
     assert.deepEqual(Object.keys(set.servers), ["nats"]);
     assert.match(set.servers.nats!.urls().url!, /^nats:\/\/127\.0\.0\.1:\d+$/);
-    assert.equal(set.missing.natsDedicated, "GD_NATS_DEDICATED_URL is not set: set it to a nats dedicated server's URL (a second server: the tenant's own)");
+    assert.equal(
+      set.missing.natsDedicated,
+      "GD_NATS_DEDICATED_URL is not set: set it to a nats dedicated server's URL (a second server: the tenant's own)",
+    );
     assert.equal(Object.keys(set.missing).length, SERVER_ROLES.length - 1);
   } finally {
     await set.stop();

@@ -16,7 +16,13 @@ import {
   redisSubject,
   type ServerControl,
 } from "../../harness/mod.ts";
-import { type ControlledServer, envUrl, HOW_TO_GET, startThrowawayRedis, throwawayRedisSkipReason } from "../support/servers.ts";
+import {
+  type ControlledServer,
+  envUrl,
+  HOW_TO_GET,
+  startThrowawayRedis,
+  throwawayRedisSkipReason,
+} from "../support/servers.ts";
 
 const FAST = { adapterOptions: { connectTimeoutMs: 2_000, operationTimeoutMs: 5_000 } };
 
@@ -65,9 +71,18 @@ describe("newTenantToken", () => {
 
   test("conformanceChecks checks its prefix and counts up front", () => {
     const subject = {} as ConformanceSubject;
-    assert.throws(() => conformanceChecks(subject, { prefix: "Bad!" }), /^TypeError: Cannot make the conformance checks as 'prefix' must be/);
-    assert.throws(() => conformanceChecks(subject, { sameTenantDrops: 0 }), /'sameTenantDrops' must be a positive integer: current value is 0/);
-    assert.throws(() => conformanceChecks(subject, { concurrentDrops: 2.5 }), /'concurrentDrops' must be a positive integer/);
+    assert.throws(
+      () => conformanceChecks(subject, { prefix: "Bad!" }),
+      /^TypeError: Cannot make the conformance checks as 'prefix' must be/,
+    );
+    assert.throws(
+      () => conformanceChecks(subject, { sameTenantDrops: 0 }),
+      /'sameTenantDrops' must be a positive integer: current value is 0/,
+    );
+    assert.throws(
+      () => conformanceChecks(subject, { concurrentDrops: 2.5 }),
+      /'concurrentDrops' must be a positive integer/,
+    );
     const ids = conformanceChecks(subject).map((c) => c.id);
     assert.deepEqual(ids, [
       "drop",
@@ -200,13 +215,22 @@ describe("the not-own-server check on dedicated Redis", { skip: throwawayRedisSk
         },
       };
     };
-    const mutant: ConformanceSubject<unknown> = { ...subject, notOwnServer: { ...subject.notOwnServer!, createAdapter: flushing } };
-    await assert.rejects(check(conformanceChecks(mutant, FAST), "not-own-server").run(), /expected outcome refused, but the drop succeeded/);
+    const mutant: ConformanceSubject<unknown> = {
+      ...subject,
+      notOwnServer: { ...subject.notOwnServer!, createAdapter: flushing },
+    };
+    await assert.rejects(
+      check(conformanceChecks(mutant, FAST), "not-own-server").run(),
+      /expected outcome refused, but the drop succeeded/,
+    );
     assert.equal(await admin.dbsize(), 0, "the mutant flushed the throwaway server");
   });
 
   test("is skipped with a reason where the subject does not opt in", () => {
     const subject = redisSubject(control("redis-dedicated", own.url), "dedicated");
-    assert.match(check(conformanceChecks(subject), "not-own-server").skip ?? "", /opt in where a drop must prove ownership/);
+    assert.match(
+      check(conformanceChecks(subject), "not-own-server").skip ?? "",
+      /opt in where a drop must prove ownership/,
+    );
   });
 });

@@ -54,29 +54,44 @@ function platformPolicy(): ConformancePolicy {
 }
 
 const forced = process.env.GD_PROVIDER;
-const onlyBackends = (process.env.GD_CONFORMANCE_BACKENDS ?? "").split(",").map((b) => b.trim()).filter((b) => b !== "");
+const onlyBackends = (process.env.GD_CONFORMANCE_BACKENDS ?? "").split(",").map((b) => b.trim()).filter((b) =>
+  b !== ""
+);
 const wanted = (backend: string) => onlyBackends.length === 0 || onlyBackends.includes(backend);
 const wantedRoles = HARNESS_BACKENDS.filter((b) => wanted(b.backend)).flatMap((b) => b.roles.map((r) => r.role));
-const providers: readonly ("containers" | "external")[] = forced === "containers" || forced === "external" ? [forced] : ["containers", "external"];
+const providers: readonly ("containers" | "external")[] = forced === "containers" || forced === "external"
+  ? [forced]
+  : ["containers", "external"];
 
 /** Second instances for the external provider's dedicated roles, when no URL names one. */
 async function dedicatedInstances(
   env: NodeJS.ProcessEnv,
-): Promise<{ env: NodeJS.ProcessEnv; started: ControlledServer[]; notOwn: Partial<Record<ServerRole, ServerControl>> }> {
+): Promise<
+  { env: NodeJS.ProcessEnv; started: ControlledServer[]; notOwn: Partial<Record<ServerRole, ServerControl>> }
+> {
   const started: ControlledServer[] = [];
   const notOwn: Partial<Record<ServerRole, ServerControl>> = {};
   const out = { ...env };
-  if (wanted("postgres") && (out.GD_POSTGRES_URL ?? "") !== "" && (out.GD_POSTGRES_DEDICATED_URL ?? "") === "" && dedicatedPostgresSkipReason() === undefined) {
+  if (
+    wanted("postgres") && (out.GD_POSTGRES_URL ?? "") !== "" && (out.GD_POSTGRES_DEDICATED_URL ?? "") === "" &&
+    dedicatedPostgresSkipReason() === undefined
+  ) {
     const server = await startDedicatedPostgres();
     started.push(server);
     out.GD_POSTGRES_DEDICATED_URL = server.url;
   }
-  if (wanted("redis") && (out.GD_REDIS_URL ?? "") !== "" && (out.GD_REDIS_DEDICATED_URL ?? "") === "" && dedicatedRedisSkipReason() === undefined) {
+  if (
+    wanted("redis") && (out.GD_REDIS_URL ?? "") !== "" && (out.GD_REDIS_DEDICATED_URL ?? "") === "" &&
+    dedicatedRedisSkipReason() === undefined
+  ) {
     const server = await startDedicatedRedis();
     started.push(server);
     out.GD_REDIS_DEDICATED_URL = server.url;
   }
-  if (wanted("mysql") && (out.GD_MYSQL_URL ?? "") !== "" && (out.GD_MYSQL_DEDICATED_URL ?? "") === "" && dedicatedMysqlSkipReason() === undefined) {
+  if (
+    wanted("mysql") && (out.GD_MYSQL_URL ?? "") !== "" && (out.GD_MYSQL_DEDICATED_URL ?? "") === "" &&
+    dedicatedMysqlSkipReason() === undefined
+  ) {
     const server = await startDedicatedMysql();
     started.push(server);
     out.GD_MYSQL_DEDICATED_URL = server.url;
@@ -118,7 +133,10 @@ function notOwnControl(name: string, server: ControlledServer): ServerControl {
 }
 
 /** Every registered backend's subjects, by role (each backend registers them in harness/backends/). */
-function subjects(set: ServerSet, notOwn: Partial<Record<ServerRole, ServerControl>>): Record<ServerRole, ConformanceSubject<unknown> | undefined> {
+function subjects(
+  set: ServerSet,
+  notOwn: Partial<Record<ServerRole, ServerControl>>,
+): Record<ServerRole, ConformanceSubject<unknown> | undefined> {
   const context = { provider: set.provider, servers: set.servers, notOwnServers: notOwn };
   const all: Record<string, ConformanceSubject<unknown> | undefined> = {};
   for (const backend of HARNESS_BACKENDS) {
@@ -154,7 +172,9 @@ for (const provider of providers) {
   describe(`conformance on ${provider}`, async () => {
     // A check that fails because a server crashed ends with that server's log.
     explainCrashes(() => [...Object.values(set.servers), ...instances]);
-    for (const [role, subject] of Object.entries(bySubject) as [ServerRole, ConformanceSubject<unknown> | undefined][]) {
+    for (
+      const [role, subject] of Object.entries(bySubject) as [ServerRole, ConformanceSubject<unknown> | undefined][]
+    ) {
       if (subject !== undefined) {
         await describeConformance(subject, { policy: platformPolicy() });
       } else {

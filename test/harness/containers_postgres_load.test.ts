@@ -70,17 +70,25 @@ describe("containers PostgreSQL under load: the 50-concurrent check, again and a
       // A process the shell leaves behind, as a killed health check's shell
       // does: it waits (bounded) until it is reparented to PID 1, then dies
       // of SIGPIPE, as the health check's pg_isready did.
-      const orphan = "i=0; while read -r _ _ _ ppid _ </proc/$$/stat; [ \"$ppid\" != 1 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; kill -PIPE $$";
+      const orphan =
+        'i=0; while read -r _ _ _ ppid _ </proc/$$/stat; [ "$ppid" != 1 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; kill -PIPE $$';
       const pid = (await container.exec(["sh", "-c", `sh -c '${orphan}' >/dev/null 2>&1 & echo $!`])).trim();
       assert.match(pid, /^\d+$/);
       let gone = false;
       for (let i = 0; i < REAP_POLLS && !gone; i++) {
-        gone = (await container.exec(["sh", "-c", `test -d /proc/${pid} && echo alive || echo gone`])).trim() === "gone";
+        gone =
+          (await container.exec(["sh", "-c", `test -d /proc/${pid} && echo alive || echo gone`])).trim() === "gone";
         if (!gone) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       assert.ok(gone, `the orphan ${pid} was reaped`);
-      assert.equal((await sentinel.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one, 1, "the session opened before the orphan died");
-      const crashes = (await server.logTail!(LOG_LINES)).split("\n").filter((line) => CRASH_MARKERS.some((marker) => marker.test(line)));
+      assert.equal(
+        (await sentinel.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one,
+        1,
+        "the session opened before the orphan died",
+      );
+      const crashes = (await server.logTail!(LOG_LINES)).split("\n").filter((line) =>
+        CRASH_MARKERS.some((marker) => marker.test(line))
+      );
       assert.deepEqual(crashes, [], "lines of the server's log that tell of a crash");
     } finally {
       await sentinel.end().catch(() => {});
@@ -104,7 +112,11 @@ describe("containers PostgreSQL under load: the 50-concurrent check, again and a
       for (let round = 1; round <= ROUNDS; round++) {
         await concurrent.run();
         assert.equal(await postmasterStart(server), startedAt, `round ${round}: pg_postmaster_start_time`);
-        assert.equal((await sentinel.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one, 1, `round ${round}: the session opened before the rounds`);
+        assert.equal(
+          (await sentinel.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one,
+          1,
+          `round ${round}: the session opened before the rounds`,
+        );
       }
     } finally {
       await Promise.all(busy.map((child) => stopByPid(child)));

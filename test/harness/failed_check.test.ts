@@ -26,7 +26,11 @@ test("checks that fail because the server died leave nothing running: their proc
       new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c))),
       new Promise<"hung">((resolve) => (timer = setTimeout(() => resolve("hung"), EXIT_BOUND_MS))),
     ]);
-    assert.notEqual(code, "hung", `the process did not exit within ${EXIT_BOUND_MS} ms after its checks: ${stdout}${stderr}`);
+    assert.notEqual(
+      code,
+      "hung",
+      `the process did not exit within ${EXIT_BOUND_MS} ms after its checks: ${stdout}${stderr}`,
+    );
     assert.equal(code, 0, stderr);
     const lines = stdout.trim().split("\n");
     assert.equal(lines.filter((l) => l.startsWith("failed ")).length, 4, stdout);

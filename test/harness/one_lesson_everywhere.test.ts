@@ -85,7 +85,11 @@ after(async () => {
 
 // A server this run has not (MongoDB, here) shows as skipped with its reason.
 for (const role of set === undefined ? [] : SERVER_ROLES.filter((r) => set.servers[r] === undefined)) {
-  describe(`${role}: odd tokens, case variants, nothing changed`, { skip: set!.missing[role] ?? "no server" }, () => {});
+  describe(
+    `${role}: odd tokens, case variants, nothing changed`,
+    { skip: set!.missing[role] ?? "no server" },
+    () => {},
+  );
 }
 
 for (const subject of subjects) {
@@ -96,7 +100,9 @@ for (const subject of subjects) {
   });
 }
 
-describe("nothing-changed through a subject's own blockDrop", { skip: envUrl("GD_MYSQL_URL") === undefined ? "GD_MYSQL_URL is not set" : false }, () => {
+describe("nothing-changed through a subject's own blockDrop", {
+  skip: envUrl("GD_MYSQL_URL") === undefined ? "GD_MYSQL_URL is not set" : false,
+}, () => {
   test("a MySQL subject blocked by its own hook (a user named like the tenant's but for case): the check passes, and the block is taken away", async () => {
     const base = subjects.find((subject) => subject.resourceType === "mysql" && subject.backend === "shared")!;
     const url = envUrl("GD_MYSQL_URL")!;
@@ -130,7 +136,10 @@ describe("nothing-changed through a subject's own blockDrop", { skip: envUrl("GD
     assert.equal(blocks.length, 1);
     const admin = await mysql.createConnection({ uri: url });
     try {
-      const [rows] = await admin.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM mysql.user WHERE BINARY User = ?", [blocks[0]]);
+      const [rows] = await admin.query<mysql.RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM mysql.user WHERE BINARY User = ?",
+        [blocks[0]],
+      );
       assert.equal(Number(rows[0]!.n), 0, "the block was taken away");
     } finally {
       await admin.end();
@@ -166,7 +175,12 @@ describe("one case policy for a whole tenant, across every adapter", { skip }, (
         const data = await subject.createTenant(token);
         try {
           let called = 0;
-          const request = { token, resourceType: subject.resourceType, backend: subject.backend, requestId: `case-${subject.name}` };
+          const request = {
+            token,
+            resourceType: subject.resourceType,
+            backend: subject.backend,
+            requestId: `case-${subject.name}`,
+          };
           const outcome = await recorder.guardedDrop(request, () => {
             called++;
             return plain.deprovision(token);
@@ -178,7 +192,12 @@ describe("one case policy for a whole tenant, across every adapter", { skip }, (
           assert.deepEqual(await subject.readTenant(token), data, `${subject.name}: the tenant is whole`);
         } finally {
           const { exact } = adapters.get(subject)!;
-          const request = { token, resourceType: subject.resourceType, backend: subject.backend, requestId: `case-clean-${subject.name}` };
+          const request = {
+            token,
+            resourceType: subject.resourceType,
+            backend: subject.backend,
+            requestId: `case-clean-${subject.name}`,
+          };
           await exactRecorder.guardedDrop(request, () => exact.deprovision(token));
         }
       }
@@ -197,7 +216,12 @@ describe("one case policy for a whole tenant, across every adapter", { skip }, (
         const { exact } = adapters.get(subject)!;
         await subject.createTenant(token);
         assert.equal(await exact.exists(token), true, subject.name);
-        const request = { token, resourceType: subject.resourceType, backend: subject.backend, requestId: `case-${subject.name}` };
+        const request = {
+          token,
+          resourceType: subject.resourceType,
+          backend: subject.backend,
+          requestId: `case-${subject.name}`,
+        };
         await recorder.guardedDrop(request, () => exact.deprovision(token));
         assert.equal(await exact.exists(token), false, subject.name);
         assert.equal(await subject.readTenant(token), undefined, subject.name);

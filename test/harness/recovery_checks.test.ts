@@ -18,14 +18,22 @@ import {
   redisSubject,
   type ServerControl,
 } from "../../harness/mod.ts";
-import { type ControlledServer, envUrl, HOW_TO_GET, startThrowawayRedis, throwawayRedisSkipReason } from "../support/servers.ts";
+import {
+  type ControlledServer,
+  envUrl,
+  HOW_TO_GET,
+  startThrowawayRedis,
+  throwawayRedisSkipReason,
+} from "../support/servers.ts";
 
 const RECOVERY_CHECKS = ["quarantine-restore-purge", "restore-taken", "restore-races-purge"];
 const url = envUrl("GD_POSTGRES_URL");
 const skip = url === undefined ? `GD_POSTGRES_URL is not set: ${HOW_TO_GET.postgres}` : false;
 const managementUrl = envUrl("GD_RABBITMQ_MANAGEMENT_URL");
 const amqpUrl = envUrl("GD_AMQP_URL");
-const rabbitSkip = managementUrl === undefined || amqpUrl === undefined ? `GD_RABBITMQ_MANAGEMENT_URL or GD_AMQP_URL is not set: ${HOW_TO_GET.rabbitmq}` : false;
+const rabbitSkip = managementUrl === undefined || amqpUrl === undefined
+  ? `GD_RABBITMQ_MANAGEMENT_URL or GD_AMQP_URL is not set: ${HOW_TO_GET.rabbitmq}`
+  : false;
 
 const recoveryChecks = (subject: ConformanceSubject<unknown>): ConformanceCheck[] =>
   conformanceChecks(subject).filter((check) => RECOVERY_CHECKS.includes(check.id));
@@ -34,7 +42,15 @@ function control(urls: Record<string, string> = { url: url! }): ServerControl {
   const refuse = async () => {
     throw new Error("Cannot inject a fault into a shared server: no recovery check needs one");
   };
-  return { name: "shared", provider: "external", urls: () => urls, stop: refuse, start: refuse, pause: refuse, unpause: refuse };
+  return {
+    name: "shared",
+    provider: "external",
+    urls: () => urls,
+    stop: refuse,
+    start: refuse,
+    pause: refuse,
+    unpause: refuse,
+  };
 }
 
 const mongodbUrl = envUrl("GD_MONGODB_URL");
@@ -49,9 +65,13 @@ describe("the recovery checks on MongoDB", { skip: mongodbSkip }, () => {
 });
 
 const redisUrl = envUrl("GD_REDIS_URL");
-const redisSkip = redisUrl === undefined ? `GD_REDIS_URL is not set: ${HOW_TO_GET.redis}` : throwawayRedisSkipReason() ?? false;
+const redisSkip = redisUrl === undefined
+  ? `GD_REDIS_URL is not set: ${HOW_TO_GET.redis}`
+  : throwawayRedisSkipReason() ?? false;
 
-describe("the recovery checks on dedicated Redis (the copy stays in place on the tenant's own server)", { skip: redisSkip }, () => {
+describe("the recovery checks on dedicated Redis (the copy stays in place on the tenant's own server)", {
+  skip: redisSkip,
+}, () => {
   let own: ControlledServer | undefined;
   // The tenant's own server is a throwaway one: its purge is FLUSHALL.
   const ownControl = (): ServerControl => ({ ...control({ url: own!.url }), name: "redis-dedicated" });
@@ -78,7 +98,10 @@ describe("the recovery checks on dedicated Redis (the copy stays in place on the
       ...real,
       recovery: {
         ...real.recovery!,
-        createAdapter: (options) => ({ ...real.recovery!.createAdapter(options), deprovision: async () => ({ action: "quarantine" as const }) }),
+        createAdapter: (options) => ({
+          ...real.recovery!.createAdapter(options),
+          deprovision: async () => ({ action: "quarantine" as const }),
+        }),
       },
     };
     const [check] = recoveryChecks(mutant).filter((c) => c.id === "quarantine-restore-purge");
@@ -95,7 +118,11 @@ describe("the recovery checks on dedicated Redis (the copy stays in place on the
 
 describe("the recovery checks on RabbitMQ", { skip: rabbitSkip }, () => {
   for (const backend of ["shared", "dedicated"] as const) {
-    for (const check of recoveryChecks(rabbitmqSubject(control({ managementUrl: managementUrl!, amqpUrl: amqpUrl! }), backend))) {
+    for (
+      const check of recoveryChecks(
+        rabbitmqSubject(control({ managementUrl: managementUrl!, amqpUrl: amqpUrl! }), backend),
+      )
+    ) {
       test(`${backend}: ${check.title}`, { skip: check.skip ?? false }, () => check.run());
     }
   }
@@ -123,7 +150,10 @@ describe("the recovery checks on PostgreSQL", { skip }, () => {
         ...real.recovery!,
         createAdapter: (options) => {
           const adapter = real.recovery!.createAdapter(options);
-          const dropper = real.createAdapter({ connectTimeoutMs: options.connectTimeoutMs, operationTimeoutMs: options.operationTimeoutMs });
+          const dropper = real.createAdapter({
+            connectTimeoutMs: options.connectTimeoutMs,
+            operationTimeoutMs: options.operationTimeoutMs,
+          });
           return {
             ...adapter,
             deprovision: async (token) => {

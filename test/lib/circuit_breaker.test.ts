@@ -134,7 +134,10 @@ describe("CircuitBreaker", () => {
   });
 
   test("options are checked up front", () => {
-    assert.throws(() => new CircuitBreaker({ failureThreshold: 0 }), /'failureThreshold' must be a positive integer: current value is 0/);
+    assert.throws(
+      () => new CircuitBreaker({ failureThreshold: 0 }),
+      /'failureThreshold' must be a positive integer: current value is 0/,
+    );
     assert.throws(() => new CircuitBreaker({ failureThreshold: 1.5 }), TypeError);
     assert.throws(() => new CircuitBreaker({ cooldownMs: -1 }), /'cooldownMs' must be a non-negative finite number/);
     assert.throws(() => new CircuitBreaker({ cooldownMs: Infinity }), TypeError);
@@ -142,7 +145,8 @@ describe("CircuitBreaker", () => {
 });
 
 describe("CircuitBreaker: what counts as a failure", () => {
-  const tenantFailure = () => Promise.reject(new BackendError("failed", "tuple concurrently updated", { sqlState: "XX000" }));
+  const tenantFailure = () =>
+    Promise.reject(new BackendError("failed", "tuple concurrently updated", { sqlState: "XX000" }));
   const serverDown = () => Promise.reject(new BackendError("unavailable", "connect ECONNREFUSED"));
 
   test("many failures of kind failed keep it closed, without counting", async () => {
@@ -184,15 +188,26 @@ describe("CircuitBreaker: what counts as a failure", () => {
   });
 
   test("isFailure replaces the rule; one that throws counts the error", async () => {
-    const onlyUnavailable = new CircuitBreaker({ failureThreshold: 1, isFailure: (err) => (err as { kind?: string }).kind === "unavailable" });
+    const onlyUnavailable = new CircuitBreaker({
+      failureThreshold: 1,
+      isFailure: (err) => (err as { kind?: string }).kind === "unavailable",
+    });
     await settle(onlyUnavailable.execute(fail));
     assert.equal(onlyUnavailable.state.value, "closed");
     await settle(onlyUnavailable.execute(serverDown));
     assert.equal(onlyUnavailable.state.value, "open");
-    const throwing = new CircuitBreaker({ failureThreshold: 1, isFailure: () => { throw new Error("bug"); } });
+    const throwing = new CircuitBreaker({
+      failureThreshold: 1,
+      isFailure: () => {
+        throw new Error("bug");
+      },
+    });
     await settle(throwing.execute(tenantFailure));
     assert.equal(throwing.state.value, "open");
-    assert.throws(() => new CircuitBreaker({ isFailure: "no" as never }), /'isFailure' must be a function: current value is string/);
+    assert.throws(
+      () => new CircuitBreaker({ isFailure: "no" as never }),
+      /'isFailure' must be a function: current value is string/,
+    );
   });
 
   test("isNeutral is asked first: a neutral error is never a failure", async () => {
@@ -209,7 +224,9 @@ describe("CircuitBreaker: the open-circuit error", () => {
     await settle(breaker.execute(fail));
     await settle(breaker.execute(fail));
     c.tick(250);
-    const open = await breaker.execute(succeed).catch((err: unknown) => err as { code: string; retryAfterMs: number; message: string });
+    const open = await breaker.execute(succeed).catch((err: unknown) =>
+      err as { code: string; retryAfterMs: number; message: string }
+    );
     assert.equal(typeof open, "object");
     const err = open as { code: string; retryAfterMs: number; message: string };
     assert.equal(err.code, "GD_BREAKER_OPEN");
@@ -243,7 +260,10 @@ describe("CircuitBreaker: the open-circuit error", () => {
     assert.equal(busy.code, "GD_BREAKER_OPEN");
     assert.equal(busy.retryAfterMs, 1);
     c.tick(1); // the trial is 1000 ms old: failed as of now, open again for a cooldown
-    const reopened = (await breaker.execute(counted).catch((e: unknown) => e)) as { code: string; retryAfterMs: number };
+    const reopened = (await breaker.execute(counted).catch((e: unknown) => e)) as {
+      code: string;
+      retryAfterMs: number;
+    };
     assert.equal(reopened.code, "GD_BREAKER_OPEN");
     assert.equal(reopened.retryAfterMs, 1000);
     assert.deepEqual(breaker.state, { value: "open", openedAt: 2000 });
@@ -270,7 +290,10 @@ describe("CircuitBreaker: the open-circuit error", () => {
     release();
     await stale;
     assert.equal(breaker.state.value, "open", "the stale trial's success does not close the circuit");
-    assert.throws(() => new CircuitBreaker({ trialTimeoutMs: 0 }), /'trialTimeoutMs' must be a positive finite number: current value is 0/);
+    assert.throws(
+      () => new CircuitBreaker({ trialTimeoutMs: 0 }),
+      /'trialTimeoutMs' must be a positive finite number: current value is 0/,
+    );
   });
 
   test("retryAfterMs is always within [1, cooldownMs]: a clock that went backwards restarts the cooldown", async () => {
@@ -287,7 +310,12 @@ describe("CircuitBreaker: the open-circuit error", () => {
     assert.equal(await settle(breaker.execute(succeed)), "ok", "one cooldown after the jump, not eleven");
   });
 
-  for (const [name, reading] of [["NaN", NaN], ["undefined", undefined], ["a string", "1000"], ["a throw", "throw"]] as const) {
+  for (
+    const [name, reading] of [["NaN", NaN], ["undefined", undefined], ["a string", "1000"], [
+      "a throw",
+      "throw",
+    ]] as const
+  ) {
     test(`a clock answering ${name} keeps an open circuit open, and a running trial's slot held`, async () => {
       let now: unknown = 0;
       const breaker = new CircuitBreaker({

@@ -48,7 +48,11 @@ function memoryBackend(
 function kit(options: Partial<GuardedDropOptions> = {}) {
   const records: Record<string, unknown>[] = [];
   const push = (o: object) => void records.push({ ...o });
-  const guardedDrop = createGuardedDrop({ logger: { info: push, warn: push, error: push }, counter: { inc() {} }, ...options });
+  const guardedDrop = createGuardedDrop({
+    logger: { info: push, warn: push, error: push },
+    counter: { inc() {} },
+    ...options,
+  });
   const drops = () => records.filter((r) => r["event"] === "provisioner.drop");
   return { guardedDrop, records, drops };
 }
@@ -69,13 +73,22 @@ describe("deprovisionTenant", () => {
       providerResourceId: "res-shared",
       providerResourceIds: { postgres: "res-pg", redis: "res-redis" },
     });
-    assert.deepEqual({ ok: result.ok, status: result.status, retryAfterMs: result.retryAfterMs }, { ok: true, status: 200, retryAfterMs: undefined });
-    assert.deepEqual(result.backends.map((b) => [b.resourceType, b.outcome, b.attempts]), [["postgres", "ok", 1], ["redis", "ok", 1], ["rabbitmq", "ok", 1]]);
+    assert.deepEqual({ ok: result.ok, status: result.status, retryAfterMs: result.retryAfterMs }, {
+      ok: true,
+      status: 200,
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(result.backends.map((b) => [b.resourceType, b.outcome, b.attempts]), [["postgres", "ok", 1], [
+      "redis",
+      "ok",
+      1,
+    ], ["rabbitmq", "ok", 1]]);
     assert.deepEqual([pg.dropped, cache.dropped, queue.dropped], [["acme42"], ["acme42"], ["acme42"]]);
     const records = drops();
     assert.equal(records.length, 3);
     assert.deepEqual(
-      records.map((r) => [r["resource_type"], r["provider_resource_id"], r["intent"], r["request_id"], r["caller"]]).sort(),
+      records.map((r) => [r["resource_type"], r["provider_resource_id"], r["intent"], r["request_id"], r["caller"]])
+        .sort(),
       [
         ["postgres", "res-pg", "customer_request", "req-tenant", "tenant-deletion"],
         ["rabbitmq", "res-shared", "customer_request", "req-tenant", "tenant-deletion"],
@@ -88,12 +101,18 @@ describe("deprovisionTenant", () => {
   test("one backend refuses the token's names: no backend drops anything, no record is written", async () => {
     const { guardedDrop, records } = kit();
     const pg = memoryBackend("postgres");
-    const refusing = memoryBackend("redis", { exists: () => Promise.reject(new RefusedError("Cannot drop as the user name 'usr_acme42' is reserved")) });
+    const refusing = memoryBackend("redis", {
+      exists: () => Promise.reject(new RefusedError("Cannot drop as the user name 'usr_acme42' is reserved")),
+    });
     const queue = memoryBackend("rabbitmq");
     const result = await deprovisionTenant({ ...base, guardedDrop, adapters: [pg, refusing, queue] });
     assert.equal(result.ok, false);
     assert.equal(result.status, 400);
-    assert.deepEqual(result.backends.map((b) => [b.resourceType, b.outcome, b.attempts]), [["postgres", "skipped", 0], ["redis", "refused", 0], ["rabbitmq", "skipped", 0]]);
+    assert.deepEqual(result.backends.map((b) => [b.resourceType, b.outcome, b.attempts]), [["postgres", "skipped", 0], [
+      "redis",
+      "refused",
+      0,
+    ], ["rabbitmq", "skipped", 0]]);
     assert.match(String(result.backends[1]!.error?.message), /reserved/);
     assert.deepEqual([pg.dropped, refusing.dropped, queue.dropped], [[], [], []]);
     assert.equal(records.length, 0);
@@ -103,33 +122,57 @@ describe("deprovisionTenant", () => {
   test("a backend that cannot be reached for the names check is no refusal: the drops run and report it", async () => {
     const { guardedDrop } = kit();
     const down = new BackendError("failed", "Cannot deprovision as the tenant's database is in use");
-    const pg = memoryBackend("postgres", { exists: () => Promise.reject(new BackendError("unavailable", "connect ECONNREFUSED")), deprovision: () => Promise.reject(down) });
+    const pg = memoryBackend("postgres", {
+      exists: () => Promise.reject(new BackendError("unavailable", "connect ECONNREFUSED")),
+      deprovision: () => Promise.reject(down),
+    });
     const cache = memoryBackend("redis");
     const result = await deprovisionTenant({ ...base, guardedDrop, adapters: [pg, cache] });
-    assert.deepEqual(result.backends.map((b) => [b.outcome, b.attempts]), [["error", 1], ["ok", 1]], "kind failed is not retried");
+    assert.deepEqual(
+      result.backends.map((b) => [b.outcome, b.attempts]),
+      [["error", 1], ["ok", 1]],
+      "kind failed is not retried",
+    );
     assert.equal(result.status, 500);
   });
 
   test("a short retryAfterMs is waited for and the backend retried; refused, denied and kind failed are not", async () => {
     let takes = 0;
-    const budget: DropBudget = { take: (req) => req.resourceType !== "redis" || ++takes > 1 || { allowed: false, reason: "spent", retryAfterMs: 20 } };
+    const budget: DropBudget = {
+      take: (req) =>
+        req.resourceType !== "redis" || ++takes > 1 || { allowed: false, reason: "spent", retryAfterMs: 20 },
+    };
     const { guardedDrop } = kit({ budget, authorize: (req) => req.resourceType !== "mysql" });
     const cache = memoryBackend("redis");
     const denied = memoryBackend("mysql");
     const result = await deprovisionTenant({ ...base, guardedDrop, adapters: [cache, denied] });
-    assert.deepEqual(result.backends.map((b) => [b.resourceType, b.outcome, b.attempts]), [["redis", "ok", 2], ["mysql", "denied", 1]]);
+    assert.deepEqual(result.backends.map((b) => [b.resourceType, b.outcome, b.attempts]), [["redis", "ok", 2], [
+      "mysql",
+      "denied",
+      1,
+    ]]);
     assert.equal(result.status, 403);
     assert.equal(result.retryAfterMs, undefined);
     assert.deepEqual(cache.dropped, ["acme42"]);
   });
 
   test("a retryAfterMs longer than maxRetryWaitMs is not slept: one attempt, and the result carries it for Retry-After", async () => {
-    const budget: DropBudget = { take: () => ({ allowed: false, reason: "the global limit is spent", retryAfterMs: 510_000 }) };
+    const budget: DropBudget = {
+      take: () => ({ allowed: false, reason: "the global limit is spent", retryAfterMs: 510_000 }),
+    };
     const { guardedDrop } = kit({ budget });
     const cache = memoryBackend("redis");
     // Bounded far below the 510 s asked for: a sleep would fail the test, not hang it.
-    const result = await bounded(deprovisionTenant({ ...base, guardedDrop, adapters: [cache], maxRetryWaitMs: 1_000 }), 60_000, "deprovisionTenant");
-    assert.deepEqual(result.backends.map((b) => [b.outcome, b.attempts, b.retryAfterMs]), [["rate_limited", 1, 510_000]]);
+    const result = await bounded(
+      deprovisionTenant({ ...base, guardedDrop, adapters: [cache], maxRetryWaitMs: 1_000 }),
+      60_000,
+      "deprovisionTenant",
+    );
+    assert.deepEqual(result.backends.map((b) => [b.outcome, b.attempts, b.retryAfterMs]), [[
+      "rate_limited",
+      1,
+      510_000,
+    ]]);
     assert.equal(result.status, 429);
     assert.equal(result.retryAfterMs, 510_000);
     assert.deepEqual(cache.dropped, []);
@@ -137,7 +180,9 @@ describe("deprovisionTenant", () => {
 
   test("an unavailable backend is retried up to maxAttempts with a backoff, then reported 503", async () => {
     const { guardedDrop, drops } = kit();
-    const flaky = memoryBackend("postgres", { deprovision: () => Promise.reject(new BackendError("unavailable", "connect ECONNREFUSED 127.0.0.1:5432")) });
+    const flaky = memoryBackend("postgres", {
+      deprovision: () => Promise.reject(new BackendError("unavailable", "connect ECONNREFUSED 127.0.0.1:5432")),
+    });
     const result = await deprovisionTenant({ ...base, guardedDrop, adapters: [flaky], maxAttempts: 2 });
     assert.deepEqual(result.backends.map((b) => [b.outcome, b.attempts]), [["error", 2]]);
     assert.equal(result.status, 503);
@@ -151,8 +196,16 @@ describe("deprovisionTenant", () => {
     const stuck = memoryBackend("postgres", { deprovision: () => released });
     const cache = memoryBackend("redis");
     try {
-      const result = await bounded(deprovisionTenant({ ...base, guardedDrop, adapters: [stuck, cache], deadlineMs: 200 }), 60_000, "deprovisionTenant");
-      assert.deepEqual(result.backends.map((b) => [b.resourceType, b.outcome, b.attempts]), [["postgres", "deadline_exceeded", 1], ["redis", "ok", 1]]);
+      const result = await bounded(
+        deprovisionTenant({ ...base, guardedDrop, adapters: [stuck, cache], deadlineMs: 200 }),
+        60_000,
+        "deprovisionTenant",
+      );
+      assert.deepEqual(result.backends.map((b) => [b.resourceType, b.outcome, b.attempts]), [[
+        "postgres",
+        "deadline_exceeded",
+        1,
+      ], ["redis", "ok", 1]]);
       assert.equal(result.status, 504);
       const stuckRecord = drops().find((r) => r["resource_type"] === "postgres");
       assert.equal(result.backends[0]!.dropId, stuckRecord?.["drop_id"]);
@@ -174,7 +227,10 @@ describe("deprovisionTenant", () => {
       [{ adapters: [{}] }, /'adapters\[0\]' must be a Deprovisioner/],
     ];
     for (const [bad, message] of cases) {
-      await assert.rejects(deprovisionTenant({ ...base, guardedDrop, adapters: [cache], ...bad } as never), { name: "TypeError", message });
+      await assert.rejects(deprovisionTenant({ ...base, guardedDrop, adapters: [cache], ...bad } as never), {
+        name: "TypeError",
+        message,
+      });
     }
     assert.equal(cache.existsCalls, 0);
   });

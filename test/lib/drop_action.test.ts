@@ -6,7 +6,13 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createGuardedDrop, type DropActionLabels, type DropCounterLabels, type DropRecord, type DropReport } from "../../lib/mod.ts";
+import {
+  createGuardedDrop,
+  type DropActionLabels,
+  type DropCounterLabels,
+  type DropRecord,
+  type DropReport,
+} from "../../lib/mod.ts";
 import { fixtureScope, labels, rejection, sampleRequest } from "../support/drop_kit.ts";
 
 const fixture = fixtureScope();
@@ -32,7 +38,11 @@ describe("the action of a call", () => {
     assert.equal(await f.countAction({ ...labels("ok"), action: "restore" }), 1);
     assert.equal(await f.countAction({ ...labels("ok"), action: "destroy" }), 1);
     assert.equal(await f.count(labels("ok")), 4);
-    assert.equal(f.lines().filter((l) => l.event === "provisioner.drop.warning").length, 0, "no warning when the request said it");
+    assert.equal(
+      f.lines().filter((l) => l.event === "provisioner.drop.warning").length,
+      0,
+      "no warning when the request said it",
+    );
   });
 
   test("a drop that reports a quarantine the request did not say: a warning record, and counted as a quarantine", async () => {
@@ -47,7 +57,9 @@ describe("the action of a call", () => {
 
   test("a failed quarantine is counted under quarantine with its outcome, and its failed record says so", async () => {
     const f = fixture();
-    await rejection(f.guardedDrop({ ...sampleRequest, action: "quarantine" }, () => Promise.reject(new Error("server down"))));
+    await rejection(
+      f.guardedDrop({ ...sampleRequest, action: "quarantine" }, () => Promise.reject(new Error("server down"))),
+    );
     assert.equal(f.failedRecords()[0]!.action, "quarantine");
     assert.equal(await f.countAction({ ...labels("error"), action: "quarantine" }), 1);
   });
@@ -81,9 +93,16 @@ describe("the action of a call", () => {
     const settled: [string | undefined, string][] = [];
     const silent = () => {};
     const logger = { info: silent, warn: silent, error: silent };
-    const store = { append: () => {}, settle: (record: DropRecord, outcome: string) => void settled.push([record.action, outcome]) };
+    const store = {
+      append: () => {},
+      settle: (record: DropRecord, outcome: string) => void settled.push([record.action, outcome]),
+    };
     await createGuardedDrop({ logger, counter: { inc: (l) => void plain.push(l) } })(sampleRequest, () => quarantined);
-    const guardedDrop = createGuardedDrop({ logger, counter: { inc: (l) => void plain.push(l), incAction: (l) => void byAction.push(l) }, auditStore: store });
+    const guardedDrop = createGuardedDrop({
+      logger,
+      counter: { inc: (l) => void plain.push(l), incAction: (l) => void byAction.push(l) },
+      auditStore: store,
+    });
     await guardedDrop(sampleRequest, () => quarantined);
     assert.equal(plain.length, 2);
     assert.deepEqual(byAction, [{ ...labels("ok"), action: "quarantine" }]);

@@ -44,7 +44,10 @@ function hostileValues(): [string, unknown][] {
       throw new Error("code getter");
     },
   });
-  return [["a revoked Proxy", revoked], ["a Proxy whose get trap throws", throwing], ["a throwing code getter", throwingGetter]];
+  return [["a revoked Proxy", revoked], ["a Proxy whose get trap throws", throwing], [
+    "a throwing code getter",
+    throwingGetter,
+  ]];
 }
 
 describe("error guards", () => {

@@ -324,8 +324,18 @@ describe("4. the steps run in order", () => {
   const policyCases: { name: string; authorize: () => unknown; message: RegExp }[] = [
     { name: "false", authorize: () => false, message: /denied it/ },
     { name: "a truthy non-true value", authorize: () => "yes", message: /denied it/ },
-    { name: "a rejection", authorize: () => Promise.reject(new Error("policy db down")), message: /failed: policy db down/ },
-    { name: "a synchronous throw", authorize: () => { throw new Error("bug"); }, message: /failed: bug/ },
+    {
+      name: "a rejection",
+      authorize: () => Promise.reject(new Error("policy db down")),
+      message: /failed: policy db down/,
+    },
+    {
+      name: "a synchronous throw",
+      authorize: () => {
+        throw new Error("bug");
+      },
+      message: /failed: bug/,
+    },
     { name: "a timeout", authorize: () => new Promise(() => {}), message: /did not answer within 20 ms/ },
   ];
   for (const { name, authorize, message } of policyCases) {
@@ -364,9 +374,18 @@ describe("4. the steps run in order", () => {
   test("the drop's own GD_REFUSED and GD_DENIED errors map to refused and denied; anything else to error", async () => {
     const f = fixture();
     const withCode = (code: string) => Object.assign(new Error(`has ${code}`), { code });
-    assert.equal((await rejection(f.guardedDrop(request, () => Promise.reject(withCode("GD_REFUSED"))))).outcome, "refused");
-    assert.equal((await rejection(f.guardedDrop(request, () => Promise.reject(withCode("GD_DENIED"))))).outcome, "denied");
-    assert.equal((await rejection(f.guardedDrop(request, () => Promise.reject(withCode("ECONNRESET"))))).outcome, "error");
+    assert.equal(
+      (await rejection(f.guardedDrop(request, () => Promise.reject(withCode("GD_REFUSED"))))).outcome,
+      "refused",
+    );
+    assert.equal(
+      (await rejection(f.guardedDrop(request, () => Promise.reject(withCode("GD_DENIED"))))).outcome,
+      "denied",
+    );
+    assert.equal(
+      (await rejection(f.guardedDrop(request, () => Promise.reject(withCode("ECONNRESET"))))).outcome,
+      "error",
+    );
     assert.equal(
       (await rejection(f.guardedDrop(request, () => Promise.reject(new DOMException("stop", "AbortError"))))).outcome,
       "error",
@@ -380,7 +399,10 @@ describe("4. the steps run in order", () => {
 
   test("an adapter error's kind is kept on the rejection", async () => {
     const f = fixture();
-    const unavailable = Object.assign(new Error("connect ECONNREFUSED"), { code: "GD_BACKEND_UNAVAILABLE", kind: "unavailable" });
+    const unavailable = Object.assign(new Error("connect ECONNREFUSED"), {
+      code: "GD_BACKEND_UNAVAILABLE",
+      kind: "unavailable",
+    });
     const err = await rejection(f.guardedDrop(request, () => Promise.reject(unavailable)));
     assert.equal(err.outcome, "error");
     assert.equal(err.kind, "unavailable");
@@ -407,7 +429,16 @@ describe("5. seven outcomes, each with its own error class and stable code", () 
     await record(f.guardedDrop({ ...request, intent: "limit" }, () => {}));
     await record(f.guardedDrop(request, () => Promise.reject(new Error("boom"))));
     await record(f.guardedDrop(request, () => {}));
-    const broken = createGuardedDrop({ logger: { info() { throw new Error("x"); }, warn() {}, error() {} }, counter: { inc() {} } });
+    const broken = createGuardedDrop({
+      logger: {
+        info() {
+          throw new Error("x");
+        },
+        warn() {},
+        error() {},
+      },
+      counter: { inc() {} },
+    });
     await record(broken(request, () => {}));
     now = 0;
     assert.deepEqual(
@@ -590,7 +621,11 @@ describe("bad input: refused, with a message that names the field, and the drop 
     { name: "missing backend", req: { ...base, backend: undefined }, field: /'backend'/ },
     { name: "unknown backend", req: { ...base, backend: "SHARED" }, field: /'backend'/ },
     { name: "non-string caller", req: { ...base, caller: 7 }, field: /'caller'/ },
-    { name: "non-string providerResourceId", req: { ...base, providerResourceId: null }, field: /'providerResourceId'/ },
+    {
+      name: "non-string providerResourceId",
+      req: { ...base, providerResourceId: null },
+      field: /'providerResourceId'/,
+    },
     { name: "non-string intent", req: { ...base, intent: ["x"] }, field: /'intent'/ },
     { name: "null request", req: null, field: /'token'/ },
     { name: "string request", req: "db_acme42", field: /'token'/ },
@@ -624,13 +659,21 @@ describe("bad input: refused, with a message that names the field, and the drop 
 
   test("createGuardedDrop checks its options up front", () => {
     assert.throws(() => createGuardedDrop(undefined as never), /'options' must be an object/);
-    assert.throws(() => createGuardedDrop({ logger: {} as never, counter: { inc() {} } }), /'logger.info' must be a function/);
+    assert.throws(
+      () => createGuardedDrop({ logger: {} as never, counter: { inc() {} } }),
+      /'logger.info' must be a function/,
+    );
     assert.throws(
       () => createGuardedDrop({ logger: { info() {}, warn() {}, error() {} }, counter: {} as never }),
       /'counter.inc' must be a function/,
     );
     assert.throws(
-      () => createGuardedDrop({ logger: { info() {}, warn() {}, error() {} }, counter: { inc() {} }, authorizeTimeoutMs: 0 }),
+      () =>
+        createGuardedDrop({
+          logger: { info() {}, warn() {}, error() {} },
+          counter: { inc() {} },
+          authorizeTimeoutMs: 0,
+        }),
       /'authorizeTimeoutMs' must be a positive finite number/,
     );
     assert.throws(
@@ -684,7 +727,7 @@ describe("review findings: secrets in odd places, and outcomes that must still b
     const driverError = Object.assign(new Error("WRONGPASS invalid username-password pair"), {
       command: { name: "auth", args: ["admin", "hunter2"] },
     });
-    const adapterError = Object.assign(new Error("Cannot deprovision the Redis tenant \"acme42\" as AUTH failed"), {
+    const adapterError = Object.assign(new Error('Cannot deprovision the Redis tenant "acme42" as AUTH failed'), {
       code: "GD_BACKEND_FAILED",
       kind: "failed",
       cause: driverError,
@@ -700,7 +743,9 @@ describe("review findings: secrets in odd places, and outcomes that must still b
   test("a connection string passed as token or backend is scrubbed from the failed record, the rejection and the counter", async () => {
     const f = fixture();
     const e1 = await rejection(f.guardedDrop({ ...request, token: "postgres://admin:hunter2@db/x" }, () => {}));
-    const e2 = await rejection(f.guardedDrop({ ...request, backend: "redis://:hunter2@cache:6379" as "shared" }, () => {}));
+    const e2 = await rejection(
+      f.guardedDrop({ ...request, backend: "redis://:hunter2@cache:6379" as "shared" }, () => {}),
+    );
     assert.equal(e1.code, "GD_REFUSED");
     assert.equal(e2.code, "GD_REFUSED");
     assert.ok(!e1.message.includes("hunter2"), e1.message);
@@ -721,7 +766,11 @@ describe("review findings: secrets in odd places, and outcomes that must still b
   });
 
   test("a breakerFor that throws, or returns no execute: a counted error with its failed record", async () => {
-    for (const breakerFor of [() => { throw new Error("no breaker here"); }, () => ({}) as never]) {
+    for (
+      const breakerFor of [() => {
+        throw new Error("no breaker here");
+      }, () => ({}) as never]
+    ) {
       const f = fixture({ breakerFor });
       let ran = 0;
       const err = await rejection(f.guardedDrop(request, () => void ran++));
@@ -742,7 +791,14 @@ describe("review findings: secrets in odd places, and outcomes that must still b
   });
 
   test("an isNeutral that throws counts the error as a failure, and the outcome is counted", async () => {
-    const f = fixture({ breaker: { failureThreshold: 1, isNeutral: () => { throw new Error("bug"); } } });
+    const f = fixture({
+      breaker: {
+        failureThreshold: 1,
+        isNeutral: () => {
+          throw new Error("bug");
+        },
+      },
+    });
     const err = await rejection(f.guardedDrop(request, () => Promise.reject(new Error("down"))));
     assert.equal(err.outcome, "error");
     assert.equal((await rejection(f.guardedDrop(request, () => {}))).outcome, "breaker_open");
@@ -758,7 +814,13 @@ describe("review findings: secrets in odd places, and outcomes that must still b
     };
     const counts: string[] = [];
     const throwingLogger = createGuardedDrop({
-      logger: { info() { throw revoked(); }, warn() {}, error() {} },
+      logger: {
+        info() {
+          throw revoked();
+        },
+        warn() {},
+        error() {},
+      },
       counter: { inc: (l) => counts.push(l.outcome) },
     });
     let promise: Promise<unknown> | undefined;
@@ -774,10 +836,12 @@ describe("review findings: secrets in odd places, and outcomes that must still b
 
   test("the policy sees the request as validated and recorded, frozen, whatever its getters do later", async () => {
     let seen: DropRequest | undefined;
-    const f = fixture({ authorize: (req) => {
-      seen = req;
-      return true;
-    } });
+    const f = fixture({
+      authorize: (req) => {
+        seen = req;
+        return true;
+      },
+    });
     let reads = 0;
     const shifty = {
       ...request,

@@ -5,13 +5,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  BackendError,
-  createGuardedDrop,
-  type DropError,
-  type DropOutcome,
-  type DropRecord,
-} from "../../lib/mod.ts";
+import { BackendError, createGuardedDrop, type DropError, type DropOutcome, type DropRecord } from "../../lib/mod.ts";
 import type { AuditFixture } from "../support/audit_fixture.ts";
 import { fixtureScope, labels, rejection, sampleRequest } from "../support/drop_kit.ts";
 import { LOADED_MACHINE_SLACK_MS } from "../support/timing.ts";
@@ -78,7 +72,9 @@ describe("auditTimeoutMs: a bound on the audit store", () => {
       for (const value of [0, -1, Number.NaN, Infinity, "100"]) {
         assert.throws(
           () => createGuardedDrop({ ...base, [option]: value }),
-          (err: Error) => err instanceof TypeError && err.message.includes(`'${option}' must be a positive finite number: current value is`),
+          (err: Error) =>
+            err instanceof TypeError &&
+            err.message.includes(`'${option}' must be a positive finite number: current value is`),
           `${option} = ${String(value)}`,
         );
       }
@@ -239,7 +235,15 @@ describe("verdicts: the policy", () => {
     ["false", false, /the policy answered false/],
     ["a verdict without a reason", { allowed: false }, /the policy gave no reason/],
     // Awaiting it reads `then`, which throws: a failed policy, still denied.
-    ["a Proxy whose getters throw", new Proxy({}, { get() { throw new Error("trap"); } }), /the policy failed: trap/],
+    [
+      "a Proxy whose getters throw",
+      new Proxy({}, {
+        get() {
+          throw new Error("trap");
+        },
+      }),
+      /the policy failed: trap/,
+    ],
   ];
   for (const [name, answer, reason] of notVerdicts) {
     test(`the policy answering ${name} is denied, with a reason that says so`, async () => {
@@ -255,7 +259,9 @@ describe("verdicts: the policy", () => {
   }
 
   test("a rejection and a timeout are denied with a reason; credentials are scrubbed from it", async () => {
-    const failing = fixture({ authorize: () => Promise.reject(new Error("lookup postgres://app:hunter2@db/x failed")) });
+    const failing = fixture({
+      authorize: () => Promise.reject(new Error("lookup postgres://app:hunter2@db/x failed")),
+    });
     const e1 = await rejection(failing.guardedDrop(request, () => {}));
     assert.equal(e1.reason, "the policy failed: lookup postgres://***@db/x failed");
     assert.ok(!JSON.stringify(failing.lines()).includes("hunter2"));
@@ -278,7 +284,9 @@ describe("verdicts: the policy", () => {
 
 describe("verdicts: the budget", () => {
   test("{ allowed: false, reason, retryAfterMs } is rate_limited with .reason and .retryAfterMs", async () => {
-    const f = fixture({ budget: { take: async () => ({ allowed: false, reason: "global: 10 per 60000 ms spent", retryAfterMs: 1200 }) } });
+    const f = fixture({
+      budget: { take: async () => ({ allowed: false, reason: "global: 10 per 60000 ms spent", retryAfterMs: 1200 }) },
+    });
     let ran = 0;
     const err = await rejection(f.guardedDrop(request, () => void ran++));
     assert.equal(err.code, "GD_RATE_LIMITED");
@@ -292,7 +300,9 @@ describe("verdicts: the budget", () => {
 
   test("a retryAfterMs that is not a non-negative finite number is left out", async () => {
     for (const retryAfterMs of [-1, Number.NaN, "1200", Infinity]) {
-      const f = fixture({ budget: { take: () => ({ allowed: false, reason: "spent", retryAfterMs: retryAfterMs as number }) } });
+      const f = fixture({
+        budget: { take: () => ({ allowed: false, reason: "spent", retryAfterMs: retryAfterMs as number }) },
+      });
       const err = await rejection(f.guardedDrop(request, () => {}));
       assert.equal(err.retryAfterMs, undefined, String(retryAfterMs));
     }
@@ -300,7 +310,9 @@ describe("verdicts: the budget", () => {
 
   test("{ allowed: true, warning }: a provisioner.drop.warning record at warn, and the drop runs", async () => {
     const f = fixture({
-      budget: { take: () => ({ allowed: true, warning: "budget store redis://:hunter2@cache:6379 unreachable; allowed" }) },
+      budget: {
+        take: () => ({ allowed: true, warning: "budget store redis://:hunter2@cache:6379 unreachable; allowed" }),
+      },
     });
     let ran = 0;
     await f.guardedDrop(request, () => void ran++);
@@ -341,7 +353,9 @@ describe("verdicts: the budget", () => {
   });
 
   test("a string, or an object without allowed, is rate_limited with a reason that says so", async () => {
-    for (const [answer, reason] of [["ok", /answered "ok", which is neither/], [{}, /'allowed' is undefined/]] as const) {
+    for (
+      const [answer, reason] of [["ok", /answered "ok", which is neither/], [{}, /'allowed' is undefined/]] as const
+    ) {
       const f = fixture({ budget: { take: () => answer as never } });
       let ran = 0;
       const err = await rejection(f.guardedDrop(request, () => void ran++));
@@ -421,10 +435,14 @@ describe("the breaker through guardedDrop", () => {
   });
 
   test("isFailure replaces the rule: here only unavailable counts, and a plain Error does not", async () => {
-    const f = fixture({ breaker: { failureThreshold: 2, isFailure: (err) => (err as { kind?: string }).kind === "unavailable" } });
+    const f = fixture({
+      breaker: { failureThreshold: 2, isFailure: (err) => (err as { kind?: string }).kind === "unavailable" },
+    });
     for (let i = 0; i < 5; i++) await rejection(f.guardedDrop(request, () => Promise.reject(new Error("plain"))));
     assert.equal(await f.count(labels("breaker_open")), 0);
-    for (let i = 0; i < 2; i++) await rejection(f.guardedDrop(request, () => Promise.reject(new BackendError("unavailable", "down"))));
+    for (let i = 0; i < 2; i++) {
+      await rejection(f.guardedDrop(request, () => Promise.reject(new BackendError("unavailable", "down"))));
+    }
     assert.equal((await rejection(f.guardedDrop(request, () => {}))).outcome, "breaker_open");
   });
 });
@@ -447,7 +465,12 @@ describe("a realistic request", () => {
   test("a UUID token and a gRPC peer caller are written as given", async () => {
     const f = fixture();
     const token = "0b7c6a9e-3f1d-4c2a-9b8e-5d4f3a2b1c0d";
-    await f.guardedDrop({ ...request, token, caller: "10.0.0.7:5544", requestId: "5e1f0c4d-8a2b-4f6e-9c3d-7b1a0e2f4d6c" }, () => {});
+    await f.guardedDrop({
+      ...request,
+      token,
+      caller: "10.0.0.7:5544",
+      requestId: "5e1f0c4d-8a2b-4f6e-9c3d-7b1a0e2f4d6c",
+    }, () => {});
     const [record] = f.dropRecords();
     assert.equal(record?.token, token);
     assert.equal(record?.caller, "10.0.0.7:5544");

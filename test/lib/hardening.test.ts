@@ -3,7 +3,13 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createGuardedDrop, createNameRules, type DropRequest, type GuardedDropOptions, RefusedError } from "../../lib/mod.ts";
+import {
+  createGuardedDrop,
+  createNameRules,
+  type DropRequest,
+  type GuardedDropOptions,
+  RefusedError,
+} from "../../lib/mod.ts";
 import { LOADED_MACHINE_SLACK_MS } from "../support/timing.ts";
 
 type Line = Record<string, unknown>;
@@ -49,7 +55,9 @@ describe("a hung half-open trial", () => {
   test("blocks the key only until trialTimeoutMs, with a real retryAfterMs, never for ever", async () => {
     let now = 0;
     const f = setup({ breaker: { failureThreshold: 1, cooldownMs: 1000, now: () => now } });
-    await outcomeOf(f.guardedDrop(request(), async () => { throw new Error("down"); }));
+    await outcomeOf(f.guardedDrop(request(), async () => {
+      throw new Error("down");
+    }));
     now = 1000;
     void f.guardedDrop(request(), () => new Promise<never>(() => {})).catch(() => {}); // the trial hangs
     await new Promise((resolve) => setImmediate(resolve));
@@ -104,12 +112,24 @@ describe("a policy or a budget that rejects with a hostile value", () => {
       revoke();
       return proxy;
     }],
-    ["a Proxy whose getPrototypeOf throws", () => new Proxy({}, { getPrototypeOf() { throw new Error("trap"); } })],
-    ["a Proxy whose every trap throws", () => new Proxy(new Error("x"), {
-      get() { throw new Error("get"); },
-      getPrototypeOf() { throw new Error("proto"); },
-      has() { throw new Error("has"); },
-    })],
+    ["a Proxy whose getPrototypeOf throws", () =>
+      new Proxy({}, {
+        getPrototypeOf() {
+          throw new Error("trap");
+        },
+      })],
+    ["a Proxy whose every trap throws", () =>
+      new Proxy(new Error("x"), {
+        get() {
+          throw new Error("get");
+        },
+        getPrototypeOf() {
+          throw new Error("proto");
+        },
+        has() {
+          throw new Error("has");
+        },
+      })],
   ];
   for (const [name, make] of hostile()) {
     test(`${name} from the policy is denied; from the budget, rate_limited; each counted once`, async () => {
@@ -122,7 +142,11 @@ describe("a policy or a budget that rejects with a hostile value", () => {
       const limited = await outcomeOf(budget.guardedDrop(request(), async () => void drops++));
       assert.equal(limited.outcome, "rate_limited");
       assert.deepEqual(budget.counts.map((c) => c.outcome), ["rate_limited"]);
-      const thrown = setup({ authorize: () => { throw make(); } });
+      const thrown = setup({
+        authorize: () => {
+          throw make();
+        },
+      });
       assert.equal((await outcomeOf(thrown.guardedDrop(request(), async () => void drops++))).outcome, "denied");
       assert.equal(drops, 0);
     });
@@ -155,7 +179,9 @@ describe("async sinks", () => {
 
   test("an async counter.inc that rejects is reported through logger.error, never unhandled", async () => {
     const sinks = memorySinks();
-    sinks.counter.inc = (async () => { throw new Error("push failed"); }) as never;
+    sinks.counter.inc = (async () => {
+      throw new Error("push failed");
+    }) as never;
     const { outcome, unhandled } = await watched(setup({}, sinks), async () => "v");
     const f = { errors: sinks.errors };
     assert.equal(outcome, "ok");
@@ -167,22 +193,34 @@ describe("async sinks", () => {
 
   test("an async warn that rejects is reported; an async error that rejects falls back to the console", async () => {
     const sinks = memorySinks();
-    sinks.logger.warn = (async () => { throw new Error("warn async"); }) as never;
-    const { outcome, unhandled } = await watched(setup({}, sinks), async () => { throw new Error("x"); });
+    sinks.logger.warn = (async () => {
+      throw new Error("warn async");
+    }) as never;
+    const { outcome, unhandled } = await watched(setup({}, sinks), async () => {
+      throw new Error("x");
+    });
     const f = { errors: sinks.errors };
     assert.equal(outcome, "error");
     assert.deepEqual(unhandled, []);
     assert.deepEqual(f.errors.map((e) => e.what), ["the provisioner.drop.failed record could not be written"]);
 
     const both = memorySinks();
-    both.logger.warn = (async () => { throw new Error("warn async"); }) as never;
-    both.logger.error = (async () => { throw new Error("error async"); }) as never;
+    both.logger.warn = (async () => {
+      throw new Error("warn async");
+    }) as never;
+    both.logger.error = (async () => {
+      throw new Error("error async");
+    }) as never;
     const g = setup({}, both);
     const printed: string[] = [];
     const original = console.error;
     console.error = (line: string) => void printed.push(line);
     try {
-      const unhandledToo = await unhandledDuring(async () => void (await outcomeOf(g.guardedDrop(request(), async () => { throw new Error("x"); }))));
+      const unhandledToo = await unhandledDuring(async () =>
+        void (await outcomeOf(g.guardedDrop(request(), async () => {
+          throw new Error("x");
+        })))
+      );
       assert.deepEqual(unhandledToo, []);
     } finally {
       console.error = original;
@@ -192,11 +230,19 @@ describe("async sinks", () => {
   });
 
   test("an async info is awaited before the drop: a rejection or a hang is audit_failed, and the drop never runs", async () => {
-    for (const info of [
-      async () => { throw new Error("info async"); },
-      () => new Promise<never>(() => {}),
-      () => ({ get then() { throw new Error("then getter"); } }),
-    ]) {
+    for (
+      const info of [
+        async () => {
+          throw new Error("info async");
+        },
+        () => new Promise<never>(() => {}),
+        () => ({
+          get then() {
+            throw new Error("then getter");
+          },
+        }),
+      ]
+    ) {
       const sinks = memorySinks();
       sinks.logger.info = info as never;
       const f = setup({ auditTimeoutMs: 50 }, sinks);
@@ -226,16 +272,26 @@ describe("a console that throws too", () => {
     };
     try {
       const sinks = memorySinks();
-      sinks.counter.inc = () => { throw new Error("counter down"); };
-      sinks.logger.error = () => { throw new Error("logger.error down"); };
+      sinks.counter.inc = () => {
+        throw new Error("counter down");
+      };
+      sinks.logger.error = () => {
+        throw new Error("logger.error down");
+      };
       const f = setup({}, sinks);
       assert.equal(await f.guardedDrop(request(), async () => "v"), "v");
 
       const failing = memorySinks();
-      failing.logger.warn = () => { throw new Error("warn down"); };
-      failing.logger.error = () => { throw new Error("logger.error down"); };
+      failing.logger.warn = () => {
+        throw new Error("warn down");
+      };
+      failing.logger.error = () => {
+        throw new Error("logger.error down");
+      };
       const g = setup({}, failing);
-      const err = await outcomeOf(g.guardedDrop(request(), async () => { throw new Error("x"); }));
+      const err = await outcomeOf(g.guardedDrop(request(), async () => {
+        throw new Error("x");
+      }));
       assert.equal(err.outcome, "error");
       assert.equal(err.code, "GD_DROP_FAILED");
       const suppressed = (err.suppressed as Error[]).map((e) => e.message);
@@ -255,7 +311,8 @@ describe("timeouts a timer cannot hold", () => {
           () => setup({ [option]: value }),
           (err: Error) =>
             err instanceof TypeError &&
-            err.message === `Cannot create guardedDrop as '${option}' must be at most 2147483647 ms (a longer timer fires at once): current value is ${value}`,
+            err.message ===
+              `Cannot create guardedDrop as '${option}' must be at most 2147483647 ms (a longer timer fires at once): current value is ${value}`,
         );
       }
       assert.doesNotThrow(() => setup({ [option]: 2_147_483_647 }));
@@ -263,7 +320,10 @@ describe("timeouts a timer cannot hold", () => {
   }
 
   test("an append slower than a 1 ms timer is not cut short by a huge bound", async () => {
-    const f = setup({ auditTimeoutMs: 2_147_483_647, auditStore: { append: () => new Promise<void>((resolve) => setTimeout(resolve, 20)) } });
+    const f = setup({
+      auditTimeoutMs: 2_147_483_647,
+      auditStore: { append: () => new Promise<void>((resolve) => setTimeout(resolve, 20)) },
+    });
     assert.equal(await f.guardedDrop(request(), async () => "v"), "v");
   });
 });
@@ -275,16 +335,18 @@ describe("custom name rules", () => {
       throw make();
     },
   });
-  for (const [name, make] of [
-    ["this copy's RefusedError", () => new RefusedError("bad token; tried postgres://admin:hunter2@db/x")],
-    ["another copy's refusal", () => Object.assign(new Error("other copy password=hunter2"), { code: "GD_REFUSED" })],
-    ["a plain error", () => new Error("lookup failed for redis://:hunter2@cache")],
-    ["a revoked Proxy", () => {
-      const { proxy, revoke } = Proxy.revocable({}, {});
-      revoke();
-      return proxy;
-    }],
-  ] as const) {
+  for (
+    const [name, make] of [
+      ["this copy's RefusedError", () => new RefusedError("bad token; tried postgres://admin:hunter2@db/x")],
+      ["another copy's refusal", () => Object.assign(new Error("other copy password=hunter2"), { code: "GD_REFUSED" })],
+      ["a plain error", () => new Error("lookup failed for redis://:hunter2@cache")],
+      ["a revoked Proxy", () => {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        return proxy;
+      }],
+    ] as const
+  ) {
     test(`${name} thrown by nameRules is refused, scrubbed in the rejection, its cause and the record`, async () => {
       const f = setup({ nameRules: rulesThrowing(make) });
       const err = await outcomeOf(f.guardedDrop(request(), async () => {}));
@@ -293,7 +355,16 @@ describe("custom name rules", () => {
       assert.deepEqual(f.counts.map((c) => c.outcome), ["refused"]);
       const failed = f.lines.filter((l) => l.event === "provisioner.drop.failed");
       assert.equal(failed.length, 1);
-      assert.doesNotMatch(JSON.stringify([err.message, err.stack, (err.cause as Error | undefined)?.message, (err.cause as Error | undefined)?.stack, failed]), /hunter2/);
+      assert.doesNotMatch(
+        JSON.stringify([
+          err.message,
+          err.stack,
+          (err.cause as Error | undefined)?.message,
+          (err.cause as Error | undefined)?.stack,
+          failed,
+        ]),
+        /hunter2/,
+      );
     });
   }
 
@@ -318,7 +389,9 @@ describe("low-severity findings", () => {
       }
     };
     const f = setup({ auditStore: { append: (r) => void stored.push(r.token) } }, sinks);
-    await outcomeOf(f.guardedDrop(request(), async () => { throw new Error("x"); }));
+    await outcomeOf(f.guardedDrop(request(), async () => {
+      throw new Error("x");
+    }));
     assert.deepEqual(stored, ["acme42"]);
     const failed = f.lines.filter((l) => l.event === "provisioner.drop.failed");
     assert.equal(failed[0]!.token, "acme42");
@@ -328,7 +401,10 @@ describe("low-severity findings", () => {
     for (const value of [true, "info", 1]) {
       const sinks = memorySinks();
       Object.assign(sinks.logger, { isLevelEnabled: value });
-      assert.throws(() => setup({}, sinks), /Cannot create guardedDrop as 'logger.isLevelEnabled' must be a function: current value is/);
+      assert.throws(
+        () => setup({}, sinks),
+        /Cannot create guardedDrop as 'logger.isLevelEnabled' must be a function: current value is/,
+      );
     }
     for (const answer of [0, undefined, "true", 1]) {
       const sinks = memorySinks();
@@ -346,10 +422,12 @@ describe("low-severity findings", () => {
 
   test("a replacement breaker that calls fn twice runs the drop once; the second call rejects", async () => {
     let drops = 0;
-    const twice = { execute: async <T>(fn: () => Promise<T>) => {
-      await fn();
-      return await fn();
-    } };
+    const twice = {
+      execute: async <T>(fn: () => Promise<T>) => {
+        await fn();
+        return await fn();
+      },
+    };
     const f = setup({ breakerFor: () => twice });
     const err = await outcomeOf(f.guardedDrop(request(), async () => void drops++));
     assert.equal(drops, 1);
@@ -358,7 +436,19 @@ describe("low-severity findings", () => {
     assert.deepEqual(f.counts.map((c) => c.outcome), ["error"]);
   });
 
-  for (const resourceType of ["postgres ", " postgres", "post gres", "postgres\u200b", "postgres\u00a0", "postgres\n", "postgres\u0000", "\u202epostgres", "postgres\ufeff"]) {
+  for (
+    const resourceType of [
+      "postgres ",
+      " postgres",
+      "post gres",
+      "postgres\u200b",
+      "postgres\u00a0",
+      "postgres\n",
+      "postgres\u0000",
+      "\u202epostgres",
+      "postgres\ufeff",
+    ]
+  ) {
     test(`resourceType ${JSON.stringify(resourceType)} is refused, before any breaker is made`, async () => {
       let made = 0;
       const f = setup({ breakerFor: () => (made++, { execute: (fn) => fn() }) });

@@ -71,7 +71,10 @@ const legitimateTokens = ["acme42", "a", "0", "acme.eu-west_1", "t-1.2_3", "a".r
 describe("checkNamingToken", () => {
   for (const [name, token] of hostileTokens) {
     test(`refuses ${name}`, () => {
-      assert.throws(() => checkNamingToken(token), (err) => isRefusedError(err) && (err as Error).message.startsWith("Cannot drop"));
+      assert.throws(
+        () => checkNamingToken(token),
+        (err) => isRefusedError(err) && (err as Error).message.startsWith("Cannot drop"),
+      );
     });
   }
   for (const token of legitimateTokens) {
@@ -80,7 +83,10 @@ describe("checkNamingToken", () => {
     });
   }
   test("a hostile name cannot forge a log line through the message", () => {
-    assert.throws(() => checkNamingToken('x"\n{"event":"provisioner.drop"}'), (err) => !(err as Error).message.includes("\n"));
+    assert.throws(
+      () => checkNamingToken('x"\n{"event":"provisioner.drop"}'),
+      (err) => !(err as Error).message.includes("\n"),
+    );
   });
 });
 
@@ -116,13 +122,31 @@ describe("checkDatabaseName", () => {
   ];
   const legitimate = ["db_acme42", "dedicated_db_acme42", `db_${"a".repeat(60)}`, `dedicated_db_${"a".repeat(50)}`];
   for (const name of hostile) {
-    test(`refuses ${JSON.stringify(name) ?? String(name)}`, () => assert.throws(() => checkDatabaseName(name), isRefusedError));
+    test(`refuses ${JSON.stringify(name) ?? String(name)}`, () =>
+      assert.throws(() => checkDatabaseName(name), isRefusedError));
   }
-  for (const name of legitimate) test(`accepts ${name.slice(0, 24)}`, () => assert.equal(checkDatabaseName(name), name));
+  for (const name of legitimate) {
+    test(`accepts ${name.slice(0, 24)}`, () => assert.equal(checkDatabaseName(name), name));
+  }
 });
 
 describe("checkUserName", () => {
-  const hostile = ["default", "postgres", "root", "admin", "replication", "usr_", "ded_", "dedicated_usr_", "usr_default", "ded_ROOT", "usr_*", "usr_acme:x", "user_acme", "guest"];
+  const hostile = [
+    "default",
+    "postgres",
+    "root",
+    "admin",
+    "replication",
+    "usr_",
+    "ded_",
+    "dedicated_usr_",
+    "usr_default",
+    "ded_ROOT",
+    "usr_*",
+    "usr_acme:x",
+    "user_acme",
+    "guest",
+  ];
   const legitimate = ["usr_acme42", "dedicated_usr_acme42", "ded_acme42"];
   for (const name of hostile) test(`refuses ${name}`, () => assert.throws(() => checkUserName(name), isRefusedError));
   for (const name of legitimate) test(`accepts ${name}`, () => assert.equal(checkUserName(name), name));
@@ -167,7 +191,10 @@ describe("createNameRules", () => {
     assert.throws(() => createNameRules({ databasePrefixes: [] }), /'databasePrefixes' must be a non-empty array/);
     assert.throws(() => createNameRules({ userPrefixes: [""] }), /non-empty string/);
     assert.throws(() => createNameRules({ reserved: [1 as unknown as string] }), /'reserved' entry must be a string/);
-    assert.throws(() => createNameRules({ mixedCaseTokens: "fold" as never }), /'mixedCaseTokens' must be "refuse" or "exact"/);
+    assert.throws(
+      () => createNameRules({ mixedCaseTokens: "fold" as never }),
+      /'mixedCaseTokens' must be "refuse" or "exact"/,
+    );
   });
 });
 
@@ -181,11 +208,18 @@ describe("the case policy (mixedCaseTokens), decided once for every backend", ()
         assert.throws(() => check(token), (err: Error) => {
           assert.equal(isRefusedError(err), true);
           assert.equal(
-            err.message.startsWith(`Cannot drop as the naming token must be lower case, the case policy of guardedDrop and every adapter: current value is ${JSON.stringify(token)}.`),
+            err.message.startsWith(
+              `Cannot drop as the naming token must be lower case, the case policy of guardedDrop and every adapter: current value is ${
+                JSON.stringify(token)
+              }.`,
+            ),
             true,
             err.message,
           );
-          assert.match(err.message, new RegExp(`may hold it as ${JSON.stringify(token.toLowerCase()).replace(/[.]/g, "\\.")}`));
+          assert.match(
+            err.message,
+            new RegExp(`may hold it as ${JSON.stringify(token.toLowerCase()).replace(/[.]/g, "\\.")}`),
+          );
           return true;
         });
       }
@@ -215,11 +249,13 @@ describe("the case policy (mixedCaseTokens), decided once for every backend", ()
 
   test("guardedDrop refuses a mixed-case token before the drop runs, with any rules that do not declare exact", async () => {
     const exact = createNameRules({ mixedCaseTokens: "exact" });
-    for (const [nameRules, expected] of [
-      [undefined, "refused"],
-      [{ ...exact, mixedCaseTokens: undefined }, "refused"],
-      [exact, "ok"],
-    ] as const) {
+    for (
+      const [nameRules, expected] of [
+        [undefined, "refused"],
+        [{ ...exact, mixedCaseTokens: undefined }, "refused"],
+        [exact, "ok"],
+      ] as const
+    ) {
       const recorder = createAuditFixture(nameRules === undefined ? {} : { nameRules });
       try {
         let ran = 0;

@@ -10,7 +10,10 @@ describe("scrubCredentials", () => {
     ["postgresql://admin:hun@ter2@db/x", "postgresql://***@db/x"],
     ["redis://:hunter2@cache:6379", "redis://***@cache:6379"],
     ["rediss://default:hunter2@cache", "rediss://***@cache"],
-    ["mongodb+srv://u:hunter2@cluster0.example.net/?retryWrites=true", "mongodb+srv://***@cluster0.example.net/?retryWrites=true"],
+    [
+      "mongodb+srv://u:hunter2@cluster0.example.net/?retryWrites=true",
+      "mongodb+srv://***@cluster0.example.net/?retryWrites=true",
+    ],
     ["amqp://guest:hunter2@rabbit:5672/vh_x", "amqp://***@rabbit:5672/vh_x"],
     ["http://guest:hunter2@rabbit:15672/api", "http://***@rabbit:15672/api"],
     ["host=db user=u password=hunter2 dbname=x", "host=db user=u password=*** dbname=x"],
@@ -51,7 +54,10 @@ describe("scrubCredentials", () => {
     ['mysql://u:hun"ter2@db', "mysql://***@db"],
     ["mysql://u:hun<ter2@db", "mysql://***@db"],
     ["mysql://u:hun`ter2@db", "mysql://***@db"],
-    ["dial mongodb://u:hun/te@r2@h1:27017,h2:27017/db?x=1 failed", "dial mongodb://***@h1:27017,h2:27017/db?x=1 failed"],
+    [
+      "dial mongodb://u:hun/te@r2@h1:27017,h2:27017/db?x=1 failed",
+      "dial mongodb://***@h1:27017,h2:27017/db?x=1 failed",
+    ],
     ["redis://u:hunter2@", "redis://***@"],
     ["redis://u:hunter2@:6379", "redis://***@:6379"],
     ["app:hun/ter2@db:5432", "***@db:5432"],
@@ -90,7 +96,7 @@ describe("scrubCredentials", () => {
 
   const untouched = [
     "connect ECONNREFUSED 127.0.0.1:5432",
-    "database \"db_acme\" is being accessed by other users",
+    'database "db_acme" is being accessed by other users',
     "postgres://db:5432/x",
     "user=app host=db",
     "token acme42 refused",
@@ -108,7 +114,9 @@ describe("scrubCredentials", () => {
     "mongodb://h1:27017,h2:27017/db",
     "NOAUTH Authentication required.",
   ];
-  for (const text of untouched) test(`leaves ${JSON.stringify(text)} alone`, () => assert.equal(scrubCredentials(text), text));
+  for (const text of untouched) {
+    test(`leaves ${JSON.stringify(text)} alone`, () => assert.equal(scrubCredentials(text), text));
+  }
 });
 
 describe("scrubCredentials: bounded time and size", () => {
@@ -127,7 +135,7 @@ describe("scrubCredentials: bounded time and size", () => {
     ["URLs awaiting an @", "redis://u:p ".repeat(90_000) + "@h"],
     ["headers", "authorization:".repeat(70_000)],
     ["dashes before a keyword", "-".repeat(1_000_000) + "token:"],
-    ["unclosed quoted values", "password=\"x\\".repeat(100_000)],
+    ["unclosed quoted values", 'password="x\\'.repeat(100_000)],
     ["tabs after a pair's '='", "password=" + "\t".repeat(1_000_000)],
     ["spaces after a Basic header", "authorization: basic" + " ".repeat(1_000_000) + '"'],
     ["spaces after AUTH", "AUTH" + " ".repeat(1_000_000)],
@@ -152,24 +160,34 @@ describe("scrubCredentials: bounded time and size", () => {
     assert.ok(performance.now() - started < LOADED_MACHINE_SLACK_MS, "linear: quadratic on 1 MB would take minutes");
     assert.ok(out.length <= MAX_SCRUBBED_LENGTH + 60, `${out.length}`);
     assert.match(out, /… \[cut: \d+ more characters not shown\]$/);
-    assert.equal(scrubCredentials("x".repeat(MAX_SCRUBBED_LENGTH)), "x".repeat(MAX_SCRUBBED_LENGTH), "at the limit: whole");
+    assert.equal(
+      scrubCredentials("x".repeat(MAX_SCRUBBED_LENGTH)),
+      "x".repeat(MAX_SCRUBBED_LENGTH),
+      "at the limit: whole",
+    );
   });
 
   test("a cut never splits a password from its @: the credential's run is dropped whole", () => {
     const pad = "word ".repeat(Math.floor((MAX_SCRUBBED_LENGTH - 10) / 5));
-    for (const tail of [
-      "postgres://app:hunter2@db/x",
-      "app:hunter2@db:5432",
-      "postgres://app:hunter2\n@db/x",
-      "redis://default:hun ter2@cache",
-      "password='hunter2 more'",
-      "password= hunter2",
-      "Authorization: Basic Z3Vlc3Q6aHVudGVyMg==",
-    ]) {
+    for (
+      const tail of [
+        "postgres://app:hunter2@db/x",
+        "app:hunter2@db:5432",
+        "postgres://app:hunter2\n@db/x",
+        "redis://default:hun ter2@cache",
+        "password='hunter2 more'",
+        "password= hunter2",
+        "Authorization: Basic Z3Vlc3Q6aHVudGVyMg==",
+      ]
+    ) {
       for (let shift = 0; shift < 40; shift++) {
         const text = pad + "x".repeat(shift) + " " + tail + " " + "y".repeat(MAX_SCRUBBED_LENGTH);
         const out = scrubCredentials(text);
-        assert.doesNotMatch(out, /hunter|hun|ter2|Z3Vl/, `${JSON.stringify(tail)} shifted by ${shift}: ${out.slice(-80)}`);
+        assert.doesNotMatch(
+          out,
+          /hunter|hun|ter2|Z3Vl/,
+          `${JSON.stringify(tail)} shifted by ${shift}: ${out.slice(-80)}`,
+        );
         assert.match(out, /not shown\]$/);
       }
     }

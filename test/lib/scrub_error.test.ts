@@ -26,11 +26,13 @@ test("a driver error is copied: message scrubbed, what-failed fields kept, anyth
 test("retryable false survives too, and a non-boolean retryable is dropped", () => {
   const no = scrubError(Object.assign(new Error("password=hunter2"), { retryable: false })) as Record<string, unknown>;
   assert.equal(no.retryable, false);
-  const odd = scrubError(Object.assign(new Error("password=hunter2"), { retryable: { toString: () => "hunter2" } })) as Record<string, unknown>;
+  const odd = scrubError(
+    Object.assign(new Error("password=hunter2"), { retryable: { toString: () => "hunter2" } }),
+  ) as Record<string, unknown>;
   assert.equal(odd.retryable, undefined);
 });
 
 test("this package's own clean error is handed on as it is", () => {
-  const own = new BackendError("failed", "Cannot deprovision the PostgreSQL tenant \"acme\" as DROP ROLE failed");
+  const own = new BackendError("failed", 'Cannot deprovision the PostgreSQL tenant "acme" as DROP ROLE failed');
   assert.equal(scrubError(own), own);
 });

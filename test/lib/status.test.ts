@@ -6,7 +6,13 @@ import { describe, test } from "node:test";
 import { BackendError, createGuardedDrop, type DropRequest, grpcStatusOf, httpStatusOf } from "../../lib/mod.ts";
 import { fixtureScope } from "../support/drop_kit.ts";
 
-const request: DropRequest = { token: "acme42", resourceType: "postgres", backend: "shared", requestId: "req-1", caller: "api" };
+const request: DropRequest = {
+  token: "acme42",
+  resourceType: "postgres",
+  backend: "shared",
+  requestId: "req-1",
+  caller: "api",
+};
 
 const fixture = fixtureScope();
 
@@ -24,10 +30,21 @@ describe("status mapping", () => {
     let now = 0;
     const f = fixture({
       authorize: (req) => req.intent !== "deny",
-      budget: { take: (req) => (req.intent === "limit" ? { allowed: false, reason: "spent", retryAfterMs: 500 } : true) },
+      budget: {
+        take: (req) => (req.intent === "limit" ? { allowed: false, reason: "spent", retryAfterMs: 500 } : true),
+      },
       breaker: { failureThreshold: 1, cooldownMs: 1000, now: () => now },
     });
-    const brokenAudit = createGuardedDrop({ logger: { info() { throw new Error("disk gone"); }, warn() {}, error() {} }, counter: { inc() {} } });
+    const brokenAudit = createGuardedDrop({
+      logger: {
+        info() {
+          throw new Error("disk gone");
+        },
+        warn() {},
+        error() {},
+      },
+      counter: { inc() {} },
+    });
     const cases: [string, Promise<unknown>, number, number, string][] = [
       ["ok", f.guardedDrop({ ...request, resourceType: "redis" }, () => {}), 200, 0, "OK"],
       ["refused", f.guardedDrop({ ...request, token: "template1" }, () => {}), 400, 3, "INVALID_ARGUMENT"],
@@ -36,12 +53,21 @@ describe("status mapping", () => {
       ["audit_failed", brokenAudit(request, () => {}), 503, 14, "UNAVAILABLE"],
       [
         "error, kind failed",
-        f.guardedDrop({ ...request, resourceType: "mongodb" }, () => Promise.reject(new BackendError("failed", "dependent objects"))),
+        f.guardedDrop(
+          { ...request, resourceType: "mongodb" },
+          () => Promise.reject(new BackendError("failed", "dependent objects")),
+        ),
         500,
         13,
         "INTERNAL",
       ],
-      ["error, unclassified", f.guardedDrop({ ...request, resourceType: "s3" }, () => Promise.reject(new Error("boom"))), 500, 13, "INTERNAL"],
+      [
+        "error, unclassified",
+        f.guardedDrop({ ...request, resourceType: "s3" }, () => Promise.reject(new Error("boom"))),
+        500,
+        13,
+        "INTERNAL",
+      ],
     ];
     const seen: Record<string, unknown> = {};
     for (const [name, promise, http, code, grpcName] of cases) {
@@ -51,7 +77,9 @@ describe("status mapping", () => {
       assert.deepEqual(grpcStatusOf(err), { code, name: grpcName }, name);
     }
     // error of kind unavailable opens this key's one-failure breaker; the next call is breaker_open.
-    const down = await outcomeOf(f.guardedDrop(request, () => Promise.reject(new BackendError("unavailable", "ECONNREFUSED"))));
+    const down = await outcomeOf(
+      f.guardedDrop(request, () => Promise.reject(new BackendError("unavailable", "ECONNREFUSED"))),
+    );
     assert.equal((down as { outcome: string }).outcome, "error");
     assert.equal(httpStatusOf(down), 503);
     assert.deepEqual(grpcStatusOf(down), { code: 14, name: "UNAVAILABLE" });
@@ -62,8 +90,18 @@ describe("status mapping", () => {
     assert.equal((open as { retryAfterMs: number }).retryAfterMs, 1000);
     assert.equal((seen.rate_limited as { retryAfterMs: number }).retryAfterMs, 500);
     // Every outcome was produced once.
-    const outcomes = [...Object.values(seen), down, open].map((err) => (err as { outcome?: string } | undefined)?.outcome ?? "ok");
-    assert.deepEqual([...new Set(outcomes)].sort(), ["audit_failed", "breaker_open", "denied", "error", "ok", "rate_limited", "refused"]);
+    const outcomes = [...Object.values(seen), down, open].map((err) =>
+      (err as { outcome?: string } | undefined)?.outcome ?? "ok"
+    );
+    assert.deepEqual([...new Set(outcomes)].sort(), [
+      "audit_failed",
+      "breaker_open",
+      "denied",
+      "error",
+      "ok",
+      "rate_limited",
+      "refused",
+    ]);
     assert.equal(await f.total(), 8, "the audit_failed call had its own guardedDrop");
   });
 

@@ -15,11 +15,21 @@ import {
 import { fixtureScope } from "../support/drop_kit.ts";
 
 const NOW = Date.parse("2027-01-01T00:00:00Z");
-const base: DropRequest = { token: "acme42", resourceType: "postgres", backend: "shared", requestId: "req-1", caller: "billing" };
+const base: DropRequest = {
+  token: "acme42",
+  resourceType: "postgres",
+  backend: "shared",
+  requestId: "req-1",
+  caller: "billing",
+};
 
 const fixture = fixtureScope();
 
-function setup(lookupImpl: ResourceLookup, options: Partial<TerminalityPolicyOptions> = {}, authorizeTimeoutMs?: number) {
+function setup(
+  lookupImpl: ResourceLookup,
+  options: Partial<TerminalityPolicyOptions> = {},
+  authorizeTimeoutMs?: number,
+) {
   let lookups = 0;
   const lookup: ResourceLookup = (req, signal) => {
     lookups++;
@@ -77,7 +87,10 @@ describe("createTerminalityPolicy: the default rules", () => {
       assert.equal(s.lookups(), 1);
       assert.equal(s.f.failedRecords().length, allowed ? 0 : 1);
       if (!allowed) assert.equal(s.f.failedRecords()[0]?.reason, result.reason);
-      assert.equal(await s.f.count({ resource_type: "postgres", backend: "shared", outcome: allowed ? "ok" : "denied" }), 1);
+      assert.equal(
+        await s.f.count({ resource_type: "postgres", backend: "shared", outcome: allowed ? "ok" : "denied" }),
+        1,
+      );
     });
   }
 
@@ -93,7 +106,7 @@ describe("createTerminalityPolicy: the default rules", () => {
   });
 
   test("an odd status is described, not pasted into the reason", async () => {
-    const s = setup(async () => ({ status: "x'\n{\"event\":\"forged\"} password=hunter2" }));
+    const s = setup(async () => ({ status: 'x\'\n{"event":"forged"} password=hunter2' }));
     const { reason } = await s.run({ ...base, intent: "customer_request" });
     assert.match(String(reason), /^resource status is "x'\\n/);
     assert.ok(!String(reason).includes("hunter2"));
@@ -104,7 +117,11 @@ describe("createTerminalityPolicy: denied without asking the lookup", () => {
   const rows: [string, DropRequest, RegExp][] = [
     ["no intent", base, /^the request has no intent; a drop needs one of customer_request, team_deleted/],
     ["an empty intent", { ...base, intent: "" }, /has no intent/],
-    ["an unknown intent", { ...base, intent: "cleanup" }, /^intent "cleanup" has no rule; the known intents are customer_request/],
+    [
+      "an unknown intent",
+      { ...base, intent: "cleanup" },
+      /^intent "cleanup" has no rule; the known intents are customer_request/,
+    ],
     ["an intent from Object.prototype", { ...base, intent: "constructor" }, /intent "constructor" has no rule/],
   ];
   for (const [name, req, reason] of rows) {
@@ -125,17 +142,34 @@ describe("createTerminalityPolicy: the lookup fails closed", () => {
     ["an unknown resource (undefined)", async () => undefined, /does not know the resource of token "acme42"/],
     ["null", async () => null as never, /does not know the resource/],
     ["a string", async () => "deleted" as never, /answered "deleted", which is not a resource state/],
-    ["an object without status", async () => ({ state: "deleted" }) as never, /a status of undefined, which is not a resource state/],
+    [
+      "an object without status",
+      async () => ({ state: "deleted" }) as never,
+      /a status of undefined, which is not a resource state/,
+    ],
     ["a numeric status", async () => ({ status: 3 }) as never, /a status of 3/],
-    ["an expiresAt that is a string", async () => ({ status: "deleted", expiresAt: "2020-01-01" }) as never, /an expiresAt of "2020-01-01"/],
+    [
+      "an expiresAt that is a string",
+      async () => ({ status: "deleted", expiresAt: "2020-01-01" }) as never,
+      /an expiresAt of "2020-01-01"/,
+    ],
     ["an invalid Date", async () => ({ status: "deleted", expiresAt: new Date("nope") }), /an expiresAt of an object/],
-    ["a Proxy whose getters throw", async () => new Proxy({}, { get() { throw new Error("trap"); } }) as never, /failed: trap|a status of undefined/],
+    ["a Proxy whose getters throw", async () =>
+      new Proxy({}, {
+        get() {
+          throw new Error("trap");
+        },
+      }) as never, /failed: trap|a status of undefined/],
     ["a rejection, with credentials", async () => {
       throw new Error("connect postgres://app:hunter2@platform-db/x failed");
     }, /^the resource lookup failed: connect postgres:\/\/\*\*\*@platform-db\/x failed$/],
-    ["a synchronous throw", (() => {
-      throw new Error("bug");
-    }) as ResourceLookup, /the resource lookup failed: bug/],
+    [
+      "a synchronous throw",
+      (() => {
+        throw new Error("bug");
+      }) as ResourceLookup,
+      /the resource lookup failed: bug/,
+    ],
   ];
   for (const [name, lookup, reason] of rows) {
     test(name, async () => {
@@ -152,10 +186,14 @@ describe("createTerminalityPolicy: the lookup fails closed", () => {
 
   test("a lookup that outlives authorizeTimeoutMs is denied, and its signal aborts", async () => {
     let signal: AbortSignal | undefined;
-    const s = setup((_req, sig) => {
-      signal = sig;
-      return new Promise(() => {});
-    }, {}, 30);
+    const s = setup(
+      (_req, sig) => {
+        signal = sig;
+        return new Promise(() => {});
+      },
+      {},
+      30,
+    );
     const result = await s.run({ ...base, intent: "customer_request" });
     assert.equal(result.outcome, "denied");
     assert.equal(result.reason, "the policy did not answer within 30 ms");
@@ -179,7 +217,9 @@ describe("createTerminalityPolicy: the lookup fails closed", () => {
 
 describe("createTerminalityPolicy: custom rules", () => {
   test("rules replace the defaults; spreading DEFAULT_TERMINALITY_RULES extends them", async () => {
-    const replaced = setup(async () => ({ status: "deleted" }), { rules: { fraud_confirmed: { statuses: ["suspended"] } } });
+    const replaced = setup(async () => ({ status: "deleted" }), {
+      rules: { fraud_confirmed: { statuses: ["suspended"] } },
+    });
     assert.equal((await replaced.run({ ...base, intent: "customer_request" })).outcome, "denied");
     const extended = setup(async () => ({ status: "suspended" }), {
       rules: { ...DEFAULT_TERMINALITY_RULES, fraud_confirmed: { statuses: ["suspended"] } },
@@ -228,7 +268,11 @@ describe("createTerminalityPolicy: custom rules", () => {
     assert.deepEqual(calls[0]?.[0], { status: "archived", expiresAt: undefined });
     assert.equal(calls[0]?.[2], NOW);
     const throwing = setup(async () => ({ status: "archived" }), {
-      rules: { x: () => { throw new Error("rule bug password=hunter2"); } },
+      rules: {
+        x: () => {
+          throw new Error("rule bug password=hunter2");
+        },
+      },
     });
     const result = await throwing.run({ ...base, intent: "x" });
     assert.equal(result.outcome, "denied");
@@ -237,7 +281,10 @@ describe("createTerminalityPolicy: custom rules", () => {
 
   test("the rules are copied: changing them afterwards cannot loosen the policy", async () => {
     const statuses = ["deleted"];
-    const authorize = createTerminalityPolicy({ lookup: async () => ({ status: "active" }), rules: { customer_request: { statuses } } });
+    const authorize = createTerminalityPolicy({
+      lookup: async () => ({ status: "active" }),
+      rules: { customer_request: { statuses } },
+    });
     statuses.push("active");
     const verdict = await authorize({ ...base, intent: "customer_request" }, new AbortController().signal);
     assert.equal((verdict as { allowed: boolean }).allowed, false);
@@ -249,25 +296,55 @@ describe("createTerminalityPolicy: bad options are a TypeError up front", () => 
   const rows: [string, unknown, RegExp][] = [
     ["no options", undefined, /'options' must be an object: current value is undefined/],
     ["no lookup", {}, /'lookup' must be a function: current value is undefined/],
-    ["a lookup that is a string", { lookup: "SELECT status FROM resources" }, /'lookup' must be a function: current value is "SELECT/],
+    [
+      "a lookup that is a string",
+      { lookup: "SELECT status FROM resources" },
+      /'lookup' must be a function: current value is "SELECT/,
+    ],
     ["now not a function", { lookup, now: 5 }, /'now' must be a function: current value is 5/],
     ["rules an array", { lookup, rules: [] }, /'rules' must be an object: current value is an array/],
-    ["a rule that is a string", { lookup, rules: { a: "deleted" } }, /'rules.a' must be an object \{ statuses\?, expired\? \} or a function/],
+    [
+      "a rule that is a string",
+      { lookup, rules: { a: "deleted" } },
+      /'rules.a' must be an object \{ statuses\?, expired\? \} or a function/,
+    ],
     ["an empty rule", { lookup, rules: { a: {} } }, /'rules.a' must give 'statuses' or 'expired'/],
-    ["empty statuses", { lookup, rules: { a: { statuses: [] } } }, /'rules.a.statuses' must be a non-empty array of non-empty strings: current value is an array/],
-    ["a status that is not a string", { lookup, rules: { a: { statuses: ["deleted", 1] } } }, /'rules.a.statuses' must be a non-empty array/],
-    ["expired false", { lookup, rules: { a: { expired: false } } }, /'rules.a.expired' must be true when given: current value is false/],
-    ["a misspelt key", { lookup, rules: { a: { status: ["deleted"] } } }, /'rules.a' must have only 'statuses' and 'expired': current value also has "status"/],
+    [
+      "empty statuses",
+      { lookup, rules: { a: { statuses: [] } } },
+      /'rules.a.statuses' must be a non-empty array of non-empty strings: current value is an array/,
+    ],
+    [
+      "a status that is not a string",
+      { lookup, rules: { a: { statuses: ["deleted", 1] } } },
+      /'rules.a.statuses' must be a non-empty array/,
+    ],
+    [
+      "expired false",
+      { lookup, rules: { a: { expired: false } } },
+      /'rules.a.expired' must be true when given: current value is false/,
+    ],
+    [
+      "a misspelt key",
+      { lookup, rules: { a: { status: ["deleted"] } } },
+      /'rules.a' must have only 'statuses' and 'expired': current value also has "status"/,
+    ],
   ];
   for (const [name, options, message] of rows) {
     test(name, () => {
-      assert.throws(() => createTerminalityPolicy(options as TerminalityPolicyOptions), (err: Error) => err instanceof TypeError && message.test(err.message));
+      assert.throws(
+        () => createTerminalityPolicy(options as TerminalityPolicyOptions),
+        (err: Error) => err instanceof TypeError && message.test(err.message),
+      );
     });
   }
 
   test("valid options build a policy", () => {
     assert.equal(typeof createTerminalityPolicy({ lookup }), "function");
-    assert.equal(typeof createTerminalityPolicy({ lookup, rules: { a: { expired: true }, b: () => true } }), "function");
+    assert.equal(
+      typeof createTerminalityPolicy({ lookup, rules: { a: { expired: true }, b: () => true } }),
+      "function",
+    );
   });
 });
 
@@ -275,23 +352,33 @@ describe("createTerminalityPolicy: a bad clock or a lying Date fails closed", ()
   const future = new Date(NOW + 86_400_000);
   const signal = new AbortController().signal;
   const ask = (now: () => unknown, expiresAt: unknown, intent = "ttl_expired") =>
-    createTerminalityPolicy({ lookup: async () => ({ status: "active", expiresAt } as ResourceState), now: now as () => number })(
+    createTerminalityPolicy({
+      lookup: async () => ({ status: "active", expiresAt } as ResourceState),
+      now: now as () => number,
+    })(
       { ...base, intent },
       signal,
     );
 
-  for (const [name, now] of [
-    ["NaN", () => NaN],
-    ["undefined", () => undefined],
-    ["a string", () => "2027-01-01"],
-    ["Infinity", () => Infinity],
-    ["a throw", () => { throw new Error("clock broke"); }],
-  ] as const) {
+  for (
+    const [name, now] of [
+      ["NaN", () => NaN],
+      ["undefined", () => undefined],
+      ["a string", () => "2027-01-01"],
+      ["Infinity", () => Infinity],
+      ["a throw", () => {
+        throw new Error("clock broke");
+      }],
+    ] as const
+  ) {
     test(`a clock answering ${name} denies, even a future expiresAt or a status rule`, async () => {
       const verdict = await ask(now, future);
       assert.equal((verdict as { allowed: boolean }).allowed, false);
       assert.match((verdict as { reason: string }).reason, /the policy's clock/);
-      const byStatus = await createTerminalityPolicy({ lookup: async () => ({ status: "deleted" }), now: now as () => number })(
+      const byStatus = await createTerminalityPolicy({
+        lookup: async () => ({ status: "deleted" }),
+        now: now as () => number,
+      })(
         { ...base, intent: "customer_request" },
         signal,
       );

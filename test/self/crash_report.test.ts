@@ -21,7 +21,9 @@ describe("crashReport", () => {
       logged("pg", "state: running\nLOG:  server process (PID 7) was terminated by signal 9: Killed"),
       logged("redis", "state: crashed: its process 9 exited with SIGSEGV\n=== REDIS BUG REPORT START"),
     ]);
-    const headers = report.split("\n").filter((line) => line.startsWith("--- ") && line.includes("crashed or restarted"));
+    const headers = report.split("\n").filter((line) =>
+      line.startsWith("--- ") && line.includes("crashed or restarted")
+    );
     assert.deepEqual(headers, [
       "--- pg crashed or restarted: the last 60 lines of its log ---",
       "--- redis crashed or restarted: the last 60 lines of its log ---",
@@ -73,13 +75,18 @@ test("a test that fails because its throwaway PostgreSQL crashed ends with that 
     // The output ends with the report: the header, the postmaster's own
     // account of the crash, and the end marker as the very last line.
     assert.match(lines.at(-1)!, /^--- end of postgres on port \d+'s log ---$/, out);
-    const header = lines.findLastIndex((line) => /^--- postgres on port \d+ crashed or restarted: the last 60 lines of its log ---$/.test(line));
+    const header = lines.findLastIndex((line) =>
+      /^--- postgres on port \d+ crashed or restarted: the last 60 lines of its log ---$/.test(line)
+    );
     assert.ok(header > 0, out);
     const tail = lines.slice(header).join("\n");
     assert.match(tail, /server process \(PID \d+\) was terminated by signal 9: Killed/);
     assert.match(tail, /terminating any other active server processes/);
     // The pg error varies with the moment of the reset (ECONNRESET, "Connection terminated…"): the test is named.
-    assert.match(lines.slice(0, header).join("\n"), /✖ a session reset by the postmaster after another backend was killed fails/);
+    assert.match(
+      lines.slice(0, header).join("\n"),
+      /✖ a session reset by the postmaster after another backend was killed fails/,
+    );
   } finally {
     clearTimeout(timer);
     if (child.exitCode === null) child.kill("SIGKILL");

@@ -10,7 +10,10 @@ import { letters, mixedCaseToken, type TokenSource, uniqueToken } from "../suppo
 const ALL_DIGITS_CLOCK = parseInt("mabc12345", 36);
 
 /** A fixed source: that clock and the same byte every time. */
-const fixed = (byte: number, now = ALL_DIGITS_CLOCK): TokenSource => ({ now: () => now, random: (size) => new Uint8Array(size).fill(byte) });
+const fixed = (byte: number, now = ALL_DIGITS_CLOCK): TokenSource => ({
+  now: () => now,
+  random: (size) => new Uint8Array(size).fill(byte),
+});
 
 /** The helper the case-folding suites used before: upper-case characters 3–5 of a unique token. */
 const formerMixed = (token: string) => `${token.slice(0, 3)}${token.slice(3, 6).toUpperCase()}${token.slice(6)}`;

@@ -14,7 +14,9 @@ import { envUrl, HOW_TO_GET, uniqueToken } from "./servers.ts";
 export const auditServerUrl = envUrl("GD_POSTGRES_URL");
 
 /** Why an audit suite is skipped, or `undefined`. */
-export const auditSkipReason = auditServerUrl === undefined ? `GD_POSTGRES_URL is not set: ${HOW_TO_GET.postgres}` : undefined;
+export const auditSkipReason = auditServerUrl === undefined
+  ? `GD_POSTGRES_URL is not set: ${HOW_TO_GET.postgres}`
+  : undefined;
 
 /** One suite's schema. */
 export interface AuditSchema {

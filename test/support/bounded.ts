@@ -3,6 +3,9 @@ export function bounded<T>(promise: Promise<T>, ms: number, what: string): Promi
   let timer: ReturnType<typeof setTimeout>;
   return Promise.race([
     promise,
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms))),
+    new Promise<T>((
+      _,
+      reject,
+    ) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms))),
   ]).finally(() => clearTimeout(timer));
 }

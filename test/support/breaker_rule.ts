@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import type { Deprovisioner } from "../../lib/mod.ts";
 import { createAuditFixture } from "./audit_fixture.ts";
-import { dropThrough, type DropResult } from "./drop_through.ts";
+import { type DropResult, dropThrough } from "./drop_through.ts";
 
 export interface BreakerRuleOptions {
   /** An adapter whose drops fail as `failed` (no permission, wrong password). */

@@ -81,7 +81,11 @@ export async function runBudgetReplicas(run: ReplicaRun, count = 3): Promise<Rep
     });
     await bounded(Promise.all(outputs.map((o) => o.ready)), REPLICA_TIMEOUT_MS, "the replicas did not start");
     for (const { child } of outputs) child.stdin!.end("go\n");
-    const lines = await bounded(Promise.all(outputs.map((o) => o.result)), REPLICA_TIMEOUT_MS, "the replicas did not finish");
+    const lines = await bounded(
+      Promise.all(outputs.map((o) => o.result)),
+      REPLICA_TIMEOUT_MS,
+      "the replicas did not finish",
+    );
     return lines.map((line) => JSON.parse(line) as ReplicaResult);
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
@@ -94,7 +98,10 @@ export async function runBudgetReplicas(run: ReplicaRun, count = 3): Promise<Rep
  * increment per attempt, a `rate_limited` record with the spent limit and a
  * retryAfterMs within the window for each refusal.
  */
-export function assertReplicasShareMax(results: readonly ReplicaResult[], run: { max: number; windowMs: number; attempts: number }): void {
+export function assertReplicasShareMax(
+  results: readonly ReplicaResult[],
+  run: { max: number; windowMs: number; attempts: number },
+): void {
   const { max, windowMs, attempts } = run;
   const tries = results.length * attempts;
   const sum = (f: (r: ReplicaResult) => number) => results.reduce((s, r) => s + f(r), 0);
@@ -108,7 +115,10 @@ export function assertReplicasShareMax(results: readonly ReplicaResult[], run: {
   for (const r of results) {
     assert.equal(r.failedRecords.length, r.outcomes.filter((o) => o !== "ok").length);
     for (const f of r.failedRecords) {
-      assert.deepEqual(f, { outcome: "rate_limited", reason: `the global limit is spent: max ${max} per ${windowMs} ms` });
+      assert.deepEqual(f, {
+        outcome: "rate_limited",
+        reason: `the global limit is spent: max ${max} per ${windowMs} ms`,
+      });
     }
     for (const ms of r.retryAfterMs) assert.ok(ms !== null && ms > 0 && ms <= windowMs, `retryAfterMs ${ms}`);
   }

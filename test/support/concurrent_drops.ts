@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -42,15 +42,35 @@ export async function assertConcurrentDropsOk(
   const results = await Promise.allSettled(
     Array.from({ length: n }, (_, i) =>
       fixture.guardedDrop(
-        { token, resourceType: adapter.resourceType, backend: adapter.backend, requestId: `${batch}-${i}`, caller: "test/adapters" },
+        {
+          token,
+          resourceType: adapter.resourceType,
+          backend: adapter.backend,
+          requestId: `${batch}-${i}`,
+          caller: "test/adapters",
+        },
         () => adapter.deprovision(token),
       )),
   );
-  const failures = results.flatMap((r) => r.status === "rejected" ? [`${(r.reason as { outcome?: string }).outcome}: ${(r.reason as Error).message}`] : []);
+  const failures = results.flatMap((r) =>
+    r.status === "rejected" ? [`${(r.reason as { outcome?: string }).outcome}: ${(r.reason as Error).message}`] : []
+  );
   assert.deepEqual(failures, [], `${n} concurrent deprovisions of one tenant`);
-  assert.equal(fixture.dropRecords().filter((r) => r.request_id.startsWith(batch)).length, n, "provisioner.drop records");
-  assert.equal(fixture.failedRecords().filter((r) => r.request_id.startsWith(batch)).length, 0, "provisioner.drop.failed records");
-  assert.equal(await fixture.count({ ...labels, outcome: "ok" }) - okBefore, n, "provisioner_drop_total{outcome=ok} delta");
+  assert.equal(
+    fixture.dropRecords().filter((r) => r.request_id.startsWith(batch)).length,
+    n,
+    "provisioner.drop records",
+  );
+  assert.equal(
+    fixture.failedRecords().filter((r) => r.request_id.startsWith(batch)).length,
+    0,
+    "provisioner.drop.failed records",
+  );
+  assert.equal(
+    await fixture.count({ ...labels, outcome: "ok" }) - okBefore,
+    n,
+    "provisioner_drop_total{outcome=ok} delta",
+  );
   assert.equal(await fixture.total() - totalBefore, n, "provisioner_drop_total delta, all series");
   // The breaker is still closed: the next, unrelated tenant goes through.
   await dropThrough(fixture, adapter, nextToken, { expect: "ok" });
@@ -69,7 +89,9 @@ export async function assertConcurrentDropsAcrossProcesses(spec: ChildSpec, proc
     const reports: Promise<ChildReport>[] = [];
     const ready: Promise<void>[] = [];
     for (let i = 0; i < processes; i++) {
-      const child = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(spec)], { stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(spec)], {
+        stdio: ["pipe", "pipe", "pipe"],
+      });
       children.push(child);
       let stderr = "";
       child.stderr!.on("data", (chunk) => (stderr += String(chunk)));
@@ -82,7 +104,10 @@ export async function assertConcurrentDropsAcrossProcesses(spec: ChildSpec, proc
             if (line === "ready") markReady();
             else if (line.startsWith("{")) resolve(JSON.parse(line) as ChildReport);
           });
-          child.once("exit", (code) => reject(new Error(`child ${i} exited with ${code} before reporting: ${stderr.slice(0, 2000)}`)));
+          child.once(
+            "exit",
+            (code) => reject(new Error(`child ${i} exited with ${code} before reporting: ${stderr.slice(0, 2000)}`)),
+          );
         }),
       );
     }

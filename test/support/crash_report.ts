@@ -153,7 +153,9 @@ export function appendToFailure(error: Error, report: string): void {
  * });
  * ```
  */
-export function explainCrashes(servers: () => Iterable<Partial<LoggedServer> & { readonly name?: string } | undefined>): void {
+export function explainCrashes(
+  servers: () => Iterable<Partial<LoggedServer> & { readonly name?: string } | undefined>,
+): void {
   afterEach(async (t) => {
     // `passed` and `error` are on the hook's context from Node 20.13 on; where
     // they are not, no report is added.
@@ -161,7 +163,12 @@ export function explainCrashes(servers: () => Iterable<Partial<LoggedServer> & {
     if (context.passed !== false || !(context.error instanceof Error)) return;
     const logged: LoggedServer[] = [];
     for (const server of servers()) {
-      if (server?.logTail !== undefined) logged.push({ name: server.name ?? "server", logTail: (n) => server.logTail!(n) });
+      if (server?.logTail !== undefined) {
+        logged.push({
+          name: server.name ?? "server",
+          logTail: (n) => server.logTail!(n),
+        });
+      }
     }
     const report = await crashReport(logged);
     if (report !== "") appendToFailure(context.error, report);

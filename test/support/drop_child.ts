@@ -82,7 +82,9 @@ async function main(): Promise<void> {
         )),
     );
     const report: ChildReport = {
-      outcomes: results.map((r) => r.status === "fulfilled" ? "ok" : String((r.reason as { outcome?: unknown }).outcome)),
+      outcomes: results.map((r) =>
+        r.status === "fulfilled" ? "ok" : String((r.reason as { outcome?: unknown }).outcome)
+      ),
       errors: results.flatMap((r) => r.status === "rejected" ? [String((r.reason as Error).message)] : []),
       records: recorder.dropRecords().length,
       ok: await recorder.count({ resource_type: adapter.resourceType, backend: adapter.backend, outcome: "ok" }),

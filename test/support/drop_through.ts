@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { DROP_OUTCOMES, type DropError, type DropOutcome, type Deprovisioner } from "../../lib/mod.ts";
+import { type Deprovisioner, DROP_OUTCOMES, type DropError, type DropOutcome } from "../../lib/mod.ts";
 import type { AuditFixture } from "./audit_fixture.ts";
 
 /** What one guarded drop ended with. */
@@ -87,7 +87,11 @@ export async function dropThrough(
 
   const after = await countsOf(fixture, labels);
   for (const each of DROP_OUTCOMES) {
-    assert.equal(after[each] - before[each], each === outcome ? 1 : 0, `provisioner_drop_total{outcome="${each}"} delta`);
+    assert.equal(
+      after[each] - before[each],
+      each === outcome ? 1 : 0,
+      `provisioner_drop_total{outcome="${each}"} delta`,
+    );
   }
   assert.equal(await fixture.total() - totalBefore, 1, "exactly +1 over all series");
   return { outcome, error, requestId, elapsedMs };
@@ -120,7 +124,7 @@ export const HOSTILE_TOKENS: readonly string[] = Object.freeze([
   "..",
   "a/b",
   "a;DROP DATABASE postgres",
-  "a\"; DROP ROLE postgres; --",
+  'a"; DROP ROLE postgres; --',
   "a' OR '1'='1",
   "*",
   "a*",

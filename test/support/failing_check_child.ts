@@ -4,7 +4,13 @@
 // It must exit on its own: a client left reconnecting, a timer or a child
 // left running would keep it alive, and the parent's bound would catch it.
 
-import { conformanceChecks, type ConformanceSubject, rabbitmqSubject, redisSubject, type ServerControl } from "../../harness/mod.ts";
+import {
+  conformanceChecks,
+  type ConformanceSubject,
+  rabbitmqSubject,
+  redisSubject,
+  type ServerControl,
+} from "../../harness/mod.ts";
 import { freePort, startSilentServer, startThrowawayRedis } from "./servers.ts";
 
 const server = await startThrowawayRedis();
@@ -32,7 +38,9 @@ try {
       return await subject.readTenant(token);
     },
   };
-  for (const check of conformanceChecks(dying, { adapterOptions: { connectTimeoutMs: 500, operationTimeoutMs: 1000 } })) {
+  for (
+    const check of conformanceChecks(dying, { adapterOptions: { connectTimeoutMs: 500, operationTimeoutMs: 1000 } })
+  ) {
     if (check.id !== "drop" && check.id !== "same-tenant") continue;
     try {
       await check.run();
@@ -45,8 +53,14 @@ try {
   const silent = await startSilentServer();
   try {
     for (const port of [await freePort(), silent.port]) {
-      const broker: ServerControl = { ...control, name: "rabbitmq-dead", urls: () => ({ managementUrl: `http://guest:guest@127.0.0.1:${port}` }) };
-      const drop = conformanceChecks(rabbitmqSubject(broker, "shared"), { adapterOptions: { connectTimeoutMs: 500, operationTimeoutMs: 1000 } })
+      const broker: ServerControl = {
+        ...control,
+        name: "rabbitmq-dead",
+        urls: () => ({ managementUrl: `http://guest:guest@127.0.0.1:${port}` }),
+      };
+      const drop = conformanceChecks(rabbitmqSubject(broker, "shared"), {
+        adapterOptions: { connectTimeoutMs: 500, operationTimeoutMs: 1000 },
+      })
         .find((c) => c.id === "drop")!;
       try {
         await drop.run();

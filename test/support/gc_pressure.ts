@@ -64,7 +64,10 @@ export function startGcPressure(everyMs = 5): GcPressure {
  * assert.ok(collections >= 1);
  * ```
  */
-export async function underGcPressure<T>(work: () => Promise<T>, everyMs = 5): Promise<{ result: T; collections: number }> {
+export async function underGcPressure<T>(
+  work: () => Promise<T>,
+  everyMs = 5,
+): Promise<{ result: T; collections: number }> {
   const gc = exposedGc();
   const pending = work();
   gc();

@@ -25,7 +25,11 @@ export interface GuardedCallResult {
 }
 
 /** `fixture.guardedDrop(req, noop)`, asserted to end `expect`, with the per-call counts. */
-export async function guardedCall(fixture: AuditFixture, req: DropRequest, expect: DropOutcome): Promise<GuardedCallResult> {
+export async function guardedCall(
+  fixture: AuditFixture,
+  req: DropRequest,
+  expect: DropOutcome,
+): Promise<GuardedCallResult> {
   const labels = { resource_type: req.resourceType, backend: req.backend };
   const before = await fixture.count({ ...labels, outcome: expect });
   const totalBefore = await fixture.total();
@@ -42,8 +46,14 @@ export async function guardedCall(fixture: AuditFixture, req: DropRequest, expec
   const failed = fixture.failedRecords(req.requestId);
   assert.equal(failed.length, expect === "ok" ? 0 : 1, "a provisioner.drop.failed record exactly when not ok");
   if (failed[0] !== undefined) assert.equal(failed[0].reason, error?.reason, "the record carries the error's reason");
-  assert.equal(await fixture.count({ ...labels, outcome: expect }) - before, 1, `provisioner_drop_total{outcome="${expect}"} +1`);
+  assert.equal(
+    await fixture.count({ ...labels, outcome: expect }) - before,
+    1,
+    `provisioner_drop_total{outcome="${expect}"} +1`,
+  );
   assert.equal(await fixture.total() - totalBefore, 1, "and +0 on every other series");
-  const warnings = fixture.lines().filter((l) => l.event === "provisioner.drop.warning" && l.request_id === req.requestId);
+  const warnings = fixture.lines().filter((l) =>
+    l.event === "provisioner.drop.warning" && l.request_id === req.requestId
+  );
   return { error, failed: failed[0], warnings, elapsedMs };
 }

@@ -19,7 +19,13 @@ export interface Form {
   readonly backend: "shared" | "dedicated";
 }
 
-export const SHARED: Form = { name: "mysqlShared", factory: mysqlShared, databasePrefix: "db_", userPrefix: "usr_", backend: "shared" };
+export const SHARED: Form = {
+  name: "mysqlShared",
+  factory: mysqlShared,
+  databasePrefix: "db_",
+  userPrefix: "usr_",
+  backend: "shared",
+};
 export const DEDICATED: Form = {
   name: "mysqlDedicated",
   factory: mysqlDedicated,
@@ -83,4 +89,3 @@ export async function rowCount(admin: Admin, form: Form, token: string): Promise
   );
   return Number(rows[0]!.n);
 }
-

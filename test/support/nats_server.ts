@@ -16,13 +16,16 @@ import { type ControlledServer, onPath, startChildServer } from "./servers.ts";
 const LOOPBACK = "127.0.0.1";
 
 /** How to get the shared NATS server, for skip reasons. */
-export const HOW_TO_GET_NATS = "set GD_NATS_URL=nats://127.0.0.1:4222 (a NATS server with JetStream; start the machine's own " +
+export const HOW_TO_GET_NATS =
+  "set GD_NATS_URL=nats://127.0.0.1:4222 (a NATS server with JetStream; start the machine's own " +
   "with `start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js " +
   "-sd /var/lib/nats-server -l /var/log/nats-server.log`)";
 
 /** Why a throwaway nats-server cannot be started here, or `undefined` when it can. */
 export function throwawayNatsSkipReason(): string | undefined {
-  return onPath("nats-server") ? undefined : "nats-server is not on PATH to start a throwaway instance: install it (apt-get install nats-server)";
+  return onPath("nats-server")
+    ? undefined
+    : "nats-server is not on PATH to start a throwaway instance: install it (apt-get install nats-server)";
 }
 
 /** Options of {@linkcode startThrowawayNats}. */

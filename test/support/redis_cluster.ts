@@ -32,7 +32,9 @@ export interface ThrowawayCluster {
 
 /** Why a throwaway cluster cannot be started here, or `undefined` when it can. */
 export function throwawayClusterSkipReason(): string | undefined {
-  return onPath("redis-server") ? undefined : "redis-server is not on PATH to start a throwaway cluster: install it (apt-get install redis-server)";
+  return onPath("redis-server")
+    ? undefined
+    : "redis-server is not on PATH to start a throwaway cluster: install it (apt-get install redis-server)";
 }
 
 /** Starts three cluster nodes, gives each a third of the slots, and waits for `cluster_state:ok` on all. */
@@ -62,7 +64,9 @@ export async function startThrowawayCluster(nodes = 3): Promise<ThrowawayCluster
       await waitFor("cluster_state:ok on every node", async () => {
         for (const client of clients) {
           const info = String(await client.call("CLUSTER", "INFO"));
-          if (!/cluster_state:ok/.test(info) || Number(/cluster_known_nodes:(\d+)/.exec(info)?.[1]) !== nodes) return false;
+          if (!/cluster_state:ok/.test(info) || Number(/cluster_known_nodes:(\d+)/.exec(info)?.[1]) !== nodes) {
+            return false;
+          }
         }
         return true;
       });
@@ -81,20 +85,32 @@ async function startNode(): Promise<{ child: ChildProcess; dir: string; port: nu
     const dir = mkdtempSync(join(tmpdir(), "guarded-drop-redis-cluster-"));
     const port = await freePort();
     const child = spawn("redis-server", [
-      "--port", String(port),
-      "--bind", LOOPBACK,
-      "--cluster-enabled", "yes",
-      "--cluster-config-file", join(dir, "nodes.conf"),
-      "--cluster-node-timeout", "5000",
-      "--save", "",
-      "--appendonly", "no",
-      "--protected-mode", "no",
-      "--dir", dir,
-      "--logfile", join(dir, "redis.log"),
+      "--port",
+      String(port),
+      "--bind",
+      LOOPBACK,
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      join(dir, "nodes.conf"),
+      "--cluster-node-timeout",
+      "5000",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--protected-mode",
+      "no",
+      "--dir",
+      dir,
+      "--logfile",
+      join(dir, "redis.log"),
     ], { stdio: "ignore" });
     try {
       await waitFor(`redis-server --cluster-enabled on port ${port}`, async () => {
-        if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode} (port ${port} taken?)`);
+        if (child.exitCode !== null) {
+          throw new Error(`redis-server exited with ${child.exitCode} (port ${port} taken?)`);
+        }
         const client = adminOf(port);
         try {
           return await client.connect().then(() => client.ping()).then((pong) => pong === "PONG", () => false);
@@ -113,7 +129,13 @@ async function startNode(): Promise<{ child: ChildProcess; dir: string; port: nu
 }
 
 function adminOf(port: number): Redis {
-  const redis = new Redis({ host: LOOPBACK, port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const redis = new Redis({
+    host: LOOPBACK,
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   redis.on("error", () => {});
   return redis;
 }

@@ -26,7 +26,8 @@ export const HOW_TO_GET = {
     "machine's cluster with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`)",
   redis: "set GD_REDIS_URL=redis://127.0.0.1:6379 (an admin connection; start a server with `redis-server " +
     "--daemonize yes --port 6379 --save '' --appendonly no`)",
-  rabbitmq: "set GD_RABBITMQ_MANAGEMENT_URL=http://guest:guest@127.0.0.1:15672 and GD_AMQP_URL=amqp://guest:guest@127.0.0.1:5672 " +
+  rabbitmq:
+    "set GD_RABBITMQ_MANAGEMENT_URL=http://guest:guest@127.0.0.1:15672 and GD_AMQP_URL=amqp://guest:guest@127.0.0.1:5672 " +
     "(start the broker with `rabbitmq-server -detached` and enable the API with `rabbitmq-plugins enable rabbitmq_management`)",
   mongodb: "set GD_MONGODB_URL=mongodb://admin:password@127.0.0.1:27017/?authSource=admin (a user with root on a " +
     "MongoDB server; MongoDB is not packaged on this machine, so its suites run only where one exists)",
@@ -137,7 +138,9 @@ export async function startDedicatedRedis(): Promise<ControlledServer> {
 
 /** Why a throwaway Redis cannot be started here, or `undefined` when it can. */
 export function throwawayRedisSkipReason(): string | undefined {
-  return onPath("redis-server") ? undefined : "redis-server is not on PATH to start a throwaway instance: install it (apt-get install redis-server)";
+  return onPath("redis-server")
+    ? undefined
+    : "redis-server is not on PATH to start a throwaway instance: install it (apt-get install redis-server)";
 }
 
 /**
@@ -152,13 +155,20 @@ export async function startThrowawayRedis(): Promise<ControlledServer> {
     log: join(dir, "redis.log"),
     url: (port) => `redis://${LOOPBACK}:${port}`,
     args: (port) => [
-      "--port", String(port),
-      "--bind", LOOPBACK,
-      "--save", "",
-      "--appendonly", "no",
-      "--protected-mode", "no",
-      "--dir", dir,
-      "--logfile", join(dir, "redis.log"),
+      "--port",
+      String(port),
+      "--bind",
+      LOOPBACK,
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--protected-mode",
+      "no",
+      "--dir",
+      dir,
+      "--logfile",
+      join(dir, "redis.log"),
     ],
     answers: redisAnswers,
   });
@@ -196,7 +206,9 @@ export async function startChildServer(spec: ChildServerSpec): Promise<Controlle
       if (child === started) crashed = `crashed: its process ${started.pid} exited with ${signal ?? `code ${code}`}`;
     });
     await waitFor(`${spec.name} on port ${port}`, async () => {
-      if (started.exitCode !== null) throw new Error(`${spec.name} exited with ${started.exitCode} (port ${port} taken?)`);
+      if (started.exitCode !== null) {
+        throw new Error(`${spec.name} exited with ${started.exitCode} (port ${port} taken?)`);
+      }
       return await spec.answers(port);
     });
   };
@@ -301,16 +313,25 @@ export async function startDedicatedPostgres(): Promise<ControlledServer> {
       env: { ...process.env, LC_ALL: "C" },
     });
     if (result.status !== 0) {
-      throw new Error(`${command} ${args[0] ?? ""} failed (exit ${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
+      throw new Error(
+        `${command} ${args[0] ?? ""} failed (exit ${result.status ?? result.signal}): ${
+          result.stderr || result.stdout
+        }`,
+      );
     }
   };
   run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
   const start = async () => {
     run("pg_ctl", [
-      "-D", data,
-      "-l", join(dir, "postgres.log"),
-      "-w", "-t", String(START_TIMEOUT_MS / 1000),
-      "-o", `-p ${port} -k ${dir} -c listen_addresses=${LOOPBACK} -c fsync=off -c full_page_writes=off`,
+      "-D",
+      data,
+      "-l",
+      join(dir, "postgres.log"),
+      "-w",
+      "-t",
+      String(START_TIMEOUT_MS / 1000),
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=${LOOPBACK} -c fsync=off -c full_page_writes=off`,
       "start",
     ]);
   };
@@ -477,7 +498,9 @@ export async function startDedicatedMysql(): Promise<ControlledServer> {
   );
   if (install.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`mariadb-install-db failed (exit ${install.status ?? install.signal}): ${install.stderr || install.stdout}`);
+    throw new Error(
+      `mariadb-install-db failed (exit ${install.status ?? install.signal}): ${install.stderr || install.stdout}`,
+    );
   }
   if (account !== undefined) chownTree(dir, account);
   return await startChildServer({

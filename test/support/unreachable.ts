@@ -50,7 +50,10 @@ export async function assertClosedPortUnavailable(
   try {
     const result = await dropThrough(fixture, down, token, { expect: "error" });
     assert.equal(result.error?.kind, "unavailable");
-    assert.ok(result.elapsedMs < connectTimeoutMs + Math.max(marginMs, LOADED_MACHINE_SLACK_MS), `${result.elapsedMs} ms`);
+    assert.ok(
+      result.elapsedMs < connectTimeoutMs + Math.max(marginMs, LOADED_MACHINE_SLACK_MS),
+      `${result.elapsedMs} ms`,
+    );
     assert.doesNotMatch(JSON.stringify(fixture.lines()), /hunter2/);
     await assert.rejects(down.exists(token), (err: unknown) => {
       assert.ok(isBackendError(err));
@@ -87,7 +90,10 @@ export async function assertHungServerUnavailable(
     if (options.waitsForTimeout) {
       assert.ok(result.elapsedMs >= connectTimeoutMs - 100, `${result.elapsedMs} ms: it waited for the timeout`);
     }
-    assert.ok(result.elapsedMs < connectTimeoutMs + Math.max(marginMs, LOADED_MACHINE_SLACK_MS), `${result.elapsedMs} ms`);
+    assert.ok(
+      result.elapsedMs < connectTimeoutMs + Math.max(marginMs, LOADED_MACHINE_SLACK_MS),
+      `${result.elapsedMs} ms`,
+    );
   } finally {
     await hung.close();
     await silent.close();

@@ -20,7 +20,9 @@ const EXACT_RULES = createNameRules({ mixedCaseTokens: "exact" });
  */
 export function caseVariantOf(token: string): string {
   const variant = `${token.charAt(0).toUpperCase()}${token.slice(1)}`;
-  if (variant === token) throw new Error(`Cannot make a case variant of ${JSON.stringify(token)}: its first character has no upper case`);
+  if (variant === token) {
+    throw new Error(`Cannot make a case variant of ${JSON.stringify(token)}: its first character has no upper case`);
+  }
   return variant;
 }
 

@@ -25,11 +25,17 @@ export const auditSinkCheck: CheckModule = {
         return adapter.deprovision(token);
       };
       // A durable store that rejects.
-      const failingStore = createAuditRecorder({ auditStore: { append: () => Promise.reject(new Error("audit store down")) } });
-      await ctx.withDrop(async (recorder, adapter) => {
-        await expectOutcome(recorder.guardedDrop(ctx.request(token), drop(adapter)), "audit_failed");
-        assert.equal(await recorder.count(ctx.labels("audit_failed")), 1);
-      }, ctx.adapterOptions, failingStore);
+      const failingStore = createAuditRecorder({
+        auditStore: { append: () => Promise.reject(new Error("audit store down")) },
+      });
+      await ctx.withDrop(
+        async (recorder, adapter) => {
+          await expectOutcome(recorder.guardedDrop(ctx.request(token), drop(adapter)), "audit_failed");
+          assert.equal(await recorder.count(ctx.labels("audit_failed")), 1);
+        },
+        ctx.adapterOptions,
+        failingStore,
+      );
       // A logger that throws: the recorder's own file cannot be written.
       await ctx.withDrop(async (recorder, adapter) => {
         recorder.logger.destination.close();

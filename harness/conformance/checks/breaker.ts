@@ -27,8 +27,12 @@ export const breakerCheck: CheckModule = {
         called++;
         return adapter.deprovision(token);
       };
-      for (let i = 0; i < FAILURE_THRESHOLD; i++) await expectOutcome(recorder.guardedDrop(ctx.request(token), drop), "error");
-      for (let i = 0; i < OPEN_TRIES; i++) await expectOutcome(recorder.guardedDrop(ctx.request(token), drop), "breaker_open");
+      for (let i = 0; i < FAILURE_THRESHOLD; i++) {
+        await expectOutcome(recorder.guardedDrop(ctx.request(token), drop), "error");
+      }
+      for (let i = 0; i < OPEN_TRIES; i++) {
+        await expectOutcome(recorder.guardedDrop(ctx.request(token), drop), "breaker_open");
+      }
       assert.equal(called, FAILURE_THRESHOLD, "drop calls: the open breaker must not call it");
       assert.equal(await recorder.count(ctx.labels("error")), FAILURE_THRESHOLD);
       assert.equal(await recorder.count(ctx.labels("breaker_open")), OPEN_TRIES);

@@ -22,26 +22,31 @@ export const notOwnServerCheck: CheckModule = {
     const foreign = ctx.subject.notOwnServer!;
     const data = await foreign.createData();
     try {
-      await ctx.withDrop(async (recorder, wrong) => {
-        let called = 0;
-        const token = ctx.freshToken();
-        for (let i = 0; i < 2; i++) {
-          const err = await expectOutcome(
-            recorder.guardedDrop(ctx.request(token), () => {
-              called++;
-              return wrong.deprovision(token);
-            }),
-            "refused",
-          );
-          assert.equal(err.code, "GD_REFUSED");
-        }
-        assert.equal(called, 2, "the drop ran, and the adapter itself refused");
-        assert.equal(recorder.dropRecords().length, 2, "provisioner.drop records");
-        assert.equal(recorder.failedRecords().length, 2, "provisioner.drop.failed records");
-        assert.equal(await recorder.count(ctx.labels("refused")), 2, "provisioner_drop_total{outcome=refused}");
-        assert.equal(await recorder.total(), 2, "provisioner_drop_total, all series");
-        assert.deepEqual(await foreign.readData(), data, "the other tenant's data on that server");
-      }, ctx.adapterOptions, createAuditRecorder(), (opts) => foreign.createAdapter(opts));
+      await ctx.withDrop(
+        async (recorder, wrong) => {
+          let called = 0;
+          const token = ctx.freshToken();
+          for (let i = 0; i < 2; i++) {
+            const err = await expectOutcome(
+              recorder.guardedDrop(ctx.request(token), () => {
+                called++;
+                return wrong.deprovision(token);
+              }),
+              "refused",
+            );
+            assert.equal(err.code, "GD_REFUSED");
+          }
+          assert.equal(called, 2, "the drop ran, and the adapter itself refused");
+          assert.equal(recorder.dropRecords().length, 2, "provisioner.drop records");
+          assert.equal(recorder.failedRecords().length, 2, "provisioner.drop.failed records");
+          assert.equal(await recorder.count(ctx.labels("refused")), 2, "provisioner_drop_total{outcome=refused}");
+          assert.equal(await recorder.total(), 2, "provisioner_drop_total, all series");
+          assert.deepEqual(await foreign.readData(), data, "the other tenant's data on that server");
+        },
+        ctx.adapterOptions,
+        createAuditRecorder(),
+        (opts) => foreign.createAdapter(opts),
+      );
     } finally {
       await foreign.removeData();
     }

@@ -18,7 +18,8 @@ const ATTEMPTS = 2;
 /** The `nothing-changed` check. */
 export const nothingChangedCheck: CheckModule = {
   id: "nothing-changed",
-  title: () => "a failure no retry cures changes nothing: the tenant reads back as it was made, and the retry fails alike",
+  title: () =>
+    "a failure no retry cures changes nothing: the tenant reads back as it was made, and the retry fails alike",
   skip: (ctx) =>
     ctx.subject.blockDrop !== undefined || ctx.subject.caseInsensitiveNames === true
       ? undefined
@@ -33,7 +34,11 @@ export const nothingChangedCheck: CheckModule = {
         await ctx.withDrop(async (recorder, adapter) => {
           for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
             await expectOutcome(recorder.guardedDrop(ctx.request(token), () => adapter.deprovision(token)), "error");
-            assert.deepEqual(await subject.readTenant(token), data, `the tenant after failed attempt ${attempt}: nothing changed`);
+            assert.deepEqual(
+              await subject.readTenant(token),
+              data,
+              `the tenant after failed attempt ${attempt}: nothing changed`,
+            );
           }
           assert.equal(await adapter.exists(token), true, "exists() after the failed drops");
           assert.equal(recorder.failedRecords().length, ATTEMPTS, "provisioner.drop.failed records");

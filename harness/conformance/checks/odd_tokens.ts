@@ -28,7 +28,8 @@ const PADDING = "x.y-z_0";
 /** The `odd-tokens` check. */
 export const oddTokensCheck: CheckModule = {
   id: "odd-tokens",
-  title: () => "every kind of token the name rules accept round-trips: dots, dashes, underscores, a leading digit, one character, the longest",
+  title: () =>
+    "every kind of token the name rules accept round-trips: dots, dashes, underscores, a leading digit, one character, the longest",
   async run(ctx) {
     const { subject, neighbour } = ctx;
     const unholdable = [...(subject.refusedTokenCharacters ?? "")];
@@ -54,22 +55,44 @@ export const oddTokensCheck: CheckModule = {
         for (const token of tokens.filter(holdable)) {
           made.push(token);
           const data = await subject.createTenant(token);
-          assert.deepEqual(await subject.readTenant(token), data, `precondition: the tenant ${JSON.stringify(token)} can be read back`);
+          assert.deepEqual(
+            await subject.readTenant(token),
+            data,
+            `precondition: the tenant ${JSON.stringify(token)} can be read back`,
+          );
           assert.equal(await adapter.exists(token), true, `exists(${JSON.stringify(token)}) before the drop`);
           await recorder.guardedDrop(ctx.request(token), () => adapter.deprovision(token));
           assert.equal(await adapter.exists(token), false, `exists(${JSON.stringify(token)}) after the drop`);
-          assert.equal(await subject.readTenant(token), undefined, `a direct read of ${JSON.stringify(token)} after the drop`);
+          assert.equal(
+            await subject.readTenant(token),
+            undefined,
+            `a direct read of ${JSON.stringify(token)} after the drop`,
+          );
         }
         for (const token of refused) {
-          await assert.rejects(adapter.exists(token), { code: "GD_REFUSED" }, `exists(${JSON.stringify(token)}): a name the backend cannot hold`);
-          await assert.rejects(recorder.guardedDrop(ctx.request(token), () => adapter.deprovision(token)), { outcome: "refused" });
+          await assert.rejects(
+            adapter.exists(token),
+            { code: "GD_REFUSED" },
+            `exists(${JSON.stringify(token)}): a name the backend cannot hold`,
+          );
+          await assert.rejects(recorder.guardedDrop(ctx.request(token), () => adapter.deprovision(token)), {
+            outcome: "refused",
+          });
         }
         const dropped = tokens.length - refused.length;
         assert.deepEqual(await neighbour.readTenant(other), otherData, "the neighbour's data");
         assert.equal(recorder.dropRecords().length, tokens.length, "provisioner.drop records");
-        assert.equal(recorder.failedRecords().length, refused.length, "provisioner.drop.failed records (the refused tokens)");
+        assert.equal(
+          recorder.failedRecords().length,
+          refused.length,
+          "provisioner.drop.failed records (the refused tokens)",
+        );
         assert.equal(await recorder.count(ctx.labels("ok")), dropped, "provisioner_drop_total{outcome=ok}");
-        assert.equal(await recorder.count(ctx.labels("refused")), refused.length, "provisioner_drop_total{outcome=refused}");
+        assert.equal(
+          await recorder.count(ctx.labels("refused")),
+          refused.length,
+          "provisioner_drop_total{outcome=refused}",
+        );
         assert.equal(await recorder.total(), tokens.length, "provisioner_drop_total, all series");
       });
     } finally {

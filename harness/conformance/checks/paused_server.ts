@@ -24,7 +24,8 @@ export const pausedServerCheck: CheckModule = {
     await underFault(ctx, "pause", token, async (recorder, adapter) => {
       const started = Date.now();
       await expectOutcome(recorder.guardedDrop(ctx.request(token), () => adapter.deprovision(token)), "error");
-      const limit = ctx.faultAdapterOptions.connectTimeoutMs + ctx.faultAdapterOptions.operationTimeoutMs + HANG_SLACK_MS;
+      const limit = ctx.faultAdapterOptions.connectTimeoutMs + ctx.faultAdapterOptions.operationTimeoutMs +
+        HANG_SLACK_MS;
       assert.ok(Date.now() - started < limit, `the paused drop took ${Date.now() - started} ms (limit ${limit})`);
       assert.equal(recorder.dropRecords().length, 1);
       assert.equal(await recorder.count(ctx.labels("error")), 1);

@@ -8,7 +8,14 @@
 
 import assert from "node:assert/strict";
 import type { CheckModule } from "../_check_module.ts";
-import { afterRetention, checksumOf, cleanUpRecovery, recoverySkip, restoreRequest, withRecoverable } from "../_recovery.ts";
+import {
+  afterRetention,
+  checksumOf,
+  cleanUpRecovery,
+  recoverySkip,
+  restoreRequest,
+  withRecoverable,
+} from "../_recovery.ts";
 
 /** The `restore-races-purge` check. */
 export const restoreRacesPurgeCheck: CheckModule = {
@@ -26,7 +33,11 @@ export const restoreRacesPurgeCheck: CheckModule = {
           recorder.guardedDrop(restoreRequest(ctx, token), () => adapter.restore(token)),
           adapter.purgeExpired(recorder.guardedDrop, { now: afterRetention(), caller: "guarded-drop/harness" }),
         ]);
-        assert.equal(purge.status, "fulfilled", `the purge: ${purge.status === "rejected" ? String(purge.reason) : ""}`);
+        assert.equal(
+          purge.status,
+          "fulfilled",
+          `the purge: ${purge.status === "rejected" ? String(purge.reason) : ""}`,
+        );
         const purged = purge.status === "fulfilled" ? purge.value.purged.filter((c) => c.token === token).length : 0;
         assert.equal((await adapter.quarantined(token)).length, 0, "quarantined copies after the race");
         if (restored.status === "fulfilled") {

@@ -29,12 +29,23 @@ export const restoreTakenCheck: CheckModule = {
         // Read back, not as created: a backend that cannot rename (RabbitMQ
         // vhosts) shows the new tenant over the copy's names.
         const freshSum = checksumOf(await subject.readTenant(token));
-        const err = await expectOutcome(recorder.guardedDrop(restoreRequest(ctx, token), () => adapter.restore(token)), "refused");
+        const err = await expectOutcome(
+          recorder.guardedDrop(restoreRequest(ctx, token), () => adapter.restore(token)),
+          "refused",
+        );
         assert.equal(err.code, "GD_REFUSED");
-        assert.equal(checksumOf(await subject.readTenant(token)), freshSum, "the new tenant's data after the refused restore");
+        assert.equal(
+          checksumOf(await subject.readTenant(token)),
+          freshSum,
+          "the new tenant's data after the refused restore",
+        );
         const copies = await adapter.quarantined(token);
         assert.deepEqual(copies.map((c) => c.name), [copy.name], "the quarantined copies after the refused restore");
-        assert.equal(await recorder.countAction({ ...ctx.labels("refused"), action: "restore" }), 1, "provisioner_drop_action_total{action=restore,outcome=refused}");
+        assert.equal(
+          await recorder.countAction({ ...ctx.labels("refused"), action: "restore" }),
+          1,
+          "provisioner_drop_action_total{action=restore,outcome=refused}",
+        );
       });
     } finally {
       await cleanUpRecovery(ctx, [token]);

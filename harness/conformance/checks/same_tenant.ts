@@ -20,10 +20,15 @@ export const sameTenantCheck: CheckModule = {
     try {
       await ctx.withDrop(async (recorder, adapter) => {
         const results = await Promise.allSettled(
-          Array.from({ length: sameTenantDrops }, () => recorder.guardedDrop(ctx.request(token), () => adapter.deprovision(token))),
+          Array.from(
+            { length: sameTenantDrops },
+            () => recorder.guardedDrop(ctx.request(token), () => adapter.deprovision(token)),
+          ),
         );
         const failures = results.flatMap((r) =>
-          r.status === "rejected" ? [`${String((r.reason as { outcome?: unknown }).outcome)}: ${String((r.reason as Error).message)}`] : []
+          r.status === "rejected"
+            ? [`${String((r.reason as { outcome?: unknown }).outcome)}: ${String((r.reason as Error).message)}`]
+            : []
         );
         assert.deepEqual(failures, [], `${sameTenantDrops} concurrent drops of one tenant`);
         const records = recorder.dropRecords();
@@ -38,7 +43,11 @@ export const sameTenantCheck: CheckModule = {
         const next = ctx.freshToken();
         await recorder.guardedDrop(ctx.request(next), () => adapter.deprovision(next));
         assert.equal(await recorder.count(ctx.labels("ok")), sameTenantDrops + 1, "the next tenant's drop");
-        assert.equal(await recorder.count(ctx.labels("breaker_open")), 0, "provisioner_drop_total{outcome=breaker_open}");
+        assert.equal(
+          await recorder.count(ctx.labels("breaker_open")),
+          0,
+          "provisioner_drop_total{outcome=breaker_open}",
+        );
       });
     } catch (err) {
       await ctx.cleanUp([token]).catch(() => {});

@@ -19,7 +19,10 @@ export const stoppedServerCheck: CheckModule = {
     const token = ctx.freshToken();
     await ctx.subject.createTenant(token);
     await underFault(ctx, "stop", token, async (recorder, adapter) => {
-      const err = await expectOutcome(recorder.guardedDrop(ctx.request(token), () => adapter.deprovision(token)), "error");
+      const err = await expectOutcome(
+        recorder.guardedDrop(ctx.request(token), () => adapter.deprovision(token)),
+        "error",
+      );
       assert.equal(err.code, "GD_DROP_FAILED");
       assert.equal(recorder.dropRecords().length, 1);
       assert.equal(recorder.failedRecords().length, 1);

@@ -23,7 +23,23 @@ const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir,
 function issue(name: string, subject: string, extensions: string): { key: Buffer; cert: Buffer } {
   writeFileSync(join(dir, `${name}.ext`), extensions);
   openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-subj", subject, "-out", `${name}.csr`);
-  openssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.pem`);
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    `${name}.ext`,
+    "-out",
+    `${name}.pem`,
+  );
   return { key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.pem`)) };
 }
 
@@ -33,10 +49,32 @@ let spiffeClient: { key: Buffer; cert: Buffer };
 let cnClient: { key: Buffer; cert: Buffer };
 
 before(() => {
-  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-subj", "/CN=guarded-drop test CA", "-days", "2", "-out", "ca.pem");
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-subj",
+    "/CN=guarded-drop test CA",
+    "-days",
+    "2",
+    "-out",
+    "ca.pem",
+  );
   ca = readFileSync(join(dir, "ca.pem"));
-  serverPair = issue("server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-  spiffeClient = issue("spiffe", "/CN=billing-cn", "subjectAltName=URI:spiffe://example.org/ns/billing/sa/provisioner\nextendedKeyUsage=clientAuth\n");
+  serverPair = issue(
+    "server",
+    "/CN=localhost",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+  );
+  spiffeClient = issue(
+    "spiffe",
+    "/CN=billing-cn",
+    "subjectAltName=URI:spiffe://example.org/ns/billing/sa/provisioner\nextendedKeyUsage=clientAuth\n",
+  );
   cnClient = issue("cn", "/O=Example/CN=ops-console", "extendedKeyUsage=clientAuth\n");
 });
 
@@ -66,7 +104,10 @@ interface Answer {
 }
 
 /** Starts a server with `credentials`, makes one call with `clientCredentials`, and stops both. */
-async function callOnce(serverCredentials: grpc.ServerCredentials, clientCredentials: grpc.ChannelCredentials): Promise<{ answer: Answer }> {
+async function callOnce(
+  serverCredentials: grpc.ServerCredentials,
+  clientCredentials: grpc.ChannelCredentials,
+): Promise<{ answer: Answer }> {
   const server = new grpc.Server();
   server.addService(service, {
     whoami: async (call: grpc.ServerUnaryCall<unknown, Answer>, callback: grpc.sendUnaryData<Answer>) => {
@@ -74,7 +115,13 @@ async function callOnce(serverCredentials: grpc.ServerCredentials, clientCredent
       const records: Record<string, unknown>[] = [];
       const push = (o: object) => void records.push({ ...o });
       const guardedDrop = createGuardedDrop({ logger: { info: push, warn: push, error: push }, counter: { inc() {} } });
-      await guardedDrop({ token: "acme42", resourceType: "postgres", backend: "shared", requestId: "req-grpc", caller: grpcCallerOf(call) }, () => undefined);
+      await guardedDrop({
+        token: "acme42",
+        resourceType: "postgres",
+        backend: "shared",
+        requestId: "req-grpc",
+        caller: grpcCallerOf(call),
+      }, () => undefined);
       callback(null, { caller: grpcCallerOf(call), read: readGrpcCaller(call), recorded: records[0]?.["caller"] });
     },
   });
@@ -85,7 +132,9 @@ async function callOnce(serverCredentials: grpc.ServerCredentials, clientCredent
   try {
     const answer = await new Promise<Answer>((resolve, reject) => {
       const deadline = new Date(Date.now() + 10_000);
-      (client as unknown as { whoami: (req: unknown, opts: object, cb: (err: Error | null, res: Answer) => void) => void })
+      (client as unknown as {
+        whoami: (req: unknown, opts: object, cb: (err: Error | null, res: Answer) => void) => void;
+      })
         .whoami({}, { deadline }, (err, res) => (err ? reject(err) : resolve(res)));
     });
     return { answer };
@@ -141,23 +190,45 @@ describe("grpcCallerOf with a real grpc-js server and client on loopback", () =>
 
 describe("readGrpcCaller on a call's shape", () => {
   test("authenticatedAs (the server's own auth) comes before the certificate", () => {
-    const call = { getPeer: () => "10.0.0.7:5000", getAuthContext: () => ({ sslPeerCertificate: { subject: { CN: "cert-cn" } } }) };
+    const call = {
+      getPeer: () => "10.0.0.7:5000",
+      getAuthContext: () => ({ sslPeerCertificate: { subject: { CN: "cert-cn" } } }),
+    };
     assert.equal(grpcCallerOf(call, { authenticatedAs: "jwt:billing" }), "jwt:billing (peer 10.0.0.7:5000)");
     assert.equal(grpcCallerOf(call), "cert-cn (peer 10.0.0.7:5000)");
   });
 
   test("a certificate with only a DNS SAN, a grpc-js without getAuthContext, and a getPeer that throws", () => {
-    assert.deepEqual(readGrpcCaller({ getPeer: () => "h:1", getAuthContext: () => ({ sslPeerCertificate: { subject: null, subjectaltname: "DNS:svc.internal" } }) }), {
-      identity: "DNS:svc.internal",
-      source: "certificate-san",
-      peer: "h:1",
-    });
+    assert.deepEqual(
+      readGrpcCaller({
+        getPeer: () => "h:1",
+        getAuthContext: () => ({ sslPeerCertificate: { subject: null, subjectaltname: "DNS:svc.internal" } }),
+      }),
+      {
+        identity: "DNS:svc.internal",
+        source: "certificate-san",
+        peer: "h:1",
+      },
+    );
     assert.equal(grpcCallerOf({ getPeer: () => "h:2" }), "unauthenticated (peer h:2)");
-    assert.equal(grpcCallerOf({ getPeer: () => { throw new Error("closed"); } }), "unauthenticated (peer unknown)");
+    assert.equal(
+      grpcCallerOf({
+        getPeer: () => {
+          throw new Error("closed");
+        },
+      }),
+      "unauthenticated (peer unknown)",
+    );
   });
 
   test("bad input: a TypeError", () => {
-    assert.throws(() => grpcCallerOf({} as never), { name: "TypeError", message: /'call' must be a grpc-js server call/ });
-    assert.throws(() => grpcCallerOf({ getPeer: () => "h:1" }, { authenticatedAs: " " }), { name: "TypeError", message: /'authenticatedAs' must be a non-empty string/ });
+    assert.throws(() => grpcCallerOf({} as never), {
+      name: "TypeError",
+      message: /'call' must be a grpc-js server call/,
+    });
+    assert.throws(() => grpcCallerOf({ getPeer: () => "h:1" }, { authenticatedAs: " " }), {
+      name: "TypeError",
+      message: /'authenticatedAs' must be a non-empty string/,
+    });
   });
 });

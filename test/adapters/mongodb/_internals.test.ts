@@ -9,7 +9,8 @@ import { mongodbDedicated, mongodbShared } from "../../../adapters/mongodb/mod.t
 
 describe("classifyMongoError", () => {
   const context = { action: "deprovision", what: "the MongoDB tenant", token: "acme42" } as const;
-  const server = (code: number, codeName: string) => new MongoServerError({ code, codeName, errmsg: `${codeName} happened`, ok: 0 });
+  const server = (code: number, codeName: string) =>
+    new MongoServerError({ code, codeName, errmsg: `${codeName} happened`, ok: 0 });
   const table: [string, unknown, "unavailable" | "failed", string | undefined][] = [
     ["a network error", new MongoNetworkError("connection 1 to 10.0.0.5:27017 closed"), "unavailable", undefined],
     ["ShutdownInProgress (91)", server(91, "ShutdownInProgress"), "unavailable", "ShutdownInProgress"],
@@ -17,7 +18,12 @@ describe("classifyMongoError", () => {
     ["NotWritablePrimary (10107)", server(10107, "NotWritablePrimary"), "unavailable", "NotWritablePrimary"],
     ["Unauthorized (13)", server(13, "Unauthorized"), "failed", "Unauthorized"],
     ["AuthenticationFailed (18)", server(18, "AuthenticationFailed"), "failed", "AuthenticationFailed"],
-    ["a server selection timeout, by name", Object.assign(new Error("Server selection timed out"), { name: "MongoServerSelectionError" }), "unavailable", undefined],
+    [
+      "a server selection timeout, by name",
+      Object.assign(new Error("Server selection timed out"), { name: "MongoServerSelectionError" }),
+      "unavailable",
+      undefined,
+    ],
   ];
   for (const [name, err, kind, serverCode] of table) {
     test(`${name} is ${kind}`, () => {
@@ -32,7 +38,10 @@ describe("classifyMongoError", () => {
 describe("mongodbShared and mongodbDedicated options", () => {
   test("are checked up front", () => {
     assert.throws(() => mongodbShared({} as never), /'url' must be a non-empty string: current value is undefined/);
-    assert.throws(() => mongodbDedicated({ url: "mongodb://x", connectTimeoutMs: 0 }), /'connectTimeoutMs' must be a positive finite number/);
+    assert.throws(
+      () => mongodbDedicated({ url: "mongodb://x", connectTimeoutMs: 0 }),
+      /'connectTimeoutMs' must be a positive finite number/,
+    );
     assert.equal(mongodbShared({ url: "mongodb://x" }).resourceType, "mongodb");
     assert.equal(mongodbDedicated({ url: "mongodb://x" }).backend, "dedicated");
   });

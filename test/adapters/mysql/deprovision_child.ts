@@ -13,7 +13,13 @@ try {
   const outcomes = await Promise.all(Array.from({ length: Number(n) }, async (_, i) => {
     try {
       await guardedDrop(
-        { token: token!, resourceType: adapter.resourceType, backend: adapter.backend, requestId: `child-${process.pid}-${i}`, caller: "child" },
+        {
+          token: token!,
+          resourceType: adapter.resourceType,
+          backend: adapter.backend,
+          requestId: `child-${process.pid}-${i}`,
+          caller: "child",
+        },
         () => adapter.deprovision(token!),
       );
       return "ok";

@@ -15,7 +15,9 @@ const [url, backend, token, action, stopAt] = process.argv.slice(2);
 const stop = Number(stopAt);
 let sent = 0;
 const statements: string[] = [];
-const proto = (mysql as unknown as { PromiseConnection: { prototype: unknown } }).PromiseConnection.prototype as { query: (...args: unknown[]) => Promise<unknown> };
+const proto = (mysql as unknown as { PromiseConnection: { prototype: unknown } }).PromiseConnection.prototype as {
+  query: (...args: unknown[]) => Promise<unknown>;
+};
 const query = proto.query;
 proto.query = function (this: unknown, ...args: unknown[]) {
   const n = sent++;

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { connect } from "@nats-io/transport-node";
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { createNameRules, isRefusedError } from "../../../lib/mod.ts";
 import { deleteStreams, leftOverError, listStreams } from "../../../adapters/nats/_assets.ts";
 import { checkNatsToken, namedForTenant, tenantPrefix, tokenOfName } from "../../../adapters/nats/_names.ts";
@@ -21,7 +21,14 @@ describe("the tenant model", () => {
   const tokens = ["acme", "acme2", "acme_x", "acme-x", "acme__x", "a", "acme_", "x_acme"];
   test("each tenant's streams, KV buckets and object stores parse to it and to no other token", () => {
     for (const owner of tokens) {
-      for (const name of [`${tenantPrefix(owner)}orders`, `KV_${tenantPrefix(owner)}config`, `OBJ_${tenantPrefix(owner)}files`, `${tenantPrefix(owner)}_x`]) {
+      for (
+        const name of [
+          `${tenantPrefix(owner)}orders`,
+          `KV_${tenantPrefix(owner)}config`,
+          `OBJ_${tenantPrefix(owner)}files`,
+          `${tenantPrefix(owner)}_x`,
+        ]
+      ) {
         assert.equal(tokenOfName(name), owner, name);
         for (const other of tokens) assert.equal(namedForTenant(name, other), other === owner, `${name} vs ${other}`);
       }
@@ -34,17 +41,28 @@ describe("the tenant model", () => {
   });
 
   test("a token with a dot is refused with the reason, a valid one passes", () => {
-    assert.throws(() => checkNatsToken(rules, "acme.x"), (err: unknown) => isRefusedError(err) && /cannot hold '\.'/.test((err as Error).message));
+    assert.throws(
+      () => checkNatsToken(rules, "acme.x"),
+      (err: unknown) => isRefusedError(err) && /cannot hold '\.'/.test((err as Error).message),
+    );
     assert.throws(() => checkNatsToken(rules, "postgres"), (err: unknown) => isRefusedError(err));
     assert.equal(checkNatsToken(rules, "acme-x_2"), "acme-x_2");
   });
 
   test("the left-over error names the streams and the steps that raced", () => {
     const context = { action: "deprovision", what: "the NATS tenant", token: "acme" } as const;
-    const left = [{ name: "t4_acme_orders", kind: "stream" as const, description: "guarded-drop tenant acme", subjects: ["t.acme.orders"] }];
+    const left = [{
+      name: "t4_acme_orders",
+      kind: "stream" as const,
+      description: "guarded-drop tenant acme",
+      subjects: ["t.acme.orders"],
+    }];
     const err = leftOverError(context, left, ["deleting the stream t4_acme_events"]);
     assert.equal(err.kind, "failed");
-    assert.match(err.message, /"t4_acme_orders" are still there after the drop; these steps found their target already gone .*deleting the stream t4_acme_events/);
+    assert.match(
+      err.message,
+      /"t4_acme_orders" are still there after the drop; these steps found their target already gone .*deleting the stream t4_acme_events/,
+    );
     assert.match(leftOverError(context, left, []).message, /no step raced/);
   });
 });
@@ -90,7 +108,11 @@ describe("the delete steps on the real server", { skip: url === undefined ? HOW_
         },
       });
       await deleteStreams(racing, listed, (s) => steps.push(s), raced);
-      assert.deepEqual(raced, [`listing the consumers of ${prefix}b`, `deleting the consumer d of ${prefix}c`, `deleting the stream ${prefix}b`]);
+      assert.deepEqual(raced, [
+        `listing the consumers of ${prefix}b`,
+        `deleting the consumer d of ${prefix}c`,
+        `deleting the stream ${prefix}b`,
+      ]);
       assert.equal((await listStreams(jsm)).filter((s) => s.name.startsWith(prefix)).length, 0);
       assert.equal(steps.at(-1), `deleting the stream ${prefix}c`);
     });
@@ -123,7 +145,12 @@ describe("the delete steps on the real server", { skip: url === undefined ? HOW_
         },
       });
       const raced: string[] = [];
-      await deleteStreams(withNulls, [{ name: `${prefix}a`, kind: "stream", description: undefined, subjects: [`${prefix}a`] }], () => {}, raced);
+      await deleteStreams(
+        withNulls,
+        [{ name: `${prefix}a`, kind: "stream", description: undefined, subjects: [`${prefix}a`] }],
+        () => {},
+        raced,
+      );
       assert.deepEqual(deleted, ["d1"]);
       assert.deepEqual(raced, []);
       assert.equal((await listStreams(jsm)).filter((s) => s.name.startsWith(prefix)).length, 0);

@@ -8,7 +8,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { context, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import { createGuardedDrop, type DropOutcome, type DropRequest, type GuardedDropOptions } from "../../../lib/mod.ts";
 import { createDropTracer, dbSystemNameOf, dropSpanAttributes } from "../../../adapters/opentelemetry/mod.ts";
 
@@ -41,19 +46,30 @@ async function traced(
   options: Partial<GuardedDropOptions>,
   drop: () => unknown,
   req: DropRequest = request,
-): Promise<{ outcome: DropOutcome; code?: string; dropSpan: ReadableSpan; parent: ReadableSpan; spans: ReadableSpan[] }> {
+): Promise<
+  { outcome: DropOutcome; code?: string; dropSpan: ReadableSpan; parent: ReadableSpan; spans: ReadableSpan[] }
+> {
   exporter.reset();
-  const guardedDrop = createGuardedDrop({ logger: quietLogger, counter: { inc() {} }, tracer: createDropTracer({ tracerProvider: provider }), ...options });
-  const result = await appTracer.startActiveSpan("POST /tenants/:id/deprovision", { kind: SpanKind.SERVER }, async (parent) => {
-    try {
-      await guardedDrop(req, async () => await drop());
-      return { outcome: "ok" as DropOutcome };
-    } catch (err) {
-      return { outcome: (err as { outcome: DropOutcome }).outcome, code: (err as { code: string }).code };
-    } finally {
-      parent.end();
-    }
+  const guardedDrop = createGuardedDrop({
+    logger: quietLogger,
+    counter: { inc() {} },
+    tracer: createDropTracer({ tracerProvider: provider }),
+    ...options,
   });
+  const result = await appTracer.startActiveSpan(
+    "POST /tenants/:id/deprovision",
+    { kind: SpanKind.SERVER },
+    async (parent) => {
+      try {
+        await guardedDrop(req, async () => await drop());
+        return { outcome: "ok" as DropOutcome };
+      } catch (err) {
+        return { outcome: (err as { outcome: DropOutcome }).outcome, code: (err as { code: string }).code };
+      } finally {
+        parent.end();
+      }
+    },
+  );
   const spans = exporter.getFinishedSpans();
   const dropSpans = spans.filter((s) => s.instrumentationScope.name === "guarded-drop");
   assert.equal(dropSpans.length, 1, "exactly one span per guardedDrop");
@@ -102,13 +118,45 @@ describe("createDropTracer", () => {
     assert.equal(query.parentSpanContext?.spanId, dropSpan.spanContext().spanId);
   });
 
-  const failures: { outcome: DropOutcome; code: string; options: Partial<GuardedDropOptions>; drop?: () => unknown; req?: DropRequest }[] = [
-    { outcome: "error", code: "GD_DROP_FAILED", options: {}, drop: () => Promise.reject(Object.assign(new Error("disk gone"), { kind: "failed" })) },
+  const failures: {
+    outcome: DropOutcome;
+    code: string;
+    options: Partial<GuardedDropOptions>;
+    drop?: () => unknown;
+    req?: DropRequest;
+  }[] = [
+    {
+      outcome: "error",
+      code: "GD_DROP_FAILED",
+      options: {},
+      drop: () => Promise.reject(Object.assign(new Error("disk gone"), { kind: "failed" })),
+    },
     { outcome: "refused", code: "GD_REFUSED", options: {}, req: { ...request, token: "postgres" } },
     { outcome: "denied", code: "GD_DENIED", options: { authorize: () => false } },
     { outcome: "rate_limited", code: "GD_RATE_LIMITED", options: { budget: { take: () => false } } },
-    { outcome: "breaker_open", code: "GD_BREAKER_OPEN", options: { breakerFor: () => ({ execute: () => Promise.reject(Object.assign(new Error("open"), { code: "EOPENBREAKER" })) }), isBreakerOpen: (e) => (e as { code?: string }).code === "EOPENBREAKER" } },
-    { outcome: "audit_failed", code: "GD_AUDIT_FAILED", options: { logger: { info: () => { throw new Error("EPIPE"); }, warn() {}, error() {} } } },
+    {
+      outcome: "breaker_open",
+      code: "GD_BREAKER_OPEN",
+      options: {
+        breakerFor: () => ({
+          execute: () => Promise.reject(Object.assign(new Error("open"), { code: "EOPENBREAKER" })),
+        }),
+        isBreakerOpen: (e) => (e as { code?: string }).code === "EOPENBREAKER",
+      },
+    },
+    {
+      outcome: "audit_failed",
+      code: "GD_AUDIT_FAILED",
+      options: {
+        logger: {
+          info: () => {
+            throw new Error("EPIPE");
+          },
+          warn() {},
+          error() {},
+        },
+      },
+    },
   ];
   for (const failure of failures) {
     test(`${failure.outcome}: one span, status ERROR, error.type ${failure.code}, guarded_drop.outcome ${failure.outcome}`, async () => {
@@ -129,18 +177,40 @@ describe("createDropTracer", () => {
   }
 
   test("an error message with a credential reaches the span scrubbed", async () => {
-    const { dropSpan } = await traced({}, () => Promise.reject(new Error("connect to postgres://admin:s3cret@db:5432/x failed")));
+    const { dropSpan } = await traced(
+      {},
+      () => Promise.reject(new Error("connect to postgres://admin:s3cret@db:5432/x failed")),
+    );
     assert.doesNotMatch(String(dropSpan.status.message), /s3cret/);
   });
 
   test("a tracer that throws never changes the outcome; the failure is reported through logger.error", async () => {
     const reports: string[] = [];
     const logger = { info() {}, warn() {}, error: (o: object) => void reports.push((o as { what: string }).what) };
-    for (const tracer of [
-      { startDrop: () => { throw new Error("exporter down"); } },
-      { startDrop: () => ({ end: () => { throw new Error("end failed"); } }) },
-      { startDrop: () => ({ run: () => { throw new Error("no context"); }, end() {} }) },
-    ]) {
+    for (
+      const tracer of [
+        {
+          startDrop: () => {
+            throw new Error("exporter down");
+          },
+        },
+        {
+          startDrop: () => ({
+            end: () => {
+              throw new Error("end failed");
+            },
+          }),
+        },
+        {
+          startDrop: () => ({
+            run: () => {
+              throw new Error("no context");
+            },
+            end() {},
+          }),
+        },
+      ]
+    ) {
       let ran = 0;
       const guardedDrop = createGuardedDrop({ logger, counter: { inc() {} }, tracer });
       assert.equal(await guardedDrop(request, () => (ran++, "dropped")), "dropped");
@@ -154,15 +224,25 @@ describe("createDropTracer", () => {
   });
 
   test("bad options are refused with a TypeError", () => {
-    assert.throws(() => createDropTracer({ tracer: {} as never }), { name: "TypeError", message: /'tracer' must be an OpenTelemetry Tracer/ });
-    assert.throws(() => createDropTracer({ tracerProvider: {} as never }), { name: "TypeError", message: /'tracerProvider' must be/ });
-    assert.throws(() => createGuardedDrop({ logger: quietLogger, counter: { inc() {} }, tracer: {} as never }), { message: /'tracer.startDrop' must be a function/ });
+    assert.throws(() => createDropTracer({ tracer: {} as never }), {
+      name: "TypeError",
+      message: /'tracer' must be an OpenTelemetry Tracer/,
+    });
+    assert.throws(() => createDropTracer({ tracerProvider: {} as never }), {
+      name: "TypeError",
+      message: /'tracerProvider' must be/,
+    });
+    assert.throws(() => createGuardedDrop({ logger: quietLogger, counter: { inc() {} }, tracer: {} as never }), {
+      message: /'tracer.startDrop' must be a function/,
+    });
   });
 });
 
 describe("dbSystemNameOf and dropSpanAttributes", () => {
   test("maps the adapters' resource types, and passes any other through", () => {
-    const mapped = Object.fromEntries(["postgres", "mysql", "redis", "mongodb", "rabbitmq", "nats", "clickhouse"].map((t) => [t, dbSystemNameOf(t)]));
+    const mapped = Object.fromEntries(
+      ["postgres", "mysql", "redis", "mongodb", "rabbitmq", "nats", "clickhouse"].map((t) => [t, dbSystemNameOf(t)]),
+    );
     assert.deepEqual(mapped, {
       postgres: "postgresql",
       mysql: "mysql",

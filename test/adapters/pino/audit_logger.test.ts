@@ -56,7 +56,11 @@ describe("createAuditLogger", () => {
   test("/dev/full: info throws ENOSPC", () => {
     const logger = createAuditLogger({ destination: "/dev/full" });
     assert.throws(() => logger.info({ event: "provisioner.drop" }, "provisioner.drop"), { code: "ENOSPC" });
-    assert.throws(() => logger.info({ event: "provisioner.drop" }, "again"), { code: "ENOSPC" }, "every write, not only the first");
+    assert.throws(
+      () => logger.info({ event: "provisioner.drop" }, "again"),
+      { code: "ENOSPC" },
+      "every write, not only the first",
+    );
   });
 
   test("a closed descriptor: info throws EBADF", () => {
@@ -81,7 +85,10 @@ describe("createAuditLogger", () => {
         threw++;
       }
     }
-    assert.ok(threw < 3, `pino.destination threw ${threw} of 3 times: if it now throws every time, this binding could be simplified`);
+    assert.ok(
+      threw < 3,
+      `pino.destination threw ${threw} of 3 times: if it now throws every time, this binding could be simplified`,
+    );
   });
 
   test("a closed destination throws instead of dropping records", () => {
@@ -120,7 +127,9 @@ function newFifo(): string {
 
 /** A reader child on `fifo` that reads `limit` bytes, then stops until told to drain. */
 async function startReader(fifo: string, limit: number) {
-  const child: ChildProcess = spawn(process.execPath, [READER, fifo, String(limit)], { stdio: ["pipe", "pipe", "inherit"] });
+  const child: ChildProcess = spawn(process.execPath, [READER, fifo, String(limit)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const lines = createInterface({ input: child.stdout! });
   const waiting = new Map<string, () => void>();
   const said = new Set<string>();
@@ -135,7 +144,9 @@ async function startReader(fifo: string, limit: number) {
   // Bounded from when it is awaited: a test whose synchronous writes block
   // the event loop for longer than the bound must not see it expire unawaited.
   const saw = (word: string) =>
-    said.has(word) ? Promise.resolve() : bounded(new Promise<void>((resolve) => waiting.set(word, resolve)), 10_000, `the reader's "${word}"`);
+    said.has(word)
+      ? Promise.resolve()
+      : bounded(new Promise<void>((resolve) => waiting.set(word, resolve)), 10_000, `the reader's "${word}"`);
   const opened = saw("open");
   await opened;
   return {
@@ -182,7 +193,12 @@ describe("createAuditLogger on a FIFO", () => {
       const started = performance.now();
       assert.throws(() => createAuditLogger({ destination: fifo, writeTimeoutMs }), (err: NodeJS.ErrnoException) => {
         assert.equal(err.code, "ENXIO");
-        assert.match(err.message, new RegExp(`^Cannot open the audit destination as it is a FIFO that no reader opened within ${writeTimeoutMs} ms`));
+        assert.match(
+          err.message,
+          new RegExp(
+            `^Cannot open the audit destination as it is a FIFO that no reader opened within ${writeTimeoutMs} ms`,
+          ),
+        );
         return true;
       });
       const elapsed = performance.now() - started;
@@ -192,7 +208,10 @@ describe("createAuditLogger on a FIFO", () => {
 
   test("writeTimeoutMs is checked up front", () => {
     for (const bad of [0, -1, Number.NaN, "100"]) {
-      assert.throws(() => createAuditLogger({ destination: join(dir, "bad.log"), writeTimeoutMs: bad as number }), /'writeTimeoutMs' must be a positive finite number/);
+      assert.throws(
+        () => createAuditLogger({ destination: join(dir, "bad.log"), writeTimeoutMs: bad as number }),
+        /'writeTimeoutMs' must be a positive finite number/,
+      );
     }
   });
 
@@ -206,7 +225,13 @@ describe("createAuditLogger on a FIFO", () => {
       const guardedDrop = createGuardedDrop({ logger, counter });
       const N = 400;
       let calls = 0;
-      const request = (i: number): DropRequest => ({ token: `acme${i}`, resourceType: "redis", backend: "shared", requestId: `fifo-${i}`, caller: "test/pino" });
+      const request = (i: number): DropRequest => ({
+        token: `acme${i}`,
+        resourceType: "redis",
+        backend: "shared",
+        requestId: `fifo-${i}`,
+        caller: "test/pino",
+      });
       const { result: outcomes, ticks, maxGapMs } = await withTicker(async () => {
         const seen: Record<string, number> = {};
         for (let i = 0; i < N; i++) {
@@ -287,7 +312,10 @@ describe("createAuditLogger on a FIFO", () => {
       assert.equal(error?.code, "ETIMEDOUT");
       assert.match(error!.message, new RegExp(`accepted no data within ${writeTimeoutMs} ms`));
       assert.ok(written > 10 && written < 1_000, `written ${written}`);
-      assert.ok(performance.now() - started < writeTimeoutMs + LOADED_MACHINE_SLACK_MS, `${performance.now() - started} ms`);
+      assert.ok(
+        performance.now() - started < writeTimeoutMs + LOADED_MACHINE_SLACK_MS,
+        `${performance.now() - started} ms`,
+      );
       // Stalled: the next write fails at once, without waiting the bound again.
       const again = performance.now();
       assert.throws(() => logger.info(record, "provisioner.drop"), { code: "EAGAIN" });

@@ -18,7 +18,13 @@ import { bounded } from "../../support/bounded.ts";
 const dir = mkdtempSync(join(tmpdir(), "guarded-drop-team-pino-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const request = { token: "acme42", resourceType: "postgres", backend: "shared" as const, requestId: "req-1", caller: "team" };
+const request = {
+  token: "acme42",
+  resourceType: "postgres",
+  backend: "shared" as const,
+  requestId: "req-1",
+  caller: "team",
+};
 const counter = { inc() {} };
 
 function linesOf(file: string): Record<string, unknown>[] {
@@ -85,7 +91,10 @@ describe("createAuditLogger({ logger }): the team's own pino", () => {
   });
 
   test("a team logger on a transport: the audit logger built on it is accepted by createGuardedDrop and writes synchronously", async () => {
-    const transport = pino.transport({ target: "pino/file", options: { destination: join(dir, "transport-team.log") } });
+    const transport = pino.transport({
+      target: "pino/file",
+      options: { destination: join(dir, "transport-team.log") },
+    });
     const team = pino(transport);
     try {
       const file = join(dir, "transport-audit.log");
@@ -105,26 +114,41 @@ describe("createAuditLogger({ logger }): the team's own pino", () => {
       name: "TypeError",
       message: /'logger' must be a pino logger/,
     });
-    const custom = pino({ customLevels: { audit: 35 }, useOnlyCustomLevels: true, level: "audit" }, pino.destination({ dest: join(dir, "c.log"), sync: true }));
-    assert.throws(() => createAuditLogger({ destination: join(dir, "y.log"), logger: custom as unknown as pino.Logger }), {
-      message: /'logger' must have the level 'info'.*current value has audit/,
-    });
-    assert.throws(() => createAuditLogger({ destination: join(dir, "z.log"), logger: pino(), pinoOptions: { name: "x" } }), {
-      message: /'pinoOptions' must be left out when 'logger' is given/,
-    });
+    const custom = pino(
+      { customLevels: { audit: 35 }, useOnlyCustomLevels: true, level: "audit" },
+      pino.destination({ dest: join(dir, "c.log"), sync: true }),
+    );
+    assert.throws(
+      () => createAuditLogger({ destination: join(dir, "y.log"), logger: custom as unknown as pino.Logger }),
+      {
+        message: /'logger' must have the level 'info'.*current value has audit/,
+      },
+    );
+    assert.throws(
+      () => createAuditLogger({ destination: join(dir, "z.log"), logger: pino(), pinoOptions: { name: "x" } }),
+      {
+        message: /'pinoOptions' must be left out when 'logger' is given/,
+      },
+    );
   });
 });
 
 describe("createGuardedDrop refuses an asynchronous pino destination", () => {
   test("a transport (pino.transport): AsyncLoggerError at creation, naming the fix", async () => {
-    const transport = pino.transport({ target: "pino/file", options: { destination: join(dir, "refused-transport.log") } });
+    const transport = pino.transport({
+      target: "pino/file",
+      options: { destination: join(dir, "refused-transport.log") },
+    });
     try {
       const err = catchCreation(pino(transport));
       assert.ok(err instanceof AsyncLoggerError);
       assert.ok(isAsyncLoggerError(err));
       assert.equal(err.code, "GD_ASYNC_LOGGER");
       assert.ok(err instanceof TypeError);
-      assert.match(err.message, /^Cannot create guardedDrop as 'logger' must write synchronously .*current value is a pino logger writing to a pino transport/);
+      assert.match(
+        err.message,
+        /^Cannot create guardedDrop as 'logger' must write synchronously .*current value is a pino logger writing to a pino transport/,
+      );
       assert.match(err.message, /createAuditLogger .*allowAsyncLogger: true/);
     } finally {
       transport.end();
@@ -139,13 +163,21 @@ describe("createGuardedDrop refuses an asynchronous pino destination", () => {
         "sync: false": pino(asyncFile),
         "a child": pino(asyncFile).child({ tenant: "acme42" }).child({ more: 1 }),
         "pino's default": pino(),
-        "a multistream": pino({}, pino.multistream([{ stream: pino.destination({ dest: join(dir, "ms.log"), sync: true }) }, { stream: asyncFile }])),
+        "a multistream": pino(
+          {},
+          pino.multistream([{ stream: pino.destination({ dest: join(dir, "ms.log"), sync: true }) }, {
+            stream: asyncFile,
+          }]),
+        ),
       };
       for (const [name, logger] of Object.entries(loggers)) {
         const err = catchCreation(logger);
         assert.equal((err as { code?: string }).code, "GD_ASYNC_LOGGER", name);
       }
-      assert.match(String((catchCreation(loggers["a multistream"]) as Error).message), /a pino multistream holding a SonicBoom with sync: false/);
+      assert.match(
+        String((catchCreation(loggers["a multistream"]) as Error).message),
+        /a pino multistream holding a SonicBoom with sync: false/,
+      );
     } finally {
       asyncFile.flushSync();
       asyncFile.end();
@@ -156,7 +188,10 @@ describe("createGuardedDrop refuses an asynchronous pino destination", () => {
     const syncFile = pino.destination({ dest: join(dir, "sync.log"), sync: true });
     assert.equal(typeof createGuardedDrop({ logger: pino(syncFile), counter }), "function");
     assert.equal(typeof createGuardedDrop({ logger: pino(syncFile).child({ a: 1 }), counter }), "function");
-    assert.equal(typeof createGuardedDrop({ logger: pino({}, pino.multistream([{ stream: syncFile }])), counter }), "function");
+    assert.equal(
+      typeof createGuardedDrop({ logger: pino({}, pino.multistream([{ stream: syncFile }])), counter }),
+      "function",
+    );
     const audit = createAuditLogger({ destination: join(dir, "audit.log") });
     assert.equal(typeof createGuardedDrop({ logger: audit, counter }), "function");
     assert.equal(typeof createGuardedDrop({ logger: { info() {}, warn() {}, error() {} }, counter }), "function");

@@ -5,8 +5,16 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
-import { type AuditRow, type AuditRowContent, canonicalJson, canonicalPieces, chainHash, GENESIS_HASH, storable } from "../../../adapters/postgres/_audit_chain.ts";
-import { type ChainBreakKind, checkChain, type ChainSource } from "../../../adapters/postgres/_audit_check.ts";
+import {
+  type AuditRow,
+  type AuditRowContent,
+  canonicalJson,
+  canonicalPieces,
+  chainHash,
+  GENESIS_HASH,
+  storable,
+} from "../../../adapters/postgres/_audit_chain.ts";
+import { type ChainBreakKind, type ChainSource, checkChain } from "../../../adapters/postgres/_audit_check.ts";
 
 function content(seq: number, overrides: Partial<AuditRowContent> = {}): AuditRowContent {
   return {
@@ -51,7 +59,8 @@ function source(rows: readonly AuditRow[]): ChainSource {
 }
 
 /** Renumbers rows (as an attacker would, without re-hashing). */
-const renumbered = (rows: AuditRow[], from: number, by: number) => rows.map((row) => (row.seq >= from ? { ...row, seq: row.seq + by } : row));
+const renumbered = (rows: AuditRow[], from: number, by: number) =>
+  rows.map((row) => (row.seq >= from ? { ...row, seq: row.seq + by } : row));
 
 describe("the canonical form", () => {
   test("sorted keys, no whitespace, every content column, nulls kept", () => {
@@ -65,8 +74,10 @@ describe("the canonical form", () => {
   });
 
   test("the hash is sha256 of the prev_hash's hex followed by the canonical JSON, as UTF-8", () => {
-    const c = content(7, { caller: "zoë ✓ \"quoted\" \n" });
-    const expected = createHash("sha256").update(Buffer.from(`${GENESIS_HASH}${canonicalJson(c)}`, "utf8")).digest("hex");
+    const c = content(7, { caller: 'zoë ✓ "quoted" \n' });
+    const expected = createHash("sha256").update(Buffer.from(`${GENESIS_HASH}${canonicalJson(c)}`, "utf8")).digest(
+      "hex",
+    );
     assert.equal(chainHash(GENESIS_HASH, c), expected);
     assert.match(canonicalJson(c), /"caller":"zoë ✓ \\"quoted\\" \\n"/);
   });
@@ -98,13 +109,55 @@ describe("checkChain", () => {
   });
 
   // Each row: how the chain of 8 rows was tampered with, and the break that must be named.
-  const tampered: { name: string; tamper: (rows: AuditRow[]) => AuditRow[]; kind: ChainBreakKind; seq: number; dropId: string | null }[] = [
-    { name: "a field edited", tamper: (r) => r.map((row) => (row.seq === 3 ? { ...row, token: "other" } : row)), kind: "edited", seq: 3, dropId: "drop-2" },
-    { name: "a NULL field set", tamper: (r) => r.map((row) => (row.seq === 5 ? { ...row, reason: "x" } : row)), kind: "edited", seq: 5, dropId: "drop-3" },
-    { name: "the first row's field edited", tamper: (r) => r.map((row) => (row.seq === 1 ? { ...row, caller: "x" } : row)), kind: "edited", seq: 1, dropId: "drop-1" },
-    { name: "the last row's field edited", tamper: (r) => r.map((row) => (row.seq === 8 ? { ...row, outcome: "error" } : row)), kind: "edited", seq: 8, dropId: "drop-4" },
-    { name: "a stored hash replaced", tamper: (r) => r.map((row) => (row.seq === 4 ? { ...row, hash: "f".repeat(64) } : row)), kind: "edited", seq: 4, dropId: "drop-2" },
-    { name: "a prev_hash replaced", tamper: (r) => r.map((row) => (row.seq === 6 ? { ...row, prev_hash: "e".repeat(64) } : row)), kind: "edited", seq: 6, dropId: "drop-3" },
+  const tampered: {
+    name: string;
+    tamper: (rows: AuditRow[]) => AuditRow[];
+    kind: ChainBreakKind;
+    seq: number;
+    dropId: string | null;
+  }[] = [
+    {
+      name: "a field edited",
+      tamper: (r) => r.map((row) => (row.seq === 3 ? { ...row, token: "other" } : row)),
+      kind: "edited",
+      seq: 3,
+      dropId: "drop-2",
+    },
+    {
+      name: "a NULL field set",
+      tamper: (r) => r.map((row) => (row.seq === 5 ? { ...row, reason: "x" } : row)),
+      kind: "edited",
+      seq: 5,
+      dropId: "drop-3",
+    },
+    {
+      name: "the first row's field edited",
+      tamper: (r) => r.map((row) => (row.seq === 1 ? { ...row, caller: "x" } : row)),
+      kind: "edited",
+      seq: 1,
+      dropId: "drop-1",
+    },
+    {
+      name: "the last row's field edited",
+      tamper: (r) => r.map((row) => (row.seq === 8 ? { ...row, outcome: "error" } : row)),
+      kind: "edited",
+      seq: 8,
+      dropId: "drop-4",
+    },
+    {
+      name: "a stored hash replaced",
+      tamper: (r) => r.map((row) => (row.seq === 4 ? { ...row, hash: "f".repeat(64) } : row)),
+      kind: "edited",
+      seq: 4,
+      dropId: "drop-2",
+    },
+    {
+      name: "a prev_hash replaced",
+      tamper: (r) => r.map((row) => (row.seq === 6 ? { ...row, prev_hash: "e".repeat(64) } : row)),
+      kind: "edited",
+      seq: 6,
+      dropId: "drop-3",
+    },
     {
       name: "a field edited and the row re-hashed",
       tamper: (r) => r.map((row) => (row.seq === 3 ? sealed({ ...row, token: "other" }, row.prev_hash) : row)),
@@ -112,9 +165,27 @@ describe("checkChain", () => {
       seq: 3,
       dropId: "drop-2",
     },
-    { name: "a middle row deleted", tamper: (r) => r.filter((row) => row.seq !== 4), kind: "deleted", seq: 4, dropId: null },
-    { name: "three rows deleted", tamper: (r) => r.filter((row) => row.seq < 3 || row.seq > 5), kind: "deleted", seq: 3, dropId: null },
-    { name: "the first row deleted", tamper: (r) => r.filter((row) => row.seq !== 1), kind: "deleted", seq: 1, dropId: null },
+    {
+      name: "a middle row deleted",
+      tamper: (r) => r.filter((row) => row.seq !== 4),
+      kind: "deleted",
+      seq: 4,
+      dropId: null,
+    },
+    {
+      name: "three rows deleted",
+      tamper: (r) => r.filter((row) => row.seq < 3 || row.seq > 5),
+      kind: "deleted",
+      seq: 3,
+      dropId: null,
+    },
+    {
+      name: "the first row deleted",
+      tamper: (r) => r.filter((row) => row.seq !== 1),
+      kind: "deleted",
+      seq: 1,
+      dropId: null,
+    },
     {
       name: "a row deleted and the later rows renumbered",
       tamper: (r) => renumbered(r.filter((row) => row.seq !== 4), 5, -1),
@@ -211,7 +282,12 @@ describe("checkChain", () => {
     },
     {
       name: "a row moved to the end",
-      tamper: (r) => [...r.filter((row) => row.seq !== 2).map((row) => (row.seq > 2 ? { ...row, seq: row.seq - 1 } : row)), { ...r[1]!, seq: 8 }],
+      tamper: (
+        r,
+      ) => [...r.filter((row) => row.seq !== 2).map((row) => (row.seq > 2 ? { ...row, seq: row.seq - 1 } : row)), {
+        ...r[1]!,
+        seq: 8,
+      }],
       kind: "reordered",
       seq: 2,
       dropId: "drop-2",
@@ -249,7 +325,9 @@ describe("checkChain", () => {
     const rows = chain(8);
     const anchor = rows[7]!.hash;
     const rewritten = rows.slice(0, 4);
-    for (let seq = 5; seq <= 8; seq++) rewritten.push(sealed(content(seq, { token: "rewritten" }), rewritten[rewritten.length - 1]!.hash));
+    for (let seq = 5; seq <= 8; seq++) {
+      rewritten.push(sealed(content(seq, { token: "rewritten" }), rewritten[rewritten.length - 1]!.hash));
+    }
     assert.equal((await checkChain(source(rewritten))).break, undefined);
     assert.equal((await checkChain(source(rewritten), anchor)).break?.kind, "truncated");
   });
@@ -257,10 +335,19 @@ describe("checkChain", () => {
 
 describe("canonicalPieces", () => {
   test("the pieces around recorded_at and seq make exactly the canonical JSON", () => {
-    for (const c of [content(1), content(2, { error: "x \"y\" \\ z", reason: "r" }), content(123456789, { intent: null, caller: "ünïcødé 😀" })]) {
+    for (
+      const c of [
+        content(1),
+        content(2, { error: 'x "y" \\ z', reason: "r" }),
+        content(123456789, { intent: null, caller: "ünïcødé 😀" }),
+      ]
+    ) {
       const { seq, recorded_at, ...fields } = c;
       const pieces = canonicalPieces(fields);
-      assert.equal(`${pieces.beforeRecordedAt}${JSON.stringify(recorded_at)}${pieces.beforeSeq}${seq}${pieces.afterSeq}`, canonicalJson(c));
+      assert.equal(
+        `${pieces.beforeRecordedAt}${JSON.stringify(recorded_at)}${pieces.beforeSeq}${seq}${pieces.afterSeq}`,
+        canonicalJson(c),
+      );
     }
   });
 });

@@ -12,7 +12,8 @@ import { copiesOf } from "../../../adapters/postgres/_quarantine.ts";
 import { parseMark, type QuarantineMark, quarantineName } from "../../../adapters/postgres/_quarantine_statements.ts";
 
 const context = { action: "deprovision", what: "the PostgreSQL tenant", token: "acme42" } as const;
-const serverError = (code: string, message = `server says ${code}`) => Object.assign(new Error(message), { code, severity: "ERROR" });
+const serverError = (code: string, message = `server says ${code}`) =>
+  Object.assign(new Error(message), { code, severity: "ERROR" });
 
 describe("classifyPostgresError", () => {
   const table: [string, unknown, string, "unavailable" | "failed"][] = [
@@ -27,14 +28,44 @@ describe("classifyPostgresError", () => {
     ["55006 object_in_use after the retries", serverError("55006"), "DROP DATABASE", "failed"],
     ["57014 statement timeout", serverError("57014"), "DROP DATABASE", "failed"],
     ["55P03 lock_not_available", serverError("55P03"), "pg_advisory_lock", "failed"],
-    ["XX000 tuple concurrently updated", serverError("XX000", "tuple concurrently updated"), "REVOKE CONNECT", "failed"],
+    [
+      "XX000 tuple concurrently updated",
+      serverError("XX000", "tuple concurrently updated"),
+      "REVOKE CONNECT",
+      "failed",
+    ],
     ["2BP01 dependent objects", serverError("2BP01"), "DROP ROLE", "failed"],
-    ["ECONNREFUSED", Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:5432"), { code: "ECONNREFUSED" }), "connect", "unavailable"],
-    ["EPIPE (five letters, not a SQLSTATE)", Object.assign(new Error("write EPIPE"), { code: "EPIPE" }), "DROP ROLE", "unavailable"],
-    ["ENOTFOUND", Object.assign(new Error("getaddrinfo ENOTFOUND db"), { code: "ENOTFOUND" }), "connect", "unavailable"],
-    ["EHOSTUNREACH", Object.assign(new Error("connect EHOSTUNREACH"), { code: "EHOSTUNREACH" }), "connect", "unavailable"],
+    [
+      "ECONNREFUSED",
+      Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:5432"), { code: "ECONNREFUSED" }),
+      "connect",
+      "unavailable",
+    ],
+    [
+      "EPIPE (five letters, not a SQLSTATE)",
+      Object.assign(new Error("write EPIPE"), { code: "EPIPE" }),
+      "DROP ROLE",
+      "unavailable",
+    ],
+    [
+      "ENOTFOUND",
+      Object.assign(new Error("getaddrinfo ENOTFOUND db"), { code: "ENOTFOUND" }),
+      "connect",
+      "unavailable",
+    ],
+    [
+      "EHOSTUNREACH",
+      Object.assign(new Error("connect EHOSTUNREACH"), { code: "EHOSTUNREACH" }),
+      "connect",
+      "unavailable",
+    ],
     ["a connect timeout", new Error("timeout expired"), "connect", "unavailable"],
-    ["a connection lost mid-statement", new Error("Connection terminated unexpectedly"), "DROP DATABASE", "unavailable"],
+    [
+      "a connection lost mid-statement",
+      new Error("Connection terminated unexpectedly"),
+      "DROP DATABASE",
+      "unavailable",
+    ],
     ["a client-side query timeout", new Error("Query read timeout"), "DROP DATABASE", "unavailable"],
     ["a programming error", new TypeError("x is not a function"), "DROP ROLE", "failed"],
   ];
@@ -53,22 +84,34 @@ describe("classifyPostgresError", () => {
       assert.match(classified.message, /^Cannot deprovision the PostgreSQL tenant "acme42" as /);
       const sqlState = sqlStateOf(err);
       assert.equal(classified.sqlState, sqlState);
-      const retryable = kind === "unavailable" || ["57014", "55P03", "55006", "40001", "40P01", "XX000"].includes(sqlState ?? "");
+      const retryable = kind === "unavailable" ||
+        ["57014", "55P03", "55006", "40001", "40P01", "XX000"].includes(sqlState ?? "");
       assert.equal(classified.retryable, retryable);
     });
   }
 
   test("a statement timeout (57014) is `failed`, `retryable`, and says to retry", () => {
-    const classified = classifyPostgresError(context, "DROP DATABASE", serverError("57014", "canceling statement due to statement timeout"), 5_000);
+    const classified = classifyPostgresError(
+      context,
+      "DROP DATABASE",
+      serverError("57014", "canceling statement due to statement timeout"),
+      5_000,
+    );
     assert.equal(classified.kind, "failed");
     assert.equal(classified.retryable, true);
-    assert.match(classified.message, /DROP DATABASE failed with SQLSTATE 57014 \(a statement timeout; a retry can succeed\)/);
+    assert.match(
+      classified.message,
+      /DROP DATABASE failed with SQLSTATE 57014 \(a statement timeout; a retry can succeed\)/,
+    );
   });
 
   test("the server's DETAIL is kept in the message and the cause, scrubbed", () => {
-    const err = Object.assign(serverError("2BP01", 'role "usr_acme42" cannot be dropped because some objects depend on it'), {
-      detail: 'privileges for table t in database "db_other" password=hunter2',
-    });
+    const err = Object.assign(
+      serverError("2BP01", 'role "usr_acme42" cannot be dropped because some objects depend on it'),
+      {
+        detail: 'privileges for table t in database "db_other" password=hunter2',
+      },
+    );
     const classified = classifyPostgresError(context, "DROP ROLE", err, 5_000);
     assert.match(classified.message, /DETAIL: privileges for table t in database "db_other"/);
     assert.doesNotMatch(classified.message, /hunter2/);
@@ -146,24 +189,49 @@ describe("dropRole", () => {
   });
 
   test("a DROP ROLE that still fails rolls the DROP OWNED back", async () => {
-    const { client, statements } = scriptedClient([() => undefined, () => undefined, () => serverError("2BP01"), () => undefined]);
+    const { client, statements } = scriptedClient([
+      () => undefined,
+      () => undefined,
+      () => serverError("2BP01"),
+      () => undefined,
+    ]);
     await assert.rejects(dropRole(client, "usr_acme42", true), (err) => sqlStateOf(err) === "2BP01");
-    assert.deepEqual(statements, ["BEGIN", 'DROP OWNED BY "usr_acme42"', 'DROP ROLE IF EXISTS "usr_acme42"', "ROLLBACK"]);
+    assert.deepEqual(statements, [
+      "BEGIN",
+      'DROP OWNED BY "usr_acme42"',
+      'DROP ROLE IF EXISTS "usr_acme42"',
+      "ROLLBACK",
+    ]);
   });
 });
 
 describe("postgresShared and postgresDedicated options", () => {
   for (const factory of [postgresShared, postgresDedicated]) {
     test(`${factory.name} checks its options up front, and never echoes a string`, () => {
-      assert.throws(() => factory({} as never), { name: "TypeError", message: /'connectionString' must be a non-empty string: current value is undefined/ });
-      assert.throws(() => factory({ connectionString: "postgres://x", connectTimeoutMs: -1 }), /'connectTimeoutMs' must be a positive finite number: current value is -1/);
-      assert.throws(() => factory({ connectionString: "postgres://x", operationTimeoutMs: Number.NaN }), /'operationTimeoutMs'/);
-      assert.throws(() => factory({ connectionString: "postgres://x", dropDatabaseAttempts: 1.5 }), /'dropDatabaseAttempts' must be a positive integer/);
+      assert.throws(() => factory({} as never), {
+        name: "TypeError",
+        message: /'connectionString' must be a non-empty string: current value is undefined/,
+      });
+      assert.throws(
+        () => factory({ connectionString: "postgres://x", connectTimeoutMs: -1 }),
+        /'connectTimeoutMs' must be a positive finite number: current value is -1/,
+      );
+      assert.throws(
+        () => factory({ connectionString: "postgres://x", operationTimeoutMs: Number.NaN }),
+        /'operationTimeoutMs'/,
+      );
+      assert.throws(
+        () => factory({ connectionString: "postgres://x", dropDatabaseAttempts: 1.5 }),
+        /'dropDatabaseAttempts' must be a positive integer/,
+      );
       assert.throws(
         () => factory({ connectionString: "postgres://x", connectTimeoutMs: "postgres://a:hunter2@h/db" as never }),
         (err: Error) => !err.message.includes("hunter2") && /a string of \d+ characters/.test(err.message),
       );
-      assert.throws(() => factory({ connectionString: "postgres://x", nameRules: {} as never }), /'nameRules.checkNamingToken' must be a function/);
+      assert.throws(
+        () => factory({ connectionString: "postgres://x", nameRules: {} as never }),
+        /'nameRules.checkNamingToken' must be a function/,
+      );
       const adapter = factory({ connectionString: "postgres://x" });
       assert.equal(adapter.resourceType, "postgres");
       assert.equal(adapter.backend, factory === postgresShared ? "shared" : "dedicated");
@@ -179,15 +247,24 @@ describe("postgresShared and postgresDedicated options", () => {
           await assert.rejects(call(), (err: Error & { code?: string }) => {
             assert.equal(err.code, "GD_REFUSED");
             assert.equal(err.name, "RefusedError");
-            assert.match(err.message, /the naming token must be lower case, the case policy of guardedDrop and every adapter: current value is "[A-Za-z.-]+"\. A server that folds names \(PostgreSQL unquoted/);
+            assert.match(
+              err.message,
+              /the naming token must be lower case, the case policy of guardedDrop and every adapter: current value is "[A-Za-z.-]+"\. A server that folds names \(PostgreSQL unquoted/,
+            );
             return true;
           });
         }
       }
-      assert.throws(() => factory({ connectionString: "postgres://x", mixedCaseTokens: "lower" as never }), /'mixedCaseTokens' must be "refuse", "fold" or "exact"/);
+      assert.throws(
+        () => factory({ connectionString: "postgres://x", mixedCaseTokens: "lower" as never }),
+        /'mixedCaseTokens' must be "refuse", "fold" or "exact"/,
+      );
       // The adapter's rule follows the name rules' case policy, never against it.
       for (const mode of ["fold", "exact"] as const) {
-        assert.throws(() => factory({ connectionString: "postgres://x", mixedCaseTokens: mode }), /'mixedCaseTokens' must agree with the case policy of its name rules, "refuse"/);
+        assert.throws(
+          () => factory({ connectionString: "postgres://x", mixedCaseTokens: mode }),
+          /'mixedCaseTokens' must agree with the case policy of its name rules, "refuse"/,
+        );
       }
       const exact = createNameRules({ mixedCaseTokens: "exact" });
       assert.throws(
@@ -201,15 +278,39 @@ describe("postgresShared and postgresDedicated options", () => {
 
   test("the quarantine's calls on a closed port are `unavailable`; a broken clock is a TypeError", async () => {
     const never = (async () => assert.fail("no copy can be listed, so nothing is dropped")) as unknown as GuardedDrop;
-    const down = postgresShared({ connectionString: "postgres://postgres@127.0.0.1:1/postgres", retention: { days: 1 } });
-    await assert.rejects(down.purgeExpired(never), { code: "GD_BACKEND_UNAVAILABLE", message: /^Cannot purge the quarantined copies of each PostgreSQL tenant/ });
+    const down = postgresShared({
+      connectionString: "postgres://postgres@127.0.0.1:1/postgres",
+      retention: { days: 1 },
+    });
+    await assert.rejects(down.purgeExpired(never), {
+      code: "GD_BACKEND_UNAVAILABLE",
+      message: /^Cannot purge the quarantined copies of each PostgreSQL tenant/,
+    });
     await assert.rejects(down.quarantined("acme42"), { code: "GD_BACKEND_UNAVAILABLE" });
-    await assert.rejects(down.restore("acme42"), { code: "GD_BACKEND_UNAVAILABLE", message: /^Cannot restore the PostgreSQL tenant "acme42"/ });
-    await assert.rejects(down.deprovision("acme42"), { code: "GD_BACKEND_UNAVAILABLE", message: /^Cannot quarantine the PostgreSQL tenant "acme42"/ });
-    await assert.rejects(down.purgeExpired(undefined as never), { name: "TypeError", message: /'guardedDrop' must be a function/ });
-    await assert.rejects(down.purgeExpired(never, { now: Number.NaN }), { name: "TypeError", message: /'now' must be a number/ });
-    const broken = postgresShared({ connectionString: "postgres://postgres@127.0.0.1:1/postgres", retention: { days: 1, now: () => Number.NaN } });
-    await assert.rejects(broken.deprovision("acme42"), { name: "TypeError", message: /'retention.now\(\)' must return a finite number/ });
+    await assert.rejects(down.restore("acme42"), {
+      code: "GD_BACKEND_UNAVAILABLE",
+      message: /^Cannot restore the PostgreSQL tenant "acme42"/,
+    });
+    await assert.rejects(down.deprovision("acme42"), {
+      code: "GD_BACKEND_UNAVAILABLE",
+      message: /^Cannot quarantine the PostgreSQL tenant "acme42"/,
+    });
+    await assert.rejects(down.purgeExpired(undefined as never), {
+      name: "TypeError",
+      message: /'guardedDrop' must be a function/,
+    });
+    await assert.rejects(down.purgeExpired(never, { now: Number.NaN }), {
+      name: "TypeError",
+      message: /'now' must be a number/,
+    });
+    const broken = postgresShared({
+      connectionString: "postgres://postgres@127.0.0.1:1/postgres",
+      retention: { days: 1, now: () => Number.NaN },
+    });
+    await assert.rejects(broken.deprovision("acme42"), {
+      name: "TypeError",
+      message: /'retention.now\(\)' must return a finite number/,
+    });
     await down.close();
     await broken.close();
   });
@@ -223,12 +324,37 @@ describe("postgresShared and postgresDedicated options", () => {
 
 describe("isRetryablePostgresError", () => {
   const table: [string, unknown, boolean][] = [
-    ["an adapter error marked retryable", { code: "GD_BACKEND_FAILED", kind: "failed", sqlState: "42501", retryable: true }, true],
-    ["an adapter error marked not retryable", { code: "GD_BACKEND_UNAVAILABLE", kind: "unavailable", retryable: false }, false],
-    ["guardedDrop's error around an unavailable cause", { code: "GD_DROP_FAILED", kind: "unavailable", cause: { code: "GD_BACKEND_UNAVAILABLE", kind: "unavailable" } }, true],
-    ["guardedDrop's error around a statement timeout", { code: "GD_DROP_FAILED", kind: "failed", cause: { code: "GD_BACKEND_FAILED", kind: "failed", sqlState: "57014" } }, true],
-    ["guardedDrop's error around a missing privilege", { code: "GD_DROP_FAILED", kind: "failed", cause: { code: "GD_BACKEND_FAILED", kind: "failed", sqlState: "42501" } }, false],
-    ["guardedDrop's error around blocking objects", { code: "GD_DROP_FAILED", kind: "failed", cause: { code: "GD_BACKEND_FAILED", kind: "failed", sqlState: "2BP01" } }, false],
+    ["an adapter error marked retryable", {
+      code: "GD_BACKEND_FAILED",
+      kind: "failed",
+      sqlState: "42501",
+      retryable: true,
+    }, true],
+    [
+      "an adapter error marked not retryable",
+      { code: "GD_BACKEND_UNAVAILABLE", kind: "unavailable", retryable: false },
+      false,
+    ],
+    ["guardedDrop's error around an unavailable cause", {
+      code: "GD_DROP_FAILED",
+      kind: "unavailable",
+      cause: { code: "GD_BACKEND_UNAVAILABLE", kind: "unavailable" },
+    }, true],
+    ["guardedDrop's error around a statement timeout", {
+      code: "GD_DROP_FAILED",
+      kind: "failed",
+      cause: { code: "GD_BACKEND_FAILED", kind: "failed", sqlState: "57014" },
+    }, true],
+    ["guardedDrop's error around a missing privilege", {
+      code: "GD_DROP_FAILED",
+      kind: "failed",
+      cause: { code: "GD_BACKEND_FAILED", kind: "failed", sqlState: "42501" },
+    }, false],
+    ["guardedDrop's error around blocking objects", {
+      code: "GD_DROP_FAILED",
+      kind: "failed",
+      cause: { code: "GD_BACKEND_FAILED", kind: "failed", sqlState: "2BP01" },
+    }, false],
     ["a refusal", { code: "GD_REFUSED", kind: "refused" }, false],
     ["a plain error", new Error("x"), false],
     ["not an error", "57014", false],
@@ -268,27 +394,50 @@ describe("quarantine names and marks", () => {
 
   test("only a well-formed mark is one of ours", () => {
     assert.deepEqual(parseMark(JSON.stringify(mark())), mark());
-    for (const comment of [null, undefined, "", "platform: acme", "{", JSON.stringify({ ...mark(), guarded_drop: "other" }),
-      JSON.stringify({ ...mark(), v: 2 }), JSON.stringify({ ...mark(), token: 5 }), JSON.stringify({ ...mark(), quarantined_at: "soon" }),
-      JSON.stringify({ ...mark(), connect: "PUBLIC" }),
-      // A mark a tenant could plant on its own database: booleans as
-      // strings, arrays of other things, a name outside q_, too long, or
-      // not of its database or time.
-      JSON.stringify({ ...mark(), login: "false" }), JSON.stringify({ ...mark(), had_role: 1 }),
-      JSON.stringify({ ...mark(), connect: [1] }), JSON.stringify({ ...mark(), members: [{ role: "x", admin: "yes" }] }),
-      JSON.stringify({ ...mark(), database_comment: 3 }), JSON.stringify({ ...mark(), name: "postgres" }),
-      JSON.stringify({ ...mark(), name: "db_hijack" }), JSON.stringify({ ...mark(), name: `q_${"1".repeat(88)}` }),
-      JSON.stringify({ ...mark(), name: quarantineName("db_other", new Date("2026-12-01T22:30:00.000Z")) }),
-      JSON.stringify({ ...mark(), quarantined_at: "1970-01-01T00:00:00.000Z" }),
-      JSON.stringify({ ...mark(), name: quarantineName("db_acme42", new Date(0)), quarantined_at: "1970-01-01T00:00:00Z" }),
-      JSON.stringify([mark()])]) {
+    for (
+      const comment of [
+        null,
+        undefined,
+        "",
+        "platform: acme",
+        "{",
+        JSON.stringify({ ...mark(), guarded_drop: "other" }),
+        JSON.stringify({ ...mark(), v: 2 }),
+        JSON.stringify({ ...mark(), token: 5 }),
+        JSON.stringify({ ...mark(), quarantined_at: "soon" }),
+        JSON.stringify({ ...mark(), connect: "PUBLIC" }),
+        // A mark a tenant could plant on its own database: booleans as
+        // strings, arrays of other things, a name outside q_, too long, or
+        // not of its database or time.
+        JSON.stringify({ ...mark(), login: "false" }),
+        JSON.stringify({ ...mark(), had_role: 1 }),
+        JSON.stringify({ ...mark(), connect: [1] }),
+        JSON.stringify({ ...mark(), members: [{ role: "x", admin: "yes" }] }),
+        JSON.stringify({ ...mark(), database_comment: 3 }),
+        JSON.stringify({ ...mark(), name: "postgres" }),
+        JSON.stringify({ ...mark(), name: "db_hijack" }),
+        JSON.stringify({ ...mark(), name: `q_${"1".repeat(88)}` }),
+        JSON.stringify({ ...mark(), name: quarantineName("db_other", new Date("2026-12-01T22:30:00.000Z")) }),
+        JSON.stringify({ ...mark(), quarantined_at: "1970-01-01T00:00:00.000Z" }),
+        JSON.stringify({
+          ...mark(),
+          name: quarantineName("db_acme42", new Date(0)),
+          quarantined_at: "1970-01-01T00:00:00Z",
+        }),
+        JSON.stringify([mark()]),
+      ]
+    ) {
       assert.equal(parseMark(comment), undefined, String(comment));
     }
   });
 
   test("copies are grouped by name, newest first, with their expiry; a role-only copy has no database", () => {
     const older = mark({ name: "q_20261101000000_aaaaaaaaaaaa", quarantined_at: "2026-11-01T00:00:00.000Z" });
-    const newer = mark({ name: "q_20261201000000_bbbbbbbbbbbb", quarantined_at: "2026-12-01T00:00:00.000Z", had_database: false });
+    const newer = mark({
+      name: "q_20261201000000_bbbbbbbbbbbb",
+      quarantined_at: "2026-12-01T00:00:00.000Z",
+      had_database: false,
+    });
     const other = mark({ name: "q_20261201000000_cccccccccccc", database: "db_other", role: "usr_other" });
     const acme = (m: QuarantineMark) => (m.database === "db_acme42" ? "acme42" : undefined);
     const rows = [
@@ -306,14 +455,22 @@ describe("quarantine names and marks", () => {
     assert.equal(copiesOf(rows, () => "acme42", undefined)[0]!.copy.expiresAt, null);
     // Two copies of the same time: the later-made one (higher oid) is the newer.
     const twin = mark({ name: "q_20261201000000_dddddddddddd", quarantined_at: newer.quarantined_at });
-    const tied = copiesOf([...rows, { kind: "database" as const, name: twin.name, mark: twin, sizeBytes: 1, oid: 99 }], acme, 7);
+    const tied = copiesOf(
+      [...rows, { kind: "database" as const, name: twin.name, mark: twin, sizeBytes: 1, oid: 99 }],
+      acme,
+      7,
+    );
     assert.deepEqual(tied.map((c) => c.copy.name), [twin.name, newer.name, older.name]);
     // The role's mark describes a copy, whatever its database's comment (which the role could write) says.
     const planted = { ...older, token: "victim", quarantined_at: "1970-01-01T00:00:00.000Z" };
-    const trusted = copiesOf([
-      { kind: "role" as const, name: older.name, mark: older, sizeBytes: null, oid: 11 },
-      { kind: "database" as const, name: older.name, mark: planted, sizeBytes: 123, oid: 10 },
-    ], acme, 7);
+    const trusted = copiesOf(
+      [
+        { kind: "role" as const, name: older.name, mark: older, sizeBytes: null, oid: 11 },
+        { kind: "database" as const, name: older.name, mark: planted, sizeBytes: 123, oid: 10 },
+      ],
+      acme,
+      7,
+    );
     assert.deepEqual(trusted.map((c) => [c.copy.token, c.copy.quarantinedAt.toISOString(), c.copy.sizeBytes]), [
       ["acme42", older.quarantined_at, 123],
     ]);

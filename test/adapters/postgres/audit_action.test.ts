@@ -49,7 +49,15 @@ describe("the action column of the audit chain", { skip: auditSkipReason ?? fals
       await store.close();
     }
     const { rows } = await db.admin.query(`SELECT drop_id, event, action FROM ${table} ORDER BY seq`);
-    assert.deepEqual(rows.map((r) => r.action), ["quarantine", "quarantine", "restore", "restore", null, null, "quarantine"]);
+    assert.deepEqual(rows.map((r) => r.action), [
+      "quarantine",
+      "quarantine",
+      "restore",
+      "restore",
+      null,
+      null,
+      "quarantine",
+    ]);
     const report = await verifyAuditChain({ connectionString: db.url, table });
     assert.equal(report.intact, true, JSON.stringify(report.break));
     assert.equal(report.rows, 7);

@@ -8,11 +8,27 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { DropRecord } from "../../../lib/mod.ts";
-import { pendingDrops, postgresAuditStore, type PostgresAuditStore, verifyAuditChain } from "../../../adapters/postgres/mod.ts";
+import {
+  pendingDrops,
+  type PostgresAuditStore,
+  postgresAuditStore,
+  verifyAuditChain,
+} from "../../../adapters/postgres/mod.ts";
 import { createAuditFixture } from "../../support/audit_fixture.ts";
 import { runTsChild } from "../../support/child.ts";
-import { type AuditSchema, auditServerUrl, auditSkipReason, createAuditSchema, oneTo } from "../../support/audit_schema.ts";
-import { dedicatedPostgresSkipReason, freePort, startDedicatedPostgres, startSilentServer } from "../../support/servers.ts";
+import {
+  type AuditSchema,
+  auditServerUrl,
+  auditSkipReason,
+  createAuditSchema,
+  oneTo,
+} from "../../support/audit_schema.ts";
+import {
+  dedicatedPostgresSkipReason,
+  freePort,
+  startDedicatedPostgres,
+  startSilentServer,
+} from "../../support/servers.ts";
 import { LOADED_MACHINE_SLACK_MS } from "../../support/timing.ts";
 
 const WRITER = fileURLToPath(new URL("./fixtures/audit_writer.ts", import.meta.url));
@@ -78,7 +94,10 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
       test(`the table name ${JSON.stringify(table)} is refused before any connection`, () => {
         assert.throws(() => postgresAuditStore({ connectionString: db.url, table }), (err: unknown) => {
           assert.ok(err instanceof TypeError);
-          assert.match(err.message, /^Cannot create the PostgreSQL audit store as 'table' must be "name" or "schema.name"/);
+          assert.match(
+            err.message,
+            /^Cannot create the PostgreSQL audit store as 'table' must be "name" or "schema.name"/,
+          );
           return true;
         });
       });
@@ -87,9 +106,15 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
       const cases: [object, RegExp][] = [
         [{}, /'connectionString' must be a non-empty string: current value is undefined/],
         [{ connectionString: "" }, /'connectionString' must be a non-empty string/],
-        [{ connectionString: db.url, connectTimeoutMs: 0 }, /'connectTimeoutMs' must be a positive finite number: current value is 0/],
+        [
+          { connectionString: db.url, connectTimeoutMs: 0 },
+          /'connectTimeoutMs' must be a positive finite number: current value is 0/,
+        ],
         [{ connectionString: db.url, statementTimeoutMs: -1 }, /'statementTimeoutMs' must be a positive finite number/],
-        [{ connectionString: db.url, maxConnections: 1.5 }, /'maxConnections' must be a positive integer: current value is 1.5/],
+        [
+          { connectionString: db.url, maxConnections: 1.5 },
+          /'maxConnections' must be a positive integer: current value is 1.5/,
+        ],
         [{ connectionString: db.url, table: 42 }, /'table' must be .*current value is number/],
         // A password with an unencoded '/' or '#', or an escape that does not decode: the factory's error, not audit_failed later.
         [{ connectionString: "postgres://app:hun/ter2@db:5432/audit" }, /'connectionString' must be a URL such as/],
@@ -104,17 +129,23 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
           return true;
         });
       }
-      assert.throws(() => postgresAuditStore({ connectionString: db.url, table: "postgres://u:hunter2@h/x" }), (err: unknown) => {
-        assert.doesNotMatch((err as Error).message, /hunter2/);
-        return true;
-      });
+      assert.throws(
+        () => postgresAuditStore({ connectionString: db.url, table: "postgres://u:hunter2@h/x" }),
+        (err: unknown) => {
+          assert.doesNotMatch((err as Error).message, /hunter2/);
+          return true;
+        },
+      );
     });
   });
 
   describe("migrate", () => {
     test("two replicas at once, then a third time: one table, its index, two triggers", async () => {
       const table = db.table();
-      await Promise.all([storeFor({ connectionString: db.url, table }).migrate(), storeFor({ connectionString: db.url, table }).migrate()]);
+      await Promise.all([
+        storeFor({ connectionString: db.url, table }).migrate(),
+        storeFor({ connectionString: db.url, table }).migrate(),
+      ]);
       await storeFor({ connectionString: db.url, table }).migrate();
       const relation = table.split(".")[1]!;
       const { rows } = await db.admin.query<{ tables: number; indexes: string[]; triggers: string[] }>(
@@ -158,7 +189,9 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
         reason: "resource status is 'active'; password=hunter2",
       });
       await store.settle(record("d1", { intent: "customer_request" }), "denied", error as never);
-      const { rows } = await db.admin.query(`SELECT seq::int, event, drop_id, intent, outcome, error, reason, prev_hash, hash FROM ${table} ORDER BY seq`);
+      const { rows } = await db.admin.query(
+        `SELECT seq::int, event, drop_id, intent, outcome, error, reason, prev_hash, hash FROM ${table} ORDER BY seq`,
+      );
       assert.equal(rows.length, 2);
       assert.deepEqual(rows.map((r) => [r.seq, r.event, r.drop_id, r.intent, r.outcome]), [
         [1, "provisioner.drop", "d1", "customer_request", null],
@@ -176,7 +209,10 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
       const table = db.table();
       const store = storeFor({ connectionString: db.url, table });
       await store.migrate();
-      await assert.rejects(store.append({ ...record("d1"), token: 42 } as never), /'record.token' must be a string: current value is 42/);
+      await assert.rejects(
+        store.append({ ...record("d1"), token: 42 } as never),
+        /'record.token' must be a string: current value is 42/,
+      );
       await assert.rejects(store.append(null as never), /'record' must be a DropRecord/);
       assert.deepEqual(await db.seqs(table), []);
     });
@@ -233,7 +269,10 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
         const pending = store.append(record("aborted"), controller.signal);
         await delay(200);
         controller.abort(new DOMException("the core gave up", "TimeoutError"));
-        await assert.rejects(pending, /Cannot append to the audit table ".*" as the call was aborted \(TimeoutError: the core gave up\)/);
+        await assert.rejects(
+          pending,
+          /Cannot append to the audit table ".*" as the call was aborted \(TimeoutError: the core gave up\)/,
+        );
         // Bounded, not fast: without the abort it would wait for a lock that is never released.
         assert.ok(performance.now() - started < 200 + LOADED_MACHINE_SLACK_MS, "rejected as soon as aborted");
         await holder.query("COMMIT");
@@ -279,7 +318,10 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
 
     test("a table that was never migrated: the append rejects and says to run migrate()", async () => {
       const store = storeFor({ connectionString: db.url, table: db.table("missing") });
-      await assert.rejects(store.append(record("d1")), /the table does not exist \(SQLSTATE 42P01.*run migrate\(\) first/);
+      await assert.rejects(
+        store.append(record("d1")),
+        /the table does not exist \(SQLSTATE 42P01.*run migrate\(\) first/,
+      );
     });
 
     test("after close(), appends reject", async () => {
@@ -305,7 +347,8 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
       await store.migrate();
       const fixture = createAuditFixture({
         auditStore: store,
-        authorize: (req) => req.intent === "customer_request" ? true : { allowed: false, reason: "resource status is 'active'" },
+        authorize: (req) =>
+          req.intent === "customer_request" ? true : { allowed: false, reason: "resource status is 'active'" },
       });
       try {
         assert.equal(await fixture.guardedDrop(request("req-ok", "customer_request"), () => 42), 42);
@@ -315,7 +358,9 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
           }),
           { outcome: "error" },
         );
-        await assert.rejects(fixture.guardedDrop(request("req-denied", "ttl_expired"), () => {}), { outcome: "denied" });
+        await assert.rejects(fixture.guardedDrop(request("req-denied", "ttl_expired"), () => {}), {
+          outcome: "denied",
+        });
       } finally {
         fixture.close();
       }
@@ -395,16 +440,25 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
         assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "audit_failed" }), 1);
         const reports = fixture.lines().filter((line) => line.event === "provisioner.drop.report_failed");
         assert.equal(reports.length, 1);
-        assert.match(String(reports[0]!.error), /Cannot settle in the audit table .* as the server answered SQLSTATE 42501: permission denied/);
+        assert.match(
+          String(reports[0]!.error),
+          /Cannot settle in the audit table .* as the server answered SQLSTATE 42501: permission denied/,
+        );
         assert.equal(fixture.failedRecords("req-revoked").length, 0, "the drop itself succeeded");
       } finally {
         fixture.close();
       }
       const pending = await pendingDrops({ connectionString: db.url, table });
-      assert.deepEqual(pending.map((drop) => drop.request_id), ["req-revoked"], "its outcome is in doubt: listed as pending");
+      assert.deepEqual(
+        pending.map((drop) => drop.request_id),
+        ["req-revoked"],
+        "its outcome is in doubt: listed as pending",
+      );
     });
 
-    test("a settle whose server stopped during the drop: the outcome stays what the drop gave", { skip: dedicatedPostgresSkipReason() ?? false }, async () => {
+    test("a settle whose server stopped during the drop: the outcome stays what the drop gave", {
+      skip: dedicatedPostgresSkipReason() ?? false,
+    }, async () => {
       const server = await startDedicatedPostgres();
       const store = postgresAuditStore({ connectionString: server.url, connectTimeoutMs: 1_000 });
       const fixture = createAuditFixture({ auditStore: store, auditTimeoutMs: 1_500 });
@@ -453,9 +507,19 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
       const session = new pg.Client(writer.url);
       await session.connect();
       try {
-        for (const sql of [`UPDATE ${table} SET token = 'x'`, `DELETE FROM ${table}`, `TRUNCATE ${table}`, `ALTER TABLE ${table} DISABLE TRIGGER USER`]) {
+        for (
+          const sql of [
+            `UPDATE ${table} SET token = 'x'`,
+            `DELETE FROM ${table}`,
+            `TRUNCATE ${table}`,
+            `ALTER TABLE ${table} DISABLE TRIGGER USER`,
+          ]
+        ) {
           await assert.rejects(session.query(sql), (err: unknown) => {
-            assert.ok(["42501", "42P01"].includes((err as { code?: string }).code ?? ""), `${sql}: ${(err as Error).message}`);
+            assert.ok(
+              ["42501", "42P01"].includes((err as { code?: string }).code ?? ""),
+              `${sql}: ${(err as Error).message}`,
+            );
             return true;
           });
         }
@@ -472,7 +536,10 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
       await db.admin.query(`GRANT USAGE ON SCHEMA ${db.schema} TO ${writer.name}`);
       await db.admin.query(`GRANT SELECT, INSERT ON ${table} TO ${writer.name}`);
       await db.admin.query(`ALTER ROLE ${writer.name} SET default_transaction_isolation = 'repeatable read'`);
-      const stores = [storeFor({ connectionString: writer.url, table }), storeFor({ connectionString: writer.url, table })];
+      const stores = [
+        storeFor({ connectionString: writer.url, table }),
+        storeFor({ connectionString: writer.url, table }),
+      ];
       await Promise.all(stores.flatMap((store, s) => oneTo(20).map((i) => store.append(record(`s${s}-${i}`)))));
       assert.deepEqual(await db.seqs(table), oneTo(40));
       assert.equal((await verifyAuditChain({ connectionString: db.url, table })).intact, true);
@@ -484,7 +551,10 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
       const reader = await db.role();
       await db.admin.query(`GRANT USAGE ON SCHEMA ${db.schema} TO ${reader.name}`);
       await db.admin.query(`GRANT SELECT ON ${table} TO ${reader.name}`);
-      await assert.rejects(storeFor({ connectionString: reader.url, table }).append(record("d1")), /SQLSTATE 42501: permission denied for table/);
+      await assert.rejects(
+        storeFor({ connectionString: reader.url, table }).append(record("d1")),
+        /SQLSTATE 42501: permission denied for table/,
+      );
       assert.deepEqual(await db.seqs(table), []);
     });
   });
@@ -492,13 +562,19 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
   describe("a server that is down means audit_failed, and the drop never runs", () => {
     test("a closed port: audit_failed, one failed record, counted once, no credential", async () => {
       const port = await freePort();
-      const store = storeFor({ connectionString: `postgres://app:hunter2-secret@127.0.0.1:${port}/postgres`, connectTimeoutMs: 1_000 });
+      const store = storeFor({
+        connectionString: `postgres://app:hunter2-secret@127.0.0.1:${port}/postgres`,
+        connectTimeoutMs: 1_000,
+      });
       const fixture = createAuditFixture({ auditStore: store });
       try {
         let calls = 0;
         const started = performance.now();
         await assert.rejects(
-          fixture.guardedDrop({ token: "acme42", resourceType: "postgres", backend: "shared", requestId: "req-down" }, () => void calls++),
+          fixture.guardedDrop(
+            { token: "acme42", resourceType: "postgres", backend: "shared", requestId: "req-down" },
+            () => void calls++,
+          ),
           (err: unknown) => {
             assert.equal((err as { outcome?: string }).outcome, "audit_failed");
             assert.match((err as Error).message, /the server is unreachable \(ECONNREFUSED\)/);
@@ -521,13 +597,19 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
 
     test("a server that accepts and never answers: audit_failed once the connect timeout has passed", async () => {
       const silent = await startSilentServer();
-      const store = storeFor({ connectionString: `postgres://postgres@127.0.0.1:${silent.port}/postgres`, connectTimeoutMs: 800 });
+      const store = storeFor({
+        connectionString: `postgres://postgres@127.0.0.1:${silent.port}/postgres`,
+        connectTimeoutMs: 800,
+      });
       const fixture = createAuditFixture({ auditStore: store });
       try {
         let calls = 0;
         const started = performance.now();
         await assert.rejects(
-          fixture.guardedDrop({ token: "acme42", resourceType: "postgres", backend: "shared", requestId: "req-hung" }, () => void calls++),
+          fixture.guardedDrop(
+            { token: "acme42", resourceType: "postgres", backend: "shared", requestId: "req-hung" },
+            () => void calls++,
+          ),
           { outcome: "audit_failed" },
         );
         assert.ok(performance.now() - started < 800 + LOADED_MACHINE_SLACK_MS);
@@ -541,14 +623,21 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
     });
 
     const skipThrowaway = dedicatedPostgresSkipReason();
-    test("a throwaway cluster, stopped after one audited drop: the next drop is audit_failed", { skip: skipThrowaway ?? false }, async () => {
+    test("a throwaway cluster, stopped after one audited drop: the next drop is audit_failed", {
+      skip: skipThrowaway ?? false,
+    }, async () => {
       const server = await startDedicatedPostgres();
       const store = postgresAuditStore({ connectionString: server.url, connectTimeoutMs: 1_000 });
       const fixture = createAuditFixture({ auditStore: store });
       try {
         await store.migrate();
         let calls = 0;
-        const request = (requestId: string) => ({ token: "acme42", resourceType: "postgres", backend: "shared" as const, requestId });
+        const request = (requestId: string) => ({
+          token: "acme42",
+          resourceType: "postgres",
+          backend: "shared" as const,
+          requestId,
+        });
         await fixture.guardedDrop(request("req-up"), () => void calls++);
         // A restart breaks the pooled connection silently: the append is tried again on a fresh one.
         await server.stop();
@@ -556,8 +645,12 @@ describe("postgresAuditStore", { skip: auditSkipReason ?? false }, () => {
         await fixture.guardedDrop(request("req-restarted"), () => void calls++);
         assert.equal(calls, 2);
         await server.stop();
-        await assert.rejects(fixture.guardedDrop(request("req-stopped"), () => void calls++), { outcome: "audit_failed" });
-        await assert.rejects(fixture.guardedDrop(request("req-stopped-2"), () => void calls++), { outcome: "audit_failed" });
+        await assert.rejects(fixture.guardedDrop(request("req-stopped"), () => void calls++), {
+          outcome: "audit_failed",
+        });
+        await assert.rejects(fixture.guardedDrop(request("req-stopped-2"), () => void calls++), {
+          outcome: "audit_failed",
+        });
         assert.equal(calls, 2, "no drop ran without its intent row");
         assert.equal(fixture.failedRecords().length, 2);
         assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "audit_failed" }), 2);

@@ -10,7 +10,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { type PostgresAdapter, postgresShared } from "../../../adapters/postgres/mod.ts";
-import { type ControlledServer, dedicatedPostgresSkipReason, startDedicatedPostgres, uniqueToken } from "../../support/servers.ts";
+import {
+  type ControlledServer,
+  dedicatedPostgresSkipReason,
+  startDedicatedPostgres,
+  uniqueToken,
+} from "../../support/servers.ts";
 import { explainCrashes } from "../../support/crash_report.ts";
 import { connectPostgres } from "../../support/pg_connect.ts";
 import { LOADED_MACHINE_SLACK_MS } from "../../support/timing.ts";
@@ -127,11 +132,19 @@ describe("PostgreSQL: a prepared transaction or a subscription fails the call at
         if (!server.controlled) return t.skip("GD_POSTGRES_DEDICATED_URL is set: this test must restart the server");
         const token = uniqueToken("hold");
         await createTenant(token);
-        const adapter = postgresShared({ connectionString: server.url, operationTimeoutMs: 2_000, dropDatabaseAttempts: RETRIES_PAST_SLACK, ...(retention && { retention }) });
+        const adapter = postgresShared({
+          connectionString: server.url,
+          operationTimeoutMs: 2_000,
+          dropDatabaseAttempts: RETRIES_PAST_SLACK,
+          ...(retention && { retention }),
+        });
         adapters.push(adapter);
         await holder.make(token);
         const started = Date.now();
-        const err = await adapter.deprovision(token).then(() => undefined, (e: unknown) => e as Record<string, unknown>);
+        const err = await adapter.deprovision(token).then(
+          () => undefined,
+          (e: unknown) => e as Record<string, unknown>,
+        );
         assert.ok(err, "the call must fail");
         assert.equal(err.kind, "failed");
         assert.equal(err.retryable, false);
@@ -145,10 +158,13 @@ describe("PostgreSQL: a prepared transaction or a subscription fails the call at
         await holder.end();
         await adapter.deprovision(token);
         assert.equal(await adapter.exists(token), false);
-        const left = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1 UNION ALL SELECT 1 FROM pg_roles WHERE rolname = $2", [
-          `db_${token}`,
-          `usr_${token}`,
-        ]);
+        const left = await admin.query(
+          "SELECT 1 FROM pg_database WHERE datname = $1 UNION ALL SELECT 1 FROM pg_roles WHERE rolname = $2",
+          [
+            `db_${token}`,
+            `usr_${token}`,
+          ],
+        );
         assert.equal(left.rowCount, 0);
       });
     }

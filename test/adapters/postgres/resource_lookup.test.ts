@@ -30,7 +30,11 @@ const QUERY_TIMEOUT_MS = 5_000;
 const GONE_SLACK_MS = 25_000;
 const HOUR_MS = 3_600_000;
 
-const request = (token: string, intent: string | undefined, providerResourceId: string | undefined = `res-${token}`) => ({
+const request = (
+  token: string,
+  intent: string | undefined,
+  providerResourceId: string | undefined = `res-${token}`,
+) => ({
   token,
   ...(providerResourceId !== undefined && { providerResourceId }),
   resourceType: "postgres",
@@ -46,18 +50,57 @@ describe("postgresResourceLookup: options", () => {
   const cases: [string, unknown, RegExp][] = [
     ["no options", undefined, /'options' must be an object: current value is undefined/],
     ["no connectionString", { query }, /'connectionString' must be a non-empty string: current value is undefined/],
-    ["an empty connectionString", { connectionString: "", query }, /'connectionString' must be a non-empty string: current value is a string of 0 characters/],
-    ["a connectionString that is not a PostgreSQL URL", { connectionString: `mysql://admin:${SECRET}@db/x`, query }, /'connectionString' must be a URL such as .*: current scheme is "mysql:"/],
+    [
+      "an empty connectionString",
+      { connectionString: "", query },
+      /'connectionString' must be a non-empty string: current value is a string of 0 characters/,
+    ],
+    [
+      "a connectionString that is not a PostgreSQL URL",
+      { connectionString: `mysql://admin:${SECRET}@db/x`, query },
+      /'connectionString' must be a URL such as .*: current scheme is "mysql:"/,
+    ],
     ["no query", { connectionString }, /'query' must be a non-empty string: current value is undefined/],
     ["a blank query", { connectionString, query: "  " }, /'query' must be a non-empty string/],
-    ["a query without \$1", { connectionString, query: "SELECT status FROM resources WHERE token = 'acme'" }, /'query' must use \$1 for the token/],
-    ["a query with \$2 only", { connectionString, query: "SELECT status FROM resources WHERE provider_resource_id = $2" }, /'query' must use \$1/],
-    ["a query with \$10 and no \$1", { connectionString, query: "SELECT status FROM resources WHERE token = $10" }, /'query' must use \$1/],
-    ["a query with \$3", { connectionString, query: "SELECT status FROM resources WHERE token = $1 AND x = $3" }, /may only use \$1 \(the token\) and \$2 \(the provider resource id\): current value uses \$3/],
-    ["poolSize 0", { connectionString, query, poolSize: 0 }, /'poolSize' must be a positive integer: current value is 0/],
-    ["poolSize 1.5", { connectionString, query, poolSize: 1.5 }, /'poolSize' must be a positive integer: current value is 1\.5/],
-    ["connectTimeoutMs as a string", { connectionString, query, connectTimeoutMs: "100" }, /'connectTimeoutMs' must be a positive integer: current value is a string/],
-    ["queryTimeoutMs -1", { connectionString, query, queryTimeoutMs: -1 }, /'queryTimeoutMs' must be a positive integer: current value is -1/],
+    [
+      "a query without \$1",
+      { connectionString, query: "SELECT status FROM resources WHERE token = 'acme'" },
+      /'query' must use \$1 for the token/,
+    ],
+    ["a query with \$2 only", {
+      connectionString,
+      query: "SELECT status FROM resources WHERE provider_resource_id = $2",
+    }, /'query' must use \$1/],
+    [
+      "a query with \$10 and no \$1",
+      { connectionString, query: "SELECT status FROM resources WHERE token = $10" },
+      /'query' must use \$1/,
+    ],
+    [
+      "a query with \$3",
+      { connectionString, query: "SELECT status FROM resources WHERE token = $1 AND x = $3" },
+      /may only use \$1 \(the token\) and \$2 \(the provider resource id\): current value uses \$3/,
+    ],
+    [
+      "poolSize 0",
+      { connectionString, query, poolSize: 0 },
+      /'poolSize' must be a positive integer: current value is 0/,
+    ],
+    [
+      "poolSize 1.5",
+      { connectionString, query, poolSize: 1.5 },
+      /'poolSize' must be a positive integer: current value is 1\.5/,
+    ],
+    [
+      "connectTimeoutMs as a string",
+      { connectionString, query, connectTimeoutMs: "100" },
+      /'connectTimeoutMs' must be a positive integer: current value is a string/,
+    ],
+    [
+      "queryTimeoutMs -1",
+      { connectionString, query, queryTimeoutMs: -1 },
+      /'queryTimeoutMs' must be a positive integer: current value is -1/,
+    ],
   ];
   for (const [name, options, message] of cases) {
     test(`${name} is a TypeError at the factory`, () => {
@@ -79,7 +122,9 @@ describe("postgresResourceLookup: options", () => {
   });
 });
 
-describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefined ? `GD_POSTGRES_URL is not set: ${HOW_TO_GET.postgres}` : false }, () => {
+describe("postgresResourceLookup on a real table", {
+  skip: sharedUrl === undefined ? `GD_POSTGRES_URL is not set: ${HOW_TO_GET.postgres}` : false,
+}, () => {
   const schema = `gd_lookup_${randomBytes(6).toString("hex")}`;
   const table = `"${schema}".resources`;
   const marker = `gd-sleepy-${randomBytes(6).toString("hex")}`;
@@ -100,13 +145,19 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
     unknown: t("unknown"),
   };
   const lookupOf = (options: Partial<PostgresResourceLookupOptions> = {}) =>
-    postgresResourceLookup({ connectionString: sharedUrl!, query: `SELECT status, expires_at FROM ${table} WHERE token = $1`, ...options });
+    postgresResourceLookup({
+      connectionString: sharedUrl!,
+      query: `SELECT status, expires_at FROM ${table} WHERE token = $1`,
+      ...options,
+    });
 
   before(async () => {
     admin = new pg.Client({ connectionString: sharedUrl!, connectionTimeoutMillis: 5_000 });
     await admin.connect();
     await admin.query(`CREATE SCHEMA "${schema}"`);
-    await admin.query(`CREATE TABLE ${table} (token text NOT NULL, provider_resource_id text, status text, expires_at timestamptz)`);
+    await admin.query(
+      `CREATE TABLE ${table} (token text NOT NULL, provider_resource_id text, status text, expires_at timestamptz)`,
+    );
     const rows: [string, string | null, string | null][] = [
       [tokens.active, "active", null],
       [tokens.deleting, "deleting", null],
@@ -134,13 +185,25 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
     const signal = new AbortController().signal;
     try {
       assert.deepEqual(await lookup(request(tokens.active, undefined), signal), { status: "active", expiresAt: null });
-      assert.deepEqual(await lookup(request(tokens.deleting, undefined), signal), { status: "deleting", expiresAt: null });
+      assert.deepEqual(await lookup(request(tokens.deleting, undefined), signal), {
+        status: "deleting",
+        expiresAt: null,
+      });
       const expired = await lookup(request(tokens.expired, undefined), signal);
       assert.ok(expired?.expiresAt instanceof Date && expired.expiresAt.getTime() < Date.now());
-      assert.deepEqual(await lookup(request(tokens.neverExpires, undefined), signal), { status: "active", expiresAt: null });
+      assert.deepEqual(await lookup(request(tokens.neverExpires, undefined), signal), {
+        status: "active",
+        expiresAt: null,
+      });
       assert.equal(await lookup(request(tokens.unknown, undefined), signal), undefined);
-      await assert.rejects(lookup(request(tokens.twice, undefined), signal), /returned 2 rows: a lookup must find at most one resource/);
-      await assert.rejects(lookup(request(tokens.noStatus, undefined), signal), /no text 'status' column: current value is null/);
+      await assert.rejects(
+        lookup(request(tokens.twice, undefined), signal),
+        /returned 2 rows: a lookup must find at most one resource/,
+      );
+      await assert.rejects(
+        lookup(request(tokens.noStatus, undefined), signal),
+        /no text 'status' column: current value is null/,
+      );
     } finally {
       await lookup.close();
     }
@@ -165,7 +228,9 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
   });
 
   test("$2 is the provider resource id, and null when the request has none", async () => {
-    const lookup = lookupOf({ query: `SELECT status, expires_at FROM ${table} WHERE token = $1 AND provider_resource_id = $2` });
+    const lookup = lookupOf({
+      query: `SELECT status, expires_at FROM ${table} WHERE token = $1 AND provider_resource_id = $2`,
+    });
     const signal = new AbortController().signal;
     try {
       assert.equal((await lookup(request(tokens.deleted, undefined), signal))?.status, "deleted");
@@ -182,7 +247,10 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
     const signal = new AbortController().signal;
     try {
       assert.deepEqual(await lookup(request(tokens.expired, undefined), signal), { status: "active" });
-      await assert.rejects(texty(request(tokens.expired, undefined), signal), /'expires_at' column must be a timestamp or NULL/);
+      await assert.rejects(
+        texty(request(tokens.expired, undefined), signal),
+        /'expires_at' column must be a timestamp or NULL/,
+      );
     } finally {
       await lookup.close();
       await texty.close();
@@ -190,7 +258,9 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
   });
 
   test("the query runs read-only: a lookup that writes fails", async () => {
-    const writer = lookupOf({ query: `INSERT INTO ${table} (token, status) VALUES ($1, 'deleted') RETURNING status, expires_at` });
+    const writer = lookupOf({
+      query: `INSERT INTO ${table} (token, status) VALUES ($1, 'deleted') RETURNING status, expires_at`,
+    });
     try {
       await assert.rejects(writer(request(t("written"), undefined), new AbortController().signal), /SQLSTATE 25006/);
       const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
@@ -258,7 +328,10 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
       }
       const ok = cases.filter((c) => c[2] === "ok").length;
       assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "ok" }), ok);
-      assert.equal(await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "denied" }), cases.length - ok);
+      assert.equal(
+        await fixture.count({ resource_type: "postgres", backend: "shared", outcome: "denied" }),
+        cases.length - ok,
+      );
       assert.equal(fixture.dropRecords().length, cases.length);
       assert.equal(fixture.failedRecords().length, cases.length - ok);
     } finally {
@@ -270,12 +343,16 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
   test("a slow lookup is denied within authorizeTimeoutMs, and its query is cancelled on the server", async () => {
     const authorizeTimeoutMs = 400;
     const lookup = lookupOf({
-      query: `/* ${marker} */ SELECT 'deleted' AS status, NULL::timestamptz AS expires_at FROM pg_sleep(120) WHERE $1::text IS NOT NULL`,
+      query:
+        `/* ${marker} */ SELECT 'deleted' AS status, NULL::timestamptz AS expires_at FROM pg_sleep(120) WHERE $1::text IS NOT NULL`,
     });
     const fixture = createAuditFixture({ authorize: createTerminalityPolicy({ lookup }), authorizeTimeoutMs });
     try {
       const { error, elapsedMs } = await guardedCall(fixture, request(tokens.deleted, "customer_request"), "denied");
-      assert.ok(elapsedMs >= authorizeTimeoutMs - 50 && elapsedMs < authorizeTimeoutMs + LOADED_MACHINE_SLACK_MS, `${elapsedMs} ms`);
+      assert.ok(
+        elapsedMs >= authorizeTimeoutMs - 50 && elapsedMs < authorizeTimeoutMs + LOADED_MACHINE_SLACK_MS,
+        `${elapsedMs} ms`,
+      );
       assert.match(error!.reason!, /within 400 ms/);
       assert.ok(await queriesGone(admin, marker), "the pg_sleep query is gone from pg_stat_activity");
     } finally {
@@ -290,17 +367,25 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
     });
     try {
       const started = performance.now();
-      await assert.rejects(lookup(request(tokens.deleted, undefined), AbortSignal.timeout(200)), { name: "TimeoutError" });
+      await assert.rejects(lookup(request(tokens.deleted, undefined), AbortSignal.timeout(200)), {
+        name: "TimeoutError",
+      });
       assert.ok(performance.now() - started < 200 + LOADED_MACHINE_SLACK_MS);
       await assert.rejects(lookup(request(tokens.deleted, undefined), AbortSignal.abort()), { name: "AbortError" });
-      const running = assert.rejects(lookup(request(tokens.deleted, undefined), new AbortController().signal), /was closed/);
+      const running = assert.rejects(
+        lookup(request(tokens.deleted, undefined), new AbortController().signal),
+        /was closed/,
+      );
       await waitUntil(async () => (await runningQueries(admin, marker)) === 1, "the lookup query started");
       const closing = performance.now();
       await lookup.close();
       await running;
       assert.ok(performance.now() - closing < LOADED_MACHINE_SLACK_MS, "close() does not wait for the query");
       assert.ok(await queriesGone(admin, marker));
-      await assert.rejects(lookup(request(tokens.deleted, undefined), new AbortController().signal), /the lookup is closed/);
+      await assert.rejects(
+        lookup(request(tokens.deleted, undefined), new AbortController().signal),
+        /the lookup is closed/,
+      );
     } finally {
       await lookup.close();
     }
@@ -318,7 +403,9 @@ describe("postgresResourceLookup on a real table", { skip: sharedUrl === undefin
     try {
       await assert.rejects(sleepy(request(tokens.deleted, undefined), AbortSignal.timeout(100)));
       assert.equal((await lookup(request(tokens.deleted, undefined), AbortSignal.timeout(5_000)))?.status, "deleted");
-      await assert.rejects(sleepy(request(tokens.deleted, undefined), AbortSignal.timeout(100)), { name: "TimeoutError" });
+      await assert.rejects(sleepy(request(tokens.deleted, undefined), AbortSignal.timeout(100)), {
+        name: "TimeoutError",
+      });
       assert.ok(await queriesGone(admin, own));
     } finally {
       await lookup.close();
@@ -335,7 +422,11 @@ describe("postgresResourceLookup when the server is away", () => {
     });
     const fixture = createAuditFixture({ authorize: createTerminalityPolicy({ lookup }) });
     try {
-      const { error, elapsedMs } = await guardedCall(fixture, request(uniqueToken("down"), "customer_request"), "denied");
+      const { error, elapsedMs } = await guardedCall(
+        fixture,
+        request(uniqueToken("down"), "customer_request"),
+        "denied",
+      );
       assert.match(error!.reason!, /ECONNREFUSED/);
       assert.ok(elapsedMs < LOADED_MACHINE_SLACK_MS, `${elapsedMs} ms`);
       assert.doesNotMatch(JSON.stringify(fixture.lines()) + error!.message, new RegExp(SECRET));
@@ -347,10 +438,17 @@ describe("postgresResourceLookup when the server is away", () => {
 
   test("a server that accepts and never answers is denied within authorizeTimeoutMs, and close() does not wait for it", async () => {
     const silent = await startSilentServer();
-    const lookup = postgresResourceLookup({ connectionString: `postgres://postgres@127.0.0.1:${silent.port}/platform`, query: "SELECT status FROM resources WHERE token = $1" });
+    const lookup = postgresResourceLookup({
+      connectionString: `postgres://postgres@127.0.0.1:${silent.port}/platform`,
+      query: "SELECT status FROM resources WHERE token = $1",
+    });
     const fixture = createAuditFixture({ authorize: createTerminalityPolicy({ lookup }), authorizeTimeoutMs: 400 });
     try {
-      const { error, elapsedMs } = await guardedCall(fixture, request(uniqueToken("hung"), "customer_request"), "denied");
+      const { error, elapsedMs } = await guardedCall(
+        fixture,
+        request(uniqueToken("hung"), "customer_request"),
+        "denied",
+      );
       assert.ok(elapsedMs >= 350 && elapsedMs < 400 + LOADED_MACHINE_SLACK_MS, `${elapsedMs} ms`);
       assert.match(error!.reason!, /within 400 ms/);
       const closing = performance.now();
@@ -363,7 +461,10 @@ describe("postgresResourceLookup when the server is away", () => {
     }
   });
 
-  test("a cluster of our own, stopped and started: denied while down, allowed again after", { skip: dedicatedPostgresSkipReason() ?? (envUrl("GD_POSTGRES_DEDICATED_URL") === undefined ? false : "only on a cluster this file starts and may stop") }, async () => {
+  test("a cluster of our own, stopped and started: denied while down, allowed again after", {
+    skip: dedicatedPostgresSkipReason() ??
+      (envUrl("GD_POSTGRES_DEDICATED_URL") === undefined ? false : "only on a cluster this file starts and may stop"),
+  }, async () => {
     const server = await startDedicatedPostgres();
     const token = uniqueToken("own");
     let lookup: ReturnType<typeof postgresResourceLookup> | undefined;
@@ -377,7 +478,10 @@ describe("postgresResourceLookup when the server is away", () => {
       } finally {
         await setup.end();
       }
-      lookup = postgresResourceLookup({ connectionString: server.url, query: "SELECT status, expires_at FROM resources WHERE token = $1" });
+      lookup = postgresResourceLookup({
+        connectionString: server.url,
+        query: "SELECT status, expires_at FROM resources WHERE token = $1",
+      });
       fixture = createAuditFixture({ authorize: createTerminalityPolicy({ lookup }), authorizeTimeoutMs: 1_500 });
       await guardedCall(fixture, request(token, "customer_request"), "ok");
       await server.stop();

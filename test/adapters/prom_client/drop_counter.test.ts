@@ -15,7 +15,10 @@ describe("createDropCounter", () => {
     assert.equal(values.length, 4 * 2 * 7);
     assert.ok(values.every((v) => v.value === 0));
     const text = await registry.metrics();
-    assert.match(text, /provisioner_drop_total\{resource_type="rabbitmq",backend="dedicated",outcome="audit_failed"\} 0/);
+    assert.match(
+      text,
+      /provisioner_drop_total\{resource_type="rabbitmq",backend="dedicated",outcome="audit_failed"\} 0/,
+    );
   });
 
   test("gets the existing metric on a second call instead of throwing 'already registered'", async () => {
@@ -26,7 +29,12 @@ describe("createDropCounter", () => {
     assert.equal(second, first);
     const values = await series(registry);
     assert.equal(values.length, 56 + 14, "the new resource type's series are added");
-    assert.equal(values.find((v) => v.labels.resource_type === "postgres" && v.labels.outcome === "ok" && v.labels.backend === "shared")?.value, 1);
+    assert.equal(
+      values.find((v) =>
+        v.labels.resource_type === "postgres" && v.labels.outcome === "ok" && v.labels.backend === "shared"
+      )?.value,
+      1,
+    );
   });
 
   test("an unknown resource type still counts", async () => {
@@ -49,16 +57,27 @@ describe("createDropCounter", () => {
 
   test("a name taken by another kind of metric, or other labels, is a TypeError", () => {
     const registry = new Registry();
-    new Gauge({ name: "provisioner_drop_total", help: "x", labelNames: ["resource_type", "backend", "outcome"], registers: [registry] });
+    new Gauge({
+      name: "provisioner_drop_total",
+      help: "x",
+      labelNames: ["resource_type", "backend", "outcome"],
+      registers: [registry],
+    });
     assert.throws(() => createDropCounter({ registry }), /already registered as a gauge/);
     const other = new Registry();
     new Counter({ name: "provisioner_drop_total", help: "x", labelNames: ["type"], registers: [other] });
-    assert.throws(() => createDropCounter({ registry: other }), /must be a counter with labels \[resource_type, backend, outcome\]/);
+    assert.throws(
+      () => createDropCounter({ registry: other }),
+      /must be a counter with labels \[resource_type, backend, outcome\]/,
+    );
   });
 
   test("a custom name that breaks the Prometheus conventions is refused with a MetricNameError, and registers nothing", () => {
     const cases: [unknown, RegExp][] = [
-      ["provisioner_drops", /must end with '_total'.*current value is "provisioner_drops" \(try "provisioner_drops_total"\)/],
+      [
+        "provisioner_drops",
+        /must end with '_total'.*current value is "provisioner_drops" \(try "provisioner_drops_total"\)/,
+      ],
       ["provisionerDropTotal", /must be snake_case.*\(try "provisioner_drop_total"\)/],
       ["provisionerDrops", /must be snake_case.*\(try "provisioner_drops_total"\)/],
       ["provisioner-drop_total", /must be snake_case.*\(try "provisioner_drop_total"\)/],

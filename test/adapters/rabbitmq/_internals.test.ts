@@ -30,7 +30,10 @@ describe("parseManagementUrl", () => {
         return true;
       });
     }
-    assert.throws(() => rabbitmqShared({} as never), /'managementUrl' must be a non-empty string: current value is undefined/);
+    assert.throws(
+      () => rabbitmqShared({} as never),
+      /'managementUrl' must be a non-empty string: current value is undefined/,
+    );
   });
 });
 
@@ -43,7 +46,11 @@ describe("callApi", () => {
       seen.push(request);
       const status = Number(/\/status\/(\d+)/.exec(request.url ?? "")?.[1] ?? 200);
       response.writeHead(status, { "content-type": "application/json" });
-      response.end(status === 204 || request.url?.includes("/empty/") ? "" : JSON.stringify({ error: "x", reason: `reason of ${status}` }));
+      response.end(
+        status === 204 || request.url?.includes("/empty/")
+          ? ""
+          : JSON.stringify({ error: "x", reason: `reason of ${status}` }),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -52,7 +59,12 @@ describe("callApi", () => {
 
   const context = { action: "deprovision", what: "the RabbitMQ tenant", token: "acme42" } as const;
   const call = (status: number, method: "GET" | "DELETE" = "DELETE") =>
-    callApi({ base, authorization: "Basic Z3Vlc3Q6Z3Vlc3Q=" }, context, { method, segments: ["status", String(status)], step: "DELETE /api/vhosts/{vhost}", timeoutMs: 2_000 });
+    callApi({ base, authorization: "Basic Z3Vlc3Q6Z3Vlc3Q=" }, context, {
+      method,
+      segments: ["status", String(status)],
+      step: "DELETE /api/vhosts/{vhost}",
+      timeoutMs: 2_000,
+    });
 
   test("2xx and 404 resolve: 404 is already gone", async () => {
     assert.equal((await call(204)).status, 204);
@@ -61,7 +73,11 @@ describe("callApi", () => {
 
   for (const status of [502, 503, 504]) {
     test(`HTTP ${status} is unavailable`, async () => {
-      await assert.rejects(call(status), { code: "GD_BACKEND_UNAVAILABLE", kind: "unavailable", serverCode: String(status) });
+      await assert.rejects(call(status), {
+        code: "GD_BACKEND_UNAVAILABLE",
+        kind: "unavailable",
+        serverCode: String(status),
+      });
     });
   }
 
@@ -70,7 +86,12 @@ describe("callApi", () => {
       await assert.rejects(call(status), (err: Error & { kind?: string; serverCode?: string }) => {
         assert.equal(err.kind, "failed");
         assert.equal(err.serverCode, String(status));
-        assert.match(err.message, new RegExp(`^Cannot deprovision the RabbitMQ tenant "acme42" as DELETE /api/vhosts/\\{vhost\\} answered HTTP ${status}: reason of ${status}$`));
+        assert.match(
+          err.message,
+          new RegExp(
+            `^Cannot deprovision the RabbitMQ tenant "acme42" as DELETE /api/vhosts/\\{vhost\\} answered HTTP ${status}: reason of ${status}$`,
+          ),
+        );
         return true;
       });
     });
@@ -78,7 +99,12 @@ describe("callApi", () => {
 
   test("an empty body gives the status once, with no empty detail", async () => {
     await assert.rejects(
-      callApi({ base, authorization: undefined }, context, { method: "GET", segments: ["empty", "status", "500"], step: "GET /api/x", timeoutMs: 2_000 }),
+      callApi({ base, authorization: undefined }, context, {
+        method: "GET",
+        segments: ["empty", "status", "500"],
+        step: "GET /api/x",
+        timeoutMs: 2_000,
+      }),
       (err: Error) => {
         assert.equal(err.message, 'Cannot deprovision the RabbitMQ tenant "acme42" as GET /api/x answered HTTP 500');
         return true;
@@ -88,7 +114,12 @@ describe("callApi", () => {
 
   test("every path segment is URL-encoded, and credentials travel in the header only", async () => {
     seen.length = 0;
-    await callApi({ base, authorization: "Basic abc" }, context, { method: "GET", segments: ["vhosts", "/", "a b"], step: "GET", timeoutMs: 2_000 });
+    await callApi({ base, authorization: "Basic abc" }, context, {
+      method: "GET",
+      segments: ["vhosts", "/", "a b"],
+      step: "GET",
+      timeoutMs: 2_000,
+    });
     assert.equal(seen[0]!.url, "/api/vhosts/%2F/a%20b");
     assert.equal(seen[0]!.headers.authorization, "Basic abc");
   });
@@ -139,9 +170,15 @@ describe("a DELETE that races a concurrent one", () => {
 
 describe("transport failures name their cause", () => {
   const context = { action: "check", what: "the RabbitMQ tenant", token: "acme42" } as const;
-  const call = (base: string) => callApi({ base, authorization: undefined }, context, { method: "GET", segments: ["whoami"], step: "GET /api/whoami", timeoutMs: 5_000 });
+  const call = (base: string) =>
+    callApi({ base, authorization: undefined }, context, {
+      method: "GET",
+      segments: ["whoami"],
+      step: "GET /api/whoami",
+      timeoutMs: 5_000,
+    });
 
-  test("a closed port: ECONNREFUSED with the socket's message, not \"fetch failed\"", async () => {
+  test('a closed port: ECONNREFUSED with the socket\'s message, not "fetch failed"', async () => {
     const server = createTcpServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
@@ -165,7 +202,10 @@ describe("transport failures name their cause", () => {
       await assert.rejects(call(`https://127.0.0.1:${port}`), (err: Error & { kind?: string; serverCode?: string }) => {
         assert.equal(err.kind, "failed");
         assert.equal(err.serverCode, "ERR_SSL_WRONG_VERSION_NUMBER");
-        assert.match(err.message, /as the TLS handshake with the management API failed \(ERR_SSL_WRONG_VERSION_NUMBER at GET \/api\/whoami\)/);
+        assert.match(
+          err.message,
+          /as the TLS handshake with the management API failed \(ERR_SSL_WRONG_VERSION_NUMBER at GET \/api\/whoami\)/,
+        );
         return true;
       });
     } finally {
@@ -175,13 +215,16 @@ describe("transport failures name their cause", () => {
   });
 
   test("an unknown host: ENOTFOUND", async () => {
-    await assert.rejects(call("http://guarded-drop-no-such-host.invalid"), (err: Error & { kind?: string; serverCode?: string }) => {
-      assert.equal(err.kind, "unavailable");
-      assert.ok(err.serverCode === "ENOTFOUND" || err.serverCode === "EAI_AGAIN", String(err.serverCode));
-      assert.match(err.message, /unreachable \((ENOTFOUND|EAI_AGAIN) at GET \/api\/whoami\): getaddrinfo/);
-      assert.doesNotMatch(err.message, /fetch failed/);
-      return true;
-    });
+    await assert.rejects(
+      call("http://guarded-drop-no-such-host.invalid"),
+      (err: Error & { kind?: string; serverCode?: string }) => {
+        assert.equal(err.kind, "unavailable");
+        assert.ok(err.serverCode === "ENOTFOUND" || err.serverCode === "EAI_AGAIN", String(err.serverCode));
+        assert.match(err.message, /unreachable \((ENOTFOUND|EAI_AGAIN) at GET \/api\/whoami\): getaddrinfo/);
+        assert.doesNotMatch(err.message, /fetch failed/);
+        return true;
+      },
+    );
   });
 });
 
@@ -193,7 +236,10 @@ describe("close()", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
     // A timeout far past a loaded machine's slack: only close() can end the call within it.
-    const adapter = rabbitmqShared({ managementUrl: `http://127.0.0.1:${port}`, connectTimeoutMs: 4 * LOADED_MACHINE_SLACK_MS });
+    const adapter = rabbitmqShared({
+      managementUrl: `http://127.0.0.1:${port}`,
+      connectTimeoutMs: 4 * LOADED_MACHINE_SLACK_MS,
+    });
     try {
       const started = Date.now();
       const pending = adapter.exists("acme42");

@@ -15,7 +15,9 @@ import { envUrl, HOW_TO_GET, uniqueToken } from "../../support/servers.ts";
 
 const managementUrl = envUrl("GD_RABBITMQ_MANAGEMENT_URL");
 const amqpUrl = envUrl("GD_AMQP_URL");
-const skip = managementUrl === undefined || amqpUrl === undefined ? `GD_RABBITMQ_MANAGEMENT_URL or GD_AMQP_URL is not set: ${HOW_TO_GET.rabbitmq}` : false;
+const skip = managementUrl === undefined || amqpUrl === undefined
+  ? `GD_RABBITMQ_MANAGEMENT_URL or GD_AMQP_URL is not set: ${HOW_TO_GET.rabbitmq}`
+  : false;
 const MARK = (vhost: string) => `guarded-drop.quarantine.${vhost}`;
 const KILLED = fileURLToPath(new URL("./fixtures/kill_mid_quarantine.ts", import.meta.url));
 const CHILD_BOUND_MS = 60_000;
@@ -54,7 +56,12 @@ describe("RabbitMQ quarantine", { skip }, () => {
   const options = { managementUrl: managementUrl!, retention: { days: 7 } };
   const tokens: string[] = [];
 
-  async function api(method: string, path: string, body?: unknown, credentials?: string): Promise<{ status: number; body: unknown }> {
+  async function api(
+    method: string,
+    path: string,
+    body?: unknown,
+    credentials?: string,
+  ): Promise<{ status: number; body: unknown }> {
     const base = new URL(managementUrl!);
     const auth = credentials ?? `${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`;
     base.username = "";
@@ -103,18 +110,30 @@ describe("RabbitMQ quarantine", { skip }, () => {
         // What the adapter had done when the process died: the mark, then (maybe) the revoke.
         const permissions = (await api("GET", `permissions/${e(vhost)}/${e(user)}`)).body as Record<string, string>;
         const mark = {
-          guarded_drop: "quarantine", v: 1, token, backend: "shared", vhost, user,
+          guarded_drop: "quarantine",
+          v: 1,
+          token,
+          backend: "shared",
+          vhost,
+          user,
           quarantined_at: new Date().toISOString(),
           permissions: { configure: permissions.configure, write: permissions.write, read: permissions.read },
           topic_permissions: [],
         };
-        assert.equal((await api("PUT", `global-parameters/${e(MARK(vhost))}`, { name: MARK(vhost), value: mark })).status, 201);
+        assert.equal(
+          (await api("PUT", `global-parameters/${e(MARK(vhost))}`, { name: MARK(vhost), value: mark })).status,
+          201,
+        );
         if (stop === "revoke") assert.equal((await api("DELETE", `permissions/${e(vhost)}/${e(user)}`)).status, 204);
         assert.equal(await adapter.exists(token), false, `${stop}: exists() of the interrupted quarantine`);
         assert.equal((await adapter.quarantined(token)).length, 1, `${stop}: the copy is listed`);
         // A re-run completes it with the permissions recorded first, not the revoked ones.
         assert.deepEqual(await adapter.deprovision(token), { action: "quarantine" });
-        assert.equal(await recovery.loginAsTenant(token).then(() => true, () => false), false, `${stop}: login after the re-run`);
+        assert.equal(
+          await recovery.loginAsTenant(token).then(() => true, () => false),
+          false,
+          `${stop}: login after the re-run`,
+        );
         await adapter.restore(token);
         assert.deepEqual(await subject.readTenant(token), data, `${stop}: the tenant's data after the restore`);
         await recovery.loginAsTenant(token);
@@ -157,20 +176,35 @@ describe("RabbitMQ quarantine", { skip }, () => {
     const password = "tenant-pw-for-this-test";
     assert.equal((await api("PUT", `users/${e(user)}`, { password, tags: "" })).status, 204);
     const tenant = `${user}:${password}`;
-    for (const [method, path, body] of [
-      ["PUT", `global-parameters/${e(MARK(vhost))}`, { name: MARK(vhost), value: { guarded_drop: "quarantine" } }],
-      ["PUT", `vhosts/${e(vhost)}`, { description: "mine" }],
-      ["DELETE", `global-parameters/${e(MARK(vhost))}`, undefined],
-    ] as const) {
+    for (
+      const [method, path, body] of [
+        ["PUT", `global-parameters/${e(MARK(vhost))}`, { name: MARK(vhost), value: { guarded_drop: "quarantine" } }],
+        ["PUT", `vhosts/${e(vhost)}`, { description: "mine" }],
+        ["DELETE", `global-parameters/${e(MARK(vhost))}`, undefined],
+      ] as const
+    ) {
       const answer = await api(method, path, body, tenant);
-      assert.ok(answer.status === 401 || answer.status === 403, `${method} ${path} as the tenant answered ${answer.status}`);
+      assert.ok(
+        answer.status === 401 || answer.status === 403,
+        `${method} ${path} as the tenant answered ${answer.status}`,
+      );
     }
     // Queues with expiry-looking and ownership-looking arguments, declared as the tenant could.
     assert.equal(
-      (await api("PUT", `queues/${e(vhost)}/tampered`, { durable: true, arguments: { "x-expires": 86_400_000, "x-guarded-drop-token": "someone-else", "x-quarantined-at": "1970-01-01T00:00:00Z" } })).status,
+      (await api("PUT", `queues/${e(vhost)}/tampered`, {
+        durable: true,
+        arguments: {
+          "x-expires": 86_400_000,
+          "x-guarded-drop-token": "someone-else",
+          "x-quarantined-at": "1970-01-01T00:00:00Z",
+        },
+      })).status,
       201,
     );
-    const adapter = rabbitmqShared({ ...options, retention: { days: 7, now: () => Date.parse("2026-12-01T00:00:00Z") } });
+    const adapter = rabbitmqShared({
+      ...options,
+      retention: { days: 7, now: () => Date.parse("2026-12-01T00:00:00Z") },
+    });
     try {
       await adapter.deprovision(token);
       const [copy] = await adapter.quarantined(token);

@@ -49,7 +49,13 @@ const rows: readonly Row[] = [
     expect: "refused",
     names: "ded_zz",
   },
-  { name: "connected as a shared tenant's usr_x", users: ["usr_x", "ded_acme"], connectAs: "usr_x", expect: "refused", names: "usr_x" },
+  {
+    name: "connected as a shared tenant's usr_x",
+    users: ["usr_x", "ded_acme"],
+    connectAs: "usr_x",
+    expect: "refused",
+    names: "usr_x",
+  },
   {
     name: "connected as a dedicated PostgreSQL-style tenant user dedicated_usr_y",
     users: ["dedicated_usr_y", "ded_acme"],
@@ -57,7 +63,13 @@ const rows: readonly Row[] = [
     expect: "refused",
     names: "dedicated_usr_y",
   },
-  { name: "connected as a tenant prefix in another case (Ded_zz)", users: ["Ded_zz", "ded_acme"], connectAs: "Ded_zz", expect: "refused", names: "Ded_zz" },
+  {
+    name: "connected as a tenant prefix in another case (Ded_zz)",
+    users: ["Ded_zz", "ded_acme"],
+    connectAs: "Ded_zz",
+    expect: "refused",
+    names: "Ded_zz",
+  },
   {
     name: "connected as a user with a default prefix and a reserved token (usr_root)",
     users: ["usr_root", "ded_acme"],
@@ -77,7 +89,12 @@ const rows: readonly Row[] = [
     name: "connected as ops, with name rules that throw something other than a refusal for it (in doubt, not exempt)",
     users: ["ops", "ded_acme"],
     connectAs: "ops",
-    options: { nameRules: { ...DEFAULT_RULES, checkUserName: (name: unknown) => name === "ded_acme" ? name : unavailableRules() } },
+    options: {
+      nameRules: {
+        ...DEFAULT_RULES,
+        checkUserName: (name: unknown) => name === "ded_acme" ? name : unavailableRules(),
+      },
+    },
     expect: "refused",
     names: "ops",
   },
@@ -97,7 +114,12 @@ const rows: readonly Row[] = [
     connectAs: "ded_acme",
     expect: "refused",
   },
-  { name: "connected as ops, without the tenant's ded_acme (no proof)", users: ["ops"], connectAs: "ops", expect: "refused" },
+  {
+    name: "connected as ops, without the tenant's ded_acme (no proof)",
+    users: ["ops"],
+    connectAs: "ops",
+    expect: "refused",
+  },
 ];
 
 describe("redisDedicated: the connection's own user", { skip: throwawayRedisSkipReason() ?? false }, () => {
@@ -121,20 +143,25 @@ describe("redisDedicated: the connection's own user", { skip: throwawayRedisSkip
 
   beforeEach(async () => {
     await admin.flushall(); // a throwaway server: this process started it
-    for (const user of await admin.call("ACL", "USERS") as string[]) if (user !== "default") await admin.call("ACL", "DELUSER", user);
+    for (const user of await admin.call("ACL", "USERS") as string[]) {
+      if (user !== "default") await admin.call("ACL", "DELUSER", user);
+    }
   });
 
   for (const row of rows) {
     test(`${row.name}: ${row.expect}`, async () => {
-      for (const user of row.users) await admin.call("ACL", "SETUSER", user, "reset", "on", `>pw-${user}`, "~*", "&*", "+@all");
+      for (const user of row.users) {
+        await admin.call("ACL", "SETUSER", user, "reset", "on", `>pw-${user}`, "~*", "&*", "+@all");
+      }
       const pipeline = admin.pipeline();
       for (let i = 0; i < OTHER_KEYS; i++) pipeline.set(`zz:${i}`, "another tenant's");
       await pipeline.exec();
       const keysBefore = await admin.dbsize();
       const flushesBefore = await flushallCalls(admin);
-      const url = row.connectAs === undefined
-        ? server.url
-        : server.url.replace("redis://", `redis://${encodeURIComponent(row.connectAs)}:${encodeURIComponent(`pw-${row.connectAs}`)}@`);
+      const url = row.connectAs === undefined ? server.url : server.url.replace(
+        "redis://",
+        `redis://${encodeURIComponent(row.connectAs)}:${encodeURIComponent(`pw-${row.connectAs}`)}@`,
+      );
       const adapter = redisDedicated({ url, connectTimeoutMs: 2_000, ...row.options });
       try {
         const result = await dropThrough(fixture, adapter, TOKEN, { expect: row.expect });
@@ -145,13 +172,20 @@ describe("redisDedicated: the connection's own user", { skip: throwawayRedisSkip
           assert.equal(await flushallCalls(admin), flushesBefore, "FLUSHALL never ran");
           assert.deepEqual(users, ["default", ...row.users].sort(), "no user was deleted");
           if (row.names !== undefined) {
-            assert.match(result.error!.message, new RegExp(`holds other ACL users \\(.*"${row.names}".*"${row.names}" is the connection's own user`));
+            assert.match(
+              result.error!.message,
+              new RegExp(`holds other ACL users \\(.*"${row.names}".*"${row.names}" is the connection's own user`),
+            );
           }
           assert.doesNotMatch(result.error!.message, /pw-/);
         } else {
           assert.equal(await admin.dbsize(), 0);
           assert.equal(await flushallCalls(admin), flushesBefore + 1, "one FLUSHALL");
-          assert.deepEqual(users, ["default", ...row.users.filter((user) => user !== `ded_${TOKEN}`)].sort(), "only ded_acme went");
+          assert.deepEqual(
+            users,
+            ["default", ...row.users.filter((user) => user !== `ded_${TOKEN}`)].sort(),
+            "only ded_acme went",
+          );
         }
       } finally {
         await adapter.close();
@@ -162,7 +196,10 @@ describe("redisDedicated: the connection's own user", { skip: throwawayRedisSkip
   test("connected as the tenant's own ded_acme, a re-run after the drop is ok and flushes nothing", async () => {
     await admin.call("ACL", "SETUSER", "ded_acme", "reset", "on", ">pw-ded_acme", "~*", "&*", "+@all");
     await admin.set("k", "v");
-    const adapter = redisDedicated({ url: server.url.replace("redis://", "redis://ded_acme:pw-ded_acme@"), connectTimeoutMs: 2_000 });
+    const adapter = redisDedicated({
+      url: server.url.replace("redis://", "redis://ded_acme:pw-ded_acme@"),
+      connectTimeoutMs: 2_000,
+    });
     const admins = redisDedicated({ url: server.url, connectTimeoutMs: 2_000 });
     try {
       await dropThrough(fixture, adapter, TOKEN, { expect: "ok" });

@@ -8,7 +8,12 @@ import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import { isRateLimitedError } from "../../../lib/mod.ts";
-import { type DropLimit, redisDropBudget, type RedisDropBudget, type RedisDropBudgetOptions } from "../../../adapters/redis/mod.ts";
+import {
+  type DropLimit,
+  type RedisDropBudget,
+  redisDropBudget,
+  type RedisDropBudgetOptions,
+} from "../../../adapters/redis/mod.ts";
 import { createAuditFixture } from "../../support/audit_fixture.ts";
 import { assertReplicasShareMax, runBudgetReplicas } from "../../support/budget_replicas.ts";
 import { guardedCall } from "../../support/guarded_call.ts";
@@ -26,7 +31,25 @@ import { LOADED_MACHINE_SLACK_MS } from "../../support/timing.ts";
 
 const sharedUrl = envUrl("GD_REDIS_URL");
 /** The commands the README tells a budget's ACL user to allow. */
-const BUDGET_ACL = ["+evalsha", "+eval", "+time", "+zremrangebyscore", "+zcard", "+zrange", "+zadd", "+pexpire", "+exists", "+set", "+zrem", "+hget", "+hmget", "+hset", "+hdel", "+hincrby", "+info"];
+const BUDGET_ACL = [
+  "+evalsha",
+  "+eval",
+  "+time",
+  "+zremrangebyscore",
+  "+zcard",
+  "+zrange",
+  "+zadd",
+  "+pexpire",
+  "+exists",
+  "+set",
+  "+zrem",
+  "+hget",
+  "+hmget",
+  "+hset",
+  "+hdel",
+  "+hincrby",
+  "+info",
+];
 /**
  * The servers here are throwaway ones started by the test, or a shared one
  * that CI may have started seconds ago: younger than the windows tested. No
@@ -88,28 +111,115 @@ describe("redisDropBudget: options", () => {
     ["empty limits", { url, limits: [] }, /'limits' must be a non-empty array: current value is an empty array/],
     ["no limits", { url }, /'limits' must be a non-empty array: current value is undefined/],
     ["a limit that is not an object", { url, limits: [7] }, /'limits\[0\]' must be an object: current value is 7/],
-    ["an unknown scope", { url, limits: [{ scope: "tenant", max: 1, windowMs: 1 }] }, /'limits\[0\]\.scope' must be "global" or "resource_type": current value is "tenant"/],
-    ["a missing scope", { url, limits: [{ max: 1, windowMs: 1 }] }, /'limits\[0\]\.scope' must be .*current value is undefined/],
-    ["max 0", { url, limits: [{ scope: "global", max: 0, windowMs: 1000 }] }, /'limits\[0\]\.max' must be a positive integer: current value is 0/],
-    ["max -1", { url, limits: [GLOBAL(1), { scope: "global", max: -1, windowMs: 5 }] }, /'limits\[1\]\.max' must be a positive integer: current value is -1/],
-    ["max 1.5", { url, limits: [{ scope: "global", max: 1.5, windowMs: 1000 }] }, /'limits\[0\]\.max' must be a positive integer: current value is 1\.5/],
-    ["max NaN", { url, limits: [{ scope: "global", max: NaN, windowMs: 1000 }] }, /'limits\[0\]\.max' must be a positive integer: current value is NaN/],
-    ["max as a string", { url, limits: [{ scope: "global", max: "5", windowMs: 1000 }] }, /'limits\[0\]\.max' must be a positive integer: current value is a string/],
-    ["windowMs 0", { url, limits: [{ scope: "resource_type", max: 1, windowMs: 0 }] }, /'limits\[0\]\.windowMs' must be a positive integer: current value is 0/],
-    ["windowMs Infinity", { url, limits: [{ scope: "global", max: 1, windowMs: Infinity }] }, /'limits\[0\]\.windowMs' must be a positive integer: current value is Infinity/],
-    ["windowMs 0.5", { url, limits: [{ scope: "global", max: 1, windowMs: 0.5 }] }, /'limits\[0\]\.windowMs' must be a positive integer: current value is 0\.5/],
-    ["a repeated scope and window", { url, limits: [GLOBAL(1), GLOBAL(2)] }, /'limits\[1\]' must not repeat the scope and window of 'limits\[0\]'/],
-    ["no url", { limits: [GLOBAL(1)] }, /'url' must be a URL such as redis:\/\/user:password@host:6379\/0: current value is undefined/],
-    ["a url that is not one", { url: `not a url ${SECRET}`, limits: [GLOBAL(1)] }, /'url' must be a URL such as .*: current value is a string of \d+ characters without a scheme/],
-    ["an http url", { url: `http://admin:${SECRET}@127.0.0.1:6379`, limits: [GLOBAL(1)] }, /'url' must be a URL such as .*: current scheme is "http:", expected "redis:" or "rediss:"/],
-    ["a url without a host", { url: "redis://", limits: [GLOBAL(1)] }, /'url' must be a URL such as .*: it names no host/],
-    ["a url with an unencoded '@' in its password", { url: `redis://admin:${SECRET}@x@127.0.0.1:6379`, limits: [GLOBAL(1)] }, /unencoded '@'/],
-    ["an unknown onUnavailable", { url, limits: [GLOBAL(1)], onUnavailable: "ignore" }, /'onUnavailable' must be "deny" or "allow": current value is a string/],
-    ["timeoutMs 0", { url, limits: [GLOBAL(1)], timeoutMs: 0 }, /'timeoutMs' must be a positive finite number: current value is 0/],
-    ["a keyPrefix that is not a string", { url, limits: [GLOBAL(1)], keyPrefix: 5 }, /'keyPrefix' must be a string: current value is 5/],
-    ["a cluster that is not a boolean", { url, limits: [GLOBAL(1)], cluster: "yes" }, /'cluster' must be a boolean: current value is a string/],
-    ["a trustFreshServer that is not a boolean", { url, limits: [GLOBAL(1)], trustFreshServer: 1 }, /'trustFreshServer' must be a boolean: current value is 1/],
-    ["a cluster url naming database 1", { url: `${url}/1`, limits: [GLOBAL(1)], cluster: true }, /'url' must name database 0 when 'cluster' is true/],
+    [
+      "an unknown scope",
+      { url, limits: [{ scope: "tenant", max: 1, windowMs: 1 }] },
+      /'limits\[0\]\.scope' must be "global" or "resource_type": current value is "tenant"/,
+    ],
+    [
+      "a missing scope",
+      { url, limits: [{ max: 1, windowMs: 1 }] },
+      /'limits\[0\]\.scope' must be .*current value is undefined/,
+    ],
+    [
+      "max 0",
+      { url, limits: [{ scope: "global", max: 0, windowMs: 1000 }] },
+      /'limits\[0\]\.max' must be a positive integer: current value is 0/,
+    ],
+    [
+      "max -1",
+      { url, limits: [GLOBAL(1), { scope: "global", max: -1, windowMs: 5 }] },
+      /'limits\[1\]\.max' must be a positive integer: current value is -1/,
+    ],
+    [
+      "max 1.5",
+      { url, limits: [{ scope: "global", max: 1.5, windowMs: 1000 }] },
+      /'limits\[0\]\.max' must be a positive integer: current value is 1\.5/,
+    ],
+    [
+      "max NaN",
+      { url, limits: [{ scope: "global", max: NaN, windowMs: 1000 }] },
+      /'limits\[0\]\.max' must be a positive integer: current value is NaN/,
+    ],
+    [
+      "max as a string",
+      { url, limits: [{ scope: "global", max: "5", windowMs: 1000 }] },
+      /'limits\[0\]\.max' must be a positive integer: current value is a string/,
+    ],
+    [
+      "windowMs 0",
+      { url, limits: [{ scope: "resource_type", max: 1, windowMs: 0 }] },
+      /'limits\[0\]\.windowMs' must be a positive integer: current value is 0/,
+    ],
+    [
+      "windowMs Infinity",
+      { url, limits: [{ scope: "global", max: 1, windowMs: Infinity }] },
+      /'limits\[0\]\.windowMs' must be a positive integer: current value is Infinity/,
+    ],
+    [
+      "windowMs 0.5",
+      { url, limits: [{ scope: "global", max: 1, windowMs: 0.5 }] },
+      /'limits\[0\]\.windowMs' must be a positive integer: current value is 0\.5/,
+    ],
+    [
+      "a repeated scope and window",
+      { url, limits: [GLOBAL(1), GLOBAL(2)] },
+      /'limits\[1\]' must not repeat the scope and window of 'limits\[0\]'/,
+    ],
+    [
+      "no url",
+      { limits: [GLOBAL(1)] },
+      /'url' must be a URL such as redis:\/\/user:password@host:6379\/0: current value is undefined/,
+    ],
+    [
+      "a url that is not one",
+      { url: `not a url ${SECRET}`, limits: [GLOBAL(1)] },
+      /'url' must be a URL such as .*: current value is a string of \d+ characters without a scheme/,
+    ],
+    [
+      "an http url",
+      { url: `http://admin:${SECRET}@127.0.0.1:6379`, limits: [GLOBAL(1)] },
+      /'url' must be a URL such as .*: current scheme is "http:", expected "redis:" or "rediss:"/,
+    ],
+    [
+      "a url without a host",
+      { url: "redis://", limits: [GLOBAL(1)] },
+      /'url' must be a URL such as .*: it names no host/,
+    ],
+    ["a url with an unencoded '@' in its password", {
+      url: `redis://admin:${SECRET}@x@127.0.0.1:6379`,
+      limits: [GLOBAL(1)],
+    }, /unencoded '@'/],
+    [
+      "an unknown onUnavailable",
+      { url, limits: [GLOBAL(1)], onUnavailable: "ignore" },
+      /'onUnavailable' must be "deny" or "allow": current value is a string/,
+    ],
+    [
+      "timeoutMs 0",
+      { url, limits: [GLOBAL(1)], timeoutMs: 0 },
+      /'timeoutMs' must be a positive finite number: current value is 0/,
+    ],
+    [
+      "a keyPrefix that is not a string",
+      { url, limits: [GLOBAL(1)], keyPrefix: 5 },
+      /'keyPrefix' must be a string: current value is 5/,
+    ],
+    [
+      "a cluster that is not a boolean",
+      { url, limits: [GLOBAL(1)], cluster: "yes" },
+      /'cluster' must be a boolean: current value is a string/,
+    ],
+    [
+      "a trustFreshServer that is not a boolean",
+      { url, limits: [GLOBAL(1)], trustFreshServer: 1 },
+      /'trustFreshServer' must be a boolean: current value is 1/,
+    ],
+    [
+      "a cluster url naming database 1",
+      { url: `${url}/1`, limits: [GLOBAL(1)], cluster: true },
+      /'url' must name database 0 when 'cluster' is true/,
+    ],
   ];
   for (const [name, options, message] of cases) {
     test(`${name} is a TypeError at the factory`, () => {
@@ -124,7 +234,10 @@ describe("redisDropBudget: options", () => {
   }
 
   test("valid options open no connection until the first take", async () => {
-    const budget = redisDropBudget({ url: `redis://127.0.0.1:${await freePort()}`, limits: [GLOBAL(1), { scope: "resource_type", max: 1, windowMs: 60_000 }] });
+    const budget = redisDropBudget({
+      url: `redis://127.0.0.1:${await freePort()}`,
+      limits: [GLOBAL(1), { scope: "resource_type", max: 1, windowMs: 60_000 }],
+    });
     await budget.close();
     const verdict = await budget.take(request());
     assert.equal(verdict.allowed, false, "a closed budget says no");
@@ -132,7 +245,9 @@ describe("redisDropBudget: options", () => {
   });
 });
 
-describe("redisDropBudget on a shared Redis", { skip: sharedUrl === undefined ? `GD_REDIS_URL is not set: ${HOW_TO_GET.redis}` : false }, () => {
+describe("redisDropBudget on a shared Redis", {
+  skip: sharedUrl === undefined ? `GD_REDIS_URL is not set: ${HOW_TO_GET.redis}` : false,
+}, () => {
   let redis: Redis;
   const prefixes: string[] = [];
   const newPrefix = () => {
@@ -178,7 +293,14 @@ describe("redisDropBudget on a shared Redis", { skip: sharedUrl === undefined ? 
       limits: [GLOBAL(3), { scope: "resource_type", max: 2, windowMs: 60_000 }],
     });
     try {
-      const takes: [string, boolean][] = [["postgres", true], ["postgres", true], ["postgres", false], ["redis", true], ["redis", false], ["mongodb", false]];
+      const takes: [string, boolean][] = [
+        ["postgres", true],
+        ["postgres", true],
+        ["postgres", false],
+        ["redis", true],
+        ["redis", false],
+        ["mongodb", false],
+      ];
       for (const [type, allowed] of takes) {
         const verdict = await budget.take(request(type));
         assert.equal(verdict.allowed, allowed, `${type}: ${verdict.reason}`);
@@ -217,7 +339,10 @@ describe("redisDropBudget on a shared Redis", { skip: sharedUrl === undefined ? 
       assert.equal((await budget.take(request())).allowed, true);
       const spent = await budget.take(request());
       assert.equal(spent.allowed, false);
-      assert.ok(spent.retryAfterMs! > 0 && spent.retryAfterMs! <= WINDOW_MS - GAP_MS, `retryAfterMs ${spent.retryAfterMs}`);
+      assert.ok(
+        spent.retryAfterMs! > 0 && spent.retryAfterMs! <= WINDOW_MS - GAP_MS,
+        `retryAfterMs ${spent.retryAfterMs}`,
+      );
       await new Promise((resolve) => setTimeout(resolve, spent.retryAfterMs! + 20));
       assert.equal((await budget.take(request())).allowed, true, "a slot is free once retryAfterMs has passed");
       const again = await budget.take(request());
@@ -232,7 +357,12 @@ describe("redisDropBudget on a shared Redis", { skip: sharedUrl === undefined ? 
     const prefix = newPrefix();
     const user = `gdbudget${randomBytes(5).toString("hex")}`;
     await redis.call("ACL", "SETUSER", user, "on", `>pw-${user}`, `~${prefix}*`, ...BUDGET_ACL);
-    const budget = redisDropBudget({ ...YOUNG, url: `redis://${user}:pw-${user}@${new URL(sharedUrl!).host}`, keyPrefix: prefix, limits: [GLOBAL(1)] });
+    const budget = redisDropBudget({
+      ...YOUNG,
+      url: `redis://${user}:pw-${user}@${new URL(sharedUrl!).host}`,
+      keyPrefix: prefix,
+      limits: [GLOBAL(1)],
+    });
     try {
       assert.deepEqual(await budget.take(request()), { allowed: true });
       assert.equal((await budget.take(request())).allowed, false);
@@ -245,7 +375,13 @@ describe("redisDropBudget on a shared Redis", { skip: sharedUrl === undefined ? 
   test("a key of another type is a failure that denies, even with onUnavailable: allow", async () => {
     const prefix = newPrefix();
     await redis.set(`${prefix}{budget}:global:3per60000ms`, "not a sorted set");
-    const budget = redisDropBudget({ ...YOUNG, url: sharedUrl!, keyPrefix: prefix, limits: [GLOBAL(3)], onUnavailable: "allow" });
+    const budget = redisDropBudget({
+      ...YOUNG,
+      url: sharedUrl!,
+      keyPrefix: prefix,
+      limits: [GLOBAL(3)],
+      onUnavailable: "allow",
+    });
     try {
       const verdict = await budget.take(request());
       assert.equal(verdict.allowed, false);
@@ -277,17 +413,31 @@ describe("redisDropBudget on a shared Redis", { skip: sharedUrl === undefined ? 
     const prefix = newPrefix();
     const max = 10;
     const attempts = 8;
-    const results = await runBudgetReplicas({ url: sharedUrl!, prefix, max, windowMs: 60_000, attempts, trustFreshServer: true });
+    const results = await runBudgetReplicas({
+      url: sharedUrl!,
+      prefix,
+      max,
+      windowMs: 60_000,
+      attempts,
+      trustFreshServer: true,
+    });
     assertReplicasShareMax(results, { max, windowMs: 60_000, attempts });
-    assert.deepEqual([...(await budgetKeys(redis, prefix)).values()], [max], "Redis holds exactly the drops let through");
+    assert.deepEqual(
+      [...(await budgetKeys(redis, prefix)).values()],
+      [max],
+      "Redis holds exactly the drops let through",
+    );
   });
 });
-
 
 describe("redisDropBudget when Redis is away", () => {
   test("a closed port: rate_limited by default, and the URL's password is never written", async () => {
     const port = await freePort();
-    const budget = redisDropBudget({ url: `redis://admin:${SECRET}@127.0.0.1:${port}`, limits: [GLOBAL(5)], timeoutMs: 1_000 });
+    const budget = redisDropBudget({
+      url: `redis://admin:${SECRET}@127.0.0.1:${port}`,
+      limits: [GLOBAL(5)],
+      timeoutMs: 1_000,
+    });
     const fixture = createAuditFixture({ budget });
     try {
       const { error, failed, warnings, elapsedMs } = await guardedCall(fixture, request(), "rate_limited");
@@ -341,12 +491,21 @@ describe("redisDropBudget when Redis is away", () => {
     }
   });
 
-  describe("a Redis of our own", { skip: dedicatedRedisSkipReason() ?? (envUrl("GD_REDIS_DEDICATED_URL") === undefined ? false : "only on a server this file starts and may pause") }, () => {
+  describe("a Redis of our own", {
+    skip: dedicatedRedisSkipReason() ??
+      (envUrl("GD_REDIS_DEDICATED_URL") === undefined ? false : "only on a server this file starts and may pause"),
+  }, () => {
     test("paused (SIGSTOP): rate_limited within timeoutMs, or ok with one warning under allow; back to normal once resumed", async () => {
       const server = await startDedicatedRedis();
       const timeoutMs = 400;
       const deny = redisDropBudget({ ...YOUNG, url: server.url, limits: [GLOBAL(5)], timeoutMs });
-      const allow = redisDropBudget({ ...YOUNG, url: server.url, limits: [GLOBAL(5)], timeoutMs, onUnavailable: "allow" });
+      const allow = redisDropBudget({
+        ...YOUNG,
+        url: server.url,
+        limits: [GLOBAL(5)],
+        timeoutMs,
+        onUnavailable: "allow",
+      });
       const denyFixture = createAuditFixture({ budget: deny });
       const allowFixture = createAuditFixture({ budget: allow });
       let pid: number | undefined;
@@ -361,10 +520,16 @@ describe("redisDropBudget when Redis is away", () => {
         }
         process.kill(pid, "SIGSTOP");
         const denied = await guardedCall(denyFixture, request(), "rate_limited");
-        assert.ok(denied.elapsedMs >= timeoutMs - 50 && denied.elapsedMs < timeoutMs + LOADED_MACHINE_SLACK_MS, `${denied.elapsedMs} ms`);
+        assert.ok(
+          denied.elapsedMs >= timeoutMs - 50 && denied.elapsedMs < timeoutMs + LOADED_MACHINE_SLACK_MS,
+          `${denied.elapsedMs} ms`,
+        );
         assert.match((denied.error as { reason: string }).reason, /ETIMEDOUT|timed out|no answer within 400 ms/);
         const second = await guardedCall(denyFixture, request(), "rate_limited");
-        assert.ok(second.elapsedMs < timeoutMs + LOADED_MACHINE_SLACK_MS, `a new connection to the paused server: ${second.elapsedMs} ms`);
+        assert.ok(
+          second.elapsedMs < timeoutMs + LOADED_MACHINE_SLACK_MS,
+          `a new connection to the paused server: ${second.elapsedMs} ms`,
+        );
         const allowed = await guardedCall(allowFixture, request(), "ok");
         assert.equal(allowed.warnings.length, 1);
         assert.ok(allowed.elapsedMs < timeoutMs + LOADED_MACHINE_SLACK_MS, `${allowed.elapsedMs} ms`);
@@ -407,7 +572,14 @@ describe("redisDropBudget when Redis is away", () => {
         const server = await startDedicatedRedis();
         const prefix = uniquePrefix();
         const key = `${prefix}{budget}:global:3per600000ms`;
-        const budget = redisDropBudget({ ...YOUNG, url: server.url, keyPrefix: prefix, limits: [GLOBAL(3, 600_000)], timeoutMs: 500, onUnavailable });
+        const budget = redisDropBudget({
+          ...YOUNG,
+          url: server.url,
+          keyPrefix: prefix,
+          limits: [GLOBAL(3, 600_000)],
+          timeoutMs: 500,
+          onUnavailable,
+        });
         const redis = admin(server.url);
         let pid: number | undefined;
         try {
@@ -422,10 +594,16 @@ describe("redisDropBudget when Redis is away", () => {
           pid = undefined;
           if (onUnavailable === "deny") {
             assert.equal(lost.allowed, false, onUnavailable);
-            assert.match(lost.reason!, /no answer within 500 ms \(it may have been charged on the server, and a cancel of that charge was sent\)/);
+            assert.match(
+              lost.reason!,
+              /no answer within 500 ms \(it may have been charged on the server, and a cancel of that charge was sent\)/,
+            );
           } else {
             assert.equal(lost.allowed, true, onUnavailable);
-            assert.match(lost.warning!, /^the drop went on \(onUnavailable: "allow"\); it may have been charged on the server, and a cancel of that charge was sent: .*no answer within 500 ms/);
+            assert.match(
+              lost.warning!,
+              /^the drop went on \(onUnavailable: "allow"\); it may have been charged on the server, and a cancel of that charge was sent: .*no answer within 500 ms/,
+            );
           }
           // The resumed server ran the late script; the cancel, retried, removes its charge without another take.
           await until(async () => (await redis.zcard(key)) === 1, 8_000, `${onUnavailable}: ZCARD back to 1`);
@@ -451,7 +629,11 @@ describe("redisDropBudget when Redis is away", () => {
         const lost = await budget.take(request());
         assert.equal(lost.allowed, false);
         // The cancel went through a new connection: its mark is set, its ZREM found nothing.
-        await until(async () => (await keysUnder(redis, `${prefix}{budget}:cancelled:`)).length === 1, 5_000, "the cancel mark");
+        await until(
+          async () => (await keysUnder(redis, `${prefix}{budget}:cancelled:`)).length === 1,
+          5_000,
+          "the cancel mark",
+        );
         assert.equal(await redis.zcard(key), 1);
         const replies = proxy.release(); // now the late EVALSHA reaches Redis
         await until(async () => replies().includes("cancelled"), 5_000, "the late script's answer");
@@ -467,7 +649,11 @@ describe("redisDropBudget when Redis is away", () => {
         assert.equal(lost.allowed, false);
         assert.match(lost.reason!, /at EVALSHA\): no answer within 500 ms/);
         const replies = proxy.release();
-        await until(async () => replies().includes("charged"), 5_000, () => `the late script's answer: charged (got ${JSON.stringify(replies())})`);
+        await until(
+          async () => replies().includes("charged"),
+          5_000,
+          () => `the late script's answer: charged (got ${JSON.stringify(replies())})`,
+        );
         assert.equal(await redis.zcard(key), 2, "the late script charged the denied take");
         proxy.refuseNew(false);
         await until(async () => (await redis.zcard(key)) === 1, 8_000, "the retried cancel");
@@ -478,7 +664,13 @@ describe("redisDropBudget when Redis is away", () => {
       const server = await startDedicatedRedis();
       const prefix = uniquePrefix();
       const key = `${prefix}{budget}:global:2per600000ms`;
-      const budget = redisDropBudget({ ...YOUNG, url: server.url, keyPrefix: prefix, limits: [GLOBAL(2, 600_000)], timeoutMs: 1_500 });
+      const budget = redisDropBudget({
+        ...YOUNG,
+        url: server.url,
+        keyPrefix: prefix,
+        limits: [GLOBAL(2, 600_000)],
+        timeoutMs: 1_500,
+      });
       const fixture = createAuditFixture({ budget, budgetTimeoutMs: 300 });
       const redis = admin(server.url);
       let pid: number | undefined;
@@ -508,7 +700,13 @@ describe("redisDropBudget when Redis is away", () => {
       const server = await startDedicatedRedis();
       const prefix = uniquePrefix();
       const key = `${prefix}{budget}:global:3per600000ms`;
-      const budget = redisDropBudget({ ...YOUNG, url: server.url, keyPrefix: prefix, limits: [GLOBAL(3, 600_000)], timeoutMs: 3_000 });
+      const budget = redisDropBudget({
+        ...YOUNG,
+        url: server.url,
+        keyPrefix: prefix,
+        limits: [GLOBAL(3, 600_000)],
+        timeoutMs: 3_000,
+      });
       const redis = admin(server.url);
       let pid: number | undefined;
       try {
@@ -546,13 +744,27 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * it. After `steps`, the budget must have exactly 2 clean takes left.
  */
 async function withProxiedBudget(
-  steps: (ctx: { proxy: Awaited<ReturnType<typeof startProxy>>; prefix: string; key: string; budget: RedisDropBudget; redis: Redis }) => Promise<void>,
+  steps: (
+    ctx: {
+      proxy: Awaited<ReturnType<typeof startProxy>>;
+      prefix: string;
+      key: string;
+      budget: RedisDropBudget;
+      redis: Redis;
+    },
+  ) => Promise<void>,
 ): Promise<void> {
   const server = await startDedicatedRedis();
   const proxy = await startProxy(server.port);
   const prefix = uniquePrefix();
   const key = `${prefix}{budget}:global:3per600000ms`;
-  const budget = redisDropBudget({ ...YOUNG, url: proxy.url, keyPrefix: prefix, limits: [GLOBAL(3, 600_000)], timeoutMs: 500 });
+  const budget = redisDropBudget({
+    ...YOUNG,
+    url: proxy.url,
+    keyPrefix: prefix,
+    limits: [GLOBAL(3, 600_000)],
+    timeoutMs: 500,
+  });
   const redis = admin(server.url);
   try {
     await redis.connect();
@@ -571,7 +783,11 @@ async function withProxiedBudget(
 }
 
 /** Polls `check` until it holds, or fails after `ms`. */
-async function until(check: () => Promise<boolean> | boolean, ms: number, what: string | (() => string)): Promise<void> {
+async function until(
+  check: () => Promise<boolean> | boolean,
+  ms: number,
+  what: string | (() => string),
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`${typeof what === "string" ? what : what()}: not within ${ms} ms`);
@@ -590,7 +806,9 @@ async function pidOf(redis: Redis): Promise<number> {
  * test chooses which of two commands reaches Redis first.
  */
 async function startProxy(port: number) {
-  const links = new Set<{ client: Socket; upstream: Socket; held: Buffer[] | undefined; wasHeld: boolean; replies: string[] }>();
+  const links = new Set<
+    { client: Socket; upstream: Socket; held: Buffer[] | undefined; wasHeld: boolean; replies: string[] }
+  >();
   let refusing = false;
   const server = createServer((client) => {
     if (refusing) return client.destroy();
@@ -630,7 +848,8 @@ async function startProxy(port: number) {
         for (const chunk of link.held!) link.upstream.write(chunk);
         link.held = undefined;
       }
-      return () => `${released.length} link(s), ${bytes} bytes held: ` + released.flatMap((link) => link.replies).join("");
+      return () =>
+        `${released.length} link(s), ${bytes} bytes held: ` + released.flatMap((link) => link.replies).join("");
     },
     async close() {
       for (const link of links) {

@@ -9,7 +9,11 @@ import { after, before, describe, test } from "node:test";
 import { Cluster, Redis } from "ioredis";
 import { redisDropBudget } from "../../../adapters/redis/mod.ts";
 import { assertReplicasShareMax, runBudgetReplicas } from "../../support/budget_replicas.ts";
-import { startThrowawayCluster, type ThrowawayCluster, throwawayClusterSkipReason } from "../../support/redis_cluster.ts";
+import {
+  startThrowawayCluster,
+  type ThrowawayCluster,
+  throwawayClusterSkipReason,
+} from "../../support/redis_cluster.ts";
 import { uniqueToken } from "../../support/servers.ts";
 import { LOADED_MACHINE_SLACK_MS } from "../../support/timing.ts";
 
@@ -20,7 +24,13 @@ const YOUNG = { trustFreshServer: true } as const;
 
 const request = (resourceType = "postgres") => {
   const token = uniqueToken("clu");
-  return { token, resourceType, backend: "shared" as const, requestId: `req-${token}`, caller: "test/drop_budget_cluster" };
+  return {
+    token,
+    resourceType,
+    backend: "shared" as const,
+    requestId: `req-${token}`,
+    caller: "test/drop_budget_cluster",
+  };
 };
 
 describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReason() ?? false }, () => {
@@ -29,7 +39,10 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
 
   before(async () => {
     cluster = await startThrowawayCluster(3);
-    admin = new Cluster([{ host: "127.0.0.1", port: cluster.ports[0]! }], { lazyConnect: true, clusterRetryStrategy: () => null });
+    admin = new Cluster([{ host: "127.0.0.1", port: cluster.ports[0]! }], {
+      lazyConnect: true,
+      clusterRetryStrategy: () => null,
+    });
     admin.on("error", () => {});
     await admin.connect();
   });
@@ -47,9 +60,21 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
     const ranges = await admin.call("CLUSTER", "SLOTS") as [number, number, [string, number]][];
     const ownerPort = ranges.find(([first, last]) => first <= slot && slot <= last)![2][1];
     const url = `redis://127.0.0.1:${cluster.ports.find((port) => port !== ownerPort)}`;
-    const results = await runBudgetReplicas({ url, prefix, max, windowMs: WINDOW_MS, attempts, cluster: true, ...YOUNG });
+    const results = await runBudgetReplicas({
+      url,
+      prefix,
+      max,
+      windowMs: WINDOW_MS,
+      attempts,
+      cluster: true,
+      ...YOUNG,
+    });
     assertReplicasShareMax(results, { max, windowMs: WINDOW_MS, attempts });
-    assert.equal(await admin.zcard(`${prefix}{budget}:global:${max}per${WINDOW_MS}ms`), max, "the window holds exactly the drops let through");
+    assert.equal(
+      await admin.zcard(`${prefix}{budget}:global:${max}per${WINDOW_MS}ms`),
+      max,
+      "the window holds exactly the drops let through",
+    );
     assert.equal(await admin.hget(`${prefix}{budget}:epoch`, "seq"), String(max));
   });
 
@@ -60,11 +85,17 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
       url: `redis://127.0.0.1:${cluster.ports[0]}`,
       cluster: true,
       keyPrefix: prefix,
-      limits: [{ scope: "global", max: 4, windowMs: WINDOW_MS }, { scope: "resource_type", max: 2, windowMs: WINDOW_MS }],
+      limits: [{ scope: "global", max: 4, windowMs: WINDOW_MS }, {
+        scope: "resource_type",
+        max: 2,
+        windowMs: WINDOW_MS,
+      }],
     });
     try {
       const answers = [];
-      for (const type of ["postgres", "postgres", "postgres", "redis", "mysql", "mysql"]) answers.push((await budget.take(request(type))).allowed);
+      for (const type of ["postgres", "postgres", "postgres", "redis", "mysql", "mysql"]) {
+        answers.push((await budget.take(request(type))).allowed);
+      }
       assert.deepEqual(answers, [true, true, false, true, true, false], "2 per type, 4 in all, across the one slot");
       const keys = [
         `${prefix}{budget}:global:4per60000ms`,
@@ -82,7 +113,13 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
       // Exactly one node holds them, all of them.
       let holders = 0;
       for (const port of cluster.ports) {
-        const node = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+        const node = new Redis({
+          host: "127.0.0.1",
+          port,
+          lazyConnect: true,
+          retryStrategy: () => null,
+          maxRetriesPerRequest: 0,
+        });
         node.on("error", () => {});
         try {
           await node.connect();
@@ -106,7 +143,13 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
 
   test("every node stopped: unavailable, so deny says no and allow goes on with a warning, each within timeoutMs", async () => {
     const doomed = await startThrowawayCluster(3);
-    const options = { ...YOUNG, url: doomed.url, cluster: true, limits: [{ scope: "global" as const, max: 5, windowMs: WINDOW_MS }], timeoutMs: 1_000 };
+    const options = {
+      ...YOUNG,
+      url: doomed.url,
+      cluster: true,
+      limits: [{ scope: "global" as const, max: 5, windowMs: WINDOW_MS }],
+      timeoutMs: 1_000,
+    };
     const deny = redisDropBudget(options);
     const allow = redisDropBudget({ ...options, onUnavailable: "allow" });
     try {
@@ -117,9 +160,15 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
         const started = performance.now();
         const denied = await deny.take(request());
         const allowed = await allow.take(request());
-        assert.ok(performance.now() - started < 2 * 1_000 + LOADED_MACHINE_SLACK_MS, `${performance.now() - started} ms for both`);
+        assert.ok(
+          performance.now() - started < 2 * 1_000 + LOADED_MACHINE_SLACK_MS,
+          `${performance.now() - started} ms for both`,
+        );
         assert.equal(denied.allowed, false);
-        assert.match(denied.reason!, /as the cluster was lost at (EVALSHA|connect)|unreachable|no connection was ready/);
+        assert.match(
+          denied.reason!,
+          /as the cluster was lost at (EVALSHA|connect)|unreachable|no connection was ready/,
+        );
         assert.equal(allowed.allowed, true);
         assert.match(allowed.warning!, /^the drop went on \(onUnavailable: "allow"\)/);
       }
@@ -133,14 +182,25 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
   test("without trustFreshServer, a cluster younger than the window is a possible loss: refused, nothing charged", async () => {
     const prefix = `gd-cluster-${randomBytes(4).toString("hex")}:`;
     // The script reads INFO on the node that owns the budget's slot: it started less than a window ago.
-    const budget = redisDropBudget({ url: cluster.url, cluster: true, keyPrefix: prefix, limits: [{ scope: "global", max: 5, windowMs: 600_000 }] });
+    const budget = redisDropBudget({
+      url: cluster.url,
+      cluster: true,
+      keyPrefix: prefix,
+      limits: [{ scope: "global", max: 5, windowMs: 600_000 }],
+    });
     try {
       const verdict = await budget.take(request());
       assert.equal(verdict.allowed, false);
-      assert.match(verdict.reason!, /^the budget's window was lost \(.*\): a full window must pass before it counts again/);
+      assert.match(
+        verdict.reason!,
+        /^the budget's window was lost \(.*\): a full window must pass before it counts again/,
+      );
       assert.ok(verdict.retryAfterMs! > 0 && verdict.retryAfterMs! <= 600_000, `retryAfterMs ${verdict.retryAfterMs}`);
       assert.equal(await admin.exists(`${prefix}{budget}:global:5per600000ms`), 0, "nothing was charged");
-      assert.ok(Number(await admin.hget(`${prefix}{budget}:epoch`, "started")) > 0, "the epoch keeps when its node started");
+      assert.ok(
+        Number(await admin.hget(`${prefix}{budget}:epoch`, "started")) > 0,
+        "the epoch keeps when its node started",
+      );
     } finally {
       await budget.close();
     }
@@ -148,7 +208,12 @@ describe("redisDropBudget on a Redis Cluster", { skip: throwawayClusterSkipReaso
 
   test("a cluster URL naming a database other than 0 is a TypeError", () => {
     assert.throws(
-      () => redisDropBudget({ url: `redis://127.0.0.1:${cluster.ports[0]}/2`, cluster: true, limits: [{ scope: "global", max: 1, windowMs: 1_000 }] }),
+      () =>
+        redisDropBudget({
+          url: `redis://127.0.0.1:${cluster.ports[0]}/2`,
+          cluster: true,
+          limits: [{ scope: "global", max: 1, windowMs: 1_000 }],
+        }),
       /^TypeError: Cannot create redisDropBudget as 'url' must name database 0 when 'cluster' is true/,
     );
   });

@@ -16,10 +16,20 @@ import { randomBytes } from "node:crypto";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import { Redis } from "ioredis";
-import { type DropLimit, redisDropBudget, type RedisDropBudget, type RedisDropBudgetOptions } from "../../../adapters/redis/mod.ts";
+import {
+  type DropLimit,
+  type RedisDropBudget,
+  redisDropBudget,
+  type RedisDropBudgetOptions,
+} from "../../../adapters/redis/mod.ts";
 import { runCancel } from "../../../adapters/redis/_drop_budget_script.ts";
 import { runBudgetReplicas } from "../../support/budget_replicas.ts";
-import { type ControlledServer, startThrowawayRedis, throwawayRedisSkipReason, uniqueToken } from "../../support/servers.ts";
+import {
+  type ControlledServer,
+  startThrowawayRedis,
+  throwawayRedisSkipReason,
+  uniqueToken,
+} from "../../support/servers.ts";
 
 const WINDOW_MS = 60_000;
 const MAX = 5;
@@ -28,7 +38,13 @@ const LOST = /^the budget's window was lost \(.*\): a full window must pass befo
 
 const request = () => {
   const token = uniqueToken("loss");
-  return { token, resourceType: "postgres", backend: "shared" as const, requestId: `req-${token}`, caller: "test/drop_budget_loss" };
+  return {
+    token,
+    resourceType: "postgres",
+    backend: "shared" as const,
+    requestId: `req-${token}`,
+    caller: "test/drop_budget_loss",
+  };
 };
 
 function admin(url: string): Redis {
@@ -50,7 +66,16 @@ async function takes(budget: RedisDropBudget, count: number): Promise<string[]> 
 const times = (n: number, what: string) => Array.from({ length: n }, () => what);
 
 /** A throwaway server, a budget on it and an admin client, all closed after `steps`. */
-async function withServer(steps: (ctx: { server: ControlledServer; redis: Redis; prefix: string; budgetOf: (o?: Partial<RedisDropBudgetOptions>) => RedisDropBudget }) => Promise<void>) {
+async function withServer(
+  steps: (
+    ctx: {
+      server: ControlledServer;
+      redis: Redis;
+      prefix: string;
+      budgetOf: (o?: Partial<RedisDropBudgetOptions>) => RedisDropBudget;
+    },
+  ) => Promise<void>,
+) {
   const server = await startThrowawayRedis();
   const redis = admin(server.url);
   const budgets: RedisDropBudget[] = [];
@@ -62,7 +87,13 @@ async function withServer(steps: (ctx: { server: ControlledServer; redis: Redis;
       redis,
       prefix,
       budgetOf: (options = {}) => {
-        const budget = redisDropBudget({ url: server.url, keyPrefix: prefix, limits: LIMITS, trustFreshServer: true, ...options });
+        const budget = redisDropBudget({
+          url: server.url,
+          keyPrefix: prefix,
+          limits: LIMITS,
+          trustFreshServer: true,
+          ...options,
+        });
         budgets.push(budget);
         return budget;
       },
@@ -74,14 +105,18 @@ async function withServer(steps: (ctx: { server: ControlledServer; redis: Redis;
   }
 }
 
-const windowKey = (prefix: string, max = MAX, windowMs = WINDOW_MS) => `${prefix}{budget}:global:${max}per${windowMs}ms`;
+const windowKey = (prefix: string, max = MAX, windowMs = WINDOW_MS) =>
+  `${prefix}{budget}:global:${max}per${windowMs}ms`;
 
 describe("redisDropBudget when its Redis loses the window", { skip: throwawayRedisSkipReason() ?? false }, () => {
   test("first use ever works: a brand-new server, then a second process, share one window of exactly max", async () => {
     await withServer(async ({ redis, prefix, budgetOf }) => {
       assert.deepEqual(await takes(budgetOf(), 3), times(3, "ok"));
       // A process started later has seen no epoch: the server's is whole, so it counts on.
-      assert.deepEqual(await takes(budgetOf(), 3), [...times(2, "ok"), `spent: the global limit is spent: max ${MAX} per ${WINDOW_MS} ms`]);
+      assert.deepEqual(await takes(budgetOf(), 3), [
+        ...times(2, "ok"),
+        `spent: the global limit is spent: max ${MAX} per ${WINDOW_MS} ms`,
+      ]);
       assert.equal(await redis.zcard(windowKey(prefix)), MAX);
       assert.equal(await redis.hget(`${prefix}{budget}:epoch`, "seq"), String(MAX));
       assert.equal(await redis.hget(`${prefix}{budget}:epoch`, "until"), null, "no loss was ever found");
@@ -100,9 +135,16 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
       const after = await budget.take(request());
       assert.equal(after.allowed, false);
       assert.match(after.reason!, LOST);
-      assert.ok(after.retryAfterMs! > WINDOW_MS - 10_000 && after.retryAfterMs! <= WINDOW_MS, `retryAfterMs ${after.retryAfterMs}`);
+      assert.ok(
+        after.retryAfterMs! > WINDOW_MS - 10_000 && after.retryAfterMs! <= WINDOW_MS,
+        `retryAfterMs ${after.retryAfterMs}`,
+      );
       assert.deepEqual(await takes(budget, MAX - 1), times(MAX - 1, "lost"));
-      assert.deepEqual(await takes(budgetOf(), 2), times(2, "lost"), "a process that never saw the old epoch reads the block from the server");
+      assert.deepEqual(
+        await takes(budgetOf(), 2),
+        times(2, "lost"),
+        "a process that never saw the old epoch reads the block from the server",
+      );
       assert.equal(await redis.exists(windowKey(prefix)), 0, "nothing was charged while blocked");
     });
   });
@@ -128,8 +170,15 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
       for (const ms of b!.retryAfterMs) assert.ok(ms !== null && ms > 0 && ms <= WINDOW_MS, `retryAfterMs ${ms}`);
       assert.equal(await redis.exists(windowKey(prefix)), 0, "nothing was charged");
       assert.equal(await redis.hget(`${prefix}{budget}:epoch`, "seq"), "0");
-      assert.ok(Number(await redis.hget(`${prefix}{budget}:epoch`, "started")) > 0, "the epoch keeps when the server started");
-      assert.deepEqual(await takes(budgetOf({ trustFreshServer: false }), 2), times(2, "lost"), "and so is a third process");
+      assert.ok(
+        Number(await redis.hget(`${prefix}{budget}:epoch`, "started")) > 0,
+        "the epoch keeps when the server started",
+      );
+      assert.deepEqual(
+        await takes(budgetOf({ trustFreshServer: false }), 2),
+        times(2, "lost"),
+        "and so is a third process",
+      );
       assert.equal(await redis.exists(windowKey(prefix)), 0);
     });
   });
@@ -140,7 +189,11 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
       assert.equal(first.allowed, false);
       assert.match(first.reason!, LOST);
       assert.ok(first.retryAfterMs! > 0 && first.retryAfterMs! <= WINDOW_MS, `retryAfterMs ${first.retryAfterMs}`);
-      assert.deepEqual(await takes(budgetOf({ trustFreshServer: false }), 2), times(2, "lost"), "a second process reads the server's start too");
+      assert.deepEqual(
+        await takes(budgetOf({ trustFreshServer: false }), 2),
+        times(2, "lost"),
+        "a second process reads the server's start too",
+      );
       assert.equal(await redis.exists(windowKey(prefix)), 0, "nothing was charged");
       const allow = await budgetOf({ trustFreshServer: false, onUnavailable: "allow" }).take(request());
       assert.equal(allow.allowed, true);
@@ -174,7 +227,9 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
       const verdicts = [];
       for (let i = 0; i < MAX + 1; i++) verdicts.push(await budget.take(request()));
       assert.deepEqual(verdicts.map((v) => v.allowed), [...times(MAX, "ok").map(() => true), false]);
-      for (const v of verdicts.slice(0, MAX)) assert.match(v.warning!, /^the drop went on \(onUnavailable: "allow"\): the budget's window was lost/);
+      for (const v of verdicts.slice(0, MAX)) {
+        assert.match(v.warning!, /^the drop went on \(onUnavailable: "allow"\): the budget's window was lost/);
+      }
       assert.match(verdicts[MAX]!.reason!, /the global limit is spent/);
       redis.disconnect();
       await redis.connect();
@@ -225,7 +280,11 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
       assert.equal(await redis.exists(`${prefix}{budget}:epoch`), 1, "the epoch hash has no TTL and stayed");
       await redis.config("SET", "maxmemory", "0");
       assert.deepEqual(await takes(budget, 2), times(2, "lost"));
-      assert.deepEqual(await takes(budgetOf(), 1), ["lost"], "a new process finds it too: the set is gone though charged within its window");
+      assert.deepEqual(
+        await takes(budgetOf(), 1),
+        ["lost"],
+        "a new process finds it too: the set is gone though charged within its window",
+      );
     });
   });
 
@@ -261,7 +320,11 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
         if (Date.now() > end) assert.fail("the cancel did not go through within 8000 ms");
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      assert.equal(await redis.hget(`${prefix}{budget}:epoch`, `last:${typeKey("redis")}`), null, "no charge of the set is remembered");
+      assert.equal(
+        await redis.hget(`${prefix}{budget}:epoch`, `last:${typeKey("redis")}`),
+        null,
+        "no charge of the set is remembered",
+      );
       const next = await budget.take({ ...request(), resourceType: "redis" });
       assert.deepEqual(next, { allowed: true }, "an emptied set is not a lost one");
       assert.equal(await redis.zcard(typeKey("redis")), 1);
@@ -272,7 +335,9 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
   test("a cancel keeps last: at the newest entry left, so a set emptied later by its window is not read as a loss", async () => {
     await withServer(async ({ redis, prefix, budgetOf }) => {
       const windowMs = 6_000;
-      const budget = budgetOf({ limits: [{ scope: "resource_type", max: 5, windowMs }, { scope: "global", max: 1, windowMs: WINDOW_MS }] });
+      const budget = budgetOf({
+        limits: [{ scope: "resource_type", max: 5, windowMs }, { scope: "global", max: 1, windowMs: WINDOW_MS }],
+      });
       const typeKey = `${prefix}{budget}:resource_type:x:5per${windowMs}ms`;
       const globalKey = `${prefix}{budget}:global:1per${WINDOW_MS}ms`;
       const epochKey = `${prefix}{budget}:epoch`;
@@ -284,8 +349,17 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
       await redis.zadd(typeKey, now - windowMs + 100, "old", now - 10, "victim");
       await redis.pexpire(typeKey, windowMs);
       await redis.hset(epochKey, `last:${typeKey}`, now - 10);
-      await runCancel(redis, { member: "victim", limitKeys: [typeKey, globalKey], epochKey, cancelKey: `${prefix}{budget}:cancelled:victim` }, WINDOW_MS);
-      assert.equal(await redis.hget(epochKey, `last:${typeKey}`), String(now - windowMs + 100), "last: is the newest entry left");
+      await runCancel(redis, {
+        member: "victim",
+        limitKeys: [typeKey, globalKey],
+        epochKey,
+        cancelKey: `${prefix}{budget}:cancelled:victim`,
+      }, WINDOW_MS);
+      assert.equal(
+        await redis.hget(epochKey, `last:${typeKey}`),
+        String(now - windowMs + 100),
+        "last: is the newest entry left",
+      );
       await new Promise((resolve) => setTimeout(resolve, 300)); // "old" leaves the window
       const spent = "spent: the global limit is spent: max 1 per 60000 ms";
       const x = () => budget.take({ ...request(), resourceType: "x" });
@@ -325,7 +399,11 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
       assert.equal(await onReplica.zcard(windowKey(prefix)), 2, "the replica holds 2 of the 5 charges");
       await assertCutOnce(budget);
       assert.deepEqual(await takes(budget, MAX), times(MAX, "lost"));
-      assert.deepEqual(await takes(other, 2), times(2, "lost"), "the block is on the server: a process that saw nothing is refused");
+      assert.deepEqual(
+        await takes(other, 2),
+        times(2, "lost"),
+        "the block is on the server: a process that saw nothing is refused",
+      );
       assert.equal(await onReplica.zcard(windowKey(prefix)), 2, "nothing more was charged");
     } finally {
       await budget.close();
@@ -343,7 +421,12 @@ describe("redisDropBudget when its Redis loses the window", { skip: throwawayRed
     const second = await startThrowawayRedis();
     const proxy = await startSwitchProxy(first.port);
     const prefix = `gd-loss-${randomBytes(4).toString("hex")}:`;
-    const budget = redisDropBudget({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: prefix, limits: LIMITS, trustFreshServer: true });
+    const budget = redisDropBudget({
+      url: `redis://127.0.0.1:${proxy.port}`,
+      keyPrefix: prefix,
+      limits: LIMITS,
+      trustFreshServer: true,
+    });
     const onSecond = admin(second.url);
     try {
       await onSecond.connect();
@@ -402,7 +485,9 @@ async function keysCancelled(redis: Redis, prefix: string): Promise<number> {
  * A TCP proxy whose target can be switched: what a failover or a DNS change
  * does to a fixed URL. A switch cuts every open link, as a failover does.
  */
-async function startSwitchProxy(port: number): Promise<{ port: number; switchTo(port: number): void; close(): Promise<void> }> {
+async function startSwitchProxy(
+  port: number,
+): Promise<{ port: number; switchTo(port: number): void; close(): Promise<void> }> {
   let target = port;
   const links = new Set<Socket>();
   const server = createServer((client) => {

@@ -15,7 +15,9 @@ const [url, token, action, stopAt, scanCount] = process.argv.slice(2);
 const stop = Number(stopAt);
 let sent = 0;
 const commands: string[] = [];
-const proto = Redis.prototype as unknown as { sendCommand: (command: { name: string; args: unknown[] }, ...rest: unknown[]) => unknown };
+const proto = Redis.prototype as unknown as {
+  sendCommand: (command: { name: string; args: unknown[] }, ...rest: unknown[]) => unknown;
+};
 const sendCommand = proto.sendCommand;
 proto.sendCommand = function (this: unknown, command, ...rest) {
   const n = sent++;

@@ -30,11 +30,13 @@ ruleTester(adapterDeprovision, {
     },
     {
       name: "a drop callback made by a factory",
-      code: `${D}const dropOf = (a: Deprovisioner) => () => a.deprovision(req.token);\nawait guardedDrop(req, dropOf(adapter));`,
+      code:
+        `${D}const dropOf = (a: Deprovisioner) => () => a.deprovision(req.token);\nawait guardedDrop(req, dropOf(adapter));`,
     },
     {
       name: "a drop callback made by a factory with a block body",
-      code: `${D}function dropOf(a: Deprovisioner) {\n  return async () => { await a.deprovision(req.token); };\n}\nawait guardedDrop(req, dropOf(adapter));`,
+      code:
+        `${D}function dropOf(a: Deprovisioner) {\n  return async () => { await a.deprovision(req.token); };\n}\nawait guardedDrop(req, dropOf(adapter));`,
     },
     `${D}/** @sanctionedDrop */\nexport async function drop(a: Deprovisioner) { await a.deprovision(req.token); }`,
     `${D}${PG_CLASS}`,
@@ -43,7 +45,8 @@ ruleTester(adapterDeprovision, {
     `${D}interface OwnDeprovisioner { deprovision(t: string): Promise<void> }\ndeclare const own: OwnDeprovisioner;\nawait own.deprovision("x");`,
     {
       name: "a structural type holding a value of the user's own",
-      code: `${D}type Holder = { deprovision(t: string): Promise<void> };\nconst vm: Holder = { async deprovision(t: string) { void t; } };\nawait vm.deprovision("x");`,
+      code:
+        `${D}type Holder = { deprovision(t: string): Promise<void> };\nconst vm: Holder = { async deprovision(t: string) { void t; } };\nawait vm.deprovision("x");`,
     },
     {
       name: "a deprovision awaited inside the drop callback",
@@ -55,7 +58,8 @@ ruleTester(adapterDeprovision, {
     { code: `${D}${PG_CLASS}await new Pg().deprovision("t");`, errors: [err(9, 16)] },
     { code: `${D}${PG_CLASS}class Pg2 extends Pg {}\nawait new Pg2().deprovision("t");`, errors: [err(10, 17)] },
     {
-      code: `${D}const a = { resourceType: "x", backend: "shared", deprovision: async () => {}, exists: async () => false, close: async () => {} } satisfies Deprovisioner;\nawait a.deprovision("t");`,
+      code:
+        `${D}const a = { resourceType: "x", backend: "shared", deprovision: async () => {}, exists: async () => false, close: async () => {} } satisfies Deprovisioner;\nawait a.deprovision("t");`,
       errors: [err(4, 9)],
     },
     {
@@ -67,26 +71,42 @@ ruleTester(adapterDeprovision, {
       },
       errors: [err(2, 25)],
     },
-    { code: `${D}import { EventEmitter } from "node:events";\nnew EventEmitter().on("tenant.deleted", adapter.deprovision);`, errors: [err(4, 49)] },
+    {
+      code:
+        `${D}import { EventEmitter } from "node:events";\nnew EventEmitter().on("tenant.deleted", adapter.deprovision);`,
+      errors: [err(4, 49)],
+    },
     { code: `${D}const { deprovision } = adapter;\nawait deprovision.call(adapter, "t");`, errors: [err(3, 9)] },
     { code: `${D}await adapter["deprovision"]("t");`, errors: [err(3, 15)] },
     { code: `${D}setTimeout(() => adapter.deprovision("t"), 10);`, errors: [err(3, 26)] },
     {
       name: "a two-argument call that is not guardedDrop",
-      code: `${D}declare const queue: { add(r: DropRequest, job: () => unknown): void };\nqueue.add(req, () => adapter.deprovision("t"));`,
+      code:
+        `${D}declare const queue: { add(r: DropRequest, job: () => unknown): void };\nqueue.add(req, () => adapter.deprovision("t"));`,
       errors: [err(4, 30)],
     },
     {
       name: "a look-alike GuardedDrop type of the user's own",
-      code: `${D}interface FakeDrop { <T>(r: DropRequest, d: () => T): Promise<T> }\ndeclare const fake: FakeDrop;\nawait fake(req, () => adapter.deprovision("t"));`,
+      code:
+        `${D}interface FakeDrop { <T>(r: DropRequest, d: () => T): Promise<T> }\ndeclare const fake: FakeDrop;\nawait fake(req, () => adapter.deprovision("t"));`,
       errors: [err(5, 31)],
     },
-    { code: `${D}declare const maybe: Deprovisioner | undefined;\nawait maybe?.deprovision("t");`, errors: [err(4, 14)] },
-    { code: `${D}const byType = new Map<string, Deprovisioner>();\nawait byType.get("pg")!.deprovision("t");`, errors: [err(4, 25)] },
-    { code: `${D}declare const all: Deprovisioner[];\nawait Promise.all(all.map((a) => a.deprovision("t")));`, errors: [err(4, 36)] },
+    {
+      code: `${D}declare const maybe: Deprovisioner | undefined;\nawait maybe?.deprovision("t");`,
+      errors: [err(4, 14)],
+    },
+    {
+      code: `${D}const byType = new Map<string, Deprovisioner>();\nawait byType.get("pg")!.deprovision("t");`,
+      errors: [err(4, 25)],
+    },
+    {
+      code: `${D}declare const all: Deprovisioner[];\nawait Promise.all(all.map((a) => a.deprovision("t")));`,
+      errors: [err(4, 36)],
+    },
     {
       name: "the drop runs when the factory is called, before guardedDrop",
-      code: `${D}function dropOf(a: Deprovisioner) {\n  void a.deprovision(req.token);\n  return async () => {};\n}\nawait guardedDrop(req, dropOf(adapter));`,
+      code:
+        `${D}function dropOf(a: Deprovisioner) {\n  void a.deprovision(req.token);\n  return async () => {};\n}\nawait guardedDrop(req, dropOf(adapter));`,
       errors: [err(4, 10)],
     },
     {
@@ -96,17 +116,20 @@ ruleTester(adapterDeprovision, {
     },
     {
       name: "an adapter held as a structural type of the user's own",
-      code: `${D}type Holder = { deprovision(t: string): Promise<void> };\nconst held: Holder = adapter;\nawait held.deprovision("x");`,
+      code:
+        `${D}type Holder = { deprovision(t: string): Promise<void> };\nconst held: Holder = adapter;\nawait held.deprovision("x");`,
       errors: [err(5, 12)],
     },
     {
       name: "an adapter passed to a parameter of a structural type",
-      code: `${D}interface Dropper { deprovision(t: string): Promise<void> }\nasync function run(d: Dropper) { await d.deprovision("x"); }\nawait run(adapter);`,
+      code:
+        `${D}interface Dropper { deprovision(t: string): Promise<void> }\nasync function run(d: Dropper) { await d.deprovision("x"); }\nawait run(adapter);`,
       errors: [err(4, 42)],
     },
     {
       name: "a shim typed GuardedDrop is not a chokepoint",
-      code: `${D}const shim = ((_r: DropRequest, d: () => unknown) => d()) as unknown as GuardedDrop;\nawait shim(req, () => adapter.deprovision(req.token));`,
+      code:
+        `${D}const shim = ((_r: DropRequest, d: () => unknown) => d()) as unknown as GuardedDrop;\nawait shim(req, () => adapter.deprovision(req.token));`,
       errors: [err(4, 31)],
     },
     {

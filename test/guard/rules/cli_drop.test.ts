@@ -44,7 +44,9 @@ ruleTester(cliDrop, {
     {
       // A database client's own `exec`, declared by its package, runs no process.
       code: `import { Db } from "fakedb";\ndeclare const name: string;\nnew Db().exec("dropdb", [name]);`,
-      files: { "fakedb.d.ts": `declare module "fakedb" { export class Db { exec(sql: string, params: string[]): void } }` },
+      files: {
+        "fakedb.d.ts": `declare module "fakedb" { export class Db { exec(sql: string, params: string[]): void } }`,
+      },
     },
   ],
   invalid: [
@@ -65,7 +67,10 @@ ruleTester(cliDrop, {
     { code: `${D}execSync(\`psql \${url} --command="DROP SCHEMA t_\${name} CASCADE"\`);`, errors: [err(6, 10)] },
     { code: `${D}execFileSync("psql", [url], { input: \`DROP DATABASE \${name};\` });`, errors: [err(6, 38)] },
     { code: `${D}execSync(\`echo "DROP DATABASE \${name}" | psql \${url}\`);`, errors: [err(6, 10)] },
-    { code: `${D}execSync(\`psql \${url} <<'SQL'\\n\\\\c postgres\\nDROP DATABASE \${name}\\nSQL\`);`, errors: [err(6, 10)] },
+    {
+      code: `${D}execSync(\`psql \${url} <<'SQL'\\n\\\\c postgres\\nDROP DATABASE \${name}\\nSQL\`);`,
+      errors: [err(6, 10)],
+    },
     { code: `${D}execSync(\`docker exec -i pg psql -U postgres -c "DROP USER \${user}"\`);`, errors: [err(6, 10)] },
     { code: `${D}execSync(\`mysql -uroot -e "DROP DATABASE \\\\\\\`\${name}\\\\\\\`"\`);`, errors: [err(6, 10)] },
     // mysqladmin, redis-cli, rabbitmqctl, rabbitmqadmin, mongosh.
@@ -78,10 +83,17 @@ ruleTester(cliDrop, {
     { code: `${D}const argv = ["delete_vhost", vhost];\nexecFileSync("rabbitmqctl", argv);`, errors: [err(6, 15)] },
     { code: `${D}await execa("sudo", ["rabbitmqctl", "-n", "rabbit@mq", "delete_user", user]);`, errors: [err(6, 56)] },
     { code: `${D}execSync(\`rabbitmqadmin delete vhost name=\${vhost}\`);`, errors: [err(6, 10)] },
-    { code: `${D}execSync(\`kubectl exec -n data mongo-0 -- mongosh --eval 'db.getSiblingDB("\${name}").dropDatabase()'\`);`, errors: [err(6, 10)] },
+    {
+      code:
+        `${D}execSync(\`kubectl exec -n data mongo-0 -- mongosh --eval 'db.getSiblingDB("\${name}").dropDatabase()'\`);`,
+      errors: [err(6, 10)],
+    },
     { code: `${D}execSync(\`ssh db1 "sudo -u postgres dropdb \${name}"\`);`, errors: [err(6, 10)] },
     { code: `${D}spawn("sh", ["-c", \`dropdb \${name} && dropuser \${user}\`]);`, errors: [err(6, 20)] },
-    { code: `${D}declare const Deno: any;\nawait new Deno.Command("dropdb", { args: [name] }).output();`, errors: [err(7, 24)] },
+    {
+      code: `${D}declare const Deno: any;\nawait new Deno.Command("dropdb", { args: [name] }).output();`,
+      errors: [err(7, 24)],
+    },
     // Through aliases, namespace imports, copies, destructuring and promisify.
     { code: `${A}launch("dropdb", [name]);`, errors: [err(5, 8)] },
     { code: `${A}startSync("dropuser", [name]);`, errors: [err(5, 11)] },
@@ -90,22 +102,42 @@ ruleTester(cliDrop, {
     { code: `${A}const run2 = util.promisify(cp.execFile);\nawait run2("dropuser", [name]);`, errors: [err(6, 12)] },
     { code: `${A}const start = cp.spawn;\nstart("dropdb", [name]);`, errors: [err(6, 7)] },
     { code: `${A}const { spawn: s } = cp;\ns("dropdb", [name]);`, errors: [err(6, 3)] },
-    { code: `${A}const { execFileSync: go } = await import("node:child_process");\ngo("dropdb", [name]);`, errors: [err(6, 4)] },
+    {
+      code: `${A}const { execFileSync: go } = await import("node:child_process");\ngo("dropdb", [name]);`,
+      errors: [err(6, 4)],
+    },
     { code: `${A}cp.spawnSync("redis-cli", ["FLUSHALL"]);`, errors: [err(5, 28)] },
-    { code: `${A}function launchIt(program: string, argv: string[]) { return startSync(program, argv); }\nlaunchIt("dropdb", [name]);`, errors: [err(6, 10)] },
+    {
+      code:
+        `${A}function launchIt(program: string, argv: string[]) { return startSync(program, argv); }\nlaunchIt("dropdb", [name]);`,
+      errors: [err(6, 10)],
+    },
     {
       // execa as installed, imported under another name.
       code: `import { execa as sub } from "execa";\ndeclare const name: string;\nawait sub("dropdb", [name]);`,
       files: {
-        "node_modules/execa/package.json": `{ "name": "execa", "version": "9.0.0", "type": "module", "types": "index.d.ts" }`,
-        "node_modules/execa/index.d.ts": `export declare function execa(file: string, args?: readonly string[]): Promise<unknown>;`,
+        "node_modules/execa/package.json":
+          `{ "name": "execa", "version": "9.0.0", "type": "module", "types": "index.d.ts" }`,
+        "node_modules/execa/index.d.ts":
+          `export declare function execa(file: string, args?: readonly string[]): Promise<unknown>;`,
       },
       errors: [err(3, 11)],
     },
-    { code: `${V}declare const require: (id: string) => any;\nconst { execFile: ef } = require("child_process");\nef("dropdb", [name]);`, errors: [err(5, 4)] },
-    { code: `// @ts-ignore: execa is not installed here\nimport { execaSync as sub } from "execa";\ndeclare const name: string;\nsub("dropuser", [name]);`, errors: [err(4, 5)] },
+    {
+      code:
+        `${V}declare const require: (id: string) => any;\nconst { execFile: ef } = require("child_process");\nef("dropdb", [name]);`,
+      errors: [err(5, 4)],
+    },
+    {
+      code:
+        `// @ts-ignore: execa is not installed here\nimport { execaSync as sub } from "execa";\ndeclare const name: string;\nsub("dropuser", [name]);`,
+      errors: [err(4, 5)],
+    },
     { code: `${A}const tools = { start: cp.execFile };\ntools.start("dropdb", [name]);`, errors: [err(6, 13)] },
-    { code: `${A}const begin = cp.spawn;\nconst tools = { begin };\ntools.begin("dropuser", [name]);`, errors: [err(7, 13)] },
+    {
+      code: `${A}const begin = cp.spawn;\nconst tools = { begin };\ntools.begin("dropuser", [name]);`,
+      errors: [err(7, 13)],
+    },
     { code: `${A}function go(f: typeof cp.execFile) { f("dropdb", [name]); }`, errors: [err(5, 40)] },
   ],
 });

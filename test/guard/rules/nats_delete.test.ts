@@ -25,15 +25,36 @@ ruleTester(natsDelete, {
   invalid: [
     { code: `${D}await jsm.streams.delete("t4_acme_orders");`, errors: [err(2, 19)] },
     { code: `${D}await jsm.streams.purge("t4_acme_orders");`, errors: [err(2, 19)] },
-    { code: `${D}await this_.jsm.streams.delete(name);\ndeclare const this_: any; declare const name: string;`, errors: [err(2, 25)] },
+    {
+      code: `${D}await this_.jsm.streams.delete(name);\ndeclare const this_: any; declare const name: string;`,
+      errors: [err(2, 25)],
+    },
     { code: `${D}await kv.destroy();`, errors: [err(2, 10)] },
     { code: `${D}await os.destroy();`, errors: [err(2, 10)] },
     { code: `${D}declare const configBucket: any;\nawait configBucket.destroy();`, errors: [err(3, 20)] },
     { code: `${D}await nc.request("$JS.API.STREAM.DELETE.t4_acme_orders");`, errors: [err(2, 18)] },
-    { code: `${D}declare const name: string;\nawait nc.request(\`$JS.API.STREAM.PURGE.\${name}\`, "{}");`, errors: [err(3, 18)] },
-    { code: `${D}import { execSync } from "node:child_process";\nexecSync("nats stream rm t4_acme_orders -f");`, errors: [err(3, 10)] },
-    { code: `${D}import { execSync } from "node:child_process";\nexecSync("nats --server nats://h:4222 kv del t4_acme_config -f");`, errors: [err(3, 10)] },
-    { code: `${D}import { execFileSync } from "node:child_process";\nexecFileSync("nats", ["stream", "rm", "t4_acme_orders", "-f"]);`, errors: [err(3, 22)] },
-    { code: `${D}import { spawn } from "node:child_process";\nspawn("sudo", ["/usr/bin/nats", "obj", "rm", "files", "-f"]);`, errors: [err(3, 15)] },
+    {
+      code: `${D}declare const name: string;\nawait nc.request(\`$JS.API.STREAM.PURGE.\${name}\`, "{}");`,
+      errors: [err(3, 18)],
+    },
+    {
+      code: `${D}import { execSync } from "node:child_process";\nexecSync("nats stream rm t4_acme_orders -f");`,
+      errors: [err(3, 10)],
+    },
+    {
+      code:
+        `${D}import { execSync } from "node:child_process";\nexecSync("nats --server nats://h:4222 kv del t4_acme_config -f");`,
+      errors: [err(3, 10)],
+    },
+    {
+      code:
+        `${D}import { execFileSync } from "node:child_process";\nexecFileSync("nats", ["stream", "rm", "t4_acme_orders", "-f"]);`,
+      errors: [err(3, 22)],
+    },
+    {
+      code:
+        `${D}import { spawn } from "node:child_process";\nspawn("sudo", ["/usr/bin/nats", "obj", "rm", "files", "-f"]);`,
+      errors: [err(3, 15)],
+    },
   ],
 });

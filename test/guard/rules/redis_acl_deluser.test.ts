@@ -27,11 +27,17 @@ ruleTester(redisAclDeluser, {
     { code: `${D}await client.aclDelUser(user); await client.ACL_DELUSER(user);`, errors: [err(2, 14), err(2, 45)] },
     { code: `${D}await redis.eval("redis.call('acl', 'deluser', ARGV[1])", 0, user);`, errors: [err(2, 18)] },
     { code: `${D}const SUB = "DEL" + "USER";\nawait redis.call("ACL", SUB, user);`, errors: [err(3, 25)] },
-    { code: `${D}declare function aclCommand(...a: string[]): Promise<void>;\nawait aclCommand("DELUSER", user);`, errors: [err(3, 18)] },
+    {
+      code: `${D}declare function aclCommand(...a: string[]): Promise<void>;\nawait aclCommand("DELUSER", user);`,
+      errors: [err(3, 18)],
+    },
     { code: `${D}await client.send("deluser", user);`, errors: [err(2, 19)] },
     { code: `${D}await client.sendCommand(["acl", "deluser", user]);`, errors: [err(2, 34)] },
     { code: `${D}await client.multi().aclDelUser(user).exec();`, errors: [err(2, 22)] },
     { code: `${D}await client.aclDelUser([user, "usr_y"]);`, errors: [err(2, 14)] },
-    { code: `${D}export class Cleaner {\n  async run() { await redis.call("ACL", "DELUSER", user); }\n}`, errors: [err(3, 41)] },
+    {
+      code: `${D}export class Cleaner {\n  async run() { await redis.call("ACL", "DELUSER", user); }\n}`,
+      errors: [err(3, 41)],
+    },
   ],
 });

@@ -44,7 +44,8 @@ ruleTester(redisFlush, {
     { code: `${D}await redis["flushall"]();`, errors: [err(2, 13)] },
     { code: `${D}const CMD = "FLUSH" + "ALL";\nawait redis.call(CMD);`, errors: [err(3, 18)] },
     {
-      code: `${D}import { execFileSync } from "node:child_process";\nexecFileSync("redis-cli", ["-n", "3", "flushdb"]);`,
+      code:
+        `${D}import { execFileSync } from "node:child_process";\nexecFileSync("redis-cli", ["-n", "3", "flushdb"]);`,
       errors: [err(3, 39)],
     },
     { code: `${D}export const handlers = { reset: async () => { await redis.flushall(); } };`, errors: [err(2, 60)] },
@@ -52,7 +53,10 @@ ruleTester(redisFlush, {
     { code: `${D}await client.multi().flushDb("ASYNC").exec();`, errors: [err(2, 22)] },
     { code: `${D}await client.sendCommand(["FLUSHALL"]);`, errors: [err(2, 27)] },
     { code: `${D}const { flushAll } = client;\nawait flushAll();`, errors: [err(2, 9)] },
-    { code: `${D}await redis.call("ACL", "SETUSER", "u", "-flushdb"); await redis.call("FLUSHALL");`, errors: [err(2, 71)] },
+    {
+      code: `${D}await redis.call("ACL", "SETUSER", "u", "-flushdb"); await redis.call("FLUSHALL");`,
+      errors: [err(2, 71)],
+    },
     { code: `${D}await redis.eval("-- drop everything\\nredis.call('flushdb')", 0);`, errors: [err(2, 18)] },
   ],
 });

@@ -10,34 +10,57 @@ declare const guardedDrop: GuardedDrop; declare const req: DropRequest;
 `;
 const DROP = `/** @sanctionedDrop */\nexport async function dropTenant(token: string): Promise<void> { void token; }\n`;
 const files = { "drop.ts": DROP };
-const ref = (line: number, column: number, file?: string) => ({ messageId: "sanctionedReference", line, column, ...(file ? { file } : {}) });
+const ref = (line: number, column: number, file?: string) => ({
+  messageId: "sanctionedReference",
+  line,
+  column,
+  ...(file ? { file } : {}),
+});
 const cb = (line: number, column: number) => ({ messageId: "callbackReference", line, column });
 
 ruleTester(sanctionedReference, {
   valid: [
     `${D}${DROP}await guardedDrop(req, () => dropTenant(req.token));`,
-    { code: `${D}import { dropTenant } from "./drop.ts";\nawait guardedDrop(req, async () => { await dropTenant(req.token); });`, files },
-    { code: `${D}import { dropTenant } from "./drop.ts";\nawait guardedDrop(req, dropTenant.bind(null, req.token));`, files },
-    { code: `${D}import { dropTenant } from "./drop.ts";\n/** @sanctionedDrop */\nexport async function dropAll() { await dropTenant("a"); }`, files },
+    {
+      code:
+        `${D}import { dropTenant } from "./drop.ts";\nawait guardedDrop(req, async () => { await dropTenant(req.token); });`,
+      files,
+    },
+    {
+      code: `${D}import { dropTenant } from "./drop.ts";\nawait guardedDrop(req, dropTenant.bind(null, req.token));`,
+      files,
+    },
+    {
+      code:
+        `${D}import { dropTenant } from "./drop.ts";\n/** @sanctionedDrop */\nexport async function dropAll() { await dropTenant("a"); }`,
+      files,
+    },
     {
       name: "a same-named function in another file is not sanctioned",
       code: `${D}import { dropTenant } from "./other.ts";\nawait dropTenant("t");`,
       files: { ...files, "other.ts": `export async function dropTenant(token: string) { void token; }` },
     },
-    { code: `${D}import { dropTenant } from "./drop.ts";\ntype Args = Parameters<typeof dropTenant>;\nexport type { Args };`, files },
+    {
+      code:
+        `${D}import { dropTenant } from "./drop.ts";\ntype Args = Parameters<typeof dropTenant>;\nexport type { Args };`,
+      files,
+    },
     { code: `${D}export { dropTenant } from "./drop.ts";\nexport { dropTenant as nuke } from "./drop.ts";`, files },
     {
       name: "a drop callback passed by reference, referenced nowhere else",
-      code: `${D}import { dropTenant } from "./drop.ts";\nasync function dropIt() { await dropTenant(req.token); }\nawait guardedDrop(req, dropIt);`,
+      code:
+        `${D}import { dropTenant } from "./drop.ts";\nasync function dropIt() { await dropTenant(req.token); }\nawait guardedDrop(req, dropIt);`,
       files,
     },
     {
       name: "sanctioned methods calling each other",
-      code: `${D}export class Pg {\n  /** @sanctionedDrop */\n  async dropDb() {}\n  /** @sanctionedDrop */\n  async deprovision() { await this.dropDb(); }\n}\nawait guardedDrop(req, () => new Pg().deprovision());`,
+      code:
+        `${D}export class Pg {\n  /** @sanctionedDrop */\n  async dropDb() {}\n  /** @sanctionedDrop */\n  async deprovision() { await this.dropDb(); }\n}\nawait guardedDrop(req, () => new Pg().deprovision());`,
     },
     {
       name: "a call through an interface no sanctioned class implements",
-      code: `${D}interface Purger { purge(t: string): Promise<void> }\nclass Mine implements Purger { async purge(t: string) { void t; } }\nawait (new Mine() as Purger).purge("t");`,
+      code:
+        `${D}interface Purger { purge(t: string): Promise<void> }\nclass Mine implements Purger { async purge(t: string) { void t; } }\nawait (new Mine() as Purger).purge("t");`,
     },
     { code: `${D}import * as ns from "./drop.ts";\nawait guardedDrop(req, () => ns["dropTenant"](req.token));`, files },
   ],
@@ -60,21 +83,35 @@ ruleTester(sanctionedReference, {
     {
       name: "a default export of a named sanctioned function, re-exported as default again",
       code: `${D}import whatever from "./again.ts";\nawait whatever("t");`,
-      files: { ...files, "def.ts": `import { dropTenant } from "./drop.ts";\nexport default dropTenant;`, "again.ts": `export { default } from "./def.ts";` },
+      files: {
+        ...files,
+        "def.ts": `import { dropTenant } from "./drop.ts";\nexport default dropTenant;`,
+        "again.ts": `export { default } from "./def.ts";`,
+      },
       errors: [ref(4, 7)],
     },
     { code: `${D}import * as drops from "./drop.ts";\nawait drops.dropTenant("t");`, files, errors: [ref(4, 13)] },
     {
       name: "passed as a value: an event handler",
-      code: `${D}import { EventEmitter } from "node:events";\nimport { dropTenant } from "./drop.ts";\nnew EventEmitter().on("tenant.cancelled", dropTenant);`,
+      code:
+        `${D}import { EventEmitter } from "node:events";\nimport { dropTenant } from "./drop.ts";\nnew EventEmitter().on("tenant.cancelled", dropTenant);`,
       files,
       errors: [ref(5, 43)],
     },
-    { code: `${D}import { dropTenant } from "./drop.ts";\nexport const handlers = { dropTenant };`, files, errors: [ref(4, 27)] },
-    { code: `${D}import { dropTenant } from "./drop.ts";\nprocess.on("SIGTERM", () => void dropTenant("t"));`, files, errors: [ref(4, 34)] },
+    {
+      code: `${D}import { dropTenant } from "./drop.ts";\nexport const handlers = { dropTenant };`,
+      files,
+      errors: [ref(4, 27)],
+    },
+    {
+      code: `${D}import { dropTenant } from "./drop.ts";\nprocess.on("SIGTERM", () => void dropTenant("t"));`,
+      files,
+      errors: [ref(4, 34)],
+    },
     {
       name: "a sanctioned method called from an unsanctioned one",
-      code: `${D}export class Pg {\n  /** @sanctionedDrop */\n  async dropDb() {}\n  async cleanup() { await this.dropDb(); }\n}`,
+      code:
+        `${D}export class Pg {\n  /** @sanctionedDrop */\n  async dropDb() {}\n  async cleanup() { await this.dropDb(); }\n}`,
       errors: [ref(6, 32)],
     },
     {
@@ -85,7 +122,8 @@ ruleTester(sanctionedReference, {
     },
     {
       name: "a drop callback passed by reference is also called directly",
-      code: `${D}import { dropTenant } from "./drop.ts";\nexport async function dropIt() { await dropTenant(req.token); }\nawait guardedDrop(req, dropIt);\nawait dropIt();`,
+      code:
+        `${D}import { dropTenant } from "./drop.ts";\nexport async function dropIt() { await dropTenant(req.token); }\nawait guardedDrop(req, dropIt);\nawait dropIt();`,
       files,
       errors: [cb(6, 7)],
     },
@@ -94,22 +132,29 @@ ruleTester(sanctionedReference, {
       code: `${D}import { dropIt } from "./cb.ts";\nawait dropIt();`,
       files: {
         ...files,
-        "cb.ts": `${D}import { dropTenant } from "./drop.ts";\nexport async function dropIt() { await dropTenant(req.token); }\nawait guardedDrop(req, dropIt);`,
+        "cb.ts":
+          `${D}import { dropTenant } from "./drop.ts";\nexport async function dropIt() { await dropTenant(req.token); }\nawait guardedDrop(req, dropIt);`,
       },
       errors: [cb(4, 7)],
     },
     {
       name: "interface dispatch: the sanctioned class implements the interface",
-      code: `${D}interface Purger { purge(t: string): Promise<void> }\nclass Pg implements Purger {\n  /** @sanctionedDrop */\n  async purge(t: string) { void t; }\n}\ndeclare const p: Purger;\nawait p.purge("t");`,
+      code:
+        `${D}interface Purger { purge(t: string): Promise<void> }\nclass Pg implements Purger {\n  /** @sanctionedDrop */\n  async purge(t: string) { void t; }\n}\ndeclare const p: Purger;\nawait p.purge("t");`,
       errors: [ref(9, 9)],
     },
     {
       name: "a generic constraint of a sanctioned class's base",
-      code: `${D}abstract class Base { abstract purge(): Promise<void> }\nclass Pg extends Base { /** @sanctionedDrop */ async purge() {} }\nasync function run<B extends Base>(b: B) { await b.purge(); }\nvoid run;`,
+      code:
+        `${D}abstract class Base { abstract purge(): Promise<void> }\nclass Pg extends Base { /** @sanctionedDrop */ async purge() {} }\nasync function run<B extends Base>(b: B) { await b.purge(); }\nvoid run;`,
       errors: [ref(5, 52)],
     },
     { code: `${D}import * as ns from "./drop.ts";\nawait ns["dropTenant"]("t");`, files, errors: [ref(4, 10)] },
-    { code: `${D}import * as ns from "./drop.ts";\nawait (Reflect.get(ns, "dropTenant") as () => Promise<void>)();`, files, errors: [ref(4, 24)] },
+    {
+      code: `${D}import * as ns from "./drop.ts";\nawait (Reflect.get(ns, "dropTenant") as () => Promise<void>)();`,
+      files,
+      errors: [ref(4, 24)],
+    },
     {
       name: "a default export of a sanctioned function by name",
       code: `${D}import nuke from "./def.ts";\nawait nuke("t");`,
@@ -118,7 +163,8 @@ ruleTester(sanctionedReference, {
     },
     {
       name: "a shim typed GuardedDrop is not a chokepoint",
-      code: `${D}${DROP}const shim = (async (_r: DropRequest, d: () => Promise<void>) => d()) as unknown as GuardedDrop;\nawait shim(req, () => dropTenant(req.token));`,
+      code:
+        `${D}${DROP}const shim = (async (_r: DropRequest, d: () => Promise<void>) => d()) as unknown as GuardedDrop;\nawait shim(req, () => dropTenant(req.token));`,
       errors: [ref(6, 23)],
     },
     {
@@ -139,7 +185,8 @@ ruleTester(sanctionedReference, {
     },
     {
       name: "a class implementing a type alias, called through it",
-      code: `${D}type Purger = { purge(): Promise<void> };\nclass Pg implements Purger { /** @sanctionedDrop */ async purge() {} }\ndeclare const p: Purger;\nawait p.purge();\nvoid Pg;`,
+      code:
+        `${D}type Purger = { purge(): Promise<void> };\nclass Pg implements Purger { /** @sanctionedDrop */ async purge() {} }\ndeclare const p: Purger;\nawait p.purge();\nvoid Pg;`,
       errors: [ref(6, 9)],
     },
   ],

@@ -7,8 +7,8 @@ import { ruleTester } from "../_rule_tester.ts";
 const D = "declare const client: { query(q: unknown, v?: unknown[]): Promise<unknown> }; declare const name: string;\n";
 const err = (line: number, column: number) => ({ messageId: "sqlDrop", line, column });
 // mysql2, with the real driver's declarations: MySQL's DROP DATABASE / DROP USER through query and execute.
-const MYSQL = `import mysql from "mysql2/promise";\nconst conn = await mysql.createConnection({ uri: "mysql://root@127.0.0.1:3306/" });\ndeclare const user: string;\n`;
-
+const MYSQL =
+  `import mysql from "mysql2/promise";\nconst conn = await mysql.createConnection({ uri: "mysql://root@127.0.0.1:3306/" });\ndeclare const user: string;\n`;
 
 ruleTester(sqlDrop, {
   valid: [
@@ -43,7 +43,8 @@ ruleTester(sqlDrop, {
     `${D}const DROP = "DROP DATABASE ";\n/** @sanctionedDrop */\nexport async function dropDb() { await client.query(DROP + name); }`,
     {
       name: "an exported const from another module, used only in a sanctioned function",
-      code: `${D}import { DROP_DB } from "./sql.ts";\n/** @sanctionedDrop */\nexport async function dropDb() { await client.query(\`\${DROP_DB} \${name}\`); }`,
+      code:
+        `${D}import { DROP_DB } from "./sql.ts";\n/** @sanctionedDrop */\nexport async function dropDb() { await client.query(\`\${DROP_DB} \${name}\`); }`,
       files: { "sql.ts": `export const DROP_DB = "DROP DATABASE";` },
     },
     // Quotes and backticks in human-readable text are not statement starts.
@@ -86,12 +87,16 @@ ruleTester(sqlDrop, {
     { code: `${D}await client.query(\`DROP DATABASE \${name}\`);`, errors: [err(2, 20)] },
     {
       name: "tagged template",
-      code: `${D}declare function sql(s: TemplateStringsArray, ...v: unknown[]): unknown;\nawait client.query(sql\`DROP ROLE \${name}\`);`,
+      code:
+        `${D}declare function sql(s: TemplateStringsArray, ...v: unknown[]): unknown;\nawait client.query(sql\`DROP ROLE \${name}\`);`,
       errors: [err(3, 20)],
     },
     { code: `${D}await client.query(String.raw\`DROP SCHEMA s\`);`, errors: [err(2, 20)] },
     { code: `${D}const Q = "DROP USER ";\nawait client.query(Q + name);`, errors: [err(3, 20)] },
-    { code: `${D}const A = "DR" + "OP";\nconst B = \`\${A} DATA\` + "BASE";\nawait client.query(\`\${B} x\`);`, errors: [err(4, 20)] },
+    {
+      code: `${D}const A = "DR" + "OP";\nconst B = \`\${A} DATA\` + "BASE";\nawait client.query(\`\${B} x\`);`,
+      errors: [err(4, 20)],
+    },
     {
       name: "an exported const from another module",
       code: `${D}import { DROP_DB } from "./sql.ts";\nawait client.query(\`\${DROP_DB} \${name}\`);`,
@@ -101,7 +106,10 @@ ruleTester(sqlDrop, {
     {
       name: "a renamed import of a re-exported const",
       code: `${D}import { drop as d } from "./index.ts";\nawait client.query(d + name);`,
-      files: { "sql.ts": `export const DROP_DB = "DROP DATABASE ";`, "index.ts": `export { DROP_DB as drop } from "./sql.ts";` },
+      files: {
+        "sql.ts": `export const DROP_DB = "DROP DATABASE ";`,
+        "index.ts": `export { DROP_DB as drop } from "./sql.ts";`,
+      },
       errors: [err(3, 20)],
     },
     {
@@ -129,20 +137,34 @@ ruleTester(sqlDrop, {
     { code: `${D}await client.query("DROP ".concat("DATABASE ", name));`, errors: [err(2, 20)] },
     { code: `${D}await client.query("select 1; drop role x");`, errors: [err(2, 20)] },
     { code: `${D}await client.query("SELECT '--'; DROP DATABASE x");`, errors: [err(2, 20)] },
-    { code: `${D}await client.query("DO $$ BEGIN EXECUTE 'DROP ROLE ' || quote_ident('x'); END $$");`, errors: [err(2, 20)] },
+    {
+      code: `${D}await client.query("DO $$ BEGIN EXECUTE 'DROP ROLE ' || quote_ident('x'); END $$");`,
+      errors: [err(2, 20)],
+    },
     {
       code: `${D}import { execSync } from "node:child_process";\nexecSync(\`psql -c 'DROP DATABASE \${name}'\`);`,
       errors: [err(3, 10)],
     },
     { code: `${D}await client.query({ text: "DROP DATABASE x", values: [] });`, errors: [err(2, 28)] },
-    { code: `${D}declare const force: boolean;\nawait client.query(force ? "DROP DATABASE x" : "SELECT 1");`, errors: [err(3, 20)] },
+    {
+      code: `${D}declare const force: boolean;\nawait client.query(force ? "DROP DATABASE x" : "SELECT 1");`,
+      errors: [err(3, 20)],
+    },
     { code: `${D}console.log(await client.query("DROP DATABASE x"));`, errors: [err(2, 32)] },
     { code: `${D}let q = "DROP USER bob";\nawait client.query(q);`, errors: [err(3, 20)] }, // reported where it runs
-    { code: `${D}export class Cleanup {\n  async run() {\n    await client.query("DROP SCHEMA tenant CASCADE");\n  }\n}`, errors: [err(4, 24)] },
-    { code: `${D}export const run = () => [1].forEach(() => setTimeout(() => client.query("DROP DATABASE x")));`, errors: [err(2, 74)] },
+    {
+      code:
+        `${D}export class Cleanup {\n  async run() {\n    await client.query("DROP SCHEMA tenant CASCADE");\n  }\n}`,
+      errors: [err(4, 24)],
+    },
+    {
+      code: `${D}export const run = () => [1].forEach(() => setTimeout(() => client.query("DROP DATABASE x")));`,
+      errors: [err(2, 74)],
+    },
     {
       name: "a const in an inner scope shadows the outer one",
-      code: `${D}const Q = "SELECT 1";\nexport async function f() {\n  const Q = "DROP DATABASE x";\n  await client.query(Q);\n}\nawait client.query(Q);`,
+      code:
+        `${D}const Q = "SELECT 1";\nexport async function f() {\n  const Q = "DROP DATABASE x";\n  await client.query(Q);\n}\nawait client.query(Q);`,
       errors: [err(5, 22)],
     },
     {
@@ -154,48 +176,118 @@ ruleTester(sqlDrop, {
       name: "a same-named function elsewhere is sanctioned, this one is not",
       code: `${D}export async function dropTenant() { await client.query("DROP DATABASE x"); }`,
       files: {
-        "other.ts": `${D}/** @sanctionedDrop */\nexport async function dropTenant() { await client.query("DROP DATABASE y"); }`,
+        "other.ts":
+          `${D}/** @sanctionedDrop */\nexport async function dropTenant() { await client.query("DROP DATABASE y"); }`,
       },
       errors: [err(2, 57)],
     },
     { code: `${D}await client.query("DROP DATABASE a; DROP ROLE b");`, errors: [err(2, 20)] },
     // Statement boundaries: `=` of a long option, a new line, a psql meta-command line.
-    { code: `${D}import { spawn } from "node:child_process";\nspawn("psql", [\`--command=DROP DATABASE \${name}\`]);`, errors: [err(3, 16)] },
-    { code: `${D}declare const sh: (c: string) => void;\nsh(\`psql "--command=DROP ROLE \${name}"\`);`, errors: [err(3, 4)] },
+    {
+      code: `${D}import { spawn } from "node:child_process";\nspawn("psql", [\`--command=DROP DATABASE \${name}\`]);`,
+      errors: [err(3, 16)],
+    },
+    {
+      code: `${D}declare const sh: (c: string) => void;\nsh(\`psql "--command=DROP ROLE \${name}"\`);`,
+      errors: [err(3, 4)],
+    },
     { code: `${D}await client.query(\`SELECT 1\nDROP SCHEMA t_\${name} CASCADE\`);`, errors: [err(2, 20)] },
-    { code: `${D}export const script = "\\\\c postgres\\nDROP DATABASE db_x";\nawait client.query(script);`, errors: [err(3, 20)] },
+    {
+      code: `${D}export const script = "\\\\c postgres\\nDROP DATABASE db_x";\nawait client.query(script);`,
+      errors: [err(3, 20)],
+    },
     { code: `${D}await client.query("-- tear down\\nDROP OWNED BY usr_x");`, errors: [err(2, 20)] },
-    { code: `${D}declare const sh: (c: string) => void;\nsh(String.raw\`psql -c '\\c postgres \\\\ DROP DATABASE db_x'\`);`, errors: [err(3, 4)] },
+    {
+      code:
+        `${D}declare const sh: (c: string) => void;\nsh(String.raw\`psql -c '\\c postgres \\\\ DROP DATABASE db_x'\`);`,
+      errors: [err(3, 4)],
+    },
     { code: `${D}await client.query(\`DROP GROUP \${name}\`);`, errors: [err(2, 20)] },
     { code: `${D}await client.query("drop group if exists grp_x");`, errors: [err(2, 20)] },
     // Quotes that open code: after a flag, `=`, a pipe, EXECUTE, SELECT, echo.
-    { code: `${D}declare const sh: (c: string) => void;\nsh(\`mysql -uroot -e "DROP DATABASE \${name}"\`);`, errors: [err(3, 4)] },
-    { code: `${D}declare const sh: (c: string) => void;\nsh(\`echo 'DROP ROLE \${name}' | psql\`);`, errors: [err(3, 4)] },
-    { code: `${D}await client.query(\`SELECT 'DROP DATABASE ' || quote_ident(datname) FROM pg_database \\gexec\`);`, errors: [err(2, 20)] },
+    {
+      code: `${D}declare const sh: (c: string) => void;\nsh(\`mysql -uroot -e "DROP DATABASE \${name}"\`);`,
+      errors: [err(3, 4)],
+    },
+    {
+      code: `${D}declare const sh: (c: string) => void;\nsh(\`echo 'DROP ROLE \${name}' | psql\`);`,
+      errors: [err(3, 4)],
+    },
+    {
+      code: `${D}await client.query(\`SELECT 'DROP DATABASE ' || quote_ident(datname) FROM pg_database \\gexec\`);`,
+      errors: [err(2, 20)],
+    },
     { code: `${D}await client.query("PREPARE s FROM 'DROP DATABASE x'");`, errors: [err(2, 20)] },
-    { code: `${D}declare const sh: (c: string) => void;\nsh(\`SQL="DROP SCHEMA s CASCADE" && psql -c "$SQL"\`);`, errors: [err(3, 4)] },
+    {
+      code: `${D}declare const sh: (c: string) => void;\nsh(\`SQL="DROP SCHEMA s CASCADE" && psql -c "$SQL"\`);`,
+      errors: [err(3, 4)],
+    },
     { code: `${D}await client.query("SELECT E'x'; EXECUTE E'DROP ROLE x'");`, errors: [err(2, 20)] },
     // Folding and flow: reported where the statement runs.
     { code: `${D}let q = "DROP ";\nq += "DATABASE ";\nq += name;\nawait client.query(q);`, errors: [err(5, 20)] },
     { code: `${D}let q = "SELECT 1";\nq = \`DROP ROLE \${name}\`;\nawait client.query(q);`, errors: [err(4, 20)] },
-    { code: `${D}const parts: string[] = [];\nparts.push("DROP");\nparts.push("ROLE", name);\nawait client.query(parts.join(" "));`, errors: [err(5, 20)] },
-    { code: `${D}const HEAD = ["DROP", "SCHEMA"] as const;\nawait client.query([...HEAD, name].join(" "));`, errors: [err(3, 20)] },
-    { code: `${D}const all = ["DROP", "USER"];\nconst sql = [...all, name];\nawait client.query(sql.join(" "));`, errors: [err(4, 20)] },
     {
-      code: `${D}export async function f(kind: "DATABASE" | "ROLE") { await client.query(\`DROP \${kind} \${name}\`); }`,
+      code:
+        `${D}const parts: string[] = [];\nparts.push("DROP");\nparts.push("ROLE", name);\nawait client.query(parts.join(" "));`,
+      errors: [err(5, 20)],
+    },
+    {
+      code: `${D}const HEAD = ["DROP", "SCHEMA"] as const;\nawait client.query([...HEAD, name].join(" "));`,
+      errors: [err(3, 20)],
+    },
+    {
+      code: `${D}const all = ["DROP", "USER"];\nconst sql = [...all, name];\nawait client.query(sql.join(" "));`,
+      errors: [err(4, 20)],
+    },
+    {
+      code:
+        `${D}export async function f(kind: "DATABASE" | "ROLE") { await client.query(\`DROP \${kind} \${name}\`); }`,
       errors: [err(2, 73)],
     },
-    { code: `${D}type Kind = "TABLE" | "SCHEMA";\nexport async function f(k: Kind) { await client.query("DROP " + k + " x"); }`, errors: [err(3, 55)] },
-    { code: `${D}function verb() { return "DROP"; }\nawait client.query(\`\${verb()} DATABASE \${name}\`);`, errors: [err(3, 20)] },
+    {
+      code:
+        `${D}type Kind = "TABLE" | "SCHEMA";\nexport async function f(k: Kind) { await client.query("DROP " + k + " x"); }`,
+      errors: [err(3, 55)],
+    },
+    {
+      code: `${D}function verb() { return "DROP"; }\nawait client.query(\`\${verb()} DATABASE \${name}\`);`,
+      errors: [err(3, 20)],
+    },
     { code: `${D}const verb = () => "drop";\nawait client.query(verb() + " role " + name);`, errors: [err(3, 20)] },
-    { code: `${D}function sqlFor(db: string) { return "DROP DATABASE " + db; }\nawait client.query(sqlFor(name));`, errors: [err(2, 38)] },
-    { code: `${D}const SQL = { drop: "DROP USER x", list: "SELECT 1" } as const;\nawait client.query(SQL.drop);`, errors: [err(3, 20)] },
-    { code: `${D}const SQL = { tenant: { drop: "DROP SCHEMA t" } } as const;\nawait client.query(SQL["tenant"]["drop"]);`, errors: [err(3, 20)] },
-    { code: `${D}const enum Verb { Drop = "DROP" }\nawait client.query(\`\${Verb.Drop} DATABASE \${name}\`);`, errors: [err(3, 20)] },
-    { code: `${D}enum Obj { Db = "DATABASE" }\nawait client.query(\`DROP \${Obj.Db} \${name}\`);`, errors: [err(3, 20)] },
-    { code: `${D}const M = new Map([["db", "DROP DATABASE tenant"], ["ok", "SELECT 1"]]);\nawait client.query(M.get("db")!);`, errors: [err(3, 20)] },
-    { code: `${D}const T = "DROP DATABASE {name}";\nawait client.query(T.replace("{name}", name));`, errors: [err(3, 20)] },
-    { code: `${D}const T = "DROP {what} x";\nawait client.query(T.replaceAll("{what}", "ROLE").trim());`, errors: [err(3, 20)] },
+    {
+      code: `${D}function sqlFor(db: string) { return "DROP DATABASE " + db; }\nawait client.query(sqlFor(name));`,
+      errors: [err(2, 38)],
+    },
+    {
+      code: `${D}const SQL = { drop: "DROP USER x", list: "SELECT 1" } as const;\nawait client.query(SQL.drop);`,
+      errors: [err(3, 20)],
+    },
+    {
+      code:
+        `${D}const SQL = { tenant: { drop: "DROP SCHEMA t" } } as const;\nawait client.query(SQL["tenant"]["drop"]);`,
+      errors: [err(3, 20)],
+    },
+    {
+      code: `${D}const enum Verb { Drop = "DROP" }\nawait client.query(\`\${Verb.Drop} DATABASE \${name}\`);`,
+      errors: [err(3, 20)],
+    },
+    {
+      code: `${D}enum Obj { Db = "DATABASE" }\nawait client.query(\`DROP \${Obj.Db} \${name}\`);`,
+      errors: [err(3, 20)],
+    },
+    {
+      code:
+        `${D}const M = new Map([["db", "DROP DATABASE tenant"], ["ok", "SELECT 1"]]);\nawait client.query(M.get("db")!);`,
+      errors: [err(3, 20)],
+    },
+    {
+      code: `${D}const T = "DROP DATABASE {name}";\nawait client.query(T.replace("{name}", name));`,
+      errors: [err(3, 20)],
+    },
+    {
+      code: `${D}const T = "DROP {what} x";\nawait client.query(T.replaceAll("{what}", "ROLE").trim());`,
+      errors: [err(3, 20)],
+    },
     { code: `${D}const T = "  drop owned by x  ";\nawait client.query(T.trim().concat(";"));`, errors: [err(3, 20)] },
     { code: `${D}const T = "DROP DATABASE $1";\nawait client.query(T.replace(/\\$1/g, name));`, errors: [err(3, 20)] },
     // A definition nothing runs is reported where it is written.
@@ -208,14 +300,29 @@ ruleTester(sqlDrop, {
       errors: [err(3, 20)],
     },
     // mysql2's query and execute, pool and connection, with MySQL's quoting.
-    { code: `${MYSQL}await conn.query(\`DROP DATABASE IF EXISTS \${conn.escapeId("db_" + user)}\`);`, errors: [err(4, 18)] },
+    {
+      code: `${MYSQL}await conn.query(\`DROP DATABASE IF EXISTS \${conn.escapeId("db_" + user)}\`);`,
+      errors: [err(4, 18)],
+    },
     { code: `${MYSQL}await conn.execute("DROP USER IF EXISTS ?@?", [user, "%"]);`, errors: [err(4, 20)] },
-    { code: `${MYSQL}const pool = mysql.createPool({ uri: "mysql://root@127.0.0.1/" });\nawait pool.query("DROP SCHEMA \`db_x\`");`, errors: [err(5, 18)] },
-    { code: `${D}class Repo {\n  verb() { return "DROP"; }\n  async run() { await client.query(\`\${this.verb()} DATABASE \${name}\`); }\n}`, errors: [err(4, 36)] },
-    { code: `${D}const SQL = Object.freeze({ drop: "DROP ROLE r" });\nawait client.query(SQL.drop);`, errors: [err(3, 20)] },
+    {
+      code:
+        `${MYSQL}const pool = mysql.createPool({ uri: "mysql://root@127.0.0.1/" });\nawait pool.query("DROP SCHEMA \`db_x\`");`,
+      errors: [err(5, 18)],
+    },
+    {
+      code:
+        `${D}class Repo {\n  verb() { return "DROP"; }\n  async run() { await client.query(\`\${this.verb()} DATABASE \${name}\`); }\n}`,
+      errors: [err(4, 36)],
+    },
+    {
+      code: `${D}const SQL = Object.freeze({ drop: "DROP ROLE r" });\nawait client.query(SQL.drop);`,
+      errors: [err(3, 20)],
+    },
     {
       name: "a member of an imported enum",
-      code: `${D}import { Verb } from "./verbs.ts";\nawait client.query(\`\${Verb.Drop} SCHEMA s\`);\nawait client.query(\`\${Verb.Select} SCHEMA s\`);`,
+      code:
+        `${D}import { Verb } from "./verbs.ts";\nawait client.query(\`\${Verb.Drop} SCHEMA s\`);\nawait client.query(\`\${Verb.Select} SCHEMA s\`);`,
       files: { "verbs.ts": `export enum Verb { Drop = "DROP", Select = "SELECT" }` },
       errors: [err(3, 20)],
     },
