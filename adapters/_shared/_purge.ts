@@ -29,6 +29,42 @@ export interface PurgeTarget {
   guarded(request: DropRequest, copy: QuarantinedCopy, gone: () => void): Promise<unknown>;
 }
 
+/** What a purge runs with, once its arguments have been checked. */
+export interface PurgeArguments {
+  readonly retention: Required<RetentionOptions>;
+  /** The time the copies' expiry is compared with. */
+  readonly now: number;
+  /** The prefix of each drop's `requestId`. */
+  readonly requestPrefix: string;
+}
+
+/**
+ * Checks a `purgeExpired` call's arguments, the same way on every backend.
+ *
+ * @throws {TypeError} Without `retention`, or with a `guardedDrop` that is not a function or a
+ * `now` that is not a number.
+ */
+export function checkPurgeArguments(
+  adapter: string,
+  retention: Required<RetentionOptions> | undefined,
+  guardedDrop: unknown,
+  options: PurgeOptions,
+): PurgeArguments {
+  if (retention === undefined) {
+    throw new TypeError(`Cannot purge with ${adapter} as 'retention' must be set: current value is undefined`);
+  }
+  if (typeof guardedDrop !== "function") {
+    throw new TypeError(
+      `Cannot purge with ${adapter} as 'guardedDrop' must be a function: current value is ${describe(guardedDrop)}`,
+    );
+  }
+  const now = options.now ?? retention.now();
+  if (typeof now !== "number" || Number.isNaN(now)) {
+    throw new TypeError(`Cannot purge with ${adapter} as 'now' must be a number: current value is ${describe(now)}`);
+  }
+  return { retention, now, requestPrefix: options.requestId ?? `purge-${randomUUID()}` };
+}
+
 /**
  * Drops each expired copy through `guardedDrop`. A copy restored between
  * the listing and its drop is neither purged nor failed: its record says
@@ -41,24 +77,12 @@ export async function purgeCopies(
   guardedDrop: GuardedDrop,
   options: PurgeOptions = {},
 ): Promise<PurgeResult> {
-  const retention = target.retention;
-  if (retention === undefined) {
-    throw new TypeError(`Cannot purge with ${target.adapter} as 'retention' must be set: current value is undefined`);
-  }
-  if (typeof guardedDrop !== "function") {
-    throw new TypeError(
-      `Cannot purge with ${target.adapter} as 'guardedDrop' must be a function: current value is ${
-        describe(guardedDrop)
-      }`,
-    );
-  }
-  const now = options.now ?? retention.now();
-  if (typeof now !== "number" || Number.isNaN(now)) {
-    throw new TypeError(
-      `Cannot purge with ${target.adapter} as 'now' must be a number: current value is ${describe(now)}`,
-    );
-  }
-  const prefix = options.requestId ?? `purge-${randomUUID()}`;
+  const { retention, now, requestPrefix: prefix } = checkPurgeArguments(
+    target.adapter,
+    target.retention,
+    guardedDrop,
+    options,
+  );
   const copies = await target.list();
   const expired = copies.filter((copy) => copy.expiresAt !== null && copy.expiresAt.getTime() <= now);
   const purged: QuarantinedCopy[] = [];

@@ -1,7 +1,6 @@
 // Internal: the MongoDB Deprovisioner behind mongodbShared and mongodbDedicated.
 
 import { MongoClient, type MongoClientOptions } from "mongodb";
-import { randomUUID } from "node:crypto";
 import {
   type Backend,
   checkTenantToken,
@@ -36,6 +35,7 @@ import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { MONGODB_URL } from "../_shared/_connection_url.ts";
 import { describe, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
+import { checkPurgeArguments } from "../_shared/_purge.ts";
 import { classifyMongoError } from "./_classify.ts";
 import { databaseExists, dropTenantDatabase, dropTenantUser, userExists } from "./_commands.ts";
 import { readCaseVariants } from "./_case_variants.ts";
@@ -234,26 +234,12 @@ export class MongodbDeprovisioner implements MongodbAdapter {
     guardedDrop: GuardedDrop,
     options: PurgeOptions = {},
   ): Promise<PurgeResult<MongodbQuarantinedCopy>> {
-    const retention = this.#retention;
-    if (retention === undefined) {
-      throw new TypeError(
-        `Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`,
-      );
-    }
-    if (typeof guardedDrop !== "function") {
-      throw new TypeError(
-        `Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${
-          describe(guardedDrop)
-        }`,
-      );
-    }
-    const now = options.now ?? retention.now();
-    if (typeof now !== "number" || Number.isNaN(now)) {
-      throw new TypeError(
-        `Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`,
-      );
-    }
-    const prefix = options.requestId ?? `purge-${randomUUID()}`;
+    const { retention, now, requestPrefix: prefix } = checkPurgeArguments(
+      this.#form.adapter,
+      this.#retention,
+      guardedDrop,
+      options,
+    );
     const listing: FailureContext = {
       action: "purge",
       what: `the quarantined copies of each ${this.#form.what.replace(/^the /, "")}`,

@@ -2,12 +2,12 @@
 // Both forms run the same flows; they differ in which streams a drop of
 // tenant t takes (see `dropStreams` and `liveStreams`).
 
-import { randomUUID } from "node:crypto";
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { type Backend, type DropError, type GuardedDrop, type NameRules, RefusedError } from "../../lib/mod.ts";
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
+import { checkPurgeArguments } from "../_shared/_purge.ts";
 import type { PurgeOptions, RetentionOptions } from "../postgres/postgres_quarantine.ts";
 import { deleteStreams, leftOverError, listStreams, shownNames, type StreamEntry } from "./_assets.ts";
 import {
@@ -180,24 +180,12 @@ abstract class NatsDeprovisioner implements NatsAdapter {
 
   /** Deletes each expired copy of this form through `guardedDrop`, intent `quarantine_expired`. */
   async purgeExpired(guardedDrop: GuardedDrop, options: PurgeOptions = {}): Promise<NatsPurgeResult> {
-    const retention = this.#retention;
-    if (retention === undefined) {
-      throw new TypeError(`Cannot purge with ${this.#adapter} as 'retention' must be set: current value is undefined`);
-    }
-    if (typeof guardedDrop !== "function") {
-      throw new TypeError(
-        `Cannot purge with ${this.#adapter} as 'guardedDrop' must be a function: current value is ${
-          describe(guardedDrop)
-        }`,
-      );
-    }
-    const now = options.now ?? retention.now();
-    if (typeof now !== "number" || Number.isNaN(now)) {
-      throw new TypeError(
-        `Cannot purge with ${this.#adapter} as 'now' must be a number: current value is ${describe(now)}`,
-      );
-    }
-    const prefix = options.requestId ?? `purge-${randomUUID()}`;
+    const { retention, now, requestPrefix: prefix } = checkPurgeArguments(
+      this.#adapter,
+      this.#retention,
+      guardedDrop,
+      options,
+    );
     const listing: FailureContext = {
       action: "purge",
       what: `the quarantined copies of each ${this.#what.replace(/^the /, "")}`,

@@ -1,6 +1,5 @@
 // Internal: the PostgreSQL Deprovisioner behind postgresShared and postgresDedicated.
 
-import { randomUUID } from "node:crypto";
 import { Client } from "pg";
 import {
   type Backend,
@@ -17,6 +16,7 @@ import { backendError, type FailureContext, sleep } from "../_shared/_errors.ts"
 import { describe, positive, resolveAdapterOptions } from "../_shared/_resolve_options.ts";
 import { resolveRetention } from "../_shared/_retention.ts";
 import { inSession, type SessionHooks } from "../_shared/_session.ts";
+import { checkPurgeArguments } from "../_shared/_purge.ts";
 import { classifyPostgresError, sqlStateOf, withRetryable } from "./_classify.ts";
 import { dropTenant, type TenantNames } from "./_drop_tenant.ts";
 import { copiesOf, dropQuarantinedCopy, ofTenant, quarantineTenant, restoreTenant } from "./_quarantine.ts";
@@ -195,26 +195,12 @@ export class PostgresDeprovisioner implements PostgresAdapter {
    * `quarantine_expired`, one after another.
    */
   async purgeExpired(guardedDrop: GuardedDrop, options: PurgeOptions = {}): Promise<PurgeResult> {
-    const retention = this.#retention;
-    if (retention === undefined) {
-      throw new TypeError(
-        `Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`,
-      );
-    }
-    if (typeof guardedDrop !== "function") {
-      throw new TypeError(
-        `Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${
-          describe(guardedDrop)
-        }`,
-      );
-    }
-    const now = options.now ?? retention.now();
-    if (typeof now !== "number" || Number.isNaN(now)) {
-      throw new TypeError(
-        `Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`,
-      );
-    }
-    const prefix = options.requestId ?? `purge-${randomUUID()}`;
+    const { retention, now, requestPrefix: prefix } = checkPurgeArguments(
+      this.#form.adapter,
+      this.#retention,
+      guardedDrop,
+      options,
+    );
     const listing: FailureContext = {
       action: "purge",
       what: `the quarantined copies of each ${this.#form.what.replace(/^the /, "")}`,

@@ -1,6 +1,5 @@
 // Internal: the RabbitMQ Deprovisioner behind rabbitmqShared and rabbitmqDedicated.
 
-import { randomUUID } from "node:crypto";
 import {
   type Backend,
   checkTenantToken,
@@ -12,7 +11,6 @@ import {
   type PurgeResult,
   RefusedError,
 } from "../../lib/mod.ts";
-import { describe } from "../_shared/_resolve_options.ts";
 import { DAY_MS, resolveRetention } from "../_shared/_retention.ts";
 import {
   grantRecorded,
@@ -32,6 +30,7 @@ import type { RabbitmqAdapter, RabbitmqQuarantinedCopy } from "./rabbitmq_quaran
 import { backendError, type FailureContext } from "../_shared/_errors.ts";
 import { HTTP_URL } from "../_shared/_connection_url.ts";
 import { resolveAdapterOptions } from "../_shared/_resolve_options.ts";
+import { checkPurgeArguments } from "../_shared/_purge.ts";
 import { type ManagementEndpoint, parseManagementUrl } from "./_management_api.ts";
 import { checkApi, closeUserConnections, deleteUser, deleteVhost, objectExists } from "./_requests.ts";
 import type { RabbitmqAdapterOptions } from "./rabbitmq_options.ts";
@@ -162,26 +161,12 @@ export class RabbitmqDeprovisioner implements RabbitmqAdapter {
     guardedDrop: GuardedDrop,
     options: PurgeOptions = {},
   ): Promise<PurgeResult<RabbitmqQuarantinedCopy>> {
-    const retention = this.#retention;
-    if (retention === undefined) {
-      throw new TypeError(
-        `Cannot purge with ${this.#form.adapter} as 'retention' must be set: current value is undefined`,
-      );
-    }
-    if (typeof guardedDrop !== "function") {
-      throw new TypeError(
-        `Cannot purge with ${this.#form.adapter} as 'guardedDrop' must be a function: current value is ${
-          describe(guardedDrop)
-        }`,
-      );
-    }
-    const now = options.now ?? retention.now();
-    if (typeof now !== "number" || Number.isNaN(now)) {
-      throw new TypeError(
-        `Cannot purge with ${this.#form.adapter} as 'now' must be a number: current value is ${describe(now)}`,
-      );
-    }
-    const prefix = options.requestId ?? `purge-${randomUUID()}`;
+    const { retention, now, requestPrefix: prefix } = checkPurgeArguments(
+      this.#form.adapter,
+      this.#retention,
+      guardedDrop,
+      options,
+    );
     const context = this.#context("purge", "*");
     await checkApi(this.#endpoint, context, this.#connectTimeoutMs);
     const copies = (await listMarks(this.#endpoint, context, this.#operationTimeoutMs)).flatMap(({ vhost, value }) => {
