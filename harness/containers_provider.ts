@@ -129,6 +129,17 @@ const POSTGRES_HEALTH_INTERVAL_MS = 250;
 const POSTGRES_HEALTH_TIMEOUT_MS = 5_000;
 
 /**
+ * A shell command that succeeds once a socket listens on `port` inside the
+ * container: its row in `/proc/net/tcp` or `tcp6` (the port in upper-case
+ * hex, the remote address zero, state 0A = LISTEN). Unlike a log line, it
+ * cannot be missed after a restart.
+ */
+function listening(port: number): string {
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  return `grep -q ':${hex} 0*:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null`;
+}
+
+/**
  * Runs the container with Docker's init (`--init`) as PID 1, which reaps
  * every orphaned process in the container.
  *
@@ -358,7 +369,7 @@ export async function startContainerServers(options: ContainerServersOptions = {
         jobs.push([[role], image, async () => {
           let command = withInit(new GenericContainer(image)).withExposedPorts(spec.port);
           if (spec.command !== undefined) command = command.withCommand([...spec.command]);
-          const c = await command.withWaitStrategy(Wait.forLogMessage(spec.readyLog)).withStartupTimeout(
+          const c = await command.withWaitStrategy(Wait.forSuccessfulCommand(listening(spec.port))).withStartupTimeout(
             spec.startupTimeoutMs,
           ).start();
           started.push(c);

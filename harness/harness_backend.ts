@@ -39,6 +39,11 @@ export interface HarnessRole {
 /**
  * A container the containers provider starts with testcontainers'
  * `GenericContainer`, for a backend without its own module: one per role.
+ * It is ready when a socket listens on `port` inside it (read from
+ * `/proc/net/tcp`, so the image needs a shell and `grep`): a log line is
+ * not used, because after a restart testcontainers reads the logs since the
+ * restart's whole second and can miss a line printed within it, and then
+ * waits out its whole timeout.
  *
  * @example
  * ```ts
@@ -46,7 +51,6 @@ export interface HarnessRole {
  *
  * const nats: HarnessContainer = {
  *   port: 4222,
- *   readyLog: "Server is ready",
  *   startupTimeoutMs: 120_000,
  *   urls: (host, port) => ({ url: `nats://${host}:${port}` }),
  * };
@@ -57,8 +61,6 @@ export interface HarnessContainer {
   readonly port: number;
   /** The command, when the image's own is not the one wanted. @default {the image's CMD} */
   readonly command?: readonly string[];
-  /** A log line that says the server accepts connections. */
-  readonly readyLog: string;
   /** How long a start (or a restart) may take, in ms. */
   readonly startupTimeoutMs: number;
   /** The URLs of a started container, from its host and mapped port. */
@@ -97,7 +99,7 @@ export interface SubjectContext {
  * const nats: HarnessBackend = {
  *   backend: "nats",
  *   roles: [{ role: "nats", name: "nats", urlVariables: ["GD_NATS_URL"] }],
- *   image: { variable: "GD_IMAGE_NATS", fallback: "nats:2.10" },
+ *   image: { variable: "GD_IMAGE_NATS", fallback: "nats:2.10-alpine" },
  *   subjects: () => ({}),
  * };
  * ```

@@ -27,11 +27,10 @@ export const NATS_BACKEND = {
     { role: "natsDedicated", name: "nats-dedicated", urlVariables: ["GD_NATS_DEDICATED_URL"] },
   ],
   // The official image's CMD runs without JetStream: the command turns it on.
-  image: { variable: "GD_IMAGE_NATS", fallback: "nats:2.10" },
+  image: { variable: "GD_IMAGE_NATS", fallback: "nats:2.10-alpine" },
   container: {
     port: 4222,
     command: ["-a", "0.0.0.0", "-p", "4222", "-js", "-sd", "/data"],
-    readyLog: "Server is ready",
     // A NATS start takes under a second; a loaded 2-core machine gets minutes, as every server.
     startupTimeoutMs: 120_000,
     urls: (host: string, port: number): Record<string, string> => ({ url: `nats://${host}:${port}` }),

@@ -26,7 +26,7 @@ test("every registered role is a server role, once, with its URL variables", () 
 });
 
 test("images come from each registered backend's variable, with its default", () => {
-  assert.equal(DEFAULT_IMAGES.nats, "nats:2.10");
+  assert.equal(DEFAULT_IMAGES.nats, "nats:2.10-alpine");
   assert.equal(DEFAULT_IMAGES.postgres, "postgres:17");
   const images = imagesFromEnv({ GD_IMAGE_NATS: "guarded-drop/nats:2-offline", GD_IMAGE_REDIS: "" });
   assert.equal(images.nats, "guarded-drop/nats:2-offline");
